@@ -1,0 +1,38 @@
+/*
+ * Ingest: walk evidence paths, classify and detect each file's format, stream
+ * its records through the parser and into the case database, and account for
+ * every record (event, reject, or header/blank "meta").
+ *
+ * Evidence is opened read-only. Files are processed in sorted order of their
+ * case-relative paths so results do not depend on directory order.
+ */
+#ifndef TL_INGEST_H
+#define TL_INGEST_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "tl/case.h"
+#include "tl/format.h"
+#include "tl/util.h"
+
+struct tl_ingest_opts {
+	const char *format;   /* force this format for every file (NULL: config, then detection) */
+	int progress;         /* show a progress line on LOG */
+	int follow_symlinks;  /* follow links that leave the case folder */
+};
+
+struct tl_ingest_summary {
+	int64_t files, ingested, unchanged, duplicates, unsupported, failed, partial;
+	int64_t records, events, rejects, meta;
+	uint64_t bytes;
+	double seconds;
+};
+
+/* Ingest PATHS (n of them; none means CASE/evidence). Per-file problems are
+ * reported on LOG and counted in *sum; returns -1 only when the case itself
+ * cannot be worked on (database, formats). */
+int tl_ingest(struct tl_case *c, const struct tl_formats *fs, char *const *paths, size_t n,
+	      const struct tl_ingest_opts *opts, struct tl_ingest_summary *sum, FILE *log, struct tl_err *err);
+
+#endif

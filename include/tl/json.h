@@ -1,0 +1,39 @@
+/*
+ * A small JSON document tree with source positions, for configuration and
+ * format definitions (not for records: those are flattened by the format
+ * engine as they stream). Built on yajl; comments are allowed so that the
+ * case config template can explain itself.
+ *
+ * Ownership: tl_json_parse() returns a tree the caller frees with tl_json_free().
+ * Strings and keys inside are owned by the tree.
+ */
+#ifndef TL_JSON_H
+#define TL_JSON_H
+
+#include <stddef.h>
+
+#include "tl/util.h"
+
+enum tl_json_type { TL_JSON_NULL, TL_JSON_BOOL, TL_JSON_NUMBER, TL_JSON_STRING, TL_JSON_ARRAY, TL_JSON_OBJECT };
+
+struct tl_json {
+	enum tl_json_type type;
+	unsigned line, col;     /* where the value starts, 1-based */
+	char *str;              /* STRING text, NUMBER text */
+	size_t len;
+	int boolean;
+	char **keys;            /* OBJECT: keys[i] names kids[i] */
+	struct tl_json **kids;  /* OBJECT and ARRAY members */
+	size_t n;
+};
+
+/* Parse TEXT; on error fill ERR with "NAME:LINE:COL: reason" and return NULL. */
+struct tl_json *tl_json_parse(const char *name, const char *text, size_t len, struct tl_err *err);
+
+/* Release a tree; accepts NULL. */
+void tl_json_free(struct tl_json *j);
+
+/* Member KEY of an OBJECT, or NULL. */
+const struct tl_json *tl_json_get(const struct tl_json *obj, const char *key);
+
+#endif

@@ -1,0 +1,75 @@
+/*
+ * Framing: turn an evidence byte stream into records, each with its exact
+ * location. A record's raw bytes are the bytes of the (decompressed) stream
+ * it came from, without its final line terminator; its text is what parsers
+ * see (the same bytes for UTF-8, transcoded to UTF-8 for UTF-16 input, with a
+ * trailing CR removed).
+ *
+ * Framing knows nothing of formats beyond its spec. It never drops bytes
+ * silently: blank lines are returned as records with len 0 and the caller
+ * decides; oversize records are returned flagged, with a bounded excerpt.
+ *
+ * Ownership: a reader owns its source; record pointers are valid until the
+ * next tl_reader_next() call.
+ */
+#ifndef TL_READER_H
+#define TL_READER_H
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tl/util.h"
+
+enum tl_framing {
+	TL_FRAME_LINES,     /* one record per line (also JSON lines, key=value, W3C, Zeek TSV) */
+	TL_FRAME_MULTILINE, /* a record starts at a line matching `start`; others continue it */
+	TL_FRAME_CSV,       /* lines, but a quoted field may contain newlines */
+	TL_FRAME_JSON,      /* a JSON document: top-level array, or the array under `records_key` */
+};
+
+struct tl_framing_spec {
+	enum tl_framing kind;
+	const pcre2_code *start;  /* MULTILINE: borrowed */
+	const char *records_key;  /* JSON: "Records"; NULL: the top-level value is the array */
+	size_t max_record;        /* bytes; larger records are flagged oversize */
+};
+
+struct tl_record {
+	const char *text;   /* UTF-8 (usually) text for parsing; NUL-terminated */
+	size_t len;
+	const char *raw;    /* the stream bytes (only an excerpt when oversize) */
+	size_t raw_len;
+	uint64_t line;      /* first line, 1-based */
+	uint64_t offset;    /* in the decompressed stream */
+	uint64_t length;    /* full length in the stream */
+	char sha256[65];    /* of the full raw bytes */
+	int oversize;       /* record longer than max_record: text is not available */
+	int structural;     /* JSON framing: the document itself is malformed here */
+};
+
+struct tl_reader;
+
+/* Open PATH (plain or gzip, detected by content) read-only. */
+struct tl_reader *tl_reader_open(const char *path, const struct tl_framing_spec *spec, struct tl_err *err);
+
+/* Next record: 1 and *rec filled, 0 at end, -1 on a read error (err says what;
+ * records already returned stay valid evidence). */
+int tl_reader_next(struct tl_reader *r, struct tl_record *rec, struct tl_err *err);
+
+/* Bytes of the decompressed stream consumed so far; compressed bytes read. */
+uint64_t tl_reader_pos(const struct tl_reader *r);
+uint64_t tl_reader_compressed_pos(const struct tl_reader *r);
+
+/* Text encoding detected from the byte order mark: "utf-8", "utf-16le", "utf-16be". */
+const char *tl_reader_encoding(const struct tl_reader *r);
+
+/* Close and free; accepts NULL. */
+void tl_reader_free(struct tl_reader *r);
+
+/* Read up to CAP bytes of the decompressed start of PATH into BUF, for detection;
+ * returns bytes read or -1. Sets *gz when the file is gzip. */
+long tl_reader_head(const char *path, char *buf, size_t cap, int *gz, struct tl_err *err);
+
+#endif

@@ -1,0 +1,111 @@
+/* tl sql CASE "SELECT ...": read-only queries on the case database. */
+#define _POSIX_C_SOURCE 200809L
+#include <string.h>
+
+#include "cmd.h"
+#include "tl/case.h"
+#include "tl/store.h"
+
+static const char usage[] =
+	"usage: tl sql CASE \"SELECT ...\"\n\n"
+	"Runs one read-only statement against CASE/case.db and prints a header line\n"
+	"and one line per row, tab-separated (NULL prints as empty; tabs, newlines and\n"
+	"control bytes in values are escaped). Writes, ATTACH, PRAGMA changes and\n"
+	"extension loading are refused. Tables: events, evidence_files, rejects\n"
+	"(docs/schema.md).\n";
+
+/* Allow reading only: the case database is evidence of what tl did. */
+static int authorizer(void *u, int action, const char *a, const char *b, const char *c, const char *d)
+{
+	(void)u, (void)b, (void)c, (void)d;
+	switch (action) {
+	case SQLITE_SELECT:
+	case SQLITE_READ:
+	case SQLITE_FUNCTION:
+	case SQLITE_RECURSIVE:
+		return SQLITE_OK;
+	case SQLITE_PRAGMA:
+		/* read-only pragmas such as table_info are fine; assignments are not */
+		return c == NULL && a && (strcmp(a, "table_info") == 0 || strcmp(a, "index_list") == 0)
+			       ? SQLITE_OK : SQLITE_DENY;
+	default:
+		return SQLITE_DENY;
+	}
+}
+
+static void put_value(struct tl_buf *b, sqlite3_stmt *st, int col)
+{
+	if (sqlite3_column_type(st, col) == SQLITE_NULL)
+		return;
+	const char *s = (const char *)sqlite3_column_text(st, col);
+	size_t n = (size_t)sqlite3_column_bytes(st, col), run = 0;
+	for (size_t i = 0; i <= n; i++) {
+		if (i < n && s[i] != '\t' && s[i] != '\n' && s[i] != '\\')
+			continue;
+		tl_term_escape(b, s + run, i - run);
+		if (i < n)
+			tl_buf_adds(b, s[i] == '\t' ? "\\t" : s[i] == '\n' ? "\\n" : "\\\\");
+		run = i + 1;
+	}
+}
+
+int cmd_sql(int argc, char **argv)
+{
+	if (cli_wants_help(argc, argv)) {
+		fputs(usage, stdout);
+		return TL_EXIT_OK;
+	}
+	if (argc != 3)
+		return cli_usage_error(usage, "sql takes a case folder and one statement");
+	struct tl_case cs;
+	struct tl_err err;
+	if (tl_case_open(argv[1], &cs, &err))
+		return cli_error("%s", err.msg);
+	struct tl_store *s = tl_store_open(cs.db_path, TL_STORE_READONLY, &err);
+	tl_case_release(&cs);
+	if (!s)
+		return cli_error("%s", err.msg);
+	sqlite3 *db = tl_store_db(s);
+	sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, NULL);
+	sqlite3_set_authorizer(db, authorizer, NULL);
+	sqlite3_stmt *st;
+	const char *tail;
+	if (sqlite3_prepare_v2(db, argv[2], -1, &st, &tail) != SQLITE_OK) {
+		int rc = cli_error("sql: %s", sqlite3_errmsg(db));
+		tl_store_close(s);
+		return rc;
+	}
+	if (!st || !sqlite3_stmt_readonly(st) || (tail && strspn(tail, " \t\r\n;") != strlen(tail))) {
+		sqlite3_finalize(st);
+		tl_store_close(s);
+		return cli_error("sql: one read-only statement, please");
+	}
+	int ncol = sqlite3_column_count(st);
+	struct tl_buf b = TL_BUF_INIT;
+	for (int i = 0; i < ncol; i++) {
+		if (i)
+			tl_buf_addc(&b, '\t');
+		const char *name = sqlite3_column_name(st, i);
+		tl_term_escape(&b, name, strlen(name));
+	}
+	tl_buf_addc(&b, '\n');
+	fwrite(b.data, 1, b.len, stdout);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		tl_buf_reset(&b);
+		for (int i = 0; i < ncol; i++) {
+			if (i)
+				tl_buf_addc(&b, '\t');
+			put_value(&b, st, i);
+		}
+		tl_buf_addc(&b, '\n');
+		fwrite(b.data, 1, b.len, stdout);
+	}
+	int out = TL_EXIT_OK;
+	if (rc != SQLITE_DONE)
+		out = cli_error("sql: %s", sqlite3_errmsg(db));
+	tl_buf_release(&b);
+	sqlite3_finalize(st);
+	tl_store_close(s);
+	return out;
+}

@@ -1,0 +1,128 @@
+/* tl: command dispatch (git-style table) and the help and version commands. */
+#define _POSIX_C_SOURCE 200809L
+#include <locale.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+
+static const struct command {
+	const char *name;
+	int (*fn)(int, char **);
+	const char *summary;
+} commands[] = {
+	{ "formats", cmd_formats, "list formats; test a definition against a file" },
+	{ "help", cmd_help, "show help for tl or one command" },
+	{ "ingest", cmd_ingest, "parse evidence into the case database" },
+	{ "init", cmd_init, "create a case folder" },
+	{ "sources", cmd_sources, "account for every evidence file and record" },
+	{ "sql", cmd_sql, "run a read-only SQL query on the case database" },
+	{ "timeline", cmd_timeline, "print the chronological timeline" },
+	{ "version", cmd_version, "print the version and build id" },
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static const char exit_help[] =
+	"Exit status:\n"
+	"  0  success\n"
+	"  1  error: the command could not do what was asked (message on stderr)\n"
+	"  2  usage: bad command line\n"
+	"  3  done, but some records were rejected (tl sources shows where)\n"
+	"  4  done, but some files were not ingested (unreadable, no known format, changed)\n";
+
+static void overview(FILE *out)
+{
+	fprintf(out, "usage: tl <command> [options]\n       tl --version\n\nCommands:\n");
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out, "\nEvery command answers -h. 'tl help COMMAND' shows its usage.\n\n%s", exit_help);
+}
+
+int cli_error(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("tl: error: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return TL_EXIT_ERROR;
+}
+
+int cli_usage_error(const char *usage, const char *fmt, ...)
+{
+	va_list ap;
+	fputs("tl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n%s", usage);
+	return TL_EXIT_USAGE;
+}
+
+int cli_wants_help(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			break;
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+			return 1;
+	}
+	return 0;
+}
+
+static const struct command *find(const char *name)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+int cmd_help(int argc, char **argv)
+{
+	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		overview(stdout);
+		return TL_EXIT_OK;
+	}
+	const struct command *c = find(argv[1]);
+	if (!c)
+		return cli_error("no such command '%s' (see tl help)", argv[1]);
+	char *av[] = { argv[1], "--help", NULL };
+	return c->fn(2, av);
+}
+
+int cmd_version(int argc, char **argv)
+{
+	if (cli_wants_help(argc, argv)) {
+		printf("usage: tl version\n\nPrints the tl version and the build id (the source commit).\n");
+		return TL_EXIT_OK;
+	}
+	printf("tl %s (build %s)\n", TL_VERSION, tl_build_id);
+	return TL_EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	/* outputs must not depend on the machine's locale: stay in "C" */
+	setlocale(LC_ALL, "C");
+	if (argc < 2) {
+		overview(stderr);
+		return TL_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))
+		return cmd_version(1, argv + 1);
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		overview(stdout);
+		return TL_EXIT_OK;
+	}
+	const struct command *c = find(argv[1]);
+	if (!c) {
+		fprintf(stderr, "tl: '%s' is not a tl command. See 'tl help'.\n", argv[1]);
+		return TL_EXIT_USAGE;
+	}
+	return c->fn(argc - 1, argv + 1);
+}

@@ -1,0 +1,232 @@
+/* Case configuration (see include/tl/config.h and docs/case-config.md). */
+#define _POSIX_C_SOURCE 200809L
+#include "tl/config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tl/json.h"
+#include "tl/time.h"
+#include "tl/banned.h"
+
+const char tl_config_template[] =
+	"// tl case configuration. JSON with // comments. See docs/case-config.md.\n"
+	"{\n"
+	"  \"version\": 1,\n"
+	"\n"
+	"  // Settings per evidence path, relative to this folder. For each setting the\n"
+	"  // first rule whose glob matches wins ('*' within a folder, '**' across).\n"
+	"  //   timezone      IANA zone for timestamps written without an offset\n"
+	"  //   year          year for timestamps written without one (RFC 3164 syslog)\n"
+	"  //   skew_seconds  correction added to this source's clock (may be fractional)\n"
+	"  //   format        force a format instead of detecting it (see `tl formats`)\n"
+	"  \"sources\": [\n"
+	"    // { \"path\": \"evidence/fw/**\", \"timezone\": \"Europe/Berlin\", \"year\": 2026, \"skew_seconds\": -42 }\n"
+	"  ],\n"
+	"\n"
+	"  // One person, many names: canonical name -> the names other systems use.\n"
+	"  \"identity_aliases\": {\n"
+	"    // \"jdoe\": [\"john.doe@example.com\", \"EXAMPLE\\\\jdoe\"]\n"
+	"  },\n"
+	"\n"
+	"  // Asset inventory (CSV with a header: ip,host,owner,...), relative to this folder.\n"
+	"  \"assets\": null\n"
+	"}\n";
+
+static char *dup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *p = malloc(n);
+	if (p)
+		memcpy(p, s, n);
+	return p;
+}
+
+static int at(struct tl_err *err, const char *name, const struct tl_json *v, const char *msg)
+{
+	return tl_errf(err, "%s:%u:%u: %s", name, v->line, v->col, msg);
+}
+
+static int parse_rule(const char *name, const struct tl_json *o, struct tl_source_rule *r, struct tl_err *err)
+{
+	if (o->type != TL_JSON_OBJECT)
+		return at(err, name, o, "a source rule must be an object");
+	for (size_t i = 0; i < o->n; i++) {
+		const char *k = o->keys[i];
+		const struct tl_json *v = o->kids[i];
+		if (!strcmp(k, "path") || !strcmp(k, "timezone") || !strcmp(k, "format")) {
+			if (v->type != TL_JSON_STRING)
+				return at(err, name, v, "expected a string");
+			char **slot = !strcmp(k, "path") ? &r->glob : !strcmp(k, "timezone") ? &r->timezone : &r->format;
+			free(*slot);
+			*slot = dup(v->str);
+			if (slot == &r->timezone) {
+				struct tl_tz *tz;
+				char msg[256], full[320];
+				if (tl_tz_load(v->str, &tz, msg, sizeof(msg))) {
+					snprintf(full, sizeof(full), "unknown time zone \"%s\": %s", v->str, msg);
+					return at(err, name, v, full);
+				}
+				tl_tz_free(tz);
+			}
+		} else if (!strcmp(k, "year")) {
+			int64_t y;
+			if (v->type != TL_JSON_NUMBER || tl_parse_i64(v->str, v->len, &y) || y < 1 || y > 9999)
+				return at(err, name, v, "\"year\" must be a whole number from 1 to 9999");
+			r->year = (int)y;
+		} else if (!strcmp(k, "skew_seconds")) {
+			char *end;
+			double d = v->type == TL_JSON_NUMBER ? strtod(v->str, &end) : 0;
+			if (v->type != TL_JSON_NUMBER || *end || d > 1e9 || d < -1e9)
+				return at(err, name, v, "\"skew_seconds\" must be a number of seconds");
+			r->skew_us = (int64_t)(d * 1e6 + (d < 0 ? -0.5 : 0.5));
+			r->has_skew = 1;
+		} else {
+			char msg[200];
+			snprintf(msg, sizeof(msg), "unknown key \"%s\" in source rule (path, timezone, year, skew_seconds, format)", k);
+			return at(err, name, v, msg);
+		}
+	}
+	if (!r->glob)
+		return at(err, name, o, "a source rule needs \"path\"");
+	return 0;
+}
+
+static int parse_aliases(const char *name, const struct tl_json *o, struct tl_config *cfg, struct tl_err *err)
+{
+	if (o->type != TL_JSON_OBJECT)
+		return at(err, name, o, "\"identity_aliases\" must be an object");
+	cfg->aliases = calloc(o->n ? o->n : 1, sizeof(*cfg->aliases));
+	if (!cfg->aliases)
+		return tl_errf(err, "out of memory");
+	for (size_t i = 0; i < o->n; i++) {
+		const struct tl_json *v = o->kids[i];
+		struct tl_alias *a = &cfg->aliases[cfg->n_aliases++];
+		a->canonical = dup(o->keys[i]);
+		if (v->type != TL_JSON_ARRAY)
+			return at(err, name, v, "aliases are an array of names");
+		a->names = calloc(v->n ? v->n : 1, sizeof(char *));
+		for (size_t k = 0; k < v->n; k++) {
+			if (v->kids[k]->type != TL_JSON_STRING)
+				return at(err, name, v->kids[k], "an alias must be a string");
+			a->names[a->n++] = dup(v->kids[k]->str);
+		}
+	}
+	return 0;
+}
+
+int tl_config_parse(const char *name, const char *text, size_t len, struct tl_config *cfg, struct tl_err *err)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	tl_sha256_hex(text, len, cfg->sha256);
+	struct tl_json *root = tl_json_parse(name, text, len, err);
+	if (!root)
+		return -1;
+	int rc = 0;
+	if (root->type != TL_JSON_OBJECT) {
+		rc = at(err, name, root, "the case config is a JSON object");
+		goto cleanup;
+	}
+	for (size_t i = 0; i < root->n && !rc; i++) {
+		const char *k = root->keys[i];
+		const struct tl_json *v = root->kids[i];
+		if (!strcmp(k, "version")) {
+			if (v->type != TL_JSON_NUMBER || strcmp(v->str, "1"))
+				rc = at(err, name, v, "unsupported config version (this tl reads version 1)");
+		} else if (!strcmp(k, "sources")) {
+			if (v->type != TL_JSON_ARRAY) {
+				rc = at(err, name, v, "\"sources\" must be an array");
+				break;
+			}
+			cfg->rules = calloc(v->n ? v->n : 1, sizeof(*cfg->rules));
+			for (size_t r = 0; r < v->n && !rc; r++) {
+				rc = parse_rule(name, v->kids[r], &cfg->rules[r], err);
+				cfg->n_rules++;
+			}
+		} else if (!strcmp(k, "identity_aliases")) {
+			rc = parse_aliases(name, v, cfg, err);
+		} else if (!strcmp(k, "assets")) {
+			if (v->type == TL_JSON_STRING)
+				cfg->assets = dup(v->str);
+			else if (v->type != TL_JSON_NULL)
+				rc = at(err, name, v, "\"assets\" must be a path or null");
+		} else {
+			char msg[200];
+			snprintf(msg, sizeof(msg), "unknown key \"%s\" (version, sources, identity_aliases, assets)", k);
+			rc = at(err, name, v, msg);
+		}
+	}
+cleanup:
+	tl_json_free(root);
+	if (rc)
+		tl_config_release(cfg);
+	return rc;
+}
+
+int tl_config_load(const char *path, struct tl_config *cfg, struct tl_err *err)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	FILE *f = fopen(path, "rb");
+	if (!f) {
+		if (errno == ENOENT) {
+			tl_sha256_hex("", 0, cfg->sha256);
+			return 0;
+		}
+		return tl_errf(err, "cannot open '%s': %s", path, strerror(errno));
+	}
+	struct tl_buf b = TL_BUF_INIT;
+	b.max = 16u << 20;
+	char chunk[8192];
+	size_t n;
+	int rc = 0;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		if (tl_buf_add(&b, chunk, n)) {
+			rc = tl_errf(err, "%s: larger than 16 MiB", path);
+			break;
+		}
+	fclose(f);
+	if (!rc)
+		rc = tl_config_parse(path, b.data ? b.data : "", b.len, cfg, err);
+	tl_buf_release(&b);
+	return rc;
+}
+
+void tl_config_release(struct tl_config *cfg)
+{
+	for (size_t i = 0; i < cfg->n_rules; i++) {
+		free(cfg->rules[i].glob);
+		free(cfg->rules[i].timezone);
+		free(cfg->rules[i].format);
+	}
+	free(cfg->rules);
+	for (size_t i = 0; i < cfg->n_aliases; i++) {
+		free(cfg->aliases[i].canonical);
+		for (size_t k = 0; k < cfg->aliases[i].n; k++)
+			free(cfg->aliases[i].names[k]);
+		free(cfg->aliases[i].names);
+	}
+	free(cfg->aliases);
+	free(cfg->assets);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+void tl_config_for_path(const struct tl_config *cfg, const char *relpath, struct tl_source_settings *out)
+{
+	int have_skew = 0;
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < cfg->n_rules; i++) {
+		const struct tl_source_rule *r = &cfg->rules[i];
+		if (!tl_glob_match(r->glob, relpath))
+			continue;
+		if (!out->timezone && r->timezone)
+			out->timezone = r->timezone;
+		if (!out->year && r->year)
+			out->year = r->year;
+		if (!have_skew && r->has_skew)
+			out->skew_us = r->skew_us, have_skew = 1;
+		if (!out->format && r->format)
+			out->format = r->format;
+	}
+}

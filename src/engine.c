@@ -1,0 +1,849 @@
+/*
+ * The declarative format engine: parses one record with a loaded definition
+ * into named fields, then maps those onto the normalized event. Everything a
+ * record yields that no normalized field takes goes to `extra`.
+ *
+ * Hot path: per record, fields live in the state's arena (reset each record)
+ * and names are found through a small hash index, so the cost is linear in
+ * the record size.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yajl/yajl_parse.h>
+
+#include "format-internal.h"
+#include "tl/banned.h"
+
+#define MATCH_LIMIT 10000000u
+#define DEPTH_LIMIT 100000u
+
+static struct tl_parse *engine_new(const struct tl_format *f, struct tl_time_ctx *tctx, struct tl_err *err)
+{
+	struct tl_parse *p = calloc(1, sizeof(*p));
+	if (!p) {
+		tl_errf(err, "out of memory");
+		return NULL;
+	}
+	p->f = f;
+	p->tctx = tctx;
+	p->sep = f->sep;
+	p->md = pcre2_match_data_create(64, NULL);
+	p->mctx = pcre2_match_context_create(NULL);
+	p->jit = pcre2_jit_stack_create(32 * 1024, 4 * 1024 * 1024, NULL);
+	if (!p->md || !p->mctx) {
+		tl_errf(err, "out of memory");
+		tl_parse_free(p);
+		return NULL;
+	}
+	/* hostile patterns or input must end in a reject, never a hang */
+	pcre2_set_match_limit(p->mctx, MATCH_LIMIT);
+	pcre2_set_depth_limit(p->mctx, DEPTH_LIMIT);
+	if (p->jit)
+		pcre2_jit_stack_assign(p->mctx, NULL, p->jit);
+	if (f->ncols) {
+		p->cols = f->cols;
+		p->ncols = f->ncols;
+	}
+	return p;
+}
+
+static void free_cols(struct tl_parse *p)
+{
+	if (p->cols && p->cols != p->f->cols) {
+		for (size_t i = 0; i < p->ncols; i++)
+			free(p->cols[i]);
+		free(p->cols);
+	}
+	p->cols = NULL;
+	p->ncols = 0;
+}
+
+static void engine_free(struct tl_parse *p)
+{
+	if (!p)
+		return;
+	free_cols(p);
+	free(p->unset);
+	free(p->empty);
+	pcre2_match_data_free(p->md);
+	pcre2_match_context_free(p->mctx);
+	pcre2_jit_stack_free(p->jit);
+	tl_arena_release(&p->arena);
+	free(p->fields);
+	free(p->index);
+	free(p->extra);
+	tl_buf_release(&p->path);
+	tl_buf_release(&p->tmp);
+	free(p);
+}
+
+static int is_null(const struct tl_parse *p, const char *s, size_t len)
+{
+	for (size_t i = 0; i < p->f->nnulls; i++)
+		if (strlen(p->f->nulls[i]) == len && !memcmp(p->f->nulls[i], s, len))
+			return 1;
+	if (p->unset && strlen(p->unset) == len && !memcmp(p->unset, s, len))
+		return 1;
+	if (p->empty && strlen(p->empty) == len && !memcmp(p->empty, s, len))
+		return 1;
+	return 0;
+}
+
+static int add_field(struct tl_parse *p, const char *name, const char *s, size_t len, enum tl_val_kind kind)
+{
+	if (kind == TL_V_STR && is_null(p, s, len))
+		return 0;
+	if (p->nf == p->capf) {
+		size_t cap = p->capf ? p->capf * 2 : 64;
+		if (cap > 100000)
+			return -1;
+		struct tl_field *v = realloc(p->fields, cap * sizeof(*v));
+		if (!v)
+			return -1;
+		p->fields = v;
+		p->capf = cap;
+	}
+	struct tl_field *f = &p->fields[p->nf++];
+	f->name = name;
+	f->v.s = s;
+	f->v.len = len;
+	f->kind = kind;
+	f->used = 0;
+	return 0;
+}
+
+static uint32_t hash_name(const char *s, size_t len)
+{
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ (unsigned char)s[i]) * 16777619u;
+	return h;
+}
+
+static int build_index(struct tl_parse *p)
+{
+	size_t cap = 64;
+	while (cap < p->nf * 2)
+		cap *= 2;
+	if (cap > p->index_cap) {
+		int32_t *v = realloc(p->index, cap * sizeof(*v));
+		if (!v)
+			return -1;
+		p->index = v;
+		p->index_cap = cap;
+	}
+	memset(p->index, 0xff, p->index_cap * sizeof(*p->index));
+	for (size_t i = 0; i < p->nf; i++) {
+		uint32_t h = hash_name(p->fields[i].name, strlen(p->fields[i].name)) & (p->index_cap - 1);
+		while (p->index[h] >= 0) {
+			if (!strcmp(p->fields[p->index[h]].name, p->fields[i].name))
+				break; /* a repeated name: the first occurrence wins lookups */
+			h = (h + 1) & (p->index_cap - 1);
+		}
+		if (p->index[h] < 0)
+			p->index[h] = (int32_t)i;
+	}
+	return 0;
+}
+
+static struct tl_field *find(struct tl_parse *p, const char *name, size_t len)
+{
+	uint32_t h = hash_name(name, len) & (p->index_cap - 1);
+	while (p->index[h] >= 0) {
+		struct tl_field *f = &p->fields[p->index[h]];
+		if (!strncmp(f->name, name, len) && f->name[len] == 0)
+			return f;
+		h = (h + 1) & (p->index_cap - 1);
+	}
+	return NULL;
+}
+
+/* Value of a present, non-empty, non-null field. */
+static struct tl_field *find_value(struct tl_parse *p, const char *name, size_t len)
+{
+	struct tl_field *f = find(p, name, len);
+	return f && f->v.len && f->kind != TL_V_NULL ? f : NULL;
+}
+
+/* Resolve one alternative: field name, "=constant" or "{a}{b}" template. */
+static int resolve(struct tl_parse *p, const char *alt, struct tl_val *out)
+{
+	if (alt[0] == '=') {
+		out->s = alt + 1;
+		out->len = strlen(alt + 1);
+		return 1;
+	}
+	if (!strchr(alt, '{')) {
+		struct tl_field *f = find_value(p, alt, strlen(alt));
+		if (!f)
+			return 0;
+		f->used = 1;
+		*out = f->v;
+		return 1;
+	}
+	tl_buf_reset(&p->tmp);
+	struct tl_field *used[32];
+	size_t nused = 0;
+	for (const char *c = alt; *c;) {
+		if (*c == '{') {
+			const char *e = strchr(c, '}');
+			if (!e)
+				return 0;
+			struct tl_field *f = find_value(p, c + 1, (size_t)(e - c - 1));
+			if (!f)
+				return 0;
+			if (nused < 32)
+				used[nused++] = f;
+			tl_buf_add(&p->tmp, f->v.s, f->v.len);
+			c = e + 1;
+		} else {
+			tl_buf_addc(&p->tmp, *c++);
+		}
+	}
+	for (size_t i = 0; i < nused; i++)
+		used[i]->used = 1;
+	out->s = tl_arena_strndup(&p->arena, p->tmp.data ? p->tmp.data : "", p->tmp.len);
+	out->len = p->tmp.len;
+	return out->s != NULL;
+}
+
+static int resolve_alts(struct tl_parse *p, const struct tl_alts *a, struct tl_val *out)
+{
+	for (size_t i = 0; i < a->n; i++)
+		if (resolve(p, a->v[i], out))
+			return 1;
+	return 0;
+}
+
+/* ---- parse methods: each fills p->fields from the record text ---- */
+
+static enum tl_parse_status match_limit_reason(int rc, struct tl_err *err)
+{
+	if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT || rc == PCRE2_ERROR_JIT_STACKLIMIT)
+		tl_errf(err, "pattern match limit exceeded (regex too costly for this record)");
+	else
+		tl_errf(err, "pattern match failed (pcre2 error %d)", rc);
+	return TL_PARSE_REJECT;
+}
+
+static enum tl_parse_status parse_regex(struct tl_parse *p, const char *text, size_t len, struct tl_err *err)
+{
+	const struct tl_format *f = p->f;
+	for (size_t i = 0; i < f->npats; i++) {
+		int rc = pcre2_match(f->pats[i], (PCRE2_SPTR)text, len, 0, 0, p->md, p->mctx);
+		if (rc == PCRE2_ERROR_NOMATCH)
+			continue;
+		if (rc < 0)
+			return match_limit_reason(rc, err);
+		uint32_t count, size;
+		PCRE2_SPTR table;
+		pcre2_pattern_info(f->pats[i], PCRE2_INFO_NAMECOUNT, &count);
+		pcre2_pattern_info(f->pats[i], PCRE2_INFO_NAMEENTRYSIZE, &size);
+		pcre2_pattern_info(f->pats[i], PCRE2_INFO_NAMETABLE, &table);
+		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(p->md);
+		for (uint32_t k = 0; k < count; k++) {
+			PCRE2_SPTR e = table + k * size;
+			unsigned g = (unsigned)(e[0] << 8 | e[1]);
+			if (g >= (unsigned)rc || ov[2 * g] == PCRE2_UNSET)
+				continue;
+			if (add_field(p, (const char *)e + 2, text + ov[2 * g], ov[2 * g + 1] - ov[2 * g], TL_V_STR))
+				return TL_PARSE_REJECT;
+		}
+		return TL_PARSE_EVENT;
+	}
+	tl_errf(err, "record does not match any pattern of %s", f->name);
+	return TL_PARSE_REJECT;
+}
+
+/* Split TEXT on SEP honouring QUOTE ("" inside quotes is a quote); values that
+ * needed unquoting are copied into the arena. Calls back per value. */
+static int split(struct tl_parse *p, const char *text, size_t len, char sep, char quote,
+		 int (*cb)(struct tl_parse *, size_t, const char *, size_t), int collapse)
+{
+	size_t i = 0, n = 0;
+	for (;;) {
+		if (collapse)
+			while (i < len && text[i] == sep)
+				i++;
+		if (collapse && i >= len)
+			break;
+		const char *v = text + i;
+		size_t vl;
+		if (quote && i < len && text[i] == quote) {
+			tl_buf_reset(&p->tmp);
+			i++;
+			while (i < len) {
+				if (text[i] == quote) {
+					if (i + 1 < len && text[i + 1] == quote) {
+						tl_buf_addc(&p->tmp, quote);
+						i += 2;
+						continue;
+					}
+					i++;
+					break;
+				}
+				tl_buf_addc(&p->tmp, text[i++]);
+			}
+			vl = p->tmp.len;
+			v = tl_arena_strndup(&p->arena, p->tmp.data ? p->tmp.data : "", vl);
+			if (!v)
+				return -1;
+			while (i < len && text[i] != sep)
+				i++;
+		} else {
+			const char *e = memchr(text + i, sep, len - i);
+			vl = e ? (size_t)(e - v) : len - i;
+			i += vl;
+		}
+		if (cb(p, n++, v, vl))
+			return -1;
+		if (i >= len)
+			break;
+		i++; /* the separator */
+		if (!collapse && i == len) {
+			if (cb(p, n++, text + len, 0))
+				return -1;
+			break;
+		}
+	}
+	return (int)n;
+}
+
+static int count_cb(struct tl_parse *p, size_t i, const char *v, size_t l)
+{
+	(void)p, (void)i, (void)v, (void)l;
+	return 0;
+}
+
+static int value_cb(struct tl_parse *p, size_t i, const char *v, size_t l)
+{
+	if (i >= p->ncols)
+		return -1;
+	return add_field(p, p->cols[i], v, l, TL_V_STR);
+}
+
+static int col_cb(struct tl_parse *p, size_t i, const char *v, size_t l)
+{
+	(void)i;
+	char **c = realloc(p->cols, (p->ncols + 1) * sizeof(*c));
+	if (!c)
+		return -1;
+	p->cols = c;
+	c[p->ncols] = malloc(l + 1);
+	if (!c[p->ncols])
+		return -1;
+	memcpy(c[p->ncols], v, l);
+	c[p->ncols][l] = 0;
+	p->ncols++;
+	return 0;
+}
+
+/* Zeek writes "\x09" for its separator; decode \xHH escapes. */
+static char *decode_escapes(const char *s, size_t len)
+{
+	char *o = malloc(len + 1);
+	size_t n = 0;
+	if (!o)
+		return NULL;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '\\' && i + 3 < len + 0 + 1 && i + 3 <= len - 0 && s[i + 1] == 'x' && i + 3 < len + 1) {
+			char hx[3] = { s[i + 2], i + 3 < len ? s[i + 3] : 0, 0 };
+			char *end;
+			long v = strtol(hx, &end, 16);
+			if (end == hx + 2) {
+				o[n++] = (char)v;
+				i += 3;
+				continue;
+			}
+		}
+		o[n++] = s[i];
+	}
+	o[n] = 0;
+	return o;
+}
+
+static enum tl_parse_status set_columns(struct tl_parse *p, const char *s, size_t len, char sep, int collapse,
+					struct tl_err *err)
+{
+	free_cols(p);
+	if (split(p, s, len, sep, 0, col_cb, collapse) < 0 || !p->ncols) {
+		tl_errf(err, "unreadable fields header");
+		return TL_PARSE_REJECT;
+	}
+	p->header_seen = 1;
+	return TL_PARSE_META;
+}
+
+static int starts(const char *s, size_t len, const char *pfx)
+{
+	size_t n = strlen(pfx);
+	return len >= n && !memcmp(s, pfx, n);
+}
+
+static enum tl_parse_status zeek_directive(struct tl_parse *p, const char *s, size_t len, struct tl_err *err)
+{
+	if (starts(s, len, "#separator ")) {
+		char *v = decode_escapes(s + 11, len - 11);
+		if (!v || strlen(v) != 1) {
+			free(v);
+			tl_errf(err, "unsupported #separator");
+			return TL_PARSE_REJECT;
+		}
+		p->sep = v[0];
+		free(v);
+		return TL_PARSE_META;
+	}
+	const char *e = memchr(s, p->sep, len);
+	size_t nl = e ? (size_t)(e - s) : len;
+	const char *rest = e ? e + 1 : s + len;
+	size_t rl = e ? len - nl - 1 : 0;
+	if (nl == 7 && !memcmp(s, "#fields", 7))
+		return set_columns(p, rest, rl, p->sep, 0, err);
+	char **slot = nl == 12 && !memcmp(s, "#unset_field", 12) ? &p->unset
+		    : nl == 12 && !memcmp(s, "#empty_field", 12) ? &p->empty : NULL;
+	if (slot) {
+		free(*slot);
+		*slot = malloc(rl + 1);
+		if (*slot) {
+			memcpy(*slot, rest, rl);
+			(*slot)[rl] = 0;
+		}
+	}
+	return TL_PARSE_META;
+}
+
+static enum tl_parse_status parse_delimited(struct tl_parse *p, const char *text, size_t len, struct tl_err *err)
+{
+	const struct tl_format *f = p->f;
+	if (f->header == TL_HDR_ZEEK && len && text[0] == '#')
+		return zeek_directive(p, text, len, err);
+	if (f->header == TL_HDR_W3C && len && text[0] == '#') {
+		if (starts(text, len, "#Fields:"))
+			return set_columns(p, text + 8, len - 8, ' ', 1, err);
+		return TL_PARSE_META;
+	}
+	if (f->header == TL_HDR_FIRST && !p->header_seen)
+		return set_columns(p, text, len, p->sep, 0, err);
+	if (!p->ncols) {
+		tl_errf(err, "data before any fields header");
+		return TL_PARSE_REJECT;
+	}
+	int collapse = f->header == TL_HDR_W3C;
+	char sep = collapse ? ' ' : p->sep;
+	int n = split(p, text, len, sep, f->quote, count_cb, collapse);
+	if (n != (int)p->ncols) {
+		tl_errf(err, "expected %zu fields, found %d", p->ncols, n);
+		return TL_PARSE_REJECT;
+	}
+	if (split(p, text, len, sep, f->quote, value_cb, collapse) < 0) {
+		tl_errf(err, "out of memory splitting fields");
+		return TL_PARSE_REJECT;
+	}
+	return TL_PARSE_EVENT;
+}
+
+static enum tl_parse_status parse_kv(struct tl_parse *p, const char *text, size_t len, struct tl_err *err)
+{
+	const struct tl_format *f = p->f;
+	size_t i = 0;
+	if (f->kv_prefix) {
+		int rc = pcre2_match(f->kv_prefix, (PCRE2_SPTR)text, len, 0, 0, p->md, p->mctx);
+		if (rc < 0) {
+			if (rc != PCRE2_ERROR_NOMATCH)
+				return match_limit_reason(rc, err);
+			tl_errf(err, "record does not match the prefix pattern of %s", f->name);
+			return TL_PARSE_REJECT;
+		}
+		uint32_t count, size;
+		PCRE2_SPTR table;
+		pcre2_pattern_info(f->kv_prefix, PCRE2_INFO_NAMECOUNT, &count);
+		pcre2_pattern_info(f->kv_prefix, PCRE2_INFO_NAMEENTRYSIZE, &size);
+		pcre2_pattern_info(f->kv_prefix, PCRE2_INFO_NAMETABLE, &table);
+		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(p->md);
+		for (uint32_t k = 0; k < count; k++) {
+			PCRE2_SPTR e = table + k * size;
+			unsigned g = (unsigned)(e[0] << 8 | e[1]);
+			if (g < (unsigned)rc && ov[2 * g] != PCRE2_UNSET)
+				add_field(p, (const char *)e + 2, text + ov[2 * g], ov[2 * g + 1] - ov[2 * g], TL_V_STR);
+		}
+		i = ov[1];
+	}
+	int pairs = 0;
+	while (i < len) {
+		while (i < len && (text[i] == f->sep || text[i] == ' '))
+			i++;
+		size_t ks = i;
+		while (i < len && text[i] != f->kv_sep && text[i] != f->sep)
+			i++;
+		if (i >= len || text[i] != f->kv_sep) {
+			if (i > ks) {
+				tl_errf(err, "expected key%cvalue at byte %zu", f->kv_sep, ks);
+				return TL_PARSE_REJECT;
+			}
+			continue;
+		}
+		char *key = tl_arena_strndup(&p->arena, text + ks, i - ks);
+		i++;
+		const char *v = text + i;
+		size_t vl;
+		if (f->quote && i < len && text[i] == f->quote) {
+			const char *e = memchr(text + i + 1, f->quote, len - i - 1);
+			v = text + i + 1;
+			vl = e ? (size_t)(e - v) : len - i - 1;
+			i = e ? (size_t)(e - text) + 1 : len;
+		} else {
+			const char *e = memchr(text + i, f->sep, len - i);
+			vl = e ? (size_t)(e - v) : len - i;
+			i += vl;
+		}
+		if (!key || add_field(p, key, v, vl, TL_V_STR))
+			return TL_PARSE_REJECT;
+		pairs++;
+	}
+	if (!pairs) {
+		tl_errf(err, "no key%cvalue pairs found", f->kv_sep);
+		return TL_PARSE_REJECT;
+	}
+	return TL_PARSE_EVENT;
+}
+
+/* JSON: objects are flattened to dotted keys; arrays are kept whole as JSON text. */
+static int j_key_name(struct tl_parse *p, const char **out)
+{
+	*out = tl_arena_strndup(&p->arena, p->path.data ? p->path.data : "", p->path.len);
+	return *out ? 0 : -1;
+}
+
+static int j_scalar(struct tl_parse *p, const char *s, size_t len, enum tl_val_kind kind)
+{
+	if (p->arr_depth)
+		return 1;
+	if (p->depth == 0)
+		return 0; /* a record must be an object */
+	const char *name;
+	const char *v = tl_arena_strndup(&p->arena, s, len);
+	if (!v || j_key_name(p, &name) || add_field(p, name, v, len, kind))
+		return 0;
+	return 1;
+}
+
+static int j_null(void *ctx) { return j_scalar(ctx, "null", 4, TL_V_NULL); }
+static int j_bool(void *ctx, int b) { return j_scalar(ctx, b ? "true" : "false", b ? 4 : 5, TL_V_BOOL); }
+static int j_number(void *ctx, const char *s, size_t l) { return j_scalar(ctx, s, l, TL_V_NUM); }
+static int j_string(void *ctx, const unsigned char *s, size_t l) { return j_scalar(ctx, (const char *)s, l, TL_V_STR); }
+
+static int j_start_map(void *ctx)
+{
+	struct tl_parse *p = ctx;
+	if (p->arr_depth)
+		return 1;
+	if (p->depth >= 255)
+		return 0;
+	p->path_stack[p->depth++] = p->path.len;
+	return 1;
+}
+
+static int j_key(void *ctx, const unsigned char *s, size_t l)
+{
+	struct tl_parse *p = ctx;
+	if (p->arr_depth)
+		return 1;
+	size_t base = p->path_stack[p->depth - 1];
+	p->path.len = base;
+	if (base && tl_buf_addc(&p->path, '.'))
+		return 0;
+	return tl_buf_add(&p->path, s, l) == 0;
+}
+
+static int j_end_map(void *ctx)
+{
+	struct tl_parse *p = ctx;
+	if (p->arr_depth)
+		return 1;
+	p->depth--;
+	p->path.len = p->depth > 0 ? p->path_stack[p->depth] : 0;
+	return 1;
+}
+
+static int j_start_array(void *ctx)
+{
+	struct tl_parse *p = ctx;
+	if (p->depth == 0)
+		return 0;
+	if (p->arr_depth++ == 0)
+		p->arr_start = yajl_get_bytes_consumed(p->yajl) - 1;
+	return 1;
+}
+
+static int j_end_array(void *ctx)
+{
+	struct tl_parse *p = ctx;
+	if (--p->arr_depth == 0) {
+		size_t end = yajl_get_bytes_consumed(p->yajl);
+		return j_scalar(p, p->jtext + p->arr_start, end - p->arr_start, TL_V_JSON);
+	}
+	return 1;
+}
+
+static const yajl_callbacks jcb = {
+	j_null, j_bool, NULL, NULL, j_number, j_string, j_start_map, j_key, j_end_map, j_start_array, j_end_array,
+};
+
+static enum tl_parse_status flatten_json(struct tl_parse *p, const char *prefix, const char *text, size_t len,
+					 struct tl_err *err)
+{
+	yajl_handle h = yajl_alloc(&jcb, NULL, p);
+	if (!h) {
+		tl_errf(err, "out of memory");
+		return TL_PARSE_REJECT;
+	}
+	p->yajl = h;
+	p->jtext = text;
+	p->depth = 0;
+	p->arr_depth = 0;
+	tl_buf_reset(&p->path);
+	if (prefix)
+		tl_buf_adds(&p->path, prefix);
+	p->path_stack[0] = 0;
+	yajl_status st = yajl_parse(h, (const unsigned char *)text, len);
+	if (st == yajl_status_ok)
+		st = yajl_complete_parse(h);
+	enum tl_parse_status rc = TL_PARSE_EVENT;
+	if (st != yajl_status_ok) {
+		unsigned char *m = yajl_get_error(h, 0, (const unsigned char *)text, len);
+		size_t at = yajl_get_bytes_consumed(h);
+		tl_errf(err, "invalid JSON at byte %zu: %s", at, m ? (char *)m : "parse error");
+		size_t n = strlen(err ? err->msg : "");
+		if (err && n && err->msg[n - 1] == '\n')
+			err->msg[n - 1] = 0;
+		if (m)
+			yajl_free_error(h, m);
+		rc = TL_PARSE_REJECT;
+	}
+	yajl_free(h);
+	p->yajl = NULL;
+	return rc;
+}
+
+static enum tl_parse_status parse_json(struct tl_parse *p, const char *text, size_t len, struct tl_err *err)
+{
+	size_t i = 0;
+	while (i < len && strchr(" \t\r\n", text[i]))
+		i++;
+	if (i == len || text[i] != '{') {
+		tl_errf(err, "record is not a JSON object");
+		return TL_PARSE_REJECT;
+	}
+	enum tl_parse_status st = flatten_json(p, NULL, text, len, err);
+	if (st != TL_PARSE_EVENT)
+		return st;
+	/* fields holding JSON text (CloudTrail lookups, Purview AuditData) are flattened in place */
+	for (size_t k = 0; k < p->f->nembedded; k++) {
+		size_t n = p->nf;
+		for (size_t i2 = 0; i2 < n; i2++) {
+			struct tl_field *fl = &p->fields[i2];
+			if (fl->kind != TL_V_STR || strcmp(fl->name, p->f->embedded[k]))
+				continue;
+			struct tl_val v = fl->v;
+			if (flatten_json(p, NULL, v.s, v.len, err) != TL_PARSE_EVENT)
+				return TL_PARSE_REJECT;
+			p->fields[i2].used = 1; /* its content now stands as fields */
+		}
+	}
+	return TL_PARSE_EVENT;
+}
+
+/* ---- mapping onto the normalized event ---- */
+
+static int valid_ip(const char *s, size_t len)
+{
+	char tmp[64];
+	unsigned char out[16];
+	if (len == 0 || len >= sizeof(tmp))
+		return 0;
+	memcpy(tmp, s, len);
+	tmp[len] = 0;
+	char *pct = strchr(tmp, '%'); /* IPv6 zone index */
+	if (pct)
+		*pct = 0;
+	return inet_pton(AF_INET, tmp, out) == 1 || inet_pton(AF_INET6, tmp, out) == 1;
+}
+
+/* Host part of a URL ("http://h:80/x", "h:443" for CONNECT), unless it is an address. */
+static int host_of_url(const struct tl_val *u, struct tl_val *out)
+{
+	const char *s = u->s, *end = u->s + u->len;
+	const char *sch = memchr(s, ':', u->len);
+	if (sch && sch + 2 < end && sch[1] == '/' && sch[2] == '/')
+		s = sch + 3;
+	const char *at = s;
+	while (at < end && *at != '/' && *at != '?' && *at != '#')
+		at++;
+	const char *h = s;
+	for (const char *c = s; c < at; c++)
+		if (*c == '@')
+			h = c + 1;
+	if (h < at && *h == '[')
+		return 0;
+	const char *colon = memchr(h, ':', (size_t)(at - h));
+	size_t hl = (size_t)((colon ? colon : at) - h);
+	if (!hl || valid_ip(h, hl))
+		return 0;
+	out->s = h;
+	out->len = hl;
+	return 1;
+}
+
+static void apply_vmap(struct tl_parse *p, const struct tl_vmap *m, struct tl_event *ev)
+{
+	if (ev->f[m->target].s)
+		return;
+	struct tl_field *src = find_value(p, m->from, strlen(m->from));
+	const char *out = NULL;
+	if (!src) {
+		out = m->missing;
+	} else {
+		for (size_t i = 0; i < m->nvals && !out; i++)
+			if (strlen(m->keys[i]) == src->v.len && !memcmp(m->keys[i], src->v.s, src->v.len))
+				out = m->vals[i];
+		for (size_t i = 0; i < m->nmatch && !out; i++)
+			if (pcre2_match(m->mre[i], (PCRE2_SPTR)src->v.s, src->v.len, 0, 0, p->md, p->mctx) >= 0)
+				out = m->mvals[i];
+		if (!out)
+			out = m->dflt;
+	}
+	if (out) {
+		ev->f[m->target].s = out;
+		ev->f[m->target].len = strlen(out);
+	}
+}
+
+static enum tl_parse_status fill_timestamp(struct tl_parse *p, struct tl_event *ev, struct tl_err *err)
+{
+	const struct tl_format *f = p->f;
+	if (!resolve_alts(p, &f->ts, &ev->ts_raw)) {
+		tl_errf(err, "no timestamp (field %s)", f->ts.n ? f->ts.v[0] : "?");
+		return TL_PARSE_REJECT;
+	}
+	char rule[96];
+	for (size_t i = 0; i < f->nts_formats; i++) {
+		if (tl_time_parse(p->tctx, f->ts_formats[i], ev->ts_raw.s, ev->ts_raw.len, &ev->ts, rule,
+				  sizeof(rule)) == 0) {
+			ev->ts_rule = tl_arena_strndup(&p->arena, rule, strlen(rule));
+			return TL_PARSE_EVENT;
+		}
+	}
+	struct tl_buf shown = TL_BUF_INIT;
+	tl_term_escape(&shown, ev->ts_raw.s, ev->ts_raw.len > 64 ? 64 : ev->ts_raw.len);
+	tl_errf(err, "timestamp '%s' does not match %s", shown.data ? shown.data : "", f->ts_formats[0]);
+	tl_buf_release(&shown);
+	return TL_PARSE_REJECT;
+}
+
+static enum tl_parse_status map_event(struct tl_parse *p, struct tl_event *ev, struct tl_err *err)
+{
+	const struct tl_format *f = p->f;
+	if (build_index(p)) {
+		tl_errf(err, "out of memory");
+		return TL_PARSE_REJECT;
+	}
+	enum tl_parse_status st = fill_timestamp(p, ev, err);
+	if (st != TL_PARSE_EVENT)
+		return st;
+	for (int i = 0; i < TL_F_COUNT; i++) {
+		if (!f->fields[i].n || !resolve_alts(p, &f->fields[i], &ev->f[i]))
+			continue;
+		/* an address field that holds no address keeps its text in extra instead */
+		if ((i == TL_F_src_ip || i == TL_F_dst_ip) && !valid_ip(ev->f[i].s, ev->f[i].len)) {
+			for (size_t k = 0; k < p->nf; k++)
+				if (p->fields[k].v.s == ev->f[i].s)
+					p->fields[k].used = 0;
+			ev->f[i].s = NULL;
+			ev->f[i].len = 0;
+		}
+	}
+	for (size_t i = 0; i < f->nvmaps; i++)
+		apply_vmap(p, &f->vmaps[i], ev);
+	if (!ev->f[TL_F_domain].s && ev->f[TL_F_url].s)
+		host_of_url(&ev->f[TL_F_url], &ev->f[TL_F_domain]);
+	size_t nx = 0;
+	for (size_t i = 0; i < p->nf; i++)
+		nx += !p->fields[i].used;
+	if (nx > p->cap_extra) {
+		struct tl_extra *x = realloc(p->extra, nx * sizeof(*x));
+		if (!x) {
+			tl_errf(err, "out of memory");
+			return TL_PARSE_REJECT;
+		}
+		p->extra = x;
+		p->cap_extra = nx;
+	}
+	ev->extra = p->extra;
+	ev->n_extra = 0;
+	for (size_t i = 0; i < p->nf; i++) {
+		if (p->fields[i].used)
+			continue;
+		struct tl_extra *x = &p->extra[ev->n_extra++];
+		x->key = p->fields[i].name;
+		x->v = p->fields[i].v;
+		x->kind = p->fields[i].kind;
+	}
+	return TL_PARSE_EVENT;
+}
+
+static int blank(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (!strchr(" \t\r\n\f\v", s[i]))
+			return 0;
+	return 1;
+}
+
+static enum tl_parse_status engine_parse(struct tl_parse *p, const struct tl_record *rec, struct tl_event *ev,
+					 struct tl_err *err)
+{
+	memset(ev, 0, sizeof(*ev));
+	tl_arena_reset(&p->arena);
+	p->nf = 0;
+	if (rec->oversize) {
+		tl_errf(err, "record of %llu bytes exceeds the %zu-byte limit", (unsigned long long)rec->length,
+			p->f->framing.max_record);
+		return TL_PARSE_REJECT;
+	}
+	if (rec->structural) {
+		tl_errf(err, "%.*s", (int)rec->len, rec->text);
+		return TL_PARSE_REJECT;
+	}
+	if (blank(rec->text, rec->len))
+		return TL_PARSE_META;
+	enum tl_parse_status st;
+	switch (p->f->parse) {
+	case TL_PARSE_REGEX:
+		st = parse_regex(p, rec->text, rec->len, err);
+		break;
+	case TL_PARSE_JSON:
+		st = parse_json(p, rec->text, rec->len, err);
+		break;
+	case TL_PARSE_DELIMITED:
+		st = parse_delimited(p, rec->text, rec->len, err);
+		break;
+	default:
+		st = parse_kv(p, rec->text, rec->len, err);
+	}
+	if (st != TL_PARSE_EVENT)
+		return st;
+	ev->family = p->f->family;
+	ev->format = p->f->name;
+	ev->parser_version = p->f->version;
+	return map_event(p, ev, err);
+}
+
+const struct tl_parser_ops tl_engine_ops = { "definition", engine_new, engine_free, engine_parse };
+
+size_t tl_parse_fields(const struct tl_parse *p, const struct tl_field **out)
+{
+	*out = p->fields;
+	return p->nf;
+}

@@ -1,0 +1,64 @@
+/* Field table and `extra` serialization for the normalized event. */
+#include "tl/event.h"
+
+#include <string.h>
+#include "tl/banned.h"
+
+static const char *const names[] = {
+#define TL_X_NAME(name, kind) #name,
+	TL_EVENT_FIELDS(TL_X_NAME)
+#undef TL_X_NAME
+};
+
+static const char kinds[] = {
+#define TL_X_KIND(name, kind) #kind[0],
+	TL_EVENT_FIELDS(TL_X_KIND)
+#undef TL_X_KIND
+};
+
+const char *tl_field_name(enum tl_field_id id)
+{
+	return names[id];
+}
+
+char tl_field_kind(enum tl_field_id id)
+{
+	return kinds[id];
+}
+
+int tl_field_lookup(const char *name)
+{
+	for (int i = 0; i < TL_F_COUNT; i++)
+		if (strcmp(names[i], name) == 0)
+			return i;
+	return -1;
+}
+
+int tl_event_extra_json(const struct tl_event *ev, struct tl_buf *out)
+{
+	if (tl_buf_addc(out, '{'))
+		return -1;
+	for (size_t i = 0; i < ev->n_extra; i++) {
+		const struct tl_extra *x = &ev->extra[i];
+		if (i && tl_buf_addc(out, ','))
+			return -1;
+		if (tl_buf_addc(out, '"') || tl_json_escape(out, x->key, strlen(x->key)) ||
+		    tl_buf_add(out, "\":", 2))
+			return -1;
+		int rc;
+		switch (x->kind) {
+		case TL_V_NUM:
+		case TL_V_BOOL:
+		case TL_V_NULL:
+		case TL_V_JSON:
+			rc = tl_buf_add(out, x->v.s, x->v.len);
+			break;
+		default:
+			rc = tl_buf_addc(out, '"') || tl_json_escape(out, x->v.s, x->v.len) ||
+			     tl_buf_addc(out, '"');
+		}
+		if (rc)
+			return -1;
+	}
+	return tl_buf_addc(out, '}');
+}

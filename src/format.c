@@ -1,0 +1,712 @@
+/*
+ * Loading and checking format definitions (the declarative language of
+ * docs/format-definitions.md). Parsing records with a loaded definition is in
+ * engine.c; this file only turns JSON into a validated struct tl_format.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "format-internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static char *xstrdup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *p = malloc(n);
+	if (p)
+		memcpy(p, s, n);
+	return p;
+}
+
+static int bad(struct tl_err *err, const char *origin, const struct tl_json *at, const char *fmt, const char *a)
+{
+	char m[1024];
+	snprintf(m, sizeof(m), fmt, a ? a : "");
+	return tl_errf(err, "%s:%u:%u: %s", origin, at ? at->line : 1, at ? at->col : 1, m);
+}
+
+pcre2_code *tl_format_compile(const char *origin, const struct tl_json *at, const char *pat,
+			      uint32_t opts, struct tl_err *err)
+{
+	int code;
+	PCRE2_SIZE where;
+	pcre2_code *re = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED, opts, &code, &where, NULL);
+	if (!re) {
+		PCRE2_UCHAR msg[160];
+		pcre2_get_error_message(code, msg, sizeof(msg));
+		tl_errf(err, "%s:%u:%u: bad pattern at offset %zu: %s", origin, at->line, at->col,
+			(size_t)where, (char *)msg);
+		return NULL;
+	}
+	/* JIT is an optimisation: where it is unavailable the interpreter is used */
+	pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+	return re;
+}
+
+static int get_str(const char *origin, const struct tl_json *obj, const char *key, int required,
+		   char **out, struct tl_err *err)
+{
+	const struct tl_json *v = tl_json_get(obj, key);
+	if (!v) {
+		if (required)
+			return bad(err, origin, obj, "missing required key \"%s\"", key);
+		return 0;
+	}
+	if (v->type != TL_JSON_STRING)
+		return bad(err, origin, v, "\"%s\" must be a string", key);
+	*out = xstrdup(v->str);
+	return *out ? 0 : tl_errf(err, "out of memory");
+}
+
+/* A string or an array of strings. */
+static int get_strs(const char *origin, const struct tl_json *v, char ***out, size_t *n, struct tl_err *err)
+{
+	if (v->type == TL_JSON_STRING) {
+		*out = calloc(1, sizeof(char *));
+		if (!*out || !((*out)[0] = xstrdup(v->str)))
+			return tl_errf(err, "out of memory");
+		*n = 1;
+		return 0;
+	}
+	if (v->type != TL_JSON_ARRAY)
+		return bad(err, origin, v, "expected a string or an array of strings%s", NULL);
+	*out = calloc(v->n ? v->n : 1, sizeof(char *));
+	if (!*out)
+		return tl_errf(err, "out of memory");
+	for (size_t i = 0; i < v->n; i++) {
+		if (v->kids[i]->type != TL_JSON_STRING)
+			return bad(err, origin, v->kids[i], "expected a string%s", NULL);
+		(*out)[i] = xstrdup(v->kids[i]->str);
+		(*n)++;
+	}
+	return 0;
+}
+
+static void free_strs(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static int parse_alts(const char *origin, const struct tl_json *v, struct tl_alts *a, struct tl_err *err)
+{
+	char **s = NULL;
+	size_t n = 0;
+	if (get_strs(origin, v, &s, &n, err)) {
+		free_strs(s, n);
+		return -1;
+	}
+	a->v = s;
+	a->n = n;
+	for (size_t i = 0; i < n; i++) {
+		if (!s[i][0])
+			return bad(err, origin, v, "empty field reference%s", NULL);
+	}
+	return 0;
+}
+
+static const char *const families[] = { "edr", "hids", "firewall", "proxy", "vpn", "dns", "flow", "dlp", "audit", NULL };
+
+static int load_framing(struct tl_format *f, const struct tl_json *root, struct tl_err *err)
+{
+	const struct tl_json *fr = tl_json_get(root, "framing");
+	f->framing.kind = TL_FRAME_LINES;
+	f->framing.max_record = 64u << 20;
+	if (!fr)
+		return 0;
+	if (fr->type != TL_JSON_OBJECT)
+		return bad(err, f->origin, fr, "\"framing\" must be an object%s", NULL);
+	char *type = NULL;
+	if (get_str(f->origin, fr, "type", 1, &type, err))
+		return -1;
+	int rc = 0;
+	if (!strcmp(type, "lines")) {
+		f->framing.kind = TL_FRAME_LINES;
+	} else if (!strcmp(type, "csv")) {
+		f->framing.kind = TL_FRAME_CSV;
+	} else if (!strcmp(type, "multiline")) {
+		char *start = NULL;
+		f->framing.kind = TL_FRAME_MULTILINE;
+		if (get_str(f->origin, fr, "start", 1, &start, err)) {
+			rc = -1;
+		} else {
+			f->start_re = tl_format_compile(f->origin, tl_json_get(fr, "start"), start, 0, err);
+			f->framing.start = f->start_re;
+			rc = f->start_re ? 0 : -1;
+		}
+		free(start);
+	} else if (!strcmp(type, "json")) {
+		f->framing.kind = TL_FRAME_JSON;
+		rc = get_str(f->origin, fr, "records", 0, &f->records_key, err);
+		f->framing.records_key = f->records_key;
+	} else {
+		rc = bad(err, f->origin, fr, "unknown framing type \"%s\" (lines, multiline, csv, json)", type);
+	}
+	const struct tl_json *mx = tl_json_get(fr, "max_record");
+	if (!rc && mx) {
+		int64_t v;
+		if (mx->type != TL_JSON_NUMBER || tl_parse_i64(mx->str, mx->len, &v) || v < 64)
+			rc = bad(err, f->origin, mx, "\"max_record\" must be a byte count%s", NULL);
+		else
+			f->framing.max_record = (size_t)v;
+	}
+	free(type);
+	return rc;
+}
+
+static int one_char(const char *origin, const struct tl_json *obj, const char *key, char dflt, char *out,
+		    struct tl_err *err)
+{
+	char *s = NULL;
+	*out = dflt;
+	if (get_str(origin, obj, key, 0, &s, err))
+		return -1;
+	if (!s)
+		return 0;
+	int rc = 0;
+	if (!strcmp(s, "\\t") || !strcmp(s, "tab"))
+		*out = '\t';
+	else if (strlen(s) == 1)
+		*out = s[0];
+	else if (!s[0] && !strcmp(key, "quote"))
+		*out = 0;
+	else
+		rc = bad(err, origin, tl_json_get(obj, key), "\"%s\" must be a single character", key);
+	free(s);
+	return rc;
+}
+
+static int load_parse(struct tl_format *f, const struct tl_json *root, struct tl_err *err)
+{
+	const struct tl_json *p = tl_json_get(root, "parse");
+	if (!p || p->type != TL_JSON_OBJECT)
+		return bad(err, f->origin, p ? p : root, "\"parse\" object is required%s", NULL);
+	char *type = NULL;
+	if (get_str(f->origin, p, "type", 1, &type, err))
+		return -1;
+	int rc = 0;
+	if (!strcmp(type, "regex")) {
+		const struct tl_json *pats = tl_json_get(p, "patterns");
+		char **s = NULL;
+		size_t n = 0;
+		f->parse = TL_PARSE_REGEX;
+		if (!pats) {
+			rc = bad(err, f->origin, p, "regex parse needs \"patterns\"%s", NULL);
+		} else if (!(rc = get_strs(f->origin, pats, &s, &n, err))) {
+			f->pats = calloc(n ? n : 1, sizeof(*f->pats));
+			for (size_t i = 0; i < n && !rc; i++) {
+				const struct tl_json *at = pats->type == TL_JSON_ARRAY ? pats->kids[i] : pats;
+				f->pats[i] = tl_format_compile(f->origin, at, s[i], 0, err);
+				if (!f->pats[i])
+					rc = -1;
+				else
+					f->npats++;
+			}
+		}
+		free_strs(s, n);
+	} else if (!strcmp(type, "json")) {
+		f->parse = TL_PARSE_JSON;
+		const struct tl_json *emb = tl_json_get(p, "embedded_json");
+		if (emb)
+			rc = get_strs(f->origin, emb, &f->embedded, &f->nembedded, err);
+	} else if (!strcmp(type, "delimited")) {
+		char *hdr = NULL;
+		f->parse = TL_PARSE_DELIMITED;
+		rc = one_char(f->origin, p, "separator", ',', &f->sep, err);
+		if (!rc)
+			rc = one_char(f->origin, p, "quote", 0, &f->quote, err);
+		if (!rc)
+			rc = get_str(f->origin, p, "header", 0, &hdr, err);
+		if (!rc) {
+			if (!hdr || !strcmp(hdr, "none"))
+				f->header = TL_HDR_NONE;
+			else if (!strcmp(hdr, "first-line"))
+				f->header = TL_HDR_FIRST;
+			else if (!strcmp(hdr, "zeek"))
+				f->header = TL_HDR_ZEEK;
+			else if (!strcmp(hdr, "w3c"))
+				f->header = TL_HDR_W3C;
+			else
+				rc = bad(err, f->origin, tl_json_get(p, "header"),
+					 "unknown header mode \"%s\" (none, first-line, zeek, w3c)", hdr);
+		}
+		const struct tl_json *cols = tl_json_get(p, "columns");
+		if (!rc && cols)
+			rc = get_strs(f->origin, cols, &f->cols, &f->ncols, err);
+		if (!rc && f->header == TL_HDR_NONE && !f->ncols)
+			rc = bad(err, f->origin, p, "delimited parse without a header needs \"columns\"%s", NULL);
+		free(hdr);
+	} else if (!strcmp(type, "kv")) {
+		f->parse = TL_PARSE_KV;
+		rc = one_char(f->origin, p, "pair_separator", ' ', &f->sep, err);
+		if (!rc)
+			rc = one_char(f->origin, p, "kv_separator", '=', &f->kv_sep, err);
+		if (!rc)
+			rc = one_char(f->origin, p, "quote", '"', &f->quote, err);
+		const struct tl_json *pre = tl_json_get(p, "prefix");
+		if (!rc && pre) {
+			char *s = NULL;
+			rc = get_str(f->origin, p, "prefix", 0, &s, err);
+			if (!rc)
+				f->kv_prefix = tl_format_compile(f->origin, pre, s, 0, err);
+			if (!rc && !f->kv_prefix)
+				rc = -1;
+			free(s);
+		}
+	} else {
+		rc = bad(err, f->origin, p, "unknown parse type \"%s\" (regex, json, delimited, kv)", type);
+	}
+	free(type);
+	return rc;
+}
+
+static int load_timestamp(struct tl_format *f, const struct tl_json *root, struct tl_err *err)
+{
+	const struct tl_json *t = tl_json_get(root, "timestamp");
+	if (!t || t->type != TL_JSON_OBJECT)
+		return bad(err, f->origin, t ? t : root, "\"timestamp\" object is required%s", NULL);
+	const struct tl_json *fld = tl_json_get(t, "field");
+	const struct tl_json *fmts = tl_json_get(t, "formats");
+	if (!fld)
+		return bad(err, f->origin, t, "\"timestamp\" needs \"field\"%s", NULL);
+	if (!fmts)
+		return bad(err, f->origin, t, "\"timestamp\" needs \"formats\"%s", NULL);
+	if (parse_alts(f->origin, fld, &f->ts, err) || get_strs(f->origin, fmts, &f->ts_formats, &f->nts_formats, err))
+		return -1;
+	for (size_t i = 0; i < f->nts_formats; i++)
+		if (!tl_time_format_valid(f->ts_formats[i]))
+			return bad(err, f->origin, fmts, "unknown timestamp format \"%s\"", f->ts_formats[i]);
+	return get_str(f->origin, t, "zone", 0, &f->zone, err);
+}
+
+static int load_fields(struct tl_format *f, const struct tl_json *root, struct tl_err *err)
+{
+	const struct tl_json *m = tl_json_get(root, "fields");
+	if (!m)
+		return 0;
+	if (m->type != TL_JSON_OBJECT)
+		return bad(err, f->origin, m, "\"fields\" must be an object%s", NULL);
+	for (size_t i = 0; i < m->n; i++) {
+		int id = tl_field_lookup(m->keys[i]);
+		if (id < 0)
+			return bad(err, f->origin, m->kids[i], "\"%s\" is not a normalized field (see docs/event-model.md)",
+				   m->keys[i]);
+		if (parse_alts(f->origin, m->kids[i], &f->fields[id], err))
+			return -1;
+	}
+	return 0;
+}
+
+static int load_rule(struct tl_format *f, int target, const struct tl_json *r, struct tl_err *err)
+{
+	if (r->type != TL_JSON_OBJECT)
+		return bad(err, f->origin, r, "a map rule must be an object%s", NULL);
+	struct tl_vmap *v = realloc(f->vmaps, (f->nvmaps + 1) * sizeof(*v));
+	if (!v)
+		return tl_errf(err, "out of memory");
+	f->vmaps = v;
+	v = &f->vmaps[f->nvmaps++];
+	memset(v, 0, sizeof(*v));
+	v->target = target;
+	if (get_str(f->origin, r, "from", 1, &v->from, err) || get_str(f->origin, r, "default", 0, &v->dflt, err) ||
+	    get_str(f->origin, r, "missing", 0, &v->missing, err))
+		return -1;
+	const struct tl_json *vals = tl_json_get(r, "values");
+	if (vals) {
+		if (vals->type != TL_JSON_OBJECT)
+			return bad(err, f->origin, vals, "\"values\" must be an object%s", NULL);
+		v->keys = calloc(vals->n + 1, sizeof(char *));
+		v->vals = calloc(vals->n + 1, sizeof(char *));
+		if (!v->keys || !v->vals)
+			return tl_errf(err, "out of memory");
+		for (size_t i = 0; i < vals->n; i++) {
+			if (vals->kids[i]->type != TL_JSON_STRING)
+				return bad(err, f->origin, vals->kids[i], "map values must be strings%s", NULL);
+			v->keys[i] = xstrdup(vals->keys[i]);
+			v->vals[i] = xstrdup(vals->kids[i]->str);
+			v->nvals++;
+		}
+	}
+	const struct tl_json *match = tl_json_get(r, "match");
+	if (match) {
+		if (match->type != TL_JSON_ARRAY)
+			return bad(err, f->origin, match, "\"match\" must be an array of [pattern, value]%s", NULL);
+		v->mre = calloc(match->n + 1, sizeof(*v->mre));
+		v->mvals = calloc(match->n + 1, sizeof(char *));
+		if (!v->mre || !v->mvals)
+			return tl_errf(err, "out of memory");
+		for (size_t i = 0; i < match->n; i++) {
+			const struct tl_json *pair = match->kids[i];
+			if (pair->type != TL_JSON_ARRAY || pair->n != 2 || pair->kids[0]->type != TL_JSON_STRING ||
+			    pair->kids[1]->type != TL_JSON_STRING)
+				return bad(err, f->origin, pair, "\"match\" entries are [pattern, value]%s", NULL);
+			v->mre[i] = tl_format_compile(f->origin, pair->kids[0], pair->kids[0]->str, 0, err);
+			if (!v->mre[i])
+				return -1;
+			v->mvals[i] = xstrdup(pair->kids[1]->str);
+			v->nmatch++;
+		}
+	}
+	return 0;
+}
+
+static int load_maps(struct tl_format *f, const struct tl_json *root, struct tl_err *err)
+{
+	const struct tl_json *m = tl_json_get(root, "maps");
+	if (!m)
+		return 0;
+	if (m->type != TL_JSON_OBJECT)
+		return bad(err, f->origin, m, "\"maps\" must be an object%s", NULL);
+	for (size_t i = 0; i < m->n; i++) {
+		int id = tl_field_lookup(m->keys[i]);
+		if (id < 0)
+			return bad(err, f->origin, m->kids[i], "\"%s\" is not a normalized field", m->keys[i]);
+		const struct tl_json *r = m->kids[i];
+		if (r->type == TL_JSON_ARRAY) {
+			for (size_t k = 0; k < r->n; k++)
+				if (load_rule(f, id, r->kids[k], err))
+					return -1;
+		} else if (load_rule(f, id, r, err)) {
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int load_sniff(struct tl_format *f, const struct tl_json *root, struct tl_err *err)
+{
+	const struct tl_json *s = tl_json_get(root, "sniff");
+	if (!s || s->type != TL_JSON_ARRAY || !s->n)
+		return bad(err, f->origin, s ? s : root, "\"sniff\" must be a non-empty array of rules%s", NULL);
+	f->sniffs = calloc(s->n, sizeof(*f->sniffs));
+	if (!f->sniffs)
+		return tl_errf(err, "out of memory");
+	for (size_t i = 0; i < s->n; i++) {
+		const struct tl_json *r = s->kids[i];
+		const struct tl_json *re = tl_json_get(r, "regex"), *sc = tl_json_get(r, "score");
+		int64_t score;
+		if (!re || re->type != TL_JSON_STRING)
+			return bad(err, f->origin, r, "a sniff rule needs a \"regex\" string%s", NULL);
+		if (!sc || sc->type != TL_JSON_NUMBER || tl_parse_i64(sc->str, sc->len, &score) || score < 0 || score > 100)
+			return bad(err, f->origin, r, "a sniff rule needs a \"score\" from 0 to 100%s", NULL);
+		f->sniffs[i].re = tl_format_compile(f->origin, re, re->str, PCRE2_MULTILINE, err);
+		if (!f->sniffs[i].re)
+			return -1;
+		f->sniffs[i].score = (int)score;
+		f->nsniffs++;
+	}
+	return 0;
+}
+
+/* Like lnav: every sample must parse, so a definition proves itself at load. */
+static int check_samples(struct tl_format *f, const struct tl_json *root, struct tl_err *err)
+{
+	const struct tl_json *s = tl_json_get(root, "samples");
+	if (!s || s->type != TL_JSON_ARRAY || !s->n)
+		return bad(err, f->origin, s ? s : root, "\"samples\" must be a non-empty array%s", NULL);
+	for (size_t i = 0; i < s->n; i++) {
+		const struct tl_json *sm = s->kids[i];
+		struct tl_time_ctx tctx;
+		tl_time_ctx_init(&tctx, NULL, "default", 2026, 0);
+		struct tl_err perr;
+		struct tl_parse *p = tl_parse_new(f, &tctx, &perr);
+		if (!p)
+			return tl_errf(err, "%s: %s", f->origin, perr.msg);
+		size_t nl = sm->type == TL_JSON_ARRAY ? sm->n : 1;
+		enum tl_parse_status st = TL_PARSE_REJECT;
+		snprintf(perr.msg, sizeof(perr.msg), "sample must be a string or an array of lines");
+		for (size_t k = 0; k < nl; k++) {
+			const struct tl_json *line = sm->type == TL_JSON_ARRAY ? sm->kids[k] : sm;
+			if (line->type != TL_JSON_STRING) {
+				st = TL_PARSE_REJECT;
+				break;
+			}
+			struct tl_record rec;
+			memset(&rec, 0, sizeof(rec));
+			rec.text = rec.raw = line->str;
+			rec.len = rec.raw_len = rec.length = line->len;
+			rec.line = k + 1;
+			struct tl_event ev;
+			st = tl_parse_record(p, &rec, &ev, &perr);
+			if (st == TL_PARSE_REJECT)
+				break;
+		}
+		tl_parse_free(p);
+		if (st != TL_PARSE_EVENT)
+			return bad(err, f->origin, sm, "sample does not parse: %s",
+				   st == TL_PARSE_META ? "last line is not a record" : perr.msg);
+	}
+	return 0;
+}
+
+struct tl_format *tl_format_load(const char *origin, const char *text, size_t len, struct tl_err *err)
+{
+	struct tl_json *root = tl_json_parse(origin, text, len, err);
+	if (!root)
+		return NULL;
+	struct tl_format *f = calloc(1, sizeof(*f));
+	if (!f) {
+		tl_json_free(root);
+		tl_errf(err, "out of memory");
+		return NULL;
+	}
+	f->origin = xstrdup(origin);
+	f->ops = &tl_engine_ops;
+	tl_sha256_hex(text, len, f->sha256);
+	int rc = -1;
+	if (root->type != TL_JSON_OBJECT) {
+		bad(err, origin, root, "a format definition is a JSON object%s", NULL);
+		goto cleanup;
+	}
+	if (get_str(origin, root, "name", 1, &f->name, err) || get_str(origin, root, "family", 1, &f->family, err) ||
+	    get_str(origin, root, "version", 1, &f->version, err) || get_str(origin, root, "title", 0, &f->title, err))
+		goto cleanup;
+	for (const char *c = f->name; *c; c++)
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '-')) {
+			bad(err, origin, tl_json_get(root, "name"), "format names use [a-z0-9-] only: \"%s\"", f->name);
+			goto cleanup;
+		}
+	int known = 0;
+	for (const char *const *fam = families; *fam; fam++)
+		known |= !strcmp(*fam, f->family);
+	if (!known) {
+		bad(err, origin, tl_json_get(root, "family"),
+		    "unknown family \"%s\" (edr, hids, firewall, proxy, vpn, dns, flow, dlp, audit)", f->family);
+		goto cleanup;
+	}
+	static const char *const keys[] = { "name", "family", "version", "title", "reference", "framing", "parse",
+					    "null_values", "timestamp", "fields", "maps", "sniff", "samples", NULL };
+	for (size_t i = 0; i < root->n; i++) {
+		const char *const *k = keys;
+		while (*k && strcmp(*k, root->keys[i]))
+			k++;
+		if (!*k) {
+			/* a typo must not silently drop a mapping */
+			bad(err, origin, root->kids[i], "unknown key \"%s\"", root->keys[i]);
+			goto cleanup;
+		}
+	}
+	const struct tl_json *nulls = tl_json_get(root, "null_values");
+	if (load_framing(f, root, err) || load_parse(f, root, err) || load_timestamp(f, root, err) ||
+	    load_fields(f, root, err) || load_maps(f, root, err) || load_sniff(f, root, err) ||
+	    (nulls && get_strs(origin, nulls, &f->nulls, &f->nnulls, err)) || check_samples(f, root, err))
+		goto cleanup;
+	rc = 0;
+cleanup:
+	tl_json_free(root);
+	if (rc) {
+		tl_format_free(f);
+		return NULL;
+	}
+	return f;
+}
+
+void tl_format_free(struct tl_format *f)
+{
+	if (!f)
+		return;
+	free(f->name);
+	free(f->family);
+	free(f->version);
+	free(f->title);
+	free(f->origin);
+	free(f->records_key);
+	free(f->zone);
+	pcre2_code_free(f->start_re);
+	pcre2_code_free(f->kv_prefix);
+	for (size_t i = 0; i < f->npats; i++)
+		pcre2_code_free(f->pats[i]);
+	free(f->pats);
+	free_strs(f->cols, f->ncols);
+	free_strs(f->nulls, f->nnulls);
+	free_strs(f->embedded, f->nembedded);
+	free_strs(f->ts.v, f->ts.n);
+	free_strs(f->ts_formats, f->nts_formats);
+	for (int i = 0; i < TL_F_COUNT; i++)
+		free_strs(f->fields[i].v, f->fields[i].n);
+	for (size_t i = 0; i < f->nvmaps; i++) {
+		struct tl_vmap *v = &f->vmaps[i];
+		free(v->from);
+		free(v->dflt);
+		free(v->missing);
+		free_strs(v->keys, v->nvals);
+		free_strs(v->vals, v->nvals);
+		for (size_t k = 0; k < v->nmatch; k++)
+			pcre2_code_free(v->mre[k]);
+		free(v->mre);
+		free_strs(v->mvals, v->nmatch);
+	}
+	free(f->vmaps);
+	for (size_t i = 0; i < f->nsniffs; i++)
+		pcre2_code_free(f->sniffs[i].re);
+	free(f->sniffs);
+	free(f);
+}
+
+const char *tl_format_name(const struct tl_format *f) { return f->name; }
+const char *tl_format_family(const struct tl_format *f) { return f->family; }
+const char *tl_format_version(const struct tl_format *f) { return f->version; }
+const char *tl_format_title(const struct tl_format *f) { return f->title ? f->title : ""; }
+const char *tl_format_origin(const struct tl_format *f) { return f->origin; }
+const char *tl_format_sha256(const struct tl_format *f) { return f->sha256; }
+const struct tl_framing_spec *tl_format_framing(const struct tl_format *f) { return &f->framing; }
+const char *tl_format_zone(const struct tl_format *f) { return f->zone; }
+
+int tl_format_sniff(const struct tl_format *f, const char *head, size_t len)
+{
+	int best = 0;
+	pcre2_match_data *md = pcre2_match_data_create(1, NULL);
+	if (!md)
+		return 0;
+	for (size_t i = 0; i < f->nsniffs; i++) {
+		if (f->sniffs[i].score <= best)
+			continue;
+		if (pcre2_match(f->sniffs[i].re, (PCRE2_SPTR)head, len, 0, 0, md, NULL) >= 0)
+			best = f->sniffs[i].score;
+	}
+	pcre2_match_data_free(md);
+	return best;
+}
+
+struct tl_parse *tl_parse_new(const struct tl_format *f, struct tl_time_ctx *tctx, struct tl_err *err)
+{
+	return f->ops->state_new(f, tctx, err);
+}
+
+void tl_parse_free(struct tl_parse *p)
+{
+	if (p)
+		p->f->ops->state_free(p);
+}
+
+enum tl_parse_status tl_parse_record(struct tl_parse *p, const struct tl_record *rec, struct tl_event *ev,
+				     struct tl_err *err)
+{
+	return p->f->ops->parse(p, rec, ev, err);
+}
+
+static int add_format(struct tl_formats *fs, struct tl_format *f, struct tl_err *err)
+{
+	if (tl_formats_find(fs, f->name)) {
+		tl_errf(err, "%s: format \"%s\" is already defined", f->origin, f->name);
+		tl_format_free(f);
+		return -1;
+	}
+	struct tl_format **v = realloc(fs->v, (fs->n + 1) * sizeof(*v));
+	if (!v) {
+		tl_format_free(f);
+		return tl_errf(err, "out of memory");
+	}
+	fs->v = v;
+	/* keep sorted by name: listings and detection ties are deterministic */
+	size_t i = fs->n;
+	while (i > 0 && strcmp(fs->v[i - 1]->name, f->name) > 0) {
+		fs->v[i] = fs->v[i - 1];
+		i--;
+	}
+	fs->v[i] = f;
+	fs->n++;
+	return 0;
+}
+
+int tl_formats_add_builtin(struct tl_formats *fs, struct tl_err *err)
+{
+	for (size_t i = 0; i < tl_builtin_format_count; i++) {
+		char origin[256];
+		snprintf(origin, sizeof(origin), "builtin:%s", tl_builtin_formats[i].path);
+		struct tl_format *f = tl_format_load(origin, tl_builtin_formats[i].text, tl_builtin_formats[i].len, err);
+		if (!f || add_format(fs, f, err))
+			return -1;
+	}
+	return 0;
+}
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include "tl/banned.h"
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int tl_formats_add_dir(struct tl_formats *fs, const char *dir, struct tl_err *err)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return errno == ENOENT ? 0 : tl_errf(err, "cannot read '%s': %s", dir, strerror(errno));
+	char **names = NULL;
+	size_t n = 0;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		size_t l = strlen(de->d_name);
+		if (l > 5 && !strcmp(de->d_name + l - 5, ".json")) {
+			char **nn = realloc(names, (n + 1) * sizeof(*nn));
+			if (!nn)
+				break;
+			names = nn;
+			names[n++] = xstrdup(de->d_name);
+		}
+	}
+	closedir(d);
+	qsort(names, n, sizeof(*names), cmp_str);
+	int rc = 0;
+	for (size_t i = 0; i < n && !rc; i++) {
+		char path[4096];
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		FILE *fp = fopen(path, "rb");
+		struct tl_buf b = TL_BUF_INIT;
+		b.max = 4u << 20;
+		char chunk[8192];
+		size_t k;
+		if (!fp) {
+			rc = tl_errf(err, "cannot open '%s': %s", path, strerror(errno));
+			break;
+		}
+		while ((k = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+			if (tl_buf_add(&b, chunk, k)) {
+				rc = tl_errf(err, "%s: definition larger than 4 MiB", path);
+				break;
+			}
+		fclose(fp);
+		if (!rc) {
+			struct tl_format *f = tl_format_load(path, b.data ? b.data : "", b.len, err);
+			rc = !f || add_format(fs, f, err) ? -1 : 0;
+		}
+		tl_buf_release(&b);
+	}
+	free_strs(names, n);
+	return rc;
+}
+
+const struct tl_format *tl_formats_find(const struct tl_formats *fs, const char *name)
+{
+	for (size_t i = 0; i < fs->n; i++)
+		if (!strcmp(fs->v[i]->name, name))
+			return fs->v[i];
+	return NULL;
+}
+
+void tl_formats_release(struct tl_formats *fs)
+{
+	for (size_t i = 0; i < fs->n; i++)
+		tl_format_free(fs->v[i]);
+	free(fs->v);
+	fs->v = NULL;
+	fs->n = 0;
+}
+
+const struct tl_format *tl_formats_detect(const struct tl_formats *fs, const char *head, size_t len, int *score)
+{
+	const struct tl_format *best = NULL;
+	int bs = 0;
+	for (size_t i = 0; i < fs->n; i++) {
+		int s = tl_format_sniff(fs->v[i], head, len);
+		if (s > bs)
+			best = fs->v[i], bs = s;
+	}
+	*score = bs;
+	return bs >= 50 ? best : NULL;
+}

@@ -1,0 +1,464 @@
+/*
+ * The ingest pipeline (see include/tl/ingest.h): walk -> hash -> classify ->
+ * detect -> frame -> parse -> store, one file at a time, in sorted order.
+ *
+ * Memory is bounded by the reader's window and one record's parse arena; the
+ * database sees large transactions of prepared inserts.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "tl/ingest.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <magic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tl/reader.h"
+#include "tl/store.h"
+#include "tl/time.h"
+#include "tl/banned.h"
+
+#define HEAD_BYTES (64 * 1024)
+#define COMMIT_EVERY 200000
+#define EXCERPT_BYTES 256
+
+struct file_list {
+	char **v;
+	size_t n, cap;
+};
+
+struct walk_seen {
+	dev_t dev[256];
+	ino_t ino[256];
+	int n;
+};
+
+static int list_add(struct file_list *l, const char *rel)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		char **v = realloc(l->v, cap * sizeof(*v));
+		if (!v)
+			return -1;
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n] = strdup(rel);
+	return l->v[l->n++] ? 0 : -1;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Recursive walk below REL (relative to the case root). */
+static void walk(const struct tl_case *c, const char *rel, const struct tl_ingest_opts *o, struct walk_seen *seen,
+		 struct file_list *out, FILE *log, struct tl_ingest_summary *sum)
+{
+	char abs[PATH_MAX];
+	struct stat st;
+	snprintf(abs, sizeof(abs), "%s/%s", c->root, rel);
+	if (lstat(abs, &st) != 0) {
+		fprintf(log, "error: cannot read '%s': %s\n", rel, strerror(errno));
+		sum->failed++;
+		return;
+	}
+	if (S_ISLNK(st.st_mode)) {
+		char tmp[PATH_MAX];
+		struct tl_err e;
+		if (stat(abs, &st) != 0) {
+			fprintf(log, "error: broken symbolic link '%s'\n", rel);
+			sum->failed++;
+			return;
+		}
+		if (!o->follow_symlinks && tl_case_relpath(c, abs, tmp, sizeof(tmp), &e)) {
+			fprintf(log, "warning: '%s' links outside the case; not followed (use --follow-symlinks)\n", rel);
+			return;
+		}
+	}
+	if (S_ISREG(st.st_mode)) {
+		list_add(out, rel);
+		return;
+	}
+	if (!S_ISDIR(st.st_mode))
+		return;
+	for (int i = 0; i < seen->n; i++)
+		if (seen->dev[i] == st.st_dev && seen->ino[i] == st.st_ino) {
+			fprintf(log, "warning: '%s' is a directory already walked (symlink loop?); skipped\n", rel);
+			return;
+		}
+	if (seen->n == 256) {
+		fprintf(log, "warning: '%s': directories nested too deep; skipped\n", rel);
+		return;
+	}
+	seen->dev[seen->n] = st.st_dev;
+	seen->ino[seen->n++] = st.st_ino;
+	DIR *d = opendir(abs);
+	if (!d) {
+		fprintf(log, "error: cannot read directory '%s': %s\n", rel, strerror(errno));
+		sum->failed++;
+		seen->n--;
+		return;
+	}
+	struct file_list kids = { 0 };
+	struct dirent *de;
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			list_add(&kids, de->d_name);
+	closedir(d);
+	qsort(kids.v, kids.n, sizeof(*kids.v), cmp_str);
+	for (size_t i = 0; i < kids.n; i++) {
+		char child[PATH_MAX];
+		snprintf(child, sizeof(child), "%s%s%s", rel, *rel ? "/" : "", kids.v[i]);
+		walk(c, child, o, seen, out, log, sum);
+		free(kids.v[i]);
+	}
+	free(kids.v);
+	seen->n--;
+}
+
+static int hash_file(const char *path, char out[65], struct tl_err *err)
+{
+	int fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return tl_errf(err, "cannot open: %s", strerror(errno));
+	struct tl_sha256 *h = tl_sha256_new();
+	char *buf = malloc(1 << 20);
+	ssize_t n;
+	if (!h || !buf) {
+		close(fd);
+		free(buf);
+		if (h)
+			tl_sha256_final_hex(h, out);
+		return tl_errf(err, "out of memory");
+	}
+	while ((n = read(fd, buf, 1 << 20)) > 0)
+		tl_sha256_update(h, buf, (size_t)n);
+	int saved = errno;
+	close(fd);
+	free(buf);
+	tl_sha256_final_hex(h, out);
+	return n < 0 ? tl_errf(err, "read error: %s", strerror(saved)) : 0;
+}
+
+struct ingest_run {
+	struct tl_case *c;
+	const struct tl_formats *fs;
+	const struct tl_ingest_opts *o;
+	struct tl_store *store;
+	magic_t magic;
+	FILE *log;
+	struct tl_ingest_summary *sum;
+	uint64_t total_bytes, done_bytes;
+	size_t nfiles, fileno;
+	double t0, last_progress;
+	int64_t since_commit;
+};
+
+static void progress(struct ingest_run *r, uint64_t file_pos, int final)
+{
+	if (!r->o->progress)
+		return;
+	double now = tl_now_monotonic();
+	if (!final && now - r->last_progress < 0.5)
+		return;
+	r->last_progress = now;
+	double el = now - r->t0 > 1e-6 ? now - r->t0 : 1e-6;
+	uint64_t done = r->done_bytes + file_pos;
+	double mbs = done / el / 1e6;
+	double eta = done && r->total_bytes > done ? (r->total_bytes - done) / (done / el) : 0;
+	fprintf(r->log, "\r%zu/%zu files  %.1f MB/s  %.0f events/s  %lld rejects  ETA %.0fs   %s", r->fileno,
+		r->nfiles, mbs, r->sum->events / el, (long long)r->sum->rejects, eta, final ? "\n" : "");
+	fflush(r->log);
+}
+
+static const struct tl_format *choose_format(struct ingest_run *r, const char *rel, const char *abs,
+					     struct tl_file_info *fi, const struct tl_source_settings *ss,
+					     struct tl_err *err)
+{
+	const char *forced = r->o->format ? r->o->format : ss->format;
+	if (forced) {
+		const struct tl_format *f = tl_formats_find(r->fs, forced);
+		fi->format_rule = r->o->format ? "--format" : "config";
+		fi->confidence = 100;
+		if (!f)
+			tl_errf(err, "unknown format '%s' (see tl formats)", forced);
+		return f;
+	}
+	char *head = malloc(HEAD_BYTES + 1);
+	int gz = 0;
+	if (!head) {
+		tl_errf(err, "out of memory");
+		return NULL;
+	}
+	long n = tl_reader_head(abs, head, HEAD_BYTES, &gz, err);
+	const struct tl_format *f = NULL;
+	if (n >= 0) {
+		head[n] = 0;
+		fi->compression = gz ? "gzip" : "none";
+		f = tl_formats_detect(r->fs, head, (size_t)n, &fi->confidence);
+		fi->format_rule = "detected";
+		if (!f)
+			tl_errf(err, n == 0 ? "empty file" : "no known format recognised (best confidence %d%%)",
+				fi->confidence);
+	}
+	(void)rel;
+	free(head);
+	return f;
+}
+
+static void reject(struct ingest_run *r, const struct tl_prov *pv, const struct tl_record *rec, const char *why,
+		   const char *rel, struct tl_file_counts *fc, struct tl_err *err)
+{
+	size_t n = rec->raw_len < EXCERPT_BYTES ? rec->raw_len : EXCERPT_BYTES;
+	if (tl_store_add_reject(r->store, pv, why, rec->raw, n, err))
+		fprintf(r->log, "error: %s:%llu: %s\n", rel, (unsigned long long)pv->line, err->msg);
+	fc->rejects++;
+	(void)rel;
+}
+
+/* Stream one file's records into the store. Returns 0, or -1 if the read failed part-way. */
+static int ingest_records(struct ingest_run *r, const char *rel, const char *abs, const struct tl_format *f,
+			  struct tl_time_ctx *tctx, int64_t skew, int64_t file_id, struct tl_file_counts *fc,
+			  const char **encoding, struct tl_err *ferr)
+{
+	struct tl_err err;
+	struct tl_reader *rd = tl_reader_open(abs, tl_format_framing(f), ferr);
+	if (!rd)
+		return -1;
+	*encoding = tl_reader_encoding(rd);
+	struct tl_parse *p = tl_parse_new(f, tctx, ferr);
+	if (!p) {
+		tl_reader_free(rd);
+		return -1;
+	}
+	struct tl_record rec;
+	struct tl_event ev;
+	struct tl_prov pv;
+	int rc;
+	pv.file_id = file_id;
+	while ((rc = tl_reader_next(rd, &rec, ferr)) == 1) {
+		pv.line = rec.line;
+		pv.offset = rec.offset;
+		pv.length = rec.length;
+		memcpy(pv.sha256, rec.sha256, 65);
+		enum tl_parse_status st = tl_parse_record(p, &rec, &ev, &err);
+		if (st == TL_PARSE_META) {
+			fc->meta++;
+			continue;
+		}
+		fc->records++;
+		if (st == TL_PARSE_REJECT) {
+			reject(r, &pv, &rec, err.msg, rel, fc, &err);
+		} else {
+			ev.ts_skew_us = skew;
+			ev.ts += skew;
+			if (tl_store_add_event(r->store, &ev, &pv, &err)) {
+				fprintf(r->log, "error: %s:%llu: %s\n", rel, (unsigned long long)pv.line, err.msg);
+				reject(r, &pv, &rec, "event could not be stored", rel, fc, &err);
+				continue;
+			}
+			if (!fc->events || ev.ts < fc->first_ts)
+				fc->first_ts = ev.ts;
+			if (!fc->events || ev.ts > fc->last_ts)
+				fc->last_ts = ev.ts;
+			fc->events++;
+		}
+		if (++r->since_commit >= COMMIT_EVERY) {
+			r->since_commit = 0;
+			if (tl_store_commit(r->store, &err) || tl_store_begin(r->store, &err))
+				fprintf(r->log, "error: %s\n", err.msg);
+		}
+		if ((fc->records & 4095) == 0)
+			progress(r, tl_reader_pos(rd), 0);
+	}
+	fc->bytes = (int64_t)tl_reader_pos(rd);
+	tl_parse_free(p);
+	tl_reader_free(rd);
+	return rc < 0 ? -1 : 0;
+}
+
+static void add_counts(struct tl_ingest_summary *s, const struct tl_file_counts *c)
+{
+	s->records += c->records;
+	s->events += c->events;
+	s->rejects += c->rejects;
+	s->meta += c->meta;
+	s->bytes += (uint64_t)c->bytes;
+}
+
+static int ingest_file(struct ingest_run *r, const char *rel, struct tl_err *err)
+{
+	char abs[PATH_MAX], sha[65];
+	struct stat st;
+	struct tl_err ferr;
+	snprintf(abs, sizeof(abs), "%s/%s", r->c->root, rel);
+	r->sum->files++;
+	if (stat(abs, &st) != 0 || hash_file(abs, sha, &ferr)) {
+		fprintf(r->log, "error: cannot read '%s': %s\n", rel, errno ? strerror(errno) : ferr.msg);
+		r->sum->failed++;
+		return 0;
+	}
+	struct tl_file_row row;
+	int known = tl_store_file_get(r->store, rel, &row, err);
+	if (known < 0)
+		return -1;
+	if (known && !strcmp(row.status, "done")) {
+		if (!strcmp(row.sha256, sha)) {
+			fprintf(r->log, "%s: unchanged since it was ingested (sha256 %.12s...), skipped\n", rel, sha);
+			r->sum->unchanged++;
+		} else {
+			fprintf(r->log, "error: '%s' changed since it was ingested (sha256 was %.12s..., now %.12s...); "
+					"refusing to mix versions of evidence\n", rel, row.sha256, sha);
+			r->sum->failed++;
+		}
+		return 0;
+	}
+	struct tl_file_info fi = { 0 };
+	fi.path = rel;
+	fi.size = st.st_size;
+	fi.mtime = st.st_mtime;
+	fi.sha256 = sha;
+	fi.magic = r->magic ? magic_file(r->magic, abs) : NULL;
+	char magic_copy[256];
+	snprintf(magic_copy, sizeof(magic_copy), "%s", fi.magic ? fi.magic : "unknown");
+	fi.magic = magic_copy;
+	fi.compression = strstr(magic_copy, "gzip") ? "gzip" : "none";
+	struct tl_file_counts fc = { 0 };
+	int64_t id;
+	char dup_of[PATH_MAX];
+	if (tl_store_file_by_sha(r->store, sha, dup_of, sizeof(dup_of), err) == 1 && strcmp(dup_of, rel)) {
+		if (tl_store_file_begin(r->store, &fi, &id, err))
+			return -1;
+		snprintf(ferr.msg, sizeof(ferr.msg), "same content as '%s'", dup_of);
+		fprintf(r->log, "%s: same content as '%s', not ingested twice\n", rel, dup_of);
+		r->sum->duplicates++;
+		return tl_store_file_end(r->store, id, "duplicate", &fc, ferr.msg, err);
+	}
+	struct tl_source_settings ss;
+	tl_config_for_path(&r->c->cfg, rel, &ss);
+	const struct tl_format *f = choose_format(r, rel, abs, &fi, &ss, &ferr);
+	if (f) {
+		fi.format = tl_format_name(f);
+		fi.format_version = tl_format_version(f);
+	}
+	if (tl_store_file_begin(r->store, &fi, &id, err))
+		return -1;
+	if (!f) {
+		int binary = strstr(magic_copy, "text") == NULL && strstr(magic_copy, "JSON") == NULL &&
+			     strcmp(magic_copy, "empty") != 0 && fi.size > 0;
+		char why[600];
+		snprintf(why, sizeof(why), "%s%s", binary ? "binary data; " : "", ferr.msg);
+		fprintf(r->log, "error: '%s': not ingested: %s (force one with --format)\n", rel, why);
+		r->sum->unsupported++;
+		return tl_store_file_end(r->store, id, "unsupported", &fc, why, err);
+	}
+	/* zone: the case config for this path, else the format's default, else UTC */
+	const char *zname = ss.timezone ? ss.timezone : tl_format_zone(f);
+	const char *zsrc = ss.timezone ? "config" : zname ? "format" : "default";
+	struct tl_tz *tz = NULL;
+	if (zname && tl_tz_load(zname, &tz, ferr.msg, sizeof(ferr.msg))) {
+		fprintf(r->log, "error: '%s': time zone '%s': %s\n", rel, zname, ferr.msg);
+		r->sum->failed++;
+		return tl_store_file_end(r->store, id, "failed", &fc, ferr.msg, err);
+	}
+	struct tl_time_ctx tctx;
+	tl_time_ctx_init(&tctx, tz, zsrc, ss.year, (int64_t)st.st_mtime);
+	const char *encoding = "utf-8";
+	int rc = ingest_records(r, rel, abs, f, &tctx, ss.skew_us, id, &fc, &encoding, &ferr);
+	tl_tz_free(tz);
+	add_counts(r->sum, &fc);
+	r->done_bytes += (uint64_t)st.st_size;
+	const char *status = "done";
+	const char *why = NULL;
+	if (rc) {
+		status = fc.records || fc.meta ? "partial" : "failed";
+		why = ferr.msg;
+		fprintf(r->log, "error: '%s': %s%s\n", rel, ferr.msg,
+			fc.records ? "; records before that point were kept" : "");
+		if (fc.records || fc.meta)
+			r->sum->partial++;
+		else
+			r->sum->failed++;
+	} else {
+		r->sum->ingested++;
+	}
+	(void)encoding;
+	return tl_store_file_end(r->store, id, status, &fc, why, err);
+}
+
+int tl_ingest(struct tl_case *c, const struct tl_formats *fs, char *const *paths, size_t n,
+	      const struct tl_ingest_opts *opts, struct tl_ingest_summary *sum, FILE *log, struct tl_err *err)
+{
+	memset(sum, 0, sizeof(*sum));
+	struct file_list files = { 0 };
+	struct walk_seen seen = { .n = 0 };
+	if (n == 0) {
+		walk(c, "evidence", opts, &seen, &files, log, sum);
+	} else {
+		for (size_t i = 0; i < n; i++) {
+			char rel[PATH_MAX];
+			struct tl_err e;
+			if (tl_case_relpath(c, paths[i], rel, sizeof(rel), &e)) {
+				fprintf(log, "error: %s\n", e.msg);
+				sum->failed++;
+				continue;
+			}
+			walk(c, rel, opts, &seen, &files, log, sum);
+		}
+	}
+	qsort(files.v, files.n, sizeof(*files.v), cmp_str);
+	struct ingest_run r = { 0 };
+	r.c = c;
+	r.fs = fs;
+	r.o = opts;
+	r.log = log;
+	r.sum = sum;
+	r.nfiles = files.n;
+	r.t0 = r.last_progress = tl_now_monotonic();
+	int rc = 0;
+	r.store = tl_store_open(c->db_path, TL_STORE_WRITE, err);
+	if (!r.store) {
+		rc = -1;
+		goto cleanup;
+	}
+	r.magic = magic_open(MAGIC_NONE);
+	if (r.magic && magic_load(r.magic, NULL) != 0) {
+		fprintf(log, "warning: libmagic database not loaded: %s\n", magic_error(r.magic));
+		magic_close(r.magic);
+		r.magic = NULL;
+	}
+	for (size_t i = 0; i < files.n; i++) {
+		struct stat st;
+		char abs[PATH_MAX];
+		snprintf(abs, sizeof(abs), "%s/%s", c->root, files.v[i]);
+		if (stat(abs, &st) == 0)
+			r.total_bytes += (uint64_t)st.st_size;
+	}
+	if (tl_store_begin(r.store, err)) {
+		rc = -1;
+		goto cleanup;
+	}
+	for (size_t i = 0; i < files.n && !rc; i++) {
+		r.fileno = i + 1;
+		rc = ingest_file(&r, files.v[i], err);
+	}
+	if (!rc)
+		rc = tl_store_commit(r.store, err);
+	progress(&r, 0, 1);
+cleanup:
+	sum->seconds = tl_now_monotonic() - r.t0;
+	if (r.magic)
+		magic_close(r.magic);
+	tl_store_close(r.store);
+	for (size_t i = 0; i < files.n; i++)
+		free(files.v[i]);
+	free(files.v);
+	return rc;
+}

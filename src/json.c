@@ -1,0 +1,226 @@
+/*
+ * JSON trees with positions (see include/tl/json.h). Positions come from
+ * yajl_get_bytes_consumed() inside each callback, which points just past the
+ * token; the start of a value is found by scanning back over the token.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "tl/json.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <yajl/yajl_parse.h>
+#include "tl/banned.h"
+
+#define JSON_MAX_DEPTH 256
+
+struct builder {
+	yajl_handle h;
+	const char *text;
+	struct tl_json *stack[JSON_MAX_DEPTH];
+	char *pending_key;
+	int depth;
+	struct tl_json *root;
+	int failed;
+	const char *why;
+};
+
+static void pos_of(const char *text, size_t off, unsigned *line, unsigned *col)
+{
+	unsigned l = 1, c = 1;
+	for (size_t i = 0; i < off; i++) {
+		if (text[i] == '\n')
+			l++, c = 1;
+		else
+			c++;
+	}
+	*line = l;
+	*col = c;
+}
+
+static int attach(struct builder *b, struct tl_json *v)
+{
+	size_t off = yajl_get_bytes_consumed(b->h);
+	/* back up to the start of the token just consumed */
+	if (off > 0)
+		off--;
+	if (v->type == TL_JSON_STRING) {
+		while (off > 0 && b->text[off] != '"')
+			off--;
+		if (off > 0)
+			off--;
+		while (off > 0 && b->text[off] != '"')
+			off--;
+	} else if (v->type != TL_JSON_ARRAY && v->type != TL_JSON_OBJECT) {
+		while (off > 0 && !strchr(" \t\r\n,:[{", b->text[off - 1]))
+			off--;
+	}
+	pos_of(b->text, off, &v->line, &v->col);
+	if (b->depth == 0) {
+		b->root = v;
+		return 1;
+	}
+	struct tl_json *parent = b->stack[b->depth - 1];
+	struct tl_json **kids = realloc(parent->kids, (parent->n + 1) * sizeof(*kids));
+	if (!kids)
+		goto oom;
+	parent->kids = kids;
+	if (parent->type == TL_JSON_OBJECT) {
+		char **keys = realloc(parent->keys, (parent->n + 1) * sizeof(*keys));
+		if (!keys)
+			goto oom;
+		parent->keys = keys;
+		keys[parent->n] = b->pending_key;
+		b->pending_key = NULL;
+	}
+	kids[parent->n++] = v;
+	return 1;
+oom:
+	tl_json_free(v);
+	b->failed = 1;
+	b->why = "out of memory";
+	return 0;
+}
+
+static struct tl_json *node(enum tl_json_type t)
+{
+	struct tl_json *v = calloc(1, sizeof(*v));
+	if (v)
+		v->type = t;
+	return v;
+}
+
+static int scalar(struct builder *b, enum tl_json_type t, const char *s, size_t len, int boolean)
+{
+	struct tl_json *v = node(t);
+	if (!v)
+		return 0;
+	v->boolean = boolean;
+	if (s) {
+		v->str = malloc(len + 1);
+		if (!v->str) {
+			free(v);
+			return 0;
+		}
+		memcpy(v->str, s, len);
+		v->str[len] = 0;
+		v->len = len;
+	}
+	return attach(b, v);
+}
+
+static int cb_null(void *ctx) { return scalar(ctx, TL_JSON_NULL, NULL, 0, 0); }
+static int cb_bool(void *ctx, int v) { return scalar(ctx, TL_JSON_BOOL, NULL, 0, v); }
+static int cb_number(void *ctx, const char *s, size_t l) { return scalar(ctx, TL_JSON_NUMBER, s, l, 0); }
+static int cb_string(void *ctx, const unsigned char *s, size_t l)
+{
+	return scalar(ctx, TL_JSON_STRING, (const char *)s, l, 0);
+}
+
+static int open_container(struct builder *b, enum tl_json_type t)
+{
+	if (b->depth >= JSON_MAX_DEPTH) {
+		b->failed = 1;
+		b->why = "nesting deeper than 256 levels";
+		return 0;
+	}
+	struct tl_json *v = node(t);
+	if (!v || !attach(b, v))
+		return 0;
+	b->stack[b->depth++] = v;
+	return 1;
+}
+
+static int cb_start_map(void *ctx) { return open_container(ctx, TL_JSON_OBJECT); }
+static int cb_start_array(void *ctx) { return open_container(ctx, TL_JSON_ARRAY); }
+static int cb_end(void *ctx)
+{
+	struct builder *b = ctx;
+	b->depth--;
+	return 1;
+}
+
+static int cb_key(void *ctx, const unsigned char *s, size_t l)
+{
+	struct builder *b = ctx;
+	free(b->pending_key);
+	b->pending_key = malloc(l + 1);
+	if (!b->pending_key)
+		return 0;
+	memcpy(b->pending_key, s, l);
+	b->pending_key[l] = 0;
+	return 1;
+}
+
+static const yajl_callbacks callbacks = {
+	cb_null, cb_bool, NULL, NULL, cb_number, cb_string,
+	cb_start_map, cb_key, cb_end, cb_start_array, cb_end,
+};
+
+struct tl_json *tl_json_parse(const char *name, const char *text, size_t len, struct tl_err *err)
+{
+	struct builder b;
+	memset(&b, 0, sizeof(b));
+	b.text = text;
+	b.h = yajl_alloc(&callbacks, NULL, &b);
+	if (!b.h) {
+		tl_errf(err, "%s: out of memory", name);
+		return NULL;
+	}
+	yajl_config(b.h, yajl_allow_comments, 1);
+	yajl_status st = yajl_parse(b.h, (const unsigned char *)text, len);
+	if (st == yajl_status_ok)
+		st = yajl_complete_parse(b.h);
+	if (st != yajl_status_ok || b.failed || !b.root) {
+		size_t off = yajl_get_bytes_consumed(b.h);
+		unsigned line, col;
+		pos_of(text, off < len ? off : len, &line, &col);
+		const char *why = b.why;
+		unsigned char *msg = NULL;
+		if (!why) {
+			msg = yajl_get_error(b.h, 0, (const unsigned char *)text, len);
+			why = msg ? (const char *)msg : "invalid JSON";
+		}
+		if (!b.root && st == yajl_status_ok && !b.failed)
+			why = "empty document";
+		tl_errf(err, "%s:%u:%u: %s", name, line, col, why);
+		/* yajl ends its messages with a newline */
+		size_t n = strlen(err ? err->msg : "");
+		if (err && n && err->msg[n - 1] == '\n')
+			err->msg[n - 1] = 0;
+		if (msg)
+			yajl_free_error(b.h, msg);
+		yajl_free(b.h);
+		free(b.pending_key);
+		tl_json_free(b.root);
+		return NULL;
+	}
+	yajl_free(b.h);
+	free(b.pending_key);
+	return b.root;
+}
+
+void tl_json_free(struct tl_json *j)
+{
+	if (!j)
+		return;
+	/* iterative over siblings, recursion bounded by JSON_MAX_DEPTH */
+	for (size_t i = 0; i < j->n; i++) {
+		tl_json_free(j->kids[i]);
+		if (j->keys)
+			free(j->keys[i]);
+	}
+	free(j->kids);
+	free(j->keys);
+	free(j->str);
+	free(j);
+}
+
+const struct tl_json *tl_json_get(const struct tl_json *obj, const char *key)
+{
+	if (!obj || obj->type != TL_JSON_OBJECT)
+		return NULL;
+	for (size_t i = 0; i < obj->n; i++)
+		if (strcmp(obj->keys[i], key) == 0)
+			return obj->kids[i];
+	return NULL;
+}

@@ -1,0 +1,688 @@
+/*
+ * Framing of evidence streams into records (see include/tl/reader.h).
+ *
+ * Bytes come through zlib's gz* interface, which reads gzip and plain files
+ * alike, so offsets are always in the decompressed stream. A sliding window
+ * holds at most max_record + one chunk of the stream: memory stays bounded
+ * however long a line is.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "tl/reader.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+#include "tl/banned.h"
+
+#define CHUNK (1u << 20)
+#define EXCERPT 4096
+
+enum enc { ENC_UTF8, ENC_UTF16LE, ENC_UTF16BE };
+
+struct line {
+	const unsigned char *p; /* content, without terminator */
+	size_t len;
+	size_t term;            /* terminator bytes following the content */
+	unsigned char termb[4]; /* those bytes */
+	uint64_t off;
+	uint64_t lineno;
+	int oversize;
+	uint64_t full_len;      /* oversize: full content length */
+	char sha[65];           /* oversize: hash of the full content */
+};
+
+struct tl_reader {
+	gzFile gz;
+	struct tl_framing_spec spec;
+	unsigned char *buf;
+	size_t cap, start, end;
+	uint64_t base;          /* stream offset of buf[0] */
+	int eof;
+	int failed;
+	enum enc enc;
+	uint64_t lineno;        /* number of the next line */
+	struct tl_buf text;
+	struct tl_buf raw;
+	struct tl_buf excerpt;
+	/* multi-line / CSV: a line read ahead that starts the next record */
+	int have_pending;
+	struct tl_buf pending;
+	uint64_t pending_off, pending_line;
+	size_t pending_term;
+	unsigned char pending_termb[4];
+	/* JSON document scanner */
+	int js_phase, js_depth, js_instr, js_esc, js_arr_depth;
+	char js_key[128];
+	size_t js_keylen;
+	int js_inkey;
+	int js_done;            /* 2: the current record outgrew max_record */
+	uint64_t js_off, js_line;
+};
+
+static int fill(struct tl_reader *r, struct tl_err *err)
+{
+	if (r->eof)
+		return 0;
+	if (r->start > 0) {
+		memmove(r->buf, r->buf + r->start, r->end - r->start);
+		r->base += r->start;
+		r->end -= r->start;
+		r->start = 0;
+	}
+	if (r->cap - r->end < CHUNK) {
+		size_t ncap = r->end + CHUNK;
+		unsigned char *nb = realloc(r->buf, ncap);
+		if (!nb)
+			return tl_errf(err, "out of memory reading stream");
+		r->buf = nb;
+		r->cap = ncap;
+	}
+	int n = gzread(r->gz, r->buf + r->end, (unsigned)(r->cap - r->end));
+	if (n < 0) {
+		int code;
+		const char *m = gzerror(r->gz, &code);
+		r->failed = 1;
+		r->eof = 1;
+		return tl_errf(err, "read error at decompressed offset %llu: %s",
+			       (unsigned long long)(r->base + r->end), m);
+	}
+	if (n == 0) {
+		int code;
+		const char *m = gzerror(r->gz, &code);
+		r->eof = 1;
+		if (code != Z_OK && code != Z_STREAM_END) {
+			r->failed = 1;
+			return tl_errf(err, "truncated or corrupt gzip stream at decompressed offset %llu: %s",
+				       (unsigned long long)(r->base + r->end), m);
+		}
+		return 0;
+	}
+	r->end += (size_t)n;
+	return 1;
+}
+
+static void detect_bom(struct tl_reader *r, struct tl_err *err)
+{
+	while (r->end - r->start < 3 && !r->eof)
+		if (fill(r, err) < 0)
+			return;
+	const unsigned char *b = r->buf + r->start;
+	size_t n = r->end - r->start;
+	if (n >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF)
+		r->start += 3;
+	else if (n >= 2 && b[0] == 0xFF && b[1] == 0xFE)
+		r->enc = ENC_UTF16LE, r->start += 2;
+	else if (n >= 2 && b[0] == 0xFE && b[1] == 0xFF)
+		r->enc = ENC_UTF16BE, r->start += 2;
+}
+
+struct tl_reader *tl_reader_open(const char *path, const struct tl_framing_spec *spec, struct tl_err *err)
+{
+	int fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0) {
+		tl_errf(err, "cannot open '%s': %s", path, strerror(errno));
+		return NULL;
+	}
+	struct tl_reader *r = calloc(1, sizeof(*r));
+	if (!r) {
+		close(fd);
+		tl_errf(err, "out of memory");
+		return NULL;
+	}
+	r->gz = gzdopen(fd, "rb");
+	if (!r->gz) {
+		close(fd);
+		free(r);
+		tl_errf(err, "cannot read '%s'", path);
+		return NULL;
+	}
+	gzbuffer(r->gz, 256 * 1024);
+	r->spec = *spec;
+	if (!r->spec.max_record)
+		r->spec.max_record = 64u << 20;
+	r->lineno = 1;
+	r->text.max = r->raw.max = r->spec.max_record + 16;
+	detect_bom(r, err);
+	return r;
+}
+
+void tl_reader_free(struct tl_reader *r)
+{
+	if (!r)
+		return;
+	gzclose_r(r->gz);
+	free(r->buf);
+	tl_buf_release(&r->text);
+	tl_buf_release(&r->raw);
+	tl_buf_release(&r->excerpt);
+	tl_buf_release(&r->pending);
+	free(r);
+}
+
+uint64_t tl_reader_pos(const struct tl_reader *r)
+{
+	return r->base + r->start;
+}
+
+uint64_t tl_reader_compressed_pos(const struct tl_reader *r)
+{
+	return (uint64_t)gzoffset(r->gz);
+}
+
+const char *tl_reader_encoding(const struct tl_reader *r)
+{
+	return r->enc == ENC_UTF16LE ? "utf-16le" : r->enc == ENC_UTF16BE ? "utf-16be" : "utf-8";
+}
+
+/* Index of the newline in buf[from, end), honouring UTF-16 alignment, or -1. */
+static long find_newline(const struct tl_reader *r, size_t from)
+{
+	if (r->enc == ENC_UTF8) {
+		const unsigned char *p = memchr(r->buf + from, '\n', r->end - from);
+		return p ? (long)(p - r->buf) : -1;
+	}
+	/* code units start at even stream offsets (the BOM is at 0) */
+	size_t i = from;
+	if ((r->base + i) & 1)
+		i++;
+	for (; i + 1 < r->end; i += 2) {
+		if (r->enc == ENC_UTF16LE && r->buf[i] == '\n' && r->buf[i + 1] == 0)
+			return (long)i;
+		if (r->enc == ENC_UTF16BE && r->buf[i] == 0 && r->buf[i + 1] == '\n')
+			return (long)i;
+	}
+	return -1;
+}
+
+/* Width of the line terminator ending at newline index NL, and of any CR before it. */
+static size_t cr_width(const struct tl_reader *r, size_t line_start, size_t nl)
+{
+	if (r->enc == ENC_UTF8)
+		return nl > line_start && r->buf[nl - 1] == '\r' ? 1 : 0;
+	if (nl >= line_start + 2) {
+		const unsigned char *p = r->buf + nl - 2;
+		if ((r->enc == ENC_UTF16LE && p[0] == '\r' && p[1] == 0) ||
+		    (r->enc == ENC_UTF16BE && p[0] == 0 && p[1] == '\r'))
+			return 2;
+	}
+	return 0;
+}
+
+/* Skip an oversize line, hashing it; leaves a bounded excerpt. */
+static int skip_oversize(struct tl_reader *r, struct line *l, struct tl_err *err)
+{
+	struct tl_sha256 *h = tl_sha256_new();
+	if (!h)
+		return tl_errf(err, "out of memory");
+	tl_buf_reset(&r->excerpt);
+	uint64_t total = 0;
+	size_t nlw = r->enc == ENC_UTF8 ? 1 : 2;
+	for (;;) {
+		long nl = find_newline(r, r->start);
+		size_t upto = nl >= 0 ? (size_t)nl : r->end;
+		size_t n = upto - r->start;
+		if (r->excerpt.len < EXCERPT)
+			tl_buf_add(&r->excerpt, r->buf + r->start,
+				   n < EXCERPT - r->excerpt.len ? n : EXCERPT - r->excerpt.len);
+		tl_sha256_update(h, r->buf + r->start, n);
+		total += n;
+		r->start = upto;
+		if (nl >= 0) {
+			r->start += nlw;
+			l->term = nlw;
+			break;
+		}
+		int f = fill(r, err);
+		if (f <= 0) {
+			l->term = 0;
+			if (f < 0) {
+				tl_sha256_final_hex(h, l->sha);
+				return -1;
+			}
+			break;
+		}
+	}
+	tl_sha256_final_hex(h, l->sha);
+	l->p = (const unsigned char *)r->excerpt.data;
+	l->len = r->excerpt.len;
+	l->full_len = total;
+	l->oversize = 1;
+	return 1;
+}
+
+/* Next physical line; 1, 0 at end, -1 on error. */
+static int next_line(struct tl_reader *r, struct line *l, struct tl_err *err)
+{
+	size_t scanned = r->start;
+	memset(l, 0, sizeof(*l));
+	for (;;) {
+		long nl = find_newline(r, scanned);
+		if (nl >= 0) {
+			size_t s = r->start;
+			size_t cr = cr_width(r, s, (size_t)nl);
+			size_t nlw = r->enc == ENC_UTF8 ? 1 : 2;
+			l->p = r->buf + s;
+			l->len = (size_t)nl - s - cr;
+			l->term = cr + nlw;
+			memcpy(l->termb, r->buf + nl - cr, l->term);
+			l->off = r->base + s;
+			l->lineno = r->lineno++;
+			r->start = (size_t)nl + nlw;
+			return 1;
+		}
+		if (r->end - r->start > r->spec.max_record) {
+			l->off = r->base + r->start;
+			l->lineno = r->lineno++;
+			return skip_oversize(r, l, err);
+		}
+		scanned = r->end > 0 && r->end - 1 > r->start ? r->end - 1 : r->start;
+		size_t keep = scanned - r->start;
+		int f = fill(r, err);
+		scanned = r->start + keep;
+		if (f < 0 && r->end == r->start)
+			return -1;
+		if (f <= 0) {
+			if (r->end == r->start)
+				return f;
+			/* last line without terminator */
+			l->p = r->buf + r->start;
+			l->len = r->end - r->start;
+			l->off = r->base + r->start;
+			l->lineno = r->lineno++;
+			r->start = r->end;
+			return 1;
+		}
+	}
+}
+
+static void put_utf8(struct tl_buf *b, unsigned cp)
+{
+	char o[4];
+	size_t n;
+	if (cp < 0x80)
+		o[0] = (char)cp, n = 1;
+	else if (cp < 0x800)
+		o[0] = (char)(0xC0 | cp >> 6), o[1] = (char)(0x80 | (cp & 0x3F)), n = 2;
+	else if (cp < 0x10000)
+		o[0] = (char)(0xE0 | cp >> 12), o[1] = (char)(0x80 | ((cp >> 6) & 0x3F)),
+		o[2] = (char)(0x80 | (cp & 0x3F)), n = 3;
+	else
+		o[0] = (char)(0xF0 | cp >> 18), o[1] = (char)(0x80 | ((cp >> 12) & 0x3F)),
+		o[2] = (char)(0x80 | ((cp >> 6) & 0x3F)), o[3] = (char)(0x80 | (cp & 0x3F)), n = 4;
+	tl_buf_add(b, o, n);
+}
+
+/* Append UTF-16 bytes to OUT as UTF-8; unpaired surrogates become U+FFFD. */
+static void utf16_to_utf8(enum enc e, const unsigned char *p, size_t len, struct tl_buf *out)
+{
+	for (size_t i = 0; i + 1 < len; i += 2) {
+		unsigned u = e == ENC_UTF16LE ? (unsigned)(p[i] | p[i + 1] << 8) : (unsigned)(p[i] << 8 | p[i + 1]);
+		if (u >= 0xD800 && u < 0xDC00 && i + 3 < len) {
+			unsigned v = e == ENC_UTF16LE ? (unsigned)(p[i + 2] | p[i + 3] << 8)
+						     : (unsigned)(p[i + 2] << 8 | p[i + 3]);
+			if (v >= 0xDC00 && v < 0xE000) {
+				put_utf8(out, 0x10000 + ((u - 0xD800) << 10) + (v - 0xDC00));
+				i += 2;
+				continue;
+			}
+		}
+		if (u >= 0xD800 && u < 0xE000)
+			u = 0xFFFD;
+		put_utf8(out, u);
+	}
+	if (len & 1)
+		put_utf8(out, 0xFFFD);
+}
+
+/* Fill REC from RAW bytes (already collected); computes text and hash. */
+static void finish_record(struct tl_reader *r, struct tl_record *rec, const char *raw, size_t rawlen)
+{
+	rec->raw = raw;
+	rec->raw_len = rawlen;
+	rec->length = rawlen;
+	tl_sha256_hex(raw, rawlen, rec->sha256);
+	if (r->enc == ENC_UTF8) {
+		rec->text = raw;
+		rec->len = rawlen;
+	} else {
+		tl_buf_reset(&r->text);
+		utf16_to_utf8(r->enc, (const unsigned char *)raw, rawlen, &r->text);
+		rec->text = r->text.data ? r->text.data : "";
+		rec->len = r->text.len;
+	}
+}
+
+static int record_from_line(struct tl_reader *r, const struct line *l, struct tl_record *rec)
+{
+	memset(rec, 0, sizeof(*rec));
+	rec->line = l->lineno;
+	rec->offset = l->off;
+	if (l->oversize) {
+		rec->oversize = 1;
+		rec->raw = rec->text = (const char *)l->p;
+		rec->raw_len = rec->len = l->len;
+		rec->length = l->full_len;
+		memcpy(rec->sha256, l->sha, 65);
+		return 1;
+	}
+	/* the window may hold the line without a NUL after it; copy only when needed */
+	if (r->enc == ENC_UTF8 && l->term) {
+		/* the byte after the content is CR or LF: safe to terminate in place */
+		((unsigned char *)l->p)[l->len] = 0;
+		finish_record(r, rec, (const char *)l->p, l->len);
+		return 1;
+	}
+	tl_buf_reset(&r->raw);
+	tl_buf_add(&r->raw, l->p, l->len);
+	finish_record(r, rec, r->raw.data ? r->raw.data : "", r->raw.len);
+	return 1;
+}
+
+static int starts_record(const struct tl_reader *r, const struct line *l)
+{
+	if (r->spec.kind != TL_FRAME_MULTILINE || !r->spec.start)
+		return 1;
+	pcre2_match_data *md = pcre2_match_data_create(1, NULL);
+	int rc = pcre2_match(r->spec.start, l->p, l->len, 0, 0, md, NULL);
+	pcre2_match_data_free(md);
+	return rc >= 0;
+}
+
+/* Number of unescaped double quotes decides whether a CSV record continues. */
+static int quotes_open(const unsigned char *p, size_t len, int open)
+{
+	for (size_t i = 0; i < len; i++)
+		if (p[i] == '"')
+			open = !open;
+	return open;
+}
+
+/* MULTILINE and CSV: gather physical lines into one record in r->raw,
+ * keeping the original terminator bytes between them. */
+static int next_joined(struct tl_reader *r, struct tl_record *rec, struct tl_err *err)
+{
+	struct line l;
+	uint64_t off, lineno;
+	unsigned char termb[4];
+	size_t term;
+	tl_buf_reset(&r->raw);
+	if (r->have_pending) {
+		tl_buf_add(&r->raw, r->pending.data, r->pending.len);
+		off = r->pending_off;
+		lineno = r->pending_line;
+		term = r->pending_term;
+		memcpy(termb, r->pending_termb, sizeof(termb));
+		r->have_pending = 0;
+	} else {
+		int rc = next_line(r, &l, err);
+		if (rc <= 0)
+			return rc;
+		if (l.oversize)
+			return record_from_line(r, &l, rec);
+		tl_buf_add(&r->raw, l.p, l.len);
+		off = l.off;
+		lineno = l.lineno;
+		term = l.term;
+		memcpy(termb, l.termb, sizeof(termb));
+	}
+	int open = r->spec.kind == TL_FRAME_CSV ? quotes_open((unsigned char *)r->raw.data, r->raw.len, 0) : 0;
+	while (r->spec.kind != TL_FRAME_CSV || open) {
+		int rc = next_line(r, &l, err);
+		if (rc < 0)
+			return -1;
+		if (rc == 0)
+			break;
+		if (l.oversize || (r->spec.kind == TL_FRAME_MULTILINE && starts_record(r, &l)) ||
+		    r->raw.len + l.len + term > r->spec.max_record) {
+			/* the line belongs to the next record (an oversize one is emitted
+			 * as its own flagged record next time, from its excerpt) */
+			tl_buf_reset(&r->pending);
+			tl_buf_add(&r->pending, l.p, l.len);
+			r->pending_off = l.off;
+			r->pending_line = l.lineno;
+			r->pending_term = l.term;
+			memcpy(r->pending_termb, l.termb, sizeof(l.termb));
+			r->have_pending = 1;
+			break;
+		}
+		tl_buf_add(&r->raw, termb, term);
+		tl_buf_add(&r->raw, l.p, l.len);
+		term = l.term;
+		memcpy(termb, l.termb, sizeof(termb));
+		if (r->spec.kind == TL_FRAME_CSV)
+			open = quotes_open(l.p, l.len, open);
+	}
+	memset(rec, 0, sizeof(*rec));
+	rec->line = lineno;
+	rec->offset = off;
+	finish_record(r, rec, r->raw.data ? r->raw.data : "", r->raw.len);
+	return 1;
+}
+
+/*
+ * JSON framing reads a stream of top-level JSON values (one document, JSON
+ * lines, or values simply concatenated). Each top-level object is a record,
+ * unless it holds the array named by records_key ({"Records":[...]} as
+ * CloudTrail delivers), in which case each element of that array is a record;
+ * a top-level array's elements are records too. A byte scanner cuts the
+ * records out with their offsets; they are parsed later, one at a time, so a
+ * multi-GB document never sits in memory whole.
+ */
+enum { JS_TOP, JS_WHOLE, JS_ARRAY, JS_ELEMENT, JS_SKIP, JS_GARBAGE };
+
+static int js_emit(struct tl_reader *r, struct tl_record *rec, uint64_t off, uint64_t line, int structural,
+		   const char *why)
+{
+	memset(rec, 0, sizeof(*rec));
+	rec->line = line;
+	rec->offset = off;
+	if (structural) {
+		/* keep the bytes seen as the excerpt; the reason goes first */
+		rec->structural = 1;
+		rec->text = why;
+		rec->len = strlen(why);
+		rec->raw = r->raw.data ? r->raw.data : "";
+		rec->raw_len = r->raw.len;
+		rec->length = tl_reader_pos(r) - off;
+		tl_sha256_hex(rec->raw, rec->raw_len, rec->sha256);
+		return 1;
+	}
+	while (r->raw.len && strchr(" \t\r\n", r->raw.data[r->raw.len - 1]))
+		r->raw.data[--r->raw.len] = 0;
+	finish_record(r, rec, r->raw.data ? r->raw.data : "", r->raw.len);
+	return 1;
+}
+
+static int js_keep(struct tl_reader *r, unsigned char c)
+{
+	if (r->raw.len >= r->spec.max_record) {
+		r->js_done = 2; /* over the limit: stop keeping bytes, report at the end */
+		return 0;
+	}
+	return tl_buf_addc(&r->raw, (char)c);
+}
+
+static int next_json(struct tl_reader *r, struct tl_record *rec, struct tl_err *err)
+{
+	for (;;) {
+		if (r->start >= r->end) {
+			int f = fill(r, err);
+			if (f < 0)
+				return -1;
+			if (f == 0) {
+				int phase = r->js_phase;
+				r->js_phase = JS_TOP;
+				if (phase == JS_TOP)
+					return 0;
+				if (phase == JS_GARBAGE)
+					return js_emit(r, rec, r->js_off, r->js_line, 1, "not JSON");
+				return js_emit(r, rec, r->js_off, r->js_line, 1, "JSON ends in the middle of a value (truncated)");
+			}
+			continue;
+		}
+		unsigned char c = r->buf[r->start++];
+		if (c == '\n')
+			r->lineno++;
+		int keeping = r->js_phase == JS_WHOLE || r->js_phase == JS_ELEMENT || r->js_phase == JS_GARBAGE;
+		if (keeping && r->js_done != 2)
+			js_keep(r, c);
+		if (r->js_phase == JS_GARBAGE) {
+			if (c == '\n') {
+				r->js_phase = JS_TOP;
+				r->raw.len--;
+				return js_emit(r, rec, r->js_off, r->js_line, 1, "not JSON");
+			}
+			continue;
+		}
+		if (r->js_instr) {
+			if (r->js_esc)
+				r->js_esc = 0;
+			else if (c == '\\')
+				r->js_esc = 1;
+			else if (c == '"')
+				r->js_instr = 0, r->js_inkey = 0;
+			else if (r->js_inkey && r->js_keylen < sizeof(r->js_key) - 1)
+				r->js_key[r->js_keylen++] = (char)c;
+			continue;
+		}
+		int ws = c == ' ' || c == '\t' || c == '\r' || c == '\n';
+		if (r->js_phase == JS_TOP) {
+			if (ws)
+				continue;
+			tl_buf_reset(&r->raw);
+			r->js_done = 0;
+			r->js_off = r->base + r->start - 1;
+			r->js_line = c == '\n' ? r->lineno - 1 : r->lineno;
+			r->js_keylen = 0;
+			if (c == '{') {
+				r->js_phase = JS_WHOLE;
+				r->js_depth = 1;
+				js_keep(r, c);
+			} else if (c == '[') {
+				r->js_phase = JS_ARRAY;
+				r->js_depth = 1;
+				r->js_arr_depth = 1;
+			} else {
+				r->js_phase = JS_GARBAGE;
+				js_keep(r, c);
+			}
+			continue;
+		}
+		if (r->js_phase == JS_ARRAY) {
+			if (ws || c == ',')
+				continue;
+			if (c == ']') {
+				r->js_depth--;
+				r->js_phase = r->js_depth == 0 ? JS_TOP : JS_SKIP;
+				continue;
+			}
+			r->js_phase = JS_ELEMENT;
+			tl_buf_reset(&r->raw);
+			r->js_done = 0;
+			r->js_off = r->base + r->start - 1;
+			r->js_line = r->lineno;
+			js_keep(r, c);
+			if (c == '"') {
+				r->js_instr = 1;
+				continue;
+			}
+			if (c == '{' || c == '[')
+				r->js_depth++;
+			continue;
+		}
+		if (r->js_phase == JS_ELEMENT && r->js_depth == r->js_arr_depth && (c == ',' || c == ']')) {
+			r->raw.len--; /* the separator is not part of the element */
+			r->raw.data[r->raw.len] = 0;
+			if (c == ']') {
+				r->js_depth--;
+				r->js_phase = r->js_depth == 0 ? JS_TOP : JS_SKIP;
+			} else {
+				r->js_phase = JS_ARRAY;
+			}
+			if (r->js_done == 2)
+				return js_emit(r, rec, r->js_off, r->js_line, 1, "JSON record exceeds the size limit");
+			return js_emit(r, rec, r->js_off, r->js_line, 0, NULL);
+		}
+		switch (c) {
+		case '"':
+			r->js_instr = 1;
+			if (r->js_phase == JS_WHOLE && r->js_depth == 1) {
+				r->js_inkey = 1;
+				r->js_keylen = 0;
+			}
+			break;
+		case '[':
+			r->js_depth++;
+			if (r->js_phase == JS_WHOLE && r->js_depth == 2 && r->spec.records_key &&
+			    strlen(r->spec.records_key) == r->js_keylen &&
+			    !memcmp(r->js_key, r->spec.records_key, r->js_keylen)) {
+				/* the wrapper is not a record: its array elements are */
+				r->js_phase = JS_ARRAY;
+				r->js_arr_depth = 2;
+			}
+			break;
+		case '{':
+			r->js_depth++;
+			break;
+		case ']':
+		case '}':
+			r->js_depth--;
+			if (r->js_depth == 0) {
+				int phase = r->js_phase;
+				r->js_phase = JS_TOP;
+				if (phase == JS_WHOLE)
+					return r->js_done == 2
+						       ? js_emit(r, rec, r->js_off, r->js_line, 1, "JSON record exceeds the size limit")
+						       : js_emit(r, rec, r->js_off, r->js_line, 0, NULL);
+			}
+			break;
+		case ':':
+		case ',':
+			break;
+		default:
+			if (r->js_phase == JS_WHOLE && r->js_depth == 1 && !ws)
+				r->js_keylen = 0; /* a scalar value: the last key is not ours */
+		}
+	}
+}
+
+int tl_reader_next(struct tl_reader *r, struct tl_record *rec, struct tl_err *err)
+{
+	if (r->failed)
+		return 0;
+	switch (r->spec.kind) {
+	case TL_FRAME_JSON:
+		return next_json(r, rec, err);
+	case TL_FRAME_MULTILINE:
+	case TL_FRAME_CSV:
+		return next_joined(r, rec, err);
+	default: {
+		struct line l;
+		int rc = next_line(r, &l, err);
+		if (rc <= 0)
+			return rc;
+		return record_from_line(r, &l, rec);
+	}
+	}
+}
+
+long tl_reader_head(const char *path, char *buf, size_t cap, int *gz, struct tl_err *err)
+{
+	int fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return tl_errf(err, "cannot open '%s': %s", path, strerror(errno));
+	gzFile g = gzdopen(fd, "rb");
+	if (!g) {
+		close(fd);
+		return tl_errf(err, "cannot read '%s'", path);
+	}
+	int n = gzread(g, buf, (unsigned)cap);
+	*gz = !gzdirect(g);
+	gzclose_r(g);
+	if (n < 0)
+		return tl_errf(err, "cannot read '%s': corrupt compressed data", path);
+	return n;
+}

@@ -1,0 +1,417 @@
+/*
+ * SQLite case database (see include/tl/store.h and docs/schema.md).
+ *
+ * The events table's columns come from TL_EVENT_FIELDS, so the schema, the
+ * insert statement and the event model cannot drift apart.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "tl/store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "tl/banned.h"
+
+struct tl_store {
+	sqlite3 *db;
+	sqlite3_stmt *ins_event, *ins_reject;
+	struct tl_buf extra;
+	int in_tx;
+};
+
+static int sqlerr(struct tl_store *s, struct tl_err *err, const char *what)
+{
+	return tl_errf(err, "case database: %s: %s", what, sqlite3_errmsg(s->db));
+}
+
+static int exec(struct tl_store *s, const char *sql, struct tl_err *err)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		tl_errf(err, "case database: %s", msg ? msg : sqlite3_errmsg(s->db));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+static void events_ddl(struct tl_buf *b)
+{
+	tl_buf_adds(b, "CREATE TABLE events (\n"
+		       "  id INTEGER PRIMARY KEY,\n"
+		       "  ts INTEGER NOT NULL,          -- UTC microseconds since 1970, skew-corrected\n"
+		       "  ts_raw TEXT NOT NULL,         -- the timestamp text as written in the evidence\n"
+		       "  ts_rule TEXT NOT NULL,        -- how the zone and year were decided\n"
+		       "  ts_skew_us INTEGER NOT NULL,  -- clock-skew correction applied\n"
+		       "  family TEXT NOT NULL,\n"
+		       "  format TEXT NOT NULL,\n");
+#define TL_X_COL(name, kind) tl_buf_addf(b, "  %s %s,\n", #name, #kind[0] == 'I' ? "INTEGER" : "TEXT");
+	TL_EVENT_FIELDS(TL_X_COL)
+#undef TL_X_COL
+	tl_buf_adds(b, "  extra TEXT NOT NULL,          -- JSON object of every other parsed field\n"
+		       "  file_id INTEGER NOT NULL REFERENCES evidence_files(id),\n"
+		       "  line INTEGER NOT NULL,\n"
+		       "  offset INTEGER NOT NULL,\n"
+		       "  length INTEGER NOT NULL,\n"
+		       "  raw_sha256 TEXT NOT NULL,\n"
+		       "  parser TEXT NOT NULL,\n"
+		       "  parser_version TEXT NOT NULL\n"
+		       ");\n");
+}
+
+static const char schema_v1_head[] =
+	"CREATE TABLE evidence_files (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  path TEXT NOT NULL UNIQUE,     -- relative to the case folder\n"
+	"  size INTEGER NOT NULL,\n"
+	"  sha256 TEXT NOT NULL,\n"
+	"  mtime INTEGER NOT NULL,\n"
+	"  magic TEXT,\n"
+	"  compression TEXT,\n"
+	"  encoding TEXT,\n"
+	"  format TEXT,\n"
+	"  format_version TEXT,\n"
+	"  format_rule TEXT,\n"
+	"  confidence INTEGER,\n"
+	"  status TEXT NOT NULL,\n"
+	"  records INTEGER NOT NULL DEFAULT 0,\n"
+	"  events INTEGER NOT NULL DEFAULT 0,\n"
+	"  rejects INTEGER NOT NULL DEFAULT 0,\n"
+	"  meta INTEGER NOT NULL DEFAULT 0,   -- headers, directives, blank lines\n"
+	"  bytes INTEGER NOT NULL DEFAULT 0,  -- decompressed bytes read\n"
+	"  first_ts INTEGER,\n"
+	"  last_ts INTEGER,\n"
+	"  error TEXT\n"
+	");\n"
+	"CREATE TABLE rejects (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  file_id INTEGER NOT NULL REFERENCES evidence_files(id),\n"
+	"  line INTEGER NOT NULL,\n"
+	"  offset INTEGER NOT NULL,\n"
+	"  length INTEGER NOT NULL,\n"
+	"  raw_sha256 TEXT NOT NULL,\n"
+	"  reason TEXT NOT NULL,\n"
+	"  excerpt BLOB\n"
+	");\n";
+
+static const char schema_v1_tail[] =
+	"CREATE INDEX events_ts ON events(ts);\n"
+	"CREATE INDEX events_file ON events(file_id, offset);\n"
+	"CREATE INDEX events_user ON events(user) WHERE user IS NOT NULL;\n"
+	"CREATE INDEX events_host ON events(host) WHERE host IS NOT NULL;\n"
+	"CREATE INDEX events_src_ip ON events(src_ip) WHERE src_ip IS NOT NULL;\n"
+	"CREATE INDEX events_dst_ip ON events(dst_ip) WHERE dst_ip IS NOT NULL;\n"
+	"CREATE INDEX events_domain ON events(domain) WHERE domain IS NOT NULL;\n"
+	"CREATE INDEX rejects_file ON rejects(file_id, offset);\n";
+
+/* Migrations: index i brings a database from version i to i+1. */
+static int migrate_0_to_1(struct tl_store *s, struct tl_err *err)
+{
+	struct tl_buf b = TL_BUF_INIT;
+	tl_buf_adds(&b, schema_v1_head);
+	events_ddl(&b);
+	tl_buf_adds(&b, schema_v1_tail);
+	int rc = exec(s, b.data, err);
+	tl_buf_release(&b);
+	return rc;
+}
+
+static int (*const migrations[])(struct tl_store *, struct tl_err *) = { migrate_0_to_1 };
+
+static int migrate(struct tl_store *s, struct tl_err *err)
+{
+	sqlite3_stmt *st;
+	int version = 0;
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+		return sqlerr(s, err, "reading schema version");
+	if (sqlite3_step(st) == SQLITE_ROW)
+		version = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (version > TL_SCHEMA_VERSION)
+		return tl_errf(err, "case database has schema version %d; this tl knows up to %d (upgrade tl)", version,
+			       TL_SCHEMA_VERSION);
+	for (int v = version; v < TL_SCHEMA_VERSION; v++) {
+		char sql[64];
+		if (exec(s, "BEGIN IMMEDIATE", err) || migrations[v](s, err))
+			return exec(s, "ROLLBACK", NULL), -1;
+		snprintf(sql, sizeof(sql), "PRAGMA user_version=%d", v + 1);
+		if (exec(s, sql, err) || exec(s, "COMMIT", err))
+			return -1;
+	}
+	return 0;
+}
+
+static int prepare(struct tl_store *s, struct tl_err *err)
+{
+	struct tl_buf b = TL_BUF_INIT;
+	tl_buf_adds(&b, "INSERT INTO events (ts, ts_raw, ts_rule, ts_skew_us, family, format");
+#define TL_X_NAME(name, kind) tl_buf_adds(&b, ", " #name);
+	TL_EVENT_FIELDS(TL_X_NAME)
+#undef TL_X_NAME
+	tl_buf_adds(&b, ", extra, file_id, line, offset, length, raw_sha256, parser, parser_version) VALUES (?,?,?,?,?,?");
+	for (int i = 0; i < TL_F_COUNT; i++)
+		tl_buf_adds(&b, ",?");
+	tl_buf_adds(&b, ",?,?,?,?,?,?,?,?)");
+	int rc = sqlite3_prepare_v3(s->db, b.data, -1, SQLITE_PREPARE_PERSISTENT, &s->ins_event, NULL);
+	tl_buf_release(&b);
+	if (rc != SQLITE_OK)
+		return sqlerr(s, err, "preparing event insert");
+	if (sqlite3_prepare_v3(s->db,
+			       "INSERT INTO rejects (file_id, line, offset, length, raw_sha256, reason, excerpt) "
+			       "VALUES (?,?,?,?,?,?,?)",
+			       -1, SQLITE_PREPARE_PERSISTENT, &s->ins_reject, NULL) != SQLITE_OK)
+		return sqlerr(s, err, "preparing reject insert");
+	return 0;
+}
+
+struct tl_store *tl_store_open(const char *path, enum tl_store_mode mode, struct tl_err *err)
+{
+	struct tl_store *s = calloc(1, sizeof(*s));
+	if (!s) {
+		tl_errf(err, "out of memory");
+		return NULL;
+	}
+	int flags = mode == TL_STORE_READONLY ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	if (sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		tl_errf(err, "cannot open case database '%s': %s", path, s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		tl_store_close(s);
+		return NULL;
+	}
+	sqlite3_busy_timeout(s->db, 10000);
+	if (mode == TL_STORE_READONLY) {
+		sqlite3_stmt *st;
+		/* a readable file that is not a tl database says so before any query runs */
+		if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM evidence_files", -1, &st, NULL) != SQLITE_OK) {
+			tl_errf(err, "cannot read case database '%s': %s", path, sqlite3_errmsg(s->db));
+			tl_store_close(s);
+			return NULL;
+		}
+		sqlite3_finalize(st);
+		return s;
+	}
+	/* WAL + NORMAL: a crash can lose the last transactions, never corrupt the file */
+	if (exec(s, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+		    "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;",
+		 err) ||
+	    migrate(s, err) || prepare(s, err)) {
+		char keep[sizeof(err->msg)];
+		snprintf(keep, sizeof(keep), "%s", err ? err->msg : "");
+		tl_store_close(s);
+		tl_errf(err, "'%s': %s", path, keep);
+		return NULL;
+	}
+	return s;
+}
+
+void tl_store_close(struct tl_store *s)
+{
+	if (!s)
+		return;
+	if (s->in_tx)
+		exec(s, "ROLLBACK", NULL);
+	sqlite3_finalize(s->ins_event);
+	sqlite3_finalize(s->ins_reject);
+	sqlite3_close(s->db);
+	tl_buf_release(&s->extra);
+	free(s);
+}
+
+sqlite3 *tl_store_db(struct tl_store *s)
+{
+	return s->db;
+}
+
+int tl_store_begin(struct tl_store *s, struct tl_err *err)
+{
+	if (s->in_tx)
+		return 0;
+	if (exec(s, "BEGIN IMMEDIATE", err))
+		return -1;
+	s->in_tx = 1;
+	return 0;
+}
+
+int tl_store_commit(struct tl_store *s, struct tl_err *err)
+{
+	if (!s->in_tx)
+		return 0;
+	s->in_tx = 0;
+	return exec(s, "COMMIT", err);
+}
+
+int tl_store_file_get(struct tl_store *s, const char *path, struct tl_file_row *row, struct tl_err *err)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db, "SELECT id, status, sha256 FROM evidence_files WHERE path = ?", -1, &st,
+			       NULL) != SQLITE_OK)
+		return sqlerr(s, err, "looking up evidence file");
+	sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	int found = 0;
+	if (rc == SQLITE_ROW) {
+		row->id = sqlite3_column_int64(st, 0);
+		snprintf(row->status, sizeof(row->status), "%s", (const char *)sqlite3_column_text(st, 1));
+		snprintf(row->sha256, sizeof(row->sha256), "%s", (const char *)sqlite3_column_text(st, 2));
+		found = 1;
+	} else if (rc != SQLITE_DONE) {
+		found = sqlerr(s, err, "looking up evidence file");
+	}
+	sqlite3_finalize(st);
+	return found;
+}
+
+int tl_store_file_by_sha(struct tl_store *s, const char *sha256, char *path, size_t len, struct tl_err *err)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db, "SELECT path FROM evidence_files WHERE sha256 = ? AND status = 'done' "
+				      "ORDER BY path LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+		return sqlerr(s, err, "looking up evidence hash");
+	sqlite3_bind_text(st, 1, sha256, -1, SQLITE_STATIC);
+	int found = 0;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		snprintf(path, len, "%s", (const char *)sqlite3_column_text(st, 0));
+		found = 1;
+	}
+	sqlite3_finalize(st);
+	return found;
+}
+
+static void bind_opt(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s)
+		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+int tl_store_file_begin(struct tl_store *s, const struct tl_file_info *fi, int64_t *id, struct tl_err *err)
+{
+	sqlite3_stmt *st;
+	struct tl_file_row row;
+	int known = tl_store_file_get(s, fi->path, &row, err);
+	if (known < 0)
+		return -1;
+	if (known) {
+		/* an interrupted or failed earlier attempt: start that file over */
+		sqlite3_stmt *d;
+		const char *dels[] = { "DELETE FROM events WHERE file_id = ?", "DELETE FROM rejects WHERE file_id = ?",
+				       "DELETE FROM evidence_files WHERE id = ?" };
+		for (int i = 0; i < 3; i++) {
+			if (sqlite3_prepare_v2(s->db, dels[i], -1, &d, NULL) != SQLITE_OK)
+				return sqlerr(s, err, "clearing an unfinished file");
+			sqlite3_bind_int64(d, 1, row.id);
+			int rc = sqlite3_step(d);
+			sqlite3_finalize(d);
+			if (rc != SQLITE_DONE)
+				return sqlerr(s, err, "clearing an unfinished file");
+		}
+	}
+	if (sqlite3_prepare_v2(s->db,
+			       "INSERT INTO evidence_files (path, size, sha256, mtime, magic, compression, encoding, "
+			       "format, format_version, format_rule, confidence, status) "
+			       "VALUES (?,?,?,?,?,?,?,?,?,?,?, 'ingesting')",
+			       -1, &st, NULL) != SQLITE_OK)
+		return sqlerr(s, err, "recording evidence file");
+	sqlite3_bind_text(st, 1, fi->path, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, fi->size);
+	sqlite3_bind_text(st, 3, fi->sha256, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 4, fi->mtime);
+	bind_opt(st, 5, fi->magic);
+	bind_opt(st, 6, fi->compression);
+	bind_opt(st, 7, fi->encoding);
+	bind_opt(st, 8, fi->format);
+	bind_opt(st, 9, fi->format_version);
+	bind_opt(st, 10, fi->format_rule);
+	sqlite3_bind_int(st, 11, fi->confidence);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return sqlerr(s, err, "recording evidence file");
+	*id = sqlite3_last_insert_rowid(s->db);
+	return 0;
+}
+
+int tl_store_file_end(struct tl_store *s, int64_t id, const char *status, const struct tl_file_counts *c,
+		      const char *error, struct tl_err *err)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db,
+			       "UPDATE evidence_files SET status=?, records=?, events=?, rejects=?, meta=?, bytes=?, "
+			       "first_ts=?, last_ts=?, error=? WHERE id=?",
+			       -1, &st, NULL) != SQLITE_OK)
+		return sqlerr(s, err, "finishing evidence file");
+	sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, c->records);
+	sqlite3_bind_int64(st, 3, c->events);
+	sqlite3_bind_int64(st, 4, c->rejects);
+	sqlite3_bind_int64(st, 5, c->meta);
+	sqlite3_bind_int64(st, 6, c->bytes);
+	if (c->events) {
+		sqlite3_bind_int64(st, 7, c->first_ts);
+		sqlite3_bind_int64(st, 8, c->last_ts);
+	} else {
+		sqlite3_bind_null(st, 7);
+		sqlite3_bind_null(st, 8);
+	}
+	bind_opt(st, 9, error);
+	sqlite3_bind_int64(st, 10, id);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : sqlerr(s, err, "finishing evidence file");
+}
+
+/* Integer fields are stored as INTEGER when their text is a plain integer. */
+static void bind_val(sqlite3_stmt *st, int i, const struct tl_val *v, char kind)
+{
+	int64_t n;
+	if (!v->s)
+		sqlite3_bind_null(st, i);
+	else if (kind == 'I' && tl_parse_i64(v->s, v->len, &n) == 0)
+		sqlite3_bind_int64(st, i, n);
+	else
+		sqlite3_bind_text(st, i, v->s, (int)v->len, SQLITE_STATIC);
+}
+
+int tl_store_add_event(struct tl_store *s, const struct tl_event *ev, const struct tl_prov *pv, struct tl_err *err)
+{
+	sqlite3_stmt *st = s->ins_event;
+	int i = 1;
+	sqlite3_bind_int64(st, i++, ev->ts);
+	sqlite3_bind_text(st, i++, ev->ts_raw.s, (int)ev->ts_raw.len, SQLITE_STATIC);
+	sqlite3_bind_text(st, i++, ev->ts_rule ? ev->ts_rule : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, i++, ev->ts_skew_us);
+	sqlite3_bind_text(st, i++, ev->family, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, i++, ev->format, -1, SQLITE_STATIC);
+	for (int f = 0; f < TL_F_COUNT; f++)
+		bind_val(st, i++, &ev->f[f], tl_field_kind((enum tl_field_id)f));
+	tl_buf_reset(&s->extra);
+	if (tl_event_extra_json(ev, &s->extra))
+		return tl_errf(err, "out of memory");
+	sqlite3_bind_text(st, i++, s->extra.data, (int)s->extra.len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, i++, pv->file_id);
+	sqlite3_bind_int64(st, i++, (sqlite3_int64)pv->line);
+	sqlite3_bind_int64(st, i++, (sqlite3_int64)pv->offset);
+	sqlite3_bind_int64(st, i++, (sqlite3_int64)pv->length);
+	sqlite3_bind_text(st, i++, pv->sha256, 64, SQLITE_STATIC);
+	sqlite3_bind_text(st, i++, ev->format, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, i++, ev->parser_version ? ev->parser_version : "", -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : sqlerr(s, err, "inserting event");
+}
+
+int tl_store_add_reject(struct tl_store *s, const struct tl_prov *pv, const char *reason, const char *excerpt,
+			size_t excerpt_len, struct tl_err *err)
+{
+	sqlite3_stmt *st = s->ins_reject;
+	sqlite3_bind_int64(st, 1, pv->file_id);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)pv->line);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)pv->offset);
+	sqlite3_bind_int64(st, 4, (sqlite3_int64)pv->length);
+	sqlite3_bind_text(st, 5, pv->sha256, 64, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, reason, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 7, excerpt, (int)excerpt_len, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : sqlerr(s, err, "inserting reject");
+}

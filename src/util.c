@@ -1,0 +1,391 @@
+/* Shared helpers; see include/tl/util.h. Not a place for domain logic. */
+#define _POSIX_C_SOURCE 200809L
+#include "tl/util.h"
+
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "tl/banned.h"
+
+int tl_errf(struct tl_err *err, const char *fmt, ...)
+{
+	if (err) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+		va_end(ap);
+	}
+	return -1;
+}
+
+int tl_buf_grow(struct tl_buf *b, size_t n)
+{
+	size_t need = b->len + n + 1;
+	if (need < b->len || (b->max && need > b->max + 1))
+		return -1;
+	if (need <= b->cap)
+		return 0;
+	size_t cap = b->cap ? b->cap : 256;
+	while (cap < need)
+		cap = cap * 2 < cap ? need : cap * 2;
+	if (b->max && cap > b->max + 1)
+		cap = b->max + 1;
+	char *p = realloc(b->data, cap);
+	if (!p)
+		return -1;
+	b->data = p;
+	b->cap = cap;
+	return 0;
+}
+
+int tl_buf_add(struct tl_buf *b, const void *p, size_t len)
+{
+	if (tl_buf_grow(b, len))
+		return -1;
+	if (len)
+		memcpy(b->data + b->len, p, len);
+	b->len += len;
+	b->data[b->len] = 0;
+	return 0;
+}
+
+int tl_buf_addc(struct tl_buf *b, char c)
+{
+	if (b->len + 2 <= b->cap) {
+		b->data[b->len++] = c;
+		b->data[b->len] = 0;
+		return 0;
+	}
+	return tl_buf_add(b, &c, 1);
+}
+
+int tl_buf_adds(struct tl_buf *b, const char *s)
+{
+	return tl_buf_add(b, s, strlen(s));
+}
+
+int tl_buf_addf(struct tl_buf *b, const char *fmt, ...)
+{
+	char tmp[256];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -1;
+	if ((size_t)n < sizeof(tmp))
+		return tl_buf_add(b, tmp, (size_t)n);
+	if (tl_buf_grow(b, (size_t)n))
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+	return 0;
+}
+
+void tl_buf_reset(struct tl_buf *b)
+{
+	b->len = 0;
+	if (b->data)
+		b->data[0] = 0;
+}
+
+void tl_buf_release(struct tl_buf *b)
+{
+	free(b->data);
+	b->data = NULL;
+	b->len = b->cap = 0;
+}
+
+struct tl_arena_block {
+	struct tl_arena_block *next;
+	size_t cap, used;
+	_Alignas(16) unsigned char mem[];
+};
+
+void *tl_arena_alloc(struct tl_arena *a, size_t n)
+{
+	n = (n + 15) & ~(size_t)15;
+	struct tl_arena_block *b = a->head;
+	if (!b || b->cap - b->used < n) {
+		size_t cap = n > 65536 ? n : 65536;
+		b = malloc(sizeof(*b) + cap);
+		if (!b)
+			return NULL;
+		b->cap = cap;
+		b->used = 0;
+		b->next = a->head;
+		a->head = b;
+	}
+	void *p = b->mem + b->used;
+	b->used += n;
+	a->used += n;
+	return p;
+}
+
+char *tl_arena_strndup(struct tl_arena *a, const char *s, size_t len)
+{
+	char *p = tl_arena_alloc(a, len + 1);
+	if (!p)
+		return NULL;
+	if (len)
+		memcpy(p, s, len);
+	p[len] = 0;
+	return p;
+}
+
+/* Keep the newest block (the usual working set) and free the rest. */
+void tl_arena_reset(struct tl_arena *a)
+{
+	struct tl_arena_block *b = a->head;
+	if (!b)
+		return;
+	struct tl_arena_block *rest = b->next;
+	while (rest) {
+		struct tl_arena_block *n = rest->next;
+		free(rest);
+		rest = n;
+	}
+	b->next = NULL;
+	b->used = 0;
+	a->used = 0;
+}
+
+void tl_arena_release(struct tl_arena *a)
+{
+	struct tl_arena_block *b = a->head;
+	while (b) {
+		struct tl_arena_block *n = b->next;
+		free(b);
+		b = n;
+	}
+	a->head = NULL;
+	a->used = 0;
+}
+
+static void hex_encode(const unsigned char *md, size_t n, char *out)
+{
+	static const char hx[] = "0123456789abcdef";
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = hx[md[i] >> 4];
+		out[2 * i + 1] = hx[md[i] & 15];
+	}
+	out[2 * n] = 0;
+}
+
+void tl_sha256_hex(const void *p, size_t len, char out[65])
+{
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+	EVP_Digest(p, len, md, &mdlen, EVP_sha256(), NULL);
+	hex_encode(md, 32, out);
+}
+
+struct tl_sha256 {
+	EVP_MD_CTX *ctx;
+};
+
+struct tl_sha256 *tl_sha256_new(void)
+{
+	struct tl_sha256 *h = malloc(sizeof(*h));
+	if (!h)
+		return NULL;
+	h->ctx = EVP_MD_CTX_new();
+	if (!h->ctx || !EVP_DigestInit_ex(h->ctx, EVP_sha256(), NULL)) {
+		EVP_MD_CTX_free(h->ctx);
+		free(h);
+		return NULL;
+	}
+	return h;
+}
+
+void tl_sha256_update(struct tl_sha256 *h, const void *p, size_t len)
+{
+	EVP_DigestUpdate(h->ctx, p, len);
+}
+
+void tl_sha256_final_hex(struct tl_sha256 *h, char out[65])
+{
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+	EVP_DigestFinal_ex(h->ctx, md, &mdlen);
+	hex_encode(md, 32, out);
+	EVP_MD_CTX_free(h->ctx);
+	free(h);
+}
+
+size_t tl_utf8_seq(const unsigned char *s, size_t len)
+{
+	unsigned char c = s[0];
+	if (c < 0x80)
+		return 1;
+	size_t n;
+	unsigned min;
+	unsigned cp;
+	if ((c & 0xE0) == 0xC0) {
+		n = 2, cp = c & 0x1F, min = 0x80;
+	} else if ((c & 0xF0) == 0xE0) {
+		n = 3, cp = c & 0x0F, min = 0x800;
+	} else if ((c & 0xF8) == 0xF0) {
+		n = 4, cp = c & 0x07, min = 0x10000;
+	} else {
+		return 0;
+	}
+	if (len < n)
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3F);
+	}
+	/* overlong forms, surrogates and values past U+10FFFF are not UTF-8 */
+	if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+		return 0;
+	return n;
+}
+
+int tl_json_escape(struct tl_buf *b, const char *s, size_t len)
+{
+	static const char hx[] = "0123456789abcdef";
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0;
+	if (tl_buf_grow(b, len + 8))
+		return -1;
+	while (i < len) {
+		unsigned char c = u[i];
+		/* fast path: plain printable ASCII */
+		if (c >= 0x20 && c < 0x7F && c != '"' && c != '\\') {
+			size_t j = i + 1;
+			while (j < len && u[j] >= 0x20 && u[j] < 0x7F && u[j] != '"' && u[j] != '\\')
+				j++;
+			if (tl_buf_add(b, s + i, j - i))
+				return -1;
+			i = j;
+			continue;
+		}
+		char esc[8];
+		size_t n = 0;
+		if (c == '"' || c == '\\') {
+			esc[0] = '\\', esc[1] = (char)c, n = 2;
+		} else if (c == '\n') {
+			esc[0] = '\\', esc[1] = 'n', n = 2;
+		} else if (c == '\r') {
+			esc[0] = '\\', esc[1] = 'r', n = 2;
+		} else if (c == '\t') {
+			esc[0] = '\\', esc[1] = 't', n = 2;
+		} else if (c < 0x20 || c == 0x7F) {
+			memcpy(esc, "\\u00", 4);
+			esc[4] = hx[c >> 4], esc[5] = hx[c & 15], n = 6;
+		} else {
+			size_t k = tl_utf8_seq(u + i, len - i);
+			if (k) {
+				if (tl_buf_add(b, s + i, k))
+					return -1;
+				i += k;
+				continue;
+			}
+			memcpy(esc, "\\\\x", 3);
+			esc[3] = hx[c >> 4], esc[4] = hx[c & 15], n = 5;
+		}
+		if (tl_buf_add(b, esc, n))
+			return -1;
+		i++;
+	}
+	return 0;
+}
+
+int tl_term_escape(struct tl_buf *b, const char *s, size_t len)
+{
+	static const char hx[] = "0123456789abcdef";
+	const unsigned char *u = (const unsigned char *)s;
+	for (size_t i = 0; i < len;) {
+		unsigned char c = u[i];
+		size_t k = c >= 0x20 && c != 0x7F ? tl_utf8_seq(u + i, len - i) : 0;
+		/* C1 controls (U+0080..U+009F) act as escapes on some terminals */
+		if (k == 2 && c == 0xC2 && u[i + 1] < 0xA0)
+			k = 0;
+		if (k) {
+			if (tl_buf_add(b, s + i, k))
+				return -1;
+			i += k;
+			continue;
+		}
+		char esc[4] = { '\\', 'x', hx[c >> 4], hx[c & 15] };
+		if (tl_buf_add(b, esc, 4))
+			return -1;
+		i++;
+	}
+	return 0;
+}
+
+int tl_parse_i64(const char *s, size_t len, int64_t *out)
+{
+	size_t i = 0;
+	int neg = 0;
+	if (i < len && (s[i] == '-' || s[i] == '+'))
+		neg = s[i++] == '-';
+	if (i == len)
+		return -1;
+	uint64_t v = 0;
+	for (; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		unsigned d = (unsigned)(s[i] - '0');
+		if (v > (UINT64_C(9223372036854775808) - d) / 10)
+			return -1;
+		v = v * 10 + d;
+	}
+	if (!neg && v > INT64_MAX)
+		return -1;
+	*out = neg ? (int64_t)(0 - v) : (int64_t)v;
+	return 0;
+}
+
+static int glob_rec(const char *p, const char *s, int depth)
+{
+	if (depth > 64)
+		return 0;
+	for (; *p; p++, s++) {
+		if (p[0] == '*' && p[1] == '*') {
+			p += 2;
+			if (*p == '/')
+				p++;
+			for (const char *t = s;; t++) {
+				if (glob_rec(p, t, depth + 1))
+					return 1;
+				if (!*t)
+					return 0;
+			}
+		}
+		if (*p == '*') {
+			for (const char *t = s;; t++) {
+				if (glob_rec(p + 1, t, depth + 1))
+					return 1;
+				if (!*t || *t == '/')
+					return 0;
+			}
+		}
+		if (!*s)
+			return 0;
+		if (*p != '?' && *p != *s)
+			return 0;
+		if (*p == '?' && *s == '/')
+			return 0;
+	}
+	return *s == 0;
+}
+
+int tl_glob_match(const char *pat, const char *s)
+{
+	return glob_rec(pat, s, 0);
+}
+
+double tl_now_monotonic(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
