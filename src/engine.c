@@ -167,8 +167,10 @@ static struct tl_field *find_value(struct tl_parse *p, const char *name, size_t 
 	return f && f->v.len && f->kind != TL_V_NULL ? f : NULL;
 }
 
-/* Resolve one alternative: field name, "=constant" or "{a}{b}" template. */
-static int resolve(struct tl_parse *p, const char *alt, struct tl_val *out)
+/* Resolve one alternative: field name, "=constant" or "{a}{b}" template. A
+ * template is a rendering (a message), so it leaves its fields for `extra`
+ * unless CONSUME says the parts now live elsewhere (the timestamp). */
+static int resolve(struct tl_parse *p, const char *alt, struct tl_val *out, int consume)
 {
 	if (alt[0] == '=') {
 		out->s = alt + 1;
@@ -202,17 +204,17 @@ static int resolve(struct tl_parse *p, const char *alt, struct tl_val *out)
 			tl_buf_addc(&p->tmp, *c++);
 		}
 	}
-	for (size_t i = 0; i < nused; i++)
+	for (size_t i = 0; consume && i < nused; i++)
 		used[i]->used = 1;
 	out->s = tl_arena_strndup(&p->arena, p->tmp.data ? p->tmp.data : "", p->tmp.len);
 	out->len = p->tmp.len;
 	return out->s != NULL;
 }
 
-static int resolve_alts(struct tl_parse *p, const struct tl_alts *a, struct tl_val *out)
+static int resolve_alts(struct tl_parse *p, const struct tl_alts *a, struct tl_val *out, int consume)
 {
 	for (size_t i = 0; i < a->n; i++)
-		if (resolve(p, a->v[i], out))
+		if (resolve(p, a->v[i], out, consume))
 			return 1;
 	return 0;
 }
@@ -723,7 +725,7 @@ static void apply_vmap(struct tl_parse *p, const struct tl_vmap *m, struct tl_ev
 static enum tl_parse_status fill_timestamp(struct tl_parse *p, struct tl_event *ev, struct tl_err *err)
 {
 	const struct tl_format *f = p->f;
-	if (!resolve_alts(p, &f->ts, &ev->ts_raw)) {
+	if (!resolve_alts(p, &f->ts, &ev->ts_raw, 1)) {
 		tl_errf(err, "no timestamp (field %s)", f->ts.n ? f->ts.v[0] : "?");
 		return TL_PARSE_REJECT;
 	}
@@ -753,7 +755,7 @@ static enum tl_parse_status map_event(struct tl_parse *p, struct tl_event *ev, s
 	if (st != TL_PARSE_EVENT)
 		return st;
 	for (int i = 0; i < TL_F_COUNT; i++) {
-		if (!f->fields[i].n || !resolve_alts(p, &f->fields[i], &ev->f[i]))
+		if (!f->fields[i].n || !resolve_alts(p, &f->fields[i], &ev->f[i], 0))
 			continue;
 		/* an address field that holds no address keeps its text in extra instead */
 		if ((i == TL_F_src_ip || i == TL_F_dst_ip) && !valid_ip(ev->f[i].s, ev->f[i].len)) {

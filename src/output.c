@@ -12,7 +12,7 @@
 
 /* Columns selected, in this order. */
 enum {
-	C_TS, C_TS_RAW, C_TS_RULE, C_FAMILY, C_FORMAT, C_FIELDS,
+	C_TS, C_TS_RAW, C_TS_RULE, C_TS_SKEW, C_FAMILY, C_FORMAT, C_FIELDS,
 	C_EXTRA = C_FIELDS + TL_F_COUNT, C_PATH, C_LINE, C_OFFSET, C_LENGTH, C_SHA, C_PARSER, C_PVER, C_NCOLS
 };
 
@@ -55,7 +55,7 @@ static void add_cond(struct tl_buf *q, const char *cond, int param)
 static int build_query(const struct tl_filter *flt, struct tl_buf *q)
 {
 	int param = 1;
-	tl_buf_adds(q, "SELECT e.ts, e.ts_raw, e.ts_rule, e.family, e.format");
+	tl_buf_adds(q, "SELECT e.ts, e.ts_raw, e.ts_rule, e.ts_skew_us, e.family, e.format");
 #define TL_X_SEL(name, kind) tl_buf_adds(q, ", e." #name);
 	TL_EVENT_FIELDS(TL_X_SEL)
 #undef TL_X_SEL
@@ -138,6 +138,8 @@ static void jsonl_row(struct tl_buf *b, sqlite3_stmt *st)
 	json_str_col(b, st, C_TS_RAW);
 	key(b, "ts_rule", 0);
 	json_str_col(b, st, C_TS_RULE);
+	key(b, "ts_skew_us", 0);
+	json_str_col(b, st, C_TS_SKEW);
 	key(b, "family", 0);
 	json_str_col(b, st, C_FAMILY);
 	key(b, "format", 0);
@@ -198,7 +200,7 @@ static void csv_cell(struct tl_buf *b, const char *s, size_t len, int raw)
 
 static void csv_header(struct tl_buf *b)
 {
-	tl_buf_adds(b, "ts,ts_raw,ts_rule,family,format");
+	tl_buf_adds(b, "ts,ts_raw,ts_rule,ts_skew_us,family,format");
 	for (int i = 0; i < TL_F_COUNT; i++)
 		tl_buf_addf(b, ",%s", tl_field_name((enum tl_field_id)i));
 	tl_buf_adds(b, ",extra,evidence_path,evidence_line,evidence_offset,evidence_length,evidence_sha256\r\n");
@@ -254,6 +256,11 @@ static void text_row(struct tl_buf *b, sqlite3_stmt *st)
 			break;
 		}
 	}
+	/* volume is what exfiltration looks like: show it where a source logged it */
+	if (sqlite3_column_type(st, C_FIELDS + TL_F_bytes_out) == SQLITE_INTEGER)
+		tl_buf_addf(b, "  out=%lld", (long long)sqlite3_column_int64(st, C_FIELDS + TL_F_bytes_out));
+	if (sqlite3_column_type(st, C_FIELDS + TL_F_bytes_in) == SQLITE_INTEGER)
+		tl_buf_addf(b, "  in=%lld", (long long)sqlite3_column_int64(st, C_FIELDS + TL_F_bytes_in));
 	tl_buf_adds(b, "  [");
 	const char *p = col_text(st, C_PATH, &n);
 	tl_term_escape(b, p ? p : "", n);

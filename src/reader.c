@@ -680,9 +680,24 @@ long tl_reader_head(const char *path, char *buf, size_t cap, int *gz, struct tl_
 		return tl_errf(err, "cannot read '%s'", path);
 	}
 	int n = gzread(g, buf, (unsigned)cap);
+	int code = Z_OK;
+	const char *why = gzerror(g, &code);
 	*gz = !gzdirect(g);
+	if (n <= 0 && code != Z_OK && code != Z_STREAM_END) {
+		tl_errf(err, "truncated or corrupt gzip stream: %s", why);
+		gzclose_r(g);
+		return -1;
+	}
 	gzclose_r(g);
-	if (n < 0)
-		return tl_errf(err, "cannot read '%s': corrupt compressed data", path);
+	/* sniff rules are written for UTF-8 text: show them UTF-16 input transcoded */
+	const unsigned char *u = (const unsigned char *)buf;
+	if (n >= 2 && ((u[0] == 0xFF && u[1] == 0xFE) || (u[0] == 0xFE && u[1] == 0xFF))) {
+		struct tl_buf t = TL_BUF_INIT;
+		utf16_to_utf8(u[0] == 0xFF ? ENC_UTF16LE : ENC_UTF16BE, u + 2, (size_t)(n - 2) & ~(size_t)1, &t);
+		n = (int)(t.len < cap ? t.len : cap);
+		if (n)
+			memcpy(buf, t.data, (size_t)n);
+		tl_buf_release(&t);
+	}
 	return n;
 }

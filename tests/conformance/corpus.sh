@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Conformance over real third-party samples in ../shared/corpus (when present):
+# every file of a supported format ingests without a crash, is detected as the
+# expected format, and every record ends as an event or a reject. Prints the
+# parsed/rejected counts per file. Exits 77 (skipped) without the corpus.
+. "$(dirname "$0")/../cli/lib.sh"
+CORPUS=${TL_CORPUS:-$SRC/../shared/corpus}
+if [ ! -d "$CORPUS" ]; then
+	echo "SKIP: no corpus at $CORPUS (set TL_CORPUS to point at shared/corpus)"
+	exit 77
+fi
+
+# corpus folder -> format tl must detect
+declare -A WANT=(
+	[proxy/squid_native_syslog]=squid-native
+	[flow/zeek_tsv]=zeek-conn
+	[flow/zeek_conn_json]=zeek-conn-json
+	[audit/aws_cloudtrail_json]=aws-cloudtrail
+	[audit/aws_cloudtrail_lookup_jsonl]=aws-cloudtrail
+)
+# files known not to be in the format their folder names, with the reason
+declare -A KNOWN=(
+	[proxy/squid_native_syslog/pfsense-squid.log]="sample mangled by a Markdown phone-number link: [1598040493.253 325](tel:...)"
+	[flow/zeek_tsv/lsass05__conn.log]=""
+)
+
+for dir in $(printf '%s\n' "${!WANT[@]}" | sort); do
+	[ -d "$CORPUS/$dir" ] || { echo "note: $dir missing from corpus"; continue; }
+	for f in "$CORPUS/$dir"/*; do
+		case "$f" in *-expected.json) continue ;; esac
+		rel="$dir/$(basename "$f")"
+		C=$(new_case "c$RANDOM$RANDOM")
+		cp "$f" "$C/evidence/"
+		"$TL" ingest --no-progress "$C" >/dev/null 2>"$WORK/err"
+		rc=$?
+		if [ $rc -gt 4 ]; then
+			fail "$rel: tl ingest died (exit $rc)"
+			sed 's/^/    /' "$WORK/err" | tail -5
+			continue
+		fi
+		row=$("$TL" sql "$C" "SELECT coalesce(format,'-'), records, events, rejects, meta, (SELECT count(*) FROM events), (SELECT count(*) FROM rejects) FROM evidence_files" | tail -n +2)
+		IFS=$'\t' read -r fmt rec ev rj meta nev nrj <<<"$row"
+		echo "    $rel: format=$fmt records=$rec events=$ev rejects=$rj meta=$meta"
+		if [ "$rec" != $((ev + rj)) ] || [ "$ev" != "$nev" ] || [ "$rj" != "$nrj" ]; then
+			fail "$rel: counts do not add up"
+		elif [ "$fmt" != "${WANT[$dir]}" ] && [ -z "${KNOWN[$rel]+x}" ]; then
+			fail "$rel: detected as $fmt, wanted ${WANT[$dir]}"
+		elif [ "$fmt" != "${WANT[$dir]}" ]; then
+			ok "$rel: not detected, as expected (${KNOWN[$rel]})"
+		else
+			ok "$rel: no crash, every record accounted for"
+		fi
+	done
+done
+finish
