@@ -651,7 +651,8 @@ int tl_formats_add_dir(struct tl_formats *fs, const char *dir, struct tl_err *er
 		}
 	}
 	closedir(d);
-	qsort(names, n, sizeof(*names), cmp_str);
+	if (n)
+		qsort(names, n, sizeof(*names), cmp_str);
 	int rc = 0;
 	for (size_t i = 0; i < n && !rc; i++) {
 		char path[4096];

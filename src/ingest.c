@@ -112,7 +112,8 @@ static void walk(const struct tl_case *c, const char *rel, const struct tl_inges
 		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
 			list_add(&kids, de->d_name);
 	closedir(d);
-	qsort(kids.v, kids.n, sizeof(*kids.v), cmp_str);
+	if (kids.n)
+		qsort(kids.v, kids.n, sizeof(*kids.v), cmp_str);
 	for (size_t i = 0; i < kids.n; i++) {
 		char child[PATH_MAX];
 		snprintf(child, sizeof(child), "%s%s%s", rel, *rel ? "/" : "", kids.v[i]);
@@ -413,7 +414,8 @@ int tl_ingest(struct tl_case *c, const struct tl_formats *fs, char *const *paths
 			walk(c, rel, opts, &seen, &files, log, sum);
 		}
 	}
-	qsort(files.v, files.n, sizeof(*files.v), cmp_str);
+	if (files.n)
+		qsort(files.v, files.n, sizeof(*files.v), cmp_str);
 	struct ingest_run r = { 0 };
 	r.c = c;
 	r.fs = fs;

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -42,6 +43,7 @@ struct tl_reader {
 	uint64_t base;          /* stream offset of buf[0] */
 	int eof;
 	int failed;
+	char failure[256];      /* the read error, reported again on every later call */
 	enum enc enc;
 	uint64_t lineno;        /* number of the next line */
 	struct tl_buf text;
@@ -81,22 +83,16 @@ static int fill(struct tl_reader *r, struct tl_err *err)
 		r->cap = ncap;
 	}
 	int n = gzread(r->gz, r->buf + r->end, (unsigned)(r->cap - r->end));
-	if (n < 0) {
-		int code;
-		const char *m = gzerror(r->gz, &code);
-		r->failed = 1;
-		r->eof = 1;
-		return tl_errf(err, "read error at decompressed offset %llu: %s",
-			       (unsigned long long)(r->base + r->end), m);
-	}
-	if (n == 0) {
+	if (n <= 0) {
 		int code;
 		const char *m = gzerror(r->gz, &code);
 		r->eof = 1;
-		if (code != Z_OK && code != Z_STREAM_END) {
+		if (n < 0 || (code != Z_OK && code != Z_STREAM_END)) {
 			r->failed = 1;
-			return tl_errf(err, "truncated or corrupt gzip stream at decompressed offset %llu: %s",
-				       (unsigned long long)(r->base + r->end), m);
+			snprintf(r->failure, sizeof(r->failure),
+				 "truncated or corrupt stream at decompressed offset %llu: %s",
+				 (unsigned long long)(r->base + r->end), m);
+			return tl_errf(err, "%s", r->failure);
 		}
 		return 0;
 	}
@@ -260,6 +256,11 @@ static int next_line(struct tl_reader *r, struct line *l, struct tl_err *err)
 	memset(l, 0, sizeof(*l));
 	for (;;) {
 		long nl = find_newline(r, scanned);
+		if (nl >= 0 && (size_t)nl - r->start > r->spec.max_record) {
+			l->off = r->base + r->start;
+			l->lineno = r->lineno++;
+			return skip_oversize(r, l, err);
+		}
 		if (nl >= 0) {
 			size_t s = r->start;
 			size_t cr = cr_width(r, s, (size_t)nl);
@@ -651,8 +652,9 @@ static int next_json(struct tl_reader *r, struct tl_record *rec, struct tl_err *
 
 int tl_reader_next(struct tl_reader *r, struct tl_record *rec, struct tl_err *err)
 {
-	if (r->failed)
-		return 0;
+	/* records before a read error were returned; the error itself comes once they are done */
+	if (r->failed && r->start >= r->end && !r->have_pending)
+		return tl_errf(err, "%s", r->failure);
 	switch (r->spec.kind) {
 	case TL_FRAME_JSON:
 		return next_json(r, rec, err);

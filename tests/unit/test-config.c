@@ -1,0 +1,83 @@
+/* Unit tests: the case config tl.json (src/config.c). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "tl/config.h"
+
+static int parse(const char *text, struct tl_config *cfg, struct tl_err *err)
+{
+	return tl_config_parse("tl.json", text, strlen(text), cfg, err);
+}
+
+static void test_template_parses(void **state)
+{
+	(void)state;
+	struct tl_config cfg;
+	struct tl_err err;
+	assert_int_equal(parse(tl_config_template, &cfg, &err), 0);
+	assert_int_equal(cfg.n_rules, 0);
+	assert_null(cfg.assets);
+	tl_config_release(&cfg);
+}
+
+static void test_first_matching_rule_per_setting(void **state)
+{
+	(void)state;
+	struct tl_config cfg;
+	struct tl_err err;
+	assert_int_equal(parse("{\"version\":1,\"sources\":[\n"
+			       " {\"path\":\"evidence/fw/edge*.log\",\"skew_seconds\":-1.5},\n"
+			       " {\"path\":\"evidence/fw/**\",\"timezone\":\"Europe/Berlin\",\"year\":2025,\"skew_seconds\":3},\n"
+			       " {\"path\":\"evidence/**\",\"timezone\":\"UTC\",\"format\":\"squid-native\"}],\n"
+			       " \"identity_aliases\":{\"jdoe\":[\"john@example.com\",\"EXAMPLE\\\\jdoe\"]},\"assets\":\"assets.csv\"}",
+			       &cfg, &err),
+			 0);
+	struct tl_source_settings s;
+	tl_config_for_path(&cfg, "evidence/fw/edge1.log", &s);
+	assert_int_equal(s.skew_us, -1500000);
+	assert_string_equal(s.timezone, "Europe/Berlin");
+	assert_int_equal(s.year, 2025);
+	assert_string_equal(s.format, "squid-native");
+	tl_config_for_path(&cfg, "evidence/proxy/a.log", &s);
+	assert_string_equal(s.timezone, "UTC");
+	assert_int_equal(s.skew_us, 0);
+	assert_int_equal(s.year, 0);
+	tl_config_for_path(&cfg, "other/x", &s);
+	assert_null(s.timezone);
+	assert_int_equal(cfg.n_aliases, 1);
+	assert_string_equal(cfg.aliases[0].names[1], "EXAMPLE\\jdoe");
+	assert_string_equal(cfg.assets, "assets.csv");
+	tl_config_release(&cfg);
+}
+
+static void test_errors_name_line_and_column(void **state)
+{
+	(void)state;
+	struct tl_config cfg;
+	struct tl_err err;
+	assert_int_equal(parse("{\n  \"sources\": [\n    {\"path\": \"e/**\", \"timezone\": \"Mars/Olympus\"}\n  ]\n}", &cfg, &err), -1);
+	assert_non_null(strstr(err.msg, "tl.json:3:"));
+	assert_non_null(strstr(err.msg, "unknown time zone \"Mars/Olympus\""));
+	assert_int_equal(parse("{\"sources\":[{\"path\":\"x\",\"tz\":\"UTC\"}]}", &cfg, &err), -1);
+	assert_non_null(strstr(err.msg, "unknown key \"tz\""));
+	assert_int_equal(parse("{\"sources\":[{\"timezone\":\"UTC\"}]}", &cfg, &err), -1);
+	assert_non_null(strstr(err.msg, "needs \"path\""));
+	assert_int_equal(parse("{\"version\":2}", &cfg, &err), -1);
+	assert_int_equal(parse("{\"sources\":[{\"path\":\"x\",\"year\":\"2026\"}]}", &cfg, &err), -1);
+	assert_int_equal(parse("{\n\n  \"sources\": [,]}", &cfg, &err), -1);
+	assert_non_null(strstr(err.msg, "tl.json:3:"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_template_parses),
+		cmocka_unit_test(test_first_matching_rule_per_setting),
+		cmocka_unit_test(test_errors_name_line_and_column),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,265 @@
+/* Unit tests: loading format definitions (src/format.c) and the parse engine (src/engine.c). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <cmocka.h>
+
+#include "tl/format.h"
+
+static struct tl_format *load(const char *text, struct tl_err *err)
+{
+	return tl_format_load("def.json", text, strlen(text), err);
+}
+
+/* Parse LINES (NULL-terminated) in order; the last one's result is returned. */
+struct run {
+	struct tl_time_ctx tctx;
+	struct tl_parse *p;
+	struct tl_event ev;
+	struct tl_err err;
+};
+
+static enum tl_parse_status feed(struct run *r, const char *line)
+{
+	struct tl_record rec;
+	memset(&rec, 0, sizeof(rec));
+	rec.text = rec.raw = line;
+	rec.len = rec.raw_len = rec.length = strlen(line);
+	return tl_parse_record(r->p, &rec, &r->ev, &r->err);
+}
+
+static void start(struct run *r, const struct tl_format *f)
+{
+	tl_time_ctx_init(&r->tctx, NULL, "default", 2026, 0);
+	r->p = tl_parse_new(f, &r->tctx, &r->err);
+	assert_non_null(r->p);
+}
+
+static const char *field(const struct tl_event *ev, const char *name)
+{
+	static char buf[256];
+	int id = tl_field_lookup(name);
+	if (id < 0 || !ev->f[id].s)
+		return "(null)";
+	snprintf(buf, sizeof(buf), "%.*s", (int)ev->f[id].len, ev->f[id].s);
+	return buf;
+}
+
+static const char *extra(const struct tl_event *ev)
+{
+	static struct tl_buf b = TL_BUF_INIT;
+	tl_buf_reset(&b);
+	tl_event_extra_json(ev, &b);
+	return b.data;
+}
+
+#define REGEX_DEF \
+	"{\"name\":\"t-regex\",\"family\":\"firewall\",\"version\":\"1\",\"framing\":{\"type\":\"lines\"}," \
+	"\"parse\":{\"type\":\"regex\",\"patterns\":[\"^(?<t>\\\\S+) (?<src>\\\\S+) (?<act>\\\\w+) (?<rest>.*)$\"]}," \
+	"\"null_values\":[\"-\"],\"timestamp\":{\"field\":\"t\",\"formats\":[\"iso8601\"]}," \
+	"\"fields\":{\"src_ip\":\"src\",\"message\":\"{act}: {rest}\",\"proto\":\"=tcp\"}," \
+	"\"maps\":{\"action\":{\"from\":\"act\",\"values\":{\"ACCEPT\":\"allow\"},\"match\":[[\"^DR\",\"deny\"]],\"default\":\"other\"}," \
+	"\"outcome\":{\"from\":\"nothing\",\"missing\":\"unknown\"}}," \
+	"\"sniff\":[{\"regex\":\"^\\\\d{4}-\",\"score\":60}],\"samples\":[\"2026-11-19T23:00:00Z 10.0.0.1 ACCEPT x\"]}"
+
+static void test_regex_mapping(void **state)
+{
+	(void)state;
+	struct run r;
+	struct tl_format *f = load(REGEX_DEF, &r.err);
+	assert_non_null(f);
+	start(&r, f);
+	assert_int_equal(feed(&r, "2026-11-19T23:00:01.5Z 10.0.0.1 DROP port 22"), TL_PARSE_EVENT);
+	assert_int_equal(r.ev.ts, INT64_C(1795129201500000));
+	assert_string_equal(field(&r.ev, "src_ip"), "10.0.0.1");
+	assert_string_equal(field(&r.ev, "action"), "deny");
+	assert_string_equal(field(&r.ev, "outcome"), "unknown");
+	assert_string_equal(field(&r.ev, "proto"), "tcp");
+	assert_string_equal(field(&r.ev, "message"), "DROP: port 22");
+	/* a template renders a message but keeps its parts in extra */
+	assert_string_equal(extra(&r.ev), "{\"act\":\"DROP\",\"rest\":\"port 22\"}");
+	/* a non-address in an address field goes to extra, not to src_ip */
+	assert_int_equal(feed(&r, "2026-11-19T23:00:01Z gateway.example.com ACCEPT -"), TL_PARSE_EVENT);
+	assert_string_equal(field(&r.ev, "src_ip"), "(null)");
+	assert_string_equal(field(&r.ev, "action"), "allow");
+	assert_string_equal(extra(&r.ev), "{\"act\":\"ACCEPT\",\"src\":\"gateway.example.com\"}");
+	assert_int_equal(feed(&r, "garbage"), TL_PARSE_REJECT);
+	assert_non_null(strstr(r.err.msg, "does not match any pattern of t-regex"));
+	assert_int_equal(feed(&r, "yesterday 10.0.0.1 ACCEPT x"), TL_PARSE_REJECT);
+	assert_non_null(strstr(r.err.msg, "timestamp 'yesterday' does not match iso8601"));
+	assert_int_equal(feed(&r, "   "), TL_PARSE_META);
+	tl_parse_free(r.p);
+	tl_format_free(f);
+}
+
+static void test_json_flatten_and_embedded(void **state)
+{
+	(void)state;
+	struct run r;
+	struct tl_format *f = load(
+		"{\"name\":\"t-json\",\"family\":\"audit\",\"version\":\"1\",\"parse\":{\"type\":\"json\",\"embedded_json\":[\"inner\"]},"
+		"\"timestamp\":{\"field\":[\"when\",\"time\"],\"formats\":[\"epoch\"]},"
+		"\"fields\":{\"user\":[\"who.name\",\"who.id\"],\"src_port\":\"port\"},"
+		"\"sniff\":[{\"regex\":\"^\\\\{\",\"score\":10}],\"samples\":[\"{\\\"time\\\":1,\\\"who\\\":{\\\"id\\\":\\\"u\\\"}}\"]}",
+		&r.err);
+	assert_non_null(f);
+	start(&r, f);
+	assert_int_equal(feed(&r, "{\"time\":1795129200.25,\"who\":{\"id\":\"u1\",\"tags\":[\"a\",{\"b\":1}]},\"port\":443,\"ok\":true,\"n\":null}"),
+			 TL_PARSE_EVENT);
+	assert_int_equal(r.ev.ts, INT64_C(1795129200250000));
+	assert_string_equal(field(&r.ev, "user"), "u1");
+	assert_string_equal(field(&r.ev, "src_port"), "443");
+	assert_string_equal(extra(&r.ev), "{\"who.tags\":[\"a\",{\"b\":1}],\"ok\":true,\"n\":null}");
+	assert_int_equal(feed(&r, "{\"inner\":\"{\\\"when\\\":5,\\\"who\\\":{\\\"name\\\":\\\"x\\\"}}\",\"outer\":1}"), TL_PARSE_EVENT);
+	assert_int_equal(r.ev.ts, 5 * INT64_C(1000000));
+	assert_string_equal(field(&r.ev, "user"), "x");
+	assert_string_equal(extra(&r.ev), "{\"outer\":1}");
+	assert_int_equal(feed(&r, "{\"time\":1,"), TL_PARSE_REJECT);
+	assert_non_null(strstr(r.err.msg, "invalid JSON"));
+	assert_int_equal(feed(&r, "[1,2]"), TL_PARSE_REJECT);
+	assert_int_equal(feed(&r, "{\"who\":{\"id\":\"u\"}}"), TL_PARSE_REJECT);
+	assert_non_null(strstr(r.err.msg, "no timestamp"));
+	tl_parse_free(r.p);
+	tl_format_free(f);
+}
+
+static void test_delimited_headers(void **state)
+{
+	(void)state;
+	struct run r;
+	struct tl_format *f = load(
+		"{\"name\":\"t-w3c\",\"family\":\"proxy\",\"version\":\"1\",\"parse\":{\"type\":\"delimited\",\"header\":\"w3c\",\"quote\":\"\\\"\"},"
+		"\"null_values\":[\"-\"],\"timestamp\":{\"field\":\"{date} {time}\",\"formats\":[\"%Y-%m-%d %H:%M:%S\"]},"
+		"\"fields\":{\"src_ip\":\"c-ip\",\"user\":\"cs-username\"},"
+		"\"sniff\":[{\"regex\":\"^#Fields:\",\"score\":60}],"
+		"\"samples\":[[\"#Fields: date time c-ip\",\"2026-11-19 23:00:00 10.0.0.1\"]]}",
+		&r.err);
+	assert_non_null(f);
+	start(&r, f);
+	assert_int_equal(feed(&r, "#Software: SGOS 6.7"), TL_PARSE_META);
+	assert_int_equal(feed(&r, "2026-11-19 23:00:00 10.0.0.1"), TL_PARSE_REJECT);
+	assert_non_null(strstr(r.err.msg, "before any fields header"));
+	assert_int_equal(feed(&r, "#Fields: date time c-ip cs-username"), TL_PARSE_META);
+	assert_int_equal(feed(&r, "2026-11-19 23:00:00  10.0.0.1 \"EXAMPLE\\\\jdoe\""), TL_PARSE_EVENT);
+	assert_string_equal(field(&r.ev, "user"), "EXAMPLE\\\\jdoe");
+	assert_string_equal(extra(&r.ev), "{}");
+	/* the header changes mid-file: the new one is followed */
+	assert_int_equal(feed(&r, "#Fields: date time cs-username c-ip"), TL_PARSE_META);
+	assert_int_equal(feed(&r, "2026-11-19 23:00:01 - 10.0.0.2"), TL_PARSE_EVENT);
+	assert_string_equal(field(&r.ev, "src_ip"), "10.0.0.2");
+	assert_string_equal(field(&r.ev, "user"), "(null)");
+	assert_int_equal(feed(&r, "2026-11-19 23:00:01 a b c"), TL_PARSE_REJECT);
+	assert_string_equal(r.err.msg, "expected 4 fields, found 5");
+	tl_parse_free(r.p);
+	tl_format_free(f);
+}
+
+static void test_kv(void **state)
+{
+	(void)state;
+	struct run r;
+	struct tl_format *f = load(
+		"{\"name\":\"t-kv\",\"family\":\"firewall\",\"version\":\"1\",\"parse\":{\"type\":\"kv\",\"prefix\":\"^<(?<pri>\\\\d+)>\"},"
+		"\"timestamp\":{\"field\":\"{date} {time}\",\"formats\":[\"%Y-%m-%d %H:%M:%S\"]},"
+		"\"fields\":{\"src_ip\":\"srcip\",\"message\":\"msg\"},"
+		"\"sniff\":[{\"regex\":\"devid=\",\"score\":60}],\"samples\":[\"<189>date=2026-11-19 time=23:00:00 srcip=10.0.0.1\"]}",
+		&r.err);
+	assert_non_null(f);
+	start(&r, f);
+	assert_int_equal(feed(&r, "<189>date=2026-11-19 time=23:00:00 devname=\"FG 1\" srcip=10.0.0.1 msg=\"a b=c\""), TL_PARSE_EVENT);
+	assert_string_equal(field(&r.ev, "message"), "a b=c");
+	assert_string_equal(extra(&r.ev), "{\"pri\":\"189\",\"devname\":\"FG 1\"}");
+	assert_int_equal(feed(&r, "no prefix"), TL_PARSE_REJECT);
+	tl_parse_free(r.p);
+	tl_format_free(f);
+}
+
+static void test_definition_errors_have_positions(void **state)
+{
+	(void)state;
+	struct tl_err err;
+	assert_null(load("{\"name\":\"x\",\"family\":\"nope\",\"version\":\"1\"}", &err));
+	assert_non_null(strstr(err.msg, "def.json:1:"));
+	assert_non_null(strstr(err.msg, "unknown family"));
+	assert_null(load("{\"name\":\"x\",\"family\":\"dns\",\"version\":\"1\",\n\"parse\":{\"type\":\"regex\",\"patterns\":[\"(unclosed\"]}}", &err));
+	assert_non_null(strstr(err.msg, "def.json:2:"));
+	assert_non_null(strstr(err.msg, "bad pattern"));
+	assert_null(load("{\"name\":\"x\",\"family\":\"dns\",\"version\":\"1\",\"feilds\":{}}", &err));
+	assert_non_null(strstr(err.msg, "unknown key \"feilds\""));
+	/* a sample that does not parse is refused at load */
+	char *bad = strdup(REGEX_DEF);
+	char *s = strstr(bad, "\"samples\":[\"2026");
+	memcpy(s + 12, "X", 1);
+	assert_null(load(bad, &err));
+	assert_non_null(strstr(err.msg, "sample does not parse"));
+	free(bad);
+}
+
+static void test_catastrophic_regex_is_a_reject_not_a_hang(void **state)
+{
+	(void)state;
+	struct run r;
+	struct tl_format *f = load(
+		"{\"name\":\"t-evil\",\"family\":\"dns\",\"version\":\"1\",\"parse\":{\"type\":\"regex\",\"patterns\":[\"^(?<t>\\\\d+) (a|aa)+$\"]},"
+		"\"timestamp\":{\"field\":\"t\",\"formats\":[\"epoch\"]},\"sniff\":[{\"regex\":\"x\",\"score\":1}],\"samples\":[\"1 aa\"]}",
+		&r.err);
+	assert_non_null(f);
+	start(&r, f);
+	char line[200] = "1 ";
+	memset(line + 2, 'a', 120);
+	line[122] = 'b';
+	assert_int_equal(feed(&r, line), TL_PARSE_REJECT);
+	assert_non_null(strstr(r.err.msg, "match limit"));
+	tl_parse_free(r.p);
+	tl_format_free(f);
+}
+
+/* The built-in registry is checked whole: names unique and sorted, each with fixtures and a docs page. */
+static void test_builtin_registry(void **state)
+{
+	(void)state;
+	struct tl_formats fs = TL_FORMATS_INIT;
+	struct tl_err err;
+	assert_int_equal(tl_formats_add_builtin(&fs, &err), 0);
+	assert_true(fs.n >= 4);
+	const char *src = getenv("TL_SOURCE_DIR");
+	for (size_t i = 0; i < fs.n; i++) {
+		if (i)
+			assert_true(strcmp(tl_format_name(fs.v[i - 1]), tl_format_name(fs.v[i])) < 0);
+		if (!src)
+			continue;
+		char p[1024];
+		struct stat st;
+		snprintf(p, sizeof(p), "%s/fixtures/%s/%s", src, tl_format_family(fs.v[i]), tl_format_name(fs.v[i]));
+		if (stat(p, &st) != 0)
+			fail_msg("format %s has no fixtures at %s", tl_format_name(fs.v[i]), p);
+		snprintf(p, sizeof(p), "%s/docs/formats/%s.md", src, tl_format_name(fs.v[i]));
+		if (stat(p, &st) != 0)
+			fail_msg("format %s has no docs page %s", tl_format_name(fs.v[i]), p);
+	}
+	int score;
+	const struct tl_format *d = tl_formats_detect(&fs, "#separator \\x09\n#path\tconn\n", 26, &score);
+	assert_non_null(d);
+	assert_string_equal(tl_format_name(d), "zeek-conn");
+	assert_null(tl_formats_detect(&fs, "hello world\n", 12, &score));
+	tl_formats_release(&fs);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_regex_mapping),
+		cmocka_unit_test(test_json_flatten_and_embedded),
+		cmocka_unit_test(test_delimited_headers),
+		cmocka_unit_test(test_kv),
+		cmocka_unit_test(test_definition_errors_have_positions),
+		cmocka_unit_test(test_catastrophic_regex_is_a_reject_not_a_hang),
+		cmocka_unit_test(test_builtin_registry),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,133 @@
+/* Unit tests: JSON trees with positions (src/json.c) and escaping (src/util.c). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "tl/json.h"
+#include "tl/util.h"
+
+static struct tl_json *parse(const char *s, struct tl_err *err)
+{
+	return tl_json_parse("t.json", s, strlen(s), err);
+}
+
+static void test_positions(void **state)
+{
+	(void)state;
+	struct tl_err err;
+	struct tl_json *j = parse("// comment\n{\n  \"a\": 1,\n  \"b\": [true, null, \"x\"]\n}\n", &err);
+	assert_non_null(j);
+	assert_int_equal(j->type, TL_JSON_OBJECT);
+	const struct tl_json *a = tl_json_get(j, "a");
+	assert_non_null(a);
+	assert_int_equal(a->type, TL_JSON_NUMBER);
+	assert_string_equal(a->str, "1");
+	assert_int_equal(a->line, 3);
+	assert_int_equal(a->col, 8);
+	const struct tl_json *b = tl_json_get(j, "b");
+	assert_int_equal(b->type, TL_JSON_ARRAY);
+	assert_int_equal(b->n, 3);
+	assert_int_equal(b->kids[2]->type, TL_JSON_STRING);
+	assert_int_equal(b->kids[2]->line, 4);
+	assert_int_equal(b->kids[2]->col, 21);
+	assert_null(tl_json_get(j, "missing"));
+	tl_json_free(j);
+}
+
+static void test_errors_name_line_and_column(void **state)
+{
+	(void)state;
+	struct tl_err err;
+	assert_null(parse("{\n  \"a\": 1,\n  \"b\": nope\n}", &err));
+	assert_non_null(strstr(err.msg, "t.json:3:"));
+	assert_null(parse("", &err));
+	assert_null(parse("{\"a\":", &err));
+	assert_non_null(strstr(err.msg, "t.json:1:"));
+}
+
+static void test_depth_limit(void **state)
+{
+	(void)state;
+	struct tl_err err;
+	size_t n = 100000;
+	char *s = malloc(2 * n + 1);
+	memset(s, '[', n);
+	memset(s + n, ']', n);
+	s[2 * n] = 0;
+	assert_null(tl_json_parse("deep", s, 2 * n, &err));
+	assert_non_null(strstr(err.msg, "nesting deeper"));
+	free(s);
+}
+
+static void test_json_escape(void **state)
+{
+	(void)state;
+	struct tl_buf b = TL_BUF_INIT;
+	tl_json_escape(&b, "a\"b\\c\n\x01\xc3\xa9\xff", 10);
+	assert_string_equal(b.data, "a\\\"b\\\\c\\n\\u0001\xc3\xa9\\\\xff");
+	tl_buf_reset(&b);
+	/* overlong encoding of '/' and a lone surrogate are not UTF-8 */
+	tl_json_escape(&b, "\xc0\xaf\xed\xa0\x80", 5);
+	assert_string_equal(b.data, "\\\\xc0\\\\xaf\\\\xed\\\\xa0\\\\x80");
+	tl_buf_release(&b);
+}
+
+static void test_term_escape(void **state)
+{
+	(void)state;
+	struct tl_buf b = TL_BUF_INIT;
+	tl_term_escape(&b, "ok\x1b[31mred\xc2\x9b\xe2\x82\xac", 15);
+	assert_string_equal(b.data, "ok\\x1b[31mred\\xc2\\x9b\xe2\x82\xac");
+	tl_buf_release(&b);
+}
+
+static void test_buf_max(void **state)
+{
+	(void)state;
+	struct tl_buf b = TL_BUF_INIT;
+	b.max = 8;
+	assert_int_equal(tl_buf_add(&b, "12345678", 8), 0);
+	assert_int_equal(tl_buf_add(&b, "9", 1), -1);
+	assert_int_equal(b.len, 8);
+	tl_buf_release(&b);
+}
+
+static void test_glob(void **state)
+{
+	(void)state;
+	assert_true(tl_glob_match("evidence/**", "evidence/a/b/c.log"));
+	assert_true(tl_glob_match("evidence/*.log", "evidence/x.log"));
+	assert_false(tl_glob_match("evidence/*.log", "evidence/a/x.log"));
+	assert_true(tl_glob_match("evidence/**/*.gz", "evidence/a/b/x.gz"));
+	assert_true(tl_glob_match("evidence/**/*.gz", "evidence/x.gz"));
+	assert_true(tl_glob_match("evidence/fw?.log", "evidence/fw1.log"));
+	assert_false(tl_glob_match("evidence/fw?.log", "evidence/fw/.log"));
+}
+
+static void test_parse_i64(void **state)
+{
+	(void)state;
+	int64_t v;
+	assert_int_equal(tl_parse_i64("-42", 3, &v), 0);
+	assert_int_equal(v, -42);
+	assert_int_equal(tl_parse_i64("9223372036854775807", 19, &v), 0);
+	assert_int_equal(tl_parse_i64("9223372036854775808", 19, &v), -1);
+	assert_int_equal(tl_parse_i64("-9223372036854775808", 20, &v), 0);
+	assert_int_equal(tl_parse_i64("12a", 3, &v), -1);
+	assert_int_equal(tl_parse_i64("", 0, &v), -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_positions),	 cmocka_unit_test(test_errors_name_line_and_column),
+		cmocka_unit_test(test_depth_limit),	 cmocka_unit_test(test_json_escape),
+		cmocka_unit_test(test_term_escape),	 cmocka_unit_test(test_buf_max),
+		cmocka_unit_test(test_glob),		 cmocka_unit_test(test_parse_i64),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
