@@ -67,6 +67,7 @@ static void engine_free(struct tl_parse *p)
 	free_cols(p);
 	free(p->unset);
 	free(p->empty);
+	free(p->numeric);
 	pcre2_match_data_free(p->md);
 	pcre2_match_context_free(p->mctx);
 	pcre2_jit_stack_free(p->jit);
@@ -319,11 +320,41 @@ static int count_cb(struct tl_parse *p, size_t i, const char *v, size_t l)
 	return 0;
 }
 
+static int is_number(const char *v, size_t l)
+{
+	size_t i = v[0] == '-' ? 1 : 0, digits = 0, dot = 0;
+	for (; i < l; i++) {
+		if (v[i] == '.' && !dot && digits)
+			dot = 1;
+		else if (v[i] >= '0' && v[i] <= '9')
+			digits++;
+		else
+			return 0;
+	}
+	return digits > 0 && v[l - 1] != '.';
+}
+
 static int value_cb(struct tl_parse *p, size_t i, const char *v, size_t l)
 {
 	if (i >= p->ncols)
 		return -1;
-	return add_field(p, p->cols[i], v, l, TL_V_STR);
+	int num = i < p->nnumeric && p->numeric[i] && l && is_number(v, l);
+	return add_field(p, p->cols[i], v, l, num ? TL_V_NUM : TL_V_STR);
+}
+
+static int type_cb(struct tl_parse *p, size_t i, const char *v, size_t l)
+{
+	static const char *const numeric[] = { "count", "int", "double", "interval", "port", "time", NULL };
+	unsigned char *t = realloc(p->numeric, i + 1);
+	if (!t)
+		return -1;
+	p->numeric = t;
+	p->nnumeric = i + 1;
+	t[i] = 0;
+	for (const char *const *n = numeric; *n; n++)
+		if (strlen(*n) == l && !memcmp(*n, v, l))
+			t[i] = 1;
+	return 0;
 }
 
 static int col_cb(struct tl_parse *p, size_t i, const char *v, size_t l)
@@ -401,8 +432,15 @@ static enum tl_parse_status zeek_directive(struct tl_parse *p, const char *s, si
 	size_t nl = e ? (size_t)(e - s) : len;
 	const char *rest = e ? e + 1 : s + len;
 	size_t rl = e ? len - nl - 1 : 0;
-	if (nl == 7 && !memcmp(s, "#fields", 7))
+	if (nl == 7 && !memcmp(s, "#fields", 7)) {
+		p->nnumeric = 0; /* types of the old header no longer apply */
 		return set_columns(p, rest, rl, p->sep, 0, err);
+	}
+	if (nl == 6 && !memcmp(s, "#types", 6)) {
+		p->nnumeric = 0;
+		split(p, rest, rl, p->sep, 0, type_cb, 0);
+		return TL_PARSE_META;
+	}
 	char **slot = nl == 12 && !memcmp(s, "#unset_field", 12) ? &p->unset
 		    : nl == 12 && !memcmp(s, "#empty_field", 12) ? &p->empty : NULL;
 	if (slot) {
@@ -579,14 +617,38 @@ static int j_start_array(void *ctx)
 	return 1;
 }
 
+/* Arrays are kept as JSON text; whitespace outside strings is dropped so a
+ * pretty-printed source still yields one-line JSONL. */
 static int j_end_array(void *ctx)
 {
 	struct tl_parse *p = ctx;
-	if (--p->arr_depth == 0) {
-		size_t end = yajl_get_bytes_consumed(p->yajl);
-		return j_scalar(p, p->jtext + p->arr_start, end - p->arr_start, TL_V_JSON);
+	if (--p->arr_depth != 0)
+		return 1;
+	size_t end = yajl_get_bytes_consumed(p->yajl);
+	const char *src = p->jtext + p->arr_start;
+	size_t n = end - p->arr_start, k = 0;
+	char *out = tl_arena_alloc(&p->arena, n + 1);
+	if (!out)
+		return 0;
+	int instr = 0, esc = 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = src[i];
+		if (instr) {
+			if (esc)
+				esc = 0;
+			else if (c == '\\')
+				esc = 1;
+			else if (c == '"')
+				instr = 0;
+		} else if (c == '"') {
+			instr = 1;
+		} else if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+			continue;
+		}
+		out[k++] = c;
 	}
-	return 1;
+	out[k] = 0;
+	return j_scalar(p, out, k, TL_V_JSON);
 }
 
 static const yajl_callbacks jcb = {
@@ -678,8 +740,17 @@ static int host_of_url(const struct tl_val *u, struct tl_val *out)
 {
 	const char *s = u->s, *end = u->s + u->len;
 	const char *sch = memchr(s, ':', u->len);
-	if (sch && sch + 2 < end && sch[1] == '/' && sch[2] == '/')
+	if (sch && sch + 2 < end && sch[1] == '/' && sch[2] == '/') {
 		s = sch + 3;
+	} else {
+		/* without a scheme only the authority form "host:port" (CONNECT) names a host;
+		 * "error:transaction-end-before-headers" does not */
+		if (!sch || sch + 1 >= end)
+			return 0;
+		for (const char *c = sch + 1; c < end; c++)
+			if (*c < '0' || *c > '9')
+				return 0;
+	}
 	const char *at = s;
 	while (at < end && *at != '/' && *at != '?' && *at != '#')
 		at++;
@@ -798,7 +869,7 @@ static enum tl_parse_status map_event(struct tl_parse *p, struct tl_event *ev, s
 static int blank(const char *s, size_t len)
 {
 	for (size_t i = 0; i < len; i++)
-		if (!strchr(" \t\r\n\f\v", s[i]))
+		if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n' && s[i] != '\f' && s[i] != '\v')
 			return 0;
 	return 1;
 }

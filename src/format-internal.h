@@ -100,6 +100,8 @@ struct tl_parse {
 	size_t ncols;
 	char sep;
 	char *unset, *empty;
+	unsigned char *numeric;  /* Zeek #types: column i holds numbers, so `extra` keeps them as numbers */
+	size_t nnumeric;
 	int header_seen;
 	/* JSON flattening */
 	struct tl_buf path;

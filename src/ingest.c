@@ -443,7 +443,7 @@ int tl_ingest(struct tl_case *c, const struct tl_formats *fs, char *const *paths
 		if (stat(abs, &st) == 0)
 			r.total_bytes += (uint64_t)st.st_size;
 	}
-	if (tl_store_begin(r.store, err)) {
+	if ((files.n && tl_store_index_drop(r.store, err)) || tl_store_begin(r.store, err)) {
 		rc = -1;
 		goto cleanup;
 	}
@@ -453,6 +453,8 @@ int tl_ingest(struct tl_case *c, const struct tl_formats *fs, char *const *paths
 	}
 	if (!rc)
 		rc = tl_store_commit(r.store, err);
+	if (!rc && files.n)
+		rc = tl_store_index_build(r.store, err);
 	progress(&r, 0, 1);
 cleanup:
 	sum->seconds = tl_now_monotonic() - r.t0;

@@ -67,6 +67,10 @@ struct tl_file_counts {
 int tl_store_file_end(struct tl_store *s, int64_t id, const char *status, const struct tl_file_counts *c,
 		      const char *error, struct tl_err *err);
 
+/* Drop the query indexes before a bulk load / build them after it (idempotent). */
+int tl_store_index_drop(struct tl_store *s, struct tl_err *err);
+int tl_store_index_build(struct tl_store *s, struct tl_err *err);
+
 /* Begin / commit the current bulk transaction. */
 int tl_store_begin(struct tl_store *s, struct tl_err *err);
 int tl_store_commit(struct tl_store *s, struct tl_err *err);

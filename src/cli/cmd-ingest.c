@@ -33,7 +33,7 @@ int cmd_ingest(int argc, char **argv)
 	struct tl_ingest_opts o = { 0 };
 	int quiet = 0, c;
 	o.progress = isatty(2);
-	while ((c = getopt_long(argc, argv, "+f:qh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f:qh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f': o.format = optarg; break;
 		case 'p': o.progress = 1; break;

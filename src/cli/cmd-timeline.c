@@ -46,7 +46,7 @@ int cmd_timeline(int argc, char **argv)
 		rc = cli_error("out of memory");
 		goto cleanup;
 	}
-	while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'F':
 		case 'T':
