@@ -231,6 +231,49 @@ static enum tl_parse_status match_limit_reason(int rc, struct tl_err *err)
 	return TL_PARSE_REJECT;
 }
 
+/* Named groups of a successful match become fields. */
+static int add_groups(struct tl_parse *p, const pcre2_code *re, const char *text, int rc)
+{
+	uint32_t count, size;
+	PCRE2_SPTR table;
+	pcre2_pattern_info(re, PCRE2_INFO_NAMECOUNT, &count);
+	pcre2_pattern_info(re, PCRE2_INFO_NAMEENTRYSIZE, &size);
+	pcre2_pattern_info(re, PCRE2_INFO_NAMETABLE, &table);
+	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(p->md);
+	for (uint32_t k = 0; k < count; k++) {
+		PCRE2_SPTR e = table + k * size;
+		unsigned g = (unsigned)(e[0] << 8 | e[1]);
+		if (g >= (unsigned)rc || ov[2 * g] == PCRE2_UNSET)
+			continue;
+		if (add_field(p, (const char *)e + 2, text + ov[2 * g], ov[2 * g + 1] - ov[2 * g], TL_V_STR))
+			return -1;
+	}
+	return 0;
+}
+
+/* Delimited and key=value records may sit behind a header (syslog, CEF):
+ * "prefix" is a regex whose named groups become fields; the body starts where it ends. */
+static enum tl_parse_status match_prefix(struct tl_parse *p, const char *text, size_t len, size_t *body,
+					 struct tl_err *err)
+{
+	*body = 0;
+	if (!p->f->prefix)
+		return TL_PARSE_EVENT;
+	int rc = pcre2_match(p->f->prefix, (PCRE2_SPTR)text, len, 0, 0, p->md, p->mctx);
+	if (rc < 0) {
+		if (rc != PCRE2_ERROR_NOMATCH)
+			return match_limit_reason(rc, err);
+		tl_errf(err, "record does not match the prefix pattern of %s", p->f->name);
+		return TL_PARSE_REJECT;
+	}
+	if (add_groups(p, p->f->prefix, text, rc)) {
+		tl_errf(err, "too many fields");
+		return TL_PARSE_REJECT;
+	}
+	*body = pcre2_get_ovector_pointer(p->md)[1];
+	return TL_PARSE_EVENT;
+}
+
 static enum tl_parse_status parse_regex(struct tl_parse *p, const char *text, size_t len, struct tl_err *err)
 {
 	const struct tl_format *f = p->f;
@@ -240,19 +283,9 @@ static enum tl_parse_status parse_regex(struct tl_parse *p, const char *text, si
 			continue;
 		if (rc < 0)
 			return match_limit_reason(rc, err);
-		uint32_t count, size;
-		PCRE2_SPTR table;
-		pcre2_pattern_info(f->pats[i], PCRE2_INFO_NAMECOUNT, &count);
-		pcre2_pattern_info(f->pats[i], PCRE2_INFO_NAMEENTRYSIZE, &size);
-		pcre2_pattern_info(f->pats[i], PCRE2_INFO_NAMETABLE, &table);
-		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(p->md);
-		for (uint32_t k = 0; k < count; k++) {
-			PCRE2_SPTR e = table + k * size;
-			unsigned g = (unsigned)(e[0] << 8 | e[1]);
-			if (g >= (unsigned)rc || ov[2 * g] == PCRE2_UNSET)
-				continue;
-			if (add_field(p, (const char *)e + 2, text + ov[2 * g], ov[2 * g + 1] - ov[2 * g], TL_V_STR))
-				return TL_PARSE_REJECT;
+		if (add_groups(p, f->pats[i], text, rc)) {
+			tl_errf(err, "too many fields");
+			return TL_PARSE_REJECT;
 		}
 		return TL_PARSE_EVENT;
 	}
@@ -470,6 +503,12 @@ static enum tl_parse_status parse_delimited(struct tl_parse *p, const char *text
 		tl_errf(err, "data before any fields header");
 		return TL_PARSE_REJECT;
 	}
+	size_t body;
+	enum tl_parse_status pst = match_prefix(p, text, len, &body, err);
+	if (pst != TL_PARSE_EVENT)
+		return pst;
+	text += body;
+	len -= body;
 	int collapse = f->header == TL_HDR_W3C;
 	char sep = collapse ? ' ' : p->sep;
 	int n = split(p, text, len, sep, f->quote, count_cb, collapse);
@@ -484,47 +523,31 @@ static enum tl_parse_status parse_delimited(struct tl_parse *p, const char *text
 	return TL_PARSE_EVENT;
 }
 
+/* key=value pairs; a bare token (netfilter's DF, SYN) is a flag: key = token, value true. */
 static enum tl_parse_status parse_kv(struct tl_parse *p, const char *text, size_t len, struct tl_err *err)
 {
 	const struct tl_format *f = p->f;
-	size_t i = 0;
-	if (f->kv_prefix) {
-		int rc = pcre2_match(f->kv_prefix, (PCRE2_SPTR)text, len, 0, 0, p->md, p->mctx);
-		if (rc < 0) {
-			if (rc != PCRE2_ERROR_NOMATCH)
-				return match_limit_reason(rc, err);
-			tl_errf(err, "record does not match the prefix pattern of %s", f->name);
-			return TL_PARSE_REJECT;
-		}
-		uint32_t count, size;
-		PCRE2_SPTR table;
-		pcre2_pattern_info(f->kv_prefix, PCRE2_INFO_NAMECOUNT, &count);
-		pcre2_pattern_info(f->kv_prefix, PCRE2_INFO_NAMEENTRYSIZE, &size);
-		pcre2_pattern_info(f->kv_prefix, PCRE2_INFO_NAMETABLE, &table);
-		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(p->md);
-		for (uint32_t k = 0; k < count; k++) {
-			PCRE2_SPTR e = table + k * size;
-			unsigned g = (unsigned)(e[0] << 8 | e[1]);
-			if (g < (unsigned)rc && ov[2 * g] != PCRE2_UNSET)
-				add_field(p, (const char *)e + 2, text + ov[2 * g], ov[2 * g + 1] - ov[2 * g], TL_V_STR);
-		}
-		i = ov[1];
-	}
+	size_t i;
+	enum tl_parse_status st = match_prefix(p, text, len, &i, err);
+	if (st != TL_PARSE_EVENT)
+		return st;
 	int pairs = 0;
 	while (i < len) {
 		while (i < len && (text[i] == f->sep || text[i] == ' '))
 			i++;
+		if (i >= len)
+			break;
 		size_t ks = i;
-		while (i < len && text[i] != f->kv_sep && text[i] != f->sep)
+		while (i < len && text[i] != f->kv_sep && text[i] != f->sep && text[i] != ' ')
 			i++;
+		char *key = tl_arena_strndup(&p->arena, text + ks, i - ks);
+		if (!key)
+			return TL_PARSE_REJECT;
 		if (i >= len || text[i] != f->kv_sep) {
-			if (i > ks) {
-				tl_errf(err, "expected key%cvalue at byte %zu", f->kv_sep, ks);
+			if (add_field(p, key, "true", 4, TL_V_BOOL))
 				return TL_PARSE_REJECT;
-			}
 			continue;
 		}
-		char *key = tl_arena_strndup(&p->arena, text + ks, i - ks);
 		i++;
 		const char *v = text + i;
 		size_t vl;
@@ -538,7 +561,7 @@ static enum tl_parse_status parse_kv(struct tl_parse *p, const char *text, size_
 			vl = e ? (size_t)(e - v) : len - i;
 			i += vl;
 		}
-		if (!key || add_field(p, key, v, vl, TL_V_STR))
+		if (add_field(p, key, v, vl, TL_V_STR))
 			return TL_PARSE_REJECT;
 		pairs++;
 	}
@@ -700,10 +723,14 @@ static enum tl_parse_status parse_json(struct tl_parse *p, const char *text, siz
 		tl_errf(err, "record is not a JSON object");
 		return TL_PARSE_REJECT;
 	}
-	enum tl_parse_status st = flatten_json(p, NULL, text, len, err);
-	if (st != TL_PARSE_EVENT)
-		return st;
-	/* fields holding JSON text (CloudTrail lookups, Purview AuditData) are flattened in place */
+	return flatten_json(p, NULL, text, len, err);
+}
+
+/* Fields holding JSON text (CloudTrail LookupEvents' CloudTrailEvent, the Purview
+ * CSV's AuditData column) are flattened into fields of their own, whatever the
+ * parse method that found them. */
+static enum tl_parse_status flatten_embedded(struct tl_parse *p, struct tl_err *err)
+{
 	for (size_t k = 0; k < p->f->nembedded; k++) {
 		size_t n = p->nf;
 		for (size_t i2 = 0; i2 < n; i2++) {
@@ -905,6 +932,8 @@ static enum tl_parse_status engine_parse(struct tl_parse *p, const struct tl_rec
 	default:
 		st = parse_kv(p, rec->text, rec->len, err);
 	}
+	if (st == TL_PARSE_EVENT && p->f->nembedded)
+		st = flatten_embedded(p, err);
 	if (st != TL_PARSE_EVENT)
 		return st;
 	ev->family = p->f->family;

@@ -45,7 +45,7 @@ struct tl_format {
 	pcre2_code **pats;
 	size_t npats;
 	char sep, quote, kv_sep;
-	pcre2_code *kv_prefix;
+	pcre2_code *prefix;       /* delimited, kv: header before the body */
 	enum tl_header header;
 	char **cols;
 	size_t ncols;

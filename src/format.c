@@ -207,9 +207,6 @@ static int load_parse(struct tl_format *f, const struct tl_json *root, struct tl
 		free_strs(s, n);
 	} else if (!strcmp(type, "json")) {
 		f->parse = TL_PARSE_JSON;
-		const struct tl_json *emb = tl_json_get(p, "embedded_json");
-		if (emb)
-			rc = get_strs(f->origin, emb, &f->embedded, &f->nembedded, err);
 	} else if (!strcmp(type, "delimited")) {
 		char *hdr = NULL;
 		f->parse = TL_PARSE_DELIMITED;
@@ -244,18 +241,22 @@ static int load_parse(struct tl_format *f, const struct tl_json *root, struct tl
 			rc = one_char(f->origin, p, "kv_separator", '=', &f->kv_sep, err);
 		if (!rc)
 			rc = one_char(f->origin, p, "quote", '"', &f->quote, err);
-		const struct tl_json *pre = tl_json_get(p, "prefix");
-		if (!rc && pre) {
-			char *s = NULL;
-			rc = get_str(f->origin, p, "prefix", 0, &s, err);
-			if (!rc)
-				f->kv_prefix = tl_format_compile(f->origin, pre, s, 0, err);
-			if (!rc && !f->kv_prefix)
-				rc = -1;
-			free(s);
-		}
 	} else {
 		rc = bad(err, f->origin, p, "unknown parse type \"%s\" (regex, json, delimited, kv)", type);
+	}
+	const struct tl_json *emb = tl_json_get(p, "embedded_json");
+	if (!rc && emb)
+		rc = get_strs(f->origin, emb, &f->embedded, &f->nembedded, err);
+	const struct tl_json *pre = tl_json_get(p, "prefix");
+	if (!rc && pre) {
+		char *s = NULL;
+		if (f->parse != TL_PARSE_DELIMITED && f->parse != TL_PARSE_KV)
+			rc = bad(err, f->origin, pre, "\"prefix\" goes with delimited and kv parsing%s", NULL);
+		else
+			rc = get_str(f->origin, p, "prefix", 0, &s, err);
+		if (!rc && !(f->prefix = tl_format_compile(f->origin, pre, s, 0, err)))
+			rc = -1;
+		free(s);
 	}
 	free(type);
 	return rc;
@@ -514,7 +515,7 @@ void tl_format_free(struct tl_format *f)
 	free(f->records_key);
 	free(f->zone);
 	pcre2_code_free(f->start_re);
-	pcre2_code_free(f->kv_prefix);
+	pcre2_code_free(f->prefix);
 	for (size_t i = 0; i < f->npats; i++)
 		pcre2_code_free(f->pats[i]);
 	free(f->pats);

@@ -179,6 +179,48 @@ static void test_kv(void **state)
 	tl_format_free(f);
 }
 
+static void test_prefix_flags_and_embedded_json(void **state)
+{
+	(void)state;
+	struct run r;
+	/* a CSV export whose AuditData column is JSON (Microsoft Purview) behind a syslog header */
+	struct tl_format *f = load(
+		"{\"name\":\"t-csv\",\"family\":\"audit\",\"version\":\"1\",\"framing\":{\"type\":\"csv\"},"
+		"\"parse\":{\"type\":\"delimited\",\"separator\":\",\",\"quote\":\"\\\"\",\"header\":\"none\","
+		"\"columns\":[\"CreationDate\",\"UserIds\",\"AuditData\"],\"prefix\":\"^<(?<pri>\\\\d+)>\",\"embedded_json\":[\"AuditData\"]},"
+		"\"timestamp\":{\"field\":\"CreationDate\",\"formats\":[\"iso8601\"]},"
+		"\"fields\":{\"user\":\"UserIds\",\"src_ip\":\"ClientIP\"},"
+		"\"sniff\":[{\"regex\":\"AuditData\",\"score\":60}],\"samples\":[\"<1>2026-11-19T23:00:00Z,a,{}\"]}",
+		&r.err);
+	if (!f)
+		fail_msg("%s", r.err.msg);
+	start(&r, f);
+	assert_int_equal(feed(&r, "<14>2026-11-19T23:00:00Z,mchen@example.com,\"{\"\"ClientIP\"\":\"\"192.0.2.9\"\",\"\"Operation\"\":\"\"FileDownloaded\"\"}\""),
+			 TL_PARSE_EVENT);
+	assert_string_equal(field(&r.ev, "user"), "mchen@example.com");
+	assert_string_equal(field(&r.ev, "src_ip"), "192.0.2.9");
+	assert_string_equal(extra(&r.ev), "{\"pri\":\"14\",\"Operation\":\"FileDownloaded\"}");
+	assert_int_equal(feed(&r, "2026-11-19T23:00:00Z,a,{}"), TL_PARSE_REJECT);
+	assert_non_null(strstr(r.err.msg, "prefix pattern"));
+	assert_int_equal(feed(&r, "<14>2026-11-19T23:00:00Z,a,\"{not json\""), TL_PARSE_REJECT);
+	tl_parse_free(r.p);
+	tl_format_free(f);
+
+	/* netfilter: key=value with bare flags */
+	f = load("{\"name\":\"t-nf\",\"family\":\"firewall\",\"version\":\"1\",\"parse\":{\"type\":\"kv\",\"prefix\":\"^(?<t>\\\\d+) \"},"
+		 "\"timestamp\":{\"field\":\"t\",\"formats\":[\"epoch\"]},\"fields\":{\"src_ip\":\"SRC\"},"
+		 "\"sniff\":[{\"regex\":\"SRC=\",\"score\":60}],\"samples\":[\"1 SRC=10.0.0.1\"]}",
+		 &r.err);
+	if (!f)
+		fail_msg("%s", r.err.msg);
+	start(&r, f);
+	assert_int_equal(feed(&r, "1795129200 IN=eth0 OUT= SRC=10.0.0.1 DF PROTO=TCP SYN"), TL_PARSE_EVENT);
+	assert_string_equal(field(&r.ev, "src_ip"), "10.0.0.1");
+	assert_string_equal(extra(&r.ev), "{\"IN\":\"eth0\",\"OUT\":\"\",\"DF\":true,\"PROTO\":\"TCP\",\"SYN\":true}");
+	tl_parse_free(r.p);
+	tl_format_free(f);
+}
+
 static void test_definition_errors_have_positions(void **state)
 {
 	(void)state;
@@ -257,6 +299,7 @@ int main(void)
 		cmocka_unit_test(test_json_flatten_and_embedded),
 		cmocka_unit_test(test_delimited_headers),
 		cmocka_unit_test(test_kv),
+		cmocka_unit_test(test_prefix_flags_and_embedded_json),
 		cmocka_unit_test(test_definition_errors_have_positions),
 		cmocka_unit_test(test_catastrophic_regex_is_a_reject_not_a_hang),
 		cmocka_unit_test(test_builtin_registry),
