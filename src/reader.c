@@ -61,6 +61,8 @@ struct tl_reader {
 	size_t js_keylen;
 	int js_inkey;
 	int js_done;            /* 2: the current record outgrew max_record */
+	int js_keeping;         /* the bytes from js_from on belong to a record */
+	size_t js_from;
 	uint64_t js_off, js_line;
 };
 
@@ -497,78 +499,108 @@ static int js_emit(struct tl_reader *r, struct tl_record *rec, uint64_t off, uin
 	return 1;
 }
 
-static int js_keep(struct tl_reader *r, unsigned char c)
+/* The bytes of the record being cut out are copied span by span, not byte by
+ * byte: from js_from to UPTO in the window. */
+static void js_flush(struct tl_reader *r, size_t upto)
 {
-	if (r->raw.len >= r->spec.max_record) {
-		r->js_done = 2; /* over the limit: stop keeping bytes, report at the end */
-		return 0;
+	if (r->js_keeping && r->js_done != 2 && upto > r->js_from) {
+		size_t n = upto - r->js_from;
+		if (r->raw.len + n > r->spec.max_record)
+			r->js_done = 2; /* over the limit: stop keeping bytes, report at the end */
+		else
+			tl_buf_add(&r->raw, r->buf + r->js_from, n);
 	}
-	return tl_buf_addc(&r->raw, (char)c);
+	r->js_from = upto;
+}
+
+/* Start keeping bytes at window index AT (a record begins there). */
+static void js_begin(struct tl_reader *r, size_t at)
+{
+	tl_buf_reset(&r->raw);
+	r->js_done = 0;
+	r->js_keeping = 1;
+	r->js_from = at;
+	r->js_off = r->base + at;
+	r->js_line = r->lineno;
+}
+
+static int js_end(struct tl_reader *r, struct tl_record *rec, size_t upto, const char *why)
+{
+	js_flush(r, upto);
+	r->js_keeping = 0;
+	if (r->js_done == 2)
+		return js_emit(r, rec, r->js_off, r->js_line, 1, "JSON record exceeds the size limit");
+	return js_emit(r, rec, r->js_off, r->js_line, why != NULL, why);
 }
 
 static int next_json(struct tl_reader *r, struct tl_record *rec, struct tl_err *err)
 {
 	for (;;) {
 		if (r->start >= r->end) {
+			js_flush(r, r->end);
 			int f = fill(r, err);
+			r->js_from = r->start;
 			if (f < 0)
 				return -1;
 			if (f == 0) {
 				int phase = r->js_phase;
 				r->js_phase = JS_TOP;
-				if (phase == JS_TOP)
+				if (phase == JS_TOP || (phase == JS_ARRAY && !r->js_keeping && r->js_depth == 0))
 					return 0;
-				if (phase == JS_GARBAGE)
-					return js_emit(r, rec, r->js_off, r->js_line, 1, "not JSON");
-				return js_emit(r, rec, r->js_off, r->js_line, 1, "JSON ends in the middle of a value (truncated)");
-			}
-			continue;
-		}
-		unsigned char c = r->buf[r->start++];
-		if (c == '\n')
-			r->lineno++;
-		int keeping = r->js_phase == JS_WHOLE || r->js_phase == JS_ELEMENT || r->js_phase == JS_GARBAGE;
-		if (keeping && r->js_done != 2)
-			js_keep(r, c);
-		if (r->js_phase == JS_GARBAGE) {
-			if (c == '\n') {
-				r->js_phase = JS_TOP;
-				r->raw.len--;
-				return js_emit(r, rec, r->js_off, r->js_line, 1, "not JSON");
+				return js_end(r, rec, r->end, phase == JS_GARBAGE ? "not JSON"
+					: "JSON ends in the middle of a value (truncated)");
 			}
 			continue;
 		}
 		if (r->js_instr) {
-			if (r->js_esc)
+			/* inside a string only a quote or a backslash matters */
+			const unsigned char *p = r->buf + r->start, *e = r->buf + r->end;
+			if (r->js_esc) {
 				r->js_esc = 0;
-			else if (c == '\\')
+				p++;
+			}
+			while (p < e && *p != '"' && *p != '\\') {
+				if (r->js_inkey && r->js_keylen < sizeof(r->js_key) - 1)
+					r->js_key[r->js_keylen++] = (char)*p;
+				p++;
+			}
+			r->start = (size_t)(p - r->buf);
+			if (p == e)
+				continue;
+			r->start++;
+			if (*p == '\\')
 				r->js_esc = 1;
-			else if (c == '"')
+			else
 				r->js_instr = 0, r->js_inkey = 0;
-			else if (r->js_inkey && r->js_keylen < sizeof(r->js_key) - 1)
-				r->js_key[r->js_keylen++] = (char)c;
+			continue;
+		}
+		size_t at = r->start;
+		unsigned char c = r->buf[r->start++];
+		if (c == '\n')
+			r->lineno++;
+		if (r->js_phase == JS_GARBAGE) {
+			if (c == '\n') {
+				r->js_phase = JS_TOP;
+				return js_end(r, rec, at, "not JSON");
+			}
 			continue;
 		}
 		int ws = c == ' ' || c == '\t' || c == '\r' || c == '\n';
 		if (r->js_phase == JS_TOP) {
 			if (ws)
 				continue;
-			tl_buf_reset(&r->raw);
-			r->js_done = 0;
-			r->js_off = r->base + r->start - 1;
-			r->js_line = c == '\n' ? r->lineno - 1 : r->lineno;
 			r->js_keylen = 0;
 			if (c == '{') {
+				js_begin(r, at);
 				r->js_phase = JS_WHOLE;
 				r->js_depth = 1;
-				js_keep(r, c);
 			} else if (c == '[') {
 				r->js_phase = JS_ARRAY;
 				r->js_depth = 1;
 				r->js_arr_depth = 1;
 			} else {
+				js_begin(r, at);
 				r->js_phase = JS_GARBAGE;
-				js_keep(r, c);
 			}
 			continue;
 		}
@@ -580,32 +612,22 @@ static int next_json(struct tl_reader *r, struct tl_record *rec, struct tl_err *
 				r->js_phase = r->js_depth == 0 ? JS_TOP : JS_SKIP;
 				continue;
 			}
+			js_begin(r, at);
 			r->js_phase = JS_ELEMENT;
-			tl_buf_reset(&r->raw);
-			r->js_done = 0;
-			r->js_off = r->base + r->start - 1;
-			r->js_line = r->lineno;
-			js_keep(r, c);
-			if (c == '"') {
+			if (c == '"')
 				r->js_instr = 1;
-				continue;
-			}
-			if (c == '{' || c == '[')
+			else if (c == '{' || c == '[')
 				r->js_depth++;
 			continue;
 		}
 		if (r->js_phase == JS_ELEMENT && r->js_depth == r->js_arr_depth && (c == ',' || c == ']')) {
-			r->raw.len--; /* the separator is not part of the element */
-			r->raw.data[r->raw.len] = 0;
 			if (c == ']') {
 				r->js_depth--;
 				r->js_phase = r->js_depth == 0 ? JS_TOP : JS_SKIP;
 			} else {
 				r->js_phase = JS_ARRAY;
 			}
-			if (r->js_done == 2)
-				return js_emit(r, rec, r->js_off, r->js_line, 1, "JSON record exceeds the size limit");
-			return js_emit(r, rec, r->js_off, r->js_line, 0, NULL);
+			return js_end(r, rec, at, NULL);
 		}
 		switch (c) {
 		case '"':
@@ -623,6 +645,7 @@ static int next_json(struct tl_reader *r, struct tl_record *rec, struct tl_err *
 				/* the wrapper is not a record: its array elements are */
 				r->js_phase = JS_ARRAY;
 				r->js_arr_depth = 2;
+				r->js_keeping = 0;
 			}
 			break;
 		case '{':
@@ -635,9 +658,7 @@ static int next_json(struct tl_reader *r, struct tl_record *rec, struct tl_err *
 				int phase = r->js_phase;
 				r->js_phase = JS_TOP;
 				if (phase == JS_WHOLE)
-					return r->js_done == 2
-						       ? js_emit(r, rec, r->js_off, r->js_line, 1, "JSON record exceeds the size limit")
-						       : js_emit(r, rec, r->js_off, r->js_line, 0, NULL);
+					return js_end(r, rec, r->start, NULL);
 			}
 			break;
 		case ':':
