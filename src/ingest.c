@@ -21,6 +21,7 @@
 #include "tl/reader.h"
 #include "tl/store.h"
 #include "tl/time.h"
+#include "tl/writer.h"
 #include "tl/banned.h"
 
 #define HEAD_BYTES (64 * 1024)
@@ -152,14 +153,14 @@ struct ingest_run {
 	struct tl_case *c;
 	const struct tl_formats *fs;
 	const struct tl_ingest_opts *o;
-	struct tl_store *store;
+	struct tl_store *store; /* touched here only while the writer is synced */
+	struct tl_writer *w;
 	magic_t magic;
 	FILE *log;
 	struct tl_ingest_summary *sum;
 	uint64_t total_bytes, done_bytes;
 	size_t nfiles, fileno;
 	double t0, last_progress;
-	int64_t since_commit;
 };
 
 static void progress(struct ingest_run *r, uint64_t file_pos, int final)
@@ -214,17 +215,16 @@ static const struct tl_format *choose_format(struct ingest_run *r, const char *r
 	return f;
 }
 
-static void reject(struct ingest_run *r, const struct tl_prov *pv, const struct tl_record *rec, const char *why,
-		   const char *rel, struct tl_file_counts *fc, struct tl_err *err)
+static int reject(struct ingest_run *r, const struct tl_prov *pv, const struct tl_record *rec, const char *why,
+		  struct tl_file_counts *fc)
 {
 	size_t n = rec->raw_len < EXCERPT_BYTES ? rec->raw_len : EXCERPT_BYTES;
-	if (tl_store_add_reject(r->store, pv, why, rec->raw, n, err))
-		fprintf(r->log, "error: %s:%llu: %s\n", rel, (unsigned long long)pv->line, err->msg);
 	fc->rejects++;
-	(void)rel;
+	return tl_writer_add_reject(r->w, pv, why, rec->raw, n);
 }
 
-/* Stream one file's records into the store. Returns 0, or -1 if the read failed part-way. */
+/* Stream one file's records to the writer. Returns 0, -1 if the read failed
+ * part-way (ferr says why), -2 if the database writer failed (fatal). */
 static int ingest_records(struct ingest_run *r, const char *rel, const char *abs, const struct tl_format *f,
 			  struct tl_time_ctx *tctx, int64_t skew, int64_t file_id, struct tl_file_counts *fc,
 			  const char **encoding, struct tl_err *ferr)
@@ -255,26 +255,22 @@ static int ingest_records(struct ingest_run *r, const char *rel, const char *abs
 			continue;
 		}
 		fc->records++;
+		int wrc;
 		if (st == TL_PARSE_REJECT) {
-			reject(r, &pv, &rec, err.msg, rel, fc, &err);
+			wrc = reject(r, &pv, &rec, err.msg, fc);
 		} else {
 			ev.ts_skew_us = skew;
 			ev.ts += skew;
-			if (tl_store_add_event(r->store, &ev, &pv, &err)) {
-				fprintf(r->log, "error: %s:%llu: %s\n", rel, (unsigned long long)pv.line, err.msg);
-				reject(r, &pv, &rec, "event could not be stored", rel, fc, &err);
-				continue;
-			}
+			wrc = tl_writer_add_event(r->w, &ev, &pv);
 			if (!fc->events || ev.ts < fc->first_ts)
 				fc->first_ts = ev.ts;
 			if (!fc->events || ev.ts > fc->last_ts)
 				fc->last_ts = ev.ts;
 			fc->events++;
 		}
-		if (++r->since_commit >= COMMIT_EVERY) {
-			r->since_commit = 0;
-			if (tl_store_commit(r->store, &err) || tl_store_begin(r->store, &err))
-				fprintf(r->log, "error: %s\n", err.msg);
+		if (wrc) {
+			rc = -2;
+			break;
 		}
 		if ((fc->records & 4095) == 0)
 			progress(r, tl_reader_pos(rd), 0);
@@ -282,7 +278,8 @@ static int ingest_records(struct ingest_run *r, const char *rel, const char *abs
 	fc->bytes = (int64_t)tl_reader_pos(rd);
 	tl_parse_free(p);
 	tl_reader_free(rd);
-	return rc < 0 ? -1 : 0;
+	(void)rel;
+	return rc == -2 ? -2 : rc < 0 ? -1 : 0;
 }
 
 static void add_counts(struct tl_ingest_summary *s, const struct tl_file_counts *c)
@@ -307,6 +304,8 @@ static int ingest_file(struct ingest_run *r, const char *rel, struct tl_err *err
 		return 0;
 	}
 	struct tl_file_row row;
+	if (tl_writer_sync(r->w, err))
+		return -1;
 	int known = tl_store_file_get(r->store, rel, &row, err);
 	if (known < 0)
 		return -1;
@@ -374,6 +373,9 @@ static int ingest_file(struct ingest_run *r, const char *rel, struct tl_err *err
 	const char *encoding = "utf-8";
 	int rc = ingest_records(r, rel, abs, f, &tctx, ss.skew_us, id, &fc, &encoding, &ferr);
 	tl_tz_free(tz);
+	/* the file's rows are all stored before its counts are */
+	if (tl_writer_sync(r->w, err) || rc == -2)
+		return -1;
 	add_counts(r->sum, &fc);
 	r->done_bytes += (uint64_t)st.st_size;
 	const char *status = "done";
@@ -443,7 +445,8 @@ int tl_ingest(struct tl_case *c, const struct tl_formats *fs, char *const *paths
 		if (stat(abs, &st) == 0)
 			r.total_bytes += (uint64_t)st.st_size;
 	}
-	if ((files.n && tl_store_index_drop(r.store, err)) || tl_store_begin(r.store, err)) {
+	if ((files.n && tl_store_index_drop(r.store, err)) || tl_store_begin(r.store, err) ||
+	    !(r.w = tl_writer_new(r.store, COMMIT_EVERY, err))) {
 		rc = -1;
 		goto cleanup;
 	}
@@ -451,12 +454,16 @@ int tl_ingest(struct tl_case *c, const struct tl_formats *fs, char *const *paths
 		r.fileno = i + 1;
 		rc = ingest_file(&r, files.v[i], err);
 	}
+	if (tl_writer_free(r.w, rc ? NULL : err))
+		rc = -1;
+	r.w = NULL;
 	if (!rc)
 		rc = tl_store_commit(r.store, err);
 	if (!rc && files.n)
 		rc = tl_store_index_build(r.store, err);
 	progress(&r, 0, 1);
 cleanup:
+	tl_writer_free(r.w, NULL);
 	sum->seconds = tl_now_monotonic() - r.t0;
 	if (r.magic)
 		magic_close(r.magic);

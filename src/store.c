@@ -396,6 +396,15 @@ static void bind_val(sqlite3_stmt *st, int i, const struct tl_val *v, char kind)
 
 int tl_store_add_event(struct tl_store *s, const struct tl_event *ev, const struct tl_prov *pv, struct tl_err *err)
 {
+	tl_buf_reset(&s->extra);
+	if (tl_event_extra_json(ev, &s->extra))
+		return tl_errf(err, "out of memory");
+	return tl_store_add_event_json(s, ev, s->extra.data, s->extra.len, pv, err);
+}
+
+int tl_store_add_event_json(struct tl_store *s, const struct tl_event *ev, const char *extra, size_t extra_len,
+			    const struct tl_prov *pv, struct tl_err *err)
+{
 	sqlite3_stmt *st = s->ins_event;
 	int i = 1;
 	sqlite3_bind_int64(st, i++, ev->ts);
@@ -406,10 +415,7 @@ int tl_store_add_event(struct tl_store *s, const struct tl_event *ev, const stru
 	sqlite3_bind_text(st, i++, ev->format, -1, SQLITE_STATIC);
 	for (int f = 0; f < TL_F_COUNT; f++)
 		bind_val(st, i++, &ev->f[f], tl_field_kind((enum tl_field_id)f));
-	tl_buf_reset(&s->extra);
-	if (tl_event_extra_json(ev, &s->extra))
-		return tl_errf(err, "out of memory");
-	sqlite3_bind_text(st, i++, s->extra.data, (int)s->extra.len, SQLITE_STATIC);
+	sqlite3_bind_text(st, i++, extra, (int)extra_len, SQLITE_STATIC);
 	sqlite3_bind_int64(st, i++, pv->file_id);
 	sqlite3_bind_int64(st, i++, (sqlite3_int64)pv->line);
 	sqlite3_bind_int64(st, i++, (sqlite3_int64)pv->offset);

@@ -76,6 +76,9 @@ int tl_store_begin(struct tl_store *s, struct tl_err *err);
 int tl_store_commit(struct tl_store *s, struct tl_err *err);
 
 int tl_store_add_event(struct tl_store *s, const struct tl_event *ev, const struct tl_prov *pv, struct tl_err *err);
+/* The same with EV's `extra` already rendered as JSON (ev->extra is ignored). */
+int tl_store_add_event_json(struct tl_store *s, const struct tl_event *ev, const char *extra, size_t extra_len,
+			    const struct tl_prov *pv, struct tl_err *err);
 int tl_store_add_reject(struct tl_store *s, const struct tl_prov *pv, const char *reason, const char *excerpt,
 			size_t excerpt_len, struct tl_err *err);
 
