@@ -40,7 +40,8 @@ struct tl_format {
 	const struct tl_parser_ops *ops;
 	struct tl_framing_spec framing;
 	pcre2_code *start_re;
-	char *records_key;
+	char **records_keys;      /* NULL-terminated */
+	size_t nrecords_keys;
 	enum tl_parse_kind parse;
 	pcre2_code **pats;
 	size_t npats;
@@ -80,8 +81,6 @@ struct tl_builtin_format {
 extern const struct tl_builtin_format tl_builtin_formats[];
 extern const size_t tl_builtin_format_count;
 
-#endif
-
 /* Per-file parse state. C parsers keep their own state in `impl`. */
 struct tl_parse {
 	const struct tl_format *f;
@@ -116,3 +115,5 @@ struct tl_parse {
 	struct tl_extra *extra;
 	size_t cap_extra;
 };
+
+#endif

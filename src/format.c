@@ -43,6 +43,29 @@ pcre2_code *tl_format_compile(const char *origin, const struct tl_json *at, cons
 	return re;
 }
 
+/* A typo must not silently drop a mapping: every object of the language has a
+ * closed set of keys. KEYS is a space-separated list. */
+static int check_keys(const char *origin, const struct tl_json *obj, const char *what, const char *keys,
+		      struct tl_err *err)
+{
+	if (!obj || obj->type != TL_JSON_OBJECT)
+		return 0;
+	for (size_t i = 0; i < obj->n; i++) {
+		const char *k = obj->keys[i], *p = keys;
+		size_t kl = strlen(k);
+		int found = 0;
+		while (*p && !found) {
+			size_t l = strcspn(p, " ");
+			found = l == kl && !strncmp(p, k, l);
+			p += l + (p[l] == ' ');
+		}
+		if (!found)
+			return tl_errf(err, "%s:%u:%u: unknown key \"%s\" in %s (%s)", origin, obj->kids[i]->line,
+				       obj->kids[i]->col, k, what, keys);
+	}
+	return 0;
+}
+
 static int get_str(const char *origin, const struct tl_json *obj, const char *key, int required,
 		   char **out, struct tl_err *err)
 {
@@ -117,6 +140,8 @@ static int load_framing(struct tl_format *f, const struct tl_json *root, struct 
 		return 0;
 	if (fr->type != TL_JSON_OBJECT)
 		return bad(err, f->origin, fr, "\"framing\" must be an object%s", NULL);
+	if (check_keys(f->origin, fr, "framing", "type start records max_record", err))
+		return -1;
 	char *type = NULL;
 	if (get_str(f->origin, fr, "type", 1, &type, err))
 		return -1;
@@ -137,9 +162,17 @@ static int load_framing(struct tl_format *f, const struct tl_json *root, struct 
 		}
 		free(start);
 	} else if (!strcmp(type, "json")) {
+		const struct tl_json *rk = tl_json_get(fr, "records");
 		f->framing.kind = TL_FRAME_JSON;
-		rc = get_str(f->origin, fr, "records", 0, &f->records_key, err);
-		f->framing.records_key = f->records_key;
+		if (rk && !(rc = get_strs(f->origin, rk, &f->records_keys, &f->nrecords_keys, err))) {
+			/* NULL-terminate for the reader */
+			char **v = realloc(f->records_keys, (f->nrecords_keys + 1) * sizeof(char *));
+			if (!v)
+				rc = tl_errf(err, "out of memory");
+			else
+				v[f->nrecords_keys] = NULL, f->records_keys = v;
+			f->framing.records_keys = (const char *const *)f->records_keys;
+		}
 	} else {
 		rc = bad(err, f->origin, fr, "unknown framing type \"%s\" (lines, multiline, csv, json)", type);
 	}
@@ -182,6 +215,9 @@ static int load_parse(struct tl_format *f, const struct tl_json *root, struct tl
 	const struct tl_json *p = tl_json_get(root, "parse");
 	if (!p || p->type != TL_JSON_OBJECT)
 		return bad(err, f->origin, p ? p : root, "\"parse\" object is required%s", NULL);
+	if (check_keys(f->origin, p, "parse",
+		       "type patterns separator quote header columns pair_separator kv_separator prefix embedded_json", err))
+		return -1;
 	char *type = NULL;
 	if (get_str(f->origin, p, "type", 1, &type, err))
 		return -1;
@@ -267,6 +303,8 @@ static int load_timestamp(struct tl_format *f, const struct tl_json *root, struc
 	const struct tl_json *t = tl_json_get(root, "timestamp");
 	if (!t || t->type != TL_JSON_OBJECT)
 		return bad(err, f->origin, t ? t : root, "\"timestamp\" object is required%s", NULL);
+	if (check_keys(f->origin, t, "timestamp", "field formats zone", err))
+		return -1;
 	const struct tl_json *fld = tl_json_get(t, "field");
 	const struct tl_json *fmts = tl_json_get(t, "formats");
 	if (!fld)
@@ -278,7 +316,16 @@ static int load_timestamp(struct tl_format *f, const struct tl_json *root, struc
 	for (size_t i = 0; i < f->nts_formats; i++)
 		if (!tl_time_format_valid(f->ts_formats[i]))
 			return bad(err, f->origin, fmts, "unknown timestamp format \"%s\"", f->ts_formats[i]);
-	return get_str(f->origin, t, "zone", 0, &f->zone, err);
+	if (get_str(f->origin, t, "zone", 0, &f->zone, err))
+		return -1;
+	struct tl_tz *tz;
+	char msg[256];
+	/* a bad zone would fail every file later: refuse the definition now */
+	if (f->zone && tl_tz_load(f->zone, &tz, msg, sizeof(msg)))
+		return bad(err, f->origin, tl_json_get(t, "zone"), "unknown time zone: %s", msg);
+	if (f->zone)
+		tl_tz_free(tz);
+	return 0;
 }
 
 static int load_fields(struct tl_format *f, const struct tl_json *root, struct tl_err *err)
@@ -303,6 +350,8 @@ static int load_rule(struct tl_format *f, int target, const struct tl_json *r, s
 {
 	if (r->type != TL_JSON_OBJECT)
 		return bad(err, f->origin, r, "a map rule must be an object%s", NULL);
+	if (check_keys(f->origin, r, "map rule", "from values match default missing", err))
+		return -1;
 	struct tl_vmap *v = realloc(f->vmaps, (f->nvmaps + 1) * sizeof(*v));
 	if (!v)
 		return tl_errf(err, "out of memory");
@@ -386,6 +435,8 @@ static int load_sniff(struct tl_format *f, const struct tl_json *root, struct tl
 	for (size_t i = 0; i < s->n; i++) {
 		const struct tl_json *r = s->kids[i];
 		const struct tl_json *re = tl_json_get(r, "regex"), *sc = tl_json_get(r, "score");
+		if (check_keys(f->origin, r, "sniff rule", "regex score", err))
+			return -1;
 		int64_t score;
 		if (!re || re->type != TL_JSON_STRING)
 			return bad(err, f->origin, r, "a sniff rule needs a \"regex\" string%s", NULL);
@@ -512,7 +563,7 @@ void tl_format_free(struct tl_format *f)
 	free(f->version);
 	free(f->title);
 	free(f->origin);
-	free(f->records_key);
+	free_strs(f->records_keys, f->nrecords_keys);
 	free(f->zone);
 	pcre2_code_free(f->start_re);
 	pcre2_code_free(f->prefix);

@@ -339,7 +339,7 @@ static int ingest_file(struct ingest_run *r, const char *rel, struct tl_err *err
 		snprintf(ferr.msg, sizeof(ferr.msg), "same content as '%s'", dup_of);
 		fprintf(r->log, "%s: same content as '%s', not ingested twice\n", rel, dup_of);
 		r->sum->duplicates++;
-		return tl_store_file_end(r->store, id, "duplicate", &fc, ferr.msg, err);
+		return tl_store_file_end(r->store, id, "duplicate", &fc, NULL, ferr.msg, err);
 	}
 	struct tl_source_settings ss;
 	tl_config_for_path(&r->c->cfg, rel, &ss);
@@ -357,7 +357,7 @@ static int ingest_file(struct ingest_run *r, const char *rel, struct tl_err *err
 		snprintf(why, sizeof(why), "%s%s", binary ? "binary data; " : "", ferr.msg);
 		fprintf(r->log, "error: '%s': not ingested: %s (force one with --format)\n", rel, why);
 		r->sum->unsupported++;
-		return tl_store_file_end(r->store, id, "unsupported", &fc, why, err);
+		return tl_store_file_end(r->store, id, "unsupported", &fc, NULL, why, err);
 	}
 	/* zone: the case config for this path, else the format's default, else UTC */
 	const char *zname = ss.timezone ? ss.timezone : tl_format_zone(f);
@@ -366,7 +366,7 @@ static int ingest_file(struct ingest_run *r, const char *rel, struct tl_err *err
 	if (zname && tl_tz_load(zname, &tz, ferr.msg, sizeof(ferr.msg))) {
 		fprintf(r->log, "error: '%s': time zone '%s': %s\n", rel, zname, ferr.msg);
 		r->sum->failed++;
-		return tl_store_file_end(r->store, id, "failed", &fc, ferr.msg, err);
+		return tl_store_file_end(r->store, id, "failed", &fc, NULL, ferr.msg, err);
 	}
 	struct tl_time_ctx tctx;
 	tl_time_ctx_init(&tctx, tz, zsrc, ss.year, (int64_t)st.st_mtime);
@@ -392,8 +392,7 @@ static int ingest_file(struct ingest_run *r, const char *rel, struct tl_err *err
 	} else {
 		r->sum->ingested++;
 	}
-	(void)encoding;
-	return tl_store_file_end(r->store, id, status, &fc, why, err);
+	return tl_store_file_end(r->store, id, status, &fc, encoding, why, err);
 }
 
 int tl_ingest(struct tl_case *c, const struct tl_formats *fs, char *const *paths, size_t n,
@@ -410,6 +409,12 @@ int tl_ingest(struct tl_case *c, const struct tl_formats *fs, char *const *paths
 			struct tl_err e;
 			if (tl_case_relpath(c, paths[i], rel, sizeof(rel), &e)) {
 				fprintf(log, "error: %s\n", e.msg);
+				sum->failed++;
+				continue;
+			}
+			/* case.db, tl.json and out/ are tl's own files, never evidence */
+			if (strcmp(rel, "evidence") && strncmp(rel, "evidence/", 9)) {
+				fprintf(log, "error: '%s' is not under the case's evidence/ folder\n", paths[i]);
 				sum->failed++;
 				continue;
 			}

@@ -23,10 +23,11 @@ static const struct {
 	{ "user", "e.user = ?" },
 	{ "host", "e.host = ?" },
 	{ "ip", "(e.src_ip = ?1 OR e.dst_ip = ?1)" },
-	{ "domain", "(e.domain = ?1 OR e.domain LIKE '%.' || ?1)" },
+	/* a domain and its subdomains; no LIKE, so '_' and '%' in the value are literal */
+	{ "domain", "(e.domain = ?1 OR substr(e.domain, -length(?1) - 1) = '.' || ?1)" },
 	{ "url", "e.url = ?" },
 	{ "file", "(e.file = ?1 OR e.file_name = ?1)" },
-	{ "process", "(e.process = ?1 OR e.process LIKE '%\\' || ?1 OR e.process LIKE '%/' || ?1)" },
+	{ "process", "(e.process = ?1 OR substr(e.process, -length(?1) - 1) IN ('\\' || ?1, '/' || ?1))" },
 	{ "hash", "e.file_hash = ?" },
 };
 

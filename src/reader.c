@@ -468,7 +468,7 @@ static int next_joined(struct tl_reader *r, struct tl_record *rec, struct tl_err
 /*
  * JSON framing reads a stream of top-level JSON values (one document, JSON
  * lines, or values simply concatenated). Each top-level object is a record,
- * unless it holds the array named by records_key ({"Records":[...]} as
+ * unless it holds the array named by records_keys ({"Records":[...]} as
  * CloudTrail delivers), in which case each element of that array is a record;
  * a top-level array's elements are records too. A byte scanner cuts the
  * records out with their offsets; they are parsed later, one at a time, so a
@@ -531,6 +531,14 @@ static int js_end(struct tl_reader *r, struct tl_record *rec, size_t upto, const
 	if (r->js_done == 2)
 		return js_emit(r, rec, r->js_off, r->js_line, 1, "JSON record exceeds the size limit");
 	return js_emit(r, rec, r->js_off, r->js_line, why != NULL, why);
+}
+
+static int is_records_key(const struct tl_reader *r)
+{
+	for (const char *const *k = r->spec.records_keys; k && *k; k++)
+		if (strlen(*k) == r->js_keylen && !memcmp(r->js_key, *k, r->js_keylen))
+			return 1;
+	return 0;
 }
 
 static int next_json(struct tl_reader *r, struct tl_record *rec, struct tl_err *err)
@@ -639,9 +647,7 @@ static int next_json(struct tl_reader *r, struct tl_record *rec, struct tl_err *
 			break;
 		case '[':
 			r->js_depth++;
-			if (r->js_phase == JS_WHOLE && r->js_depth == 2 && r->spec.records_key &&
-			    strlen(r->spec.records_key) == r->js_keylen &&
-			    !memcmp(r->js_key, r->spec.records_key, r->js_keylen)) {
+			if (r->js_phase == JS_WHOLE && r->js_depth == 2 && is_records_key(r)) {
 				/* the wrapper is not a record: its array elements are */
 				r->js_phase = JS_ARRAY;
 				r->js_arr_depth = 2;

@@ -203,7 +203,7 @@ struct tl_store *tl_store_open(const char *path, enum tl_store_mode mode, struct
 	}
 	/* WAL + NORMAL: a crash can lose the last transactions, never corrupt the file */
 	if (exec(s, "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
-		    "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;",
+		    "PRAGMA cache_size=-65536;",
 		 err) ||
 	    migrate(s, err) || tl_store_index_build(s, err) || prepare(s, err)) {
 		char keep[sizeof(err->msg)];
@@ -354,12 +354,12 @@ int tl_store_file_begin(struct tl_store *s, const struct tl_file_info *fi, int64
 }
 
 int tl_store_file_end(struct tl_store *s, int64_t id, const char *status, const struct tl_file_counts *c,
-		      const char *error, struct tl_err *err)
+		      const char *encoding, const char *error, struct tl_err *err)
 {
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(s->db,
 			       "UPDATE evidence_files SET status=?, records=?, events=?, rejects=?, meta=?, bytes=?, "
-			       "first_ts=?, last_ts=?, error=? WHERE id=?",
+			       "first_ts=?, last_ts=?, error=?, encoding=coalesce(?, encoding) WHERE id=?",
 			       -1, &st, NULL) != SQLITE_OK)
 		return sqlerr(s, err, "finishing evidence file");
 	sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
@@ -376,7 +376,8 @@ int tl_store_file_end(struct tl_store *s, int64_t id, const char *status, const 
 		sqlite3_bind_null(st, 8);
 	}
 	bind_opt(st, 9, error);
-	sqlite3_bind_int64(st, 10, id);
+	bind_opt(st, 10, encoding);
+	sqlite3_bind_int64(st, 11, id);
 	int rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : sqlerr(s, err, "finishing evidence file");

@@ -287,8 +287,10 @@ int tl_json_escape(struct tl_buf *b, const char *s, size_t len)
 				i += k;
 				continue;
 			}
-			memcpy(esc, "\\\\x", 3);
-			esc[3] = hx[c >> 4], esc[4] = hx[c & 15], n = 5;
+			/* U+DC80+byte, as Python's surrogateescape: a literal "\\xff" in the
+			 * evidence and an invalid byte 0xFF stay distinguishable */
+			memcpy(esc, "\\udc", 4);
+			esc[4] = hx[c >> 4], esc[5] = hx[c & 15], n = 6;
 		}
 		if (tl_buf_add(b, esc, n))
 			return -1;

@@ -26,13 +26,13 @@ enum tl_framing {
 	TL_FRAME_LINES,     /* one record per line (also JSON lines, key=value, W3C, Zeek TSV) */
 	TL_FRAME_MULTILINE, /* a record starts at a line matching `start`; others continue it */
 	TL_FRAME_CSV,       /* lines, but a quoted field may contain newlines */
-	TL_FRAME_JSON,      /* a JSON document: top-level array, or the array under `records_key` */
+	TL_FRAME_JSON,      /* a JSON document: top-level array, or the arrays under `records_keys` */
 };
 
 struct tl_framing_spec {
 	enum tl_framing kind;
 	const pcre2_code *start;  /* MULTILINE: borrowed */
-	const char *records_key;  /* JSON: "Records"; NULL: the top-level value is the array */
+	const char *const *records_keys; /* JSON: names of wrapper arrays ({"Records":[...]}), NULL-terminated; may be NULL */
 	size_t max_record;        /* bytes; larger records are flagged oversize */
 };
 

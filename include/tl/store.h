@@ -31,7 +31,7 @@ sqlite3 *tl_store_db(struct tl_store *s);
 /* What the database knows about an evidence file. */
 struct tl_file_row {
 	int64_t id;
-	char status[16];    /* "ingesting", "done", "failed", "duplicate" */
+	char status[16];    /* "ingesting", "done", "partial", "failed", "unsupported", "duplicate" */
 	char sha256[65];
 };
 
@@ -63,9 +63,10 @@ struct tl_file_counts {
 	int64_t bytes;             /* decompressed bytes read */
 };
 
-/* Finish a file with STATUS ("done", "failed", "duplicate", "unsupported") and an optional error. */
+/* Finish a file with STATUS ("done", "partial", "failed", "duplicate", "unsupported"),
+ * the text ENCODING found (may be NULL) and an optional error. */
 int tl_store_file_end(struct tl_store *s, int64_t id, const char *status, const struct tl_file_counts *c,
-		      const char *error, struct tl_err *err);
+		      const char *encoding, const char *error, struct tl_err *err);
 
 /* Drop the query indexes before a bulk load / build them after it (idempotent). */
 int tl_store_index_drop(struct tl_store *s, struct tl_err *err);

@@ -63,8 +63,9 @@ void tl_sha256_final_hex(struct tl_sha256 *h, char out[65]);
 
 /*
  * Append S as the inside of a JSON string: quotes, backslashes and control bytes
- * escaped; valid UTF-8 kept; each byte of invalid UTF-8 written as the text
- * "\xNN" (a backslash escaped as "\\x..") so output is always valid JSON.
+ * escaped; valid UTF-8 kept; each byte of invalid UTF-8 written as "\udcNN"
+ * (U+DC80 + byte, Python's surrogateescape), so output is always JSON and the
+ * original bytes can be recovered exactly.
  */
 int tl_json_escape(struct tl_buf *b, const char *s, size_t len);
 

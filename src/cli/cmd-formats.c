@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cmd.h"
 #include "common.h"
@@ -32,10 +33,19 @@ static int test_format(const struct tl_format *f, const char *path, long max)
 	struct tl_reader *r = tl_reader_open(path, tl_format_framing(f), &err);
 	if (!r)
 		return cli_error("%s", err.msg);
+	/* times as ingest would see them without a case config: the format's zone, the file's mtime */
+	struct tl_tz *tz = NULL;
+	struct stat fst;
+	char msg[256];
+	if (tl_format_zone(f) && tl_tz_load(tl_format_zone(f), &tz, msg, sizeof(msg))) {
+		tl_reader_free(r);
+		return cli_error("%s", msg);
+	}
 	struct tl_time_ctx tctx;
-	tl_time_ctx_init(&tctx, NULL, "default", 0, 0);
+	tl_time_ctx_init(&tctx, tz, tz ? "format" : "default", 0, stat(path, &fst) == 0 ? (int64_t)fst.st_mtime : 0);
 	struct tl_parse *p = tl_parse_new(f, &tctx, &err);
 	if (!p) {
+		tl_tz_free(tz);
 		tl_reader_free(r);
 		return cli_error("%s", err.msg);
 	}
@@ -77,6 +87,7 @@ static int test_format(const struct tl_format *f, const char *path, long max)
 		fprintf(stderr, "tl: error: %s: %s\n", path, err.msg);
 	printf("%ld events, %ld rejects, %ld header/blank lines\n", events, rejects, meta);
 	tl_parse_free(p);
+	tl_tz_free(tz);
 	tl_reader_free(r);
 	return rc < 0 ? TL_EXIT_PARTIAL : rejects ? TL_EXIT_REJECTS : TL_EXIT_OK;
 }
@@ -93,7 +104,13 @@ int cmd_formats(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c': case_dir = optarg; break;
-		case 'm': max = strtol(optarg, NULL, 10); break;
+		case 'm': {
+			char *end;
+			max = strtol(optarg, &end, 10);
+			if (*end || max < 0)
+				return cli_usage_error(usage, "--max wants a number of records, got '%s'", optarg);
+			break;
+		}
 		case 'h': fputs(usage, stdout); return TL_EXIT_OK;
 		default: return cli_usage_error(usage, "formats: bad option");
 		}

@@ -25,8 +25,13 @@ static int authorizer(void *u, int action, const char *a, const char *b, const c
 	case SQLITE_RECURSIVE:
 		return SQLITE_OK;
 	case SQLITE_PRAGMA:
-		/* read-only pragmas such as table_info are fine; assignments are not */
-		return c == NULL && a && (strcmp(a, "table_info") == 0 || strcmp(a, "index_list") == 0)
+		/* reading a pragma is fine (user_version, table_info(x)); setting one is not.
+		 * table-valued pragmas pass their argument in b; assignments in b too, so
+		 * only the ones that merely name a table are let through with one. */
+		if (!b)
+			return SQLITE_OK;
+		return a && (!strcmp(a, "table_info") || !strcmp(a, "table_xinfo") || !strcmp(a, "index_list") ||
+			     !strcmp(a, "index_info") || !strcmp(a, "foreign_key_list"))
 			       ? SQLITE_OK : SQLITE_DENY;
 	default:
 		return SQLITE_DENY;

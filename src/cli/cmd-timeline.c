@@ -25,6 +25,15 @@ static const char usage[] =
 	"  --csv-raw              do not neutralize CSV cells that look like formulas\n"
 	"  -h, --help             this help\n";
 
+static int family_valid(const char *name)
+{
+	static const char *const families[] = { "edr", "hids", "firewall", "proxy", "vpn", "dns", "flow", "dlp", "audit" };
+	for (size_t i = 0; i < sizeof(families) / sizeof(families[0]); i++)
+		if (!strcmp(families[i], name))
+			return 1;
+	return 0;
+}
+
 int cmd_timeline(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -75,7 +84,14 @@ int cmd_timeline(int argc, char **argv)
 			flt.entities[flt.n_entities++].value = dup + (colon - optarg) + 1;
 			break;
 		}
-		case 'm': flt.families[flt.n_families++] = optarg; break;
+		case 'm':
+			if (!family_valid(optarg)) {
+				rc = cli_usage_error(usage, "--family: '%s' is not one of edr hids firewall proxy vpn dns "
+							    "flow dlp audit", optarg);
+				goto cleanup;
+			}
+			flt.families[flt.n_families++] = optarg;
+			break;
 		case 'n': flt.formats[flt.n_formats++] = optarg; break;
 		case 'g': flt.grep = optarg; break;
 		case 'R': flt.csv_raw = 1; break;

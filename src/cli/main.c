@@ -89,8 +89,10 @@ int cmd_help(int argc, char **argv)
 		return TL_EXIT_OK;
 	}
 	const struct command *c = find(argv[1]);
-	if (!c)
-		return cli_error("no such command '%s' (see tl help)", argv[1]);
+	if (!c) {
+		fprintf(stderr, "tl: '%s' is not a tl command. See 'tl help'.\n", argv[1]);
+		return TL_EXIT_USAGE;
+	}
 	char *av[] = { argv[1], "--help", NULL };
 	return c->fn(2, av);
 }

@@ -12,6 +12,7 @@ contains "$WORK/out" "^tl [0-9]+\.[0-9]+\.[0-9]+ \(build " "version line names t
 expect_exit 0 "tl help" -- "$TL" help
 contains "$WORK/out" "Exit status:" "tl help documents exit codes"
 expect_exit 2 "unknown command is a usage error" -- "$TL" frobnicate
+expect_exit 2 "help for an unknown command is a usage error" -- "$TL" help frobnicate
 expect_exit 2 "no command is a usage error" -- "$TL"
 expect_exit 2 "bad option is a usage error" -- "$TL" timeline --bogus x
 expect_exit 1 "timeline on a non-case says so" -- "$TL" timeline "$WORK"

@@ -34,8 +34,15 @@ q() { "$TL" sql "$C" "$1" | tail -n +2; }
 [ "$(q "SELECT events||'/'||rejects FROM evidence_files WHERE path='evidence/longline.log'")" = 2/1 ] && ok "a 50 MB line is one reject, the rest goes on" || fail "50 MB line"
 [ "$(q "SELECT line FROM rejects r JOIN evidence_files f ON f.id=r.file_id WHERE f.path='evidence/longline.log'")" = 2 ] && ok "the reject names its line" || fail "reject line"
 "$TL" timeline --output jsonl "$C" >"$WORK/tl.jsonl"
-contains "$WORK/tl.jsonl" 'http://x.example.com/\\\\xff\\\\xfe\\\\xc0\\\\xaf' "invalid UTF-8 is escaped losslessly in JSONL"
+contains "$WORK/tl.jsonl" 'http://x.example.com/\\udcff\\udcfe\\udcc0\\udcaf' "invalid UTF-8 is escaped losslessly in JSONL (surrogateescape)"
 contains "$WORK/tl.jsonl" 'http://nul.example.com/a\\u0000b' "NUL is escaped in JSONL"
 "$TL" timeline "$C" >"$WORK/tl.txt"
 if grep -q $'\x1b' "$WORK/tl.txt"; then fail "terminal escape reached text output"; else ok "no raw control bytes in text output"; fi
+expect_exit 4 "tl's own files are not evidence" -- "$TL" ingest --no-progress "$C" "$C/tl.json"
+contains "$WORK/err" "is not under the case's evidence/ folder" "ingest says why"
+expect_exit 4 "paths outside the case are refused" -- "$TL" ingest --no-progress "$C" /etc/hostname
+contains "$WORK/err" "outside the case folder" "ingest names the path"
+"$TL" sql "$C" "PRAGMA user_version" >"$WORK/v"
+contains "$WORK/v" "^1$" "sql may read a pragma"
+expect_exit 1 "sql may not set one" -- "$TL" sql "$C" "PRAGMA user_version=7"
 finish

@@ -155,7 +155,8 @@ static void test_csv_quoted_newline(void **state)
 static void test_json_records_document(void **state)
 {
 	(void)state;
-	struct tl_framing_spec spec = { TL_FRAME_JSON, NULL, "Records", 0 };
+	static const char *const keys[] = { "Records", NULL };
+	struct tl_framing_spec spec = { TL_FRAME_JSON, NULL, keys, 0 };
 	struct got g;
 	const char *doc = "{\"Records\": [\n {\"a\": \"]}\"},\n {\"b\": [1,{\"c\":2}]}\n]}";
 	write_file(doc, strlen(doc), 0);
@@ -171,7 +172,8 @@ static void test_json_records_document(void **state)
 static void test_json_lines_and_garbage(void **state)
 {
 	(void)state;
-	struct tl_framing_spec spec = { TL_FRAME_JSON, NULL, "Records", 0 };
+	static const char *const keys[] = { "Records", NULL };
+	struct tl_framing_spec spec = { TL_FRAME_JSON, NULL, keys, 0 };
 	struct got g;
 	const char *doc = "{\"x\":1}\nnot json here\n{\"y\":{\"Records\":[1]}}\n{\"z\":";
 	write_file(doc, strlen(doc), 0);

@@ -54,7 +54,7 @@ static void test_schema_and_rows(void **state)
 	assert_int_equal(tl_store_add_event(s, &ev, &pv, &err), 0);
 	assert_int_equal(tl_store_add_reject(s, &pv, "bad", "xx", 2, &err), 0);
 	struct tl_file_counts fc = { 2, 1, 1, 0, 5, 5, 10 };
-	assert_int_equal(tl_store_file_end(s, id, "done", &fc, NULL, &err), 0);
+	assert_int_equal(tl_store_file_end(s, id, "done", &fc, "utf-8", NULL, &err), 0);
 	assert_int_equal(tl_store_commit(s, &err), 0);
 	/* integer fields are stored as integers when they are integers, text otherwise */
 	assert_int_equal(scalar(s, "SELECT typeof(src_port) = 'integer' AND typeof(dst_port) = 'text' FROM events"), 1);
