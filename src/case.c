@@ -31,11 +31,27 @@ static int mkdir_p(const char *path, struct tl_err *err)
 	return tl_errf(err, "cannot create '%s': %s", path, strerror(errno));
 }
 
+/* The case folder and any missing parents (like mkdir -p). */
+static int mkdir_parents(const char *root, struct tl_err *err)
+{
+	char tmp[4096];
+	snprintf(tmp, sizeof(tmp), "%s", root);
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir_p(tmp, err))
+			return -1;
+		*p = '/';
+	}
+	return mkdir_p(tmp, err);
+}
+
 int tl_case_init(const char *root, int *created, struct tl_err *err)
 {
 	static const char *const dirs[] = { "evidence", "formats", "out" };
 	*created = 0;
-	if (mkdir_p(root, err))
+	if (mkdir_parents(root, err))
 		return -1;
 	for (size_t i = 0; i < 3; i++) {
 		char *p = join(root, dirs[i]);

@@ -303,6 +303,8 @@ static int ingest_file(struct ingest_run *r, const char *rel, struct tl_err *err
 		r->sum->failed++;
 		return 0;
 	}
+	if (r->o->on_file)
+		r->o->on_file(r->o->ctx, rel, sha);
 	struct tl_file_row row;
 	if (tl_writer_sync(r->w, err))
 		return -1;

@@ -268,7 +268,20 @@ static void text_row(struct tl_buf *b, sqlite3_stmt *st)
 	tl_buf_addf(b, ":%lld]\n", (long long)sqlite3_column_int64(st, C_LINE));
 }
 
-long tl_timeline_write(sqlite3 *db, const struct tl_filter *flt, enum tl_out_format fmt, FILE *out,
+typedef int (*sink_fn)(void *ctx, const char *p, size_t n);
+
+static int file_sink(void *ctx, const char *p, size_t n)
+{
+	return fwrite(p, 1, n, ctx) == n ? 0 : -1;
+}
+
+static int sha_sink(void *ctx, const char *p, size_t n)
+{
+	tl_sha256_update(ctx, p, n);
+	return 0;
+}
+
+static long write_rows(sqlite3 *db, const struct tl_filter *flt, enum tl_out_format fmt, sink_fn sink, void *ctx,
 		       struct tl_err *err)
 {
 	struct tl_buf q = TL_BUF_INIT, line = TL_BUF_INIT, json = TL_BUF_INIT;
@@ -297,7 +310,10 @@ long tl_timeline_write(sqlite3 *db, const struct tl_filter *flt, enum tl_out_for
 	bind_filter(st, flt);
 	if (fmt == TL_OUT_CSV) {
 		csv_header(&line);
-		fwrite(line.data, 1, line.len, out);
+		if (sink(ctx, line.data, line.len)) {
+			tl_errf(err, "cannot write output");
+			goto cleanup;
+		}
 	}
 	count = 0;
 	int rc;
@@ -315,7 +331,11 @@ long tl_timeline_write(sqlite3 *db, const struct tl_filter *flt, enum tl_out_for
 			csv_row(&line, st, flt->csv_raw);
 		else
 			text_row(&line, st);
-		fwrite(line.data, 1, line.len, out);
+		if (sink(ctx, line.data, line.len)) {
+			tl_errf(err, "cannot write output");
+			count = -1;
+			goto cleanup;
+		}
 		count++;
 	}
 	if (rc != SQLITE_DONE) {
@@ -330,4 +350,22 @@ cleanup:
 	tl_buf_release(&line);
 	tl_buf_release(&json);
 	return count;
+}
+
+long tl_timeline_write(sqlite3 *db, const struct tl_filter *flt, enum tl_out_format fmt, FILE *out,
+		       struct tl_err *err)
+{
+	return write_rows(db, flt, fmt, file_sink, out, err);
+}
+
+long tl_events_digest(sqlite3 *db, char out[65], struct tl_err *err)
+{
+	struct tl_filter all;
+	memset(&all, 0, sizeof(all));
+	struct tl_sha256 *h = tl_sha256_new();
+	if (!h)
+		return tl_errf(err, "out of memory");
+	long n = write_rows(db, &all, TL_OUT_JSONL, sha_sink, h, err);
+	tl_sha256_final_hex(h, out);
+	return n;
 }

@@ -20,6 +20,9 @@ struct tl_ingest_opts {
 	const char *format;   /* force this format for every file (NULL: config, then detection) */
 	int progress;         /* show a progress line on LOG */
 	int follow_symlinks;  /* follow links that leave the case folder */
+	/* told of every evidence file read, with its SHA-256 (for the custody log); may be NULL */
+	void (*on_file)(void *ctx, const char *relpath, const char *sha256);
+	void *ctx;
 };
 
 struct tl_ingest_summary {

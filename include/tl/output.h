@@ -43,4 +43,10 @@ int tl_entity_type_valid(const char *type);
 long tl_timeline_write(sqlite3 *db, const struct tl_filter *flt, enum tl_out_format fmt, FILE *out,
 		       struct tl_err *err);
 
+/* The canonical digest of all events: SHA-256 of the unfiltered JSONL timeline
+ * (the documented contract, in its total order), so it depends on neither the
+ * database file's bytes nor the order things were inserted. Returns the number
+ * of events, or -1. */
+long tl_events_digest(sqlite3 *db, char out[65], struct tl_err *err);
+
 #endif

@@ -119,11 +119,10 @@ int cmd_formats(int argc, char **argv)
 	if ((testing && argc - optind != 3) || (!testing && optind != argc))
 		return cli_usage_error(usage, "formats: wrong arguments");
 	struct tl_case cs;
-	struct tl_err err;
 	int have_case = 0;
 	if (case_dir) {
-		if (tl_case_open(case_dir, &cs, &err))
-			return cli_error("%s", err.msg);
+		if (cli_open_case(case_dir, &cs))
+			return TL_EXIT_ERROR;
 		have_case = 1;
 	}
 	struct tl_formats fs = TL_FORMATS_INIT;

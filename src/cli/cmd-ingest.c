@@ -23,6 +23,12 @@ static const char usage[] =
 	"Exit status: 0 all records became events; 3 some records were rejected;\n"
 	"4 some files were not ingested; 1 error; 2 usage.\n";
 
+static void note_input(void *ctx, const char *rel, const char *sha256)
+{
+	(void)ctx;
+	cli_custody_input(rel, sha256);
+}
+
 int cmd_ingest(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -48,8 +54,9 @@ int cmd_ingest(int argc, char **argv)
 		return cli_usage_error(usage, "ingest needs a case folder");
 	struct tl_case cs;
 	struct tl_err err;
-	if (tl_case_open(argv[optind], &cs, &err))
-		return cli_error("%s", err.msg);
+	if (cli_open_case(argv[optind], &cs))
+		return TL_EXIT_ERROR;
+	o.on_file = note_input;
 	struct tl_formats fs = TL_FORMATS_INIT;
 	if (cli_load_formats(&cs, &fs)) {
 		tl_case_release(&cs);

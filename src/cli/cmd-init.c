@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "common.h"
 #include "tl/case.h"
 
 static const char usage[] =
@@ -23,5 +24,8 @@ int cmd_init(int argc, char **argv)
 	if (tl_case_init(argv[1], &created, &err))
 		return cli_error("%s", err.msg);
 	printf("%s case '%s'\n", created ? "created" : "kept existing", argv[1]);
+	struct tl_case cs;
+	if (cli_open_case(argv[1], &cs) == 0)
+		tl_case_release(&cs);
 	return TL_EXIT_OK;
 }

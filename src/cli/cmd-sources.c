@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "common.h"
 #include "tl/case.h"
 #include "tl/output.h"
 #include "tl/store.h"
@@ -31,8 +32,8 @@ int cmd_sources(int argc, char **argv)
 		return cli_usage_error(usage, "sources takes one case folder");
 	struct tl_case cs;
 	struct tl_err err;
-	if (tl_case_open(argv[1], &cs, &err))
-		return cli_error("%s", err.msg);
+	if (cli_open_case(argv[1], &cs))
+		return TL_EXIT_ERROR;
 	struct tl_store *s = tl_store_open(cs.db_path, TL_STORE_READONLY, &err);
 	tl_case_release(&cs);
 	if (!s)

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "common.h"
 #include "tl/case.h"
 #include "tl/output.h"
 #include "tl/store.h"
@@ -23,6 +24,8 @@ static const char usage[] =
 	"  --grep PCRE            only events whose JSONL line matches PCRE\n"
 	"  --output FORMAT        text (default), csv or jsonl (docs/timeline-jsonl.md)\n"
 	"  --csv-raw              do not neutralize CSV cells that look like formulas\n"
+	"  -o, --out NAME         write to CASE/out/NAME (recorded in the custody log\n"
+	"                         and covered by tl manifest) instead of stdout\n"
 	"  -h, --help             this help\n";
 
 static int family_valid(const char *name)
@@ -40,12 +43,14 @@ int cmd_timeline(int argc, char **argv)
 		{ "from", required_argument, NULL, 'F' }, { "to", required_argument, NULL, 'T' },
 		{ "entity", required_argument, NULL, 'e' }, { "family", required_argument, NULL, 'm' },
 		{ "format-name", required_argument, NULL, 'n' }, { "grep", required_argument, NULL, 'g' },
-		{ "output", required_argument, NULL, 'o' }, { "csv-raw", no_argument, NULL, 'R' },
+		{ "output", required_argument, NULL, 'O' }, { "csv-raw", no_argument, NULL, 'R' },
+		{ "out", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	struct tl_filter flt = { 0 };
 	enum tl_out_format fmt = TL_OUT_TEXT;
 	int c, rc = TL_EXIT_OK;
+	const char *out_name = NULL;
 	flt.entities = calloc((size_t)argc, sizeof(*flt.entities));
 	flt.families = calloc((size_t)argc, sizeof(char *));
 	flt.formats = calloc((size_t)argc, sizeof(char *));
@@ -55,7 +60,7 @@ int cmd_timeline(int argc, char **argv)
 		rc = cli_error("out of memory");
 		goto cleanup;
 	}
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'F':
 		case 'T':
@@ -95,7 +100,8 @@ int cmd_timeline(int argc, char **argv)
 		case 'n': flt.formats[flt.n_formats++] = optarg; break;
 		case 'g': flt.grep = optarg; break;
 		case 'R': flt.csv_raw = 1; break;
-		case 'o':
+		case 'o': out_name = optarg; break;
+		case 'O':
 			if (!strcmp(optarg, "text"))
 				fmt = TL_OUT_TEXT;
 			else if (!strcmp(optarg, "csv"))
@@ -117,21 +123,24 @@ int cmd_timeline(int argc, char **argv)
 	}
 	struct tl_case cs;
 	struct tl_err err;
-	if (tl_case_open(argv[optind], &cs, &err)) {
-		rc = cli_error("%s", err.msg);
+	if (cli_open_case(argv[optind], &cs)) {
+		rc = TL_EXIT_ERROR;
 		goto cleanup;
 	}
+	struct cli_output out = { 0 };
 	struct tl_store *s = tl_store_open(cs.db_path, TL_STORE_READONLY, &err);
-	tl_case_release(&cs);
 	if (!s) {
 		rc = cli_error("%s (has anything been ingested?)", err.msg);
-		goto cleanup;
+	} else if (out_name && cli_output_open(&cs, out_name, &out)) {
+		rc = TL_EXIT_ERROR;
+	} else {
+		if (tl_timeline_write(tl_store_db(s), &flt, fmt, out_name ? out.fp : stdout, &err) < 0)
+			rc = cli_error("%s", err.msg);
+		if (out_name ? cli_output_close(&out, rc == TL_EXIT_OK) != 0 : fflush(stdout) != 0)
+			rc = rc ? rc : cli_error("cannot write output");
 	}
-	if (tl_timeline_write(tl_store_db(s), &flt, fmt, stdout, &err) < 0)
-		rc = cli_error("%s", err.msg);
 	tl_store_close(s);
-	if (fflush(stdout) != 0)
-		rc = cli_error("cannot write output");
+	tl_case_release(&cs);
 cleanup:
 	for (size_t i = 0; i < nowned; i++)
 		free(owned[i]);

@@ -20,6 +20,7 @@ enum tl_exit {
 	TL_EXIT_USAGE = 2,    /* bad command line */
 	TL_EXIT_REJECTS = 3,  /* done, but some records were rejected (see tl sources / rejects table) */
 	TL_EXIT_PARTIAL = 4,  /* done, but some files could not be read or had no known format */
+	TL_EXIT_MISMATCH = 5, /* tl verify: evidence, an output, the custody chain or the digest does not match */
 };
 
 int cmd_help(int argc, char **argv);
@@ -30,6 +31,9 @@ int cmd_sources(int argc, char **argv);
 int cmd_timeline(int argc, char **argv);
 int cmd_formats(int argc, char **argv);
 int cmd_sql(int argc, char **argv);
+int cmd_manifest(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
 
 /* Print "tl: error: MSG" to stderr and return TL_EXIT_ERROR. */
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -1,7 +1,17 @@
 /* Shared command helpers (see common.h). */
+#define _POSIX_C_SOURCE 200809L
 #include "common.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "cmd.h"
+#include "tl/custody.h"
+#include "tl/replay.h"
 
 int cli_load_formats(const struct tl_case *c, struct tl_formats *fs)
 {
@@ -11,5 +21,170 @@ int cli_load_formats(const struct tl_case *c, struct tl_formats *fs)
 		tl_formats_release(fs);
 		return -1;
 	}
+	return 0;
+}
+
+/* What the running command did; one command per process, so a static will do. */
+static struct {
+	char *root;
+	const char *case_arg; /* the argv element naming the case, for replay.tl */
+	char config[65];
+	struct tl_custody_file *files[2];
+	size_t n[2], cap[2];
+} run;
+
+void cli_custody_case(const char *root, const char *config_sha256)
+{
+	free(run.root);
+	run.root = strdup(root);
+	snprintf(run.config, sizeof(run.config), "%s", config_sha256 ? config_sha256 : "");
+}
+
+static void note(int which, const char *relpath, const char *sha256)
+{
+	if (run.n[which] == run.cap[which]) {
+		size_t cap = run.cap[which] ? run.cap[which] * 2 : 16;
+		struct tl_custody_file *v = realloc(run.files[which], cap * sizeof(*v));
+		if (!v)
+			return;
+		run.files[which] = v;
+		run.cap[which] = cap;
+	}
+	struct tl_custody_file *f = &run.files[which][run.n[which]];
+	f->path = strdup(relpath);
+	if (!f->path)
+		return;
+	snprintf(f->sha256, sizeof(f->sha256), "%s", sha256);
+	run.n[which]++;
+}
+
+void cli_custody_input(const char *relpath, const char *sha256)
+{
+	note(0, relpath, sha256);
+}
+
+void cli_custody_output(const char *relpath, const char *sha256)
+{
+	note(1, relpath, sha256);
+}
+
+void cli_custody_finish(int argc, char **argv, int exit_code)
+{
+	if (!run.root)
+		return;
+	struct tl_custody_entry e = {
+		argc, argv, TL_VERSION, tl_build_id, run.config, run.files[0], run.n[0], run.files[1], run.n[1],
+		NULL, exit_code,
+	};
+	struct tl_err err;
+	if (tl_custody_append(run.root, &e, NULL, &err))
+		fprintf(stderr, "tl: error: %s\n", err.msg);
+	/* an analysis step that wrote into out/ can be replayed; manifest output names
+	 * custody entries, which a replayed case numbers its own way, so it is not a step */
+	if (exit_code == TL_EXIT_OK && run.n[1] && run.case_arg && argc > 1 && strcmp(argv[1], "manifest") &&
+	    tl_replay_append(run.root, argc, argv, run.case_arg, run.files[1], run.n[1], &err))
+		fprintf(stderr, "tl: warning: %s\n", err.msg);
+	for (int w = 0; w < 2; w++) {
+		for (size_t i = 0; i < run.n[w]; i++)
+			free((char *)run.files[w][i].path);
+		free(run.files[w]);
+	}
+	free(run.root);
+	memset(&run, 0, sizeof(run));
+}
+
+int cli_open_case(const char *path, struct tl_case *c)
+{
+	struct tl_err err;
+	if (tl_case_open(path, c, &err)) {
+		cli_error("%s", err.msg);
+		return -1;
+	}
+	cli_custody_case(c->root, c->cfg.sha256);
+	run.case_arg = path;
+	return 0;
+}
+
+static int name_ok(const char *name)
+{
+	if (!*name || name[0] == '/')
+		return 0;
+	/* no ".." component anywhere */
+	for (const char *p = name; *p;) {
+		size_t l = strcspn(p, "/");
+		if (l == 2 && p[0] == '.' && p[1] == '.')
+			return 0;
+		p += l + (p[l] == '/');
+	}
+	return 1;
+}
+
+int cli_output_open(const struct tl_case *c, const char *name, struct cli_output *o)
+{
+	memset(o, 0, sizeof(*o));
+	if (!name_ok(name))
+		return cli_error("output '%s' must be a name inside the case's out/ folder (no '..', not absolute)",
+				 name), -1;
+	snprintf(o->final, sizeof(o->final), "%s/%s", c->out_dir, name);
+	snprintf(o->rel, sizeof(o->rel), "out/%s", name);
+	/* out/ (not tracked by git in fixture cases) and any folder NAME names */
+	char dir[4096];
+	snprintf(dir, sizeof(dir), "%s", o->final);
+	for (char *p = dir + strlen(c->root) + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+			return cli_error("cannot create '%s': %s", dir, strerror(errno)), -1;
+		*p = '/';
+	}
+	/* the temporary file sits beside the final one, hidden: ".NAME.tmp-PID" */
+	const char *base = strrchr(o->final, '/') + 1;
+	snprintf(o->tmp, sizeof(o->tmp), "%.*s.%s.tmp-%ld", (int)(base - o->final), o->final, base, (long)getpid());
+	int fd = open(o->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return cli_error("cannot create '%s': %s", o->tmp, strerror(errno)), -1;
+	o->fp = fdopen(fd, "w");
+	if (!o->fp) {
+		close(fd);
+		return cli_error("cannot write '%s'", o->tmp), -1;
+	}
+	return 0;
+}
+
+int cli_output_close(struct cli_output *o, int ok)
+{
+	if (!o->fp)
+		return -1;
+	int rc = 0;
+	if (fflush(o->fp) != 0 || fsync(fileno(o->fp)) != 0)
+		rc = -1, cli_error("cannot write '%s': %s", o->final, strerror(errno));
+	fclose(o->fp);
+	o->fp = NULL;
+	if (!ok || rc) {
+		unlink(o->tmp);
+		return -1;
+	}
+	if (rename(o->tmp, o->final) != 0) {
+		unlink(o->tmp);
+		return cli_error("cannot write '%s': %s", o->final, strerror(errno)), -1;
+	}
+	/* hash what landed, for custody and the manifest */
+	FILE *f = fopen(o->final, "rb");
+	struct tl_sha256 *h = tl_sha256_new();
+	char buf[65536], hex[65];
+	size_t n;
+	if (!f || !h) {
+		if (f)
+			fclose(f);
+		if (h)
+			tl_sha256_final_hex(h, hex);
+		return cli_error("cannot read back '%s'", o->final), -1;
+	}
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+		tl_sha256_update(h, buf, n);
+	fclose(f);
+	tl_sha256_final_hex(h, hex);
+	cli_custody_output(o->rel, hex);
 	return 0;
 }

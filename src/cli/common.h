@@ -1,11 +1,41 @@
-/* Helpers shared by commands: opening a case with its formats. */
+/*
+ * Helpers shared by commands: opening a case with its formats, writing an
+ * output into CASE/out/, and gathering what the running command did to the
+ * case so that main() can write its custody entry when it returns.
+ */
 #ifndef TL_CLI_COMMON_H
 #define TL_CLI_COMMON_H
+
+#include <stdio.h>
 
 #include "tl/case.h"
 #include "tl/format.h"
 
 /* Built-in formats plus the case's own (C may be NULL). Prints errors; 0 or -1. */
 int cli_load_formats(const struct tl_case *c, struct tl_formats *fs);
+
+/* tl_case_open() that also makes the command's custody entry go to this case. */
+int cli_open_case(const char *path, struct tl_case *c);
+
+/* Record for the custody entry: an input or output (relative to the case) and its hash. */
+void cli_custody_case(const char *root, const char *config_sha256);
+void cli_custody_input(const char *relpath, const char *sha256);
+void cli_custody_output(const char *relpath, const char *sha256);
+
+/* Append the custody entry of this command (if it touched a case). Called by main(). */
+void cli_custody_finish(int argc, char **argv, int exit_code);
+
+/* An output file in CASE/out/: NAME is relative to CASE/out and may not
+ * climb out of it. The file is written under a temporary name and renamed
+ * into place on success, so a failed command never leaves half an output. */
+struct cli_output {
+	FILE *fp;
+	char tmp[4096];
+	char final[4096];
+	char rel[4096]; /* relative to the case folder: "out/NAME" */
+};
+int cli_output_open(const struct tl_case *c, const char *name, struct cli_output *o);
+/* Close, hash, rename into place and record it for custody; OK false discards it. */
+int cli_output_close(struct cli_output *o, int ok);
 
 #endif

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "common.h"
 
 static const struct command {
 	const char *name;
@@ -17,9 +18,12 @@ static const struct command {
 	{ "help", cmd_help, "show help for tl or one command" },
 	{ "ingest", cmd_ingest, "parse evidence into the case database" },
 	{ "init", cmd_init, "create a case folder" },
+	{ "manifest", cmd_manifest, "write out/manifest.json and out/SHA256SUMS" },
+	{ "replay", cmd_replay, "rebuild the case from its evidence and re-run replay.tl, comparing outputs" },
 	{ "sources", cmd_sources, "account for every evidence file and record" },
 	{ "sql", cmd_sql, "run a read-only SQL query on the case database" },
 	{ "timeline", cmd_timeline, "print the chronological timeline" },
+	{ "verify", cmd_verify, "re-check evidence, outputs, custody chain and event digest" },
 	{ "version", cmd_version, "print the version and build id" },
 };
 
@@ -31,7 +35,8 @@ static const char exit_help[] =
 	"  1  error: the command could not do what was asked (message on stderr)\n"
 	"  2  usage: bad command line\n"
 	"  3  done, but some records were rejected (tl sources shows where)\n"
-	"  4  done, but some files were not ingested (unreadable, no known format, changed)\n";
+	"  4  done, but some files were not ingested (unreadable, no known format, changed)\n"
+	"  5  verify found a mismatch (tl verify names each one)\n";
 
 static void overview(FILE *out)
 {
@@ -126,5 +131,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "tl: '%s' is not a tl command. See 'tl help'.\n", argv[1]);
 		return TL_EXIT_USAGE;
 	}
-	return c->fn(argc - 1, argv + 1);
+	int rc = c->fn(argc - 1, argv + 1);
+	/* every command that read or wrote a case leaves one custody entry there */
+	cli_custody_finish(argc, argv, rc);
+	return rc;
 }

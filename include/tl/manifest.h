@@ -1,0 +1,36 @@
+/*
+ * The evidence manifest: CASE/out/manifest.json (what the case is made of and
+ * what was made from it) and CASE/out/SHA256SUMS (the same hashes in the form
+ * `cd CASE/out && sha256sum -c SHA256SUMS` checks with coreutils alone).
+ *
+ * Everything in them is derived from the case — nothing from the clock or the
+ * case's absolute path — so the same case gives the same manifest anywhere.
+ */
+#ifndef TL_MANIFEST_H
+#define TL_MANIFEST_H
+
+#include <stdio.h>
+
+#include "tl/case.h"
+#include "tl/format.h"
+#include "tl/util.h"
+
+struct tl_manifest_info {
+	const char *tool_version;
+	const char *build_id;
+};
+
+/* Write both files into CASE/out. *digest (65 bytes, may be NULL) gets the events digest. */
+int tl_manifest_write(const struct tl_case *c, const struct tl_formats *fs, const struct tl_manifest_info *info,
+		      char *digest, struct tl_err *err);
+
+/* Hex SHA-256 of the file at PATH; 0 or -1 (missing, unreadable). */
+int tl_file_sha256(const char *path, char out[65], struct tl_err *err);
+
+/* Verify the case: evidence against the database, SHA256SUMS, the events digest
+ * in manifest.json against the database, the custody chain, the database
+ * itself. One "OK ..." or "FAIL ..." line per item on OUT. Returns the number
+ * of failures, or -1 when the case cannot be read at all. */
+long tl_verify(const struct tl_case *c, FILE *out, struct tl_err *err);
+
+#endif

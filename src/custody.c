@@ -1,0 +1,236 @@
+/* Hash-chained custody log (see include/tl/custody.h). */
+#define _POSIX_C_SOURCE 200809L
+#include "tl/custody.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tl/json.h"
+#include "tl/time.h"
+#include "tl/banned.h"
+
+#define ZERO_HASH "0000000000000000000000000000000000000000000000000000000000000000"
+#define MAX_LOG (1u << 30)
+
+static void path_of(const char *root, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/custody.jsonl", root);
+}
+
+/* Read the whole log (bounded). */
+static int slurp(int fd, struct tl_buf *b, struct tl_err *err)
+{
+	char chunk[65536];
+	ssize_t n;
+	b->max = MAX_LOG;
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return tl_errf(err, "custody log: %s", strerror(errno));
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
+		if (tl_buf_add(b, chunk, (size_t)n))
+			return tl_errf(err, "custody log larger than 1 GiB");
+	return n < 0 ? tl_errf(err, "custody log: %s", strerror(errno)) : 0;
+}
+
+/* The last complete line of B: hash and count of lines. */
+static void tail_of(const struct tl_buf *b, char prev[65], long *lines)
+{
+	*lines = 0;
+	memcpy(prev, ZERO_HASH, 65);
+	size_t start = 0;
+	for (size_t i = 0; i < b->len; i++) {
+		if (b->data[i] != '\n')
+			continue;
+		if (i > start) {
+			tl_sha256_hex(b->data + start, i - start, prev);
+			(*lines)++;
+		}
+		start = i + 1;
+	}
+}
+
+static void json_str(struct tl_buf *b, const char *s)
+{
+	tl_buf_addc(b, '"');
+	tl_json_escape(b, s ? s : "", s ? strlen(s) : 0);
+	tl_buf_addc(b, '"');
+}
+
+static void files(struct tl_buf *b, const char *key, const struct tl_custody_file *f, size_t n)
+{
+	tl_buf_addf(b, ",\"%s\":[", key);
+	for (size_t i = 0; i < n; i++) {
+		tl_buf_adds(b, i ? ",{\"path\":" : "{\"path\":");
+		json_str(b, f[i].path);
+		tl_buf_addf(b, ",\"sha256\":\"%s\"}", f[i].sha256);
+	}
+	tl_buf_addc(b, ']');
+}
+
+int tl_custody_append(const char *case_root, const struct tl_custody_entry *e, long *seq, struct tl_err *err)
+{
+	char path[4096];
+	path_of(case_root, path, sizeof(path));
+	int fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return tl_errf(err, "cannot open custody log '%s': %s", path, strerror(errno));
+	if (flock(fd, LOCK_EX) != 0) {
+		close(fd);
+		return tl_errf(err, "cannot lock custody log '%s': %s", path, strerror(errno));
+	}
+	struct tl_buf log = TL_BUF_INIT, line = TL_BUF_INIT;
+	int rc = slurp(fd, &log, err);
+	if (!rc) {
+		char prev[65], when[40], host[256] = "";
+		long n;
+		tail_of(&log, prev, &n);
+		struct timespec now;
+		clock_gettime(CLOCK_REALTIME, &now);
+		tl_time_format_iso((tl_us)now.tv_sec * TL_US_PER_SEC + now.tv_nsec / 1000, when, sizeof(when));
+		gethostname(host, sizeof(host) - 1);
+		struct passwd *pw = getpwuid(getuid());
+		tl_buf_addf(&line, "{\"seq\":%ld,\"time\":\"%s\",\"user\":", n + 1, when);
+		json_str(&line, pw ? pw->pw_name : "?");
+		tl_buf_addf(&line, ",\"uid\":%ld,\"host\":", (long)getuid());
+		json_str(&line, host);
+		tl_buf_adds(&line, ",\"tool\":");
+		json_str(&line, e->tool_version);
+		tl_buf_adds(&line, ",\"build\":");
+		json_str(&line, e->build_id);
+		tl_buf_adds(&line, ",\"argv\":[");
+		for (int i = 0; i < e->argc; i++) {
+			if (i)
+				tl_buf_addc(&line, ',');
+			json_str(&line, e->argv[i]);
+		}
+		tl_buf_adds(&line, "],\"config_sha256\":");
+		json_str(&line, e->config_sha256);
+		files(&line, "inputs", e->inputs, e->n_inputs);
+		files(&line, "outputs", e->outputs, e->n_outputs);
+		if (e->events_digest)
+			tl_buf_addf(&line, ",\"events_digest\":\"%s\"", e->events_digest);
+		tl_buf_addf(&line, ",\"exit\":%d,\"prev_sha256\":\"%s\"}\n", e->exit_code, prev);
+		/* a log cut short mid-line would glue this entry to garbage: start a fresh line */
+		if (log.len && log.data[log.len - 1] != '\n' && write(fd, "\n", 1) != 1)
+			rc = tl_errf(err, "cannot write custody log: %s", strerror(errno));
+		if (!rc && write(fd, line.data, line.len) != (ssize_t)line.len)
+			rc = tl_errf(err, "cannot write custody log: %s", strerror(errno));
+		if (!rc && fsync(fd) != 0)
+			rc = tl_errf(err, "cannot sync custody log: %s", strerror(errno));
+		if (seq)
+			*seq = n + 1;
+	}
+	flock(fd, LOCK_UN);
+	close(fd);
+	tl_buf_release(&log);
+	tl_buf_release(&line);
+	return rc;
+}
+
+long tl_custody_verify(const char *case_root, FILE *report, long *entries, struct tl_err *err)
+{
+	char path[4096];
+	path_of(case_root, path, sizeof(path));
+	*entries = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : tl_errf(err, "cannot open custody log '%s': %s", path, strerror(errno));
+	flock(fd, LOCK_SH);
+	struct tl_buf log = TL_BUF_INIT;
+	int rc = slurp(fd, &log, err);
+	flock(fd, LOCK_UN);
+	close(fd);
+	if (rc) {
+		tl_buf_release(&log);
+		return -1;
+	}
+	long problems = 0, lineno = 0;
+	char prev[65];
+	memcpy(prev, ZERO_HASH, 65);
+	size_t start = 0;
+	for (size_t i = 0; i <= log.len; i++) {
+		if (i < log.len && log.data[i] != '\n')
+			continue;
+		if (i == log.len && i == start)
+			break;
+		lineno++;
+		const char *l = log.data + start;
+		size_t ll = i - start;
+		struct tl_err jerr;
+		char name[64];
+		snprintf(name, sizeof(name), "custody.jsonl:%ld", lineno);
+		struct tl_json *j = tl_json_parse(name, l, ll, &jerr);
+		const struct tl_json *ps = j ? tl_json_get(j, "prev_sha256") : NULL;
+		const struct tl_json *sq = j ? tl_json_get(j, "seq") : NULL;
+		if (!j || !ps || ps->type != TL_JSON_STRING || !sq || sq->type != TL_JSON_NUMBER) {
+			if (report)
+				fprintf(report, "FAIL custody entry %ld: not a custody entry%s%s\n", lineno,
+					j ? "" : ": ", j ? "" : jerr.msg);
+			problems++;
+		} else {
+			if (strcmp(ps->str, prev) != 0) {
+				if (report)
+					fprintf(report, "FAIL custody entry %ld: previous-entry hash does not match "
+							"(an entry before it was edited, removed or reordered)\n", lineno);
+				problems++;
+			}
+			if (strtol(sq->str, NULL, 10) != lineno) {
+				if (report)
+					fprintf(report, "FAIL custody entry %ld: sequence number %s out of order\n", lineno,
+						sq->str);
+				problems++;
+			}
+		}
+		if (i == log.len) {
+			if (report)
+				fprintf(report, "FAIL custody entry %ld: last line is not terminated (cut short)\n", lineno);
+			problems++;
+		}
+		tl_json_free(j);
+		tl_sha256_hex(l, ll, prev);
+		start = i + 1;
+	}
+	*entries = lineno;
+	tl_buf_release(&log);
+	return problems;
+}
+
+long tl_custody_producer(const char *case_root, const char *opath, const char *sha256)
+{
+	char path[4096];
+	path_of(case_root, path, sizeof(path));
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	struct tl_buf log = TL_BUF_INIT;
+	struct tl_err err;
+	long found = 0;
+	if (slurp(fd, &log, &err) == 0) {
+		size_t start = 0;
+		for (size_t i = 0; i < log.len; i++) {
+			if (log.data[i] != '\n')
+				continue;
+			struct tl_json *j = tl_json_parse("custody", log.data + start, i - start, &err);
+			const struct tl_json *outs = j ? tl_json_get(j, "outputs") : NULL;
+			const struct tl_json *sq = j ? tl_json_get(j, "seq") : NULL;
+			for (size_t k = 0; outs && sq && outs->type == TL_JSON_ARRAY && k < outs->n; k++) {
+				const struct tl_json *p = tl_json_get(outs->kids[k], "path");
+				const struct tl_json *h = tl_json_get(outs->kids[k], "sha256");
+				if (p && h && p->type == TL_JSON_STRING && h->type == TL_JSON_STRING &&
+				    !strcmp(p->str, opath) && !strcmp(h->str, sha256))
+					found = strtol(sq->str, NULL, 10);
+			}
+			tl_json_free(j);
+			start = i + 1;
+		}
+	}
+	close(fd);
+	tl_buf_release(&log);
+	return found;
+}

@@ -1,0 +1,472 @@
+/*
+ * Manifest, SHA256SUMS and verification (see include/tl/manifest.h).
+ *
+ * Paths in SHA256SUMS are relative to CASE/out/ (evidence as ../evidence/...)
+ * so the folder can be checked where it lies, or after being copied.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "tl/manifest.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "tl/custody.h"
+#include "tl/json.h"
+#include "tl/output.h"
+#include "tl/store.h"
+#include "tl/time.h"
+#include "tl/banned.h"
+
+int tl_file_sha256(const char *path, char out[65], struct tl_err *err)
+{
+	int fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return tl_errf(err, "%s", strerror(errno));
+	struct tl_sha256 *h = tl_sha256_new();
+	char *buf = malloc(1 << 20);
+	ssize_t n = -1;
+	if (h && buf)
+		while ((n = read(fd, buf, 1 << 20)) > 0)
+			tl_sha256_update(h, buf, (size_t)n);
+	int saved = errno;
+	close(fd);
+	free(buf);
+	if (h)
+		tl_sha256_final_hex(h, out);
+	if (!h || n < 0)
+		return tl_errf(err, "%s", h ? strerror(saved) : "out of memory");
+	return 0;
+}
+
+static void jstr(struct tl_buf *b, const char *s)
+{
+	tl_buf_addc(b, '"');
+	tl_json_escape(b, s ? s : "", s ? strlen(s) : 0);
+	tl_buf_addc(b, '"');
+}
+
+static void jtime(struct tl_buf *b, sqlite3_stmt *st, int col)
+{
+	if (sqlite3_column_type(st, col) == SQLITE_NULL) {
+		tl_buf_adds(b, "null");
+		return;
+	}
+	char iso[40];
+	tl_time_format_iso(sqlite3_column_int64(st, col), iso, sizeof(iso));
+	tl_buf_addf(b, "\"%s\"", iso);
+}
+
+/* A line of SHA256SUMS; names with a backslash or newline use coreutils' escaped form. */
+static void sums_line(struct tl_buf *b, const char *sha, const char *name)
+{
+	int esc = strpbrk(name, "\\\n") != NULL;
+	if (esc)
+		tl_buf_addc(b, '\\');
+	tl_buf_addf(b, "%s  ", sha);
+	for (const char *p = name; *p; p++) {
+		if (esc && *p == '\\')
+			tl_buf_adds(b, "\\\\");
+		else if (esc && *p == '\n')
+			tl_buf_adds(b, "\\n");
+		else
+			tl_buf_addc(b, *p);
+	}
+	tl_buf_addc(b, '\n');
+}
+
+struct name_list {
+	char **v;
+	size_t n, cap;
+};
+
+static void names_add(struct name_list *l, const char *s)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 32;
+		char **v = realloc(l->v, cap * sizeof(*v));
+		if (!v)
+			return;
+		l->v = v;
+		l->cap = cap;
+	}
+	if ((l->v[l->n] = strdup(s)))
+		l->n++;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Files under CASE/out (recursively), relative to it, sorted; skips the
+ * manifest's own files and hidden temporaries. */
+static void list_outputs(const char *dir, const char *rel, struct name_list *l, int depth)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s%s%s", dir, *rel ? "/" : "", rel);
+	DIR *d = opendir(path);
+	struct dirent *de;
+	if (!d || depth > 16) {
+		if (d)
+			closedir(d);
+		return;
+	}
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		char child[4096], full[4096];
+		struct stat st;
+		snprintf(child, sizeof(child), "%s%s%s", rel, *rel ? "/" : "", de->d_name);
+		snprintf(full, sizeof(full), "%s/%s", dir, child);
+		if (lstat(full, &st) != 0)
+			continue;
+		if (S_ISDIR(st.st_mode))
+			list_outputs(dir, child, l, depth + 1);
+		else if (S_ISREG(st.st_mode) && strcmp(child, "manifest.json") && strcmp(child, "SHA256SUMS"))
+			names_add(l, child);
+	}
+	closedir(d);
+	if (!*rel && l->n)
+		qsort(l->v, l->n, sizeof(*l->v), cmp_str);
+}
+
+static void names_free(struct name_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+}
+
+static int write_file(const char *path, const struct tl_buf *b, struct tl_err *err)
+{
+	char tmp[4200];
+	snprintf(tmp, sizeof(tmp), "%s.tmp-%ld", path, (long)getpid());
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return tl_errf(err, "cannot create '%s': %s", tmp, strerror(errno));
+	int ok = write(fd, b->data, b->len) == (ssize_t)b->len && fsync(fd) == 0;
+	close(fd);
+	if (!ok || rename(tmp, path) != 0) {
+		unlink(tmp);
+		return tl_errf(err, "cannot write '%s': %s", path, strerror(errno));
+	}
+	return 0;
+}
+
+int tl_manifest_write(const struct tl_case *c, const struct tl_formats *fs, const struct tl_manifest_info *info,
+		      char *digest_out, struct tl_err *err)
+{
+	struct tl_store *s = tl_store_open(c->db_path, TL_STORE_READONLY, err);
+	if (!s)
+		return -1;
+	sqlite3 *db = tl_store_db(s);
+	struct tl_buf m = TL_BUF_INIT, sums = TL_BUF_INIT;
+	struct name_list outs = { 0 };
+	sqlite3_stmt *st = NULL;
+	int rc = -1;
+	char digest[65];
+	long nev = tl_events_digest(db, digest, err);
+	if (nev < 0)
+		goto cleanup;
+	tl_buf_adds(&m, "{\n  \"manifest_version\": 1,\n  \"tool\": {\"name\": \"tl\", \"version\": ");
+	jstr(&m, info->tool_version);
+	tl_buf_adds(&m, ", \"build\": ");
+	jstr(&m, info->build_id);
+	tl_buf_addf(&m, "},\n  \"case_config_sha256\": \"%s\",\n  \"formats\": [", c->cfg.sha256);
+	if (sqlite3_prepare_v2(db, "SELECT DISTINCT format FROM evidence_files WHERE format IS NOT NULL ORDER BY format",
+			       -1, &st, NULL) != SQLITE_OK) {
+		tl_errf(err, "manifest: %s", sqlite3_errmsg(db));
+		goto cleanup;
+	}
+	int first = 1;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(st, 0);
+		const struct tl_format *f = tl_formats_find(fs, name);
+		tl_buf_adds(&m, first ? "\n    {\"name\": " : ",\n    {\"name\": ");
+		first = 0;
+		jstr(&m, name);
+		if (f) {
+			/* a case format's origin is its path: keep it relative to the case */
+			const char *origin = tl_format_origin(f);
+			size_t rl = strlen(c->root);
+			if (!strncmp(origin, c->root, rl) && origin[rl] == '/')
+				origin += rl + 1;
+			tl_buf_adds(&m, ", \"version\": ");
+			jstr(&m, tl_format_version(f));
+			tl_buf_adds(&m, ", \"origin\": ");
+			jstr(&m, origin);
+			tl_buf_addf(&m, ", \"sha256\": \"%s\"}", tl_format_sha256(f));
+		} else {
+			tl_buf_adds(&m, ", \"missing\": true}");
+		}
+	}
+	sqlite3_finalize(st);
+	tl_buf_adds(&m, "\n  ],\n  \"evidence\": [");
+	if (sqlite3_prepare_v2(db,
+			       "SELECT path, size, sha256, format, status, records, events, rejects, meta, first_ts, last_ts "
+			       "FROM evidence_files ORDER BY path",
+			       -1, &st, NULL) != SQLITE_OK) {
+		tl_errf(err, "manifest: %s", sqlite3_errmsg(db));
+		st = NULL;
+		goto cleanup;
+	}
+	first = 1;
+	long long tot[4] = { 0 };
+	long files = 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *path = (const char *)sqlite3_column_text(st, 0);
+		const char *sha = (const char *)sqlite3_column_text(st, 2);
+		tl_buf_adds(&m, first ? "\n    {\"path\": " : ",\n    {\"path\": ");
+		first = 0;
+		jstr(&m, path);
+		tl_buf_addf(&m, ", \"size\": %lld, \"sha256\": \"%s\", \"format\": ", (long long)sqlite3_column_int64(st, 1),
+			    sha);
+		if (sqlite3_column_type(st, 3) == SQLITE_NULL)
+			tl_buf_adds(&m, "null");
+		else
+			jstr(&m, (const char *)sqlite3_column_text(st, 3));
+		tl_buf_adds(&m, ", \"status\": ");
+		jstr(&m, (const char *)sqlite3_column_text(st, 4));
+		long long r = sqlite3_column_int64(st, 5), e = sqlite3_column_int64(st, 6), j = sqlite3_column_int64(st, 7),
+			  x = sqlite3_column_int64(st, 8);
+		tl_buf_addf(&m, ", \"records\": %lld, \"events\": %lld, \"rejects\": %lld, \"meta\": %lld, \"first_ts\": ", r,
+			    e, j, x);
+		jtime(&m, st, 9);
+		tl_buf_adds(&m, ", \"last_ts\": ");
+		jtime(&m, st, 10);
+		tl_buf_addc(&m, '}');
+		tot[0] += r, tot[1] += e, tot[2] += j, tot[3] += x;
+		files++;
+		char rel[4200];
+		snprintf(rel, sizeof(rel), "../%s", path);
+		sums_line(&sums, sha, rel);
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	tl_buf_addf(&m, "\n  ],\n  \"totals\": {\"files\": %ld, \"records\": %lld, \"events\": %lld, \"rejects\": %lld, "
+			"\"meta\": %lld},\n",
+		    files, tot[0], tot[1], tot[2], tot[3]);
+	if (nev != tot[1]) {
+		tl_errf(err, "manifest: the database holds %ld events but its files account for %lld", nev, tot[1]);
+		goto cleanup;
+	}
+	tl_buf_addf(&m, "  \"events_digest\": {\"algorithm\": \"sha256 of the unfiltered timeline JSONL "
+			"(docs/timeline-jsonl.md)\", \"events\": %ld, \"sha256\": \"%s\"},\n  \"outputs\": [",
+		    nev, digest);
+	list_outputs(c->out_dir, "", &outs, 0);
+	for (size_t i = 0; i < outs.n; i++) {
+		char path[4200], sha[65], rel[4200];
+		snprintf(path, sizeof(path), "%s/%s", c->out_dir, outs.v[i]);
+		if (tl_file_sha256(path, sha, err)) {
+			char why[sizeof(err->msg)];
+			snprintf(why, sizeof(why), "%s", err->msg);
+			tl_errf(err, "cannot hash '%s': %s", path, why);
+			goto cleanup;
+		}
+		snprintf(rel, sizeof(rel), "out/%s", outs.v[i]);
+		tl_buf_adds(&m, i ? ",\n    {\"path\": " : "\n    {\"path\": ");
+		jstr(&m, outs.v[i]);
+		long seq = tl_custody_producer(c->root, rel, sha);
+		tl_buf_addf(&m, ", \"sha256\": \"%s\", \"custody_entry\": ", sha);
+		if (seq)
+			tl_buf_addf(&m, "%ld}", seq);
+		else
+			tl_buf_adds(&m, "null}");
+		sums_line(&sums, sha, outs.v[i]);
+	}
+	tl_buf_adds(&m, "\n  ]\n}\n");
+	char mpath[4200], spath[4200], msha[65];
+	snprintf(mpath, sizeof(mpath), "%s/manifest.json", c->out_dir);
+	snprintf(spath, sizeof(spath), "%s/SHA256SUMS", c->out_dir);
+	tl_sha256_hex(m.data, m.len, msha);
+	sums_line(&sums, msha, "manifest.json");
+	if (mkdir(c->out_dir, 0755) != 0 && errno != EEXIST) {
+		tl_errf(err, "cannot create '%s': %s", c->out_dir, strerror(errno));
+		goto cleanup;
+	}
+	if (write_file(mpath, &m, err) || write_file(spath, &sums, err))
+		goto cleanup;
+	if (digest_out)
+		memcpy(digest_out, digest, 65);
+	rc = 0;
+cleanup:
+	sqlite3_finalize(st);
+	tl_store_close(s);
+	tl_buf_release(&m);
+	tl_buf_release(&sums);
+	names_free(&outs);
+	return rc;
+}
+
+struct tally {
+	FILE *out;
+	long ok, failed;
+};
+
+static void okline(struct tally *t, const char *what)
+{
+	fprintf(t->out, "OK   %s\n", what);
+	t->ok++;
+}
+
+static void failline(struct tally *t, const char *what, const char *why)
+{
+	fprintf(t->out, "FAIL %s: %s\n", what, why);
+	t->failed++;
+}
+
+static void check_database(sqlite3 *db, struct tally *t)
+{
+	sqlite3_stmt *st;
+	const char *res = NULL;
+	if (sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		res = (const char *)sqlite3_column_text(st, 0);
+	if (res && !strcmp(res, "ok"))
+		okline(t, "case.db (SQLite quick_check)");
+	else
+		failline(t, "case.db", res ? res : sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+}
+
+static void check_evidence(const struct tl_case *c, sqlite3 *db, struct tally *t)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db, "SELECT path, sha256 FROM evidence_files ORDER BY path", -1, &st, NULL) != SQLITE_OK) {
+		failline(t, "case.db", sqlite3_errmsg(db));
+		return;
+	}
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *rel = (const char *)sqlite3_column_text(st, 0), *want = (const char *)sqlite3_column_text(st, 1);
+		char path[4200], got[65], why[600];
+		struct tl_err e;
+		snprintf(path, sizeof(path), "%s/%s", c->root, rel);
+		if (tl_file_sha256(path, got, &e)) {
+			snprintf(why, sizeof(why), "cannot read: %s", e.msg);
+			failline(t, rel, why);
+		} else if (strcmp(got, want)) {
+			snprintf(why, sizeof(why), "sha256 is %.16s..., ingest recorded %.16s...", got, want);
+			failline(t, rel, why);
+		} else {
+			okline(t, rel);
+		}
+	}
+	sqlite3_finalize(st);
+}
+
+/* Each line of SHA256SUMS, in coreutils' format (with its backslash-escaped names). */
+static void check_sums(const struct tl_case *c, struct tally *t)
+{
+	char spath[4200];
+	snprintf(spath, sizeof(spath), "%s/SHA256SUMS", c->out_dir);
+	FILE *f = fopen(spath, "r");
+	if (!f) {
+		fprintf(t->out, "note: no out/SHA256SUMS yet (tl manifest writes it); outputs not checked\n");
+		return;
+	}
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	while ((n = getline(&line, &cap, f)) > 0) {
+		if (line[n - 1] == '\n')
+			line[--n] = 0;
+		int esc = line[0] == '\\';
+		char *p = line + esc;
+		if (strlen(p) < 67 || p[64] != ' ' || p[65] != ' ') {
+			failline(t, "out/SHA256SUMS", "malformed line");
+			continue;
+		}
+		p[64] = 0;
+		char name[4096], path[8300], got[65], what[4200], why[600];
+		size_t k = 0;
+		for (const char *q = p + 66; *q && k < sizeof(name) - 1; q++) {
+			if (esc && q[0] == '\\' && q[1] == 'n')
+				name[k++] = '\n', q++;
+			else if (esc && q[0] == '\\' && q[1] == '\\')
+				name[k++] = '\\', q++;
+			else
+				name[k++] = *q;
+		}
+		name[k] = 0;
+		snprintf(path, sizeof(path), "%s/%s", c->out_dir, name);
+		snprintf(what, sizeof(what), "out/SHA256SUMS: %s", name);
+		struct tl_err e;
+		if (tl_file_sha256(path, got, &e)) {
+			snprintf(why, sizeof(why), "cannot read: %s", e.msg);
+			failline(t, what, why);
+		} else if (strcmp(got, p)) {
+			snprintf(why, sizeof(why), "sha256 is %.16s..., the manifest recorded %.16s...", got, p);
+			failline(t, what, why);
+		} else {
+			okline(t, what);
+		}
+	}
+	free(line);
+	fclose(f);
+}
+
+static void check_digest(const struct tl_case *c, sqlite3 *db, struct tally *t)
+{
+	char mpath[4200], got[65], why[600];
+	snprintf(mpath, sizeof(mpath), "%s/manifest.json", c->out_dir);
+	FILE *f = fopen(mpath, "rb");
+	if (!f)
+		return;
+	struct tl_buf b = TL_BUF_INIT;
+	char chunk[65536];
+	size_t n;
+	b.max = 1u << 30;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0 && !tl_buf_add(&b, chunk, n))
+		;
+	fclose(f);
+	struct tl_err e;
+	struct tl_json *j = tl_json_parse("out/manifest.json", b.data ? b.data : "", b.len, &e);
+	const struct tl_json *d = j ? tl_json_get(tl_json_get(j, "events_digest"), "sha256") : NULL;
+	if (!d || d->type != TL_JSON_STRING) {
+		failline(t, "out/manifest.json", j ? "no events_digest" : e.msg);
+	} else if (tl_events_digest(db, got, &e) < 0) {
+		failline(t, "events digest", e.msg);
+	} else if (strcmp(got, d->str)) {
+		snprintf(why, sizeof(why), "the database's events now digest to %.16s..., the manifest recorded %.16s...",
+			 got, d->str);
+		failline(t, "events digest", why);
+	} else {
+		okline(t, "events digest (database events = manifest)");
+	}
+	tl_json_free(j);
+	tl_buf_release(&b);
+}
+
+long tl_verify(const struct tl_case *c, FILE *out, struct tl_err *err)
+{
+	struct tally t = { out, 0, 0 };
+	struct tl_store *s = tl_store_open(c->db_path, TL_STORE_READONLY, err);
+	if (s) {
+		sqlite3 *db = tl_store_db(s);
+		check_database(db, &t);
+		check_evidence(c, db, &t);
+		check_digest(c, db, &t);
+		tl_store_close(s);
+	} else {
+		failline(&t, "case.db", err->msg);
+	}
+	check_sums(c, &t);
+	long entries;
+	struct tl_err e;
+	long bad = tl_custody_verify(c->root, out, &entries, &e);
+	if (bad < 0) {
+		failline(&t, "custody.jsonl", e.msg);
+	} else if (bad) {
+		t.failed += bad;
+	} else {
+		char what[80];
+		snprintf(what, sizeof(what), "custody.jsonl (%ld entries, chain intact)", entries);
+		okline(&t, what);
+	}
+	fprintf(out, "verify: %ld ok, %ld failed\n", t.ok, t.failed);
+	return t.failed;
+}
