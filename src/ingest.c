@@ -453,7 +453,7 @@ int tl_ingest(struct tl_case *c, const struct tl_formats *fs, char *const *paths
 			r.total_bytes += (uint64_t)st.st_size;
 	}
 	if ((files.n && tl_store_index_drop(r.store, err)) || tl_store_begin(r.store, err) ||
-	    !(r.w = tl_writer_new(r.store, COMMIT_EVERY, err))) {
+	    !(r.w = tl_writer_new(r.store, COMMIT_EVERY, opts->threads != 1, err))) {
 		rc = -1;
 		goto cleanup;
 	}

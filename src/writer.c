@@ -46,6 +46,7 @@ struct tl_writer {
 	int busy;             /* the writer is storing a batch */
 	int stop;
 	int failed;
+	int threaded;
 	struct tl_err err;
 	struct tl_buf scratch; /* the caller's: extra JSON */
 };
@@ -139,7 +140,7 @@ static void *run(void *arg)
 	return NULL;
 }
 
-struct tl_writer *tl_writer_new(struct tl_store *s, long commit_every, struct tl_err *err)
+struct tl_writer *tl_writer_new(struct tl_store *s, long commit_every, int threaded, struct tl_err *err)
 {
 	struct tl_writer *w = calloc(1, sizeof(*w));
 	if (!w) {
@@ -158,7 +159,10 @@ struct tl_writer *tl_writer_new(struct tl_store *s, long commit_every, struct tl
 		}
 	}
 	w->fill = &w->b[0];
+	w->threaded = threaded;
 	pthread_mutex_init(&w->mu, NULL);
+	if (!threaded)
+		return w;
 	pthread_cond_init(&w->cv, NULL);
 	if (pthread_create(&w->th, NULL, run, w) != 0) {
 		pthread_mutex_destroy(&w->mu);
@@ -175,6 +179,14 @@ struct tl_writer *tl_writer_new(struct tl_store *s, long commit_every, struct tl
 /* Hand the filled batch over and take the free one; waits while the writer is behind. */
 static int hand_over(struct tl_writer *w)
 {
+	if (!w->threaded) {
+		/* one core: store the batch right here */
+		if (!w->failed && w->fill->n && store_batch(w, w->fill))
+			w->failed = 1;
+		w->fill->n = 0;
+		tl_buf_reset(&w->fill->data);
+		return w->failed ? -1 : 0;
+	}
 	pthread_mutex_lock(&w->mu);
 	while (w->queued || w->busy)
 		pthread_cond_wait(&w->cv, &w->mu);
@@ -259,11 +271,13 @@ int tl_writer_free(struct tl_writer *w, struct tl_err *err)
 	if (!w)
 		return 0;
 	int rc = tl_writer_sync(w, err);
-	pthread_mutex_lock(&w->mu);
-	w->stop = 1;
-	pthread_cond_broadcast(&w->cv);
-	pthread_mutex_unlock(&w->mu);
-	pthread_join(w->th, NULL);
+	if (w->threaded) {
+		pthread_mutex_lock(&w->mu);
+		w->stop = 1;
+		pthread_cond_broadcast(&w->cv);
+		pthread_mutex_unlock(&w->mu);
+		pthread_join(w->th, NULL);
+	}
 	pthread_mutex_destroy(&w->mu);
 	pthread_cond_destroy(&w->cv);
 	for (int i = 0; i < 2; i++) {

@@ -20,6 +20,7 @@ struct tl_ingest_opts {
 	const char *format;   /* force this format for every file (NULL: config, then detection) */
 	int progress;         /* show a progress line on LOG */
 	int follow_symlinks;  /* follow links that leave the case folder */
+	int threads;          /* 1: parse and store on one core; 2 (default): a writer thread */
 	/* told of every evidence file read, with its SHA-256 (for the custody log); may be NULL */
 	void (*on_file)(void *ctx, const char *relpath, const char *sha256);
 	void *ctx;

@@ -17,8 +17,9 @@
 
 struct tl_writer;
 
-/* Start the writer thread on S. COMMIT_EVERY rows per transaction. */
-struct tl_writer *tl_writer_new(struct tl_store *s, long commit_every, struct tl_err *err);
+/* Start the writer on S, COMMIT_EVERY rows per transaction. THREADED 0 stores
+ * each batch in the caller's thread (one core); 1 starts the writer thread. */
+struct tl_writer *tl_writer_new(struct tl_store *s, long commit_every, int threaded, struct tl_err *err);
 
 /* Queue an event (its extra rendered here, in the caller's thread) or a reject. -1 if the writer failed. */
 int tl_writer_add_event(struct tl_writer *w, const struct tl_event *ev, const struct tl_prov *pv);

@@ -18,6 +18,8 @@ static const char usage[] =
 	"  --progress          show progress even when stderr is not a terminal\n"
 	"  --no-progress       never show progress\n"
 	"  --follow-symlinks   follow symbolic links that leave the case folder\n"
+	"  --threads N         1: parse and store on one core; 2 (default): store on a\n"
+	"                      second thread. The database is the same either way.\n"
 	"  -q, --quiet         no summary\n"
 	"  -h, --help          this help\n\n"
 	"Exit status: 0 all records became events; 3 some records were rejected;\n"
@@ -34,7 +36,7 @@ int cmd_ingest(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "format", required_argument, NULL, 'f' }, { "progress", no_argument, NULL, 'p' },
 		{ "no-progress", no_argument, NULL, 'P' }, { "follow-symlinks", no_argument, NULL, 'L' },
-		{ "quiet", no_argument, NULL, 'q' }, { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+		{ "quiet", no_argument, NULL, 'q' }, { "threads", required_argument, NULL, 't' }, { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	struct tl_ingest_opts o = { 0 };
 	int quiet = 0, c;
@@ -45,6 +47,11 @@ int cmd_ingest(int argc, char **argv)
 		case 'p': o.progress = 1; break;
 		case 'P': o.progress = 0; break;
 		case 'L': o.follow_symlinks = 1; break;
+		case 't':
+			if (strcmp(optarg, "1") && strcmp(optarg, "2"))
+				return cli_usage_error(usage, "--threads is 1 or 2");
+			o.threads = optarg[0] - '0';
+			break;
 		case 'q': quiet = 1; break;
 		case 'h': fputs(usage, stdout); return TL_EXIT_OK;
 		default: return cli_usage_error(usage, "ingest: bad option");
