@@ -34,6 +34,8 @@ int cmd_sql(int argc, char **argv);
 int cmd_manifest(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
+int cmd_package(int argc, char **argv);
+int cmd_gaps(int argc, char **argv);
 
 /* Print "tl: error: MSG" to stderr and return TL_EXIT_ERROR. */
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

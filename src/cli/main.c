@@ -15,10 +15,12 @@ static const struct command {
 	const char *summary;
 } commands[] = {
 	{ "formats", cmd_formats, "list formats; test a definition against a file" },
+	{ "gaps", cmd_gaps, "list gaps and tamper indicators in the evidence" },
 	{ "help", cmd_help, "show help for tl or one command" },
 	{ "ingest", cmd_ingest, "parse evidence into the case database" },
 	{ "init", cmd_init, "create a case folder" },
 	{ "manifest", cmd_manifest, "write out/manifest.json and out/SHA256SUMS" },
+	{ "package", cmd_package, "write a handoff package (tar.gz) of the case" },
 	{ "replay", cmd_replay, "rebuild the case from its evidence and re-run replay.tl, comparing outputs" },
 	{ "sources", cmd_sources, "account for every evidence file and record" },
 	{ "sql", cmd_sql, "run a read-only SQL query on the case database" },
