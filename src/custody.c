@@ -150,17 +150,25 @@ long tl_custody_verify(const char *case_root, FILE *report, long *entries, struc
 		tl_buf_release(&log);
 		return -1;
 	}
+	long problems = tl_custody_verify_buffer(log.data, log.len, report, entries);
+	tl_buf_release(&log);
+	return problems;
+}
+
+long tl_custody_verify_buffer(const char *data, size_t len, FILE *report, long *entries)
+{
 	long problems = 0, lineno = 0;
 	char prev[65];
 	memcpy(prev, ZERO_HASH, 65);
 	size_t start = 0;
-	for (size_t i = 0; i <= log.len; i++) {
-		if (i < log.len && log.data[i] != '\n')
+	*entries = 0;
+	for (size_t i = 0; i <= len; i++) {
+		if (i < len && data[i] != '\n')
 			continue;
-		if (i == log.len && i == start)
+		if (i == len && i == start)
 			break;
 		lineno++;
-		const char *l = log.data + start;
+		const char *l = data + start;
 		size_t ll = i - start;
 		struct tl_err jerr;
 		char name[64];
@@ -187,7 +195,7 @@ long tl_custody_verify(const char *case_root, FILE *report, long *entries, struc
 				problems++;
 			}
 		}
-		if (i == log.len) {
+		if (i == len) {
 			if (report)
 				fprintf(report, "FAIL custody entry %ld: last line is not terminated (cut short)\n", lineno);
 			problems++;
@@ -197,7 +205,6 @@ long tl_custody_verify(const char *case_root, FILE *report, long *entries, struc
 		start = i + 1;
 	}
 	*entries = lineno;
-	tl_buf_release(&log);
 	return problems;
 }
 

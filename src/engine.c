@@ -798,7 +798,8 @@ static int host_of_url(const struct tl_val *u, struct tl_val *out)
 
 static void apply_vmap(struct tl_parse *p, const struct tl_vmap *m, struct tl_event *ev)
 {
-	if (ev->f[m->target].s)
+	struct tl_val *dst = m->target == TL_F_INDICATOR ? &ev->indicator : &ev->f[m->target];
+	if (dst->s)
 		return;
 	struct tl_field *src = find_value(p, m->from, strlen(m->from));
 	const char *out = NULL;
@@ -815,8 +816,8 @@ static void apply_vmap(struct tl_parse *p, const struct tl_vmap *m, struct tl_ev
 			out = m->dflt;
 	}
 	if (out) {
-		ev->f[m->target].s = out;
-		ev->f[m->target].len = strlen(out);
+		dst->s = out;
+		dst->len = strlen(out);
 	}
 }
 
@@ -869,6 +870,12 @@ static enum tl_parse_status map_event(struct tl_parse *p, struct tl_event *ev, s
 	}
 	for (size_t i = 0; i < f->nvmaps; i++)
 		apply_vmap(p, &f->vmaps[i], ev);
+	/* the sequence number is read, not taken: it stays in extra as the source wrote it */
+	for (size_t i = 0; i < f->sequence.n && !ev->has_seq; i++) {
+		struct tl_field *sf = find_value(p, f->sequence.v[i], strlen(f->sequence.v[i]));
+		if (sf && tl_parse_i64(sf->v.s, sf->v.len, &ev->seq) == 0)
+			ev->has_seq = 1;
+	}
 	if (!ev->f[TL_F_domain].s && ev->f[TL_F_url].s)
 		host_of_url(&ev->f[TL_F_url], &ev->f[TL_F_domain]);
 	size_t nx = 0;

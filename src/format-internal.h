@@ -59,6 +59,8 @@ struct tl_format {
 	size_t nts_formats;
 	char *zone;
 	struct tl_alts fields[TL_F_COUNT];
+	struct tl_alts sequence;       /* the source's record sequence number field */
+	int64_t ordered_within_us;     /* records are written in time order, give or take this; 0: not ordered */
 	struct tl_vmap *vmaps;
 	size_t nvmaps;
 	struct tl_sniff *sniffs;

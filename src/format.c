@@ -409,7 +409,8 @@ static int load_maps(struct tl_format *f, const struct tl_json *root, struct tl_
 	if (m->type != TL_JSON_OBJECT)
 		return bad(err, f->origin, m, "\"maps\" must be an object%s", NULL);
 	for (size_t i = 0; i < m->n; i++) {
-		int id = tl_field_lookup(m->keys[i]);
+		/* "indicator" names a tamper indicator (log cleared, logging stopped) for tl gaps */
+		int id = strcmp(m->keys[i], "indicator") ? tl_field_lookup(m->keys[i]) : TL_F_INDICATOR;
 		if (id < 0)
 			return bad(err, f->origin, m->kids[i], "\"%s\" is not a normalized field", m->keys[i]);
 		const struct tl_json *r = m->kids[i];
@@ -528,7 +529,8 @@ struct tl_format *tl_format_load(const char *origin, const char *text, size_t le
 		goto cleanup;
 	}
 	static const char *const keys[] = { "name", "family", "version", "title", "reference", "framing", "parse",
-					    "null_values", "timestamp", "fields", "maps", "sniff", "samples", NULL };
+					    "null_values", "timestamp", "fields", "maps", "sniff", "samples",
+					    "sequence", "ordered_within", NULL };
 	for (size_t i = 0; i < root->n; i++) {
 		const char *const *k = keys;
 		while (*k && strcmp(*k, root->keys[i]))
@@ -538,6 +540,18 @@ struct tl_format *tl_format_load(const char *origin, const char *text, size_t le
 			bad(err, origin, root->kids[i], "unknown key \"%s\"", root->keys[i]);
 			goto cleanup;
 		}
+	}
+	const struct tl_json *seq = tl_json_get(root, "sequence"), *ow = tl_json_get(root, "ordered_within");
+	if (seq && parse_alts(origin, seq, &f->sequence, err))
+		goto cleanup;
+	if (ow) {
+		char *end = NULL;
+		double sec = ow->type == TL_JSON_NUMBER ? strtod(ow->str, &end) : -1;
+		if (ow->type != TL_JSON_NUMBER || *end || sec < 0 || sec > 1e7) {
+			bad(err, origin, ow, "\"ordered_within\" is a number of seconds%s", NULL);
+			goto cleanup;
+		}
+		f->ordered_within_us = (int64_t)(sec * 1e6);
 	}
 	const struct tl_json *nulls = tl_json_get(root, "null_values");
 	if (load_framing(f, root, err) || load_parse(f, root, err) || load_timestamp(f, root, err) ||
@@ -574,6 +588,7 @@ void tl_format_free(struct tl_format *f)
 	free_strs(f->nulls, f->nnulls);
 	free_strs(f->embedded, f->nembedded);
 	free_strs(f->ts.v, f->ts.n);
+	free_strs(f->sequence.v, f->sequence.n);
 	free_strs(f->ts_formats, f->nts_formats);
 	for (int i = 0; i < TL_F_COUNT; i++)
 		free_strs(f->fields[i].v, f->fields[i].n);
@@ -604,6 +619,7 @@ const char *tl_format_origin(const struct tl_format *f) { return f->origin; }
 const char *tl_format_sha256(const struct tl_format *f) { return f->sha256; }
 const struct tl_framing_spec *tl_format_framing(const struct tl_format *f) { return &f->framing; }
 const char *tl_format_zone(const struct tl_format *f) { return f->zone; }
+int64_t tl_format_ordered_within(const struct tl_format *f) { return f->ordered_within_us; }
 
 int tl_format_sniff(const struct tl_format *f, const char *head, size_t len)
 {

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "tl/custody.h"
+#include "tl/gaps.h"
 #include "tl/json.h"
 #include "tl/output.h"
 #include "tl/store.h"
@@ -256,8 +257,14 @@ int tl_manifest_write(const struct tl_case *c, const struct tl_formats *fs, cons
 		goto cleanup;
 	}
 	tl_buf_addf(&m, "  \"events_digest\": {\"algorithm\": \"sha256 of the unfiltered timeline JSONL "
-			"(docs/timeline-jsonl.md)\", \"events\": %ld, \"sha256\": \"%s\"},\n  \"outputs\": [",
+			"(docs/timeline-jsonl.md)\", \"events\": %ld, \"sha256\": \"%s\"",
 		    nev, digest);
+	long gaps[TL_GAP_KINDS];
+	if (tl_gaps_scan(db, fs, NULL, NULL, gaps, err) < 0)
+		goto cleanup;
+	tl_buf_addf(&m, "},\n  \"gaps\": {\"sequence_breaks\": %ld, \"clock_backwards\": %ld, \"silences\": %ld, "
+			"\"tamper_indicators\": %ld},\n  \"outputs\": [",
+		    gaps[TL_GAP_SEQUENCE], gaps[TL_GAP_CLOCK], gaps[TL_GAP_SILENCE], gaps[TL_GAP_INDICATOR]);
 	list_outputs(c->out_dir, "", &outs, 0);
 	for (size_t i = 0; i < outs.n; i++) {
 		char path[4200], sha[65], rel[4200];

@@ -13,7 +13,8 @@
 /* Columns selected, in this order. */
 enum {
 	C_TS, C_TS_RAW, C_TS_RULE, C_TS_SKEW, C_FAMILY, C_FORMAT, C_FIELDS,
-	C_EXTRA = C_FIELDS + TL_F_COUNT, C_PATH, C_LINE, C_OFFSET, C_LENGTH, C_SHA, C_PARSER, C_PVER, C_NCOLS
+	C_EXTRA = C_FIELDS + TL_F_COUNT, C_PATH, C_LINE, C_OFFSET, C_LENGTH, C_SHA, C_PARSER, C_PVER, C_INDICATOR, C_SEQ,
+	C_NCOLS
 };
 
 static const struct {
@@ -60,8 +61,8 @@ static int build_query(const struct tl_filter *flt, struct tl_buf *q)
 #define TL_X_SEL(name, kind) tl_buf_adds(q, ", e." #name);
 	TL_EVENT_FIELDS(TL_X_SEL)
 #undef TL_X_SEL
-	tl_buf_adds(q, ", e.extra, f.path, e.line, e.offset, e.length, e.raw_sha256, e.parser, e.parser_version "
-		       "FROM events e JOIN evidence_files f ON f.id = e.file_id WHERE 1");
+	tl_buf_adds(q, ", e.extra, f.path, e.line, e.offset, e.length, e.raw_sha256, e.parser, e.parser_version, "
+		       "e.indicator, e.seq FROM events e JOIN evidence_files f ON f.id = e.file_id WHERE 1");
 	if (flt->has_from)
 		tl_buf_addf(q, " AND e.ts >= ?%d", param++);
 	if (flt->has_to)
@@ -149,6 +150,8 @@ static void jsonl_row(struct tl_buf *b, sqlite3_stmt *st)
 		key(b, tl_field_name((enum tl_field_id)i), 0);
 		json_str_col(b, st, C_FIELDS + i);
 	}
+	key(b, "indicator", 0);
+	json_str_col(b, st, C_INDICATOR);
 	key(b, "extra", 0);
 	tl_buf_add(b, sqlite3_column_text(st, C_EXTRA), (size_t)sqlite3_column_bytes(st, C_EXTRA));
 	key(b, "evidence", 0);
@@ -167,6 +170,8 @@ static void jsonl_row(struct tl_buf *b, sqlite3_stmt *st)
 	json_str_col(b, st, C_PARSER);
 	key(b, "parser_version", 0);
 	json_str_col(b, st, C_PVER);
+	key(b, "sequence", 0);
+	json_str_col(b, st, C_SEQ);
 	tl_buf_adds(b, "}}\n");
 }
 
@@ -262,6 +267,11 @@ static void text_row(struct tl_buf *b, sqlite3_stmt *st)
 		tl_buf_addf(b, "  out=%lld", (long long)sqlite3_column_int64(st, C_FIELDS + TL_F_bytes_out));
 	if (sqlite3_column_type(st, C_FIELDS + TL_F_bytes_in) == SQLITE_INTEGER)
 		tl_buf_addf(b, "  in=%lld", (long long)sqlite3_column_int64(st, C_FIELDS + TL_F_bytes_in));
+	if (sqlite3_column_type(st, C_INDICATOR) != SQLITE_NULL) {
+		const char *ind = col_text(st, C_INDICATOR, &n);
+		tl_buf_adds(b, "  !! ");
+		tl_term_escape(b, ind, n);
+	}
 	tl_buf_adds(b, "  [");
 	const char *p = col_text(st, C_PATH, &n);
 	tl_term_escape(b, p ? p : "", n);

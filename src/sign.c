@@ -1,1 +1,399 @@
-/* placeholder: being written */
+/*
+ * Ed25519 detached signatures through OpenSSL 3's EVP interface (see
+ * include/tl/sign.h for the key and signature file formats).
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "tl/sign.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
+#include "tl/json.h"
+#include "tl/banned.h"
+
+#define SIG_LEN 64       /* Ed25519 */
+#define SIG_B64_LEN 88   /* base64 of 64 bytes, "==" padded */
+#define MAX_SIGNED (1u << 30) /* Ed25519 signs the whole message in memory */
+
+/* The reason OpenSSL gave last, or FALLBACK; clears the error queue so a later
+ * failure does not report a stale reason. */
+static const char *ossl_reason(char *buf, size_t len, const char *fallback)
+{
+	unsigned long e = ERR_peek_last_error();
+	if (e) {
+		const char *r = ERR_reason_error_string(e);
+		snprintf(buf, len, "%s", r ? r : fallback);
+	} else {
+		snprintf(buf, len, "%s", fallback);
+	}
+	ERR_clear_error();
+	return buf;
+}
+
+static int read_all(const char *path, struct tl_buf *b, size_t max, struct tl_err *err)
+{
+	int fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return tl_errf(err, "cannot read '%s': %s", path, strerror(errno));
+	char chunk[65536];
+	ssize_t n;
+	b->max = max;
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0) {
+		if (tl_buf_add(b, chunk, (size_t)n)) {
+			close(fd);
+			return tl_errf(err, "'%s' is too large to sign (more than %zu bytes) or out of memory", path, max);
+		}
+	}
+	int saved = errno;
+	close(fd);
+	if (n < 0)
+		return tl_errf(err, "cannot read '%s': %s", path, strerror(saved));
+	return 0;
+}
+
+/* Called by PEM_read_* for an encrypted key: refuse instead of prompting on
+ * the terminal (tl runs unattended), and note why the read failed. */
+static int no_passphrase(char *buf, int size, int rwflag, void *u)
+{
+	(void)buf, (void)size, (void)rwflag;
+	*(int *)u = 1;
+	return -1;
+}
+
+static int require_ed25519(EVP_PKEY *k, const char *path, struct tl_err *err)
+{
+	if (EVP_PKEY_get_id(k) == EVP_PKEY_ED25519)
+		return 0;
+	const char *name = EVP_PKEY_get0_type_name(k);
+	return tl_errf(err,
+		       "'%s' is a%s %s key; tl signs with Ed25519 only (make one with: openssl genpkey -algorithm "
+		       "ed25519 -out key.pem)",
+		       path, name && strchr("AEIOU", name[0]) ? "n" : "", name ? name : "non-Ed25519");
+}
+
+static EVP_PKEY *load_private(const char *path, struct tl_err *err)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return tl_errf(err, "cannot read key '%s': %s", path, strerror(errno)), NULL;
+	int encrypted = 0;
+	EVP_PKEY *k = PEM_read_PrivateKey(f, NULL, no_passphrase, &encrypted);
+	fclose(f);
+	char why[200];
+	if (!k) {
+		if (encrypted)
+			tl_errf(err, "'%s' is an encrypted private key; tl does not prompt for passphrases (decrypt a "
+				     "copy with: openssl pkey -in KEY -out PLAIN.pem)", path);
+		else
+			tl_errf(err, "cannot read a PEM private key from '%s': %s", path,
+				ossl_reason(why, sizeof(why), "no private key found"));
+		ERR_clear_error();
+		return NULL;
+	}
+	if (require_ed25519(k, path, err)) {
+		EVP_PKEY_free(k);
+		return NULL;
+	}
+	return k;
+}
+
+static EVP_PKEY *load_public(const char *path, struct tl_err *err)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return tl_errf(err, "cannot read public key '%s': %s", path, strerror(errno)), NULL;
+	int encrypted = 0;
+	EVP_PKEY *k = PEM_read_PUBKEY(f, NULL, no_passphrase, &encrypted);
+	fclose(f);
+	char why[200];
+	if (!k) {
+		tl_errf(err, "cannot read a PEM public key from '%s' (make one with: openssl pkey -in KEY -pubout): %s",
+			path, ossl_reason(why, sizeof(why), "no public key found"));
+		return NULL;
+	}
+	if (require_ed25519(k, path, err)) {
+		EVP_PKEY_free(k);
+		return NULL;
+	}
+	return k;
+}
+
+static int write_atomic(const char *path, const void *p, size_t len, struct tl_err *err)
+{
+	char tmp[4200];
+	snprintf(tmp, sizeof(tmp), "%s.tmp-%ld", path, (long)getpid());
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return tl_errf(err, "cannot create '%s': %s", tmp, strerror(errno));
+	int ok = write(fd, p, len) == (ssize_t)len && fsync(fd) == 0;
+	int saved = errno;
+	close(fd);
+	if (!ok || rename(tmp, path) != 0) {
+		if (ok)
+			saved = errno;
+		unlink(tmp);
+		return tl_errf(err, "cannot write '%s': %s", path, strerror(saved));
+	}
+	return 0;
+}
+
+int tl_sign_file(const char *key_pem, const char *path, const char *sig_path, struct tl_err *err)
+{
+	EVP_PKEY *k = load_private(key_pem, err);
+	if (!k)
+		return -1;
+	struct tl_buf msg = TL_BUF_INIT;
+	EVP_MD_CTX *ctx = NULL;
+	unsigned char sig[SIG_LEN];
+	size_t siglen = sizeof(sig);
+	int rc = -1;
+	char why[200];
+	if (read_all(path, &msg, MAX_SIGNED, err))
+		goto out;
+	/* Ed25519 hashes internally: no digest, and one-shot (no Update/Final) */
+	if (!(ctx = EVP_MD_CTX_new()) || EVP_DigestSignInit(ctx, NULL, NULL, NULL, k) != 1 ||
+	    EVP_DigestSign(ctx, sig, &siglen, (const unsigned char *)(msg.data ? msg.data : ""), msg.len) != 1 ||
+	    siglen != SIG_LEN) {
+		tl_errf(err, "cannot sign '%s': %s", path, ossl_reason(why, sizeof(why), "signing failed"));
+		goto out;
+	}
+	unsigned char line[SIG_B64_LEN + 2];
+	int n = EVP_EncodeBlock(line, sig, SIG_LEN);
+	if (n != SIG_B64_LEN) {
+		tl_errf(err, "cannot encode the signature of '%s'", path);
+		goto out;
+	}
+	line[n] = '\n';
+	rc = write_atomic(sig_path, line, (size_t)n + 1, err);
+out:
+	EVP_MD_CTX_free(ctx);
+	EVP_PKEY_free(k);
+	tl_buf_release(&msg);
+	return rc;
+}
+
+int tl_sign_check_pubkey(const char *pub_pem, struct tl_err *err)
+{
+	EVP_PKEY *k = load_public(pub_pem, err);
+	EVP_PKEY_free(k);
+	return k ? 0 : -1;
+}
+
+/* The signature file: 88 base64 characters, optionally followed by line-end
+ * whitespace. 0 and the 64 bytes, or 1 with ERR saying what is wrong. */
+static int read_sig(const char *sig_path, unsigned char sig[SIG_LEN], struct tl_err *err)
+{
+	struct tl_buf b = TL_BUF_INIT;
+	if (read_all(sig_path, &b, 4096, err)) {
+		tl_buf_release(&b);
+		return -1;
+	}
+	size_t len = b.len;
+	while (len && strchr(" \t\r\n", b.data[len - 1]))
+		len--;
+	unsigned char raw[SIG_B64_LEN];
+	int ok = len == SIG_B64_LEN && b.data[SIG_B64_LEN - 1] == '=' && b.data[SIG_B64_LEN - 2] == '=' &&
+		 strspn(b.data, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/") == SIG_B64_LEN - 2 &&
+		 /* decodes in 3-byte groups: 66 bytes, the last two padding */
+		 EVP_DecodeBlock(raw, (const unsigned char *)b.data, SIG_B64_LEN) == SIG_LEN + 2;
+	tl_buf_release(&b);
+	if (!ok)
+		return tl_errf(err, "'%s' is not an Ed25519 signature (one line of base64, 64 bytes)", sig_path), 1;
+	memcpy(sig, raw, SIG_LEN);
+	return 0;
+}
+
+int tl_sign_verify_file(const char *pub_pem, const char *path, const char *sig_path, struct tl_err *err)
+{
+	EVP_PKEY *k = load_public(pub_pem, err);
+	if (!k)
+		return -1;
+	struct tl_buf msg = TL_BUF_INIT;
+	EVP_MD_CTX *ctx = NULL;
+	unsigned char sig[SIG_LEN];
+	int rc = read_sig(sig_path, sig, err);
+	char why[200];
+	if (rc)
+		goto out;
+	rc = -1;
+	if (read_all(path, &msg, MAX_SIGNED, err))
+		goto out;
+	if (!(ctx = EVP_MD_CTX_new()) || EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, k) != 1) {
+		tl_errf(err, "cannot verify '%s': %s", path, ossl_reason(why, sizeof(why), "out of memory"));
+		goto out;
+	}
+	int v = EVP_DigestVerify(ctx, sig, SIG_LEN, (const unsigned char *)(msg.data ? msg.data : ""), msg.len);
+	ERR_clear_error();
+	if (v == 1) {
+		rc = 0;
+	} else {
+		/* 0 is a bad signature; Ed25519 reports some malformed ones as errors */
+		tl_errf(err, "signature does not match (the file changed since it was signed, or another key signed it)");
+		rc = 1;
+	}
+out:
+	EVP_MD_CTX_free(ctx);
+	EVP_PKEY_free(k);
+	tl_buf_release(&msg);
+	return rc;
+}
+
+/* SHA256SUMS as name -> hash pairs, names unescaped as coreutils writes them. */
+struct sums {
+	char **name;
+	char (*sha)[65];
+	size_t n;
+};
+
+static void sums_free(struct sums *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->name[i]);
+	free(s->name);
+	free(s->sha);
+}
+
+static int sums_read(const char *path, struct sums *s, struct tl_err *err)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return tl_errf(err, "cannot read: %s", strerror(errno));
+	char *line = NULL;
+	size_t cap = 0, room = 0;
+	ssize_t n;
+	int rc = 0;
+	while ((n = getline(&line, &cap, f)) > 0) {
+		if (line[n - 1] == '\n')
+			line[--n] = 0;
+		int esc = line[0] == '\\';
+		const char *p = line + esc;
+		if (strlen(p) < 67 || p[64] != ' ' || p[65] != ' ')
+			continue; /* tl_verify reports malformed lines */
+		if (s->n == room) {
+			room = room ? room * 2 : 32;
+			char **nv = realloc(s->name, room * sizeof(*nv));
+			if (nv)
+				s->name = nv;
+			char(*sv)[65] = realloc(s->sha, room * sizeof(*sv));
+			if (sv)
+				s->sha = sv;
+			if (!nv || !sv) {
+				rc = tl_errf(err, "out of memory");
+				break;
+			}
+		}
+		char *name = malloc(strlen(p + 66) + 1);
+		if (!name) {
+			rc = tl_errf(err, "out of memory");
+			break;
+		}
+		size_t k = 0;
+		for (const char *q = p + 66; *q; q++) {
+			if (esc && q[0] == '\\' && q[1] == 'n')
+				name[k++] = '\n', q++;
+			else if (esc && q[0] == '\\' && q[1] == '\\')
+				name[k++] = '\\', q++;
+			else
+				name[k++] = *q;
+		}
+		name[k] = 0;
+		memcpy(s->sha[s->n], p, 64);
+		s->sha[s->n][64] = 0;
+		s->name[s->n++] = name;
+	}
+	free(line);
+	fclose(f);
+	return rc;
+}
+
+static const char *sums_find(const struct sums *s, const char *name)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (!strcmp(s->name[i], name))
+			return s->sha[i];
+	return NULL;
+}
+
+/* Each file the signed manifest lists must appear in SHA256SUMS with the same
+ * hash; returns the number that do not, after printing a FAIL line for each. */
+static long cross_check(const struct tl_json *m, const struct sums *s, FILE *out, long *checked)
+{
+	static const struct {
+		const char *array, *prefix;
+	} lists[] = { { "evidence", "../" }, { "outputs", "" } };
+	long bad = 0;
+	for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++) {
+		const struct tl_json *a = tl_json_get(m, lists[l].array);
+		for (size_t i = 0; a && a->type == TL_JSON_ARRAY && i < a->n; i++) {
+			const struct tl_json *p = tl_json_get(a->kids[i], "path"), *h = tl_json_get(a->kids[i], "sha256");
+			if (!p || p->type != TL_JSON_STRING || !h || h->type != TL_JSON_STRING)
+				continue;
+			char name[4200];
+			snprintf(name, sizeof(name), "%s%s", lists[l].prefix, p->str);
+			const char *got = sums_find(s, name);
+			(*checked)++;
+			if (!got) {
+				fprintf(out, "FAIL out/SHA256SUMS: %s: in the signed manifest but not listed\n", name);
+				bad++;
+			} else if (strcmp(got, h->str)) {
+				fprintf(out, "FAIL out/SHA256SUMS: %s: lists %.16s..., the signed manifest recorded %.16s...\n",
+					name, got, h->str);
+				bad++;
+			}
+		}
+	}
+	return bad;
+}
+
+long tl_sign_verify_case(const struct tl_case *c, const char *pub_pem, FILE *out, struct tl_err *err)
+{
+	if (tl_sign_check_pubkey(pub_pem, err))
+		return -1;
+	char mpath[4200], spath[4200], sums_path[4200];
+	snprintf(mpath, sizeof(mpath), "%s/manifest.json", c->out_dir);
+	snprintf(spath, sizeof(spath), "%s/manifest.json.sig", c->out_dir);
+	snprintf(sums_path, sizeof(sums_path), "%s/SHA256SUMS", c->out_dir);
+	long ok = 0, failed = 0;
+	struct tl_err e;
+	int v = tl_sign_verify_file(pub_pem, mpath, spath, &e);
+	if (v) {
+		fprintf(out, "FAIL out/manifest.json.sig: %s\n", e.msg);
+		fprintf(out, "signature: 0 ok, 1 failed\n");
+		return 1;
+	}
+	fprintf(out, "OK   out/manifest.json.sig (Ed25519 signature valid)\n");
+	ok++;
+	/* the signature only covers the manifest; SHA256SUMS is what tl_verify
+	 * checked the files against, so it must say what the signed manifest says */
+	struct tl_buf b = TL_BUF_INIT;
+	struct sums s = { 0 };
+	struct tl_json *m = NULL;
+	if (read_all(mpath, &b, MAX_SIGNED, &e) ||
+	    !(m = tl_json_parse("out/manifest.json", b.data ? b.data : "", b.len, &e))) {
+		fprintf(out, "FAIL out/manifest.json: %s\n", e.msg);
+		failed++;
+	} else if (sums_read(sums_path, &s, &e)) {
+		fprintf(out, "FAIL out/SHA256SUMS: %s\n", e.msg);
+		failed++;
+	} else {
+		long checked = 0, bad = cross_check(m, &s, out, &checked);
+		if (bad) {
+			failed += bad;
+		} else {
+			fprintf(out, "OK   out/SHA256SUMS agrees with the signed manifest (%ld files)\n", checked);
+			ok++;
+		}
+	}
+	fprintf(out, "signature: %ld ok, %ld failed\n", ok, failed);
+	sums_free(&s);
+	tl_json_free(m);
+	tl_buf_release(&b);
+	return failed;
+}

@@ -35,29 +35,54 @@ static int exec(struct tl_store *s, const char *sql, struct tl_err *err)
 	return 0;
 }
 
-static void events_ddl(struct tl_buf *b)
-{
-	tl_buf_adds(b, "CREATE TABLE events (\n"
-		       "  id INTEGER PRIMARY KEY,\n"
-		       "  ts INTEGER NOT NULL,          -- UTC microseconds since 1970, skew-corrected\n"
-		       "  ts_raw TEXT NOT NULL,         -- the timestamp text as written in the evidence\n"
-		       "  ts_rule TEXT NOT NULL,        -- how the zone and year were decided\n"
-		       "  ts_skew_us INTEGER NOT NULL,  -- clock-skew correction applied\n"
-		       "  family TEXT NOT NULL,\n"
-		       "  format TEXT NOT NULL,\n");
-#define TL_X_COL(name, kind) tl_buf_addf(b, "  %s %s,\n", #name, #kind[0] == 'I' ? "INTEGER" : "TEXT");
-	TL_EVENT_FIELDS(TL_X_COL)
-#undef TL_X_COL
-	tl_buf_adds(b, "  extra TEXT NOT NULL,          -- JSON object of every other parsed field\n"
-		       "  file_id INTEGER NOT NULL REFERENCES evidence_files(id),\n"
-		       "  line INTEGER NOT NULL,\n"
-		       "  offset INTEGER NOT NULL,\n"
-		       "  length INTEGER NOT NULL,\n"
-		       "  raw_sha256 TEXT NOT NULL,\n"
-		       "  parser TEXT NOT NULL,\n"
-		       "  parser_version TEXT NOT NULL\n"
-		       ");\n");
-}
+/* Version 1 of the events table, frozen: a database made by any tl must migrate
+ * to the same schema, so later fields come as migrations, never edits here. */
+static const char events_v1[] =
+	"CREATE TABLE events (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  ts INTEGER NOT NULL,          -- UTC microseconds since 1970, skew-corrected\n"
+	"  ts_raw TEXT NOT NULL,         -- the timestamp text as written in the evidence\n"
+	"  ts_rule TEXT NOT NULL,        -- how the zone and year were decided\n"
+	"  ts_skew_us INTEGER NOT NULL,  -- clock-skew correction applied\n"
+	"  family TEXT NOT NULL,\n"
+	"  format TEXT NOT NULL,\n"
+	"  class TEXT,\n"
+	"  action TEXT,\n"
+	"  outcome TEXT,\n"
+	"  severity TEXT,\n"
+	"  user TEXT,\n"
+	"  user_domain TEXT,\n"
+	"  host TEXT,\n"
+	"  src_ip TEXT,\n"
+	"  src_port INTEGER,\n"
+	"  dst_ip TEXT,\n"
+	"  dst_port INTEGER,\n"
+	"  proto TEXT,\n"
+	"  process TEXT,\n"
+	"  process_pid INTEGER,\n"
+	"  process_cmdline TEXT,\n"
+	"  parent_process TEXT,\n"
+	"  parent_pid INTEGER,\n"
+	"  file TEXT,\n"
+	"  file_name TEXT,\n"
+	"  file_hash TEXT,\n"
+	"  domain TEXT,\n"
+	"  url TEXT,\n"
+	"  http_method TEXT,\n"
+	"  http_status INTEGER,\n"
+	"  bytes_in INTEGER,\n"
+	"  bytes_out INTEGER,\n"
+	"  rule TEXT,\n"
+	"  message TEXT,\n"
+	"  extra TEXT NOT NULL,          -- JSON object of every other parsed field\n"
+	"  file_id INTEGER NOT NULL REFERENCES evidence_files(id),\n"
+	"  line INTEGER NOT NULL,\n"
+	"  offset INTEGER NOT NULL,\n"
+	"  length INTEGER NOT NULL,\n"
+	"  raw_sha256 TEXT NOT NULL,\n"
+	"  parser TEXT NOT NULL,\n"
+	"  parser_version TEXT NOT NULL\n"
+	");\n";
 
 static const char schema_v1_head[] =
 	"CREATE TABLE evidence_files (\n"
@@ -120,7 +145,7 @@ static int migrate_0_to_1(struct tl_store *s, struct tl_err *err)
 {
 	struct tl_buf b = TL_BUF_INIT;
 	tl_buf_adds(&b, schema_v1_head);
-	events_ddl(&b);
+	tl_buf_adds(&b, events_v1);
 	tl_buf_adds(&b, schema_v1_tail);
 	tl_buf_adds(&b, index_ddl);
 	int rc = exec(s, b.data, err);
@@ -128,7 +153,29 @@ static int migrate_0_to_1(struct tl_store *s, struct tl_err *err)
 	return rc;
 }
 
-static int (*const migrations[])(struct tl_store *, struct tl_err *) = { migrate_0_to_1 };
+/* v2: the source's own sequence numbers and tamper indicators (tl gaps), and
+ * the history of evidence replaced by a new version (tl ingest --new-version). */
+static int migrate_1_to_2(struct tl_store *s, struct tl_err *err)
+{
+	return exec(s,
+		    "ALTER TABLE events ADD COLUMN seq INTEGER;\n"
+		    "ALTER TABLE events ADD COLUMN indicator TEXT;\n"
+		    "CREATE TABLE superseded_files (\n"
+		    "  id INTEGER PRIMARY KEY,\n"
+		    "  path TEXT NOT NULL,\n"
+		    "  size INTEGER NOT NULL,\n"
+		    "  sha256 TEXT NOT NULL,\n"
+		    "  mtime INTEGER NOT NULL,\n"
+		    "  format TEXT,\n"
+		    "  records INTEGER, events INTEGER, rejects INTEGER,\n"
+		    "  first_ts INTEGER, last_ts INTEGER,\n"
+		    "  replaced_by_sha256 TEXT NOT NULL\n"
+		    ");\n"
+		    "CREATE INDEX events_indicator ON events(indicator) WHERE indicator IS NOT NULL;\n",
+		    err);
+}
+
+static int (*const migrations[])(struct tl_store *, struct tl_err *) = { migrate_0_to_1, migrate_1_to_2 };
 
 static int migrate(struct tl_store *s, struct tl_err *err)
 {
@@ -160,10 +207,11 @@ static int prepare(struct tl_store *s, struct tl_err *err)
 #define TL_X_NAME(name, kind) tl_buf_adds(&b, ", " #name);
 	TL_EVENT_FIELDS(TL_X_NAME)
 #undef TL_X_NAME
-	tl_buf_adds(&b, ", extra, file_id, line, offset, length, raw_sha256, parser, parser_version) VALUES (?,?,?,?,?,?");
+	tl_buf_adds(&b, ", extra, file_id, line, offset, length, raw_sha256, parser, parser_version, seq, indicator) "
+		       "VALUES (?,?,?,?,?,?");
 	for (int i = 0; i < TL_F_COUNT; i++)
 		tl_buf_adds(&b, ",?");
-	tl_buf_adds(&b, ",?,?,?,?,?,?,?,?)");
+	tl_buf_adds(&b, ",?,?,?,?,?,?,?,?,?,?)");
 	int rc = sqlite3_prepare_v3(s->db, b.data, -1, SQLITE_PREPARE_PERSISTENT, &s->ins_event, NULL);
 	tl_buf_release(&b);
 	if (rc != SQLITE_OK)
@@ -424,6 +472,11 @@ int tl_store_add_event_json(struct tl_store *s, const struct tl_event *ev, const
 	sqlite3_bind_text(st, i++, pv->sha256, 64, SQLITE_STATIC);
 	sqlite3_bind_text(st, i++, ev->format, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, i++, ev->parser_version ? ev->parser_version : "", -1, SQLITE_STATIC);
+	if (ev->has_seq)
+		sqlite3_bind_int64(st, i++, ev->seq);
+	else
+		sqlite3_bind_null(st, i++);
+	bind_val(st, i++, &ev->indicator, 'T');
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : sqlerr(s, err, "inserting event");

@@ -15,13 +15,15 @@
 #define BATCH_BYTES (8u << 20)
 #define NONE UINT32_MAX
 
-enum { SLOT_TS_RAW = TL_F_COUNT, SLOT_TS_RULE, SLOT_EXTRA, NSLOTS };
+enum { SLOT_TS_RAW = TL_F_COUNT, SLOT_TS_RULE, SLOT_EXTRA, SLOT_INDICATOR, NSLOTS };
 enum { SLOT_REASON = 0, SLOT_EXCERPT = 1 };
 
 struct item {
 	int is_reject;
 	tl_us ts;
 	int64_t skew;
+	int has_seq;
+	int64_t seq;
 	const char *family, *format, *pver; /* owned by the format set, which outlives ingest */
 	struct tl_prov pv;
 	uint32_t off[NSLOTS];
@@ -99,6 +101,9 @@ static int store_batch(struct tl_writer *w, struct batch *b)
 			ev.ts_rule = rule.s;
 			for (int f = 0; f < TL_F_COUNT; f++)
 				ev.f[f] = get(b, it, f);
+			ev.indicator = get(b, it, SLOT_INDICATOR);
+			ev.has_seq = it->has_seq;
+			ev.seq = it->seq;
 			rc = tl_store_add_event_json(w->s, &ev, extra.s, extra.len, &it->pv, &w->err);
 		}
 		if (rc)
@@ -221,6 +226,8 @@ int tl_writer_add_event(struct tl_writer *w, const struct tl_event *ev, const st
 	it->format = ev->format;
 	it->pver = ev->parser_version;
 	it->pv = *pv;
+	it->has_seq = ev->has_seq;
+	it->seq = ev->seq;
 	tl_buf_reset(&w->scratch);
 	int rc = tl_event_extra_json(ev, &w->scratch);
 	for (int f = 0; f < TL_F_COUNT && !rc; f++)
@@ -229,6 +236,8 @@ int tl_writer_add_event(struct tl_writer *w, const struct tl_event *ev, const st
 		rc = put(b, it, SLOT_TS_RAW, ev->ts_raw.s, ev->ts_raw.len);
 	if (!rc)
 		rc = put(b, it, SLOT_TS_RULE, ev->ts_rule ? ev->ts_rule : "", ev->ts_rule ? strlen(ev->ts_rule) + 1 : 1);
+	if (!rc)
+		rc = put(b, it, SLOT_INDICATOR, ev->indicator.s, ev->indicator.len);
 	if (!rc)
 		rc = put(b, it, SLOT_EXTRA, w->scratch.data ? w->scratch.data : "{}", w->scratch.data ? w->scratch.len : 2);
 	if (rc)

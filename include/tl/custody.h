@@ -43,6 +43,11 @@ int tl_custody_append(const char *case_root, const struct tl_custody_entry *e, l
  * if the log cannot be read (a missing log is 0 entries, no problem). */
 long tl_custody_verify(const char *case_root, FILE *report, long *entries, struct tl_err *err);
 
+/* The same check over a log already in memory (DATA, LEN bytes; DATA may be
+ * NULL when LEN is 0), e.g. one read out of a package. Returns the number of
+ * problems; *entries gets the number of entries. */
+long tl_custody_verify_buffer(const char *data, size_t len, FILE *report, long *entries);
+
 /* Sequence number of the last entry that wrote output PATH with SHA256, or 0. */
 long tl_custody_producer(const char *case_root, const char *path, const char *sha256);
 

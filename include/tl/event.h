@@ -60,6 +60,9 @@ char tl_field_kind(enum tl_field_id id);
 /* Field id for NAME, or -1. */
 int tl_field_lookup(const char *name);
 
+/* Map target beyond the normalized fields: the tamper indicator (see tl gaps). */
+#define TL_F_INDICATOR TL_F_COUNT
+
 /* Value kinds of parsed fields, kept so `extra` keeps JSON types. */
 enum tl_val_kind { TL_V_STR, TL_V_NUM, TL_V_BOOL, TL_V_NULL, TL_V_JSON };
 
@@ -85,6 +88,9 @@ struct tl_event {
 	const char *format;
 	const char *parser_version;
 	struct tl_val f[TL_F_COUNT]; /* .s NULL when absent */
+	struct tl_val indicator;     /* tamper indicator the format recognised ("log-tampering: ..."), or absent */
+	int has_seq;
+	int64_t seq;                 /* the source's own record sequence number (EventRecordID, auditd serial) */
 	struct tl_extra *extra;
 	size_t n_extra;
 };

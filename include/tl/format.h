@@ -65,6 +65,8 @@ const char *tl_format_sha256(const struct tl_format *f); /* of the definition te
 const struct tl_framing_spec *tl_format_framing(const struct tl_format *f);
 /* Default zone for naive times named by the definition, or NULL. */
 const char *tl_format_zone(const struct tl_format *f);
+/* How far out of time order the source writes records (µs); 0 if it does not promise order. */
+int64_t tl_format_ordered_within(const struct tl_format *f);
 
 /* Confidence 0..100 that HEAD (the start of a decompressed stream) is this format. */
 int tl_format_sniff(const struct tl_format *f, const char *head, size_t len);

@@ -17,7 +17,7 @@
 #include "tl/event.h"
 #include "tl/util.h"
 
-#define TL_SCHEMA_VERSION 1
+#define TL_SCHEMA_VERSION 2
 
 struct tl_store;
 

@@ -1,0 +1,209 @@
+/* Gaps and tamper indicators (see include/tl/gaps.h). */
+#define _POSIX_C_SOURCE 200809L
+#include "tl/gaps.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tl/banned.h"
+
+/* A silence is a gap this many times the file's median gap, and at least MIN_SILENCE. */
+#define SILENCE_FACTOR 50
+#define MIN_SILENCE (15 * 60 * TL_US_PER_SEC)
+#define MIN_EVENTS_FOR_RHYTHM 20
+
+const char *tl_gap_kind_name(enum tl_gap_kind kind)
+{
+	static const char *const names[] = { "sequence-break", "clock-backwards", "silence", "tamper-indicator" };
+	return kind < TL_GAP_KINDS ? names[kind] : "?";
+}
+
+struct found {
+	struct tl_gap g;
+	char *detail;
+};
+
+struct list {
+	struct found *v;
+	size_t n, cap;
+};
+
+static void add(struct list *l, enum tl_gap_kind kind, const char *path, int64_t line, tl_us ts, tl_us prev,
+		const char *detail)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		struct found *v = realloc(l->v, cap * sizeof(*v));
+		if (!v)
+			return;
+		l->v = v;
+		l->cap = cap;
+	}
+	struct found *f = &l->v[l->n];
+	f->detail = strdup(detail);
+	f->g.kind = kind;
+	f->g.path = path;
+	f->g.line = line;
+	f->g.ts = ts;
+	f->g.prev_ts = prev;
+	if (f->detail)
+		l->n++;
+}
+
+static int cmp_line(const void *a, const void *b)
+{
+	const struct found *x = a, *y = b;
+	return x->g.line < y->g.line ? -1 : x->g.line > y->g.line ? 1 : (int)x->g.kind - (int)y->g.kind;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static void fmt_gap(char *buf, size_t len, tl_us d)
+{
+	long long s = (long long)(d / TL_US_PER_SEC);
+	if (s >= 86400)
+		snprintf(buf, len, "%lldd %02lldh%02lldm", s / 86400, s % 86400 / 3600, s % 3600 / 60);
+	else
+		snprintf(buf, len, "%02lldh%02lldm%02llds", s / 3600, s % 3600 / 60, s % 60);
+}
+
+/* In record order: sequence breaks, clock going backwards, indicators. */
+static int scan_order(sqlite3 *db, int64_t file_id, const char *path, int64_t ordered_within, struct list *l,
+		      struct tl_err *err)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db, "SELECT line, ts, seq, indicator FROM events WHERE file_id = ? ORDER BY offset", -1,
+			       &st, NULL) != SQLITE_OK)
+		return tl_errf(err, "gaps: %s", sqlite3_errmsg(db));
+	sqlite3_bind_int64(st, 1, file_id);
+	int have = 0, have_seq = 0;
+	int64_t prev_seq = 0;
+	tl_us prev_ts = 0;
+	char d[300], a[64], b[64];
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		int64_t line = sqlite3_column_int64(st, 0);
+		tl_us ts = sqlite3_column_int64(st, 1);
+		if (sqlite3_column_type(st, 2) != SQLITE_NULL) {
+			int64_t seq = sqlite3_column_int64(st, 2);
+			if (have_seq && seq != prev_seq + 1) {
+				if (seq > prev_seq)
+					snprintf(d, sizeof(d), "record number %lld follows %lld: %lld records missing",
+						 (long long)seq, (long long)prev_seq, (long long)(seq - prev_seq - 1));
+				else
+					snprintf(d, sizeof(d), "record number goes back from %lld to %lld", (long long)prev_seq,
+						 (long long)seq);
+				add(l, TL_GAP_SEQUENCE, path, line, ts, prev_ts, d);
+			}
+			prev_seq = seq;
+			have_seq = 1;
+		}
+		if (have && ordered_within && ts < prev_ts - ordered_within) {
+			tl_time_format_iso(prev_ts, a, sizeof(a));
+			tl_time_format_iso(ts, b, sizeof(b));
+			fmt_gap(d, 64, prev_ts - ts);
+			char full[300];
+			snprintf(full, sizeof(full), "time goes back %s: %s after %s", d, b, a);
+			add(l, TL_GAP_CLOCK, path, line, ts, prev_ts, full);
+		}
+		if (sqlite3_column_type(st, 3) != SQLITE_NULL)
+			add(l, TL_GAP_INDICATOR, path, line, ts, 0, (const char *)sqlite3_column_text(st, 3));
+		prev_ts = ts;
+		have = 1;
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+/* In time order: silences far longer than the file's own rhythm. */
+static int scan_rhythm(sqlite3 *db, int64_t file_id, const char *path, struct list *l, struct tl_err *err)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db, "SELECT ts, line FROM events WHERE file_id = ? ORDER BY ts, offset", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return tl_errf(err, "gaps: %s", sqlite3_errmsg(db));
+	sqlite3_bind_int64(st, 1, file_id);
+	size_t n = 0, cap = 0;
+	int64_t *ts = NULL, *lines = NULL;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 1024;
+			int64_t *t2 = realloc(ts, cap * sizeof(*ts)), *l2 = realloc(lines, cap * sizeof(*lines));
+			if (t2)
+				ts = t2;
+			if (l2)
+				lines = l2;
+			if (!t2 || !l2)
+				break;
+		}
+		ts[n] = sqlite3_column_int64(st, 0);
+		lines[n++] = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	if (n >= MIN_EVENTS_FOR_RHYTHM) {
+		int64_t *gaps = malloc((n - 1) * sizeof(*gaps));
+		if (gaps) {
+			for (size_t i = 1; i < n; i++)
+				gaps[i - 1] = ts[i] - ts[i - 1];
+			qsort(gaps, n - 1, sizeof(*gaps), cmp_i64);
+			int64_t median = gaps[(n - 1) / 2];
+			int64_t limit = median * SILENCE_FACTOR > MIN_SILENCE ? median * SILENCE_FACTOR : MIN_SILENCE;
+			free(gaps);
+			for (size_t i = 1; i < n; i++) {
+				if (ts[i] - ts[i - 1] <= limit)
+					continue;
+				char g[64], m[64], a[40], b[40], d[300];
+				fmt_gap(g, sizeof(g), ts[i] - ts[i - 1]);
+				fmt_gap(m, sizeof(m), median);
+				tl_time_format_iso(ts[i - 1], a, sizeof(a));
+				tl_time_format_iso(ts[i], b, sizeof(b));
+				snprintf(d, sizeof(d), "nothing for %s (%s to %s); the file's median gap is %s", g, a, b, m);
+				add(l, TL_GAP_SILENCE, path, lines[i], ts[i], ts[i - 1], d);
+			}
+		}
+	}
+	free(ts);
+	free(lines);
+	return 0;
+}
+
+long tl_gaps_scan(sqlite3 *db, const struct tl_formats *fs, int (*cb)(void *ctx, const struct tl_gap *g), void *ctx,
+		  long *counts, struct tl_err *err)
+{
+	sqlite3_stmt *st;
+	if (counts)
+		memset(counts, 0, TL_GAP_KINDS * sizeof(*counts));
+	if (sqlite3_prepare_v2(db, "SELECT id, path, format FROM evidence_files WHERE events > 0 ORDER BY path", -1, &st,
+			       NULL) != SQLITE_OK)
+		return tl_errf(err, "gaps: %s", sqlite3_errmsg(db));
+	long total = 0;
+	int rc = 0;
+	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+		char *path = strdup((const char *)sqlite3_column_text(st, 1));
+		const char *fname = (const char *)sqlite3_column_text(st, 2);
+		const struct tl_format *f = fname ? tl_formats_find(fs, fname) : NULL;
+		struct list l = { 0 };
+		rc = !path || scan_order(db, id, path, f ? tl_format_ordered_within(f) : 0, &l, err) ||
+		     scan_rhythm(db, id, path, &l, err);
+		if (l.n)
+			qsort(l.v, l.n, sizeof(*l.v), cmp_line);
+		for (size_t i = 0; i < l.n; i++) {
+			l.v[i].g.detail = l.v[i].detail;
+			if (counts)
+				counts[l.v[i].g.kind]++;
+			total++;
+			if (!rc && cb && cb(ctx, &l.v[i].g))
+				rc = -1;
+			free(l.v[i].detail);
+		}
+		free(l.v);
+		free(path);
+	}
+	sqlite3_finalize(st);
+	return rc ? -1 : total;
+}
