@@ -315,12 +315,20 @@ static int ingest_file(struct ingest_run *r, const char *rel, struct tl_err *err
 		if (!strcmp(row.sha256, sha)) {
 			fprintf(r->log, "%s: unchanged since it was ingested (sha256 %.12s...), skipped\n", rel, sha);
 			r->sum->unchanged++;
-		} else {
-			fprintf(r->log, "error: '%s' changed since it was ingested (sha256 was %.12s..., now %.12s...); "
-					"refusing to mix versions of evidence\n", rel, row.sha256, sha);
-			r->sum->failed++;
+			return 0;
 		}
-		return 0;
+		if (!r->o->new_version) {
+			fprintf(r->log, "error: '%s' changed since it was ingested (sha256 was %.12s..., now %.12s...); "
+					"refusing to mix versions of evidence (ingest it with --new-version to replace "
+					"the old version)\n", rel, row.sha256, sha);
+			r->sum->failed++;
+			return 0;
+		}
+		/* the analyst says so: the old version's events go, its record stays */
+		fprintf(r->log, "%s: new version (sha256 %.12s... replaces %.12s...; the old one is kept in "
+				"superseded_files)\n", rel, sha, row.sha256);
+		if (tl_store_file_supersede(r->store, rel, sha, err))
+			return -1;
 	}
 	struct tl_file_info fi = { 0 };
 	fi.path = rel;

@@ -354,6 +354,22 @@ static void bind_opt(sqlite3_stmt *st, int i, const char *s)
 		sqlite3_bind_null(st, i);
 }
 
+int tl_store_file_supersede(struct tl_store *s, const char *path, const char *new_sha256, struct tl_err *err)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db,
+			       "INSERT INTO superseded_files (path, size, sha256, mtime, format, records, events, rejects, "
+			       "first_ts, last_ts, replaced_by_sha256) SELECT path, size, sha256, mtime, format, records, "
+			       "events, rejects, first_ts, last_ts, ? FROM evidence_files WHERE path = ?",
+			       -1, &st, NULL) != SQLITE_OK)
+		return sqlerr(s, err, "recording the superseded version");
+	sqlite3_bind_text(st, 1, new_sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, path, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : sqlerr(s, err, "recording the superseded version");
+}
+
 int tl_store_file_begin(struct tl_store *s, const struct tl_file_info *fi, int64_t *id, struct tl_err *err)
 {
 	sqlite3_stmt *st;

@@ -21,6 +21,7 @@ struct tl_ingest_opts {
 	int progress;         /* show a progress line on LOG */
 	int follow_symlinks;  /* follow links that leave the case folder */
 	int threads;          /* 1: parse and store on one core; 2 (default): a writer thread */
+	int new_version;      /* a file whose content changed replaces its earlier version */
 	/* told of every evidence file read, with its SHA-256 (for the custody log); may be NULL */
 	void (*on_file)(void *ctx, const char *relpath, const char *sha256);
 	void *ctx;

@@ -54,6 +54,10 @@ struct tl_file_info {
 	const char *format_rule; /* "detected", "--format", "config" */
 };
 
+/* Keep the record of PATH's current version in superseded_files (NEW_SHA256
+ * replaces it); tl_store_file_begin() then removes its rows. */
+int tl_store_file_supersede(struct tl_store *s, const char *path, const char *new_sha256, struct tl_err *err);
+
 /* Start (or restart) a file: removes rows of a previous unfinished attempt. */
 int tl_store_file_begin(struct tl_store *s, const struct tl_file_info *fi, int64_t *id, struct tl_err *err);
 

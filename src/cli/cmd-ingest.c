@@ -18,6 +18,9 @@ static const char usage[] =
 	"  --progress          show progress even when stderr is not a terminal\n"
 	"  --no-progress       never show progress\n"
 	"  --follow-symlinks   follow symbolic links that leave the case folder\n"
+	"  --new-version       a file whose content changed since it was ingested\n"
+	"                      replaces its old version (recorded in superseded_files)\n"
+	"                      instead of being refused\n"
 	"  --threads N         1: parse and store on one core; 2 (default): store on a\n"
 	"                      second thread. The database is the same either way.\n"
 	"  -q, --quiet         no summary\n"
@@ -36,7 +39,8 @@ int cmd_ingest(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "format", required_argument, NULL, 'f' }, { "progress", no_argument, NULL, 'p' },
 		{ "no-progress", no_argument, NULL, 'P' }, { "follow-symlinks", no_argument, NULL, 'L' },
-		{ "quiet", no_argument, NULL, 'q' }, { "threads", required_argument, NULL, 't' }, { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+		{ "quiet", no_argument, NULL, 'q' }, { "threads", required_argument, NULL, 't' },
+		{ "new-version", no_argument, NULL, 'N' }, { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	struct tl_ingest_opts o = { 0 };
 	int quiet = 0, c;
@@ -47,6 +51,7 @@ int cmd_ingest(int argc, char **argv)
 		case 'p': o.progress = 1; break;
 		case 'P': o.progress = 0; break;
 		case 'L': o.follow_symlinks = 1; break;
+		case 'N': o.new_version = 1; break;
 		case 't':
 			if (strcmp(optarg, "1") && strcmp(optarg, "2"))
 				return cli_usage_error(usage, "--threads is 1 or 2");

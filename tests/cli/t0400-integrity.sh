@@ -52,6 +52,19 @@ da=$(grep -o '"events": 17, "sha256": "[0-9a-f]*"' "$A/out/manifest.json")
 db=$(grep -o '"events": 17, "sha256": "[0-9a-f]*"' "$B/out/manifest.json")
 [ -n "$da" ] && [ "$da" = "$db" ] && ok "same events digest whatever the ingest order and thread count" || fail "digests differ: $da / $db"
 
+# a changed evidence file is refused, unless ingested explicitly as a new version
+V=$(fresh v)
+printf '%s\n' '1795131500.000      9 10.20.1.15 TCP_MISS/200 900 GET http://late.example.com/ mchen HIER_DIRECT/192.0.2.9 text/html' >>"$V/evidence/proxy/access.log"
+expect_exit 4 "a changed evidence file is refused" -- "$TL" ingest --no-progress "$V"
+contains "$WORK/err" "'evidence/proxy/access.log' changed since it was ingested .*--new-version" "the refusal names the file and the way out"
+expect_exit 3 "--new-version replaces it" -- "$TL" ingest --no-progress --new-version "$V"
+"$TL" sql "$V" "SELECT count(*) FROM superseded_files WHERE path = 'evidence/proxy/access.log'" >"$WORK/n"
+contains "$WORK/n" "^1$" "the old version is kept in superseded_files"
+"$TL" sql "$V" "SELECT events FROM evidence_files WHERE path = 'evidence/proxy/access.log'" >"$WORK/n"
+contains "$WORK/n" "^8$" "the new version's events replace the old ones"
+"$TL" manifest "$V" >/dev/null
+expect_exit 0 "the case verifies after the new version" -- "$TL" verify "$V"
+
 # tampering, one kind at a time, each named
 T=$(fresh t1)
 printf 'X' | dd of="$T/evidence/proxy/access.log" bs=1 seek=10 conv=notrunc 2>/dev/null
