@@ -65,4 +65,21 @@ expect_exit 1 "sql refuses ATTACH" -- "$TL" sql "$WORK/a" "ATTACH DATABASE '/tmp
 expect_exit 1 "sql refuses two statements" -- "$TL" sql "$WORK/a" "SELECT 1; DELETE FROM events"
 "$TL" sql "$WORK/a" "SELECT count(*) FROM events" >"$WORK/n"
 contains "$WORK/n" "^17$" "nothing was deleted"
+# the demo's committed replay.tl is a regression test: its recorded output hashes
+# must come out again, byte for byte (TL_UPDATE_EXPECTED=1 re-records them)
+R="$WORK/r"
+cp -r "$DEMO" "$R"
+rm -rf "$R/case.db"* "$R/out" "$R/expected" "$R/custody.jsonl"
+if [ "${TL_UPDATE_EXPECTED:-}" = 1 ]; then
+	rm -f "$R/replay.tl"
+	"$TL" ingest --no-progress "$R" 2>/dev/null
+	"$TL" timeline --output jsonl -o timeline.jsonl "$R"
+	"$TL" timeline --entity user:mchen --output csv -o mchen.csv "$R"
+	"$TL" sql -o per-format.tsv "$R" "SELECT format, count(*) AS events FROM events GROUP BY 1 ORDER BY 1"
+	cp "$R/replay.tl" "$DEMO/replay.tl"
+else
+	"$TL" ingest --no-progress "$R" 2>/dev/null
+fi
+expect_exit 0 "tl replay of the demo's replay.tl matches every recorded output" -- "$TL" replay --into "$WORK/r2" "$R"
+contains "$WORK/out" "^replay: 3 outputs, 3 match, 0 differ$" "three outputs, all MATCH"
 finish

@@ -52,6 +52,17 @@ da=$(grep -o '"events": 17, "sha256": "[0-9a-f]*"' "$A/out/manifest.json")
 db=$(grep -o '"events": 17, "sha256": "[0-9a-f]*"' "$B/out/manifest.json")
 [ -n "$da" ] && [ "$da" = "$db" ] && ok "same events digest whatever the ingest order and thread count" || fail "digests differ: $da / $db"
 
+# concurrent commands on one case serialize their custody entries
+P=$(fresh p)
+for i in 1 2 3 4 5 6 7 8; do "$TL" sources "$P" >/dev/null & done
+wait
+expect_exit 0 "eight concurrent commands leave an intact custody chain" -- "$TL" verify "$P"
+contains "$WORK/out" "custody.jsonl \(1[0-9] entries, chain intact\)" "every entry is there"
+
+# a case copied elsewhere verifies: nothing in it depends on where it lies
+cp -r "$A" "$WORK/moved-case"
+expect_exit 0 "a copied case verifies in its new place" -- "$TL" verify "$WORK/moved-case"
+
 # a changed evidence file is refused, unless ingested explicitly as a new version
 V=$(fresh v)
 printf '%s\n' '1795131500.000      9 10.20.1.15 TCP_MISS/200 900 GET http://late.example.com/ mchen HIER_DIRECT/192.0.2.9 text/html' >>"$V/evidence/proxy/access.log"
