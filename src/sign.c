@@ -73,9 +73,9 @@ static int require_ed25519(EVP_PKEY *k, const char *path, struct tl_err *err)
 		return 0;
 	const char *name = EVP_PKEY_get0_type_name(k);
 	return tl_errf(err,
-		       "'%s' is a%s %s key; tl signs with Ed25519 only (make one with: openssl genpkey -algorithm "
-		       "ed25519 -out key.pem)",
-		       path, name && strchr("AEIOU", name[0]) ? "n" : "", name ? name : "non-Ed25519");
+		       "'%s' is not an Ed25519 key (it holds %s); tl signs with Ed25519 only (make one "
+		       "with: openssl genpkey -algorithm ed25519 -out key.pem)",
+		       path, name ? name : "another type");
 }
 
 static EVP_PKEY *load_private(const char *path, struct tl_err *err)

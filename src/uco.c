@@ -294,7 +294,7 @@ int tl_uco_write(const struct tl_case *c, const char *manifest_json_path, const 
 		snprintf(ids[i], 8 + 64 + 1, "kb:file-%s", f->id);
 	}
 	const char *version = str_or(tool, "version", "unknown"), *build = str_or(tool, "build", "unknown");
-	char tool_id[80], events_id[80], prov_id[80], self_id[80], key[65];
+	char tool_id[128], events_id[128], prov_id[128], self_id[128], key[65];
 	tl_buf_addf(&d, "tl%c%s%c%s", 0, version, 0, build);
 	tl_sha256_hex(d.data, d.len, key);
 	snprintf(tool_id, sizeof(tool_id), "kb:tool-%s", key);
@@ -347,13 +347,15 @@ int tl_uco_write(const struct tl_case *c, const char *manifest_json_path, const 
 	tl_buf_addf(&b, ",\n      \"uco-core:hasFacet\": [\n        {\n          \"@id\": \"kb:content-facet-events-%s\",\n"
 			"          \"@type\": \"uco-observable:ContentDataFacet\",\n",
 		    digest->str);
-	hash_list(&b, digest->str, digest->str, "          ");
+	char hid[80];
+	snprintf(hid, sizeof(hid), "events-%s", digest->str);
+	hash_list(&b, hid, digest->str, "          ");
 	tl_buf_adds(&b, "        }\n      ]\n    }");
 
 	if (nev) {
 		/* which ingest runs and builds did it is in custody.jsonl, so no instrument here */
 		const char *result[] = { events_id };
-		char aid[80];
+		char aid[128];
 		snprintf(aid, sizeof(aid), "kb:action-ingest-%s", digest->str);
 		/* objects: the evidence files, then the record grouping them */
 		const char **obj = malloc((nev + 1) * sizeof(*obj));
@@ -383,7 +385,7 @@ int tl_uco_write(const struct tl_case *c, const char *manifest_json_path, const 
 		file_node(&b, &outs[i], d.data);
 		if (!known)
 			continue;
-		char aid[80];
+		char aid[128];
 		const char *obj[] = { events_id }, *res[] = { ids[nev + i] };
 		snprintf(aid, sizeof(aid), "kb:action-output-%s", outs[i].id);
 		tl_buf_reset(&d);
@@ -400,7 +402,7 @@ int tl_uco_write(const struct tl_case *c, const char *manifest_json_path, const 
 	{
 		const char **obj = malloc((nev + nout + 1) * sizeof(*obj));
 		const char *res[] = { self_id };
-		char aid[80];
+		char aid[128];
 		if (!obj) {
 			tl_errf(err, "out of memory");
 			goto out;

@@ -1,7 +1,8 @@
 /*
  * Handoff packages: one .tar.gz holding what a recipient needs to check a
  * case's results without tl's database — out/manifest.json, out/SHA256SUMS,
- * custody.jsonl, replay.tl, tl.json, formats/*.json, every output under out/,
+ * custody.jsonl, replay.tl, tl.json, the case formats (formats/NAME.json),
+ * every output under out/,
  * and on request the evidence itself — all under one top folder named after
  * the case folder.
  *
