@@ -28,39 +28,15 @@
 #define COMMIT_EVERY 200000
 #define EXCERPT_BYTES 256
 
-struct file_list {
-	char **v;
-	size_t n, cap;
-};
-
 struct walk_seen {
 	dev_t dev[256];
 	ino_t ino[256];
 	int n;
 };
 
-static int list_add(struct file_list *l, const char *rel)
-{
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 64;
-		char **v = realloc(l->v, cap * sizeof(*v));
-		if (!v)
-			return -1;
-		l->v = v;
-		l->cap = cap;
-	}
-	l->v[l->n] = strdup(rel);
-	return l->v[l->n++] ? 0 : -1;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Recursive walk below REL (relative to the case root). */
 static void walk(const struct tl_case *c, const char *rel, const struct tl_ingest_opts *o, struct walk_seen *seen,
-		 struct file_list *out, FILE *log, struct tl_ingest_summary *sum)
+		 struct tl_strlist *out, FILE *log, struct tl_ingest_summary *sum)
 {
 	char abs[PATH_MAX];
 	struct stat st;
@@ -84,7 +60,7 @@ static void walk(const struct tl_case *c, const char *rel, const struct tl_inges
 		}
 	}
 	if (S_ISREG(st.st_mode)) {
-		list_add(out, rel);
+		tl_strlist_add(out, rel);
 		return;
 	}
 	if (!S_ISDIR(st.st_mode))
@@ -107,47 +83,22 @@ static void walk(const struct tl_case *c, const char *rel, const struct tl_inges
 		seen->n--;
 		return;
 	}
-	struct file_list kids = { 0 };
+	struct tl_strlist kids = TL_STRLIST_INIT;
 	struct dirent *de;
 	while ((de = readdir(d)))
 		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			list_add(&kids, de->d_name);
+			tl_strlist_add(&kids, de->d_name);
 	closedir(d);
-	if (kids.n)
-		qsort(kids.v, kids.n, sizeof(*kids.v), cmp_str);
+	tl_strlist_sort(&kids);
 	for (size_t i = 0; i < kids.n; i++) {
 		char child[PATH_MAX];
 		snprintf(child, sizeof(child), "%s%s%s", rel, *rel ? "/" : "", kids.v[i]);
 		walk(c, child, o, seen, out, log, sum);
-		free(kids.v[i]);
 	}
-	free(kids.v);
+	tl_strlist_release(&kids);
 	seen->n--;
 }
 
-static int hash_file(const char *path, char out[65], struct tl_err *err)
-{
-	int fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC);
-	if (fd < 0)
-		return tl_errf(err, "cannot open: %s", strerror(errno));
-	struct tl_sha256 *h = tl_sha256_new();
-	char *buf = malloc(1 << 20);
-	ssize_t n;
-	if (!h || !buf) {
-		close(fd);
-		free(buf);
-		if (h)
-			tl_sha256_final_hex(h, out);
-		return tl_errf(err, "out of memory");
-	}
-	while ((n = read(fd, buf, 1 << 20)) > 0)
-		tl_sha256_update(h, buf, (size_t)n);
-	int saved = errno;
-	close(fd);
-	free(buf);
-	tl_sha256_final_hex(h, out);
-	return n < 0 ? tl_errf(err, "read error: %s", strerror(saved)) : 0;
-}
 
 struct ingest_run {
 	struct tl_case *c;
@@ -298,7 +249,7 @@ static int ingest_file(struct ingest_run *r, const char *rel, struct tl_err *err
 	struct tl_err ferr;
 	snprintf(abs, sizeof(abs), "%s/%s", r->c->root, rel);
 	r->sum->files++;
-	if (stat(abs, &st) != 0 || hash_file(abs, sha, &ferr)) {
+	if (stat(abs, &st) != 0 || tl_file_sha256(abs, sha, &ferr)) {
 		fprintf(r->log, "error: cannot read '%s': %s\n", rel, errno ? strerror(errno) : ferr.msg);
 		r->sum->failed++;
 		return 0;
@@ -409,7 +360,7 @@ int tl_ingest(struct tl_case *c, const struct tl_formats *fs, char *const *paths
 	      const struct tl_ingest_opts *opts, struct tl_ingest_summary *sum, FILE *log, struct tl_err *err)
 {
 	memset(sum, 0, sizeof(*sum));
-	struct file_list files = { 0 };
+	struct tl_strlist files = TL_STRLIST_INIT;
 	struct walk_seen seen = { .n = 0 };
 	if (n == 0) {
 		walk(c, "evidence", opts, &seen, &files, log, sum);
@@ -431,8 +382,7 @@ int tl_ingest(struct tl_case *c, const struct tl_formats *fs, char *const *paths
 			walk(c, rel, opts, &seen, &files, log, sum);
 		}
 	}
-	if (files.n)
-		qsort(files.v, files.n, sizeof(*files.v), cmp_str);
+	tl_strlist_sort(&files);
 	struct ingest_run r = { 0 };
 	r.c = c;
 	r.fs = fs;
@@ -483,8 +433,6 @@ cleanup:
 	if (r.magic)
 		magic_close(r.magic);
 	tl_store_close(r.store);
-	for (size_t i = 0; i < files.n; i++)
-		free(files.v[i]);
-	free(files.v);
+	tl_strlist_release(&files);
 	return rc;
 }

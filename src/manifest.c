@@ -20,29 +20,9 @@
 #include "tl/json.h"
 #include "tl/output.h"
 #include "tl/store.h"
+#include "tl/sums.h"
 #include "tl/time.h"
 #include "tl/banned.h"
-
-int tl_file_sha256(const char *path, char out[65], struct tl_err *err)
-{
-	int fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC);
-	if (fd < 0)
-		return tl_errf(err, "%s", strerror(errno));
-	struct tl_sha256 *h = tl_sha256_new();
-	char *buf = malloc(1 << 20);
-	ssize_t n = -1;
-	if (h && buf)
-		while ((n = read(fd, buf, 1 << 20)) > 0)
-			tl_sha256_update(h, buf, (size_t)n);
-	int saved = errno;
-	close(fd);
-	free(buf);
-	if (h)
-		tl_sha256_final_hex(h, out);
-	if (!h || n < 0)
-		return tl_errf(err, "%s", h ? strerror(saved) : "out of memory");
-	return 0;
-}
 
 static void jstr(struct tl_buf *b, const char *s)
 {
@@ -62,103 +42,6 @@ static void jtime(struct tl_buf *b, sqlite3_stmt *st, int col)
 	tl_buf_addf(b, "\"%s\"", iso);
 }
 
-/* A line of SHA256SUMS; names with a backslash or newline use coreutils' escaped form. */
-static void sums_line(struct tl_buf *b, const char *sha, const char *name)
-{
-	int esc = strpbrk(name, "\\\n") != NULL;
-	if (esc)
-		tl_buf_addc(b, '\\');
-	tl_buf_addf(b, "%s  ", sha);
-	for (const char *p = name; *p; p++) {
-		if (esc && *p == '\\')
-			tl_buf_adds(b, "\\\\");
-		else if (esc && *p == '\n')
-			tl_buf_adds(b, "\\n");
-		else
-			tl_buf_addc(b, *p);
-	}
-	tl_buf_addc(b, '\n');
-}
-
-struct name_list {
-	char **v;
-	size_t n, cap;
-};
-
-static void names_add(struct name_list *l, const char *s)
-{
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 32;
-		char **v = realloc(l->v, cap * sizeof(*v));
-		if (!v)
-			return;
-		l->v = v;
-		l->cap = cap;
-	}
-	if ((l->v[l->n] = strdup(s)))
-		l->n++;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Files under CASE/out (recursively), relative to it, sorted; skips the
- * manifest's own files and hidden temporaries. */
-static void list_outputs(const char *dir, const char *rel, struct name_list *l, int depth)
-{
-	char path[4096];
-	snprintf(path, sizeof(path), "%s%s%s", dir, *rel ? "/" : "", rel);
-	DIR *d = opendir(path);
-	struct dirent *de;
-	if (!d || depth > 16) {
-		if (d)
-			closedir(d);
-		return;
-	}
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		char child[4096], full[4096];
-		struct stat st;
-		snprintf(child, sizeof(child), "%s%s%s", rel, *rel ? "/" : "", de->d_name);
-		snprintf(full, sizeof(full), "%s/%s", dir, child);
-		if (lstat(full, &st) != 0)
-			continue;
-		if (S_ISDIR(st.st_mode))
-			list_outputs(dir, child, l, depth + 1);
-		else if (S_ISREG(st.st_mode) && strcmp(child, "manifest.json") && strcmp(child, "SHA256SUMS"))
-			names_add(l, child);
-	}
-	closedir(d);
-	if (!*rel && l->n)
-		qsort(l->v, l->n, sizeof(*l->v), cmp_str);
-}
-
-static void names_free(struct name_list *l)
-{
-	for (size_t i = 0; i < l->n; i++)
-		free(l->v[i]);
-	free(l->v);
-}
-
-static int write_file(const char *path, const struct tl_buf *b, struct tl_err *err)
-{
-	char tmp[4200];
-	snprintf(tmp, sizeof(tmp), "%s.tmp-%ld", path, (long)getpid());
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return tl_errf(err, "cannot create '%s': %s", tmp, strerror(errno));
-	int ok = write(fd, b->data, b->len) == (ssize_t)b->len && fsync(fd) == 0;
-	close(fd);
-	if (!ok || rename(tmp, path) != 0) {
-		unlink(tmp);
-		return tl_errf(err, "cannot write '%s': %s", path, strerror(errno));
-	}
-	return 0;
-}
-
 int tl_manifest_write(const struct tl_case *c, const struct tl_formats *fs, const struct tl_manifest_info *info,
 		      char *digest_out, struct tl_err *err)
 {
@@ -167,7 +50,7 @@ int tl_manifest_write(const struct tl_case *c, const struct tl_formats *fs, cons
 		return -1;
 	sqlite3 *db = tl_store_db(s);
 	struct tl_buf m = TL_BUF_INIT, sums = TL_BUF_INIT;
-	struct name_list outs = { 0 };
+	struct tl_strlist outs = TL_STRLIST_INIT;
 	sqlite3_stmt *st = NULL;
 	int rc = -1;
 	char digest[65];
@@ -245,7 +128,7 @@ int tl_manifest_write(const struct tl_case *c, const struct tl_formats *fs, cons
 		files++;
 		char rel[4200];
 		snprintf(rel, sizeof(rel), "../%s", path);
-		sums_line(&sums, sha, rel);
+		tl_sums_add_line(&sums, sha, rel);
 	}
 	sqlite3_finalize(st);
 	st = NULL;
@@ -265,8 +148,11 @@ int tl_manifest_write(const struct tl_case *c, const struct tl_formats *fs, cons
 	tl_buf_addf(&m, "},\n  \"gaps\": {\"sequence_breaks\": %ld, \"clock_backwards\": %ld, \"silences\": %ld, "
 			"\"tamper_indicators\": %ld},\n  \"outputs\": [",
 		    gaps[TL_GAP_SEQUENCE], gaps[TL_GAP_CLOCK], gaps[TL_GAP_SILENCE], gaps[TL_GAP_INDICATOR]);
-	list_outputs(c->out_dir, "", &outs, 0);
+	tl_dir_files(c->out_dir, 1, &outs);
+	size_t listed = 0;
 	for (size_t i = 0; i < outs.n; i++) {
+		if (!strcmp(outs.v[i], "manifest.json") || !strcmp(outs.v[i], "SHA256SUMS"))
+			continue;
 		char path[4200], sha[65], rel[4200];
 		snprintf(path, sizeof(path), "%s/%s", c->out_dir, outs.v[i]);
 		if (tl_file_sha256(path, sha, err)) {
@@ -276,7 +162,7 @@ int tl_manifest_write(const struct tl_case *c, const struct tl_formats *fs, cons
 			goto cleanup;
 		}
 		snprintf(rel, sizeof(rel), "out/%s", outs.v[i]);
-		tl_buf_adds(&m, i ? ",\n    {\"path\": " : "\n    {\"path\": ");
+		tl_buf_adds(&m, listed++ ? ",\n    {\"path\": " : "\n    {\"path\": ");
 		jstr(&m, outs.v[i]);
 		long seq = tl_custody_producer(c->root, rel, sha);
 		tl_buf_addf(&m, ", \"sha256\": \"%s\", \"custody_entry\": ", sha);
@@ -284,19 +170,19 @@ int tl_manifest_write(const struct tl_case *c, const struct tl_formats *fs, cons
 			tl_buf_addf(&m, "%ld}", seq);
 		else
 			tl_buf_adds(&m, "null}");
-		sums_line(&sums, sha, outs.v[i]);
+		tl_sums_add_line(&sums, sha, outs.v[i]);
 	}
 	tl_buf_adds(&m, "\n  ]\n}\n");
 	char mpath[4200], spath[4200], msha[65];
 	snprintf(mpath, sizeof(mpath), "%s/manifest.json", c->out_dir);
 	snprintf(spath, sizeof(spath), "%s/SHA256SUMS", c->out_dir);
 	tl_sha256_hex(m.data, m.len, msha);
-	sums_line(&sums, msha, "manifest.json");
+	tl_sums_add_line(&sums, msha, "manifest.json");
 	if (mkdir(c->out_dir, 0755) != 0 && errno != EEXIST) {
 		tl_errf(err, "cannot create '%s': %s", c->out_dir, strerror(errno));
 		goto cleanup;
 	}
-	if (write_file(mpath, &m, err) || write_file(spath, &sums, err))
+	if (tl_write_atomic(mpath, m.data, m.len, err) || tl_write_atomic(spath, sums.data, sums.len, err))
 		goto cleanup;
 	if (digest_out)
 		memcpy(digest_out, digest, 65);
@@ -306,7 +192,7 @@ cleanup:
 	tl_store_close(s);
 	tl_buf_release(&m);
 	tl_buf_release(&sums);
-	names_free(&outs);
+	tl_strlist_release(&outs);
 	return rc;
 }
 
@@ -365,55 +251,44 @@ static void check_evidence(const struct tl_case *c, sqlite3 *db, struct tally *t
 	sqlite3_finalize(st);
 }
 
-/* Each line of SHA256SUMS, in coreutils' format (with its backslash-escaped names). */
+/* Each line of SHA256SUMS: the file it names, re-hashed. */
 static void check_sums(const struct tl_case *c, struct tally *t)
 {
 	char spath[4200];
+	struct tl_buf text = TL_BUF_INIT;
+	struct tl_err e;
 	snprintf(spath, sizeof(spath), "%s/SHA256SUMS", c->out_dir);
-	FILE *f = fopen(spath, "r");
-	if (!f) {
+	if (access(spath, F_OK) != 0) {
 		fprintf(t->out, "note: no out/SHA256SUMS yet (tl manifest writes it); outputs not checked\n");
 		return;
 	}
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-	while ((n = getline(&line, &cap, f)) > 0) {
-		if (line[n - 1] == '\n')
-			line[--n] = 0;
-		int esc = line[0] == '\\';
-		char *p = line + esc;
-		if (strlen(p) < 67 || p[64] != ' ' || p[65] != ' ') {
-			failline(t, "out/SHA256SUMS", "malformed line");
-			continue;
-		}
-		p[64] = 0;
-		char name[4096], path[8300], got[65], what[4200], why[600];
-		size_t k = 0;
-		for (const char *q = p + 66; *q && k < sizeof(name) - 1; q++) {
-			if (esc && q[0] == '\\' && q[1] == 'n')
-				name[k++] = '\n', q++;
-			else if (esc && q[0] == '\\' && q[1] == '\\')
-				name[k++] = '\\', q++;
-			else
-				name[k++] = *q;
-		}
-		name[k] = 0;
-		snprintf(path, sizeof(path), "%s/%s", c->out_dir, name);
-		snprintf(what, sizeof(what), "out/SHA256SUMS: %s", name);
-		struct tl_err e;
+	struct tl_sums sums;
+	if (tl_read_file(spath, 64u << 20, &text, &e) || tl_sums_parse(text.data ? text.data : "", text.len, &sums)) {
+		failline(t, "out/SHA256SUMS", e.msg);
+		tl_buf_release(&text);
+		return;
+	}
+	if (sums.bad) {
+		char why[80];
+		snprintf(why, sizeof(why), "%u malformed lines, the first at line %u", sums.bad, sums.first_bad);
+		failline(t, "out/SHA256SUMS", why);
+	}
+	for (size_t i = 0; i < sums.n; i++) {
+		char path[8300], got[65], what[4200], why[600];
+		snprintf(path, sizeof(path), "%s/%s", c->out_dir, sums.v[i].name);
+		snprintf(what, sizeof(what), "out/SHA256SUMS: %s", sums.v[i].name);
 		if (tl_file_sha256(path, got, &e)) {
 			snprintf(why, sizeof(why), "cannot read: %s", e.msg);
 			failline(t, what, why);
-		} else if (strcmp(got, p)) {
-			snprintf(why, sizeof(why), "sha256 is %.16s..., the manifest recorded %.16s...", got, p);
+		} else if (strcmp(got, sums.v[i].sha)) {
+			snprintf(why, sizeof(why), "sha256 is %.16s..., the manifest recorded %.16s...", got, sums.v[i].sha);
 			failline(t, what, why);
 		} else {
 			okline(t, what);
 		}
 	}
-	free(line);
-	fclose(f);
+	tl_sums_release(&sums);
+	tl_buf_release(&text);
 }
 
 static void check_digest(const struct tl_case *c, sqlite3 *db, struct tally *t)

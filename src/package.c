@@ -12,6 +12,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "tl/package.h"
+#include "tl/sums.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -41,99 +42,6 @@
 
 /* ------------------------------------------------------------------------ */
 /* SHA256SUMS lines (coreutils' format, backslash-escaped names)            */
-
-struct sum {
-	char *name; /* relative to out/, unescaped */
-	char sha[65];
-	unsigned line;
-	int used;
-};
-
-struct sums {
-	struct sum *v;
-	size_t n;
-	unsigned bad; /* malformed lines */
-	unsigned first_bad;
-};
-
-static int sum_cmp(const void *a, const void *b)
-{
-	return strcmp(((const struct sum *)a)->name, ((const struct sum *)b)->name);
-}
-
-/* Parse TEXT; malformed lines are counted, not fatal. -1 only on OOM. */
-static int sums_parse(const char *text, size_t len, struct sums *s)
-{
-	memset(s, 0, sizeof(*s));
-	size_t cap = 0, start = 0;
-	unsigned lineno = 0;
-	for (size_t i = 0; i <= len; i++) {
-		if (i < len && text[i] != '\n')
-			continue;
-		if (i == len && i == start)
-			break;
-		lineno++;
-		const char *l = text + start;
-		size_t ll = i - start;
-		start = i + 1;
-		int esc = ll && l[0] == '\\';
-		const char *p = l + esc;
-		size_t pl = ll - (size_t)esc;
-		int hexok = pl >= 67 && p[64] == ' ' && p[65] == ' ';
-		for (size_t k = 0; hexok && k < 64; k++)
-			hexok = (p[k] >= '0' && p[k] <= '9') || (p[k] >= 'a' && p[k] <= 'f');
-		if (!hexok || memchr(p, 0, pl)) {
-			if (!s->bad++)
-				s->first_bad = lineno;
-			continue;
-		}
-		char *name = malloc(pl - 66 + 1);
-		if (!name)
-			return -1;
-		size_t k = 0;
-		for (size_t q = 66; q < pl; q++) {
-			if (esc && p[q] == '\\' && q + 1 < pl && p[q + 1] == 'n')
-				name[k++] = '\n', q++;
-			else if (esc && p[q] == '\\' && q + 1 < pl && p[q + 1] == '\\')
-				name[k++] = '\\', q++;
-			else
-				name[k++] = p[q];
-		}
-		name[k] = 0;
-		if (s->n == cap) {
-			cap = cap ? cap * 2 : 64;
-			struct sum *v = realloc(s->v, cap * sizeof(*v));
-			if (!v) {
-				free(name);
-				return -1;
-			}
-			s->v = v;
-		}
-		struct sum *e = &s->v[s->n++];
-		e->name = name;
-		memcpy(e->sha, p, 64);
-		e->sha[64] = 0;
-		e->line = lineno;
-		e->used = 0;
-	}
-	if (s->n)
-		qsort(s->v, s->n, sizeof(*s->v), sum_cmp);
-	return 0;
-}
-
-static struct sum *sums_find(struct sums *s, const char *name)
-{
-	struct sum key = { (char *)name, "", 0, 0 };
-	return s->n ? bsearch(&key, s->v, s->n, sizeof(*s->v), sum_cmp) : NULL;
-}
-
-static void sums_free(struct sums *s)
-{
-	for (size_t i = 0; i < s->n; i++)
-		free(s->v[i].name);
-	free(s->v);
-	memset(s, 0, sizeof(*s));
-}
 
 /* ------------------------------------------------------------------------ */
 /* Writing: gzip by hand, so its header holds no time                       */
@@ -413,70 +321,6 @@ done:
 	return rc;
 }
 
-struct name_list {
-	char **v;
-	size_t n, cap;
-	int oom;
-};
-
-static void names_add(struct name_list *l, const char *s)
-{
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 32;
-		char **v = realloc(l->v, cap * sizeof(*v));
-		if (!v) {
-			l->oom = 1;
-			return;
-		}
-		l->v = v;
-		l->cap = cap;
-	}
-	if ((l->v[l->n] = strdup(s)))
-		l->n++;
-	else
-		l->oom = 1;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static void names_free(struct name_list *l)
-{
-	for (size_t i = 0; i < l->n; i++)
-		free(l->v[i]);
-	free(l->v);
-	memset(l, 0, sizeof(*l));
-}
-
-/* Regular files under DIR/REL, relative to DIR, hidden ones skipped (they are
- * temporaries of commands in progress, this package's own among them). */
-static void list_files(const char *dir, const char *rel, struct name_list *l, int depth, int recurse)
-{
-	char path[4096];
-	snprintf(path, sizeof(path), "%s%s%s", dir, *rel ? "/" : "", rel);
-	DIR *d = depth > 16 ? NULL : opendir(path);
-	if (!d)
-		return;
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		if (de->d_name[0] == '.')
-			continue;
-		char child[4096], full[4096];
-		struct stat st;
-		snprintf(child, sizeof(child), "%s%s%s", rel, *rel ? "/" : "", de->d_name);
-		snprintf(full, sizeof(full), "%s/%s", dir, child);
-		if (lstat(full, &st) != 0)
-			continue;
-		if (S_ISDIR(st.st_mode) && recurse)
-			list_files(dir, child, l, depth + 1, recurse);
-		else if (S_ISREG(st.st_mode))
-			names_add(l, child);
-	}
-	closedir(d);
-}
-
 /* A case-relative path from the database must stay inside the case. */
 static int safe_rel(const char *rel)
 {
@@ -491,30 +335,12 @@ static int safe_rel(const char *rel)
 	return 1;
 }
 
-static int read_small(const char *path, size_t max, struct tl_buf *b, struct tl_err *err)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return tl_errf(err, "cannot read '%s': %s", path, strerror(errno));
-	char chunk[65536];
-	size_t n;
-	b->max = max;
-	int rc = 0;
-	while (!rc && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		if (tl_buf_add(b, chunk, n))
-			rc = tl_errf(err, "'%s' is too large", path);
-	if (!rc && ferror(f))
-		rc = tl_errf(err, "cannot read '%s'", path);
-	fclose(f);
-	return rc;
-}
-
 /* Pack one file that out/SHA256SUMS must list under KEY; a listed file whose
  * bytes changed stops the package (it would not verify). */
-static int pack_listed(struct gzw *w, struct sums *s, const char *path, const char *rel, const char *key)
+static int pack_listed(struct gzw *w, struct tl_sums *s, const char *path, const char *rel, const char *key)
 {
 	char sha[65];
-	struct sum *e = sums_find(s, key);
+	struct tl_sum *e = tl_sums_find(s, key);
 	if (pack_file(w, path, rel, 0, sha))
 		return -1;
 	if (e && strcmp(e->sha, sha)) {
@@ -529,7 +355,7 @@ static int pack_listed(struct gzw *w, struct sums *s, const char *path, const ch
 	return 0;
 }
 
-static int write_tar(struct gzw *w, const struct tl_case *c, const struct tl_package_opts *o, struct sums *s,
+static int write_tar(struct gzw *w, const struct tl_case *c, const struct tl_package_opts *o, struct tl_sums *s,
 		     const struct stat *dest_st, FILE *notes)
 {
 	char path[8400], sha[65];
@@ -555,10 +381,8 @@ static int write_tar(struct gzw *w, const struct tl_case *c, const struct tl_pac
 		if (lstat(path, &st) == 0 && pack_file(w, path, loose[i], i == 0, sha))
 			return -1;
 	}
-	struct name_list l = { 0 };
-	list_files(c->formats_dir, "", &l, 0, 0);
-	if (l.n)
-		qsort(l.v, l.n, sizeof(*l.v), cmp_str);
+	struct tl_strlist l = TL_STRLIST_INIT;
+	tl_dir_files(c->formats_dir, 0, &l);
 	for (size_t i = 0; i < l.n; i++) {
 		size_t nl = strlen(l.v[i]);
 		if (nl <= 5 || strcmp(l.v[i] + nl - 5, ".json"))
@@ -567,18 +391,12 @@ static int write_tar(struct gzw *w, const struct tl_case *c, const struct tl_pac
 		snprintf(path, sizeof(path), "%s/%s", c->formats_dir, l.v[i]);
 		snprintf(rel, sizeof(rel), "formats/%s", l.v[i]);
 		if (pack_file(w, path, rel, 0, sha)) {
-			names_free(&l);
+			tl_strlist_release(&l);
 			return -1;
 		}
 	}
-	names_free(&l);
-	list_files(c->out_dir, "", &l, 0, 1);
-	if (l.oom) {
-		names_free(&l);
-		return w->failed = 1, tl_errf(w->err, "out of memory");
-	}
-	if (l.n)
-		qsort(l.v, l.n, sizeof(*l.v), cmp_str);
+	tl_strlist_release(&l);
+	tl_dir_files(c->out_dir, 1, &l);
 	for (size_t i = 0; i < l.n; i++) {
 		char rel[4200];
 		struct stat st;
@@ -586,7 +404,7 @@ static int write_tar(struct gzw *w, const struct tl_case *c, const struct tl_pac
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", c->out_dir, l.v[i]);
 		snprintf(rel, sizeof(rel), "out/%s", l.v[i]);
-		struct sum *e = sums_find(s, l.v[i]);
+		struct tl_sum *e = tl_sums_find(s, l.v[i]);
 		/* the file this package replaces (--force) is not part of it */
 		if (dest_st && stat(path, &st) == 0 && st.st_dev == dest_st->st_dev && st.st_ino == dest_st->st_ino) {
 			if (e)
@@ -600,11 +418,11 @@ static int write_tar(struct gzw *w, const struct tl_case *c, const struct tl_pac
 			continue;
 		}
 		if (pack_listed(w, s, path, rel, l.v[i])) {
-			names_free(&l);
+			tl_strlist_release(&l);
 			return -1;
 		}
 	}
-	names_free(&l);
+	tl_strlist_release(&l);
 	if (!o->with_evidence)
 		return 0;
 	struct tl_store *st = tl_store_open(c->db_path, TL_STORE_READONLY, w->err);
@@ -626,7 +444,7 @@ static int write_tar(struct gzw *w, const struct tl_case *c, const struct tl_pac
 			break;
 		}
 		snprintf(key, sizeof(key), "../%s", rel);
-		if (!sums_find(s, key)) {
+		if (!tl_sums_find(s, key)) {
 			if (notes)
 				fprintf(notes, "note: %s left out: not in out/SHA256SUMS (run tl manifest to include it)\n",
 					rel);
@@ -668,19 +486,19 @@ int tl_package_write(const struct tl_case *c, const char *dest, const struct tl_
 		return tl_errf(err, "'%s' is a folder", dest);
 
 	struct tl_buf sb = TL_BUF_INIT;
-	struct sums s;
+	struct tl_sums s;
 	memset(&s, 0, sizeof(s));
-	if (read_small(spath, MAX_SUMS, &sb, err))
+	if (tl_read_file(spath, MAX_SUMS, &sb, err))
 		return -1;
-	if (sums_parse(sb.data ? sb.data : "", sb.len, &s)) {
+	if (tl_sums_parse(sb.data ? sb.data : "", sb.len, &s)) {
 		tl_buf_release(&sb);
-		sums_free(&s);
+		tl_sums_release(&s);
 		return tl_errf(err, "out of memory");
 	}
 	tl_buf_release(&sb);
 	if (s.bad) {
 		unsigned line = s.first_bad;
-		sums_free(&s);
+		tl_sums_release(&s);
 		return tl_errf(err, "out/SHA256SUMS line %u is malformed: run tl manifest again", line);
 	}
 
@@ -692,7 +510,7 @@ int tl_package_write(const struct tl_case *c, const char *dest, const struct tl_
 				 (long)getpid())
 		      : snprintf(tmp, sizeof(tmp), ".%s.tmp-%ld", dest, (long)getpid());
 	if (n < 0 || (size_t)n >= sizeof(tmp) || (slash && !slash[1])) {
-		sums_free(&s);
+		tl_sums_release(&s);
 		return tl_errf(err, "bad package name '%s'", dest);
 	}
 	struct gzw *w = calloc(1, sizeof(*w));
@@ -782,7 +600,7 @@ cleanup:
 		free(w->io);
 		free(w);
 	}
-	sums_free(&s);
+	tl_sums_release(&s);
 	return rc;
 }
 
@@ -1242,8 +1060,8 @@ static int resolve_sum(const char *name, char *out, size_t len)
 
 static void check_sums_lines(struct reader *r)
 {
-	struct sums s;
-	if (sums_parse(r->sums.data ? r->sums.data : "", r->sums.len, &s)) {
+	struct tl_sums s;
+	if (tl_sums_parse(r->sums.data ? r->sums.data : "", r->sums.len, &s)) {
 		r_fail(r, "out/SHA256SUMS", "out of memory");
 		return;
 	}
@@ -1253,9 +1071,9 @@ static void check_sums_lines(struct reader *r)
 		r_fail(r, "out/SHA256SUMS", why);
 	}
 	/* in the file's own order, as sha256sum -c would report */
-	struct sum **order = calloc(s.n ? s.n : 1, sizeof(*order));
+	struct tl_sum **order = calloc(s.n ? s.n : 1, sizeof(*order));
 	if (!order) {
-		sums_free(&s);
+		tl_sums_release(&s);
 		r_fail(r, "out/SHA256SUMS", "out of memory");
 		return;
 	}
@@ -1263,13 +1081,13 @@ static void check_sums_lines(struct reader *r)
 		order[i] = &s.v[i];
 	for (size_t i = 1; i < s.n; i++)
 		for (size_t k = i; k > 0 && order[k - 1]->line > order[k]->line; k--) {
-			struct sum *t = order[k];
+			struct tl_sum *t = order[k];
 			order[k] = order[k - 1];
 			order[k - 1] = t;
 		}
 	int manifest_line = 0;
 	for (size_t i = 0; i < s.n; i++) {
-		struct sum *e = order[i];
+		struct tl_sum *e = order[i];
 		char what[MAX_NAME + 40], path[MAX_NAME + 8], why[600];
 		snprintf(what, sizeof(what), "out/SHA256SUMS: %s", e->name);
 		if (resolve_sum(e->name, path, sizeof(path))) {
@@ -1304,7 +1122,7 @@ static void check_sums_lines(struct reader *r)
 	if (!manifest_line)
 		r_fail(r, "out/SHA256SUMS", "no line for manifest.json");
 	free(order);
-	sums_free(&s);
+	tl_sums_release(&s);
 }
 
 /* tl.json and formats/ against the manifest's hashes of them. */

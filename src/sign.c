@@ -4,6 +4,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "tl/sign.h"
+#include "tl/sums.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -35,27 +36,6 @@ static const char *ossl_reason(char *buf, size_t len, const char *fallback)
 	}
 	ERR_clear_error();
 	return buf;
-}
-
-static int read_all(const char *path, struct tl_buf *b, size_t max, struct tl_err *err)
-{
-	int fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC);
-	if (fd < 0)
-		return tl_errf(err, "cannot read '%s': %s", path, strerror(errno));
-	char chunk[65536];
-	ssize_t n;
-	b->max = max;
-	while ((n = read(fd, chunk, sizeof(chunk))) > 0) {
-		if (tl_buf_add(b, chunk, (size_t)n)) {
-			close(fd);
-			return tl_errf(err, "'%s' is too large to sign (more than %zu bytes) or out of memory", path, max);
-		}
-	}
-	int saved = errno;
-	close(fd);
-	if (n < 0)
-		return tl_errf(err, "cannot read '%s': %s", path, strerror(saved));
-	return 0;
 }
 
 /* Called by PEM_read_* for an encrypted key: refuse instead of prompting on
@@ -125,25 +105,6 @@ static EVP_PKEY *load_public(const char *path, struct tl_err *err)
 	return k;
 }
 
-static int write_atomic(const char *path, const void *p, size_t len, struct tl_err *err)
-{
-	char tmp[4200];
-	snprintf(tmp, sizeof(tmp), "%s.tmp-%ld", path, (long)getpid());
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return tl_errf(err, "cannot create '%s': %s", tmp, strerror(errno));
-	int ok = write(fd, p, len) == (ssize_t)len && fsync(fd) == 0;
-	int saved = errno;
-	close(fd);
-	if (!ok || rename(tmp, path) != 0) {
-		if (ok)
-			saved = errno;
-		unlink(tmp);
-		return tl_errf(err, "cannot write '%s': %s", path, strerror(saved));
-	}
-	return 0;
-}
-
 int tl_sign_file(const char *key_pem, const char *path, const char *sig_path, struct tl_err *err)
 {
 	EVP_PKEY *k = load_private(key_pem, err);
@@ -155,7 +116,7 @@ int tl_sign_file(const char *key_pem, const char *path, const char *sig_path, st
 	size_t siglen = sizeof(sig);
 	int rc = -1;
 	char why[200];
-	if (read_all(path, &msg, MAX_SIGNED, err))
+	if (tl_read_file(path, MAX_SIGNED, &msg, err))
 		goto out;
 	/* Ed25519 hashes internally: no digest, and one-shot (no Update/Final) */
 	if (!(ctx = EVP_MD_CTX_new()) || EVP_DigestSignInit(ctx, NULL, NULL, NULL, k) != 1 ||
@@ -171,7 +132,7 @@ int tl_sign_file(const char *key_pem, const char *path, const char *sig_path, st
 		goto out;
 	}
 	line[n] = '\n';
-	rc = write_atomic(sig_path, line, (size_t)n + 1, err);
+	rc = tl_write_atomic(sig_path, line, (size_t)n + 1, err);
 out:
 	EVP_MD_CTX_free(ctx);
 	EVP_PKEY_free(k);
@@ -191,7 +152,7 @@ int tl_sign_check_pubkey(const char *pub_pem, struct tl_err *err)
 static int read_sig(const char *sig_path, unsigned char sig[SIG_LEN], struct tl_err *err)
 {
 	struct tl_buf b = TL_BUF_INIT;
-	if (read_all(sig_path, &b, 4096, err)) {
+	if (tl_read_file(sig_path, 4096, &b, err)) {
 		tl_buf_release(&b);
 		return -1;
 	}
@@ -223,7 +184,7 @@ int tl_sign_verify_file(const char *pub_pem, const char *path, const char *sig_p
 	if (rc)
 		goto out;
 	rc = -1;
-	if (read_all(path, &msg, MAX_SIGNED, err))
+	if (tl_read_file(path, MAX_SIGNED, &msg, err))
 		goto out;
 	if (!(ctx = EVP_MD_CTX_new()) || EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, k) != 1) {
 		tl_errf(err, "cannot verify '%s': %s", path, ossl_reason(why, sizeof(why), "out of memory"));
@@ -245,85 +206,9 @@ out:
 	return rc;
 }
 
-/* SHA256SUMS as name -> hash pairs, names unescaped as coreutils writes them. */
-struct sums {
-	char **name;
-	char (*sha)[65];
-	size_t n;
-};
-
-static void sums_free(struct sums *s)
-{
-	for (size_t i = 0; i < s->n; i++)
-		free(s->name[i]);
-	free(s->name);
-	free(s->sha);
-}
-
-static int sums_read(const char *path, struct sums *s, struct tl_err *err)
-{
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return tl_errf(err, "cannot read: %s", strerror(errno));
-	char *line = NULL;
-	size_t cap = 0, room = 0;
-	ssize_t n;
-	int rc = 0;
-	while ((n = getline(&line, &cap, f)) > 0) {
-		if (line[n - 1] == '\n')
-			line[--n] = 0;
-		int esc = line[0] == '\\';
-		const char *p = line + esc;
-		if (strlen(p) < 67 || p[64] != ' ' || p[65] != ' ')
-			continue; /* tl_verify reports malformed lines */
-		if (s->n == room) {
-			room = room ? room * 2 : 32;
-			char **nv = realloc(s->name, room * sizeof(*nv));
-			if (nv)
-				s->name = nv;
-			char(*sv)[65] = realloc(s->sha, room * sizeof(*sv));
-			if (sv)
-				s->sha = sv;
-			if (!nv || !sv) {
-				rc = tl_errf(err, "out of memory");
-				break;
-			}
-		}
-		char *name = malloc(strlen(p + 66) + 1);
-		if (!name) {
-			rc = tl_errf(err, "out of memory");
-			break;
-		}
-		size_t k = 0;
-		for (const char *q = p + 66; *q; q++) {
-			if (esc && q[0] == '\\' && q[1] == 'n')
-				name[k++] = '\n', q++;
-			else if (esc && q[0] == '\\' && q[1] == '\\')
-				name[k++] = '\\', q++;
-			else
-				name[k++] = *q;
-		}
-		name[k] = 0;
-		memcpy(s->sha[s->n], p, 64);
-		s->sha[s->n][64] = 0;
-		s->name[s->n++] = name;
-	}
-	free(line);
-	fclose(f);
-	return rc;
-}
-
-static const char *sums_find(const struct sums *s, const char *name)
-{
-	for (size_t i = 0; i < s->n; i++)
-		if (!strcmp(s->name[i], name))
-			return s->sha[i];
-	return NULL;
-}
-
 /* Each file the signed manifest lists must appear in SHA256SUMS with the same
  * hash; returns the number that do not, after printing a FAIL line for each. */
-static long cross_check(const struct tl_json *m, const struct sums *s, FILE *out, long *checked)
+static long cross_check(const struct tl_json *m, struct tl_sums *s, FILE *out, long *checked)
 {
 	static const struct {
 		const char *array, *prefix;
@@ -337,7 +222,8 @@ static long cross_check(const struct tl_json *m, const struct sums *s, FILE *out
 				continue;
 			char name[4200];
 			snprintf(name, sizeof(name), "%s%s", lists[l].prefix, p->str);
-			const char *got = sums_find(s, name);
+			const struct tl_sum *e = tl_sums_find(s, name);
+			const char *got = e ? e->sha : NULL;
 			(*checked)++;
 			if (!got) {
 				fprintf(out, "FAIL out/SHA256SUMS: %s: in the signed manifest but not listed\n", name);
@@ -372,14 +258,15 @@ long tl_sign_verify_case(const struct tl_case *c, const char *pub_pem, FILE *out
 	ok++;
 	/* the signature only covers the manifest; SHA256SUMS is what tl_verify
 	 * checked the files against, so it must say what the signed manifest says */
-	struct tl_buf b = TL_BUF_INIT;
-	struct sums s = { 0 };
+	struct tl_buf b = TL_BUF_INIT, sb = TL_BUF_INIT;
+	struct tl_sums s = { 0 };
 	struct tl_json *m = NULL;
-	if (read_all(mpath, &b, MAX_SIGNED, &e) ||
+	if (tl_read_file(mpath, MAX_SIGNED, &b, &e) ||
 	    !(m = tl_json_parse("out/manifest.json", b.data ? b.data : "", b.len, &e))) {
 		fprintf(out, "FAIL out/manifest.json: %s\n", e.msg);
 		failed++;
-	} else if (sums_read(sums_path, &s, &e)) {
+	} else if (tl_read_file(sums_path, 64u << 20, &sb, &e) ||
+		   tl_sums_parse(sb.data ? sb.data : "", sb.len, &s)) {
 		fprintf(out, "FAIL out/SHA256SUMS: %s\n", e.msg);
 		failed++;
 	} else {
@@ -392,8 +279,9 @@ long tl_sign_verify_case(const struct tl_case *c, const char *pub_pem, FILE *out
 		}
 	}
 	fprintf(out, "signature: %ld ok, %ld failed\n", ok, failed);
-	sums_free(&s);
+	tl_sums_release(&s);
 	tl_json_free(m);
 	tl_buf_release(&b);
+	tl_buf_release(&sb);
 	return failed;
 }

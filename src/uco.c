@@ -150,24 +150,6 @@ static void action_node(struct tl_buf *b, const char *id, const char *name, cons
 	tl_buf_adds(b, "    }");
 }
 
-static int write_atomic(const char *path, const struct tl_buf *b, struct tl_err *err)
-{
-	char tmp[4200];
-	snprintf(tmp, sizeof(tmp), "%s.tmp-%ld", path, (long)getpid());
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return tl_errf(err, "cannot create '%s': %s", tmp, strerror(errno));
-	int ok = write(fd, b->data, b->len) == (ssize_t)b->len && fsync(fd) == 0;
-	int saved = errno;
-	close(fd);
-	if (!ok || rename(tmp, path) != 0) {
-		if (ok)
-			saved = errno;
-		unlink(tmp);
-		return tl_errf(err, "cannot write '%s': %s", path, strerror(saved));
-	}
-	return 0;
-}
 
 static int read_manifest(const char *path, struct tl_buf *b, struct tl_err *err)
 {
@@ -421,7 +403,7 @@ int tl_uco_write(const struct tl_case *c, const char *manifest_json_path, const 
 		tl_errf(err, "out of memory");
 		goto out;
 	}
-	rc = write_atomic(out_path, &b, err);
+	rc = tl_write_atomic(out_path, b.data, b.len, err);
 out:
 	if (ids)
 		for (size_t i = 0; i < nev + nout; i++)

@@ -2,11 +2,16 @@
 #define _POSIX_C_SOURCE 200809L
 #include "tl/util.h"
 
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 #include "tl/banned.h"
 
 int tl_errf(struct tl_err *err, const char *fmt, ...)
@@ -390,4 +395,137 @@ double tl_now_monotonic(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int tl_strlist_add(struct tl_strlist *l, const char *s)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 32;
+		char **v = realloc(l->v, cap * sizeof(*v));
+		if (!v)
+			return -1;
+		l->v = v;
+		l->cap = cap;
+	}
+	size_t n = strlen(s) + 1;
+	char *copy = malloc(n);
+	if (!copy)
+		return -1;
+	memcpy(copy, s, n);
+	l->v[l->n++] = copy;
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void tl_strlist_sort(struct tl_strlist *l)
+{
+	if (l->n)
+		qsort(l->v, l->n, sizeof(*l->v), cmp_str);
+}
+
+void tl_strlist_release(struct tl_strlist *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = l->cap = 0;
+}
+
+static void dir_walk(const char *dir, const char *rel, int recurse, int depth, struct tl_strlist *out)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s%s%s", dir, *rel ? "/" : "", rel);
+	DIR *d = depth > 16 ? NULL : opendir(path);
+	if (!d)
+		return;
+	struct dirent *de;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		char child[4096], full[8200];
+		struct stat st;
+		snprintf(child, sizeof(child), "%s%s%s", rel, *rel ? "/" : "", de->d_name);
+		snprintf(full, sizeof(full), "%s/%s", dir, child);
+		if (lstat(full, &st) != 0)
+			continue;
+		if (S_ISDIR(st.st_mode) && recurse)
+			dir_walk(dir, child, recurse, depth + 1, out);
+		else if (S_ISREG(st.st_mode))
+			tl_strlist_add(out, child);
+	}
+	closedir(d);
+}
+
+void tl_dir_files(const char *dir, int recurse, struct tl_strlist *out)
+{
+	dir_walk(dir, "", recurse, 0, out);
+	tl_strlist_sort(out);
+}
+
+int tl_file_sha256(const char *path, char out[65], struct tl_err *err)
+{
+	int fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return tl_errf(err, "%s", strerror(errno));
+	struct tl_sha256 *h = tl_sha256_new();
+	char *buf = malloc(1 << 20);
+	ssize_t n = -1;
+	if (h && buf)
+		while ((n = read(fd, buf, 1 << 20)) > 0)
+			tl_sha256_update(h, buf, (size_t)n);
+	int saved = errno;
+	close(fd);
+	free(buf);
+	if (h)
+		tl_sha256_final_hex(h, out);
+	if (!h || n < 0)
+		return tl_errf(err, "%s", h ? strerror(saved) : "out of memory");
+	return 0;
+}
+
+int tl_read_file(const char *path, size_t max, struct tl_buf *b, struct tl_err *err)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return tl_errf(err, "cannot read '%s': %s", path, strerror(errno));
+	char chunk[65536];
+	size_t n;
+	int rc = 0;
+	size_t keep = b->max;
+	b->max = max;
+	while (!rc && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		if (tl_buf_add(b, chunk, n))
+			rc = tl_errf(err, "'%s' is larger than %zu bytes", path, max);
+	if (!rc && ferror(f))
+		rc = tl_errf(err, "cannot read '%s'", path);
+	b->max = keep;
+	fclose(f);
+	return rc;
+}
+
+int tl_write_atomic(const char *path, const void *data, size_t len, struct tl_err *err)
+{
+	char tmp[4200];
+	const char *base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	/* hidden, so that listings of the folder pass over it */
+	snprintf(tmp, sizeof(tmp), "%.*s.%s.tmp-%ld", (int)(base - path), path, base, (long)getpid());
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return tl_errf(err, "cannot create '%s': %s", tmp, strerror(errno));
+	int ok = write(fd, data, len) == (ssize_t)len && fsync(fd) == 0;
+	int saved = errno;
+	close(fd);
+	if (!ok || rename(tmp, path) != 0) {
+		if (ok)
+			saved = errno;
+		unlink(tmp);
+		return tl_errf(err, "cannot write '%s': %s", path, strerror(saved));
+	}
+	return 0;
 }

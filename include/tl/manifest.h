@@ -24,9 +24,6 @@ struct tl_manifest_info {
 int tl_manifest_write(const struct tl_case *c, const struct tl_formats *fs, const struct tl_manifest_info *info,
 		      char *digest, struct tl_err *err);
 
-/* Hex SHA-256 of the file at PATH; 0 or -1 (missing, unreadable). */
-int tl_file_sha256(const char *path, char out[65], struct tl_err *err);
-
 /* Verify the case: evidence against the database, SHA256SUMS, the events digest
  * in manifest.json against the database, the custody chain, the database
  * itself. One "OK ..." or "FAIL ..." line per item on OUT. Returns the number

@@ -85,4 +85,28 @@ int tl_glob_match(const char *pat, const char *s);
 /* Monotonic seconds, for progress display only (never written into outputs). */
 double tl_now_monotonic(void);
 
+/* A growable list of strings it owns. */
+struct tl_strlist {
+	char **v;
+	size_t n, cap;
+};
+#define TL_STRLIST_INIT { NULL, 0, 0 }
+int tl_strlist_add(struct tl_strlist *l, const char *s);
+void tl_strlist_sort(struct tl_strlist *l);
+void tl_strlist_release(struct tl_strlist *l);
+
+/* Regular files below DIR as names relative to it, sorted; hidden entries
+ * (temporaries of commands in progress) skipped; RECURSE into folders. */
+void tl_dir_files(const char *dir, int recurse, struct tl_strlist *out);
+
+/* Hex SHA-256 of the file at PATH (streamed); 0, or -1 with the reason. */
+int tl_file_sha256(const char *path, char out[65], struct tl_err *err);
+
+/* Read a file of at most MAX bytes into B; 0 or -1. */
+int tl_read_file(const char *path, size_t max, struct tl_buf *b, struct tl_err *err);
+
+/* Write LEN bytes to PATH through a temporary file renamed into place, so
+ * readers see the old file or the new one, never half of one. */
+int tl_write_atomic(const char *path, const void *data, size_t len, struct tl_err *err);
+
 #endif
