@@ -19,6 +19,7 @@
 #include "tl/gaps.h"
 #include "tl/json.h"
 #include "tl/output.h"
+#include "tl/replay.h"
 #include "tl/store.h"
 #include "tl/sums.h"
 #include "tl/time.h"
@@ -323,6 +324,105 @@ static void check_digest(const struct tl_case *c, sqlite3 *db, struct tally *t)
 	tl_buf_release(&b);
 }
 
+/* The steps of replay.tl must be the ones the custody log says were taken:
+ * every successful command that wrote outputs (but manifest and package,
+ * which are not steps), in order, with the same output hashes. A swapped,
+ * removed or edited step shows here. Steps before the first recorded one
+ * came with the case (a fixture's committed replay.tl) and are only noted. */
+struct recorded {
+	const struct tl_json *outs;
+	const char *seq;
+};
+
+static int step_matches(const struct tl_replay_step *st, const struct tl_json *outs)
+{
+	if (st->n_expect != outs->n)
+		return 0;
+	for (size_t k = 0; k < outs->n; k++) {
+		const struct tl_json *op = tl_json_get(outs->kids[k], "path"), *oh = tl_json_get(outs->kids[k], "sha256");
+		if (!op || !oh || op->type != TL_JSON_STRING || oh->type != TL_JSON_STRING ||
+		    strcmp(op->str, st->expect[k].path) || strcmp(oh->str, st->expect[k].sha256))
+			return 0;
+	}
+	return 1;
+}
+
+static int is_step(const struct tl_json *j)
+{
+	const struct tl_json *ex = tl_json_get(j, "exit"), *argv = tl_json_get(j, "argv"), *outs = tl_json_get(j, "outputs");
+	return ex && ex->type == TL_JSON_NUMBER && !strcmp(ex->str, "0") && argv && argv->type == TL_JSON_ARRAY &&
+	       argv->n > 1 && argv->kids[1]->type == TL_JSON_STRING && strcmp(argv->kids[1]->str, "manifest") &&
+	       strcmp(argv->kids[1]->str, "package") && outs && outs->type == TL_JSON_ARRAY && outs->n > 0;
+}
+
+static void check_replay(const struct tl_case *c, struct tally *t)
+{
+	struct tl_replay rp;
+	struct tl_err e;
+	char path[4200], what[200];
+	snprintf(path, sizeof(path), "%s/custody.jsonl", c->root);
+	if (tl_replay_load(c->root, &rp, &e)) {
+		failline(t, "replay.tl", e.msg);
+		return;
+	}
+	struct tl_buf log = TL_BUF_INIT;
+	struct tl_json **entries = NULL;
+	struct recorded *rec = NULL;
+	size_t nent = 0, nrec = 0;
+	if (access(path, F_OK) == 0 && tl_read_file(path, 1u << 30, &log, &e) == 0) {
+		size_t start = 0;
+		for (size_t i = 0; i < log.len; i++) {
+			if (log.data[i] != '\n')
+				continue;
+			struct tl_json *j = tl_json_parse("custody.jsonl", log.data + start, i - start, &e);
+			start = i + 1;
+			if (!j)
+				continue; /* the chain check reports it */
+			struct tl_json **ne = realloc(entries, (nent + 1) * sizeof(*ne));
+			struct recorded *nr = realloc(rec, (nrec + 1) * sizeof(*nr));
+			if (ne)
+				entries = ne;
+			if (nr)
+				rec = nr;
+			if (!ne || !nr) {
+				tl_json_free(j);
+				break;
+			}
+			entries[nent++] = j;
+			if (is_step(j)) {
+				const struct tl_json *sq = tl_json_get(j, "seq");
+				rec[nrec].outs = tl_json_get(j, "outputs");
+				rec[nrec++].seq = sq ? sq->str : "?";
+			}
+		}
+	}
+	int bad = 0;
+	if (rp.n < nrec) {
+		failline(t, "replay.tl", "has fewer steps than the custody log recorded (a step was removed)");
+		bad = 1;
+	}
+	size_t first = rp.n >= nrec ? rp.n - nrec : 0;
+	for (size_t k = 0; !bad && k < nrec; k++) {
+		if (step_matches(&rp.steps[first + k], rec[k].outs))
+			continue;
+		snprintf(what, sizeof(what), "replay.tl step %zu", first + k + 1);
+		failline(t, what, "does not match the custody entry that recorded it (edited, swapped or removed)");
+		fprintf(t->out, "     (custody entry %s)\n", rec[k].seq);
+		bad = 1;
+	}
+	if (!bad) {
+		snprintf(what, sizeof(what), "replay.tl (%zu steps as the custody log recorded them%s)", nrec,
+			 first ? "; earlier steps came with the case" : "");
+		okline(t, what);
+	}
+	for (size_t i = 0; i < nent; i++)
+		tl_json_free(entries[i]);
+	free(entries);
+	free(rec);
+	tl_replay_release(&rp);
+	tl_buf_release(&log);
+}
+
 long tl_verify(const struct tl_case *c, FILE *out, struct tl_err *err)
 {
 	struct tally t = { out, 0, 0 };
@@ -337,6 +437,7 @@ long tl_verify(const struct tl_case *c, FILE *out, struct tl_err *err)
 		failline(&t, "case.db", err->msg);
 	}
 	check_sums(c, &t);
+	check_replay(c, &t);
 	long entries;
 	struct tl_err e;
 	long bad = tl_custody_verify(c->root, out, &entries, &e);

@@ -6,7 +6,7 @@
 fresh() { # fresh NAME: a copy of the demo, ingested, with outputs and a manifest
 	local d="$WORK/$1"
 	cp -r "$SRC/fixtures/cases/demo" "$d"
-	rm -rf "$d/case.db"* "$d/out" "$d/expected" "$d/custody.jsonl"
+	rm -rf "$d/case.db"* "$d/out" "$d/expected" "$d/custody.jsonl" "$d/replay.tl"
 	mkdir -p "$d/out"
 	"$TL" ingest --no-progress "$d" 2>/dev/null
 	"$TL" timeline --output jsonl -o timeline.jsonl "$d"
@@ -41,7 +41,7 @@ contains "$WORK/out" "^verify: [0-9]+ ok, 0 failed" "verify summary"
 # the digest does not depend on the order of ingest
 B="$WORK/b"
 cp -r "$SRC/fixtures/cases/demo" "$B"
-rm -rf "$B/case.db"* "$B/out" "$B/expected" "$B/custody.jsonl"
+rm -rf "$B/case.db"* "$B/out" "$B/expected" "$B/custody.jsonl" "$B/replay.tl"
 for d in proxy cloud network; do "$TL" ingest --no-progress --threads 1 "$B" "$B/evidence/$d" 2>/dev/null; done
 "$TL" manifest "$B" >/dev/null
 "$TL" timeline --output jsonl -o timeline.jsonl "$B"
@@ -101,6 +101,13 @@ T=$(fresh t5)
 sed -i '2d' "$T/custody.jsonl"
 expect_exit 5 "a deleted custody entry fails verify" -- "$TL" verify "$T"
 contains "$WORK/out" "^FAIL custody entry 2: " "verify names where the chain breaks"
+
+T=$(fresh t5b)
+# two steps swapped by hand: timeline and sql lines with their #> lines
+awk '/^tl /{n++} {blk[n]=blk[n] $0 "\n"} END{printf "%s%s%s", blk[0], blk[2], blk[1]}' "$T/replay.tl" >"$WORK/swapped"
+cp "$WORK/swapped" "$T/replay.tl"
+expect_exit 5 "a swapped replay step fails verify" -- "$TL" verify "$T"
+contains "$WORK/out" "^FAIL replay.tl step 1: does not match" "verify names the replay step"
 
 T=$(fresh t6)
 size=$(stat -c %s "$T/case.db")

@@ -5,7 +5,7 @@
 fresh() { # fresh NAME: a copy of the demo, ingested, with an output
 	local d="$WORK/$1"
 	cp -r "$SRC/fixtures/cases/demo" "$d"
-	rm -rf "$d/case.db"* "$d/out" "$d/expected" "$d/custody.jsonl"
+	rm -rf "$d/case.db"* "$d/out" "$d/expected" "$d/custody.jsonl" "$d/replay.tl"
 	"$TL" ingest --no-progress "$d" >/dev/null 2>&1
 	"$TL" timeline --output jsonl -o timeline.jsonl "$d"
 	echo "$d"
