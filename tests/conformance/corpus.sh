@@ -49,6 +49,16 @@ for dir in $(printf '%s\n' "${!WANT[@]}" | sort); do
 			ok "$rel: not detected, as expected (${KNOWN[$rel]})"
 		else
 			ok "$rel: no crash, every record accounted for"
+			# where the corpus has ECS expected output, the normalized values must agree
+			if [ -f "$f-expected.json" ] && [ -n "${ECS_COMPARE:-}" ]; then
+				"$TL" timeline --output jsonl "$C" >"$WORK/ecs.jsonl"
+				if "$ECS_COMPARE" "$f-expected.json" "$WORK/ecs.jsonl" >"$WORK/ecs.out"; then
+					ok "$rel: agrees with the ECS expected output ($(tail -1 "$WORK/ecs.out"))"
+				else
+					fail "$rel: differs from the ECS expected output"
+					sed 's/^/    /' "$WORK/ecs.out" | head -20
+				fi
+			fi
 		fi
 	done
 done
