@@ -108,10 +108,49 @@ static int parse_aliases(const char *name, const struct tl_json *o, struct tl_co
 		if (v->type != TL_JSON_ARRAY)
 			return at(err, name, v, "aliases are an array of names");
 		a->names = calloc(v->n ? v->n : 1, sizeof(char *));
+		if (!a->names)
+			return tl_errf(err, "out of memory");
 		for (size_t k = 0; k < v->n; k++) {
 			if (v->kids[k]->type != TL_JSON_STRING)
 				return at(err, name, v->kids[k], "an alias must be a string");
 			a->names[a->n++] = dup(v->kids[k]->str);
+		}
+	}
+	return 0;
+}
+
+/* A non-negative integer no larger than MAX; 0 or -1 (after an error). */
+static int limit_value(const char *name, const struct tl_json *v, uint64_t max, uint64_t *out, struct tl_err *err)
+{
+	char *end;
+	errno = 0;
+	unsigned long long n = v->type == TL_JSON_NUMBER && v->str[0] != '-' ? strtoull(v->str, &end, 10) : 0;
+	if (v->type != TL_JSON_NUMBER || v->str[0] == '-' || *end || errno || n > max)
+		return at(err, name, v, "a limit is a whole number, 0 for no limit");
+	*out = n;
+	return 0;
+}
+
+static int parse_limits(const char *name, const struct tl_json *o, struct tl_config *cfg, struct tl_err *err)
+{
+	if (o->type != TL_JSON_OBJECT)
+		return at(err, name, o, "\"limits\" must be an object");
+	for (size_t i = 0; i < o->n; i++) {
+		const char *k = o->keys[i];
+		const struct tl_json *v = o->kids[i];
+		uint64_t n;
+		if (!strcmp(k, "gzip_max_ratio")) {
+			if (limit_value(name, v, UINT32_MAX - 1, &n, err))
+				return -1;
+			cfg->gzip_max_ratio = n ? (uint32_t)n : UINT32_MAX;
+		} else if (!strcmp(k, "gzip_max_bytes")) {
+			if (limit_value(name, v, UINT64_MAX, &n, err))
+				return -1;
+			cfg->gzip_max_bytes = n;
+		} else {
+			char msg[200];
+			snprintf(msg, sizeof(msg), "unknown limit \"%s\" (gzip_max_ratio, gzip_max_bytes)", k);
+			return at(err, name, v, msg);
 		}
 	}
 	return 0;
@@ -129,9 +168,22 @@ int tl_config_parse(const char *name, const char *text, size_t len, struct tl_co
 		rc = at(err, name, root, "the case config is a JSON object");
 		goto cleanup;
 	}
+	static const char *const top[] = { "version", "sources", "identity_aliases", "assets", "limits" };
+	unsigned seen = 0;
 	for (size_t i = 0; i < root->n && !rc; i++) {
 		const char *k = root->keys[i];
 		const struct tl_json *v = root->kids[i];
+		/* a second "sources" or "identity_aliases" would overrun the first one's array */
+		for (unsigned t = 0; t < sizeof(top) / sizeof(top[0]); t++)
+			if (!strcmp(k, top[t]) && (seen & (1u << t))) {
+				char msg[200];
+				snprintf(msg, sizeof(msg), "duplicate key \"%s\"", k);
+				rc = at(err, name, v, msg);
+			} else if (!strcmp(k, top[t])) {
+				seen |= 1u << t;
+			}
+		if (rc)
+			break;
 		if (!strcmp(k, "version")) {
 			if (v->type != TL_JSON_NUMBER || strcmp(v->str, "1"))
 				rc = at(err, name, v, "unsupported config version (this tl reads version 1)");
@@ -141,6 +193,10 @@ int tl_config_parse(const char *name, const char *text, size_t len, struct tl_co
 				break;
 			}
 			cfg->rules = calloc(v->n ? v->n : 1, sizeof(*cfg->rules));
+			if (!cfg->rules) {
+				rc = tl_errf(err, "out of memory");
+				break;
+			}
 			for (size_t r = 0; r < v->n && !rc; r++) {
 				rc = parse_rule(name, v->kids[r], &cfg->rules[r], err);
 				cfg->n_rules++;
@@ -152,9 +208,11 @@ int tl_config_parse(const char *name, const char *text, size_t len, struct tl_co
 				cfg->assets = dup(v->str);
 			else if (v->type != TL_JSON_NULL)
 				rc = at(err, name, v, "\"assets\" must be a path or null");
+		} else if (!strcmp(k, "limits")) {
+			rc = parse_limits(name, v, cfg, err);
 		} else {
 			char msg[200];
-			snprintf(msg, sizeof(msg), "unknown key \"%s\" (version, sources, identity_aliases, assets)", k);
+			snprintf(msg, sizeof(msg), "unknown key \"%s\" (version, sources, identity_aliases, assets, limits)", k);
 			rc = at(err, name, v, msg);
 		}
 	}

@@ -602,8 +602,10 @@ static int j_start_map(void *ctx)
 	struct tl_parse *p = ctx;
 	if (p->arr_depth)
 		return 1;
-	if (p->depth >= 255)
+	if (p->depth >= 255) {
+		p->too_deep = 1;
 		return 0;
+	}
 	p->path_stack[p->depth++] = p->path.len;
 	return 1;
 }
@@ -690,6 +692,7 @@ static enum tl_parse_status flatten_json(struct tl_parse *p, const char *prefix,
 	p->jtext = text;
 	p->depth = 0;
 	p->arr_depth = 0;
+	p->too_deep = 0;
 	tl_buf_reset(&p->path);
 	if (prefix)
 		tl_buf_adds(&p->path, prefix);
@@ -701,7 +704,10 @@ static enum tl_parse_status flatten_json(struct tl_parse *p, const char *prefix,
 	if (st != yajl_status_ok) {
 		unsigned char *m = yajl_get_error(h, 0, (const unsigned char *)text, len);
 		size_t at = yajl_get_bytes_consumed(h);
-		tl_errf(err, "invalid JSON at byte %zu: %s", at, m ? (char *)m : "parse error");
+		if (p->too_deep)
+			tl_errf(err, "JSON objects nested more than 255 deep at byte %zu", at);
+		else
+			tl_errf(err, "invalid JSON at byte %zu: %s", at, m ? (char *)m : "parse error");
 		size_t n = strlen(err ? err->msg : "");
 		if (err && n && err->msg[n - 1] == '\n')
 			err->msg[n - 1] = 0;

@@ -110,6 +110,7 @@ struct tl_parse {
 	int depth;
 	int arr_depth;           /* >0: inside an array captured whole */
 	size_t arr_start;
+	int too_deep;         /* objects nested past the limit: the reason of the reject */
 	void *yajl;
 	const char *jtext;
 	const char *jprefix;     /* key prefix while flattening embedded JSON */

@@ -15,6 +15,7 @@
 #include <magic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -184,6 +185,7 @@ static int ingest_records(struct ingest_run *r, const char *rel, const char *abs
 	struct tl_reader *rd = tl_reader_open(abs, tl_format_framing(f), ferr);
 	if (!rd)
 		return -1;
+	tl_reader_gzip_limits(rd, r->c->cfg.gzip_max_ratio, r->c->cfg.gzip_max_bytes);
 	*encoding = tl_reader_encoding(rd);
 	struct tl_parse *p = tl_parse_new(f, tctx, ferr);
 	if (!p) {
@@ -360,6 +362,23 @@ int tl_ingest(struct tl_case *c, const struct tl_formats *fs, char *const *paths
 	      const struct tl_ingest_opts *opts, struct tl_ingest_summary *sum, FILE *log, struct tl_err *err)
 {
 	memset(sum, 0, sizeof(*sum));
+	/* one ingest per case at a time: a second one says so at once instead of
+	 * waiting for the database (readers are not affected: WAL). The lock goes
+	 * with the process, however it ends; the file itself stays. */
+	char lockpath[PATH_MAX];
+	snprintf(lockpath, sizeof(lockpath), "%s/.tl-ingest.lock", c->root);
+	int lockfd = open(lockpath, O_RDWR | O_CREAT | O_NOCTTY | O_CLOEXEC, 0644);
+	if (lockfd < 0)
+		return tl_errf(err, "cannot create lock file '%s': %s", lockpath, strerror(errno));
+	if (flock(lockfd, LOCK_EX | LOCK_NB) != 0) {
+		int busy = errno == EWOULDBLOCK;
+		tl_errf(err, busy ? "case is busy (another tl ingest is running on '%s'); run it again when that one has "
+				    "finished"
+				  : "cannot lock '%s': %s",
+			busy ? c->root : lockpath, strerror(errno));
+		close(lockfd);
+		return -1;
+	}
 	struct tl_strlist files = TL_STRLIST_INIT;
 	struct walk_seen seen = { .n = 0 };
 	if (n == 0) {
@@ -410,8 +429,14 @@ int tl_ingest(struct tl_case *c, const struct tl_formats *fs, char *const *paths
 		if (stat(abs, &st) == 0)
 			r.total_bytes += (uint64_t)st.st_size;
 	}
+	/* TL_COMMIT_EVERY (rows per transaction) exists for the crash-safety test,
+	 * which needs commits part-way through small files; the result is the same */
+	long commit_every = COMMIT_EVERY;
+	const char *ce = getenv("TL_COMMIT_EVERY");
+	if (ce && strtol(ce, NULL, 10) > 0)
+		commit_every = strtol(ce, NULL, 10);
 	if ((files.n && tl_store_index_drop(r.store, err)) || tl_store_begin(r.store, err) ||
-	    !(r.w = tl_writer_new(r.store, COMMIT_EVERY, opts->threads != 1, err))) {
+	    !(r.w = tl_writer_new(r.store, commit_every, opts->threads != 1, err))) {
 		rc = -1;
 		goto cleanup;
 	}
@@ -434,5 +459,6 @@ cleanup:
 		magic_close(r.magic);
 	tl_store_close(r.store);
 	tl_strlist_release(&files);
+	close(lockfd);
 	return rc;
 }

@@ -64,12 +64,43 @@ struct tl_reader {
 	int js_keeping;         /* the bytes from js_from on belong to a record */
 	size_t js_from;
 	uint64_t js_off, js_line;
+	uint32_t gzip_max_ratio; /* tl_reader_gzip_limits() */
+	uint64_t gzip_max_bytes;
 };
+
+/* Decompression-bomb guards: stop a gzip stream that grows too large or expands
+ * too much. The compressed offset includes zlib's read-ahead, so the ratio is
+ * never overestimated. Checked before each read, like a read error: what was
+ * decompressed before it is still framed. */
+static int bomb_check(struct tl_reader *r, struct tl_err *err)
+{
+	uint64_t total = r->base + r->end;
+	uint64_t comp = (uint64_t)gzoffset(r->gz);
+	uint64_t ratio = r->gzip_max_ratio;
+	if (r->gzip_max_bytes && total > r->gzip_max_bytes) {
+		snprintf(r->failure, sizeof(r->failure),
+			 "gzip stream decompresses to more than %llu bytes (limits.gzip_max_bytes); stopped at "
+			 "decompressed offset %llu - raise limits.gzip_max_bytes in tl.json to read it",
+			 (unsigned long long)r->gzip_max_bytes, (unsigned long long)total);
+	} else if (ratio != UINT32_MAX && total > TL_GZIP_RATIO_AFTER && comp > 0 && total / comp > ratio) {
+		snprintf(r->failure, sizeof(r->failure),
+			 "gzip stream expands more than %llu:1 (a decompression bomb?); stopped at decompressed "
+			 "offset %llu (compressed offset %llu) - raise limits.gzip_max_ratio in tl.json to read it",
+			 (unsigned long long)ratio, (unsigned long long)total, (unsigned long long)comp);
+	} else {
+		return 1;
+	}
+	r->eof = 1;
+	r->failed = 1;
+	return tl_errf(err, "%s", r->failure);
+}
 
 static int fill(struct tl_reader *r, struct tl_err *err)
 {
 	if (r->eof)
 		return 0;
+	if (!gzdirect(r->gz) && bomb_check(r, err) < 0)
+		return -1;
 	if (r->start > 0) {
 		memmove(r->buf, r->buf + r->start, r->end - r->start);
 		r->base += r->start;
@@ -141,10 +172,17 @@ struct tl_reader *tl_reader_open(const char *path, const struct tl_framing_spec 
 	r->spec = *spec;
 	if (!r->spec.max_record)
 		r->spec.max_record = 64u << 20;
+	r->gzip_max_ratio = TL_GZIP_MAX_RATIO;
 	r->lineno = 1;
 	r->text.max = r->raw.max = r->spec.max_record + 16;
 	detect_bom(r, err);
 	return r;
+}
+
+void tl_reader_gzip_limits(struct tl_reader *r, uint32_t max_ratio, uint64_t max_bytes)
+{
+	r->gzip_max_ratio = max_ratio ? max_ratio : TL_GZIP_MAX_RATIO;
+	r->gzip_max_bytes = max_bytes;
 }
 
 void tl_reader_free(struct tl_reader *r)

@@ -38,6 +38,10 @@ struct tl_config {
 	struct tl_alias *aliases;
 	size_t n_aliases;
 	char *assets;
+	/* "limits": gzip decompression-bomb guards, as tl_reader_gzip_limits() takes
+	 * them (ratio 0: the default, UINT32_MAX: none; bytes 0: none) */
+	uint32_t gzip_max_ratio;
+	uint64_t gzip_max_bytes;
 	char sha256[65]; /* of the file's bytes; all zeros text when there is no file */
 };
 

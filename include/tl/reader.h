@@ -36,6 +36,11 @@ struct tl_framing_spec {
 	size_t max_record;        /* bytes; larger records are flagged oversize */
 };
 
+/* gzip decompression-bomb guards; plain files are not limited. Past a limit
+ * the stream ends with a read error (records before it stay valid). */
+#define TL_GZIP_MAX_RATIO 1000u          /* default decompressed:compressed ratio */
+#define TL_GZIP_RATIO_AFTER (64u << 20)  /* the ratio is checked past this many decompressed bytes */
+
 struct tl_record {
 	const char *text;   /* UTF-8 (usually) text for parsing; NUL-terminated */
 	size_t len;
@@ -53,6 +58,11 @@ struct tl_reader;
 
 /* Open PATH (plain or gzip, detected by content) read-only. */
 struct tl_reader *tl_reader_open(const char *path, const struct tl_framing_spec *spec, struct tl_err *err);
+
+/* Set the guards: MAX_RATIO decompressed bytes per compressed byte (0: the
+ * default TL_GZIP_MAX_RATIO; UINT32_MAX: none), MAX_BYTES decompressed bytes
+ * (0: no limit). Call right after tl_reader_open(). */
+void tl_reader_gzip_limits(struct tl_reader *r, uint32_t max_ratio, uint64_t max_bytes);
 
 /* Next record: 1 and *rec filled, 0 at end, -1 on a read error (err says what;
  * records already returned stay valid evidence). */

@@ -38,6 +38,15 @@ contains "$WORK/tl.jsonl" 'http://x.example.com/\\udcff\\udcfe\\udcc0\\udcaf' "i
 contains "$WORK/tl.jsonl" 'http://nul.example.com/a\\u0000b' "NUL is escaped in JSONL"
 "$TL" timeline "$C" >"$WORK/tl.txt"
 if grep -q $'\x1b' "$WORK/tl.txt"; then fail "terminal escape reached text output"; else ok "no raw control bytes in text output"; fi
+# spreadsheet formula injection: a URL cell that starts with '=' is neutralized unless --csv-raw
+F=$(new_case formula)
+printf '%s\n' '1795129262.412    118 10.20.1.15 TCP_MISS/200 18422 GET =HYPERLINK("http://evil.example/") - HIER_DIRECT/10.20.0.30 text/html' >"$F/evidence/a.log"
+"$TL" ingest --no-progress "$F" 2>/dev/null
+"$TL" timeline --output csv "$F" >"$WORK/f.csv"
+contains "$WORK/f.csv" ",\"'=HYPERLINK\(\"\"http://evil.example/\"\"\)\"," "CSV neutralizes a formula-like cell"
+"$TL" timeline --output csv --csv-raw "$F" >"$WORK/f.csv"
+contains "$WORK/f.csv" ",\"=HYPERLINK\(" "--csv-raw leaves it as it was"
+
 expect_exit 4 "tl's own files are not evidence" -- "$TL" ingest --no-progress "$C" "$C/tl.json"
 contains "$WORK/err" "is not under the case's evidence/ folder" "ingest says why"
 expect_exit 4 "paths outside the case are refused" -- "$TL" ingest --no-progress "$C" /etc/hostname

@@ -54,6 +54,32 @@ static void test_first_matching_rule_per_setting(void **state)
 	tl_config_release(&cfg);
 }
 
+static void test_limits(void **state)
+{
+	(void)state;
+	struct tl_config cfg;
+	struct tl_err err;
+	assert_int_equal(parse("{\"version\":1}", &cfg, &err), 0);
+	assert_int_equal(cfg.gzip_max_ratio, 0); /* the reader's default */
+	assert_int_equal(cfg.gzip_max_bytes, 0);
+	tl_config_release(&cfg);
+	assert_int_equal(parse("{\"limits\":{\"gzip_max_ratio\":50,\"gzip_max_bytes\":1073741824}}", &cfg, &err), 0);
+	assert_int_equal(cfg.gzip_max_ratio, 50);
+	assert_true(cfg.gzip_max_bytes == 1073741824u);
+	tl_config_release(&cfg);
+	assert_int_equal(parse("{\"limits\":{\"gzip_max_ratio\":0}}", &cfg, &err), 0);
+	assert_true(cfg.gzip_max_ratio == UINT32_MAX); /* 0 in tl.json: no limit */
+	tl_config_release(&cfg);
+	const char *bad[] = { "{\"limits\":{\"gzip_max_ratio\":-1}}", "{\"limits\":{\"gzip_max_ratio\":1.5}}",
+			      "{\"limits\":{\"gzip_max_ratio\":\"9\"}}", "{\"limits\":{\"gzip_max_ratio\":4294967295}}",
+			      "{\"limits\":{\"gzip_max_bytes\":99999999999999999999999}}", "{\"limits\":{\"gzip\":1}}",
+			      "{\"limits\":[]}", "{\"limits\":{},\"limits\":{}}" };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(parse(bad[i], &cfg, &err), -1);
+		assert_non_null(strstr(err.msg, "tl.json:1:"));
+	}
+}
+
 static void test_errors_name_line_and_column(void **state)
 {
 	(void)state;
@@ -77,6 +103,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_template_parses),
 		cmocka_unit_test(test_first_matching_rule_per_setting),
+		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_errors_name_line_and_column),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -207,6 +207,53 @@ static void test_truncated_gzip_is_an_error(void **state)
 	assert_int_equal(frame(&spec, &g), -1);
 }
 
+/* A decompression bomb: lines, then 80 MiB of zeros (about 1030:1). */
+static void test_gzip_bomb_is_stopped(void **state)
+{
+	(void)state;
+	struct tl_framing_spec spec = { TL_FRAME_LINES, NULL, NULL, 0 };
+	size_t zlen = 80u << 20;
+	char *z = calloc(1, zlen);
+	assert_non_null(z);
+	memcpy(z, "one\ntwo\n", 8);
+	gzFile g = gzopen(path, "wb9");
+	assert_int_equal(gzwrite(g, z, (unsigned)zlen), (int)zlen);
+	gzclose(g);
+	free(z);
+	struct tl_err err;
+	struct tl_reader *r = tl_reader_open(path, &spec, &err);
+	assert_non_null(r);
+	struct tl_record rec;
+	assert_int_equal(tl_reader_next(r, &rec, &err), 1);
+	assert_int_equal(tl_reader_next(r, &rec, &err), 1);
+	assert_string_equal(rec.text, "two");
+	int rc;
+	while ((rc = tl_reader_next(r, &rec, &err)) == 1)
+		;
+	assert_int_equal(rc, -1);
+	assert_non_null(strstr(err.msg, "gzip stream expands more than 1000:1 (a decompression bomb?)"));
+	assert_true(tl_reader_pos(r) < (72u << 20));
+	tl_reader_free(r);
+	/* the same stream with the ratio guard off and a byte limit instead */
+	r = tl_reader_open(path, &spec, &err);
+	assert_non_null(r);
+	tl_reader_gzip_limits(r, UINT32_MAX, 5u << 20);
+	while ((rc = tl_reader_next(r, &rec, &err)) == 1)
+		;
+	assert_int_equal(rc, -1);
+	assert_non_null(strstr(err.msg, "more than 5242880 bytes (limits.gzip_max_bytes)"));
+	tl_reader_free(r);
+	/* no limits: read to the end */
+	r = tl_reader_open(path, &spec, &err);
+	assert_non_null(r);
+	tl_reader_gzip_limits(r, UINT32_MAX, 0);
+	while ((rc = tl_reader_next(r, &rec, &err)) == 1)
+		;
+	assert_int_equal(rc, 0);
+	assert_true(tl_reader_pos(r) == zlen);
+	tl_reader_free(r);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -228,6 +275,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lines_crlf_and_last_line),
+		cmocka_unit_test(test_gzip_bomb_is_stopped),
 		cmocka_unit_test(test_gzip_offsets_are_decompressed),
 		cmocka_unit_test(test_oversize_line_is_flagged_and_skipped),
 		cmocka_unit_test(test_utf16le_is_transcoded_with_source_offsets),
