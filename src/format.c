@@ -99,7 +99,8 @@ static int get_strs(const char *origin, const struct tl_json *v, char ***out, si
 	for (size_t i = 0; i < v->n; i++) {
 		if (v->kids[i]->type != TL_JSON_STRING)
 			return bad(err, origin, v->kids[i], "expected a string%s", NULL);
-		(*out)[i] = xstrdup(v->kids[i]->str);
+		if (!((*out)[i] = xstrdup(v->kids[i]->str)))
+			return tl_errf(err, "out of memory");
 		(*n)++;
 	}
 	return 0;
@@ -340,6 +341,9 @@ static int load_fields(struct tl_format *f, const struct tl_json *root, struct t
 		if (id < 0)
 			return bad(err, f->origin, m->kids[i], "\"%s\" is not a normalized field (see docs/event-model.md)",
 				   m->keys[i]);
+		/* a repeated key would replace (and leak) the first mapping */
+		if (f->fields[id].v)
+			return bad(err, f->origin, m->kids[i], "\"%s\" is mapped twice", m->keys[i]);
 		if (parse_alts(f->origin, m->kids[i], &f->fields[id], err))
 			return -1;
 	}

@@ -351,17 +351,27 @@ int tl_parse_i64(const char *s, size_t len, int64_t *out)
 	return 0;
 }
 
-static int glob_rec(const char *p, const char *s, int depth)
+/* Results already known for (pattern position, subject position): without them a
+ * pattern of many stars backtracks exponentially ("*a*a*a*a...b" against "aaaa...").
+ * The depth at a pattern position is the number of stars before it, so a cached
+ * result is exact. */
+struct glob_memo {
+	const char *p0, *s0;
+	size_t slen1;
+	unsigned char *m; /* 0 unknown, 1 no match, 2 match; NULL: not cached */
+};
+
+static int glob_rec(struct glob_memo *g, const char *p, const char *s, int depth);
+
+static int glob_step(struct glob_memo *g, const char *p, const char *s, int depth)
 {
-	if (depth > 64)
-		return 0;
 	for (; *p; p++, s++) {
 		if (p[0] == '*' && p[1] == '*') {
 			p += 2;
 			if (*p == '/')
 				p++;
 			for (const char *t = s;; t++) {
-				if (glob_rec(p, t, depth + 1))
+				if (glob_rec(g, p, t, depth + 1))
 					return 1;
 				if (!*t)
 					return 0;
@@ -369,7 +379,7 @@ static int glob_rec(const char *p, const char *s, int depth)
 		}
 		if (*p == '*') {
 			for (const char *t = s;; t++) {
-				if (glob_rec(p + 1, t, depth + 1))
+				if (glob_rec(g, p + 1, t, depth + 1))
 					return 1;
 				if (!*t || *t == '/')
 					return 0;
@@ -385,9 +395,28 @@ static int glob_rec(const char *p, const char *s, int depth)
 	return *s == 0;
 }
 
+static int glob_rec(struct glob_memo *g, const char *p, const char *s, int depth)
+{
+	if (depth > 64)
+		return 0;
+	unsigned char *slot = g->m ? &g->m[(size_t)(p - g->p0) * g->slen1 + (size_t)(s - g->s0)] : NULL;
+	if (slot && *slot)
+		return *slot - 1;
+	int r = glob_step(g, p, s, depth);
+	if (slot)
+		*slot = (unsigned char)(r + 1);
+	return r;
+}
+
 int tl_glob_match(const char *pat, const char *s)
 {
-	return glob_rec(pat, s, 0);
+	struct glob_memo g = { pat, s, strlen(s) + 1, NULL };
+	size_t plen1 = strlen(pat) + 1;
+	if (strchr(pat, '*') && plen1 <= (SIZE_MAX >> 1) / g.slen1 && plen1 * g.slen1 <= (size_t)64 << 20)
+		g.m = calloc(plen1, g.slen1);
+	int r = glob_rec(&g, pat, s, 0);
+	free(g.m);
+	return r;
 }
 
 double tl_now_monotonic(void)

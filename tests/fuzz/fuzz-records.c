@@ -25,7 +25,7 @@ static const struct {
 		"\"timestamp\":{\"field\":\"{date} {time}\",\"formats\":[\"%Y-%m-%d %H:%M:%S\"]},\"fields\":{\"src_ip\":\"srcip\",\"message\":\"msg\"},"
 		"\"sniff\":[{\"regex\":\"devid=\",\"score\":60}],\"samples\":[\"<189>date=2026-11-19 time=23:00:00 srcip=10.0.0.1\"]}" },
 	{ NULL, "{\"name\":\"fz-csv\",\"family\":\"audit\",\"version\":\"1\",\"framing\":{\"type\":\"csv\"},"
-		"\"parse\":{\"type\":\"delimited\",\"separator\":\",\",\"quote\":\"\\\"\",\"header\":\"first\",\"embedded_json\":[\"AuditData\"]},"
+		"\"parse\":{\"type\":\"delimited\",\"separator\":\",\",\"quote\":\"\\\"\",\"header\":\"first-line\",\"embedded_json\":[\"AuditData\"]},"
 		"\"timestamp\":{\"field\":\"CreationDate\",\"formats\":[\"iso8601\",\"epoch\"]},\"fields\":{\"user\":\"UserIds\",\"src_ip\":\"ClientIP\"},"
 		"\"sniff\":[{\"regex\":\"AuditData\",\"score\":60}],\"samples\":[[\"CreationDate,UserIds,AuditData\",\"2026-11-19T23:00:00Z,a,{}\"]]}" },
 	{ NULL, "{\"name\":\"fz-multi\",\"family\":\"edr\",\"version\":\"1\",\"framing\":{\"type\":\"multiline\",\"start\":\"^\\\\d{4}-\"},"

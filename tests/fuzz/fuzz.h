@@ -21,7 +21,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* A per-process scratch file holding DATA; the reader only opens paths. */
-static const char *fuzz_file(const void *data, size_t size)
+static inline const char *fuzz_file(const void *data, size_t size)
 {
 	static char path[64];
 	static int fd = -1;
@@ -40,7 +40,7 @@ static const char *fuzz_file(const void *data, size_t size)
 }
 
 /* Frame the file at PATH with SPEC; parse every record with P (may be NULL). */
-static void fuzz_read(const char *path, const struct tl_framing_spec *spec, struct tl_parse *p, size_t max_records)
+static inline void fuzz_read(const char *path, const struct tl_framing_spec *spec, struct tl_parse *p, size_t max_records)
 {
 	struct tl_err err;
 	struct tl_reader *r = tl_reader_open(path, spec, &err);
