@@ -46,3 +46,16 @@ finish() {
 	echo "$PASS passed, $FAILED failed"
 	[ "$FAILED" -eq 0 ]
 }
+
+# demo_case NAME [manifest]: a fresh copy of the demo case under $WORK, ingested,
+# with out/timeline.jsonl and out/per-format.tsv written (and a manifest if asked)
+demo_case() {
+	local d="$WORK/$1"
+	cp -r "$SRC/fixtures/cases/demo" "$d"
+	rm -rf "$d/case.db"* "$d/out" "$d/expected" "$d/custody.jsonl" "$d/replay.tl"
+	"$TL" ingest --no-progress "$d" >/dev/null 2>&1
+	"$TL" timeline --output jsonl -o timeline.jsonl "$d"
+	"$TL" sql -o per-format.tsv "$d" "SELECT format, count(*) FROM events GROUP BY 1 ORDER BY 1"
+	[ "${2:-}" = manifest ] && "$TL" manifest "$d" >/dev/null
+	echo "$d"
+}

@@ -3,18 +3,7 @@
 # and SHA256SUMS (checked by coreutils alone), and tl verify naming each
 # tampered item: evidence, output, custody entry, database.
 . "$(dirname "$0")/lib.sh"
-fresh() { # fresh NAME: a copy of the demo, ingested, with outputs and a manifest
-	local d="$WORK/$1"
-	cp -r "$SRC/fixtures/cases/demo" "$d"
-	rm -rf "$d/case.db"* "$d/out" "$d/expected" "$d/custody.jsonl" "$d/replay.tl"
-	mkdir -p "$d/out"
-	"$TL" ingest --no-progress "$d" 2>/dev/null
-	"$TL" timeline --output jsonl -o timeline.jsonl "$d"
-	"$TL" sql -o per-format.tsv "$d" "SELECT format, count(*) FROM events GROUP BY 1 ORDER BY 1"
-	"$TL" manifest "$d" >/dev/null
-	echo "$d"
-}
-A=$(fresh a)
+A=$(demo_case a manifest)
 
 # outputs land in out/, never outside it
 [ -s "$A/out/timeline.jsonl" ] && ok "timeline -o writes CASE/out/NAME" || fail "no out/timeline.jsonl"
@@ -53,7 +42,7 @@ db=$(grep -o '"events": 17, "sha256": "[0-9a-f]*"' "$B/out/manifest.json")
 [ -n "$da" ] && [ "$da" = "$db" ] && ok "same events digest whatever the ingest order and thread count" || fail "digests differ: $da / $db"
 
 # concurrent commands on one case serialize their custody entries
-P=$(fresh p)
+P=$(demo_case p manifest)
 for i in 1 2 3 4 5 6 7 8; do "$TL" sources "$P" >/dev/null & done
 wait
 expect_exit 0 "eight concurrent commands leave an intact custody chain" -- "$TL" verify "$P"
@@ -64,7 +53,7 @@ cp -r "$A" "$WORK/moved-case"
 expect_exit 0 "a copied case verifies in its new place" -- "$TL" verify "$WORK/moved-case"
 
 # a changed evidence file is refused, unless ingested explicitly as a new version
-V=$(fresh v)
+V=$(demo_case v manifest)
 printf '%s\n' '1795131500.000      9 10.20.1.15 TCP_MISS/200 900 GET http://late.example.com/ mchen HIER_DIRECT/192.0.2.9 text/html' >>"$V/evidence/proxy/access.log"
 expect_exit 4 "a changed evidence file is refused" -- "$TL" ingest --no-progress "$V"
 contains "$WORK/err" "'evidence/proxy/access.log' changed since it was ingested .*--new-version" "the refusal names the file and the way out"
@@ -77,39 +66,39 @@ contains "$WORK/n" "^8$" "the new version's events replace the old ones"
 expect_exit 0 "the case verifies after the new version" -- "$TL" verify "$V"
 
 # tampering, one kind at a time, each named
-T=$(fresh t1)
+T=$(demo_case t1 manifest)
 printf 'X' | dd of="$T/evidence/proxy/access.log" bs=1 seek=10 conv=notrunc 2>/dev/null
 expect_exit 5 "a changed evidence byte fails verify" -- "$TL" verify "$T"
 contains "$WORK/out" "^FAIL evidence/proxy/access.log: sha256 is" "verify names the evidence file"
 
-T=$(fresh t2)
+T=$(demo_case t2 manifest)
 rm "$T/out/per-format.tsv"
 expect_exit 5 "a deleted output fails verify" -- "$TL" verify "$T"
 contains "$WORK/out" "^FAIL out/SHA256SUMS: per-format.tsv: cannot read" "verify names the output"
 
-T=$(fresh t3)
+T=$(demo_case t3 manifest)
 echo "extra line" >>"$T/out/timeline.jsonl"
 expect_exit 5 "an edited output fails verify" -- "$TL" verify "$T"
 contains "$WORK/out" "^FAIL out/SHA256SUMS: timeline.jsonl: sha256 is" "verify names the edited output"
 
-T=$(fresh t4)
+T=$(demo_case t4 manifest)
 sed -i '2s/"exit":[0-9]*/"exit":0/; 2s/"user":"[^"]*"/"user":"mallory"/' "$T/custody.jsonl"
 expect_exit 5 "an edited custody entry fails verify" -- "$TL" verify "$T"
 contains "$WORK/out" "^FAIL custody entry 3: previous-entry hash does not match" "verify names the entry after the edit"
 
-T=$(fresh t5)
+T=$(demo_case t5 manifest)
 sed -i '2d' "$T/custody.jsonl"
 expect_exit 5 "a deleted custody entry fails verify" -- "$TL" verify "$T"
 contains "$WORK/out" "^FAIL custody entry 2: " "verify names where the chain breaks"
 
-T=$(fresh t5b)
+T=$(demo_case t5b manifest)
 # two steps swapped by hand: timeline and sql lines with their #> lines
 awk '/^tl /{n++} {blk[n]=blk[n] $0 "\n"} END{printf "%s%s%s", blk[0], blk[2], blk[1]}' "$T/replay.tl" >"$WORK/swapped"
 cp "$WORK/swapped" "$T/replay.tl"
 expect_exit 5 "a swapped replay step fails verify" -- "$TL" verify "$T"
 contains "$WORK/out" "^FAIL replay.tl step 1: does not match" "verify names the replay step"
 
-T=$(fresh t6)
+T=$(demo_case t6 manifest)
 size=$(stat -c %s "$T/case.db")
 truncate -s $((size / 2)) "$T/case.db"
 rm -f "$T/case.db-wal" "$T/case.db-shm"
@@ -118,7 +107,7 @@ rc=$?
 [ $rc -ne 0 ] && ok "a truncated database fails verify (exit $rc)" || fail "truncated database passed verify"
 contains "$WORK/out" "FAIL (case.db|events digest)" "verify names the database"
 
-T=$(fresh t7)
+T=$(demo_case t7 manifest)
 "$TL" sql "$T" "SELECT 1" >/dev/null
 sqlite3_bin=$(command -v sqlite3 || true)
 if [ -n "$sqlite3_bin" ]; then

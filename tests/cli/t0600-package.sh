@@ -4,18 +4,7 @@
 # it — after it was moved away from the case, and against tampering,
 # truncation and hostile archives.
 . "$(dirname "$0")/lib.sh"
-fresh() { # fresh NAME: a copy of the demo, ingested, with outputs and a manifest
-	local d="$WORK/$1"
-	cp -r "$SRC/fixtures/cases/demo" "$d"
-	rm -rf "$d/case.db"* "$d/out" "$d/expected" "$d/custody.jsonl" "$d/replay.tl"
-	mkdir -p "$d/out"
-	"$TL" ingest --no-progress "$d" 2>/dev/null
-	"$TL" timeline --output jsonl -o timeline.jsonl "$d"
-	"$TL" sql -o per-format.tsv "$d" "SELECT format, count(*) FROM events GROUP BY 1 ORDER BY 1"
-	"$TL" manifest "$d" >/dev/null
-	echo "$d"
-}
-A=$(fresh demo)
+A=$(demo_case demo manifest)
 mkdir -p "$WORK/p"
 
 expect_exit 0 "tl package -h" -- "$TL" package -h
@@ -166,7 +155,7 @@ contains "$WORK/err" "out/per-format\.tsv changed after tl manifest" "the refusa
 [ ! -e "$WORK/p/stale.tar.gz" ] && ! ls -a "$WORK/p" | grep -q '\.tmp-' && ok "no package and no temporary left behind" || fail "leftovers"
 
 # a signed manifest travels with its signature
-S=$(fresh signed)
+S=$(demo_case signed manifest)
 if command -v openssl >/dev/null && openssl genpkey -algorithm ed25519 -out "$WORK/key.pem" 2>/dev/null &&
 	"$TL" manifest --sign "$WORK/key.pem" "$S" >/dev/null 2>&1 && [ -s "$S/out/manifest.json.sig" ]; then
 	expect_exit 0 "package a signed case" -- "$TL" package -o "$WORK/p/signed.tar.gz" "$S"

@@ -2,14 +2,6 @@
 # Manifest signatures (tl manifest --sign, tl verify --pubkey) and the CASE/UCO
 # JSON-LD export (tl manifest --output case-uco).
 . "$(dirname "$0")/lib.sh"
-fresh() { # fresh NAME: a copy of the demo, ingested, with an output
-	local d="$WORK/$1"
-	cp -r "$SRC/fixtures/cases/demo" "$d"
-	rm -rf "$d/case.db"* "$d/out" "$d/expected" "$d/custody.jsonl" "$d/replay.tl"
-	"$TL" ingest --no-progress "$d" >/dev/null 2>&1
-	"$TL" timeline --output jsonl -o timeline.jsonl "$d"
-	echo "$d"
-}
 
 # --- signatures -----------------------------------------------------------
 if command -v openssl >/dev/null; then
@@ -22,7 +14,7 @@ if command -v openssl >/dev/null; then
 	openssl genpkey -algorithm rsa -pkeyopt rsa_keygen_bits:2048 -out "$K/rsa.pem" 2>/dev/null
 	openssl pkey -in "$K/rsa.pem" -pubout -out "$K/rsa-pub.pem"
 
-	S=$(fresh s)
+	S=$(demo_case s)
 	expect_exit 0 "manifest --sign writes the manifest and its signature" -- "$TL" manifest --sign "$K/key.pem" "$S"
 	[ -s "$S/out/manifest.json.sig" ] && ok "out/manifest.json.sig exists" || fail "no out/manifest.json.sig"
 	[ "$(wc -l <"$S/out/manifest.json.sig")" -eq 1 ] && grep -Eq '^[A-Za-z0-9+/]{86}==$' "$S/out/manifest.json.sig" &&
@@ -54,14 +46,14 @@ if command -v openssl >/dev/null; then
 	expect_exit 5 "verify --pubkey with another key fails" -- "$TL" verify --pubkey "$K/other-pub.pem" "$S"
 	contains "$WORK/out" '^FAIL out/manifest.json.sig: signature does not match' "verify names the signature (other key)"
 
-	T=$(fresh t1)
+	T=$(demo_case t1)
 	"$TL" manifest --sign "$K/key.pem" "$T" >/dev/null
 	sed -i 's/"events": 17,/"events": 18,/' "$T/out/manifest.json"
 	expect_exit 5 "a tampered manifest.json fails verify --pubkey" -- "$TL" verify --pubkey "$K/pub.pem" "$T"
 	contains "$WORK/out" '^FAIL out/manifest.json.sig: ' "verify names the signature (tampered manifest)"
 
 	# an output edited and SHA256SUMS rewritten to match: only the signature catches it
-	T=$(fresh t2)
+	T=$(demo_case t2)
 	"$TL" manifest --sign "$K/key.pem" "$T" >/dev/null
 	echo "extra line" >>"$T/out/timeline.jsonl"
 	sha=$(sha256sum "$T/out/timeline.jsonl" | cut -d' ' -f1)
@@ -70,13 +62,13 @@ if command -v openssl >/dev/null; then
 	contains "$WORK/out" '^FAIL out/SHA256SUMS: timeline.jsonl: lists [0-9a-f]{16}\.\.\., the signed manifest recorded' \
 		"verify names the output the signed manifest disagrees on"
 
-	T=$(fresh t3)
+	T=$(demo_case t3)
 	"$TL" manifest --sign "$K/key.pem" "$T" >/dev/null
 	rm "$T/out/manifest.json.sig"
 	expect_exit 5 "a missing signature fails verify --pubkey" -- "$TL" verify --pubkey "$K/pub.pem" "$T"
 	contains "$WORK/out" '^FAIL out/manifest.json.sig: cannot read' "verify names the missing signature"
 
-	T=$(fresh t4)
+	T=$(demo_case t4)
 	expect_exit 1 "manifest --sign with an RSA key is an error" -- "$TL" manifest --sign "$K/rsa.pem" "$T"
 	contains "$WORK/err" "rsa.pem' is not an Ed25519 key \(it holds RSA\)" "the error says the key is not Ed25519"
 	[ -s "$T/out/manifest.json" ] && [ ! -e "$T/out/manifest.json.sig" ] &&
@@ -94,7 +86,7 @@ else
 fi
 
 # --- CASE/UCO -------------------------------------------------------------
-U=$(fresh u)
+U=$(demo_case u)
 expect_exit 0 "manifest --output case-uco" -- "$TL" manifest --output case-uco "$U"
 J="$U/out/manifest.case-uco.jsonld"
 [ -s "$J" ] && ok "out/manifest.case-uco.jsonld exists" || fail "no out/manifest.case-uco.jsonld"
@@ -107,8 +99,8 @@ contains "$J" '"uco-core:name": "tl ingest"' "an investigative action for the in
 contains "$J" '"uco-core:description": "custody.jsonl entry [0-9]+ .*wrote out/timeline.jsonl' "an action per output naming its custody entry"
 nev=$(grep -c '^[0-9a-f]\{64\}  \.\./evidence/' "$U/out/SHA256SUMS")
 nfile=$(grep -c '"@type": "uco-observable:File"' "$J")
-# evidence + timeline.jsonl + manifest.json
-[ "$nfile" -eq $((nev + 2)) ] && ok "one File per evidence file and output ($nfile)" || fail "$nfile Files for $nev evidence files"
+# evidence + timeline.jsonl + per-format.tsv + manifest.json
+[ "$nfile" -eq $((nev + 3)) ] && ok "one File per evidence file and output ($nfile)" || fail "$nfile Files for $nev evidence files"
 missing=0
 while read -r sha name; do
 	case $name in ../*) name=${name#../} ;; *) name=out/$name ;; esac
