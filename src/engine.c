@@ -414,8 +414,8 @@ static char *decode_escapes(const char *s, size_t len)
 	if (!o)
 		return NULL;
 	for (size_t i = 0; i < len; i++) {
-		if (s[i] == '\\' && i + 3 < len + 0 + 1 && i + 3 <= len - 0 && s[i + 1] == 'x' && i + 3 < len + 1) {
-			char hx[3] = { s[i + 2], i + 3 < len ? s[i + 3] : 0, 0 };
+		if (s[i] == '\\' && i + 3 < len && s[i + 1] == 'x') {
+			char hx[3] = { s[i + 2], s[i + 3], 0 };
 			char *end;
 			long v = strtol(hx, &end, 16);
 			if (end == hx + 2) {

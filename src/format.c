@@ -6,8 +6,13 @@
 #define _POSIX_C_SOURCE 200809L
 #include "format-internal.h"
 
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "tl/banned.h"
 
 static char *xstrdup(const char *s)
 {
@@ -694,10 +699,6 @@ int tl_formats_add_builtin(struct tl_formats *fs, struct tl_err *err)
 	return 0;
 }
 
-#include <dirent.h>
-#include <errno.h>
-#include <stdio.h>
-#include "tl/banned.h"
 
 static int cmp_str(const void *a, const void *b)
 {

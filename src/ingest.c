@@ -132,7 +132,7 @@ static void progress(struct ingest_run *r, uint64_t file_pos, int final)
 	fflush(r->log);
 }
 
-static const struct tl_format *choose_format(struct ingest_run *r, const char *rel, const char *abs,
+static const struct tl_format *choose_format(struct ingest_run *r, const char *abs,
 					     struct tl_file_info *fi, const struct tl_source_settings *ss,
 					     struct tl_err *err)
 {
@@ -162,7 +162,6 @@ static const struct tl_format *choose_format(struct ingest_run *r, const char *r
 			tl_errf(err, n == 0 ? "empty file" : "no known format recognised (best confidence %d%%)",
 				fi->confidence);
 	}
-	(void)rel;
 	free(head);
 	return f;
 }
@@ -177,7 +176,7 @@ static int reject(struct ingest_run *r, const struct tl_prov *pv, const struct t
 
 /* Stream one file's records to the writer. Returns 0, -1 if the read failed
  * part-way (ferr says why), -2 if the database writer failed (fatal). */
-static int ingest_records(struct ingest_run *r, const char *rel, const char *abs, const struct tl_format *f,
+static int ingest_records(struct ingest_run *r, const char *abs, const struct tl_format *f,
 			  struct tl_time_ctx *tctx, int64_t skew, int64_t file_id, struct tl_file_counts *fc,
 			  const char **encoding, struct tl_err *ferr)
 {
@@ -231,7 +230,6 @@ static int ingest_records(struct ingest_run *r, const char *rel, const char *abs
 	fc->bytes = (int64_t)tl_reader_pos(rd);
 	tl_parse_free(p);
 	tl_reader_free(rd);
-	(void)rel;
 	return rc == -2 ? -2 : rc < 0 ? -1 : 0;
 }
 
@@ -306,7 +304,7 @@ static int ingest_file(struct ingest_run *r, const char *rel, struct tl_err *err
 	}
 	struct tl_source_settings ss;
 	tl_config_for_path(&r->c->cfg, rel, &ss);
-	const struct tl_format *f = choose_format(r, rel, abs, &fi, &ss, &ferr);
+	const struct tl_format *f = choose_format(r, abs, &fi, &ss, &ferr);
 	if (f) {
 		fi.format = tl_format_name(f);
 		fi.format_version = tl_format_version(f);
@@ -334,7 +332,7 @@ static int ingest_file(struct ingest_run *r, const char *rel, struct tl_err *err
 	struct tl_time_ctx tctx;
 	tl_time_ctx_init(&tctx, tz, zsrc, ss.year, (int64_t)st.st_mtime);
 	const char *encoding = "utf-8";
-	int rc = ingest_records(r, rel, abs, f, &tctx, ss.skew_us, id, &fc, &encoding, &ferr);
+	int rc = ingest_records(r, abs, f, &tctx, ss.skew_us, id, &fc, &encoding, &ferr);
 	tl_tz_free(tz);
 	/* the file's rows are all stored before its counts are */
 	if (tl_writer_sync(r->w, err) || rc == -2)

@@ -7,7 +7,6 @@
 #define _POSIX_C_SOURCE 200809L
 #include "tl/manifest.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>

@@ -79,7 +79,6 @@ static int build_query(const struct tl_filter *flt, struct tl_buf *q)
 		}
 		tl_buf_adds(q, ")");
 	}
-	const char **lists[2] = { flt->families, flt->formats };
 	size_t counts[2] = { flt->n_families, flt->n_formats };
 	const char *cols[2] = { "e.family", "e.format" };
 	for (int l = 0; l < 2; l++) {
@@ -90,7 +89,6 @@ static int build_query(const struct tl_filter *flt, struct tl_buf *q)
 			tl_buf_addf(q, "%s?%d", i ? "," : "", param++);
 		tl_buf_adds(q, ")");
 	}
-	(void)lists;
 	tl_buf_adds(q, " ORDER BY e.ts, f.path, e.offset");
 	return param;
 }

@@ -14,7 +14,6 @@
 #include "tl/package.h"
 #include "tl/sums.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
