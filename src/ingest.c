@@ -427,12 +427,7 @@ int tl_ingest(struct tl_case *c, const struct tl_formats *fs, char *const *paths
 		if (stat(abs, &st) == 0)
 			r.total_bytes += (uint64_t)st.st_size;
 	}
-	/* TL_COMMIT_EVERY (rows per transaction) exists for the crash-safety test,
-	 * which needs commits part-way through small files; the result is the same */
-	long commit_every = COMMIT_EVERY;
-	const char *ce = getenv("TL_COMMIT_EVERY");
-	if (ce && strtol(ce, NULL, 10) > 0)
-		commit_every = strtol(ce, NULL, 10);
+	long commit_every = opts->commit_every > 0 ? opts->commit_every : COMMIT_EVERY;
 	if ((files.n && tl_store_index_drop(r.store, err)) || tl_store_begin(r.store, err) ||
 	    !(r.w = tl_writer_new(r.store, commit_every, opts->threads != 1, err))) {
 		rc = -1;

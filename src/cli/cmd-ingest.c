@@ -1,6 +1,7 @@
 /* tl ingest CASE [PATH...]: parse evidence into the case database. */
 #define _POSIX_C_SOURCE 200809L
 #include <getopt.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -21,6 +22,8 @@ static const char usage[] =
 	"  --new-version       a file whose content changed since it was ingested\n"
 	"                      replaces its old version (recorded in superseded_files)\n"
 	"                      instead of being refused\n"
+	"  --commit-every N    rows per database transaction (default 200000); smaller\n"
+	"                      values commit part-way through small files, for crash tests\n"
 	"  --threads N         1: parse and store on one core; 2 (default): store on a\n"
 	"                      second thread. The database is the same either way.\n"
 	"  -q, --quiet         no summary\n"
@@ -40,7 +43,7 @@ int cmd_ingest(int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' }, { "progress", no_argument, NULL, 'p' },
 		{ "no-progress", no_argument, NULL, 'P' }, { "follow-symlinks", no_argument, NULL, 'L' },
 		{ "quiet", no_argument, NULL, 'q' }, { "threads", required_argument, NULL, 't' },
-		{ "new-version", no_argument, NULL, 'N' }, { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+		{ "new-version", no_argument, NULL, 'N' }, { "commit-every", required_argument, NULL, 'C' }, { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	struct tl_ingest_opts o = { 0 };
 	int quiet = 0, c;
@@ -52,6 +55,13 @@ int cmd_ingest(int argc, char **argv)
 		case 'P': o.progress = 0; break;
 		case 'L': o.follow_symlinks = 1; break;
 		case 'N': o.new_version = 1; break;
+		case 'C': {
+			char *end;
+			o.commit_every = strtol(optarg, &end, 10);
+			if (*end || o.commit_every < 1)
+				return cli_usage_error(usage, "--commit-every wants a number of rows, got '%s'", optarg);
+			break;
+		}
 		case 't':
 			if (strcmp(optarg, "1") && strcmp(optarg, "2"))
 				return cli_usage_error(usage, "--threads is 1 or 2");

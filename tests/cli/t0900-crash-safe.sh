@@ -9,7 +9,6 @@ mkdir -p "$WORK/ev"
 "$WORK/gen" squid 24000 >"$WORK/ev/a-proxy.log"
 "$WORK/gen" zeek-json 8000 7 >"$WORK/ev/b-conn.log"
 # commit every 2000 rows (instead of 200 000) so that small files are committed part-way
-export TL_COMMIT_EVERY=2000
 
 digest() { # digest CASE -> "EVENTS SHA256" of the events digest in tl manifest
 	"$TL" manifest "$1" >/dev/null 2>&1
@@ -23,7 +22,7 @@ fresh() { # fresh NAME -> a case holding the evidence
 
 R=$(fresh ref)
 t0=$(date +%s.%N)
-expect_exit 0 "uninterrupted reference ingest" -- "$TL" ingest --no-progress "$R"
+expect_exit 0 "uninterrupted reference ingest" -- "$TL" ingest --no-progress --commit-every 2000 "$R"
 t1=$(date +%s.%N)
 REF=$(digest "$R")
 REFN=$(q "$R" "SELECT count(*) FROM events")
@@ -39,7 +38,7 @@ after_kill() {
 	expect_exit 0 "$what: tl timeline works on the killed case (indexes may be missing)" -- \
 		"$TL" timeline --entity user:nobody --output jsonl "$c"
 	local rc=0
-	"$TL" ingest --no-progress "$c" >"$WORK/out" 2>"$WORK/err" || rc=$?
+	"$TL" ingest --no-progress --commit-every 2000 "$c" >"$WORK/out" 2>"$WORK/err" || rc=$?
 	[ "$rc" = 0 ] && ok "$what: re-run ingest finishes" || { fail "$what: re-run ingest exit $rc"; sed 's/^/    /' "$WORK/err"; }
 	[ "$(q "$c" "SELECT count(*) FROM evidence_files WHERE status<>'done'")" = 0 ] && ok "$what: every file done" ||
 		fail "$what: files left unfinished: $(q "$c" "SELECT path||':'||status FROM evidence_files")"
@@ -55,7 +54,7 @@ after_kill() {
 # SIGKILL after a fixed time: before anything is committed, part-way through a file, in the second file
 for t in 0.2 0.5 0.9; do
 	K=$(fresh "kill-$t")
-	"$TL" ingest --no-progress "$K" >/dev/null 2>&1 &
+	"$TL" ingest --no-progress --commit-every 2000 "$K" >/dev/null 2>&1 &
 	pid=$!
 	sleep "$t"
 	kill -KILL "$pid" 2>/dev/null
@@ -66,7 +65,7 @@ done
 
 # SIGKILL as soon as a file's first rows are committed (status 'ingesting')
 K=$(fresh kill-ingesting)
-"$TL" ingest --no-progress "$K" >/dev/null 2>&1 &
+"$TL" ingest --no-progress --commit-every 2000 "$K" >/dev/null 2>&1 &
 pid=$!
 for _ in $(seq 1 1200); do
 	[ "$(sqlite3 "$K/case.db" "SELECT count(*) FROM evidence_files WHERE status='ingesting'" 2>/dev/null)" = 1 ] && break
@@ -83,7 +82,7 @@ after_kill "$K" "killed part-way through a file"
 
 # SIGKILL once every file is done: while the query indexes are being built
 K=$(fresh kill-index)
-"$TL" ingest --no-progress "$K" >/dev/null 2>&1 &
+"$TL" ingest --no-progress --commit-every 2000 "$K" >/dev/null 2>&1 &
 pid=$!
 for _ in $(seq 1 1200); do
 	[ "$(sqlite3 "$K/case.db" "SELECT count(*) FROM evidence_files WHERE status='done'" 2>/dev/null)" = 2 ] && break
@@ -98,7 +97,7 @@ after_kill "$K" "killed during index build"
 # a second kill while re-running a killed ingest, then finishing
 K=$(fresh kill-twice)
 for t in 0.4 0.7; do
-	"$TL" ingest --no-progress "$K" >/dev/null 2>&1 &
+	"$TL" ingest --no-progress --commit-every 2000 "$K" >/dev/null 2>&1 &
 	pid=$!
 	sleep "$t"
 	kill -KILL "$pid" 2>/dev/null

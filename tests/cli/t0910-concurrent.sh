@@ -6,10 +6,9 @@
 cc -O2 -o "$WORK/gen" "$SRC/bench/gen.c" || { echo "cannot compile bench/gen.c"; exit 1; }
 C=$(new_case busy)
 "$WORK/gen" squid 60000 >"$C/evidence/proxy.log"
-export TL_COMMIT_EVERY=2000 # commits part-way, so that readers have something to see
 q() { "$TL" sql "$C" "$1" | tail -n +2; }
 
-"$TL" ingest --no-progress "$C" >"$WORK/first.out" 2>&1 &
+"$TL" ingest --no-progress --commit-every 2000 "$C" >"$WORK/first.out" 2>&1 &
 pid=$!
 for _ in $(seq 1 1500); do
 	[ "$(sqlite3 "$C/case.db" "SELECT count(*) FROM evidence_files WHERE status='ingesting'" 2>/dev/null)" = 1 ] && break
@@ -18,7 +17,7 @@ done
 # freeze it there, holding its lock and an open write transaction, so that the
 # checks below run while it is busy however fast this machine is
 kill -STOP "$pid" 2>/dev/null && ok "the first ingest is running (a file is 'ingesting')" || fail "the first ingest ended too soon"
-expect_exit 1 "a second ingest while the first runs is refused" -- "$TL" ingest --no-progress "$C"
+expect_exit 1 "a second ingest while the first runs is refused" -- "$TL" ingest --no-progress --commit-every 2000 "$C"
 contains "$WORK/err" "case is busy \(another tl ingest is running" "it says the case is busy"
 expect_exit 0 "tl timeline works during the ingest" -- "$TL" timeline --output jsonl "$C"
 n=$(wc -l <"$WORK/out")
@@ -31,7 +30,7 @@ rc=$?
 [ "$rc" = 0 ] && ok "the first ingest finishes normally" || { fail "first ingest exit $rc"; sed 's/^/    /' "$WORK/first.out"; }
 [ "$(q "SELECT count(*) FROM events")" = 60000 ] && ok "every event stored once" || fail "events: $(q "SELECT count(*) FROM events")"
 [ "$(sqlite3 "$C/case.db" "PRAGMA integrity_check")" = ok ] && ok "integrity_check ok" || fail "integrity_check"
-expect_exit 0 "once it is done, ingest runs again (nothing to do)" -- "$TL" ingest --no-progress "$C"
+expect_exit 0 "once it is done, ingest runs again (nothing to do)" -- "$TL" ingest --no-progress --commit-every 2000 "$C"
 contains "$WORK/err" "unchanged since it was ingested" "and finds the file done"
 expect_exit 0 "tl sources: counts add up" -- "$TL" sources "$C"
 finish
