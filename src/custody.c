@@ -208,16 +208,17 @@ long tl_custody_verify_buffer(const char *data, size_t len, FILE *report, long *
 	return problems;
 }
 
-long tl_custody_producer(const char *case_root, const char *opath, const char *sha256)
+void tl_custody_producers(const char *case_root, const struct tl_custody_file *files, size_t n, long *seq)
 {
 	char path[4096];
+	for (size_t f = 0; f < n; f++)
+		seq[f] = 0;
 	path_of(case_root, path, sizeof(path));
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return 0;
+		return;
 	struct tl_buf log = TL_BUF_INIT;
 	struct tl_err err;
-	long found = 0;
 	if (slurp(fd, &log, &err) == 0) {
 		size_t start = 0;
 		for (size_t i = 0; i < log.len; i++) {
@@ -229,9 +230,11 @@ long tl_custody_producer(const char *case_root, const char *opath, const char *s
 			for (size_t k = 0; outs && sq && outs->type == TL_JSON_ARRAY && k < outs->n; k++) {
 				const struct tl_json *p = tl_json_get(outs->kids[k], "path");
 				const struct tl_json *h = tl_json_get(outs->kids[k], "sha256");
-				if (p && h && p->type == TL_JSON_STRING && h->type == TL_JSON_STRING &&
-				    !strcmp(p->str, opath) && !strcmp(h->str, sha256))
-					found = strtol(sq->str, NULL, 10);
+				if (!p || !h || p->type != TL_JSON_STRING || h->type != TL_JSON_STRING)
+					continue;
+				for (size_t f = 0; f < n; f++)
+					if (!strcmp(p->str, files[f].path) && !strcmp(h->str, files[f].sha256))
+						seq[f] = strtol(sq->str, NULL, 10);
 			}
 			tl_json_free(j);
 			start = i + 1;
@@ -239,5 +242,4 @@ long tl_custody_producer(const char *case_root, const char *opath, const char *s
 	}
 	close(fd);
 	tl_buf_release(&log);
-	return found;
 }

@@ -50,7 +50,10 @@ int tl_manifest_write(const struct tl_case *c, const struct tl_formats *fs, cons
 		return -1;
 	sqlite3 *db = tl_store_db(s);
 	struct tl_buf m = TL_BUF_INIT, sums = TL_BUF_INIT;
-	struct tl_strlist outs = TL_STRLIST_INIT;
+	struct tl_strlist outs = TL_STRLIST_INIT, rels = TL_STRLIST_INIT;
+	struct tl_custody_file *produced = NULL;
+	const char **names = NULL;
+	long *seqs = NULL;
 	sqlite3_stmt *st = NULL;
 	int rc = -1;
 	char digest[65];
@@ -149,28 +152,44 @@ int tl_manifest_write(const struct tl_case *c, const struct tl_formats *fs, cons
 			"\"tamper_indicators\": %ld},\n  \"outputs\": [",
 		    gaps[TL_GAP_SEQUENCE], gaps[TL_GAP_CLOCK], gaps[TL_GAP_SILENCE], gaps[TL_GAP_INDICATOR]);
 	tl_dir_files(c->out_dir, 1, &outs);
-	size_t listed = 0;
+	/* hash every output first, then find what produced them in one read of the log */
+	produced = calloc(outs.n + 1, sizeof(*produced));
+	names = calloc(outs.n + 1, sizeof(*names));
+	seqs = calloc(outs.n + 1, sizeof(*seqs));
+	if (!produced || !names || !seqs) {
+		tl_errf(err, "out of memory");
+		goto cleanup;
+	}
+	size_t nfiles = 0;
 	for (size_t i = 0; i < outs.n; i++) {
 		if (!strcmp(outs.v[i], "manifest.json") || !strcmp(outs.v[i], "SHA256SUMS"))
 			continue;
-		char path[4200], sha[65], rel[4200];
+		char path[4200], rel[4200];
 		snprintf(path, sizeof(path), "%s/%s", c->out_dir, outs.v[i]);
-		if (tl_file_sha256(path, sha, err)) {
+		if (tl_file_sha256(path, produced[nfiles].sha256, err)) {
 			char why[sizeof(err->msg)];
 			snprintf(why, sizeof(why), "%s", err->msg);
 			tl_errf(err, "cannot hash '%s': %s", path, why);
 			goto cleanup;
 		}
 		snprintf(rel, sizeof(rel), "out/%s", outs.v[i]);
-		tl_buf_adds(&m, listed++ ? ",\n    {\"path\": " : "\n    {\"path\": ");
-		jstr(&m, outs.v[i]);
-		long seq = tl_custody_producer(c->root, rel, sha);
-		tl_buf_addf(&m, ", \"sha256\": \"%s\", \"custody_entry\": ", sha);
-		if (seq)
-			tl_buf_addf(&m, "%ld}", seq);
+		if (tl_strlist_add(&rels, rel)) {
+			tl_errf(err, "out of memory");
+			goto cleanup;
+		}
+		produced[nfiles].path = rels.v[rels.n - 1];
+		names[nfiles++] = outs.v[i];
+	}
+	tl_custody_producers(c->root, produced, nfiles, seqs);
+	for (size_t i = 0; i < nfiles; i++) {
+		tl_buf_adds(&m, i ? ",\n    {\"path\": " : "\n    {\"path\": ");
+		jstr(&m, names[i]);
+		tl_buf_addf(&m, ", \"sha256\": \"%s\", \"custody_entry\": ", produced[i].sha256);
+		if (seqs[i])
+			tl_buf_addf(&m, "%ld}", seqs[i]);
 		else
 			tl_buf_adds(&m, "null}");
-		tl_sums_add_line(&sums, sha, outs.v[i]);
+		tl_sums_add_line(&sums, produced[i].sha256, names[i]);
 	}
 	tl_buf_adds(&m, "\n  ]\n}\n");
 	char mpath[4200], spath[4200], msha[65];
@@ -193,6 +212,10 @@ cleanup:
 	tl_buf_release(&m);
 	tl_buf_release(&sums);
 	tl_strlist_release(&outs);
+	tl_strlist_release(&rels);
+	free(produced);
+	free(names);
+	free(seqs);
 	return rc;
 }
 

@@ -48,7 +48,8 @@ long tl_custody_verify(const char *case_root, FILE *report, long *entries, struc
  * problems; *entries gets the number of entries. */
 long tl_custody_verify_buffer(const char *data, size_t len, FILE *report, long *entries);
 
-/* Sequence number of the last entry that wrote output PATH with SHA256, or 0. */
-long tl_custody_producer(const char *case_root, const char *path, const char *sha256);
+/* For each of the N FILES, the sequence number of the last entry that wrote
+ * it with that SHA-256, or 0, into SEQ[i]. Reads the log once. */
+void tl_custody_producers(const char *case_root, const struct tl_custody_file *files, size_t n, long *seq);
 
 #endif
