@@ -373,8 +373,7 @@ static int is_step(const struct tl_json *j)
 {
 	const struct tl_json *ex = tl_json_get(j, "exit"), *argv = tl_json_get(j, "argv"), *outs = tl_json_get(j, "outputs");
 	return ex && ex->type == TL_JSON_NUMBER && !strcmp(ex->str, "0") && argv && argv->type == TL_JSON_ARRAY &&
-	       argv->n > 1 && argv->kids[1]->type == TL_JSON_STRING && strcmp(argv->kids[1]->str, "manifest") &&
-	       strcmp(argv->kids[1]->str, "package") && outs && outs->type == TL_JSON_ARRAY && outs->n > 0;
+	       argv->n > 1 && argv->kids[1]->type == TL_JSON_STRING && tl_replay_is_step(argv->kids[1]->str) && outs && outs->type == TL_JSON_ARRAY && outs->n > 0;
 }
 
 static void check_replay(const struct tl_case *c, struct tally *t)

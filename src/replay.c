@@ -12,6 +12,11 @@
 
 #include "tl/banned.h"
 
+int tl_replay_is_step(const char *command)
+{
+	return strcmp(command, "manifest") && strcmp(command, "package");
+}
+
 /* Quote WORD for the script if a shell would need it. */
 static void quote(struct tl_buf *b, const char *w)
 {

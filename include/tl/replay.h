@@ -32,6 +32,11 @@ struct tl_replay {
 	size_t n;
 };
 
+/* Non-zero if a successful COMMAND that wrote outputs is a replay step. manifest
+ * and package are not: their outputs hold custody entries, which a replayed
+ * case numbers its own way. The custody log and verify use the same rule. */
+int tl_replay_is_step(const char *command);
+
 /* Append a step: ARGV (argc entries, argv[0] the program) with the entry equal
  * to CASE_ARG (by pointer) written as CASE, and its outputs as expectations. */
 int tl_replay_append(const char *case_root, int argc, char *const *argv, const char *case_arg,

@@ -79,9 +79,8 @@ void cli_custody_finish(int argc, char **argv, int exit_code)
 	struct tl_err err;
 	if (tl_custody_append(run.root, &e, NULL, &err))
 		fprintf(stderr, "tl: error: %s\n", err.msg);
-	/* an analysis step that wrote into out/ can be replayed; manifest and package
-	 * outputs hold custody entries, which a replayed case numbers its own way */
-	if (exit_code == TL_EXIT_OK && run.n[1] && run.case_arg && argc > 1 && strcmp(argv[1], "manifest") && strcmp(argv[1], "package") &&
+	/* an analysis step that wrote into out/ can be replayed */
+	if (exit_code == TL_EXIT_OK && run.n[1] && run.case_arg && argc > 1 && tl_replay_is_step(argv[1]) &&
 	    tl_replay_append(run.root, argc, argv, run.case_arg, run.files[1], run.n[1], &err))
 		fprintf(stderr, "tl: warning: %s\n", err.msg);
 	for (int w = 0; w < 2; w++) {
