@@ -1,4 +1,4 @@
-/* Fuzz the case configuration loader, CASE/tl.json (src/config.c), and its glob matching. */
+/* Fuzz the case configuration loader, CASE/tl.json (src/case/config.c), and its glob matching. */
 #include "fuzz.h"
 #include "tl/config.h"
 

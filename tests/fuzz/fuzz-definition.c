@@ -1,6 +1,6 @@
 /*
- * Fuzz the format-definition loader (src/format.c) and the engine it
- * configures (src/engine.c): the input up to its first NUL byte is a
+ * Fuzz the format-definition loader (src/parse/format.c) and the engine it
+ * configures (src/parse/engine.c): the input up to its first NUL byte is a
  * definition; if it loads, the bytes after the NUL are an evidence file
  * framed and parsed through it (a bounded number of records), and sniffed.
  */

@@ -1,4 +1,4 @@
-/* Fuzz every framing of the reader (src/reader.c): lines (also JSON lines,
+/* Fuzz every framing of the reader (src/parse/reader.c): lines (also JSON lines,
  * key=value, W3C, Zeek TSV), multi-line with a start regex, CSV with quoted
  * newlines, JSON documents with and without wrapper keys, tiny record limits,
  * and gzip: the input compressed, and the input's raw bytes as a deflate stream. */

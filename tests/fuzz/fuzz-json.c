@@ -1,4 +1,4 @@
-/* Fuzz the JSON tree parser used for tl.json and format definitions (src/json.c). */
+/* Fuzz the JSON tree parser used for tl.json and format definitions (src/base/json.c). */
 #include "fuzz.h"
 #include "tl/json.h"
 

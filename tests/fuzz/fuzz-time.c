@@ -1,4 +1,4 @@
-/* Fuzz the timestamp parser (src/time.c): every named format, a few patterns,
+/* Fuzz the timestamp parser (src/time/time.c): every named format, a few patterns,
  * the input's first line as a pattern, and the command-line parser. */
 #include "fuzz.h"
 #include "tl/time.h"

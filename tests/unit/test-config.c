@@ -1,4 +1,4 @@
-/* Unit tests: the case config tl.json (src/config.c). */
+/* Unit tests: the case config tl.json (src/case/config.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

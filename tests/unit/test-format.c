@@ -1,4 +1,4 @@
-/* Unit tests: loading format definitions (src/format.c) and the parse engine (src/engine.c). */
+/* Unit tests: loading format definitions (src/parse/format.c) and the parse engine (src/parse/engine.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

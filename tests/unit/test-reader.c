@@ -1,4 +1,4 @@
-/* Unit tests: framing of byte streams into records with exact locations (src/reader.c). */
+/* Unit tests: framing of byte streams into records with exact locations (src/parse/reader.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,4 +1,4 @@
-/* Unit tests: the SQLite case database (src/store.c). */
+/* Unit tests: the SQLite case database (src/store/store.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
