@@ -16,7 +16,10 @@
 #include "tl/time.h"
 #include "tl/util.h"
 
-/* X(name, kind): kind T = text, I = integer (stored as INTEGER when the text is one) */
+/* X(name, kind): kind T = text, I = integer (stored as INTEGER when the text is one).
+ * Fields from event_code on came with schema v3, chosen with the endpoint,
+ * network and audit formats in view (docs/event-model.md): new fields go at
+ * the end, as a migration, never in the middle. */
 #define TL_EVENT_FIELDS(X) \
 	X(class, T) \
 	X(action, T) \
@@ -45,7 +48,21 @@
 	X(bytes_in, I) \
 	X(bytes_out, I) \
 	X(rule, T) \
-	X(message, T)
+	X(message, T) \
+	X(event_code, T) \
+	X(session_id, T) \
+	X(process_guid, T) \
+	X(parent_process_guid, T) \
+	X(src_host, T) \
+	X(dst_host, T) \
+	X(target_user, T) \
+	X(target_user_domain, T) \
+	X(src_nat_ip, T) \
+	X(src_nat_port, I) \
+	X(dst_nat_ip, T) \
+	X(dst_nat_port, I) \
+	X(src_mac, T) \
+	X(dst_mac, T)
 
 enum tl_field_id {
 #define TL_X_ENUM(name, kind) TL_F_##name,

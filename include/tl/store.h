@@ -17,7 +17,7 @@
 #include "tl/event.h"
 #include "tl/util.h"
 
-#define TL_SCHEMA_VERSION 2
+#define TL_SCHEMA_VERSION 3
 
 struct tl_store;
 
@@ -52,6 +52,17 @@ struct tl_file_info {
 	const char *format_version;
 	int confidence;
 	const char *format_rule; /* "detected", "--format", "config" */
+	/* an archive member: the archive (relative to the case) and the member's
+	 * path inside it; NULL for a plain file. path is then "ARCHIVE!/MEMBER". */
+	const char *container;
+	const char *container_sha256;
+	const char *member;
+	/* what ingest used, so later analysis uses the same facts: the definition
+	 * text's SHA-256, its ordered_within (µs, 0 none), and the detection
+	 * decision as JSON (candidates with scores and sample parse rates) */
+	const char *definition_sha256;
+	int64_t ordered_within_us;
+	const char *detection;
 };
 
 /* Keep the record of PATH's current version in superseded_files (NEW_SHA256
@@ -65,6 +76,7 @@ struct tl_file_counts {
 	int64_t records, events, rejects, meta;
 	int64_t first_ts, last_ts; /* valid when events > 0 */
 	int64_t bytes;             /* decompressed bytes read */
+	int64_t merged;            /* records folded into another record's event (auditd); records = events + rejects + merged */
 };
 
 /* Finish a file with STATUS ("done", "partial", "failed", "duplicate", "unsupported"),

@@ -308,6 +308,8 @@ static int ingest_file(struct ingest_run *r, const char *rel, struct tl_err *err
 	if (f) {
 		fi.format = tl_format_name(f);
 		fi.format_version = tl_format_version(f);
+		fi.definition_sha256 = tl_format_sha256(f);
+		fi.ordered_within_us = tl_format_ordered_within(f);
 	}
 	if (tl_store_file_begin(r->store, &fi, &id, err))
 		return -1;

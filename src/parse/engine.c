@@ -865,7 +865,8 @@ static enum tl_parse_status map_event(struct tl_parse *p, struct tl_event *ev, s
 		/* a field that cannot hold the value (no address in an address field, no whole
 		 * number in a count) leaves it in extra, where its text survives intact */
 		int64_t n;
-		if (((i == TL_F_src_ip || i == TL_F_dst_ip) && !valid_ip(ev->f[i].s, ev->f[i].len)) ||
+		if (((i == TL_F_src_ip || i == TL_F_dst_ip || i == TL_F_src_nat_ip || i == TL_F_dst_nat_ip) &&
+		     !valid_ip(ev->f[i].s, ev->f[i].len)) ||
 		    (tl_field_kind((enum tl_field_id)i) == 'I' && tl_parse_i64(ev->f[i].s, ev->f[i].len, &n))) {
 			for (size_t k = 0; k < p->nf; k++)
 				if (p->fields[k].v.s == ev->f[i].s)

@@ -175,7 +175,40 @@ static int migrate_1_to_2(struct tl_store *s, struct tl_err *err)
 		    err);
 }
 
-static int (*const migrations[])(struct tl_store *, struct tl_err *) = { migrate_0_to_1, migrate_1_to_2 };
+/* v3: the event fields correlation needs (event code, session, process GUIDs,
+ * hosts on both sides, target user, NAT addresses, MACs); per evidence file,
+ * the archive it came from, the facts ingest used (definition hash,
+ * ordered_within, the detection decision) and records merged into another
+ * record's event. */
+static int migrate_2_to_3(struct tl_store *s, struct tl_err *err)
+{
+	return exec(s,
+		    "ALTER TABLE events ADD COLUMN event_code TEXT;\n"
+		    "ALTER TABLE events ADD COLUMN session_id TEXT;\n"
+		    "ALTER TABLE events ADD COLUMN process_guid TEXT;\n"
+		    "ALTER TABLE events ADD COLUMN parent_process_guid TEXT;\n"
+		    "ALTER TABLE events ADD COLUMN src_host TEXT;\n"
+		    "ALTER TABLE events ADD COLUMN dst_host TEXT;\n"
+		    "ALTER TABLE events ADD COLUMN target_user TEXT;\n"
+		    "ALTER TABLE events ADD COLUMN target_user_domain TEXT;\n"
+		    "ALTER TABLE events ADD COLUMN src_nat_ip TEXT;\n"
+		    "ALTER TABLE events ADD COLUMN src_nat_port INTEGER;\n"
+		    "ALTER TABLE events ADD COLUMN dst_nat_ip TEXT;\n"
+		    "ALTER TABLE events ADD COLUMN dst_nat_port INTEGER;\n"
+		    "ALTER TABLE events ADD COLUMN src_mac TEXT;\n"
+		    "ALTER TABLE events ADD COLUMN dst_mac TEXT;\n"
+		    "ALTER TABLE evidence_files ADD COLUMN container TEXT;          -- archive holding this member\n"
+		    "ALTER TABLE evidence_files ADD COLUMN container_sha256 TEXT;\n"
+		    "ALTER TABLE evidence_files ADD COLUMN member TEXT;             -- path inside the archive\n"
+		    "ALTER TABLE evidence_files ADD COLUMN definition_sha256 TEXT;  -- of the definition ingest used\n"
+		    "ALTER TABLE evidence_files ADD COLUMN ordered_within_us INTEGER;\n"
+		    "ALTER TABLE evidence_files ADD COLUMN detection TEXT;          -- JSON: candidates, scores, parse rates\n"
+		    "ALTER TABLE evidence_files ADD COLUMN merged INTEGER NOT NULL DEFAULT 0;\n",
+		    err);
+}
+
+static int (*const migrations[])(struct tl_store *, struct tl_err *) = { migrate_0_to_1, migrate_1_to_2,
+									  migrate_2_to_3 };
 
 static int migrate(struct tl_store *s, struct tl_err *err)
 {
@@ -394,8 +427,9 @@ int tl_store_file_begin(struct tl_store *s, const struct tl_file_info *fi, int64
 	}
 	if (sqlite3_prepare_v2(s->db,
 			       "INSERT INTO evidence_files (path, size, sha256, mtime, magic, compression, encoding, "
-			       "format, format_version, format_rule, confidence, status) "
-			       "VALUES (?,?,?,?,?,?,?,?,?,?,?, 'ingesting')",
+			       "format, format_version, format_rule, confidence, container, container_sha256, member, "
+			       "definition_sha256, ordered_within_us, detection, status) "
+			       "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?, 'ingesting')",
 			       -1, &st, NULL) != SQLITE_OK)
 		return sqlerr(s, err, "recording evidence file");
 	sqlite3_bind_text(st, 1, fi->path, -1, SQLITE_TRANSIENT);
@@ -409,6 +443,12 @@ int tl_store_file_begin(struct tl_store *s, const struct tl_file_info *fi, int64
 	bind_opt(st, 9, fi->format_version);
 	bind_opt(st, 10, fi->format_rule);
 	sqlite3_bind_int(st, 11, fi->confidence);
+	bind_opt(st, 12, fi->container);
+	bind_opt(st, 13, fi->container_sha256);
+	bind_opt(st, 14, fi->member);
+	bind_opt(st, 15, fi->definition_sha256);
+	sqlite3_bind_int64(st, 16, fi->ordered_within_us);
+	bind_opt(st, 17, fi->detection);
 	int rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
@@ -423,7 +463,7 @@ int tl_store_file_end(struct tl_store *s, int64_t id, const char *status, const 
 	sqlite3_stmt *st;
 	if (sqlite3_prepare_v2(s->db,
 			       "UPDATE evidence_files SET status=?, records=?, events=?, rejects=?, meta=?, bytes=?, "
-			       "first_ts=?, last_ts=?, error=?, encoding=coalesce(?, encoding) WHERE id=?",
+			       "first_ts=?, last_ts=?, error=?, encoding=coalesce(?, encoding), merged=? WHERE id=?",
 			       -1, &st, NULL) != SQLITE_OK)
 		return sqlerr(s, err, "finishing evidence file");
 	sqlite3_bind_text(st, 1, status, -1, SQLITE_STATIC);
@@ -441,7 +481,8 @@ int tl_store_file_end(struct tl_store *s, int64_t id, const char *status, const 
 	}
 	bind_opt(st, 9, error);
 	bind_opt(st, 10, encoding);
-	sqlite3_bind_int64(st, 11, id);
+	sqlite3_bind_int64(st, 11, c->merged);
+	sqlite3_bind_int64(st, 12, id);
 	int rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : sqlerr(s, err, "finishing evidence file");

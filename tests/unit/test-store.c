@@ -31,7 +31,9 @@ static void test_schema_and_rows(void **state)
 	struct tl_store *s = tl_store_open(db, TL_STORE_WRITE, &err);
 	assert_non_null(s);
 	assert_int_equal(scalar(s, "PRAGMA user_version"), TL_SCHEMA_VERSION);
-	struct tl_file_info fi = { "evidence/a.log", 10, 1, "ab", "ASCII text", "none", "utf-8", "squid-native", "1", 90, "detected" };
+	struct tl_file_info fi = { .path = "evidence/a.log", .size = 10, .mtime = 1, .sha256 = "ab", .magic = "ASCII text",
+				    .compression = "none", .encoding = "utf-8", .format = "squid-native", .format_version = "1",
+				    .confidence = 90, .format_rule = "detected" };
 	int64_t id;
 	assert_int_equal(tl_store_begin(s, &err), 0);
 	assert_int_equal(tl_store_file_begin(s, &fi, &id, &err), 0);
@@ -53,7 +55,7 @@ static void test_schema_and_rows(void **state)
 	memset(pv.sha256, 'a', 64);
 	assert_int_equal(tl_store_add_event(s, &ev, &pv, &err), 0);
 	assert_int_equal(tl_store_add_reject(s, &pv, "bad", "xx", 2, &err), 0);
-	struct tl_file_counts fc = { 2, 1, 1, 0, 5, 5, 10 };
+	struct tl_file_counts fc = { .records = 2, .events = 1, .rejects = 1, .first_ts = 5, .last_ts = 5, .bytes = 10 };
 	assert_int_equal(tl_store_file_end(s, id, "done", &fc, "utf-8", NULL, &err), 0);
 	assert_int_equal(tl_store_commit(s, &err), 0);
 	/* integer fields are stored as integers when they are integers, text otherwise */
