@@ -68,6 +68,10 @@ const char *tl_format_zone(const struct tl_format *f);
 /* How far out of time order the source writes records (µs); 0 if it does not promise order. */
 int64_t tl_format_ordered_within(const struct tl_format *f);
 
+/* The Zeek log a definition reads ("dns"; "*" for any), or NULL when it is
+ * not a Zeek log. Detection lets a file's #path (or records' _path) decide. */
+const char *tl_format_zeek_path(const struct tl_format *f);
+
 /* Confidence 0..100 that HEAD (the start of a decompressed stream) is this format. */
 int tl_format_sniff(const struct tl_format *f, const char *head, size_t len);
 

@@ -65,6 +65,7 @@ struct tl_format {
 	size_t nvmaps;
 	struct tl_sniff *sniffs;
 	size_t nsniffs;
+	char *zeek_path;               /* the Zeek log this reads ("dns"), "*" any; NULL: not a Zeek log */
 };
 
 /* The declarative engine (engine.c). */
