@@ -400,6 +400,15 @@ int tl_detect_file(const struct tl_formats *fs, const char *path, struct tl_dete
 			}
 		}
 	}
+	/* the generic Zeek reader claims only a log that names itself: without a #path
+	 * it could not know the log belongs to its family */
+	for (size_t i = 0; i < d->ncand && !d->zeek_path[0]; i++) {
+		const char *zp = tl_format_zeek_path(d->cand[i].f);
+		if (zp && !strcmp(zp, "*")) {
+			d->cand[i].verdict = "excluded";
+			snprintf(d->cand[i].why, sizeof(d->cand[i].why), "no #path line: the log does not say which it is");
+		}
+	}
 	struct stat st;
 	int64_t mtime = stat(path, &st) == 0 ? (int64_t)st.st_mtime : 0;
 	for (size_t i = 0; i < d->ncand; i++)
