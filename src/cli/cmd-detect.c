@@ -106,7 +106,10 @@ int cmd_detect(int argc, char **argv)
 		struct tl_detection d;
 		struct tl_err err;
 		if (tl_detect_file(&fs, argv[i], &d, &err)) {
-			cli_error("%s", err.msg);
+			if (strstr(err.msg, argv[i]))
+				cli_error("%s", err.msg);
+			else
+				cli_error("cannot read '%s': %s", argv[i], err.msg);
 			rc = TL_EXIT_ERROR;
 			tl_detection_release(&d);
 			continue;
@@ -132,7 +135,7 @@ int cmd_detect(int argc, char **argv)
 				esc(stdout, d.reason);
 				putchar('\n');
 			}
-			if (d.json)
+			if (d.json && d.window_bytes)
 				cli_detection_show(stdout, d.json, "  ");
 		}
 		tl_detection_release(&d);

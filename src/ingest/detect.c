@@ -390,9 +390,23 @@ int tl_detect_file(const struct tl_formats *fs, const char *path, struct tl_dete
 			const char *zp = tl_format_zeek_path(c->f);
 			if (!zp)
 				continue;
+			const struct tl_detect_candidate *kin = NULL;
+			for (size_t k = 0; k < d->ncand && !kin; k++) {
+				const char *kp = tl_format_zeek_path(d->cand[k].f);
+				if (kp && strcmp(kp, "*") && strcmp(kp, d->zeek_path) &&
+				    strcmp(tl_format_family(d->cand[k].f), tl_format_family(c->f)))
+					kin = &d->cand[k];
+			}
 			if (!strcmp(zp, "*") && own) {
 				c->verdict = "excluded";
 				snprintf(c->why, sizeof(c->why), "#path '%s' has its own definition (%s)", d->zeek_path, own);
+			} else if (!strcmp(zp, "*") && kin) {
+				/* a renamed log of another family (a dns log under another #path):
+				 * unsupported says more than a claim into the wrong family */
+				c->verdict = "excluded";
+				snprintf(c->why, sizeof(c->why),
+					 "the columns are those of Zeek '%s' logs (%s, family %s): not claimed across families",
+					 tl_format_zeek_path(kin->f), tl_format_name(kin->f), tl_format_family(kin->f));
 			} else if (strcmp(zp, "*") && strcmp(zp, d->zeek_path)) {
 				c->verdict = "excluded";
 				snprintf(c->why, sizeof(c->why), "#path is '%s'; this definition reads Zeek '%s' logs",
