@@ -39,37 +39,6 @@ static void window_zeek_path(const char *w, size_t len, char *out, size_t cap)
 	}
 }
 
-/* The log a Zeek JSON record names: "_path" (Zeek's own JSON streaming, Corelight)
- * or "@stream" (the OTRF/Mordor exports). 1 if found. */
-static int record_zeek_path(const char *s, size_t len, char *out, size_t cap)
-{
-	static const char *const keys[] = { "\"_path\"", "\"@stream\"" };
-	if (!len || s[0] != '{')
-		return 0;
-	for (size_t k = 0; k < 2; k++) {
-		size_t kl = strlen(keys[k]);
-		for (size_t i = 0; i + kl < len; i++) {
-			if (memcmp(s + i, keys[k], kl))
-				continue;
-			size_t j = i + kl;
-			while (j < len && (s[j] == ' ' || s[j] == '\t'))
-				j++;
-			if (j >= len || s[j++] != ':')
-				continue;
-			while (j < len && (s[j] == ' ' || s[j] == '\t'))
-				j++;
-			if (j >= len || s[j++] != '"')
-				continue;
-			size_t n = 0;
-			while (j < len && s[j] != '"' && n + 1 < cap)
-				out[n++] = s[j++];
-			out[n] = 0;
-			return 1;
-		}
-	}
-	return 0;
-}
-
 /* The sniff window: the decompressed head, and when its first line fills it
  * (a giant first line would blind the sniff rules), the lines after it that
  * are under the window size, until the window is full again. */
@@ -110,7 +79,6 @@ static int build_window(const char *path, struct tl_buf *w, int *gz, long *skipp
 static void sample(struct tl_detect_candidate *c, const char *path, int64_t mtime)
 {
 	const struct tl_format *f = c->f;
-	const char *zp = tl_format_zeek_path(f);
 	struct tl_framing_spec spec = *tl_format_framing(f);
 	if (!spec.max_record || spec.max_record > TL_DETECT_RECORD_MAX)
 		spec.max_record = TL_DETECT_RECORD_MAX;
@@ -141,11 +109,6 @@ static void sample(struct tl_detect_candidate *c, const char *path, int64_t mtim
 			continue;
 		c->sampled++;
 		bytes += rec.len;
-		char rp[64];
-		/* a record of another Zeek log is not evidence for this definition */
-		if (st == TL_PARSE_EVENT && zp && strcmp(zp, "*") && record_zeek_path(rec.text, rec.len, rp, sizeof(rp)) &&
-		    strcmp(rp, zp))
-			st = TL_PARSE_REJECT;
 		if (st != TL_PARSE_EVENT) {
 			c->rejects++;
 			continue;

@@ -48,6 +48,14 @@ expect_exit 4 "ingest the Zeek logs" -- "$TL" ingest --no-progress "$C"
 expect_exit 0 "tl sources --why" -- "$TL" sources --why "$C"
 contains "$WORK/out" "^ +zeek-dns +dns +95 +9 +9 +0 +0 +100.0 .* chosen" "sources --why shows the stored candidates"
 expect_exit 2 "sources --why wants a case" -- "$TL" sources --why
+# concatenated logs of two kinds: the second header block's #path is honoured
+C=$(new_case zeekcat)
+cat "$SRC/fixtures/flow/zeek-conn/basic.log" "$SRC/fixtures/dns/zeek-dns/basic.log" >"$C/evidence/all.log"
+expect_exit 3 "conn.log + dns.log in one file: the dns records are rejected, not read as flows" -- "$TL" ingest --no-progress "$C"
+[ "$(q "$C" "SELECT format||' '||events||'/'||rejects FROM evidence_files")" = "zeek-conn 14/9" ] &&
+	ok "14 conn events, 9 dns rejects" || fail "zeekcat: $(q "$C" "SELECT format, events, rejects FROM evidence_files")"
+[ "$(q "$C" "SELECT DISTINCT reason FROM rejects")" = "record of a Zeek 'dns' log; zeek-conn reads 'conn' logs" ] &&
+	ok "the rejects say why" || fail "zeekcat reasons: $(q "$C" "SELECT DISTINCT reason FROM rejects")"
 
 # -- two user formats that fit equally: neither claims, both are named
 C=$(new_case tie)
