@@ -98,7 +98,9 @@ int tl_formats_add_dir(struct tl_formats *fs, const char *dir, struct tl_err *er
 const struct tl_format *tl_formats_find(const struct tl_formats *fs, const char *name);
 void tl_formats_release(struct tl_formats *fs);
 
-/* Best format for HEAD; *score gets its confidence. NULL if none reaches 50. */
+/* Best format for HEAD by sniff rules alone; *score gets its confidence. NULL
+ * if none reaches 50. Ingest decides with tl_detect_file() (tl/detect.h), which
+ * also parses a sample of records: use that for evidence. */
 const struct tl_format *tl_formats_detect(const struct tl_formats *fs, const char *head, size_t len, int *score);
 
 #endif
