@@ -68,6 +68,10 @@ const char *tl_format_zone(const struct tl_format *f);
 /* How far out of time order the source writes records (µs); 0 if it does not promise order. */
 int64_t tl_format_ordered_within(const struct tl_format *f);
 
+/* The Zeek log a definition reads ("dns"; "*" for any), or NULL when it is
+ * not a Zeek log. Detection lets a file's #path (or records' _path) decide. */
+const char *tl_format_zeek_path(const struct tl_format *f);
+
 /* Confidence 0..100 that HEAD (the start of a decompressed stream) is this format. */
 int tl_format_sniff(const struct tl_format *f, const char *head, size_t len);
 
@@ -94,7 +98,9 @@ int tl_formats_add_dir(struct tl_formats *fs, const char *dir, struct tl_err *er
 const struct tl_format *tl_formats_find(const struct tl_formats *fs, const char *name);
 void tl_formats_release(struct tl_formats *fs);
 
-/* Best format for HEAD; *score gets its confidence. NULL if none reaches 50. */
+/* Best format for HEAD by sniff rules alone; *score gets its confidence. NULL
+ * if none reaches 50. Ingest decides with tl_detect_file() (tl/detect.h), which
+ * also parses a sample of records: use that for evidence. */
 const struct tl_format *tl_formats_detect(const struct tl_formats *fs, const char *head, size_t len, int *score);
 
 #endif

@@ -9,10 +9,13 @@
 #include "tl/store.h"
 
 static const char usage[] =
-	"usage: tl sources CASE\n\n"
+	"usage: tl sources [--why] CASE\n\n"
 	"Lists every evidence file tl has seen: status, format, records, events,\n"
 	"rejects, header/blank lines and time span, then totals. For every file,\n"
-	"records = events + rejects. Exit status 1 if the counts do not add up.\n";
+	"records = events + rejects. Exit status 1 if the counts do not add up.\n\n"
+	"  --why   under each file, how its format was decided: every candidate of\n"
+	"          detection with its sniff score, sampled records and parse rate\n"
+	"          (as tl detect shows it), or that the format was forced\n";
 
 static void span(sqlite3_stmt *st, int col, char *buf, size_t len)
 {
@@ -28,11 +31,12 @@ int cmd_sources(int argc, char **argv)
 		fputs(usage, stdout);
 		return TL_EXIT_OK;
 	}
-	if (argc != 2)
+	int why_detected = argc == 3 && !strcmp(argv[1], "--why");
+	if (argc != 2 + why_detected || argv[argc - 1][0] == '-')
 		return cli_usage_error(usage, "sources takes one case folder");
 	struct tl_case cs;
 	struct tl_err err;
-	if (cli_open_case(argv[1], &cs))
+	if (cli_open_case(argv[argc - 1], &cs))
 		return TL_EXIT_ERROR;
 	struct tl_store *s = tl_store_open(cs.db_path, TL_STORE_READONLY, &err);
 	tl_case_release(&cs);
@@ -45,7 +49,8 @@ int cmd_sources(int argc, char **argv)
 			       "SELECT path, status, coalesce(format, '-'), records, events, rejects, meta, first_ts, "
 			       "last_ts, coalesce(error, ''), "
 			       "(SELECT count(*) FROM events e WHERE e.file_id = f.id), "
-			       "(SELECT count(*) FROM rejects r WHERE r.file_id = f.id) "
+			       "(SELECT count(*) FROM rejects r WHERE r.file_id = f.id), "
+			       "coalesce(detection, ''), coalesce(format_rule, '') "
 			       "FROM evidence_files f ORDER BY path",
 			       -1, &st, NULL) != SQLITE_OK) {
 		tl_store_close(s);
@@ -72,6 +77,16 @@ int cmd_sources(int argc, char **argv)
 			tl_buf_reset(&b);
 			tl_term_escape(&b, why, strlen(why));
 			printf("%-11s   ^ %s\n", "", b.data);
+		}
+		if (why_detected) {
+			const char *det = (const char *)sqlite3_column_text(st, 12);
+			const char *rule = (const char *)sqlite3_column_text(st, 13);
+			if (det && *det) {
+				if (cli_detection_show(stdout, det, "              "))
+					printf("%-11s   ^ detection record is not readable JSON\n", "");
+			} else if (rule && (!strcmp(rule, "--format") || !strcmp(rule, "config"))) {
+				printf("%-11s   ^ format forced by %s, not detected\n", "", rule);
+			}
 		}
 		/* an unfinished attempt (an ingest killed, or running now) has rows but
 		 * no counts yet: the next tl ingest clears and redoes it */

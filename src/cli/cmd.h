@@ -36,6 +36,7 @@ int cmd_verify(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_package(int argc, char **argv);
 int cmd_gaps(int argc, char **argv);
+int cmd_detect(int argc, char **argv);
 
 /* Print "tl: error: MSG" to stderr and return TL_EXIT_ERROR. */
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

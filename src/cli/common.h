@@ -14,6 +14,10 @@
 /* Built-in formats plus the case's own (C may be NULL). Prints errors; 0 or -1. */
 int cli_load_formats(const struct tl_case *c, struct tl_formats *fs);
 
+/* Print a stored detection decision (evidence_files.detection) as a table of
+ * candidates, each line starting with INDENT; -1 if JSON is not one. */
+int cli_detection_show(FILE *out, const char *json, const char *indent);
+
 /* tl_case_open() that also makes the command's custody entry go to this case. */
 int cli_open_case(const char *path, struct tl_case *c);
 

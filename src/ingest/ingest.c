@@ -19,13 +19,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "tl/detect.h"
 #include "tl/reader.h"
 #include "tl/store.h"
 #include "tl/time.h"
 #include "tl/writer.h"
 #include "tl/banned.h"
 
-#define HEAD_BYTES (64 * 1024)
 #define COMMIT_EVERY 200000
 #define EXCERPT_BYTES 256
 
@@ -134,7 +134,7 @@ static void progress(struct ingest_run *r, uint64_t file_pos, int final)
 
 static const struct tl_format *choose_format(struct ingest_run *r, const char *abs,
 					     struct tl_file_info *fi, const struct tl_source_settings *ss,
-					     struct tl_err *err)
+					     char **detection, struct tl_err *err)
 {
 	const char *forced = r->o->format ? r->o->format : ss->format;
 	if (forced) {
@@ -145,24 +145,20 @@ static const struct tl_format *choose_format(struct ingest_run *r, const char *a
 			tl_errf(err, "unknown format '%s' (see tl formats)", forced);
 		return f;
 	}
-	char *head = malloc(HEAD_BYTES + 1);
-	int gz = 0;
-	if (!head) {
-		tl_errf(err, "out of memory");
-		return NULL;
-	}
-	long n = tl_reader_head(abs, head, HEAD_BYTES, &gz, err);
+	/* detection proves itself on sampled records (src/ingest/detect.c) */
+	struct tl_detection d;
 	const struct tl_format *f = NULL;
-	if (n >= 0) {
-		head[n] = 0;
-		fi->compression = gz ? "gzip" : "none";
-		f = tl_formats_detect(r->fs, head, (size_t)n, &fi->confidence);
+	if (tl_detect_file(r->fs, abs, &d, err) == 0) {
+		fi->compression = d.compression;
+		fi->confidence = d.confidence;
 		fi->format_rule = "detected";
+		f = d.format;
 		if (!f)
-			tl_errf(err, n == 0 ? "empty file" : "no known format recognised (best confidence %d%%)",
-				fi->confidence);
+			tl_errf(err, "%s", d.reason);
+		*detection = d.json;
+		d.json = NULL;
 	}
-	free(head);
+	tl_detection_release(&d);
 	return f;
 }
 
@@ -304,14 +300,19 @@ static int ingest_file(struct ingest_run *r, const char *rel, struct tl_err *err
 	}
 	struct tl_source_settings ss;
 	tl_config_for_path(&r->c->cfg, rel, &ss);
-	const struct tl_format *f = choose_format(r, abs, &fi, &ss, &ferr);
+	char *detection = NULL;
+	const struct tl_format *f = choose_format(r, abs, &fi, &ss, &detection, &ferr);
+	fi.detection = detection;
 	if (f) {
 		fi.format = tl_format_name(f);
 		fi.format_version = tl_format_version(f);
 		fi.definition_sha256 = tl_format_sha256(f);
 		fi.ordered_within_us = tl_format_ordered_within(f);
 	}
-	if (tl_store_file_begin(r->store, &fi, &id, err))
+	int brc = tl_store_file_begin(r->store, &fi, &id, err);
+	free(detection);
+	fi.detection = NULL;
+	if (brc)
 		return -1;
 	if (!f) {
 		int binary = strstr(magic_copy, "text") == NULL && strstr(magic_copy, "JSON") == NULL &&

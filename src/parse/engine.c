@@ -474,6 +474,12 @@ static enum tl_parse_status zeek_directive(struct tl_parse *p, const char *s, si
 		split(p, rest, rl, p->sep, 0, type_cb, 0);
 		return TL_PARSE_META;
 	}
+	if (nl == 5 && !memcmp(s, "#path", 5)) {
+		size_t n = rl < sizeof(p->zeek_path) - 1 ? rl : sizeof(p->zeek_path) - 1;
+		memcpy(p->zeek_path, rest, n);
+		p->zeek_path[n] = 0;
+		return TL_PARSE_META;
+	}
 	char **slot = nl == 12 && !memcmp(s, "#unset_field", 12) ? &p->unset
 		    : nl == 12 && !memcmp(s, "#empty_field", 12) ? &p->empty : NULL;
 	if (slot) {
@@ -910,6 +916,30 @@ static enum tl_parse_status map_event(struct tl_parse *p, struct tl_event *ev, s
 	return TL_PARSE_EVENT;
 }
 
+/* A definition for one Zeek log reads only that log's records: a second header
+ * block with another #path (concatenated logs), or a JSON record whose _path
+ * (@stream in OTRF exports) names another log, is not its to read. */
+static enum tl_parse_status zeek_path_check(struct tl_parse *p, struct tl_err *err)
+{
+	const char *want = p->f->zeek_path;
+	if (!want || !strcmp(want, "*"))
+		return TL_PARSE_EVENT;
+	const char *got = p->zeek_path;
+	size_t gl = strlen(got);
+	for (size_t i = 0; !gl && i < p->nf; i++)
+		if (p->fields[i].kind == TL_V_STR && (!strcmp(p->fields[i].name, "_path") || !strcmp(p->fields[i].name, "@stream"))) {
+			got = p->fields[i].v.s;
+			gl = p->fields[i].v.len;
+		}
+	if (!gl || (gl == strlen(want) && !memcmp(got, want, gl)))
+		return TL_PARSE_EVENT;
+	struct tl_buf shown = TL_BUF_INIT;
+	tl_term_escape(&shown, got, gl > 40 ? 40 : gl);
+	tl_errf(err, "record of a Zeek '%s' log; %s reads '%s' logs", shown.data ? shown.data : "", p->f->name, want);
+	tl_buf_release(&shown);
+	return TL_PARSE_REJECT;
+}
+
 static int blank(const char *s, size_t len)
 {
 	for (size_t i = 0; i < len; i++)
@@ -951,6 +981,8 @@ static enum tl_parse_status engine_parse(struct tl_parse *p, const struct tl_rec
 	}
 	if (st == TL_PARSE_EVENT && p->f->nembedded)
 		st = flatten_embedded(p, err);
+	if (st == TL_PARSE_EVENT)
+		st = zeek_path_check(p, err);
 	if (st != TL_PARSE_EVENT)
 		return st;
 	ev->family = p->f->family;

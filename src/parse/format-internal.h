@@ -65,6 +65,7 @@ struct tl_format {
 	size_t nvmaps;
 	struct tl_sniff *sniffs;
 	size_t nsniffs;
+	char *zeek_path;               /* the Zeek log this reads ("dns"), "*" any; NULL: not a Zeek log */
 };
 
 /* The declarative engine (engine.c). */
@@ -104,6 +105,7 @@ struct tl_parse {
 	unsigned char *numeric;  /* Zeek #types: column i holds numbers, so `extra` keeps them as numbers */
 	size_t nnumeric;
 	int header_seen;
+	char zeek_path[64];      /* the #path of the current Zeek header block; "" none */
 	/* JSON flattening */
 	struct tl_buf path;
 	size_t path_stack[256];

@@ -539,7 +539,7 @@ struct tl_format *tl_format_load(const char *origin, const char *text, size_t le
 	}
 	static const char *const keys[] = { "name", "family", "version", "title", "reference", "framing", "parse",
 					    "null_values", "timestamp", "fields", "maps", "sniff", "samples",
-					    "sequence", "ordered_within", NULL };
+					    "sequence", "ordered_within", "zeek_path", NULL };
 	for (size_t i = 0; i < root->n; i++) {
 		const char *const *k = keys;
 		while (*k && strcmp(*k, root->keys[i]))
@@ -561,6 +561,16 @@ struct tl_format *tl_format_load(const char *origin, const char *text, size_t le
 			goto cleanup;
 		}
 		f->ordered_within_us = (int64_t)(sec * 1e6);
+	}
+	/* Zeek names its log in the header (#path) or each record (_path): detection
+	 * lets that name decide, so a dns.log is never read by the conn.log definition */
+	if (get_str(origin, root, "zeek_path", 0, &f->zeek_path, err))
+		goto cleanup;
+	if (f->zeek_path && (!f->zeek_path[0] || (strcmp(f->zeek_path, "*") && strspn(f->zeek_path,
+			"abcdefghijklmnopqrstuvwxyz0123456789_-.") != strlen(f->zeek_path)))) {
+		bad(err, origin, tl_json_get(root, "zeek_path"), "\"zeek_path\" is a Zeek log name (dns, conn) or \"*\"%s",
+		    NULL);
+		goto cleanup;
 	}
 	const struct tl_json *nulls = tl_json_get(root, "null_values");
 	if (load_framing(f, root, err) || load_parse(f, root, err) || load_timestamp(f, root, err) ||
@@ -617,6 +627,7 @@ void tl_format_free(struct tl_format *f)
 	for (size_t i = 0; i < f->nsniffs; i++)
 		pcre2_code_free(f->sniffs[i].re);
 	free(f->sniffs);
+	free(f->zeek_path);
 	free(f);
 }
 
@@ -629,6 +640,7 @@ const char *tl_format_sha256(const struct tl_format *f) { return f->sha256; }
 const struct tl_framing_spec *tl_format_framing(const struct tl_format *f) { return &f->framing; }
 const char *tl_format_zone(const struct tl_format *f) { return f->zone; }
 int64_t tl_format_ordered_within(const struct tl_format *f) { return f->ordered_within_us; }
+const char *tl_format_zeek_path(const struct tl_format *f) { return f->zeek_path; }
 
 int tl_format_sniff(const struct tl_format *f, const char *head, size_t len)
 {

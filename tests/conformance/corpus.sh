@@ -17,6 +17,10 @@ declare -A WANT=(
 	[flow/zeek_conn_json]=zeek-conn-json
 	[audit/aws_cloudtrail_json]=aws-cloudtrail
 	[audit/aws_cloudtrail_lookup_jsonl]=aws-cloudtrail
+	[dns/zeek_dns_tsv]=zeek-dns
+	[dns/zeek_dns_json]=zeek-dns-json
+	[proxy/zeek_http_tsv]=zeek-http
+	[proxy/zeek_http_json]=zeek-http-json
 )
 # files known not to be in the format their folder names, with the reason
 declare -A KNOWN=(

@@ -8,6 +8,7 @@
  * cover parse methods no built-in uses yet (W3C headers, key=value, CSV).
  */
 #include "fuzz.h"
+#include "tl/detect.h"
 
 static const struct {
 	const char *name; /* a built-in format */
@@ -17,6 +18,11 @@ static const struct {
 	{ "zeek-conn", NULL },
 	{ "zeek-conn-json", NULL },
 	{ "aws-cloudtrail", NULL },
+	{ "zeek-dns", NULL },
+	{ "zeek-dns-json", NULL },
+	{ "zeek-http", NULL },
+	{ "zeek-http-json", NULL },
+	{ "zeek-tsv", NULL },
 	{ NULL, "{\"name\":\"fz-w3c\",\"family\":\"proxy\",\"version\":\"1\",\"parse\":{\"type\":\"delimited\",\"header\":\"w3c\",\"quote\":\"\\\"\"},"
 		"\"null_values\":[\"-\"],\"timestamp\":{\"field\":\"{date} {time}\",\"formats\":[\"%Y-%m-%d %H:%M:%S\"]},"
 		"\"fields\":{\"src_ip\":\"c-ip\",\"user\":\"cs-username\"},\"sniff\":[{\"regex\":\"^#Fields:\",\"score\":60}],"
@@ -66,7 +72,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct tl_parse *p = tl_parse_new(f, &tctx, &err);
 	if (!p)
 		return 0;
-	fuzz_read(fuzz_file(data + 1, size - 1), tl_format_framing(f), p, 100000);
+	const char *path = fuzz_file(data + 1, size - 1);
+	/* detection samples records with every nominated format: hostile input for all of them */
+	struct tl_detection d;
+	if (tl_detect_file(&fs, path, &d, &err) == 0 && d.format && !d.json)
+		abort(); /* a claim always comes with its account */
+	tl_detection_release(&d);
+	fuzz_read(path, tl_format_framing(f), p, 100000);
 	const struct tl_field *fields;
 	(void)tl_parse_fields(p, &fields);
 	tl_parse_free(p);

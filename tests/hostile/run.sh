@@ -40,7 +40,11 @@ contains "$WORK/err" "corrupt.log.gz.*(truncated or corrupt|invalid|incorrect)" 
 [ "$(q "$C" "SELECT status IN ('partial','failed') FROM evidence_files WHERE path='evidence/corrupt.log.gz'")" = 1 ] &&
 	ok "corrupted gzip: partial or failed, never done" || fail "corrupted gzip status"
 file_is "$C" evidence/blank.log "unsupported 0/0" "blank lines only: no format to detect, unsupported"
-file_is "$C" evidence/cr-only.log "done 0/1" "CR-only line ends: one line, one reject (CR is not a line end)"
+# CR is not a line end: the file is one record that Squid's pattern does not
+# parse, so detection's sample (0% parsed) lets no format claim it
+file_is "$C" evidence/cr-only.log "unsupported 0/0" "CR-only line ends: one record that parses as nothing, unsupported"
+[ "$(q "$C" "SELECT error LIKE '%squid-native (sniff 90, 0.0% of 1 sampled records parse)%' FROM evidence_files WHERE path='evidence/cr-only.log'")" = 1 ] &&
+	ok "CR-only line ends: the reason names the candidate and its parse rate" || fail "cr-only reason: $(q "$C" "SELECT error FROM evidence_files WHERE path='evidence/cr-only.log'")"
 file_is "$C" evidence/utf16be-bom.log "done 2/0" "UTF-16BE with BOM is transcoded and parsed"
 [ "$(q "$C" "SELECT encoding FROM evidence_files WHERE path='evidence/utf16be-bom.log'")" = utf-16be ] && ok "UTF-16BE encoding recorded" || fail "utf-16be encoding"
 [ "$(q "$C" "SELECT status FROM evidence_files WHERE path='evidence/utf16le-nobom.log'")" = unsupported ] &&
