@@ -57,9 +57,7 @@ static void tail_of(const struct tl_buf *b, char prev[65], long *lines)
 
 static void json_str(struct tl_buf *b, const char *s)
 {
-	tl_buf_addc(b, '"');
-	tl_json_escape(b, s ? s : "", s ? strlen(s) : 0);
-	tl_buf_addc(b, '"');
+	tl_json_put_str(b, s);
 }
 
 static void files(struct tl_buf *b, const char *key, const struct tl_custody_file *f, size_t n)

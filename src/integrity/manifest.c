@@ -24,6 +24,11 @@
 #include "tl/time.h"
 #include "tl/banned.h"
 
+static void jstr(struct tl_buf *b, const char *s)
+{
+	tl_json_put_str(b, s);
+}
+
 static void jtime(struct tl_buf *b, int have, tl_us ts)
 {
 	if (!have) {
@@ -54,9 +59,9 @@ int tl_manifest_write(const struct tl_case *c, const struct tl_formats *fs, cons
 	if (nev < 0)
 		goto cleanup;
 	tl_buf_adds(&m, "{\n  \"manifest_version\": 1,\n  \"tool\": {\"name\": \"tl\", \"version\": ");
-	tl_json_put_str(&m, info->tool_version);
+	jstr(&m, info->tool_version);
 	tl_buf_adds(&m, ", \"build\": ");
-	tl_json_put_str(&m, info->build_id);
+	jstr(&m, info->build_id);
 	tl_buf_addf(&m, "},\n  \"case_config_sha256\": \"%s\",\n  \"formats\": [", c->cfg.sha256);
 	if (tl_store_formats_used(s, &used, err))
 		goto cleanup;
@@ -66,7 +71,7 @@ int tl_manifest_write(const struct tl_case *c, const struct tl_formats *fs, cons
 		const struct tl_format *f = tl_formats_find(fs, name);
 		tl_buf_adds(&m, first ? "\n    {\"name\": " : ",\n    {\"name\": ");
 		first = 0;
-		tl_json_put_str(&m, name);
+		jstr(&m, name);
 		if (f) {
 			/* a case format's origin is its path: keep it relative to the case */
 			const char *origin = tl_format_origin(f);
@@ -74,9 +79,9 @@ int tl_manifest_write(const struct tl_case *c, const struct tl_formats *fs, cons
 			if (!strncmp(origin, c->root, rl) && origin[rl] == '/')
 				origin += rl + 1;
 			tl_buf_adds(&m, ", \"version\": ");
-			tl_json_put_str(&m, tl_format_version(f));
+			jstr(&m, tl_format_version(f));
 			tl_buf_adds(&m, ", \"origin\": ");
-			tl_json_put_str(&m, origin);
+			jstr(&m, origin);
 			tl_buf_addf(&m, ", \"sha256\": \"%s\"}", tl_format_sha256(f));
 		} else {
 			tl_buf_adds(&m, ", \"missing\": true}");
@@ -93,14 +98,14 @@ int tl_manifest_write(const struct tl_case *c, const struct tl_formats *fs, cons
 		const char *sha = fr->sha256;
 		tl_buf_adds(&m, first ? "\n    {\"path\": " : ",\n    {\"path\": ");
 		first = 0;
-		tl_json_put_str(&m, path);
+		jstr(&m, path);
 		tl_buf_addf(&m, ", \"size\": %lld, \"sha256\": \"%s\", \"format\": ", (long long)fr->size, sha);
 		if (!fr->format)
 			tl_buf_adds(&m, "null");
 		else
-			tl_json_put_str(&m, fr->format);
+			jstr(&m, fr->format);
 		tl_buf_adds(&m, ", \"status\": ");
-		tl_json_put_str(&m, fr->status);
+		jstr(&m, fr->status);
 		long long r = fr->counts.records, e = fr->counts.events, j = fr->counts.rejects, x = fr->counts.meta;
 		tl_buf_addf(&m, ", \"records\": %lld, \"events\": %lld, \"rejects\": %lld, \"meta\": %lld, \"first_ts\": ", r,
 			    e, j, x);
@@ -166,7 +171,7 @@ int tl_manifest_write(const struct tl_case *c, const struct tl_formats *fs, cons
 	tl_custody_producers(c->root, produced, nfiles, seqs);
 	for (size_t i = 0; i < nfiles; i++) {
 		tl_buf_adds(&m, i ? ",\n    {\"path\": " : "\n    {\"path\": ");
-		tl_json_put_str(&m, names[i]);
+		jstr(&m, names[i]);
 		tl_buf_addf(&m, ", \"sha256\": \"%s\", \"custody_entry\": ", produced[i].sha256);
 		if (seqs[i])
 			tl_buf_addf(&m, "%ld}", seqs[i]);

@@ -56,9 +56,7 @@ static int is_count(const struct tl_json *j)
 
 static void jstr(struct tl_buf *b, const char *s)
 {
-	tl_buf_addc(b, '"');
-	tl_json_escape(b, s, strlen(s));
-	tl_buf_addc(b, '"');
+	tl_json_put_str(b, s);
 }
 
 /* Two files may hold the same bytes (a copied log, an output equal to its

@@ -27,7 +27,7 @@ static void json_val(struct tl_buf *b, const struct tl_value *v)
 
 static void key(struct tl_buf *b, const char *k, int first)
 {
-	tl_buf_addf(b, "%s\"%s\":", first ? "" : ",", k);
+	tl_json_put_key(b, k, first);
 }
 
 static void jsonl_row(struct tl_buf *b, const struct tl_event_row *r)
