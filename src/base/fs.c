@@ -117,23 +117,33 @@ void tl_dir_files(const char *dir, int recurse, struct tl_strlist *out)
 
 /* ---- whole files ----------------------------------------------------------------- */
 
-int tl_read_file(const char *path, size_t max, struct tl_buf *b, struct tl_err *err)
+int tl_read_fd(int fd, const char *name, size_t max, struct tl_buf *b, struct tl_err *err)
 {
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return tl_errf(err, "cannot read '%s': %s", path, strerror(errno));
 	char chunk[65536];
-	size_t n;
+	ssize_t n;
 	int rc = 0;
 	size_t keep = b->max;
 	b->max = max;
-	while (!rc && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		if (tl_buf_add(b, chunk, n))
-			rc = tl_errf(err, "'%s' is larger than %zu bytes", path, max);
-	if (!rc && ferror(f))
-		rc = tl_errf(err, "cannot read '%s'", path);
+	while (!rc && (n = read(fd, chunk, sizeof(chunk))) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = tl_errf(err, "cannot read '%s': %s", name, strerror(errno));
+		} else if (tl_buf_add(b, chunk, (size_t)n)) {
+			rc = tl_errf(err, "'%s' is larger than %zu bytes", name, max);
+		}
+	}
 	b->max = keep;
-	fclose(f);
+	return rc;
+}
+
+int tl_read_file(const char *path, size_t max, struct tl_buf *b, struct tl_err *err)
+{
+	int fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return tl_errf(err, "cannot read '%s': %s", path, strerror(errno));
+	int rc = tl_read_fd(fd, path, max, b, err);
+	close(fd);
 	return rc;
 }
 
