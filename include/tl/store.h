@@ -214,6 +214,18 @@ struct tl_reject_row {
 struct tl_store_iter *tl_store_rejects(struct tl_store *s, int64_t file_id, struct tl_err *err);
 int tl_store_next_reject(struct tl_store_iter *it, const struct tl_reject_row **row, struct tl_err *err);
 
+/* The values an entity type takes across all events (what correlation starts
+ * from): each distinct value, in bytewise order, with how many events carry
+ * it and when it was first and last seen. TYPE as for struct tl_entity; "ip"
+ * counts source and destination addresses, "file" paths and names. */
+struct tl_entity_row {
+	const char *value;
+	int64_t events;
+	tl_us first_ts, last_ts;
+};
+struct tl_store_iter *tl_store_entity_values(struct tl_store *s, const char *type, struct tl_err *err);
+int tl_store_next_entity(struct tl_store_iter *it, const struct tl_entity_row **row, struct tl_err *err);
+
 /* Distinct format names of the evidence files, sorted, into OUT. */
 int tl_store_formats_used(struct tl_store *s, struct tl_strlist *out, struct tl_err *err);
 

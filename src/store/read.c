@@ -16,7 +16,7 @@
 #include "store-internal.h"
 #include "tl/banned.h"
 
-enum iter_kind { IT_EVENTS, IT_FILES, IT_REJECTS, IT_VALUES };
+enum iter_kind { IT_EVENTS, IT_FILES, IT_REJECTS, IT_ENTITIES, IT_VALUES };
 
 struct tl_store_iter {
 	enum iter_kind kind;
@@ -27,6 +27,7 @@ struct tl_store_iter {
 		struct tl_event_row ev;
 		struct tl_file_rec file;
 		struct tl_reject_row rej;
+		struct tl_entity_row ent;
 	} row;
 	struct tl_value *values; /* IT_VALUES: ncols of them */
 };
@@ -382,6 +383,56 @@ int tl_store_next_reject(struct tl_store_iter *it, const struct tl_reject_row **
 	r->reason = text_or_null(st, 6);
 	r->excerpt = sqlite3_column_blob(st, 7);
 	r->excerpt_len = (size_t)sqlite3_column_bytes(st, 7);
+	*row = r;
+	return 1;
+}
+
+/* ---- entities ------------------------------------------------------------------ */
+
+/* The columns each entity type is read from (as in entity_cond). */
+static const struct {
+	const char *type;
+	const char *cols[3];
+} entity_cols[] = {
+	{ "user", { "user" } },	      { "host", { "host" } },		 { "ip", { "src_ip", "dst_ip" } },
+	{ "domain", { "domain" } },   { "url", { "url" } },		 { "file", { "file", "file_name" } },
+	{ "process", { "process" } }, { "hash", { "file_hash" } },
+};
+
+struct tl_store_iter *tl_store_entity_values(struct tl_store *s, const char *type, struct tl_err *err)
+{
+	size_t k = 0;
+	while (k < sizeof(entity_cols) / sizeof(entity_cols[0]) && strcmp(entity_cols[k].type, type))
+		k++;
+	if (k == sizeof(entity_cols) / sizeof(entity_cols[0])) {
+		tl_errf(err, "unknown entity type '%s'", type);
+		return NULL;
+	}
+	struct tl_buf b = TL_BUF_INIT;
+	tl_buf_adds(&b, "SELECT v, count(*), min(ts), max(ts) FROM (");
+	for (int c = 0; c < 3 && entity_cols[k].cols[c]; c++)
+		tl_buf_addf(&b, "%sSELECT %s AS v, ts FROM events WHERE %s IS NOT NULL", c ? " UNION ALL " : "",
+			    entity_cols[k].cols[c], entity_cols[k].cols[c]);
+	tl_buf_adds(&b, ") GROUP BY v ORDER BY v");
+	struct tl_store_iter *it = b.data ? iter_new(s, IT_ENTITIES, b.data, "entities", err) : NULL;
+	if (!b.data)
+		tl_errf(err, "out of memory");
+	tl_buf_release(&b);
+	return it;
+}
+
+int tl_store_next_entity(struct tl_store_iter *it, const struct tl_entity_row **row, struct tl_err *err)
+{
+	int rc = step(it, IT_ENTITIES, "entities", err);
+	if (rc != 1)
+		return rc;
+	struct tl_entity_row *r = &it->row.ent;
+	r->value = (const char *)sqlite3_column_text(it->st, 0);
+	if (!r->value)
+		r->value = "";
+	r->events = sqlite3_column_int64(it->st, 1);
+	r->first_ts = sqlite3_column_int64(it->st, 2);
+	r->last_ts = sqlite3_column_int64(it->st, 3);
 	*row = r;
 	return 1;
 }

@@ -208,6 +208,21 @@ static void test_query_api(void **state)
 	assert_memory_equal(rj->excerpt, "x\0y", 3);
 	tl_store_iter_free(it);
 
+	/* what correlation starts from: each user once, with its count and span */
+	const struct tl_entity_row *er;
+	it = tl_store_entity_values(s, "user", &err);
+	assert_non_null(it);
+	assert_int_equal(tl_store_next_entity(it, &er, &err), 1);
+	assert_string_equal(er->value, "alice");
+	assert_int_equal(er->events, 2);
+	assert_int_equal(er->first_ts, 10);
+	assert_int_equal(er->last_ts, 30);
+	assert_int_equal(tl_store_next_entity(it, &er, &err), 1);
+	assert_string_equal(er->value, "bob");
+	assert_int_equal(tl_store_next_entity(it, &er, &err), 0);
+	tl_store_iter_free(it);
+	assert_null(tl_store_entity_values(s, "colour", &err));
+
 	struct tl_strlist used = TL_STRLIST_INIT;
 	assert_int_equal(tl_store_formats_used(s, &used, &err), 0);
 	assert_int_equal(used.n, 1);
