@@ -700,23 +700,31 @@ int tl_formats_add_builtin(struct tl_formats *fs, struct tl_err *err)
 
 
 /* The first problem of the walk over a formats folder; a missing folder is none. */
+struct dir_problem {
+	int errnum;
+	char rel[256];
+};
+
 static void dir_problem(void *ctx, enum tl_walk_problem what, const char *rel, int errnum)
 {
-	int *first = ctx;
-	if (!*first && !(what == TL_WALK_UNREADABLE && errnum == ENOENT && !*rel))
-		*first = errnum ? errnum : EIO;
+	struct dir_problem *p = ctx;
+	if (p->errnum || (what == TL_WALK_UNREADABLE && errnum == ENOENT && !*rel))
+		return;
+	p->errnum = errnum ? errnum : ELOOP;
+	snprintf(p->rel, sizeof(p->rel), "%s", rel);
 }
 
 int tl_formats_add_dir(struct tl_formats *fs, const char *dir, struct tl_err *err)
 {
 	/* definitions are configuration, not evidence: a link to a shared one is followed */
-	int problem = 0;
+	struct dir_problem problem = { 0, "" };
 	struct tl_walk_opts wo = { .skip_hidden = 1, .follow_outside = 1, .report = dir_problem, .ctx = &problem };
 	struct tl_strlist names = TL_STRLIST_INIT;
 	tl_walk(dir, "", &wo, &names);
-	if (problem) {
+	if (problem.errnum) {
 		tl_strlist_release(&names);
-		return tl_errf(err, "cannot read '%s': %s", dir, strerror(problem));
+		return tl_errf(err, "cannot read '%s%s%s': %s", dir, *problem.rel ? "/" : "", problem.rel,
+			       strerror(problem.errnum));
 	}
 	int rc = 0;
 	for (size_t i = 0; i < names.n && !rc; i++) {
