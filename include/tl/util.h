@@ -150,7 +150,8 @@ void tl_walk(const char *root, const char *start, const struct tl_walk_opts *o, 
  * skipped; RECURSE into folders. tl_walk() with no reports. */
 void tl_dir_files(const char *dir, int recurse, struct tl_strlist *out);
 
-/* Read a file of at most MAX bytes into B (appended); 0 or -1. */
+/* Read a file of at most MAX bytes into B (appended); 0, -1 on error, -2 when
+ * it is larger than MAX (B then holds what fitted). */
 int tl_read_file(const char *path, size_t max, struct tl_buf *b, struct tl_err *err);
 /* The same from an open FD (from where it stands) to its end; NAME is for messages. */
 int tl_read_fd(int fd, const char *name, size_t max, struct tl_buf *b, struct tl_err *err);

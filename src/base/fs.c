@@ -130,7 +130,8 @@ int tl_read_fd(int fd, const char *name, size_t max, struct tl_buf *b, struct tl
 				continue;
 			rc = tl_errf(err, "cannot read '%s': %s", name, strerror(errno));
 		} else if (tl_buf_add(b, chunk, (size_t)n)) {
-			rc = tl_errf(err, "'%s' is larger than %zu bytes", name, max);
+			tl_errf(err, "'%s' is larger than %zu bytes", name, max);
+			rc = -2;
 		}
 	}
 	b->max = keep;

@@ -233,7 +233,7 @@ int tl_config_load(const char *path, struct tl_config *cfg, struct tl_err *err)
 		return 0;
 	}
 	struct tl_buf b = TL_BUF_INIT;
-	int rc = tl_read_file(path, 16u << 20, &b, err);
+	int rc = tl_read_file(path, 16u << 20, &b, err) ? -1 : 0;
 	if (!rc)
 		rc = tl_config_parse(path, b.data ? b.data : "", b.len, cfg, err);
 	tl_buf_release(&b);
