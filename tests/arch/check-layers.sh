@@ -15,7 +15,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 check() { # check ROOT -> prints problems, returns 1 if any
 	local root=$1 table=$1/tests/arch/layers.txt
-	local -A allow=() owner=() allowprint=()
+	local -A allow=() owner=() allowprint=() tree=()
 	local sql_layer="" bad=0 kind name rest
 	while read -r kind name rest; do
 		case $kind in
@@ -23,6 +23,7 @@ check() { # check ROOT -> prints problems, returns 1 if any
 		header) owner[$name]=$rest ;;
 		sql-layer) sql_layer=$name ;;
 		allow-print) allowprint[$name]=1 ;;
+		tree) tree[$name]=$rest ;;
 		esac
 	done < <(grep -v '^[[:space:]]*#' "$table")
 	complain() { echo "$*"; bad=1; }
@@ -31,6 +32,10 @@ check() { # check ROOT -> prints problems, returns 1 if any
 	local files=()
 	for f in "$root"/src/*/*.[ch] "$root"/include/tl/*.h; do
 		[ -e "$f" ] && files+=("$f")
+	done
+	for t in "${!tree[@]}"; do
+		[ -d "$root/$t" ] || continue
+		while IFS= read -r f; do files+=("$f"); done < <(find "$root/$t" -name '*.[ch]' | sort)
 	done
 	for d in "$root"/src/*/; do
 		d=${d%/}
@@ -46,6 +51,7 @@ check() { # check ROOT -> prints problems, returns 1 if any
 				complain "$rel: header not in tests/arch/layers.txt: add 'header ${rel#include/tl/} LAYER'"
 				continue
 			fi ;;
+		*) layer=${tree[${rel%%/*}]} ;;
 		esac
 		[ -n "${allow[$layer]+x}" ] || continue # reported above as an unknown folder
 		local n line inc
@@ -84,7 +90,7 @@ self_test() {
 	fresh() {
 		rm -rf "$work/t"
 		mkdir -p "$work/t/tests"
-		cp -r "$here/../../src" "$here/../../include" "$work/t/"
+		cp -r "$here/../../src" "$here/../../include" "$here/../../parsers" "$work/t/"
 		cp -r "$here" "$work/t/tests/arch"
 	}
 	expect() { # expect DESCRIPTION PATTERN: the check must fail saying PATTERN
@@ -115,10 +121,12 @@ self_test() {
 	expect "analysis reaches into the store's internals" "\"store-internal.h\" is not a header of this folder"
 	fresh; sed -i '0,/#include/s//#include "tl\/ingest.h"\n#include/' "$work/t/include/tl/store.h"
 	expect "a store header includes ingest" "include/tl/store.h:.*layer store may not include tl/ingest.h"
-	fresh; echo '#include "tl/util.h"' >"$work/t/include/tl/archive.h"
-	expect "a new header nobody placed" "include/tl/archive.h: header not in tests/arch/layers.txt"
-	fresh; sed -i '0,/#include/s//#include "tl\/detect.h"\n#include/' "$work/t/src/ingest/ingest.c"
-	expect "an include of an unknown header" "includes unknown header tl/detect.h: add 'header detect.h LAYER'"
+	fresh; echo '#include "tl/util.h"' >"$work/t/include/tl/graph.h"
+	expect "a new header nobody placed" "include/tl/graph.h: header not in tests/arch/layers.txt"
+	fresh; sed -i '0,/#include/s//#include "tl\/entities.h"\n#include/' "$work/t/src/ingest/ingest.c"
+	expect "an include of an unknown header" "includes unknown header tl/entities.h: add 'header entities.h LAYER'"
+	fresh; mkdir -p "$work/t/parsers/hids" && printf '#include "tl/event.h"\n#include "tl/writer.h"\n' >"$work/t/parsers/hids/auditd.c"
+	expect "a C parser includes the store's writer" "parsers/hids/auditd.c:2: layer parse may not include tl/writer.h"
 	fresh; mkdir "$work/t/src/graph" && echo 'int x;' >"$work/t/src/graph/g.c"
 	expect "a new folder nobody placed" "src/graph: folder is not a layer"
 	fresh; printf 'void f(void);\nvoid f(void)\n{\n\tfprintf(stderr, "x");\n}\n' >>"$work/t/src/analysis/gaps.c"
