@@ -11,8 +11,9 @@
  * transactions through prepared statements; values are always bound.
  *
  * Ownership: tl_store_open() returns a store the caller closes with
- * tl_store_close(). Strings passed in are copied. Rows handed out by an
- * iterator are borrowed: valid until the next call on that iterator.
+ * tl_store_close(), after freeing every iterator it opened on it. Strings
+ * passed in are copied. Rows handed out by an iterator are borrowed: valid
+ * until the next call on that iterator. One thread per store.
  */
 #ifndef TL_STORE_H
 #define TL_STORE_H
