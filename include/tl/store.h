@@ -6,9 +6,10 @@
  * (a distributed column store for cases that outgrow one machine) can sit
  * behind the same calls. Hence no SQL text and no sqlite types in this header.
  *
- * Schema version lives in `PRAGMA user_version`; tl_store_open() migrates an
- * older database forward and refuses a newer one. Writes are batched in large
- * transactions through prepared statements; values are always bound.
+ * The schema version is kept in the database (docs/schema.md); tl_store_open()
+ * migrates an older database forward and refuses a newer one. Writes are
+ * batched in large transactions; values are always bound, never formatted
+ * into a query.
  *
  * Ownership: tl_store_open() returns a store the caller closes with
  * tl_store_close(), after freeing every iterator it opened on it. Strings
