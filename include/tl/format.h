@@ -19,6 +19,7 @@
 #define TL_FORMAT_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "tl/event.h"
 #include "tl/reader.h"
@@ -82,6 +83,15 @@ enum tl_parse_status tl_parse_record(struct tl_parse *p, const struct tl_record 
 				     struct tl_event *ev, struct tl_err *err);
 /* Fields of the last record parsed (for `tl formats test`). */
 size_t tl_parse_fields(const struct tl_parse *p, const struct tl_field **out);
+
+/* `tl formats test` (src/parse/format-test.c): frame PATH with F and parse it
+ * as ingest would without a case config (the format's zone, the file's
+ * mtime), writing the first MAX records to OUT, each with its fields and
+ * event or reject reason. Counts go to *EVENTS, *REJECTS, *META. 0; -1 when
+ * it could not start; -2 when reading failed part-way (ERR says why; the
+ * counts cover what was read). */
+int tl_format_test(const struct tl_format *f, const char *path, long max, FILE *out, long *events, long *rejects,
+		   long *meta, struct tl_err *err);
 
 /* A set of formats: built-ins plus a case's own. */
 struct tl_formats {

@@ -4,7 +4,9 @@
  *   "sequence": the source's own record number (EventRecordID, auditd serial):
  *               a jump or a step back within a file is a sequence break;
  *   "ordered_within": seconds: the source writes records in time order, so a
- *               step back in time larger than that is the clock going backwards;
+ *               step back in time larger than that is the clock going backwards
+ *               (the value ingest used, stored with each evidence file, not
+ *               today's definition);
  *   "maps": {"indicator": ...}: records that are tampering in themselves
  *               (log cleared, logging stopped, audit rules changed).
  * Silences — a time gap far longer than the file's own rhythm — are found for
@@ -13,9 +15,7 @@
 #ifndef TL_GAPS_H
 #define TL_GAPS_H
 
-#include <sqlite3.h>
-
-#include "tl/format.h"
+#include "tl/store.h"
 #include "tl/time.h"
 #include "tl/util.h"
 
@@ -33,10 +33,10 @@ struct tl_gap {
 /* Name of KIND: "sequence-break", "clock-backwards", "silence", "tamper-indicator". */
 const char *tl_gap_kind_name(enum tl_gap_kind kind);
 
-/* Scan every evidence file of DB (formats from FS) and call CB for each gap, in
- * order of path then line. COUNTS (may be NULL, TL_GAP_KINDS long) gets totals.
- * Returns the number of gaps, or -1. */
-long tl_gaps_scan(sqlite3 *db, const struct tl_formats *fs, int (*cb)(void *ctx, const struct tl_gap *g), void *ctx,
-		  long *counts, struct tl_err *err);
+/* Scan every evidence file of S and call CB for each gap, in order of path
+ * then line. COUNTS (may be NULL, TL_GAP_KINDS long) gets totals. Returns the
+ * number of gaps, or -1. */
+long tl_gaps_scan(struct tl_store *s, int (*cb)(void *ctx, const struct tl_gap *g), void *ctx, long *counts,
+		  struct tl_err *err);
 
 #endif

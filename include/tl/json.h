@@ -1,8 +1,12 @@
 /*
- * A small JSON document tree with source positions, for configuration and
- * format definitions (not for records: those are flattened by the format
+ * Reading: a small JSON document tree with source positions, for configuration
+ * and format definitions (not for records: those are flattened by the format
  * engine as they stream). Built on yajl; comments are allowed so that the
  * case config template can explain itself.
+ *
+ * Writing: every JSON tl writes (timeline JSONL, manifest, custody log,
+ * CASE/UCO, package index) is appended to a struct tl_buf with the calls at
+ * the end of this header; the layout (spaces, newlines) stays the caller's.
  *
  * Ownership: tl_json_parse() returns a tree the caller frees with tl_json_free().
  * Strings and keys inside are owned by the tree.
@@ -35,5 +39,12 @@ void tl_json_free(struct tl_json *j);
 
 /* Member KEY of an OBJECT, or NULL. */
 const struct tl_json *tl_json_get(const struct tl_json *obj, const char *key);
+
+/* Append "S" with its inside escaped by tl_json_escape() (tl/util.h): LEN
+ * bytes, or a C string where NULL writes "". 0, or -1 when B is full. */
+int tl_json_put_strn(struct tl_buf *b, const char *s, size_t len);
+int tl_json_put_str(struct tl_buf *b, const char *s);
+/* Append "KEY": preceded by a comma unless FIRST. */
+int tl_json_put_key(struct tl_buf *b, const char *key, int first);
 
 #endif

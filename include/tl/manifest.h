@@ -24,10 +24,4 @@ struct tl_manifest_info {
 int tl_manifest_write(const struct tl_case *c, const struct tl_formats *fs, const struct tl_manifest_info *info,
 		      char *digest, struct tl_err *err);
 
-/* Verify the case: evidence against the database, SHA256SUMS, the events digest
- * in manifest.json against the database, the custody chain, the database
- * itself. One "OK ..." or "FAIL ..." line per item on OUT. Returns the number
- * of failures, or -1 when the case cannot be read at all. */
-long tl_verify(const struct tl_case *c, FILE *out, struct tl_err *err);
-
 #endif

@@ -15,7 +15,9 @@
 #define TL_REPLAY_H
 
 #include <stddef.h>
+#include <stdio.h>
 
+#include "tl/case.h"
 #include "tl/custody.h"
 #include "tl/util.h"
 
@@ -45,6 +47,32 @@ int tl_replay_append(const char *case_root, int argc, char *const *argv, const c
 /* Read CASE_ROOT/replay.tl. A missing file is an empty script. Errors name replay.tl:LINE. */
 int tl_replay_load(const char *case_root, struct tl_replay *r, struct tl_err *err);
 void tl_replay_release(struct tl_replay *r);
+
+/* ---- replaying (tl replay) ---------------------------------------------------------- */
+
+/* The evidence files case C was built from, in path order, into EVIDENCE; the
+ * ones no longer in the case also into MISSING. 0, or -1 if the case's store
+ * cannot be read. */
+int tl_replay_evidence(const struct tl_case *c, struct tl_strlist *evidence, struct tl_strlist *missing,
+		       struct tl_err *err);
+
+/* Build a fresh case at INTO (created) from C: its tl.json, EVIDENCE (mtimes
+ * kept: yearless timestamps take their year from them) and its own formats. */
+int tl_replay_rebuild(const struct tl_case *c, const char *into, const struct tl_strlist *evidence,
+		      struct tl_err *err);
+
+/* Runs one tl command (ARGV[0] "tl", NULL-terminated) and returns its exit
+ * status, or -1. The command line supplies it: each step runs as its own tl
+ * process, so the new case gets its own custody log as if an analyst had
+ * typed the steps. */
+typedef int (*tl_replay_run_fn)(void *ctx, char **argv);
+
+/* Run every step of R on INTO (rebuilt and ingested) with CASE replaced by
+ * INTO, and compare each output with the one recorded: one line per step and
+ * per output (MATCH / DIFFER, with the first differing line for text) on OUT,
+ * the caller's stream. Counts go to *MATCH and *DIFFER. */
+void tl_replay_run(const struct tl_replay *r, const char *case_root, const char *into, tl_replay_run_fn run,
+		   void *ctx, FILE *out, long *match, long *differ);
 
 /* Split a line into words like a POSIX shell would (quotes, backslashes; no
  * expansion). Returns the number of words (NULL-terminated *argv), or -1. */

@@ -1,20 +1,28 @@
 /*
- * The case database: SQLite schema, migrations, and bulk writes.
+ * The case store: the only module that knows how events, evidence files and
+ * rejects are kept (today SQLite, src/store/store.c; docs/schema.md). Everyone
+ * else writes through tl_store_add_*() / tl_writer and reads through the
+ * iterators below, so the schema can change in one place and a second backend
+ * (a distributed column store for cases that outgrow one machine) can sit
+ * behind the same calls. Hence no SQL text and no sqlite types in this header.
  *
- * Schema version lives in `PRAGMA user_version`; tl_store_open() migrates an
- * older database forward and refuses a newer one. Writes are batched in large
- * transactions through prepared statements; values are always bound.
+ * The schema version is kept in the database (docs/schema.md); tl_store_open()
+ * migrates an older database forward and refuses a newer one. Writes are
+ * batched in large transactions; values are always bound, never formatted
+ * into a query.
  *
  * Ownership: tl_store_open() returns a store the caller closes with
- * tl_store_close(). Strings passed in are copied by SQLite.
+ * tl_store_close(), after freeing every iterator it opened on it. Strings
+ * passed in are copied. Rows handed out by an iterator are borrowed: valid
+ * until the next call on that iterator. One thread per store.
  */
 #ifndef TL_STORE_H
 #define TL_STORE_H
 
-#include <sqlite3.h>
 #include <stdint.h>
 
 #include "tl/event.h"
+#include "tl/time.h"
 #include "tl/util.h"
 
 #define TL_SCHEMA_VERSION 3
@@ -26,7 +34,6 @@ enum tl_store_mode { TL_STORE_READONLY, TL_STORE_WRITE };
 /* Open (and with WRITE, create or migrate) the database at PATH. */
 struct tl_store *tl_store_open(const char *path, enum tl_store_mode mode, struct tl_err *err);
 void tl_store_close(struct tl_store *s);
-sqlite3 *tl_store_db(struct tl_store *s);
 
 /* What the database knows about an evidence file. */
 struct tl_file_row {
@@ -98,5 +105,143 @@ int tl_store_add_event_json(struct tl_store *s, const struct tl_event *ev, const
 			    const struct tl_prov *pv, struct tl_err *err);
 int tl_store_add_reject(struct tl_store *s, const struct tl_prov *pv, const char *reason, const char *excerpt,
 			size_t excerpt_len, struct tl_err *err);
+
+/* ---- reading ------------------------------------------------------------ */
+
+/* A value as stored: NULL, an integer, or text (anything else reads as text).
+ * S is set for TEXT (LEN bytes, NUL-terminated) and NULL otherwise. */
+enum tl_value_type { TL_VALUE_NULL, TL_VALUE_INT, TL_VALUE_TEXT };
+struct tl_value {
+	enum tl_value_type type;
+	int64_t i;
+	const char *s;
+	size_t len;
+};
+
+/* One iterator type for every kind of row; opaque so a backend can stream
+ * from anywhere. Free with tl_store_iter_free() (accepts NULL). Each _next
+ * returns 1 with a row, 0 at the end, -1 on error (ERR filled). */
+struct tl_store_iter;
+void tl_store_iter_free(struct tl_store_iter *it);
+
+/* Events about an entity: TYPE is one of user host ip domain url file process
+ * hash (see docs/commands/timeline.md for what each matches). */
+struct tl_entity {
+	const char *type;
+	const char *value;
+};
+/* Non-zero if TYPE is an entity type the store can select on. */
+int tl_store_entity_type_valid(const char *type);
+
+enum tl_event_order {
+	TL_ORDER_TIMELINE, /* ts, evidence path, offset: the total order of every output */
+	TL_ORDER_RECORDS,  /* file order (offset); meant with file_id set */
+	TL_ORDER_FILE_TIME /* ts, offset; meant with file_id set */
+};
+
+/* Which events. Zeroed means all of them in timeline order. */
+struct tl_event_query {
+	int has_from, has_to;
+	tl_us from, to;                   /* inclusive from, exclusive to */
+	const struct tl_entity *entities; /* any of them matches */
+	size_t n_entities;
+	const char *const *families;      /* any of them */
+	size_t n_families;
+	const char *const *formats;
+	size_t n_formats;
+	int64_t file_id;                  /* 0: every evidence file */
+	enum tl_event_order order;
+	int core_only;                    /* fill only ts, seq, indicator and the evidence location */
+};
+
+/* An event as stored, with where it came from. */
+struct tl_event_row {
+	tl_us ts;
+	struct tl_value ts_raw, ts_rule, ts_skew_us, family, format;
+	struct tl_value f[TL_F_COUNT];     /* TL_EVENT_FIELDS; integers where the text was one */
+	struct tl_value indicator, seq;
+	struct tl_value extra;             /* JSON object text */
+	int64_t file_id;
+	struct tl_value path, line, offset, length, sha256, parser, parser_version;
+};
+
+struct tl_store_iter *tl_store_events(struct tl_store *s, const struct tl_event_query *q, struct tl_err *err);
+int tl_store_next_event(struct tl_store_iter *it, const struct tl_event_row **row, struct tl_err *err);
+
+/* Evidence files in path order, with what ingest recorded about them. */
+struct tl_file_query {
+	int with_events;  /* only files that gave events */
+	int count_rows;   /* also count the event and reject rows actually stored (slower) */
+};
+
+struct tl_file_rec {
+	int64_t id;
+	const char *path, *status, *sha256;
+	int64_t size, mtime;
+	const char *magic, *compression, *encoding; /* NULL if unknown */
+	const char *format, *format_version, *format_rule;
+	int confidence;
+	const char *error;
+	const char *container, *container_sha256, *member;
+	/* the facts ingest used, so later analysis uses the same ones (NULL / 0
+	 * for a file ingested by a tl before schema v3) */
+	const char *definition_sha256;
+	int has_ordered_within;
+	int64_t ordered_within_us;
+	const char *detection;
+	struct tl_file_counts counts; /* first_ts/last_ts valid with has_span */
+	int has_first, has_last;
+	int64_t stored_events, stored_rejects; /* with count_rows */
+};
+
+struct tl_store_iter *tl_store_files(struct tl_store *s, const struct tl_file_query *q, struct tl_err *err);
+int tl_store_next_file(struct tl_store_iter *it, const struct tl_file_rec **row, struct tl_err *err);
+
+/* The accounting rule of docs/schema.md for a file read with count_rows: a
+ * finished file's records = events + rejects + merged, and its events and
+ * rejects are the rows stored. 1 if it holds (or the file is unfinished). */
+int tl_store_file_balanced(const struct tl_file_rec *f);
+/* Non-zero for a file an ingest started and did not finish. */
+int tl_store_file_unfinished(const struct tl_file_rec *f);
+
+/* Rejected records of FILE_ID (0: all) in file and offset order. */
+struct tl_reject_row {
+	int64_t file_id;
+	const char *path;
+	int64_t line, offset, length;
+	const char *sha256, *reason;
+	const char *excerpt; /* raw bytes, not NUL-safe */
+	size_t excerpt_len;
+};
+struct tl_store_iter *tl_store_rejects(struct tl_store *s, int64_t file_id, struct tl_err *err);
+int tl_store_next_reject(struct tl_store_iter *it, const struct tl_reject_row **row, struct tl_err *err);
+
+/* The values an entity type takes across all events (what correlation starts
+ * from): each distinct value, in bytewise order, with how many events carry
+ * it and when it was first and last seen. TYPE as for struct tl_entity; "ip"
+ * counts source and destination addresses, "file" paths and names. */
+struct tl_entity_row {
+	const char *value;
+	int64_t events;
+	tl_us first_ts, last_ts;
+};
+struct tl_store_iter *tl_store_entity_values(struct tl_store *s, const char *type, struct tl_err *err);
+int tl_store_next_entity(struct tl_store_iter *it, const struct tl_entity_row **row, struct tl_err *err);
+
+/* Distinct format names of the evidence files, sorted, into OUT. */
+int tl_store_formats_used(struct tl_store *s, struct tl_strlist *out, struct tl_err *err);
+
+/* The backend's own consistency check: 0 and "ok" in RESULT when whole, else
+ * 1 and its first complaint (or -1 when it could not run; RESULT says why). */
+int tl_store_check(struct tl_store *s, char *result, size_t len);
+
+/* One read-only statement in the backend's own query language (tl sql): a
+ * statement that would write, attach, change settings or load code is refused
+ * before it runs. Values are read with tl_store_next_values(); every non-NULL
+ * value has its text in S (integers too). */
+struct tl_store_iter *tl_store_query_readonly(struct tl_store *s, const char *text, struct tl_err *err);
+int tl_store_query_columns(const struct tl_store_iter *it);
+const char *tl_store_query_column_name(const struct tl_store_iter *it, int col);
+int tl_store_next_values(struct tl_store_iter *it, const struct tl_value **values, struct tl_err *err);
 
 #endif

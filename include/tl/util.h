@@ -1,7 +1,13 @@
 /*
- * Small shared helpers: the error buffer every library call reports into,
- * growable byte buffers with a hard maximum (evidence is hostile), a per-record
- * arena, SHA-256 through libcrypto, and escaping for JSON and terminals.
+ * The base layer (src/base): helpers with no tl concepts in them. One header,
+ * one section per source file, so a helper has one home:
+ *   errors, buffers, arena ....... src/base/buf.c
+ *   hashing ...................... src/base/hash.c
+ *   text (UTF-8, escaping, ints, globs) src/base/text.c; JSON escaping json.c
+ *   clock ........................ src/base/clock.c
+ *   string lists ................. src/base/strlist.c
+ *   files and folders (walk, read, atomic write, copy) src/base/fs.c
+ * JSON reading and writing is tl/json.h (src/base/json.c).
  *
  * Ownership: a struct tl_buf owns its bytes (tl_buf_release frees them);
  * a struct tl_arena owns every block it handed out until tl_arena_reset/_release.
@@ -12,6 +18,9 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+
+/* ---- errors, buffers, arena (buf.c) ------------------------------------------ */
 
 /* Fixed-size so that it can always be filled, even when memory ran out. */
 struct tl_err {
@@ -51,6 +60,8 @@ char *tl_arena_strndup(struct tl_arena *a, const char *s, size_t len);
 void tl_arena_reset(struct tl_arena *a);
 void tl_arena_release(struct tl_arena *a);
 
+/* ---- hashing (hash.c) --------------------------------------------------------- */
+
 /* SHA-256 of a buffer as 64 lowercase hex chars + NUL. */
 void tl_sha256_hex(const void *p, size_t len, char out[65]);
 
@@ -60,6 +71,11 @@ struct tl_sha256 *tl_sha256_new(void);
 void tl_sha256_update(struct tl_sha256 *h, const void *p, size_t len);
 /* Finish, write hex digest, and free H. */
 void tl_sha256_final_hex(struct tl_sha256 *h, char out[65]);
+
+/* Hex SHA-256 of the file at PATH (streamed); 0, or -1 with the reason. */
+int tl_file_sha256(const char *path, char out[65], struct tl_err *err);
+
+/* ---- text (text.c; tl_json_escape in json.c) ------------------------------------ */
 
 /*
  * Append S as the inside of a JSON string: quotes, backslashes and control bytes
@@ -82,8 +98,12 @@ int tl_parse_i64(const char *s, size_t len, int64_t *out);
  * '**' across segments, '?' one character. */
 int tl_glob_match(const char *pat, const char *s);
 
+/* ---- clock (clock.c) ------------------------------------------------------------ */
+
 /* Monotonic seconds, for progress display only (never written into outputs). */
 double tl_now_monotonic(void);
+
+/* ---- string lists (strlist.c) ------------------------------------------------------ */
 
 /* A growable list of strings it owns. */
 struct tl_strlist {
@@ -95,18 +115,69 @@ int tl_strlist_add(struct tl_strlist *l, const char *s);
 void tl_strlist_sort(struct tl_strlist *l);
 void tl_strlist_release(struct tl_strlist *l);
 
+/* ---- files and folders (fs.c) ------------------------------------------------------ */
+
+/*
+ * The one directory walker (fts(3)): regular files below START, as paths
+ * relative to ROOT, sorted bytewise. Symbolic links follow ingest's policy:
+ * a link whose target stays inside BOUNDARY is followed, one leading out of it
+ * is reported and not followed unless FOLLOW_OUTSIDE; a broken link, an
+ * unreadable folder, a folder already being walked (a link loop) and folders
+ * nested deeper than TL_WALK_MAX_DEPTH are reported and skipped. Reports go to
+ * REPORT (may be NULL: skipped silently); the walk itself never fails.
+ */
+#define TL_WALK_MAX_DEPTH 256
+enum tl_walk_problem {
+	TL_WALK_UNREADABLE,     /* cannot stat START or an entry (errno in ERRNUM) */
+	TL_WALK_DIR_UNREADABLE, /* cannot list a folder (ERRNUM) */
+	TL_WALK_BROKEN_LINK,
+	TL_WALK_LINK_OUTSIDE,   /* not followed */
+	TL_WALK_LOOP,           /* a folder already being walked */
+	TL_WALK_TOO_DEEP
+};
+struct tl_walk_opts {
+	int recurse;         /* into folders below START */
+	int skip_hidden;     /* names starting with '.' (temporaries of commands in progress) */
+	int follow_outside;  /* follow links that lead out of BOUNDARY too */
+	const char *boundary; /* absolute, resolved; NULL: ROOT */
+	void (*report)(void *ctx, enum tl_walk_problem what, const char *rel, int errnum);
+	void *ctx;
+};
+/* START is relative to ROOT ("" for ROOT itself); results are added to OUT. */
+void tl_walk(const char *root, const char *start, const struct tl_walk_opts *o, struct tl_strlist *out);
+
 /* Regular files below DIR as names relative to it, sorted; hidden entries
- * (temporaries of commands in progress) skipped; RECURSE into folders. */
+ * skipped; RECURSE into folders. tl_walk() with no reports. */
 void tl_dir_files(const char *dir, int recurse, struct tl_strlist *out);
 
-/* Hex SHA-256 of the file at PATH (streamed); 0, or -1 with the reason. */
-int tl_file_sha256(const char *path, char out[65], struct tl_err *err);
-
-/* Read a file of at most MAX bytes into B; 0 or -1. */
+/* Read a file of at most MAX bytes into B (appended); 0, -1 on error, -2 when
+ * it is larger than MAX (B then holds what fitted). */
 int tl_read_file(const char *path, size_t max, struct tl_buf *b, struct tl_err *err);
+/* The same from an open FD (from where it stands) to its end; NAME is for messages. */
+int tl_read_fd(int fd, const char *name, size_t max, struct tl_buf *b, struct tl_err *err);
 
-/* Write LEN bytes to PATH through a temporary file renamed into place, so
+/* A file written under a hidden temporary name beside PATH (".NAME.tmp-PID",
+ * so folder listings pass over it) and renamed into place only on commit:
  * readers see the old file or the new one, never half of one. */
+struct tl_atomic_file {
+	FILE *fp;
+	char tmp[4200];
+	char path[4200];
+};
+int tl_atomic_open(struct tl_atomic_file *af, const char *path, struct tl_err *err);
+/* Flush, fsync and rename into place; SHA256 (may be NULL) gets the hash of
+ * what landed. On failure the temporary is removed. */
+int tl_atomic_commit(struct tl_atomic_file *af, char sha256[65], struct tl_err *err);
+/* Throw the temporary away; accepts a file never opened or already done. */
+void tl_atomic_abort(struct tl_atomic_file *af);
+
+/* Write LEN bytes to PATH through a tl_atomic_file. */
 int tl_write_atomic(const char *path, const void *data, size_t len, struct tl_err *err);
+
+/* mkdir -p */
+int tl_mkdirs(const char *path, struct tl_err *err);
+
+/* Copy SRC to DST (created; its folders too), keeping SRC's mtime. */
+int tl_file_copy(const char *src, const char *dst, struct tl_err *err);
 
 #endif

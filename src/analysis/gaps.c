@@ -73,23 +73,23 @@ static void fmt_gap(char *buf, size_t len, tl_us d)
 }
 
 /* In record order: sequence breaks, clock going backwards, indicators. */
-static int scan_order(sqlite3 *db, int64_t file_id, const char *path, int64_t ordered_within, struct list *l,
+static int scan_order(struct tl_store *s, int64_t file_id, const char *path, int64_t ordered_within, struct list *l,
 		      struct tl_err *err)
 {
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(db, "SELECT line, ts, seq, indicator FROM events WHERE file_id = ? ORDER BY offset", -1,
-			       &st, NULL) != SQLITE_OK)
-		return tl_errf(err, "gaps: %s", sqlite3_errmsg(db));
-	sqlite3_bind_int64(st, 1, file_id);
-	int have = 0, have_seq = 0;
+	struct tl_event_query q = { .file_id = file_id, .order = TL_ORDER_RECORDS, .core_only = 1 };
+	struct tl_store_iter *it = tl_store_events(s, &q, err);
+	const struct tl_event_row *r;
+	if (!it)
+		return -1;
+	int have = 0, have_seq = 0, rc;
 	int64_t prev_seq = 0;
 	tl_us prev_ts = 0;
 	char d[300], a[64], b[64];
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		int64_t line = sqlite3_column_int64(st, 0);
-		tl_us ts = sqlite3_column_int64(st, 1);
-		if (sqlite3_column_type(st, 2) != SQLITE_NULL) {
-			int64_t seq = sqlite3_column_int64(st, 2);
+	while ((rc = tl_store_next_event(it, &r, err)) == 1) {
+		int64_t line = r->line.i;
+		tl_us ts = r->ts;
+		if (r->seq.type != TL_VALUE_NULL) {
+			int64_t seq = r->seq.i;
 			if (have_seq && seq != prev_seq + 1) {
 				if (seq > prev_seq)
 					snprintf(d, sizeof(d), "record number %lld follows %lld: %lld records missing",
@@ -110,26 +110,27 @@ static int scan_order(sqlite3 *db, int64_t file_id, const char *path, int64_t or
 			snprintf(full, sizeof(full), "time goes back %s: %s after %s", d, b, a);
 			add(l, TL_GAP_CLOCK, path, line, ts, prev_ts, full);
 		}
-		if (sqlite3_column_type(st, 3) != SQLITE_NULL)
-			add(l, TL_GAP_INDICATOR, path, line, ts, 0, (const char *)sqlite3_column_text(st, 3));
+		if (r->indicator.type == TL_VALUE_TEXT)
+			add(l, TL_GAP_INDICATOR, path, line, ts, 0, r->indicator.s);
 		prev_ts = ts;
 		have = 1;
 	}
-	sqlite3_finalize(st);
-	return 0;
+	tl_store_iter_free(it);
+	return rc < 0 ? -1 : 0;
 }
 
 /* In time order: silences far longer than the file's own rhythm. */
-static int scan_rhythm(sqlite3 *db, int64_t file_id, const char *path, struct list *l, struct tl_err *err)
+static int scan_rhythm(struct tl_store *s, int64_t file_id, const char *path, struct list *l, struct tl_err *err)
 {
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(db, "SELECT ts, line FROM events WHERE file_id = ? ORDER BY ts, offset", -1, &st, NULL) !=
-	    SQLITE_OK)
-		return tl_errf(err, "gaps: %s", sqlite3_errmsg(db));
-	sqlite3_bind_int64(st, 1, file_id);
+	struct tl_event_query q = { .file_id = file_id, .order = TL_ORDER_FILE_TIME, .core_only = 1 };
+	struct tl_store_iter *it = tl_store_events(s, &q, err);
+	const struct tl_event_row *r;
+	if (!it)
+		return -1;
 	size_t n = 0, cap = 0;
 	int64_t *ts = NULL, *lines = NULL;
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	int rc;
+	while ((rc = tl_store_next_event(it, &r, err)) == 1) {
 		if (n == cap) {
 			cap = cap ? cap * 2 : 1024;
 			int64_t *t2 = realloc(ts, cap * sizeof(*ts)), *l2 = realloc(lines, cap * sizeof(*lines));
@@ -140,11 +141,11 @@ static int scan_rhythm(sqlite3 *db, int64_t file_id, const char *path, struct li
 			if (!t2 || !l2)
 				break;
 		}
-		ts[n] = sqlite3_column_int64(st, 0);
-		lines[n++] = sqlite3_column_int64(st, 1);
+		ts[n] = r->ts;
+		lines[n++] = r->line.i;
 	}
-	sqlite3_finalize(st);
-	if (n >= MIN_EVENTS_FOR_RHYTHM) {
+	tl_store_iter_free(it);
+	if (rc >= 0 && n >= MIN_EVENTS_FOR_RHYTHM) {
 		int64_t *gaps = malloc((n - 1) * sizeof(*gaps));
 		if (gaps) {
 			for (size_t i = 1; i < n; i++)
@@ -168,28 +169,29 @@ static int scan_rhythm(sqlite3 *db, int64_t file_id, const char *path, struct li
 	}
 	free(ts);
 	free(lines);
-	return 0;
+	return rc < 0 ? -1 : 0;
 }
 
-long tl_gaps_scan(sqlite3 *db, const struct tl_formats *fs, int (*cb)(void *ctx, const struct tl_gap *g), void *ctx,
-		  long *counts, struct tl_err *err)
+long tl_gaps_scan(struct tl_store *s, int (*cb)(void *ctx, const struct tl_gap *g), void *ctx, long *counts,
+		  struct tl_err *err)
 {
-	sqlite3_stmt *st;
 	if (counts)
 		memset(counts, 0, TL_GAP_KINDS * sizeof(*counts));
-	if (sqlite3_prepare_v2(db, "SELECT id, path, format FROM evidence_files WHERE events > 0 ORDER BY path", -1, &st,
-			       NULL) != SQLITE_OK)
-		return tl_errf(err, "gaps: %s", sqlite3_errmsg(db));
+	struct tl_file_query fq = { .with_events = 1 };
+	struct tl_store_iter *files = tl_store_files(s, &fq, err);
+	const struct tl_file_rec *f;
+	if (!files)
+		return -1;
 	long total = 0;
-	int rc = 0;
-	while (!rc && sqlite3_step(st) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(st, 0);
-		char *path = strdup((const char *)sqlite3_column_text(st, 1));
-		const char *fname = (const char *)sqlite3_column_text(st, 2);
-		const struct tl_format *f = fname ? tl_formats_find(fs, fname) : NULL;
+	int rc = 0, more = 0;
+	while (!rc && (more = tl_store_next_file(files, &f, err)) == 1) {
+		int64_t id = f->id;
+		char *path = strdup(f->path);
+		/* the ordered_within ingest used for this file; a file ingested before
+		 * schema v3 has none recorded and gets no clock check */
+		int64_t ordered_within = f->has_ordered_within ? f->ordered_within_us : 0;
 		struct list l = { 0 };
-		rc = !path || scan_order(db, id, path, f ? tl_format_ordered_within(f) : 0, &l, err) ||
-		     scan_rhythm(db, id, path, &l, err);
+		rc = !path || scan_order(s, id, path, ordered_within, &l, err) || scan_rhythm(s, id, path, &l, err);
 		if (l.n)
 			qsort(l.v, l.n, sizeof(*l.v), cmp_line);
 		for (size_t i = 0; i < l.n; i++) {
@@ -204,6 +206,6 @@ long tl_gaps_scan(sqlite3 *db, const struct tl_formats *fs, int (*cb)(void *ctx,
 		free(l.v);
 		free(path);
 	}
-	sqlite3_finalize(st);
-	return rc ? -1 : total;
+	tl_store_iter_free(files);
+	return rc || more < 0 ? -1 : total;
 }

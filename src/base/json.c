@@ -224,3 +224,72 @@ const struct tl_json *tl_json_get(const struct tl_json *obj, const char *key)
 			return obj->kids[i];
 	return NULL;
 }
+
+/* ---- writing: the one JSON writer every output uses ---------------------------- */
+
+int tl_json_escape(struct tl_buf *b, const char *s, size_t len)
+{
+	static const char hx[] = "0123456789abcdef";
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0;
+	if (tl_buf_grow(b, len + 8))
+		return -1;
+	while (i < len) {
+		unsigned char c = u[i];
+		/* fast path: plain printable ASCII */
+		if (c >= 0x20 && c < 0x7F && c != '"' && c != '\\') {
+			size_t j = i + 1;
+			while (j < len && u[j] >= 0x20 && u[j] < 0x7F && u[j] != '"' && u[j] != '\\')
+				j++;
+			if (tl_buf_add(b, s + i, j - i))
+				return -1;
+			i = j;
+			continue;
+		}
+		char esc[8];
+		size_t n = 0;
+		if (c == '"' || c == '\\') {
+			esc[0] = '\\', esc[1] = (char)c, n = 2;
+		} else if (c == '\n') {
+			esc[0] = '\\', esc[1] = 'n', n = 2;
+		} else if (c == '\r') {
+			esc[0] = '\\', esc[1] = 'r', n = 2;
+		} else if (c == '\t') {
+			esc[0] = '\\', esc[1] = 't', n = 2;
+		} else if (c < 0x20 || c == 0x7F) {
+			memcpy(esc, "\\u00", 4);
+			esc[4] = hx[c >> 4], esc[5] = hx[c & 15], n = 6;
+		} else {
+			size_t k = tl_utf8_seq(u + i, len - i);
+			if (k) {
+				if (tl_buf_add(b, s + i, k))
+					return -1;
+				i += k;
+				continue;
+			}
+			/* U+DC80+byte, as Python's surrogateescape: a literal "\\xff" in the
+			 * evidence and an invalid byte 0xFF stay distinguishable */
+			memcpy(esc, "\\udc", 4);
+			esc[4] = hx[c >> 4], esc[5] = hx[c & 15], n = 6;
+		}
+		if (tl_buf_add(b, esc, n))
+			return -1;
+		i++;
+	}
+	return 0;
+}
+
+int tl_json_put_strn(struct tl_buf *b, const char *s, size_t len)
+{
+	return tl_buf_addc(b, '"') || tl_json_escape(b, s, len) || tl_buf_addc(b, '"') ? -1 : 0;
+}
+
+int tl_json_put_str(struct tl_buf *b, const char *s)
+{
+	return tl_json_put_strn(b, s ? s : "", s ? strlen(s) : 0);
+}
+
+int tl_json_put_key(struct tl_buf *b, const char *key, int first)
+{
+	return (first ? 0 : tl_buf_addc(b, ',')) || tl_json_put_str(b, key) || tl_buf_addc(b, ':') ? -1 : 0;
+}

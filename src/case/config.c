@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "tl/json.h"
 #include "tl/time.h"
@@ -226,25 +227,13 @@ cleanup:
 int tl_config_load(const char *path, struct tl_config *cfg, struct tl_err *err)
 {
 	memset(cfg, 0, sizeof(*cfg));
-	FILE *f = fopen(path, "rb");
-	if (!f) {
-		if (errno == ENOENT) {
-			tl_sha256_hex("", 0, cfg->sha256);
-			return 0;
-		}
-		return tl_errf(err, "cannot open '%s': %s", path, strerror(errno));
+	struct stat st;
+	if (stat(path, &st) != 0 && errno == ENOENT) {
+		tl_sha256_hex("", 0, cfg->sha256);
+		return 0;
 	}
 	struct tl_buf b = TL_BUF_INIT;
-	b.max = 16u << 20;
-	char chunk[8192];
-	size_t n;
-	int rc = 0;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		if (tl_buf_add(&b, chunk, n)) {
-			rc = tl_errf(err, "%s: larger than 16 MiB", path);
-			break;
-		}
-	fclose(f);
+	int rc = tl_read_file(path, 16u << 20, &b, err) ? -1 : 0;
 	if (!rc)
 		rc = tl_config_parse(path, b.data ? b.data : "", b.len, cfg, err);
 	tl_buf_release(&b);

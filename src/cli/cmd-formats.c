@@ -3,12 +3,10 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cmd.h"
 #include "common.h"
 #include "tl/format.h"
-#include "tl/reader.h"
 
 static const char usage[] =
 	"usage: tl formats [--case CASE]\n"
@@ -19,77 +17,18 @@ static const char usage[] =
 	"parsed and the normalized event (or the reject reason): the tool for writing\n"
 	"a format definition. --max limits the records shown (default 20).\n";
 
-static void show(const char *k, const char *s, size_t len, const char *note)
-{
-	struct tl_buf b = TL_BUF_INIT;
-	tl_term_escape(&b, s, len > 300 ? 300 : len);
-	printf("    %-24s %s%s%s\n", k, b.data ? b.data : "", len > 300 ? "..." : "", note);
-	tl_buf_release(&b);
-}
-
+/* One module call; the exit status is decided here. */
 static int test_format(const struct tl_format *f, const char *path, long max)
 {
 	struct tl_err err;
-	struct tl_reader *r = tl_reader_open(path, tl_format_framing(f), &err);
-	if (!r)
+	long events, rejects, meta;
+	int rc = tl_format_test(f, path, max, stdout, &events, &rejects, &meta, &err);
+	if (rc == -1)
 		return cli_error("%s", err.msg);
-	/* times as ingest would see them without a case config: the format's zone, the file's mtime */
-	struct tl_tz *tz = NULL;
-	struct stat fst;
-	char msg[256];
-	if (tl_format_zone(f) && tl_tz_load(tl_format_zone(f), &tz, msg, sizeof(msg))) {
-		tl_reader_free(r);
-		return cli_error("%s", msg);
-	}
-	struct tl_time_ctx tctx;
-	tl_time_ctx_init(&tctx, tz, tz ? "format" : "default", 0, stat(path, &fst) == 0 ? (int64_t)fst.st_mtime : 0);
-	struct tl_parse *p = tl_parse_new(f, &tctx, &err);
-	if (!p) {
-		tl_tz_free(tz);
-		tl_reader_free(r);
-		return cli_error("%s", err.msg);
-	}
-	struct tl_record rec;
-	struct tl_event ev;
-	long shown = 0, events = 0, rejects = 0, meta = 0;
-	int rc;
-	while ((rc = tl_reader_next(r, &rec, &err)) == 1) {
-		enum tl_parse_status st = tl_parse_record(p, &rec, &ev, &err);
-		if (st == TL_PARSE_META) {
-			meta++;
-			continue;
-		}
-		st == TL_PARSE_EVENT ? events++ : rejects++;
-		if (shown >= max)
-			continue;
-		shown++;
-		printf("%s:%llu: offset %llu, %llu bytes: %s\n", path, (unsigned long long)rec.line,
-		       (unsigned long long)rec.offset, (unsigned long long)rec.length,
-		       st == TL_PARSE_EVENT ? "event" : "REJECT");
-		if (st == TL_PARSE_REJECT) {
-			printf("    reason: %s\n", err.msg);
-			continue;
-		}
-		const struct tl_field *fl;
-		size_t n = tl_parse_fields(p, &fl);
-		printf("  parsed fields:\n");
-		for (size_t i = 0; i < n; i++)
-			show(fl[i].name, fl[i].v.s, fl[i].v.len, fl[i].used ? "" : "   (-> extra)");
-		printf("  event:\n");
-		char iso[40];
-		tl_time_format_iso(ev.ts, iso, sizeof(iso));
-		printf("    %-24s %s  (from '%.*s', %s)\n", "ts", iso, (int)ev.ts_raw.len, ev.ts_raw.s, ev.ts_rule);
-		for (int i = 0; i < TL_F_COUNT; i++)
-			if (ev.f[i].s)
-				show(tl_field_name((enum tl_field_id)i), ev.f[i].s, ev.f[i].len, "");
-	}
-	if (rc < 0)
-		fprintf(stderr, "tl: error: %s: %s\n", path, err.msg);
+	if (rc == -2)
+		fprintf(stderr, "tl: error: %s\n", err.msg);
 	printf("%ld events, %ld rejects, %ld header/blank lines\n", events, rejects, meta);
-	tl_parse_free(p);
-	tl_tz_free(tz);
-	tl_reader_free(r);
-	return rc < 0 ? TL_EXIT_PARTIAL : rejects ? TL_EXIT_REJECTS : TL_EXIT_OK;
+	return rc == -2 ? TL_EXIT_PARTIAL : rejects ? TL_EXIT_REJECTS : TL_EXIT_OK;
 }
 
 int cmd_formats(int argc, char **argv)

@@ -41,16 +41,13 @@ int cmd_gaps(int argc, char **argv)
 	struct tl_err err;
 	if (cli_open_case(argv[1], &cs))
 		return TL_EXIT_ERROR;
-	struct tl_formats fs = TL_FORMATS_INIT;
 	struct tl_store *s = NULL;
 	int rc = TL_EXIT_OK;
-	if (cli_load_formats(&cs, &fs)) {
-		rc = TL_EXIT_ERROR;
-	} else if (!(s = tl_store_open(cs.db_path, TL_STORE_READONLY, &err))) {
+	if (!(s = tl_store_open(cs.db_path, TL_STORE_READONLY, &err))) {
 		rc = cli_error("%s (has anything been ingested?)", err.msg);
 	} else {
 		long counts[TL_GAP_KINDS];
-		long n = tl_gaps_scan(tl_store_db(s), &fs, print_gap, NULL, counts, &err);
+		long n = tl_gaps_scan(s, print_gap, NULL, counts, &err);
 		if (n < 0)
 			rc = cli_error("%s", err.msg);
 		else
@@ -60,7 +57,6 @@ int cmd_gaps(int argc, char **argv)
 			       counts[TL_GAP_INDICATOR]);
 	}
 	tl_store_close(s);
-	tl_formats_release(&fs);
 	tl_case_release(&cs);
 	return rc;
 }

@@ -5,7 +5,6 @@
 #include "cmd.h"
 #include "common.h"
 #include "tl/case.h"
-#include "tl/output.h"
 #include "tl/store.h"
 
 static const char usage[] =
@@ -17,12 +16,12 @@ static const char usage[] =
 	"          detection with its sniff score, sampled records and parse rate\n"
 	"          (as tl detect shows it), or that the format was forced\n";
 
-static void span(sqlite3_stmt *st, int col, char *buf, size_t len)
+static void span(int have, tl_us ts, char *buf, size_t len)
 {
-	if (sqlite3_column_type(st, col) == SQLITE_NULL)
+	if (!have)
 		snprintf(buf, len, "-");
 	else
-		tl_time_format_iso(sqlite3_column_int64(st, col), buf, len);
+		tl_time_format_iso(ts, buf, len);
 }
 
 int cmd_sources(int argc, char **argv)
@@ -42,45 +41,37 @@ int cmd_sources(int argc, char **argv)
 	tl_case_release(&cs);
 	if (!s)
 		return cli_error("%s (has anything been ingested?)", err.msg);
-	sqlite3_stmt *st;
-	sqlite3 *db = tl_store_db(s);
-	int rc = TL_EXIT_OK;
-	if (sqlite3_prepare_v2(db,
-			       "SELECT path, status, coalesce(format, '-'), records, events, rejects, meta, first_ts, "
-			       "last_ts, coalesce(error, ''), "
-			       "(SELECT count(*) FROM events e WHERE e.file_id = f.id), "
-			       "(SELECT count(*) FROM rejects r WHERE r.file_id = f.id), "
-			       "coalesce(detection, ''), coalesce(format_rule, '') "
-			       "FROM evidence_files f ORDER BY path",
-			       -1, &st, NULL) != SQLITE_OK) {
+	struct tl_file_query q = { .count_rows = 1 };
+	struct tl_store_iter *it = tl_store_files(s, &q, &err);
+	const struct tl_file_rec *f;
+	int rc = TL_EXIT_OK, more;
+	if (!it) {
 		tl_store_close(s);
-		return cli_error("sources query: %s", sqlite3_errmsg(db));
+		return cli_error("sources query: %s", err.msg);
 	}
-	long long t[4] = { 0 };
+	long long t[5] = { 0 };
 	int files = 0;
 	struct tl_buf b = TL_BUF_INIT;
 	printf("%-11s %-16s %9s %9s %8s %6s  %-27s %-27s %s\n", "status", "format", "records", "events", "rejects",
 	       "meta", "first", "last", "path");
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		long long rec = sqlite3_column_int64(st, 3), ev = sqlite3_column_int64(st, 4),
-			  rj = sqlite3_column_int64(st, 5), meta = sqlite3_column_int64(st, 6);
+	while ((more = tl_store_next_file(it, &f, &err)) == 1) {
+		long long rec = f->counts.records, ev = f->counts.events, rj = f->counts.rejects, meta = f->counts.meta;
 		char first[40], last[40];
-		span(st, 7, first, sizeof(first));
-		span(st, 8, last, sizeof(last));
+		span(f->has_first, f->counts.first_ts, first, sizeof(first));
+		span(f->has_last, f->counts.last_ts, last, sizeof(last));
 		tl_buf_reset(&b);
-		const char *path = (const char *)sqlite3_column_text(st, 0);
-		tl_term_escape(&b, path, strlen(path));
-		printf("%-11s %-16s %9lld %9lld %8lld %6lld  %-27s %-27s %s\n", sqlite3_column_text(st, 1),
-		       sqlite3_column_text(st, 2), rec, ev, rj, meta, first, last, b.data);
-		const char *why = (const char *)sqlite3_column_text(st, 9);
+		tl_term_escape(&b, f->path, strlen(f->path));
+		printf("%-11s %-16s %9lld %9lld %8lld %6lld  %-27s %-27s %s\n", f->status, f->format ? f->format : "-", rec,
+		       ev, rj, meta, first, last, b.data);
+		const char *why = f->error;
 		if (why && *why) {
 			tl_buf_reset(&b);
 			tl_term_escape(&b, why, strlen(why));
 			printf("%-11s   ^ %s\n", "", b.data);
 		}
 		if (why_detected) {
-			const char *det = (const char *)sqlite3_column_text(st, 12);
-			const char *rule = (const char *)sqlite3_column_text(st, 13);
+			const char *det = f->detection;
+			const char *rule = f->format_rule;
 			if (det && *det) {
 				if (cli_detection_show(stdout, det, "              "))
 					printf("%-11s   ^ detection record is not readable JSON\n", "");
@@ -88,26 +79,24 @@ int cmd_sources(int argc, char **argv)
 				printf("%-11s   ^ format forced by %s, not detected\n", "", rule);
 			}
 		}
-		/* an unfinished attempt (an ingest killed, or running now) has rows but
-		 * no counts yet: the next tl ingest clears and redoes it */
-		int unfinished = !strcmp((const char *)sqlite3_column_text(st, 1), "ingesting");
-		if (unfinished)
+		if (tl_store_file_unfinished(f))
 			printf("%-11s   ^ unfinished: %lld events and %lld rejects stored so far by an ingest that was "
 			       "interrupted or is still running; tl ingest redoes this file\n",
-			       "", (long long)sqlite3_column_int64(st, 10), (long long)sqlite3_column_int64(st, 11));
+			       "", (long long)f->stored_events, (long long)f->stored_rejects);
 		/* the stored counts must agree with each other and with the rows */
-		if (!unfinished &&
-		    (rec != ev + rj || ev != sqlite3_column_int64(st, 10) || rj != sqlite3_column_int64(st, 11))) {
-			fprintf(stderr, "tl: error: counts do not add up for '%s'\n", path);
+		if (!tl_store_file_balanced(f)) {
+			fprintf(stderr, "tl: error: counts do not add up for '%s'\n", f->path);
 			rc = TL_EXIT_ERROR;
 		}
-		t[0] += rec, t[1] += ev, t[2] += rj, t[3] += meta;
+		t[0] += rec, t[1] += ev, t[2] += rj, t[3] += meta, t[4] += f->counts.merged;
 		files++;
 	}
-	sqlite3_finalize(st);
+	tl_store_iter_free(it);
 	tl_buf_release(&b);
+	if (more < 0)
+		rc = cli_error("sources query: %s", err.msg);
 	printf("%-11s %-16s %9lld %9lld %8lld %6lld  %d files; records = events + rejects: %s\n", "total", "", t[0],
-	       t[1], t[2], t[3], files, t[0] == t[1] + t[2] && rc == TL_EXIT_OK ? "yes" : "NO");
+	       t[1], t[2], t[3], files, t[0] == t[1] + t[2] + t[4] && rc == TL_EXIT_OK ? "yes" : "NO");
 	tl_store_close(s);
 	return rc;
 }

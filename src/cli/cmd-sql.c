@@ -18,36 +18,12 @@ static const char usage[] =
 	"  -o, --out NAME   write to CASE/out/NAME instead of stdout (recorded in the\n"
 	"                   custody log and covered by tl manifest)\n";
 
-/* Allow reading only: the case database is evidence of what tl did. */
-static int authorizer(void *u, int action, const char *a, const char *b, const char *c, const char *d)
+static void put_value(struct tl_buf *b, const struct tl_value *v)
 {
-	(void)u, (void)b, (void)c, (void)d;
-	switch (action) {
-	case SQLITE_SELECT:
-	case SQLITE_READ:
-	case SQLITE_FUNCTION:
-	case SQLITE_RECURSIVE:
-		return SQLITE_OK;
-	case SQLITE_PRAGMA:
-		/* reading a pragma is fine (user_version, table_info(x)); setting one is not.
-		 * table-valued pragmas pass their argument in b; assignments in b too, so
-		 * only the ones that merely name a table are let through with one. */
-		if (!b)
-			return SQLITE_OK;
-		return a && (!strcmp(a, "table_info") || !strcmp(a, "table_xinfo") || !strcmp(a, "index_list") ||
-			     !strcmp(a, "index_info") || !strcmp(a, "foreign_key_list"))
-			       ? SQLITE_OK : SQLITE_DENY;
-	default:
-		return SQLITE_DENY;
-	}
-}
-
-static void put_value(struct tl_buf *b, sqlite3_stmt *st, int col)
-{
-	if (sqlite3_column_type(st, col) == SQLITE_NULL)
+	if (v->type == TL_VALUE_NULL)
 		return;
-	const char *s = (const char *)sqlite3_column_text(st, col);
-	size_t n = (size_t)sqlite3_column_bytes(st, col), run = 0;
+	const char *s = v->s;
+	size_t n = v->len, run = 0;
 	for (size_t i = 0; i <= n; i++) {
 		if (i < n && s[i] != '\t' && s[i] != '\n' && s[i] != '\\')
 			continue;
@@ -89,46 +65,39 @@ int cmd_sql(int argc, char **argv)
 		return rc;
 	}
 	FILE *fp = out_name ? out.fp : stdout;
-	sqlite3 *db = tl_store_db(s);
-	sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, NULL);
-	sqlite3_set_authorizer(db, authorizer, NULL);
-	sqlite3_stmt *st;
-	const char *tail;
-	int out_rc = TL_EXIT_OK;
-	if (sqlite3_prepare_v2(db, sql, -1, &st, &tail) != SQLITE_OK) {
-		out_rc = cli_error("sql: %s", sqlite3_errmsg(db));
-		goto done;
-	}
-	if (!st || !sqlite3_stmt_readonly(st) || (tail && strspn(tail, " \t\r\n;") != strlen(tail))) {
-		out_rc = cli_error("sql: one read-only statement, please");
-		goto done;
-	}
-	int ncol = sqlite3_column_count(st);
+	struct tl_store_iter *it = tl_store_query_readonly(s, sql, &err);
+	const struct tl_value *vals;
 	struct tl_buf b = TL_BUF_INIT;
+	int out_rc = TL_EXIT_OK;
+	if (!it) {
+		out_rc = cli_error("sql: %s", err.msg);
+		goto done;
+	}
+	int ncol = tl_store_query_columns(it);
 	for (int i = 0; i < ncol; i++) {
 		if (i)
 			tl_buf_addc(&b, '\t');
-		const char *name = sqlite3_column_name(st, i);
+		const char *name = tl_store_query_column_name(it, i);
 		tl_term_escape(&b, name, strlen(name));
 	}
 	tl_buf_addc(&b, '\n');
 	fwrite(b.data, 1, b.len, fp);
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = tl_store_next_values(it, &vals, &err)) == 1) {
 		tl_buf_reset(&b);
 		for (int i = 0; i < ncol; i++) {
 			if (i)
 				tl_buf_addc(&b, '\t');
-			put_value(&b, st, i);
+			put_value(&b, &vals[i]);
 		}
 		tl_buf_addc(&b, '\n');
 		fwrite(b.data, 1, b.len, fp);
 	}
-	if (rc != SQLITE_DONE)
-		out_rc = cli_error("sql: %s", sqlite3_errmsg(db));
-	tl_buf_release(&b);
+	if (rc < 0)
+		out_rc = cli_error("sql: %s", err.msg);
 done:
-	sqlite3_finalize(st);
+	tl_buf_release(&b);
+	tl_store_iter_free(it);
 	tl_store_close(s);
 	if (out_name && cli_output_close(&out, out_rc == TL_EXIT_OK) && out_rc == TL_EXIT_OK)
 		out_rc = TL_EXIT_ERROR;

@@ -51,12 +51,14 @@ int cmd_timeline(int argc, char **argv)
 	enum tl_out_format fmt = TL_OUT_TEXT;
 	int c, rc = TL_EXIT_OK;
 	const char *out_name = NULL;
-	flt.entities = calloc((size_t)argc, sizeof(*flt.entities));
-	flt.families = calloc((size_t)argc, sizeof(char *));
-	flt.formats = calloc((size_t)argc, sizeof(char *));
+	struct tl_entity *entities = calloc((size_t)argc, sizeof(*entities));
+	const char **families = calloc((size_t)argc, sizeof(char *)), **formats = calloc((size_t)argc, sizeof(char *));
 	char **owned = calloc((size_t)argc, sizeof(char *));
 	size_t nowned = 0;
-	if (!flt.entities || !flt.families || !flt.formats || !owned) {
+	flt.q.entities = entities;
+	flt.q.families = families;
+	flt.q.formats = formats;
+	if (!entities || !families || !formats || !owned) {
 		rc = cli_error("out of memory");
 		goto cleanup;
 	}
@@ -64,12 +66,12 @@ int cmd_timeline(int argc, char **argv)
 		switch (c) {
 		case 'F':
 		case 'T':
-			if (tl_time_parse_arg(optarg, c == 'F' ? &flt.from : &flt.to)) {
+			if (tl_time_parse_arg(optarg, c == 'F' ? &flt.q.from : &flt.q.to)) {
 				rc = cli_usage_error(usage, "--%s: '%s' is not an ISO 8601 time", c == 'F' ? "from" : "to",
 						     optarg);
 				goto cleanup;
 			}
-			*(c == 'F' ? &flt.has_from : &flt.has_to) = 1;
+			*(c == 'F' ? &flt.q.has_from : &flt.q.has_to) = 1;
 			break;
 		case 'e': {
 			char *colon = strchr(optarg, ':');
@@ -81,12 +83,12 @@ int cmd_timeline(int argc, char **argv)
 			}
 			owned[nowned++] = dup;
 			dup[colon - optarg] = 0;
-			if (!tl_entity_type_valid(dup)) {
+			if (!tl_store_entity_type_valid(dup)) {
 				rc = cli_usage_error(usage, "--entity: unknown type '%s'", dup);
 				goto cleanup;
 			}
-			flt.entities[flt.n_entities].type = dup;
-			flt.entities[flt.n_entities++].value = dup + (colon - optarg) + 1;
+			entities[flt.q.n_entities].type = dup;
+			entities[flt.q.n_entities++].value = dup + (colon - optarg) + 1;
 			break;
 		}
 		case 'm':
@@ -95,9 +97,9 @@ int cmd_timeline(int argc, char **argv)
 							    "flow dlp audit", optarg);
 				goto cleanup;
 			}
-			flt.families[flt.n_families++] = optarg;
+			families[flt.q.n_families++] = optarg;
 			break;
-		case 'n': flt.formats[flt.n_formats++] = optarg; break;
+		case 'n': formats[flt.q.n_formats++] = optarg; break;
 		case 'g': flt.grep = optarg; break;
 		case 'R': flt.csv_raw = 1; break;
 		case 'o': out_name = optarg; break;
@@ -134,7 +136,7 @@ int cmd_timeline(int argc, char **argv)
 	} else if (out_name && cli_output_open(&cs, out_name, &out)) {
 		rc = TL_EXIT_ERROR;
 	} else {
-		if (tl_timeline_write(tl_store_db(s), &flt, fmt, out_name ? out.fp : stdout, &err) < 0)
+		if (tl_timeline_write(s, &flt, fmt, out_name ? out.fp : stdout, &err) < 0)
 			rc = cli_error("%s", err.msg);
 		if (out_name ? cli_output_close(&out, rc == TL_EXIT_OK) != 0 : fflush(stdout) != 0)
 			rc = rc ? rc : cli_error("cannot write output");
@@ -145,8 +147,8 @@ cleanup:
 	for (size_t i = 0; i < nowned; i++)
 		free(owned[i]);
 	free(owned);
-	free(flt.entities);
-	free(flt.families);
-	free(flt.formats);
+	free(entities);
+	free(families);
+	free(formats);
 	return rc;
 }

@@ -8,6 +8,7 @@
 #include "tl/manifest.h"
 #include "tl/package.h"
 #include "tl/sign.h"
+#include "tl/verify.h"
 
 static const char usage[] =
 	"usage: tl verify [--pubkey PUB.pem] CASE\n"

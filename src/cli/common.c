@@ -3,10 +3,8 @@
 #include "common.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cmd.h"
@@ -124,30 +122,19 @@ int cli_output_open(const struct tl_case *c, const char *name, struct cli_output
 	if (!name_ok(name))
 		return cli_error("output '%s' must be a name inside the case's out/ folder (no '..', not absolute)",
 				 name), -1;
-	snprintf(o->final, sizeof(o->final), "%s/%s", c->out_dir, name);
+	char final[4096], dir[4096];
+	struct tl_err err;
+	snprintf(final, sizeof(final), "%s/%s", c->out_dir, name);
 	snprintf(o->rel, sizeof(o->rel), "out/%s", name);
 	/* out/ (not tracked by git in fixture cases) and any folder NAME names */
-	char dir[4096];
-	snprintf(dir, sizeof(dir), "%s", o->final);
-	for (char *p = dir + strlen(c->root) + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = 0;
-		if (mkdir(dir, 0755) != 0 && errno != EEXIST)
-			return cli_error("cannot create '%s': %s", dir, strerror(errno)), -1;
-		*p = '/';
-	}
+	snprintf(dir, sizeof(dir), "%s", final);
+	*strrchr(dir, '/') = 0;
+	if (tl_mkdirs(dir, &err))
+		return cli_error("%s", err.msg), -1;
 	/* the temporary file sits beside the final one, hidden: ".NAME.tmp-PID" */
-	const char *base = strrchr(o->final, '/') + 1;
-	snprintf(o->tmp, sizeof(o->tmp), "%.*s.%s.tmp-%ld", (int)(base - o->final), o->final, base, (long)getpid());
-	int fd = open(o->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return cli_error("cannot create '%s': %s", o->tmp, strerror(errno)), -1;
-	o->fp = fdopen(fd, "w");
-	if (!o->fp) {
-		close(fd);
-		return cli_error("cannot write '%s'", o->tmp), -1;
-	}
+	if (tl_atomic_open(&o->af, final, &err))
+		return cli_error("%s", err.msg), -1;
+	o->fp = o->af.fp;
 	return 0;
 }
 
@@ -155,35 +142,16 @@ int cli_output_close(struct cli_output *o, int ok)
 {
 	if (!o->fp)
 		return -1;
-	int rc = 0;
-	if (fflush(o->fp) != 0 || fsync(fileno(o->fp)) != 0)
-		rc = -1, cli_error("cannot write '%s': %s", o->final, strerror(errno));
-	fclose(o->fp);
 	o->fp = NULL;
-	if (!ok || rc) {
-		unlink(o->tmp);
+	if (!ok) {
+		tl_atomic_abort(&o->af);
 		return -1;
 	}
-	if (rename(o->tmp, o->final) != 0) {
-		unlink(o->tmp);
-		return cli_error("cannot write '%s': %s", o->final, strerror(errno)), -1;
-	}
 	/* hash what landed, for custody and the manifest */
-	FILE *f = fopen(o->final, "rb");
-	struct tl_sha256 *h = tl_sha256_new();
-	char buf[65536], hex[65];
-	size_t n;
-	if (!f || !h) {
-		if (f)
-			fclose(f);
-		if (h)
-			tl_sha256_final_hex(h, hex);
-		return cli_error("cannot read back '%s'", o->final), -1;
-	}
-	while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-		tl_sha256_update(h, buf, n);
-	fclose(f);
-	tl_sha256_final_hex(h, hex);
+	char hex[65];
+	struct tl_err err;
+	if (tl_atomic_commit(&o->af, hex, &err))
+		return cli_error("%s", err.msg), -1;
 	cli_custody_output(o->rel, hex);
 	return 0;
 }

@@ -33,9 +33,8 @@ void cli_custody_finish(int argc, char **argv, int exit_code);
  * climb out of it. The file is written under a temporary name and renamed
  * into place on success, so a failed command never leaves half an output. */
 struct cli_output {
-	FILE *fp;
-	char tmp[4096];
-	char final[4096];
+	FILE *fp;       /* af.fp */
+	struct tl_atomic_file af;
 	char rel[4096]; /* relative to the case folder: "out/NAME" */
 };
 int cli_output_open(const struct tl_case *c, const char *name, struct cli_output *o);

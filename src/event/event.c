@@ -2,6 +2,8 @@
 #include "tl/event.h"
 
 #include <string.h>
+
+#include "tl/json.h"
 #include "tl/banned.h"
 
 static const char *const names[] = {
@@ -40,10 +42,7 @@ int tl_event_extra_json(const struct tl_event *ev, struct tl_buf *out)
 		return -1;
 	for (size_t i = 0; i < ev->n_extra; i++) {
 		const struct tl_extra *x = &ev->extra[i];
-		if (i && tl_buf_addc(out, ','))
-			return -1;
-		if (tl_buf_addc(out, '"') || tl_json_escape(out, x->key, strlen(x->key)) ||
-		    tl_buf_add(out, "\":", 2))
+		if (tl_json_put_key(out, x->key, i == 0))
 			return -1;
 		int rc;
 		switch (x->kind) {
@@ -54,8 +53,7 @@ int tl_event_extra_json(const struct tl_event *ev, struct tl_buf *out)
 			rc = tl_buf_add(out, x->v.s, x->v.len);
 			break;
 		default:
-			rc = tl_buf_addc(out, '"') || tl_json_escape(out, x->v.s, x->v.len) ||
-			     tl_buf_addc(out, '"');
+			rc = tl_json_put_strn(out, x->v.s, x->v.len);
 		}
 		if (rc)
 			return -1;

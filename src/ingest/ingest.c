@@ -8,7 +8,6 @@
 #define _POSIX_C_SOURCE 200809L
 #include "tl/ingest.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -29,75 +28,48 @@
 #define COMMIT_EVERY 200000
 #define EXCERPT_BYTES 256
 
-struct walk_seen {
-	dev_t dev[256];
-	ino_t ino[256];
-	int n;
+/* What the walker met on the way, as ingest reports it. */
+struct walk_log {
+	FILE *log;
+	struct tl_ingest_summary *sum;
 };
 
-/* Recursive walk below REL (relative to the case root). */
-static void walk(const struct tl_case *c, const char *rel, const struct tl_ingest_opts *o, struct walk_seen *seen,
-		 struct tl_strlist *out, FILE *log, struct tl_ingest_summary *sum)
+static void walk_problem(void *ctx, enum tl_walk_problem what, const char *rel, int errnum)
 {
-	char abs[PATH_MAX];
-	struct stat st;
-	snprintf(abs, sizeof(abs), "%s/%s", c->root, rel);
-	if (lstat(abs, &st) != 0) {
-		fprintf(log, "error: cannot read '%s': %s\n", rel, strerror(errno));
-		sum->failed++;
-		return;
+	struct walk_log *w = ctx;
+	switch (what) {
+	case TL_WALK_UNREADABLE:
+		fprintf(w->log, "error: cannot read '%s': %s\n", rel, strerror(errnum));
+		w->sum->failed++;
+		break;
+	case TL_WALK_DIR_UNREADABLE:
+		fprintf(w->log, "error: cannot read directory '%s': %s\n", rel, strerror(errnum));
+		w->sum->failed++;
+		break;
+	case TL_WALK_BROKEN_LINK:
+		fprintf(w->log, "error: broken symbolic link '%s'\n", rel);
+		w->sum->failed++;
+		break;
+	case TL_WALK_LINK_OUTSIDE:
+		fprintf(w->log, "warning: '%s' links outside the case; not followed (use --follow-symlinks)\n", rel);
+		break;
+	case TL_WALK_LOOP:
+		fprintf(w->log, "warning: '%s' is a directory already walked (symlink loop?); skipped\n", rel);
+		break;
+	case TL_WALK_TOO_DEEP:
+		fprintf(w->log, "warning: '%s': directories nested too deep; skipped\n", rel);
+		break;
 	}
-	if (S_ISLNK(st.st_mode)) {
-		char tmp[PATH_MAX];
-		struct tl_err e;
-		if (stat(abs, &st) != 0) {
-			fprintf(log, "error: broken symbolic link '%s'\n", rel);
-			sum->failed++;
-			return;
-		}
-		if (!o->follow_symlinks && tl_case_relpath(c, abs, tmp, sizeof(tmp), &e)) {
-			fprintf(log, "warning: '%s' links outside the case; not followed (use --follow-symlinks)\n", rel);
-			return;
-		}
-	}
-	if (S_ISREG(st.st_mode)) {
-		tl_strlist_add(out, rel);
-		return;
-	}
-	if (!S_ISDIR(st.st_mode))
-		return;
-	for (int i = 0; i < seen->n; i++)
-		if (seen->dev[i] == st.st_dev && seen->ino[i] == st.st_ino) {
-			fprintf(log, "warning: '%s' is a directory already walked (symlink loop?); skipped\n", rel);
-			return;
-		}
-	if (seen->n == 256) {
-		fprintf(log, "warning: '%s': directories nested too deep; skipped\n", rel);
-		return;
-	}
-	seen->dev[seen->n] = st.st_dev;
-	seen->ino[seen->n++] = st.st_ino;
-	DIR *d = opendir(abs);
-	if (!d) {
-		fprintf(log, "error: cannot read directory '%s': %s\n", rel, strerror(errno));
-		sum->failed++;
-		seen->n--;
-		return;
-	}
-	struct tl_strlist kids = TL_STRLIST_INIT;
-	struct dirent *de;
-	while ((de = readdir(d)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			tl_strlist_add(&kids, de->d_name);
-	closedir(d);
-	tl_strlist_sort(&kids);
-	for (size_t i = 0; i < kids.n; i++) {
-		char child[PATH_MAX];
-		snprintf(child, sizeof(child), "%s%s%s", rel, *rel ? "/" : "", kids.v[i]);
-		walk(c, child, o, seen, out, log, sum);
-	}
-	tl_strlist_release(&kids);
-	seen->n--;
+}
+
+/* Every file below REL (relative to the case root), hidden ones too: they are evidence. */
+static void walk(const struct tl_case *c, const char *rel, const struct tl_ingest_opts *o, struct tl_strlist *out,
+		 FILE *log, struct tl_ingest_summary *sum)
+{
+	struct walk_log wl = { log, sum };
+	struct tl_walk_opts wo = { .recurse = 1, .follow_outside = o->follow_symlinks, .boundary = c->root,
+				   .report = walk_problem, .ctx = &wl };
+	tl_walk(c->root, rel, &wo, out);
 }
 
 
@@ -381,9 +353,8 @@ int tl_ingest(struct tl_case *c, const struct tl_formats *fs, char *const *paths
 		return -1;
 	}
 	struct tl_strlist files = TL_STRLIST_INIT;
-	struct walk_seen seen = { .n = 0 };
 	if (n == 0) {
-		walk(c, "evidence", opts, &seen, &files, log, sum);
+		walk(c, "evidence", opts, &files, log, sum);
 	} else {
 		for (size_t i = 0; i < n; i++) {
 			char rel[PATH_MAX];
@@ -399,7 +370,7 @@ int tl_ingest(struct tl_case *c, const struct tl_formats *fs, char *const *paths
 				sum->failed++;
 				continue;
 			}
-			walk(c, rel, opts, &seen, &files, log, sum);
+			walk(c, rel, opts, &files, log, sum);
 		}
 	}
 	tl_strlist_sort(&files);

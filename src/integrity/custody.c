@@ -27,15 +27,9 @@ static void path_of(const char *root, char *buf, size_t len)
 /* Read the whole log (bounded). */
 static int slurp(int fd, struct tl_buf *b, struct tl_err *err)
 {
-	char chunk[65536];
-	ssize_t n;
-	b->max = MAX_LOG;
 	if (lseek(fd, 0, SEEK_SET) < 0)
 		return tl_errf(err, "custody log: %s", strerror(errno));
-	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
-		if (tl_buf_add(b, chunk, (size_t)n))
-			return tl_errf(err, "custody log larger than 1 GiB");
-	return n < 0 ? tl_errf(err, "custody log: %s", strerror(errno)) : 0;
+	return tl_read_fd(fd, "custody log", MAX_LOG, b, err);
 }
 
 /* The last complete line of B: hash and count of lines. */
@@ -57,9 +51,7 @@ static void tail_of(const struct tl_buf *b, char prev[65], long *lines)
 
 static void json_str(struct tl_buf *b, const char *s)
 {
-	tl_buf_addc(b, '"');
-	tl_json_escape(b, s ? s : "", s ? strlen(s) : 0);
-	tl_buf_addc(b, '"');
+	tl_json_put_str(b, s);
 }
 
 static void files(struct tl_buf *b, const char *key, const struct tl_custody_file *f, size_t n)

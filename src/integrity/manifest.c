@@ -1,5 +1,6 @@
 /*
- * Manifest, SHA256SUMS and verification (see include/tl/manifest.h).
+ * Manifest and SHA256SUMS (see include/tl/manifest.h); tl verify, which
+ * checks them, is verify.c.
  *
  * Paths in SHA256SUMS are relative to CASE/out/ (evidence as ../evidence/...)
  * so the folder can be checked where it lies, or after being copied.
@@ -18,7 +19,6 @@
 #include "tl/gaps.h"
 #include "tl/json.h"
 #include "tl/output.h"
-#include "tl/replay.h"
 #include "tl/store.h"
 #include "tl/sums.h"
 #include "tl/time.h"
@@ -26,19 +26,17 @@
 
 static void jstr(struct tl_buf *b, const char *s)
 {
-	tl_buf_addc(b, '"');
-	tl_json_escape(b, s ? s : "", s ? strlen(s) : 0);
-	tl_buf_addc(b, '"');
+	tl_json_put_str(b, s);
 }
 
-static void jtime(struct tl_buf *b, sqlite3_stmt *st, int col)
+static void jtime(struct tl_buf *b, int have, tl_us ts)
 {
-	if (sqlite3_column_type(st, col) == SQLITE_NULL) {
+	if (!have) {
 		tl_buf_adds(b, "null");
 		return;
 	}
 	char iso[40];
-	tl_time_format_iso(sqlite3_column_int64(st, col), iso, sizeof(iso));
+	tl_time_format_iso(ts, iso, sizeof(iso));
 	tl_buf_addf(b, "\"%s\"", iso);
 }
 
@@ -48,16 +46,16 @@ int tl_manifest_write(const struct tl_case *c, const struct tl_formats *fs, cons
 	struct tl_store *s = tl_store_open(c->db_path, TL_STORE_READONLY, err);
 	if (!s)
 		return -1;
-	sqlite3 *db = tl_store_db(s);
 	struct tl_buf m = TL_BUF_INIT, sums = TL_BUF_INIT;
-	struct tl_strlist outs = TL_STRLIST_INIT, rels = TL_STRLIST_INIT;
+	struct tl_strlist outs = TL_STRLIST_INIT, rels = TL_STRLIST_INIT, used = TL_STRLIST_INIT;
 	struct tl_custody_file *produced = NULL;
 	const char **names = NULL;
 	long *seqs = NULL;
-	sqlite3_stmt *st = NULL;
-	int rc = -1;
+	struct tl_store_iter *files = NULL;
+	const struct tl_file_rec *fr;
+	int rc = -1, more = 0;
 	char digest[65];
-	long nev = tl_events_digest(db, digest, err);
+	long nev = tl_events_digest(s, digest, err);
 	if (nev < 0)
 		goto cleanup;
 	tl_buf_adds(&m, "{\n  \"manifest_version\": 1,\n  \"tool\": {\"name\": \"tl\", \"version\": ");
@@ -65,14 +63,11 @@ int tl_manifest_write(const struct tl_case *c, const struct tl_formats *fs, cons
 	tl_buf_adds(&m, ", \"build\": ");
 	jstr(&m, info->build_id);
 	tl_buf_addf(&m, "},\n  \"case_config_sha256\": \"%s\",\n  \"formats\": [", c->cfg.sha256);
-	if (sqlite3_prepare_v2(db, "SELECT DISTINCT format FROM evidence_files WHERE format IS NOT NULL ORDER BY format",
-			       -1, &st, NULL) != SQLITE_OK) {
-		tl_errf(err, "manifest: %s", sqlite3_errmsg(db));
+	if (tl_store_formats_used(s, &used, err))
 		goto cleanup;
-	}
 	int first = 1;
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *name = (const char *)sqlite3_column_text(st, 0);
+	for (size_t u = 0; u < used.n; u++) {
+		const char *name = used.v[u];
 		const struct tl_format *f = tl_formats_find(fs, name);
 		tl_buf_adds(&m, first ? "\n    {\"name\": " : ",\n    {\"name\": ");
 		first = 0;
@@ -92,52 +87,45 @@ int tl_manifest_write(const struct tl_case *c, const struct tl_formats *fs, cons
 			tl_buf_adds(&m, ", \"missing\": true}");
 		}
 	}
-	sqlite3_finalize(st);
 	tl_buf_adds(&m, "\n  ],\n  \"evidence\": [");
-	if (sqlite3_prepare_v2(db,
-			       "SELECT path, size, sha256, format, status, records, events, rejects, meta, first_ts, last_ts "
-			       "FROM evidence_files ORDER BY path",
-			       -1, &st, NULL) != SQLITE_OK) {
-		tl_errf(err, "manifest: %s", sqlite3_errmsg(db));
-		st = NULL;
+	if (!(files = tl_store_files(s, NULL, err)))
 		goto cleanup;
-	}
 	first = 1;
 	long long tot[4] = { 0 };
-	long files = 0;
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *path = (const char *)sqlite3_column_text(st, 0);
-		const char *sha = (const char *)sqlite3_column_text(st, 2);
+	long nfile = 0;
+	while ((more = tl_store_next_file(files, &fr, err)) == 1) {
+		const char *path = fr->path;
+		const char *sha = fr->sha256;
 		tl_buf_adds(&m, first ? "\n    {\"path\": " : ",\n    {\"path\": ");
 		first = 0;
 		jstr(&m, path);
-		tl_buf_addf(&m, ", \"size\": %lld, \"sha256\": \"%s\", \"format\": ", (long long)sqlite3_column_int64(st, 1),
-			    sha);
-		if (sqlite3_column_type(st, 3) == SQLITE_NULL)
+		tl_buf_addf(&m, ", \"size\": %lld, \"sha256\": \"%s\", \"format\": ", (long long)fr->size, sha);
+		if (!fr->format)
 			tl_buf_adds(&m, "null");
 		else
-			jstr(&m, (const char *)sqlite3_column_text(st, 3));
+			jstr(&m, fr->format);
 		tl_buf_adds(&m, ", \"status\": ");
-		jstr(&m, (const char *)sqlite3_column_text(st, 4));
-		long long r = sqlite3_column_int64(st, 5), e = sqlite3_column_int64(st, 6), j = sqlite3_column_int64(st, 7),
-			  x = sqlite3_column_int64(st, 8);
+		jstr(&m, fr->status);
+		long long r = fr->counts.records, e = fr->counts.events, j = fr->counts.rejects, x = fr->counts.meta;
 		tl_buf_addf(&m, ", \"records\": %lld, \"events\": %lld, \"rejects\": %lld, \"meta\": %lld, \"first_ts\": ", r,
 			    e, j, x);
-		jtime(&m, st, 9);
+		jtime(&m, fr->has_first, fr->counts.first_ts);
 		tl_buf_adds(&m, ", \"last_ts\": ");
-		jtime(&m, st, 10);
+		jtime(&m, fr->has_last, fr->counts.last_ts);
 		tl_buf_addc(&m, '}');
 		tot[0] += r, tot[1] += e, tot[2] += j, tot[3] += x;
-		files++;
+		nfile++;
 		char rel[4200];
 		snprintf(rel, sizeof(rel), "../%s", path);
 		tl_sums_add_line(&sums, sha, rel);
 	}
-	sqlite3_finalize(st);
-	st = NULL;
+	tl_store_iter_free(files);
+	files = NULL;
+	if (more < 0)
+		goto cleanup;
 	tl_buf_addf(&m, "\n  ],\n  \"totals\": {\"files\": %ld, \"records\": %lld, \"events\": %lld, \"rejects\": %lld, "
 			"\"meta\": %lld},\n",
-		    files, tot[0], tot[1], tot[2], tot[3]);
+		    nfile, tot[0], tot[1], tot[2], tot[3]);
 	if (nev != tot[1]) {
 		tl_errf(err, "manifest: the database holds %ld events but its files account for %lld", nev, tot[1]);
 		goto cleanup;
@@ -146,7 +134,7 @@ int tl_manifest_write(const struct tl_case *c, const struct tl_formats *fs, cons
 			"(docs/timeline-jsonl.md)\", \"events\": %ld, \"sha256\": \"%s\"",
 		    nev, digest);
 	long gaps[TL_GAP_KINDS];
-	if (tl_gaps_scan(db, fs, NULL, NULL, gaps, err) < 0)
+	if (tl_gaps_scan(s, NULL, NULL, gaps, err) < 0)
 		goto cleanup;
 	tl_buf_addf(&m, "},\n  \"gaps\": {\"sequence_breaks\": %ld, \"clock_backwards\": %ld, \"silences\": %ld, "
 			"\"tamper_indicators\": %ld},\n  \"outputs\": [",
@@ -207,8 +195,9 @@ int tl_manifest_write(const struct tl_case *c, const struct tl_formats *fs, cons
 		memcpy(digest_out, digest, 65);
 	rc = 0;
 cleanup:
-	sqlite3_finalize(st);
+	tl_store_iter_free(files);
 	tl_store_close(s);
+	tl_strlist_release(&used);
 	tl_buf_release(&m);
 	tl_buf_release(&sums);
 	tl_strlist_release(&outs);
@@ -219,258 +208,3 @@ cleanup:
 	return rc;
 }
 
-struct tally {
-	FILE *out;
-	long ok, failed;
-};
-
-static void okline(struct tally *t, const char *what)
-{
-	fprintf(t->out, "OK   %s\n", what);
-	t->ok++;
-}
-
-static void failline(struct tally *t, const char *what, const char *why)
-{
-	fprintf(t->out, "FAIL %s: %s\n", what, why);
-	t->failed++;
-}
-
-static void check_database(sqlite3 *db, struct tally *t)
-{
-	sqlite3_stmt *st;
-	const char *res = NULL;
-	if (sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-		res = (const char *)sqlite3_column_text(st, 0);
-	if (res && !strcmp(res, "ok"))
-		okline(t, "case.db (SQLite quick_check)");
-	else
-		failline(t, "case.db", res ? res : sqlite3_errmsg(db));
-	sqlite3_finalize(st);
-}
-
-static void check_evidence(const struct tl_case *c, sqlite3 *db, struct tally *t)
-{
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(db, "SELECT path, sha256 FROM evidence_files ORDER BY path", -1, &st, NULL) != SQLITE_OK) {
-		failline(t, "case.db", sqlite3_errmsg(db));
-		return;
-	}
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *rel = (const char *)sqlite3_column_text(st, 0), *want = (const char *)sqlite3_column_text(st, 1);
-		char path[4200], got[65], why[600];
-		struct tl_err e;
-		snprintf(path, sizeof(path), "%s/%s", c->root, rel);
-		if (tl_file_sha256(path, got, &e)) {
-			snprintf(why, sizeof(why), "cannot read: %s", e.msg);
-			failline(t, rel, why);
-		} else if (strcmp(got, want)) {
-			snprintf(why, sizeof(why), "sha256 is %.16s..., ingest recorded %.16s...", got, want);
-			failline(t, rel, why);
-		} else {
-			okline(t, rel);
-		}
-	}
-	sqlite3_finalize(st);
-}
-
-/* Each line of SHA256SUMS: the file it names, re-hashed. */
-static void check_sums(const struct tl_case *c, struct tally *t)
-{
-	char spath[4200];
-	struct tl_buf text = TL_BUF_INIT;
-	struct tl_err e;
-	snprintf(spath, sizeof(spath), "%s/SHA256SUMS", c->out_dir);
-	if (access(spath, F_OK) != 0) {
-		fprintf(t->out, "note: no out/SHA256SUMS yet (tl manifest writes it); outputs not checked\n");
-		return;
-	}
-	struct tl_sums sums;
-	if (tl_read_file(spath, 64u << 20, &text, &e) || tl_sums_parse(text.data ? text.data : "", text.len, &sums)) {
-		failline(t, "out/SHA256SUMS", e.msg);
-		tl_buf_release(&text);
-		return;
-	}
-	if (sums.bad) {
-		char why[80];
-		snprintf(why, sizeof(why), "%u malformed lines, the first at line %u", sums.bad, sums.first_bad);
-		failline(t, "out/SHA256SUMS", why);
-	}
-	for (size_t i = 0; i < sums.n; i++) {
-		char path[8300], got[65], what[4200], why[600];
-		snprintf(path, sizeof(path), "%s/%s", c->out_dir, sums.v[i].name);
-		snprintf(what, sizeof(what), "out/SHA256SUMS: %s", sums.v[i].name);
-		if (tl_file_sha256(path, got, &e)) {
-			snprintf(why, sizeof(why), "cannot read: %s", e.msg);
-			failline(t, what, why);
-		} else if (strcmp(got, sums.v[i].sha)) {
-			snprintf(why, sizeof(why), "sha256 is %.16s..., the manifest recorded %.16s...", got, sums.v[i].sha);
-			failline(t, what, why);
-		} else {
-			okline(t, what);
-		}
-	}
-	tl_sums_release(&sums);
-	tl_buf_release(&text);
-}
-
-static void check_digest(const struct tl_case *c, sqlite3 *db, struct tally *t)
-{
-	char mpath[4200], got[65], why[600];
-	snprintf(mpath, sizeof(mpath), "%s/manifest.json", c->out_dir);
-	FILE *f = fopen(mpath, "rb");
-	if (!f)
-		return;
-	struct tl_buf b = TL_BUF_INIT;
-	char chunk[65536];
-	size_t n;
-	b.max = 1u << 30;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0 && !tl_buf_add(&b, chunk, n))
-		;
-	fclose(f);
-	struct tl_err e;
-	struct tl_json *j = tl_json_parse("out/manifest.json", b.data ? b.data : "", b.len, &e);
-	const struct tl_json *d = j ? tl_json_get(tl_json_get(j, "events_digest"), "sha256") : NULL;
-	if (!d || d->type != TL_JSON_STRING) {
-		failline(t, "out/manifest.json", j ? "no events_digest" : e.msg);
-	} else if (tl_events_digest(db, got, &e) < 0) {
-		failline(t, "events digest", e.msg);
-	} else if (strcmp(got, d->str)) {
-		snprintf(why, sizeof(why), "the database's events now digest to %.16s..., the manifest recorded %.16s...",
-			 got, d->str);
-		failline(t, "events digest", why);
-	} else {
-		okline(t, "events digest (database events = manifest)");
-	}
-	tl_json_free(j);
-	tl_buf_release(&b);
-}
-
-/* The steps of replay.tl must be the ones the custody log says were taken:
- * every successful command that wrote outputs (but manifest and package,
- * which are not steps), in order, with the same output hashes. A swapped,
- * removed or edited step shows here. Steps before the first recorded one
- * came with the case (a fixture's committed replay.tl) and are only noted. */
-struct recorded {
-	const struct tl_json *outs;
-	const char *seq;
-};
-
-static int step_matches(const struct tl_replay_step *st, const struct tl_json *outs)
-{
-	if (st->n_expect != outs->n)
-		return 0;
-	for (size_t k = 0; k < outs->n; k++) {
-		const struct tl_json *op = tl_json_get(outs->kids[k], "path"), *oh = tl_json_get(outs->kids[k], "sha256");
-		if (!op || !oh || op->type != TL_JSON_STRING || oh->type != TL_JSON_STRING ||
-		    strcmp(op->str, st->expect[k].path) || strcmp(oh->str, st->expect[k].sha256))
-			return 0;
-	}
-	return 1;
-}
-
-static int is_step(const struct tl_json *j)
-{
-	const struct tl_json *ex = tl_json_get(j, "exit"), *argv = tl_json_get(j, "argv"), *outs = tl_json_get(j, "outputs");
-	return ex && ex->type == TL_JSON_NUMBER && !strcmp(ex->str, "0") && argv && argv->type == TL_JSON_ARRAY &&
-	       argv->n > 1 && argv->kids[1]->type == TL_JSON_STRING && tl_replay_is_step(argv->kids[1]->str) && outs && outs->type == TL_JSON_ARRAY && outs->n > 0;
-}
-
-static void check_replay(const struct tl_case *c, struct tally *t)
-{
-	struct tl_replay rp;
-	struct tl_err e;
-	char path[4200], what[200];
-	snprintf(path, sizeof(path), "%s/custody.jsonl", c->root);
-	if (tl_replay_load(c->root, &rp, &e)) {
-		failline(t, "replay.tl", e.msg);
-		return;
-	}
-	struct tl_buf log = TL_BUF_INIT;
-	struct tl_json **entries = NULL;
-	struct recorded *rec = NULL;
-	size_t nent = 0, nrec = 0;
-	if (access(path, F_OK) == 0 && tl_read_file(path, 1u << 30, &log, &e) == 0) {
-		size_t start = 0;
-		for (size_t i = 0; i < log.len; i++) {
-			if (log.data[i] != '\n')
-				continue;
-			struct tl_json *j = tl_json_parse("custody.jsonl", log.data + start, i - start, &e);
-			start = i + 1;
-			if (!j)
-				continue; /* the chain check reports it */
-			struct tl_json **ne = realloc(entries, (nent + 1) * sizeof(*ne));
-			struct recorded *nr = realloc(rec, (nrec + 1) * sizeof(*nr));
-			if (ne)
-				entries = ne;
-			if (nr)
-				rec = nr;
-			if (!ne || !nr) {
-				tl_json_free(j);
-				break;
-			}
-			entries[nent++] = j;
-			if (is_step(j)) {
-				const struct tl_json *sq = tl_json_get(j, "seq");
-				rec[nrec].outs = tl_json_get(j, "outputs");
-				rec[nrec++].seq = sq ? sq->str : "?";
-			}
-		}
-	}
-	int bad = 0;
-	if (rp.n < nrec) {
-		failline(t, "replay.tl", "has fewer steps than the custody log recorded (a step was removed)");
-		bad = 1;
-	}
-	size_t first = rp.n >= nrec ? rp.n - nrec : 0;
-	for (size_t k = 0; !bad && k < nrec; k++) {
-		if (step_matches(&rp.steps[first + k], rec[k].outs))
-			continue;
-		snprintf(what, sizeof(what), "replay.tl step %zu", first + k + 1);
-		failline(t, what, "does not match the custody entry that recorded it (edited, swapped or removed)");
-		fprintf(t->out, "     (custody entry %s)\n", rec[k].seq);
-		bad = 1;
-	}
-	if (!bad) {
-		snprintf(what, sizeof(what), "replay.tl (%zu steps as the custody log recorded them%s)", nrec,
-			 first ? "; earlier steps came with the case" : "");
-		okline(t, what);
-	}
-	for (size_t i = 0; i < nent; i++)
-		tl_json_free(entries[i]);
-	free(entries);
-	free(rec);
-	tl_replay_release(&rp);
-	tl_buf_release(&log);
-}
-
-long tl_verify(const struct tl_case *c, FILE *out, struct tl_err *err)
-{
-	struct tally t = { out, 0, 0 };
-	struct tl_store *s = tl_store_open(c->db_path, TL_STORE_READONLY, err);
-	if (s) {
-		sqlite3 *db = tl_store_db(s);
-		check_database(db, &t);
-		check_evidence(c, db, &t);
-		check_digest(c, db, &t);
-		tl_store_close(s);
-	} else {
-		failline(&t, "case.db", err->msg);
-	}
-	check_sums(c, &t);
-	check_replay(c, &t);
-	long entries;
-	struct tl_err e;
-	long bad = tl_custody_verify(c->root, out, &entries, &e);
-	if (bad < 0) {
-		failline(&t, "custody.jsonl", e.msg);
-	} else if (bad) {
-		t.failed += bad;
-	} else {
-		char what[80];
-		snprintf(what, sizeof(what), "custody.jsonl (%ld entries, chain intact)", entries);
-		okline(&t, what);
-	}
-	fprintf(out, "verify: %ld ok, %ld failed\n", t.ok, t.failed);
-	return t.failed;
-}

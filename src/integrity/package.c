@@ -427,19 +427,19 @@ static int write_tar(struct gzw *w, const struct tl_case *c, const struct tl_pac
 	struct tl_store *st = tl_store_open(c->db_path, TL_STORE_READONLY, w->err);
 	if (!st)
 		return w->failed = 1, -1;
-	sqlite3 *db = tl_store_db(st);
-	sqlite3_stmt *q;
+	const struct tl_file_rec *fr;
+	struct tl_store_iter *q = tl_store_files(st, NULL, w->err);
 	int rc = 0;
-	if (sqlite3_prepare_v2(db, "SELECT path FROM evidence_files ORDER BY path", -1, &q, NULL) != SQLITE_OK) {
+	if (!q) {
 		tl_store_close(st);
-		return w->failed = 1, tl_errf(w->err, "case.db: %s", sqlite3_errmsg(db));
+		return w->failed = 1, -1;
 	}
 	int sr;
-	while (!rc && (sr = sqlite3_step(q)) == SQLITE_ROW) {
-		const char *rel = (const char *)sqlite3_column_text(q, 0);
+	while (!rc && (sr = tl_store_next_file(q, &fr, w->err)) == 1) {
+		const char *rel = fr->path;
 		char key[4200];
-		if (!rel || !safe_rel(rel)) {
-			rc = tl_errf(w->err, "case.db names evidence '%s' outside the case", rel ? rel : "(null)");
+		if (!*rel || !safe_rel(rel)) {
+			rc = tl_errf(w->err, "case.db names evidence '%s' outside the case", *rel ? rel : "(null)");
 			break;
 		}
 		snprintf(key, sizeof(key), "../%s", rel);
@@ -452,9 +452,9 @@ static int write_tar(struct gzw *w, const struct tl_case *c, const struct tl_pac
 		snprintf(path, sizeof(path), "%s/%s", c->root, rel);
 		rc = pack_listed(w, s, path, rel, key);
 	}
-	if (!rc && sr != SQLITE_DONE)
-		rc = tl_errf(w->err, "case.db: %s", sqlite3_errmsg(db));
-	sqlite3_finalize(q);
+	if (!rc && sr < 0)
+		rc = -1;
+	tl_store_iter_free(q);
 	tl_store_close(st);
 	if (rc)
 		w->failed = 1;

@@ -1,4 +1,8 @@
-/* The replay script (see include/tl/replay.h). */
+/*
+ * The replay script and replaying it (see include/tl/replay.h): reading and
+ * appending CASE/replay.tl, rebuilding a case from the same evidence, running
+ * the steps through the caller's runner and comparing outputs.
+ */
 #define _POSIX_C_SOURCE 200809L
 #include "tl/replay.h"
 
@@ -8,8 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "tl/format.h"
+#include "tl/store.h"
 #include "tl/banned.h"
 
 int tl_replay_is_step(const char *command)
@@ -224,4 +231,136 @@ void tl_replay_release(struct tl_replay *r)
 	}
 	free(r->steps);
 	memset(r, 0, sizeof(*r));
+}
+
+int tl_replay_evidence(const struct tl_case *c, struct tl_strlist *evidence, struct tl_strlist *missing,
+		       struct tl_err *err)
+{
+	struct tl_store *s = tl_store_open(c->db_path, TL_STORE_READONLY, err);
+	if (!s)
+		return -1;
+	struct tl_store_iter *it = tl_store_files(s, NULL, err);
+	const struct tl_file_rec *f;
+	int rc = it ? 0 : -1, more = 0;
+	while (it && (more = tl_store_next_file(it, &f, err)) == 1) {
+		char path[4200];
+		struct stat sb;
+		snprintf(path, sizeof(path), "%s/%s", c->root, f->path);
+		if (stat(path, &sb) != 0 && tl_strlist_add(missing, f->path))
+			break;
+		if (tl_strlist_add(evidence, f->path))
+			break;
+	}
+	if (more < 0)
+		rc = -1;
+	tl_store_iter_free(it);
+	tl_store_close(s);
+	return rc;
+}
+
+int tl_replay_rebuild(const struct tl_case *c, const char *into, const struct tl_strlist *evidence,
+		      struct tl_err *err)
+{
+	struct tl_err e;
+	int created;
+	if (tl_case_init(into, &created, err))
+		return -1;
+	char src[4200], dst[4200];
+	snprintf(src, sizeof(src), "%s", c->config_path);
+	snprintf(dst, sizeof(dst), "%s/tl.json", into);
+	unlink(dst);
+	if (access(src, F_OK) == 0 && tl_file_copy(src, dst, &e))
+		return tl_errf(err, "replay: cannot copy tl.json into '%s'", into);
+	for (size_t i = 0; i < evidence->n; i++) {
+		snprintf(src, sizeof(src), "%s/%s", c->root, evidence->v[i]);
+		snprintf(dst, sizeof(dst), "%s/%s", into, evidence->v[i]);
+		if (tl_file_copy(src, dst, &e))
+			return tl_errf(err, "replay: cannot copy '%s' into '%s': %s", evidence->v[i], into, e.msg);
+	}
+	/* the case's own formats: every *.json in CASE/formats */
+	struct tl_formats fs = TL_FORMATS_INIT;
+	if (tl_formats_add_dir(&fs, c->formats_dir, &e) == 0) {
+		for (size_t i = 0; i < fs.n; i++) {
+			const char *o = tl_format_origin(fs.v[i]);
+			const char *base = strrchr(o, '/');
+			snprintf(dst, sizeof(dst), "%s/formats/%s", into, base ? base + 1 : o);
+			tl_file_copy(o, dst, &e);
+		}
+	}
+	tl_formats_release(&fs);
+	return 0;
+}
+
+/* Write the first line where two text files differ. */
+static void first_difference(FILE *out, const char *a, const char *b)
+{
+	FILE *fa = fopen(a, "r"), *fb = fopen(b, "r");
+	if (!fa || !fb) {
+		if (fa)
+			fclose(fa);
+		if (fb)
+			fclose(fb);
+		return;
+	}
+	char *la = NULL, *lb = NULL;
+	size_t ca = 0, cb = 0;
+	long line = 0;
+	for (;;) {
+		ssize_t na = getline(&la, &ca, fa), nb = getline(&lb, &cb, fb);
+		line++;
+		if (na < 0 && nb < 0)
+			break;
+		if (na != nb || (na > 0 && memcmp(la, lb, (size_t)na))) {
+			struct tl_buf x = TL_BUF_INIT, y = TL_BUF_INIT;
+			if (na > 0)
+				tl_term_escape(&x, la, (size_t)(na > 200 ? 200 : na));
+			if (nb > 0)
+				tl_term_escape(&y, lb, (size_t)(nb > 200 ? 200 : nb));
+			fprintf(out, "      first difference at line %ld:\n      - %s\n      + %s\n", line,
+				na > 0 ? x.data : "(end of file)", nb > 0 ? y.data : "(end of file)");
+			tl_buf_release(&x);
+			tl_buf_release(&y);
+			break;
+		}
+	}
+	free(la);
+	free(lb);
+	fclose(fa);
+	fclose(fb);
+}
+
+void tl_replay_run(const struct tl_replay *rp, const char *case_root, const char *into, tl_replay_run_fn run,
+		   void *ctx, FILE *out, long *match, long *differ)
+{
+	*match = *differ = 0;
+	int st;
+	for (size_t i = 0; i < rp->n; i++) {
+		struct tl_replay_step *s = &rp->steps[i];
+		char **av = calloc((size_t)s->argc + 1, sizeof(char *));
+		if (!av)
+			break;
+		for (int k = 0; k < s->argc; k++)
+			av[k] = !strcmp(s->argv[k], "CASE") ? (char *)into : s->argv[k];
+		st = run(ctx, av);
+		free(av);
+		fprintf(out, "step %zu (replay.tl:%u): exit %d\n", i + 1, s->line, st);
+		for (size_t k = 0; k < s->n_expect; k++) {
+			char path[4200], orig[4200], sha[65];
+			struct tl_err e;
+			snprintf(path, sizeof(path), "%s/%s", into, s->expect[k].path);
+			snprintf(orig, sizeof(orig), "%s/%s", case_root, s->expect[k].path);
+			if (tl_file_sha256(path, sha, &e)) {
+				fprintf(out, "  DIFFER %s: not produced (%s)\n", s->expect[k].path, e.msg);
+				(*differ)++;
+			} else if (strcmp(sha, s->expect[k].sha256)) {
+				fprintf(out, "  DIFFER %s: sha256 %.16s..., recorded %.16s...\n", s->expect[k].path, sha,
+					s->expect[k].sha256);
+				first_difference(out, orig, path);
+				(*differ)++;
+			} else {
+				fprintf(out, "  MATCH  %s %.16s...\n", s->expect[k].path, sha);
+				(*match)++;
+			}
+		}
+	}
 }

@@ -56,9 +56,7 @@ static int is_count(const struct tl_json *j)
 
 static void jstr(struct tl_buf *b, const char *s)
 {
-	tl_buf_addc(b, '"');
-	tl_json_escape(b, s, strlen(s));
-	tl_buf_addc(b, '"');
+	tl_json_put_str(b, s);
 }
 
 /* Two files may hold the same bytes (a copied log, an output equal to its
@@ -153,20 +151,7 @@ static void action_node(struct tl_buf *b, const char *id, const char *name, cons
 
 static int read_manifest(const char *path, struct tl_buf *b, struct tl_err *err)
 {
-	int fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC);
-	if (fd < 0)
-		return tl_errf(err, "cannot read '%s': %s", path, strerror(errno));
-	char chunk[65536];
-	ssize_t n;
-	b->max = 1u << 30;
-	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
-		if (tl_buf_add(b, chunk, (size_t)n)) {
-			close(fd);
-			return tl_errf(err, "'%s' is too large or out of memory", path);
-		}
-	int saved = errno;
-	close(fd);
-	return n < 0 ? tl_errf(err, "cannot read '%s': %s", path, strerror(saved)) : 0;
+	return tl_read_file(path, 1u << 30, b, err);
 }
 
 /* The files of manifest array NAME ("evidence" or "outputs"); PREFIX makes

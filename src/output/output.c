@@ -8,176 +8,84 @@
 #include <string.h>
 
 #include "tl/event.h"
+#include "tl/json.h"
 #include "tl/banned.h"
 
-/* Columns selected, in this order. */
-enum {
-	C_TS, C_TS_RAW, C_TS_RULE, C_TS_SKEW, C_FAMILY, C_FORMAT, C_FIELDS,
-	C_EXTRA = C_FIELDS + TL_F_COUNT, C_PATH, C_LINE, C_OFFSET, C_LENGTH, C_SHA, C_PARSER, C_PVER, C_INDICATOR, C_SEQ,
-	C_NCOLS
-};
-
-static const struct {
-	const char *type;
-	const char *cond;
-} entity_cond[] = {
-	{ "user", "e.user = ?" },
-	{ "host", "e.host = ?" },
-	{ "ip", "(e.src_ip = ?1 OR e.dst_ip = ?1)" },
-	/* a domain and its subdomains; no LIKE, so '_' and '%' in the value are literal */
-	{ "domain", "(e.domain = ?1 OR substr(e.domain, -length(?1) - 1) = '.' || ?1)" },
-	{ "url", "e.url = ?" },
-	{ "file", "(e.file = ?1 OR e.file_name = ?1)" },
-	{ "process", "(e.process = ?1 OR substr(e.process, -length(?1) - 1) IN ('\\' || ?1, '/' || ?1))" },
-	{ "hash", "e.file_hash = ?" },
-};
-
-int tl_entity_type_valid(const char *type)
+/* A stored value as JSON: null, a number where it was stored as an integer, else a string. */
+static void json_val(struct tl_buf *b, const struct tl_value *v)
 {
-	for (size_t i = 0; i < sizeof(entity_cond) / sizeof(entity_cond[0]); i++)
-		if (!strcmp(entity_cond[i].type, type))
-			return 1;
-	return 0;
-}
-
-/* Each condition uses its own numbered parameter so "?1" style reuse works. */
-static void add_cond(struct tl_buf *q, const char *cond, int param)
-{
-	for (const char *c = cond; *c; c++) {
-		if (*c == '?') {
-			tl_buf_addf(q, "?%d", param);
-			if (c[1] == '1')
-				c++;
-		} else {
-			tl_buf_addc(q, *c);
-		}
-	}
-}
-
-static int build_query(const struct tl_filter *flt, struct tl_buf *q)
-{
-	int param = 1;
-	tl_buf_adds(q, "SELECT e.ts, e.ts_raw, e.ts_rule, e.ts_skew_us, e.family, e.format");
-#define TL_X_SEL(name, kind) tl_buf_adds(q, ", e." #name);
-	TL_EVENT_FIELDS(TL_X_SEL)
-#undef TL_X_SEL
-	tl_buf_adds(q, ", e.extra, f.path, e.line, e.offset, e.length, e.raw_sha256, e.parser, e.parser_version, "
-		       "e.indicator, e.seq FROM events e JOIN evidence_files f ON f.id = e.file_id WHERE 1");
-	if (flt->has_from)
-		tl_buf_addf(q, " AND e.ts >= ?%d", param++);
-	if (flt->has_to)
-		tl_buf_addf(q, " AND e.ts < ?%d", param++);
-	if (flt->n_entities) {
-		tl_buf_adds(q, " AND (");
-		for (size_t i = 0; i < flt->n_entities; i++) {
-			if (i)
-				tl_buf_adds(q, " OR ");
-			for (size_t k = 0; k < sizeof(entity_cond) / sizeof(entity_cond[0]); k++)
-				if (!strcmp(entity_cond[k].type, flt->entities[i].type))
-					add_cond(q, entity_cond[k].cond, param);
-			param++;
-		}
-		tl_buf_adds(q, ")");
-	}
-	size_t counts[2] = { flt->n_families, flt->n_formats };
-	const char *cols[2] = { "e.family", "e.format" };
-	for (int l = 0; l < 2; l++) {
-		if (!counts[l])
-			continue;
-		tl_buf_addf(q, " AND %s IN (", cols[l]);
-		for (size_t i = 0; i < counts[l]; i++)
-			tl_buf_addf(q, "%s?%d", i ? "," : "", param++);
-		tl_buf_adds(q, ")");
-	}
-	tl_buf_adds(q, " ORDER BY e.ts, f.path, e.offset");
-	return param;
-}
-
-static void bind_filter(sqlite3_stmt *st, const struct tl_filter *flt)
-{
-	int p = 1;
-	if (flt->has_from)
-		sqlite3_bind_int64(st, p++, flt->from);
-	if (flt->has_to)
-		sqlite3_bind_int64(st, p++, flt->to);
-	for (size_t i = 0; i < flt->n_entities; i++)
-		sqlite3_bind_text(st, p++, flt->entities[i].value, -1, SQLITE_STATIC);
-	for (size_t i = 0; i < flt->n_families; i++)
-		sqlite3_bind_text(st, p++, flt->families[i], -1, SQLITE_STATIC);
-	for (size_t i = 0; i < flt->n_formats; i++)
-		sqlite3_bind_text(st, p++, flt->formats[i], -1, SQLITE_STATIC);
-}
-
-static void json_str_col(struct tl_buf *b, sqlite3_stmt *st, int col)
-{
-	if (sqlite3_column_type(st, col) == SQLITE_NULL) {
+	if (v->type == TL_VALUE_NULL) {
 		tl_buf_adds(b, "null");
 		return;
 	}
-	if (sqlite3_column_type(st, col) == SQLITE_INTEGER) {
-		tl_buf_addf(b, "%lld", (long long)sqlite3_column_int64(st, col));
+	if (v->type == TL_VALUE_INT) {
+		tl_buf_addf(b, "%lld", (long long)v->i);
 		return;
 	}
-	const char *s = (const char *)sqlite3_column_text(st, col);
-	tl_buf_addc(b, '"');
-	tl_json_escape(b, s, (size_t)sqlite3_column_bytes(st, col));
-	tl_buf_addc(b, '"');
+	tl_json_put_strn(b, v->s, v->len);
 }
 
 static void key(struct tl_buf *b, const char *k, int first)
 {
-	tl_buf_addf(b, "%s\"%s\":", first ? "" : ",", k);
+	tl_json_put_key(b, k, first);
 }
 
-static void jsonl_row(struct tl_buf *b, sqlite3_stmt *st)
+static void jsonl_row(struct tl_buf *b, const struct tl_event_row *r)
 {
 	char iso[40];
-	tl_time_format_iso(sqlite3_column_int64(st, C_TS), iso, sizeof(iso));
+	tl_time_format_iso(r->ts, iso, sizeof(iso));
 	tl_buf_addf(b, "{\"ts\":\"%s\"", iso);
 	key(b, "ts_raw", 0);
-	json_str_col(b, st, C_TS_RAW);
+	json_val(b, &r->ts_raw);
 	key(b, "ts_rule", 0);
-	json_str_col(b, st, C_TS_RULE);
+	json_val(b, &r->ts_rule);
 	key(b, "ts_skew_us", 0);
-	json_str_col(b, st, C_TS_SKEW);
+	json_val(b, &r->ts_skew_us);
 	key(b, "family", 0);
-	json_str_col(b, st, C_FAMILY);
+	json_val(b, &r->family);
 	key(b, "format", 0);
-	json_str_col(b, st, C_FORMAT);
+	json_val(b, &r->format);
 	for (int i = 0; i < TL_F_COUNT; i++) {
 		key(b, tl_field_name((enum tl_field_id)i), 0);
-		json_str_col(b, st, C_FIELDS + i);
+		json_val(b, &r->f[i]);
 	}
 	key(b, "indicator", 0);
-	json_str_col(b, st, C_INDICATOR);
+	json_val(b, &r->indicator);
 	key(b, "extra", 0);
-	tl_buf_add(b, sqlite3_column_text(st, C_EXTRA), (size_t)sqlite3_column_bytes(st, C_EXTRA));
+	if (r->extra.s)
+		tl_buf_add(b, r->extra.s, r->extra.len);
+	else if (r->extra.type == TL_VALUE_INT)
+		tl_buf_addf(b, "%lld", (long long)r->extra.i);
 	key(b, "evidence", 0);
 	tl_buf_addc(b, '{');
 	key(b, "path", 1);
-	json_str_col(b, st, C_PATH);
+	json_val(b, &r->path);
 	key(b, "line", 0);
-	json_str_col(b, st, C_LINE);
+	json_val(b, &r->line);
 	key(b, "offset", 0);
-	json_str_col(b, st, C_OFFSET);
+	json_val(b, &r->offset);
 	key(b, "length", 0);
-	json_str_col(b, st, C_LENGTH);
+	json_val(b, &r->length);
 	key(b, "sha256", 0);
-	json_str_col(b, st, C_SHA);
+	json_val(b, &r->sha256);
 	key(b, "parser", 0);
-	json_str_col(b, st, C_PARSER);
+	json_val(b, &r->parser);
 	key(b, "parser_version", 0);
-	json_str_col(b, st, C_PVER);
+	json_val(b, &r->parser_version);
 	key(b, "sequence", 0);
-	json_str_col(b, st, C_SEQ);
+	json_val(b, &r->seq);
 	tl_buf_adds(b, "}}\n");
 }
 
-static const char *col_text(sqlite3_stmt *st, int col, size_t *len)
+/* The text of a value (integers written into NUM), or NULL for NULL. */
+static const char *val_text(const struct tl_value *v, char num[24], size_t *len)
 {
-	const char *s = (const char *)sqlite3_column_text(st, col);
-	*len = s ? (size_t)sqlite3_column_bytes(st, col) : 0;
-	return s;
+	if (v->type == TL_VALUE_INT) {
+		*len = (size_t)snprintf(num, 24, "%lld", (long long)v->i);
+		return num;
+	}
+	*len = v->s ? v->len : 0;
+	return v->s;
 }
 
 /* A cell that a spreadsheet would run as a formula gets a leading apostrophe. */
@@ -210,24 +118,41 @@ static void csv_header(struct tl_buf *b)
 	tl_buf_adds(b, ",extra,evidence_path,evidence_line,evidence_offset,evidence_length,evidence_sha256\r\n");
 }
 
-static void csv_row(struct tl_buf *b, sqlite3_stmt *st, int raw)
+static void csv_row(struct tl_buf *b, const struct tl_event_row *r, int raw)
 {
-	char iso[40];
+	char iso[40], num[24];
 	size_t n;
-	tl_time_format_iso(sqlite3_column_int64(st, C_TS), iso, sizeof(iso));
+	tl_time_format_iso(r->ts, iso, sizeof(iso));
 	tl_buf_adds(b, iso);
-	for (int c = C_TS_RAW; c < C_PARSER; c++) {
+	/* the columns of csv_header(), in its order */
+	const struct tl_value *cols[5 + TL_F_COUNT + 6];
+	size_t k = 0;
+	cols[k++] = &r->ts_raw;
+	cols[k++] = &r->ts_rule;
+	cols[k++] = &r->ts_skew_us;
+	cols[k++] = &r->family;
+	cols[k++] = &r->format;
+	for (int i = 0; i < TL_F_COUNT; i++)
+		cols[k++] = &r->f[i];
+	cols[k++] = &r->extra;
+	cols[k++] = &r->path;
+	cols[k++] = &r->line;
+	cols[k++] = &r->offset;
+	cols[k++] = &r->length;
+	cols[k++] = &r->sha256;
+	for (size_t c = 0; c < k; c++) {
 		tl_buf_addc(b, ',');
-		const char *s = col_text(st, c, &n);
+		const char *s = val_text(cols[c], num, &n);
 		csv_cell(b, s, n, raw);
 	}
 	tl_buf_adds(b, "\r\n");
 }
 
-static void text_cell(struct tl_buf *b, sqlite3_stmt *st, int col, size_t width)
+static void text_cell(struct tl_buf *b, const struct tl_value *v, size_t width)
 {
+	char num[24];
 	size_t n, start = b->len;
-	const char *s = col_text(st, col, &n);
+	const char *s = val_text(v, num, &n);
 	if (s)
 		tl_term_escape(b, s, n > 200 ? 200 : n);
 	else
@@ -238,42 +163,42 @@ static void text_cell(struct tl_buf *b, sqlite3_stmt *st, int col, size_t width)
 	tl_buf_addc(b, ' ');
 }
 
-static void text_row(struct tl_buf *b, sqlite3_stmt *st)
+static void text_row(struct tl_buf *b, const struct tl_event_row *r)
 {
-	char iso[40];
+	char iso[40], num[24];
 	size_t n;
-	tl_time_format_iso(sqlite3_column_int64(st, C_TS), iso, sizeof(iso));
+	tl_time_format_iso(r->ts, iso, sizeof(iso));
 	tl_buf_adds(b, iso);
 	tl_buf_addc(b, ' ');
-	text_cell(b, st, C_FAMILY, 5);
-	text_cell(b, st, C_FIELDS + TL_F_action, 14);
-	text_cell(b, st, C_FIELDS + TL_F_user, 12);
-	text_cell(b, st, C_FIELDS + TL_F_src_ip, 15);
+	text_cell(b, &r->family, 5);
+	text_cell(b, &r->f[TL_F_action], 14);
+	text_cell(b, &r->f[TL_F_user], 12);
+	text_cell(b, &r->f[TL_F_src_ip], 15);
 	tl_buf_adds(b, "-> ");
-	text_cell(b, st, C_FIELDS + TL_F_dst_ip, 15);
+	text_cell(b, &r->f[TL_F_dst_ip], 15);
 	/* the most telling text the event has */
 	static const int pref[] = { TL_F_message, TL_F_url, TL_F_domain, TL_F_file, TL_F_process_cmdline };
 	for (size_t i = 0; i < sizeof(pref) / sizeof(pref[0]); i++) {
-		const char *s = col_text(st, C_FIELDS + pref[i], &n);
+		const char *s = val_text(&r->f[pref[i]], num, &n);
 		if (s) {
 			tl_term_escape(b, s, n > 160 ? 160 : n);
 			break;
 		}
 	}
 	/* volume is what exfiltration looks like: show it where a source logged it */
-	if (sqlite3_column_type(st, C_FIELDS + TL_F_bytes_out) == SQLITE_INTEGER)
-		tl_buf_addf(b, "  out=%lld", (long long)sqlite3_column_int64(st, C_FIELDS + TL_F_bytes_out));
-	if (sqlite3_column_type(st, C_FIELDS + TL_F_bytes_in) == SQLITE_INTEGER)
-		tl_buf_addf(b, "  in=%lld", (long long)sqlite3_column_int64(st, C_FIELDS + TL_F_bytes_in));
-	if (sqlite3_column_type(st, C_INDICATOR) != SQLITE_NULL) {
-		const char *ind = col_text(st, C_INDICATOR, &n);
+	if (r->f[TL_F_bytes_out].type == TL_VALUE_INT)
+		tl_buf_addf(b, "  out=%lld", (long long)r->f[TL_F_bytes_out].i);
+	if (r->f[TL_F_bytes_in].type == TL_VALUE_INT)
+		tl_buf_addf(b, "  in=%lld", (long long)r->f[TL_F_bytes_in].i);
+	if (r->indicator.type != TL_VALUE_NULL) {
+		const char *ind = val_text(&r->indicator, num, &n);
 		tl_buf_adds(b, "  !! ");
 		tl_term_escape(b, ind, n);
 	}
 	tl_buf_adds(b, "  [");
-	const char *p = col_text(st, C_PATH, &n);
+	const char *p = val_text(&r->path, num, &n);
 	tl_term_escape(b, p ? p : "", n);
-	tl_buf_addf(b, ":%lld]\n", (long long)sqlite3_column_int64(st, C_LINE));
+	tl_buf_addf(b, ":%lld]\n", (long long)(r->line.type == TL_VALUE_INT ? r->line.i : 0));
 }
 
 typedef int (*sink_fn)(void *ctx, const char *p, size_t n);
@@ -289,11 +214,12 @@ static int sha_sink(void *ctx, const char *p, size_t n)
 	return 0;
 }
 
-static long write_rows(sqlite3 *db, const struct tl_filter *flt, enum tl_out_format fmt, sink_fn sink, void *ctx,
-		       struct tl_err *err)
+static long write_rows(struct tl_store *s, const struct tl_filter *flt, enum tl_out_format fmt, sink_fn sink,
+		       void *ctx, struct tl_err *err)
 {
-	struct tl_buf q = TL_BUF_INIT, line = TL_BUF_INIT, json = TL_BUF_INIT;
-	sqlite3_stmt *st = NULL;
+	struct tl_buf line = TL_BUF_INIT, json = TL_BUF_INIT;
+	struct tl_store_iter *it = NULL;
+	const struct tl_event_row *row;
 	pcre2_code *re = NULL;
 	pcre2_match_data *md = NULL;
 	long count = -1;
@@ -310,12 +236,12 @@ static long write_rows(sqlite3 *db, const struct tl_filter *flt, enum tl_out_for
 		pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
 		md = pcre2_match_data_create_from_pattern(re, NULL);
 	}
-	build_query(flt, &q);
-	if (sqlite3_prepare_v2(db, q.data, -1, &st, NULL) != SQLITE_OK) {
-		tl_errf(err, "timeline query: %s", sqlite3_errmsg(db));
+	struct tl_event_query q = flt->q;
+	q.order = TL_ORDER_TIMELINE;
+	q.core_only = 0;
+	q.file_id = 0;
+	if (!(it = tl_store_events(s, &q, err)))
 		goto cleanup;
-	}
-	bind_filter(st, flt);
 	if (fmt == TL_OUT_CSV) {
 		csv_header(&line);
 		if (sink(ctx, line.data, line.len)) {
@@ -325,20 +251,20 @@ static long write_rows(sqlite3 *db, const struct tl_filter *flt, enum tl_out_for
 	}
 	count = 0;
 	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = tl_store_next_event(it, &row, err)) == 1) {
 		if (re) {
 			tl_buf_reset(&json);
-			jsonl_row(&json, st);
+			jsonl_row(&json, row);
 			if (pcre2_match(re, (PCRE2_SPTR)json.data, json.len, 0, 0, md, NULL) < 0)
 				continue;
 		}
 		tl_buf_reset(&line);
 		if (fmt == TL_OUT_JSONL)
-			jsonl_row(&line, st);
+			jsonl_row(&line, row);
 		else if (fmt == TL_OUT_CSV)
-			csv_row(&line, st, flt->csv_raw);
+			csv_row(&line, row, flt->csv_raw);
 		else
-			text_row(&line, st);
+			text_row(&line, row);
 		if (sink(ctx, line.data, line.len)) {
 			tl_errf(err, "cannot write output");
 			count = -1;
@@ -346,34 +272,31 @@ static long write_rows(sqlite3 *db, const struct tl_filter *flt, enum tl_out_for
 		}
 		count++;
 	}
-	if (rc != SQLITE_DONE) {
-		tl_errf(err, "timeline query: %s", sqlite3_errmsg(db));
+	if (rc < 0)
 		count = -1;
-	}
 cleanup:
-	sqlite3_finalize(st);
+	tl_store_iter_free(it);
 	pcre2_match_data_free(md);
 	pcre2_code_free(re);
-	tl_buf_release(&q);
 	tl_buf_release(&line);
 	tl_buf_release(&json);
 	return count;
 }
 
-long tl_timeline_write(sqlite3 *db, const struct tl_filter *flt, enum tl_out_format fmt, FILE *out,
+long tl_timeline_write(struct tl_store *s, const struct tl_filter *flt, enum tl_out_format fmt, FILE *out,
 		       struct tl_err *err)
 {
-	return write_rows(db, flt, fmt, file_sink, out, err);
+	return write_rows(s, flt, fmt, file_sink, out, err);
 }
 
-long tl_events_digest(sqlite3 *db, char out[65], struct tl_err *err)
+long tl_events_digest(struct tl_store *s, char out[65], struct tl_err *err)
 {
 	struct tl_filter all;
 	memset(&all, 0, sizeof(all));
 	struct tl_sha256 *h = tl_sha256_new();
 	if (!h)
 		return tl_errf(err, "out of memory");
-	long n = write_rows(db, &all, TL_OUT_JSONL, sha_sink, h, err);
+	long n = write_rows(s, &all, TL_OUT_JSONL, sha_sink, h, err);
 	tl_sha256_final_hex(h, out);
 	return n;
 }

@@ -6,7 +6,6 @@
 #define _POSIX_C_SOURCE 200809L
 #include "format-internal.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -712,58 +711,50 @@ int tl_formats_add_builtin(struct tl_formats *fs, struct tl_err *err)
 }
 
 
-static int cmp_str(const void *a, const void *b)
+/* The first problem of the walk over a formats folder; a missing folder is none. */
+struct dir_problem {
+	int errnum;
+	char rel[256];
+};
+
+static void dir_problem(void *ctx, enum tl_walk_problem what, const char *rel, int errnum)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	struct dir_problem *p = ctx;
+	if (p->errnum || (what == TL_WALK_UNREADABLE && errnum == ENOENT && !*rel))
+		return;
+	p->errnum = errnum ? errnum : ELOOP;
+	snprintf(p->rel, sizeof(p->rel), "%s", rel);
 }
 
 int tl_formats_add_dir(struct tl_formats *fs, const char *dir, struct tl_err *err)
 {
-	DIR *d = opendir(dir);
-	if (!d)
-		return errno == ENOENT ? 0 : tl_errf(err, "cannot read '%s': %s", dir, strerror(errno));
-	char **names = NULL;
-	size_t n = 0;
-	struct dirent *de;
-	while ((de = readdir(d))) {
-		size_t l = strlen(de->d_name);
-		if (l > 5 && !strcmp(de->d_name + l - 5, ".json")) {
-			char **nn = realloc(names, (n + 1) * sizeof(*nn));
-			if (!nn)
-				break;
-			names = nn;
-			names[n++] = xstrdup(de->d_name);
-		}
+	/* definitions are configuration, not evidence: a link to a shared one is followed */
+	struct dir_problem problem = { 0, "" };
+	struct tl_walk_opts wo = { .skip_hidden = 1, .follow_outside = 1, .report = dir_problem, .ctx = &problem };
+	struct tl_strlist names = TL_STRLIST_INIT;
+	tl_walk(dir, "", &wo, &names);
+	if (problem.errnum) {
+		tl_strlist_release(&names);
+		return tl_errf(err, "cannot read '%s%s%s': %s", dir, *problem.rel ? "/" : "", problem.rel,
+			       strerror(problem.errnum));
 	}
-	closedir(d);
-	if (n)
-		qsort(names, n, sizeof(*names), cmp_str);
 	int rc = 0;
-	for (size_t i = 0; i < n && !rc; i++) {
+	for (size_t i = 0; i < names.n && !rc; i++) {
+		size_t l = strlen(names.v[i]);
+		if (l <= 5 || strcmp(names.v[i] + l - 5, ".json"))
+			continue;
 		char path[4096];
-		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-		FILE *fp = fopen(path, "rb");
 		struct tl_buf b = TL_BUF_INIT;
-		b.max = 4u << 20;
-		char chunk[8192];
-		size_t k;
-		if (!fp) {
-			rc = tl_errf(err, "cannot open '%s': %s", path, strerror(errno));
-			break;
-		}
-		while ((k = fread(chunk, 1, sizeof(chunk), fp)) > 0)
-			if (tl_buf_add(&b, chunk, k)) {
-				rc = tl_errf(err, "%s: definition larger than 4 MiB", path);
-				break;
-			}
-		fclose(fp);
-		if (!rc) {
+		snprintf(path, sizeof(path), "%s/%s", dir, names.v[i]);
+		if (tl_read_file(path, 4u << 20, &b, err)) {
+			rc = -1;
+		} else {
 			struct tl_format *f = tl_format_load(path, b.data ? b.data : "", b.len, err);
 			rc = !f || add_format(fs, f, err) ? -1 : 0;
 		}
 		tl_buf_release(&b);
 	}
-	free_strs(names, n);
+	tl_strlist_release(&names);
 	return rc;
 }
 

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "store-internal.h"
 #include "tl/banned.h"
 
 struct tl_store {
@@ -18,6 +20,11 @@ struct tl_store {
 	struct tl_buf extra;
 	int in_tx;
 };
+
+sqlite3 *tl_store_handle(struct tl_store *s)
+{
+	return s->db;
+}
 
 static int sqlerr(struct tl_store *s, struct tl_err *err, const char *what)
 {
@@ -307,11 +314,6 @@ void tl_store_close(struct tl_store *s)
 	sqlite3_close(s->db);
 	tl_buf_release(&s->extra);
 	free(s);
-}
-
-sqlite3 *tl_store_db(struct tl_store *s)
-{
-	return s->db;
 }
 
 int tl_store_index_drop(struct tl_store *s, struct tl_err *err)

@@ -50,4 +50,18 @@ contains "$WORK/t.jsonl" '"record_id":6' "which also stays in extra"
 contains "$C/out/manifest.json" '"gaps": \{"sequence_breaks": 1, "clock_backwards": 1, "silences": 1, "tamper_indicators": 2\}' "the manifest counts them"
 "$TL" timeline "$C" >"$WORK/text"
 contains "$WORK/text" "!! log-tampering: audit log cleared" "the text timeline flags indicators"
+
+# gaps uses the ordered_within ingest used (stored per evidence file), not
+# today's definition: dropping it from the definition changes nothing until
+# the file is ingested again
+sed -i '/"ordered_within": 1,/d' "$C/formats/acme-audit.json"
+expect_exit 0 "tl gaps after the definition changed" -- "$TL" gaps "$C"
+contains "$WORK/out" "^clock-backwards +2026-11-19T22:10:00.000000Z +evidence/app/audit.jsonl:4" "still the clock check ingest's definition asked for"
+if command -v sqlite3 >/dev/null; then
+	sqlite3 "$C/case.db" "UPDATE evidence_files SET ordered_within_us = NULL WHERE path = 'evidence/app/audit.jsonl'"
+	expect_exit 0 "tl gaps on a file with no recorded ordered_within" -- "$TL" gaps "$C"
+	contains "$WORK/out" "^4 found: 1 sequence breaks, 0 clock going backwards" "no recorded ordered_within, no clock check"
+else
+	echo "note: sqlite3 CLI not installed; the pre-v3 case is not simulated"
+fi
 finish

@@ -1,4 +1,4 @@
-/* Unit tests: JSON trees with positions (src/base/json.c) and escaping (src/base/util.c). */
+/* Unit tests: JSON trees with positions (src/base/json.c) and escaping (src/base/json.c, src/base/text.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,4 +1,8 @@
-/* Unit tests: the SQLite case database (src/store/store.c). */
+/*
+ * Unit tests: the case store (src/store). The store's own API hides SQLite;
+ * the test looks under it with a second, plain sqlite3 connection on the
+ * same file (how a database was written is what these tests are about).
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "tl/store.h"
 
@@ -16,11 +21,15 @@ static char db[256];
 
 static int64_t scalar(struct tl_store *s, const char *sql)
 {
+	(void)s;
+	sqlite3 *raw;
 	sqlite3_stmt *st;
-	assert_int_equal(sqlite3_prepare_v2(tl_store_db(s), sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_open_v2(db, &raw, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(raw, sql, -1, &st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	int64_t v = sqlite3_column_int64(st, 0);
 	sqlite3_finalize(st);
+	sqlite3_close(raw);
 	return v;
 }
 
@@ -78,8 +87,11 @@ static void test_newer_schema_is_refused(void **state)
 	struct tl_err err;
 	struct tl_store *s = tl_store_open(db, TL_STORE_WRITE, &err);
 	assert_non_null(s);
-	sqlite3_exec(tl_store_db(s), "PRAGMA user_version=99", NULL, NULL, NULL);
 	tl_store_close(s);
+	sqlite3 *raw;
+	assert_int_equal(sqlite3_open(db, &raw), SQLITE_OK);
+	sqlite3_exec(raw, "PRAGMA user_version=99", NULL, NULL, NULL);
+	sqlite3_close(raw);
 	assert_null(tl_store_open(db, TL_STORE_WRITE, &err));
 	assert_non_null(strstr(err.msg, "schema version 99"));
 }
@@ -96,6 +108,161 @@ static void test_not_a_database(void **state)
 	assert_null(tl_store_open(p, TL_STORE_READONLY, &err));
 	assert_non_null(strstr(err.msg, "junk.db"));
 	unlink(p);
+}
+
+/* Rows written through the store come back through its iterators, with the
+ * ingest-time facts of each file, and the accounting rule holds. */
+static void test_query_api(void **state)
+{
+	(void)state;
+	struct tl_err err;
+	char p[300];
+	snprintf(p, sizeof(p), "%s/q.db", dir);
+	struct tl_store *s = tl_store_open(p, TL_STORE_WRITE, &err);
+	assert_non_null(s);
+	struct tl_file_info fi = { .path = "evidence/b.log", .size = 10, .mtime = 1, .sha256 = "cd", .format = "fmt",
+				   .confidence = 90, .format_rule = "detected", .definition_sha256 = "defsha",
+				   .ordered_within_us = 5000000, .detection = "{\"chosen\":\"fmt\"}" };
+	int64_t id;
+	assert_int_equal(tl_store_begin(s, &err), 0);
+	assert_int_equal(tl_store_file_begin(s, &fi, &id, &err), 0);
+	struct tl_event ev;
+	memset(&ev, 0, sizeof(ev));
+	ev.ts_raw.s = "x";
+	ev.ts_raw.len = 1;
+	ev.family = "proxy";
+	ev.format = "fmt";
+	struct tl_prov pv = { id, 1, 0, 10, "" };
+	memset(pv.sha256, 'a', 64);
+	const char *users[] = { "alice", "bob", "alice" };
+	for (int i = 0; i < 3; i++) {
+		ev.ts = 30 - i * 10; /* stored in reverse time order */
+		ev.f[TL_F_user].s = users[i];
+		ev.f[TL_F_user].len = strlen(users[i]);
+		ev.f[TL_F_dst_port].s = "443";
+		ev.f[TL_F_dst_port].len = 3;
+		pv.line = (uint64_t)i + 1;
+		pv.offset = (uint64_t)i * 10;
+		assert_int_equal(tl_store_add_event(s, &ev, &pv, &err), 0);
+	}
+	assert_int_equal(tl_store_add_reject(s, &pv, "bad", "x\0y", 3, &err), 0);
+	struct tl_file_counts fc = { .records = 4, .events = 3, .rejects = 1, .first_ts = 10, .last_ts = 30 };
+	assert_int_equal(tl_store_file_end(s, id, "done", &fc, NULL, NULL, &err), 0);
+	assert_int_equal(tl_store_commit(s, &err), 0);
+
+	/* timeline order, and an entity filter */
+	struct tl_entity alice = { "user", "alice" };
+	struct tl_event_query q = { .entities = &alice, .n_entities = 1 };
+	struct tl_store_iter *it = tl_store_events(s, &q, &err);
+	const struct tl_event_row *r;
+	assert_non_null(it);
+	assert_int_equal(tl_store_next_event(it, &r, &err), 1);
+	assert_int_equal(r->ts, 10);
+	assert_string_equal(r->f[TL_F_user].s, "alice");
+	assert_int_equal(r->f[TL_F_dst_port].type, TL_VALUE_INT);
+	assert_int_equal(r->f[TL_F_dst_port].i, 443);
+	assert_string_equal(r->path.s, "evidence/b.log");
+	assert_int_equal(tl_store_next_event(it, &r, &err), 1);
+	assert_int_equal(r->ts, 30);
+	assert_int_equal(tl_store_next_event(it, &r, &err), 0);
+	tl_store_iter_free(it);
+	/* record order within a file */
+	struct tl_event_query rq = { .file_id = id, .order = TL_ORDER_RECORDS, .core_only = 1 };
+	it = tl_store_events(s, &rq, &err);
+	assert_non_null(it);
+	for (int64_t line = 1; line <= 3; line++) {
+		assert_int_equal(tl_store_next_event(it, &r, &err), 1);
+		assert_int_equal(r->line.i, line);
+	}
+	tl_store_iter_free(it);
+	struct tl_entity bad = { "colour", "red" };
+	struct tl_event_query bq = { .entities = &bad, .n_entities = 1 };
+	assert_null(tl_store_events(s, &bq, &err));
+	assert_non_null(strstr(err.msg, "colour"));
+
+	/* files carry the facts ingest used, and balance */
+	struct tl_file_query fq = { .count_rows = 1 };
+	const struct tl_file_rec *f;
+	it = tl_store_files(s, &fq, &err);
+	assert_non_null(it);
+	assert_int_equal(tl_store_next_file(it, &f, &err), 1);
+	assert_string_equal(f->definition_sha256, "defsha");
+	assert_int_equal(f->has_ordered_within, 1);
+	assert_int_equal(f->ordered_within_us, 5000000);
+	assert_string_equal(f->detection, "{\"chosen\":\"fmt\"}");
+	assert_int_equal(f->stored_events, 3);
+	assert_int_equal(f->stored_rejects, 1);
+	assert_true(tl_store_file_balanced(f));
+	struct tl_file_rec off = *f;
+	off.stored_events = 2;
+	assert_false(tl_store_file_balanced(&off));
+	assert_int_equal(tl_store_next_file(it, &f, &err), 0);
+	tl_store_iter_free(it);
+
+	const struct tl_reject_row *rj;
+	it = tl_store_rejects(s, 0, &err);
+	assert_non_null(it);
+	assert_int_equal(tl_store_next_reject(it, &rj, &err), 1);
+	assert_string_equal(rj->reason, "bad");
+	assert_int_equal(rj->excerpt_len, 3);
+	assert_memory_equal(rj->excerpt, "x\0y", 3);
+	tl_store_iter_free(it);
+
+	/* what correlation starts from: each user once, with its count and span */
+	const struct tl_entity_row *er;
+	it = tl_store_entity_values(s, "user", &err);
+	assert_non_null(it);
+	assert_int_equal(tl_store_next_entity(it, &er, &err), 1);
+	assert_string_equal(er->value, "alice");
+	assert_int_equal(er->events, 2);
+	assert_int_equal(er->first_ts, 10);
+	assert_int_equal(er->last_ts, 30);
+	assert_int_equal(tl_store_next_entity(it, &er, &err), 1);
+	assert_string_equal(er->value, "bob");
+	assert_int_equal(tl_store_next_entity(it, &er, &err), 0);
+	tl_store_iter_free(it);
+	assert_null(tl_store_entity_values(s, "colour", &err));
+
+	struct tl_strlist used = TL_STRLIST_INIT;
+	assert_int_equal(tl_store_formats_used(s, &used, &err), 0);
+	assert_int_equal(used.n, 1);
+	assert_string_equal(used.v[0], "fmt");
+	tl_strlist_release(&used);
+	char check[64];
+	assert_int_equal(tl_store_check(s, check, sizeof(check)), 0);
+	assert_string_equal(check, "ok");
+	tl_store_close(s);
+
+	/* tl sql: reading is fine, writing is refused before it runs */
+	s = tl_store_open(p, TL_STORE_READONLY, &err);
+	assert_non_null(s);
+	it = tl_store_query_readonly(s, "SELECT count(*) AS n, 'a' FROM events", &err);
+	assert_non_null(it);
+	const struct tl_value *v;
+	assert_int_equal(tl_store_query_columns(it), 2);
+	assert_string_equal(tl_store_query_column_name(it, 0), "n");
+	assert_int_equal(tl_store_next_values(it, &v, &err), 1);
+	assert_string_equal(v[0].s, "3");
+	assert_int_equal(tl_store_next_values(it, &v, &err), 0);
+	tl_store_iter_free(it);
+	const char *refused[] = { "DELETE FROM events", "PRAGMA user_version=1", "ATTACH 'x.db' AS x",
+				  "SELECT 1; SELECT 2", "SELECT load_extension('x')" };
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		it = tl_store_query_readonly(s, refused[i], &err);
+		if (it) {
+			/* load_extension is refused when it runs */
+			assert_int_equal(tl_store_next_values(it, &v, &err), -1);
+			tl_store_iter_free(it);
+		}
+	}
+	tl_store_close(s);
+	assert_int_equal(scalar(NULL, "SELECT 1"), 1);
+	const char *suffix[] = { "", "-wal", "-shm" };
+	for (int i = 0; i < 3; i++) {
+		char q2[320];
+		snprintf(q2, sizeof(q2), "%s%s", p, suffix[i]);
+		unlink(q2);
+	}
 }
 
 static int setup(void **state)
@@ -126,6 +293,7 @@ int main(void)
 		cmocka_unit_test(test_schema_and_rows),
 		cmocka_unit_test(test_newer_schema_is_refused),
 		cmocka_unit_test(test_not_a_database),
+		cmocka_unit_test(test_query_api),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,0 +1,86 @@
+/*
+ * SHA-256 through libcrypto: of a buffer, incrementally, and of a file
+ * (include/tl/util.h, "hashing"). The one place tl hashes.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "tl/util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "tl/banned.h"
+
+static void hex_encode(const unsigned char *md, size_t n, char *out)
+{
+	static const char hx[] = "0123456789abcdef";
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = hx[md[i] >> 4];
+		out[2 * i + 1] = hx[md[i] & 15];
+	}
+	out[2 * n] = 0;
+}
+
+void tl_sha256_hex(const void *p, size_t len, char out[65])
+{
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+	EVP_Digest(p, len, md, &mdlen, EVP_sha256(), NULL);
+	hex_encode(md, 32, out);
+}
+
+struct tl_sha256 {
+	EVP_MD_CTX *ctx;
+};
+
+struct tl_sha256 *tl_sha256_new(void)
+{
+	struct tl_sha256 *h = malloc(sizeof(*h));
+	if (!h)
+		return NULL;
+	h->ctx = EVP_MD_CTX_new();
+	if (!h->ctx || !EVP_DigestInit_ex(h->ctx, EVP_sha256(), NULL)) {
+		EVP_MD_CTX_free(h->ctx);
+		free(h);
+		return NULL;
+	}
+	return h;
+}
+
+void tl_sha256_update(struct tl_sha256 *h, const void *p, size_t len)
+{
+	EVP_DigestUpdate(h->ctx, p, len);
+}
+
+void tl_sha256_final_hex(struct tl_sha256 *h, char out[65])
+{
+	unsigned char md[32];
+	unsigned int mdlen = 0;
+	EVP_DigestFinal_ex(h->ctx, md, &mdlen);
+	hex_encode(md, 32, out);
+	EVP_MD_CTX_free(h->ctx);
+	free(h);
+}
+
+int tl_file_sha256(const char *path, char out[65], struct tl_err *err)
+{
+	int fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0)
+		return tl_errf(err, "%s", strerror(errno));
+	struct tl_sha256 *h = tl_sha256_new();
+	char *buf = malloc(1 << 20);
+	ssize_t n = -1;
+	if (h && buf)
+		while ((n = read(fd, buf, 1 << 20)) > 0)
+			tl_sha256_update(h, buf, (size_t)n);
+	int saved = errno;
+	close(fd);
+	free(buf);
+	if (h)
+		tl_sha256_final_hex(h, out);
+	if (!h || n < 0)
+		return tl_errf(err, "%s", h ? strerror(saved) : "out of memory");
+	return 0;
+}

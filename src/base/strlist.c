@@ -1,0 +1,46 @@
+/* A growable list of strings it owns (include/tl/util.h, "string lists"). */
+#define _POSIX_C_SOURCE 200809L
+#include "tl/util.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include "tl/banned.h"
+
+int tl_strlist_add(struct tl_strlist *l, const char *s)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 32;
+		char **v = realloc(l->v, cap * sizeof(*v));
+		if (!v)
+			return -1;
+		l->v = v;
+		l->cap = cap;
+	}
+	size_t n = strlen(s) + 1;
+	char *copy = malloc(n);
+	if (!copy)
+		return -1;
+	memcpy(copy, s, n);
+	l->v[l->n++] = copy;
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void tl_strlist_sort(struct tl_strlist *l)
+{
+	if (l->n)
+		qsort(l->v, l->n, sizeof(*l->v), cmp_str);
+}
+
+void tl_strlist_release(struct tl_strlist *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = l->cap = 0;
+}

@@ -1,0 +1,268 @@
+/*
+ * tl verify (see include/tl/verify.h): evidence against the hashes ingest
+ * recorded, out/SHA256SUMS, the events digest of out/manifest.json, replay.tl
+ * against the custody log, the custody chain and the store's own check. One
+ * OK or FAIL line per item on the caller's stream; it decides what to do.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "tl/verify.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tl/custody.h"
+#include "tl/json.h"
+#include "tl/output.h"
+#include "tl/replay.h"
+#include "tl/store.h"
+#include "tl/sums.h"
+#include "tl/banned.h"
+
+struct tally {
+	FILE *out;
+	long ok, failed;
+};
+
+static void okline(struct tally *t, const char *what)
+{
+	fprintf(t->out, "OK   %s\n", what);
+	t->ok++;
+}
+
+static void failline(struct tally *t, const char *what, const char *why)
+{
+	fprintf(t->out, "FAIL %s: %s\n", what, why);
+	t->failed++;
+}
+
+static void check_database(struct tl_store *s, struct tally *t)
+{
+	char res[512];
+	if (tl_store_check(s, res, sizeof(res)) == 0)
+		okline(t, "case.db (SQLite quick_check)");
+	else
+		failline(t, "case.db", res);
+}
+
+static void check_evidence(const struct tl_case *c, struct tl_store *s, struct tally *t)
+{
+	struct tl_err qe;
+	struct tl_store_iter *it = tl_store_files(s, NULL, &qe);
+	const struct tl_file_rec *f;
+	if (!it) {
+		failline(t, "case.db", qe.msg);
+		return;
+	}
+	while (tl_store_next_file(it, &f, &qe) == 1) {
+		const char *rel = f->path, *want = f->sha256;
+		char path[4200], got[65], why[600];
+		struct tl_err e;
+		snprintf(path, sizeof(path), "%s/%s", c->root, rel);
+		if (tl_file_sha256(path, got, &e)) {
+			snprintf(why, sizeof(why), "cannot read: %s", e.msg);
+			failline(t, rel, why);
+		} else if (strcmp(got, want)) {
+			snprintf(why, sizeof(why), "sha256 is %.16s..., ingest recorded %.16s...", got, want);
+			failline(t, rel, why);
+		} else {
+			okline(t, rel);
+		}
+	}
+	tl_store_iter_free(it);
+}
+
+/* Each line of SHA256SUMS: the file it names, re-hashed. */
+static void check_sums(const struct tl_case *c, struct tally *t)
+{
+	char spath[4200];
+	struct tl_buf text = TL_BUF_INIT;
+	struct tl_err e;
+	snprintf(spath, sizeof(spath), "%s/SHA256SUMS", c->out_dir);
+	if (access(spath, F_OK) != 0) {
+		fprintf(t->out, "note: no out/SHA256SUMS yet (tl manifest writes it); outputs not checked\n");
+		return;
+	}
+	struct tl_sums sums;
+	if (tl_read_file(spath, 64u << 20, &text, &e) || tl_sums_parse(text.data ? text.data : "", text.len, &sums)) {
+		failline(t, "out/SHA256SUMS", e.msg);
+		tl_buf_release(&text);
+		return;
+	}
+	if (sums.bad) {
+		char why[80];
+		snprintf(why, sizeof(why), "%u malformed lines, the first at line %u", sums.bad, sums.first_bad);
+		failline(t, "out/SHA256SUMS", why);
+	}
+	for (size_t i = 0; i < sums.n; i++) {
+		char path[8300], got[65], what[4200], why[600];
+		snprintf(path, sizeof(path), "%s/%s", c->out_dir, sums.v[i].name);
+		snprintf(what, sizeof(what), "out/SHA256SUMS: %s", sums.v[i].name);
+		if (tl_file_sha256(path, got, &e)) {
+			snprintf(why, sizeof(why), "cannot read: %s", e.msg);
+			failline(t, what, why);
+		} else if (strcmp(got, sums.v[i].sha)) {
+			snprintf(why, sizeof(why), "sha256 is %.16s..., the manifest recorded %.16s...", got, sums.v[i].sha);
+			failline(t, what, why);
+		} else {
+			okline(t, what);
+		}
+	}
+	tl_sums_release(&sums);
+	tl_buf_release(&text);
+}
+
+static void check_digest(const struct tl_case *c, struct tl_store *s, struct tally *t)
+{
+	char mpath[4200], got[65], why[600];
+	snprintf(mpath, sizeof(mpath), "%s/manifest.json", c->out_dir);
+	if (access(mpath, F_OK) != 0)
+		return;
+	struct tl_buf b = TL_BUF_INIT;
+	struct tl_err e;
+	/* a manifest past the limit is cut short and then fails to parse: reported below */
+	tl_read_file(mpath, 1u << 30, &b, &e);
+	struct tl_json *j = tl_json_parse("out/manifest.json", b.data ? b.data : "", b.len, &e);
+	const struct tl_json *d = j ? tl_json_get(tl_json_get(j, "events_digest"), "sha256") : NULL;
+	if (!d || d->type != TL_JSON_STRING) {
+		failline(t, "out/manifest.json", j ? "no events_digest" : e.msg);
+	} else if (tl_events_digest(s, got, &e) < 0) {
+		failline(t, "events digest", e.msg);
+	} else if (strcmp(got, d->str)) {
+		snprintf(why, sizeof(why), "the database's events now digest to %.16s..., the manifest recorded %.16s...",
+			 got, d->str);
+		failline(t, "events digest", why);
+	} else {
+		okline(t, "events digest (database events = manifest)");
+	}
+	tl_json_free(j);
+	tl_buf_release(&b);
+}
+
+/* The steps of replay.tl must be the ones the custody log says were taken:
+ * every successful command that wrote outputs (but manifest and package,
+ * which are not steps), in order, with the same output hashes. A swapped,
+ * removed or edited step shows here. Steps before the first recorded one
+ * came with the case (a fixture's committed replay.tl) and are only noted. */
+struct recorded {
+	const struct tl_json *outs;
+	const char *seq;
+};
+
+static int step_matches(const struct tl_replay_step *st, const struct tl_json *outs)
+{
+	if (st->n_expect != outs->n)
+		return 0;
+	for (size_t k = 0; k < outs->n; k++) {
+		const struct tl_json *op = tl_json_get(outs->kids[k], "path"), *oh = tl_json_get(outs->kids[k], "sha256");
+		if (!op || !oh || op->type != TL_JSON_STRING || oh->type != TL_JSON_STRING ||
+		    strcmp(op->str, st->expect[k].path) || strcmp(oh->str, st->expect[k].sha256))
+			return 0;
+	}
+	return 1;
+}
+
+static int is_step(const struct tl_json *j)
+{
+	const struct tl_json *ex = tl_json_get(j, "exit"), *argv = tl_json_get(j, "argv"), *outs = tl_json_get(j, "outputs");
+	return ex && ex->type == TL_JSON_NUMBER && !strcmp(ex->str, "0") && argv && argv->type == TL_JSON_ARRAY &&
+	       argv->n > 1 && argv->kids[1]->type == TL_JSON_STRING && tl_replay_is_step(argv->kids[1]->str) && outs && outs->type == TL_JSON_ARRAY && outs->n > 0;
+}
+
+static void check_replay(const struct tl_case *c, struct tally *t)
+{
+	struct tl_replay rp;
+	struct tl_err e;
+	char path[4200], what[200];
+	snprintf(path, sizeof(path), "%s/custody.jsonl", c->root);
+	if (tl_replay_load(c->root, &rp, &e)) {
+		failline(t, "replay.tl", e.msg);
+		return;
+	}
+	struct tl_buf log = TL_BUF_INIT;
+	struct tl_json **entries = NULL;
+	struct recorded *rec = NULL;
+	size_t nent = 0, nrec = 0;
+	if (access(path, F_OK) == 0 && tl_read_file(path, 1u << 30, &log, &e) == 0) {
+		size_t start = 0;
+		for (size_t i = 0; i < log.len; i++) {
+			if (log.data[i] != '\n')
+				continue;
+			struct tl_json *j = tl_json_parse("custody.jsonl", log.data + start, i - start, &e);
+			start = i + 1;
+			if (!j)
+				continue; /* the chain check reports it */
+			struct tl_json **ne = realloc(entries, (nent + 1) * sizeof(*ne));
+			struct recorded *nr = realloc(rec, (nrec + 1) * sizeof(*nr));
+			if (ne)
+				entries = ne;
+			if (nr)
+				rec = nr;
+			if (!ne || !nr) {
+				tl_json_free(j);
+				break;
+			}
+			entries[nent++] = j;
+			if (is_step(j)) {
+				const struct tl_json *sq = tl_json_get(j, "seq");
+				rec[nrec].outs = tl_json_get(j, "outputs");
+				rec[nrec++].seq = sq ? sq->str : "?";
+			}
+		}
+	}
+	int bad = 0;
+	if (rp.n < nrec) {
+		failline(t, "replay.tl", "has fewer steps than the custody log recorded (a step was removed)");
+		bad = 1;
+	}
+	size_t first = rp.n >= nrec ? rp.n - nrec : 0;
+	for (size_t k = 0; !bad && k < nrec; k++) {
+		if (step_matches(&rp.steps[first + k], rec[k].outs))
+			continue;
+		snprintf(what, sizeof(what), "replay.tl step %zu", first + k + 1);
+		failline(t, what, "does not match the custody entry that recorded it (edited, swapped or removed)");
+		fprintf(t->out, "     (custody entry %s)\n", rec[k].seq);
+		bad = 1;
+	}
+	if (!bad) {
+		snprintf(what, sizeof(what), "replay.tl (%zu steps as the custody log recorded them%s)", nrec,
+			 first ? "; earlier steps came with the case" : "");
+		okline(t, what);
+	}
+	for (size_t i = 0; i < nent; i++)
+		tl_json_free(entries[i]);
+	free(entries);
+	free(rec);
+	tl_replay_release(&rp);
+	tl_buf_release(&log);
+}
+
+long tl_verify(const struct tl_case *c, FILE *out, struct tl_err *err)
+{
+	struct tally t = { out, 0, 0 };
+	struct tl_store *s = tl_store_open(c->db_path, TL_STORE_READONLY, err);
+	if (s) {
+		check_database(s, &t);
+		check_evidence(c, s, &t);
+		check_digest(c, s, &t);
+		tl_store_close(s);
+	} else {
+		failline(&t, "case.db", err->msg);
+	}
+	check_sums(c, &t);
+	check_replay(c, &t);
+	long entries;
+	struct tl_err e;
+	long bad = tl_custody_verify(c->root, out, &entries, &e);
+	if (bad < 0) {
+		failline(&t, "custody.jsonl", e.msg);
+	} else if (bad) {
+		t.failed += bad;
+	} else {
+		char what[80];
+		snprintf(what, sizeof(what), "custody.jsonl (%ld entries, chain intact)", entries);
+		okline(&t, what);
+	}
+	fprintf(out, "verify: %ld ok, %ld failed\n", t.ok, t.failed);
+	return t.failed;
+}

@@ -1,0 +1,554 @@
+/*
+ * Reading the case database (see include/tl/store.h): events, evidence files
+ * and rejects as iterators over prepared statements, the consistency check,
+ * and tl sql's read-only statements with the authorizer that keeps them so.
+ *
+ * Every SELECT of tl lives here (or in store.c); what callers get is rows in
+ * the structs of store.h, never a statement.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "tl/store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store-internal.h"
+#include "tl/banned.h"
+
+enum iter_kind { IT_EVENTS, IT_FILES, IT_REJECTS, IT_ENTITIES, IT_VALUES };
+
+struct tl_store_iter {
+	enum iter_kind kind;
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	int core_only, count_rows, ncols;
+	union {
+		struct tl_event_row ev;
+		struct tl_file_rec file;
+		struct tl_reject_row rej;
+		struct tl_entity_row ent;
+	} row;
+	struct tl_value *values; /* IT_VALUES: ncols of them */
+};
+
+void tl_store_iter_free(struct tl_store_iter *it)
+{
+	if (!it)
+		return;
+	sqlite3_finalize(it->st);
+	free(it->values);
+	free(it);
+}
+
+static struct tl_store_iter *iter_new(struct tl_store *s, enum iter_kind kind, const char *sql, const char *what,
+				      struct tl_err *err)
+{
+	struct tl_store_iter *it = calloc(1, sizeof(*it));
+	if (!it) {
+		tl_errf(err, "out of memory");
+		return NULL;
+	}
+	it->kind = kind;
+	it->db = tl_store_handle(s);
+	if (sqlite3_prepare_v2(it->db, sql, -1, &it->st, NULL) != SQLITE_OK) {
+		tl_errf(err, "%s: %s", what, sqlite3_errmsg(it->db));
+		tl_store_iter_free(it);
+		return NULL;
+	}
+	return it;
+}
+
+/* 1 row, 0 done, -1 error; WHAT prefixes the error. */
+static int step(struct tl_store_iter *it, enum iter_kind kind, const char *what, struct tl_err *err)
+{
+	if (it->kind != kind)
+		return tl_errf(err, "%s: wrong kind of iterator", what);
+	int rc = sqlite3_step(it->st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	return tl_errf(err, "%s: %s", what, sqlite3_errmsg(it->db));
+}
+
+static void value(sqlite3_stmt *st, int col, int want_text, struct tl_value *v)
+{
+	v->i = 0;
+	v->s = NULL;
+	v->len = 0;
+	switch (sqlite3_column_type(st, col)) {
+	case SQLITE_NULL: v->type = TL_VALUE_NULL; return;
+	case SQLITE_INTEGER:
+		v->type = TL_VALUE_INT;
+		v->i = sqlite3_column_int64(st, col);
+		if (!want_text)
+			return;
+		break;
+	default: v->type = TL_VALUE_TEXT; break;
+	}
+	v->s = (const char *)sqlite3_column_text(st, col);
+	v->len = v->s ? (size_t)sqlite3_column_bytes(st, col) : 0;
+	if (!v->s)
+		v->s = "";
+}
+
+static const char *text_or_null(sqlite3_stmt *st, int col)
+{
+	return (const char *)sqlite3_column_text(st, col);
+}
+
+/* ---- events ---------------------------------------------------------------- */
+
+static const struct {
+	const char *type;
+	const char *cond;
+} entity_cond[] = {
+	{ "user", "e.user = ?" },
+	{ "host", "e.host = ?" },
+	{ "ip", "(e.src_ip = ?1 OR e.dst_ip = ?1)" },
+	/* a domain and its subdomains; no LIKE, so '_' and '%' in the value are literal */
+	{ "domain", "(e.domain = ?1 OR substr(e.domain, -length(?1) - 1) = '.' || ?1)" },
+	{ "url", "e.url = ?" },
+	{ "file", "(e.file = ?1 OR e.file_name = ?1)" },
+	{ "process", "(e.process = ?1 OR substr(e.process, -length(?1) - 1) IN ('\\' || ?1, '/' || ?1))" },
+	{ "hash", "e.file_hash = ?" },
+};
+
+int tl_store_entity_type_valid(const char *type)
+{
+	for (size_t i = 0; i < sizeof(entity_cond) / sizeof(entity_cond[0]); i++)
+		if (!strcmp(entity_cond[i].type, type))
+			return 1;
+	return 0;
+}
+
+/* Each condition uses its own numbered parameter so "?1" style reuse works. */
+static void add_cond(struct tl_buf *q, const char *cond, int param)
+{
+	for (const char *c = cond; *c; c++) {
+		if (*c == '?') {
+			tl_buf_addf(q, "?%d", param);
+			if (c[1] == '1')
+				c++;
+		} else {
+			tl_buf_addc(q, *c);
+		}
+	}
+}
+
+/* Columns selected, in this order. */
+enum {
+	C_TS, C_LINE, C_OFFSET, C_FILE_ID, C_SEQ, C_INDICATOR, C_PATH, C_LENGTH, C_SHA, C_CORE,
+	C_TS_RAW = C_CORE, C_TS_RULE, C_TS_SKEW, C_FAMILY, C_FORMAT, C_EXTRA, C_PARSER, C_PVER, C_FIELDS
+};
+
+static void build_query(const struct tl_event_query *q, struct tl_buf *b)
+{
+	int param = 1;
+	tl_buf_adds(b, "SELECT e.ts, e.line, e.offset, e.file_id, e.seq, e.indicator, f.path, e.length, e.raw_sha256");
+	if (!q->core_only) {
+		tl_buf_adds(b, ", e.ts_raw, e.ts_rule, e.ts_skew_us, e.family, e.format, e.extra, e.parser, e.parser_version");
+#define TL_X_SEL(name, kind) tl_buf_adds(b, ", e." #name);
+		TL_EVENT_FIELDS(TL_X_SEL)
+#undef TL_X_SEL
+	}
+	tl_buf_adds(b, " FROM events e JOIN evidence_files f ON f.id = e.file_id WHERE 1");
+	if (q->has_from)
+		tl_buf_addf(b, " AND e.ts >= ?%d", param++);
+	if (q->has_to)
+		tl_buf_addf(b, " AND e.ts < ?%d", param++);
+	if (q->file_id)
+		tl_buf_addf(b, " AND e.file_id = ?%d", param++);
+	if (q->n_entities) {
+		tl_buf_adds(b, " AND (");
+		for (size_t i = 0; i < q->n_entities; i++) {
+			if (i)
+				tl_buf_adds(b, " OR ");
+			for (size_t k = 0; k < sizeof(entity_cond) / sizeof(entity_cond[0]); k++)
+				if (!strcmp(entity_cond[k].type, q->entities[i].type))
+					add_cond(b, entity_cond[k].cond, param);
+			param++;
+		}
+		tl_buf_adds(b, ")");
+	}
+	size_t counts[2] = { q->n_families, q->n_formats };
+	const char *cols[2] = { "e.family", "e.format" };
+	for (int l = 0; l < 2; l++) {
+		if (!counts[l])
+			continue;
+		tl_buf_addf(b, " AND %s IN (", cols[l]);
+		for (size_t i = 0; i < counts[l]; i++)
+			tl_buf_addf(b, "%s?%d", i ? "," : "", param++);
+		tl_buf_adds(b, ")");
+	}
+	tl_buf_adds(b, q->order == TL_ORDER_RECORDS	  ? " ORDER BY e.file_id, e.offset"
+		       : q->order == TL_ORDER_FILE_TIME ? " ORDER BY e.file_id, e.ts, e.offset"
+							: " ORDER BY e.ts, f.path, e.offset");
+}
+
+static void bind_query(sqlite3_stmt *st, const struct tl_event_query *q)
+{
+	int p = 1;
+	if (q->has_from)
+		sqlite3_bind_int64(st, p++, q->from);
+	if (q->has_to)
+		sqlite3_bind_int64(st, p++, q->to);
+	if (q->file_id)
+		sqlite3_bind_int64(st, p++, q->file_id);
+	for (size_t i = 0; i < q->n_entities; i++)
+		sqlite3_bind_text(st, p++, q->entities[i].value, -1, SQLITE_TRANSIENT);
+	for (size_t i = 0; i < q->n_families; i++)
+		sqlite3_bind_text(st, p++, q->families[i], -1, SQLITE_TRANSIENT);
+	for (size_t i = 0; i < q->n_formats; i++)
+		sqlite3_bind_text(st, p++, q->formats[i], -1, SQLITE_TRANSIENT);
+}
+
+struct tl_store_iter *tl_store_events(struct tl_store *s, const struct tl_event_query *q, struct tl_err *err)
+{
+	struct tl_buf b = TL_BUF_INIT;
+	for (size_t i = 0; i < q->n_entities; i++)
+		if (!tl_store_entity_type_valid(q->entities[i].type)) {
+			tl_errf(err, "unknown entity type '%s'", q->entities[i].type);
+			return NULL;
+		}
+	build_query(q, &b);
+	struct tl_store_iter *it = b.data ? iter_new(s, IT_EVENTS, b.data, "timeline query", err) : NULL;
+	if (!b.data)
+		tl_errf(err, "out of memory");
+	tl_buf_release(&b);
+	if (!it)
+		return NULL;
+	it->core_only = q->core_only;
+	bind_query(it->st, q);
+	return it;
+}
+
+int tl_store_next_event(struct tl_store_iter *it, const struct tl_event_row **row, struct tl_err *err)
+{
+	int rc = step(it, IT_EVENTS, "timeline query", err);
+	if (rc != 1)
+		return rc;
+	struct tl_event_row *r = &it->row.ev;
+	sqlite3_stmt *st = it->st;
+	r->ts = sqlite3_column_int64(st, C_TS);
+	r->file_id = sqlite3_column_int64(st, C_FILE_ID);
+	value(st, C_LINE, 0, &r->line);
+	value(st, C_OFFSET, 0, &r->offset);
+	value(st, C_SEQ, 0, &r->seq);
+	value(st, C_INDICATOR, 0, &r->indicator);
+	value(st, C_PATH, 0, &r->path);
+	value(st, C_LENGTH, 0, &r->length);
+	value(st, C_SHA, 0, &r->sha256);
+	if (!it->core_only) {
+		value(st, C_TS_RAW, 0, &r->ts_raw);
+		value(st, C_TS_RULE, 0, &r->ts_rule);
+		value(st, C_TS_SKEW, 0, &r->ts_skew_us);
+		value(st, C_FAMILY, 0, &r->family);
+		value(st, C_FORMAT, 0, &r->format);
+		value(st, C_EXTRA, 0, &r->extra);
+		value(st, C_PARSER, 0, &r->parser);
+		value(st, C_PVER, 0, &r->parser_version);
+		for (int i = 0; i < TL_F_COUNT; i++)
+			value(st, C_FIELDS + i, 0, &r->f[i]);
+	}
+	*row = r;
+	return 1;
+}
+
+/* ---- evidence files ------------------------------------------------------------ */
+
+enum {
+	F_ID, F_PATH, F_STATUS, F_SHA, F_SIZE, F_MTIME, F_MAGIC, F_COMPRESSION, F_ENCODING, F_FORMAT, F_FVERSION,
+	F_FRULE, F_CONFIDENCE, F_ERROR, F_CONTAINER, F_CSHA, F_MEMBER, F_DEFSHA, F_ORDERED, F_DETECTION, F_RECORDS,
+	F_EVENTS, F_REJECTS, F_META, F_BYTES, F_MERGED, F_FIRST, F_LAST, F_STORED_EVENTS, F_STORED_REJECTS
+};
+
+struct tl_store_iter *tl_store_files(struct tl_store *s, const struct tl_file_query *q, struct tl_err *err)
+{
+	char sql[1024];
+	snprintf(sql, sizeof(sql),
+		 "SELECT id, path, status, sha256, size, mtime, magic, compression, encoding, format, format_version, "
+		 "format_rule, confidence, error, container, container_sha256, member, definition_sha256, "
+		 "ordered_within_us, detection, records, events, rejects, meta, bytes, merged, first_ts, last_ts%s "
+		 "FROM evidence_files f%s ORDER BY path",
+		 q && q->count_rows ? ", (SELECT count(*) FROM events e WHERE e.file_id = f.id), "
+				      "(SELECT count(*) FROM rejects r WHERE r.file_id = f.id)"
+				    : "",
+		 q && q->with_events ? " WHERE events > 0" : "");
+	struct tl_store_iter *it = iter_new(s, IT_FILES, sql, "evidence files", err);
+	if (it)
+		it->count_rows = q && q->count_rows;
+	return it;
+}
+
+int tl_store_next_file(struct tl_store_iter *it, const struct tl_file_rec **row, struct tl_err *err)
+{
+	int rc = step(it, IT_FILES, "evidence files", err);
+	if (rc != 1)
+		return rc;
+	struct tl_file_rec *f = &it->row.file;
+	sqlite3_stmt *st = it->st;
+	memset(f, 0, sizeof(*f));
+	f->id = sqlite3_column_int64(st, F_ID);
+	f->path = text_or_null(st, F_PATH);
+	f->status = text_or_null(st, F_STATUS);
+	f->sha256 = text_or_null(st, F_SHA);
+	f->size = sqlite3_column_int64(st, F_SIZE);
+	f->mtime = sqlite3_column_int64(st, F_MTIME);
+	f->magic = text_or_null(st, F_MAGIC);
+	f->compression = text_or_null(st, F_COMPRESSION);
+	f->encoding = text_or_null(st, F_ENCODING);
+	f->format = text_or_null(st, F_FORMAT);
+	f->format_version = text_or_null(st, F_FVERSION);
+	f->format_rule = text_or_null(st, F_FRULE);
+	f->confidence = sqlite3_column_int(st, F_CONFIDENCE);
+	f->error = text_or_null(st, F_ERROR);
+	f->container = text_or_null(st, F_CONTAINER);
+	f->container_sha256 = text_or_null(st, F_CSHA);
+	f->member = text_or_null(st, F_MEMBER);
+	f->definition_sha256 = text_or_null(st, F_DEFSHA);
+	f->has_ordered_within = sqlite3_column_type(st, F_ORDERED) != SQLITE_NULL;
+	f->ordered_within_us = sqlite3_column_int64(st, F_ORDERED);
+	f->detection = text_or_null(st, F_DETECTION);
+	f->counts.records = sqlite3_column_int64(st, F_RECORDS);
+	f->counts.events = sqlite3_column_int64(st, F_EVENTS);
+	f->counts.rejects = sqlite3_column_int64(st, F_REJECTS);
+	f->counts.meta = sqlite3_column_int64(st, F_META);
+	f->counts.bytes = sqlite3_column_int64(st, F_BYTES);
+	f->counts.merged = sqlite3_column_int64(st, F_MERGED);
+	f->has_first = sqlite3_column_type(st, F_FIRST) != SQLITE_NULL;
+	f->has_last = sqlite3_column_type(st, F_LAST) != SQLITE_NULL;
+	f->counts.first_ts = sqlite3_column_int64(st, F_FIRST);
+	f->counts.last_ts = sqlite3_column_int64(st, F_LAST);
+	if (it->count_rows) {
+		f->stored_events = sqlite3_column_int64(st, F_STORED_EVENTS);
+		f->stored_rejects = sqlite3_column_int64(st, F_STORED_REJECTS);
+	}
+	/* a tampered database may hold NULL where tl always writes text */
+	if (!f->path)
+		f->path = "";
+	if (!f->status)
+		f->status = "";
+	if (!f->sha256)
+		f->sha256 = "";
+	*row = f;
+	return 1;
+}
+
+int tl_store_file_unfinished(const struct tl_file_rec *f)
+{
+	return !strcmp(f->status, "ingesting");
+}
+
+int tl_store_file_balanced(const struct tl_file_rec *f)
+{
+	/* an unfinished attempt (an ingest killed, or running now) has rows but
+	 * no counts yet: the next tl ingest clears and redoes it */
+	if (tl_store_file_unfinished(f))
+		return 1;
+	const struct tl_file_counts *c = &f->counts;
+	return c->records == c->events + c->rejects + c->merged && c->events == f->stored_events &&
+	       c->rejects == f->stored_rejects;
+}
+
+/* ---- rejects ------------------------------------------------------------------- */
+
+struct tl_store_iter *tl_store_rejects(struct tl_store *s, int64_t file_id, struct tl_err *err)
+{
+	struct tl_store_iter *it =
+		iter_new(s, IT_REJECTS,
+			 "SELECT r.file_id, f.path, r.line, r.offset, r.length, r.raw_sha256, r.reason, r.excerpt "
+			 "FROM rejects r JOIN evidence_files f ON f.id = r.file_id WHERE ?1 = 0 OR r.file_id = ?1 "
+			 "ORDER BY f.path, r.offset",
+			 "rejects", err);
+	if (it)
+		sqlite3_bind_int64(it->st, 1, file_id);
+	return it;
+}
+
+int tl_store_next_reject(struct tl_store_iter *it, const struct tl_reject_row **row, struct tl_err *err)
+{
+	int rc = step(it, IT_REJECTS, "rejects", err);
+	if (rc != 1)
+		return rc;
+	struct tl_reject_row *r = &it->row.rej;
+	sqlite3_stmt *st = it->st;
+	r->file_id = sqlite3_column_int64(st, 0);
+	r->path = text_or_null(st, 1);
+	r->line = sqlite3_column_int64(st, 2);
+	r->offset = sqlite3_column_int64(st, 3);
+	r->length = sqlite3_column_int64(st, 4);
+	r->sha256 = text_or_null(st, 5);
+	r->reason = text_or_null(st, 6);
+	r->excerpt = sqlite3_column_blob(st, 7);
+	r->excerpt_len = (size_t)sqlite3_column_bytes(st, 7);
+	*row = r;
+	return 1;
+}
+
+/* ---- entities ------------------------------------------------------------------ */
+
+/* The columns each entity type is read from (as in entity_cond). */
+static const struct {
+	const char *type;
+	const char *cols[3];
+} entity_cols[] = {
+	{ "user", { "user" } },	      { "host", { "host" } },		 { "ip", { "src_ip", "dst_ip" } },
+	{ "domain", { "domain" } },   { "url", { "url" } },		 { "file", { "file", "file_name" } },
+	{ "process", { "process" } }, { "hash", { "file_hash" } },
+};
+
+struct tl_store_iter *tl_store_entity_values(struct tl_store *s, const char *type, struct tl_err *err)
+{
+	size_t k = 0;
+	while (k < sizeof(entity_cols) / sizeof(entity_cols[0]) && strcmp(entity_cols[k].type, type))
+		k++;
+	if (k == sizeof(entity_cols) / sizeof(entity_cols[0])) {
+		tl_errf(err, "unknown entity type '%s'", type);
+		return NULL;
+	}
+	struct tl_buf b = TL_BUF_INIT;
+	tl_buf_adds(&b, "SELECT v, count(*), min(ts), max(ts) FROM (");
+	for (int c = 0; c < 3 && entity_cols[k].cols[c]; c++)
+		tl_buf_addf(&b, "%sSELECT %s AS v, ts FROM events WHERE %s IS NOT NULL", c ? " UNION ALL " : "",
+			    entity_cols[k].cols[c], entity_cols[k].cols[c]);
+	tl_buf_adds(&b, ") GROUP BY v ORDER BY v");
+	struct tl_store_iter *it = b.data ? iter_new(s, IT_ENTITIES, b.data, "entities", err) : NULL;
+	if (!b.data)
+		tl_errf(err, "out of memory");
+	tl_buf_release(&b);
+	return it;
+}
+
+int tl_store_next_entity(struct tl_store_iter *it, const struct tl_entity_row **row, struct tl_err *err)
+{
+	int rc = step(it, IT_ENTITIES, "entities", err);
+	if (rc != 1)
+		return rc;
+	struct tl_entity_row *r = &it->row.ent;
+	r->value = (const char *)sqlite3_column_text(it->st, 0);
+	if (!r->value)
+		r->value = "";
+	r->events = sqlite3_column_int64(it->st, 1);
+	r->first_ts = sqlite3_column_int64(it->st, 2);
+	r->last_ts = sqlite3_column_int64(it->st, 3);
+	*row = r;
+	return 1;
+}
+
+/* ---- summaries and checks ---------------------------------------------------- */
+
+int tl_store_formats_used(struct tl_store *s, struct tl_strlist *out, struct tl_err *err)
+{
+	sqlite3 *db = tl_store_handle(s);
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db, "SELECT DISTINCT format FROM evidence_files WHERE format IS NOT NULL ORDER BY format",
+			       -1, &st, NULL) != SQLITE_OK)
+		return tl_errf(err, "formats: %s", sqlite3_errmsg(db));
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (tl_strlist_add(out, (const char *)sqlite3_column_text(st, 0))) {
+			sqlite3_finalize(st);
+			return tl_errf(err, "out of memory");
+		}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : tl_errf(err, "formats: %s", sqlite3_errmsg(db));
+}
+
+int tl_store_check(struct tl_store *s, char *result, size_t len)
+{
+	sqlite3 *db = tl_store_handle(s);
+	sqlite3_stmt *st;
+	const char *res = NULL;
+	if (sqlite3_prepare_v2(db, "PRAGMA quick_check", -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		res = (const char *)sqlite3_column_text(st, 0);
+	int rc = !res ? -1 : strcmp(res, "ok") ? 1 : 0;
+	snprintf(result, len, "%s", res ? res : sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* ---- tl sql -------------------------------------------------------------------- */
+
+/* Allow reading only: the case database is evidence of what tl did. */
+static int authorizer(void *u, int action, const char *a, const char *b, const char *c, const char *d)
+{
+	(void)u, (void)b, (void)c, (void)d;
+	switch (action) {
+	case SQLITE_SELECT:
+	case SQLITE_READ:
+	case SQLITE_FUNCTION:
+	case SQLITE_RECURSIVE:
+		return SQLITE_OK;
+	case SQLITE_PRAGMA:
+		/* reading a pragma is fine (user_version, table_info(x)); setting one is not.
+		 * table-valued pragmas pass their argument in b; assignments in b too, so
+		 * only the ones that merely name a table are let through with one. */
+		if (!b)
+			return SQLITE_OK;
+		return a && (!strcmp(a, "table_info") || !strcmp(a, "table_xinfo") || !strcmp(a, "index_list") ||
+			     !strcmp(a, "index_info") || !strcmp(a, "foreign_key_list"))
+			       ? SQLITE_OK : SQLITE_DENY;
+	default:
+		return SQLITE_DENY;
+	}
+}
+
+struct tl_store_iter *tl_store_query_readonly(struct tl_store *s, const char *text, struct tl_err *err)
+{
+	sqlite3 *db = tl_store_handle(s);
+	struct tl_store_iter *it = calloc(1, sizeof(*it));
+	if (!it) {
+		tl_errf(err, "out of memory");
+		return NULL;
+	}
+	it->kind = IT_VALUES;
+	it->db = db;
+	/* the authorizer stays on this handle: the store is opened for one command */
+	sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, NULL);
+	sqlite3_set_authorizer(db, authorizer, NULL);
+	const char *tail;
+	if (sqlite3_prepare_v2(db, text, -1, &it->st, &tail) != SQLITE_OK) {
+		tl_errf(err, "%s", sqlite3_errmsg(db));
+		goto fail;
+	}
+	if (!it->st || !sqlite3_stmt_readonly(it->st) || (tail && strspn(tail, " \t\r\n;") != strlen(tail))) {
+		tl_errf(err, "one read-only statement, please");
+		goto fail;
+	}
+	it->ncols = sqlite3_column_count(it->st);
+	it->values = calloc((size_t)it->ncols + 1, sizeof(*it->values));
+	if (!it->values) {
+		tl_errf(err, "out of memory");
+		goto fail;
+	}
+	return it;
+fail:
+	tl_store_iter_free(it);
+	return NULL;
+}
+
+int tl_store_query_columns(const struct tl_store_iter *it)
+{
+	return it->ncols;
+}
+
+const char *tl_store_query_column_name(const struct tl_store_iter *it, int col)
+{
+	const char *n = sqlite3_column_name(it->st, col);
+	return n ? n : "";
+}
+
+int tl_store_next_values(struct tl_store_iter *it, const struct tl_value **values, struct tl_err *err)
+{
+	int rc = sqlite3_step(it->st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (rc != SQLITE_ROW)
+		return tl_errf(err, "%s", sqlite3_errmsg(it->db));
+	for (int i = 0; i < it->ncols; i++)
+		value(it->st, i, 1, &it->values[i]);
+	*values = it->values;
+	return 1;
+}
