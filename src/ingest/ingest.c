@@ -333,6 +333,7 @@ static int ingest_file(struct ingest_run *r, const char *rel, struct tl_err *err
 	}
 	struct tl_time_ctx tctx;
 	tl_time_ctx_init(&tctx, tz, zsrc, ss.year, (int64_t)st.st_mtime);
+	tctx.ordered_within_us = tl_format_ordered_within(f); /* the repeated hour goes by file order */
 	const char *encoding = "utf-8";
 	int rc = ingest_records(r, abs, f, &tctx, ss.skew_us, id, &fc, &encoding, &ferr);
 	tl_tz_free(tz);
