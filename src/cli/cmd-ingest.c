@@ -96,13 +96,17 @@ int cmd_ingest(int argc, char **argv)
 	if (rc)
 		return cli_error("%s", err.msg);
 	if (!quiet) {
+		/* grouped records (auditd) are part of another record's event: say so, so the sum adds up */
+		char merged[64] = "";
+		if (s.merged)
+			snprintf(merged, sizeof(merged), ", %lld merged", (long long)s.merged);
 		fprintf(stderr,
 			"ingested %lld of %lld files (%lld unchanged, %lld duplicates, %lld unsupported, %lld failed, "
-			"%lld partial): %lld records -> %lld events, %lld rejects; %lld header/blank lines; "
+			"%lld partial): %lld records -> %lld events, %lld rejects%s; %lld header/blank lines; "
 			"%.1f MB in %.2fs\n",
 			(long long)s.ingested, (long long)s.files, (long long)s.unchanged, (long long)s.duplicates,
 			(long long)s.unsupported, (long long)s.failed, (long long)s.partial, (long long)s.records,
-			(long long)s.events, (long long)s.rejects, (long long)s.meta, s.bytes / 1e6, s.seconds);
+			(long long)s.events, (long long)s.rejects, merged, (long long)s.meta, s.bytes / 1e6, s.seconds);
 	}
 	if (s.failed || s.unsupported || s.partial)
 		return TL_EXIT_PARTIAL;
