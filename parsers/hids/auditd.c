@@ -95,7 +95,7 @@ static int parse_header(const char *s, size_t len, struct hdr *h)
 	for (size_t k = fe - f; k < 6; k++)
 		frac *= 10;
 	size_t sa = fe + 1, se = span_digits(s, sa, len);
-	if (se == sa || se - sa > 19 || se + 1 >= len || s[se] != ')' || s[se + 1] != ':')
+	if (se == sa || se - sa > 18 || se + 1 >= len || s[se] != ')' || s[se + 1] != ':')
 		return -1;
 	uint64_t serial = 0;
 	for (size_t k = sa; k < se; k++)
