@@ -8,6 +8,7 @@
 #include "cmd.h"
 #include "common.h"
 #include "tl/ingest.h"
+#include "tl/time.h"
 
 static const char usage[] =
 	"usage: tl ingest [options] CASE [PATH...]\n\n"
@@ -79,6 +80,8 @@ int cmd_ingest(int argc, char **argv)
 	if (cli_open_case(argv[optind], &cs))
 		return TL_EXIT_ERROR;
 	o.on_file = note_input;
+	char tzv[32];
+	cli_custody_tzdata(tl_tz_db_version(tzv, sizeof(tzv))); /* a tz release can move a DST date */
 	struct tl_formats fs = TL_FORMATS_INIT;
 	if (cli_load_formats(&cs, &fs)) {
 		tl_case_release(&cs);
