@@ -27,65 +27,104 @@ static void show(const char *k, const char *s, size_t len, const char *note)
 	tl_buf_release(&b);
 }
 
+/* One parsed record or finished group, as `formats test` shows it. */
+static void show_result(struct tl_parse *p, const char *path, const struct tl_record *rec, enum tl_parse_status st,
+			const struct tl_event *ev, const struct tl_err *err, int group)
+{
+	printf("%s:%llu: offset %llu, %llu bytes: %s\n", path, (unsigned long long)rec->line,
+	       (unsigned long long)rec->offset, (unsigned long long)rec->length,
+	       st == TL_PARSE_EVENT ? (group ? "event (group starting here)" : "event")
+	       : st == TL_PARSE_PENDING ? "opens a group (its event follows when the group ends)"
+	       : st == TL_PARSE_MERGED ? "merged into an open group"
+				       : "REJECT");
+	if (st == TL_PARSE_REJECT) {
+		printf("    reason: %s\n", err->msg);
+		return;
+	}
+	if (st != TL_PARSE_EVENT)
+		return;
+	const struct tl_field *fl;
+	size_t n = group ? 0 : tl_parse_fields(p, &fl);
+	if (n) {
+		printf("  parsed fields:\n");
+		for (size_t i = 0; i < n; i++)
+			show(fl[i].name, fl[i].v.s, fl[i].v.len, fl[i].used ? "" : "   (-> extra)");
+	}
+	printf("  event:\n");
+	char iso[40];
+	tl_time_format_iso(ev->ts, iso, sizeof(iso));
+	printf("    %-24s %s  (from '%.*s', %s)\n", "ts", iso, (int)ev->ts_raw.len, ev->ts_raw.s, ev->ts_rule);
+	for (int i = 0; i < TL_F_COUNT; i++)
+		if (ev->f[i].s)
+			show(tl_field_name((enum tl_field_id)i), ev->f[i].s, ev->f[i].len, "");
+	if (!n && ev->n_extra) {
+		printf("  extra:\n");
+		for (size_t i = 0; i < ev->n_extra; i++)
+			show(ev->extra[i].key, ev->extra[i].v.s, ev->extra[i].v.len, "");
+	}
+}
+
 static int test_format(const struct tl_format *f, const char *path, long max)
 {
 	struct tl_err err;
-	struct tl_reader *r = tl_reader_open(path, tl_format_framing(f), &err);
-	if (!r)
-		return cli_error("%s", err.msg);
 	/* times as ingest would see them without a case config: the format's zone, the file's mtime */
 	struct tl_tz *tz = NULL;
 	struct stat fst;
 	char msg[256];
-	if (tl_format_zone(f) && tl_tz_load(tl_format_zone(f), &tz, msg, sizeof(msg))) {
-		tl_reader_free(r);
+	if (tl_format_zone(f) && tl_tz_load(tl_format_zone(f), &tz, msg, sizeof(msg)))
 		return cli_error("%s", msg);
-	}
 	struct tl_time_ctx tctx;
 	tl_time_ctx_init(&tctx, tz, tz ? "format" : "default", 0, stat(path, &fst) == 0 ? (int64_t)fst.st_mtime : 0);
+	tctx.ordered_within_us = tl_format_ordered_within(f);
 	struct tl_parse *p = tl_parse_new(f, &tctx, &err);
 	if (!p) {
 		tl_tz_free(tz);
-		tl_reader_free(r);
 		return cli_error("%s", err.msg);
 	}
-	struct tl_record rec;
-	struct tl_event ev;
-	long shown = 0, events = 0, rejects = 0, meta = 0;
-	int rc;
-	while ((rc = tl_reader_next(r, &rec, &err)) == 1) {
-		enum tl_parse_status st = tl_parse_record(p, &rec, &ev, &err);
-		if (st == TL_PARSE_META) {
-			meta++;
-			continue;
-		}
-		st == TL_PARSE_EVENT ? events++ : rejects++;
-		if (shown >= max)
-			continue;
-		shown++;
-		printf("%s:%llu: offset %llu, %llu bytes: %s\n", path, (unsigned long long)rec.line,
-		       (unsigned long long)rec.offset, (unsigned long long)rec.length,
-		       st == TL_PARSE_EVENT ? "event" : "REJECT");
-		if (st == TL_PARSE_REJECT) {
-			printf("    reason: %s\n", err.msg);
-			continue;
-		}
-		const struct tl_field *fl;
-		size_t n = tl_parse_fields(p, &fl);
-		printf("  parsed fields:\n");
-		for (size_t i = 0; i < n; i++)
-			show(fl[i].name, fl[i].v.s, fl[i].v.len, fl[i].used ? "" : "   (-> extra)");
-		printf("  event:\n");
-		char iso[40];
-		tl_time_format_iso(ev.ts, iso, sizeof(iso));
-		printf("    %-24s %s  (from '%.*s', %s)\n", "ts", iso, (int)ev.ts_raw.len, ev.ts_raw.s, ev.ts_rule);
-		for (int i = 0; i < TL_F_COUNT; i++)
-			if (ev.f[i].s)
-				show(tl_field_name((enum tl_field_id)i), ev.f[i].s, ev.f[i].len, "");
+	struct tl_reader *r = NULL;
+	int own = tl_parse_open(p, path, &err);
+	if (own < 0 || (!own && !(r = tl_reader_open(path, tl_format_framing(f), &err)))) {
+		tl_parse_free(p);
+		tl_tz_free(tz);
+		return cli_error("%s", err.msg);
 	}
-	if (rc < 0)
-		fprintf(stderr, "tl: error: %s: %s\n", path, err.msg);
-	printf("%ld events, %ld rejects, %ld header/blank lines\n", events, rejects, meta);
+	struct tl_record rec, origin;
+	struct tl_event ev;
+	long shown = 0, events = 0, rejects = 0, meta = 0, merged = 0;
+	int rc, done = 0;
+	enum tl_parse_status st;
+	while (!done) {
+		rc = r ? tl_reader_next(r, &rec, &err) : tl_parse_next(p, &rec, &err);
+		if (rc == 1) {
+			st = tl_parse_record(p, &rec, &ev, &err);
+			if (st == TL_PARSE_META) {
+				meta++;
+				continue;
+			}
+			st == TL_PARSE_EVENT ? events++ : st == TL_PARSE_REJECT ? rejects++ : st == TL_PARSE_MERGED ? merged++ : 0;
+			if (shown < max) {
+				shown++;
+				show_result(p, path, &rec, st, &ev, &err, 0);
+			}
+		} else {
+			if (rc < 0)
+				fprintf(stderr, "tl: error: %s: %s\n", path, err.msg);
+			tl_parse_finish(p); /* what is still open at the end is an event too */
+			done = 1;
+		}
+		/* groups a grouping parser (auditd) has finished */
+		while ((st = tl_parse_ready(p, &ev, &origin, &err)) != TL_PARSE_META) {
+			st == TL_PARSE_EVENT ? events++ : rejects++;
+			if (shown < max) {
+				shown++;
+				show_result(p, path, &origin, st, &ev, &err, 1);
+			}
+		}
+	}
+	if (merged)
+		printf("%ld events, %ld rejects, %ld merged, %ld header/blank lines\n", events, rejects, merged, meta);
+	else
+		printf("%ld events, %ld rejects, %ld header/blank lines\n", events, rejects, meta);
 	tl_parse_free(p);
 	tl_tz_free(tz);
 	tl_reader_free(r);
