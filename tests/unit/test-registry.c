@@ -15,8 +15,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "format-internal.h"
+#include "tl/case.h"
 #include "tl/format.h"
+#include "tl/ingest.h"
 #include "tl/registry.h"
+#include "tl/store.h"
 
 /* Parse TEXT ('\n' between records) as ingest does; count what comes out. */
 struct run {
@@ -246,12 +250,168 @@ static void test_definitions_do_not_group(void **state)
 	tl_formats_release(&fs);
 }
 
+/*
+ * A parser that reads its file itself and keeps per-file state: records are
+ * NUL-terminated "EPOCH USER" strings (a stand-in for a binary format read
+ * through a library, as EVTX through libevtx would be).
+ */
+struct toy {
+	FILE *fp;
+	uint64_t pos, n;
+	char buf[256];
+	long users_seen; /* per-file state */
+};
+
+static void *toy_new(struct tl_err *err)
+{
+	struct toy *t = calloc(1, sizeof(*t));
+	if (!t)
+		tl_errf(err, "out of memory");
+	return t;
+}
+
+static void toy_free(void *st)
+{
+	struct toy *t = st;
+	if (t && t->fp)
+		fclose(t->fp);
+	free(t);
+}
+
+static int toy_open(void *st, const char *path, struct tl_err *err)
+{
+	struct toy *t = st;
+	t->fp = fopen(path, "rb");
+	return t->fp ? 0 : tl_errf(err, "cannot open '%s'", path);
+}
+
+static int toy_next(void *st, struct tl_record *rec, struct tl_err *err)
+{
+	struct toy *t = st;
+	size_t n = 0;
+	int c;
+	(void)err;
+	while ((c = fgetc(t->fp)) != EOF && c != 0 && n < sizeof(t->buf) - 1)
+		t->buf[n++] = (char)c;
+	if (c == EOF && n == 0)
+		return 0;
+	t->buf[n] = 0;
+	memset(rec, 0, sizeof(*rec));
+	rec->text = rec->raw = t->buf;
+	rec->len = rec->raw_len = rec->length = n;
+	rec->line = ++t->n; /* record number */
+	rec->offset = t->pos;
+	tl_sha256_hex(t->buf, n, rec->sha256);
+	t->pos += n + (c == 0);
+	return 1;
+}
+
+static uint64_t toy_pos(const void *st)
+{
+	return ((const struct toy *)st)->pos;
+}
+
+static enum tl_parse_status toy_parse(void *st, struct tl_parse *p, const struct tl_record *rec,
+				      struct tl_event *ev, struct tl_err *err)
+{
+	struct toy *t = st;
+	const char *sp = memchr(rec->text, ' ', rec->len);
+	char rule[96];
+	if (!sp || tl_time_parse(tl_parse_time(p), "epoch_s", rec->text, (size_t)(sp - rec->text), &ev->ts, rule,
+				 sizeof(rule)))
+		return tl_errf(err, "toy: expected 'EPOCH USER'"), TL_PARSE_REJECT;
+	char n[32];
+	snprintf(n, sizeof(n), "%ld", ++t->users_seen);
+	ev->ts_raw.s = rec->text;
+	ev->ts_raw.len = (size_t)(sp - rec->text);
+	ev->ts_rule = "utc";
+	if (tl_parse_set(p, ev, TL_F_user, sp + 1, rec->len - (size_t)(sp - rec->text) - 1) ||
+	    tl_parse_extra(p, ev, "nth", n, strlen(n), TL_V_NUM))
+		return tl_errf(err, "out of memory"), TL_PARSE_REJECT;
+	return TL_PARSE_EVENT;
+}
+
+static int toy_probe(const char *head, size_t len)
+{
+	return len > 4 && !memcmp(head, "TOY!", 4) ? 100 : 0;
+}
+
+static const char *const toy_samples[] = { "1795129200 alice", NULL };
+static const struct tl_c_parser toy_parser = {
+	.abi = TL_PARSER_ABI, .name = "toy-file", .family = "edr", .version = "0.1", .title = "test",
+	.samples = toy_samples, .probe = toy_probe, .state_new = toy_new, .state_free = toy_free,
+	.parse = toy_parse, .open = toy_open, .next = toy_next, .pos = toy_pos,
+};
+
+/* Ingest hands the file to a parser that owns its I/O, and the records it
+ * makes carry the provenance it gives them. */
+static void test_parser_reads_its_file(void **state)
+{
+	(void)state;
+	char root[] = "/tmp/tl-registry-XXXXXX";
+	assert_non_null(mkdtemp(root));
+	struct tl_err err;
+	int created;
+	assert_int_equal(tl_case_init(root, &created, &err), 0);
+	char path[512];
+	snprintf(path, sizeof(path), "%s/evidence/x.toy", root);
+	FILE *fp = fopen(path, "wb");
+	assert_non_null(fp);
+	fwrite("1795129200 alice\0" "bogus\0" "1795129201 bob", 1, 37, fp);
+	fclose(fp);
+
+	struct tl_formats fs = TL_FORMATS_INIT;
+	struct tl_format *f = tl_format_from_parser(&toy_parser, &err);
+	assert_non_null(f);
+	fs.v = malloc(sizeof(*fs.v));
+	assert_non_null(fs.v);
+	fs.v[0] = f;
+	fs.n = 1;
+	struct tl_case c;
+	assert_int_equal(tl_case_open(root, &c, &err), 0);
+	struct tl_ingest_opts o = { 0 };
+	o.format = "toy-file";
+	o.threads = 1;
+	struct tl_ingest_summary sum;
+	FILE *log = fopen("/dev/null", "w");
+	assert_int_equal(tl_ingest(&c, &fs, NULL, 0, &o, &sum, log, &err), 0);
+	fclose(log);
+	assert_int_equal(sum.records, 3);
+	assert_int_equal(sum.events, 2);
+	assert_int_equal(sum.rejects, 1);
+	assert_int_equal(sum.bytes, 37);
+	struct tl_store *s = tl_store_open(c.db_path, TL_STORE_READONLY, &err);
+	assert_non_null(s);
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_prepare_v2(tl_store_db(s),
+					    "SELECT line, offset, length, user, json_extract(extra, '$.nth') FROM events ORDER BY line",
+					    -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int64(st, 0), 1);
+	assert_int_equal(sqlite3_column_int64(st, 1), 0);
+	assert_int_equal(sqlite3_column_int64(st, 2), 16);
+	assert_string_equal((const char *)sqlite3_column_text(st, 3), "alice");
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int64(st, 0), 3);
+	assert_int_equal(sqlite3_column_int64(st, 1), 23);
+	assert_string_equal((const char *)sqlite3_column_text(st, 3), "bob");
+	assert_int_equal(sqlite3_column_int64(st, 4), 2); /* state lived across the file */
+	sqlite3_finalize(st);
+	tl_store_close(s);
+	tl_case_release(&c);
+	tl_formats_release(&fs);
+	char cmd[600];
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_table),
 		cmocka_unit_test(test_auditd_grouping),
 		cmocka_unit_test(test_definitions_do_not_group),
+		cmocka_unit_test(test_parser_reads_its_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
