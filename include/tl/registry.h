@@ -87,9 +87,11 @@ extern const size_t tl_c_parser_count;
 struct tl_arena *tl_parse_arena(struct tl_parse *p);
 struct tl_time_ctx *tl_parse_time(struct tl_parse *p);
 int tl_parse_set(struct tl_parse *p, struct tl_event *ev, enum tl_field_id id, const char *s, size_t len);
-/* Append KEY = S to ev->extra (at most TL_PARSE_MAX_EXTRA keys). KEY is copied too. */
+/* Append KEY = S to ev->extra (at most TL_PARSE_MAX_EXTRA keys). KEY is copied
+ * too; a key already in this event's extra is stored as KEY#2, KEY#3 ... so
+ * extra never holds a key twice, whatever the evidence does. */
 int tl_parse_extra(struct tl_parse *p, struct tl_event *ev, const char *key, const char *s, size_t len,
 		   enum tl_val_kind kind);
-#define TL_PARSE_MAX_EXTRA 4096
+#define TL_PARSE_MAX_EXTRA 65536
 
 #endif

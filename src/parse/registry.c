@@ -100,6 +100,7 @@ static void c_free(struct tl_parse *p)
 	p->f->cp->state_free(p->impl);
 	tl_arena_release(&p->arena);
 	free(p->extra);
+	free(p->index);
 	free(p);
 }
 
@@ -219,11 +220,58 @@ int tl_parse_set(struct tl_parse *p, struct tl_event *ev, enum tl_field_id id, c
 	return 0;
 }
 
+static uint32_t key_hash(const char *s)
+{
+	uint32_t h = 2166136261u;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+/* Slot of KEY in the index of this event's extra keys: its entry, or the empty slot where it goes. */
+static size_t key_slot(const struct tl_parse *p, const struct tl_event *ev, const char *key)
+{
+	size_t m = p->index_cap - 1, h = key_hash(key) & m;
+	while (p->index[h] >= 0 && strcmp(ev->extra[p->index[h]].key, key))
+		h = (h + 1) & m;
+	return h;
+}
+
+/* Keep the index at most half full; rebuilt from the keys so far. */
+static int key_index_fit(struct tl_parse *p, const struct tl_event *ev)
+{
+	if (p->index_cap && (ev->n_extra + 1) * 2 <= p->index_cap)
+		return 0;
+	size_t cap = p->index_cap ? p->index_cap * 2 : 64;
+	int32_t *v = realloc(p->index, cap * sizeof(*v));
+	if (!v)
+		return -1;
+	p->index = v;
+	p->index_cap = cap;
+	memset(p->index, 0xff, cap * sizeof(*p->index));
+	for (size_t i = 0; i < ev->n_extra; i++)
+		p->index[key_slot(p, ev, ev->extra[i].key)] = (int32_t)i;
+	return 0;
+}
+
 int tl_parse_extra(struct tl_parse *p, struct tl_event *ev, const char *key, const char *s, size_t len,
 		   enum tl_val_kind kind)
 {
 	if (ev->n_extra >= TL_PARSE_MAX_EXTRA)
 		return -1;
+	if (!ev->n_extra && p->index_cap)
+		memset(p->index, 0xff, p->index_cap * sizeof(*p->index)); /* a new event */
+	if (key_index_fit(p, ev))
+		return -1;
+	/* extra is a JSON object: a key the parser gives twice is kept as KEY#2, KEY#3 ... */
+	char alt[300];
+	size_t slot = key_slot(p, ev, key);
+	for (unsigned k = 2; p->index[slot] >= 0; k++) {
+		snprintf(alt, sizeof(alt), "%.280s#%u", key, k);
+		slot = key_slot(p, ev, alt);
+		if (p->index[slot] < 0)
+			key = alt;
+	}
 	if (ev->n_extra == p->cap_extra) {
 		size_t cap = p->cap_extra ? p->cap_extra * 2 : 32;
 		struct tl_extra *x = realloc(p->extra, cap * sizeof(*x));
@@ -240,6 +288,6 @@ int tl_parse_extra(struct tl_parse *p, struct tl_event *ev, const char *key, con
 	x->kind = kind;
 	if (!x->key || !x->v.s)
 		return -1;
-	ev->n_extra++;
+	p->index[slot] = (int32_t)ev->n_extra++;
 	return 0;
 }
