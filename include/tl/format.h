@@ -37,6 +37,14 @@ enum tl_parse_status {
 struct tl_format;
 struct tl_parse;
 
+/* Non-zero if ST means the parser took the record: an event now, or part of
+ * one later (PENDING, MERGED). Detection that proves a format on sample
+ * records should count these, not only TL_PARSE_EVENT. */
+static inline int tl_parse_took(enum tl_parse_status st)
+{
+	return st == TL_PARSE_EVENT || st == TL_PARSE_PENDING || st == TL_PARSE_MERGED;
+}
+
 /* One parsed field, as `tl formats test` shows it. */
 struct tl_field {
 	const char *name;
