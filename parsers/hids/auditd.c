@@ -423,10 +423,16 @@ static int close_group(struct state *st, size_t i, const char *why)
 
 /* ---- one event from a group ---- */
 
-static int extra(struct tl_parse *p, struct tl_event *ev, const struct rec *r, const char *prefix,
-		 const struct kv *x, struct tl_val v)
+static int extra(size_t *unkept_fields, struct tl_parse *p, struct tl_event *ev, const struct rec *r,
+		 const char *prefix, const struct kv *x, struct tl_val v)
 {
 	char key[256];
+	/* a group of hundreds of records can hold more fields than extra can: the
+	 * rest are counted (audit.unkept_fields), never the event lost for it */
+	if (ev->n_extra + 8 >= TL_PARSE_MAX_EXTRA) {
+		(*unkept_fields)++;
+		return 0;
+	}
 	snprintf(key, sizeof(key), "%s.%s%.*s", prefix, x->inner ? "msg." : "", (int)(x->nk < 200 ? x->nk : 200), x->k);
 	/* numbers stay numbers in extra; ids like 0100755 or 00:00 stay text */
 	int num = !x->quoted && v.s == x->v && v.len && v.len < 19 && span_digits(v.s, 0, v.len) == v.len &&
@@ -496,14 +502,15 @@ static enum tl_parse_status build(struct state *st, struct tl_parse *p, const st
 		st->caprecs = g->n;
 	}
 	struct rec *r = st->recs;
-	size_t nkv = 0;
+	size_t nkv = 0, unkept_fields = 0;
 	for (size_t i = 0; i < g->n; i++) {
 		if (parse_header(g->r[i].text, g->r[i].len, &r[i].h))
 			return tl_errf(err, "line %llu is no longer an audit record", (unsigned long long)g->r[i].line),
 			       TL_PARSE_REJECT;
 		r[i].line = g->r[i].line;
 		if (st->capkvs < nkv + 2 * MAX_FIELDS) {
-			size_t cap = nkv + 2 * MAX_FIELDS;
+			/* room for this record's body and names; doubling keeps a big group linear */
+			size_t cap = st->capkvs * 2 > nkv + 2 * MAX_FIELDS ? st->capkvs * 2 : nkv + 2 * MAX_FIELDS;
 			struct kv *v = realloc(st->kvs, cap * sizeof(*v));
 			if (!v)
 				goto oom;
@@ -704,6 +711,8 @@ static enum tl_parse_status build(struct state *st, struct tl_parse *p, const st
 		type[tn] = 0;
 		if (type_is(&r[i].h, "EOE"))
 			continue;
+		if (!strcmp(type, "audit")) /* audit.* is the parser's own (serial, lines): no record may speak for it */
+			snprintf(type, sizeof(type), "audit-record");
 		size_t same = 0, before = 0;
 		for (size_t k = 0; k < g->n; k++)
 			if (r[k].h.ntype == r[i].h.ntype && !memcmp(r[k].h.type, r[i].h.type, r[i].h.ntype))
@@ -730,20 +739,9 @@ static enum tl_parse_status build(struct state *st, struct tl_parse *p, const st
 			struct kv *kx = &r[i].kv[k];
 			if (kx->taken)
 				continue;
-			/* a key repeated inside one record keeps its first value under the
-			 * key and the others numbered, so none is lost and none collides */
-			size_t rep = 0;
-			for (size_t j = 0; j < k; j++)
-				rep += r[i].kv[j].nk == kx->nk && r[i].kv[j].inner == kx->inner &&
-				       !memcmp(r[i].kv[j].k, kx->k, kx->nk);
-			if (rep) {
-				char pk[96];
-				snprintf(pk, sizeof(pk), "%s.%zu", prefix, rep);
-				if (extra(p, ev, &r[i], pk, kx, value(p, &r[i], kx)))
-					goto oom;
-			} else if (extra(p, ev, &r[i], prefix, kx, value(p, &r[i], kx))) {
+			/* a key repeated inside one record: tl_parse_extra() keeps it as KEY#2 */
+			if (extra(&unkept_fields, p, ev, &r[i], prefix, kx, value(p, &r[i], kx)))
 				goto oom;
-			}
 		}
 	}
 	/* provenance of the whole group: the event's own row points at its first record */
@@ -763,6 +761,10 @@ static enum tl_parse_status build(struct state *st, struct tl_parse *p, const st
 	if (!bad && g->dropped) {
 		snprintf(num, sizeof(num), "%zu", g->dropped);
 		bad = tl_parse_extra(p, ev, "audit.unkept_records", num, strlen(num), TL_V_NUM);
+	}
+	if (!bad && unkept_fields) {
+		snprintf(num, sizeof(num), "%zu", unkept_fields);
+		bad = tl_parse_extra(p, ev, "audit.unkept_fields", num, strlen(num), TL_V_NUM);
 	}
 	if (bad)
 		goto oom;
