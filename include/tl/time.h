@@ -82,6 +82,9 @@ struct tl_time_ctx {
 	int64_t ordered_within_us;
 	tl_us high_water;         /* latest instant this file has reached */
 	int has_high_water;
+	tl_us known_water;        /* the same over instants that were not left
+				   * undecided (unambiguous, or decided by order) */
+	int has_known_water;
 	int64_t fold_second;      /* UTC second of the fall-back whose second occurrence
 				   * the file has moved into (0: none) */
 };

@@ -1071,13 +1071,16 @@ static int64_t tl_tz_change_in(const struct tl_tz *tz, int64_t lo, int64_t hi)
 
 /*
  * A wall time in a repeated (fall-back) hour happens twice, at FIRST and at
- * FIRST + the fold. The file's own order decides (docs/time.md): once the
- * file has moved into the second occurrence of this fold it stays there; else
- * the first occurrence is taken if it keeps order with the latest instant
- * the file has reached (within the source's tolerance), the second if only
- * it does. With no earlier record, or when neither keeps order, the first
- * occurrence stays and only ";ambiguous" is said. Returns the UTC second and
- * adds TL_DST_* to *FLAGS.
+ * FIRST + the fold. The file's own order decides (docs/time.md):
+ *  - once the file has moved into the second occurrence of this fold it stays there;
+ *  - a step back (beyond the tolerance) from the latest instant the file has
+ *    reached, which only the second occurrence repairs, is the move into it;
+ *  - the first occurrence is "by order" only when the file is known to be
+ *    before the fold (an instant not left undecided lies before the
+ *    change) and the first occurrence keeps order with it.
+ * Otherwise the first occurrence stays and only ";ambiguous" is said. Order
+ * gives no upper bound: a file silent for over an hour across the change
+ * cannot be told apart. Returns the UTC second and adds TL_DST_* to *FLAGS.
  */
 static int64_t tl_dst_by_order(struct tl_time_ctx *ctx, int64_t first, int64_t second, int32_t usec,
 			       int *flags)
@@ -1087,24 +1090,31 @@ static int64_t tl_dst_by_order(struct tl_time_ctx *ctx, int64_t first, int64_t s
 		*flags |= TL_DST_SECOND;
 		return second;
 	}
-	if (!ctx->has_high_water)
-		return first;
 	int64_t tol = ctx->ordered_within_us > 0 ? ctx->ordered_within_us : TL_DST_ORDER_DEFAULT_US;
 	/* a tolerance as wide as the fold could never see the move: cap it at half */
 	int64_t half = (second - first) * TL_US_PER_SEC / 2;
 	if (tol > half)
 		tol = half;
-	tl_us floor = ctx->high_water - tol;
-	if (first * TL_US_PER_SEC + usec >= floor) {
-		*flags |= TL_DST_FIRST;
-		return first;
-	}
-	if (second * TL_US_PER_SEC + usec >= floor) {
+	tl_us t1 = first * TL_US_PER_SEC + usec, t2 = second * TL_US_PER_SEC + usec;
+	if (ctx->has_high_water && t1 < ctx->high_water - tol && t2 >= ctx->high_water - tol) {
 		*flags |= TL_DST_SECOND;
 		ctx->fold_second = fold;
 		return second;
 	}
+	if (ctx->has_known_water && ctx->known_water < fold * TL_US_PER_SEC && t1 >= ctx->known_water - tol)
+		*flags |= TL_DST_FIRST;
 	return first;
+}
+
+/* The file has reached instant T; DECIDED: not an ambiguous time left undecided. */
+static void tl_time_reached(struct tl_time_ctx *ctx, tl_us t, int decided)
+{
+	if (!ctx->has_high_water || t > ctx->high_water)
+		ctx->high_water = t;
+	ctx->has_high_water = 1;
+	if (decided && (!ctx->has_known_water || t > ctx->known_water))
+		ctx->known_water = t;
+	ctx->has_known_water |= decided;
 }
 
 /* Fields -> instant, applying offset, zone and year inference. */
@@ -1136,9 +1146,7 @@ static int tl_resolve(struct tl_time_ctx *ctx, struct tl_fields *f, tl_us *out, 
 	if (!tl_in_range(secs))
 		return -1;
 	*out = secs * TL_US_PER_SEC + f->usec;
-	if (!ctx->has_high_water || *out > ctx->high_water)
-		ctx->high_water = *out;
-	ctx->has_high_water = 1;
+	tl_time_reached(ctx, *out, !(flags & TL_TZ_AMBIGUOUS) || (flags & (TL_DST_FIRST | TL_DST_SECOND)));
 	tl_write_rule(rule, rulelen, ctx, f, f->has_year, tl_year_why(ctx), flags);
 	return 0;
 }
@@ -1162,9 +1170,7 @@ int tl_time_parse(struct tl_time_ctx *ctx, const char *format, const char *text,
 		    !tl_in_range(tl_floordiv(t, TL_US_PER_SEC)))
 			return -1;
 		*out = t;
-		if (!ctx->has_high_water || t > ctx->high_water)
-			ctx->high_water = t;
-		ctx->has_high_water = 1;
+		tl_time_reached(ctx, t, 1);
 		if (rule && rulelen)
 			snprintf(rule, rulelen, "utc");
 		return 0;

@@ -28,7 +28,7 @@ expect_exit 0 "ingest the four lines" -- "$TL" ingest --no-progress "$C"
 	>"$WORK/got"
 printf '%s\t%s\t%s\n' action "strftime('%H:%M', ts / 1000000, 'unixepoch')" ts_rule \
 	a 05:30 'zone=America/New_York(format);ambiguous' \
-	b 05:50 'zone=America/New_York(format);ambiguous;first-by-order' \
+	b 05:50 'zone=America/New_York(format);ambiguous' \
 	c 06:10 'zone=America/New_York(format);ambiguous;second-by-order' \
 	d 06:40 'zone=America/New_York(format);ambiguous;second-by-order' >"$WORK/want"
 same "$WORK/want" "$WORK/got" "05:30Z, 05:50Z, 06:10Z, 06:40Z: c and d in the second occurrence"
