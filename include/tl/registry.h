@@ -50,7 +50,9 @@ struct tl_c_parser {
 	const char *title;
 	const char *source;           /* "parsers/hids/auditd.c": shown as its origin */
 	/* NULL-terminated; each is the text of a small file ('\n' between records)
-	 * that must yield at least one event and no reject, end-of-file flush included */
+	 * that must yield at least one event and no reject, end-of-file flush
+	 * included. Required for parsers of framed text; a parser that reads its
+	 * own (binary) files may have none: its fixtures prove it instead. */
 	const char *const *samples;
 	int64_t ordered_within_us;    /* as a definition's ordered_within; 0: no promise */
 	size_t max_record;            /* line framing limit in bytes; 0: the default (64 KiB) */

@@ -119,10 +119,11 @@ static void test_table(void **state)
 		assert_string_equal(tl_format_family(f), cp->family);
 		assert_string_equal(tl_format_version(f), cp->version);
 		assert_int_equal(tl_format_ordered_within(f), cp->ordered_within_us);
-		/* every sample parses: at least one event, no reject, end-of-file flush included */
-		assert_non_null(cp->samples);
-		assert_non_null(cp->samples[0]);
-		for (const char *const *sm = cp->samples; *sm; sm++) {
+		/* every sample parses: at least one event, no reject, end-of-file flush included;
+		 * only a parser that reads its own (binary) files may come without samples */
+		if (!cp->open && (!cp->samples || !cp->samples[0]))
+			fail_msg("C parser %s has no samples", cp->name);
+		for (const char *const *sm = cp->samples; sm && *sm; sm++) {
 			struct run r;
 			run_text(f, *sm, &r);
 			if (!r.events || r.rejects)
