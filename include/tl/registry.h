@@ -88,6 +88,10 @@ extern const size_t tl_c_parser_count;
  * then rejects the record). */
 struct tl_arena *tl_parse_arena(struct tl_parse *p);
 struct tl_time_ctx *tl_parse_time(struct tl_parse *p);
+/* Set field ID to S. As for definitions (docs/event-model.md), an integer
+ * field takes only a whole number and an address field only an IPv4/IPv6
+ * address: otherwise nothing is set and 1 is returned, so the parser keeps
+ * the text in extra. */
 int tl_parse_set(struct tl_parse *p, struct tl_event *ev, enum tl_field_id id, const char *s, size_t len);
 /* Append KEY = S to ev->extra (at most TL_PARSE_MAX_EXTRA keys). KEY is copied
  * too; a key already in this event's extra is stored as KEY#2, KEY#3 ... so

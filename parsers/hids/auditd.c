@@ -443,17 +443,20 @@ static int extra(size_t *unkept_fields, struct tl_parse *p, struct tl_event *ev,
 	return tl_parse_extra(p, ev, key, v.s, v.len, num ? TL_V_NUM : TL_V_STR);
 }
 
+/* 0 set (or already set), 1 the value does not fit the field, -1 out of memory */
 static int set(struct tl_parse *p, struct tl_event *ev, enum tl_field_id id, struct tl_val v)
 {
 	return ev->f[id].s ? 0 : tl_parse_set(p, ev, id, v.s, v.len);
 }
 
+/* A field that does not fit (pid=abc) stays in extra, untaken. */
 static int set_kv(struct tl_parse *p, struct tl_event *ev, enum tl_field_id id, struct rec *r, struct kv *x)
 {
 	if (!x || unset(x) || ev->f[id].s)
 		return 0;
-	x->taken = 1;
-	return set(p, ev, id, value(p, r, x));
+	int rc = set(p, ev, id, value(p, r, x));
+	x->taken = rc == 0;
+	return rc < 0 ? -1 : 0;
 }
 
 static int valid_ip(struct tl_val v)
@@ -503,6 +506,8 @@ static enum tl_parse_status build(struct state *st, struct tl_parse *p, const st
 	}
 	struct rec *r = st->recs;
 	size_t nkv = 0, unkept_fields = 0;
+	if (!g->n)
+		return tl_errf(err, "empty audit group"), TL_PARSE_REJECT;
 	for (size_t i = 0; i < g->n; i++) {
 		if (parse_header(g->r[i].text, g->r[i].len, &r[i].h))
 			return tl_errf(err, "line %llu is no longer an audit record", (unsigned long long)g->r[i].line),
@@ -555,7 +560,7 @@ static enum tl_parse_status build(struct state *st, struct tl_parse *p, const st
 		if (!seen && (codes.len ? tl_buf_addc(&codes, ',') : 0) == 0)
 			tl_buf_add(&codes, r[i].h.type, r[i].h.ntype);
 	}
-	if (codes.len && tl_parse_set(p, ev, TL_F_event_code, codes.data, codes.len)) {
+	if (codes.len && tl_parse_set(p, ev, TL_F_event_code, codes.data, codes.len) < 0) {
 		tl_buf_release(&codes);
 		goto oom;
 	}
@@ -601,9 +606,9 @@ static enum tl_parse_status build(struct state *st, struct tl_parse *p, const st
 		user = value(p, subj, acct); /* before login the account named is the one acting */
 		acct->taken = 1;
 	}
-	if (user.s && set(p, ev, TL_F_user, user))
+	if (user.s && set(p, ev, TL_F_user, user) < 0)
 		goto oom;
-	if (target.s && (!user.s || !val_eq(user, target)) && set(p, ev, TL_F_target_user, target))
+	if (target.s && (!user.s || !val_eq(user, target)) && set(p, ev, TL_F_target_user, target) < 0)
 		goto oom;
 	/* outcome: success= of a syscall, res= of a message */
 	x = syscall ? find(subj, "success") : find(subj, "res");
@@ -616,7 +621,7 @@ static enum tl_parse_status build(struct state *st, struct tl_parse *p, const st
 					val_eq(v, (struct tl_val){ "0", 1 })
 				? "failure"
 				: "unknown";
-		if (set(p, ev, TL_F_outcome, (struct tl_val){ o, strlen(o) }))
+		if (set(p, ev, TL_F_outcome, (struct tl_val){ o, strlen(o) }) < 0)
 			goto oom;
 	}
 	/* action: the vendor's operation name */
@@ -666,7 +671,7 @@ static enum tl_parse_status build(struct state *st, struct tl_parse *p, const st
 		tl_buf_add(&cmd, v.s, v.len);
 		x->taken = 1;
 	}
-	if (cmd.len && tl_parse_set(p, ev, TL_F_process_cmdline, cmd.data, cmd.len)) {
+	if (cmd.len && tl_parse_set(p, ev, TL_F_process_cmdline, cmd.data, cmd.len) < 0) {
 		tl_buf_release(&cmd);
 		goto oom;
 	}
@@ -693,8 +698,8 @@ static enum tl_parse_status build(struct state *st, struct tl_parse *p, const st
 			size_t off = f.len;
 			while (off && base[off - 1] != '/')
 				off--;
-			int bad = tl_parse_set(p, ev, TL_F_file, base, f.len) ||
-				  (f.len > off && tl_parse_set(p, ev, TL_F_file_name, base + off, f.len - off));
+			int bad = tl_parse_set(p, ev, TL_F_file, base, f.len) < 0 ||
+				  (f.len > off && tl_parse_set(p, ev, TL_F_file_name, base + off, f.len - off) < 0);
 			tl_buf_release(&f);
 			if (bad)
 				goto oom;

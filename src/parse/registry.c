@@ -8,6 +8,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "tl/registry.h"
 
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -208,10 +209,29 @@ struct tl_time_ctx *tl_parse_time(struct tl_parse *p)
 	return p->tctx;
 }
 
+static int is_address(const char *s, size_t len)
+{
+	char tmp[64];
+	unsigned char out[16];
+	if (!len || len >= sizeof(tmp))
+		return 0;
+	memcpy(tmp, s, len);
+	tmp[len] = 0;
+	char *pct = strchr(tmp, '%'); /* IPv6 zone index */
+	if (pct)
+		*pct = 0;
+	return inet_pton(AF_INET, tmp, out) == 1 || inet_pton(AF_INET6, tmp, out) == 1;
+}
+
 int tl_parse_set(struct tl_parse *p, struct tl_event *ev, enum tl_field_id id, const char *s, size_t len)
 {
 	if ((int)id < 0 || id >= TL_F_COUNT)
 		return -1;
+	int64_t n;
+	if ((tl_field_kind(id) == 'I' && tl_parse_i64(s, len, &n)) ||
+	    ((id == TL_F_src_ip || id == TL_F_dst_ip || id == TL_F_src_nat_ip || id == TL_F_dst_nat_ip) &&
+	     !is_address(s, len)))
+		return 1;
 	char *c = tl_arena_strndup(&p->arena, s, len);
 	if (!c)
 		return -1;
