@@ -33,6 +33,7 @@ struct tl_custody_entry {
 	size_t n_outputs;
 	const char *events_digest; /* canonical digest after the command, or NULL */
 	int exit_code;
+	const char *tzdata;        /* tz database version times were read with (ingest), or NULL */
 };
 
 /* Append E to CASE_ROOT/custody.jsonl; *seq (may be NULL) gets its number. */
@@ -47,6 +48,10 @@ long tl_custody_verify(const char *case_root, FILE *report, long *entries, struc
  * NULL when LEN is 0), e.g. one read out of a package. Returns the number of
  * problems; *entries gets the number of entries. */
 long tl_custody_verify_buffer(const char *data, size_t len, FILE *report, long *entries);
+
+/* The distinct tz database versions ingests recorded ("tzdata"), sorted, into
+ * OUT (appended). A missing log adds nothing. */
+void tl_custody_tzdata(const char *case_root, struct tl_strlist *out);
 
 /* For each of the N FILES, the sequence number of the last entry that wrote
  * it with that SHA-256, or 0, into SEQ[i]. Reads the log once. */

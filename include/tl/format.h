@@ -30,10 +30,21 @@ enum tl_parse_status {
 	TL_PARSE_EVENT,  /* *ev filled */
 	TL_PARSE_REJECT, /* reason in err */
 	TL_PARSE_META,   /* not a record: blank line, header or directive (counted, not stored) */
+	/* grouping parsers only (many records -> one event, include/tl/registry.h): */
+	TL_PARSE_PENDING, /* the record opened a group: its event (or reject) comes from tl_parse_ready() */
+	TL_PARSE_MERGED,  /* the record joined a pending group: counted as merged, part of that event */
 };
 
 struct tl_format;
 struct tl_parse;
+
+/* Non-zero if ST means the parser took the record: an event now, or part of
+ * one later (PENDING, MERGED). Detection that proves a format on sample
+ * records should count these, not only TL_PARSE_EVENT. */
+static inline int tl_parse_took(enum tl_parse_status st)
+{
+	return st == TL_PARSE_EVENT || st == TL_PARSE_PENDING || st == TL_PARSE_MERGED;
+}
 
 /* One parsed field, as `tl formats test` shows it. */
 struct tl_field {
@@ -43,13 +54,20 @@ struct tl_field {
 	int used; /* taken by a normalized field */
 };
 
-/* The interface every parser implements (declarative engine or C code). */
+/* The interface every parser implements (declarative engine or C code). The
+ * optional members (NULL for the engine) come from the C parser registry. */
 struct tl_parser_ops {
 	const char *kind; /* "definition" or "c" */
 	struct tl_parse *(*state_new)(const struct tl_format *f, struct tl_time_ctx *tctx, struct tl_err *err);
 	void (*state_free)(struct tl_parse *p); /* accepts NULL */
 	enum tl_parse_status (*parse)(struct tl_parse *p, const struct tl_record *rec,
 				      struct tl_event *ev, struct tl_err *err);
+	enum tl_parse_status (*ready)(struct tl_parse *p, struct tl_event *ev, struct tl_record *origin,
+				      struct tl_err *err);
+	void (*finish)(struct tl_parse *p);
+	int (*open)(struct tl_parse *p, const char *path, struct tl_err *err);
+	int (*next)(struct tl_parse *p, struct tl_record *rec, struct tl_err *err);
+	uint64_t (*pos)(const struct tl_parse *p);
 };
 
 /* Load one definition from TEXT. ORIGIN is "builtin" or the file path (used in
@@ -81,17 +99,42 @@ struct tl_parse *tl_parse_new(const struct tl_format *f, struct tl_time_ctx *tct
 void tl_parse_free(struct tl_parse *p);
 enum tl_parse_status tl_parse_record(struct tl_parse *p, const struct tl_record *rec,
 				     struct tl_event *ev, struct tl_err *err);
+/*
+ * Grouping and file I/O (C parsers, include/tl/registry.h); for definitions
+ * these are no-ops. A caller that parses a whole file:
+ *   own = tl_parse_open(p, path, err)   1: read records with tl_parse_next()
+ *                                       (same contract as tl_reader_next()),
+ *                                       0: frame the file with tl_reader, -1: error
+ *   per record: tl_parse_record(), then tl_parse_ready() until TL_PARSE_META
+ *   at the end (also after a read error): tl_parse_finish(), then
+ *   tl_parse_ready() until TL_PARSE_META.
+ * tl_parse_ready() gives a finished group's event (TL_PARSE_EVENT) or reject
+ * (TL_PARSE_REJECT, reason in err); *ORIGIN is the group's first record (its
+ * provenance; raw/text hold at most a short excerpt), valid like *ev until
+ * the next call. Records = events + rejects + merged holds when every
+ * PENDING record comes back once from tl_parse_ready().
+ */
+int tl_parse_open(struct tl_parse *p, const char *path, struct tl_err *err);
+int tl_parse_next(struct tl_parse *p, struct tl_record *rec, struct tl_err *err);
+uint64_t tl_parse_pos(const struct tl_parse *p); /* bytes read so far by a parser that owns the file */
+enum tl_parse_status tl_parse_ready(struct tl_parse *p, struct tl_event *ev, struct tl_record *origin,
+				    struct tl_err *err);
+void tl_parse_finish(struct tl_parse *p);
+
 /* Fields of the last record parsed (for `tl formats test`). */
 size_t tl_parse_fields(const struct tl_parse *p, const struct tl_field **out);
 
-/* `tl formats test` (src/parse/format-test.c): frame PATH with F and parse it
- * as ingest would without a case config (the format's zone, the file's
- * mtime), writing the first MAX records to OUT, each with its fields and
- * event or reject reason. Counts go to *EVENTS, *REJECTS, *META. 0; -1 when
- * it could not start; -2 when reading failed part-way (ERR says why; the
- * counts cover what was read). */
-int tl_format_test(const struct tl_format *f, const char *path, long max, FILE *out, long *events, long *rejects,
-		   long *meta, struct tl_err *err);
+/* `tl formats test` (src/parse/format-test.c): frame PATH with F (or let a C
+ * parser read it) and parse it as ingest would without a case config (the
+ * format's zone, the file's mtime), writing the first MAX records or groups to
+ * OUT, each with its fields and event or reject reason. 0; -1 when it could
+ * not start; -2 when reading failed part-way (ERR says why; the counts cover
+ * what was read). */
+struct tl_format_test_counts {
+	long events, rejects, merged, meta;
+};
+int tl_format_test(const struct tl_format *f, const char *path, long max, FILE *out, struct tl_format_test_counts *c,
+		   struct tl_err *err);
 
 /* A set of formats: built-ins plus a case's own. */
 struct tl_formats {
@@ -100,7 +143,9 @@ struct tl_formats {
 };
 #define TL_FORMATS_INIT { NULL, 0 }
 
-/* Add the built-in definitions (compiled in from parsers/). */
+/* Add the built-in definitions (compiled in from parsers/) and the registered
+ * C parsers (include/tl/registry.h), which then list, detect and parse like
+ * definitions. */
 int tl_formats_add_builtin(struct tl_formats *fs, struct tl_err *err);
 /* Add every *.json definition in DIR (missing DIR is fine); a user format may
  * not reuse a built-in name. */

@@ -1,7 +1,8 @@
 /*
  * Ingest: walk evidence paths, classify and detect each file's format, stream
  * its records through the parser and into the case database, and account for
- * every record (event, reject, or header/blank "meta").
+ * every record (event, reject, merged into another record's event, or
+ * header/blank "meta").
  *
  * Evidence is opened read-only. Files are processed in sorted order of their
  * case-relative paths so results do not depend on directory order.
@@ -30,7 +31,7 @@ struct tl_ingest_opts {
 
 struct tl_ingest_summary {
 	int64_t files, ingested, unchanged, duplicates, unsupported, failed, partial;
-	int64_t records, events, rejects, meta;
+	int64_t records, events, rejects, merged, meta; /* records = events + rejects + merged */
 	uint64_t bytes;
 	double seconds;
 };

@@ -76,7 +76,23 @@ struct tl_time_ctx {
 	int cur_year;
 	int last_month;           /* previous yearless month (0 = none yet); the
 				   * implementation also keeps a "rolled over" flag here */
+	/* DST by evidence order (docs/time.md "The repeated hour"): set
+	 * ordered_within_us after init to the source's order promise (0: none,
+	 * TL_DST_ORDER_DEFAULT_US applies); the rest is managed by tl_time_parse() */
+	int64_t ordered_within_us;
+	tl_us high_water;         /* latest instant this file has reached */
+	int has_high_water;
+	tl_us known_water;        /* the same over instants that were not left
+				   * undecided (unambiguous, or decided by order) */
+	int has_known_water;
+	int64_t fold_second;      /* UTC second of the fall-back whose second occurrence
+				   * the file has moved into (0: none) */
 };
+
+/* Tolerance for reading the repeated hour in file order when the format
+ * promises no order: a step back of up to this is jitter, not the move into
+ * the second occurrence. */
+#define TL_DST_ORDER_DEFAULT_US (60 * TL_US_PER_SEC)
 
 /* Initialise CTX; ZONE may be NULL (UTC). REF_UTC is the file's mtime in UTC
  * seconds, used to infer years when YEAR_HINT is 0. */
@@ -111,14 +127,22 @@ void tl_time_ctx_init(struct tl_time_ctx *ctx, const struct tl_tz *zone,
  *
  * RULE (RULELEN bytes, may be NULL) receives how the zone and year were decided,
  * e.g. "offset", "utc", "zone=Europe/Berlin(config)", "zone=UTC(default);year=2026(hint)",
- * "zone=UTC(format);year=2027(rollover)", with ";ambiguous" or ";gap" appended
- * when a DST edge was crossed.
+ * "zone=UTC(format);year=2027(rollover)", with ";gap" appended in a
+ * spring-forward gap and, in a repeated (fall-back) hour, ";ambiguous;first-by-order"
+ * or ";ambiguous;second-by-order" when the file's own order decided which
+ * occurrence, or plain ";ambiguous" (first occurrence) when it could not.
+ * Calls must come in file order: the choice depends on the records before.
  *
  * Returns 0 on success, -1 if the text does not match the format or is out
  * of range (years outside 1..9999, month 13, second 61...).
  */
 int tl_time_parse(struct tl_time_ctx *ctx, const char *format, const char *text,
 		  size_t len, tl_us *out, char *rule, size_t rulelen);
+
+/* Version of the tz database zones are read from ("2026a", from the first
+ * line of $TZDIR or /usr/share/zoneinfo tzdata.zi), or "unknown". Writes at
+ * most LEN bytes into BUF (LEN >= 8) and returns BUF. */
+const char *tl_tz_db_version(char *buf, size_t len);
 
 /* Non-zero if FORMAT names a known format or is a syntactically valid pattern. */
 int tl_time_format_valid(const char *format);

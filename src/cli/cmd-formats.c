@@ -21,14 +21,18 @@ static const char usage[] =
 static int test_format(const struct tl_format *f, const char *path, long max)
 {
 	struct tl_err err;
-	long events, rejects, meta;
-	int rc = tl_format_test(f, path, max, stdout, &events, &rejects, &meta, &err);
+	struct tl_format_test_counts c;
+	int rc = tl_format_test(f, path, max, stdout, &c, &err);
 	if (rc == -1)
 		return cli_error("%s", err.msg);
 	if (rc == -2)
 		fprintf(stderr, "tl: error: %s\n", err.msg);
-	printf("%ld events, %ld rejects, %ld header/blank lines\n", events, rejects, meta);
-	return rc == -2 ? TL_EXIT_PARTIAL : rejects ? TL_EXIT_REJECTS : TL_EXIT_OK;
+	if (c.merged)
+		printf("%ld events, %ld rejects, %ld merged, %ld header/blank lines\n", c.events, c.rejects, c.merged,
+		       c.meta);
+	else
+		printf("%ld events, %ld rejects, %ld header/blank lines\n", c.events, c.rejects, c.meta);
+	return rc == -2 ? TL_EXIT_PARTIAL : c.rejects ? TL_EXIT_REJECTS : TL_EXIT_OK;
 }
 
 int cmd_formats(int argc, char **argv)

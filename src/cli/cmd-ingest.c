@@ -8,6 +8,7 @@
 #include "cmd.h"
 #include "common.h"
 #include "tl/ingest.h"
+#include "tl/time.h"
 
 static const char usage[] =
 	"usage: tl ingest [options] CASE [PATH...]\n\n"
@@ -79,6 +80,8 @@ int cmd_ingest(int argc, char **argv)
 	if (cli_open_case(argv[optind], &cs))
 		return TL_EXIT_ERROR;
 	o.on_file = note_input;
+	char tzv[32];
+	cli_custody_tzdata(tl_tz_db_version(tzv, sizeof(tzv))); /* a tz release can move a DST date */
 	struct tl_formats fs = TL_FORMATS_INIT;
 	if (cli_load_formats(&cs, &fs)) {
 		tl_case_release(&cs);
@@ -96,13 +99,17 @@ int cmd_ingest(int argc, char **argv)
 	if (rc)
 		return cli_error("%s", err.msg);
 	if (!quiet) {
+		/* grouped records (auditd) are part of another record's event: say so, so the sum adds up */
+		char merged[64] = "";
+		if (s.merged)
+			snprintf(merged, sizeof(merged), ", %lld merged", (long long)s.merged);
 		fprintf(stderr,
 			"ingested %lld of %lld files (%lld unchanged, %lld duplicates, %lld unsupported, %lld failed, "
-			"%lld partial): %lld records -> %lld events, %lld rejects; %lld header/blank lines; "
+			"%lld partial): %lld records -> %lld events, %lld rejects%s; %lld header/blank lines; "
 			"%.1f MB in %.2fs\n",
 			(long long)s.ingested, (long long)s.files, (long long)s.unchanged, (long long)s.duplicates,
 			(long long)s.unsupported, (long long)s.failed, (long long)s.partial, (long long)s.records,
-			(long long)s.events, (long long)s.rejects, (long long)s.meta, s.bytes / 1e6, s.seconds);
+			(long long)s.events, (long long)s.rejects, merged, (long long)s.meta, s.bytes / 1e6, s.seconds);
 	}
 	if (s.failed || s.unsupported || s.partial)
 		return TL_EXIT_PARTIAL;

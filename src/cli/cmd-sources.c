@@ -10,8 +10,9 @@
 static const char usage[] =
 	"usage: tl sources [--why] CASE\n\n"
 	"Lists every evidence file tl has seen: status, format, records, events,\n"
-	"rejects, header/blank lines and time span, then totals. For every file,\n"
-	"records = events + rejects. Exit status 1 if the counts do not add up.\n\n"
+	"rejects, records merged into another record's event (auditd), header/blank\n"
+	"lines and time span, then totals. For every file, records = events +\n"
+	"rejects + merged. Exit status 1 if the counts do not add up.\n\n"
 	"  --why   under each file, how its format was decided: every candidate of\n"
 	"          detection with its sniff score, sampled records and parse rate\n"
 	"          (as tl detect shows it), or that the format was forced\n";
@@ -52,17 +53,18 @@ int cmd_sources(int argc, char **argv)
 	long long t[5] = { 0 };
 	int files = 0;
 	struct tl_buf b = TL_BUF_INIT;
-	printf("%-11s %-16s %9s %9s %8s %6s  %-27s %-27s %s\n", "status", "format", "records", "events", "rejects",
-	       "meta", "first", "last", "path");
+	printf("%-11s %-16s %9s %9s %8s %7s %6s  %-27s %-27s %s\n", "status", "format", "records", "events",
+	       "rejects", "merged", "meta", "first", "last", "path");
 	while ((more = tl_store_next_file(it, &f, &err)) == 1) {
-		long long rec = f->counts.records, ev = f->counts.events, rj = f->counts.rejects, meta = f->counts.meta;
+		long long rec = f->counts.records, ev = f->counts.events, rj = f->counts.rejects, meta = f->counts.meta,
+			  mg = f->counts.merged;
 		char first[40], last[40];
 		span(f->has_first, f->counts.first_ts, first, sizeof(first));
 		span(f->has_last, f->counts.last_ts, last, sizeof(last));
 		tl_buf_reset(&b);
 		tl_term_escape(&b, f->path, strlen(f->path));
-		printf("%-11s %-16s %9lld %9lld %8lld %6lld  %-27s %-27s %s\n", f->status, f->format ? f->format : "-", rec,
-		       ev, rj, meta, first, last, b.data);
+		printf("%-11s %-16s %9lld %9lld %8lld %7lld %6lld  %-27s %-27s %s\n", f->status, f->format ? f->format : "-",
+		       rec, ev, rj, mg, meta, first, last, b.data);
 		const char *why = f->error;
 		if (why && *why) {
 			tl_buf_reset(&b);
@@ -95,8 +97,9 @@ int cmd_sources(int argc, char **argv)
 	tl_buf_release(&b);
 	if (more < 0)
 		rc = cli_error("sources query: %s", err.msg);
-	printf("%-11s %-16s %9lld %9lld %8lld %6lld  %d files; records = events + rejects: %s\n", "total", "", t[0],
-	       t[1], t[2], t[3], files, t[0] == t[1] + t[2] + t[4] && rc == TL_EXIT_OK ? "yes" : "NO");
+	printf("%-11s %-16s %9lld %9lld %8lld %7lld %6lld  %d files; records = events + rejects + merged: %s\n",
+	       "total", "", t[0], t[1], t[2], t[4], t[3], files,
+	       t[0] == t[1] + t[2] + t[4] && rc == TL_EXIT_OK ? "yes" : "NO");
 	tl_store_close(s);
 	return rc;
 }

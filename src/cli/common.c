@@ -27,6 +27,7 @@ static struct {
 	char *root;
 	const char *case_arg; /* the argv element naming the case, for replay.tl */
 	char config[65];
+	char tzdata[32];
 	struct tl_custody_file *files[2];
 	size_t n[2], cap[2];
 } run;
@@ -56,6 +57,11 @@ static void note(int which, const char *relpath, const char *sha256)
 	run.n[which]++;
 }
 
+void cli_custody_tzdata(const char *version)
+{
+	snprintf(run.tzdata, sizeof(run.tzdata), "%s", version);
+}
+
 void cli_custody_input(const char *relpath, const char *sha256)
 {
 	note(0, relpath, sha256);
@@ -72,7 +78,7 @@ void cli_custody_finish(int argc, char **argv, int exit_code)
 		return;
 	struct tl_custody_entry e = {
 		argc, argv, TL_VERSION, tl_build_id, run.config, run.files[0], run.n[0], run.files[1], run.n[1],
-		NULL, exit_code,
+		NULL, exit_code, run.tzdata[0] ? run.tzdata : NULL,
 	};
 	struct tl_err err;
 	if (tl_custody_append(run.root, &e, NULL, &err))

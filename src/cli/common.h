@@ -24,6 +24,8 @@ int cli_open_case(const char *path, struct tl_case *c);
 /* Record for the custody entry: an input or output (relative to the case) and its hash. */
 void cli_custody_case(const char *root, const char *config_sha256);
 void cli_custody_input(const char *relpath, const char *sha256);
+/* The tz database version the command read times with (ingest). */
+void cli_custody_tzdata(const char *version);
 void cli_custody_output(const char *relpath, const char *sha256);
 
 /* Append the custody entry of this command (if it touched a case). Called by main(). */

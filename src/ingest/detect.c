@@ -83,23 +83,26 @@ static void sample(struct tl_detect_candidate *c, const char *path, int64_t mtim
 	if (!spec.max_record || spec.max_record > TL_DETECT_RECORD_MAX)
 		spec.max_record = TL_DETECT_RECORD_MAX;
 	struct tl_err err;
-	struct tl_reader *rd = tl_reader_open(path, &spec, &err);
-	if (!rd)
-		return;
 	/* zones change which instant a time is, not whether it parses: UTC will do */
 	struct tl_time_ctx tctx;
 	tl_time_ctx_init(&tctx, NULL, "default", 0, mtime);
 	struct tl_parse *p = tl_parse_new(f, &tctx, &err);
-	if (!p) {
-		tl_reader_free(rd);
+	if (!p)
+		return;
+	/* a C parser may read the file itself (EVTX); everything else is framed here */
+	struct tl_reader *rd = NULL;
+	int own = tl_parse_open(p, path, &err);
+	if (own < 0 || (!own && !(rd = tl_reader_open(path, &spec, &err)))) {
+		tl_parse_free(p);
 		return;
 	}
-	struct tl_record rec;
+	struct tl_record rec, origin;
 	struct tl_event ev;
 	size_t bytes = 0;
 	long filled = 0;
 	while (c->sampled < TL_DETECT_SAMPLE_RECORDS && bytes < TL_DETECT_SAMPLE_BYTES &&
-	       tl_reader_pos(rd) < TL_DETECT_SCAN_BYTES && tl_reader_next(rd, &rec, &err) == 1) {
+	       (rd ? tl_reader_pos(rd) : tl_parse_pos(p)) < TL_DETECT_SCAN_BYTES &&
+	       (rd ? tl_reader_next(rd, &rec, &err) : tl_parse_next(p, &rec, &err)) == 1) {
 		if (rec.oversize) {
 			c->skipped++;
 			continue;
@@ -109,13 +112,25 @@ static void sample(struct tl_detect_candidate *c, const char *path, int64_t mtim
 			continue;
 		c->sampled++;
 		bytes += rec.len;
-		if (st != TL_PARSE_EVENT) {
+		/* a record that opened or joined a group (auditd) was taken; its
+		 * group may still be rejected below */
+		if (!tl_parse_took(st)) {
 			c->rejects++;
-			continue;
+		} else {
+			c->events++;
+			if (st == TL_PARSE_EVENT)
+				for (int i = 0; i < TL_F_COUNT; i++)
+					filled += ev.f[i].s != NULL;
 		}
-		c->events++;
-		for (int i = 0; i < TL_F_COUNT; i++)
-			filled += ev.f[i].s != NULL;
+		while ((st = tl_parse_ready(p, &ev, &origin, &err)) != TL_PARSE_META) {
+			if (st == TL_PARSE_REJECT && c->events) {
+				c->events--;
+				c->rejects++;
+			} else if (st == TL_PARSE_EVENT) {
+				for (int i = 0; i < TL_F_COUNT; i++)
+					filled += ev.f[i].s != NULL;
+			}
+		}
 	}
 	tl_parse_free(p);
 	tl_reader_free(rd);

@@ -142,6 +142,39 @@ static int reject(struct ingest_run *r, const struct tl_prov *pv, const struct t
 	return tl_writer_add_reject(r->w, pv, why, rec->raw, n);
 }
 
+static int store_event(struct ingest_run *r, struct tl_event *ev, const struct tl_prov *pv, int64_t skew,
+		       struct tl_file_counts *fc)
+{
+	ev->ts_skew_us = skew;
+	ev->ts += skew;
+	if (!fc->events || ev->ts < fc->first_ts)
+		fc->first_ts = ev->ts;
+	if (!fc->events || ev->ts > fc->last_ts)
+		fc->last_ts = ev->ts;
+	fc->events++;
+	return tl_writer_add_event(r->w, ev, pv);
+}
+
+/* Events of record groups that a grouping parser (auditd) has finished: each
+ * carries the provenance of its group's first record. */
+static int store_ready(struct ingest_run *r, struct tl_parse *p, struct tl_prov *pv, int64_t skew,
+		       struct tl_file_counts *fc)
+{
+	struct tl_event ev;
+	struct tl_record origin;
+	struct tl_err err;
+	enum tl_parse_status st;
+	while ((st = tl_parse_ready(p, &ev, &origin, &err)) != TL_PARSE_META) {
+		pv->line = origin.line;
+		pv->offset = origin.offset;
+		pv->length = origin.length;
+		memcpy(pv->sha256, origin.sha256, 65);
+		if (st == TL_PARSE_EVENT ? store_event(r, &ev, pv, skew, fc) : reject(r, pv, &origin, err.msg, fc))
+			return -1;
+	}
+	return 0;
+}
+
 /* Stream one file's records to the writer. Returns 0, -1 if the read failed
  * part-way (ferr says why), -2 if the database writer failed (fatal). */
 static int ingest_records(struct ingest_run *r, const char *abs, const struct tl_format *f,
@@ -149,22 +182,26 @@ static int ingest_records(struct ingest_run *r, const char *abs, const struct tl
 			  const char **encoding, struct tl_err *ferr)
 {
 	struct tl_err err;
-	struct tl_reader *rd = tl_reader_open(abs, tl_format_framing(f), ferr);
-	if (!rd)
-		return -1;
-	tl_reader_gzip_limits(rd, r->c->cfg.gzip_max_ratio, r->c->cfg.gzip_max_bytes);
-	*encoding = tl_reader_encoding(rd);
+	struct tl_reader *rd = NULL;
 	struct tl_parse *p = tl_parse_new(f, tctx, ferr);
-	if (!p) {
-		tl_reader_free(rd);
+	if (!p)
 		return -1;
+	/* a C parser may read the file itself (a binary format through its library) */
+	int own = tl_parse_open(p, abs, ferr);
+	if (own < 0 || (!own && !(rd = tl_reader_open(abs, tl_format_framing(f), ferr)))) {
+		tl_parse_free(p);
+		return -1;
+	}
+	if (rd) {
+		tl_reader_gzip_limits(rd, r->c->cfg.gzip_max_ratio, r->c->cfg.gzip_max_bytes);
+		*encoding = tl_reader_encoding(rd);
 	}
 	struct tl_record rec;
 	struct tl_event ev;
 	struct tl_prov pv;
 	int rc;
 	pv.file_id = file_id;
-	while ((rc = tl_reader_next(rd, &rec, ferr)) == 1) {
+	while ((rc = rd ? tl_reader_next(rd, &rec, ferr) : tl_parse_next(p, &rec, ferr)) == 1) {
 		pv.line = rec.line;
 		pv.offset = rec.offset;
 		pv.length = rec.length;
@@ -175,27 +212,27 @@ static int ingest_records(struct ingest_run *r, const char *abs, const struct tl
 			continue;
 		}
 		fc->records++;
-		int wrc;
-		if (st == TL_PARSE_REJECT) {
+		int wrc = 0;
+		if (st == TL_PARSE_REJECT)
 			wrc = reject(r, &pv, &rec, err.msg, fc);
-		} else {
-			ev.ts_skew_us = skew;
-			ev.ts += skew;
-			wrc = tl_writer_add_event(r->w, &ev, &pv);
-			if (!fc->events || ev.ts < fc->first_ts)
-				fc->first_ts = ev.ts;
-			if (!fc->events || ev.ts > fc->last_ts)
-				fc->last_ts = ev.ts;
-			fc->events++;
-		}
-		if (wrc) {
+		else if (st == TL_PARSE_EVENT)
+			wrc = store_event(r, &ev, &pv, skew, fc);
+		else if (st == TL_PARSE_MERGED)
+			fc->merged++; /* PENDING: counted when its group comes out */
+		if (wrc || store_ready(r, p, &pv, skew, fc)) {
 			rc = -2;
 			break;
 		}
 		if ((fc->records & 4095) == 0)
-			progress(r, tl_reader_pos(rd), 0);
+			progress(r, rd ? tl_reader_pos(rd) : tl_parse_pos(p), 0);
 	}
-	fc->bytes = (int64_t)tl_reader_pos(rd);
+	/* end of file, or of what could be read: groups still open are events too */
+	if (rc != -2) {
+		tl_parse_finish(p);
+		if (store_ready(r, p, &pv, skew, fc))
+			rc = -2;
+	}
+	fc->bytes = (int64_t)(rd ? tl_reader_pos(rd) : tl_parse_pos(p));
 	tl_parse_free(p);
 	tl_reader_free(rd);
 	return rc == -2 ? -2 : rc < 0 ? -1 : 0;
@@ -206,6 +243,7 @@ static void add_counts(struct tl_ingest_summary *s, const struct tl_file_counts 
 	s->records += c->records;
 	s->events += c->events;
 	s->rejects += c->rejects;
+	s->merged += c->merged;
 	s->meta += c->meta;
 	s->bytes += (uint64_t)c->bytes;
 }
@@ -306,6 +344,7 @@ static int ingest_file(struct ingest_run *r, const char *rel, struct tl_err *err
 	}
 	struct tl_time_ctx tctx;
 	tl_time_ctx_init(&tctx, tz, zsrc, ss.year, (int64_t)st.st_mtime);
+	tctx.ordered_within_us = tl_format_ordered_within(f); /* the repeated hour goes by file order */
 	const char *encoding = "utf-8";
 	int rc = ingest_records(r, abs, f, &tctx, ss.skew_us, id, &fc, &encoding, &ferr);
 	tl_tz_free(tz);

@@ -107,6 +107,10 @@ int tl_custody_append(const char *case_root, const struct tl_custody_entry *e, l
 		files(&line, "outputs", e->outputs, e->n_outputs);
 		if (e->events_digest)
 			tl_buf_addf(&line, ",\"events_digest\":\"%s\"", e->events_digest);
+		if (e->tzdata) {
+			tl_buf_adds(&line, ",\"tzdata\":");
+			json_str(&line, e->tzdata);
+		}
 		tl_buf_addf(&line, ",\"exit\":%d,\"prev_sha256\":\"%s\"}\n", e->exit_code, prev);
 		/* a log cut short mid-line would glue this entry to garbage: start a fresh line */
 		if (log.len && log.data[log.len - 1] != '\n' && write(fd, "\n", 1) != 1)
@@ -234,4 +238,38 @@ void tl_custody_producers(const char *case_root, const struct tl_custody_file *f
 	}
 	close(fd);
 	tl_buf_release(&log);
+}
+
+void tl_custody_tzdata(const char *case_root, struct tl_strlist *out)
+{
+	char path[4096];
+	path_of(case_root, path, sizeof(path));
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	struct tl_buf log = TL_BUF_INIT;
+	struct tl_err err;
+	struct tl_strlist seen = TL_STRLIST_INIT;
+	if (slurp(fd, &log, &err) == 0) {
+		size_t start = 0;
+		for (size_t i = 0; i < log.len; i++) {
+			if (log.data[i] != '\n')
+				continue;
+			struct tl_json *j = tl_json_parse("custody", log.data + start, i - start, &err);
+			const struct tl_json *v = j ? tl_json_get(j, "tzdata") : NULL;
+			int dup = 0;
+			for (size_t k = 0; v && v->type == TL_JSON_STRING && k < seen.n && !dup; k++)
+				dup = !strcmp(seen.v[k], v->str);
+			if (v && v->type == TL_JSON_STRING && !dup)
+				tl_strlist_add(&seen, v->str);
+			tl_json_free(j);
+			start = i + 1;
+		}
+	}
+	close(fd);
+	tl_buf_release(&log);
+	tl_strlist_sort(&seen);
+	for (size_t k = 0; k < seen.n; k++)
+		tl_strlist_add(out, seen.v[k]);
+	tl_strlist_release(&seen);
 }

@@ -62,7 +62,17 @@ int tl_manifest_write(const struct tl_case *c, const struct tl_formats *fs, cons
 	jstr(&m, info->tool_version);
 	tl_buf_adds(&m, ", \"build\": ");
 	jstr(&m, info->build_id);
-	tl_buf_addf(&m, "},\n  \"case_config_sha256\": \"%s\",\n  \"formats\": [", c->cfg.sha256);
+	tl_buf_addf(&m, "},\n  \"case_config_sha256\": \"%s\",\n", c->cfg.sha256);
+	/* the tz rules the events' times were read with, as each ingest recorded them in custody */
+	struct tl_strlist tzv = TL_STRLIST_INIT;
+	tl_custody_tzdata(c->root, &tzv);
+	tl_buf_adds(&m, "  \"tzdata\": [");
+	for (size_t i = 0; i < tzv.n; i++) {
+		tl_buf_adds(&m, i ? ", " : "");
+		jstr(&m, tzv.v[i]);
+	}
+	tl_buf_adds(&m, "],\n  \"formats\": [");
+	tl_strlist_release(&tzv);
 	if (tl_store_formats_used(s, &used, err))
 		goto cleanup;
 	int first = 1;

@@ -991,7 +991,8 @@ static enum tl_parse_status engine_parse(struct tl_parse *p, const struct tl_rec
 	return map_event(p, ev, err);
 }
 
-const struct tl_parser_ops tl_engine_ops = { "definition", engine_new, engine_free, engine_parse };
+const struct tl_parser_ops tl_engine_ops = { .kind = "definition", .state_new = engine_new, .state_free = engine_free,
+					     .parse = engine_parse };
 
 size_t tl_parse_fields(const struct tl_parse *p, const struct tl_field **out)
 {

@@ -38,6 +38,7 @@ struct tl_format {
 	char *name, *family, *version, *title, *origin;
 	char sha256[65];
 	const struct tl_parser_ops *ops;
+	const struct tl_c_parser *cp;  /* a registered C parser (registry.c), or NULL for a definition */
 	struct tl_framing_spec framing;
 	pcre2_code *start_re;
 	char **records_keys;      /* NULL-terminated */
@@ -70,6 +71,11 @@ struct tl_format {
 
 /* The declarative engine (engine.c). */
 extern const struct tl_parser_ops tl_engine_ops;
+
+/* A registered C parser as a format (registry.c). */
+struct tl_c_parser;
+struct tl_format *tl_format_from_parser(const struct tl_c_parser *cp, struct tl_err *err);
+int tl_registry_sniff(const struct tl_format *f, const char *head, size_t len);
 
 /* Compile PAT; on error report ORIGIN:LINE:COL of AT. */
 pcre2_code *tl_format_compile(const char *origin, const struct tl_json *at, const char *pat, uint32_t opts,
@@ -119,6 +125,7 @@ struct tl_parse {
 	struct tl_buf tmp;
 	struct tl_extra *extra;
 	size_t cap_extra;
+	int at_eof;              /* C parsers: tl_parse_finish() was called */
 };
 
 #endif

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tl/registry.h"
 #include "tl/banned.h"
 
 static char *xstrdup(const char *s)
@@ -643,6 +644,8 @@ const char *tl_format_zeek_path(const struct tl_format *f) { return f->zeek_path
 
 int tl_format_sniff(const struct tl_format *f, const char *head, size_t len)
 {
+	if (f->cp) /* a C parser probes for itself */
+		return tl_registry_sniff(f, head, len);
 	int best = 0;
 	pcre2_match_data *md = pcre2_match_data_create(1, NULL);
 	if (!md)
@@ -704,6 +707,11 @@ int tl_formats_add_builtin(struct tl_formats *fs, struct tl_err *err)
 		char origin[256];
 		snprintf(origin, sizeof(origin), "builtin:%s", tl_builtin_formats[i].path);
 		struct tl_format *f = tl_format_load(origin, tl_builtin_formats[i].text, tl_builtin_formats[i].len, err);
+		if (!f || add_format(fs, f, err))
+			return -1;
+	}
+	for (size_t i = 0; i < tl_c_parser_count; i++) {
+		struct tl_format *f = tl_format_from_parser(tl_c_parsers[i], err);
 		if (!f || add_format(fs, f, err))
 			return -1;
 	}

@@ -472,10 +472,21 @@ int32_t tl_tz_offset_at(const struct tl_tz *tz, int64_t t_utc)
  * side, which covers any real zone (offsets stay within +-26h and
  * transitions are far more than two days apart).
  */
+static int64_t tl_tz_local_both(const struct tl_tz *tz, int64_t local, int *flags, int64_t *second);
+
 int64_t tl_tz_local_to_utc(const struct tl_tz *tz, int64_t local, int *flags)
+{
+	return tl_tz_local_both(tz, local, flags, NULL);
+}
+
+/* As tl_tz_local_to_utc(); *SECOND (may be NULL) gets the later instant of an
+ * ambiguous wall time (the second occurrence), else the result itself. */
+static int64_t tl_tz_local_both(const struct tl_tz *tz, int64_t local, int *flags, int64_t *second)
 {
 	if (flags)
 		*flags = 0;
+	if (second)
+		*second = local;
 	if (!tz)
 		return local;
 	int32_t before = tl_tz_offset_at(tz, local - 2 * TL_DAY);
@@ -499,10 +510,14 @@ int64_t tl_tz_local_to_utc(const struct tl_tz *tz, int64_t local, int *flags)
 		 * which lands the same distance past the jump. */
 		if (flags)
 			*flags = TL_TZ_GAP;
+		if (second)
+			*second = local - before;
 		return local - before;
 	}
 	if (hi != lo && flags)
 		*flags = TL_TZ_AMBIGUOUS;
+	if (second)
+		*second = hi;
 	return lo;
 }
 
@@ -1017,6 +1032,9 @@ void tl_time_ctx_init(struct tl_time_ctx *ctx, const struct tl_tz *zone,
 	ctx->ref_month = (int)m;
 }
 
+#define TL_DST_FIRST 4  /* ambiguous, first occurrence chosen by file order */
+#define TL_DST_SECOND 8 /* ambiguous, second occurrence chosen by file order */
+
 static void tl_write_rule(char *rule, size_t rulelen, const struct tl_time_ctx *ctx,
 			  const struct tl_fields *f, int year_known, const char *why,
 			  int flags)
@@ -1031,8 +1049,72 @@ static void tl_write_rule(char *rule, size_t rulelen, const struct tl_time_ctx *
 			 ctx->zone_source ? ctx->zone_source : "default");
 	if (!year_known)
 		snprintf(year, sizeof(year), ";year=%d(%s)", f->year, why);
-	snprintf(rule, rulelen, "%s%s%s%s", base, year,
-		 flags & TL_TZ_AMBIGUOUS ? ";ambiguous" : "", flags & TL_TZ_GAP ? ";gap" : "");
+	snprintf(rule, rulelen, "%s%s%s%s%s", base, year,
+		 flags & TL_TZ_AMBIGUOUS ? ";ambiguous" : "",
+		 flags & TL_DST_SECOND ? ";second-by-order" : flags & TL_DST_FIRST ? ";first-by-order" : "",
+		 flags & TL_TZ_GAP ? ";gap" : "");
+}
+
+/* UTC second at which the offset in force at LO changes, somewhere in (LO, HI]. */
+static int64_t tl_tz_change_in(const struct tl_tz *tz, int64_t lo, int64_t hi)
+{
+	int32_t off = tl_tz_offset_at(tz, lo);
+	while (hi - lo > 1) {
+		int64_t mid = lo + (hi - lo) / 2;
+		if (tl_tz_offset_at(tz, mid) == off)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return hi;
+}
+
+/*
+ * A wall time in a repeated (fall-back) hour happens twice, at FIRST and at
+ * FIRST + the fold. The file's own order decides (docs/time.md):
+ *  - once the file has moved into the second occurrence of this fold it stays there;
+ *  - a step back (beyond the tolerance) from the latest instant the file has
+ *    reached, which only the second occurrence repairs, is the move into it;
+ *  - the first occurrence is "by order" only when the file is known to be
+ *    before the fold (an instant not left undecided lies before the
+ *    change) and the first occurrence keeps order with it.
+ * Otherwise the first occurrence stays and only ";ambiguous" is said. Order
+ * gives no upper bound: a file silent for over an hour across the change
+ * cannot be told apart. Returns the UTC second and adds TL_DST_* to *FLAGS.
+ */
+static int64_t tl_dst_by_order(struct tl_time_ctx *ctx, int64_t first, int64_t second, int32_t usec,
+			       int *flags)
+{
+	int64_t fold = tl_tz_change_in(ctx->zone, first, second);
+	if (ctx->fold_second == fold) {
+		*flags |= TL_DST_SECOND;
+		return second;
+	}
+	int64_t tol = ctx->ordered_within_us > 0 ? ctx->ordered_within_us : TL_DST_ORDER_DEFAULT_US;
+	/* a tolerance as wide as the fold could never see the move: cap it at half */
+	int64_t half = (second - first) * TL_US_PER_SEC / 2;
+	if (tol > half)
+		tol = half;
+	tl_us t1 = first * TL_US_PER_SEC + usec, t2 = second * TL_US_PER_SEC + usec;
+	if (ctx->has_high_water && t1 < ctx->high_water - tol && t2 >= ctx->high_water - tol) {
+		*flags |= TL_DST_SECOND;
+		ctx->fold_second = fold;
+		return second;
+	}
+	if (ctx->has_known_water && ctx->known_water < fold * TL_US_PER_SEC && t1 >= ctx->known_water - tol)
+		*flags |= TL_DST_FIRST;
+	return first;
+}
+
+/* The file has reached instant T; DECIDED: not an ambiguous time left undecided. */
+static void tl_time_reached(struct tl_time_ctx *ctx, tl_us t, int decided)
+{
+	if (!ctx->has_high_water || t > ctx->high_water)
+		ctx->high_water = t;
+	ctx->has_high_water = 1;
+	if (decided && (!ctx->has_known_water || t > ctx->known_water))
+		ctx->known_water = t;
+	ctx->has_known_water |= decided;
 }
 
 /* Fields -> instant, applying offset, zone and year inference. */
@@ -1054,11 +1136,17 @@ static int tl_resolve(struct tl_time_ctx *ctx, struct tl_fields *f, tl_us *out, 
 	int64_t secs = tl_fields_local(f);
 	if (f->has_off)
 		secs -= f->off;
-	else if (ctx->zone)
-		secs = tl_tz_local_to_utc(ctx->zone, secs, &flags);
+	else if (ctx->zone) {
+		int64_t second;
+		int64_t local = secs;
+		secs = tl_tz_local_both(ctx->zone, local, &flags, &second);
+		if ((flags & TL_TZ_AMBIGUOUS) && tl_in_range(second))
+			secs = tl_dst_by_order(ctx, secs, second, f->usec, &flags);
+	}
 	if (!tl_in_range(secs))
 		return -1;
 	*out = secs * TL_US_PER_SEC + f->usec;
+	tl_time_reached(ctx, *out, !(flags & TL_TZ_AMBIGUOUS) || (flags & (TL_DST_FIRST | TL_DST_SECOND)));
 	tl_write_rule(rule, rulelen, ctx, f, f->has_year, tl_year_why(ctx), flags);
 	return 0;
 }
@@ -1082,6 +1170,7 @@ int tl_time_parse(struct tl_time_ctx *ctx, const char *format, const char *text,
 		    !tl_in_range(tl_floordiv(t, TL_US_PER_SEC)))
 			return -1;
 		*out = t;
+		tl_time_reached(ctx, t, 1);
 		if (rule && rulelen)
 			snprintf(rule, rulelen, "utc");
 		return 0;
@@ -1103,6 +1192,31 @@ int tl_time_parse(struct tl_time_ctx *ctx, const char *format, const char *text,
 		return -1;
 	}
 	return tl_resolve(ctx, &f, out, rule, rulelen);
+}
+
+const char *tl_tz_db_version(char *buf, size_t len)
+{
+	const char *dir = getenv("TZDIR");
+	char path[4096], line[128];
+	snprintf(buf, len, "unknown");
+	if (!dir || !*dir)
+		dir = "/usr/share/zoneinfo";
+	snprintf(path, sizeof(path), "%s/tzdata.zi", dir);
+	FILE *fp = fopen(path, "r");
+	if (!fp)
+		return buf;
+	/* zic's text form opens with "# version 2026a" */
+	if (fgets(line, sizeof(line), fp) && !strncmp(line, "# version ", 10)) {
+		char *v = line + 10;
+		size_t n = 0;
+		while (v[n] && (tl_is_alpha((unsigned char)v[n]) || tl_is_digit((unsigned char)v[n]) || v[n] == '.' ||
+				v[n] == '-'))
+			n++;
+		if (n && n < len)
+			snprintf(buf, len, "%.*s", (int)n, v);
+	}
+	fclose(fp);
+	return buf;
 }
 
 int tl_time_parse_arg(const char *text, tl_us *out)

@@ -11,7 +11,7 @@ rm -rf "$WORK/a/case.db"* "$WORK/a/out" "$WORK/a/expected"
 expect_exit 3 "demo ingest reports its one rejected record" -- "$TL" ingest --no-progress "$WORK/a"
 contains "$WORK/err" "18 records -> 17 events, 1 rejects" "ingest summary accounts for every record"
 expect_exit 0 "sources" -- "$TL" sources "$WORK/a"
-contains "$WORK/out" "records = events \+ rejects: yes" "sources totals add up"
+contains "$WORK/out" "records = events \+ rejects \+ merged: yes" "sources totals add up"
 expect_exit 0 "timeline jsonl" -- "$TL" timeline --output jsonl "$WORK/a"
 cp "$WORK/out" "$WORK/a.jsonl"
 if [ "${TL_UPDATE_EXPECTED:-}" = 1 ]; then mkdir -p "$(dirname "$EXPECTED")"; cp "$WORK/a.jsonl" "$EXPECTED"; fi

@@ -25,7 +25,7 @@ contains "$WORK/err" "garbage.bin.*not ingested: binary data" "binary garbage is
 contains "$WORK/err" "empty.log.*empty file" "empty file is named"
 contains "$WORK/err" "outside-link.*links outside the case" "symlink leaving the case is not followed"
 "$TL" sources "$C" >"$WORK/src"
-contains "$WORK/src" "records = events \+ rejects: yes" "counts add up"
+contains "$WORK/src" "records = events \+ rejects \+ merged: yes" "counts add up"
 q() { "$TL" sql "$C" "$1" | tail -n +2; }
 [ "$(q "SELECT events FROM evidence_files WHERE path='evidence/crlf.log'")" = 2 ] && ok "CRLF lines parse" || fail "CRLF"
 [ "$(q "SELECT events||'/'||rejects FROM evidence_files WHERE path='evidence/badutf8.log'")" = 2/0 ] && ok "invalid UTF-8 is kept, not rejected" || fail "invalid UTF-8"

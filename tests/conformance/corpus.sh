@@ -21,6 +21,8 @@ declare -A WANT=(
 	[dns/zeek_dns_json]=zeek-dns-json
 	[proxy/zeek_http_tsv]=zeek-http
 	[proxy/zeek_http_json]=zeek-http-json
+	[hids/auditd_raw]=auditd
+	[hids/auditd_log]=auditd
 )
 # files known not to be in the format their folder names, with the reason
 declare -A KNOWN=(
@@ -42,10 +44,10 @@ for dir in $(printf '%s\n' "${!WANT[@]}" | sort); do
 			sed 's/^/    /' "$WORK/err" | tail -5
 			continue
 		fi
-		row=$("$TL" sql "$C" "SELECT coalesce(format,'-'), records, events, rejects, meta, (SELECT count(*) FROM events), (SELECT count(*) FROM rejects) FROM evidence_files" | tail -n +2)
-		IFS=$'\t' read -r fmt rec ev rj meta nev nrj <<<"$row"
-		echo "    $rel: format=$fmt records=$rec events=$ev rejects=$rj meta=$meta"
-		if [ "$rec" != $((ev + rj)) ] || [ "$ev" != "$nev" ] || [ "$rj" != "$nrj" ]; then
+		row=$("$TL" sql "$C" "SELECT coalesce(format,'-'), records, events, rejects, meta, (SELECT count(*) FROM events), (SELECT count(*) FROM rejects), merged FROM evidence_files" | tail -n +2)
+		IFS=$'\t' read -r fmt rec ev rj meta nev nrj mg <<<"$row"
+		echo "    $rel: format=$fmt records=$rec events=$ev rejects=$rj merged=$mg meta=$meta"
+		if [ "$rec" != $((ev + rj + mg)) ] || [ "$ev" != "$nev" ] || [ "$rj" != "$nrj" ]; then
 			fail "$rel: counts do not add up"
 		elif [ "$fmt" != "${WANT[$dir]}" ] && [ -z "${KNOWN[$rel]+x}" ]; then
 			fail "$rel: detected as $fmt, wanted ${WANT[$dir]}"

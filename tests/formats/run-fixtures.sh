@@ -8,10 +8,11 @@
 # is ingested alone into a fresh case; the test checks that
 #   - `tl ingest` exits 0 or 3,
 #   - detection by content chose <format> (evidence_files.format),
-#   - records = events + rejects,
+#   - records = events + rejects + merged (records grouped into another's event),
 #   - `tl timeline --output jsonl` equals <case>.expect.jsonl,
 #   - if <case>.expect-sources.txt exists, it equals
-#     "records=N events=N rejects=N meta=N" from evidence_files.
+#     "records=N events=N rejects=N meta=N" from evidence_files (then
+#     " merged=N" when records were merged).
 # With TL_UPDATE_EXPECTED=1 the expected files are rewritten instead (the
 # .expect-sources.txt only where one already exists).
 #
@@ -61,11 +62,11 @@ run_case() {
 		why="detected format '${got}', expected '${format}'"
 	fi
 	line=$("$tl" sql "$dir/case" \
-		"SELECT 'records=' || records || ' events=' || events || ' rejects=' || rejects || ' meta=' || meta FROM evidence_files" |
+		"SELECT 'records=' || records || ' events=' || events || ' rejects=' || rejects || ' meta=' || meta || CASE WHEN merged THEN ' merged=' || merged ELSE '' END FROM evidence_files" |
 		tail -n +2)
 	if [ -z "$why" ] && ! "$tl" sql "$dir/case" \
-		"SELECT records = events + rejects FROM evidence_files" | tail -n +2 | grep -qx 1; then
-		why="records != events + rejects ($line)"
+		"SELECT records = events + rejects + merged FROM evidence_files" | tail -n +2 | grep -qx 1; then
+		why="records != events + rejects + merged ($line)"
 	fi
 	"$tl" timeline --output jsonl "$dir/case" >"$dir/timeline.jsonl"
 

@@ -1,14 +1,20 @@
 /*
  * Fuzz every parser with records: the first input byte picks a format from
- * the table below, the rest is an evidence file framed by that format's
- * framing and parsed record by record, as `tl ingest` does.
+ * the table below followed by every registered C parser (include/tl/registry.h),
+ * or the input starts with "@NAME\n" naming one (stable seeds). The rest is
+ * an evidence file framed by that format's framing (or read by the C parser
+ * itself) and parsed record by record, groups drained and flushed, as
+ * `tl ingest` does.
  *
- * Adding a parser (a built-in definition in parsers/ or a C parser registered
- * with the built-ins) = adding its name here, one line. Inline definitions
- * cover parse methods no built-in uses yet (W3C headers, key=value, CSV).
+ * Adding a definition = adding its name here, one line. A C parser needs no
+ * line: the registry is the table, so it is fuzzed the day it lands
+ * (tests/unit/test-registry.c checks it has a seed in regressions/records/).
+ * Inline definitions cover parse methods no built-in uses yet (W3C headers,
+ * key=value, CSV).
  */
 #include "fuzz.h"
 #include "tl/detect.h"
+#include "tl/registry.h"
 
 static const struct {
 	const char *name; /* a built-in format */
@@ -42,11 +48,44 @@ static const struct {
 };
 #define NTABLE (sizeof(table) / sizeof(table[0]))
 
+/* Parse a whole file as ingest does: records, ready groups, end-of-file flush. */
+static void parse_file(const struct tl_format *f, struct tl_parse *p, const char *path)
+{
+	struct tl_err err;
+	struct tl_event ev;
+	struct tl_record origin;
+	struct tl_buf b = TL_BUF_INIT;
+	int own = tl_parse_open(p, path, &err);
+	if (own == 0) {
+		fuzz_read(path, tl_format_framing(f), p, 100000);
+	} else if (own > 0) {
+		struct tl_record rec;
+		for (size_t n = 0; n < 100000 && tl_parse_next(p, &rec, &err) == 1; n++) {
+			if (tl_parse_record(p, &rec, &ev, &err) == TL_PARSE_EVENT) {
+				tl_buf_reset(&b);
+				tl_event_extra_json(&ev, &b);
+			}
+			while (tl_parse_ready(p, &ev, &origin, &err) != TL_PARSE_META)
+				;
+		}
+		(void)tl_parse_pos(p);
+	}
+	tl_parse_finish(p);
+	enum tl_parse_status st;
+	while ((st = tl_parse_ready(p, &ev, &origin, &err)) != TL_PARSE_META) {
+		tl_buf_reset(&b);
+		if (st == TL_PARSE_EVENT)
+			tl_event_extra_json(&ev, &b);
+	}
+	tl_buf_release(&b);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct tl_formats fs = TL_FORMATS_INIT;
 	static struct tl_format *inline_f[NTABLE];
-	static const struct tl_format *f_of[NTABLE];
+	static const struct tl_format *f_of[NTABLE + 64];
+	static size_t nf;
 	struct tl_err err;
 	if (!fs.n) {
 		if (tl_formats_add_builtin(&fs, &err) < 0) {
@@ -61,24 +100,38 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 			}
 		}
+		nf = NTABLE;
+		for (size_t i = 0; i < tl_c_parser_count && nf < sizeof(f_of) / sizeof(f_of[0]); i++)
+			if (!(f_of[nf++] = tl_formats_find(&fs, tl_c_parsers[i]->name)))
+				abort();
 	}
 	if (size < 1)
 		return 0;
-	const struct tl_format *f = f_of[data[0] % NTABLE];
+	const struct tl_format *f = f_of[data[0] % nf];
+	size_t skip = 1;
+	const uint8_t *nl = data[0] == '@' ? memchr(data, '\n', size < 64 ? size : 64) : NULL;
+	if (nl) {
+		char name[64];
+		size_t n = (size_t)(nl - data) - 1;
+		memcpy(name, data + 1, n);
+		name[n] = 0;
+		if (tl_formats_find(&fs, name))
+			f = tl_formats_find(&fs, name), skip = n + 2;
+	}
 	int score;
-	(void)tl_formats_detect(&fs, (const char *)data + 1, size - 1, &score);
+	(void)tl_formats_detect(&fs, (const char *)data + skip, size - skip, &score);
 	struct tl_time_ctx tctx;
 	tl_time_ctx_init(&tctx, NULL, "default", 0, INT64_C(1795129200));
 	struct tl_parse *p = tl_parse_new(f, &tctx, &err);
 	if (!p)
 		return 0;
-	const char *path = fuzz_file(data + 1, size - 1);
+	const char *path = fuzz_file(data + skip, size - skip);
 	/* detection samples records with every nominated format: hostile input for all of them */
 	struct tl_detection d;
 	if (tl_detect_file(&fs, path, &d, &err) == 0 && d.format && !d.json)
 		abort(); /* a claim always comes with its account */
 	tl_detection_release(&d);
-	fuzz_read(path, tl_format_framing(f), p, 100000);
+	parse_file(f, p, path);
 	const struct tl_field *fields;
 	(void)tl_parse_fields(p, &fields);
 	tl_parse_free(p);

@@ -58,6 +58,14 @@ static inline void fuzz_read(const char *path, const struct tl_framing_spec *spe
 			tl_buf_reset(&b);
 			tl_event_extra_json(&ev, &b);
 		}
+		/* grouping parsers hand finished groups out after the record that ended them */
+		struct tl_record origin;
+		enum tl_parse_status st;
+		while (p && (st = tl_parse_ready(p, &ev, &origin, &err)) != TL_PARSE_META) {
+			tl_buf_reset(&b);
+			if (st == TL_PARSE_EVENT)
+				tl_event_extra_json(&ev, &b);
+		}
 	}
 	(void)tl_reader_pos(r);
 	(void)tl_reader_compressed_pos(r);

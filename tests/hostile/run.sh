@@ -16,7 +16,7 @@ file_is() {
 }
 adds_up() {
 	"$TL" sources "$1" >"$WORK/src" 2>&1
-	contains "$WORK/src" "records = events \+ rejects: yes" "$2: counts add up"
+	contains "$WORK/src" "records = events \+ rejects \+ merged: yes" "$2: counts add up"
 }
 
 # --- bytes: random binary, corrupted gzip, blank-only, CR-only, UTF-16 ----------
@@ -116,7 +116,7 @@ expect_exit 3 "hostile JSON and numbers: ingest finishes with rejects" -- timeou
 file_is "$C" evidence/111122223333_CloudTrail_us-east-1_20261119T2340Z_deep.json "done 2/1" "JSON nested 100 000 deep: a reject, not a crash"
 contains <(q "$C" "SELECT reason FROM rejects r JOIN evidence_files f ON f.id=r.file_id WHERE f.path LIKE '%deep.json'") "JSON objects nested more than 255 deep" "the reject says it nests too deep"
 "$TL" sources "$C" >"$WORK/src"
-contains "$WORK/src" "records = events \+ rejects: yes" "hostile JSON: counts add up"
+contains "$WORK/src" "records = events \+ rejects \+ merged: yes" "hostile JSON: counts add up"
 "$TL" timeline --output jsonl "$C" >"$WORK/tl.jsonl" && ok "timeline over out-of-range values works" || fail "timeline over out-of-range values"
 # every stored time is within the documented range (years 0001..9999)
 [ "$(q "$C" "SELECT count(*) FROM events WHERE ts < -62135596800000000 OR ts > 253402300799999999")" = 0 ] &&

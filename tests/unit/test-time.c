@@ -348,9 +348,9 @@ static void test_berlin(void **state)
 	       "zone=Europe/Berlin(config)");
 	expect(&ctx, "windows", "2026-03-29 03:00:00", "2026-03-29T01:00:00.000000Z",
 	       "zone=Europe/Berlin(config)");
-	/* fall back: 02:30 happens twice; the earlier (CEST) instant wins */
+	/* fall back: 02:30 happens twice; after March the earlier (CEST) instant keeps order */
 	expect(&ctx, "windows", "2026-10-25 02:30:00", "2026-10-25T00:30:00.000000Z",
-	       "zone=Europe/Berlin(config);ambiguous");
+	       "zone=Europe/Berlin(config);ambiguous;first-by-order");
 	expect(&ctx, "windows", "2026-10-25 03:00:00", "2026-10-25T02:00:00.000000Z",
 	       "zone=Europe/Berlin(config)");
 	/* explicit offsets beat the zone */
@@ -396,11 +396,93 @@ static void test_new_york(void **state)
 	expect(&ctx, "windows", "2026-03-08 02:30:00", "2026-03-08T07:30:00.000000Z",
 	       "zone=America/New_York(config);gap");
 	expect(&ctx, "windows", "2026-11-01 01:30:00", "2026-11-01T05:30:00.000000Z",
-	       "zone=America/New_York(config);ambiguous");
+	       "zone=America/New_York(config);ambiguous;first-by-order");
 	expect(&ctx, "windows", "1969-07-20 16:17:40", "1969-07-20T20:17:40.000000Z", NULL);
+	/* alone in its file, a repeated-hour stamp has no order to go by: first, flagged */
+	tl_time_ctx_init(&ctx, tz, "config", 0, 0);
+	expect(&ctx, "windows", "2026-11-01 01:30:00", "2026-11-01T05:30:00.000000Z",
+	       "zone=America/New_York(config);ambiguous");
 	assert_int_equal(tl_tz_offset_at(tz, secs("2090-07-01T12:00:00Z")), -4 * 3600);
 	assert_int_equal(tl_tz_offset_at(tz, secs("2090-12-01T12:00:00Z")), -5 * 3600);
 	tl_tz_free(tz);
+}
+
+/* The firewall: four lines across the 2026-11-01 fall-back in New York. */
+static void test_dst_by_order(void **state)
+{
+	(void)state;
+	struct tl_tz *tz = load("America/New_York");
+	struct tl_time_ctx ctx;
+	const char *z = "zone=America/New_York(format);year=2026(hint)";
+	char r[128];
+	tl_time_ctx_init(&ctx, tz, "format", 2026, 0);
+	snprintf(r, sizeof(r), "%s;ambiguous", z);
+	expect(&ctx, "rfc3164", "Nov  1 01:30:00", "2026-11-01T05:30:00.000000Z", r);
+	/* still undecided: nothing shows the file was before the change (it may have started after it) */
+	expect(&ctx, "rfc3164", "Nov  1 01:50:00", "2026-11-01T05:50:00.000000Z", r);
+	snprintf(r, sizeof(r), "%s;ambiguous;second-by-order", z);
+	expect(&ctx, "rfc3164", "Nov  1 01:10:00", "2026-11-01T06:10:00.000000Z", r);
+	/* once in the second occurrence the file stays there, even if the first would keep order */
+	expect(&ctx, "rfc3164", "Nov  1 01:40:00", "2026-11-01T06:40:00.000000Z", r);
+	expect(&ctx, "rfc3164", "Nov  1 01:45:00", "2026-11-01T06:45:00.000000Z", r);
+	expect(&ctx, "rfc3164", "Nov  1 02:05:00", "2026-11-01T07:05:00.000000Z", z);
+
+	/* jitter within the tolerance is not the move into the second occurrence */
+	tl_time_ctx_init(&ctx, tz, "format", 2026, 0);
+	ctx.ordered_within_us = 5 * TL_US_PER_SEC;
+	expect(&ctx, "rfc3164", "Nov  1 00:59:58", "2026-11-01T04:59:58.000000Z", z);
+	snprintf(r, sizeof(r), "%s;ambiguous;first-by-order", z);
+	expect(&ctx, "rfc3164", "Nov  1 01:59:58", "2026-11-01T05:59:58.000000Z", r);
+	expect(&ctx, "rfc3164", "Nov  1 01:59:55", "2026-11-01T05:59:55.000000Z", r);
+	/* six seconds back is more than the promise: the clock went back */
+	snprintf(r, sizeof(r), "%s;ambiguous;second-by-order", z);
+	expect(&ctx, "rfc3164", "Nov  1 01:59:52", "2026-11-01T06:59:52.000000Z", r);
+
+	/* neither occurrence keeps order (a stamp from long after): today's choice, flagged */
+	tl_time_ctx_init(&ctx, tz, "format", 2026, 0);
+	expect(&ctx, "windows", "2026-12-01 00:00:00", "2026-12-01T05:00:00.000000Z", NULL);
+	expect(&ctx, "windows", "2026-11-01 01:30:00", "2026-11-01T05:30:00.000000Z",
+	       "zone=America/New_York(format);ambiguous");
+
+	/* spring forward: a gap stays a gap, whatever came before */
+	expect(&ctx, "windows", "2026-03-08 02:30:00", "2026-03-08T07:30:00.000000Z",
+	       "zone=America/New_York(format);gap");
+
+	/* a time before the repeated hour shows the file is in its first pass */
+	tl_time_ctx_init(&ctx, tz, "format", 0, 0);
+	expect(&ctx, "windows", "2026-11-01 00:55:00", "2026-11-01T04:55:00.000000Z", NULL);
+	expect(&ctx, "windows", "2026-11-01 01:30:00", "2026-11-01T05:30:00.000000Z",
+	       "zone=America/New_York(format);ambiguous;first-by-order");
+	expect(&ctx, "windows", "2026-11-01 01:50:00", "2026-11-01T05:50:00.000000Z",
+	       "zone=America/New_York(format);ambiguous;first-by-order");
+	expect(&ctx, "windows", "2026-11-01 01:05:00", "2026-11-01T06:05:00.000000Z",
+	       "zone=America/New_York(format);ambiguous;second-by-order");
+
+	/* the next year's fall-back is another fold: first occurrence again */
+	tl_time_ctx_init(&ctx, tz, "format", 0, 0);
+	expect(&ctx, "windows", "2026-11-01 01:50:00", "2026-11-01T05:50:00.000000Z", NULL);
+	expect(&ctx, "windows", "2026-11-01 01:10:00", "2026-11-01T06:10:00.000000Z",
+	       "zone=America/New_York(format);ambiguous;second-by-order");
+	expect(&ctx, "windows", "2027-11-07 01:10:00", "2027-11-07T05:10:00.000000Z",
+	       "zone=America/New_York(format);ambiguous;first-by-order");
+	tl_tz_free(tz);
+}
+
+static void test_tz_db_version(void **state)
+{
+	(void)state;
+	char v[32];
+	const char *got = tl_tz_db_version(v, sizeof(v));
+	assert_ptr_equal(got, v);
+	assert_true(strlen(v) > 0);
+	FILE *fp = fopen("/usr/share/zoneinfo/tzdata.zi", "r");
+	if (fp) {
+		char line[64] = "";
+		assert_non_null(fgets(line, sizeof(line), fp));
+		fclose(fp);
+		assert_non_null(strstr(line, v));
+		assert_string_not_equal(v, "unknown");
+	}
 }
 
 static void test_rollover(void **state)
@@ -723,6 +805,8 @@ int main(void)
 		cmocka_unit_test(test_parse_arg),
 		cmocka_unit_test(test_berlin),
 		cmocka_unit_test(test_new_york),
+		cmocka_unit_test(test_dst_by_order),
+		cmocka_unit_test(test_tz_db_version),
 		cmocka_unit_test(test_rollover),
 		cmocka_unit_test(test_year_from_mtime),
 		cmocka_unit_test(test_rejects),
