@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "tl/archive.h"
 #include "tl/custody.h"
 #include "tl/gaps.h"
 #include "tl/json.h"
@@ -50,7 +51,7 @@ int tl_manifest_write(const struct tl_case *c, const struct tl_formats *fs, cons
 		return -1;
 	sqlite3 *db = tl_store_db(s);
 	struct tl_buf m = TL_BUF_INIT, sums = TL_BUF_INIT;
-	struct tl_strlist outs = TL_STRLIST_INIT, rels = TL_STRLIST_INIT;
+	struct tl_strlist outs = TL_STRLIST_INIT, rels = TL_STRLIST_INIT, containers = TL_STRLIST_INIT;
 	struct tl_custody_file *produced = NULL;
 	const char **names = NULL;
 	long *seqs = NULL;
@@ -95,8 +96,8 @@ int tl_manifest_write(const struct tl_case *c, const struct tl_formats *fs, cons
 	sqlite3_finalize(st);
 	tl_buf_adds(&m, "\n  ],\n  \"evidence\": [");
 	if (sqlite3_prepare_v2(db,
-			       "SELECT path, size, sha256, format, status, records, events, rejects, meta, first_ts, last_ts "
-			       "FROM evidence_files ORDER BY path",
+			       "SELECT path, size, sha256, format, status, records, events, rejects, meta, first_ts, last_ts, "
+			       "container, container_sha256, member FROM evidence_files ORDER BY path",
 			       -1, &st, NULL) != SQLITE_OK) {
 		tl_errf(err, "manifest: %s", sqlite3_errmsg(db));
 		st = NULL;
@@ -126,12 +127,27 @@ int tl_manifest_write(const struct tl_case *c, const struct tl_formats *fs, cons
 		jtime(&m, st, 9);
 		tl_buf_adds(&m, ", \"last_ts\": ");
 		jtime(&m, st, 10);
+		const char *container = (const char *)sqlite3_column_text(st, 11);
+		const char *csha = (const char *)sqlite3_column_text(st, 12);
+		if (container) {
+			/* an archive member: SHA256SUMS names the archive, which sha256sum can check */
+			tl_buf_adds(&m, ", \"container\": ");
+			jstr(&m, container);
+			tl_buf_addf(&m, ", \"container_sha256\": \"%s\", \"member\": ", csha ? csha : "");
+			jstr(&m, (const char *)sqlite3_column_text(st, 13));
+		}
 		tl_buf_addc(&m, '}');
 		tot[0] += r, tot[1] += e, tot[2] += j, tot[3] += x;
 		files++;
 		char rel[4200];
-		snprintf(rel, sizeof(rel), "../%s", path);
-		tl_sums_add_line(&sums, sha, rel);
+		snprintf(rel, sizeof(rel), "../%s", container ? container : path);
+		int listed = 0;
+		for (size_t k = 0; container && k < containers.n && !listed; k++)
+			listed = !strcmp(containers.v[k], rel);
+		if (container && !listed)
+			tl_strlist_add(&containers, rel);
+		if (!listed)
+			tl_sums_add_line(&sums, container ? (csha ? csha : "") : sha, rel);
 	}
 	sqlite3_finalize(st);
 	st = NULL;
@@ -213,6 +229,7 @@ cleanup:
 	tl_buf_release(&sums);
 	tl_strlist_release(&outs);
 	tl_strlist_release(&rels);
+	tl_strlist_release(&containers);
 	free(produced);
 	free(names);
 	free(seqs);
@@ -249,17 +266,95 @@ static void check_database(sqlite3 *db, struct tally *t)
 	sqlite3_finalize(st);
 }
 
+/* One archive, scanned once for all its members' rows (include/tl/archive.h). */
+struct archive_hashes {
+	char rel[4200];
+	int state;           /* 0 not scanned, 1 scanned, -1 unreadable */
+	char why[512];
+	struct tl_strlist names, shas;
+};
+
+static int collect_member(void *ctx, const struct tl_member *m, struct tl_archive *a, struct tl_err *err)
+{
+	struct archive_hashes *h = ctx;
+	(void)a;
+	(void)err;
+	tl_strlist_add(&h->names, m->name);
+	tl_strlist_add(&h->shas, m->sha256);
+	return 0;
+}
+
+static void check_member(const struct tl_case *c, struct archive_hashes *h, const char *rel, const char *want,
+			 const char *container, const char *csha, const char *member, struct tally *t)
+{
+	char path[4200], got[65], why[700];
+	struct tl_err e;
+	if (strcmp(h->rel, container)) {
+		tl_strlist_release(&h->names);
+		tl_strlist_release(&h->shas);
+		snprintf(h->rel, sizeof(h->rel), "%s", container);
+		snprintf(path, sizeof(path), "%s/%s", c->root, container);
+		/* the archive's own bytes first: they are what was delivered */
+		if (tl_file_sha256(path, got, &e)) {
+			snprintf(why, sizeof(why), "cannot read: %s", e.msg);
+			failline(t, container, why);
+		} else if (strcmp(got, csha ? csha : "")) {
+			snprintf(why, sizeof(why), "sha256 is %.16s..., ingest recorded %.16s...", got, csha ? csha : "");
+			failline(t, container, why);
+		} else {
+			snprintf(why, sizeof(why), "%s (archive)", container);
+			okline(t, why);
+		}
+		struct tl_archive_limits lim = { c->cfg.gzip_max_ratio, c->cfg.gzip_max_bytes };
+		int rc = tl_archive_scan(path, container, &lim, collect_member, h, &e);
+		h->state = rc < 0 ? -1 : 1;
+		snprintf(h->why, sizeof(h->why), "%s", rc ? e.msg : "");
+	}
+	if (h->state < 0) {
+		snprintf(why, sizeof(why), "cannot read the archive: %s", h->why);
+		failline(t, rel, why);
+		return;
+	}
+	for (size_t i = 0; i < h->names.n; i++)
+		if (!strcmp(h->names.v[i], member ? member : "")) {
+			const char *sha = h->shas.v[i];
+			if (!*want && !*sha)
+				snprintf(why, sizeof(why), "%s (refused at ingest and now: not read)", rel);
+			else if (strcmp(sha, want))
+				break;
+			else
+				snprintf(why, sizeof(why), "%s", rel);
+			okline(t, why);
+			return;
+		}
+	for (size_t i = 0; i < h->names.n; i++)
+		if (!strcmp(h->names.v[i], member ? member : "")) {
+			snprintf(why, sizeof(why), "sha256 is %.16s..., ingest recorded %.16s...", h->shas.v[i], want);
+			failline(t, rel, why);
+			return;
+		}
+	failline(t, rel, h->state && h->why[0] ? h->why : "no such member in the archive");
+}
+
 static void check_evidence(const struct tl_case *c, sqlite3 *db, struct tally *t)
 {
 	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(db, "SELECT path, sha256 FROM evidence_files ORDER BY path", -1, &st, NULL) != SQLITE_OK) {
+	struct archive_hashes ah = { .state = 0 };
+	if (sqlite3_prepare_v2(db, "SELECT path, sha256, container, container_sha256, member FROM evidence_files "
+				   "ORDER BY path", -1, &st, NULL) != SQLITE_OK) {
 		failline(t, "case.db", sqlite3_errmsg(db));
 		return;
 	}
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		const char *rel = (const char *)sqlite3_column_text(st, 0), *want = (const char *)sqlite3_column_text(st, 1);
+		const char *container = (const char *)sqlite3_column_text(st, 2);
 		char path[4200], got[65], why[600];
 		struct tl_err e;
+		if (container) {
+			check_member(c, &ah, rel, want, container, (const char *)sqlite3_column_text(st, 3),
+				     (const char *)sqlite3_column_text(st, 4), t);
+			continue;
+		}
 		snprintf(path, sizeof(path), "%s/%s", c->root, rel);
 		if (tl_file_sha256(path, got, &e)) {
 			snprintf(why, sizeof(why), "cannot read: %s", e.msg);
@@ -272,6 +367,8 @@ static void check_evidence(const struct tl_case *c, sqlite3 *db, struct tally *t
 		}
 	}
 	sqlite3_finalize(st);
+	tl_strlist_release(&ah.names);
+	tl_strlist_release(&ah.shas);
 }
 
 /* Each line of SHA256SUMS: the file it names, re-hashed. */

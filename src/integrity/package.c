@@ -430,7 +430,9 @@ static int write_tar(struct gzw *w, const struct tl_case *c, const struct tl_pac
 	sqlite3 *db = tl_store_db(st);
 	sqlite3_stmt *q;
 	int rc = 0;
-	if (sqlite3_prepare_v2(db, "SELECT path FROM evidence_files ORDER BY path", -1, &q, NULL) != SQLITE_OK) {
+	/* an archive member's evidence is its archive, packed once */
+	if (sqlite3_prepare_v2(db, "SELECT DISTINCT coalesce(container, path) FROM evidence_files ORDER BY 1", -1, &q,
+			       NULL) != SQLITE_OK) {
 		tl_store_close(st);
 		return w->failed = 1, tl_errf(w->err, "case.db: %s", sqlite3_errmsg(db));
 	}
