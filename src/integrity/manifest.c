@@ -141,10 +141,12 @@ int tl_manifest_write(const struct tl_case *c, const struct tl_formats *fs, cons
 		files++;
 		char rel[4200];
 		snprintf(rel, sizeof(rel), "../%s", container ? container : path);
-		int listed = 0;
+		/* an archive is listed once, also when a row of its own (it could not be
+		 * read whole) sorts right before its members' rows */
+		int listed = containers.n && !strcmp(containers.v[containers.n - 1], rel);
 		for (size_t k = 0; container && k < containers.n && !listed; k++)
 			listed = !strcmp(containers.v[k], rel);
-		if (container && !listed)
+		if (!listed)
 			tl_strlist_add(&containers, rel);
 		if (!listed)
 			tl_sums_add_line(&sums, container ? (csha ? csha : "") : sha, rel);
