@@ -2,9 +2,12 @@
  * Framing of evidence streams into records (see include/tl/reader.h).
  *
  * Bytes come through libarchive's "raw" format with the decompression filters
- * tl allows (gzip, bzip2, xz, lzip, zstd, stacked as found), so plain and
+ * tl allows (bzip2, xz, lzip, zstd, stacked as found), so plain and
  * compressed files are read alike and offsets are always in the decompressed
  * stream; or from a caller's source (an archive member, src/ingest/archive.c).
+ * A gzip file is the exception: it is read through zlib, because libarchive
+ * (3.6) does not check a gzip member's CRC-32 and length trailer, and a
+ * corrupted .gz must end as an error, never as different evidence.
  * A sliding window holds at most max_record + one chunk of the stream: memory
  * stays bounded however long a line is.
  */
@@ -21,6 +24,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <zlib.h>
 #include "tl/banned.h"
 
 #define CHUNK (1u << 20)
@@ -41,7 +45,8 @@ struct line {
 };
 
 struct tl_reader {
-	struct archive *ar;     /* a file, plain or compressed (NULL: empty file, or src) */
+	struct archive *ar;     /* a file, plain or compressed (NULL: empty file, gzip, or src) */
+	gzFile gz;              /* a gzip file (zlib checks its trailer) */
 	int fd;
 	struct tl_source src;   /* tl_reader_open_source() */
 	char compression[64];   /* tl_stream_compression() of ar */
@@ -121,7 +126,7 @@ const char *tl_stream_compression(struct archive *a, char *buf, size_t len)
 static int bomb_check(struct tl_reader *r, struct tl_err *err)
 {
 	uint64_t total = r->base + r->end;
-	int64_t c = archive_filter_bytes(r->ar, -1);
+	int64_t c = r->gz ? (int64_t)gzoffset(r->gz) : archive_filter_bytes(r->ar, -1);
 	uint64_t comp = c > 0 ? (uint64_t)c : 0;
 	uint64_t ratio = r->gzip_max_ratio;
 	if (r->gzip_max_bytes && total > r->gzip_max_bytes) {
@@ -150,6 +155,18 @@ static long pull(struct tl_reader *r, unsigned char *p, size_t cap)
 		long n = r->src.read(r->src.ctx, p, cap, &e);
 		if (n < 0)
 			snprintf(r->failure, sizeof(r->failure), "%s", e.msg);
+		return n;
+	}
+	if (r->gz) {
+		int n = gzread(r->gz, p, (unsigned)(cap < (1u << 30) ? cap : (1u << 30)));
+		int code = Z_OK;
+		const char *m = gzerror(r->gz, &code);
+		if (n < 0 || (n == 0 && code != Z_OK && code != Z_STREAM_END)) {
+			snprintf(r->failure, sizeof(r->failure),
+				 "truncated or corrupt stream at decompressed offset %llu: %s",
+				 (unsigned long long)(r->base + r->end), m);
+			return -1;
+		}
 		return n;
 	}
 	if (!r->ar)
@@ -215,15 +232,25 @@ static void detect_bom(struct tl_reader *r, struct tl_err *err)
 /* Open PATH as one stream through libarchive ("raw" with the decoders of
  * tl_stream_filters()); *AR stays NULL for an empty file, which libarchive
  * would call an unrecognised format. The caller closes *FD. */
-static int open_file(const char *path, int *fd, struct archive **ar, struct tl_err *err)
+static int open_file(const char *path, int *fd, struct archive **ar, gzFile *gz, struct tl_err *err)
 {
 	struct stat st;
+	unsigned char magic[2];
 	*ar = NULL;
+	*gz = NULL;
 	*fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC);
 	if (*fd < 0)
 		return tl_errf(err, "cannot open '%s': %s", path, strerror(errno));
 	if (fstat(*fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0)
 		return 0;
+	if (pread(*fd, magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
+		/* zlib takes the descriptor: closed by gzclose_r() */
+		*gz = gzdopen(*fd, "rb");
+		if (!*gz)
+			return tl_errf(err, "cannot read '%s'", path);
+		*fd = -1;
+		return 0;
+	}
 	struct archive *a = archive_read_new();
 	struct archive_entry *e;
 	if (!a)
@@ -265,11 +292,15 @@ struct tl_reader *tl_reader_open(const char *path, const struct tl_framing_spec 
 	struct tl_reader *r = reader_new(spec, err);
 	if (!r)
 		return NULL;
-	if (open_file(path, &r->fd, &r->ar, err)) {
+	if (open_file(path, &r->fd, &r->ar, &r->gz, err)) {
 		tl_reader_free(r);
 		return NULL;
 	}
-	if (r->ar) {
+	if (r->gz) {
+		gzbuffer(r->gz, 256 * 1024);
+		snprintf(r->compression, sizeof(r->compression), "gzip");
+		r->compressed = 1;
+	} else if (r->ar) {
 		tl_stream_compression(r->ar, r->compression, sizeof(r->compression));
 		r->compressed = archive_filter_count(r->ar) > 1;
 	}
@@ -305,6 +336,8 @@ void tl_reader_free(struct tl_reader *r)
 		return;
 	if (r->ar)
 		archive_read_free(r->ar);
+	if (r->gz)
+		gzclose_r(r->gz);
 	if (r->fd >= 0)
 		close(r->fd);
 	free(r->buf);
@@ -322,7 +355,7 @@ uint64_t tl_reader_pos(const struct tl_reader *r)
 
 uint64_t tl_reader_compressed_pos(const struct tl_reader *r)
 {
-	int64_t n = r->ar ? archive_filter_bytes(r->ar, -1) : 0;
+	int64_t n = r->gz ? (int64_t)gzoffset(r->gz) : r->ar ? archive_filter_bytes(r->ar, -1) : 0;
 	return n > 0 ? (uint64_t)n : r->base + r->start;
 }
 
@@ -875,13 +908,27 @@ long tl_reader_head(const char *path, char *buf, size_t cap, const char **compre
 	static const char *const known[] = { "gzip", "bzip2", "xz", "lzip", "zstd" };
 	int fd;
 	struct archive *a;
+	gzFile g;
 	*compression = "none";
-	if (open_file(path, &fd, &a, err)) {
+	if (open_file(path, &fd, &a, &g, err)) {
 		if (fd >= 0)
 			close(fd);
 		return -1;
 	}
 	long n = 0;
+	if (g) {
+		int code = Z_OK;
+		n = gzread(g, buf, (unsigned)cap);
+		const char *why = gzerror(g, &code);
+		*compression = "gzip";
+		if (n <= 0 && code != Z_OK && code != Z_STREAM_END) {
+			tl_errf(err, "truncated or corrupt gzip stream: %s", why);
+			gzclose_r(g);
+			return -1;
+		}
+		gzclose_r(g);
+		return tl_reader_sniff_text(buf, n < 0 ? 0 : n, cap);
+	}
 	if (a) {
 		char chain[64];
 		tl_stream_compression(a, chain, sizeof(chain));
