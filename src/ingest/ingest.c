@@ -413,7 +413,11 @@ static int record_refused(struct ingest_run *r, const char *path, const struct t
 		r->sum->failed++;
 	char why[700];
 	snprintf(why, sizeof(why), "refused: %s", m->refused);
-	fprintf(r->log, "error: '%s': %s\n", path, why);
+	/* member names are the archive maker's: control bytes shown escaped */
+	struct tl_buf shown = TL_BUF_INIT;
+	tl_term_escape(&shown, path, strlen(path));
+	fprintf(r->log, "error: '%s': %s\n", shown.data ? shown.data : "", why);
+	tl_buf_release(&shown);
 	if (tl_writer_sync(r->w, err))
 		return -1;
 	int known = tl_store_file_get(r->store, path, &row, err);
