@@ -138,6 +138,26 @@ cp "$WORK/keep" "$S/logs/access.log"
 expect_exit 4 "ingest with a byte limit" -- "$TL" ingest --no-progress "$D"
 contains "$WORK/err" "^error: 'evidence/k\.zip!/logs/access\.log': refused: it declares 2[0-9]{3} bytes, more than limits\.gzip_max_bytes \(1000\)" "a member over the byte limit is refused"
 
+# an encrypted member: refused, tl reads no passwords
+(cd "$S" && zip -q -P secret "$D/evidence/enc.zip" logs/bad.log)
+expect_exit 4 "ingest an encrypted zip" -- "$TL" ingest --no-progress "$D" "$D/evidence/enc.zip"
+contains "$WORK/err" "^error: 'evidence/enc\.zip!/logs/bad\.log': refused: encrypted" "an encrypted member is refused"
+
+# every decoder frames exactly like the plain file: same lines, offsets, lengths, hashes
+X=$(new_case x)
+cp "$F/proxy/squid-native/bad.log" "$X/evidence/plain.log"
+gzip -n -c "$X/evidence/plain.log" >"$X/evidence/g.log.gz"
+for z in xz bzip2 zstd; do $z -q -c "$X/evidence/plain.log" >"$X/evidence/z.log.$z"; done
+(cd "$X/evidence" && zip -q "$X/evidence/member.zip" plain.log)
+# the plain file and the zip member hold the same bytes: one of them is a duplicate
+"$TL" ingest --no-progress "$X" >/dev/null 2>&1
+"$TL" sql "$X" "SELECT f.path, count(*), group_concat(x.line || ':' || x.offset || ':' || x.length || ':' || x.raw_sha256, ' ')
+	FROM (SELECT file_id, line, offset, length, raw_sha256 FROM events UNION ALL
+	      SELECT file_id, line, offset, length, raw_sha256 FROM rejects ORDER BY 1, 3) x
+	JOIN evidence_files f ON f.id = x.file_id GROUP BY f.path ORDER BY f.path" >"$WORK/prov"
+[ "$(cut -f2- "$WORK/prov" | sed 1d | sort -u | wc -l)" = 1 ] && [ "$(sed 1d "$WORK/prov" | wc -l)" = 5 ] &&
+	ok "plain, gzip, xz, bzip2, zstd and a zip member frame to the same records" || { fail "framing differs by decoder"; cut -c1-120 "$WORK/prov"; }
+
 # a damaged archive: what can be read is, the archive's row says the rest
 G=$(new_case g)
 (cd "$S" && zip -q -0 "$WORK/two.zip" logs/access.log zeek/conn.log)
