@@ -50,7 +50,7 @@ struct tl_archive {
 	struct tl_sha256 *h;
 	struct tl_buf head;    /* tl_archive_peek()'s bytes, handed out again first */
 	size_t head_pos;
-	int peeked;
+	int reading;           /* tl_archive_read() was called: no more peeking */
 	char compression[96];
 };
 
@@ -197,7 +197,7 @@ static void member_reset(struct tl_archive *a)
 	}
 	tl_buf_reset(&a->head);
 	a->head_pos = 0;
-	a->peeked = 0;
+	a->reading = 0;
 }
 
 static int member_fail(struct tl_archive *a, struct tl_err *err, const char *fmt, const char *what)
@@ -295,20 +295,19 @@ static long member_pull(struct tl_archive *a, void *buf, size_t cap, struct tl_e
 
 long tl_archive_peek(struct tl_archive *a, char *buf, size_t cap, struct tl_err *err)
 {
-	if (!a->peeked) {
-		a->peeked = 1;
-		a->head.max = cap + 1;
-		char tmp[16384];
-		while (a->head.len < cap) {
-			size_t want = cap - a->head.len < sizeof(tmp) ? cap - a->head.len : sizeof(tmp);
-			long n = member_pull(a, tmp, want, err);
-			if (n < 0)
-				return -1;
-			if (n == 0)
-				break;
-			if (tl_buf_add(&a->head, tmp, (size_t)n))
-				return tl_errf(err, "out of memory");
-		}
+	/* a later, larger peek reads on: ingest peeks for libmagic, then for detection */
+	if (a->reading)
+		return tl_errf(err, "internal error: a member peeked at after it was read");
+	char tmp[16384];
+	while (a->head.len < cap && !a->ended) {
+		size_t want = cap - a->head.len < sizeof(tmp) ? cap - a->head.len : sizeof(tmp);
+		long n = member_pull(a, tmp, want, err);
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			break;
+		if (tl_buf_add(&a->head, tmp, (size_t)n))
+			return tl_errf(err, "out of memory");
 	}
 	size_t n = a->head.len < cap ? a->head.len : cap;
 	if (n)
@@ -319,6 +318,7 @@ long tl_archive_peek(struct tl_archive *a, char *buf, size_t cap, struct tl_err 
 long tl_archive_read(void *ctx, void *buf, size_t cap, struct tl_err *err)
 {
 	struct tl_archive *a = ctx;
+	a->reading = 1;
 	if (a->head_pos < a->head.len) {
 		size_t n = a->head.len - a->head_pos < cap ? a->head.len - a->head_pos : cap;
 		memcpy(buf, a->head.data + a->head_pos, n);
@@ -647,7 +647,7 @@ int tl_archive_each(const char *path, const char *label, const struct tl_archive
 			break;
 		}
 		/* a member read in part is read to its end: its bytes must be the ones scanned */
-		if (a.peeked || a.out_bytes) {
+		if (a.out_bytes) {
 			char buf[16384], sha[65];
 			long k;
 			while ((k = member_pull(&a, buf, sizeof(buf), &me)) > 0)
