@@ -7,6 +7,11 @@
  * member access.log.gz is framed decompressed like a single .gz file. The bomb
  * guards count what comes out of the inner handle.
  *
+ * Gzip is the exception, at both levels, as for single files
+ * (src/parse/reader.c): libarchive 3.6 does not check a gzip member's CRC-32
+ * and length, zlib does. A .tar.gz is handed to libarchive already inflated
+ * by zlib's gzread(); a .gz member is inflated here with inflate().
+ *
  * Not here: framing (src/parse/reader.c reads a member through a struct
  * tl_source), what becomes of a member's records (src/ingest/ingest.c).
  */
@@ -23,6 +28,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <zlib.h>
 
 #include "tl/reader.h"
 #include "tl/banned.h"
@@ -30,9 +36,17 @@
 #define OCHUNK (64u * 1024)
 #define NESTED_HEAD 512 /* enough to see a tar header's "ustar" at 257 */
 
+/* A gzip file handed to libarchive inflated (zlib checks the trailers). */
+struct gzsrc {
+	gzFile g;
+	unsigned char buf[OCHUNK];
+	char msg[200];
+};
+
 struct tl_archive {
 	struct archive *outer;
 	int fd;
+	struct gzsrc *gz;      /* the archive file is gzip: a .tar.gz */
 	uint64_t file_size;
 	int64_t file_mtime;
 	const char *label;
@@ -40,6 +54,8 @@ struct tl_archive {
 	char outer_filters[64];
 	/* the current member */
 	struct archive *inner;
+	z_stream z;            /* a gzip member: inflated here, not by libarchive */
+	int zinit, zbetween;   /* between two gzip members (or at the end) */
 	unsigned char *obuf;   /* the outer bytes handed to the inner handle */
 	size_t first_len;      /* a first chunk read ahead (to see an empty member) */
 	int first_pending;
@@ -79,10 +95,37 @@ static int register_formats(struct archive *a)
 	       archive_read_support_format_rar5(a) != ARCHIVE_OK || archive_read_support_format_cpio(a) != ARCHIVE_OK;
 }
 
-/* Open PATH with the container formats, tl's decoders and "raw" last (which
- * takes whatever no container format claims). */
-static struct archive *open_outer(const char *path, int *fd, struct tl_err *err)
+static la_ssize_t gzsrc_read(struct archive *a, void *ctx, const void **buf)
 {
+	struct gzsrc *g = ctx;
+	*buf = g->buf;
+	int n = gzread(g->g, g->buf, sizeof(g->buf));
+	int code = Z_OK;
+	const char *m = gzerror(g->g, &code);
+	if (n < 0 || (n == 0 && code != Z_OK && code != Z_STREAM_END)) {
+		const char *p = m && !strncmp(m, "<fd:", 4) ? strstr(m, ": ") : NULL;
+		snprintf(g->msg, sizeof(g->msg), "truncated or corrupt gzip stream: %s", p ? p + 2 : m ? m : "zlib error");
+		archive_set_error(a, EIO, "%s", g->msg);
+		return -1;
+	}
+	return n;
+}
+
+static void gzsrc_free(struct gzsrc *g)
+{
+	if (g) {
+		gzclose_r(g->g);
+		free(g);
+	}
+}
+
+/* Open PATH with the container formats, tl's decoders and "raw" last (which
+ * takes whatever no container format claims). A gzip file is inflated by
+ * zlib on the way in (*GZ, freed by the caller after the archive). */
+static struct archive *open_outer(const char *path, int *fd, struct gzsrc **gz, struct tl_err *err)
+{
+	unsigned char magic[2];
+	*gz = NULL;
 	*fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC);
 	if (*fd < 0) {
 		tl_errf(err, "cannot open '%s': %s", path, strerror(errno));
@@ -99,10 +142,29 @@ static struct archive *open_outer(const char *path, int *fd, struct tl_err *err)
 		archive_read_free(a);
 		return NULL;
 	}
-	if (archive_read_open_fd(a, *fd, 256 * 1024) != ARCHIVE_OK) {
+	int r;
+	if (pread(*fd, magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
+		int dfd = dup(*fd);
+		*gz = calloc(1, sizeof(**gz));
+		if (dfd < 0 || !*gz || !((*gz)->g = gzdopen(dfd, "rb"))) {
+			if (dfd >= 0)
+				close(dfd);
+			free(*gz);
+			*gz = NULL;
+			archive_read_free(a);
+			tl_errf(err, "cannot read '%s': %s", path, strerror(errno));
+			return NULL;
+		}
+		r = archive_read_open(a, *gz, NULL, gzsrc_read, NULL);
+	} else {
+		r = archive_read_open_fd(a, *fd, 256 * 1024);
+	}
+	if (r != ARCHIVE_OK) {
 		const char *m = archive_error_string(a);
 		tl_errf(err, "cannot read '%s': %s", path, m ? m : "unrecognised data");
 		archive_read_free(a);
+		gzsrc_free(*gz);
+		*gz = NULL;
 		return NULL;
 	}
 	return a;
@@ -116,7 +178,8 @@ int tl_archive_probe(const char *path, char *format, size_t len, struct tl_err *
 	if (st.st_size == 0)
 		return 0;
 	int fd;
-	struct archive *a = open_outer(path, &fd, err);
+	struct gzsrc *gz;
+	struct archive *a = open_outer(path, &fd, &gz, err);
 	if (!a) {
 		if (fd >= 0)
 			close(fd);
@@ -132,6 +195,7 @@ int tl_archive_probe(const char *path, char *format, size_t len, struct tl_err *
 	/* a damaged archive is still an archive: tl_archive_each() says what is wrong */
 	(void)r;
 	archive_read_free(a);
+	gzsrc_free(gz);
 	close(fd);
 	return is;
 }
@@ -185,6 +249,9 @@ static void member_reset(struct tl_archive *a)
 	if (a->inner)
 		archive_read_free(a->inner);
 	a->inner = NULL;
+	if (a->zinit)
+		inflateEnd(&a->z);
+	a->zinit = a->zbetween = 0;
 	a->first_pending = 0;
 	a->outer_msg[0] = 0;
 	a->ended = a->failed = 0;
@@ -228,6 +295,14 @@ static int member_open(struct tl_archive *a, struct tl_err *err)
 	}
 	a->first_len = (size_t)n;
 	a->first_pending = 1;
+	if (n >= 2 && a->obuf[0] == 0x1f && a->obuf[1] == 0x8b) {
+		memset(&a->z, 0, sizeof(a->z));
+		if (inflateInit2(&a->z, 15 + 16) != Z_OK)
+			return member_fail(a, err, "%s", "cannot start zlib");
+		a->zinit = 1;
+		snprintf(a->compression, sizeof(a->compression), "%s%sgzip", layers, layers[0] ? "+" : "");
+		return 0;
+	}
 	struct archive_entry *e;
 	a->inner = archive_read_new();
 	if (!a->inner)
@@ -247,16 +322,67 @@ static int member_open(struct tl_archive *a, struct tl_err *err)
 	return 0;
 }
 
+/* A gzip member inflated by zlib, which checks each gzip member's CRC-32 and
+ * length. Like gzread(): concatenated gzip members are one stream; bytes after
+ * a member that do not start another are ignored. -1 with a->outer_msg. */
+static la_ssize_t gz_pull(struct tl_archive *a, void *buf, size_t cap)
+{
+	z_stream *z = &a->z;
+	z->next_out = buf;
+	z->avail_out = (uInt)(cap < (1u << 30) ? cap : (1u << 30));
+	uInt want = z->avail_out;
+	while (z->avail_out == want) {
+		if (z->avail_in == 0) {
+			la_ssize_t n;
+			if (a->first_pending) {
+				a->first_pending = 0;
+				n = (la_ssize_t)a->first_len;
+			} else {
+				n = archive_read_data(a->outer, a->obuf, OCHUNK);
+			}
+			if (n < 0) {
+				const char *m = archive_error_string(a->outer);
+				snprintf(a->outer_msg, sizeof(a->outer_msg), "%s", m ? m : "read error");
+				return -1;
+			}
+			if (n == 0) {
+				if (a->zbetween)
+					break;
+				snprintf(a->outer_msg, sizeof(a->outer_msg), "truncated gzip stream");
+				return -1;
+			}
+			z->next_in = a->obuf;
+			z->avail_in = (uInt)n;
+		}
+		if (a->zbetween) {
+			if (z->next_in[0] != 0x1f || (z->avail_in > 1 && z->next_in[1] != 0x8b)) {
+				z->avail_in = 0; /* not another member: trailing bytes, ignored (as gzread does) */
+				break;
+			}
+			inflateReset(z);
+			a->zbetween = 0;
+		}
+		int r = inflate(z, Z_NO_FLUSH);
+		if (r == Z_STREAM_END) {
+			a->zbetween = 1;
+		} else if (r != Z_OK && r != Z_BUF_ERROR) {
+			snprintf(a->outer_msg, sizeof(a->outer_msg), "corrupt gzip stream: %s", z->msg ? z->msg : "zlib error");
+			return -1;
+		}
+	}
+	return (la_ssize_t)(want - z->avail_out);
+}
+
 /* Decompressed bytes straight from the member, hashed and guarded. */
 static long member_pull(struct tl_archive *a, void *buf, size_t cap, struct tl_err *err)
 {
 	if (a->failed)
 		return tl_errf(err, "%s", a->failure);
-	if (a->ended || !a->inner)
+	if (a->ended || (!a->inner && !a->zinit))
 		return 0;
-	la_ssize_t n = archive_read_data(a->inner, buf, cap);
+	la_ssize_t n = a->zinit ? gz_pull(a, buf, cap) : archive_read_data(a->inner, buf, cap);
 	if (n < 0) {
-		const char *m = a->outer_msg[0] ? a->outer_msg : archive_error_string(a->inner);
+		const char *m = a->outer_msg[0] ? a->outer_msg : a->inner ? archive_error_string(a->inner) : NULL;
 		char at[64];
 		snprintf(at, sizeof(at), "%llu", (unsigned long long)a->out_bytes);
 		a->failed = 1;
@@ -436,7 +562,7 @@ static int archive_init(struct tl_archive *a, const char *path, const char *labe
 	a->obuf = malloc(OCHUNK);
 	if (!a->obuf)
 		return tl_errf(err, "out of memory");
-	a->outer = open_outer(path, &a->fd, err);
+	a->outer = open_outer(path, &a->fd, &a->gz, err);
 	return a->outer ? 0 : -1;
 }
 
@@ -446,6 +572,7 @@ static void archive_release(struct tl_archive *a)
 	tl_buf_release(&a->head);
 	if (a->outer)
 		archive_read_free(a->outer);
+	gzsrc_free(a->gz);
 	if (a->fd >= 0)
 		close(a->fd);
 	free(a->obuf);
@@ -463,8 +590,12 @@ static int next_entry(struct tl_archive *a, struct archive_entry **e, size_t see
 			return tl_errf(err, "cannot read archive '%s' past its member %zu: %s", a->label, seen,
 				       m ? m : "damaged");
 		}
-		if (seen == 0 && a->outer_filters[0] == 0)
-			tl_stream_compression(a->outer, a->outer_filters, sizeof(a->outer_filters));
+		if (seen == 0 && a->outer_filters[0] == 0) {
+			char f[56];
+			tl_stream_compression(a->outer, f, sizeof(f));
+			snprintf(a->outer_filters, sizeof(a->outer_filters), "%s%s%s", a->gz ? "gzip" : "",
+				 a->gz && strcmp(f, "none") ? "+" : "", a->gz && !strcmp(f, "none") ? "" : f);
+		}
 		if (archive_entry_filetype(*e) == AE_IFDIR)
 			continue;
 		if (seen >= TL_ARCHIVE_MAX_MEMBERS)

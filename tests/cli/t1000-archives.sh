@@ -158,6 +158,22 @@ for z in xz bzip2 zstd; do $z -q -c "$X/evidence/plain.log" >"$X/evidence/z.log.
 [ "$(cut -f2- "$WORK/prov" | sed 1d | sort -u | wc -l)" = 1 ] && [ "$(sed 1d "$WORK/prov" | wc -l)" = 5 ] &&
 	ok "plain, gzip, xz, bzip2, zstd and a zip member frame to the same records" || { fail "framing differs by decoder"; cut -c1-120 "$WORK/prov"; }
 
+# gzip inside archives is inflated by zlib, which checks the CRC-32: corrupted
+# deflate data is refused, never read as other evidence
+Z=$(new_case z)
+mkdir -p "$S/z/logs"
+for i in $(seq 1 2000); do echo "1795129263.000 5 10.20.1.15 TCP_MISS/200 1 GET http://o.example.com/$i - HIER_NONE/- -"; done >"$S/z/logs/p.log"
+gzip -n -c "$S/z/logs/p.log" >"$S/z/logs/c.log.gz"
+printf '\xde\xad\xbe\xef\xde\xad\xbe\xef' | dd of="$S/z/logs/c.log.gz" bs=1 seek=300 conv=notrunc 2>/dev/null
+(cd "$S/z" && zip -q -0 "$Z/evidence/m.zip" logs/c.log.gz && tar -czf "$Z/evidence/t.tar.gz" logs/p.log)
+printf '\xde\xad\xbe\xef\xde\xad\xbe\xef' | dd of="$Z/evidence/t.tar.gz" bs=1 seek=300 conv=notrunc 2>/dev/null
+expect_exit 4 "ingest corrupted gzip inside archives" -- "$TL" ingest --no-progress "$Z"
+contains "$WORK/err" "^error: 'evidence/m\.zip!/logs/c\.log\.gz': refused: truncated or corrupt member .*(incorrect data check|invalid)" "a corrupted .gz member is refused"
+# (where the damage falls decides whether a tar header can still be read)
+contains "$WORK/err" "^error: 'evidence/t\.tar\.gz(!/logs/p\.log)?': .*(incorrect data check|invalid)" "a corrupted .tar.gz is refused, naming the gzip damage"
+"$TL" sql "$Z" "SELECT count(*) FROM evidence_files WHERE status = 'done'" >"$WORK/done"
+contains "$WORK/done" "^0$" "nothing of the corrupted streams is taken as evidence"
+
 # a damaged archive: what can be read is, the archive's row says the rest
 G=$(new_case g)
 (cd "$S" && zip -q -0 "$WORK/two.zip" logs/access.log zeek/conn.log)
