@@ -7,8 +7,9 @@
  * Nothing is extracted: members are read as streams straight out of the
  * archive, through libarchive. A member that is itself compressed (access.log.gz
  * in a zip) is decompressed with the same decoders as a single file
- * (tl_stream_filters()); a member that is itself an archive is refused, not
- * opened (no recursion: one level, bounded).
+ * (tl_stream_filters(); gzip, here as there, through zlib, which checks the
+ * CRC-32 libarchive does not); a member that is itself an archive is refused,
+ * not opened (no recursion: one level, bounded).
  *
  * Archives are hostile. A member is refused - never read, or not ingested -
  * with a reason naming archive and member when its path is absolute or climbs
