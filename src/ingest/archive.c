@@ -61,6 +61,7 @@ struct tl_archive {
 	int first_pending;
 	char outer_msg[256];   /* an error of the outer handle, seen by the inner one */
 	int ended, failed;
+	int over_limit;        /* failed on limits.gzip_max_bytes / gzip_max_ratio */
 	char failure[512];
 	uint64_t out_bytes;    /* decompressed bytes of the member so far */
 	struct tl_sha256 *h;
@@ -254,7 +255,7 @@ static void member_reset(struct tl_archive *a)
 	a->zinit = a->zbetween = 0;
 	a->first_pending = 0;
 	a->outer_msg[0] = 0;
-	a->ended = a->failed = 0;
+	a->ended = a->failed = a->over_limit = 0;
 	a->failure[0] = 0;
 	a->out_bytes = 0;
 	if (a->h) {
@@ -398,7 +399,7 @@ static long member_pull(struct tl_archive *a, void *buf, size_t cap, struct tl_e
 	tl_sha256_update(a->h, buf, (size_t)n);
 	uint64_t ratio = a->lim.max_ratio ? a->lim.max_ratio : TL_GZIP_MAX_RATIO;
 	if (a->lim.max_bytes && a->out_bytes > a->lim.max_bytes) {
-		a->failed = 1;
+		a->failed = a->over_limit = 1;
 		snprintf(a->failure, sizeof(a->failure),
 			 "member decompresses to more than %llu bytes (limits.gzip_max_bytes) - raise "
 			 "limits.gzip_max_bytes in tl.json to read it",
@@ -409,7 +410,7 @@ static long member_pull(struct tl_archive *a, void *buf, size_t cap, struct tl_e
 	 * they are at most the archive file: a ratio to its size never overestimates */
 	if (ratio != UINT32_MAX && a->out_bytes > TL_GZIP_RATIO_AFTER && a->file_size > 0 &&
 	    a->out_bytes / a->file_size > ratio) {
-		a->failed = 1;
+		a->failed = a->over_limit = 1;
 		snprintf(a->failure, sizeof(a->failure),
 			 "member expands more than %llu:1 against the whole archive (a decompression bomb?); stopped at "
 			 "decompressed offset %llu - raise limits.gzip_max_ratio in tl.json to read it",
@@ -456,8 +457,9 @@ long tl_archive_read(void *ctx, void *buf, size_t cap, struct tl_err *err)
 
 /* Why the member's name or kind keeps it out, or NULL; *STATUS the row's status. */
 static const char *refuse_entry(struct archive_entry *e, const struct tl_archive_limits *lim, const char **status,
-				char *why, size_t len)
+				int *over_limit, char *why, size_t len)
 {
+	*over_limit = 0;
 	const char *name = archive_entry_pathname(e);
 	*status = "failed";
 	if (!name || !*name)
@@ -501,6 +503,7 @@ static const char *refuse_entry(struct archive_entry *e, const struct tl_archive
 		return "encrypted (tl reads no passwords; decrypt it and ingest the result)";
 	if (lim->max_bytes && archive_entry_size_is_set(e) && (uint64_t)archive_entry_size(e) > lim->max_bytes) {
 		*status = "failed";
+		*over_limit = 1;
 		snprintf(why, len, "it declares %lld bytes, more than limits.gzip_max_bytes (%llu)",
 			 (long long)archive_entry_size(e), (unsigned long long)lim->max_bytes);
 		return why;
@@ -662,7 +665,8 @@ static int scan_all(const char *path, const char *label, const struct tl_archive
 		m->size = archive_entry_size_is_set(e) && archive_entry_size(e) > 0 ? (uint64_t)archive_entry_size(e) : 0;
 		char why[600];
 		struct tl_err me;
-		const char *refused = refuse_entry(e, lim, &m->status, why, sizeof(why));
+		int over = 0;
+		const char *refused = refuse_entry(e, lim, &m->status, &over, why, sizeof(why));
 		snprintf(m->compression, sizeof(m->compression), "none");
 		if (!refused) {
 			unsigned char head[NESTED_HEAD];
@@ -683,6 +687,7 @@ static int scan_all(const char *path, const char *label, const struct tl_archive
 				snprintf(why, sizeof(why), "%s", me.msg);
 				refused = why;
 				m->status = "failed";
+				over = a.over_limit;
 			} else {
 				tl_sha256_final_hex(a.h, m->sha256);
 				a.h = NULL;
@@ -691,6 +696,19 @@ static int scan_all(const char *path, const char *label, const struct tl_archive
 		}
 		if (refused && !(m->refused = strdup(refused))) {
 			rc = tl_errf(err, "out of memory");
+			break;
+		}
+		/* Past a member over a limit, the next header lies behind the rest of
+		 * its data: a seek in a zip, but in a compressed tar, a 7z or rar
+		 * solid block, getting there means decompressing all of it - which is
+		 * what the limit is there to prevent. */
+		if (over && (archive_format(a.outer) & ARCHIVE_FORMAT_BASE_MASK) != ARCHIVE_FORMAT_ZIP) {
+			char nm[240];
+			shown(m->name, nm, sizeof(nm));
+			rc = tl_errf(err, "stopped reading archive '%s' after its member '%s', which is over a limit (in "
+					  "%s, reading past it means decompressing it)", label, nm,
+				     archive_format_name(a.outer) ? archive_format_name(a.outer) : "this format");
+			rc = 1;
 			break;
 		}
 	}

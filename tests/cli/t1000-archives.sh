@@ -138,6 +138,16 @@ cp "$WORK/keep" "$S/logs/access.log"
 expect_exit 4 "ingest with a byte limit" -- "$TL" ingest --no-progress "$D"
 contains "$WORK/err" "^error: 'evidence/k\.zip!/logs/access\.log': refused: it declares 2[0-9]{3} bytes, more than limits\.gzip_max_bytes \(1000\)" "a member over the byte limit is refused"
 
+# a bomb in a compressed tar: the archive is not read past it (skipping it
+# would mean decompressing it), and says so
+T=$(new_case tb)
+mkdir -p "$S/tb/logs" && head -c 100000000 /dev/zero >"$S/tb/logs/zeros.log" && cp "$S/logs/bad.log" "$S/tb/logs/z.log"
+tar -cJf "$T/evidence/b.tar.xz" -C "$S/tb" logs/zeros.log logs/z.log
+rm -rf "$S/tb"
+expect_exit 4 "ingest a tar.xz bomb" -- "$TL" ingest --no-progress "$T"
+contains "$WORK/err" "^error: 'evidence/b\.tar\.xz!/logs/zeros\.log': refused: member expands more than 1000:1" "the bomb member is refused"
+contains "$WORK/err" "^error: 'evidence/b\.tar\.xz': stopped reading archive 'evidence/b\.tar\.xz' after its member 'logs/zeros\.log', which is over a limit" "the archive stops there, saying why"
+
 # an encrypted member: refused, tl reads no passwords
 (cd "$S" && zip -q -P secret "$D/evidence/enc.zip" logs/bad.log)
 expect_exit 4 "ingest an encrypted zip" -- "$TL" ingest --no-progress "$D" "$D/evidence/enc.zip"
