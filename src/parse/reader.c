@@ -1,10 +1,12 @@
 /*
  * Framing of evidence streams into records (see include/tl/reader.h).
  *
- * Bytes come through libarchive's "raw" format with the decompression filters
- * tl allows (bzip2, xz, lzip, zstd, stacked as found), so plain and
- * compressed files are read alike and offsets are always in the decompressed
- * stream; or from a caller's source (an archive member, src/ingest/archive.c).
+ * Compressed bytes come through libarchive's "raw" format with the
+ * decompression filters tl allows (bzip2, xz, lzip, zstd, stacked as found;
+ * libarchive decides by content), plain files straight from the descriptor
+ * once libarchive has found no filter, so offsets are always in the
+ * decompressed stream; or from a caller's source (an archive member,
+ * src/ingest/archive.c).
  * A gzip file is the exception: it is read through zlib, because libarchive
  * (3.6) does not check a gzip member's CRC-32 and length trailer, and a
  * corrupted .gz must end as an error, never as different evidence.
@@ -169,8 +171,18 @@ static long pull(struct tl_reader *r, unsigned char *p, size_t cap)
 		}
 		return n;
 	}
-	if (!r->ar)
-		return 0;
+	if (!r->ar) {
+		if (r->fd < 0)
+			return 0;
+		ssize_t n;
+		do
+			n = read(r->fd, p, cap);
+		while (n < 0 && errno == EINTR);
+		if (n < 0)
+			snprintf(r->failure, sizeof(r->failure), "cannot read at offset %llu: %s",
+				 (unsigned long long)(r->base + r->end), strerror(errno));
+		return (long)n;
+	}
 	la_ssize_t n = archive_read_data(r->ar, p, cap);
 	if (n < 0) {
 		const char *m = archive_error_string(r->ar);
@@ -229,9 +241,11 @@ static void detect_bom(struct tl_reader *r, struct tl_err *err)
 		r->enc = ENC_UTF16BE, r->start += 2;
 }
 
-/* Open PATH as one stream through libarchive ("raw" with the decoders of
- * tl_stream_filters()); *AR stays NULL for an empty file, which libarchive
- * would call an unrecognised format. The caller closes *FD. */
+/* Open PATH as one stream: gzip through zlib (*GZ, which then owns the
+ * descriptor), other decoders through libarchive ("raw" with the decoders of
+ * tl_stream_filters(): *AR). Both stay NULL for a plain or empty file, read
+ * from *FD directly (libarchive calls an empty file an unrecognised format).
+ * The caller closes *FD. */
 static int open_file(const char *path, int *fd, struct archive **ar, gzFile *gz, struct tl_err *err)
 {
 	struct stat st;
@@ -264,6 +278,13 @@ static int open_file(const char *path, int *fd, struct archive **ar, gzFile *gz,
 		tl_errf(err, "cannot read '%s': %s", path, m ? m : "unreadable stream");
 		archive_read_free(a);
 		return -1;
+	}
+	if (archive_filter_count(a) <= 1) {
+		/* plain: read the file itself, without libarchive's copy in between */
+		archive_read_free(a);
+		if (lseek(*fd, 0, SEEK_SET) != 0)
+			return tl_errf(err, "cannot read '%s': %s", path, strerror(errno));
+		return 0;
 	}
 	*ar = a;
 	return 0;
@@ -951,8 +972,23 @@ long tl_reader_head(const char *path, char *buf, size_t cap, const char **compre
 			n += (long)k;
 		}
 		archive_read_free(a);
+	} else if (fd >= 0) {
+		while ((size_t)n < cap) {
+			ssize_t k = read(fd, buf + n, cap - (size_t)n);
+			if (k < 0 && errno == EINTR)
+				continue;
+			if (k < 0) {
+				tl_errf(err, "cannot read '%s': %s", path, strerror(errno));
+				close(fd);
+				return -1;
+			}
+			if (k == 0)
+				break;
+			n += (long)k;
+		}
 	}
-	close(fd);
+	if (fd >= 0)
+		close(fd);
 	return tl_reader_sniff_text(buf, n, cap);
 }
 
