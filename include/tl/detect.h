@@ -17,7 +17,7 @@
  * head, the following lines under TL_DETECT_WINDOW bytes are added to it.
  * Sampled records over TL_DETECT_RECORD_MAX bytes are skipped, not counted.
  *
- * Detection reads the file (plain or gzip) and nothing else: no store, no
+ * Detection reads the file (plain or compressed) or a member's first bytes, and nothing else: no store, no
  * case. Ownership: a struct tl_detection owns its candidates and JSON; the
  * formats it points to belong to the struct tl_formats passed in.
  */
@@ -54,7 +54,7 @@ struct tl_detect_candidate {
 struct tl_detection {
 	const struct tl_format *format; /* the claim, or NULL: unsupported */
 	int confidence;                 /* 0..100: the winner's evidence */
-	const char *compression;        /* "gzip" or "none" */
+	const char *compression;        /* "none", "gzip", "bzip2", "xz", "lzip", "zstd", "multiple" */
 	char zeek_path[64];             /* the #path of a Zeek TSV header; "" if none */
 	size_t window_bytes;
 	long window_skipped;            /* lines over TL_DETECT_WINDOW left out of the window */
@@ -70,6 +70,14 @@ struct tl_detection {
  * in either case. */
 int tl_detect_file(const struct tl_formats *fs, const char *path, struct tl_detection *d, struct tl_err *err);
 
+/* The same over the first LEN bytes of a stream held in memory (an archive
+ * member: the caller peeks up to TL_DETECT_MEMBER_BYTES of it; compressed
+ * bytes are decompressed as a file's would be). MTIME stands for the file's
+ * modification time in yearless stamps. C parsers that read a file themselves
+ * are not sampled here: they need a file. */
+#define TL_DETECT_MEMBER_BYTES (8u << 20)
+int tl_detect_buffer(const struct tl_formats *fs, const char *buf, size_t len, int64_t mtime, struct tl_detection *d,
+		     struct tl_err *err);
 void tl_detection_release(struct tl_detection *d);
 
 #endif

@@ -103,6 +103,8 @@ enum tl_parse_status tl_parse_record(struct tl_parse *p, const struct tl_record 
  * Grouping and file I/O (C parsers, include/tl/registry.h); for definitions
  * these are no-ops. A caller that parses a whole file:
  *   own = tl_parse_open(p, path, err)   1: read records with tl_parse_next()
+ *                                       (PATH NULL: no file, a stream such as
+ *                                       an archive member: -1 for such parsers)
  *                                       (same contract as tl_reader_next()),
  *                                       0: frame the file with tl_reader, -1: error
  *   per record: tl_parse_record(), then tl_parse_ready() until TL_PARSE_META

@@ -36,8 +36,9 @@ struct tl_framing_spec {
 	size_t max_record;        /* bytes; larger records are flagged oversize */
 };
 
-/* gzip decompression-bomb guards; plain files are not limited. Past a limit
- * the stream ends with a read error (records before it stay valid). */
+/* Decompression-bomb guards, for every decoder (gzip, bzip2, xz, lzip, zstd;
+ * the names keep their first user, gzip); plain files are not limited. Past a
+ * limit the stream ends with a read error (records before it stay valid). */
 #define TL_GZIP_MAX_RATIO 1000u          /* default decompressed:compressed ratio */
 #define TL_GZIP_RATIO_AFTER (64u << 20)  /* the ratio is checked past this many decompressed bytes */
 
@@ -55,9 +56,27 @@ struct tl_record {
 };
 
 struct tl_reader;
+struct archive;
 
-/* Open PATH (plain or gzip, detected by content) read-only. */
+/* A byte source the reader pulls from instead of a file (an archive member:
+ * src/ingest/archive.c). READ puts up to CAP bytes in BUF and returns their
+ * count, 0 at the end, -1 on an error (ERR says what). The source applies its
+ * own bomb guards. */
+struct tl_source {
+	long (*read)(void *ctx, void *buf, size_t cap, struct tl_err *err);
+	void *ctx;
+};
+
+/* Open PATH read-only: plain, or compressed with gzip, bzip2, xz, lzip or
+ * zstd (decided by content, not by name; stacked decoders are undone too). */
 struct tl_reader *tl_reader_open(const char *path, const struct tl_framing_spec *spec, struct tl_err *err);
+
+/* Frame the bytes of SRC (borrowed; it must outlive the reader). */
+struct tl_reader *tl_reader_open_source(const struct tl_source *src, const struct tl_framing_spec *spec,
+					struct tl_err *err);
+
+/* The decoders undone, outermost first, '+'-joined ("gzip", "xz"), or "none". */
+const char *tl_reader_compression(const struct tl_reader *r);
 
 /* Set the guards: MAX_RATIO decompressed bytes per compressed byte (0: the
  * default TL_GZIP_MAX_RATIO; UINT32_MAX: none), MAX_BYTES decompressed bytes
@@ -79,7 +98,22 @@ const char *tl_reader_encoding(const struct tl_reader *r);
 void tl_reader_free(struct tl_reader *r);
 
 /* Read up to CAP bytes of the decompressed start of PATH into BUF, for detection;
- * returns bytes read or -1. Sets *gz when the file is gzip. */
-long tl_reader_head(const char *path, char *buf, size_t cap, int *gz, struct tl_err *err);
+ * returns bytes read or -1. *COMPRESSION gets a static name: "none", "gzip",
+ * "bzip2", "xz", "lzip", "zstd", or "multiple" for stacked decoders. UTF-16
+ * input is handed back transcoded (tl_reader_sniff_text). */
+long tl_reader_head(const char *path, char *buf, size_t cap, const char **compression, struct tl_err *err);
+
+/* N bytes of a stream's start in BUF (capacity CAP): UTF-16 with a byte order
+ * mark is transcoded in place to UTF-8 for the sniff rules; the new length. */
+long tl_reader_sniff_text(char *buf, long n, size_t cap);
+
+/* The compression libmagic's description MAGIC names, as tl_reader_head() would. */
+const char *tl_reader_compression_of(const char *magic);
+
+/* The stream layer shared with archives: register on A the decoders tl allows
+ * (never an external program), and name those A found, outermost first, in
+ * BUF ("none" if none). */
+int tl_stream_filters(struct archive *a, struct tl_err *err);
+const char *tl_stream_compression(struct archive *a, char *buf, size_t len);
 
 #endif

@@ -13,8 +13,10 @@
 static const char usage[] =
 	"usage: tl ingest [options] CASE [PATH...]\n\n"
 	"Parses every evidence file under PATH (default CASE/evidence; paths must lie\n"
-	"inside CASE) into CASE/case.db. Formats are detected from content; gzip is\n"
-	"read transparently. Files already ingested with the same SHA-256 are skipped.\n\n"
+	"inside CASE) into CASE/case.db. Formats are detected from content; gzip,\n"
+	"bzip2, xz, lzip and zstd are read transparently; zip, tar and 7z archives are\n"
+	"read in place, each member a file of its own (ARCHIVE!/MEMBER). Files already\n"
+	"ingested with the same SHA-256 are skipped.\n\n"
 	"Options:\n"
 	"  --format NAME       use format NAME for every file (see tl formats)\n"
 	"  --progress          show progress even when stderr is not a terminal\n"

@@ -39,14 +39,68 @@ static void window_zeek_path(const char *w, size_t len, char *out, size_t cap)
 	}
 }
 
+/* What detection reads: a file by path, or the first bytes of a stream held
+ * in memory (an archive member, peeked by the caller). */
+struct det_in {
+	const char *path;
+	const char *buf;
+	size_t len;
+};
+
+struct mem_src {
+	struct tl_source src;
+	const struct det_in *in;
+	size_t pos;
+};
+
+static long mem_read(void *ctx, void *buf, size_t cap, struct tl_err *err)
+{
+	struct mem_src *m = ctx;
+	size_t n = m->in->len - m->pos < cap ? m->in->len - m->pos : cap;
+	memcpy(buf, m->in->buf + m->pos, n);
+	m->pos += n;
+	return (long)n;
+}
+
+/* A reader over IN; *MEM (freed by the caller after the reader) backs a buffer. */
+static struct tl_reader *open_in(const struct det_in *in, const struct tl_framing_spec *spec, struct mem_src **mem,
+				 struct tl_err *err)
+{
+	*mem = NULL;
+	if (in->path)
+		return tl_reader_open(in->path, spec, err);
+	struct mem_src *m = calloc(1, sizeof(*m));
+	if (!m) {
+		tl_errf(err, "out of memory");
+		return NULL;
+	}
+	m->src.read = mem_read;
+	m->src.ctx = m;
+	m->in = in;
+	struct tl_reader *rd = tl_reader_open_source(&m->src, spec, err);
+	if (!rd)
+		free(m);
+	else
+		*mem = m;
+	return rd;
+}
+
 /* The sniff window: the decompressed head, and when its first line fills it
  * (a giant first line would blind the sniff rules), the lines after it that
  * are under the window size, until the window is full again. */
-static int build_window(const char *path, struct tl_buf *w, int *gz, long *skipped, struct tl_err *err)
+static int build_window(const struct det_in *in, struct tl_buf *w, const char **compression, long *skipped,
+			struct tl_err *err)
 {
 	if (tl_buf_grow(w, TL_DETECT_WINDOW + 1))
 		return tl_errf(err, "out of memory");
-	long n = tl_reader_head(path, w->data, TL_DETECT_WINDOW, gz, err);
+	long n;
+	if (in->path) {
+		n = tl_reader_head(in->path, w->data, TL_DETECT_WINDOW, compression, err);
+	} else {
+		n = (long)(in->len < TL_DETECT_WINDOW ? in->len : TL_DETECT_WINDOW);
+		memcpy(w->data, in->buf, (size_t)n);
+		n = tl_reader_sniff_text(w->data, n, TL_DETECT_WINDOW);
+	}
 	if (n < 0)
 		return -1;
 	w->len = (size_t)n;
@@ -55,7 +109,8 @@ static int build_window(const char *path, struct tl_buf *w, int *gz, long *skipp
 		return 0;
 	struct tl_framing_spec spec = { TL_FRAME_LINES, NULL, NULL, TL_DETECT_WINDOW };
 	struct tl_err rerr;
-	struct tl_reader *rd = tl_reader_open(path, &spec, &rerr);
+	struct mem_src *mem;
+	struct tl_reader *rd = open_in(in, &spec, &mem, &rerr);
 	if (!rd)
 		return 0; /* the head alone is still a window */
 	struct tl_record rec;
@@ -72,11 +127,12 @@ static int build_window(const char *path, struct tl_buf *w, int *gz, long *skipp
 			break;
 	}
 	tl_reader_free(rd);
+	free(mem);
 	return 0;
 }
 
 /* Parse a bounded sample of PATH's first records with candidate C's format. */
-static void sample(struct tl_detect_candidate *c, const char *path, int64_t mtime)
+static void sample(struct tl_detect_candidate *c, const struct det_in *in, int64_t mtime)
 {
 	const struct tl_format *f = c->f;
 	struct tl_framing_spec spec = *tl_format_framing(f);
@@ -91,8 +147,9 @@ static void sample(struct tl_detect_candidate *c, const char *path, int64_t mtim
 		return;
 	/* a C parser may read the file itself (EVTX); everything else is framed here */
 	struct tl_reader *rd = NULL;
-	int own = tl_parse_open(p, path, &err);
-	if (own < 0 || (!own && !(rd = tl_reader_open(path, &spec, &err)))) {
+	struct mem_src *mem = NULL;
+	int own = tl_parse_open(p, in->path, &err);
+	if (own < 0 || (!own && !(rd = open_in(in, &spec, &mem, &err)))) {
 		tl_parse_free(p);
 		return;
 	}
@@ -134,6 +191,7 @@ static void sample(struct tl_detect_candidate *c, const char *path, int64_t mtim
 	}
 	tl_parse_free(p);
 	tl_reader_free(rd);
+	free(mem);
 	if (c->sampled) {
 		c->rate = (int)(c->events * 1000 / c->sampled);
 		c->evidence = (long)c->sniff * c->rate;
@@ -319,18 +377,17 @@ static void to_json(struct tl_detection *d)
 	d->json = b.data; /* NULL when out of memory: the decision itself stands */
 }
 
-int tl_detect_file(const struct tl_formats *fs, const char *path, struct tl_detection *d, struct tl_err *err)
+static int detect(const struct tl_formats *fs, const struct det_in *in, int64_t mtime, struct tl_detection *d,
+		  struct tl_err *err)
 {
 	memset(d, 0, sizeof(*d));
 	d->compression = "none";
 	struct tl_buf w = TL_BUF_INIT;
 	w.max = 2 * TL_DETECT_WINDOW + 16;
-	int gz = 0;
-	if (build_window(path, &w, &gz, &d->window_skipped, err)) {
+	if (build_window(in, &w, &d->compression, &d->window_skipped, err)) {
 		tl_buf_release(&w);
 		return -1;
 	}
-	d->compression = gz ? "gzip" : "none";
 	d->window_bytes = w.len;
 	if (w.len == 0) {
 		tl_buf_release(&w);
@@ -401,13 +458,25 @@ int tl_detect_file(const struct tl_formats *fs, const char *path, struct tl_dete
 			snprintf(d->cand[i].why, sizeof(d->cand[i].why), "no #path line: the log does not say which it is");
 		}
 	}
-	struct stat st;
-	int64_t mtime = stat(path, &st) == 0 ? (int64_t)st.st_mtime : 0;
 	for (size_t i = 0; i < d->ncand; i++)
-		sample(&d->cand[i], path, mtime);
+		sample(&d->cand[i], in, mtime);
 	decide(d);
 	to_json(d);
 	return 0;
+}
+
+int tl_detect_file(const struct tl_formats *fs, const char *path, struct tl_detection *d, struct tl_err *err)
+{
+	struct det_in in = { path, NULL, 0 };
+	struct stat st;
+	return detect(fs, &in, stat(path, &st) == 0 ? (int64_t)st.st_mtime : 0, d, err);
+}
+
+int tl_detect_buffer(const struct tl_formats *fs, const char *buf, size_t len, int64_t mtime, struct tl_detection *d,
+		     struct tl_err *err)
+{
+	struct det_in in = { NULL, buf, len };
+	return detect(fs, &in, mtime, d, err);
 }
 
 void tl_detection_release(struct tl_detection *d)

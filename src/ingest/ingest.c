@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "tl/archive.h"
 #include "tl/detect.h"
 #include "tl/reader.h"
 #include "tl/store.h"
@@ -85,6 +86,11 @@ struct ingest_run {
 	uint64_t total_bytes, done_bytes;
 	size_t nfiles, fileno;
 	double t0, last_progress;
+	/* archive members (src/ingest/archive.c): the archive being read and the
+	 * member whose bytes the reader takes, NULL for a plain file */
+	const char *container, *container_sha256;
+	struct tl_archive *member;
+	int fatal;
 };
 
 static void progress(struct ingest_run *r, uint64_t file_pos, int final)
@@ -117,11 +123,24 @@ static const struct tl_format *choose_format(struct ingest_run *r, const char *a
 			tl_errf(err, "unknown format '%s' (see tl formats)", forced);
 		return f;
 	}
-	/* detection proves itself on sampled records (src/ingest/detect.c) */
+	/* detection proves itself on sampled records (src/ingest/detect.c); a
+	 * member is judged on its first TL_DETECT_MEMBER_BYTES, peeked from the
+	 * archive (read again from its start when it is ingested) */
 	struct tl_detection d;
 	const struct tl_format *f = NULL;
-	if (tl_detect_file(r->fs, abs, &d, err) == 0) {
-		fi->compression = d.compression;
+	int drc;
+	memset(&d, 0, sizeof(d));
+	if (r->member) {
+		char *buf = malloc(TL_DETECT_MEMBER_BYTES);
+		long n = buf ? tl_archive_peek(r->member, buf, TL_DETECT_MEMBER_BYTES, err) : tl_errf(err, "out of memory");
+		drc = n < 0 ? -1 : tl_detect_buffer(r->fs, buf, (size_t)n, fi->mtime, &d, err);
+		free(buf);
+	} else {
+		drc = tl_detect_file(r->fs, abs, &d, err);
+	}
+	if (drc == 0) {
+		if (!r->member)
+			fi->compression = d.compression;
 		fi->confidence = d.confidence;
 		fi->format_rule = "detected";
 		f = d.format;
@@ -183,12 +202,14 @@ static int ingest_records(struct ingest_run *r, const char *abs, const struct tl
 {
 	struct tl_err err;
 	struct tl_reader *rd = NULL;
+	struct tl_source src = { tl_archive_read, r->member };
 	struct tl_parse *p = tl_parse_new(f, tctx, ferr);
 	if (!p)
 		return -1;
 	/* a C parser may read the file itself (a binary format through its library) */
-	int own = tl_parse_open(p, abs, ferr);
-	if (own < 0 || (!own && !(rd = tl_reader_open(abs, tl_format_framing(f), ferr)))) {
+	int own = tl_parse_open(p, r->member ? NULL : abs, ferr);
+	if (own < 0 || (!own && !(rd = r->member ? tl_reader_open_source(&src, tl_format_framing(f), ferr)
+						 : tl_reader_open(abs, tl_format_framing(f), ferr)))) {
 		tl_parse_free(p);
 		return -1;
 	}
@@ -248,20 +269,35 @@ static void add_counts(struct tl_ingest_summary *s, const struct tl_file_counts 
 	s->bytes += (uint64_t)c->bytes;
 }
 
-static int ingest_file(struct ingest_run *r, const char *rel, struct tl_err *err)
+static int ingest_archive(struct ingest_run *r, const char *rel, const char *abs, const char *sha,
+			  const struct stat *st, struct tl_err *err);
+
+/* One evidence file; or, with M, one member of the archive r->container
+ * (REL is then "ARCHIVE!/MEMBER" and r->member reads its bytes). */
+static int ingest_file(struct ingest_run *r, const char *rel, const struct tl_member *m, struct tl_err *err)
 {
 	char abs[PATH_MAX], sha[65];
 	struct stat st;
 	struct tl_err ferr;
-	snprintf(abs, sizeof(abs), "%s/%s", r->c->root, rel);
+	snprintf(abs, sizeof(abs), "%s/%s", r->c->root, m ? r->container : rel);
 	r->sum->files++;
-	if (stat(abs, &st) != 0 || tl_file_sha256(abs, sha, &ferr)) {
+	if (m) {
+		memset(&st, 0, sizeof(st));
+		st.st_size = (off_t)m->size;
+		st.st_mtime = (time_t)m->mtime;
+		memcpy(sha, m->sha256, 65);
+	} else if (stat(abs, &st) != 0 || tl_file_sha256(abs, sha, &ferr)) {
 		fprintf(r->log, "error: cannot read '%s': %s\n", rel, errno ? strerror(errno) : ferr.msg);
 		r->sum->failed++;
 		return 0;
 	}
-	if (r->o->on_file)
+	if (r->o->on_file && !m)
 		r->o->on_file(r->o->ctx, rel, sha);
+	if (!m) {
+		int handled = ingest_archive(r, rel, abs, sha, &st, err);
+		if (handled)
+			return handled < 0 ? -1 : 0;
+	}
 	struct tl_file_row row;
 	if (tl_writer_sync(r->w, err))
 		return -1;
@@ -292,11 +328,20 @@ static int ingest_file(struct ingest_run *r, const char *rel, struct tl_err *err
 	fi.size = st.st_size;
 	fi.mtime = st.st_mtime;
 	fi.sha256 = sha;
-	fi.magic = r->magic ? magic_file(r->magic, abs) : NULL;
+	if (m) {
+		char head[4096];
+		long hn = tl_archive_peek(r->member, head, sizeof(head), &ferr);
+		fi.magic = r->magic && hn >= 0 ? magic_buffer(r->magic, head, (size_t)hn) : NULL;
+		fi.container = r->container;
+		fi.container_sha256 = r->container_sha256;
+		fi.member = m->name;
+	} else {
+		fi.magic = r->magic ? magic_file(r->magic, abs) : NULL;
+	}
 	char magic_copy[256];
 	snprintf(magic_copy, sizeof(magic_copy), "%s", fi.magic ? fi.magic : "unknown");
 	fi.magic = magic_copy;
-	fi.compression = strstr(magic_copy, "gzip") ? "gzip" : "none";
+	fi.compression = m ? m->compression : tl_reader_compression_of(magic_copy);
 	struct tl_file_counts fc = { 0 };
 	int64_t id;
 	char dup_of[PATH_MAX];
@@ -352,7 +397,7 @@ static int ingest_file(struct ingest_run *r, const char *rel, struct tl_err *err
 	if (tl_writer_sync(r->w, err) || rc == -2)
 		return -1;
 	add_counts(r->sum, &fc);
-	r->done_bytes += (uint64_t)st.st_size;
+	r->done_bytes += m ? 0 : (uint64_t)st.st_size;
 	const char *status = "done";
 	const char *why = NULL;
 	if (rc) {
@@ -368,6 +413,103 @@ static int ingest_file(struct ingest_run *r, const char *rel, struct tl_err *err
 		r->sum->ingested++;
 	}
 	return tl_store_file_end(r->store, id, status, &fc, encoding, why, err);
+}
+
+/* A member the archive layer refused: a row saying why, an error line. */
+static int record_refused(struct ingest_run *r, const char *path, const struct tl_member *m, struct tl_err *err)
+{
+	struct tl_file_info fi = { 0 };
+	struct tl_file_counts fc = { 0 };
+	struct tl_file_row row;
+	int64_t id;
+	fi.path = path;
+	fi.size = (int64_t)m->size;
+	fi.mtime = m->mtime;
+	fi.sha256 = m->sha256;
+	fi.compression = m->compression;
+	fi.container = r->container;
+	fi.container_sha256 = r->container_sha256;
+	fi.member = m->name;
+	r->sum->files++;
+	if (!strcmp(m->status, "unsupported"))
+		r->sum->unsupported++;
+	else
+		r->sum->failed++;
+	char why[700];
+	snprintf(why, sizeof(why), "refused: %s", m->refused);
+	/* member names are the archive maker's: control bytes shown escaped */
+	struct tl_buf shown = TL_BUF_INIT;
+	tl_term_escape(&shown, path, strlen(path));
+	fprintf(r->log, "error: '%s': %s\n", shown.data ? shown.data : "", why);
+	tl_buf_release(&shown);
+	if (tl_writer_sync(r->w, err))
+		return -1;
+	int known = tl_store_file_get(r->store, path, &row, err);
+	if (known < 0)
+		return -1;
+	if (known && !strcmp(row.status, "done"))
+		return 0; /* ingested before under other limits: kept */
+	if (tl_store_file_begin(r->store, &fi, &id, err))
+		return -1;
+	return tl_store_file_end(r->store, id, m->status, &fc, NULL, why, err);
+}
+
+static int member_cb(void *ctx, const struct tl_member *m, struct tl_archive *a, struct tl_err *err)
+{
+	struct ingest_run *r = ctx;
+	char path[PATH_MAX + TL_ARCHIVE_MAX_NAME + 8];
+	snprintf(path, sizeof(path), "%s!/%s", r->container, m->name);
+	r->member = a;
+	int rc = m->refused ? record_refused(r, path, m, err) : ingest_file(r, path, m, err);
+	r->member = NULL;
+	if (rc)
+		r->fatal = 1;
+	return rc;
+}
+
+/* An archive's members are evidence files of their own (include/tl/archive.h).
+ * Returns 1 when REL was an archive and has been read, 0 when it is not one,
+ * -1 on a fatal (database) error. */
+static int ingest_archive(struct ingest_run *r, const char *rel, const char *abs, const char *sha,
+			  const struct stat *st, struct tl_err *err)
+{
+	char format[64];
+	struct tl_err e = { { 0 } };
+	if (tl_archive_probe(abs, format, sizeof(format), &e) != 1)
+		return 0;
+	struct tl_archive_limits lim = { r->c->cfg.gzip_max_ratio, r->c->cfg.gzip_max_bytes };
+	int64_t files_before = r->sum->files;
+	r->sum->files--; /* the archive is counted as its members */
+	r->container = rel;
+	r->container_sha256 = sha;
+	r->fatal = 0;
+	int rc = tl_archive_each(abs, rel, &lim, member_cb, r, &e);
+	r->container = r->container_sha256 = NULL;
+	if (r->fatal) {
+		tl_errf(err, "%s", e.msg);
+		return -1;
+	}
+	r->done_bytes += (uint64_t)st->st_size;
+	if (rc == 0 && r->sum->files > files_before - 1)
+		return 1;
+	/* nothing of it was read, or not all of it: the archive's own row says why */
+	const char *why = rc ? e.msg : "the archive holds no files";
+	fprintf(r->log, "error: '%s': %s%s\n", rel, why, r->sum->files > files_before - 1 ? "; the members before that point were read" : "");
+	struct tl_file_info fi = { 0 };
+	struct tl_file_counts fc = { 0 };
+	int64_t id;
+	fi.path = rel;
+	fi.size = st->st_size;
+	fi.mtime = st->st_mtime;
+	fi.sha256 = sha;
+	fi.magic = format;
+	fi.compression = "none";
+	r->sum->files++;
+	r->sum->failed++;
+	if (tl_writer_sync(r->w, err) || tl_store_file_begin(r->store, &fi, &id, err) ||
+	    tl_store_file_end(r->store, id, rc ? "failed" : "unsupported", &fc, NULL, why, err))
+		return -1;
+	return 1;
 }
 
 int tl_ingest(struct tl_case *c, const struct tl_formats *fs, char *const *paths, size_t n,
@@ -448,7 +590,7 @@ int tl_ingest(struct tl_case *c, const struct tl_formats *fs, char *const *paths
 	}
 	for (size_t i = 0; i < files.n && !rc; i++) {
 		r.fileno = i + 1;
-		rc = ingest_file(&r, files.v[i], err);
+		rc = ingest_file(&r, files.v[i], NULL, err);
 	}
 	if (tl_writer_free(r.w, rc ? NULL : err))
 		rc = -1;

@@ -47,7 +47,8 @@ int tl_manifest_write(const struct tl_case *c, const struct tl_formats *fs, cons
 	if (!s)
 		return -1;
 	struct tl_buf m = TL_BUF_INIT, sums = TL_BUF_INIT;
-	struct tl_strlist outs = TL_STRLIST_INIT, rels = TL_STRLIST_INIT, used = TL_STRLIST_INIT;
+	struct tl_strlist outs = TL_STRLIST_INIT, rels = TL_STRLIST_INIT, used = TL_STRLIST_INIT,
+			  containers = TL_STRLIST_INIT;
 	struct tl_custody_file *produced = NULL;
 	const char **names = NULL;
 	long *seqs = NULL;
@@ -122,12 +123,29 @@ int tl_manifest_write(const struct tl_case *c, const struct tl_formats *fs, cons
 		jtime(&m, fr->has_first, fr->counts.first_ts);
 		tl_buf_adds(&m, ", \"last_ts\": ");
 		jtime(&m, fr->has_last, fr->counts.last_ts);
+		const char *container = fr->container;
+		const char *csha = fr->container_sha256;
+		if (container) {
+			/* an archive member: SHA256SUMS names the archive, which sha256sum can check */
+			tl_buf_adds(&m, ", \"container\": ");
+			jstr(&m, container);
+			tl_buf_addf(&m, ", \"container_sha256\": \"%s\", \"member\": ", csha ? csha : "");
+			jstr(&m, fr->member ? fr->member : "");
+		}
 		tl_buf_addc(&m, '}');
 		tot[0] += r, tot[1] += e, tot[2] += j, tot[3] += x;
 		nfile++;
 		char rel[4200];
-		snprintf(rel, sizeof(rel), "../%s", path);
-		tl_sums_add_line(&sums, sha, rel);
+		snprintf(rel, sizeof(rel), "../%s", container ? container : path);
+		/* an archive is listed once, also when a row of its own (it could not be
+		 * read whole) sorts right before its members' rows */
+		int listed = containers.n && !strcmp(containers.v[containers.n - 1], rel);
+		for (size_t k = 0; container && k < containers.n && !listed; k++)
+			listed = !strcmp(containers.v[k], rel);
+		if (!listed)
+			tl_strlist_add(&containers, rel);
+		if (!listed)
+			tl_sums_add_line(&sums, container ? (csha ? csha : "") : sha, rel);
 	}
 	tl_store_iter_free(files);
 	files = NULL;
@@ -212,6 +230,7 @@ cleanup:
 	tl_buf_release(&sums);
 	tl_strlist_release(&outs);
 	tl_strlist_release(&rels);
+	tl_strlist_release(&containers);
 	free(produced);
 	free(names);
 	free(seqs);

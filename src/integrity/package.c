@@ -1,14 +1,15 @@
 /*
- * Handoff packages (see include/tl/package.h): a POSIX ustar stream, with pax
- * extended headers for names over 100 bytes or sizes over 8 GiB, deflated by
- * zlib into a gzip stream written here rather than through gzopen(), so that
- * the gzip header's time is 0 and the bytes depend on the case alone.
+ * Handoff packages (see include/tl/package.h): a POSIX tar stream (ustar, with
+ * pax extended headers only where ustar cannot hold a name or size) in a gzip
+ * stream, both written and read through libarchive. The gzip header carries
+ * no time and no name, every entry the same owner, mode and time, so the bytes
+ * depend on the case alone (and on the libarchive and zlib that made them).
  *
  * Writing streams every file through a 1 MiB buffer and hashes it on the way,
  * so a file that changed since `tl manifest` is caught without reading it
  * twice. Reading streams too: members are hashed as they pass and only the
  * small ones the checks need (SHA256SUMS, manifest.json, custody.jsonl) are
- * kept in memory, each with a cap.
+ * kept in memory, each with a cap. Nothing is ever extracted.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "tl/package.h"
@@ -22,39 +23,37 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
+
+#include <archive.h>
+#include <archive_entry.h>
 
 #include "tl/custody.h"
 #include "tl/json.h"
 #include "tl/store.h"
 #include "tl/banned.h"
 
-#define BLOCK 512
 #define IOBUF (1u << 20)
-#define USTAR_MAX_SIZE 077777777777LL /* 11 octal digits */
 #define MAX_NAME 4096
 #define MAX_MEMBERS (1L << 20)
 #define MAX_SUMS (64u << 20)
 #define MAX_MANIFEST (64u << 20)
 #define MAX_CUSTODY (256u << 20)
-#define MAX_PAX (1u << 20)
 
 /* ------------------------------------------------------------------------ */
 /* SHA256SUMS lines (coreutils' format, backslash-escaped names)            */
 
 /* ------------------------------------------------------------------------ */
-/* Writing: gzip by hand, so its header holds no time                       */
+/* Writing: libarchive, its output hashed on the way to the file            */
 
-struct gzw {
+struct pkw {
+	struct archive *a;
 	int fd;
-	z_stream z;
-	int zinit;
 	struct tl_sha256 *h;
-	unsigned char zout[1u << 16];
 	unsigned char *io;      /* IOBUF bytes for reading files */
 	struct tl_err *err;
 	const char *path;
 	int failed;
+	int write_errno;
 	struct tl_package_result *res;
 	/* folders already written, so each gets one entry before its first file */
 	char **dirs;
@@ -62,78 +61,32 @@ struct gzw {
 	const char *top;
 };
 
-static int gzw_deflate(struct gzw *w, const void *p, size_t len, int flush)
+static la_ssize_t pkw_write(struct archive *a, void *ctx, const void *buf, size_t len)
 {
-	if (w->failed)
-		return -1;
-	w->z.next_in = (Bytef *)(uintptr_t)p;
-	w->z.avail_in = (uInt)len;
-	do {
-		w->z.next_out = w->zout;
-		w->z.avail_out = sizeof(w->zout);
-		int zr = deflate(&w->z, flush);
-		if (zr == Z_STREAM_ERROR) {
-			w->failed = 1;
-			return tl_errf(w->err, "cannot compress: %s", w->z.msg ? w->z.msg : "zlib error");
-		}
-		size_t have = sizeof(w->zout) - w->z.avail_out;
-		for (size_t off = 0; off < have;) {
-			ssize_t n = write(w->fd, w->zout + off, have - off);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0) {
-				w->failed = 1;
-				return tl_errf(w->err, "cannot write '%s': %s", w->path, n < 0 ? strerror(errno) : "short write");
-			}
-			off += (size_t)n;
-		}
-		tl_sha256_update(w->h, w->zout, have);
-	} while (w->z.avail_out == 0 || (flush == Z_FINISH && w->z.avail_in));
-	return 0;
-}
-
-/* Feed LEN bytes (any size; zlib's avail_in is 32-bit, so in slices). */
-static int gzw_put(struct gzw *w, const void *p, size_t len)
-{
-	const char *c = p;
-	while (len) {
-		size_t k = len > (1u << 30) ? (1u << 30) : len;
-		if (gzw_deflate(w, c, k, Z_NO_FLUSH))
+	struct pkw *w = ctx;
+	const unsigned char *p = buf;
+	for (size_t off = 0; off < len;) {
+		ssize_t n = write(w->fd, p + off, len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			w->write_errno = n < 0 ? errno : ENOSPC;
+			archive_set_error(a, w->write_errno, "%s", strerror(w->write_errno));
 			return -1;
-		c += k, len -= k;
-	}
-	return 0;
-}
-
-static int gzw_finish(struct gzw *w)
-{
-	if (w->failed)
-		return -1;
-	w->z.next_in = NULL;
-	w->z.avail_in = 0;
-	for (;;) {
-		w->z.next_out = w->zout;
-		w->z.avail_out = sizeof(w->zout);
-		int zr = deflate(&w->z, Z_FINISH);
-		if (zr == Z_STREAM_ERROR)
-			return w->failed = 1, tl_errf(w->err, "cannot compress");
-		size_t have = sizeof(w->zout) - w->z.avail_out;
-		for (size_t off = 0; off < have;) {
-			ssize_t n = write(w->fd, w->zout + off, have - off);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0)
-				return w->failed = 1,
-				       tl_errf(w->err, "cannot write '%s': %s", w->path, n < 0 ? strerror(errno) : "short write");
-			off += (size_t)n;
 		}
-		tl_sha256_update(w->h, w->zout, have);
-		if (zr == Z_STREAM_END)
-			return 0;
+		off += (size_t)n;
 	}
+	tl_sha256_update(w->h, buf, len);
+	return (la_ssize_t)len;
 }
 
-static const unsigned char zeros[BLOCK];
+/* libarchive's complaint as the package's error. */
+static int pkw_fail(struct pkw *w)
+{
+	const char *m = archive_error_string(w->a);
+	w->failed = 1;
+	return tl_errf(w->err, "cannot write '%s': %s", w->path, m ? m : "libarchive error");
+}
 
 /* What `tl manifest` writes beside the manifest after SHA256SUMS (so SHA256SUMS
  * cannot list them; they are derived from manifest.json): its signature and
@@ -149,82 +102,28 @@ static int is_companion(const char *name)
 	return 0;
 }
 
-static int pad(struct gzw *w, unsigned long long size)
+/* The header of a member: a folder (DIR) or a file of SIZE bytes. */
+static int header(struct pkw *w, const char *name, unsigned long long size, int dir)
 {
-	size_t r = (size_t)(size % BLOCK);
-	return r ? gzw_put(w, zeros, BLOCK - r) : 0;
-}
-
-static void octal(char *field, size_t width, unsigned long long v)
-{
-	/* width-1 digits and a NUL, as GNU tar and POSIX both read */
-	snprintf(field, width, "%0*llo", (int)(width - 1), v);
-}
-
-/* One pax record, "LEN key=value\n", where LEN counts itself. */
-static int pax_record(struct tl_buf *b, const char *key, const char *val)
-{
-	size_t body = 1 + strlen(key) + 1 + strlen(val) + 1, len = body + 1;
-	char digits[32];
-	for (;;) {
-		int d = snprintf(digits, sizeof(digits), "%zu", len);
-		if (body + (size_t)d == len)
-			break;
-		len = body + (size_t)d;
-	}
-	return tl_buf_addf(b, "%s %s=%s\n", digits, key, val);
-}
-
-static int header_block(struct gzw *w, const char *name, unsigned long long size, char type, unsigned mode)
-{
-	unsigned char h[BLOCK];
-	memset(h, 0, sizeof(h));
-	size_t nl = strlen(name);
-	memcpy(h, name, nl > 100 ? 100 : nl);
-	octal((char *)h + 100, 8, mode);
-	octal((char *)h + 108, 8, 0);
-	octal((char *)h + 116, 8, 0);
-	octal((char *)h + 124, 12, size > (unsigned long long)USTAR_MAX_SIZE ? 0 : size);
-	octal((char *)h + 136, 12, 0); /* mtime: see package.h */
-	memset(h + 148, ' ', 8);
-	h[156] = (unsigned char)type;
-	memcpy(h + 257, "ustar", 6);
-	memcpy(h + 263, "00", 2);
-	memcpy(h + 265, "tl", 2);
-	memcpy(h + 297, "tl", 2);
-	unsigned sum = 0;
-	for (size_t i = 0; i < BLOCK; i++)
-		sum += h[i];
-	snprintf((char *)h + 148, 8, "%06o", sum);
-	h[155] = ' ';
-	return gzw_put(w, h, BLOCK);
-}
-
-/* The header(s) of a member: a pax header first when ustar cannot hold it. */
-static int header(struct gzw *w, const char *name, unsigned long long size, char type, unsigned mode)
-{
-	if (strlen(name) > 100 || size > (unsigned long long)USTAR_MAX_SIZE) {
-		struct tl_buf b = TL_BUF_INIT;
-		char num[32];
-		snprintf(num, sizeof(num), "%llu", size);
-		int rc = (strlen(name) > 100 ? pax_record(&b, "path", name) : 0) |
-			 (size > (unsigned long long)USTAR_MAX_SIZE ? pax_record(&b, "size", num) : 0);
-		if (rc || !b.data) {
-			tl_buf_release(&b);
-			w->failed = 1;
-			return tl_errf(w->err, "out of memory");
-		}
-		rc = header_block(w, "././@PaxHeader", b.len, 'x', 0644) || gzw_put(w, b.data, b.len) ||
-		     pad(w, b.len);
-		tl_buf_release(&b);
-		if (rc)
-			return -1;
-	}
-	return header_block(w, name, size, type, mode);
+	struct archive_entry *e = archive_entry_new();
+	if (!e)
+		return w->failed = 1, tl_errf(w->err, "out of memory");
+	archive_entry_copy_pathname(e, name);
+	archive_entry_set_filetype(e, dir ? AE_IFDIR : AE_IFREG);
+	archive_entry_set_perm(e, dir ? 0755 : 0644);
+	archive_entry_set_size(e, dir ? 0 : (la_int64_t)size);
+	archive_entry_set_mtime(e, 0, 0); /* see package.h */
+	archive_entry_set_uid(e, 0);
+	archive_entry_set_gid(e, 0);
+	archive_entry_copy_uname(e, "tl");
+	archive_entry_copy_gname(e, "tl");
+	int r = archive_write_header(w->a, e);
+	archive_entry_free(e);
+	return r == ARCHIVE_OK ? 0 : pkw_fail(w);
 }
 
 /* Folder entries for every parent of REL not yet written. */
-static int parents(struct gzw *w, const char *rel)
+static int parents(struct pkw *w, const char *rel)
 {
 	char dir[MAX_NAME + 8];
 	for (const char *p = rel;; p++) {
@@ -251,14 +150,14 @@ static int parents(struct gzw *w, const char *rel)
 		if (!(w->dirs[w->ndirs] = strdup(dir)))
 			return w->failed = 1, tl_errf(w->err, "out of memory");
 		w->ndirs++;
-		if (header(w, dir, 0, '5', 0755))
+		if (header(w, dir, 0, 1))
 			return -1;
 	}
 }
 
 /* Pack the file at PATH as TOP/REL; SHA gets its hash. LOCK takes a shared
  * flock while reading (the custody log, which tl appends to under flock). */
-static int pack_file(struct gzw *w, const char *path, const char *rel, int lock, char sha[65])
+static int pack_file(struct pkw *w, const char *path, const char *rel, int lock, char sha[65])
 {
 	char name[MAX_NAME + 8];
 	int n = snprintf(name, sizeof(name), "%s/%s", w->top, rel);
@@ -283,7 +182,7 @@ static int pack_file(struct gzw *w, const char *path, const char *rel, int lock,
 		goto done;
 	}
 	unsigned long long size = (unsigned long long)st.st_size, left = size;
-	if (parents(w, rel) || header(w, name, size, '0', 0644))
+	if (parents(w, rel) || header(w, name, size, 0))
 		goto done;
 	while (left) {
 		size_t want = left < IOBUF ? (size_t)left : IOBUF;
@@ -296,8 +195,14 @@ static int pack_file(struct gzw *w, const char *path, const char *rel, int lock,
 			goto done;
 		}
 		tl_sha256_update(h, w->io, (size_t)got);
-		if (gzw_put(w, w->io, (size_t)got))
-			goto done;
+		for (size_t off = 0; off < (size_t)got;) {
+			la_ssize_t k = archive_write_data(w->a, w->io + off, (size_t)got - off);
+			if (k <= 0) {
+				pkw_fail(w);
+				goto done;
+			}
+			off += (size_t)k;
+		}
 		left -= (unsigned long long)got;
 	}
 	char extra;
@@ -306,8 +211,6 @@ static int pack_file(struct gzw *w, const char *path, const char *rel, int lock,
 		tl_errf(w->err, "'%s' grew while being packaged", path);
 		goto done;
 	}
-	if (pad(w, size))
-		goto done;
 	w->res->members++;
 	w->res->bytes += (long long)size;
 	rc = 0;
@@ -336,7 +239,7 @@ static int safe_rel(const char *rel)
 
 /* Pack one file that out/SHA256SUMS must list under KEY; a listed file whose
  * bytes changed stops the package (it would not verify). */
-static int pack_listed(struct gzw *w, struct tl_sums *s, const char *path, const char *rel, const char *key)
+static int pack_listed(struct pkw *w, struct tl_sums *s, const char *path, const char *rel, const char *key)
 {
 	char sha[65];
 	struct tl_sum *e = tl_sums_find(s, key);
@@ -354,7 +257,7 @@ static int pack_listed(struct gzw *w, struct tl_sums *s, const char *path, const
 	return 0;
 }
 
-static int write_tar(struct gzw *w, const struct tl_case *c, const struct tl_package_opts *o, struct tl_sums *s,
+static int write_tar(struct pkw *w, const struct tl_case *c, const struct tl_package_opts *o, struct tl_sums *s,
 		     const struct stat *dest_st, FILE *notes)
 {
 	char path[8400], sha[65];
@@ -429,15 +332,27 @@ static int write_tar(struct gzw *w, const struct tl_case *c, const struct tl_pac
 		return w->failed = 1, -1;
 	const struct tl_file_rec *fr;
 	struct tl_store_iter *q = tl_store_files(st, NULL, w->err);
-	int rc = 0;
 	if (!q) {
 		tl_store_close(st);
 		return w->failed = 1, -1;
 	}
-	int sr;
-	while (!rc && (sr = tl_store_next_file(q, &fr, w->err)) == 1) {
-		const char *rel = fr->path;
+	/* an archive member's evidence is its archive, packed once; sorted, so
+	 * that the same case always packs in the same order */
+	struct tl_strlist rels = TL_STRLIST_INIT;
+	int rc = 0, sr;
+	while (!rc && (sr = tl_store_next_file(q, &fr, w->err)) == 1)
+		if (tl_strlist_add(&rels, fr->container ? fr->container : fr->path))
+			rc = tl_errf(w->err, "out of memory");
+	if (!rc && sr < 0)
+		rc = -1;
+	tl_store_iter_free(q);
+	tl_store_close(st);
+	tl_strlist_sort(&rels);
+	for (size_t i = 0; !rc && i < rels.n; i++) {
+		const char *rel = rels.v[i];
 		char key[4200];
+		if (i && !strcmp(rel, rels.v[i - 1]))
+			continue;
 		if (!*rel || !safe_rel(rel)) {
 			rc = tl_errf(w->err, "case.db names evidence '%s' outside the case", *rel ? rel : "(null)");
 			break;
@@ -452,10 +367,7 @@ static int write_tar(struct gzw *w, const struct tl_case *c, const struct tl_pac
 		snprintf(path, sizeof(path), "%s/%s", c->root, rel);
 		rc = pack_listed(w, s, path, rel, key);
 	}
-	if (!rc && sr < 0)
-		rc = -1;
-	tl_store_iter_free(q);
-	tl_store_close(st);
+	tl_strlist_release(&rels);
 	if (rc)
 		w->failed = 1;
 	return rc;
@@ -512,11 +424,11 @@ int tl_package_write(const struct tl_case *c, const char *dest, const struct tl_
 		tl_sums_release(&s);
 		return tl_errf(err, "bad package name '%s'", dest);
 	}
-	struct gzw *w = calloc(1, sizeof(*w));
+	struct pkw *w = calloc(1, sizeof(*w));
 	int rc = -1;
 	if (w)
 		w->fd = -1;
-	if (!w || !(w->io = malloc(IOBUF)) || !(w->h = tl_sha256_new())) {
+	if (!w || !(w->io = malloc(IOBUF)) || !(w->h = tl_sha256_new()) || !(w->a = archive_write_new())) {
 		tl_errf(err, "out of memory");
 		goto cleanup;
 	}
@@ -530,17 +442,18 @@ int tl_package_write(const struct tl_case *c, const char *dest, const struct tl_
 		tl_errf(err, "cannot create '%s': %s", tmp, strerror(errno));
 		goto cleanup;
 	}
-	/* windowBits 15+16: a gzip wrapper; the header set here has no name, no
-	 * time and a fixed OS byte (3, Unix) so the bytes do not depend on the build */
-	if (deflateInit2(&w->z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-		tl_errf(err, "cannot start compression");
+	/* pax only where ustar cannot hold a member; gzip with no time in its
+	 * header; the last block not padded (zeros after the gzip stream would be
+	 * trailing garbage to gzip -d). A gzip filter that would run an external
+	 * program (ARCHIVE_WARN) is not deterministic either: refused. */
+	if (archive_write_set_format_pax_restricted(w->a) != ARCHIVE_OK ||
+	    archive_write_add_filter_gzip(w->a) != ARCHIVE_OK ||
+	    archive_write_set_filter_option(w->a, "gzip", "timestamp", NULL) != ARCHIVE_OK ||
+	    archive_write_set_bytes_in_last_block(w->a, 1) != ARCHIVE_OK ||
+	    archive_write_open2(w->a, w, NULL, pkw_write, NULL, NULL) != ARCHIVE_OK) {
+		pkw_fail(w);
 		goto cleanup;
 	}
-	w->zinit = 1;
-	gz_header gh;
-	memset(&gh, 0, sizeof(gh));
-	gh.os = 3;
-	deflateSetHeader(&w->z, &gh);
 	if (write_tar(w, c, o, &s, dest_exists ? &dest_st : NULL, notes))
 		goto cleanup;
 	for (size_t i = 0; i < s.n; i++) {
@@ -550,9 +463,11 @@ int tl_package_write(const struct tl_case *c, const char *dest, const struct tl_
 		tl_errf(err, "out/SHA256SUMS lists '%s' but the case has no such file: see tl verify", s.v[i].name);
 		goto cleanup;
 	}
-	/* the end of the archive: two zero blocks */
-	if (gzw_put(w, zeros, BLOCK) || gzw_put(w, zeros, BLOCK) || gzw_finish(w))
+	/* the end of the archive: two zero blocks, then the gzip trailer */
+	if (archive_write_close(w->a) != ARCHIVE_OK) {
+		pkw_fail(w);
 		goto cleanup;
+	}
 	if (fsync(w->fd) != 0) {
 		tl_errf(err, "cannot write '%s': %s", tmp, strerror(errno));
 		goto cleanup;
@@ -587,8 +502,8 @@ cleanup:
 			close(w->fd);
 		if (rc)
 			unlink(tmp);
-		if (w->zinit)
-			deflateEnd(&w->z);
+		if (w->a)
+			archive_write_free(w->a);
 		if (w->h) {
 			char junk[65];
 			tl_sha256_final_hex(w->h, junk);
@@ -614,10 +529,9 @@ struct member {
 };
 
 struct reader {
-	gzFile gz;
+	struct archive *a;
 	FILE *out;
 	long ok, failed, skipped;
-	unsigned long long offset; /* uncompressed bytes read */
 	char *top;
 	struct member *m;
 	size_t n, cap;
@@ -661,144 +575,59 @@ static void r_fail(struct reader *r, const char *what, const char *why)
 	r->failed++;
 }
 
-/* zlib's message without the "<fd:N>: " it puts before it. */
-static const char *gz_msg(const char *msg)
-{
-	const char *p = msg && !strncmp(msg, "<fd:", 4) ? strstr(msg, ": ") : NULL;
-	return p ? p + 2 : msg ? msg : "zlib error";
-}
-
-/* Read exactly LEN bytes; 1 done, 0 clean end before any byte, -1 cut short
- * or damaged (r->reason says which). */
-static int r_read(struct reader *r, void *p, size_t len)
-{
-	size_t got = 0;
-	while (got < len) {
-		int n = gzread(r->gz, (char *)p + got, (unsigned)(len - got));
-		if (n <= 0) {
-			int zerr = Z_OK;
-			const char *msg = gzerror(r->gz, &zerr);
-			if (n == 0 && zerr == Z_OK && got == 0)
-				return 0;
-			if (zerr != Z_OK && zerr != Z_STREAM_END)
-				snprintf(r->reason, sizeof(r->reason), "damaged or cut short at byte %llu of the tar stream (%s)",
-					 r->offset + got, zerr == Z_ERRNO ? strerror(errno) : gz_msg(msg));
-			else
-				snprintf(r->reason, sizeof(r->reason), "cut short at byte %llu of the tar stream",
-					 r->offset + got);
-			r->offset += got;
-			return -1;
-		}
-		got += (size_t)n;
-	}
-	r->offset += len;
-	return 1;
-}
-
-/* Read and hash SIZE bytes of member data plus padding, keeping them in KEEP
- * (may be NULL; a member over KEEP's max is hashed but not kept). */
+/* Read and hash the current member's data (SIZE bytes as its header says),
+ * keeping them in KEEP (may be NULL; a member over KEEP's max is hashed but
+ * not kept). -1 when the stream is damaged or cut short (r->reason). */
 static int r_data(struct reader *r, unsigned long long size, struct tl_sha256 *h, struct tl_buf *keep, int *kept)
 {
-	unsigned long long total = (size + BLOCK - 1) / BLOCK * BLOCK, left = total;
+	unsigned long long got = 0;
 	if (kept)
 		*kept = keep != NULL;
-	while (left) {
-		size_t want = left < sizeof(r->io) ? (size_t)left : sizeof(r->io);
-		if (r_read(r, r->io, want) != 1) {
-			if (!r->reason[0])
-				snprintf(r->reason, sizeof(r->reason), "cut short at byte %llu of the tar stream", r->offset);
+	for (;;) {
+		la_ssize_t n = archive_read_data(r->a, r->io, sizeof(r->io));
+		if (n == 0)
+			break;
+		if (n < 0) {
+			const char *m = archive_error_string(r->a);
+			snprintf(r->reason, sizeof(r->reason), "damaged or cut short at byte %lld of the tar stream (%s)",
+				 (long long)archive_filter_bytes(r->a, 0), m ? m : "read error");
 			return -1;
 		}
-		unsigned long long done = total - left;
-		size_t data = done >= size ? 0 : (size - done < want ? (size_t)(size - done) : want);
+		got += (unsigned long long)n;
 		if (h)
-			tl_sha256_update(h, r->io, data);
-		if (keep && kept && *kept && tl_buf_add(keep, r->io, data))
+			tl_sha256_update(h, r->io, (size_t)n);
+		if (keep && kept && *kept && tl_buf_add(keep, r->io, (size_t)n))
 			*kept = 0;
-		left -= want;
+	}
+	if (got != size) {
+		snprintf(r->reason, sizeof(r->reason), "cut short at byte %lld of the tar stream",
+			 (long long)archive_filter_bytes(r->a, 0));
+		return -1;
 	}
 	return 0;
 }
 
-/* A numeric header field: octal digits (space or NUL ended) or GNU base-256. */
-static int parse_num(const unsigned char *f, size_t w, unsigned long long *out)
+/* The tar type flag of an entry, for messages. */
+static char type_flag(struct archive_entry *e)
 {
-	unsigned long long v = 0;
-	if (f[0] & 0x80) {
-		if (f[0] != 0x80)
-			return -1; /* negative */
-		for (size_t i = 1; i < w; i++) {
-			if (v >> 55)
-				return -1;
-			v = v << 8 | f[i];
-		}
-		*out = v;
-		return 0;
+	if (archive_entry_hardlink(e))
+		return '1';
+	switch (archive_entry_filetype(e)) {
+	case AE_IFREG:
+		return '0';
+	case AE_IFLNK:
+		return '2';
+	case AE_IFCHR:
+		return '3';
+	case AE_IFBLK:
+		return '4';
+	case AE_IFDIR:
+		return '5';
+	case AE_IFIFO:
+		return '6';
+	default:
+		return '?';
 	}
-	size_t i = 0;
-	while (i < w && f[i] == ' ')
-		i++;
-	for (; i < w && f[i] >= '0' && f[i] <= '7'; i++) {
-		if (v >> 60)
-			return -1;
-		v = v * 8 + (unsigned)(f[i] - '0');
-	}
-	for (; i < w; i++)
-		if (f[i] != ' ' && f[i] != 0)
-			return -1;
-	*out = v;
-	return 0;
-}
-
-static int checksum_ok(const unsigned char *h)
-{
-	unsigned long long want;
-	if (parse_num(h + 148, 8, &want))
-		return 0;
-	unsigned long u = 0;
-	long s = 0;
-	for (int i = 0; i < BLOCK; i++) {
-		unsigned char c = (i >= 148 && i < 156) ? ' ' : h[i];
-		u += c;
-		s += (signed char)c;
-	}
-	/* some old tars summed signed bytes */
-	return want == u || (long long)want == s;
-}
-
-/* Pax records "LEN key=value\n": the path and size overrides, if any. */
-static int parse_pax(const char *p, size_t len, char **path, unsigned long long *size, int *has_size)
-{
-	size_t i = 0;
-	while (i < len) {
-		size_t j = i, rl = 0;
-		while (j < len && p[j] >= '0' && p[j] <= '9' && rl < len)
-			rl = rl * 10 + (size_t)(p[j++] - '0');
-		if (j >= len || p[j] != ' ' || rl == 0 || rl > len - i || p[i + rl - 1] != '\n')
-			return -1;
-		const char *kv = p + j + 1, *end = p + i + rl - 1;
-		const char *eq = memchr(kv, '=', (size_t)(end - kv));
-		if (!eq)
-			return -1;
-		size_t kl = (size_t)(eq - kv), vl = (size_t)(end - eq - 1);
-		if (kl == 4 && !memcmp(kv, "path", 4)) {
-			if (vl == 0 || vl > MAX_NAME || memchr(eq + 1, 0, vl))
-				return -1;
-			free(*path);
-			if (!(*path = malloc(vl + 1)))
-				return -1;
-			memcpy(*path, eq + 1, vl);
-			(*path)[vl] = 0;
-		} else if (kl == 4 && !memcmp(kv, "size", 4)) {
-			int64_t v;
-			if (tl_parse_i64(eq + 1, vl, &v) || v < 0)
-				return -1;
-			*size = (unsigned long long)v;
-			*has_size = 1;
-		}
-		i += rl;
-	}
-	return 0;
 }
 
 /* Split NAME into the top folder and the rest; -1 if it is absolute, climbs
@@ -838,126 +667,53 @@ static struct member *member_find(struct reader *r, const char *name)
 }
 
 /* Walk every member. Returns 0 at the end of the archive, -1 when it stopped
- * early (r->reason). */
+ * early (r->reason). libarchive reads the tar headers (ustar, pax, GNU long
+ * names) and checks their checksums; the names are judged here. */
 static int walk(struct reader *r)
 {
-	unsigned char h[BLOCK];
-	char *pax_path = NULL, *long_name = NULL;
-	unsigned long long pax_size = 0;
-	int has_pax_size = 0, rc = -1;
 	for (;;) {
-		unsigned long long at = r->offset;
-		int got = r_read(r, h, BLOCK);
-		if (got == 0) {
-			snprintf(r->reason, sizeof(r->reason), "ends without the end-of-archive marker (cut short?)");
-			break;
+		struct archive_entry *e;
+		int x = archive_read_next_header(r->a, &e);
+		if (x == ARCHIVE_EOF)
+			return 0;
+		if (x != ARCHIVE_OK && x != ARCHIVE_WARN) {
+			const char *m = archive_error_string(r->a);
+			snprintf(r->reason, sizeof(r->reason), "damaged or cut short at byte %lld of the tar stream (%s)",
+				 (long long)archive_filter_bytes(r->a, 0), m ? m : "unreadable");
+			return -1;
 		}
-		if (got < 0)
-			break;
-		if (!memcmp(h, zeros, BLOCK)) {
-			/* the end: one more zero block, then only zeros until the gzip end */
-			got = r_read(r, h, BLOCK);
-			if (got == 1 && memcmp(h, zeros, BLOCK)) {
-				snprintf(r->reason, sizeof(r->reason), "a lone zero block at byte %llu", at);
-				break;
-			}
-			if (got < 0)
-				break;
-			int n;
-			while ((n = gzread(r->gz, r->io, sizeof(r->io))) > 0) {
-				for (int i = 0; i < n; i++)
-					if (r->io[i]) {
-						snprintf(r->reason, sizeof(r->reason), "data after the end of the archive");
-						goto out;
-					}
-				r->offset += (unsigned long long)n;
-			}
-			int zerr = Z_OK;
-			const char *msg = gzerror(r->gz, &zerr);
-			if (n < 0 || (zerr != Z_OK && zerr != Z_STREAM_END)) {
-				snprintf(r->reason, sizeof(r->reason), "damaged or cut short after the end of the archive (%s)",
-					 gz_msg(msg));
-				break;
-			}
-			rc = 0;
-			break;
-		}
-		if (!checksum_ok(h)) {
-			snprintf(r->reason, sizeof(r->reason),
-				 "bad tar header checksum at byte %llu (damaged, or not a tar archive)", at);
-			break;
-		}
-		unsigned long long size;
-		if (parse_num(h + 124, 12, &size)) {
-			snprintf(r->reason, sizeof(r->reason), "bad size field in the tar header at byte %llu", at);
-			break;
-		}
-		char type = (char)h[156];
-		if (type == 'x' || type == 'g' || type == 'L') {
-			unsigned long long cap = type == 'L' ? MAX_NAME + 1 : MAX_PAX;
-			if (size > cap) {
-				snprintf(r->reason, sizeof(r->reason), "oversized extended header at byte %llu", at);
-				break;
-			}
-			struct tl_buf b = TL_BUF_INIT;
-			int kept;
-			b.max = (size_t)cap + 1;
-			if (r_data(r, size, NULL, &b, &kept)) {
-				tl_buf_release(&b);
-				break;
-			}
-			int bad = !kept;
-			if (!bad && type == 'x')
-				bad = parse_pax(b.data ? b.data : "", b.len, &pax_path, &pax_size, &has_pax_size);
-			if (!bad && type == 'L') {
-				free(long_name);
-				long_name = strndup(b.data ? b.data : "", b.len);
-				bad = !long_name || !*long_name;
-			}
-			tl_buf_release(&b);
-			if (bad) {
-				snprintf(r->reason, sizeof(r->reason), "malformed extended header at byte %llu", at);
-				break;
-			}
+		const char *name = archive_entry_pathname(e);
+		char raw[MAX_NAME + 8];
+		if (!name || strlen(name) > MAX_NAME) {
+			snprintf(raw, sizeof(raw), "%.200s...", name ? name : "(no name)");
+			r_fail(r, raw, "member name missing or longer than 4096 bytes");
+			if (r_data(r, (unsigned long long)archive_entry_size(e), NULL, NULL, NULL))
+				return -1;
 			continue;
 		}
-		if (has_pax_size)
-			size = pax_size;
-		char raw[MAX_NAME + 300];
-		if (pax_path)
-			snprintf(raw, sizeof(raw), "%s", pax_path);
-		else if (long_name)
-			snprintf(raw, sizeof(raw), "%s", long_name);
-		else if (!memcmp(h + 257, "ustar\0", 6) && h[345])
-			snprintf(raw, sizeof(raw), "%.155s/%.100s", (const char *)h + 345, (const char *)h);
-		else
-			snprintf(raw, sizeof(raw), "%.100s", (const char *)h);
-		free(pax_path), free(long_name);
-		pax_path = long_name = NULL;
-		has_pax_size = 0;
-		char shown_name[MAX_NAME + 300];
+		snprintf(raw, sizeof(raw), "%s", name);
+		char shown_name[MAX_NAME + 8];
 		snprintf(shown_name, sizeof(shown_name), "%s", raw);
+		char type = type_flag(e);
+		unsigned long long size = archive_entry_size(e) > 0 ? (unsigned long long)archive_entry_size(e) : 0;
 		char *top, *rest;
-		int regular = type == '0' || type == 0 || type == '7';
-		if (type == '1' || type == '2' || type == '3' || type == '4' || type == '6')
-			size = 0; /* links and devices carry no data */
 		if (split_name(raw, &top, &rest) != 0) {
 			r_fail(r, shown_name, "unsafe member name (absolute, or with '..'): not a tl package member");
 		} else if (r->top && strcmp(top, r->top)) {
 			r_fail(r, shown_name, "outside the package's top folder");
 		} else if (!r->top && !(r->top = strdup(top))) {
 			snprintf(r->reason, sizeof(r->reason), "out of memory");
-			break;
+			return -1;
 		} else if (type == '5') {
 			; /* a folder: nothing to check */
-		} else if (!regular || !*rest) {
+		} else if (type != '0' || !*rest) {
 			char why[80];
 			snprintf(why, sizeof(why), "unexpected member type '%c' (tl packages hold only files and folders)",
-				 type >= 0x20 && type < 0x7f ? type : '?');
+				 type);
 			r_fail(r, shown_name, why);
 		} else if (r->n >= (size_t)MAX_MEMBERS) {
 			snprintf(r->reason, sizeof(r->reason), "more than %ld members", MAX_MEMBERS);
-			break;
+			return -1;
 		} else {
 			struct tl_buf *keep = !strcmp(rest, "out/SHA256SUMS")	 ? &r->sums
 					      : !strcmp(rest, "out/manifest.json") ? &r->manifest
@@ -981,7 +737,7 @@ static int walk(struct reader *r)
 				struct member *v = realloc(r->m, cap * sizeof(*v));
 				if (!v) {
 					snprintf(r->reason, sizeof(r->reason), "out of memory");
-					break;
+					return -1;
 				}
 				r->m = v;
 				r->cap = cap;
@@ -994,14 +750,14 @@ static int walk(struct reader *r)
 				if (hs)
 					tl_sha256_final_hex(hs, m->sha);
 				snprintf(r->reason, sizeof(r->reason), "out of memory");
-				break;
+				return -1;
 			}
 			int kept = 0;
 			int drc = r_data(r, size, hs, keep, &kept);
 			tl_sha256_final_hex(hs, m->sha);
 			if (drc) {
 				free(m->name);
-				break;
+				return -1;
 			}
 			m->size = size;
 			m->covered = 0;
@@ -1014,13 +770,11 @@ static int walk(struct reader *r)
 				r->any_evidence = 1;
 			continue;
 		}
-		if (r_data(r, size, NULL, NULL, NULL))
-			break;
+		/* links and devices carry no data; anything else is read past */
+		if (type != '1' && type != '2' && type != '3' && type != '4' && type != '6' &&
+		    r_data(r, size, NULL, NULL, NULL))
+			return -1;
 	}
-out:
-	free(pax_path);
-	free(long_name);
-	return rc;
 }
 
 /* "out/" + NAME from SHA256SUMS, resolved to a path under the top folder;
@@ -1186,19 +940,26 @@ long tl_package_verify(const char *path, FILE *out, struct tl_err *err)
 		close(fd);
 		return tl_errf(err, "'%s' is not a file", path);
 	}
+	long rc;
 	struct reader *r = calloc(1, sizeof(*r));
-	gzFile gz = r ? gzdopen(fd, "rb") : NULL;
-	if (!gz) {
+	struct archive *a = r ? archive_read_new() : NULL;
+	if (!a) {
 		close(fd);
 		free(r);
 		return tl_errf(err, "out of memory");
 	}
-	r->gz = gz;
+	r->a = a;
 	r->out = out;
-	gzbuffer(gz, 1u << 17);
+	/* a package is tar in gzip (an uncompressed tar is read too); nothing else */
+	if (archive_read_support_filter_gzip(a) != ARCHIVE_OK || archive_read_support_format_tar(a) != ARCHIVE_OK ||
+	    archive_read_open_fd(a, fd, 1u << 17) != ARCHIVE_OK) {
+		const char *m = archive_error_string(a);
+		rc = tl_errf(err, "'%s' is not a readable tl package: not a tar or tar.gz archive, or damaged or cut "
+				  "short (%s)", path, m ? m : "unrecognised data");
+		goto cleanup;
+	}
 	struct tl_buf init = TL_BUF_INIT;
 	r->sums = r->manifest = r->custody = init;
-	long rc;
 	int walked = walk(r);
 	if (walked && r->n == 0) {
 		rc = tl_errf(err, "'%s' is not a readable tl package: %s", path, r->reason);
@@ -1272,7 +1033,8 @@ long tl_package_verify(const char *path, FILE *out, struct tl_err *err)
 	fprintf(out, "verify: %ld ok, %ld failed\n", r->ok, r->failed);
 	rc = r->failed;
 cleanup:
-	gzclose(gz);
+	archive_read_free(a);
+	close(fd);
 	for (size_t i = 0; i < r->n; i++)
 		free(r->m[i].name);
 	free(r->m);

@@ -17,6 +17,7 @@
 #include "tl/replay.h"
 #include "tl/store.h"
 #include "tl/sums.h"
+#include "tl/archive.h"
 #include "tl/banned.h"
 
 struct tally {
@@ -45,11 +46,84 @@ static void check_database(struct tl_store *s, struct tally *t)
 		failline(t, "case.db", res);
 }
 
+/* One archive, scanned once for all its members' rows (include/tl/archive.h). */
+struct archive_hashes {
+	char rel[4200];
+	int state;           /* 0 not scanned, 1 scanned, -1 unreadable */
+	char why[512];
+	struct tl_strlist names, shas;
+};
+
+static int collect_member(void *ctx, const struct tl_member *m, struct tl_archive *a, struct tl_err *err)
+{
+	struct archive_hashes *h = ctx;
+	(void)a;
+	(void)err;
+	if (tl_strlist_add(&h->names, m->name) || tl_strlist_add(&h->shas, m->sha256))
+		return tl_errf(err, "out of memory");
+	return 0;
+}
+
+static void check_member(const struct tl_case *c, struct archive_hashes *h, const struct tl_file_rec *f,
+			 struct tally *t)
+{
+	char path[4200], got[65], why[700];
+	struct tl_err e;
+	const char *rel = f->path, *want = f->sha256, *container = f->container, *member = f->member;
+	const char *csha = f->container_sha256 ? f->container_sha256 : "";
+	if (strcmp(h->rel, container)) {
+		tl_strlist_release(&h->names);
+		tl_strlist_release(&h->shas);
+		snprintf(h->rel, sizeof(h->rel), "%s", container);
+		snprintf(path, sizeof(path), "%s/%s", c->root, container);
+		/* the archive's own bytes first: they are what was delivered */
+		if (tl_file_sha256(path, got, &e)) {
+			snprintf(why, sizeof(why), "cannot read: %s", e.msg);
+			failline(t, container, why);
+		} else if (strcmp(got, csha)) {
+			snprintf(why, sizeof(why), "sha256 is %.16s..., ingest recorded %.16s...", got, csha);
+			failline(t, container, why);
+		} else {
+			snprintf(why, sizeof(why), "%s (archive)", container);
+			okline(t, why);
+		}
+		struct tl_archive_limits lim = { c->cfg.gzip_max_ratio, c->cfg.gzip_max_bytes };
+		int rc = tl_archive_scan(path, container, &lim, collect_member, h, &e);
+		h->state = rc < 0 ? -1 : 1;
+		snprintf(h->why, sizeof(h->why), "%s", rc ? e.msg : "");
+	}
+	if (h->state < 0) {
+		snprintf(why, sizeof(why), "cannot read the archive: %s", h->why);
+		failline(t, rel, why);
+		return;
+	}
+	for (size_t i = 0; i < h->names.n; i++)
+		if (!strcmp(h->names.v[i], member ? member : "")) {
+			const char *sha = h->shas.v[i];
+			if (!*want && !*sha)
+				snprintf(why, sizeof(why), "%s (refused at ingest and now: not read)", rel);
+			else if (strcmp(sha, want))
+				break;
+			else
+				snprintf(why, sizeof(why), "%s", rel);
+			okline(t, why);
+			return;
+		}
+	for (size_t i = 0; i < h->names.n; i++)
+		if (!strcmp(h->names.v[i], member ? member : "")) {
+			snprintf(why, sizeof(why), "sha256 is %.16s..., ingest recorded %.16s...", h->shas.v[i], want);
+			failline(t, rel, why);
+			return;
+		}
+	failline(t, rel, h->state && h->why[0] ? h->why : "no such member in the archive");
+}
+
 static void check_evidence(const struct tl_case *c, struct tl_store *s, struct tally *t)
 {
 	struct tl_err qe;
 	struct tl_store_iter *it = tl_store_files(s, NULL, &qe);
 	const struct tl_file_rec *f;
+	struct archive_hashes ah = { .state = 0 };
 	if (!it) {
 		failline(t, "case.db", qe.msg);
 		return;
@@ -58,6 +132,10 @@ static void check_evidence(const struct tl_case *c, struct tl_store *s, struct t
 		const char *rel = f->path, *want = f->sha256;
 		char path[4200], got[65], why[600];
 		struct tl_err e;
+		if (f->container) {
+			check_member(c, &ah, f, t);
+			continue;
+		}
 		snprintf(path, sizeof(path), "%s/%s", c->root, rel);
 		if (tl_file_sha256(path, got, &e)) {
 			snprintf(why, sizeof(why), "cannot read: %s", e.msg);
@@ -70,6 +148,8 @@ static void check_evidence(const struct tl_case *c, struct tl_store *s, struct t
 		}
 	}
 	tl_store_iter_free(it);
+	tl_strlist_release(&ah.names);
+	tl_strlist_release(&ah.shas);
 }
 
 /* Each line of SHA256SUMS: the file it names, re-hashed. */

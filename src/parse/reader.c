@@ -1,10 +1,17 @@
 /*
  * Framing of evidence streams into records (see include/tl/reader.h).
  *
- * Bytes come through zlib's gz* interface, which reads gzip and plain files
- * alike, so offsets are always in the decompressed stream. A sliding window
- * holds at most max_record + one chunk of the stream: memory stays bounded
- * however long a line is.
+ * Compressed bytes come through libarchive's "raw" format with the
+ * decompression filters tl allows (bzip2, xz, lzip, zstd, stacked as found;
+ * libarchive decides by content), plain files straight from the descriptor
+ * once libarchive has found no filter, so offsets are always in the
+ * decompressed stream; or from a caller's source (an archive member,
+ * src/ingest/archive.c).
+ * A gzip file is the exception: it is read through zlib, because libarchive
+ * (3.6) does not check a gzip member's CRC-32 and length trailer, and a
+ * corrupted .gz must end as an error, never as different evidence.
+ * A sliding window holds at most max_record + one chunk of the stream: memory
+ * stays bounded however long a line is.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "tl/reader.h"
@@ -14,7 +21,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <archive.h>
+#include <archive_entry.h>
 #include <zlib.h>
 #include "tl/banned.h"
 
@@ -36,7 +47,12 @@ struct line {
 };
 
 struct tl_reader {
-	gzFile gz;
+	struct archive *ar;     /* a file, plain or compressed (NULL: empty file, gzip, or src) */
+	gzFile gz;              /* a gzip file (zlib checks its trailer) */
+	int fd;
+	struct tl_source src;   /* tl_reader_open_source() */
+	char compression[64];   /* tl_stream_compression() of ar */
+	int compressed;
 	struct tl_framing_spec spec;
 	unsigned char *buf;
 	size_t cap, start, end;
@@ -68,25 +84,63 @@ struct tl_reader {
 	uint64_t gzip_max_bytes;
 };
 
-/* Decompression-bomb guards: stop a gzip stream that grows too large or expands
- * too much. The compressed offset includes zlib's read-ahead, so the ratio is
- * never overestimated. Checked before each read, like a read error: what was
- * decompressed before it is still framed. */
+int tl_stream_filters(struct archive *a, struct tl_err *err)
+{
+	/* Named one by one: support_filter_all would also run external programs
+	 * (lrzip, lzop, grzip) on evidence. A filter libarchive was built without
+	 * answers ARCHIVE_WARN (it would fall back to a program): refused too. */
+	static const struct {
+		const char *name;
+		int (*add)(struct archive *);
+	} filters[] = {
+		{ "gzip", archive_read_support_filter_gzip }, { "bzip2", archive_read_support_filter_bzip2 },
+		{ "xz", archive_read_support_filter_xz },     { "lzip", archive_read_support_filter_lzip },
+		{ "zstd", archive_read_support_filter_zstd },
+	};
+	for (size_t i = 0; i < sizeof(filters) / sizeof(filters[0]); i++)
+		if (filters[i].add(a) != ARCHIVE_OK)
+			return tl_errf(err, "libarchive cannot decompress %s without an external program", filters[i].name);
+	return 0;
+}
+
+const char *tl_stream_compression(struct archive *a, char *buf, size_t len)
+{
+	/* filter 0 is the outermost decoder seen from the data; the last is the file itself */
+	size_t n = 0;
+	int count = archive_filter_count(a);
+	buf[0] = 0;
+	for (int i = count - 2; i >= 0; i--) {
+		const char *name = archive_filter_name(a, i);
+		int k = snprintf(buf + n, len - n, "%s%s", n ? "+" : "", name ? name : "?");
+		if (k < 0 || (size_t)k >= len - n)
+			break;
+		n += (size_t)k;
+	}
+	if (!n)
+		snprintf(buf, len, "none");
+	return buf;
+}
+
+/* Decompression-bomb guards: stop a compressed stream that grows too large or
+ * expands too much. The compressed offset includes libarchive's read-ahead,
+ * so the ratio is never overestimated. Checked before each read, like a read
+ * error: what was decompressed before it is still framed. */
 static int bomb_check(struct tl_reader *r, struct tl_err *err)
 {
 	uint64_t total = r->base + r->end;
-	uint64_t comp = (uint64_t)gzoffset(r->gz);
+	int64_t c = r->gz ? (int64_t)gzoffset(r->gz) : archive_filter_bytes(r->ar, -1);
+	uint64_t comp = c > 0 ? (uint64_t)c : 0;
 	uint64_t ratio = r->gzip_max_ratio;
 	if (r->gzip_max_bytes && total > r->gzip_max_bytes) {
 		snprintf(r->failure, sizeof(r->failure),
-			 "gzip stream decompresses to more than %llu bytes (limits.gzip_max_bytes); stopped at "
+			 "%s stream decompresses to more than %llu bytes (limits.gzip_max_bytes); stopped at "
 			 "decompressed offset %llu - raise limits.gzip_max_bytes in tl.json to read it",
-			 (unsigned long long)r->gzip_max_bytes, (unsigned long long)total);
+			 r->compression, (unsigned long long)r->gzip_max_bytes, (unsigned long long)total);
 	} else if (ratio != UINT32_MAX && total > TL_GZIP_RATIO_AFTER && comp > 0 && total / comp > ratio) {
 		snprintf(r->failure, sizeof(r->failure),
-			 "gzip stream expands more than %llu:1 (a decompression bomb?); stopped at decompressed "
+			 "%s stream expands more than %llu:1 (a decompression bomb?); stopped at decompressed "
 			 "offset %llu (compressed offset %llu) - raise limits.gzip_max_ratio in tl.json to read it",
-			 (unsigned long long)ratio, (unsigned long long)total, (unsigned long long)comp);
+			 r->compression, (unsigned long long)ratio, (unsigned long long)total, (unsigned long long)comp);
 	} else {
 		return 1;
 	}
@@ -95,11 +149,55 @@ static int bomb_check(struct tl_reader *r, struct tl_err *err)
 	return tl_errf(err, "%s", r->failure);
 }
 
+/* Up to CAP bytes of the stream: the count, 0 at its end, -1 (r->failure set). */
+static long pull(struct tl_reader *r, unsigned char *p, size_t cap)
+{
+	if (r->src.read) {
+		struct tl_err e;
+		long n = r->src.read(r->src.ctx, p, cap, &e);
+		if (n < 0)
+			snprintf(r->failure, sizeof(r->failure), "%s", e.msg);
+		return n;
+	}
+	if (r->gz) {
+		int n = gzread(r->gz, p, (unsigned)(cap < (1u << 30) ? cap : (1u << 30)));
+		int code = Z_OK;
+		const char *m = gzerror(r->gz, &code);
+		if (n < 0 || (n == 0 && code != Z_OK && code != Z_STREAM_END)) {
+			snprintf(r->failure, sizeof(r->failure),
+				 "truncated or corrupt stream at decompressed offset %llu: %s",
+				 (unsigned long long)(r->base + r->end), m);
+			return -1;
+		}
+		return n;
+	}
+	if (!r->ar) {
+		if (r->fd < 0)
+			return 0;
+		ssize_t n;
+		do
+			n = read(r->fd, p, cap);
+		while (n < 0 && errno == EINTR);
+		if (n < 0)
+			snprintf(r->failure, sizeof(r->failure), "cannot read at offset %llu: %s",
+				 (unsigned long long)(r->base + r->end), strerror(errno));
+		return (long)n;
+	}
+	la_ssize_t n = archive_read_data(r->ar, p, cap);
+	if (n < 0) {
+		const char *m = archive_error_string(r->ar);
+		snprintf(r->failure, sizeof(r->failure), "truncated or corrupt %s stream at decompressed offset %llu: %s",
+			 r->compression, (unsigned long long)(r->base + r->end), m ? m : "read error");
+		return -1;
+	}
+	return (long)n;
+}
+
 static int fill(struct tl_reader *r, struct tl_err *err)
 {
 	if (r->eof)
 		return 0;
-	if (!gzdirect(r->gz) && bomb_check(r, err) < 0)
+	if (r->compressed && bomb_check(r, err) < 0)
 		return -1;
 	if (r->start > 0) {
 		memmove(r->buf, r->buf + r->start, r->end - r->start);
@@ -115,16 +213,11 @@ static int fill(struct tl_reader *r, struct tl_err *err)
 		r->buf = nb;
 		r->cap = ncap;
 	}
-	int n = gzread(r->gz, r->buf + r->end, (unsigned)(r->cap - r->end));
+	long n = pull(r, r->buf + r->end, r->cap - r->end);
 	if (n <= 0) {
-		int code;
-		const char *m = gzerror(r->gz, &code);
 		r->eof = 1;
-		if (n < 0 || (code != Z_OK && code != Z_STREAM_END)) {
+		if (n < 0) {
 			r->failed = 1;
-			snprintf(r->failure, sizeof(r->failure),
-				 "truncated or corrupt stream at decompressed offset %llu: %s",
-				 (unsigned long long)(r->base + r->end), m);
 			return tl_errf(err, "%s", r->failure);
 		}
 		return 0;
@@ -148,35 +241,108 @@ static void detect_bom(struct tl_reader *r, struct tl_err *err)
 		r->enc = ENC_UTF16BE, r->start += 2;
 }
 
-struct tl_reader *tl_reader_open(const char *path, const struct tl_framing_spec *spec, struct tl_err *err)
+/* Open PATH as one stream: gzip through zlib (*GZ, which then owns the
+ * descriptor), other decoders through libarchive ("raw" with the decoders of
+ * tl_stream_filters(): *AR). Both stay NULL for a plain or empty file, read
+ * from *FD directly (libarchive calls an empty file an unrecognised format).
+ * The caller closes *FD. */
+static int open_file(const char *path, int *fd, struct archive **ar, gzFile *gz, struct tl_err *err)
 {
-	int fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC);
-	if (fd < 0) {
-		tl_errf(err, "cannot open '%s': %s", path, strerror(errno));
-		return NULL;
+	struct stat st;
+	unsigned char magic[2];
+	*ar = NULL;
+	*gz = NULL;
+	*fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC);
+	if (*fd < 0)
+		return tl_errf(err, "cannot open '%s': %s", path, strerror(errno));
+	if (fstat(*fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0)
+		return 0;
+	if (pread(*fd, magic, 2, 0) == 2 && magic[0] == 0x1f && magic[1] == 0x8b) {
+		/* zlib takes the descriptor: closed by gzclose_r() */
+		*gz = gzdopen(*fd, "rb");
+		if (!*gz)
+			return tl_errf(err, "cannot read '%s'", path);
+		*fd = -1;
+		return 0;
 	}
+	struct archive *a = archive_read_new();
+	struct archive_entry *e;
+	if (!a)
+		return tl_errf(err, "out of memory");
+	if (tl_stream_filters(a, err) || archive_read_support_format_raw(a) != ARCHIVE_OK) {
+		archive_read_free(a);
+		return -1;
+	}
+	if (archive_read_open_fd(a, *fd, 256 * 1024) != ARCHIVE_OK || archive_read_next_header(a, &e) != ARCHIVE_OK) {
+		const char *m = archive_error_string(a);
+		tl_errf(err, "cannot read '%s': %s", path, m ? m : "unreadable stream");
+		archive_read_free(a);
+		return -1;
+	}
+	if (archive_filter_count(a) <= 1) {
+		/* plain: read the file itself, without libarchive's copy in between */
+		archive_read_free(a);
+		if (lseek(*fd, 0, SEEK_SET) != 0)
+			return tl_errf(err, "cannot read '%s': %s", path, strerror(errno));
+		return 0;
+	}
+	*ar = a;
+	return 0;
+}
+
+static struct tl_reader *reader_new(const struct tl_framing_spec *spec, struct tl_err *err)
+{
 	struct tl_reader *r = calloc(1, sizeof(*r));
 	if (!r) {
-		close(fd);
 		tl_errf(err, "out of memory");
 		return NULL;
 	}
-	r->gz = gzdopen(fd, "rb");
-	if (!r->gz) {
-		close(fd);
-		free(r);
-		tl_errf(err, "cannot read '%s'", path);
-		return NULL;
-	}
-	gzbuffer(r->gz, 256 * 1024);
+	r->fd = -1;
 	r->spec = *spec;
 	if (!r->spec.max_record)
 		r->spec.max_record = 64u << 20;
 	r->gzip_max_ratio = TL_GZIP_MAX_RATIO;
 	r->lineno = 1;
 	r->text.max = r->raw.max = r->spec.max_record + 16;
+	snprintf(r->compression, sizeof(r->compression), "none");
+	return r;
+}
+
+struct tl_reader *tl_reader_open(const char *path, const struct tl_framing_spec *spec, struct tl_err *err)
+{
+	struct tl_reader *r = reader_new(spec, err);
+	if (!r)
+		return NULL;
+	if (open_file(path, &r->fd, &r->ar, &r->gz, err)) {
+		tl_reader_free(r);
+		return NULL;
+	}
+	if (r->gz) {
+		gzbuffer(r->gz, 256 * 1024);
+		snprintf(r->compression, sizeof(r->compression), "gzip");
+		r->compressed = 1;
+	} else if (r->ar) {
+		tl_stream_compression(r->ar, r->compression, sizeof(r->compression));
+		r->compressed = archive_filter_count(r->ar) > 1;
+	}
 	detect_bom(r, err);
 	return r;
+}
+
+struct tl_reader *tl_reader_open_source(const struct tl_source *src, const struct tl_framing_spec *spec,
+					struct tl_err *err)
+{
+	struct tl_reader *r = reader_new(spec, err);
+	if (!r)
+		return NULL;
+	r->src = *src;
+	detect_bom(r, err);
+	return r;
+}
+
+const char *tl_reader_compression(const struct tl_reader *r)
+{
+	return r->compression;
 }
 
 void tl_reader_gzip_limits(struct tl_reader *r, uint32_t max_ratio, uint64_t max_bytes)
@@ -189,7 +355,12 @@ void tl_reader_free(struct tl_reader *r)
 {
 	if (!r)
 		return;
-	gzclose_r(r->gz);
+	if (r->ar)
+		archive_read_free(r->ar);
+	if (r->gz)
+		gzclose_r(r->gz);
+	if (r->fd >= 0)
+		close(r->fd);
 	free(r->buf);
 	tl_buf_release(&r->text);
 	tl_buf_release(&r->raw);
@@ -205,7 +376,8 @@ uint64_t tl_reader_pos(const struct tl_reader *r)
 
 uint64_t tl_reader_compressed_pos(const struct tl_reader *r)
 {
-	return (uint64_t)gzoffset(r->gz);
+	int64_t n = r->gz ? (int64_t)gzoffset(r->gz) : r->ar ? archive_filter_bytes(r->ar, -1) : 0;
+	return n > 0 ? (uint64_t)n : r->base + r->start;
 }
 
 const char *tl_reader_encoding(const struct tl_reader *r)
@@ -736,35 +908,100 @@ int tl_reader_next(struct tl_reader *r, struct tl_record *rec, struct tl_err *er
 	}
 }
 
-long tl_reader_head(const char *path, char *buf, size_t cap, int *gz, struct tl_err *err)
+long tl_reader_sniff_text(char *buf, long n, size_t cap)
 {
-	int fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC);
-	if (fd < 0)
-		return tl_errf(err, "cannot open '%s': %s", path, strerror(errno));
-	gzFile g = gzdopen(fd, "rb");
-	if (!g) {
-		close(fd);
-		return tl_errf(err, "cannot read '%s'", path);
-	}
-	int n = gzread(g, buf, (unsigned)cap);
-	int code = Z_OK;
-	const char *why = gzerror(g, &code);
-	*gz = !gzdirect(g);
-	if (n <= 0 && code != Z_OK && code != Z_STREAM_END) {
-		tl_errf(err, "truncated or corrupt gzip stream: %s", why);
-		gzclose_r(g);
-		return -1;
-	}
-	gzclose_r(g);
 	/* sniff rules are written for UTF-8 text: show them UTF-16 input transcoded */
 	const unsigned char *u = (const unsigned char *)buf;
 	if (n >= 2 && ((u[0] == 0xFF && u[1] == 0xFE) || (u[0] == 0xFE && u[1] == 0xFF))) {
 		struct tl_buf t = TL_BUF_INIT;
 		utf16_to_utf8(u[0] == 0xFF ? ENC_UTF16LE : ENC_UTF16BE, u + 2, (size_t)(n - 2) & ~(size_t)1, &t);
-		n = (int)(t.len < cap ? t.len : cap);
+		n = (long)(t.len < cap ? t.len : cap);
 		if (n)
 			memcpy(buf, t.data, (size_t)n);
 		tl_buf_release(&t);
 	}
 	return n;
+}
+
+long tl_reader_head(const char *path, char *buf, size_t cap, const char **compression, struct tl_err *err)
+{
+	/* the names of filters are static strings in libarchive; keep ours so */
+	static const char *const known[] = { "gzip", "bzip2", "xz", "lzip", "zstd" };
+	int fd;
+	struct archive *a;
+	gzFile g;
+	*compression = "none";
+	if (open_file(path, &fd, &a, &g, err)) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	long n = 0;
+	if (g) {
+		int code = Z_OK;
+		n = gzread(g, buf, (unsigned)cap);
+		const char *why = gzerror(g, &code);
+		*compression = "gzip";
+		if (n <= 0 && code != Z_OK && code != Z_STREAM_END) {
+			tl_errf(err, "truncated or corrupt gzip stream: %s", why);
+			gzclose_r(g);
+			return -1;
+		}
+		gzclose_r(g);
+		return tl_reader_sniff_text(buf, n < 0 ? 0 : n, cap);
+	}
+	if (a) {
+		char chain[64];
+		tl_stream_compression(a, chain, sizeof(chain));
+		for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+			if (!strcmp(chain, known[i]))
+				*compression = known[i];
+		if (strcmp(chain, "none") && !strcmp(*compression, "none"))
+			*compression = "multiple"; /* e.g. xz inside gzip: rare; tl_reader_compression() names them */
+		while ((size_t)n < cap) {
+			la_ssize_t k = archive_read_data(a, buf + n, cap - (size_t)n);
+			if (k < 0) {
+				const char *m = archive_error_string(a);
+				tl_errf(err, "truncated or corrupt %s stream: %s", chain, m ? m : "read error");
+				archive_read_free(a);
+				close(fd);
+				return -1;
+			}
+			if (k == 0)
+				break;
+			n += (long)k;
+		}
+		archive_read_free(a);
+	} else if (fd >= 0) {
+		while ((size_t)n < cap) {
+			ssize_t k = read(fd, buf + n, cap - (size_t)n);
+			if (k < 0 && errno == EINTR)
+				continue;
+			if (k < 0) {
+				tl_errf(err, "cannot read '%s': %s", path, strerror(errno));
+				close(fd);
+				return -1;
+			}
+			if (k == 0)
+				break;
+			n += (long)k;
+		}
+	}
+	if (fd >= 0)
+		close(fd);
+	return tl_reader_sniff_text(buf, n, cap);
+}
+
+const char *tl_reader_compression_of(const char *magic)
+{
+	/* libmagic's descriptions: "gzip compressed data", "bzip2 compressed data",
+	 * "XZ compressed data", "Zstandard compressed data", "lzip compressed data" */
+	static const char *const m[][2] = {
+		{ "gzip compressed", "gzip" }, { "bzip2 compressed", "bzip2" },    { "XZ compressed", "xz" },
+		{ "Zstandard compressed", "zstd" }, { "lzip compressed", "lzip" },
+	};
+	for (size_t i = 0; magic && i < sizeof(m) / sizeof(m[0]); i++)
+		if (strstr(magic, m[i][0]))
+			return m[i][1];
+	return "none";
 }

@@ -170,7 +170,14 @@ static const struct tl_parser_ops c_ops = { "c", c_new, c_free, c_parse, c_ready
 
 int tl_parse_open(struct tl_parse *p, const char *path, struct tl_err *err)
 {
-	return p->f->ops->open ? p->f->ops->open(p, path, err) : 0;
+	if (!p->f->ops->open)
+		return 0;
+	/* an archive member is a stream, not a file a library could open */
+	if (!path)
+		return tl_errf(err, "%s reads whole files itself and cannot read an archive member; extract the archive "
+				    "into evidence/ to ingest it",
+			       p->f->name);
+	return p->f->ops->open(p, path, err);
 }
 
 int tl_parse_next(struct tl_parse *p, struct tl_record *rec, struct tl_err *err)

@@ -55,9 +55,9 @@ static void all_framings(const char *path, size_t nspecs)
 	for (size_t i = 0; i < nspecs && i < sizeof(specs) / sizeof(specs[0]); i++)
 		fuzz_read(path, &specs[i], NULL, 100000);
 	char head[512];
-	int gz;
+	const char *compression;
 	struct tl_err err;
-	tl_reader_head(path, head, sizeof(head), &gz, &err);
+	tl_reader_head(path, head, sizeof(head), &compression, &err);
 }
 
 /* DATA compressed as gzip (windowBits 31). */
