@@ -219,11 +219,15 @@ static int one_char(const char *origin, const struct tl_json *obj, const char *k
 static int load_parse(struct tl_format *f, const struct tl_json *root, struct tl_err *err)
 {
 	const struct tl_json *p = tl_json_get(root, "parse");
+	if (!p && f->envelope)
+		return 0; /* the envelope's message is the record's message */
 	if (!p || p->type != TL_JSON_OBJECT)
 		return bad(err, f->origin, p ? p : root, "\"parse\" object is required%s", NULL);
 	if (check_keys(f->origin, p, "parse",
-		       "type patterns separator quote header columns pair_separator kv_separator prefix embedded_json", err))
+		       "type patterns separator quote header columns pair_separator kv_separator prefix embedded_json "
+		       "column_sets extra_columns", err))
 		return -1;
+	f->has_parse = 1;
 	char *type = NULL;
 	if (get_str(f->origin, p, "type", 1, &type, err))
 		return -1;
@@ -275,8 +279,14 @@ static int load_parse(struct tl_format *f, const struct tl_json *root, struct tl
 			rc = get_strs(f->origin, cols, &f->cols, &f->ncols, err);
 		if (!rc && f->header == TL_HDR_NONE && !f->ncols)
 			rc = bad(err, f->origin, p, "delimited parse without a header needs \"columns\"%s", NULL);
+		if (!rc)
+			rc = tl_fmt_load_colsets(f, p, err);
 		free(hdr);
 	} else if (!strcmp(type, "kv")) {
+		if (tl_json_get(p, "column_sets") || tl_json_get(p, "extra_columns")) {
+			free(type);
+			return bad(err, f->origin, p, "\"column_sets\" and \"extra_columns\" go with delimited parsing%s", NULL);
+		}
 		f->parse = TL_PARSE_KV;
 		rc = one_char(f->origin, p, "pair_separator", ' ', &f->sep, err);
 		if (!rc)
@@ -307,6 +317,8 @@ static int load_parse(struct tl_format *f, const struct tl_json *root, struct tl
 static int load_timestamp(struct tl_format *f, const struct tl_json *root, struct tl_err *err)
 {
 	const struct tl_json *t = tl_json_get(root, "timestamp");
+	if (!t && f->envelope)
+		return 0; /* the envelope's time */
 	if (!t || t->type != TL_JSON_OBJECT)
 		return bad(err, f->origin, t ? t : root, "\"timestamp\" object is required%s", NULL);
 	if (check_keys(f->origin, t, "timestamp", "field formats zone", err))
@@ -475,6 +487,7 @@ static int check_samples(struct tl_format *f, const struct tl_json *root, struct
 		struct tl_parse *p = tl_parse_new(f, &tctx, &perr);
 		if (!p)
 			return tl_errf(err, "%s: %s", f->origin, perr.msg);
+		p->no_dispatch = 1; /* targets are not linked yet: the sample tests this definition's own mapping */
 		size_t nl = sm->type == TL_JSON_ARRAY ? sm->n : 1;
 		enum tl_parse_status st = TL_PARSE_REJECT;
 		snprintf(perr.msg, sizeof(perr.msg), "sample must be a string or an array of lines");
@@ -515,6 +528,11 @@ struct tl_format *tl_format_load(const char *origin, const char *text, size_t le
 	}
 	f->origin = xstrdup(origin);
 	f->ops = &tl_engine_ops;
+	if ((f->text = malloc(len + 1))) {
+		memcpy(f->text, text, len);
+		f->text[len] = 0;
+		f->text_len = len;
+	}
 	tl_sha256_hex(text, len, f->sha256);
 	int rc = -1;
 	if (root->type != TL_JSON_OBJECT) {
@@ -539,7 +557,8 @@ struct tl_format *tl_format_load(const char *origin, const char *text, size_t le
 	}
 	static const char *const keys[] = { "name", "family", "version", "title", "reference", "framing", "parse",
 					    "null_values", "timestamp", "fields", "maps", "sniff", "samples",
-					    "sequence", "ordered_within", NULL };
+					    "sequence", "ordered_within", "envelope", "dispatch", "claims", "cases",
+					    "extends", NULL };
 	for (size_t i = 0; i < root->n; i++) {
 		const char *const *k = keys;
 		while (*k && strcmp(*k, root->keys[i]))
@@ -563,7 +582,8 @@ struct tl_format *tl_format_load(const char *origin, const char *text, size_t le
 		f->ordered_within_us = (int64_t)(sec * 1e6);
 	}
 	const struct tl_json *nulls = tl_json_get(root, "null_values");
-	if (load_framing(f, root, err) || load_parse(f, root, err) || load_timestamp(f, root, err) ||
+	if (tl_fmt_load_ext(f, root, err) || load_framing(f, root, err) || load_parse(f, root, err) ||
+	    load_timestamp(f, root, err) ||
 	    load_fields(f, root, err) || load_maps(f, root, err) || load_sniff(f, root, err) ||
 	    (nulls && get_strs(origin, nulls, &f->nulls, &f->nnulls, err)) || check_samples(f, root, err))
 		goto cleanup;
@@ -617,6 +637,8 @@ void tl_format_free(struct tl_format *f)
 	for (size_t i = 0; i < f->nsniffs; i++)
 		pcre2_code_free(f->sniffs[i].re);
 	free(f->sniffs);
+	tl_fmt_free_ext(f);
+	free(f->text);
 	free(f);
 }
 
@@ -696,7 +718,7 @@ int tl_formats_add_builtin(struct tl_formats *fs, struct tl_err *err)
 		if (!f || add_format(fs, f, err))
 			return -1;
 	}
-	return 0;
+	return tl_formats_link(fs, err);
 }
 
 
@@ -752,7 +774,35 @@ int tl_formats_add_dir(struct tl_formats *fs, const char *dir, struct tl_err *er
 		tl_buf_release(&b);
 	}
 	free_strs(names, n);
-	return rc;
+	return rc ? rc : tl_formats_link(fs, err);
+}
+
+/* Loading helpers shared with format-ext.c. */
+int tl_fmt_bad(struct tl_err *err, const char *origin, const struct tl_json *at, const char *fmt, const char *a)
+{
+	return bad(err, origin, at, fmt, a);
+}
+int tl_fmt_check_keys(const char *origin, const struct tl_json *obj, const char *what, const char *keys,
+		      struct tl_err *err)
+{
+	return check_keys(origin, obj, what, keys, err);
+}
+int tl_fmt_get_strs(const char *origin, const struct tl_json *v, char ***out, size_t *n, struct tl_err *err)
+{
+	return get_strs(origin, v, out, n, err);
+}
+void tl_fmt_free_strs(char **v, size_t n) { free_strs(v, n); }
+int tl_fmt_parse_alts(const char *origin, const struct tl_json *v, struct tl_alts *a, struct tl_err *err)
+{
+	return parse_alts(origin, v, a, err);
+}
+int tl_fmt_load_fields(struct tl_format *f, const struct tl_json *root, struct tl_err *err)
+{
+	return load_fields(f, root, err);
+}
+int tl_fmt_load_maps(struct tl_format *f, const struct tl_json *root, struct tl_err *err)
+{
+	return load_maps(f, root, err);
 }
 
 const struct tl_format *tl_formats_find(const struct tl_formats *fs, const char *name)
