@@ -1109,7 +1109,7 @@ static enum tl_parse_status read_syslog(struct tl_parse *p, const char **text, s
 	}
 	if (h.pri.s) {
 		long pri = strtol(h.pri.s, NULL, 10);
-		if (add_val(p, "syslog.pri", h.pri) || add_num(p, "syslog.facility", pri / 8) ||
+		if (add_field(p, "syslog.pri", h.pri.s, h.pri.len, TL_V_NUM) || add_num(p, "syslog.facility", pri / 8) ||
 		    add_num(p, "syslog.severity", pri % 8))
 			goto oom;
 	}
