@@ -903,7 +903,7 @@ static void apply_vmap(struct tl_parse *p, const struct tl_vmap *m, struct tl_ev
 
 /* Formats of the times a syslog envelope carries (RFC 3164 with and without a
  * year, RFC 3339 from RFC 5424 and rsyslog templates). */
-static const char *const env_ts_formats[] = { "rfc3164", "%b %e %Y %H:%M:%S%.", "iso8601" };
+static const char *const env_ts_formats[] = { "rfc3164", "%b %e %Y %H:%M:%S", "%b %e %Y %H:%M:%S.%f", "iso8601" };
 
 static enum tl_parse_status fill_timestamp(struct tl_parse *p, struct tl_event *ev, struct tl_err *err)
 {
@@ -1156,6 +1156,7 @@ static enum tl_parse_status apply_case(struct tl_parse *p, struct tl_err *err)
 	int i = k ? tl_keymap_get(&c->map, k->v.s, k->v.len) : -1;
 	if (i < 0)
 		return TL_PARSE_EVENT;
+	struct tl_val key = k->v; /* adding fields below may move p->fields */
 	const struct tl_format *cs = c->v[i];
 	p->cur_case = cs;
 	if (!cs->npats)
@@ -1174,7 +1175,10 @@ static enum tl_parse_status apply_case(struct tl_parse *p, struct tl_err *err)
 		}
 		return TL_PARSE_EVENT;
 	}
-	tl_errf(err, "%s %s: record does not match any pattern of the case", c->by, cs->name);
+	struct tl_buf shown = TL_BUF_INIT;
+	tl_term_escape(&shown, key.s, key.len > 64 ? 64 : key.len);
+	tl_errf(err, "%s '%s': record does not match any pattern of its case", c->by, shown.data ? shown.data : "");
+	tl_buf_release(&shown);
 	return TL_PARSE_REJECT;
 }
 
