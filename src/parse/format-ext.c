@@ -510,3 +510,172 @@ int tl_formats_link(struct tl_formats *fs, struct tl_err *err)
 	}
 	return 0;
 }
+
+/* ---- extends: a definition written as changes to another ---- */
+
+#define EXTENDS_DEPTH 8
+
+/* Text of the definition named NAME: a loaded one, else one of the pool's
+ * not-yet-loaded texts (a case folder's definitions may extend each other in
+ * any file order). */
+static int pool_find(const struct tl_def_pool *pool, const char *name, const char **text, size_t *len,
+		     const char **origin)
+{
+	if (!pool)
+		return -1;
+	const struct tl_format *f = pool->loaded ? tl_formats_find(pool->loaded, name) : NULL;
+	if (f && f->text) {
+		*text = f->text, *len = f->text_len, *origin = f->origin;
+		return 0;
+	}
+	for (size_t i = 0; i < pool->n; i++) {
+		struct tl_err e;
+		struct tl_json *j = tl_json_parse(pool->origins[i], pool->texts[i], pool->lens[i], &e);
+		const struct tl_json *nm = j ? tl_json_get(j, "name") : NULL;
+		int hit = nm && nm->type == TL_JSON_STRING && !strcmp(nm->str, name);
+		tl_json_free(j);
+		if (hit) {
+			*text = pool->texts[i], *len = pool->lens[i], *origin = pool->origins[i];
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* Put KEY -> V into OBJ (replacing a member of that name); takes KEY and V. */
+static int obj_put(struct tl_json *obj, char *key, struct tl_json *v)
+{
+	for (size_t i = 0; i < obj->n; i++)
+		if (!strcmp(obj->keys[i], key)) {
+			tl_json_free(obj->kids[i]);
+			free(key);
+			obj->kids[i] = v;
+			return 0;
+		}
+	char **k = realloc(obj->keys, (obj->n + 1) * sizeof(*k));
+	if (k)
+		obj->keys = k;
+	struct tl_json **kd = k ? realloc(obj->kids, (obj->n + 1) * sizeof(*kd)) : NULL;
+	if (!kd) {
+		free(key);
+		tl_json_free(v);
+		return -1;
+	}
+	obj->kids = kd;
+	obj->keys[obj->n] = key;
+	obj->kids[obj->n++] = v;
+	return 0;
+}
+
+/* BASE with CHILD's members applied: "fields" and "maps" merge entry by entry,
+ * every other member replaces the base's, "claims" only comes from CHILD.
+ * Consumes CHILD. */
+static int merge(struct tl_json *base, struct tl_json *child)
+{
+	int rc = 0;
+	/* claims are not inherited: a variant must not take over its base's records */
+	for (size_t i = 0; i < base->n; i++)
+		if (!strcmp(base->keys[i], "claims")) {
+			tl_json_free(base->kids[i]);
+			free(base->keys[i]);
+			memmove(base->kids + i, base->kids + i + 1, (base->n - i - 1) * sizeof(*base->kids));
+			memmove(base->keys + i, base->keys + i + 1, (base->n - i - 1) * sizeof(*base->keys));
+			base->n--;
+			break;
+		}
+	for (size_t i = 0; i < child->n && !rc; i++) {
+		char *k = child->keys[i];
+		struct tl_json *v = child->kids[i];
+		if (!strcmp(k, "extends"))
+			continue;
+		child->keys[i] = NULL;
+		child->kids[i] = NULL;
+		struct tl_json *b = (struct tl_json *)tl_json_get(base, k);
+		if ((!strcmp(k, "fields") || !strcmp(k, "maps")) && b && b->type == TL_JSON_OBJECT &&
+		    v->type == TL_JSON_OBJECT) {
+			for (size_t m = 0; m < v->n && !rc; m++) {
+				rc = obj_put(b, v->keys[m], v->kids[m]);
+				v->keys[m] = NULL;
+				v->kids[m] = NULL;
+			}
+			free(k);
+			tl_json_free(v);
+		} else {
+			rc = obj_put(base, k, v);
+		}
+	}
+	tl_json_free(child);
+	return rc;
+}
+
+struct tl_json *tl_fmt_apply_extends(const char *origin, struct tl_json *root, const struct tl_def_pool *pool,
+				     struct tl_buf *chain_text, struct tl_err *err)
+{
+	const char *chain[EXTENDS_DEPTH + 1];
+	size_t depth = 0;
+	const struct tl_json *nm = tl_json_get(root, "name");
+	chain[depth++] = nm && nm->type == TL_JSON_STRING ? nm->str : "";
+	struct tl_json *cur = root;
+	const char *cur_origin = origin;
+	/* walk up the chain, keeping each level's tree; merge top-down at the end */
+	struct tl_json *levels[EXTENDS_DEPTH + 1];
+	size_t nlev = 0;
+	levels[nlev++] = root;
+	for (;;) {
+		const struct tl_json *ext = tl_json_get(cur, "extends");
+		if (!ext)
+			break;
+		if (ext->type != TL_JSON_STRING || !ext->len) {
+			tl_fmt_bad(err, cur_origin, ext, "\"extends\" names a definition%s", NULL);
+			goto fail;
+		}
+		for (size_t i = 0; i < depth; i++)
+			if (!strcmp(chain[i], ext->str)) {
+				struct tl_buf m = TL_BUF_INIT;
+				for (size_t k = 0; k < depth; k++)
+					tl_buf_addf(&m, "%s -> ", chain[k]);
+				tl_buf_adds(&m, ext->str);
+				tl_errf(err, "%s:%u:%u: \"extends\" makes a cycle: %s", cur_origin, ext->line, ext->col,
+					m.data ? m.data : "");
+				tl_buf_release(&m);
+				goto fail;
+			}
+		if (depth >= EXTENDS_DEPTH) {
+			tl_fmt_bad(err, cur_origin, ext, "\"extends\" chains more than 8 definitions%s", NULL);
+			goto fail;
+		}
+		const char *text, *borigin;
+		size_t len;
+		if (pool_find(pool, ext->str, &text, &len, &borigin)) {
+			tl_fmt_bad(err, cur_origin, ext, "\"extends\" names \"%s\", which is not a known definition", ext->str);
+			goto fail;
+		}
+		struct tl_json *b = tl_json_parse(borigin, text, len, err);
+		if (!b)
+			goto fail;
+		if (chain_text) {
+			tl_buf_addc(chain_text, 0);
+			tl_buf_add(chain_text, text, len);
+		}
+		chain[depth++] = ext->str;
+		levels[nlev++] = b;
+		cur = b;
+		cur_origin = borigin;
+	}
+	/* levels[nlev-1] is the root of the chain: apply each extending level in turn */
+	while (nlev > 1) {
+		struct tl_json *child = levels[nlev - 2];
+		if (merge(levels[nlev - 1], child)) {
+			levels[nlev - 2] = NULL;
+			tl_errf(err, "out of memory");
+			goto fail;
+		}
+		levels[nlev - 2] = levels[nlev - 1];
+		nlev--;
+	}
+	return levels[0];
+fail:
+	for (size_t i = 0; i < nlev; i++)
+		tl_json_free(levels[i]);
+	return NULL;
+}

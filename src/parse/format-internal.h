@@ -162,6 +162,20 @@ int tl_fmt_load_maps(struct tl_format *f, const struct tl_json *root, struct tl_
 int tl_fmt_load_ext(struct tl_format *f, const struct tl_json *root, struct tl_err *err);
 int tl_fmt_load_colsets(struct tl_format *f, const struct tl_json *parse, struct tl_err *err);
 void tl_fmt_free_ext(struct tl_format *f);
+/* Where "extends" finds a base by name: loaded definitions, then texts not loaded yet. */
+struct tl_def_pool {
+	const struct tl_formats *loaded;
+	const char *const *texts;
+	const size_t *lens;
+	const char *const *origins;
+	size_t n;
+};
+struct tl_format *tl_format_load_pool(const char *origin, const char *text, size_t len, const struct tl_def_pool *pool,
+				      struct tl_err *err);
+/* ROOT with its "extends" chain applied (consumes ROOT; NULL on error). The
+ * texts of the bases are appended to CHAIN_TEXT so the definition's hash covers them. */
+struct tl_json *tl_fmt_apply_extends(const char *origin, struct tl_json *root, const struct tl_def_pool *pool,
+				     struct tl_buf *chain_text, struct tl_err *err);
 /* Resolve dispatch targets and claims over the whole set (after every load). */
 int tl_formats_link(struct tl_formats *fs, struct tl_err *err);
 

@@ -517,12 +517,27 @@ static int check_samples(struct tl_format *f, const struct tl_json *root, struct
 
 struct tl_format *tl_format_load(const char *origin, const char *text, size_t len, struct tl_err *err)
 {
+	return tl_format_load_pool(origin, text, len, NULL, err);
+}
+
+struct tl_format *tl_format_load_pool(const char *origin, const char *text, size_t len, const struct tl_def_pool *pool,
+				      struct tl_err *err)
+{
 	struct tl_json *root = tl_json_parse(origin, text, len, err);
 	if (!root)
 		return NULL;
+	/* with "extends", what the definition produces depends on its bases too: hash them all */
+	struct tl_buf chain = TL_BUF_INIT;
+	chain.max = 64u << 20;
+	tl_buf_add(&chain, text, len);
+	if (tl_json_get(root, "extends") && !(root = tl_fmt_apply_extends(origin, root, pool, &chain, err))) {
+		tl_buf_release(&chain);
+		return NULL;
+	}
 	struct tl_format *f = calloc(1, sizeof(*f));
 	if (!f) {
 		tl_json_free(root);
+		tl_buf_release(&chain);
 		tl_errf(err, "out of memory");
 		return NULL;
 	}
@@ -533,7 +548,8 @@ struct tl_format *tl_format_load(const char *origin, const char *text, size_t le
 		f->text[len] = 0;
 		f->text_len = len;
 	}
-	tl_sha256_hex(text, len, f->sha256);
+	tl_sha256_hex(chain.data ? chain.data : "", chain.len, f->sha256);
+	tl_buf_release(&chain);
 	int rc = -1;
 	if (root->type != TL_JSON_OBJECT) {
 		bad(err, origin, root, "a format definition is a JSON object%s", NULL);
@@ -709,16 +725,40 @@ static int add_format(struct tl_formats *fs, struct tl_format *f, struct tl_err 
 	return 0;
 }
 
-int tl_formats_add_builtin(struct tl_formats *fs, struct tl_err *err)
+/* Load TEXTS (ORIGINS) into FS; "extends" may name any of them or a loaded one. */
+static int add_texts(struct tl_formats *fs, const char *const *texts, const size_t *lens, const char *const *origins,
+		     size_t n, struct tl_err *err)
 {
-	for (size_t i = 0; i < tl_builtin_format_count; i++) {
-		char origin[256];
-		snprintf(origin, sizeof(origin), "builtin:%s", tl_builtin_formats[i].path);
-		struct tl_format *f = tl_format_load(origin, tl_builtin_formats[i].text, tl_builtin_formats[i].len, err);
+	struct tl_def_pool pool = { fs, texts, lens, origins, n };
+	for (size_t i = 0; i < n; i++) {
+		struct tl_format *f = tl_format_load_pool(origins[i], texts[i], lens[i], &pool, err);
 		if (!f || add_format(fs, f, err))
 			return -1;
 	}
 	return tl_formats_link(fs, err);
+}
+
+int tl_formats_add_builtin(struct tl_formats *fs, struct tl_err *err)
+{
+	size_t n = tl_builtin_format_count;
+	const char **texts = calloc(n + 1, sizeof(char *));
+	char **origins = calloc(n + 1, sizeof(char *));
+	size_t *lens = calloc(n + 1, sizeof(size_t));
+	int rc = texts && origins && lens ? 0 : tl_errf(err, "out of memory");
+	for (size_t i = 0; i < n && !rc; i++) {
+		char origin[256];
+		snprintf(origin, sizeof(origin), "builtin:%s", tl_builtin_formats[i].path);
+		texts[i] = tl_builtin_formats[i].text;
+		lens[i] = tl_builtin_formats[i].len;
+		if (!(origins[i] = xstrdup(origin)))
+			rc = tl_errf(err, "out of memory");
+	}
+	if (!rc)
+		rc = add_texts(fs, texts, lens, (const char *const *)origins, n, err);
+	free(texts);
+	free(lens);
+	free_strs(origins, n);
+	return rc;
 }
 
 
@@ -749,9 +789,15 @@ int tl_formats_add_dir(struct tl_formats *fs, const char *dir, struct tl_err *er
 	if (n)
 		qsort(names, n, sizeof(*names), cmp_str);
 	int rc = 0;
+	/* read every file first: a definition may extend one that sorts after it */
+	char **texts = calloc(n + 1, sizeof(char *)), **paths = calloc(n + 1, sizeof(char *));
+	size_t *lens = calloc(n + 1, sizeof(size_t));
+	if (!texts || !paths || !lens)
+		rc = tl_errf(err, "out of memory");
 	for (size_t i = 0; i < n && !rc; i++) {
 		char path[4096];
 		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		paths[i] = xstrdup(path);
 		FILE *fp = fopen(path, "rb");
 		struct tl_buf b = TL_BUF_INIT;
 		b.max = 4u << 20;
@@ -767,14 +813,18 @@ int tl_formats_add_dir(struct tl_formats *fs, const char *dir, struct tl_err *er
 				break;
 			}
 		fclose(fp);
-		if (!rc) {
-			struct tl_format *f = tl_format_load(path, b.data ? b.data : "", b.len, err);
-			rc = !f || add_format(fs, f, err) ? -1 : 0;
-		}
-		tl_buf_release(&b);
+		lens[i] = b.len;
+		texts[i] = b.data ? b.data : xstrdup("");
+		if (!texts[i] || !paths[i])
+			rc = tl_errf(err, "out of memory");
 	}
+	if (!rc)
+		rc = add_texts(fs, (const char *const *)texts, lens, (const char *const *)paths, n, err);
+	free_strs(texts, n);
+	free_strs(paths, n);
+	free(lens);
 	free_strs(names, n);
-	return rc ? rc : tl_formats_link(fs, err);
+	return rc;
 }
 
 /* Loading helpers shared with format-ext.c. */
