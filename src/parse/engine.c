@@ -945,7 +945,8 @@ static void envelope_defaults(struct tl_parse *p, struct tl_event *ev)
 		  { TL_F_process_pid, "syslog.pid" },
 		  { TL_F_message, "syslog.message" } };
 	for (size_t i = 0; i < sizeof(d) / sizeof(d[0]); i++)
-		if (!ev->f[d[i].id].s)
+		/* a parsed message says what it means through the definition's own mapping */
+		if (!ev->f[d[i].id].s && !(d[i].id == TL_F_message && p->f->has_parse))
 			resolve(p, d[i].from, &ev->f[d[i].id], 0);
 }
 
@@ -1118,6 +1119,8 @@ static enum tl_parse_status read_syslog(struct tl_parse *p, const char **text, s
 	    add_val(p, "syslog.pid", h.pid) || add_val(p, "syslog.msgid", h.msgid) ||
 	    (h.sd.s && add_sd(p, h.sd.s, h.sd.len)))
 		goto oom;
+	if (blen && add_field(p, "syslog.message", body, blen, TL_V_STR))
+		goto oom;
 	p->has_env = 1;
 	*text = body;
 	*len = blen;
@@ -1263,8 +1266,10 @@ static enum tl_parse_status run(struct tl_parse *p, const char *text, size_t len
 	}
 	if (!parsed && f->has_parse)
 		st = parse_method(p, text, len, err);
-	else if (!parsed && p->has_env && len && add_field(p, "syslog.message", text, len, TL_V_STR))
-		st = TL_PARSE_REJECT, tl_errf(err, "too many fields");
+	/* a parsed message stands as its fields: its text does not go to extra again */
+	for (size_t i = 0; i < p->nf && p->has_env && f->has_parse; i++)
+		if (!strcmp(p->fields[i].name, "syslog.message"))
+			p->fields[i].used = 1;
 	if (st == TL_PARSE_EVENT && f->nembedded)
 		st = flatten_embedded(p, err);
 	if (st == TL_PARSE_EVENT && f->cases)
