@@ -17,6 +17,9 @@ declare -A WANT=(
 	[flow/zeek_conn_json]=zeek-conn-json
 	[audit/aws_cloudtrail_json]=aws-cloudtrail
 	[audit/aws_cloudtrail_lookup_jsonl]=aws-cloudtrail
+	[firewall/cisco_asa_syslog]=cisco-asa
+	[vpn/cisco_asa_anyconnect_syslog]=cisco-asa
+	[firewall/pfsense_filterlog]=pfsense-filterlog
 )
 # files known not to be in the format their folder names, with the reason
 declare -A KNOWN=(
