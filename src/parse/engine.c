@@ -1196,13 +1196,12 @@ static enum tl_parse_status dispatch(struct tl_parse *p, const char *text, size_
 {
 	const struct tl_dispatch *d = p->f->dispatch;
 	*done = 0;
-	if (build_index(p)) {
-		tl_errf(err, "out of memory");
-		return TL_PARSE_REJECT;
-	}
+	/* one name looked up once: a scan is cheaper than building the index */
 	struct tl_field *k = NULL;
 	for (size_t i = 0; i < d->by.n && !k; i++)
-		k = find_value(p, d->by.v[i], strlen(d->by.v[i]));
+		for (size_t j = 0; j < p->nf && !k; j++)
+			if (p->fields[j].v.len && p->fields[j].kind != TL_V_NULL && !strcmp(p->fields[j].name, d->by.v[i]))
+				k = &p->fields[j];
 	int slot = k ? tl_keymap_get(&d->map, k->v.s, k->v.len) : -1;
 	if (slot < 0)
 		slot = d->dflt_slot;
