@@ -63,9 +63,11 @@ static int test_format(const struct tl_format *f, const char *path, long max)
 		if (shown >= max)
 			continue;
 		shown++;
-		printf("%s:%llu: offset %llu, %llu bytes: %s\n", path, (unsigned long long)rec.line,
+		/* a dispatcher hands records to other definitions: name the one that parsed it */
+		int other = st == TL_PARSE_EVENT && ev.format && strcmp(ev.format, tl_format_name(f));
+		printf("%s:%llu: offset %llu, %llu bytes: %s%s%s\n", path, (unsigned long long)rec.line,
 		       (unsigned long long)rec.offset, (unsigned long long)rec.length,
-		       st == TL_PARSE_EVENT ? "event" : "REJECT");
+		       st == TL_PARSE_EVENT ? "event" : "REJECT", other ? " of " : "", other ? ev.format : "");
 		if (st == TL_PARSE_REJECT) {
 			printf("    reason: %s\n", err.msg);
 			continue;
