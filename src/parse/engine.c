@@ -1097,7 +1097,9 @@ static enum tl_parse_status read_syslog(struct tl_parse *p, const char **text, s
 	}
 	const char *body = *text + h.body;
 	size_t blen = *len - h.body;
-	if (!tl_syslog_header(body, blen, &in) && in.ts.s && (in.host.s || in.program.s) &&
+	/* an inner header needs a program or a PRI of its own: a message that merely
+	 * starts with a time is not a relayed header */
+	if (!tl_syslog_header(body, blen, &in) && in.ts.s && (in.program.s || in.pri.s) &&
 	    (!h.program.s || in.pri.s)) {
 		if (add_val(p, "syslog.relay.host", h.host) || add_val(p, "syslog.relay.timestamp", h.ts) ||
 		    add_val(p, "syslog.relay.pri", h.pri))

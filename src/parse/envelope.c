@@ -139,6 +139,9 @@ static int parse_5424(const char *s, size_t len, size_t i, struct tl_syslog_hdr 
 	}
 	if (i < len && s[i] == ' ')
 		i++;
+	/* RFC 5424 6.4: a UTF-8 message may start with a byte order mark */
+	if (i + 3 <= len && !memcmp(s + i, "\xEF\xBB\xBF", 3))
+		i += 3;
 	h->rfc5424 = 1;
 	h->body = i;
 	return 0;

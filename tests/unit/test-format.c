@@ -402,6 +402,14 @@ static void test_syslog_dispatch(void **state)
 	assert_string_equal(field(&r.ev, "message"), "08[IKE] up");
 	assert_non_null(strstr(extra(&r.ev), "\"sd.origin.x\":\"a\\\"b]\""));
 	assert_non_null(strstr(extra(&r.ev), "\"syslog.msgid\":\"IKE\""));
+	/* a message that starts with a time is not a relayed header */
+	assert_int_equal(feed(&r, "<13>Nov 19 23:42:00 app01 2026-11-19T23:41:59 backup finished"), TL_PARSE_EVENT);
+	assert_string_equal(field(&r.ev, "host"), "app01");
+	assert_string_equal(field(&r.ev, "message"), "2026-11-19T23:41:59 backup finished");
+	/* RFC 5424: no PRI-less form, a byte order mark before the message, no host */
+	assert_int_equal(feed(&r, "<14>1 2026-11-19T23:42:01Z - app - - - \xEF\xBB\xBFhello"), TL_PARSE_EVENT);
+	assert_string_equal(field(&r.ev, "message"), "hello");
+	assert_string_equal(field(&r.ev, "host"), "(null)");
 	assert_int_equal(feed(&r, "-- MARK --"), TL_PARSE_REJECT);
 	assert_non_null(strstr(r.err.msg, "no syslog header"));
 	tl_parse_free(r.p);
