@@ -1233,12 +1233,19 @@ static enum tl_parse_status dispatch(struct tl_parse *p, const char *text, size_
 	struct tl_parse *kid = p->kids[slot];
 	if (!kid && !(kid = p->kids[slot] = tl_parse_new(d->targets[slot], p->tctx, err)))
 		return TL_PARSE_REJECT;
+	p->last = kid;
+	if (kid->f->ops != &tl_engine_ops) {
+		/* a C parser knows nothing of our fields: it gets the message as its record */
+		struct tl_record r = *p->rec;
+		r.text = text;
+		r.len = len;
+		return tl_parse_record(kid, &r, ev, err);
+	}
 	tl_arena_reset(&kid->arena);
 	kid->nf = 0;
 	kid->has_env = p->has_env;
 	kid->cur_case = NULL;
 	kid->last = kid;
-	p->last = kid;
 	for (size_t i = 0; i < p->nf; i++)
 		if (add_field(kid, p->fields[i].name, p->fields[i].v.s, p->fields[i].v.len, p->fields[i].kind)) {
 			tl_errf(err, "too many fields");
@@ -1292,6 +1299,7 @@ static enum tl_parse_status engine_parse(struct tl_parse *p, const struct tl_rec
 	p->has_env = 0;
 	p->cur_case = NULL;
 	p->last = p;
+	p->rec = rec;
 	if (rec->oversize) {
 		tl_errf(err, "record of %llu bytes exceeds the %zu-byte limit", (unsigned long long)rec->length,
 			p->f->framing.max_record);

@@ -319,9 +319,9 @@ int tl_fmt_load_colsets(struct tl_format *f, const struct tl_json *parse, struct
 			return tl_errf(err, "out of memory");
 		for (size_t k = 0; k < n; k++) {
 			const struct tl_json *cols = k < sets->n ? sets->kids[k] : dj;
+			c->n++; /* counted first: a half-read set is freed with the rest */
 			if (tl_fmt_get_strs(f->origin, cols, &c->sets[k], &c->nsets[k], err))
 				return -1;
-			c->n++;
 			if (k < sets->n && put_keys(f->origin, cols, &c->map, sets->keys[k], (int)k, err))
 				return -1;
 		}
