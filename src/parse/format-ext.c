@@ -507,6 +507,16 @@ int tl_formats_link(struct tl_formats *fs, struct tl_err *err)
 			if (link_target(f->origin, d->line, d->col, d, NULL, t, err))
 				return -1;
 		}
+		/* what a file read through a dispatcher gives depends on its targets too:
+		 * the hash ingest records for the file covers them (in name order) */
+		struct tl_buf b = TL_BUF_INIT;
+		tl_buf_adds(&b, f->own_sha256);
+		for (size_t k = 0; k < fs->n; k++)
+			for (size_t t = 0; t < d->ntargets; t++)
+				if (d->targets[t] == fs->v[k])
+					tl_buf_addf(&b, "\n%s %s", fs->v[k]->name, fs->v[k]->sha256);
+		tl_sha256_hex(b.data ? b.data : "", b.len, f->sha256);
+		tl_buf_release(&b);
 	}
 	return 0;
 }

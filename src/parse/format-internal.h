@@ -105,7 +105,8 @@ struct tl_colset {
 
 struct tl_format {
 	char *name, *family, *version, *title, *origin;
-	char sha256[65];
+	char sha256[65];         /* of the text (and its bases); a dispatcher's also covers its targets */
+	char own_sha256[65];     /* of the text and its bases alone */
 	const struct tl_parser_ops *ops;
 	struct tl_framing_spec framing;
 	pcre2_code *start_re;

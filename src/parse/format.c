@@ -549,6 +549,7 @@ struct tl_format *tl_format_load_pool(const char *origin, const char *text, size
 		f->text_len = len;
 	}
 	tl_sha256_hex(chain.data ? chain.data : "", chain.len, f->sha256);
+	memcpy(f->own_sha256, f->sha256, sizeof(f->sha256));
 	tl_buf_release(&chain);
 	int rc = -1;
 	if (root->type != TL_JSON_OBJECT) {
