@@ -1211,10 +1211,13 @@ static enum tl_parse_status dispatch(struct tl_parse *p, const char *text, size_
 		if (!d->reject_unclaimed)
 			return TL_PARSE_EVENT; /* the dispatcher's own mapping: a generic event */
 		*done = 1;
+		if (!k) {
+			tl_errf(err, "no %s to choose a definition by", d->by.v[0]);
+			return TL_PARSE_REJECT;
+		}
 		struct tl_buf shown = TL_BUF_INIT;
-		if (k)
-			tl_term_escape(&shown, k->v.s, k->v.len > 64 ? 64 : k->v.len);
-		tl_errf(err, "no definition for %s '%s'", d->by.v[0], shown.data ? shown.data : "");
+		tl_term_escape(&shown, k->v.s, k->v.len > 64 ? 64 : k->v.len);
+		tl_errf(err, "no definition for %s '%s'", k->name, shown.data ? shown.data : "");
 		tl_buf_release(&shown);
 		return TL_PARSE_REJECT;
 	}

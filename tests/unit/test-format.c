@@ -375,6 +375,48 @@ static void test_set_errors_and_extends(void **state)
 	rmdir(dir);
 }
 
+
+/* A name template finds targets by name ('_' in the value, '-' in the name);
+ * "unclaimed": "reject" names the value nobody claims. */
+static void test_template_dispatch_and_reject(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/tl-test-format.XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	write_file(dir, "d.json",
+		   "{\"name\":\"t-streams\",\"family\":\"flow\",\"version\":\"1\",\"parse\":{\"type\":\"json\"},"
+		   "\"dispatch\":{\"by\":[\"_path\",\"@stream\"],\"to\":\"t-{}-json\",\"unclaimed\":\"reject\"},"
+		   "\"timestamp\":{\"field\":\"ts\",\"formats\":[\"epoch\"]},\"sniff\":[{\"regex\":\"x\",\"score\":1}],"
+		   "\"samples\":[\"{\\\"ts\\\":1}\"]}");
+	write_file(dir, "t.json",
+		   "{\"name\":\"t-dce-rpc-json\",\"family\":\"edr\",\"version\":\"1\",\"parse\":{\"type\":\"json\"},"
+		   "\"timestamp\":{\"field\":\"ts\",\"formats\":[\"epoch\"]},\"fields\":{\"action\":\"operation\"},"
+		   "\"sniff\":[{\"regex\":\"x\",\"score\":1}],\"samples\":[\"{\\\"ts\\\":1}\"]}");
+	struct tl_formats fs = TL_FORMATS_INIT;
+	struct tl_err err;
+	assert_int_equal(tl_formats_add_dir(&fs, dir, &err), 0);
+	struct run r;
+	start(&r, tl_formats_find(&fs, "t-streams"));
+	assert_int_equal(feed(&r, "{\"@stream\":\"dce_rpc\",\"ts\":1795128000.5,\"operation\":\"NetrLogonSamLogonEx\"}"),
+			 TL_PARSE_EVENT);
+	assert_string_equal(r.ev.format, "t-dce-rpc-json");
+	assert_string_equal(r.ev.family, "edr");
+	assert_string_equal(field(&r.ev, "action"), "NetrLogonSamLogonEx");
+	assert_non_null(strstr(extra(&r.ev), "\"@stream\":\"dce_rpc\""));
+	assert_int_equal(feed(&r, "{\"_path\":\"x509\",\"ts\":1795128000.5}"), TL_PARSE_REJECT);
+	assert_string_equal(r.err.msg, "no definition for _path 'x509'");
+	assert_int_equal(feed(&r, "{\"ts\":1795128000.5}"), TL_PARSE_REJECT);
+	assert_string_equal(r.err.msg, "no _path to choose a definition by");
+	tl_parse_free(r.p);
+	tl_formats_release(&fs);
+	char p[512];
+	snprintf(p, sizeof(p), "%s/d.json", dir);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/t.json", dir);
+	unlink(p);
+	rmdir(dir);
+}
+
 /* One syslog stream, several definitions: each record's event names the one that parsed it. */
 static void test_syslog_dispatch(void **state)
 {
@@ -492,6 +534,7 @@ int main(void)
 		cmocka_unit_test(test_builtin_registry),
 		cmocka_unit_test(test_new_constructs_load_errors),
 		cmocka_unit_test(test_set_errors_and_extends),
+		cmocka_unit_test(test_template_dispatch_and_reject),
 		cmocka_unit_test(test_syslog_dispatch),
 		cmocka_unit_test(test_cases_and_column_sets),
 	};
