@@ -153,9 +153,11 @@ int tl_syslog_header(const char *s, size_t len, struct tl_syslog_hdr *h)
 	memset(h, 0, sizeof(*h));
 	if (len > 2 && s[0] == '<') {
 		size_t k = 1;
-		while (k < len && k < 5 && digit(s[k]))
-			k++;
-		if (k == 1 || k >= len || s[k] != '>')
+		int pri = 0;
+		while (k < len && k < 4 && digit(s[k]))
+			pri = pri * 10 + (s[k++] - '0');
+		/* PRI is facility * 8 + severity: at most 23 * 8 + 7 */
+		if (k == 1 || k >= len || s[k] != '>' || pri > 191)
 			return -1;
 		h->pri.s = s + 1;
 		h->pri.len = k - 1;
