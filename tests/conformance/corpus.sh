@@ -20,6 +20,8 @@ declare -A WANT=(
 	[firewall/cisco_asa_syslog]=cisco-asa
 	[vpn/cisco_asa_anyconnect_syslog]=cisco-asa
 	[firewall/pfsense_filterlog]=pfsense-filterlog
+	[firewall/panos_traffic_csv]=panos-csv
+	[vpn/panos_globalprotect_csv]=panos-csv
 )
 # files known not to be in the format their folder names, with the reason
 declare -A KNOWN=(
