@@ -43,6 +43,7 @@ struct tl_detect_candidate {
 	int sniff;           /* 0..100 */
 	long sampled;        /* records parsed (events + rejects); meta lines are not records */
 	long events, rejects;
+	long unclaimed;      /* a dispatcher's generic events (no definition claims the record): not evidence */
 	long skipped;        /* records over TL_DETECT_RECORD_MAX, not parsed */
 	int rate;            /* per mille of sampled that became events; -1: nothing sampled */
 	int specificity;     /* normalized fields filled per event, x10 */

@@ -91,6 +91,10 @@ int64_t tl_format_ordered_within(const struct tl_format *f);
  * not a Zeek log. Detection lets a file's #path (or records' _path) decide. */
 const char *tl_format_zeek_path(const struct tl_format *f);
 
+/* Non-zero for a definition that hands records to others (dispatch); its
+ * events under its own name are generic ones, for records nobody claims. */
+int tl_format_dispatches(const struct tl_format *f);
+
 /* Confidence 0..100 that HEAD (the start of a decompressed stream) is this format. */
 int tl_format_sniff(const struct tl_format *f, const char *head, size_t len);
 

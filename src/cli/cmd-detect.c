@@ -54,13 +54,13 @@ int cli_detection_show(FILE *out, const char *json, const char *indent)
 	if (!cs->n) {
 		fprintf(out, "%sno candidate: no format's sniff rules match the start of the file\n", indent);
 	} else {
-		fprintf(out, "%s%-20s %-8s %5s %7s %6s %7s %7s %6s %5s %8s  %-15s %s\n", indent, "candidate", "family",
-			"sniff", "sampled", "events", "rejects", "skipped", "rate%", "spec", "evidence", "verdict", "why");
+		fprintf(out, "%s%-20s %-8s %5s %7s %6s %7s %7s %7s %6s %5s %8s  %-15s %s\n", indent, "candidate", "family",
+			"sniff", "sampled", "events", "rejects", "generic", "skipped", "rate%", "spec", "evidence", "verdict", "why");
 		for (size_t i = 0; i < cs->n; i++) {
 			const struct tl_json *c = cs->kids[i];
-			fprintf(out, "%s%-20s %-8s %5s %7s %6s %7s %7s %6s %5s %8s  %-15s ", indent, jstr(c, "format"),
+			fprintf(out, "%s%-20s %-8s %5s %7s %6s %7s %7s %7s %6s %5s %8s  %-15s ", indent, jstr(c, "format"),
 				jstr(c, "family"), jstr(c, "sniff"), jstr(c, "sampled"), jstr(c, "events"),
-				jstr(c, "rejects"), jstr(c, "skipped"), jstr(c, "rate"), jstr(c, "specificity"),
+				jstr(c, "rejects"), jstr(c, "unclaimed"), jstr(c, "skipped"), jstr(c, "rate"), jstr(c, "specificity"),
 				jstr(c, "evidence"), jstr(c, "verdict"));
 			esc(out, jstr(c, "why"));
 			fputc('\n', out);

@@ -173,6 +173,12 @@ static void sample(struct tl_detect_candidate *c, const struct det_in *in, int64
 		 * group may still be rejected below */
 		if (!tl_parse_took(st)) {
 			c->rejects++;
+		} else if (st == TL_PARSE_EVENT && tl_format_dispatches(f) && ev.format &&
+			   !strcmp(ev.format, tl_format_name(f))) {
+			/* a dispatcher's generic event for a record no definition claims
+			 * (a syslog program, a Zeek stream tl has no definition for) says
+			 * only that the envelope parsed: no evidence of the format */
+			c->unclaimed++;
 		} else {
 			c->events++;
 			if (st == TL_PARSE_EVENT)
@@ -192,8 +198,13 @@ static void sample(struct tl_detect_candidate *c, const struct det_in *in, int64
 	tl_parse_free(p);
 	tl_reader_free(rd);
 	free(mem);
+	/* a dispatcher proves itself through the records its targets parse: with at
+	 * least one of those, the records nobody claims count too (they become
+	 * generic events, which is right for a relay file mixing programs); with
+	 * none, the file holds nothing tl has a definition for */
+	long taken = c->events + (c->events ? c->unclaimed : 0);
 	if (c->sampled) {
-		c->rate = (int)(c->events * 1000 / c->sampled);
+		c->rate = (int)(taken * 1000 / c->sampled);
 		c->evidence = (long)c->sniff * c->rate;
 	}
 	if (c->events)
@@ -257,8 +268,12 @@ static void decide(struct tl_detection *d)
 		} else if (v[i].rate >= 0 && v[i].rate < TL_DETECT_MIN_RATE * 10) {
 			v[i].verdict = "below-threshold";
 			snprintf(v[i].why, sizeof(v[i].why),
-				 "%s%% of %ld sampled records parse, under the %d%% a claim needs", r, v[i].sampled,
-				 TL_DETECT_MIN_RATE);
+				 "%s%% of %ld sampled records parse, under the %d%% a claim needs%s", r, v[i].sampled,
+				 TL_DETECT_MIN_RATE,
+				 v[i].unclaimed && !v[i].events
+					 ? " (no sampled record is claimed by a definition: generic events of the dispatcher "
+					   "alone prove nothing)"
+					 : "");
 		} else {
 			v[i].verdict = "eligible";
 		}
@@ -345,9 +360,9 @@ static void to_json(struct tl_detection *d)
 	for (size_t i = 0; i < d->ncand; i++) {
 		const struct tl_detect_candidate *c = &d->cand[i];
 		tl_buf_addf(&b, "%s{\"format\":\"%s\",\"family\":\"%s\",\"sniff\":%d,\"sampled\":%ld,\"events\":%ld,"
-				"\"rejects\":%ld,\"skipped\":%ld,\"rate\":",
+				"\"rejects\":%ld,\"unclaimed\":%ld,\"skipped\":%ld,\"rate\":",
 			    i ? "," : "", tl_format_name(c->f), tl_format_family(c->f), c->sniff, c->sampled, c->events,
-			    c->rejects, c->skipped);
+			    c->rejects, c->unclaimed, c->skipped);
 		if (c->rate < 0) {
 			tl_buf_adds(&b, "null");
 		} else {

@@ -64,6 +64,10 @@ static void engine_free(struct tl_parse *p)
 {
 	if (!p)
 		return;
+	for (size_t i = 0; i < p->nkids; i++)
+		tl_parse_free(p->kids[i]);
+	free(p->kids);
+	free(p->vals);
 	free_cols(p);
 	free(p->unset);
 	free(p->empty);
@@ -493,6 +497,74 @@ static enum tl_parse_status zeek_directive(struct tl_parse *p, const char *s, si
 	return TL_PARSE_META;
 }
 
+static int keep_cb(struct tl_parse *p, size_t i, const char *v, size_t l)
+{
+	if (i >= p->cap_vals) {
+		size_t cap = p->cap_vals ? p->cap_vals * 2 : 64;
+		struct tl_val *nv = cap > 100000 ? NULL : realloc(p->vals, cap * sizeof(*nv));
+		if (!nv)
+			return -1;
+		p->vals = nv;
+		p->cap_vals = cap;
+	}
+	p->vals[i].s = v;
+	p->vals[i].len = l;
+	return 0;
+}
+
+/* Column sets: the record's own values decide its later columns (pfSense
+ * filterlog: IP version, then protocol). Values past the last named column are
+ * kept as column_N (1-based) when the definition says so. */
+static enum tl_parse_status split_columns(struct tl_parse *p, const char *text, size_t len, char sep, int collapse,
+					  struct tl_err *err)
+{
+	const struct tl_format *f = p->f;
+	int n = split(p, text, len, sep, f->quote, keep_cb, collapse);
+	if (n < 0) {
+		tl_errf(err, "out of memory splitting fields");
+		return TL_PARSE_REJECT;
+	}
+	size_t i = 0, named = p->ncols;
+	for (; i < p->ncols && i < (size_t)n; i++)
+		if (add_field(p, p->cols[i], p->vals[i].s, p->vals[i].len, TL_V_STR))
+			goto oom;
+	for (size_t s = 0; s < f->ncolsets && i == named; s++) {
+		const struct tl_colset *c = &f->colsets[s];
+		int set = -1;
+		for (size_t k = 0; k < p->nf && set < 0; k++)
+			if (!strcmp(p->fields[k].name, c->by)) {
+				set = tl_keymap_get(&c->map, p->fields[k].v.s, p->fields[k].v.len);
+				if (set < 0)
+					set = c->dflt;
+			}
+		if (set < 0)
+			break;
+		named += c->nsets[set];
+		for (size_t k = 0; k < c->nsets[set] && i < (size_t)n; k++, i++)
+			if (add_field(p, c->sets[set][k], p->vals[i].s, p->vals[i].len, TL_V_STR))
+				goto oom;
+	}
+	if ((size_t)n < named) {
+		tl_errf(err, "expected %zu fields, found %d", named, n);
+		return TL_PARSE_REJECT;
+	}
+	if ((size_t)n > named && !f->keep_extra_columns) {
+		tl_errf(err, "expected %zu fields, found %d", named, n);
+		return TL_PARSE_REJECT;
+	}
+	for (; i < (size_t)n; i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "column_%zu", i + 1);
+		char *nm = tl_arena_strndup(&p->arena, name, strlen(name));
+		if (!nm || add_field(p, nm, p->vals[i].s, p->vals[i].len, TL_V_STR))
+			goto oom;
+	}
+	return TL_PARSE_EVENT;
+oom:
+	tl_errf(err, "too many fields");
+	return TL_PARSE_REJECT;
+}
+
 static enum tl_parse_status parse_delimited(struct tl_parse *p, const char *text, size_t len, struct tl_err *err)
 {
 	const struct tl_format *f = p->f;
@@ -517,6 +589,8 @@ static enum tl_parse_status parse_delimited(struct tl_parse *p, const char *text
 	len -= body;
 	int collapse = f->header == TL_HDR_W3C;
 	char sep = collapse ? ' ' : p->sep;
+	if (f->ncolsets || f->keep_extra_columns)
+		return split_columns(p, text, len, sep, collapse, err);
 	int n = split(p, text, len, sep, f->quote, count_cb, collapse);
 	if (n != (int)p->ncols) {
 		tl_errf(err, "expected %zu fields, found %d", p->ncols, n);
@@ -833,16 +907,27 @@ static void apply_vmap(struct tl_parse *p, const struct tl_vmap *m, struct tl_ev
 	}
 }
 
+/* Formats of the times a syslog envelope carries (RFC 3164 with and without a
+ * year, RFC 3339 from RFC 5424 and rsyslog templates). */
+static const char *const env_ts_formats[] = { "rfc3164", "%b %e %Y %H:%M:%S", "%b %e %Y %H:%M:%S.%f", "iso8601" };
+
 static enum tl_parse_status fill_timestamp(struct tl_parse *p, struct tl_event *ev, struct tl_err *err)
 {
 	const struct tl_format *f = p->f;
+	const char *const *fmts = (const char *const *)f->ts_formats;
+	size_t nfmts = f->nts_formats;
+	/* the payload's own time when it has one, else the envelope's */
 	if (!resolve_alts(p, &f->ts, &ev->ts_raw, 1)) {
-		tl_errf(err, "no timestamp (field %s)", f->ts.n ? f->ts.v[0] : "?");
-		return TL_PARSE_REJECT;
+		if (!p->has_env || !resolve(p, "syslog.timestamp", &ev->ts_raw, 1)) {
+			tl_errf(err, "no timestamp (field %s)", f->ts.n ? f->ts.v[0] : "syslog.timestamp");
+			return TL_PARSE_REJECT;
+		}
+		fmts = env_ts_formats;
+		nfmts = sizeof(env_ts_formats) / sizeof(env_ts_formats[0]);
 	}
 	char rule[96];
-	for (size_t i = 0; i < f->nts_formats; i++) {
-		if (tl_time_parse(p->tctx, f->ts_formats[i], ev->ts_raw.s, ev->ts_raw.len, &ev->ts, rule,
+	for (size_t i = 0; i < nfmts; i++) {
+		if (tl_time_parse(p->tctx, fmts[i], ev->ts_raw.s, ev->ts_raw.len, &ev->ts, rule,
 				  sizeof(rule)) == 0) {
 			ev->ts_rule = tl_arena_strndup(&p->arena, rule, strlen(rule));
 			return TL_PARSE_EVENT;
@@ -850,9 +935,25 @@ static enum tl_parse_status fill_timestamp(struct tl_parse *p, struct tl_event *
 	}
 	struct tl_buf shown = TL_BUF_INIT;
 	tl_term_escape(&shown, ev->ts_raw.s, ev->ts_raw.len > 64 ? 64 : ev->ts_raw.len);
-	tl_errf(err, "timestamp '%s' does not match %s", shown.data ? shown.data : "", f->ts_formats[0]);
+	tl_errf(err, "timestamp '%s' does not match %s", shown.data ? shown.data : "", fmts[0]);
 	tl_buf_release(&shown);
 	return TL_PARSE_REJECT;
+}
+
+/* Fields the envelope gives every payload unless the payload maps them itself. */
+static void envelope_defaults(struct tl_parse *p, struct tl_event *ev)
+{
+	static const struct {
+		int id;
+		const char *from;
+	} d[] = { { TL_F_host, "syslog.host" },
+		  { TL_F_process, "syslog.program" },
+		  { TL_F_process_pid, "syslog.pid" },
+		  { TL_F_message, "syslog.message" } };
+	for (size_t i = 0; i < sizeof(d) / sizeof(d[0]); i++)
+		/* a parsed message says what it means through the definition's own mapping */
+		if (!ev->f[d[i].id].s && !(d[i].id == TL_F_message && p->f->has_parse))
+			resolve(p, d[i].from, &ev->f[d[i].id], 0);
 }
 
 static enum tl_parse_status map_event(struct tl_parse *p, struct tl_event *ev, struct tl_err *err)
@@ -865,8 +966,11 @@ static enum tl_parse_status map_event(struct tl_parse *p, struct tl_event *ev, s
 	enum tl_parse_status st = fill_timestamp(p, ev, err);
 	if (st != TL_PARSE_EVENT)
 		return st;
+	const struct tl_format *cs = p->cur_case;
 	for (int i = 0; i < TL_F_COUNT; i++) {
-		if (!f->fields[i].n || !resolve_alts(p, &f->fields[i], &ev->f[i], 0))
+		/* a case's mapping first, then the definition's */
+		if (!(cs && cs->fields[i].n && resolve_alts(p, &cs->fields[i], &ev->f[i], 0)) &&
+		    (!f->fields[i].n || !resolve_alts(p, &f->fields[i], &ev->f[i], 0)))
 			continue;
 		/* a field that cannot hold the value (no address in an address field, no whole
 		 * number in a count) leaves it in extra, where its text survives intact */
@@ -881,6 +985,10 @@ static enum tl_parse_status map_event(struct tl_parse *p, struct tl_event *ev, s
 			ev->f[i].len = 0;
 		}
 	}
+	if (p->has_env)
+		envelope_defaults(p, ev);
+	for (size_t i = 0; cs && i < cs->nvmaps; i++)
+		apply_vmap(p, &cs->vmaps[i], ev);
 	for (size_t i = 0; i < f->nvmaps; i++)
 		apply_vmap(p, &f->vmaps[i], ev);
 	/* the sequence number is read, not taken: it stays in extra as the source wrote it */
@@ -948,12 +1056,285 @@ static int blank(const char *s, size_t len)
 	return 1;
 }
 
+/* ---- envelopes, dispatch and cases ---- */
+
+static int add_val(struct tl_parse *p, const char *name, struct tl_val v)
+{
+	return v.s ? add_field(p, name, v.s, v.len, TL_V_STR) : 0;
+}
+
+static int add_num(struct tl_parse *p, const char *name, long n)
+{
+	char b[24];
+	snprintf(b, sizeof(b), "%ld", n);
+	char *v = tl_arena_strndup(&p->arena, b, strlen(b));
+	return v ? add_field(p, name, v, strlen(v), TL_V_NUM) : -1;
+}
+
+/* RFC 5424 STRUCTURED-DATA: [id name="value" ...] becomes sd.<id>.<name>;
+ * in values a backslash escapes the quote, itself and the closing bracket. */
+static int add_sd(struct tl_parse *p, const char *s, size_t len)
+{
+	size_t i = 0;
+	while (i < len && s[i] == '[') {
+		size_t b = ++i;
+		while (i < len && s[i] != ' ' && s[i] != ']')
+			i++;
+		struct tl_val id = { s + b, i - b };
+		while (i < len && s[i] == ' ') {
+			size_t nb = ++i;
+			while (i < len && s[i] != '=' && s[i] != ']' && s[i] != ' ')
+				i++;
+			if (i + 1 >= len || s[i] != '=' || s[i + 1] != '"')
+				return 0; /* malformed: keep what was read */
+			size_t nl = i - nb;
+			i += 2;
+			tl_buf_reset(&p->tmp);
+			while (i < len && s[i] != '"') {
+				if (s[i] == '\\' && i + 1 < len && (s[i + 1] == '"' || s[i + 1] == '\\' || s[i + 1] == ']'))
+					i++;
+				tl_buf_addc(&p->tmp, s[i++]);
+			}
+			i++;
+			char *name = tl_arena_alloc(&p->arena, 3 + id.len + 1 + nl + 1);
+			char *v = tl_arena_strndup(&p->arena, p->tmp.data ? p->tmp.data : "", p->tmp.len);
+			if (!name || !v)
+				return -1;
+			memcpy(name, "sd.", 3);
+			memcpy(name + 3, id.s, id.len);
+			name[3 + id.len] = '.';
+			memcpy(name + 4 + id.len, s + nb, nl);
+			name[4 + id.len + nl] = 0;
+			if (add_field(p, name, v, p->tmp.len, TL_V_STR))
+				return -1;
+		}
+		while (i < len && s[i] != ']')
+			i++;
+		i++;
+	}
+	return 0;
+}
+
+/* The syslog envelope: header fields, then TEXT and LEN become the message. A
+ * relay that prepends its own header keeps it as syslog.relay.*; the inner
+ * header, the origin's, gives syslog.*. */
+static enum tl_parse_status read_syslog(struct tl_parse *p, const char **text, size_t *len, struct tl_err *err)
+{
+	struct tl_syslog_hdr h, in;
+	if (tl_syslog_header(*text, *len, &h)) {
+		tl_errf(err, "record has no syslog header");
+		return TL_PARSE_REJECT;
+	}
+	const char *body = *text + h.body;
+	size_t blen = *len - h.body;
+	/* an inner header needs a program or a PRI of its own: a message that merely
+	 * starts with a time is not a relayed header */
+	if (!tl_syslog_header(body, blen, &in) && in.ts.s && (in.program.s || in.pri.s) &&
+	    (!h.program.s || in.pri.s)) {
+		if (add_val(p, "syslog.relay.host", h.host) || add_val(p, "syslog.relay.timestamp", h.ts) ||
+		    add_val(p, "syslog.relay.pri", h.pri))
+			goto oom;
+		if (!in.pri.s)
+			in.pri = h.pri;
+		body += in.body;
+		blen -= in.body;
+		h = in;
+	}
+	if (h.pri.s) {
+		long pri = strtol(h.pri.s, NULL, 10);
+		if (add_field(p, "syslog.pri", h.pri.s, h.pri.len, TL_V_NUM) || add_num(p, "syslog.facility", pri / 8) ||
+		    add_num(p, "syslog.severity", pri % 8))
+			goto oom;
+	}
+	if (add_val(p, "syslog.version", h.version) || add_val(p, "syslog.timestamp", h.ts) ||
+	    add_val(p, "syslog.host", h.host) || add_val(p, "syslog.program", h.program) ||
+	    add_val(p, "syslog.pid", h.pid) || add_val(p, "syslog.msgid", h.msgid) ||
+	    (h.sd.s && add_sd(p, h.sd.s, h.sd.len)))
+		goto oom;
+	if (blen && add_field(p, "syslog.message", body, blen, TL_V_STR))
+		goto oom;
+	p->has_env = 1;
+	*text = body;
+	*len = blen;
+	return TL_PARSE_EVENT;
+oom:
+	tl_errf(err, "too many fields");
+	return TL_PARSE_REJECT;
+}
+
+static enum tl_parse_status parse_method(struct tl_parse *p, const char *text, size_t len, struct tl_err *err)
+{
+	switch (p->f->parse) {
+	case TL_PARSE_REGEX:
+		return parse_regex(p, text, len, err);
+	case TL_PARSE_JSON:
+		return parse_json(p, text, len, err);
+	case TL_PARSE_DELIMITED:
+		return parse_delimited(p, text, len, err);
+	default:
+		return parse_kv(p, text, len, err);
+	}
+}
+
+/* Cases: the value of `by` picks a case (hash lookup); its patterns run on the
+ * field `on` and add their groups; its fields and maps come before the
+ * definition's. A value without a case uses the definition alone. */
+static enum tl_parse_status apply_case(struct tl_parse *p, struct tl_err *err)
+{
+	const struct tl_cases *c = p->f->cases;
+	p->cur_case = NULL;
+	if (build_index(p)) {
+		tl_errf(err, "out of memory");
+		return TL_PARSE_REJECT;
+	}
+	struct tl_field *k = find_value(p, c->by, strlen(c->by));
+	int i = k ? tl_keymap_get(&c->map, k->v.s, k->v.len) : -1;
+	if (i < 0)
+		return TL_PARSE_EVENT;
+	struct tl_val key = k->v; /* adding fields below may move p->fields */
+	const struct tl_format *cs = c->v[i];
+	p->cur_case = cs;
+	if (!cs->npats)
+		return TL_PARSE_EVENT;
+	struct tl_field *on = find_value(p, c->on, strlen(c->on));
+	struct tl_val v = on ? on->v : (struct tl_val){ "", 0 };
+	for (size_t n = 0; n < cs->npats; n++) {
+		int rc = pcre2_match(cs->pats[n], (PCRE2_SPTR)v.s, v.len, 0, 0, p->md, p->mctx);
+		if (rc == PCRE2_ERROR_NOMATCH)
+			continue;
+		if (rc < 0)
+			return match_limit_reason(rc, err);
+		if (add_groups(p, cs->pats[n], v.s, rc)) {
+			tl_errf(err, "too many fields");
+			return TL_PARSE_REJECT;
+		}
+		return TL_PARSE_EVENT;
+	}
+	struct tl_buf shown = TL_BUF_INIT;
+	tl_term_escape(&shown, key.s, key.len > 64 ? 64 : key.len);
+	tl_errf(err, "%s '%s': record does not match any pattern of its case", c->by, shown.data ? shown.data : "");
+	tl_buf_release(&shown);
+	return TL_PARSE_REJECT;
+}
+
+static enum tl_parse_status run(struct tl_parse *p, const char *text, size_t len, int parsed, struct tl_event *ev,
+				struct tl_err *err);
+
+/* Hand the record to the definition its `by` value names. The envelope (or, for
+ * a dispatcher without one, the whole parse) is not repeated: the target starts
+ * from the dispatcher's fields. */
+static enum tl_parse_status dispatch(struct tl_parse *p, const char *text, size_t len, int parsed,
+				     struct tl_event *ev, struct tl_err *err, int *done)
+{
+	const struct tl_dispatch *d = p->f->dispatch;
+	*done = 0;
+	/* one name looked up once: a scan is cheaper than building the index */
+	struct tl_field *k = NULL;
+	for (size_t i = 0; i < d->by.n && !k; i++)
+		for (size_t j = 0; j < p->nf && !k; j++)
+			if (p->fields[j].v.len && p->fields[j].kind != TL_V_NULL && !strcmp(p->fields[j].name, d->by.v[i]))
+				k = &p->fields[j];
+	int slot = k ? tl_keymap_get(&d->map, k->v.s, k->v.len) : -1;
+	if (slot < 0)
+		slot = d->dflt_slot;
+	if (slot < 0) {
+		if (!d->reject_unclaimed)
+			return TL_PARSE_EVENT; /* the dispatcher's own mapping: a generic event */
+		*done = 1;
+		if (!k) {
+			tl_errf(err, "no %s to choose a definition by", d->by.v[0]);
+			return TL_PARSE_REJECT;
+		}
+		struct tl_buf shown = TL_BUF_INIT;
+		tl_term_escape(&shown, k->v.s, k->v.len > 64 ? 64 : k->v.len);
+		tl_errf(err, "no definition for %s '%s'", k->name, shown.data ? shown.data : "");
+		tl_buf_release(&shown);
+		return TL_PARSE_REJECT;
+	}
+	*done = 1;
+	if ((size_t)slot >= p->nkids) {
+		struct tl_parse **v = realloc(p->kids, d->ntargets * sizeof(*v));
+		if (!v) {
+			tl_errf(err, "out of memory");
+			return TL_PARSE_REJECT;
+		}
+		for (size_t i = p->nkids; i < d->ntargets; i++)
+			v[i] = NULL;
+		p->kids = v;
+		p->nkids = d->ntargets;
+	}
+	struct tl_parse *kid = p->kids[slot];
+	if (!kid && !(kid = p->kids[slot] = tl_parse_new(d->targets[slot], p->tctx, err)))
+		return TL_PARSE_REJECT;
+	p->last = kid;
+	if (kid->f->ops != &tl_engine_ops) {
+		/* a C parser knows nothing of our fields: it gets the message as its record */
+		struct tl_record r = *p->rec;
+		r.text = text;
+		r.len = len;
+		return tl_parse_record(kid, &r, ev, err);
+	}
+	tl_arena_reset(&kid->arena);
+	kid->nf = 0;
+	kid->has_env = p->has_env;
+	kid->cur_case = NULL;
+	kid->last = kid;
+	for (size_t i = 0; i < p->nf; i++)
+		if (add_field(kid, p->fields[i].name, p->fields[i].v.s, p->fields[i].v.len, p->fields[i].kind)) {
+			tl_errf(err, "too many fields");
+			return TL_PARSE_REJECT;
+		}
+	return run(kid, text, len, parsed, ev, err);
+}
+
+static enum tl_parse_status run(struct tl_parse *p, const char *text, size_t len, int parsed, struct tl_event *ev,
+				struct tl_err *err)
+{
+	const struct tl_format *f = p->f;
+	enum tl_parse_status st = TL_PARSE_EVENT;
+	if (f->envelope == TL_ENV_SYSLOG && !p->has_env && (st = read_syslog(p, &text, &len, err)) != TL_PARSE_EVENT)
+		return st;
+	if (f->dispatch && !p->no_dispatch) {
+		int done;
+		if (!f->envelope && !parsed) {
+			if ((st = parse_method(p, text, len, err)) != TL_PARSE_EVENT)
+				return st;
+			parsed = 1;
+		}
+		st = dispatch(p, text, len, parsed, ev, err, &done);
+		if (done || st != TL_PARSE_EVENT)
+			return st;
+	}
+	if (!parsed && f->has_parse)
+		st = parse_method(p, text, len, err);
+	/* a parsed message stands as its fields: its text does not go to extra again */
+	for (size_t i = 0; i < p->nf && p->has_env && f->has_parse; i++)
+		if (!strcmp(p->fields[i].name, "syslog.message"))
+			p->fields[i].used = 1;
+	if (st == TL_PARSE_EVENT && f->nembedded)
+		st = flatten_embedded(p, err);
+	if (st == TL_PARSE_EVENT)
+		st = zeek_path_check(p, err);
+	if (st == TL_PARSE_EVENT && f->cases)
+		st = apply_case(p, err);
+	if (st != TL_PARSE_EVENT)
+		return st;
+	ev->family = f->family;
+	ev->format = f->name;
+	ev->parser_version = f->version;
+	return map_event(p, ev, err);
+}
+
 static enum tl_parse_status engine_parse(struct tl_parse *p, const struct tl_record *rec, struct tl_event *ev,
 					 struct tl_err *err)
 {
 	memset(ev, 0, sizeof(*ev));
 	tl_arena_reset(&p->arena);
 	p->nf = 0;
+	p->has_env = 0;
+	p->cur_case = NULL;
+	p->last = p;
+	p->rec = rec;
 	if (rec->oversize) {
 		tl_errf(err, "record of %llu bytes exceeds the %zu-byte limit", (unsigned long long)rec->length,
 			p->f->framing.max_record);
@@ -965,30 +1346,7 @@ static enum tl_parse_status engine_parse(struct tl_parse *p, const struct tl_rec
 	}
 	if (blank(rec->text, rec->len))
 		return TL_PARSE_META;
-	enum tl_parse_status st;
-	switch (p->f->parse) {
-	case TL_PARSE_REGEX:
-		st = parse_regex(p, rec->text, rec->len, err);
-		break;
-	case TL_PARSE_JSON:
-		st = parse_json(p, rec->text, rec->len, err);
-		break;
-	case TL_PARSE_DELIMITED:
-		st = parse_delimited(p, rec->text, rec->len, err);
-		break;
-	default:
-		st = parse_kv(p, rec->text, rec->len, err);
-	}
-	if (st == TL_PARSE_EVENT && p->f->nembedded)
-		st = flatten_embedded(p, err);
-	if (st == TL_PARSE_EVENT)
-		st = zeek_path_check(p, err);
-	if (st != TL_PARSE_EVENT)
-		return st;
-	ev->family = p->f->family;
-	ev->format = p->f->name;
-	ev->parser_version = p->f->version;
-	return map_event(p, ev, err);
+	return run(p, rec->text, rec->len, 0, ev, err);
 }
 
 const struct tl_parser_ops tl_engine_ops = { .kind = "definition", .state_new = engine_new, .state_free = engine_free,
@@ -996,6 +1354,9 @@ const struct tl_parser_ops tl_engine_ops = { .kind = "definition", .state_new = 
 
 size_t tl_parse_fields(const struct tl_parse *p, const struct tl_field **out)
 {
+	/* after dispatch, the fields are those of the definition that parsed the record */
+	if (p->last && p->last != p)
+		p = p->last;
 	*out = p->fields;
 	return p->nf;
 }

@@ -34,9 +34,79 @@ struct tl_sniff {
 	int score;
 };
 
+/* A string -> index hash (open addressing), for dispatch values, case keys and
+ * column-set selectors: one lookup per record, however many entries. */
+struct tl_keymap {
+	char **keys;
+	int *vals;
+	size_t cap, n;
+};
+/* 0 added, 1 KEY already present (nothing changed), -1 out of memory. */
+int tl_keymap_put(struct tl_keymap *m, const char *key, int val);
+/* Value stored for S (LEN bytes), or -1. */
+int tl_keymap_get(const struct tl_keymap *m, const char *s, size_t len);
+void tl_keymap_release(struct tl_keymap *m);
+
+enum tl_envelope { TL_ENV_NONE, TL_ENV_SYSLOG };
+
+/* The pieces of a syslog header (envelope.c); absent parts have .s NULL. */
+struct tl_syslog_hdr {
+	struct tl_val pri, version, ts, host, program, pid, msgid, sd;
+	size_t body;  /* offset of the message */
+	int rfc5424;
+};
+/* 0 if TEXT starts with a syslog header, -1 if not. */
+int tl_syslog_header(const char *s, size_t len, struct tl_syslog_hdr *h);
+
+/* Per-record dispatch: the value of `by` picks the definition that parses the record. */
+struct tl_dispatch {
+	struct tl_alts by;
+	char **to_keys, **to_names; /* explicit "to" object */
+	unsigned *to_line, *to_col;
+	size_t nto;
+	char *to_template;          /* "zeek-{}-json": every loaded name of that shape is a target */
+	char *dflt;                 /* definition for values nobody claims, or NULL */
+	unsigned line, col;
+	int reject_unclaimed;       /* else the dispatcher's own mapping makes a generic event */
+	/* filled by tl_formats_link() */
+	struct tl_keymap map;       /* value -> index in targets */
+	const struct tl_format **targets;
+	size_t ntargets;
+	int dflt_slot;              /* index in targets, or -1 */
+};
+
+/* "claims": {"DISPATCHER": ["value", ...]}: this definition parses those records. */
+struct tl_claim {
+	char *dispatcher;
+	char **values;
+	size_t nvalues;
+	unsigned line, col;
+};
+
+/* "cases": layouts chosen by the value of one field. Each case is a partial
+ * definition (patterns, fields, maps) consulted before the definition's own. */
+struct tl_cases {
+	char *by, *on;
+	struct tl_keymap map;       /* key -> index in v */
+	struct tl_format **v;
+	size_t n;
+};
+
+/* "column_sets": after the columns known so far, the value of `by` picks the
+ * columns that follow. Stages apply in order. */
+struct tl_colset {
+	char *by;
+	struct tl_keymap map;       /* value -> index in sets */
+	char ***sets;
+	size_t *nsets;
+	size_t n;
+	int dflt;                   /* index in sets, or -1 */
+};
+
 struct tl_format {
 	char *name, *family, *version, *title, *origin;
-	char sha256[65];
+	char sha256[65];         /* of the text (and its bases); a dispatcher's also covers its targets */
+	char own_sha256[65];     /* of the text and its bases alone */
 	const struct tl_parser_ops *ops;
 	const struct tl_c_parser *cp;  /* a registered C parser (registry.c), or NULL for a definition */
 	struct tl_framing_spec framing;
@@ -67,7 +137,50 @@ struct tl_format {
 	struct tl_sniff *sniffs;
 	size_t nsniffs;
 	char *zeek_path;               /* the Zeek log this reads ("dns"), "*" any; NULL: not a Zeek log */
+	/* envelopes, dispatch, cases, column sets (format-ext.c) */
+	enum tl_envelope envelope;
+	int has_parse;                 /* a definition with an envelope may leave the message unparsed */
+	struct tl_dispatch *dispatch;
+	struct tl_claim *claims;
+	size_t nclaims;
+	struct tl_cases *cases;
+	struct tl_colset *colsets;
+	size_t ncolsets;
+	int keep_extra_columns;        /* values past the last column go to extra as column_N */
+	char *text;                    /* the definition's JSON (as written), for "extends" */
+	size_t text_len;
 };
+
+/* Loading helpers of format.c shared with format-ext.c. */
+int tl_fmt_bad(struct tl_err *err, const char *origin, const struct tl_json *at, const char *fmt, const char *a);
+int tl_fmt_check_keys(const char *origin, const struct tl_json *obj, const char *what, const char *keys,
+		      struct tl_err *err);
+int tl_fmt_get_strs(const char *origin, const struct tl_json *v, char ***out, size_t *n, struct tl_err *err);
+void tl_fmt_free_strs(char **v, size_t n);
+int tl_fmt_parse_alts(const char *origin, const struct tl_json *v, struct tl_alts *a, struct tl_err *err);
+int tl_fmt_load_fields(struct tl_format *f, const struct tl_json *root, struct tl_err *err);
+int tl_fmt_load_maps(struct tl_format *f, const struct tl_json *root, struct tl_err *err);
+
+/* format-ext.c: the keys of the envelope/dispatch language. */
+int tl_fmt_load_ext(struct tl_format *f, const struct tl_json *root, struct tl_err *err);
+int tl_fmt_load_colsets(struct tl_format *f, const struct tl_json *parse, struct tl_err *err);
+void tl_fmt_free_ext(struct tl_format *f);
+/* Where "extends" finds a base by name: loaded definitions, then texts not loaded yet. */
+struct tl_def_pool {
+	const struct tl_formats *loaded;
+	const char *const *texts;
+	const size_t *lens;
+	const char *const *origins;
+	size_t n;
+};
+struct tl_format *tl_format_load_pool(const char *origin, const char *text, size_t len, const struct tl_def_pool *pool,
+				      struct tl_err *err);
+/* ROOT with its "extends" chain applied (consumes ROOT; NULL on error). The
+ * texts of the bases are appended to CHAIN_TEXT so the definition's hash covers them. */
+struct tl_json *tl_fmt_apply_extends(const char *origin, struct tl_json *root, const struct tl_def_pool *pool,
+				     struct tl_buf *chain_text, struct tl_err *err);
+/* Resolve dispatch targets and claims over the whole set (after every load). */
+int tl_formats_link(struct tl_formats *fs, struct tl_err *err);
 
 /* The declarative engine (engine.c). */
 extern const struct tl_parser_ops tl_engine_ops;
@@ -126,6 +239,16 @@ struct tl_parse {
 	struct tl_extra *extra;
 	size_t cap_extra;
 	int at_eof;              /* C parsers: tl_parse_finish() was called */
+	/* dispatch: one state per target, made on first use; `last` parsed the last record */
+	struct tl_parse **kids;
+	size_t nkids;
+	struct tl_parse *last;
+	int no_dispatch;         /* samples test the dispatcher's own mapping */
+	int has_env;             /* this record's fields include an envelope's */
+	const struct tl_format *cur_case;
+	const struct tl_record *rec; /* the record being parsed, for targets that are C parsers */
+	struct tl_val *vals;     /* column sets: values before they get names */
+	size_t cap_vals;
 };
 
 #endif

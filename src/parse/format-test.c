@@ -21,15 +21,18 @@ static void show(FILE *out, const char *k, const char *s, size_t len, const char
 }
 
 /* One parsed record or finished group, as `formats test` shows it. */
-static void show_result(FILE *out, struct tl_parse *p, const char *path, const struct tl_record *rec,
+static void show_result(FILE *out, const struct tl_format *f, struct tl_parse *p, const char *path, const struct tl_record *rec,
 			enum tl_parse_status st, const struct tl_event *ev, const struct tl_err *err, int group)
 {
-	fprintf(out, "%s:%llu: offset %llu, %llu bytes: %s\n", path, (unsigned long long)rec->line,
+	/* a dispatcher hands records to other definitions: name the one that parsed it */
+	int other = st == TL_PARSE_EVENT && ev->format && strcmp(ev->format, tl_format_name(f));
+	fprintf(out, "%s:%llu: offset %llu, %llu bytes: %s%s%s\n", path, (unsigned long long)rec->line,
 		(unsigned long long)rec->offset, (unsigned long long)rec->length,
 		st == TL_PARSE_EVENT	 ? (group ? "event (group starting here)" : "event")
 		: st == TL_PARSE_PENDING ? "opens a group (its event follows when the group ends)"
 		: st == TL_PARSE_MERGED	 ? "merged into an open group"
-					 : "REJECT");
+					 : "REJECT",
+		other ? " of " : "", other ? ev->format : "");
 	if (st == TL_PARSE_REJECT) {
 		fprintf(out, "    reason: %s\n", err->msg);
 		return;
@@ -105,7 +108,7 @@ int tl_format_test(const struct tl_format *f, const char *path, long max, FILE *
 				c->merged++;
 			if (shown < max) {
 				shown++;
-				show_result(out, p, path, &rec, st, &ev, &rerr, 0);
+				show_result(out, f, p, path, &rec, st, &ev, &rerr, 0);
 			}
 		} else {
 			if (rc < 0)
@@ -118,7 +121,7 @@ int tl_format_test(const struct tl_format *f, const char *path, long max, FILE *
 			st == TL_PARSE_EVENT ? c->events++ : c->rejects++;
 			if (shown < max) {
 				shown++;
-				show_result(out, p, path, &origin, st, &ev, &rerr, 1);
+				show_result(out, f, p, path, &origin, st, &ev, &rerr, 1);
 			}
 		}
 	}

@@ -219,11 +219,15 @@ static int one_char(const char *origin, const struct tl_json *obj, const char *k
 static int load_parse(struct tl_format *f, const struct tl_json *root, struct tl_err *err)
 {
 	const struct tl_json *p = tl_json_get(root, "parse");
+	if (!p && f->envelope)
+		return 0; /* the envelope's message is the record's message */
 	if (!p || p->type != TL_JSON_OBJECT)
 		return bad(err, f->origin, p ? p : root, "\"parse\" object is required%s", NULL);
 	if (check_keys(f->origin, p, "parse",
-		       "type patterns separator quote header columns pair_separator kv_separator prefix embedded_json", err))
+		       "type patterns separator quote header columns pair_separator kv_separator prefix embedded_json "
+		       "column_sets extra_columns", err))
 		return -1;
+	f->has_parse = 1;
 	char *type = NULL;
 	if (get_str(f->origin, p, "type", 1, &type, err))
 		return -1;
@@ -275,8 +279,14 @@ static int load_parse(struct tl_format *f, const struct tl_json *root, struct tl
 			rc = get_strs(f->origin, cols, &f->cols, &f->ncols, err);
 		if (!rc && f->header == TL_HDR_NONE && !f->ncols)
 			rc = bad(err, f->origin, p, "delimited parse without a header needs \"columns\"%s", NULL);
+		if (!rc)
+			rc = tl_fmt_load_colsets(f, p, err);
 		free(hdr);
 	} else if (!strcmp(type, "kv")) {
+		if (tl_json_get(p, "column_sets") || tl_json_get(p, "extra_columns")) {
+			free(type);
+			return bad(err, f->origin, p, "\"column_sets\" and \"extra_columns\" go with delimited parsing%s", NULL);
+		}
 		f->parse = TL_PARSE_KV;
 		rc = one_char(f->origin, p, "pair_separator", ' ', &f->sep, err);
 		if (!rc)
@@ -307,6 +317,8 @@ static int load_parse(struct tl_format *f, const struct tl_json *root, struct tl
 static int load_timestamp(struct tl_format *f, const struct tl_json *root, struct tl_err *err)
 {
 	const struct tl_json *t = tl_json_get(root, "timestamp");
+	if (!t && f->envelope)
+		return 0; /* the envelope's time */
 	if (!t || t->type != TL_JSON_OBJECT)
 		return bad(err, f->origin, t ? t : root, "\"timestamp\" object is required%s", NULL);
 	if (check_keys(f->origin, t, "timestamp", "field formats zone", err))
@@ -475,6 +487,7 @@ static int check_samples(struct tl_format *f, const struct tl_json *root, struct
 		struct tl_parse *p = tl_parse_new(f, &tctx, &perr);
 		if (!p)
 			return tl_errf(err, "%s: %s", f->origin, perr.msg);
+		p->no_dispatch = 1; /* targets are not linked yet: the sample tests this definition's own mapping */
 		size_t nl = sm->type == TL_JSON_ARRAY ? sm->n : 1;
 		enum tl_parse_status st = TL_PARSE_REJECT;
 		snprintf(perr.msg, sizeof(perr.msg), "sample must be a string or an array of lines");
@@ -504,18 +517,40 @@ static int check_samples(struct tl_format *f, const struct tl_json *root, struct
 
 struct tl_format *tl_format_load(const char *origin, const char *text, size_t len, struct tl_err *err)
 {
+	return tl_format_load_pool(origin, text, len, NULL, err);
+}
+
+struct tl_format *tl_format_load_pool(const char *origin, const char *text, size_t len, const struct tl_def_pool *pool,
+				      struct tl_err *err)
+{
 	struct tl_json *root = tl_json_parse(origin, text, len, err);
 	if (!root)
 		return NULL;
+	/* with "extends", what the definition produces depends on its bases too: hash them all */
+	struct tl_buf chain = TL_BUF_INIT;
+	chain.max = 64u << 20;
+	tl_buf_add(&chain, text, len);
+	if (tl_json_get(root, "extends") && !(root = tl_fmt_apply_extends(origin, root, pool, &chain, err))) {
+		tl_buf_release(&chain);
+		return NULL;
+	}
 	struct tl_format *f = calloc(1, sizeof(*f));
 	if (!f) {
 		tl_json_free(root);
+		tl_buf_release(&chain);
 		tl_errf(err, "out of memory");
 		return NULL;
 	}
 	f->origin = xstrdup(origin);
 	f->ops = &tl_engine_ops;
-	tl_sha256_hex(text, len, f->sha256);
+	if ((f->text = malloc(len + 1))) {
+		memcpy(f->text, text, len);
+		f->text[len] = 0;
+		f->text_len = len;
+	}
+	tl_sha256_hex(chain.data ? chain.data : "", chain.len, f->sha256);
+	memcpy(f->own_sha256, f->sha256, sizeof(f->sha256));
+	tl_buf_release(&chain);
 	int rc = -1;
 	if (root->type != TL_JSON_OBJECT) {
 		bad(err, origin, root, "a format definition is a JSON object%s", NULL);
@@ -539,7 +574,8 @@ struct tl_format *tl_format_load(const char *origin, const char *text, size_t le
 	}
 	static const char *const keys[] = { "name", "family", "version", "title", "reference", "framing", "parse",
 					    "null_values", "timestamp", "fields", "maps", "sniff", "samples",
-					    "sequence", "ordered_within", "zeek_path", NULL };
+					    "sequence", "ordered_within", "zeek_path", "envelope", "dispatch", "claims",
+					    "cases", "extends", NULL };
 	for (size_t i = 0; i < root->n; i++) {
 		const char *const *k = keys;
 		while (*k && strcmp(*k, root->keys[i]))
@@ -573,7 +609,8 @@ struct tl_format *tl_format_load(const char *origin, const char *text, size_t le
 		goto cleanup;
 	}
 	const struct tl_json *nulls = tl_json_get(root, "null_values");
-	if (load_framing(f, root, err) || load_parse(f, root, err) || load_timestamp(f, root, err) ||
+	if (tl_fmt_load_ext(f, root, err) || load_framing(f, root, err) || load_parse(f, root, err) ||
+	    load_timestamp(f, root, err) ||
 	    load_fields(f, root, err) || load_maps(f, root, err) || load_sniff(f, root, err) ||
 	    (nulls && get_strs(origin, nulls, &f->nulls, &f->nnulls, err)) || check_samples(f, root, err))
 		goto cleanup;
@@ -628,6 +665,8 @@ void tl_format_free(struct tl_format *f)
 		pcre2_code_free(f->sniffs[i].re);
 	free(f->sniffs);
 	free(f->zeek_path);
+	tl_fmt_free_ext(f);
+	free(f->text);
 	free(f);
 }
 
@@ -639,6 +678,7 @@ const char *tl_format_origin(const struct tl_format *f) { return f->origin; }
 const char *tl_format_sha256(const struct tl_format *f) { return f->sha256; }
 const struct tl_framing_spec *tl_format_framing(const struct tl_format *f) { return &f->framing; }
 const char *tl_format_zone(const struct tl_format *f) { return f->zone; }
+int tl_format_dispatches(const struct tl_format *f) { return f->dispatch != NULL; }
 int64_t tl_format_ordered_within(const struct tl_format *f) { return f->ordered_within_us; }
 const char *tl_format_zeek_path(const struct tl_format *f) { return f->zeek_path; }
 
@@ -701,21 +741,47 @@ static int add_format(struct tl_formats *fs, struct tl_format *f, struct tl_err 
 	return 0;
 }
 
-int tl_formats_add_builtin(struct tl_formats *fs, struct tl_err *err)
+/* Load TEXTS (ORIGINS) into FS; "extends" may name any of them or a loaded one. */
+static int add_texts(struct tl_formats *fs, const char *const *texts, const size_t *lens, const char *const *origins,
+		     size_t n, struct tl_err *err)
 {
-	for (size_t i = 0; i < tl_builtin_format_count; i++) {
-		char origin[256];
-		snprintf(origin, sizeof(origin), "builtin:%s", tl_builtin_formats[i].path);
-		struct tl_format *f = tl_format_load(origin, tl_builtin_formats[i].text, tl_builtin_formats[i].len, err);
-		if (!f || add_format(fs, f, err))
-			return -1;
-	}
-	for (size_t i = 0; i < tl_c_parser_count; i++) {
-		struct tl_format *f = tl_format_from_parser(tl_c_parsers[i], err);
+	struct tl_def_pool pool = { fs, texts, lens, origins, n };
+	for (size_t i = 0; i < n; i++) {
+		struct tl_format *f = tl_format_load_pool(origins[i], texts[i], lens[i], &pool, err);
 		if (!f || add_format(fs, f, err))
 			return -1;
 	}
 	return 0;
+}
+
+int tl_formats_add_builtin(struct tl_formats *fs, struct tl_err *err)
+{
+	size_t n = tl_builtin_format_count;
+	const char **texts = calloc(n + 1, sizeof(char *));
+	char **origins = calloc(n + 1, sizeof(char *));
+	size_t *lens = calloc(n + 1, sizeof(size_t));
+	int rc = texts && origins && lens ? 0 : tl_errf(err, "out of memory");
+	for (size_t i = 0; i < n && !rc; i++) {
+		char origin[256];
+		snprintf(origin, sizeof(origin), "builtin:%s", tl_builtin_formats[i].path);
+		texts[i] = tl_builtin_formats[i].text;
+		lens[i] = tl_builtin_formats[i].len;
+		if (!(origins[i] = xstrdup(origin)))
+			rc = tl_errf(err, "out of memory");
+	}
+	if (!rc)
+		rc = add_texts(fs, texts, lens, (const char *const *)origins, n, err);
+	free(texts);
+	free(lens);
+	free_strs(origins, n);
+	/* the registered C parsers (registry.c) join before dispatch is linked:
+	 * a dispatcher may hand records to one */
+	for (size_t i = 0; i < tl_c_parser_count && !rc; i++) {
+		struct tl_format *f = tl_format_from_parser(tl_c_parsers[i], err);
+		if (!f || add_format(fs, f, err))
+			rc = -1;
+	}
+	return rc ? rc : tl_formats_link(fs, err);
 }
 
 
@@ -747,6 +813,12 @@ int tl_formats_add_dir(struct tl_formats *fs, const char *dir, struct tl_err *er
 			       strerror(problem.errnum));
 	}
 	int rc = 0;
+	/* read every file first: a definition may extend one that sorts after it */
+	size_t n = 0;
+	char **texts = calloc(names.n + 1, sizeof(char *)), **paths = calloc(names.n + 1, sizeof(char *));
+	size_t *lens = calloc(names.n + 1, sizeof(size_t));
+	if (!texts || !paths || !lens)
+		rc = tl_errf(err, "out of memory");
 	for (size_t i = 0; i < names.n && !rc; i++) {
 		size_t l = strlen(names.v[i]);
 		if (l <= 5 || strcmp(names.v[i] + l - 5, ".json"))
@@ -755,15 +827,56 @@ int tl_formats_add_dir(struct tl_formats *fs, const char *dir, struct tl_err *er
 		struct tl_buf b = TL_BUF_INIT;
 		snprintf(path, sizeof(path), "%s/%s", dir, names.v[i]);
 		if (tl_read_file(path, 4u << 20, &b, err)) {
+			tl_buf_release(&b);
 			rc = -1;
-		} else {
-			struct tl_format *f = tl_format_load(path, b.data ? b.data : "", b.len, err);
-			rc = !f || add_format(fs, f, err) ? -1 : 0;
+			break;
 		}
-		tl_buf_release(&b);
+		paths[n] = xstrdup(path);
+		lens[n] = b.len;
+		texts[n] = b.data ? b.data : xstrdup("");
+		if (!texts[n] || !paths[n])
+			rc = tl_errf(err, "out of memory");
+		n++;
 	}
+	if (!rc)
+		rc = add_texts(fs, (const char *const *)texts, lens, (const char *const *)paths, n, err);
+	if (!rc)
+		rc = tl_formats_link(fs, err);
+	if (texts)
+		free_strs(texts, n);
+	if (paths)
+		free_strs(paths, n);
+	free(lens);
 	tl_strlist_release(&names);
 	return rc;
+}
+
+/* Loading helpers shared with format-ext.c. */
+int tl_fmt_bad(struct tl_err *err, const char *origin, const struct tl_json *at, const char *fmt, const char *a)
+{
+	return bad(err, origin, at, fmt, a);
+}
+int tl_fmt_check_keys(const char *origin, const struct tl_json *obj, const char *what, const char *keys,
+		      struct tl_err *err)
+{
+	return check_keys(origin, obj, what, keys, err);
+}
+int tl_fmt_get_strs(const char *origin, const struct tl_json *v, char ***out, size_t *n, struct tl_err *err)
+{
+	return get_strs(origin, v, out, n, err);
+}
+void tl_fmt_free_strs(char **v, size_t n) { free_strs(v, n); }
+int tl_fmt_parse_alts(const char *origin, const struct tl_json *v, struct tl_alts *a, struct tl_err *err)
+{
+	return parse_alts(origin, v, a, err);
+}
+int tl_fmt_load_fields(struct tl_format *f, const struct tl_json *root, struct tl_err *err)
+{
+	return load_fields(f, root, err);
+}
+int tl_fmt_load_maps(struct tl_format *f, const struct tl_json *root, struct tl_err *err)
+{
+	return load_maps(f, root, err);
 }
 
 const struct tl_format *tl_formats_find(const struct tl_formats *fs, const char *name)

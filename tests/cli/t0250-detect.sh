@@ -13,7 +13,7 @@ C=$(new_case giant)
 { head -c 52428800 /dev/zero | tr '\0' 'x'; printf '\n'; for i in 1 2 3 4 5; do printf '%s\n' "$SQUID"; done; } >"$C/evidence/access.log"
 expect_exit 0 "tl detect names squid-native behind a 50 MB first line" -- "$TL" detect "$C/evidence/access.log"
 contains "$WORK/out" "access.log: squid-native \(proxy, confidence 90\)" "tl detect says which and how sure"
-contains "$WORK/out" "squid-native +proxy +90 +5 +5 +0 +1 +100.0 .* chosen" "the giant record is skipped in the sample, not counted"
+contains "$WORK/out" "squid-native +proxy +90 +5 +5 +0 +0 +1 +100.0 .* chosen" "the giant record is skipped in the sample, not counted"
 expect_exit 3 "ingest keeps the file: one reject for the giant line" -- "$TL" ingest --no-progress "$C"
 [ "$(q "$C" "SELECT format||' '||events||'/'||rejects FROM evidence_files")" = "squid-native 5/1" ] &&
 	ok "every good record after the 50 MB line is an event" || fail "50 MB first line: $(q "$C" "SELECT format, events, rejects, error FROM evidence_files")"
@@ -46,7 +46,7 @@ expect_exit 4 "ingest the Zeek logs" -- "$TL" ingest --no-progress "$C"
 [ "$(q "$C" "SELECT group_concat(coalesce(format,'-')||':'||events, ' ') FROM (SELECT * FROM evidence_files ORDER BY path)")" = "zeek-dns:9 -:0 zeek-tsv:3" ] &&
 	ok "dns.log is read as DNS, never as conn" || fail "zeek: $(q "$C" "SELECT path, format, events FROM evidence_files")"
 expect_exit 0 "tl sources --why" -- "$TL" sources --why "$C"
-contains "$WORK/out" "^ +zeek-dns +dns +95 +9 +9 +0 +0 +100.0 .* chosen" "sources --why shows the stored candidates"
+contains "$WORK/out" "^ +zeek-dns +dns +95 +9 +9 +0 +0 +0 +100.0 .* chosen" "sources --why shows the stored candidates"
 expect_exit 2 "sources --why wants a case" -- "$TL" sources --why
 # concatenated logs of two kinds: the second header block's #path is honoured
 C=$(new_case zeekcat)

@@ -23,6 +23,11 @@ declare -A WANT=(
 	[proxy/zeek_http_json]=zeek-http-json
 	[hids/auditd_raw]=auditd
 	[hids/auditd_log]=auditd
+	[firewall/cisco_asa_syslog]=cisco-asa
+	[vpn/cisco_asa_anyconnect_syslog]=cisco-asa
+	[firewall/pfsense_filterlog]=pfsense-filterlog
+	[firewall/panos_traffic_csv]=panos-csv
+	[vpn/panos_globalprotect_csv]=panos-csv
 )
 # files known not to be in the format their folder names, with the reason
 declare -A KNOWN=(

@@ -45,6 +45,12 @@ static const struct {
 		"\"timestamp\":{\"field\":\"t\",\"formats\":[\"iso8601\",\"bind\",\"rfc3164\"]},\"fields\":{\"message\":\"message\"},"
 		"\"maps\":{\"action\":{\"from\":\"level\",\"values\":{\"WARN\":\"alert\"},\"match\":[[\"^E\",\"deny\"]],\"default\":\"other\"}},"
 		"\"sniff\":[{\"regex\":\"^\\\\d{4}-\",\"score\":10}],\"samples\":[\"2026-11-19T23:00:00Z INFO x\\n  more\"]}" },
+	/* envelopes and dispatch: first byte 'I' syslog, 'J' zeek-json, 'K' cisco-asa, 'L' pfsense-filterlog, 'M' panos-csv */
+	{ "syslog", NULL },
+	{ "zeek-json", NULL },
+	{ "cisco-asa", NULL },
+	{ "pfsense-filterlog", NULL },
+	{ "panos-csv", NULL },
 };
 #define NTABLE (sizeof(table) / sizeof(table[0]))
 

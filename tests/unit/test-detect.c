@@ -140,7 +140,7 @@ static void test_json_deterministic(void **state)
 	assert_int_equal(tl_detect_file(&fs, path, &b, &err), 0);
 	assert_string_equal(a.json, b.json);
 	assert_non_null(strstr(a.json, "\"candidates\":[{\"format\":\"zeek-dns\",\"family\":\"dns\",\"sniff\":95,"
-					"\"sampled\":1,\"events\":1,\"rejects\":0,\"skipped\":0,\"rate\":100.0,"));
+					"\"sampled\":1,\"events\":1,\"rejects\":0,\"unclaimed\":0,\"skipped\":0,\"rate\":100.0,"));
 	tl_detection_release(&a);
 	tl_detection_release(&b);
 

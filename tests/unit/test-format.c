@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "tl/format.h"
@@ -261,6 +262,234 @@ static void test_catastrophic_regex_is_a_reject_not_a_hang(void **state)
 	tl_format_free(f);
 }
 
+
+/* A definition with an envelope needs neither parse nor timestamp; the new keys
+ * refuse mistakes at load with the position of the offending value. */
+#define ENV_HEAD "{\"name\":\"t-env\",\"family\":\"hids\",\"version\":\"1\",\"envelope\":\"syslog\",\n"
+#define ENV_TAIL ",\"sniff\":[{\"regex\":\"x\",\"score\":1}],\"samples\":[\"<13>Nov 19 23:00:00 h p[1]: m\"]}"
+
+static void expect_error(const char *def, const char *where, const char *what)
+{
+	struct tl_err err;
+	struct tl_format *f = load(def, &err);
+	if (f)
+		fail_msg("definition loaded but should fail with '%s': %s", what, def);
+	if (!strstr(err.msg, where) || !strstr(err.msg, what))
+		fail_msg("error '%s' lacks '%s' or '%s'", err.msg, where, what);
+}
+
+static void test_new_constructs_load_errors(void **state)
+{
+	(void)state;
+	expect_error("{\"name\":\"x\",\"family\":\"hids\",\"version\":\"1\",\n\"envelope\":\"gelf\"}", "def.json:2:12:",
+		     "unknown envelope");
+	expect_error(ENV_HEAD "\"dispatch\":{\"to\":{}}" ENV_TAIL, "def.json:2:12:", "needs \"by\"");
+	expect_error(ENV_HEAD "\"dispatch\":{\"by\":\"syslog.program\",\"to\":\"zeek-json\"}" ENV_TAIL, "def.json:2:",
+		     "\"{}\" once");
+	expect_error(ENV_HEAD "\"dispatch\":{\"by\":\"syslog.program\",\"unclaimed\":\"drop\"}" ENV_TAIL, "def.json:2:",
+		     "\"unclaimed\" is");
+	expect_error(ENV_HEAD "\"dispatch\":{\"by\":\"=x\"}" ENV_TAIL, "def.json:2:", "names a field");
+	expect_error(ENV_HEAD "\"dispatch\":{\"by\":\"a\",\"bye\":1}" ENV_TAIL, "def.json:2:", "unknown key \"bye\"");
+	expect_error(ENV_HEAD "\"cases\":{\"by\":\"syslog.program\",\"values\":{\"p\":{\"patterns\":[\"x\"]}}}" ENV_TAIL,
+		     "def.json:2:", "need \"on\"");
+	expect_error(ENV_HEAD "\"cases\":{\"by\":\"syslog.program\",\"on\":\"syslog.message\",\n\"values\":{\"p\":{\"patterns\":[\"(x\"]}}}" ENV_TAIL,
+		     "def.json:3:", "bad pattern");
+	expect_error(ENV_HEAD "\"cases\":{\"by\":\"a\",\"values\":{\"1,2\":{},\"2\":{}}}" ENV_TAIL, "def.json:2:",
+		     "listed twice");
+	expect_error(ENV_HEAD "\"cases\":{\"by\":\"a\",\"values\":{\"1\":{\"feilds\":{}}}}" ENV_TAIL, "def.json:2:",
+		     "unknown key \"feilds\" in case");
+	expect_error(ENV_HEAD "\"cases\":{\"by\":\"a\",\"values\":{\"1\":{\"fields\":{\"username\":\"u\"}}}}" ENV_TAIL,
+		     "def.json:2:", "not a normalized field");
+	expect_error(ENV_HEAD "\"parse\":{\"type\":\"delimited\",\"columns\":[\"a\",\"b\"],\n\"column_sets\":[{\"by\":\"c\",\"sets\":{\"1\":[\"d\"]}}]}" ENV_TAIL,
+		     "def.json:3:", "not a column of an earlier stage");
+	expect_error(ENV_HEAD "\"parse\":{\"type\":\"kv\",\"extra_columns\":\"keep\"}" ENV_TAIL, "def.json:2:",
+		     "go with delimited");
+	expect_error(ENV_HEAD "\"parse\":{\"type\":\"delimited\",\"columns\":[\"a\"],\"extra_columns\":\"drop\"}" ENV_TAIL,
+		     "def.json:2:", "\"keep\" or \"reject\"");
+	expect_error(ENV_HEAD "\"claims\":[\"syslog\"]" ENV_TAIL, "def.json:2:", "\"claims\" is an object");
+	expect_error("{\"name\":\"x\",\"family\":\"hids\",\"version\":\"1\",\n  \"extends\":\"no-such-format\"}", "def.json:2:13:",
+		     "not a known definition");
+}
+
+static void write_file(const char *dir, const char *name, const char *text)
+{
+	char p[512];
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	FILE *fp = fopen(p, "w");
+	assert_non_null(fp);
+	fputs(text, fp);
+	fclose(fp);
+}
+
+/* Errors that need the whole set of definitions: links and extends chains. */
+static void test_set_errors_and_extends(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/tl-test-format.XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	struct tl_err err;
+	struct tl_formats fs = TL_FORMATS_INIT;
+	/* a claim for a dispatcher that does not exist */
+	write_file(dir, "a.json", ENV_HEAD "\"claims\":{\"nosuch\":[\"p\"]}" ENV_TAIL);
+	assert_int_equal(tl_formats_add_builtin(&fs, &err), 0);
+	assert_int_not_equal(tl_formats_add_dir(&fs, dir, &err), 0);
+	assert_non_null(strstr(err.msg, "a.json:2:20:"));
+	assert_non_null(strstr(err.msg, "not a loaded dispatcher"));
+	tl_formats_release(&fs);
+	/* the same value claimed twice */
+	write_file(dir, "a.json", ENV_HEAD "\"claims\":{\"syslog\":[\"squid\"]}" ENV_TAIL);
+	assert_int_equal(tl_formats_add_builtin(&fs, &err), 0);
+	assert_int_not_equal(tl_formats_add_dir(&fs, dir, &err), 0);
+	assert_non_null(strstr(err.msg, "claimed by two definitions"));
+	tl_formats_release(&fs);
+	/* a cycle, found whatever the file order */
+	write_file(dir, "a.json", "{\"name\":\"b\",\"family\":\"hids\",\"version\":\"1\",\"extends\":\"c\"}");
+	write_file(dir, "b.json", "{\"name\":\"c\",\"family\":\"hids\",\"version\":\"1\",\n\"extends\":\"b\"}");
+	assert_int_equal(tl_formats_add_builtin(&fs, &err), 0);
+	assert_int_not_equal(tl_formats_add_dir(&fs, dir, &err), 0);
+	assert_non_null(strstr(err.msg, "b.json:2:11: \"extends\" makes a cycle: b -> c -> b"));
+	tl_formats_release(&fs);
+	/* a working variant of a built-in: fields merge, claims are its own */
+	write_file(dir, "a.json", "{\"extends\":\"squid-native\",\"name\":\"acme-squid\",\"version\":\"2\","
+				  "\"claims\":{\"syslog\":[\"acme-squid\"]},\"fields\":{\"host\":\"=proxy-acme\"}}");
+	char p[512];
+	snprintf(p, sizeof(p), "%s/b.json", dir);
+	unlink(p);
+	assert_int_equal(tl_formats_add_builtin(&fs, &err), 0);
+	assert_int_equal(tl_formats_add_dir(&fs, dir, &err), 0);
+	const struct tl_format *syslog = tl_formats_find(&fs, "syslog");
+	assert_non_null(syslog);
+	struct run r;
+	start(&r, syslog);
+	assert_int_equal(feed(&r, "<182>2026-11-19T23:40:03.120+01:00 proxy9 acme-squid[1]: 1795128003.120    142 "
+				  "10.20.1.15 TCP_MISS/200 20431 GET http://u.example.org/f - HIER_DIRECT/198.51.100.20 -"),
+			 TL_PARSE_EVENT);
+	assert_string_equal(r.ev.format, "acme-squid");
+	assert_string_equal(field(&r.ev, "host"), "proxy-acme");
+	assert_string_equal(field(&r.ev, "url"), "http://u.example.org/f");
+	tl_parse_free(r.p);
+	tl_formats_release(&fs);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/a.json", dir);
+	unlink(p);
+	rmdir(dir);
+}
+
+
+/* A name template finds targets by name ('_' in the value, '-' in the name);
+ * "unclaimed": "reject" names the value nobody claims. */
+static void test_template_dispatch_and_reject(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/tl-test-format.XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	write_file(dir, "d.json",
+		   "{\"name\":\"t-streams\",\"family\":\"flow\",\"version\":\"1\",\"parse\":{\"type\":\"json\"},"
+		   "\"dispatch\":{\"by\":[\"_path\",\"@stream\"],\"to\":\"t-{}-json\",\"unclaimed\":\"reject\"},"
+		   "\"timestamp\":{\"field\":\"ts\",\"formats\":[\"epoch\"]},\"sniff\":[{\"regex\":\"x\",\"score\":1}],"
+		   "\"samples\":[\"{\\\"ts\\\":1}\"]}");
+	write_file(dir, "t.json",
+		   "{\"name\":\"t-dce-rpc-json\",\"family\":\"edr\",\"version\":\"1\",\"parse\":{\"type\":\"json\"},"
+		   "\"timestamp\":{\"field\":\"ts\",\"formats\":[\"epoch\"]},\"fields\":{\"action\":\"operation\"},"
+		   "\"sniff\":[{\"regex\":\"x\",\"score\":1}],\"samples\":[\"{\\\"ts\\\":1}\"]}");
+	struct tl_formats fs = TL_FORMATS_INIT;
+	struct tl_err err;
+	assert_int_equal(tl_formats_add_dir(&fs, dir, &err), 0);
+	struct run r;
+	start(&r, tl_formats_find(&fs, "t-streams"));
+	assert_int_equal(feed(&r, "{\"@stream\":\"dce_rpc\",\"ts\":1795128000.5,\"operation\":\"NetrLogonSamLogonEx\"}"),
+			 TL_PARSE_EVENT);
+	assert_string_equal(r.ev.format, "t-dce-rpc-json");
+	assert_string_equal(r.ev.family, "edr");
+	assert_string_equal(field(&r.ev, "action"), "NetrLogonSamLogonEx");
+	assert_non_null(strstr(extra(&r.ev), "\"@stream\":\"dce_rpc\""));
+	assert_int_equal(feed(&r, "{\"_path\":\"x509\",\"ts\":1795128000.5}"), TL_PARSE_REJECT);
+	assert_string_equal(r.err.msg, "no definition for _path 'x509'");
+	assert_int_equal(feed(&r, "{\"ts\":1795128000.5}"), TL_PARSE_REJECT);
+	assert_string_equal(r.err.msg, "no _path to choose a definition by");
+	tl_parse_free(r.p);
+	tl_formats_release(&fs);
+	char p[512];
+	snprintf(p, sizeof(p), "%s/d.json", dir);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/t.json", dir);
+	unlink(p);
+	rmdir(dir);
+}
+
+/* One syslog stream, several definitions: each record's event names the one that parsed it. */
+static void test_syslog_dispatch(void **state)
+{
+	(void)state;
+	struct tl_formats fs = TL_FORMATS_INIT;
+	struct tl_err err;
+	assert_int_equal(tl_formats_add_builtin(&fs, &err), 0);
+	struct run r;
+	start(&r, tl_formats_find(&fs, "syslog"));
+	assert_int_equal(feed(&r, "<134>2026-11-19T23:40:02.004+01:00 relay01 <134>1 2026-11-19T23:40:01.998+01:00 fw1 "
+				  "filterlog 60912 - - 5,,,1000000103,igb0,match,block,in,4,0x0,,241,0,0,none,6,tcp,40,"
+				  "198.51.100.9,203.0.113.2,51515,23,0,S,3124023311,,1024,,"),
+			 TL_PARSE_EVENT);
+	assert_string_equal(r.ev.format, "pfsense-filterlog");
+	assert_string_equal(r.ev.family, "firewall");
+	assert_string_equal(field(&r.ev, "host"), "fw1");
+	assert_string_equal(field(&r.ev, "dst_port"), "23");
+	assert_int_equal(r.ev.ts, INT64_C(1795128001998000));
+	assert_non_null(strstr(extra(&r.ev), "\"syslog.relay.host\":\"relay01\""));
+	assert_int_equal(feed(&r, "<30>1 2026-11-19T23:41:10.5+01:00 vpn-gw charon 18610 IKE [origin ip=\"10.20.0.1\" "
+				  "x=\"a\\\"b\\]\"] 08[IKE] up"),
+			 TL_PARSE_EVENT);
+	assert_string_equal(r.ev.format, "syslog");
+	assert_string_equal(field(&r.ev, "process"), "charon");
+	assert_string_equal(field(&r.ev, "message"), "08[IKE] up");
+	assert_non_null(strstr(extra(&r.ev), "\"sd.origin.x\":\"a\\\"b]\""));
+	assert_non_null(strstr(extra(&r.ev), "\"syslog.msgid\":\"IKE\""));
+	/* a message that starts with a time is not a relayed header */
+	assert_int_equal(feed(&r, "<13>Nov 19 23:42:00 app01 2026-11-19T23:41:59 backup finished"), TL_PARSE_EVENT);
+	assert_string_equal(field(&r.ev, "host"), "app01");
+	assert_string_equal(field(&r.ev, "message"), "2026-11-19T23:41:59 backup finished");
+	/* RFC 5424: no PRI-less form, a byte order mark before the message, no host */
+	assert_int_equal(feed(&r, "<14>1 2026-11-19T23:42:01Z - app - - - \xEF\xBB\xBFhello"), TL_PARSE_EVENT);
+	assert_string_equal(field(&r.ev, "message"), "hello");
+	assert_string_equal(field(&r.ev, "host"), "(null)");
+	assert_int_equal(feed(&r, "-- MARK --"), TL_PARSE_REJECT);
+	assert_non_null(strstr(r.err.msg, "no syslog header"));
+	tl_parse_free(r.p);
+	tl_formats_release(&fs);
+}
+
+/* cases: a hash lookup on the message id, each with its own patterns and mapping. */
+static void test_cases_and_column_sets(void **state)
+{
+	(void)state;
+	struct run r;
+	struct tl_format *f = load(
+		ENV_HEAD "\"parse\":{\"type\":\"delimited\",\"columns\":[\"kind\"],\"extra_columns\":\"keep\","
+		"\"column_sets\":[{\"by\":\"kind\",\"sets\":{\"a,b\":[\"x\",\"y\"]},\"default\":[\"z\"]}]},"
+		"\"cases\":{\"by\":\"kind\",\"on\":\"syslog.message\",\"values\":{\"a\":{\"patterns\":\"^a,(?<u>\\\\w+)\","
+		"\"fields\":{\"user\":\"u\",\"action\":\"=alpha\"}}}},"
+		"\"fields\":{\"action\":\"=other\",\"message\":\"x\"},\"sniff\":[{\"regex\":\"x\",\"score\":1}],"
+		"\"samples\":[\"<13>Nov 19 23:00:00 h p[1]: a,mchen,2\"]}",
+		&r.err);
+	assert_non_null(f);
+	start(&r, f);
+	assert_int_equal(feed(&r, "<13>Nov 19 23:00:00 h p[1]: a,mchen,2,3"), TL_PARSE_EVENT);
+	assert_string_equal(field(&r.ev, "action"), "alpha");
+	assert_string_equal(field(&r.ev, "user"), "mchen");
+	assert_non_null(strstr(extra(&r.ev), "\"column_4\":\"3\""));
+	assert_int_equal(feed(&r, "<13>Nov 19 23:00:00 h p[1]: b,1,2"), TL_PARSE_EVENT);
+	assert_string_equal(field(&r.ev, "action"), "other");
+	assert_string_equal(field(&r.ev, "message"), "1");
+	assert_int_equal(feed(&r, "<13>Nov 19 23:00:00 h p[1]: q,9"), TL_PARSE_EVENT);
+	assert_non_null(strstr(extra(&r.ev), "\"z\":\"9\""));
+	assert_int_equal(feed(&r, "<13>Nov 19 23:00:00 h p[1]: b,1"), TL_PARSE_REJECT);
+	assert_non_null(strstr(r.err.msg, "expected 3 fields, found 2"));
+	assert_int_equal(feed(&r, "<13>Nov 19 23:00:00 h p[1]: a,-!,2"), TL_PARSE_REJECT);
+	assert_non_null(strstr(r.err.msg, "kind 'a': record does not match any pattern of its case"));
+	tl_parse_free(r.p);
+	tl_format_free(f);
+}
+
 /* The built-in registry is checked whole: names unique and sorted, each with fixtures and a docs page. */
 static void test_builtin_registry(void **state)
 {
@@ -303,6 +532,11 @@ int main(void)
 		cmocka_unit_test(test_definition_errors_have_positions),
 		cmocka_unit_test(test_catastrophic_regex_is_a_reject_not_a_hang),
 		cmocka_unit_test(test_builtin_registry),
+		cmocka_unit_test(test_new_constructs_load_errors),
+		cmocka_unit_test(test_set_errors_and_extends),
+		cmocka_unit_test(test_template_dispatch_and_reject),
+		cmocka_unit_test(test_syslog_dispatch),
+		cmocka_unit_test(test_cases_and_column_sets),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
