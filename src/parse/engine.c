@@ -844,8 +844,19 @@ static enum tl_parse_status fill_timestamp(struct tl_parse *p, struct tl_event *
 	}
 	struct tl_buf shown = TL_BUF_INIT;
 	tl_term_escape(&shown, ev->ts_raw.s, ev->ts_raw.len > 64 ? 64 : ev->ts_raw.len);
-	tl_errf(err, "timestamp '%s' does not match %s", shown.data ? shown.data : "", f->ts_formats[0]);
+	/* name every format tried: the examiner must see which readings were refused */
+	struct tl_buf tried = TL_BUF_INIT;
+	tried.max = 512;
+	for (size_t i = 0; i < f->nts_formats; i++)
+		if (tl_buf_adds(&tried, i ? ", " : "") || tl_buf_adds(&tried, f->ts_formats[i]))
+			break;
+	if (f->nts_formats > 1)
+		tl_errf(err, "timestamp '%s' matches none of: %s", shown.data ? shown.data : "",
+			tried.data ? tried.data : "");
+	else
+		tl_errf(err, "timestamp '%s' does not match %s", shown.data ? shown.data : "", f->ts_formats[0]);
 	tl_buf_release(&shown);
+	tl_buf_release(&tried);
 	return TL_PARSE_REJECT;
 }
 
