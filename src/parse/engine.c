@@ -9,6 +9,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yajl/yajl_parse.h>
@@ -137,14 +138,26 @@ static int build_index(struct tl_parse *p)
 	}
 	memset(p->index, 0xff, p->index_cap * sizeof(*p->index));
 	for (size_t i = 0; i < p->nf; i++) {
-		uint32_t h = hash_name(p->fields[i].name, strlen(p->fields[i].name)) & (p->index_cap - 1);
-		while (p->index[h] >= 0) {
-			if (!strcmp(p->fields[p->index[h]].name, p->fields[i].name))
-				break; /* a repeated name: the first occurrence wins lookups */
-			h = (h + 1) & (p->index_cap - 1);
+		/* A repeated name (k=1 k=2, a JSON object with a key twice, an embedded
+		 * key equal to an outer one) must not reach `extra` twice, where two JSON
+		 * readers would keep different values: the first occurrence keeps the
+		 * name, the Nth becomes "name#N" (the first such name that is free). */
+		const char *base = p->fields[i].name;
+		for (unsigned dup = 1;; dup++) {
+			const char *name = p->fields[i].name;
+			uint32_t h = hash_name(name, strlen(name)) & (p->index_cap - 1);
+			while (p->index[h] >= 0 && strcmp(p->fields[p->index[h]].name, name))
+				h = (h + 1) & (p->index_cap - 1);
+			if (p->index[h] < 0) {
+				p->index[h] = (int32_t)i;
+				break;
+			}
+			char *alt = tl_arena_alloc(&p->arena, strlen(base) + 12);
+			if (!alt || dup > 100000)
+				return -1;
+			snprintf(alt, strlen(base) + 12, "%s#%u", base, dup + 1);
+			p->fields[i].name = alt;
 		}
-		if (p->index[h] < 0)
-			p->index[h] = (int32_t)i;
 	}
 	return 0;
 }
@@ -161,11 +174,31 @@ static struct tl_field *find(struct tl_parse *p, const char *name, size_t len)
 	return NULL;
 }
 
-/* Value of a present, non-empty, non-null field. */
+/* Value of a present, non-empty, non-null field. Array selections and
+ * transforms ("target[?type=User].alternateId", "proctitle|hex") are ref.c's. */
 static struct tl_field *find_value(struct tl_parse *p, const char *name, size_t len)
 {
-	struct tl_field *f = find(p, name, len);
+	struct tl_field *f = tl_ref_complex(name, len) ? tl_ref_resolve(p, name, len) : find(p, name, len);
 	return f && f->v.len && f->kind != TL_V_NULL ? f : NULL;
+}
+
+int tl_parse_add(struct tl_parse *p, const char *name, const char *s, size_t len, enum tl_val_kind kind)
+{
+	return add_field(p, name, s, len, kind);
+}
+
+struct tl_field *tl_parse_find(struct tl_parse *p, const char *name, size_t len)
+{
+	return find(p, name, len);
+}
+
+/* Taking a resolved copy (a decoded value) takes the field it came from. */
+static void take(struct tl_parse *p, struct tl_field *f)
+{
+	struct tl_field *o = tl_ref_origin(p, f);
+	f->used = 1;
+	if (o)
+		o->used = 1;
 }
 
 /* Resolve one alternative: field name, "=constant" or "{a}{b}" template. A
@@ -182,7 +215,7 @@ static int resolve(struct tl_parse *p, const char *alt, struct tl_val *out, int 
 		struct tl_field *f = find_value(p, alt, strlen(alt));
 		if (!f)
 			return 0;
-		f->used = 1;
+		take(p, f);
 		*out = f->v;
 		return 1;
 	}
@@ -206,7 +239,7 @@ static int resolve(struct tl_parse *p, const char *alt, struct tl_val *out, int 
 		}
 	}
 	for (size_t i = 0; consume && i < nused; i++)
-		used[i]->used = 1;
+		take(p, used[i]);
 	out->s = tl_arena_strndup(&p->arena, p->tmp.data ? p->tmp.data : "", p->tmp.len);
 	out->len = p->tmp.len;
 	return out->s != NULL;
@@ -532,7 +565,11 @@ static enum tl_parse_status parse_kv(struct tl_parse *p, const char *text, size_
 	if (st != TL_PARSE_EVENT)
 		return st;
 	int pairs = 0;
-	while (i < len) {
+	if (f->kv.extended && (pairs = tl_kv_split(p, &f->kv, text + i, len - i)) < 0) {
+		tl_errf(err, "too many fields");
+		return TL_PARSE_REJECT;
+	}
+	while (!f->kv.extended && i < len) {
 		while (i < len && (text[i] == f->sep || text[i] == ' '))
 			i++;
 		if (i >= len)
@@ -744,7 +781,8 @@ static enum tl_parse_status flatten_embedded(struct tl_parse *p, struct tl_err *
 			if (fl->kind != TL_V_STR || strcmp(fl->name, p->f->embedded[k]))
 				continue;
 			struct tl_val v = fl->v;
-			if (flatten_json(p, NULL, v.s, v.len, err) != TL_PARSE_EVENT)
+			const char *pre = p->f->embedded_prefix ? p->f->embedded_prefix[k] : NULL;
+			if (flatten_json(p, pre, v.s, v.len, err) != TL_PARSE_EVENT)
 				return TL_PARSE_REJECT;
 			p->fields[i2].used = 1; /* its content now stands as fields */
 		}
@@ -956,6 +994,18 @@ static enum tl_parse_status engine_parse(struct tl_parse *p, const struct tl_rec
 		break;
 	case TL_PARSE_DELIMITED:
 		st = parse_delimited(p, rec->text, rec->len, err);
+		break;
+	case TL_PARSE_CEF:
+	case TL_PARSE_LEEF: {
+		size_t body;
+		st = match_prefix(p, rec->text, rec->len, &body, err);
+		if (st == TL_PARSE_EVENT)
+			st = (p->f->parse == TL_PARSE_CEF ? tl_cef_parse : tl_leef_parse)(p, rec->text + body,
+											rec->len - body, err);
+		break;
+	}
+	case TL_PARSE_XML:
+		st = tl_xml_parse(p, rec->text, rec->len, err);
 		break;
 	default:
 		st = parse_kv(p, rec->text, rec->len, err);

@@ -1,0 +1,117 @@
+/*
+ * Loading the language additions of format definitions that live outside
+ * format.c: escape-aware kv options and embedded_json with a prefix. Same
+ * rules as format.c: unknown or misplaced settings are errors with
+ * ORIGIN:LINE:COL, so a typo cannot silently change how records split.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "format-internal.h"
+#include "tl/banned.h"
+
+static int bad(struct tl_err *err, const struct tl_format *f, const struct tl_json *at, const char *msg)
+{
+	return tl_errf(err, "%s:%u:%u: %s", f->origin, at ? at->line : 1, at ? at->col : 1, msg);
+}
+
+int tl_format_load_kv(struct tl_format *f, const struct tl_json *parse, struct tl_err *err)
+{
+	const struct tl_json *q = tl_json_get(parse, "quote"), *v = tl_json_get(parse, "values"),
+			     *e = tl_json_get(parse, "escapes");
+	struct tl_kv_opts *o = &f->kv;
+	memset(o, 0, sizeof(*o));
+	o->pair_sep = f->sep;
+	o->kv_sep = f->kv_sep;
+	f->quote = '"';
+	o->quotes[0] = '"';
+	if (q) {
+		if (q->type != TL_JSON_STRING || q->len >= sizeof(o->quotes) || memchr(q->str, 0, q->len))
+			return bad(err, f, q, "\"quote\" is a string of up to 7 quote characters, or \"\" for none");
+		memcpy(o->quotes, q->str, q->len + 1);
+		f->quote = q->str[0];
+		for (size_t i = 0; i < q->len; i++)
+			if (q->str[i] == f->sep || q->str[i] == f->kv_sep || q->str[i] == '\\')
+				return bad(err, f, q, "a quote character cannot be a separator or a backslash");
+		o->extended |= q->len > 1;
+	}
+	if (v) {
+		if (v->type != TL_JSON_STRING || (strcmp(v->str, "to-separator") && strcmp(v->str, "to-next-key")))
+			return bad(err, f, v, "\"values\" is \"to-separator\" or \"to-next-key\"");
+		o->to_next_key = !strcmp(v->str, "to-next-key");
+		o->extended |= o->to_next_key;
+	}
+	if (e) {
+		if (e->type != TL_JSON_BOOL)
+			return bad(err, f, e, "\"escapes\" is true or false");
+		o->escapes = e->boolean;
+		o->extended |= o->escapes;
+	}
+	return 0;
+}
+
+int tl_format_kv_keys_unused(struct tl_format *f, const struct tl_json *parse, struct tl_err *err)
+{
+	static const char *const kv_only[] = { "values", "escapes", "pair_separator", "kv_separator", NULL };
+	for (const char *const *k = kv_only; *k; k++) {
+		const struct tl_json *v = tl_json_get(parse, *k);
+		if (v) {
+			char m[128];
+			snprintf(m, sizeof(m), "\"%s\" goes with kv parsing only", *k);
+			return bad(err, f, v, m);
+		}
+	}
+	return 0;
+}
+
+/* "embedded_json": "F" | ["F", {"field": "G", "prefix": "g"}] */
+int tl_format_load_embedded(struct tl_format *f, const struct tl_json *emb, struct tl_err *err)
+{
+	size_t n = emb->type == TL_JSON_ARRAY ? emb->n : 1;
+	if (emb->type != TL_JSON_ARRAY && emb->type != TL_JSON_STRING && emb->type != TL_JSON_OBJECT)
+		return bad(err, f, emb, "\"embedded_json\" is a field name, an object {\"field\", \"prefix\"} or an array of them");
+	f->embedded = calloc(n ? n : 1, sizeof(char *));
+	f->embedded_prefix = calloc(n ? n : 1, sizeof(char *));
+	if (!f->embedded || !f->embedded_prefix)
+		return tl_errf(err, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		const struct tl_json *e = emb->type == TL_JSON_ARRAY ? emb->kids[i] : emb;
+		const char *field = NULL, *prefix = NULL;
+		if (e->type == TL_JSON_STRING) {
+			field = e->str;
+		} else if (e->type == TL_JSON_OBJECT) {
+			for (size_t k = 0; k < e->n; k++) {
+				const struct tl_json *v = e->kids[k];
+				if (strcmp(e->keys[k], "field") && strcmp(e->keys[k], "prefix"))
+					return bad(err, f, v, "unknown key in embedded_json entry (field prefix)");
+				if (v->type != TL_JSON_STRING || !v->len)
+					return bad(err, f, v, "embedded_json \"field\" and \"prefix\" are non-empty strings");
+				if (!strcmp(e->keys[k], "field"))
+					field = v->str;
+				else
+					prefix = v->str;
+			}
+			if (!field)
+				return bad(err, f, e, "an embedded_json entry needs \"field\"");
+			if (prefix && (strchr(prefix, '[') || strchr(prefix, '|') || strchr(prefix, '{')))
+				return bad(err, f, e, "an embedded_json \"prefix\" cannot contain '[', '|' or '{'");
+		} else {
+			return bad(err, f, e, "an embedded_json entry is a field name or {\"field\", \"prefix\"}");
+		}
+		size_t fl = strlen(field) + 1;
+		f->embedded[i] = malloc(fl);
+		if (!f->embedded[i])
+			return tl_errf(err, "out of memory");
+		memcpy(f->embedded[i], field, fl);
+		f->nembedded++;
+		if (prefix) {
+			size_t pl = strlen(prefix) + 1;
+			if (!(f->embedded_prefix[i] = malloc(pl)))
+				return tl_errf(err, "out of memory");
+			memcpy(f->embedded_prefix[i], prefix, pl);
+		}
+	}
+	return 0;
+}
