@@ -12,10 +12,11 @@
  *
  * Rules: element text becomes the field of its path (whitespace-only text is
  * not a value); attributes become PATH.ATTRIBUTE (xmlns declarations are
- * dropped); a Data element with a Name attribute (EventData's) is named by
- * that attribute instead of its tag; an empty leaf element
- * without attributes is an empty value. Repeated paths get #2, #3 like every
- * repeated field.
+ * dropped, and so are empty attributes: python-evtx writes absent ones as
+ * ""); a Data element with a Name attribute (EventData's) is named by that
+ * attribute instead of its tag, and an empty Data is an empty value; other
+ * empty elements (<Correlation/>) give no field. Repeated paths get #2, #3
+ * like every repeated field.
  *
  * Evidence is hostile: a DOCTYPE (and with it every entity declaration, the
  * billion-laughs family) is refused, nesting is bounded, and field counts and
@@ -76,7 +77,9 @@ static void XMLCALL on_start(void *ud, const XML_Char *el, const XML_Char **attr
 		s->kids[s->depth] = 1;
 	s->stack[s->depth] = s->path.len;
 	s->depth++;
-	s->kids[s->depth] = 0;
+	/* an empty named Data is a value ("" as Windows logged it); other empty
+	 * elements (<Correlation/>, <Security/>) say nothing */
+	s->kids[s->depth] = strcmp(el, "Data") != 0;
 	tl_buf_reset(&s->text);
 	if (s->depth > 1) {
 		const char *name = el;
@@ -94,6 +97,8 @@ static void XMLCALL on_start(void *ud, const XML_Char *el, const XML_Char **attr
 			continue;
 		if (!strcmp(attr[i], "Name") && s->depth > 1 && !strcmp(el, "Data") && attr[i + 1][0])
 			continue; /* it named the element */
+		if (!attr[i + 1][0])
+			continue; /* python-evtx writes absent attributes as "" */
 		s->kids[s->depth] = 1;
 		if (add(s, attr[i], attr[i + 1], strlen(attr[i + 1]))) {
 			stop(s, "too many fields");
@@ -111,7 +116,7 @@ static void XMLCALL on_end(void *ud, const XML_Char *el)
 		const char *t = s->text.data ? s->text.data : "";
 		while (i < n && (t[i] == ' ' || t[i] == '\t' || t[i] == '\r' || t[i] == '\n'))
 			i++;
-		/* text is a value; so is an empty leaf that has nothing else to say */
+		/* text is a value; so is an empty Data */
 		if ((i < n || (!n && !s->kids[s->depth])) && add(s, NULL, t, n)) {
 			stop(s, "too many fields");
 			return;
