@@ -17,6 +17,9 @@ declare -A WANT=(
 	[flow/zeek_conn_json]=zeek-conn-json
 	[audit/aws_cloudtrail_json]=aws-cloudtrail
 	[audit/aws_cloudtrail_lookup_jsonl]=aws-cloudtrail
+	[audit/okta_system_log_json]=okta-system-log
+	[dlp/cef_syslog]=cef
+	[edr/windows_event_xml]=windows-event-xml
 )
 # files known not to be in the format their folder names, with the reason
 declare -A KNOWN=(
