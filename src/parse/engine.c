@@ -199,6 +199,7 @@ static void take(struct tl_parse *p, struct tl_field *f)
 	f->used = 1;
 	if (o)
 		o->used = 1;
+	p->last_taken = f;
 }
 
 /* Resolve one alternative: field name, "=constant" or "{a}{b}" template. A
@@ -909,6 +910,7 @@ static enum tl_parse_status map_event(struct tl_parse *p, struct tl_event *ev, s
 	if (st != TL_PARSE_EVENT)
 		return st;
 	for (int i = 0; i < TL_F_COUNT; i++) {
+		p->last_taken = NULL;
 		if (!f->fields[i].n || !resolve_alts(p, &f->fields[i], &ev->f[i], 0))
 			continue;
 		/* a field that cannot hold the value (no address in an address field, no whole
@@ -920,6 +922,10 @@ static enum tl_parse_status map_event(struct tl_parse *p, struct tl_event *ev, s
 			for (size_t k = 0; k < p->nf; k++)
 				if (p->fields[k].v.s == ev->f[i].s)
 					p->fields[k].used = 0;
+			/* a decoded copy ("x|trim") stands for a field whose value differs */
+			struct tl_field *o = p->last_taken ? tl_ref_origin(p, p->last_taken) : NULL;
+			if (o)
+				o->used = 0;
 			ev->f[i].s = NULL;
 			ev->f[i].len = 0;
 		}

@@ -164,6 +164,7 @@ struct tl_parse {
 	struct tl_buf tmp;
 	struct tl_extra *extra;
 	size_t cap_extra;
+	struct tl_field *last_taken; /* the field the last plain reference took (ref.c copies included) */
 };
 
 #endif

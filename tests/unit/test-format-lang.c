@@ -225,6 +225,16 @@ static void test_array_selections_and_transforms(void **state)
 	assert_string_equal(field(&r.ev, "target_user"), "(null)");
 	assert_string_equal(field(&r.ev, "event_code"), "(null)");
 	done(&r, f);
+
+	/* a decoded value an address field cannot hold leaves its source in extra */
+	f = start(&r, DEF("{`type`:`json`}", "{`src_ip`:`ip|trim`}", "`{\\`t\\`:1}`"));
+	assert_int_equal(feed(&r, "{\"t\":1795129200,\"ip\":\" not-an-ip \"}"), TL_PARSE_EVENT);
+	assert_string_equal(field(&r.ev, "src_ip"), "(null)");
+	assert_string_equal(extra(&r.ev), "{\"ip\":\" not-an-ip \"}");
+	assert_int_equal(feed(&r, "{\"t\":1795129200,\"ip\":\" 10.0.0.1 \"}"), TL_PARSE_EVENT);
+	assert_string_equal(field(&r.ev, "src_ip"), "10.0.0.1");
+	assert_string_equal(extra(&r.ev), "{}");
+	done(&r, f);
 }
 
 static void test_xml(void **state)
