@@ -103,8 +103,8 @@ void tl_time_ctx_init(struct tl_time_ctx *ctx, const struct tl_tz *zone,
  *   possibly space-padded, %H %M %S, %f fraction (1..9 digits, truncated to
  *   microseconds), %b month name abbreviation (English, case-insensitive),
  *   %z offset (Z, +hh, +hhmm, +hh:mm), %Z zone name meaning UTC (UTC, GMT,
- *   UT, Z, optionally followed by an offset: "GMT+01:00"; other abbreviations
- *   do not match), %a %A day name (must agree with the date), %I hour 1..12
+ *   UT, Z, optionally followed by an offset: "GMT+01:00") or a numeric
+ *   offset; other abbreviations do not match, %a %A day name (must agree with the date), %I hour 1..12
  *   with %p AM/PM, %j day of the year (needs a year), %% a percent sign,
  *   and a space that matches one or more spaces.
  *

@@ -873,14 +873,28 @@ static enum tl_parse_status fill_timestamp(struct tl_parse *p, struct tl_event *
 		tl_errf(err, "no timestamp (field %s)", f->ts.n ? f->ts.v[0] : "?");
 		return TL_PARSE_REJECT;
 	}
-	char rule[96];
+	char rule[128];
+	/* a zone name the definition maps is read as its offset; ts_raw keeps the name */
+	struct tl_val text = ev->ts_raw;
+	struct tl_buf named = TL_BUF_INIT;
+	named.max = 4096;
+	const char *zname = f->nzone_names ? tl_format_zone_name_apply(f, text.s, text.len, &named) : NULL;
+	if (zname) {
+		text.s = named.data;
+		text.len = named.len;
+	}
 	for (size_t i = 0; i < f->nts_formats; i++) {
-		if (tl_time_parse(p->tctx, f->ts_formats[i], ev->ts_raw.s, ev->ts_raw.len, &ev->ts, rule,
-				  sizeof(rule)) == 0) {
+		if (tl_time_parse(p->tctx, f->ts_formats[i], text.s, text.len, &ev->ts, rule, sizeof(rule)) == 0) {
+			if (zname) {
+				size_t n = strlen(rule);
+				snprintf(rule + n, sizeof(rule) - n, ";zone-name=%s(format)", zname);
+			}
 			ev->ts_rule = tl_arena_strndup(&p->arena, rule, strlen(rule));
+			tl_buf_release(&named);
 			return TL_PARSE_EVENT;
 		}
 	}
+	tl_buf_release(&named);
 	struct tl_buf shown = TL_BUF_INIT;
 	tl_term_escape(&shown, ev->ts_raw.s, ev->ts_raw.len > 64 ? 64 : ev->ts_raw.len);
 	/* name every format tried: the examiner must see which readings were refused */

@@ -79,6 +79,8 @@ struct tl_format {
 	/* language additions (kv.c, cef.c, xml.c, ref.c) */
 	struct tl_kv_opts kv;
 	char **embedded_prefix;  /* parallel to embedded: namespace of the inner keys, or NULL */
+	char **zone_names, **zone_offsets; /* timestamp.zone_names: "CET" -> "+01:00" */
+	size_t nzone_names;
 };
 
 /* The declarative engine (engine.c). */
@@ -116,6 +118,10 @@ struct tl_field *tl_ref_origin(struct tl_parse *p, struct tl_field *f);
 int tl_format_load_kv(struct tl_format *f, const struct tl_json *parse, struct tl_err *err);
 int tl_format_kv_keys_unused(struct tl_format *f, const struct tl_json *parse, struct tl_err *err);
 int tl_format_load_embedded(struct tl_format *f, const struct tl_json *emb, struct tl_err *err);
+int tl_format_load_zone_names(struct tl_format *f, const struct tl_json *zn, struct tl_err *err);
+/* If TEXT holds a zone name of F's zone_names as a whole word, write TEXT with
+ * it replaced by its offset into OUT and return the name; else NULL. */
+const char *tl_format_zone_name_apply(const struct tl_format *f, const char *text, size_t len, struct tl_buf *out);
 
 /* Compile PAT; on error report ORIGIN:LINE:COL of AT. */
 pcre2_code *tl_format_compile(const char *origin, const struct tl_json *at, const char *pat, uint32_t opts,

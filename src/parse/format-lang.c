@@ -115,3 +115,80 @@ int tl_format_load_embedded(struct tl_format *f, const struct tl_json *emb, stru
 	}
 	return 0;
 }
+
+static int is_alpha(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* "+hh", "+hhmm", "+hh:mm" within -14:00..+14:00 */
+static int valid_offset(const char *s)
+{
+	size_t n = strlen(s);
+	if ((n != 3 && n != 5 && n != 6) || (s[0] != '+' && s[0] != '-'))
+		return 0;
+	for (size_t i = 1; i < n; i++)
+		if (!(s[i] >= '0' && s[i] <= '9') && !(i == 3 && n == 6 && s[i] == ':'))
+			return 0;
+	int h = (s[1] - '0') * 10 + (s[2] - '0');
+	int m = n == 3 ? 0 : (s[n - 2] - '0') * 10 + (s[n - 1] - '0');
+	return h <= 14 && m <= 59;
+}
+
+/* "zone_names": {"CET": "+01:00", "CEST": "+02:00"}: what this source means by
+ * the abbreviations it writes. tl never guesses one (docs/time.md). */
+int tl_format_load_zone_names(struct tl_format *f, const struct tl_json *zn, struct tl_err *err)
+{
+	if (zn->type != TL_JSON_OBJECT)
+		return bad(err, f, zn, "\"zone_names\" is an object of zone name -> offset (\"CET\": \"+01:00\")");
+	f->zone_names = calloc(zn->n ? zn->n : 1, sizeof(char *));
+	f->zone_offsets = calloc(zn->n ? zn->n : 1, sizeof(char *));
+	if (!f->zone_names || !f->zone_offsets)
+		return tl_errf(err, "out of memory");
+	for (size_t i = 0; i < zn->n; i++) {
+		const char *k = zn->keys[i];
+		const struct tl_json *v = zn->kids[i];
+		size_t kl = strlen(k);
+		int ok = kl >= 1 && kl <= 10;
+		for (size_t c = 0; c < kl; c++)
+			ok &= is_alpha(k[c]);
+		if (!ok)
+			return bad(err, f, v, "a zone name in \"zone_names\" is 1 to 10 letters");
+		if (v->type != TL_JSON_STRING || !valid_offset(v->str))
+			return bad(err, f, v, "a \"zone_names\" offset is \"+hh:mm\", \"+hhmm\" or \"+hh\" (at most 14 hours)");
+		f->zone_names[i] = malloc(kl + 1);
+		f->zone_offsets[i] = malloc(v->len + 1);
+		if (!f->zone_names[i] || !f->zone_offsets[i]) {
+			free(f->zone_names[i]);
+			free(f->zone_offsets[i]);
+			return tl_errf(err, "out of memory");
+		}
+		memcpy(f->zone_names[i], k, kl + 1);
+		memcpy(f->zone_offsets[i], v->str, v->len + 1);
+		f->nzone_names++;
+	}
+	return 0;
+}
+
+const char *tl_format_zone_name_apply(const struct tl_format *f, const char *text, size_t len, struct tl_buf *out)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (!is_alpha(text[i]) || (i && is_alpha(text[i - 1])))
+			continue;
+		size_t e = i;
+		while (e < len && is_alpha(text[e]))
+			e++;
+		for (size_t k = 0; k < f->nzone_names; k++) {
+			const char *z = f->zone_names[k];
+			if (strlen(z) != e - i || memcmp(z, text + i, e - i))
+				continue;
+			tl_buf_reset(out);
+			if (tl_buf_add(out, text, i) || tl_buf_adds(out, f->zone_offsets[k]) ||
+			    tl_buf_add(out, text + e, len - e))
+				return NULL;
+			return z;
+		}
+		i = e;
+	}
+	return NULL;
+}

@@ -323,7 +323,10 @@ static int load_timestamp(struct tl_format *f, const struct tl_json *root, struc
 	const struct tl_json *t = tl_json_get(root, "timestamp");
 	if (!t || t->type != TL_JSON_OBJECT)
 		return bad(err, f->origin, t ? t : root, "\"timestamp\" object is required%s", NULL);
-	if (check_keys(f->origin, t, "timestamp", "field formats zone", err))
+	if (check_keys(f->origin, t, "timestamp", "field formats zone zone_names", err))
+		return -1;
+	const struct tl_json *zn = tl_json_get(t, "zone_names");
+	if (zn && tl_format_load_zone_names(f, zn, err))
 		return -1;
 	const struct tl_json *fld = tl_json_get(t, "field");
 	const struct tl_json *fmts = tl_json_get(t, "formats");
@@ -617,6 +620,8 @@ void tl_format_free(struct tl_format *f)
 	free_strs(f->nulls, f->nnulls);
 	free_strs(f->embedded, f->nembedded);
 	free_strs(f->embedded_prefix, f->embedded_prefix ? f->nembedded : 0);
+	free_strs(f->zone_names, f->nzone_names);
+	free_strs(f->zone_offsets, f->nzone_names);
 	free_strs(f->ts.v, f->ts.n);
 	free_strs(f->sequence.v, f->sequence.n);
 	free_strs(f->ts_formats, f->nts_formats);

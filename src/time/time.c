@@ -845,15 +845,19 @@ static int tl_day_name(struct tl_cur *c, int *wday)
 }
 
 /*
- * %Z: only the names that mean UTC everywhere. Other abbreviations are
- * ambiguous (CST is three different zones, IST two) and guessing one would
- * move events by hours without a trace, so they do not match: the record is
- * rejected with every format tried named, and the definition must say what
- * it means (a regex that splits the name off plus a zone).
+ * %Z: only the names that mean UTC everywhere, or a numeric offset. Other
+ * abbreviations are ambiguous (CST is three different zones, IST two) and
+ * guessing one would move events by hours without a trace, so they do not
+ * match: the record is rejected with every format tried named, unless the
+ * definition says what its names mean (timestamp.zone_names, applied by the
+ * format engine before the text gets here).
  */
 static int tl_zone_abbrev(struct tl_cur *c, int32_t *off, int *is_z)
 {
 	static const char *const utc[] = { "utc", "gmt", "ut", "z" };
+	/* a numeric offset is what a name the definition maps (zone_names) has become */
+	if (tl_peek(c) == '+' || tl_peek(c) == '-')
+		return tl_offset(c, off, is_z);
 	for (size_t i = 0; i < sizeof(utc) / sizeof(utc[0]); i++) {
 		size_t n = strlen(utc[i]);
 		if (tl_match_ci(c, utc[i], n) && (c->p + n == c->end || !tl_is_alpha((unsigned char)c->p[n]))) {

@@ -274,6 +274,27 @@ static void test_xml(void **state)
 	done(&r, f);
 }
 
+/* Zone names the definition maps are read as their offsets; others are refused. */
+static void test_zone_names(void **state)
+{
+	(void)state;
+	struct run r;
+	struct tl_format *f = start(&r, "{`name`:`t`,`family`:`dlp`,`version`:`1`,`parse`:{`type`:`kv`,`values`:`to-next-key`},"
+					"`timestamp`:{`field`:`rt`,`formats`:[`%b %d %Y %H:%M:%S %Z`],`zone_names`:{`CET`:`+01:00`,`CEST`:`+0200`}},"
+					"`sniff`:[{`regex`:`x`,`score`:1}],`samples`:[`rt=Nov 19 2026 23:16:00 CET`]}");
+	assert_int_equal(feed(&r, "rt=Nov 19 2026 23:16:00 CET x=1"), TL_PARSE_EVENT);
+	assert_int_equal(r.ev.ts, INT64_C(1795130160000000) - 3600 * INT64_C(1000000));
+	assert_string_equal(r.ev.ts_rule, "offset;zone-name=CET(format)");
+	assert_int_equal((int)r.ev.ts_raw.len, 24); /* ts_raw keeps the name */
+	assert_int_equal(feed(&r, "rt=Jul 19 2026 23:16:00 CEST"), TL_PARSE_EVENT);
+	assert_string_equal(r.ev.ts_rule, "offset;zone-name=CEST(format)");
+	assert_int_equal(feed(&r, "rt=Nov 19 2026 23:16:00 EST"), TL_PARSE_REJECT);
+	assert_non_null(strstr(r.err.msg, "timestamp 'Nov 19 2026 23:16:00 EST' does not match"));
+	assert_int_equal(feed(&r, "rt=Nov 19 2026 23:16:00 UTC"), TL_PARSE_EVENT);
+	assert_string_equal(r.ev.ts_rule, "utc");
+	done(&r, f);
+}
+
 /* Every load error of the new constructs names file:line:col. */
 static void expect_load_error(const char *def, const char *where, const char *what)
 {
@@ -347,6 +368,15 @@ static void test_load_errors(void **state)
 	expect_load_error("{`name`:`t`,`family`:`dlp`,`version`:`1`,`parse`:{`type`:`json`},\n"
 			  "`timestamp`:{`field`:`t`,`formats`:[`%j %H:%M`]}}",
 			  "def.json:2:", "unknown timestamp format");
+	expect_load_error("{`name`:`t`,`family`:`dlp`,`version`:`1`,`parse`:{`type`:`json`},\n"
+			  "`timestamp`:{`field`:`t`,`formats`:[`epoch`],`zone_names`:{`CET`:`+1`}}}",
+			  "def.json:2:", "a \"zone_names\" offset is");
+	expect_load_error("{`name`:`t`,`family`:`dlp`,`version`:`1`,`parse`:{`type`:`json`},\n"
+			  "`timestamp`:{`field`:`t`,`formats`:[`epoch`],`zone_names`:{`C-T`:`+01:00`}}}",
+			  "def.json:2:", "1 to 10 letters");
+	expect_load_error("{`name`:`t`,`family`:`dlp`,`version`:`1`,`parse`:{`type`:`json`},\n"
+			  "`timestamp`:{`field`:`t`,`formats`:[`epoch`],`zone_names`:[`CET`]}}",
+			  "def.json:2:", "\"zone_names\" is an object");
 }
 
 int main(void)
@@ -358,6 +388,7 @@ int main(void)
 		cmocka_unit_test(test_leef),
 		cmocka_unit_test(test_array_selections_and_transforms),
 		cmocka_unit_test(test_xml),
+		cmocka_unit_test(test_zone_names),
 		cmocka_unit_test(test_load_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -322,6 +322,8 @@ static void test_new_directives(void **state)
 	expect(&ctx, "%b %d %Y %H:%M:%S %Z", "Nov 19 2026 23:52:10 GMT+01:00", "2026-11-19T22:52:10.000000Z",
 	       "offset");
 	reject(&ctx, "%b %d %Y %H:%M:%S %Z", "Nov 19 2026 23:52:10 CST");
+	/* a numeric offset: what a name the definition maps has become */
+	expect(&ctx, "%b %d %Y %H:%M:%S %Z", "Nov 19 2026 23:52:10 +01:00", "2026-11-19T22:52:10.000000Z", "offset");
 	reject(&ctx, "%b %d %Y %H:%M:%S %Z", "Nov 19 2026 23:52:10 UTCX");
 	/* 12-hour clock */
 	expect(&ctx, "%m/%d/%Y %I:%M:%S %p", "11/19/2026 11:52:10 PM", "2026-11-19T23:52:10.000000Z", NULL);
