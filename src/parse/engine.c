@@ -137,26 +137,41 @@ static int build_index(struct tl_parse *p)
 		p->index_cap = cap;
 	}
 	memset(p->index, 0xff, p->index_cap * sizeof(*p->index));
+	unsigned *next = NULL; /* per first occurrence: the next #N to try, so a name repeated n times costs O(n) */
 	for (size_t i = 0; i < p->nf; i++) {
 		/* A repeated name (k=1 k=2, a JSON object with a key twice, an embedded
 		 * key equal to an outer one) must not reach `extra` twice, where two JSON
 		 * readers would keep different values: the first occurrence keeps the
 		 * name, the Nth becomes "name#N" (the first such name that is free). */
 		const char *base = p->fields[i].name;
-		for (unsigned dup = 1;; dup++) {
-			const char *name = p->fields[i].name;
-			uint32_t h = hash_name(name, strlen(name)) & (p->index_cap - 1);
-			while (p->index[h] >= 0 && strcmp(p->fields[p->index[h]].name, name))
-				h = (h + 1) & (p->index_cap - 1);
-			if (p->index[h] < 0) {
-				p->index[h] = (int32_t)i;
+		uint32_t h = hash_name(base, strlen(base)) & (p->index_cap - 1);
+		while (p->index[h] >= 0 && strcmp(p->fields[p->index[h]].name, base))
+			h = (h + 1) & (p->index_cap - 1);
+		if (p->index[h] < 0) {
+			p->index[h] = (int32_t)i;
+			continue;
+		}
+		size_t owner = (size_t)p->index[h];
+		if (!next) {
+			if (!(next = tl_arena_alloc(&p->arena, p->nf * sizeof(*next))))
+				return -1;
+			memset(next, 0, p->nf * sizeof(*next));
+		}
+		size_t blen = strlen(base) + 12;
+		char *alt = tl_arena_alloc(&p->arena, blen);
+		if (!alt)
+			return -1;
+		for (unsigned dup = next[owner] > 2 ? next[owner] : 2;; dup++) {
+			snprintf(alt, blen, "%s#%u", base, dup);
+			uint32_t k = hash_name(alt, strlen(alt)) & (p->index_cap - 1);
+			while (p->index[k] >= 0 && strcmp(p->fields[p->index[k]].name, alt))
+				k = (k + 1) & (p->index_cap - 1);
+			if (p->index[k] < 0) {
+				p->index[k] = (int32_t)i;
+				p->fields[i].name = alt;
+				next[owner] = dup + 1;
 				break;
 			}
-			char *alt = tl_arena_alloc(&p->arena, strlen(base) + 12);
-			if (!alt || dup > 100000)
-				return -1;
-			snprintf(alt, strlen(base) + 12, "%s#%u", base, dup + 1);
-			p->fields[i].name = alt;
 		}
 	}
 	return 0;
