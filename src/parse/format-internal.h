@@ -81,6 +81,7 @@ struct tl_format {
 	char **embedded_prefix;  /* parallel to embedded: namespace of the inner keys, or NULL */
 	char **zone_names, **zone_offsets; /* timestamp.zone_names: "CET" -> "+01:00" */
 	size_t nzone_names;
+	char *xml_element[2];    /* framing xml: the record element, NULL-terminated (records_keys of the spec) */
 };
 
 /* The declarative engine (engine.c). */
@@ -119,6 +120,7 @@ int tl_format_load_kv(struct tl_format *f, const struct tl_json *parse, struct t
 int tl_format_kv_keys_unused(struct tl_format *f, const struct tl_json *parse, struct tl_err *err);
 int tl_format_load_embedded(struct tl_format *f, const struct tl_json *emb, struct tl_err *err);
 int tl_format_load_zone_names(struct tl_format *f, const struct tl_json *zn, struct tl_err *err);
+int tl_format_load_xml_framing(struct tl_format *f, const struct tl_json *framing, struct tl_err *err);
 /* If TEXT holds a zone name of F's zone_names as a whole word, write TEXT with
  * it replaced by its offset into OUT and return the name; else NULL. */
 const char *tl_format_zone_name_apply(const struct tl_format *f, const char *text, size_t len, struct tl_buf *out);

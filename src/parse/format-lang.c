@@ -192,3 +192,25 @@ const char *tl_format_zone_name_apply(const struct tl_format *f, const char *tex
 	}
 	return NULL;
 }
+
+/* "framing": {"type": "xml", "element": "Event"} */
+int tl_format_load_xml_framing(struct tl_format *f, const struct tl_json *framing, struct tl_err *err)
+{
+	const struct tl_json *e = tl_json_get(framing, "element");
+	if (tl_json_get(framing, "records"))
+		return bad(err, f, tl_json_get(framing, "records"), "\"records\" goes with json framing only");
+	if (!e)
+		return bad(err, f, framing, "xml framing needs \"element\" (the name of the record element, such as \"Event\")");
+	int ok = e->type == TL_JSON_STRING && e->len >= 1 && e->len <= 63;
+	for (size_t i = 0; ok && i < e->len; i++) {
+		char c = e->str[i];
+		ok = is_alpha(c) || c == '_' || c == ':' || (i && ((c >= '0' && c <= '9') || c == '.' || c == '-'));
+	}
+	if (!ok)
+		return bad(err, f, e, "\"element\" is an XML name of up to 63 characters ([A-Za-z_:][A-Za-z0-9._:-]*)");
+	if (!(f->xml_element[0] = malloc(e->len + 1)))
+		return tl_errf(err, "out of memory");
+	memcpy(f->xml_element[0], e->str, e->len + 1);
+	f->framing.records_keys = (const char *const *)f->xml_element;
+	return 0;
+}

@@ -150,7 +150,7 @@ static int load_framing(struct tl_format *f, const struct tl_json *root, struct 
 		return 0;
 	if (fr->type != TL_JSON_OBJECT)
 		return bad(err, f->origin, fr, "\"framing\" must be an object%s", NULL);
-	if (check_keys(f->origin, fr, "framing", "type start records max_record", err))
+	if (check_keys(f->origin, fr, "framing", "type start records element max_record", err))
 		return -1;
 	char *type = NULL;
 	if (get_str(f->origin, fr, "type", 1, &type, err))
@@ -183,9 +183,14 @@ static int load_framing(struct tl_format *f, const struct tl_json *root, struct 
 				v[f->nrecords_keys] = NULL, f->records_keys = v;
 			f->framing.records_keys = (const char *const *)f->records_keys;
 		}
+	} else if (!strcmp(type, "xml")) {
+		f->framing.kind = TL_FRAME_XML;
+		rc = tl_format_load_xml_framing(f, fr, err);
 	} else {
-		rc = bad(err, f->origin, fr, "unknown framing type \"%s\" (lines, multiline, csv, json)", type);
+		rc = bad(err, f->origin, fr, "unknown framing type \"%s\" (lines, multiline, csv, json, xml)", type);
 	}
+	if (!rc && f->framing.kind != TL_FRAME_XML && tl_json_get(fr, "element"))
+		rc = bad(err, f->origin, tl_json_get(fr, "element"), "\"element\" goes with xml framing only%s", NULL);
 	const struct tl_json *mx = tl_json_get(fr, "max_record");
 	if (!rc && mx) {
 		int64_t v;
@@ -621,6 +626,7 @@ void tl_format_free(struct tl_format *f)
 	free_strs(f->embedded, f->nembedded);
 	free_strs(f->embedded_prefix, f->embedded_prefix ? f->nembedded : 0);
 	free_strs(f->zone_names, f->nzone_names);
+	free(f->xml_element[0]);
 	free_strs(f->zone_offsets, f->nzone_names);
 	free_strs(f->ts.v, f->ts.n);
 	free_strs(f->sequence.v, f->sequence.n);

@@ -15,7 +15,10 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <unistd.h>
+
 #include "tl/format.h"
+#include "tl/reader.h"
 
 static char *dq(const char *s)
 {
@@ -295,6 +298,68 @@ static void test_zone_names(void **state)
 	done(&r, f);
 }
 
+/* XML framing: each <Event> element is a record wherever lines break. */
+static void frame_xml(const void *data, size_t len, size_t max_record, const char *const *want, const char *const *why)
+{
+	char path[] = "/tmp/tl-test-xml-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, data, len), (ssize_t)len);
+	close(fd);
+	static const char *const element[] = { "Event", NULL };
+	struct tl_framing_spec spec = { TL_FRAME_XML, NULL, element, max_record };
+	struct tl_err err;
+	struct tl_reader *r = tl_reader_open(path, &spec, &err);
+	assert_non_null(r);
+	struct tl_record rec;
+	size_t n = 0;
+	while (tl_reader_next(r, &rec, &err) == 1) {
+		if (!want[n])
+			fail_msg("extra record '%.*s'", (int)rec.len, rec.text);
+		if (why[n]) {
+			assert_true(rec.structural);
+			assert_string_equal(rec.text, why[n]);
+		} else {
+			assert_false(rec.structural);
+			assert_int_equal(rec.len, strlen(want[n]));
+			assert_memory_equal(rec.text, want[n], rec.len);
+		}
+		n++;
+	}
+	assert_null(want[n]);
+	tl_reader_free(r);
+	unlink(path);
+}
+
+static void test_xml_framing(void **state)
+{
+	(void)state;
+	/* wevtutil: no root element, no line breaks; nested names that only start like Event do not count */
+	const char *one = "<Event xmlns='x'><System><EventID>1</EventID><EventRecordID>7</EventRecordID></System></Event>";
+	const char *two = "<Event a=\"x>y\" b='/>'><EventData><Data Name='a'>&lt;Event&gt;</Data></EventData></Event>";
+	const char *three = "<Event x='1'/>";
+	char buf[1024];
+	snprintf(buf, sizeof(buf), "%s%s%s\r\n", one, two, three);
+	frame_xml(buf, strlen(buf), 1u << 20, (const char *const[]){ one, two, three, NULL },
+		  (const char *const[]){ NULL, NULL, NULL, NULL });
+	/* a declaration and an <Events> wrapper are structure; stray text is a structural reject; so is a truncated element */
+	snprintf(buf, sizeof(buf), "<?xml version='1.0' encoding='utf-8'?>\n<Events>\n%s\ngarbage\n%s\n</Events>\n<Event><System>", one, three);
+	frame_xml(buf, strlen(buf), 1u << 20, (const char *const[]){ one, "x", three, "x", NULL },
+		  (const char *const[]){ NULL, "text outside any XML record element", NULL,
+					 "XML ends in the middle of an element (truncated)", NULL });
+	/* too large */
+	frame_xml(one, strlen(one), 64, (const char *const[]){ "x", NULL },
+		  (const char *const[]){ "XML record exceeds the size limit", NULL });
+	/* UTF-16LE with a byte order mark (PowerShell's redirection), transcoded */
+	unsigned char u16[512];
+	size_t k = 0;
+	u16[k++] = 0xff, u16[k++] = 0xfe;
+	for (const char *c = one; *c; c++)
+		u16[k++] = (unsigned char)*c, u16[k++] = 0;
+	u16[k++] = '\r', u16[k++] = 0, u16[k++] = '\n', u16[k++] = 0;
+	frame_xml(u16, k, 1u << 20, (const char *const[]){ one, NULL }, (const char *const[]){ NULL, NULL });
+}
+
 /* Every load error of the new constructs names file:line:col. */
 static void expect_load_error(const char *def, const char *where, const char *what)
 {
@@ -374,6 +439,15 @@ static void test_load_errors(void **state)
 	expect_load_error("{`name`:`t`,`family`:`dlp`,`version`:`1`,`parse`:{`type`:`json`},\n"
 			  "`timestamp`:{`field`:`t`,`formats`:[`epoch`],`zone_names`:{`C-T`:`+01:00`}}}",
 			  "def.json:2:", "1 to 10 letters");
+	/* xml framing */
+	expect_load_error("{`name`:`t`,`family`:`edr`,`version`:`1`,\n`framing`:{`type`:`xml`},`parse`:{`type`:`xml`}}",
+			  "def.json:2:11:", "xml framing needs \"element\"");
+	expect_load_error("{`name`:`t`,`family`:`edr`,`version`:`1`,\n`framing`:{`type`:`xml`,`element`:`1Event`}}",
+			  "def.json:2:35:", "\"element\" is an XML name");
+	expect_load_error("{`name`:`t`,`family`:`edr`,`version`:`1`,\n`framing`:{`type`:`lines`,`element`:`Event`}}",
+			  "def.json:2:37:", "\"element\" goes with xml framing only");
+	expect_load_error("{`name`:`t`,`family`:`edr`,`version`:`1`,\n`framing`:{`type`:`xml`,`element`:`Event`,`records`:`x`}}",
+			  "def.json:2:", "\"records\" goes with json framing only");
 	expect_load_error("{`name`:`t`,`family`:`dlp`,`version`:`1`,`parse`:{`type`:`json`},\n"
 			  "`timestamp`:{`field`:`t`,`formats`:[`epoch`],`zone_names`:[`CET`]}}",
 			  "def.json:2:", "\"zone_names\" is an object");
@@ -389,6 +463,7 @@ int main(void)
 		cmocka_unit_test(test_array_selections_and_transforms),
 		cmocka_unit_test(test_xml),
 		cmocka_unit_test(test_zone_names),
+		cmocka_unit_test(test_xml_framing),
 		cmocka_unit_test(test_load_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
