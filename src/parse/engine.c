@@ -207,15 +207,6 @@ struct tl_field *tl_parse_find(struct tl_parse *p, const char *name, size_t len)
 	return find(p, name, len);
 }
 
-/* Taking a resolved copy (a decoded value) takes the field it came from. */
-static void take(struct tl_parse *p, struct tl_field *f)
-{
-	struct tl_field *o = tl_ref_origin(p, f);
-	f->used = 1;
-	if (o)
-		o->used = 1;
-	p->last_taken = f;
-}
 
 /* Resolve one alternative: field name, "=constant" or "{a}{b}" template. A
  * template is a rendering (a message), so it leaves its fields for `extra`
@@ -231,7 +222,7 @@ static int resolve(struct tl_parse *p, const char *alt, struct tl_val *out, int 
 		struct tl_field *f = find_value(p, alt, strlen(alt));
 		if (!f)
 			return 0;
-		take(p, f);
+		f->used = 1; /* a reference's copy (ref.c) takes nothing: its source stays in extra */
 		*out = f->v;
 		return 1;
 	}
@@ -255,7 +246,7 @@ static int resolve(struct tl_parse *p, const char *alt, struct tl_val *out, int 
 		}
 	}
 	for (size_t i = 0; consume && i < nused; i++)
-		take(p, used[i]);
+		used[i]->used = 1;
 	out->s = tl_arena_strndup(&p->arena, p->tmp.data ? p->tmp.data : "", p->tmp.len);
 	out->len = p->tmp.len;
 	return out->s != NULL;
@@ -939,7 +930,6 @@ static enum tl_parse_status map_event(struct tl_parse *p, struct tl_event *ev, s
 	if (st != TL_PARSE_EVENT)
 		return st;
 	for (int i = 0; i < TL_F_COUNT; i++) {
-		p->last_taken = NULL;
 		if (!f->fields[i].n || !resolve_alts(p, &f->fields[i], &ev->f[i], 0))
 			continue;
 		/* a field that cannot hold the value (no address in an address field, no whole
@@ -951,10 +941,6 @@ static enum tl_parse_status map_event(struct tl_parse *p, struct tl_event *ev, s
 			for (size_t k = 0; k < p->nf; k++)
 				if (p->fields[k].v.s == ev->f[i].s)
 					p->fields[k].used = 0;
-			/* a decoded copy ("x|trim") stands for a field whose value differs */
-			struct tl_field *o = p->last_taken ? tl_ref_origin(p, p->last_taken) : NULL;
-			if (o)
-				o->used = 0;
 			ev->f[i].s = NULL;
 			ev->f[i].len = 0;
 		}

@@ -103,14 +103,11 @@ enum tl_parse_status tl_leef_parse(struct tl_parse *p, const char *text, size_t 
 enum tl_parse_status tl_xml_parse(struct tl_parse *p, const char *text, size_t len, struct tl_err *err);
 /* ref.c: references with array selectors ("a[?k=v].b") or transforms ("a|hex").
  * tl_ref_check validates one at load (0, or -1 with the reason in MSG);
- * tl_ref_complex says whether NAME needs tl_ref_resolve, which returns a field
- * (possibly a copy in the arena) or NULL. tl_ref_origin gives the parsed field a
- * resolved copy stands for, to mark it taken (NULL for array selections, which
- * leave the array in extra). */
+ * tl_ref_complex says whether NAME needs tl_ref_resolve, which returns a copy
+ * in the arena (not one of the parsed fields: taking it takes nothing) or NULL. */
 int tl_ref_check(const char *ref, char *msg, size_t msglen);
 int tl_ref_complex(const char *name, size_t len);
 struct tl_field *tl_ref_resolve(struct tl_parse *p, const char *name, size_t len);
-struct tl_field *tl_ref_origin(struct tl_parse *p, struct tl_field *f);
 
 /* format-lang.c: loading the language additions. kv options ("quote" with
  * several characters, "values", "escapes") into f->kv; checking that they
@@ -172,7 +169,6 @@ struct tl_parse {
 	struct tl_buf tmp;
 	struct tl_extra *extra;
 	size_t cap_extra;
-	struct tl_field *last_taken; /* the field the last plain reference took (ref.c copies included) */
 };
 
 #endif

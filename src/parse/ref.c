@@ -9,9 +9,10 @@
  *
  * Arrays are captured whole by the JSON flattener (their JSON text is one
  * field and stays in `extra`); a selection parses that text when a mapping
- * asks for it, so records that never use one pay nothing. A selection does
- * not take the array: the array keeps what the selection did not show. A
- * transformed plain field is taken like the field itself.
+ * asks for it, so records that never use one pay nothing. A resolved
+ * reference is a copy and takes nothing: the array keeps what the selection
+ * did not show, and a transformed field stays in `extra` as the record wrote
+ * it (lower, trim and url lose information; nothing a record held is dropped).
  *
  * A failed transform (odd hex, bad base64) leaves the reference unresolved,
  * so the next alternative can take the raw value.
@@ -26,7 +27,6 @@
 /* A value made by a reference: lives in the parse arena for one record. */
 struct ref_field {
 	struct tl_field f;
-	struct tl_field *origin; /* the parsed field it stands for, or NULL */
 };
 
 static const char *const transforms[] = { "hex", "base64", "url", "lower", "upper", "trim", "nul_to_space", NULL };
@@ -378,7 +378,6 @@ struct tl_field *tl_ref_resolve(struct tl_parse *p, const char *name, size_t len
 		if (!(r = tl_arena_alloc(&p->arena, sizeof(*r))))
 			return NULL;
 		r->f = *f;
-		r->origin = f;
 	}
 	while (bar) {
 		const char *t = bar + 1, *next = memchr(t, '|', (size_t)(name + len - t));
@@ -390,11 +389,3 @@ struct tl_field *tl_ref_resolve(struct tl_parse *p, const char *name, size_t len
 	return &r->f;
 }
 
-struct tl_field *tl_ref_origin(struct tl_parse *p, struct tl_field *f)
-{
-	const struct tl_field *all;
-	size_t n = tl_parse_fields(p, &all);
-	if (f >= all && f < all + n)
-		return NULL;
-	return ((struct ref_field *)f)->origin;
-}
