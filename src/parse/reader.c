@@ -786,8 +786,8 @@ static int next_xml(struct tl_reader *r, struct tl_record *rec, struct tl_err *e
 			if (f == 0) {
 				int phase = r->xs_phase;
 				r->xs_phase = XS_TOP;
-				if (!r->js_keeping || phase == XS_TOP_NAME || phase == XS_SKIP_TAG)
-					return 0; /* a dangling odd byte or an unfinished wrapper tag */
+				if (!r->js_keeping || phase == XS_SKIP_TAG)
+					return 0; /* a dangling odd byte, or an unfinished wrapper tag (structure) */
 				r->start = r->end;
 				return js_end(r, rec, r->end, phase == XS_OUTSIDE ? "text outside any XML record element"
 					: "XML ends in the middle of an element (truncated)");
