@@ -55,11 +55,23 @@ int tl_format_load_kv(struct tl_format *f, const struct tl_json *parse, struct t
 int tl_format_kv_keys_unused(struct tl_format *f, const struct tl_json *parse, struct tl_err *err)
 {
 	static const char *const kv_only[] = { "values", "escapes", "pair_separator", "kv_separator", NULL };
+	/* the new parse types take no options of the others (older types keep their leniency) */
+	static const char *const others[] = { "patterns", "separator", "quote", "header", "columns", NULL };
 	for (const char *const *k = kv_only; *k; k++) {
 		const struct tl_json *v = tl_json_get(parse, *k);
 		if (v) {
 			char m[128];
 			snprintf(m, sizeof(m), "\"%s\" goes with kv parsing only", *k);
+			return bad(err, f, v, m);
+		}
+	}
+	if (f->parse != TL_PARSE_CEF && f->parse != TL_PARSE_LEEF && f->parse != TL_PARSE_XML)
+		return 0;
+	for (const char *const *k = others; *k; k++) {
+		const struct tl_json *v = tl_json_get(parse, *k);
+		if (v) {
+			char m[128];
+			snprintf(m, sizeof(m), "\"%s\" is not an option of cef, leef or xml parsing", *k);
 			return bad(err, f, v, m);
 		}
 	}

@@ -407,12 +407,15 @@ static void test_load_errors(void **state)
 	expect_load_error(DEF("{`type`:`kv`,\n`values`:`to-end`}", "{}", "`t=1`"), "def.json:2:10:",
 			  "\"values\" is \"to-separator\" or \"to-next-key\"");
 	expect_load_error(DEF("{`type`:`kv`,\n`escapes`:`yes`}", "{}", "`t=1`"), "def.json:2:11:", "\"escapes\" is true or false");
-	expect_load_error(DEF("{`type`:`kv`,\n`quote`:`\\`'<>()[]`}", "{}", "`t=1`"), "def.json:2:", "up to 7 quote characters");
+	expect_load_error(DEF("{`type`:`kv`,\n`quote`:`\\`'<>()[]`}", "{}", "`t=1`"), "def.json:2:9:", "up to 7 quote characters");
+	expect_load_error(DEF("{`type`:`kv`,\n`quote`:`a\\\\\\`b\\\\`}", "{}", "`t=1`"), "def.json:2:9:", "cannot be a separator or a backslash");
 	expect_load_error(DEF("{`type`:`kv`,\n`quote`:`=`}", "{}", "`t=1`"), "def.json:2:9:", "cannot be a separator");
 	expect_load_error(DEF("{`type`:`json`,\n`values`:`to-next-key`}", "{}", "`{}`"), "def.json:2:10:",
 			  "\"values\" goes with kv parsing only");
 	expect_load_error(DEF("{`type`:`cef`,\n`escapes`:true}", "{}", "`{}`"), "def.json:2:11:",
 			  "\"escapes\" goes with kv parsing only");
+	expect_load_error(DEF("{`type`:`leef`,\n`quote`:`'`}", "{}", "`{}`"), "def.json:2:9:",
+			  "\"quote\" is not an option of cef, leef or xml parsing");
 	/* parse types */
 	expect_load_error(DEF("{`type`:`xml`,\n`prefix`:`^x`}", "{}", "`{}`"), "def.json:2:10:",
 			  "\"prefix\" goes with delimited, kv, cef and leef parsing");
