@@ -3,8 +3,9 @@
  *
  * Most formats are data: a JSON definition (docs/format-definitions.md) giving
  * framing, a parse method (regex with named groups, JSON, delimited with
- * headers, key=value), a timestamp rule, field mappings, value maps, sniff
- * rules and sample records. Built-in definitions live in parsers/ and are
+ * headers, key=value, CEF, LEEF, XML), a timestamp rule, field mappings
+ * (with array selections and transforms), value maps, sniff rules and sample
+ * records. Built-in definitions live in parsers/ and are
  * compiled into the binary; users add theirs in CASE/formats/.
  *
  * Formats that need state or binary decoding are C parsers implementing the

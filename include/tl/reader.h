@@ -27,12 +27,14 @@ enum tl_framing {
 	TL_FRAME_MULTILINE, /* a record starts at a line matching `start`; others continue it */
 	TL_FRAME_CSV,       /* lines, but a quoted field may contain newlines */
 	TL_FRAME_JSON,      /* a JSON document: top-level array, or the arrays under `records_keys` */
+	TL_FRAME_XML,       /* each <element>...</element> is a record, wherever lines break */
 };
 
 struct tl_framing_spec {
 	enum tl_framing kind;
 	const pcre2_code *start;  /* MULTILINE: borrowed */
-	const char *const *records_keys; /* JSON: names of wrapper arrays ({"Records":[...]}), NULL-terminated; may be NULL */
+	const char *const *records_keys; /* JSON: names of wrapper arrays ({"Records":[...]}), NULL-terminated; may be NULL.
+					  * XML: records_keys[0] is the name of the record element ("Event") */
 	size_t max_record;        /* bytes; larger records are flagged oversize */
 };
 

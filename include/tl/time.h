@@ -106,7 +106,8 @@ void tl_time_ctx_init(struct tl_time_ctx *ctx, const struct tl_tz *zone,
  * FORMAT is a name or a pattern:
  *   "epoch"     seconds, milliseconds or microseconds since 1970 chosen by
  *               magnitude, optional decimal fraction ("1598040493.253")
- *   "epoch_s", "epoch_ms", "epoch_us"   a fixed unit
+ *               (19 digits or more: nanoseconds)
+ *   "epoch_s", "epoch_ms", "epoch_us", "epoch_ns"   a fixed unit
  *   "iso8601"   2026-11-19T23:52:10.123Z, with space instead of T, with or
  *               without fraction and offset (+08:00, +0800, +08, Z)
  *   "rfc3164"   "Nov  9 23:55:01" (yearless; optional fraction)
@@ -117,8 +118,11 @@ void tl_time_ctx_init(struct tl_time_ctx *ctx, const struct tl_tz *zone,
  *   %Y year, %y 2-digit year (69..99 -> 19xx), %m month, %d day, %e day
  *   possibly space-padded, %H %M %S, %f fraction (1..9 digits, truncated to
  *   microseconds), %b month name abbreviation (English, case-insensitive),
- *   %z offset (Z, +hh, +hhmm, +hh:mm), %% a percent sign, and a space that
- *   matches one or more spaces.
+ *   %z offset (Z, +hh, +hhmm, +hh:mm), %Z zone name meaning UTC (UTC, GMT,
+ *   UT, Z, optionally followed by an offset: "GMT+01:00") or a numeric
+ *   offset; other abbreviations do not match, %a %A day name (must agree with the date), %I hour 1..12
+ *   with %p AM/PM, %j day of the year (needs a year), %% a percent sign,
+ *   and a space that matches one or more spaces.
  *
  * Naive times (no offset in the text, not epoch) are in ctx->zone. A format
  * without a year takes ctx->year_hint, else the year inferred from the file's

@@ -48,8 +48,17 @@ static int attach(struct builder *b, struct tl_json *v)
 			off--;
 		if (off > 0)
 			off--;
-		while (off > 0 && b->text[off] != '"')
+		/* the opening quote: an escaped one (\") inside the string is not it */
+		for (;;) {
+			while (off > 0 && b->text[off] != '"')
+				off--;
+			size_t bs = 0;
+			while (off > bs && b->text[off - 1 - bs] == '\\')
+				bs++;
+			if (off == 0 || bs % 2 == 0)
+				break;
 			off--;
+		}
 	} else if (v->type != TL_JSON_ARRAY && v->type != TL_JSON_OBJECT) {
 		while (off > 0 && !strchr(" \t\r\n,:[{", b->text[off - 1]))
 			off--;

@@ -9,6 +9,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yajl/yajl_parse.h>
@@ -140,15 +141,42 @@ static int build_index(struct tl_parse *p)
 		p->index_cap = cap;
 	}
 	memset(p->index, 0xff, p->index_cap * sizeof(*p->index));
+	unsigned *next = NULL; /* per first occurrence: the next #N to try, so a name repeated n times costs O(n) */
 	for (size_t i = 0; i < p->nf; i++) {
-		uint32_t h = hash_name(p->fields[i].name, strlen(p->fields[i].name)) & (p->index_cap - 1);
-		while (p->index[h] >= 0) {
-			if (!strcmp(p->fields[p->index[h]].name, p->fields[i].name))
-				break; /* a repeated name: the first occurrence wins lookups */
+		/* A repeated name (k=1 k=2, a JSON object with a key twice, an embedded
+		 * key equal to an outer one) must not reach `extra` twice, where two JSON
+		 * readers would keep different values: the first occurrence keeps the
+		 * name, the Nth becomes "name#N" (the first such name that is free). */
+		const char *base = p->fields[i].name;
+		uint32_t h = hash_name(base, strlen(base)) & (p->index_cap - 1);
+		while (p->index[h] >= 0 && strcmp(p->fields[p->index[h]].name, base))
 			h = (h + 1) & (p->index_cap - 1);
-		}
-		if (p->index[h] < 0)
+		if (p->index[h] < 0) {
 			p->index[h] = (int32_t)i;
+			continue;
+		}
+		size_t owner = (size_t)p->index[h];
+		if (!next) {
+			if (!(next = tl_arena_alloc(&p->arena, p->nf * sizeof(*next))))
+				return -1;
+			memset(next, 0, p->nf * sizeof(*next));
+		}
+		size_t blen = strlen(base) + 12;
+		char *alt = tl_arena_alloc(&p->arena, blen);
+		if (!alt)
+			return -1;
+		for (unsigned dup = next[owner] > 2 ? next[owner] : 2;; dup++) {
+			snprintf(alt, blen, "%s#%u", base, dup);
+			uint32_t k = hash_name(alt, strlen(alt)) & (p->index_cap - 1);
+			while (p->index[k] >= 0 && strcmp(p->fields[p->index[k]].name, alt))
+				k = (k + 1) & (p->index_cap - 1);
+			if (p->index[k] < 0) {
+				p->index[k] = (int32_t)i;
+				p->fields[i].name = alt;
+				next[owner] = dup + 1;
+				break;
+			}
+		}
 	}
 	return 0;
 }
@@ -165,12 +193,24 @@ static struct tl_field *find(struct tl_parse *p, const char *name, size_t len)
 	return NULL;
 }
 
-/* Value of a present, non-empty, non-null field. */
+/* Value of a present, non-empty, non-null field. Array selections and
+ * transforms ("target[?type=User].alternateId", "proctitle|hex") are ref.c's. */
 static struct tl_field *find_value(struct tl_parse *p, const char *name, size_t len)
 {
-	struct tl_field *f = find(p, name, len);
+	struct tl_field *f = tl_ref_complex(name, len) ? tl_ref_resolve(p, name, len) : find(p, name, len);
 	return f && f->v.len && f->kind != TL_V_NULL ? f : NULL;
 }
+
+int tl_parse_add(struct tl_parse *p, const char *name, const char *s, size_t len, enum tl_val_kind kind)
+{
+	return add_field(p, name, s, len, kind);
+}
+
+struct tl_field *tl_parse_find(struct tl_parse *p, const char *name, size_t len)
+{
+	return find(p, name, len);
+}
+
 
 /* Resolve one alternative: field name, "=constant" or "{a}{b}" template. A
  * template is a rendering (a message), so it leaves its fields for `extra`
@@ -186,7 +226,7 @@ static int resolve(struct tl_parse *p, const char *alt, struct tl_val *out, int 
 		struct tl_field *f = find_value(p, alt, strlen(alt));
 		if (!f)
 			return 0;
-		f->used = 1;
+		f->used = 1; /* a reference's copy (ref.c) takes nothing: its source stays in extra */
 		*out = f->v;
 		return 1;
 	}
@@ -612,7 +652,11 @@ static enum tl_parse_status parse_kv(struct tl_parse *p, const char *text, size_
 	if (st != TL_PARSE_EVENT)
 		return st;
 	int pairs = 0;
-	while (i < len) {
+	if (f->kv.extended && (pairs = tl_kv_split(p, &f->kv, text + i, len - i)) < 0) {
+		tl_errf(err, "too many fields");
+		return TL_PARSE_REJECT;
+	}
+	while (!f->kv.extended && i < len) {
 		while (i < len && (text[i] == f->sep || text[i] == ' '))
 			i++;
 		if (i >= len)
@@ -824,7 +868,8 @@ static enum tl_parse_status flatten_embedded(struct tl_parse *p, struct tl_err *
 			if (fl->kind != TL_V_STR || strcmp(fl->name, p->f->embedded[k]))
 				continue;
 			struct tl_val v = fl->v;
-			if (flatten_json(p, NULL, v.s, v.len, err) != TL_PARSE_EVENT)
+			const char *pre = p->f->embedded_prefix ? p->f->embedded_prefix[k] : NULL;
+			if (flatten_json(p, pre, v.s, v.len, err) != TL_PARSE_EVENT)
 				return TL_PARSE_REJECT;
 			p->fields[i2].used = 1; /* its content now stands as fields */
 		}
@@ -925,18 +970,43 @@ static enum tl_parse_status fill_timestamp(struct tl_parse *p, struct tl_event *
 		fmts = env_ts_formats;
 		nfmts = sizeof(env_ts_formats) / sizeof(env_ts_formats[0]);
 	}
-	char rule[96];
+	char rule[128];
+	/* a zone name the definition maps is read as its offset; ts_raw keeps the name */
+	struct tl_val text = ev->ts_raw;
+	struct tl_buf named = TL_BUF_INIT;
+	named.max = 4096;
+	const char *zname = f->nzone_names ? tl_format_zone_name_apply(f, text.s, text.len, &named) : NULL;
+	if (zname) {
+		text.s = named.data;
+		text.len = named.len;
+	}
 	for (size_t i = 0; i < nfmts; i++) {
-		if (tl_time_parse(p->tctx, fmts[i], ev->ts_raw.s, ev->ts_raw.len, &ev->ts, rule,
-				  sizeof(rule)) == 0) {
+		if (tl_time_parse(p->tctx, fmts[i], text.s, text.len, &ev->ts, rule, sizeof(rule)) == 0) {
+			if (zname) {
+				size_t n = strlen(rule);
+				snprintf(rule + n, sizeof(rule) - n, ";zone-name=%s(format)", zname);
+			}
 			ev->ts_rule = tl_arena_strndup(&p->arena, rule, strlen(rule));
+			tl_buf_release(&named);
 			return TL_PARSE_EVENT;
 		}
 	}
+	tl_buf_release(&named);
 	struct tl_buf shown = TL_BUF_INIT;
 	tl_term_escape(&shown, ev->ts_raw.s, ev->ts_raw.len > 64 ? 64 : ev->ts_raw.len);
-	tl_errf(err, "timestamp '%s' does not match %s", shown.data ? shown.data : "", fmts[0]);
+	/* name every format tried: the examiner must see which readings were refused */
+	struct tl_buf tried = TL_BUF_INIT;
+	tried.max = 512;
+	for (size_t i = 0; i < nfmts; i++)
+		if (tl_buf_adds(&tried, i ? ", " : "") || tl_buf_adds(&tried, fmts[i]))
+			break;
+	if (nfmts > 1)
+		tl_errf(err, "timestamp '%s' matches none of: %s", shown.data ? shown.data : "",
+			tried.data ? tried.data : "");
+	else
+		tl_errf(err, "timestamp '%s' does not match %s", shown.data ? shown.data : "", fmts[0]);
 	tl_buf_release(&shown);
+	tl_buf_release(&tried);
 	return TL_PARSE_REJECT;
 }
 
@@ -1171,6 +1241,16 @@ static enum tl_parse_status parse_method(struct tl_parse *p, const char *text, s
 		return parse_json(p, text, len, err);
 	case TL_PARSE_DELIMITED:
 		return parse_delimited(p, text, len, err);
+	case TL_PARSE_CEF:
+	case TL_PARSE_LEEF: {
+		size_t body;
+		enum tl_parse_status st = match_prefix(p, text, len, &body, err);
+		if (st == TL_PARSE_EVENT)
+			st = (p->f->parse == TL_PARSE_CEF ? tl_cef_parse : tl_leef_parse)(p, text + body, len - body, err);
+		return st;
+	}
+	case TL_PARSE_XML:
+		return tl_xml_parse(p, text, len, err);
 	default:
 		return parse_kv(p, text, len, err);
 	}

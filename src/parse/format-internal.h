@@ -26,8 +26,19 @@ struct tl_vmap {
 	char *missing;       /* field absent */
 };
 
-enum tl_parse_kind { TL_PARSE_REGEX, TL_PARSE_JSON, TL_PARSE_DELIMITED, TL_PARSE_KV };
+enum tl_parse_kind { TL_PARSE_REGEX, TL_PARSE_JSON, TL_PARSE_DELIMITED, TL_PARSE_KV, TL_PARSE_CEF, TL_PARSE_LEEF,
+		     TL_PARSE_XML };
 enum tl_header { TL_HDR_NONE, TL_HDR_FIRST, TL_HDR_ZEEK, TL_HDR_W3C };
+
+/* How key=value text is split (kv.c): the kv parse type with its escape-aware
+ * options, and the extensions of CEF and LEEF. */
+struct tl_kv_opts {
+	char pair_sep, kv_sep;
+	char quotes[8];  /* characters that open a quoted value; "" for none */
+	int to_next_key; /* a value runs to the last separator before the next key= (CEF) */
+	int escapes;     /* backslash escapes in values: \= \\ \n \r \t and escaped quotes */
+	int extended;    /* any of the above beyond the plain kv of old: kv.c parses */
+};
 
 struct tl_sniff {
 	pcre2_code *re;
@@ -149,6 +160,12 @@ struct tl_format {
 	int keep_extra_columns;        /* values past the last column go to extra as column_N */
 	char *text;                    /* the definition's JSON (as written), for "extends" */
 	size_t text_len;
+	/* language additions (kv.c, cef.c, xml.c, ref.c) */
+	struct tl_kv_opts kv;
+	char **embedded_prefix;  /* parallel to embedded: namespace of the inner keys, or NULL */
+	char **zone_names, **zone_offsets; /* timestamp.zone_names: "CET" -> "+01:00" */
+	size_t nzone_names;
+	char *xml_element[2];    /* framing xml: the record element, NULL-terminated (records_keys of the spec) */
 };
 
 /* Loading helpers of format.c shared with format-ext.c. */
@@ -189,6 +206,40 @@ extern const struct tl_parser_ops tl_engine_ops;
 struct tl_c_parser;
 struct tl_format *tl_format_from_parser(const struct tl_c_parser *cp, struct tl_err *err);
 int tl_registry_sniff(const struct tl_format *f, const char *head, size_t len);
+/* Engine services for the parse methods in their own files (engine.c). A field
+ * NAME is borrowed: static text or the parse arena. Values of kind TL_V_STR
+ * equal to a null value are dropped. 0 or -1 (too many fields, no memory). */
+int tl_parse_add(struct tl_parse *p, const char *name, const char *s, size_t len, enum tl_val_kind kind);
+/* A present field by name (valid only once the record's index is built, i.e. while mapping). */
+struct tl_field *tl_parse_find(struct tl_parse *p, const char *name, size_t len);
+
+/* kv.c: split TEXT into fields by O; returns the number of key=value pairs, or -1 (out of memory). */
+int tl_kv_split(struct tl_parse *p, const struct tl_kv_opts *o, const char *text, size_t len);
+/* cef.c: CEF and LEEF records (anything before "CEF:"/"LEEF:" becomes syslog.header). */
+enum tl_parse_status tl_cef_parse(struct tl_parse *p, const char *text, size_t len, struct tl_err *err);
+enum tl_parse_status tl_leef_parse(struct tl_parse *p, const char *text, size_t len, struct tl_err *err);
+/* xml.c: one XML element per record, flattened to dotted fields. */
+enum tl_parse_status tl_xml_parse(struct tl_parse *p, const char *text, size_t len, struct tl_err *err);
+/* ref.c: references with array selectors ("a[?k=v].b") or transforms ("a|hex").
+ * tl_ref_check validates one at load (0, or -1 with the reason in MSG);
+ * tl_ref_complex says whether NAME needs tl_ref_resolve, which returns a copy
+ * in the arena (not one of the parsed fields: taking it takes nothing) or NULL. */
+int tl_ref_check(const char *ref, char *msg, size_t msglen);
+int tl_ref_complex(const char *name, size_t len);
+struct tl_field *tl_ref_resolve(struct tl_parse *p, const char *name, size_t len);
+
+/* format-lang.c: loading the language additions. kv options ("quote" with
+ * several characters, "values", "escapes") into f->kv; checking that they
+ * are not given to other parse types; embedded_json entries that are objects
+ * {"field", "prefix"}. Each returns 0 or -1 with ORIGIN:LINE:COL in ERR. */
+int tl_format_load_kv(struct tl_format *f, const struct tl_json *parse, struct tl_err *err);
+int tl_format_kv_keys_unused(struct tl_format *f, const struct tl_json *parse, struct tl_err *err);
+int tl_format_load_embedded(struct tl_format *f, const struct tl_json *emb, struct tl_err *err);
+int tl_format_load_zone_names(struct tl_format *f, const struct tl_json *zn, struct tl_err *err);
+int tl_format_load_xml_framing(struct tl_format *f, const struct tl_json *framing, struct tl_err *err);
+/* If TEXT holds a zone name of F's zone_names as a whole word, write TEXT with
+ * it replaced by its offset into OUT and return the name; else NULL. */
+const char *tl_format_zone_name_apply(const struct tl_format *f, const char *text, size_t len, struct tl_buf *out);
 
 /* Compile PAT; on error report ORIGIN:LINE:COL of AT. */
 pcre2_code *tl_format_compile(const char *origin, const struct tl_json *at, const char *pat, uint32_t opts,

@@ -129,8 +129,12 @@ static int parse_alts(const char *origin, const struct tl_json *v, struct tl_alt
 	a->v = s;
 	a->n = n;
 	for (size_t i = 0; i < n; i++) {
+		const struct tl_json *at = v->type == TL_JSON_ARRAY ? v->kids[i] : v;
+		char msg[512];
 		if (!s[i][0])
 			return bad(err, origin, v, "empty field reference%s", NULL);
+		if (tl_ref_check(s[i], msg, sizeof(msg)))
+			return bad(err, origin, at, "%s", msg);
 	}
 	return 0;
 }
@@ -146,7 +150,7 @@ static int load_framing(struct tl_format *f, const struct tl_json *root, struct 
 		return 0;
 	if (fr->type != TL_JSON_OBJECT)
 		return bad(err, f->origin, fr, "\"framing\" must be an object%s", NULL);
-	if (check_keys(f->origin, fr, "framing", "type start records max_record", err))
+	if (check_keys(f->origin, fr, "framing", "type start records element max_record", err))
 		return -1;
 	char *type = NULL;
 	if (get_str(f->origin, fr, "type", 1, &type, err))
@@ -179,9 +183,14 @@ static int load_framing(struct tl_format *f, const struct tl_json *root, struct 
 				v[f->nrecords_keys] = NULL, f->records_keys = v;
 			f->framing.records_keys = (const char *const *)f->records_keys;
 		}
+	} else if (!strcmp(type, "xml")) {
+		f->framing.kind = TL_FRAME_XML;
+		rc = tl_format_load_xml_framing(f, fr, err);
 	} else {
-		rc = bad(err, f->origin, fr, "unknown framing type \"%s\" (lines, multiline, csv, json)", type);
+		rc = bad(err, f->origin, fr, "unknown framing type \"%s\" (lines, multiline, csv, json, xml)", type);
 	}
+	if (!rc && f->framing.kind != TL_FRAME_XML && tl_json_get(fr, "element"))
+		rc = bad(err, f->origin, tl_json_get(fr, "element"), "\"element\" goes with xml framing only%s", NULL);
 	const struct tl_json *mx = tl_json_get(fr, "max_record");
 	if (!rc && mx) {
 		int64_t v;
@@ -225,7 +234,8 @@ static int load_parse(struct tl_format *f, const struct tl_json *root, struct tl
 		return bad(err, f->origin, p ? p : root, "\"parse\" object is required%s", NULL);
 	if (check_keys(f->origin, p, "parse",
 		       "type patterns separator quote header columns pair_separator kv_separator prefix embedded_json "
-		       "column_sets extra_columns", err))
+		       "column_sets extra_columns values escapes",
+		       err))
 		return -1;
 	f->has_parse = 1;
 	char *type = NULL;
@@ -292,18 +302,27 @@ static int load_parse(struct tl_format *f, const struct tl_json *root, struct tl
 		if (!rc)
 			rc = one_char(f->origin, p, "kv_separator", '=', &f->kv_sep, err);
 		if (!rc)
-			rc = one_char(f->origin, p, "quote", '"', &f->quote, err);
+			rc = tl_format_load_kv(f, p, err);
+	} else if (!strcmp(type, "cef")) {
+		f->parse = TL_PARSE_CEF;
+	} else if (!strcmp(type, "leef")) {
+		f->parse = TL_PARSE_LEEF;
+	} else if (!strcmp(type, "xml")) {
+		f->parse = TL_PARSE_XML;
 	} else {
-		rc = bad(err, f->origin, p, "unknown parse type \"%s\" (regex, json, delimited, kv)", type);
+		rc = bad(err, f->origin, p, "unknown parse type \"%s\" (regex, json, delimited, kv, cef, leef, xml)", type);
 	}
+	if (!rc && f->parse != TL_PARSE_KV)
+		rc = tl_format_kv_keys_unused(f, p, err);
 	const struct tl_json *emb = tl_json_get(p, "embedded_json");
 	if (!rc && emb)
-		rc = get_strs(f->origin, emb, &f->embedded, &f->nembedded, err);
+		rc = tl_format_load_embedded(f, emb, err);
 	const struct tl_json *pre = tl_json_get(p, "prefix");
 	if (!rc && pre) {
 		char *s = NULL;
-		if (f->parse != TL_PARSE_DELIMITED && f->parse != TL_PARSE_KV)
-			rc = bad(err, f->origin, pre, "\"prefix\" goes with delimited and kv parsing%s", NULL);
+		if (f->parse != TL_PARSE_DELIMITED && f->parse != TL_PARSE_KV && f->parse != TL_PARSE_CEF &&
+		    f->parse != TL_PARSE_LEEF)
+			rc = bad(err, f->origin, pre, "\"prefix\" goes with delimited, kv, cef and leef parsing%s", NULL);
 		else
 			rc = get_str(f->origin, p, "prefix", 0, &s, err);
 		if (!rc && !(f->prefix = tl_format_compile(f->origin, pre, s, 0, err)))
@@ -321,7 +340,10 @@ static int load_timestamp(struct tl_format *f, const struct tl_json *root, struc
 		return 0; /* the envelope's time */
 	if (!t || t->type != TL_JSON_OBJECT)
 		return bad(err, f->origin, t ? t : root, "\"timestamp\" object is required%s", NULL);
-	if (check_keys(f->origin, t, "timestamp", "field formats zone", err))
+	if (check_keys(f->origin, t, "timestamp", "field formats zone zone_names", err))
+		return -1;
+	const struct tl_json *zn = tl_json_get(t, "zone_names");
+	if (zn && tl_format_load_zone_names(f, zn, err))
 		return -1;
 	const struct tl_json *fld = tl_json_get(t, "field");
 	const struct tl_json *fmts = tl_json_get(t, "formats");
@@ -383,6 +405,12 @@ static int load_rule(struct tl_format *f, int target, const struct tl_json *r, s
 	if (get_str(f->origin, r, "from", 1, &v->from, err) || get_str(f->origin, r, "default", 0, &v->dflt, err) ||
 	    get_str(f->origin, r, "missing", 0, &v->missing, err))
 		return -1;
+	char msg[512];
+	if (v->from[0] == '=' || strchr(v->from, '{'))
+		return bad(err, f->origin, tl_json_get(r, "from"), "\"from\" names a parsed field, not a constant or template: \"%s\"",
+			   v->from);
+	if (tl_ref_check(v->from, msg, sizeof(msg)))
+		return bad(err, f->origin, tl_json_get(r, "from"), "%s", msg);
 	const struct tl_json *vals = tl_json_get(r, "values");
 	if (vals) {
 		if (vals->type != TL_JSON_OBJECT)
@@ -643,6 +671,10 @@ void tl_format_free(struct tl_format *f)
 	free_strs(f->cols, f->ncols);
 	free_strs(f->nulls, f->nnulls);
 	free_strs(f->embedded, f->nembedded);
+	free_strs(f->embedded_prefix, f->embedded_prefix ? f->nembedded : 0);
+	free_strs(f->zone_names, f->nzone_names);
+	free(f->xml_element[0]);
+	free_strs(f->zone_offsets, f->nzone_names);
 	free_strs(f->ts.v, f->ts.n);
 	free_strs(f->sequence.v, f->sequence.n);
 	free_strs(f->ts_formats, f->nts_formats);

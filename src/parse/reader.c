@@ -80,6 +80,11 @@ struct tl_reader {
 	int js_keeping;         /* the bytes from js_from on belong to a record */
 	size_t js_from;
 	uint64_t js_off, js_line;
+	/* XML element scanner (shares the record-keeping of the JSON one) */
+	int xs_phase, xs_depth, xs_tag, xs_closing, xs_slash, xs_name_bad;
+	unsigned xs_quote;
+	char xs_name[64];
+	size_t xs_namelen;
 	uint32_t gzip_max_ratio; /* tl_reader_gzip_limits() */
 	uint64_t gzip_max_bytes;
 };
@@ -703,7 +708,8 @@ static int js_emit(struct tl_reader *r, struct tl_record *rec, uint64_t off, uin
 		tl_sha256_hex(rec->raw, rec->raw_len, rec->sha256);
 		return 1;
 	}
-	while (r->raw.len && strchr(" \t\r\n", r->raw.data[r->raw.len - 1]))
+	/* an XML record ends at its '>' exactly (and a UTF-16 one must keep its last 0 byte) */
+	while (r->spec.kind != TL_FRAME_XML && r->raw.len && strchr(" \t\r\n", r->raw.data[r->raw.len - 1]))
 		r->raw.data[--r->raw.len] = 0;
 	finish_record(r, rec, r->raw.data ? r->raw.data : "", r->raw.len);
 	return 1;
@@ -739,7 +745,9 @@ static int js_end(struct tl_reader *r, struct tl_record *rec, size_t upto, const
 	js_flush(r, upto);
 	r->js_keeping = 0;
 	if (r->js_done == 2)
-		return js_emit(r, rec, r->js_off, r->js_line, 1, "JSON record exceeds the size limit");
+		return js_emit(r, rec, r->js_off, r->js_line, 1,
+			       r->spec.kind == TL_FRAME_XML ? "XML record exceeds the size limit"
+							    : "JSON record exceeds the size limit");
 	return js_emit(r, rec, r->js_off, r->js_line, why != NULL, why);
 }
 
@@ -887,6 +895,175 @@ static int next_json(struct tl_reader *r, struct tl_record *rec, struct tl_err *
 	}
 }
 
+/*
+ * XML framing cuts each <E ...>...</E> element (E = records_keys[0]) out of the
+ * stream wherever the lines break: `wevtutil qe /f:xml` writes Windows events
+ * back to back on one line, with no root element. Between records, markup
+ * (an XML declaration, an <Events> wrapper's tags, comments) is structure
+ * and not stored, like the wrapper of a JSON document; other text there is a
+ * structural reject. Inside a record only tags named E are counted, quotes
+ * in tags respected; CDATA is not interpreted. UTF-16 streams are scanned in
+ * code units. Parsing the element is the xml parse type's job.
+ */
+enum { XS_TOP, XS_TOP_NAME, XS_SKIP_TAG, XS_OUTSIDE, XS_REC_TEXT, XS_REC_NAME, XS_REC_TAG };
+
+/* Code unit at window index I: its width (1 or 2), or 0 when the window ends first. */
+static int xs_unit(const struct tl_reader *r, size_t i, unsigned *u)
+{
+	if (r->enc == ENC_UTF8) {
+		if (i >= r->end)
+			return 0;
+		*u = r->buf[i];
+		return 1;
+	}
+	if (i + 1 >= r->end)
+		return 0;
+	*u = r->enc == ENC_UTF16LE ? (unsigned)(r->buf[i] | r->buf[i + 1] << 8) : (unsigned)(r->buf[i] << 8 | r->buf[i + 1]);
+	return 2;
+}
+
+static int xs_space(unsigned u)
+{
+	return u == ' ' || u == '\t' || u == '\r' || u == '\n';
+}
+
+static void xs_name_add(struct tl_reader *r, unsigned u)
+{
+	if (u < 128 && r->xs_namelen < sizeof(r->xs_name) - 1)
+		r->xs_name[r->xs_namelen++] = (char)u;
+	else
+		r->xs_name_bad = 1;
+}
+
+static int xs_name_is_element(const struct tl_reader *r)
+{
+	const char *e = r->spec.records_keys ? r->spec.records_keys[0] : NULL;
+	if (!e)
+		return 0;
+	size_t n = strlen(e);
+	return !r->xs_name_bad && r->xs_namelen == n && !memcmp(r->xs_name, e, n);
+}
+
+static int next_xml(struct tl_reader *r, struct tl_record *rec, struct tl_err *err)
+{
+	for (;;) {
+		unsigned u;
+		int w = xs_unit(r, r->start, &u);
+		if (!w) {
+			js_flush(r, r->start);
+			int f = fill(r, err);
+			r->js_from = r->start;
+			if (f < 0)
+				return -1;
+			if (f == 0) {
+				int phase = r->xs_phase;
+				r->xs_phase = XS_TOP;
+				if (!r->js_keeping || phase == XS_SKIP_TAG)
+					return 0; /* a dangling odd byte, or an unfinished wrapper tag (structure) */
+				r->start = r->end;
+				return js_end(r, rec, r->end, phase == XS_OUTSIDE ? "text outside any XML record element"
+					: "XML ends in the middle of an element (truncated)");
+			}
+			continue;
+		}
+		size_t at = r->start;
+		r->start += (size_t)w;
+		if (u == '\n')
+			r->lineno++;
+		switch (r->xs_phase) {
+		case XS_TOP:
+			if (xs_space(u))
+				continue;
+			js_begin(r, at);
+			r->xs_phase = u == '<' ? XS_TOP_NAME : XS_OUTSIDE;
+			r->xs_namelen = 0;
+			r->xs_name_bad = 0;
+			continue;
+		case XS_OUTSIDE:
+			if (u != '<')
+				continue;
+			r->start = at; /* the '<' starts what comes next */
+			r->xs_phase = XS_TOP;
+			return js_end(r, rec, at, "text outside any XML record element");
+		case XS_TOP_NAME:
+			if (!xs_space(u) && u != '>' && u != '/' && u != '<') {
+				xs_name_add(r, u);
+				continue;
+			}
+			if (xs_name_is_element(r)) {
+				r->xs_phase = XS_REC_TAG;
+				r->xs_depth = 1;
+				r->xs_tag = 1;
+				r->xs_quote = 0;
+				r->xs_slash = 0;
+				break; /* the delimiter is part of the tag */
+			}
+			/* a declaration, a wrapper's tag, a comment: structure, not a record */
+			r->js_keeping = 0;
+			tl_buf_reset(&r->raw);
+			r->xs_phase = u == '>' ? XS_TOP : XS_SKIP_TAG;
+			r->xs_quote = 0;
+			continue;
+		case XS_SKIP_TAG:
+			if (r->xs_quote)
+				r->xs_quote = u == r->xs_quote ? 0 : r->xs_quote;
+			else if (u == '"' || u == '\'')
+				r->xs_quote = u;
+			else if (u == '>')
+				r->xs_phase = XS_TOP;
+			continue;
+		case XS_REC_TEXT:
+			if (u == '<') {
+				r->xs_phase = XS_REC_NAME;
+				r->xs_namelen = 0;
+				r->xs_name_bad = 0;
+				r->xs_closing = 0;
+			}
+			continue;
+		case XS_REC_NAME:
+			if (u == '/' && !r->xs_namelen && !r->xs_closing) {
+				r->xs_closing = 1;
+				continue;
+			}
+			if (!xs_space(u) && u != '>' && u != '/' && u != '<') {
+				xs_name_add(r, u);
+				continue;
+			}
+			r->xs_tag = xs_name_is_element(r) ? (r->xs_closing ? 2 : 1) : 0;
+			if (r->xs_tag == 1)
+				r->xs_depth++;
+			r->xs_phase = XS_REC_TAG;
+			r->xs_quote = 0;
+			r->xs_slash = 0;
+			break;
+		default:
+			break;
+		}
+		/* XS_REC_TAG: inside a tag of the record, up to its '>' */
+		if (r->xs_quote) {
+			if (u == r->xs_quote)
+				r->xs_quote = 0;
+			continue;
+		}
+		if (u == '"' || u == '\'') {
+			r->xs_quote = u;
+			r->xs_slash = 0;
+			continue;
+		}
+		if (u != '>') {
+			r->xs_slash = u == '/';
+			continue;
+		}
+		if ((r->xs_tag == 1 && r->xs_slash) || r->xs_tag == 2)
+			r->xs_depth--;
+		r->xs_phase = XS_REC_TEXT;
+		if (r->xs_depth == 0) {
+			r->xs_phase = XS_TOP;
+			return js_end(r, rec, r->start, NULL);
+		}
+	}
+}
+
 int tl_reader_next(struct tl_reader *r, struct tl_record *rec, struct tl_err *err)
 {
 	/* records before a read error were returned; the error itself comes once they are done */
@@ -895,6 +1072,8 @@ int tl_reader_next(struct tl_reader *r, struct tl_record *rec, struct tl_err *er
 	switch (r->spec.kind) {
 	case TL_FRAME_JSON:
 		return next_json(r, rec, err);
+	case TL_FRAME_XML:
+		return next_xml(r, rec, err);
 	case TL_FRAME_MULTILINE:
 	case TL_FRAME_CSV:
 		return next_joined(r, rec, err);

@@ -745,6 +745,10 @@ struct tl_fields {
 	int32_t usec;
 	int32_t off; /* seconds east, when has_off */
 	int has_year, has_mon, has_day, has_off, off_z;
+	int wday;    /* %a/%A: 1 = Sunday .. 7, checked against the date; 0 when absent */
+	int yday;    /* %j: 1..366, turned into month and day once the year is known; 0 when absent */
+	int ampm;    /* %p: 1 = AM, 2 = PM; 0 when absent */
+	int hour12;  /* %I was used: hour is 1..12 on a 12-hour clock */
 };
 
 static int tl_fields_check(struct tl_fields *f)
@@ -758,6 +762,31 @@ static int tl_fields_check(struct tl_fields *f)
 		f->sec = 59;
 		f->usec = 999999;
 	}
+	return 0;
+}
+
+/* What %I%p, %j and %a add once the year is known: a 12-hour clock, a day of
+ * the year, and a day name that must agree with the date (a mismatch means
+ * the pattern is reading the wrong thing, so the record is not guessed at). */
+static int tl_fields_finish(struct tl_fields *f)
+{
+	if (f->ampm) {
+		if (f->hour < 1 || f->hour > 12)
+			return -1;
+		f->hour = f->hour % 12 + (f->ampm == 2 ? 12 : 0);
+	}
+	if (f->yday) {
+		int64_t y;
+		unsigned m, d;
+		tl_civil_from_days(tl_days_from_civil(f->year, 1, 1) + f->yday - 1, &y, &m, &d);
+		if (y != f->year || ((f->has_mon || f->has_day) && ((int)m != f->mon || (int)d != f->day)))
+			return -1;
+		f->mon = (int)m;
+		f->day = (int)d;
+	}
+	if (f->wday && (f->mon < 1 || f->mon > 12 || f->day < 1 || f->day > tl_days_in_month(f->year, f->mon) ||
+			tl_weekday(tl_days_from_civil(f->year, (unsigned)f->mon, (unsigned)f->day)) != f->wday - 1))
+		return -1;
 	return 0;
 }
 
@@ -812,6 +841,67 @@ static int tl_parse_iso(struct tl_cur *c, struct tl_fields *f)
 	return tl_eof(c) ? 0 : -1;
 }
 
+static const char *const tl_days[7] = {
+	"sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+};
+
+/* English day name, full or three-letter, any case. */
+static int tl_day_name(struct tl_cur *c, int *wday)
+{
+	for (int i = 0; i < 7; i++) {
+		size_t full = strlen(tl_days[i]);
+		if (tl_match_ci(c, tl_days[i], full) || tl_match_ci(c, tl_days[i], 3)) {
+			c->p += tl_match_ci(c, tl_days[i], full) ? full : 3;
+			*wday = i + 1;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/*
+ * %Z: only the names that mean UTC everywhere, or a numeric offset. Other
+ * abbreviations are ambiguous (CST is three different zones, IST two) and
+ * guessing one would move events by hours without a trace, so they do not
+ * match: the record is rejected with every format tried named, unless the
+ * definition says what its names mean (timestamp.zone_names, applied by the
+ * format engine before the text gets here).
+ */
+static int tl_zone_abbrev(struct tl_cur *c, int32_t *off, int *is_z)
+{
+	static const char *const utc[] = { "utc", "gmt", "ut", "z" };
+	/* a numeric offset is what a name the definition maps (zone_names) has become */
+	if (tl_peek(c) == '+' || tl_peek(c) == '-')
+		return tl_offset(c, off, is_z);
+	for (size_t i = 0; i < sizeof(utc) / sizeof(utc[0]); i++) {
+		size_t n = strlen(utc[i]);
+		if (tl_match_ci(c, utc[i], n) && (c->p + n == c->end || !tl_is_alpha((unsigned char)c->p[n]))) {
+			c->p += n;
+			*off = 0;
+			*is_z = 1;
+			/* "GMT+01:00", "UTC-5": a numeric offset may follow the name */
+			if (tl_peek(c) == '+' || tl_peek(c) == '-') {
+				const char *save = c->p;
+				int h;
+				int sign = *c->p++ == '-' ? -1 : 1;
+				if (tl_num(c, 1, 2, &h) || h > 23) {
+					c->p = save;
+					return 0;
+				}
+				int m = 0;
+				if (tl_peek(c) == ':')
+					c->p++;
+				if (tl_is_digit(tl_peek(c)) && (tl_num(c, 2, 2, &m) || m > 59))
+					return -1;
+				*off = sign * (h * 3600 + m * 60);
+				*is_z = 0;
+			}
+			return 0;
+		}
+	}
+	return -1;
+}
+
 /* Pattern directives; '.' (optional ".fff" or ",fff") is internal to the
  * named formats and not part of the public pattern language. */
 static int tl_directive(struct tl_cur *c, int d, struct tl_fields *f)
@@ -857,6 +947,31 @@ static int tl_directive(struct tl_cur *c, int d, struct tl_fields *f)
 	case 'z':
 		f->has_off = 1;
 		return tl_offset(c, &f->off, &f->off_z);
+	case 'Z':
+		f->has_off = 1;
+		return tl_zone_abbrev(c, &f->off, &f->off_z);
+	case 'a':
+	case 'A':
+		return tl_day_name(c, &f->wday);
+	case 'I':
+		f->hour12 = 1;
+		return tl_num(c, 1, 2, &f->hour);
+	case 'p':
+		if (tl_match_ci(c, "am", 2) || tl_match_ci(c, "pm", 2)) {
+			f->ampm = tl_lower((unsigned char)*c->p) == 'a' ? 1 : 2;
+			c->p += 2;
+			return 0;
+		}
+		if (tl_match_ci(c, "a.m.", 4) || tl_match_ci(c, "p.m.", 4)) {
+			f->ampm = tl_lower((unsigned char)*c->p) == 'a' ? 1 : 2;
+			c->p += 4;
+			return 0;
+		}
+		return -1;
+	case 'j':
+		if (tl_num(c, 1, 3, &f->yday) || f->yday < 1 || f->yday > 366)
+			return -1;
+		return 0;
 	case '%':
 		return tl_lit(c, '%');
 	}
@@ -878,7 +993,7 @@ static int tl_match_pattern(struct tl_cur *c, const char *pat, struct tl_fields 
 			return -1;
 		}
 	}
-	return tl_eof(c) && f->has_mon && f->has_day ? 0 : -1;
+	return tl_eof(c) && ((f->has_mon && f->has_day) || f->yday) ? 0 : -1;
 }
 
 static const struct {
@@ -899,7 +1014,10 @@ static const char *tl_named_pattern(const char *format)
 	return NULL;
 }
 
-/* Epoch unit in microseconds; 0 means "choose by magnitude". */
+/* Nanoseconds are finer than an instant: the unit is a divisor, not a multiplier. */
+#define TL_EPOCH_NS INT64_C(-1000)
+
+/* Epoch unit in microseconds; 0 means "choose by magnitude", TL_EPOCH_NS nanoseconds. */
 static int64_t tl_epoch_unit(const char *format)
 {
 	if (!strcmp(format, "epoch_s"))
@@ -908,6 +1026,8 @@ static int64_t tl_epoch_unit(const char *format)
 		return 1000;
 	if (!strcmp(format, "epoch_us"))
 		return 1;
+	if (!strcmp(format, "epoch_ns"))
+		return TL_EPOCH_NS;
 	return 0;
 }
 
@@ -922,17 +1042,25 @@ int tl_time_format_valid(const char *format)
 		return 0;
 	if (tl_is_epoch(format) || !strcmp(format, "iso8601") || tl_named_pattern(format))
 		return 1;
-	int mon = 0, day = 0;
+	int mon = 0, day = 0, year = 0, yday = 0, h12 = 0, ampm = 0, h24 = 0;
 	for (const char *q = format; *q; q++) {
 		if (*q != '%')
 			continue;
 		q++;
-		if (!*q || !strchr("YymbdeHMSfz%", *q))
+		if (!*q || !strchr("YymbdeHMSfzZaAIpj%", *q))
 			return 0;
 		mon |= *q == 'm' || *q == 'b';
 		day |= *q == 'd' || *q == 'e';
+		year |= *q == 'Y' || *q == 'y';
+		yday |= *q == 'j';
+		h12 |= *q == 'I';
+		h24 |= *q == 'H';
+		ampm |= *q == 'p';
 	}
-	return mon && day; /* without them no instant can be formed */
+	/* a 12-hour clock needs its AM/PM and the reverse; a day of the year needs its year */
+	if (h12 != ampm || (h12 && h24) || (yday && !year))
+		return 0;
+	return (mon && day) || yday; /* without them no instant can be formed */
 }
 
 /*
@@ -968,9 +1096,18 @@ static int tl_parse_epoch(struct tl_cur *c, int64_t unit, tl_us *out)
 	for (int i = nfrac; i < 9; i++)
 		frac *= 10; /* now in nanounits */
 	if (unit == 0)
-		unit = nint >= 16 || ip >= UINT64_C(100000000000000) ? 1
+		unit = nint >= 19 || ip >= UINT64_C(100000000000000000) ? TL_EPOCH_NS
+		       : nint >= 16 || ip >= UINT64_C(100000000000000) ? 1
 		       : ip >= UINT64_C(100000000000)		   ? 1000
 								   : TL_US_PER_SEC;
+	if (unit == TL_EPOCH_NS) {
+		/* 19-digit epochs (Go, Zeek, CrowdStrike): digits past the microsecond floor */
+		if (ip > (uint64_t)INT64_MAX)
+			return -1;
+		int64_t mag = (int64_t)(ip / 1000u);
+		*out = neg ? -mag - (ip % 1000u != 0 || frac != 0) : mag;
+		return 0;
+	}
 	if (ip > (uint64_t)(INT64_MAX / unit) - 1)
 		return -1;
 	uint64_t sub = frac * (uint64_t)unit;
@@ -1127,7 +1264,7 @@ static int tl_resolve(struct tl_time_ctx *ctx, struct tl_fields *f, tl_us *out, 
 			return -1;
 		f->year = tl_year_infer(ctx, f->mon, &state);
 	}
-	if (tl_fields_check(f))
+	if (tl_fields_finish(f) || tl_fields_check(f))
 		return -1; /* a bad record must not move the rollover state */
 	if (!f->has_year) {
 		ctx->cur_year = f->year;

@@ -28,11 +28,15 @@ declare -A WANT=(
 	[firewall/pfsense_filterlog]=pfsense-filterlog
 	[firewall/panos_traffic_csv]=panos-csv
 	[vpn/panos_globalprotect_csv]=panos-csv
+	[audit/okta_system_log_json]=okta-system-log
+	[dlp/cef_syslog]=cef
+	[edr/windows_event_xml]=windows-event-xml
 )
 # files known not to be in the format their folder names, with the reason
 declare -A KNOWN=(
 	[proxy/squid_native_syslog/pfsense-squid.log]="sample mangled by a Markdown phone-number link: [1598040493.253 325](tel:...)"
 	[flow/zeek_tsv/lsass05__conn.log]=""
+	[dlp/cef_syslog/cef-test-cef.log]="bare CEF lines with no rt/start/end and no syslog header: no record has a time, so none can be placed on a timeline and detection (0% parse) claims nothing"
 )
 
 for dir in $(printf '%s\n' "${!WANT[@]}" | sort); do

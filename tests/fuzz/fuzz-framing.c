@@ -1,6 +1,6 @@
 /* Fuzz every framing of the reader (src/parse/reader.c): lines (also JSON lines,
  * key=value, W3C, Zeek TSV), multi-line with a start regex, CSV with quoted
- * newlines, JSON documents with and without wrapper keys, tiny record limits,
+ * newlines, JSON documents with and without wrapper keys, XML elements, tiny record limits,
  * and gzip: the input compressed, and the input's raw bytes as a deflate stream. */
 #include <zlib.h>
 
@@ -40,6 +40,7 @@ static void all_framings(const char *path, size_t nspecs)
 		if (!start)
 			abort();
 	}
+	static const char *const xml_element[] = { "Event", NULL };
 	/* the first four also run over the gzip-compressed input */
 	const struct tl_framing_spec specs[] = {
 		{ TL_FRAME_LINES, NULL, NULL, 1u << 20 },
@@ -51,6 +52,8 @@ static void all_framings(const char *path, size_t nspecs)
 		{ TL_FRAME_CSV, NULL, NULL, 64 },
 		{ TL_FRAME_JSON, NULL, NULL, 1u << 20 },
 		{ TL_FRAME_JSON, NULL, records_keys, 64 },
+		{ TL_FRAME_XML, NULL, xml_element, 1u << 20 },
+		{ TL_FRAME_XML, NULL, xml_element, 64 },
 	};
 	for (size_t i = 0; i < nspecs && i < sizeof(specs) / sizeof(specs[0]); i++)
 		fuzz_read(path, &specs[i], NULL, 100000);
@@ -89,7 +92,7 @@ static unsigned char *gzip(const uint8_t *data, size_t size, size_t *out_len)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	all_framings(fuzz_file(data, size), 9);
+	all_framings(fuzz_file(data, size), 11);
 	/* the same bytes gzip-compressed */
 	size_t zlen;
 	unsigned char *z = gzip(data, size, &zlen);

@@ -29,6 +29,17 @@ static const struct {
 	{ "zeek-http", NULL },
 	{ "zeek-http-json", NULL },
 	{ "zeek-tsv", NULL },
+	{ "cef", NULL },
+	{ "leef", NULL },
+	{ "okta-system-log", NULL },
+	{ "windows-event-xml", NULL },
+	/* escape-aware kv with several quotes; selections and transforms in references */
+	{ NULL, "{\"name\":\"fz-kv2\",\"family\":\"firewall\",\"version\":\"1\",\"parse\":{\"type\":\"kv\",\"values\":\"to-next-key\","
+		"\"escapes\":true,\"quote\":\"\\\"'\",\"embedded_json\":[{\"field\":\"j\",\"prefix\":\"j\"}]},"
+		"\"timestamp\":{\"field\":[\"t\",\"j.t\"],\"formats\":[\"epoch\",\"%a %b %d %I:%M:%S %p %Z %Y\",\"%Y-%j\"]},"
+		"\"fields\":{\"user\":\"j.a[?type=User].id|lower\",\"process_cmdline\":[\"p|hex|nul_to_space\",\"p\"],"
+		"\"url\":\"u|url|trim\",\"message\":\"{j.a[*].type} {m|base64|upper}\",\"host\":\"j.a[0].h\"},"
+		"\"sniff\":[{\"regex\":\"t=\",\"score\":10}],\"samples\":[\"t=1 m=a b\"]}" },
 	{ NULL, "{\"name\":\"fz-w3c\",\"family\":\"proxy\",\"version\":\"1\",\"parse\":{\"type\":\"delimited\",\"header\":\"w3c\",\"quote\":\"\\\"\"},"
 		"\"null_values\":[\"-\"],\"timestamp\":{\"field\":\"{date} {time}\",\"formats\":[\"%Y-%m-%d %H:%M:%S\"]},"
 		"\"fields\":{\"src_ip\":\"c-ip\",\"user\":\"cs-username\"},\"sniff\":[{\"regex\":\"^#Fields:\",\"score\":60}],"

@@ -194,4 +194,27 @@ if grep -q $'\x1b' "$WORK/src"; then fail "an escape byte in a file name reached
 contains "$WORK/src" 'latin1-\\xe9\\xff.log' "non-UTF-8 bytes in a name are shown escaped"
 "$TL" timeline "$C" >"$WORK/tl.txt"
 if grep -q $'\x1b' "$WORK/tl.txt"; then fail "an escape byte in a file name reached the timeline"; else ok "file names are escaped in the timeline"; fi
+
+# --- XML and CEF: an entity bomb, deep nesting, repeated keys ----------------------
+C=$(new_case lang)
+E="$C/evidence"
+X="<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'>"
+T="<System><EventID>4624</EventID><TimeCreated SystemTime='2026-11-19T23:01:12Z'/></System>"
+ents='<!ENTITY e0 "lol">'
+for i in $(seq 1 9); do p=$((i - 1)); ents="$ents<!ENTITY e$i \"$(printf '&e%s;' $p $p $p $p $p $p $p $p $p $p)\">"; done
+{ printf '<!DOCTYPE Event [%s]>\n%s%s<EventData><Data Name="x">&e9;</Data></EventData></Event>\n' "$ents" "$X" "$T"
+  printf '%s%s' "$X" "$T"; for _ in $(seq 1 3000); do printf '<a>'; done; for _ in $(seq 1 3000); do printf '</a>'; done; printf '</Event>\n'
+  # good events enough for detection to see the format through the hostile ones
+  for _ in 1 2 3 4; do printf '%s%s</Event>\n' "$X" "$T"; done; } >"$E/bomb.xml"
+{ printf 'CEF:0|V|P|1|1|n|5|rt=1795129272000 '; for _ in $(seq 1 20000); do printf 'k=v '; done; printf '\n'; } >"$E/dup.cef"
+expect_exit 3 "hostile XML and CEF: ingest finishes with rejects" -- timeout 120 "$TL" ingest --no-progress "$C"
+file_is "$C" evidence/bomb.xml "done 4/3" "entity bomb and deep nesting rejected, the good events kept"
+q "$C" "SELECT reason FROM rejects ORDER BY line" >"$WORK/r"
+contains "$WORK/r" "text outside any XML record element" "a DOCTYPE outside the record element is not a record"
+contains "$WORK/r" "DOCTYPE is refused|entity|undefined entity" "the entity is never expanded"
+contains "$WORK/r" "nested more than 64 deep" "deep nesting is bounded"
+file_is "$C" evidence/dup.cef "done 1/0" "20000 repeated keys: one event"
+[ "$(q "$C" "SELECT json_extract(extra, '\$.\"k#20000\"') FROM events WHERE format='cef'")" = v ] &&
+	ok "repeated keys are numbered, none dropped" || fail "k#20000 missing"
+adds_up "$C" "hostile XML and CEF"
 finish

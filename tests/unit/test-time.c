@@ -304,6 +304,65 @@ static void test_patterns(void **state)
 	assert_false(tl_time_format_valid("%H:%M:%S"));
 }
 
+/* %a %A %Z %I %p %j, and 19-digit epochs (nanoseconds). */
+static void test_new_directives(void **state)
+{
+	(void)state;
+	struct tl_time_ctx ctx;
+	tl_time_ctx_init(&ctx, NULL, "format", 2026, 0);
+	/* day names must agree with the date; they are checked, never used to guess */
+	expect(&ctx, "%a %b %d %H:%M:%S %Y", "Thu Nov 19 23:52:10 2026", "2026-11-19T23:52:10.000000Z", NULL);
+	expect(&ctx, "%A, %d %b %Y", "thursday, 19 Nov 2026", "2026-11-19T00:00:00.000000Z", NULL);
+	reject(&ctx, "%a %b %d %H:%M:%S %Y", "Fri Nov 19 23:52:10 2026");
+	/* yearless with a day name: the inferred year is checked too */
+	expect(&ctx, "%a %b %e %H:%M:%S", "Thu Nov 19 01:02:03", "2026-11-19T01:02:03.000000Z", NULL);
+	/* %Z: only names that mean UTC; an optional offset may follow */
+	expect(&ctx, "%b %d %Y %H:%M:%S %Z", "Nov 19 2026 23:52:10 UTC", "2026-11-19T23:52:10.000000Z", "utc");
+	expect(&ctx, "%b %d %Y %H:%M:%S %Z", "Nov 19 2026 23:52:10 GMT", "2026-11-19T23:52:10.000000Z", "utc");
+	expect(&ctx, "%b %d %Y %H:%M:%S %Z", "Nov 19 2026 23:52:10 GMT+01:00", "2026-11-19T22:52:10.000000Z",
+	       "offset");
+	reject(&ctx, "%b %d %Y %H:%M:%S %Z", "Nov 19 2026 23:52:10 CST");
+	/* a numeric offset: what a name the definition maps has become */
+	expect(&ctx, "%b %d %Y %H:%M:%S %Z", "Nov 19 2026 23:52:10 +01:00", "2026-11-19T22:52:10.000000Z", "offset");
+	reject(&ctx, "%b %d %Y %H:%M:%S %Z", "Nov 19 2026 23:52:10 UTCX");
+	/* 12-hour clock */
+	expect(&ctx, "%m/%d/%Y %I:%M:%S %p", "11/19/2026 11:52:10 PM", "2026-11-19T23:52:10.000000Z", NULL);
+	expect(&ctx, "%m/%d/%Y %I:%M:%S %p", "11/19/2026 12:05:00 am", "2026-11-19T00:05:00.000000Z", NULL);
+	expect(&ctx, "%m/%d/%Y %I:%M:%S %p", "11/19/2026 12:05:00 PM", "2026-11-19T12:05:00.000000Z", NULL);
+	reject(&ctx, "%m/%d/%Y %I:%M:%S %p", "11/19/2026 13:05:00 PM");
+	reject(&ctx, "%m/%d/%Y %I:%M:%S %p", "11/19/2026 0:05:00 AM");
+	/* day of the year */
+	expect(&ctx, "%Y-%j %H:%M:%S", "2026-323 23:52:10", "2026-11-19T23:52:10.000000Z", NULL);
+	expect(&ctx, "%Y%j", "2024366", "2024-12-31T00:00:00.000000Z", NULL);
+	reject(&ctx, "%Y%j", "2026366");
+	reject(&ctx, "%Y%j", "2026000");
+	/* validity */
+	assert_true(tl_time_format_valid("epoch_ns"));
+	assert_true(tl_time_format_valid("%Y-%j"));
+	assert_true(tl_time_format_valid("%a %d %b %Y %I:%M %p %Z"));
+	assert_false(tl_time_format_valid("%j %H:%M"));         /* no year */
+	assert_false(tl_time_format_valid("%d %b %Y %I:%M"));   /* %I without %p */
+	assert_false(tl_time_format_valid("%d %b %Y %H:%M %p")); /* %p without %I */
+
+	/* epochs: 19 digits are nanoseconds, by magnitude or by name */
+	tl_us t;
+	char rule[64];
+	assert_int_equal(tl_time_parse(&ctx, "epoch", "1795129930123456789", 19, &t, rule, sizeof(rule)), 0);
+	assert_int_equal(t, INT64_C(1795129930123456));
+	assert_string_equal(rule, "utc");
+	assert_int_equal(tl_time_parse(&ctx, "epoch_ns", "1795129930123456789", 19, &t, NULL, 0), 0);
+	assert_int_equal(t, INT64_C(1795129930123456));
+	assert_int_equal(tl_time_parse(&ctx, "epoch_ns", "1000", 4, &t, NULL, 0), 0);
+	assert_int_equal(t, 1);
+	assert_int_equal(tl_time_parse(&ctx, "epoch_ns", "-1", 2, &t, NULL, 0), 0);
+	assert_int_equal(t, -1);
+	assert_int_equal(tl_time_parse(&ctx, "epoch", "1795129930123", 13, &t, NULL, 0), 0);
+	assert_int_equal(t, INT64_C(1795129930123000));
+	assert_int_equal(tl_time_parse(&ctx, "epoch", "1795129930123456", 16, &t, NULL, 0), 0);
+	assert_int_equal(t, INT64_C(1795129930123456));
+	reject(&ctx, "epoch_ns", "99999999999999999999");
+}
+
 static void test_parse_arg(void **state)
 {
 	(void)state;
@@ -802,6 +861,7 @@ int main(void)
 		cmocka_unit_test(test_iso8601),
 		cmocka_unit_test(test_named_formats),
 		cmocka_unit_test(test_patterns),
+		cmocka_unit_test(test_new_directives),
 		cmocka_unit_test(test_parse_arg),
 		cmocka_unit_test(test_berlin),
 		cmocka_unit_test(test_new_york),
