@@ -37,6 +37,7 @@ static const struct {
 	{ "mde-advanced-hunting", NULL },
 	{ "mde-advanced-hunting-csv", NULL },
 	{ "mde-alerts", NULL },
+	{ "mde-streaming-api", NULL },
 	{ "osquery-results", NULL },
 	{ "wazuh-alerts-json", NULL },
 	{ "wazuh-alerts-log", NULL },
