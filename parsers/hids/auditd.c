@@ -365,6 +365,8 @@ struct group {
 	uint64_t serial;
 	struct line_text *r;
 	size_t n, cap, bytes, dropped;
+	char host[128]; /* the syslog header's host, when no record names a node */
+	size_t nhost;
 	struct tl_record origin; /* the first record: the event's provenance */
 	char excerpt[EXCERPT_BYTES + 1];
 	const char *closed; /* why the group ended */
@@ -638,6 +640,8 @@ static enum tl_parse_status build(struct state *st, struct tl_parse *p, const st
 	tl_buf_release(&codes);
 	if (h0->node && h0->nnode)
 		set(p, ev, TL_F_host, (struct tl_val){ h0->node, h0->nnode });
+	else if (g->nhost)
+		set(p, ev, TL_F_host, (struct tl_val){ g->host, g->nhost });
 
 	/* the subject: the SYSCALL record, else the (user-space) first record */
 	struct rec *subj = &r[0], *execve = NULL, *cwd = NULL, *proctitle = NULL, *syscall = NULL;
@@ -871,6 +875,17 @@ static enum tl_parse_status auditd_parse(void *state, struct tl_parse *p, const 
 		tl_errf(err, "not an audit record (expected 'type=TYPE msg=audit(SECONDS.MILLIS:SERIAL): ...')");
 		return TL_PARSE_REJECT;
 	}
+	/* reached through the syslog dispatcher, the record is the message alone:
+	 * the header's host stands for the node, as when this parser reads the
+	 * header itself (syslog_prefix) */
+	const char *ehost = NULL;
+	size_t nehost = 0;
+	if (!h.node && tl_parse_envelope(p, "syslog.host", &ehost, &nehost) && nehost < 128) {
+		h.node = ehost;
+		h.nnode = nehost;
+	} else {
+		ehost = NULL;
+	}
 	char key[160];
 	size_t nkey;
 	if (group_key(&h, key, sizeof(key), &nkey)) {
@@ -906,6 +921,10 @@ static enum tl_parse_status auditd_parse(void *state, struct tl_parse *p, const 
 	struct group *g = group_new(&h, rec);
 	if (!g)
 		return tl_errf(err, "out of memory"), TL_PARSE_REJECT;
+	if (ehost) {
+		memcpy(g->host, ehost, nehost);
+		g->nhost = nehost;
+	}
 	if (single_record_type(h.type, h.ntype)) {
 		enum tl_parse_status s = build(st, p, g, ev, err);
 		group_free(g);

@@ -1346,6 +1346,7 @@ static enum tl_parse_status dispatch(struct tl_parse *p, const char *text, size_
 	struct tl_parse *kid = p->kids[slot];
 	if (!kid && !(kid = p->kids[slot] = tl_parse_new(d->targets[slot], p->tctx, err)))
 		return TL_PARSE_REJECT;
+	kid->parent = p;
 	p->last = kid;
 	if (kid->f->ops != &tl_engine_ops) {
 		/* a C parser knows nothing of our fields: it gets the message as its record */
