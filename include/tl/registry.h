@@ -100,4 +100,11 @@ int tl_parse_extra(struct tl_parse *p, struct tl_event *ev, const char *key, con
 		   enum tl_val_kind kind);
 #define TL_PARSE_MAX_EXTRA 65536
 
+/* For a C parser that is the dispatch target of an enveloped definition (the
+ * syslog dispatcher): the envelope's field NAME ("syslog.host") of the record
+ * being parsed, which the parser's record (the message) no longer holds.
+ * Returns 1 and sets S/LEN (valid until parse returns), or 0 when there is no
+ * such field or no envelope. */
+int tl_parse_envelope(struct tl_parse *p, const char *name, const char **s, size_t *len);
+
 #endif

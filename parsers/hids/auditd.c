@@ -56,8 +56,79 @@ static int starts(const char *s, size_t len, const char *p)
 	return len >= n && !memcmp(s, p, n);
 }
 
-/* "[node=N ]type=T msg=audit(S.MMM:SERIAL):[ BODY][\x1dNAMES]" */
+static int parse_audit(const char *s, size_t len, struct hdr *h);
+
+/* Programs that forward audit records to syslog: the audisp syslog plugin
+ * (audispd before auditd 3.0, audisp-syslog since), auditd itself, and the
+ * "audit" tag some relays give them. */
+static int forwarder_tag(const char *t, size_t n)
+{
+	static const char *const tags[] = { "audispd", "audisp-syslog", "auditd", "audit", "audisp", NULL };
+	const char *b = memchr(t, '[', n);
+	if (b)
+		n = (size_t)(b - t); /* auditd[812] */
+	for (size_t k = 0; tags[k]; k++)
+		if (strlen(tags[k]) == n && !memcmp(t, tags[k], n))
+			return 1;
+	return 0;
+}
+
+/* A record forwarded through syslog has an RFC 3164 header in front:
+ * "[<PRI>]TIME [HOST ]TAG[PID]: [node=N ]type=...". Returns where the audit
+ * text starts (0 when there is no such header) and the header's host, which
+ * stands for the node when the record names none (audisp writes node= only
+ * when name_format is set). RFC 5424 headers are not recognised. */
+static size_t syslog_prefix(const char *s, size_t len, const char **host, size_t *nhost)
+{
+	*host = NULL;
+	*nhost = 0;
+	if (starts(s, len, "type=") || starts(s, len, "node="))
+		return 0;
+	size_t lim = len < 512 ? len : 512;
+	for (size_t c = 1; c + 7 <= lim; c++) {
+		if (s[c] != ':' || s[c + 1] != ' ' ||
+		    (memcmp(s + c + 2, "type=", 5) && memcmp(s + c + 2, "node=", 5)))
+			continue;
+		size_t te = c, tb = c;
+		while (tb > 0 && s[tb - 1] != ' ')
+			tb--;
+		if (!forwarder_tag(s + tb, te - tb))
+			return 0;
+		if (tb >= 2) {
+			size_t he = tb - 1, hb = he;
+			while (hb > 0 && s[hb - 1] != ' ')
+				hb--;
+			int clock = 1; /* "23:40:01": a local writer's header has no host */
+			for (size_t k = hb; k < he; k++)
+				if (!((s[k] >= '0' && s[k] <= '9') || s[k] == ':' || s[k] == '.'))
+					clock = 0;
+			if (he > hb && !clock && s[hb] != '<') {
+				*host = s + hb;
+				*nhost = he - hb;
+			}
+		}
+		return c + 2;
+	}
+	return 0;
+}
+
+/* "[node=N ]type=T msg=audit(S.MMM:SERIAL):[ BODY][\x1dNAMES]", possibly
+ * behind a syslog header (syslog_prefix) */
 static int parse_header(const char *s, size_t len, struct hdr *h)
+{
+	const char *shost;
+	size_t nshost, skip = syslog_prefix(s, len, &shost, &nshost);
+	s += skip;
+	len -= skip;
+	int rc = parse_audit(s, len, h);
+	if (!rc && !h->node && shost) {
+		h->node = shost;
+		h->nnode = nshost;
+	}
+	return rc;
+}
+
+static int parse_audit(const char *s, size_t len, struct hdr *h)
 {
 	size_t i = 0;
 	memset(h, 0, sizeof(*h));
@@ -294,6 +365,8 @@ struct group {
 	uint64_t serial;
 	struct line_text *r;
 	size_t n, cap, bytes, dropped;
+	char host[128]; /* the syslog header's host, when no record names a node */
+	size_t nhost;
 	struct tl_record origin; /* the first record: the event's provenance */
 	char excerpt[EXCERPT_BYTES + 1];
 	const char *closed; /* why the group ended */
@@ -567,6 +640,8 @@ static enum tl_parse_status build(struct state *st, struct tl_parse *p, const st
 	tl_buf_release(&codes);
 	if (h0->node && h0->nnode)
 		set(p, ev, TL_F_host, (struct tl_val){ h0->node, h0->nnode });
+	else if (g->nhost)
+		set(p, ev, TL_F_host, (struct tl_val){ g->host, g->nhost });
 
 	/* the subject: the SYSCALL record, else the (user-space) first record */
 	struct rec *subj = &r[0], *execve = NULL, *cwd = NULL, *proctitle = NULL, *syscall = NULL;
@@ -800,6 +875,17 @@ static enum tl_parse_status auditd_parse(void *state, struct tl_parse *p, const 
 		tl_errf(err, "not an audit record (expected 'type=TYPE msg=audit(SECONDS.MILLIS:SERIAL): ...')");
 		return TL_PARSE_REJECT;
 	}
+	/* reached through the syslog dispatcher, the record is the message alone:
+	 * the header's host stands for the node, as when this parser reads the
+	 * header itself (syslog_prefix) */
+	const char *ehost = NULL;
+	size_t nehost = 0;
+	if (!h.node && tl_parse_envelope(p, "syslog.host", &ehost, &nehost) && nehost < 128) {
+		h.node = ehost;
+		h.nnode = nehost;
+	} else {
+		ehost = NULL;
+	}
 	char key[160];
 	size_t nkey;
 	if (group_key(&h, key, sizeof(key), &nkey)) {
@@ -835,6 +921,10 @@ static enum tl_parse_status auditd_parse(void *state, struct tl_parse *p, const 
 	struct group *g = group_new(&h, rec);
 	if (!g)
 		return tl_errf(err, "out of memory"), TL_PARSE_REJECT;
+	if (ehost) {
+		memcpy(g->host, ehost, nehost);
+		g->nhost = nehost;
+	}
 	if (single_record_type(h.type, h.ntype)) {
 		enum tl_parse_status s = build(st, p, g, ev, err);
 		group_free(g);

@@ -1346,6 +1346,7 @@ static enum tl_parse_status dispatch(struct tl_parse *p, const char *text, size_
 	struct tl_parse *kid = p->kids[slot];
 	if (!kid && !(kid = p->kids[slot] = tl_parse_new(d->targets[slot], p->tctx, err)))
 		return TL_PARSE_REJECT;
+	kid->parent = p;
 	p->last = kid;
 	if (kid->f->ops != &tl_engine_ops) {
 		/* a C parser knows nothing of our fields: it gets the message as its record */
@@ -1429,8 +1430,33 @@ static enum tl_parse_status engine_parse(struct tl_parse *p, const struct tl_rec
 	return run(p, rec->text, rec->len, 0, ev, err);
 }
 
+/* A dispatcher whose target is a grouping C parser (auditd records forwarded
+ * through syslog): the target's groups end inside it, so the dispatcher drains
+ * them as its own. Definitions do not group; only C targets are asked. */
+static enum tl_parse_status engine_ready(struct tl_parse *p, struct tl_event *ev, struct tl_record *origin,
+					 struct tl_err *err)
+{
+	for (size_t i = 0; i < p->nkids; i++) {
+		if (!p->kids[i] || p->kids[i]->f->ops == &tl_engine_ops)
+			continue;
+		enum tl_parse_status st = tl_parse_ready(p->kids[i], ev, origin, err);
+		if (st != TL_PARSE_META) {
+			p->last = p->kids[i];
+			return st;
+		}
+	}
+	return TL_PARSE_META;
+}
+
+static void engine_finish(struct tl_parse *p)
+{
+	for (size_t i = 0; i < p->nkids; i++)
+		if (p->kids[i] && p->kids[i]->f->ops != &tl_engine_ops)
+			tl_parse_finish(p->kids[i]);
+}
+
 const struct tl_parser_ops tl_engine_ops = { .kind = "definition", .state_new = engine_new, .state_free = engine_free,
-					     .parse = engine_parse };
+					     .parse = engine_parse, .ready = engine_ready, .finish = engine_finish };
 
 size_t tl_parse_fields(const struct tl_parse *p, const struct tl_field **out)
 {

@@ -298,6 +298,7 @@ struct tl_parse {
 	int has_env;             /* this record's fields include an envelope's */
 	const struct tl_format *cur_case;
 	const struct tl_record *rec; /* the record being parsed, for targets that are C parsers */
+	struct tl_parse *parent; /* the dispatcher that made this target's state, or NULL */
 	struct tl_val *vals;     /* column sets: values before they get names */
 	size_t cap_vals;
 };

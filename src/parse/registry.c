@@ -206,6 +206,23 @@ void tl_parse_finish(struct tl_parse *p)
 
 /* ---- helpers for parsers ---- */
 
+int tl_parse_envelope(struct tl_parse *p, const char *name, const char **s, size_t *len)
+{
+	const struct tl_parse *d = p->parent;
+	if (!d || !d->has_env)
+		return 0;
+	/* a handful of header fields: a scan, the dispatcher builds no index */
+	for (size_t i = 0; i < d->nf; i++) {
+		const struct tl_field *f = &d->fields[i];
+		if (f->v.len && f->kind != TL_V_NULL && !strcmp(f->name, name)) {
+			*s = f->v.s;
+			*len = f->v.len;
+			return 1;
+		}
+	}
+	return 0;
+}
+
 struct tl_arena *tl_parse_arena(struct tl_parse *p)
 {
 	return &p->arena;

@@ -31,6 +31,13 @@ declare -A WANT=(
 	[audit/okta_system_log_json]=okta-system-log
 	[dlp/cef_syslog]=cef
 	[edr/windows_event_xml]=windows-event-xml
+	[edr/mde_json]=mde-advanced-hunting
+	[edr/mde_alerts_api_json]=mde-alerts
+	[edr/crowdstrike_fdr_json]=crowdstrike-fdr
+	[edr/osquery_results_json]=osquery-results
+	[hids/wazuh_alerts_json]=wazuh-alerts-json
+	[hids/wazuh_alerts_log]=wazuh-alerts-log
+	[hids/auditd_auoms_json]=auoms-syslog-json
 )
 # files known not to be in the format their folder names, with the reason
 declare -A KNOWN=(

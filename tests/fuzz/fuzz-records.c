@@ -33,6 +33,15 @@ static const struct {
 	{ "leef", NULL },
 	{ "okta-system-log", NULL },
 	{ "windows-event-xml", NULL },
+	{ "crowdstrike-fdr", NULL },
+	{ "mde-advanced-hunting", NULL },
+	{ "mde-advanced-hunting-csv", NULL },
+	{ "mde-alerts", NULL },
+	{ "mde-streaming-api", NULL },
+	{ "osquery-results", NULL },
+	{ "wazuh-alerts-json", NULL },
+	{ "wazuh-alerts-log", NULL },
+	{ "auoms-syslog-json", NULL },
 	/* escape-aware kv with several quotes; selections and transforms in references */
 	{ NULL, "{\"name\":\"fz-kv2\",\"family\":\"firewall\",\"version\":\"1\",\"parse\":{\"type\":\"kv\",\"values\":\"to-next-key\","
 		"\"escapes\":true,\"quote\":\"\\\"'\",\"embedded_json\":[{\"field\":\"j\",\"prefix\":\"j\"}]},"
