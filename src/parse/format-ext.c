@@ -163,9 +163,11 @@ static int load_dispatch(struct tl_format *f, const struct tl_json *root, struct
 		if (x->by.v[i][0] == '=')
 			return tl_fmt_bad(err, f->origin, by, "\"by\" names a field or a template, not a constant: \"%s\"",
 					  x->by.v[i]);
-	if (un && (un->type != TL_JSON_STRING || (strcmp(un->str, "event") && strcmp(un->str, "reject"))))
-		return tl_fmt_bad(err, f->origin, un, "\"unclaimed\" is \"event\" or \"reject\"%s", NULL);
+	if (un && (un->type != TL_JSON_STRING ||
+		   (strcmp(un->str, "event") && strcmp(un->str, "reject") && strcmp(un->str, "generic"))))
+		return tl_fmt_bad(err, f->origin, un, "\"unclaimed\" is \"event\", \"generic\" or \"reject\"%s", NULL);
 	x->reject_unclaimed = un && !strcmp(un->str, "reject");
+	x->unclaimed_proves = un && !strcmp(un->str, "generic");
 	if (x->reject_unclaimed && x->dflt)
 		return tl_fmt_bad(err, f->origin, un, "\"unclaimed\": \"reject\" contradicts \"default\"%s", NULL);
 	if (to && to->type == TL_JSON_STRING) {
