@@ -96,6 +96,11 @@ const char *tl_format_zeek_path(const struct tl_format *f);
  * events under its own name are generic ones, for records nobody claims. */
 int tl_format_dispatches(const struct tl_format *f);
 
+/* Non-zero for a dispatcher whose generic events are evidence of the format
+ * ("unclaimed": "generic": its own parse is the format, as CEF's), so that
+ * detection counts them; a transport's (syslog) prove nothing. */
+int tl_format_unclaimed_proves(const struct tl_format *f);
+
 /* Confidence 0..100 that HEAD (the start of a decompressed stream) is this format. */
 int tl_format_sniff(const struct tl_format *f, const char *head, size_t len);
 

@@ -173,8 +173,8 @@ static void sample(struct tl_detect_candidate *c, const struct det_in *in, int64
 		 * group may still be rejected below */
 		if (!tl_parse_took(st)) {
 			c->rejects++;
-		} else if (st == TL_PARSE_EVENT && tl_format_dispatches(f) && ev.format &&
-			   !strcmp(ev.format, tl_format_name(f))) {
+		} else if (st == TL_PARSE_EVENT && tl_format_dispatches(f) && !tl_format_unclaimed_proves(f) &&
+			   ev.format && !strcmp(ev.format, tl_format_name(f))) {
 			/* a dispatcher's generic event for a record no definition claims
 			 * (a syslog program, a Zeek stream tl has no definition for) says
 			 * only that the envelope parsed: no evidence of the format */

@@ -19,6 +19,7 @@
  * renamed to the label's text, and the label itself is taken.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <stddef.h>
 #include <string.h>
 
 #include "format-internal.h"
@@ -81,6 +82,28 @@ static const char *header_field(struct tl_parse *p, const char **cur, const char
 	return d;
 }
 
+/* A header with fewer than seven fields. When an escaped pipe ("\\|") is
+ * what swallowed a separator, name its column (1-based, in the record): the
+ * producer meant a separator and escaped it, or wrote a lone backslash before
+ * one (a Windows path ending in '\\'). */
+static enum tl_parse_status short_header(const char *text, const char *at, const char *end, int got,
+					 struct tl_err *err)
+{
+	const char *esc = NULL;
+	for (const char *c = at; c + 1 < end; c++)
+		if (*c == '\\') {
+			if (c[1] == '|' && !esc)
+				esc = c;
+			c++;
+		}
+	if (esc)
+		tl_errf(err, "CEF header has %d of 7 fields: broken CEF escaping at column %zu ('\\|' is a pipe in a value, not a separator)",
+			got, (size_t)(esc - text) + 1);
+	else
+		tl_errf(err, "CEF header has %d of 7 fields", got);
+	return TL_PARSE_REJECT;
+}
+
 /* KLabel=text names K: rename K, take the label. */
 static int apply_labels(struct tl_parse *p, size_t from)
 {
@@ -123,19 +146,28 @@ enum tl_parse_status tl_cef_parse(struct tl_parse *p, const char *text, size_t l
 	const char *cur = at + 4;
 	size_t n;
 	const char *v = header_field(p, &cur, end, 1, &n);
-	if (!v) {
-		tl_errf(err, "CEF header has 0 of 7 fields");
-		return TL_PARSE_REJECT;
-	}
+	if (!v)
+		return short_header(text, at, end, 0, err);
 	if (tl_parse_add(p, "cef.version", v, n, TL_V_STR))
 		goto oom;
 	for (int i = 0; i < 6; i++) {
-		if (!(v = header_field(p, &cur, end, 1, &n))) {
-			tl_errf(err, "CEF header has %d of 7 fields", i + 1);
-			return TL_PARSE_REJECT;
-		}
+		if (!(v = header_field(p, &cur, end, 1, &n)))
+			return short_header(text, at, end, i + 1, err);
 		if (tl_parse_add(p, cef_names[i], v, n, TL_V_STR))
 			goto oom;
+	}
+	/* an odd run of backslashes at the very end escapes nothing: the producer
+	 * cut a value or did not escape a path, and what follows is unknowable */
+	const char *e = end;
+	while (e > cur && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		e--;
+	size_t bs = 0;
+	while (e - bs > cur && e[-1 - (ptrdiff_t)bs] == '\\')
+		bs++;
+	if (bs % 2) {
+		tl_errf(err, "broken CEF escaping at column %zu: '\\' at the end of the record escapes nothing",
+			(size_t)(e - text));
+		return TL_PARSE_REJECT;
 	}
 	static const struct tl_kv_opts ext = { ' ', '=', "", 1, 1, 1 };
 	size_t first = p->nf;

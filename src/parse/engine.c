@@ -1309,11 +1309,26 @@ static enum tl_parse_status dispatch(struct tl_parse *p, const char *text, size_
 	const struct tl_dispatch *d = p->f->dispatch;
 	*done = 0;
 	/* one name looked up once: a scan is cheaper than building the index */
-	struct tl_field *k = NULL;
-	for (size_t i = 0; i < d->by.n && !k; i++)
+	struct tl_field *k = NULL, joined = { 0 };
+	for (size_t i = 0; i < d->by.n && !k; i++) {
+		if (strchr(d->by.v[i], '{')) {
+			/* a template ("{cef.device_vendor}|{cef.device_product}"): a product
+			 * name alone ("DLP") is not unique across vendors */
+			if (build_index(p)) {
+				tl_errf(err, "out of memory");
+				*done = 1;
+				return TL_PARSE_REJECT;
+			}
+			if (resolve(p, d->by.v[i], &joined.v, 0)) {
+				joined.name = d->by.v[i];
+				k = &joined;
+			}
+			continue;
+		}
 		for (size_t j = 0; j < p->nf && !k; j++)
 			if (p->fields[j].v.len && p->fields[j].kind != TL_V_NULL && !strcmp(p->fields[j].name, d->by.v[i]))
 				k = &p->fields[j];
+	}
 	int slot = k ? tl_keymap_get(&d->map, k->v.s, k->v.len) : -1;
 	if (slot < 0)
 		slot = d->dflt_slot;

@@ -160,12 +160,14 @@ static int load_dispatch(struct tl_format *f, const struct tl_json *root, struct
 	if (tl_fmt_parse_alts(f->origin, by, &x->by, err) || str_key(f->origin, d, "default", 0, &x->dflt, err))
 		return -1;
 	for (size_t i = 0; i < x->by.n; i++)
-		if (x->by.v[i][0] == '=' || strchr(x->by.v[i], '{'))
-			return tl_fmt_bad(err, f->origin, by, "\"by\" names a field, not a constant or template: \"%s\"",
+		if (x->by.v[i][0] == '=')
+			return tl_fmt_bad(err, f->origin, by, "\"by\" names a field or a template, not a constant: \"%s\"",
 					  x->by.v[i]);
-	if (un && (un->type != TL_JSON_STRING || (strcmp(un->str, "event") && strcmp(un->str, "reject"))))
-		return tl_fmt_bad(err, f->origin, un, "\"unclaimed\" is \"event\" or \"reject\"%s", NULL);
+	if (un && (un->type != TL_JSON_STRING ||
+		   (strcmp(un->str, "event") && strcmp(un->str, "reject") && strcmp(un->str, "generic"))))
+		return tl_fmt_bad(err, f->origin, un, "\"unclaimed\" is \"event\", \"generic\" or \"reject\"%s", NULL);
 	x->reject_unclaimed = un && !strcmp(un->str, "reject");
+	x->unclaimed_proves = un && !strcmp(un->str, "generic");
 	if (x->reject_unclaimed && x->dflt)
 		return tl_fmt_bad(err, f->origin, un, "\"unclaimed\": \"reject\" contradicts \"default\"%s", NULL);
 	if (to && to->type == TL_JSON_STRING) {
@@ -583,15 +585,18 @@ static int obj_put(struct tl_json *obj, char *key, struct tl_json *v)
 static int merge(struct tl_json *base, struct tl_json *child)
 {
 	int rc = 0;
-	/* claims are not inherited: a variant must not take over its base's records */
-	for (size_t i = 0; i < base->n; i++)
-		if (!strcmp(base->keys[i], "claims")) {
+	/* claims are not inherited: a variant must not take over its base's records;
+	 * nor is dispatch: a variant of a dispatcher is what it dispatches to (a
+	 * vendor's CEF mapping written as changes to the generic cef) */
+	for (size_t i = 0; i < base->n;)
+		if (!strcmp(base->keys[i], "claims") || !strcmp(base->keys[i], "dispatch")) {
 			tl_json_free(base->kids[i]);
 			free(base->keys[i]);
 			memmove(base->kids + i, base->kids + i + 1, (base->n - i - 1) * sizeof(*base->kids));
 			memmove(base->keys + i, base->keys + i + 1, (base->n - i - 1) * sizeof(*base->keys));
 			base->n--;
-			break;
+		} else {
+			i++;
 		}
 	for (size_t i = 0; i < child->n && !rc; i++) {
 		char *k = child->keys[i];

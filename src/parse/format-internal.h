@@ -79,6 +79,9 @@ struct tl_dispatch {
 	char *dflt;                 /* definition for values nobody claims, or NULL */
 	unsigned line, col;
 	int reject_unclaimed;       /* else the dispatcher's own mapping makes a generic event */
+	int unclaimed_proves;       /* "unclaimed": "generic": those generic events are evidence
+	                             * of the format in detection (the parse is the format, as
+	                             * CEF's; a syslog envelope is only a transport) */
 	/* filled by tl_formats_link() */
 	struct tl_keymap map;       /* value -> index in targets */
 	const struct tl_format **targets;

@@ -711,6 +711,7 @@ const char *tl_format_sha256(const struct tl_format *f) { return f->sha256; }
 const struct tl_framing_spec *tl_format_framing(const struct tl_format *f) { return &f->framing; }
 const char *tl_format_zone(const struct tl_format *f) { return f->zone; }
 int tl_format_dispatches(const struct tl_format *f) { return f->dispatch != NULL; }
+int tl_format_unclaimed_proves(const struct tl_format *f) { return f->dispatch && f->dispatch->unclaimed_proves; }
 int64_t tl_format_ordered_within(const struct tl_format *f) { return f->ordered_within_us; }
 const char *tl_format_zeek_path(const struct tl_format *f) { return f->zeek_path; }
 

@@ -38,6 +38,16 @@ declare -A WANT=(
 	[hids/wazuh_alerts_json]=wazuh-alerts-json
 	[hids/wazuh_alerts_log]=wazuh-alerts-log
 	[hids/auditd_auoms_json]=auoms-syslog-json
+	[audit/aws_s3_access_csv]=aws-honeybucket-csv
+	[audit/azure_activity_jsonl]=azure-activity
+	[audit/azure_ad_audit_json]=entra-id-audit
+	[audit/gcp_cloud_audit_jsonl]=gcp-cloud-audit
+	[audit/github_audit_json]=github-audit
+	[audit/google_workspace_reports_json]=google-workspace-reports
+	[audit/k8s_audit_aks_json]=k8s-audit
+	[audit/m365_office_activity_json]=m365-audit
+	[audit/m365_unified_audit_jsonl]=m365-audit
+	[dlp/m365_dlp_audit_jsonl]=m365-audit
 )
 # files known not to be in the format their folder names, with the reason
 declare -A KNOWN=(

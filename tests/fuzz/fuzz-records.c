@@ -71,6 +71,24 @@ static const struct {
 	{ "cisco-asa", NULL },
 	{ "pfsense-filterlog", NULL },
 	{ "panos-csv", NULL },
+	/* DLP and cloud/platform audit formats (issue 13) */
+	{ "m365-audit", NULL },
+	{ "m365-audit-csv", NULL },
+	{ "entra-id-audit", NULL },
+	{ "entra-id-signin", NULL },
+	{ "azure-activity", NULL },
+	{ "gcp-cloud-audit", NULL },
+	{ "github-audit", NULL },
+	{ "google-workspace-reports", NULL },
+	{ "k8s-audit", NULL },
+	{ "aws-s3-access-log", NULL },
+	{ "aws-honeybucket-csv", NULL },
+	{ "netskope", NULL },
+	{ "symantec-dlp-cef", NULL },
+	{ "forcepoint-dlp-cef", NULL },
+	{ "trellix-dlp-cef", NULL },
+	{ "digital-guardian-cef", NULL },
+	{ "checkpoint-dlp-cef", NULL },
 };
 #define NTABLE (sizeof(table) / sizeof(table[0]))
 

@@ -417,6 +417,52 @@ static void test_template_dispatch_and_reject(void **state)
 	rmdir(dir);
 }
 
+/* "by" as a template keys on a pair of fields; a definition extending a
+ * dispatcher is not one itself (it is what the dispatcher hands records to),
+ * and "unclaimed": "generic" keeps unclaimed records as the dispatcher's
+ * events. The built-in cef and its vendor mappings are this shape. */
+static void test_pair_dispatch_and_extends(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/tl-test-format.XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	write_file(dir, "d.json",
+		   "{\"name\":\"t-carrier\",\"family\":\"dlp\",\"version\":\"1\",\"parse\":{\"type\":\"json\"},"
+		   "\"dispatch\":{\"by\":\"{v}|{p}\",\"unclaimed\":\"generic\"},\"fields\":{\"user\":\"u\"},"
+		   "\"timestamp\":{\"field\":\"ts\",\"formats\":[\"epoch\"]},\"sniff\":[{\"regex\":\"x\",\"score\":1}],"
+		   "\"samples\":[\"{\\\"ts\\\":1}\"]}");
+	write_file(dir, "t.json",
+		   "{\"extends\":\"t-carrier\",\"name\":\"t-vendor\",\"version\":\"1\",\"claims\":{\"t-carrier\":[\"Acme|DLP\"]},"
+		   "\"fields\":{\"rule\":\"policy\"}}");
+	struct tl_formats fs = TL_FORMATS_INIT;
+	struct tl_err err;
+	assert_int_equal(tl_formats_add_dir(&fs, dir, &err), 0);
+	assert_false(tl_format_dispatches(tl_formats_find(&fs, "t-vendor")));
+	assert_true(tl_format_unclaimed_proves(tl_formats_find(&fs, "t-carrier")));
+	struct run r;
+	start(&r, tl_formats_find(&fs, "t-carrier"));
+	assert_int_equal(feed(&r, "{\"v\":\"Acme\",\"p\":\"DLP\",\"ts\":1795128000,\"u\":\"mchen\",\"policy\":\"PCI\"}"),
+			 TL_PARSE_EVENT);
+	assert_string_equal(r.ev.format, "t-vendor");
+	assert_string_equal(field(&r.ev, "user"), "mchen"); /* inherited mapping */
+	assert_string_equal(field(&r.ev, "rule"), "PCI");   /* its own */
+	/* the product alone is not the key */
+	assert_int_equal(feed(&r, "{\"v\":\"Other\",\"p\":\"DLP\",\"ts\":1795128000,\"u\":\"akim\"}"), TL_PARSE_EVENT);
+	assert_string_equal(r.ev.format, "t-carrier");
+	assert_string_equal(field(&r.ev, "user"), "akim");
+	/* a template with a missing part does not resolve: generic event */
+	assert_int_equal(feed(&r, "{\"v\":\"Acme\",\"ts\":1795128000}"), TL_PARSE_EVENT);
+	assert_string_equal(r.ev.format, "t-carrier");
+	tl_parse_free(r.p);
+	tl_formats_release(&fs);
+	char p[512];
+	snprintf(p, sizeof(p), "%s/d.json", dir);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/t.json", dir);
+	unlink(p);
+	rmdir(dir);
+}
+
 /* One syslog stream, several definitions: each record's event names the one that parsed it. */
 static void test_syslog_dispatch(void **state)
 {
@@ -535,6 +581,7 @@ int main(void)
 		cmocka_unit_test(test_new_constructs_load_errors),
 		cmocka_unit_test(test_set_errors_and_extends),
 		cmocka_unit_test(test_template_dispatch_and_reject),
+		cmocka_unit_test(test_pair_dispatch_and_extends),
 		cmocka_unit_test(test_syslog_dispatch),
 		cmocka_unit_test(test_cases_and_column_sets),
 	};
