@@ -217,26 +217,43 @@ static int migrate_2_to_3(struct tl_store *s, struct tl_err *err)
 static int (*const migrations[])(struct tl_store *, struct tl_err *) = { migrate_0_to_1, migrate_1_to_2,
 									  migrate_2_to_3 };
 
-static int migrate(struct tl_store *s, struct tl_err *err)
+static int schema_version(struct tl_store *s, int *version, struct tl_err *err)
 {
 	sqlite3_stmt *st;
-	int version = 0;
+	*version = 0;
 	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
 		return sqlerr(s, err, "reading schema version");
 	if (sqlite3_step(st) == SQLITE_ROW)
-		version = sqlite3_column_int(st, 0);
+		*version = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
+	return 0;
+}
+
+/* Every pending migration in ONE transaction: an ingest killed while a new
+ * database is being made leaves it empty or whole, never at a version in
+ * between that read-only commands would misread. The version is read again
+ * inside the transaction, in case another writer migrated first. */
+static int migrate(struct tl_store *s, struct tl_err *err)
+{
+	int version;
+	if (schema_version(s, &version, err))
+		return -1;
 	if (version > TL_SCHEMA_VERSION)
 		return tl_errf(err, "case database has schema version %d; this tl knows up to %d (upgrade tl)", version,
 			       TL_SCHEMA_VERSION);
-	for (int v = version; v < TL_SCHEMA_VERSION; v++) {
-		char sql[64];
-		if (exec(s, "BEGIN IMMEDIATE", err) || migrations[v](s, err))
+	if (version == TL_SCHEMA_VERSION)
+		return 0;
+	if (exec(s, "BEGIN IMMEDIATE", err))
+		return -1;
+	if (schema_version(s, &version, err))
+		return exec(s, "ROLLBACK", NULL), -1;
+	for (int v = version; v < TL_SCHEMA_VERSION; v++)
+		if (migrations[v](s, err))
 			return exec(s, "ROLLBACK", NULL), -1;
-		snprintf(sql, sizeof(sql), "PRAGMA user_version=%d", v + 1);
-		if (exec(s, sql, err) || exec(s, "COMMIT", err))
-			return -1;
-	}
+	char sql[64];
+	snprintf(sql, sizeof(sql), "PRAGMA user_version=%d", TL_SCHEMA_VERSION);
+	if (exec(s, sql, err) || exec(s, "COMMIT", err))
+		return exec(s, "ROLLBACK", NULL), -1;
 	return 0;
 }
 
@@ -287,6 +304,19 @@ struct tl_store *tl_store_open(const char *path, enum tl_store_mode mode, struct
 			return NULL;
 		}
 		sqlite3_finalize(st);
+		/* read-only commands do not migrate: an older database says how to
+		 * bring it up to date instead of failing on a column it lacks */
+		int version;
+		if (schema_version(s, &version, err) == 0 && version != TL_SCHEMA_VERSION) {
+			tl_errf(err,
+				version > TL_SCHEMA_VERSION
+					? "case database '%s' has schema version %d; this tl knows up to %d (upgrade tl)"
+					: "case database '%s' has schema version %d, older than this tl's %d: run tl ingest "
+					  "on the case once to migrate it (evidence already ingested is not read again)",
+				path, version, TL_SCHEMA_VERSION);
+			tl_store_close(s);
+			return NULL;
+		}
 		return s;
 	}
 	/* WAL + NORMAL: a crash can lose the last transactions, never corrupt the file */
