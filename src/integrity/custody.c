@@ -273,3 +273,92 @@ void tl_custody_tzdata(const char *case_root, struct tl_strlist *out)
 		tl_strlist_add(out, seen.v[k]);
 	tl_strlist_release(&seen);
 }
+
+/* An entry of a command that only reads the case or rewrites the manifest:
+ * anchoring past it would make every manifest differ from the one before. */
+static int only_reads(const char *line, size_t len)
+{
+	struct tl_err err;
+	struct tl_json *j = tl_json_parse("custody", line, len, &err);
+	const struct tl_json *argv = j ? tl_json_get(j, "argv") : NULL;
+	int r = argv && argv->type == TL_JSON_ARRAY && argv->n > 1 && argv->kids[1]->type == TL_JSON_STRING &&
+		(!strcmp(argv->kids[1]->str, "manifest") || !strcmp(argv->kids[1]->str, "verify"));
+	tl_json_free(j);
+	return r;
+}
+
+int tl_custody_head(const char *case_root, long *entries, char head[65], struct tl_err *err)
+{
+	char path[4096];
+	if (tl_pathf(path, sizeof(path), err, "%s/custody.jsonl", case_root))
+		return -1;
+	*entries = 0;
+	memcpy(head, ZERO_HASH, 65);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : tl_errf(err, "cannot open custody log '%s': %s", path, strerror(errno));
+	flock(fd, LOCK_SH);
+	struct tl_buf log = TL_BUF_INIT;
+	int rc = slurp(fd, &log, err);
+	flock(fd, LOCK_UN);
+	close(fd);
+	size_t start = 0;
+	long k = 0;
+	for (size_t i = 0; !rc && i < log.len; i++) {
+		if (log.data[i] != '\n')
+			continue;
+		if (i > start && ++k && !only_reads(log.data + start, i - start)) {
+			tl_sha256_hex(log.data + start, i - start, head);
+			*entries = k;
+		}
+		start = i + 1;
+	}
+	tl_buf_release(&log);
+	return rc;
+}
+
+int tl_custody_entry_sha256(const char *data, size_t len, long n, char out[65])
+{
+	size_t start = 0;
+	long k = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (data[i] != '\n')
+			continue;
+		/* numbered as tail_of() counts: empty lines are not entries */
+		if (i > start && ++k == n) {
+			tl_sha256_hex(data + start, i - start, out);
+			return 0;
+		}
+		start = i + 1;
+	}
+	return -1;
+}
+
+long tl_custody_last_change(const char *case_root)
+{
+	char path[4096];
+	path_of(case_root, path, sizeof(path));
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	struct tl_buf log = TL_BUF_INIT;
+	struct tl_err err;
+	long last = 0;
+	if (slurp(fd, &log, &err) == 0) {
+		size_t start = 0;
+		for (size_t i = 0; i < log.len; i++) {
+			if (log.data[i] != '\n')
+				continue;
+			struct tl_json *j = tl_json_parse("custody", log.data + start, i - start, &err);
+			const struct tl_json *argv = j ? tl_json_get(j, "argv") : NULL, *sq = j ? tl_json_get(j, "seq") : NULL;
+			if (argv && argv->type == TL_JSON_ARRAY && argv->n > 1 && argv->kids[1]->type == TL_JSON_STRING &&
+			    !strcmp(argv->kids[1]->str, "ingest") && sq && sq->type == TL_JSON_NUMBER)
+				last = strtol(sq->str, NULL, 10);
+			tl_json_free(j);
+			start = i + 1;
+		}
+	}
+	close(fd);
+	tl_buf_release(&log);
+	return last;
+}

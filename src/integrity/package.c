@@ -14,6 +14,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "tl/package.h"
 #include "tl/sums.h"
+#include "tl/manifest.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -412,6 +413,26 @@ int tl_package_write(const struct tl_case *c, const char *dest, const struct tl_
 		tl_sums_release(&s);
 		return tl_errf(err, "out/SHA256SUMS line %u is malformed: run tl manifest again", line);
 	}
+	/* what tl verify CASE checks and the recipient's tl verify --package would
+	 * fail: refused here rather than found there */
+	struct tl_buf mb = TL_BUF_INIT;
+	struct tl_json *mj = NULL;
+	long bad = 0;
+	if (tl_read_file(mpath, 1u << 30, &mb, err) ||
+	    !(mj = tl_json_parse("out/manifest.json", mb.data ? mb.data : "", mb.len, err))) {
+		bad = 1;
+	} else {
+		long ok = 0;
+		bad = tl_manifest_check_config(c, mj, NULL, &ok, err);
+		if (!bad && !o->historical)
+			bad = tl_manifest_stale(c, mj, NULL, err);
+	}
+	tl_json_free(mj);
+	tl_buf_release(&mb);
+	if (bad) {
+		tl_sums_release(&s);
+		return -1;
+	}
 
 	/* the temporary file is hidden beside DEST: same file system for the
 	 * final rename, and skipped if DEST lies in out/ */
@@ -777,40 +798,6 @@ static int walk(struct reader *r)
 	}
 }
 
-/* "out/" + NAME from SHA256SUMS, resolved to a path under the top folder;
- * -1 if it climbs out of it. */
-static int resolve_sum(const char *name, char *out, size_t len)
-{
-	char tmp[MAX_NAME + 8];
-	int n = snprintf(tmp, sizeof(tmp), "out/%s", name);
-	if (n < 0 || (size_t)n >= sizeof(tmp) || name[0] == '/')
-		return -1;
-	size_t o = 0;
-	for (const char *p = tmp; *p;) {
-		size_t cl = strcspn(p, "/");
-		if (cl == 0 || (cl == 1 && p[0] == '.')) {
-			; /* "a//b", "a/./b" */
-		} else if (cl == 2 && p[0] == '.' && p[1] == '.') {
-			if (o == 0)
-				return -1;
-			while (o > 0 && out[o - 1] != '/')
-				o--;
-			if (o > 0)
-				o--;
-		} else {
-			if (o + (o ? 1 : 0) + cl + 1 > len)
-				return -1;
-			if (o)
-				out[o++] = '/';
-			memcpy(out + o, p, cl);
-			o += cl;
-		}
-		p += cl + (p[cl] == '/');
-	}
-	out[o] = 0;
-	return o ? 0 : -1;
-}
-
 static void check_sums_lines(struct reader *r)
 {
 	struct tl_sums s;
@@ -824,26 +811,18 @@ static void check_sums_lines(struct reader *r)
 		r_fail(r, "out/SHA256SUMS", why);
 	}
 	/* in the file's own order, as sha256sum -c would report */
-	struct tl_sum **order = calloc(s.n ? s.n : 1, sizeof(*order));
+	struct tl_sum **order = tl_sums_in_file_order(&s);
 	if (!order) {
 		tl_sums_release(&s);
 		r_fail(r, "out/SHA256SUMS", "out of memory");
 		return;
 	}
-	for (size_t i = 0; i < s.n; i++)
-		order[i] = &s.v[i];
-	for (size_t i = 1; i < s.n; i++)
-		for (size_t k = i; k > 0 && order[k - 1]->line > order[k]->line; k--) {
-			struct tl_sum *t = order[k];
-			order[k] = order[k - 1];
-			order[k - 1] = t;
-		}
 	int manifest_line = 0;
 	for (size_t i = 0; i < s.n; i++) {
 		struct tl_sum *e = order[i];
 		char what[MAX_NAME + 40], path[MAX_NAME + 8], why[600];
 		snprintf(what, sizeof(what), "out/SHA256SUMS: %s", e->name);
-		if (resolve_sum(e->name, path, sizeof(path))) {
+		if (tl_sums_resolve(e->name, path, sizeof(path))) {
 			r_fail(r, what, "names a file outside the package");
 			continue;
 		}
@@ -925,6 +904,16 @@ static void check_config(struct reader *r)
 			r_fail(r, o->str, why);
 		} else {
 			r_ok(r, o->str, " (= manifest formats)");
+		}
+	}
+	/* the sender shipped them with --historical: the recipient hears it too */
+	const struct tl_json *outs = tl_json_get(j, "outputs");
+	for (size_t i = 0; outs && outs->type == TL_JSON_ARRAY && i < outs->n; i++) {
+		const struct tl_json *p = tl_json_get(outs->kids[i], "path"), *st = tl_json_get(outs->kids[i], "stale");
+		if (p && p->type == TL_JSON_STRING && st && st->type == TL_JSON_BOOL && st->boolean) {
+			char what[MAX_NAME + 8];
+			snprintf(what, sizeof(what), "out/%s", p->str);
+			r_line(r, "STALE", what, "written before the events last changed (shipped as history)");
 		}
 	}
 	tl_json_free(j);
