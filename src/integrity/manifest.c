@@ -113,6 +113,8 @@ int tl_manifest_write(const struct tl_case *c, const struct tl_formats *fs, cons
 			oom |= tl_buf_adds(&m, "null");
 		else
 			oom |= jstr(&m, fr->format);
+		if (fr->format_rule && !strcmp(fr->format_rule, "--format"))
+			oom |= tl_buf_adds(&m, ", \"format_rule\": \"--format\"");
 		oom |= tl_buf_adds(&m, ", \"status\": ");
 		oom |= jstr(&m, fr->status);
 		long long r = fr->counts.records, e = fr->counts.events, j = fr->counts.rejects, x = fr->counts.meta;

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "tl/format.h"
+#include "tl/json.h"
 #include "tl/store.h"
 #include "tl/banned.h"
 
@@ -363,4 +364,163 @@ void tl_replay_run(const struct tl_replay *rp, const char *case_root, const char
 			}
 		}
 	}
+}
+
+/* ---- per-file outcomes ------------------------------------------------------------ */
+
+static char *dup_or_empty(const char *s)
+{
+	return strdup(s ? s : "");
+}
+
+static int add_outcome(struct tl_replay_files *f, size_t *cap, const char *path, const char *copy, const char *status,
+		       const char *format, const char *rule)
+{
+	if (f->n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 16;
+		struct tl_replay_file *v = realloc(f->v, nc * sizeof(*v));
+		if (!v)
+			return -1;
+		f->v = v;
+		*cap = nc;
+	}
+	struct tl_replay_file *r = &f->v[f->n];
+	memset(r, 0, sizeof(*r));
+	r->path = dup_or_empty(path);
+	r->copy = dup_or_empty(copy);
+	r->status = dup_or_empty(status);
+	r->format = dup_or_empty(format);
+	if (rule && !strcmp(rule, "--format") && format)
+		r->forced = strdup(format);
+	f->n++;
+	if (!r->path || !r->copy || !r->status || !r->format || (rule && !strcmp(rule, "--format") && format && !r->forced))
+		return -1;
+	return 0;
+}
+
+static const char *jstr_of(const struct tl_json *o, const char *key)
+{
+	const struct tl_json *v = tl_json_get(o, key);
+	return v && v->type == TL_JSON_STRING ? v->str : NULL;
+}
+
+int tl_replay_outcomes(const char *root, const char *db_path, struct tl_replay_files *f, struct tl_err *err)
+{
+	memset(f, 0, sizeof(*f));
+	size_t cap = 0;
+	if (access(db_path, F_OK) == 0) {
+		struct tl_store *s = tl_store_open(db_path, TL_STORE_READONLY, err);
+		if (!s)
+			return -1;
+		struct tl_store_iter *it = tl_store_files(s, NULL, err);
+		const struct tl_file_rec *r;
+		int rc = it ? 0 : -1, more = 0;
+		while (it && (more = tl_store_next_file(it, &r, err)) == 1)
+			if (add_outcome(f, &cap, r->path, r->container ? r->container : r->path, r->status, r->format,
+					r->format_rule)) {
+				rc = tl_errf(err, "out of memory");
+				break;
+			}
+		if (more < 0)
+			rc = -1;
+		tl_store_iter_free(it);
+		tl_store_close(s);
+		return rc;
+	}
+	/* an extracted package: what the manifest recorded of the original run */
+	char path[4200];
+	struct tl_buf b = TL_BUF_INIT;
+	struct tl_json *m = NULL;
+	int rc = -1;
+	if (tl_pathf(path, sizeof(path), err, "%s/out/manifest.json", root))
+		return -1;
+	if (access(path, F_OK) != 0)
+		return tl_errf(err, "'%s' has neither case.db nor out/manifest.json: nothing says how its evidence was "
+				    "ingested", root);
+	if (tl_read_file(path, 1u << 30, &b, err) || !(m = tl_json_parse("out/manifest.json", b.data, b.len, err)))
+		goto out;
+	f->from_manifest = 1;
+	const struct tl_json *ev = tl_json_get(m, "evidence");
+	rc = 0;
+	for (size_t i = 0; ev && ev->type == TL_JSON_ARRAY && i < ev->n; i++) {
+		const struct tl_json *e = ev->kids[i];
+		const char *p = jstr_of(e, "path"), *container = jstr_of(e, "container");
+		if (!p)
+			continue;
+		if (add_outcome(f, &cap, p, container ? container : p, jstr_of(e, "status"), jstr_of(e, "format"),
+				jstr_of(e, "format_rule"))) {
+			rc = tl_errf(err, "out of memory");
+			break;
+		}
+	}
+out:
+	tl_json_free(m);
+	tl_buf_release(&b);
+	return rc;
+}
+
+void tl_replay_files_release(struct tl_replay_files *f)
+{
+	for (size_t i = 0; i < f->n; i++) {
+		free(f->v[i].path);
+		free(f->v[i].copy);
+		free(f->v[i].status);
+		free(f->v[i].format);
+		free(f->v[i].forced);
+	}
+	free(f->v);
+	memset(f, 0, sizeof(*f));
+}
+
+static int by_path(const void *a, const void *b)
+{
+	return strcmp(((const struct tl_replay_file *)a)->path, ((const struct tl_replay_file *)b)->path);
+}
+
+long tl_replay_compare_outcomes(const struct tl_replay_files *was, const struct tl_replay_files *now, FILE *out,
+				long *match)
+{
+	long differ = 0;
+	*match = 0;
+	/* both come in path order from the store; a manifest lists them the same way */
+	struct tl_replay_file *a = was->n ? malloc(was->n * sizeof(*a)) : NULL, *b = now->n ? malloc(now->n * sizeof(*b)) : NULL;
+	if ((was->n && !a) || (now->n && !b)) {
+		free(a);
+		free(b);
+		fprintf(out, "DIFFER outcomes: out of memory comparing them\n");
+		return 1;
+	}
+	if (was->n)
+		memcpy(a, was->v, was->n * sizeof(*a));
+	if (now->n)
+		memcpy(b, now->v, now->n * sizeof(*b));
+	qsort(a, was->n, sizeof(*a), by_path);
+	qsort(b, now->n, sizeof(*b), by_path);
+	size_t i = 0, k = 0;
+	while (i < was->n || k < now->n) {
+		int c = i == was->n ? 1 : k == now->n ? -1 : strcmp(a[i].path, b[k].path);
+		if (c < 0) {
+			fprintf(out, "DIFFER evidence %s: %s then, not seen by the replay\n", a[i].path, a[i].status);
+			differ++, i++;
+		} else if (c > 0) {
+			fprintf(out, "DIFFER evidence %s: not in the original run, %s now\n", b[k].path, b[k].status);
+			differ++, k++;
+		} else {
+			if (strcmp(a[i].status, b[k].status) || strcmp(a[i].format, b[k].format)) {
+				fprintf(out, "DIFFER evidence %s: %s (%s) then, %s (%s) now\n", a[i].path, a[i].status,
+					*a[i].format ? a[i].format : "no format", b[k].status,
+					*b[k].format ? b[k].format : "no format");
+				differ++;
+			} else {
+				(*match)++;
+			}
+			i++, k++;
+		}
+	}
+	if (*match)
+		fprintf(out, "MATCH evidence outcomes: %ld files ingested as the original run did (status and format)\n",
+			*match);
+	free(a);
+	free(b);
+	return differ;
 }
