@@ -210,8 +210,13 @@ static int fill(struct tl_reader *r, struct tl_err *err)
 		r->end -= r->start;
 		r->start = 0;
 	}
-	if (r->cap - r->end < CHUNK) {
-		size_t ncap = r->end + CHUNK;
+	/* the window grows with what was read: a small file never costs a 1 MiB
+	 * window (one per open: the fuzzers open thousands of files a second) */
+	size_t step = 16384, seen = (size_t)(r->base + r->end);
+	while (step < CHUNK && step < seen)
+		step *= 2;
+	if (r->cap - r->end < step) {
+		size_t ncap = r->end + step;
 		unsigned char *nb = realloc(r->buf, ncap);
 		if (!nb)
 			return tl_errf(err, "out of memory reading stream");
@@ -323,7 +328,12 @@ struct tl_reader *tl_reader_open(const char *path, const struct tl_framing_spec 
 		return NULL;
 	}
 	if (r->gz) {
-		gzbuffer(r->gz, 256 * 1024);
+		/* 256 KiB for throughput, but not for a file smaller than that */
+		struct stat st;
+		unsigned gbuf = 256 * 1024;
+		if (fstat(r->fd, &st) == 0 && st.st_size >= 0 && (unsigned long long)st.st_size * 4 < gbuf)
+			gbuf = st.st_size * 4 < 16384 ? 16384 : (unsigned)st.st_size * 4;
+		gzbuffer(r->gz, gbuf);
 		snprintf(r->compression, sizeof(r->compression), "gzip");
 		r->compressed = 1;
 	} else if (r->ar) {
