@@ -107,43 +107,47 @@ int tl_replay_split(const char *line, char ***out)
 	int n = 0;
 	struct tl_buf w = TL_BUF_INIT;
 	const char *p = line;
+	int oom = 0;
 	for (;;) {
 		while (*p == ' ' || *p == '\t')
 			p++;
 		if (!*p || *p == '\n' || *p == '\r')
 			break;
 		tl_buf_reset(&w);
-		tl_buf_add(&w, "", 0);
+		oom |= tl_buf_add(&w, "", 0);
 		while (*p && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r') {
 			if (*p == '\'') {
 				const char *e = strchr(p + 1, '\'');
 				if (!e)
 					goto bad;
-				tl_buf_add(&w, p + 1, (size_t)(e - p - 1));
+				oom |= tl_buf_add(&w, p + 1, (size_t)(e - p - 1));
 				p = e + 1;
 			} else if (*p == '"') {
 				p++;
 				while (*p && *p != '"') {
 					if (*p == '\\' && p[1] && strchr("\"\\$`", p[1]))
 						p++;
-					tl_buf_addc(&w, *p++);
+					oom |= tl_buf_addc(&w, *p++);
 				}
 				if (*p != '"')
 					goto bad;
 				p++;
 			} else if (*p == '\\' && p[1]) {
-				tl_buf_addc(&w, p[1]);
+				oom |= tl_buf_addc(&w, p[1]);
 				p += 2;
 			} else {
-				tl_buf_addc(&w, *p++);
+				oom |= tl_buf_addc(&w, *p++);
 			}
 		}
-		char **nv = realloc(v, (size_t)(n + 2) * sizeof(*nv));
+		char **nv = oom ? NULL : realloc(v, (size_t)(n + 2) * sizeof(*nv));
 		if (!nv)
 			goto bad;
 		v = nv;
-		v[n++] = strdup(w.data);
 		v[n] = NULL;
+		/* a word lost to a full memory would run another command: none at all */
+		if (!(v[n] = strdup(w.data ? w.data : "")))
+			goto bad;
+		v[++n] = NULL;
 	}
 	tl_buf_release(&w);
 	if (!v) {
