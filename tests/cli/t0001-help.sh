@@ -18,6 +18,9 @@ expect_exit 0 "tl help" -- "$TL" help
 contains "$WORK/out" "Exit status:" "tl help documents exit codes"
 for cmd in $cmds; do
 	contains "$WORK/out" "^  $cmd " "tl help lists $cmd"
+	[ -f "$SRC/docs/commands/$cmd.md" ] && ok "docs/commands/$cmd.md exists" || fail "no docs/commands/$cmd.md for tl $cmd"
+	grep -q "(commands/$cmd.md)" "$SRC/docs/README.md" && ok "docs/README.md links commands/$cmd.md" ||
+		fail "docs/README.md does not link commands/$cmd.md"
 done
 expect_exit 2 "unknown command is a usage error" -- "$TL" frobnicate
 expect_exit 2 "help for an unknown command is a usage error" -- "$TL" help frobnicate

@@ -121,4 +121,11 @@ if command -v openssl >/dev/null && command -v strace >/dev/null; then
 else
 	echo "note: openssl or strace not installed; signature read test skipped"
 fi
+# --- docs/custody.md names every command that writes a custody entry (opens a case)
+for f in "$SRC"/src/cli/cmd-*.c; do
+	grep -q cli_open_case "$f" || continue
+	c=$(basename "$f" .c)
+	c=${c#cmd-}
+	if sed -n '1,/^|/p' "$SRC/docs/custody.md" | tr '\n' ' ' | grep -q "\`$c[ \`]"; then ok "docs/custody.md lists $c"; else fail "docs/custody.md does not list $c, which writes custody entries"; fi
+done
 finish
