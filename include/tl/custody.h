@@ -50,12 +50,15 @@ long tl_custody_verify(const char *case_root, FILE *report, long *entries, struc
 long tl_custody_verify_buffer(const char *data, size_t len, FILE *report, long *entries);
 
 /* The distinct tz database versions ingests recorded ("tzdata"), sorted, into
- * OUT (appended). A missing log adds nothing. */
-void tl_custody_tzdata(const char *case_root, struct tl_strlist *out);
+ * OUT (appended). A missing log adds nothing. 0, or -1 (ERR) when the log
+ * cannot be read or memory runs out: a manifest must not omit them silently. */
+int tl_custody_tzdata(const char *case_root, struct tl_strlist *out, struct tl_err *err);
 
 /* For each of the N FILES, the sequence number of the last entry that wrote
- * it with that SHA-256, or 0, into SEQ[i]. Reads the log once. */
-void tl_custody_producers(const char *case_root, const struct tl_custody_file *files, size_t n, long *seq);
+ * it with that SHA-256, or 0, into SEQ[i]. Reads the log once. 0, or -1
+ * (ERR) when the log exists but cannot be read. */
+int tl_custody_producers(const char *case_root, const struct tl_custody_file *files, size_t n, long *seq,
+			 struct tl_err *err);
 
 /* The chain's head as of the last entry that changed the case (any command
  * but manifest and verify, which only read it or rewrite the manifest, so

@@ -64,7 +64,10 @@ int tl_manifest_write(const struct tl_case *c, const struct tl_formats *fs, cons
 	oom |= tl_buf_addf(&m, "},\n  \"case_config_sha256\": \"%s\",\n", c->cfg.sha256);
 	/* the tz rules the events' times were read with, as each ingest recorded them in custody */
 	struct tl_strlist tzv = TL_STRLIST_INIT;
-	tl_custody_tzdata(c->root, &tzv);
+	if (tl_custody_tzdata(c->root, &tzv, err)) {
+		tl_strlist_release(&tzv);
+		goto cleanup;
+	}
 	oom |= tl_buf_adds(&m, "  \"tzdata\": [");
 	for (size_t i = 0; i < tzv.n; i++) {
 		oom |= tl_buf_adds(&m, i ? ", " : "");
@@ -198,7 +201,8 @@ int tl_manifest_write(const struct tl_case *c, const struct tl_formats *fs, cons
 		produced[nfiles].path = rels.v[rels.n - 1];
 		names[nfiles++] = outs.v[i];
 	}
-	tl_custody_producers(c->root, produced, nfiles, seqs);
+	if (tl_custody_producers(c->root, produced, nfiles, seqs, err))
+		goto cleanup;
 	/* an output written before the last ingest describes older events */
 	long changed = tl_custody_last_change(c->root);
 	for (size_t i = 0; i < nfiles; i++) {

@@ -121,6 +121,25 @@ if command -v openssl >/dev/null && command -v strace >/dev/null; then
 else
 	echo "note: openssl or strace not installed; signature read test skipped"
 fi
+# --- a path that does not fit is an error, never a cut path naming another file
+# (CASE/custody.jsonl cut to CASE/custody.j once CASE is 4,084 bytes long)
+D="$WORK/deep"
+while [ ${#D} -lt 4100 ]; do D="$D/$(printf 'd%.0s' $(seq 1 90))"; done
+D=${D:0:4081}
+if mkdir -p "$D" 2>/dev/null; then
+	"$TL" init "$D/c" >/dev/null 2>"$WORK/err"
+	ls "$D/c" >"$WORK/ls" 2>&1
+	if grep -qx 'custody\.j.*' "$WORK/ls" && ! grep -qx 'custody\.jsonl' "$WORK/ls"; then
+		fail "the custody log went to a cut path: $(grep custody "$WORK/ls")"
+	else
+		ok "no custody log under a cut name"
+	fi
+	contains "$WORK/err" "path is too long" "the custody error says the path is too long"
+	rm -rf "$WORK/deep"
+else
+	echo "note: cannot create a 4,081-byte path here; path truncation test skipped"
+fi
+
 # --- docs/custody.md names every command that writes a custody entry (opens a case)
 for f in "$SRC"/src/cli/cmd-*.c; do
 	grep -q cli_open_case "$f" || continue
