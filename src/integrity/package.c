@@ -263,24 +263,25 @@ static int write_tar(struct pkw *w, const struct tl_case *c, const struct tl_pac
 {
 	char path[8400], sha[65];
 	/* the manifest first, so a reader sees what to expect before the rest */
-	snprintf(path, sizeof(path), "%s/manifest.json", c->out_dir);
-	if (pack_listed(w, s, path, "out/manifest.json", "manifest.json"))
+	if (tl_pathf(path, sizeof(path), w->err, "%s/manifest.json", c->out_dir) ||
+	    pack_listed(w, s, path, "out/manifest.json", "manifest.json"))
 		return -1;
-	snprintf(path, sizeof(path), "%s/SHA256SUMS", c->out_dir);
-	if (pack_file(w, path, "out/SHA256SUMS", 0, sha))
+	if (tl_pathf(path, sizeof(path), w->err, "%s/SHA256SUMS", c->out_dir) || pack_file(w, path, "out/SHA256SUMS", 0, sha))
 		return -1;
 	for (size_t i = 0; i < N_COMPANIONS; i++) {
 		struct stat st;
 		char rel[200];
-		snprintf(path, sizeof(path), "%s/%s", c->out_dir, companions[i]);
-		snprintf(rel, sizeof(rel), "out/%s", companions[i]);
+		if (tl_pathf(path, sizeof(path), w->err, "%s/%s", c->out_dir, companions[i]) ||
+		    tl_pathf(rel, sizeof(rel), w->err, "out/%s", companions[i]))
+			return w->failed = 1, -1;
 		if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && pack_file(w, path, rel, 0, sha))
 			return -1;
 	}
 	const char *loose[] = { "custody.jsonl", "replay.tl", "tl.json" };
 	for (int i = 0; i < 3; i++) {
 		struct stat st;
-		snprintf(path, sizeof(path), "%s/%s", c->root, loose[i]);
+		if (tl_pathf(path, sizeof(path), w->err, "%s/%s", c->root, loose[i]))
+			return w->failed = 1, -1;
 		if (lstat(path, &st) == 0 && pack_file(w, path, loose[i], i == 0, sha))
 			return -1;
 	}
@@ -291,9 +292,8 @@ static int write_tar(struct pkw *w, const struct tl_case *c, const struct tl_pac
 		if (nl <= 5 || strcmp(l.v[i] + nl - 5, ".json"))
 			continue;
 		char rel[4200];
-		snprintf(path, sizeof(path), "%s/%s", c->formats_dir, l.v[i]);
-		snprintf(rel, sizeof(rel), "formats/%s", l.v[i]);
-		if (pack_file(w, path, rel, 0, sha)) {
+		if (tl_pathf(path, sizeof(path), w->err, "%s/%s", c->formats_dir, l.v[i]) ||
+		    tl_pathf(rel, sizeof(rel), w->err, "formats/%s", l.v[i]) || pack_file(w, path, rel, 0, sha)) {
 			tl_strlist_release(&l);
 			return -1;
 		}
@@ -305,8 +305,11 @@ static int write_tar(struct pkw *w, const struct tl_case *c, const struct tl_pac
 		struct stat st;
 		if (!strcmp(l.v[i], "manifest.json") || !strcmp(l.v[i], "SHA256SUMS") || is_companion(l.v[i]))
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", c->out_dir, l.v[i]);
-		snprintf(rel, sizeof(rel), "out/%s", l.v[i]);
+		if (tl_pathf(path, sizeof(path), w->err, "%s/%s", c->out_dir, l.v[i]) ||
+		    tl_pathf(rel, sizeof(rel), w->err, "out/%s", l.v[i])) {
+			tl_strlist_release(&l);
+			return w->failed = 1, -1;
+		}
 		struct tl_sum *e = tl_sums_find(s, l.v[i]);
 		/* the file this package replaces (--force) is not part of it */
 		if (dest_st && stat(path, &st) == 0 && st.st_dev == dest_st->st_dev && st.st_ino == dest_st->st_ino) {
@@ -358,14 +361,20 @@ static int write_tar(struct pkw *w, const struct tl_case *c, const struct tl_pac
 			rc = tl_errf(w->err, "case.db names evidence '%s' outside the case", *rel ? rel : "(null)");
 			break;
 		}
-		snprintf(key, sizeof(key), "../%s", rel);
+		if (tl_pathf(key, sizeof(key), w->err, "../%s", rel)) {
+			rc = -1;
+			break;
+		}
 		if (!tl_sums_find(s, key)) {
 			if (notes)
 				fprintf(notes, "note: %s left out: not in out/SHA256SUMS (run tl manifest to include it)\n",
 					rel);
 			continue;
 		}
-		snprintf(path, sizeof(path), "%s/%s", c->root, rel);
+		if (tl_pathf(path, sizeof(path), w->err, "%s/%s", c->root, rel)) {
+			rc = -1;
+			break;
+		}
 		rc = pack_listed(w, s, path, rel, key);
 	}
 	tl_strlist_release(&rels);
@@ -385,8 +394,9 @@ int tl_package_write(const struct tl_case *c, const char *dest, const struct tl_
 	if (strlen(top) > 255)
 		return tl_errf(err, "the case folder's name is too long for a package");
 	char mpath[4200], spath[4200];
-	snprintf(mpath, sizeof(mpath), "%s/manifest.json", c->out_dir);
-	snprintf(spath, sizeof(spath), "%s/SHA256SUMS", c->out_dir);
+	if (tl_pathf(mpath, sizeof(mpath), err, "%s/manifest.json", c->out_dir) ||
+	    tl_pathf(spath, sizeof(spath), err, "%s/SHA256SUMS", c->out_dir))
+		return -1;
 	struct stat st, dest_st;
 	if (stat(mpath, &st) != 0 || stat(spath, &st) != 0)
 		return tl_errf(err, "%s has no out/manifest.json and out/SHA256SUMS: run tl manifest %s first", c->root,

@@ -26,24 +26,22 @@ int tl_replay_is_step(const char *command)
 }
 
 /* Quote WORD for the script if a shell would need it. */
-static void quote(struct tl_buf *b, const char *w)
+static int quote(struct tl_buf *b, const char *w)
 {
-	int plain = *w != 0;
+	int plain = *w != 0, bad = 0;
 	for (const char *p = w; *p; p++)
 		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=+,@%", *p))
 			plain = 0;
-	if (plain) {
-		tl_buf_adds(b, w);
-		return;
-	}
-	tl_buf_addc(b, '\'');
-	for (const char *p = w; *p; p++) {
+	if (plain)
+		return tl_buf_adds(b, w);
+	bad |= tl_buf_addc(b, '\'');
+	for (const char *p = w; *p && !bad; p++) {
 		if (*p == '\'')
-			tl_buf_adds(b, "'\\''");
+			bad |= tl_buf_adds(b, "'\\''");
 		else
-			tl_buf_addc(b, *p);
+			bad |= tl_buf_addc(b, *p);
 	}
-	tl_buf_addc(b, '\'');
+	return bad | tl_buf_addc(b, '\'');
 }
 
 int tl_replay_append(const char *case_root, int argc, char *const *argv, const char *case_arg,
@@ -54,27 +52,37 @@ int tl_replay_append(const char *case_root, int argc, char *const *argv, const c
 		if (strchr(argv[i], '\n'))
 			return tl_errf(err, "not added to replay.tl: an argument contains a newline");
 	struct tl_buf b = TL_BUF_INIT;
-	tl_buf_adds(&b, "tl");
+	int oom = 0;
+	oom |= tl_buf_adds(&b, "tl");
 	for (int i = 1; i < argc; i++) {
-		tl_buf_addc(&b, ' ');
+		oom |= tl_buf_addc(&b, ' ');
 		if (argv[i] == case_arg)
-			tl_buf_adds(&b, "CASE");
+			oom |= tl_buf_adds(&b, "CASE");
 		else if (!strcmp(argv[i], "CASE"))
-			tl_buf_adds(&b, "'CASE'"); /* a literal word CASE stays literal */
+			oom |= tl_buf_adds(&b, "'CASE'"); /* a literal word CASE stays literal */
 		else
-			quote(&b, argv[i]);
+			oom |= quote(&b, argv[i]);
 	}
-	tl_buf_addc(&b, '\n');
+	oom |= tl_buf_addc(&b, '\n');
 	for (size_t i = 0; i < n_outputs; i++) {
-		tl_buf_adds(&b, "#> ");
-		quote(&b, outputs[i].path);
-		tl_buf_addf(&b, " %s\n", outputs[i].sha256);
+		oom |= tl_buf_adds(&b, "#> ");
+		oom |= quote(&b, outputs[i].path);
+		oom |= tl_buf_addf(&b, " %s\n", outputs[i].sha256);
+	}
+	if (oom) {
+		/* a step cut short would replay another command */
+		tl_buf_release(&b);
+		return tl_errf(err, "not added to replay.tl: out of memory");
 	}
 	char path[4200];
-	snprintf(path, sizeof(path), "%s/replay.tl", case_root);
-	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-	int rc = 0;
-	if (fd < 0) {
+	int rc = 0, fd = -1;
+	if (tl_pathf(path, sizeof(path), err, "%s/replay.tl", case_root))
+		rc = -1;
+	else
+		fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (rc) {
+		;
+	} else if (fd < 0) {
 		rc = tl_errf(err, "cannot open '%s': %s", path, strerror(errno));
 	} else {
 		flock(fd, LOCK_EX);
@@ -167,7 +175,8 @@ int tl_replay_load(const char *case_root, struct tl_replay *r, struct tl_err *er
 {
 	memset(r, 0, sizeof(*r));
 	char path[4200];
-	snprintf(path, sizeof(path), "%s/replay.tl", case_root);
+	if (tl_pathf(path, sizeof(path), err, "%s/replay.tl", case_root))
+		return -1;
 	FILE *f = fopen(path, "r");
 	if (!f)
 		return errno == ENOENT ? 0 : tl_errf(err, "cannot open '%s': %s", path, strerror(errno));
@@ -271,14 +280,15 @@ int tl_replay_rebuild(const struct tl_case *c, const char *into, const struct tl
 	if (tl_case_init(into, &created, err))
 		return -1;
 	char src[4200], dst[4200];
-	snprintf(src, sizeof(src), "%s", c->config_path);
-	snprintf(dst, sizeof(dst), "%s/tl.json", into);
+	if (tl_pathf(src, sizeof(src), err, "%s", c->config_path) || tl_pathf(dst, sizeof(dst), err, "%s/tl.json", into))
+		return -1;
 	unlink(dst);
 	if (access(src, F_OK) == 0 && tl_file_copy(src, dst, &e))
 		return tl_errf(err, "replay: cannot copy tl.json into '%s'", into);
 	for (size_t i = 0; i < evidence->n; i++) {
-		snprintf(src, sizeof(src), "%s/%s", c->root, evidence->v[i]);
-		snprintf(dst, sizeof(dst), "%s/%s", into, evidence->v[i]);
+		if (tl_pathf(src, sizeof(src), err, "%s/%s", c->root, evidence->v[i]) ||
+		    tl_pathf(dst, sizeof(dst), err, "%s/%s", into, evidence->v[i]))
+			return -1;
 		if (tl_file_copy(src, dst, &e))
 			return tl_errf(err, "replay: cannot copy '%s' into '%s': %s", evidence->v[i], into, e.msg);
 	}
@@ -288,8 +298,8 @@ int tl_replay_rebuild(const struct tl_case *c, const char *into, const struct tl
 		for (size_t i = 0; i < fs.n; i++) {
 			const char *o = tl_format_origin(fs.v[i]);
 			const char *base = strrchr(o, '/');
-			snprintf(dst, sizeof(dst), "%s/formats/%s", into, base ? base + 1 : o);
-			tl_file_copy(o, dst, &e);
+			if (tl_pathf(dst, sizeof(dst), &e, "%s/formats/%s", into, base ? base + 1 : o) == 0)
+				tl_file_copy(o, dst, &e);
 		}
 	}
 	tl_formats_release(&fs);
@@ -352,9 +362,9 @@ void tl_replay_run(const struct tl_replay *rp, const char *case_root, const char
 		for (size_t k = 0; k < s->n_expect; k++) {
 			char path[4200], orig[4200], sha[65];
 			struct tl_err e;
-			snprintf(path, sizeof(path), "%s/%s", into, s->expect[k].path);
-			snprintf(orig, sizeof(orig), "%s/%s", case_root, s->expect[k].path);
-			if (tl_file_sha256(path, sha, &e)) {
+			if (tl_pathf(path, sizeof(path), &e, "%s/%s", into, s->expect[k].path) ||
+			    tl_pathf(orig, sizeof(orig), &e, "%s/%s", case_root, s->expect[k].path) ||
+			    tl_file_sha256(path, sha, &e)) {
 				fprintf(out, "  DIFFER %s: not produced (%s)\n", s->expect[k].path, e.msg);
 				(*differ)++;
 			} else if (strcmp(sha, s->expect[k].sha256)) {

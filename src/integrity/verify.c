@@ -77,8 +77,13 @@ static void check_member(const struct tl_case *c, struct archive_hashes *h, cons
 		tl_strlist_release(&h->names);
 		tl_strlist_release(&h->shas);
 		snprintf(h->rel, sizeof(h->rel), "%s", container);
-		snprintf(path, sizeof(path), "%s/%s", c->root, container);
 		/* the archive's own bytes first: they are what was delivered */
+		if (tl_pathf(path, sizeof(path), &e, "%s/%s", c->root, container)) {
+			failline(t, container, e.msg);
+			h->state = -1;
+			snprintf(h->why, sizeof(h->why), "%s", e.msg);
+			goto scanned;
+		}
 		if (tl_file_sha256(path, got, &e)) {
 			snprintf(why, sizeof(why), "cannot read: %s", e.msg);
 			failline(t, container, why);
@@ -94,6 +99,7 @@ static void check_member(const struct tl_case *c, struct archive_hashes *h, cons
 		h->state = rc < 0 ? -1 : 1;
 		snprintf(h->why, sizeof(h->why), "%s", rc ? e.msg : "");
 	}
+scanned:
 	if (h->state < 0) {
 		snprintf(why, sizeof(why), "cannot read the archive: %s", h->why);
 		failline(t, rel, why);
@@ -138,8 +144,9 @@ static void check_evidence(const struct tl_case *c, struct tl_store *s, struct t
 			check_member(c, &ah, f, t);
 			continue;
 		}
-		snprintf(path, sizeof(path), "%s/%s", c->root, rel);
-		if (tl_file_sha256(path, got, &e)) {
+		if (tl_pathf(path, sizeof(path), &e, "%s/%s", c->root, rel)) {
+			failline(t, rel, e.msg);
+		} else if (tl_file_sha256(path, got, &e)) {
 			snprintf(why, sizeof(why), "cannot read: %s", e.msg);
 			failline(t, rel, why);
 		} else if (strcmp(got, want)) {
@@ -348,8 +355,7 @@ static void check_replay(const struct tl_case *c, struct tally *t)
 	struct tl_replay rp;
 	struct tl_err e;
 	char path[4200], what[200];
-	snprintf(path, sizeof(path), "%s/custody.jsonl", c->root);
-	if (tl_replay_load(c->root, &rp, &e)) {
+	if (tl_pathf(path, sizeof(path), &e, "%s/custody.jsonl", c->root) || tl_replay_load(c->root, &rp, &e)) {
 		failline(t, "replay.tl", e.msg);
 		return;
 	}
