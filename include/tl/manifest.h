@@ -52,4 +52,14 @@ long tl_manifest_check_config(const struct tl_case *c, const struct tl_json *m, 
  * (may be NULL); the first into ERR. Returns how many. */
 long tl_manifest_stale(const struct tl_case *c, const struct tl_json *m, FILE *out, struct tl_err *err);
 
+/* The custody anchor: the head M recorded ("custody": {"entries": N,
+ * "head_sha256": H}) must be the hash of entry N of the log LOG (LEN bytes).
+ * Prints "OK   custody anchor ...", or "FAIL custody anchor: ..." (entries
+ * removed, history rewritten), then "UNSIGNED custody entries N+1-M" when
+ * entries that changed the case follow the anchor (*HEAD_N gets M: the
+ * current head, see tl_custody_head); a note when M records no anchor.
+ * Adds to *ok; returns the number of failures. Case verify and package
+ * verify both call it. */
+long tl_manifest_check_anchor(const struct tl_json *m, const char *log, size_t len, long head_n, FILE *out, long *ok);
+
 #endif

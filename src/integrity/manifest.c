@@ -432,3 +432,38 @@ long tl_manifest_stale(const struct tl_case *c, const struct tl_json *m, FILE *o
 	}
 	return n;
 }
+
+long tl_manifest_check_anchor(const struct tl_json *m, const char *log, size_t len, long head_n, FILE *out, long *ok)
+{
+	const struct tl_json *cu = tl_json_get(m, "custody");
+	const char *h = str_of(cu, "head_sha256");
+	const struct tl_json *n = tl_json_get(cu, "entries");
+	if (!h || !n || n->type != TL_JSON_NUMBER) {
+		fprintf(out, "note: out/manifest.json records no custody head (written by an older tl): the chain is not "
+			     "anchored\n");
+		return 0;
+	}
+	long want = strtol(n->str, NULL, 10);
+	char got[65];
+	int have = 1;
+	if (want == 0)
+		memset(got, '0', 64), got[64] = 0;
+	else
+		have = tl_custody_entry_sha256(log, len, want, got) == 0;
+	if (!have) {
+		fprintf(out, "FAIL custody anchor: the manifest anchors the chain at entry %ld, the log holds fewer "
+			     "(entries removed)\n", want);
+		return 1;
+	}
+	if (strcmp(got, h)) {
+		fprintf(out, "FAIL custody anchor: entry %ld hashes to %.16s..., the manifest recorded %.16s... (history "
+			     "rewritten)\n", want, got, h);
+		return 1;
+	}
+	fprintf(out, "OK   custody anchor (entries 1-%ld as the manifest recorded them)\n", want);
+	(*ok)++;
+	if (head_n > want)
+		fprintf(out, "UNSIGNED custody entries %ld-%ld: changed the case after the manifest's anchor; run tl "
+			     "manifest (--sign) to cover them\n", want + 1, head_n);
+	return 0;
+}

@@ -864,6 +864,24 @@ static void check_sums_lines(struct reader *r)
 	if (!manifest_line)
 		r_fail(r, "out/SHA256SUMS", "no line for manifest.json");
 	free(order);
+	/* as tl verify CASE: SHA256SUMS lists exactly what the manifest lists */
+	struct tl_err e;
+	struct tl_json *mj = r->have_manifest ? tl_json_parse("out/manifest.json", r->manifest.data ? r->manifest.data : "",
+							       r->manifest.len, &e) : NULL;
+	if (mj) {
+		char msha[65];
+		long checked = 0;
+		tl_sha256_hex(r->manifest.data ? r->manifest.data : "", r->manifest.len, msha);
+		long bad = tl_manifest_check_sums(mj, msha, &s, "manifest", r->out, &checked);
+		if (bad) {
+			r->failed += bad;
+		} else {
+			char what[120];
+			snprintf(what, sizeof(what), "out/SHA256SUMS lists what out/manifest.json lists (%ld files)", checked);
+			r_ok(r, what, NULL);
+		}
+		tl_json_free(mj);
+	}
 	tl_sums_release(&s);
 }
 
@@ -999,6 +1017,14 @@ long tl_package_verify(const char *path, FILE *out, struct tl_err *err)
 			snprintf(what, sizeof(what), "custody.jsonl (%ld entries, chain intact)", entries);
 			r_ok(r, what, NULL);
 		}
+		/* the anchor the (signed) manifest recorded, as tl verify CASE checks it */
+		struct tl_err je;
+		struct tl_json *mj = r->have_manifest ? tl_json_parse("out/manifest.json",
+								       r->manifest.data ? r->manifest.data : "",
+								       r->manifest.len, &je) : NULL;
+		if (mj)
+			r->failed += tl_manifest_check_anchor(mj, r->custody.data, r->custody.len, 0, out, &r->ok);
+		tl_json_free(mj);
 	} else if (!m) {
 		r_fail(r, "custody.jsonl", "not in package");
 	}

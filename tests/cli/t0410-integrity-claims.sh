@@ -68,6 +68,8 @@ contains "$WORK/err" "out/(timeline.jsonl|per-format.tsv) is stale: .*--historic
 expect_exit 0 "package --historical ships it" -- "$TL" package --historical -o "$WORK/s.tar.gz" "$S"
 expect_exit 0 "the recipient's verify passes" -- "$TL" verify --package "$WORK/s.tar.gz"
 contains "$WORK/out" '^STALE out/timeline.jsonl: written before the events last changed' "and says the timeline is stale"
+contains "$WORK/out" '^OK   out/SHA256SUMS lists what out/manifest.json lists' "package verify checks SHA256SUMS against the manifest, as case verify does"
+contains "$WORK/out" '^OK   custody anchor \(entries 1-[0-9]+ as the manifest recorded them\)' "package verify checks the custody anchor, as case verify does"
 "$TL" timeline --output jsonl -o timeline.jsonl "$S"
 "$TL" sql -o per-format.tsv "$S" "SELECT format, count(*) FROM events GROUP BY 1 ORDER BY 1"
 "$TL" manifest "$S" >/dev/null
