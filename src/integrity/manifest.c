@@ -394,8 +394,10 @@ long tl_manifest_check_config(const struct tl_case *c, const struct tl_json *m, 
 		const char *o = str_of(fs->kids[i], "origin"), *h = str_of(fs->kids[i], "sha256");
 		if (!o || !h || strncmp(o, "formats/", 8))
 			continue; /* built-in formats live in the binary */
-		char rel[4200];
-		if (tl_sums_resolve(o + 4, rel, sizeof(rel)) || strncmp(rel, "formats/", 8))
+		char rel[4200], up[4200];
+		/* resolved as a SHA256SUMS name relative to out/: it must stay in formats/ */
+		if (tl_pathf(up, sizeof(up), NULL, "../%s", o) || tl_sums_resolve(up, rel, sizeof(rel)) ||
+		    strncmp(rel, "formats/", 8))
 			bad = config_line(out, ok, err, bad, o, "names a file outside the case's formats/ folder");
 		else if (tl_pathf(path, sizeof(path), NULL, "%s/%s", c->root, rel))
 			bad = config_line(out, ok, err, bad, o, "path too long");

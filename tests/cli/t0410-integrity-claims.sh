@@ -90,17 +90,25 @@ expect_exit 5 "tl.json edited after tl manifest fails case verify" -- "$TL" veri
 contains "$WORK/out" '^FAIL tl.json: sha256 is' "verify names tl.json"
 expect_exit 1 "package refuses a changed tl.json" -- "$TL" package -o "$WORK/t.tar.gz" "$T"
 contains "$WORK/err" "'tl.json' sha256 is" "the refusal names tl.json"
-if ls "$SRC"/fixtures/cases/demo/formats/*.json >/dev/null 2>&1; then
-	F="$WORK/f"
-	cp -r "$A" "$F"
-	f=$(ls "$F"/formats/*.json | head -1)
-	if grep -q "\"origin\": \"formats/$(basename "$f")\"" "$F/out/manifest.json"; then
-		printf '\n' >>"$f"
-		expect_exit 5 "a case format edited after tl manifest fails case verify" -- "$TL" verify "$F"
-		contains "$WORK/out" "^FAIL formats/$(basename "$f"): sha256 is" "verify names the format"
-		expect_exit 1 "package refuses a changed format" -- "$TL" package -o "$WORK/f.tar.gz" "$F"
-	fi
-fi
+# a case format used by events (a copy of squid-native, chosen with --format)
+F="$WORK/f"
+cp -r "$A" "$F"
+mkdir -p "$F/formats" "$F/evidence/mine"
+sed -e 's/"name": *"squid-native"/"name": "my-squid"/' -e '/^  "claims": /d' "$SRC/parsers/proxy/squid-native.json" >"$F/formats/my-squid.json"
+cp "$F/evidence/proxy/access.log" "$F/evidence/mine/a.txt"
+echo "# copied by hand" >>"$F/evidence/mine/a.txt"
+"$TL" ingest --no-progress --format my-squid "$F" "$F/evidence/mine" >/dev/null 2>&1
+"$TL" timeline --output jsonl -o timeline.jsonl "$F"
+"$TL" sql -o per-format.tsv "$F" "SELECT format, count(*) FROM events GROUP BY 1 ORDER BY 1"
+"$TL" manifest "$F" >/dev/null
+contains "$F/out/manifest.json" '"origin": "formats/my-squid.json"' "the manifest names the case format"
+expect_exit 0 "verify with an untouched case format" -- "$TL" verify "$F"
+contains "$WORK/out" '^OK   formats/my-squid.json \(= manifest\)' "verify checks the case format"
+printf '\n' >>"$F/formats/my-squid.json"
+expect_exit 5 "a case format edited after tl manifest fails case verify" -- "$TL" verify "$F"
+contains "$WORK/out" "^FAIL formats/my-squid.json: sha256 is" "verify names the format"
+expect_exit 1 "package refuses a changed format" -- "$TL" package -o "$WORK/f.tar.gz" "$F"
+contains "$WORK/err" "'formats/my-squid.json' sha256 is" "the refusal names the format"
 
 # --- the signature is checked over the bytes that are used: one read of manifest.json
 if command -v openssl >/dev/null && command -v strace >/dev/null; then
