@@ -31,6 +31,7 @@ while IFS= read -r hit; do
 	esac
 	text=${text#\$ }
 	text=${text%%  #*} # a trailing comment
+	text=${text%"${text##*[! ]}"} # and the spaces before it
 	if grep -qF -- "$file	$text" "$skip" 2>/dev/null || grep -qxF -- "$file:$line" <(cut -f1 "$skip" 2>/dev/null); then
 		continue
 	fi
@@ -38,13 +39,15 @@ while IFS= read -r hit; do
 	E="$WORK/e$n"
 	mkdir -p "$E"
 	cp -r "$T" "$E/d"
-	cmd=$(printf '%s' "$text" | sed -e "s#/tmp/d\\b#$E/d#g" -e "s#\\bCASE\\b#$E/d#g" -e "s#/tmp/#$E/#g")
+	# placeholders first: $E itself lies under /tmp and must not be rewritten again
+	cmd=$(printf '%s' "$text" | sed -e 's#/tmp/d\b#@D@#g' -e 's#\bCASE\b#@D@#g' -e 's#/tmp/#@T@/#g' |
+		sed -e "s#@D@#$E/d#g" -e "s#@T@#$E#g")
 	(cd "$E/d" && PATH="$WORK/bin:$PATH" timeout 60 bash -c "$cmd" >"$E/out" 2>"$E/err" </dev/null)
 	rc=$?
 	if grep -q "Sanitizer\|runtime error" "$E/err"; then
 		fail "$file:$line: $text (a sanitizer report)"
 		head -5 "$E/err" | sed 's/^/    /'
-	elif [ "$rc" -eq 2 ] || [ "$rc" -gt 5 ]; then
+	elif [ "$rc" -eq 1 ] || [ "$rc" -eq 2 ] || [ "$rc" -gt 5 ]; then
 		fail "$file:$line: $text (exit $rc)"
 		head -5 "$E/err" | sed 's/^/    /'
 	else
