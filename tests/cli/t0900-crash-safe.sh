@@ -64,7 +64,7 @@ killed_during_ingest() {
 # SIGKILL at fractions of the reference run's time (not fixed times, which a
 # fast machine outruns): before anything is committed, part-way through a
 # file, in the second file
-for f in 0.1 0.4 0.7; do
+for f in 0.1 0.3 0.5; do
 	t=$(awk "BEGIN{print ($t1 - $t0) * $f}")
 	K=$(fresh "kill-$f")
 	"$TL" ingest --no-progress --commit-every 2000 "$K" >/dev/null 2>&1 &
@@ -115,7 +115,7 @@ after_kill "$K" "killed during index build"
 
 # a second kill while re-running a killed ingest, then finishing
 K=$(fresh kill-twice)
-for f in 0.3 0.5; do
+for f in 0.2 0.3; do
 	t=$(awk "BEGIN{print ($t1 - $t0) * $f}")
 	"$TL" ingest --no-progress --commit-every 2000 "$K" >/dev/null 2>&1 &
 	pid=$!
