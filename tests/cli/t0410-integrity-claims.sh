@@ -131,6 +131,27 @@ if command -v openssl >/dev/null && command -v strace >/dev/null; then
 else
 	echo "note: openssl or strace not installed; signature read test skipped"
 fi
+# --- SHA256SUMS order is restored with a proper sort: a hostile package whose
+# 100,000 lines come in reverse name order took minutes with the insertion sort
+if command -v python3 >/dev/null; then
+	python3 - "$WORK/big.tar.gz" <<'PY'
+import io, sys, tarfile
+data = "".join("%064x  f%07d.txt\n" % (i, i) for i in range(100000, 0, -1)).encode()
+man = b'{"manifest_version": 1}\n'
+with tarfile.open(sys.argv[1], "w:gz") as tf:
+    for name, b in (("c/out/manifest.json", man), ("c/out/SHA256SUMS", data)):
+        ti = tarfile.TarInfo(name)
+        ti.size = len(b)
+        tf.addfile(ti, io.BytesIO(b))
+PY
+	t0=$(date +%s)
+	timeout 120 "$TL" verify --package "$WORK/big.tar.gz" >"$WORK/out" 2>&1
+	t1=$(date +%s)
+	[ $((t1 - t0)) -le 10 ] && ok "package verify of 100,000 reversed SHA256SUMS lines takes $((t1 - t0)) s" ||
+		fail "package verify of 100,000 reversed SHA256SUMS lines took $((t1 - t0)) s (quadratic?)"
+	contains "$WORK/out" '^FAIL out/SHA256SUMS: f0000001.txt: not in package' "the lines are still reported"
+fi
+
 # --- a path that does not fit is an error, never a cut path naming another file
 # (CASE/custody.jsonl cut to CASE/custody.j once CASE is 4,084 bytes long)
 D="$WORK/deep"
