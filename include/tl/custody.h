@@ -50,11 +50,31 @@ long tl_custody_verify(const char *case_root, FILE *report, long *entries, struc
 long tl_custody_verify_buffer(const char *data, size_t len, FILE *report, long *entries);
 
 /* The distinct tz database versions ingests recorded ("tzdata"), sorted, into
- * OUT (appended). A missing log adds nothing. */
-void tl_custody_tzdata(const char *case_root, struct tl_strlist *out);
+ * OUT (appended). A missing log adds nothing. 0, or -1 (ERR) when the log
+ * cannot be read or memory runs out: a manifest must not omit them silently. */
+int tl_custody_tzdata(const char *case_root, struct tl_strlist *out, struct tl_err *err);
 
 /* For each of the N FILES, the sequence number of the last entry that wrote
- * it with that SHA-256, or 0, into SEQ[i]. Reads the log once. */
-void tl_custody_producers(const char *case_root, const struct tl_custody_file *files, size_t n, long *seq);
+ * it with that SHA-256, or 0, into SEQ[i]. Reads the log once. 0, or -1
+ * (ERR) when the log exists but cannot be read. */
+int tl_custody_producers(const char *case_root, const struct tl_custody_file *files, size_t n, long *seq,
+			 struct tl_err *err);
+
+/* The chain's head as of the last entry that changed the case (any command
+ * but manifest and verify, which only read it or rewrite the manifest, so
+ * that the same case still gives the same manifest): *entries gets that
+ * entry's number and HEAD its SHA-256 (0 and 64 zeros when there is none).
+ * tl manifest records it, so that rewriting any entry up to it changes what
+ * the (signed) manifest says. -1 (ERR) when the log cannot be read. */
+int tl_custody_head(const char *case_root, long *entries, char head[65], struct tl_err *err);
+
+/* The SHA-256 of entry N (1-based) of a log in memory into OUT; -1 when the
+ * log holds fewer than N complete entries. */
+int tl_custody_entry_sha256(const char *data, size_t len, long n, char out[65]);
+
+/* The sequence number of the last entry that may have changed the events
+ * (an ingest, whatever its exit status: ingest commits file by file), or 0.
+ * Outputs written by an earlier entry describe older events: stale. */
+long tl_custody_last_change(const char *case_root);
 
 #endif

@@ -28,6 +28,7 @@
 struct tl_package_opts {
 	int with_evidence; /* pack the evidence files the database lists */
 	int force;         /* replace DEST if it exists */
+	int historical;    /* ship outputs written before the events last changed (else refused) */
 };
 
 struct tl_package_result {
@@ -39,7 +40,9 @@ struct tl_package_result {
 /* Write the package of case C to DEST (any path; written under a temporary
  * name beside it and moved into place only when complete). Files in out/ (and
  * evidence) that out/SHA256SUMS does not list are left out with a "note:" line
- * on NOTES (may be NULL): the package holds what the manifest vouches for. */
+ * on NOTES (may be NULL): the package holds what the manifest vouches for.
+ * Refused, as tl verify CASE would fail them: tl.json or a case format that
+ * changed since tl manifest, and (unless O->historical) a stale output. */
 int tl_package_write(const struct tl_case *c, const char *dest, const struct tl_package_opts *o,
 		     struct tl_package_result *res, FILE *notes, struct tl_err *err);
 

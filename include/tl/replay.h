@@ -74,6 +74,38 @@ typedef int (*tl_replay_run_fn)(void *ctx, char **argv);
 void tl_replay_run(const struct tl_replay *r, const char *case_root, const char *into, tl_replay_run_fn run,
 		   void *ctx, FILE *out, long *match, long *differ);
 
+/* ---- per-file outcomes: what the original ingest made of each file --------------- */
+
+/* One evidence file as an ingest left it. A file tl could not read
+ * ("unsupported"), a duplicate, a --format choice are outcomes like any other:
+ * replay repeats them and reports a difference, never stops on them. */
+struct tl_replay_file {
+	char *path;   /* relative to the case ("ARCHIVE!/MEMBER" for a member) */
+	char *copy;   /* the file to copy for it: the archive for a member */
+	char *status; /* done, partial, failed, unsupported, duplicate, ... */
+	char *format; /* "" when none */
+	char *forced; /* the --format NAME the analyst gave, or NULL */
+};
+
+struct tl_replay_files {
+	struct tl_replay_file *v;
+	size_t n;
+	int from_manifest; /* no case.db (an extracted package): read from out/manifest.json */
+};
+
+/* The outcomes of the case at ROOT: from DB_PATH when it exists, else from
+ * ROOT/out/manifest.json (which records status, format and format_rule of
+ * each file). 0, or -1 with ERR when neither can be read. */
+int tl_replay_outcomes(const char *root, const char *db_path, struct tl_replay_files *f, struct tl_err *err);
+void tl_replay_files_release(struct tl_replay_files *f);
+
+/* Compare the outcomes WAS (the original run) with NOW (the replay): one
+ * "DIFFER evidence ..." line on OUT per file whose status or format changed,
+ * or that is only in one of them; then one MATCH line for the rest. Returns
+ * the number of differences; *match gets the number of files that agree. */
+long tl_replay_compare_outcomes(const struct tl_replay_files *was, const struct tl_replay_files *now, FILE *out,
+				long *match);
+
 /* Split a line into words like a POSIX shell would (quotes, backslashes; no
  * expansion). Returns the number of words (NULL-terminated *argv), or -1. */
 int tl_replay_split(const char *line, char ***argv);

@@ -36,15 +36,28 @@ int tl_sign_check_pubkey(const char *pub_pem, struct tl_err *err);
  * -1 error (unreadable or non-Ed25519 key, missing file); ERR says why for 1 and -1. */
 int tl_sign_verify_file(const char *pub_pem, const char *path, const char *sig_path, struct tl_err *err);
 
+/* The same over LEN bytes at DATA (NAME for messages): a caller that goes on
+ * to use the bytes checks these, not a second read of the file. */
+int tl_sign_verify_buffer(const char *pub_pem, const char *data, size_t len, const char *name, const char *sig_path,
+			  struct tl_err *err);
+
 /*
  * For `tl verify --pubkey`: check out/manifest.json against
  * out/manifest.json.sig, then that out/SHA256SUMS lists every evidence file
- * and output of the signed manifest with the same hash. tl_verify() re-hashes
- * the files against SHA256SUMS, so the two together tie the files on disk to
- * the signature (SHA256SUMS itself is not signed). One "OK ..." or "FAIL ..."
+ * and output of the signed manifest with the same hash, and nothing else.
+ * tl_verify() re-hashes the files against SHA256SUMS, so the two together tie
+ * the files on disk to the signature; SHA256SUMS is covered line for line by
+ * the signed manifest it must agree with. One "OK ..." or "FAIL ..."
  * line per item on OUT; returns the number of failures, or -1 (ERR) when the
  * public key cannot be used.
  */
 long tl_sign_verify_case(const struct tl_case *c, const char *pub_pem, FILE *out, struct tl_err *err);
+
+/* The same over a manifest and SHA256SUMS already read (by tl_verify_signed,
+ * which checks the files against those very bytes). The signature is checked
+ * over MANIFEST and the same bytes are parsed; SHA256SUMS must then match the
+ * signed manifest line for line (tl_manifest_check_sums). */
+long tl_sign_verify_manifest(const struct tl_case *c, const char *pub_pem, const char *manifest, size_t mlen,
+			     const char *sums_text, size_t slen, FILE *out, struct tl_err *err);
 
 #endif

@@ -32,7 +32,19 @@ int tl_sums_parse(const char *text, size_t len, struct tl_sums *s);
 struct tl_sum *tl_sums_find(struct tl_sums *s, const char *name);
 void tl_sums_release(struct tl_sums *s);
 
-/* Append one line for NAME to B. */
-void tl_sums_add_line(struct tl_buf *b, const char *sha, const char *name);
+/* Append one line for NAME to B. 0, or -1 when B is full or memory ran out
+ * (the caller must not write a file that lost a line). */
+int tl_sums_add_line(struct tl_buf *b, const char *sha, const char *name);
+
+/* The entries of S in the order of their lines in the file (S keeps them
+ * sorted by name): an array of S->n pointers into S the caller frees, or
+ * NULL when out of memory. O(n log n): the file may be a hostile 64 MiB. */
+struct tl_sum **tl_sums_in_file_order(struct tl_sums *s);
+
+/* Resolve "out/" + NAME (a SHA256SUMS name, relative to CASE/out) lexically
+ * into OUT (LEN bytes), relative to the case folder: "../evidence/a.log"
+ * gives "evidence/a.log". -1 when NAME is absolute, climbs out of the case
+ * folder, resolves to the folder itself or does not fit. */
+int tl_sums_resolve(const char *name, char *out, size_t len);
 
 #endif

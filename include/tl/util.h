@@ -177,6 +177,10 @@ int tl_write_atomic(const char *path, const void *data, size_t len, struct tl_er
 /* mkdir -p */
 int tl_mkdirs(const char *path, struct tl_err *err);
 
+/* snprintf for paths: 0, or -1 with ERR saying the path would not fit in
+ * LEN bytes (a cut path names another file: never use it). */
+int tl_pathf(char *buf, size_t len, struct tl_err *err, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
 /* Copy SRC to DST (created; its folders too), keeping SRC's mtime. */
 int tl_file_copy(const char *src, const char *dst, struct tl_err *err);
 

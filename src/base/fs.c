@@ -12,6 +12,7 @@
 #include <fts.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -215,6 +216,17 @@ int tl_write_atomic(const char *path, const void *data, size_t len, struct tl_er
 }
 
 /* ---- folders and copies ------------------------------------------------------------ */
+
+int tl_pathf(char *buf, size_t len, struct tl_err *err, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= len)
+		return tl_errf(err, "path too long (over %zu bytes): '%.60s...'", len ? len - 1 : 0, buf);
+	return 0;
+}
 
 int tl_mkdirs(const char *path, struct tl_err *err)
 {

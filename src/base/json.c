@@ -22,6 +22,10 @@ struct builder {
 	struct tl_json *root;
 	int failed;
 	const char *why;
+	/* where the last position was computed: offsets only grow, so each one is
+	 * found from the previous one, never from byte 0 (linear, not quadratic) */
+	size_t pos_off;
+	unsigned pos_line, pos_col;
 };
 
 static void pos_of(const char *text, size_t off, unsigned *line, unsigned *col)
@@ -35,6 +39,38 @@ static void pos_of(const char *text, size_t off, unsigned *line, unsigned *col)
 	}
 	*line = l;
 	*col = c;
+}
+
+static void pos_at(struct builder *b, size_t off, unsigned *line, unsigned *col)
+{
+	if (off < b->pos_off) {
+		b->pos_off = 0;
+		b->pos_line = b->pos_col = 1;
+	}
+	unsigned l = b->pos_line, c = b->pos_col;
+	for (size_t i = b->pos_off; i < off; i++) {
+		if (b->text[i] == '\n')
+			l++, c = 1;
+		else
+			c++;
+	}
+	b->pos_off = off;
+	*line = b->pos_line = l;
+	*col = b->pos_col = c;
+}
+
+/* Room for one more member: capacity doubles at powers of two, so a large
+ * array is not reallocated (and possibly copied) once per member. */
+static int room(void **p, size_t n, size_t size)
+{
+	if (n != 0 && (n < 4 || (n & (n - 1))))
+		return 0; /* capacity is 4, then the next power of two: still room */
+	size_t cap = n ? n * 2 : 4;
+	void *np = realloc(*p, cap * size);
+	if (!np)
+		return -1;
+	*p = np;
+	return 0;
 }
 
 static int attach(struct builder *b, struct tl_json *v)
@@ -63,25 +99,21 @@ static int attach(struct builder *b, struct tl_json *v)
 		while (off > 0 && !strchr(" \t\r\n,:[{", b->text[off - 1]))
 			off--;
 	}
-	pos_of(b->text, off, &v->line, &v->col);
+	pos_at(b, off, &v->line, &v->col);
 	if (b->depth == 0) {
 		b->root = v;
 		return 1;
 	}
 	struct tl_json *parent = b->stack[b->depth - 1];
-	struct tl_json **kids = realloc(parent->kids, (parent->n + 1) * sizeof(*kids));
-	if (!kids)
+	if (room((void **)&parent->kids, parent->n, sizeof(*parent->kids)))
 		goto oom;
-	parent->kids = kids;
 	if (parent->type == TL_JSON_OBJECT) {
-		char **keys = realloc(parent->keys, (parent->n + 1) * sizeof(*keys));
-		if (!keys)
+		if (room((void **)&parent->keys, parent->n, sizeof(*parent->keys)))
 			goto oom;
-		parent->keys = keys;
-		keys[parent->n] = b->pending_key;
+		parent->keys[parent->n] = b->pending_key;
 		b->pending_key = NULL;
 	}
-	kids[parent->n++] = v;
+	parent->kids[parent->n++] = v;
 	return 1;
 oom:
 	tl_json_free(v);
@@ -170,6 +202,7 @@ struct tl_json *tl_json_parse(const char *name, const char *text, size_t len, st
 	struct builder b;
 	memset(&b, 0, sizeof(b));
 	b.text = text;
+	b.pos_line = b.pos_col = 1;
 	b.h = yajl_alloc(&callbacks, NULL, &b);
 	if (!b.h) {
 		tl_errf(err, "%s: out of memory", name);

@@ -37,9 +37,8 @@ static void record_output(const struct tl_case *cs, const char *name)
 {
 	char path[4200], sha[65], rel[4200];
 	struct tl_err err;
-	snprintf(path, sizeof(path), "%s/%s", cs->out_dir, name);
-	snprintf(rel, sizeof(rel), "out/%s", name);
-	if (tl_file_sha256(path, sha, &err) == 0)
+	if (tl_pathf(path, sizeof(path), &err, "%s/%s", cs->out_dir, name) == 0 &&
+	    tl_pathf(rel, sizeof(rel), &err, "out/%s", name) == 0 && tl_file_sha256(path, sha, &err) == 0)
 		cli_custody_output(rel, sha);
 }
 
@@ -73,13 +72,19 @@ int cmd_manifest(int argc, char **argv)
 	struct tl_err err;
 	char digest[65], mpath[4200], path[4200];
 	struct tl_manifest_info info = { TL_VERSION, tl_build_id };
-	snprintf(mpath, sizeof(mpath), "%s/manifest.json", cs.out_dir);
+	if (tl_pathf(mpath, sizeof(mpath), &err, "%s/manifest.json", cs.out_dir)) {
+		rc = cli_error("%s", err.msg);
+		goto cleanup;
+	}
 	if (cli_load_formats(&cs, &fs)) {
 		rc = TL_EXIT_ERROR;
 		goto cleanup;
 	}
 	for (size_t i = 0; i < sizeof(derived) / sizeof(derived[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", cs.out_dir, derived[i]);
+		if (tl_pathf(path, sizeof(path), &err, "%s/%s", cs.out_dir, derived[i])) {
+			rc = cli_error("%s", err.msg);
+			goto cleanup;
+		}
 		if (unlink(path) != 0 && errno != ENOENT) {
 			rc = cli_error("cannot remove the previous '%s': %s", path, strerror(errno));
 			goto cleanup;
@@ -94,8 +99,8 @@ int cmd_manifest(int argc, char **argv)
 	printf("wrote %s/manifest.json and SHA256SUMS (events digest %s)\n", cs.out_dir, digest);
 	/* the manifest stands on its own: a failed extra below leaves it written */
 	if (uco) {
-		snprintf(path, sizeof(path), "%s/%s", cs.out_dir, derived[1]);
-		if (tl_uco_write(&cs, mpath, path, &err)) {
+		if (tl_pathf(path, sizeof(path), &err, "%s/%s", cs.out_dir, derived[1]) ||
+		    tl_uco_write(&cs, mpath, path, &err)) {
 			rc = cli_error("%s", err.msg);
 		} else {
 			record_output(&cs, derived[1]);
@@ -103,8 +108,8 @@ int cmd_manifest(int argc, char **argv)
 		}
 	}
 	if (key) {
-		snprintf(path, sizeof(path), "%s/%s", cs.out_dir, derived[0]);
-		if (tl_sign_file(key, mpath, path, &err)) {
+		if (tl_pathf(path, sizeof(path), &err, "%s/%s", cs.out_dir, derived[0]) ||
+		    tl_sign_file(key, mpath, path, &err)) {
 			rc = cli_error("%s", err.msg);
 		} else {
 			record_output(&cs, derived[0]);

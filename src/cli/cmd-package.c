@@ -9,15 +9,20 @@
 #include "tl/package.h"
 
 static const char usage[] =
-	"usage: tl package [--with-evidence] [--force] -o FILE.tar.gz CASE\n\n"
+	"usage: tl package [--with-evidence] [--historical] [--force] -o FILE.tar.gz CASE\n\n"
 	"Writes one .tar.gz holding, under a folder named after CASE: out/manifest.json,\n"
 	"out/SHA256SUMS, custody.jsonl, replay.tl, tl.json, formats/*.json and every\n"
 	"output in out/ that SHA256SUMS lists; with --with-evidence the evidence\n"
 	"files too. Run tl manifest first: a file that changed since is refused, one\n"
-	"written since is left out (with a note). The same case gives the same bytes.\n"
+	"written since is left out (with a note), and so are tl.json and formats/ that\n"
+	"changed since: refused. An output written before the events last changed\n"
+	"(an ingest since) is stale and refused unless --historical.\n"
+	"The same case gives the same bytes.\n"
 	"The recipient checks it with:  tl verify --package FILE.tar.gz\n\n"
 	"  -o, --out FILE       where to write the package (required; any path)\n"
 	"  --with-evidence      include the evidence files\n"
+	"  --historical         ship stale outputs anyway, as history (the manifest\n"
+	"                       marks them \"stale\"; the recipient's verify says so)\n"
 	"  --force              replace FILE if it exists\n";
 
 int cmd_package(int argc, char **argv)
@@ -25,13 +30,14 @@ int cmd_package(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "out", required_argument, NULL, 'o' },	  { "with-evidence", no_argument, NULL, 'E' },
 		{ "force", no_argument, NULL, 'f' },	  { "help", no_argument, NULL, 'h' },
+		{ "historical", no_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 },
 	};
 	if (cli_wants_help(argc, argv)) {
 		fputs(usage, stdout);
 		return TL_EXIT_OK;
 	}
-	struct tl_package_opts o = { 0, 0 };
+	struct tl_package_opts o = { 0, 0, 0 };
 	const char *dest = NULL;
 	int c;
 	while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
@@ -39,6 +45,7 @@ int cmd_package(int argc, char **argv)
 		case 'o': dest = optarg; break;
 		case 'E': o.with_evidence = 1; break;
 		case 'f': o.force = 1; break;
+		case 'H': o.historical = 1; break;
 		case 'h': fputs(usage, stdout); return TL_EXIT_OK;
 		default: return cli_usage_error(usage, "unknown option");
 		}

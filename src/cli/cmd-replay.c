@@ -24,8 +24,13 @@ static const char usage[] =
 	"evidence, config and formats, ingests it, runs every step of CASE/replay.tl\n"
 	"with CASE replaced by the new case, and compares each output's SHA-256 with\n"
 	"the one recorded beside the step: one MATCH/DIFFER line per output, with\n"
-	"the first differing line for text. Stops before producing anything if an\n"
-	"evidence file is missing. Exit status 0 all match, 5 some differ.\n";
+	"the first differing line for text. Each evidence file's outcome (ingested,\n"
+	"unsupported, duplicate, its format, a --format choice) is repeated as the\n"
+	"original run had it and compared: a file tl could not read then is expected,\n"
+	"a different outcome is a DIFFER. CASE may be an extracted package made with\n"
+	"--with-evidence (no case.db: the outcomes come from out/manifest.json).\n"
+	"Stops before producing anything if an evidence file is missing.\n"
+	"Exit status 0 all match, 5 some differ.\n";
 
 /* Run tl (this binary) with ARGV; returns its exit status, or -1. */
 static int run_tl(void *ctx, char **argv)
@@ -70,21 +75,38 @@ int cmd_replay(int argc, char **argv)
 		return TL_EXIT_ERROR;
 	struct tl_replay rp;
 	struct tl_err err;
-	struct tl_strlist evidence = TL_STRLIST_INIT, missing = TL_STRLIST_INIT;
-	char tmpl[] = "/tmp/tl-replay-XXXXXX";
+	struct tl_strlist evidence = TL_STRLIST_INIT, missing = TL_STRLIST_INIT, forced = TL_STRLIST_INIT;
+	struct tl_replay_files was = { 0 }, now = { 0 };
+	char tmpl[] = "/tmp/tl-replay-XXXXXX", dbnew[4200];
 	int rc = TL_EXIT_OK;
 	if (tl_replay_load(cs.root, &rp, &err)) {
 		rc = cli_error("%s", err.msg);
 		goto cleanup;
 	}
-	if (tl_replay_evidence(&cs, &evidence, &missing, &err)) {
-		rc = cli_error("%s", err.msg);
+	/* what the original run made of each file: from case.db, or from the
+	 * manifest of an extracted package (which has no case.db) */
+	if (tl_replay_outcomes(cs.root, cs.db_path, &was, &err)) {
+		rc = cli_error("replay: %s", err.msg);
 		goto cleanup_replay;
+	}
+	for (size_t i = 0; i < was.n; i++) {
+		const char *p = was.v[i].copy;
+		if (evidence.n && !strcmp(evidence.v[evidence.n - 1], p))
+			continue; /* an archive's members come together */
+		char path[4200];
+		struct stat eb;
+		if (tl_pathf(path, sizeof(path), &err, "%s/%s", cs.root, p) || stat(path, &eb) != 0) {
+			if (tl_strlist_add(&missing, p))
+				break;
+		} else if (tl_strlist_add(&evidence, p)) {
+			break;
+		}
 	}
 	for (size_t i = 0; i < missing.n; i++)
 		cli_error("replay: evidence file '%s' is missing", missing.v[i]);
 	if (missing.n) {
-		rc = cli_error("replay stopped before producing anything: evidence is missing");
+		rc = cli_error("replay stopped before producing anything: evidence is missing%s",
+			       was.from_manifest ? " (a package made without --with-evidence cannot be replayed)" : "");
 		goto cleanup_replay;
 	}
 	struct stat sb;
@@ -101,21 +123,68 @@ int cmd_replay(int argc, char **argv)
 		goto cleanup_replay;
 	}
 	printf("replaying %zu steps of %s/replay.tl into %s\n", rp.n, cs.root, into);
+	/* the analyst's --format choices first, as they were given; then the rest
+	 * as detected. A file tl could not read then is expected not to be read
+	 * now (exit 4): the outcomes are compared below, file by file. */
+	for (size_t i = 0; i < was.n; i++) {
+		const char *fmt = was.v[i].forced;
+		int seen = 0;
+		for (size_t k = 0; fmt && k < forced.n && !seen; k++)
+			seen = !strcmp(forced.v[k], fmt);
+		if (!fmt || seen)
+			continue;
+		if (tl_strlist_add(&forced, fmt)) {
+			rc = cli_error("out of memory");
+			goto cleanup_replay;
+		}
+		struct tl_strlist args = TL_STRLIST_INIT;
+		char path[4200];
+		int bad = tl_strlist_add(&args, "tl") || tl_strlist_add(&args, "ingest") ||
+			  tl_strlist_add(&args, "--no-progress") || tl_strlist_add(&args, "--quiet") ||
+			  tl_strlist_add(&args, "--format") || tl_strlist_add(&args, fmt) || tl_strlist_add(&args, into);
+		for (size_t k = i; !bad && k < was.n; k++) {
+			if (!was.v[k].forced || strcmp(was.v[k].forced, fmt))
+				continue;
+			bad = tl_pathf(path, sizeof(path), &err, "%s/%s", into, was.v[k].copy) || tl_strlist_add(&args, path);
+		}
+		char **av = bad ? NULL : calloc(args.n + 1, sizeof(*av));
+		int st = -1;
+		if (av) {
+			for (size_t k = 0; k < args.n; k++)
+				av[k] = args.v[k];
+			st = run_tl(NULL, av);
+		}
+		free(av);
+		tl_strlist_release(&args);
+		if (st != 0 && st != TL_EXIT_REJECTS && st != TL_EXIT_PARTIAL) {
+			rc = cli_error("replay: ingest --format %s of the new case exited %d", fmt, st);
+			goto cleanup_replay;
+		}
+	}
 	char *ingest[] = { "tl", "ingest", "--no-progress", "--quiet", (char *)into, NULL };
 	int st = run_tl(NULL, ingest);
-	if (st != 0 && st != TL_EXIT_REJECTS) {
+	if (st != 0 && st != TL_EXIT_REJECTS && st != TL_EXIT_PARTIAL) {
 		rc = cli_error("replay: ingest of the new case exited %d", st);
 		goto cleanup_replay;
 	}
-	long match, differ;
+	long match, differ, omatch = 0, odiffer = 0;
+	if (tl_pathf(dbnew, sizeof(dbnew), &err, "%s/case.db", into) || tl_replay_outcomes(into, dbnew, &now, &err)) {
+		rc = cli_error("replay: %s", err.msg);
+		goto cleanup_replay;
+	}
+	odiffer = tl_replay_compare_outcomes(&was, &now, stdout, &omatch);
 	tl_replay_run(&rp, cs.root, into, run_tl, NULL, stdout, &match, &differ);
 	printf("replay: %ld outputs, %ld match, %ld differ\n", match + differ, match, differ);
-	rc = differ ? TL_EXIT_MISMATCH : TL_EXIT_OK;
+	printf("replay: %zu evidence files, %ld as the original run had them, %ld differ\n", was.n, omatch, odiffer);
+	rc = differ || odiffer ? TL_EXIT_MISMATCH : TL_EXIT_OK;
 cleanup_replay:
 	tl_replay_release(&rp);
 cleanup:
+	tl_replay_files_release(&was);
+	tl_replay_files_release(&now);
 	tl_strlist_release(&evidence);
 	tl_strlist_release(&missing);
+	tl_strlist_release(&forced);
 	tl_case_release(&cs);
 	return rc;
 }

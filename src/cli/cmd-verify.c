@@ -61,11 +61,7 @@ int cmd_verify(int argc, char **argv)
 	struct tl_case cs;
 	if (cli_open_case(argv[optind], &cs))
 		return TL_EXIT_ERROR;
-	long failed = tl_verify(&cs, stdout, &err);
-	if (failed >= 0 && pubkey) {
-		long bad = tl_sign_verify_case(&cs, pubkey, stdout, &err);
-		failed = bad < 0 ? -1 : failed + bad;
-	}
+	long failed = tl_verify_signed(&cs, pubkey, stdout, &err);
 	tl_case_release(&cs);
 	if (failed < 0)
 		return cli_error("%s", err.msg);

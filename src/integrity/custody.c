@@ -19,9 +19,10 @@
 #define ZERO_HASH "0000000000000000000000000000000000000000000000000000000000000000"
 #define MAX_LOG (1u << 30)
 
-static void path_of(const char *root, char *buf, size_t len)
+/* A cut path would name another file ("custody.j"): refused, never used. */
+static int path_of(const char *root, char *buf, size_t len, struct tl_err *err)
 {
-	snprintf(buf, len, "%s/custody.jsonl", root);
+	return tl_pathf(buf, len, err, "%s/custody.jsonl", root);
 }
 
 /* Read the whole log (bounded). */
@@ -49,26 +50,27 @@ static void tail_of(const struct tl_buf *b, char prev[65], long *lines)
 	}
 }
 
-static void json_str(struct tl_buf *b, const char *s)
+static int json_str(struct tl_buf *b, const char *s)
 {
-	tl_json_put_str(b, s);
+	return tl_json_put_str(b, s);
 }
 
-static void files(struct tl_buf *b, const char *key, const struct tl_custody_file *f, size_t n)
+static int files(struct tl_buf *b, const char *key, const struct tl_custody_file *f, size_t n)
 {
-	tl_buf_addf(b, ",\"%s\":[", key);
-	for (size_t i = 0; i < n; i++) {
-		tl_buf_adds(b, i ? ",{\"path\":" : "{\"path\":");
-		json_str(b, f[i].path);
-		tl_buf_addf(b, ",\"sha256\":\"%s\"}", f[i].sha256);
+	int bad = tl_buf_addf(b, ",\"%s\":[", key);
+	for (size_t i = 0; i < n && !bad; i++) {
+		bad |= tl_buf_adds(b, i ? ",{\"path\":" : "{\"path\":");
+		bad |= json_str(b, f[i].path);
+		bad |= tl_buf_addf(b, ",\"sha256\":\"%s\"}", f[i].sha256);
 	}
-	tl_buf_addc(b, ']');
+	return bad | tl_buf_addc(b, ']');
 }
 
 int tl_custody_append(const char *case_root, const struct tl_custody_entry *e, long *seq, struct tl_err *err)
 {
 	char path[4096];
-	path_of(case_root, path, sizeof(path));
+	if (path_of(case_root, path, sizeof(path), err))
+		return tl_errf(err, "cannot write the custody log of '%.200s...': its path is too long", case_root);
 	int fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return tl_errf(err, "cannot open custody log '%s': %s", path, strerror(errno));
@@ -81,39 +83,43 @@ int tl_custody_append(const char *case_root, const struct tl_custody_entry *e, l
 	if (!rc) {
 		char prev[65], when[40], host[256] = "";
 		long n;
+		int oom = 0;
 		tail_of(&log, prev, &n);
 		struct timespec now;
 		clock_gettime(CLOCK_REALTIME, &now);
 		tl_time_format_iso((tl_us)now.tv_sec * TL_US_PER_SEC + now.tv_nsec / 1000, when, sizeof(when));
 		gethostname(host, sizeof(host) - 1);
 		struct passwd *pw = getpwuid(getuid());
-		tl_buf_addf(&line, "{\"seq\":%ld,\"time\":\"%s\",\"user\":", n + 1, when);
-		json_str(&line, pw ? pw->pw_name : "?");
-		tl_buf_addf(&line, ",\"uid\":%ld,\"host\":", (long)getuid());
-		json_str(&line, host);
-		tl_buf_adds(&line, ",\"tool\":");
-		json_str(&line, e->tool_version);
-		tl_buf_adds(&line, ",\"build\":");
-		json_str(&line, e->build_id);
-		tl_buf_adds(&line, ",\"argv\":[");
+		oom |= tl_buf_addf(&line, "{\"seq\":%ld,\"time\":\"%s\",\"user\":", n + 1, when);
+		oom |= json_str(&line, pw ? pw->pw_name : "?");
+		oom |= tl_buf_addf(&line, ",\"uid\":%ld,\"host\":", (long)getuid());
+		oom |= json_str(&line, host);
+		oom |= tl_buf_adds(&line, ",\"tool\":");
+		oom |= json_str(&line, e->tool_version);
+		oom |= tl_buf_adds(&line, ",\"build\":");
+		oom |= json_str(&line, e->build_id);
+		oom |= tl_buf_adds(&line, ",\"argv\":[");
 		for (int i = 0; i < e->argc; i++) {
 			if (i)
-				tl_buf_addc(&line, ',');
-			json_str(&line, e->argv[i]);
+				oom |= tl_buf_addc(&line, ',');
+			oom |= json_str(&line, e->argv[i]);
 		}
-		tl_buf_adds(&line, "],\"config_sha256\":");
-		json_str(&line, e->config_sha256);
-		files(&line, "inputs", e->inputs, e->n_inputs);
-		files(&line, "outputs", e->outputs, e->n_outputs);
+		oom |= tl_buf_adds(&line, "],\"config_sha256\":");
+		oom |= json_str(&line, e->config_sha256);
+		oom |= files(&line, "inputs", e->inputs, e->n_inputs);
+		oom |= files(&line, "outputs", e->outputs, e->n_outputs);
 		if (e->events_digest)
-			tl_buf_addf(&line, ",\"events_digest\":\"%s\"", e->events_digest);
+			oom |= tl_buf_addf(&line, ",\"events_digest\":\"%s\"", e->events_digest);
 		if (e->tzdata) {
-			tl_buf_adds(&line, ",\"tzdata\":");
-			json_str(&line, e->tzdata);
+			oom |= tl_buf_adds(&line, ",\"tzdata\":");
+			oom |= json_str(&line, e->tzdata);
 		}
-		tl_buf_addf(&line, ",\"exit\":%d,\"prev_sha256\":\"%s\"}\n", e->exit_code, prev);
+		oom |= tl_buf_addf(&line, ",\"exit\":%d,\"prev_sha256\":\"%s\"}\n", e->exit_code, prev);
+		/* never a cut entry: it would be hashed into the chain as if whole */
+		if (oom)
+			rc = tl_errf(err, "cannot write custody log: out of memory building the entry");
 		/* a log cut short mid-line would glue this entry to garbage: start a fresh line */
-		if (log.len && log.data[log.len - 1] != '\n' && write(fd, "\n", 1) != 1)
+		if (!rc && log.len && log.data[log.len - 1] != '\n' && write(fd, "\n", 1) != 1)
 			rc = tl_errf(err, "cannot write custody log: %s", strerror(errno));
 		if (!rc && write(fd, line.data, line.len) != (ssize_t)line.len)
 			rc = tl_errf(err, "cannot write custody log: %s", strerror(errno));
@@ -132,8 +138,9 @@ int tl_custody_append(const char *case_root, const struct tl_custody_entry *e, l
 long tl_custody_verify(const char *case_root, FILE *report, long *entries, struct tl_err *err)
 {
 	char path[4096];
-	path_of(case_root, path, sizeof(path));
 	*entries = 0;
+	if (path_of(case_root, path, sizeof(path), err))
+		return -1;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? 0 : tl_errf(err, "cannot open custody log '%s': %s", path, strerror(errno));
@@ -204,23 +211,26 @@ long tl_custody_verify_buffer(const char *data, size_t len, FILE *report, long *
 	return problems;
 }
 
-void tl_custody_producers(const char *case_root, const struct tl_custody_file *files, size_t n, long *seq)
+int tl_custody_producers(const char *case_root, const struct tl_custody_file *files, size_t n, long *seq,
+			 struct tl_err *err)
 {
 	char path[4096];
 	for (size_t f = 0; f < n; f++)
 		seq[f] = 0;
-	path_of(case_root, path, sizeof(path));
+	if (path_of(case_root, path, sizeof(path), err))
+		return -1;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return;
+		return errno == ENOENT ? 0 : tl_errf(err, "cannot open custody log '%s': %s", path, strerror(errno));
 	struct tl_buf log = TL_BUF_INIT;
-	struct tl_err err;
-	if (slurp(fd, &log, &err) == 0) {
+	int rc = slurp(fd, &log, err);
+	if (rc == 0) {
 		size_t start = 0;
 		for (size_t i = 0; i < log.len; i++) {
 			if (log.data[i] != '\n')
 				continue;
-			struct tl_json *j = tl_json_parse("custody", log.data + start, i - start, &err);
+			struct tl_err jerr;
+			struct tl_json *j = tl_json_parse("custody", log.data + start, i - start, &jerr);
 			const struct tl_json *outs = j ? tl_json_get(j, "outputs") : NULL;
 			const struct tl_json *sq = j ? tl_json_get(j, "seq") : NULL;
 			for (size_t k = 0; outs && sq && outs->type == TL_JSON_ARRAY && k < outs->n; k++) {
@@ -238,30 +248,33 @@ void tl_custody_producers(const char *case_root, const struct tl_custody_file *f
 	}
 	close(fd);
 	tl_buf_release(&log);
+	return rc;
 }
 
-void tl_custody_tzdata(const char *case_root, struct tl_strlist *out)
+int tl_custody_tzdata(const char *case_root, struct tl_strlist *out, struct tl_err *err)
 {
 	char path[4096];
-	path_of(case_root, path, sizeof(path));
+	if (path_of(case_root, path, sizeof(path), err))
+		return -1;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return;
+		return errno == ENOENT ? 0 : tl_errf(err, "cannot open custody log '%s': %s", path, strerror(errno));
 	struct tl_buf log = TL_BUF_INIT;
-	struct tl_err err;
 	struct tl_strlist seen = TL_STRLIST_INIT;
-	if (slurp(fd, &log, &err) == 0) {
+	int rc = slurp(fd, &log, err);
+	if (rc == 0) {
 		size_t start = 0;
 		for (size_t i = 0; i < log.len; i++) {
 			if (log.data[i] != '\n')
 				continue;
-			struct tl_json *j = tl_json_parse("custody", log.data + start, i - start, &err);
+			struct tl_err jerr;
+			struct tl_json *j = tl_json_parse("custody", log.data + start, i - start, &jerr);
 			const struct tl_json *v = j ? tl_json_get(j, "tzdata") : NULL;
 			int dup = 0;
 			for (size_t k = 0; v && v->type == TL_JSON_STRING && k < seen.n && !dup; k++)
 				dup = !strcmp(seen.v[k], v->str);
-			if (v && v->type == TL_JSON_STRING && !dup)
-				tl_strlist_add(&seen, v->str);
+			if (v && v->type == TL_JSON_STRING && !dup && tl_strlist_add(&seen, v->str))
+				rc = tl_errf(err, "out of memory");
 			tl_json_free(j);
 			start = i + 1;
 		}
@@ -269,7 +282,99 @@ void tl_custody_tzdata(const char *case_root, struct tl_strlist *out)
 	close(fd);
 	tl_buf_release(&log);
 	tl_strlist_sort(&seen);
-	for (size_t k = 0; k < seen.n; k++)
-		tl_strlist_add(out, seen.v[k]);
+	for (size_t k = 0; !rc && k < seen.n; k++)
+		if (tl_strlist_add(out, seen.v[k]))
+			rc = tl_errf(err, "out of memory");
 	tl_strlist_release(&seen);
+	return rc;
+}
+
+/* An entry of a command that only reads the case or rewrites the manifest:
+ * anchoring past it would make every manifest differ from the one before. */
+static int only_reads(const char *line, size_t len)
+{
+	struct tl_err err;
+	struct tl_json *j = tl_json_parse("custody", line, len, &err);
+	const struct tl_json *argv = j ? tl_json_get(j, "argv") : NULL;
+	int r = argv && argv->type == TL_JSON_ARRAY && argv->n > 1 && argv->kids[1]->type == TL_JSON_STRING &&
+		(!strcmp(argv->kids[1]->str, "manifest") || !strcmp(argv->kids[1]->str, "verify"));
+	tl_json_free(j);
+	return r;
+}
+
+int tl_custody_head(const char *case_root, long *entries, char head[65], struct tl_err *err)
+{
+	char path[4096];
+	if (path_of(case_root, path, sizeof(path), err))
+		return -1;
+	*entries = 0;
+	memcpy(head, ZERO_HASH, 65);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : tl_errf(err, "cannot open custody log '%s': %s", path, strerror(errno));
+	flock(fd, LOCK_SH);
+	struct tl_buf log = TL_BUF_INIT;
+	int rc = slurp(fd, &log, err);
+	flock(fd, LOCK_UN);
+	close(fd);
+	size_t start = 0;
+	long k = 0;
+	for (size_t i = 0; !rc && i < log.len; i++) {
+		if (log.data[i] != '\n')
+			continue;
+		if (i > start && ++k && !only_reads(log.data + start, i - start)) {
+			tl_sha256_hex(log.data + start, i - start, head);
+			*entries = k;
+		}
+		start = i + 1;
+	}
+	tl_buf_release(&log);
+	return rc;
+}
+
+int tl_custody_entry_sha256(const char *data, size_t len, long n, char out[65])
+{
+	size_t start = 0;
+	long k = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (data[i] != '\n')
+			continue;
+		/* numbered as tail_of() counts: empty lines are not entries */
+		if (i > start && ++k == n) {
+			tl_sha256_hex(data + start, i - start, out);
+			return 0;
+		}
+		start = i + 1;
+	}
+	return -1;
+}
+
+long tl_custody_last_change(const char *case_root)
+{
+	char path[4096];
+	if (path_of(case_root, path, sizeof(path), NULL))
+		return 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	struct tl_buf log = TL_BUF_INIT;
+	struct tl_err err;
+	long last = 0;
+	if (slurp(fd, &log, &err) == 0) {
+		size_t start = 0;
+		for (size_t i = 0; i < log.len; i++) {
+			if (log.data[i] != '\n')
+				continue;
+			struct tl_json *j = tl_json_parse("custody", log.data + start, i - start, &err);
+			const struct tl_json *argv = j ? tl_json_get(j, "argv") : NULL, *sq = j ? tl_json_get(j, "seq") : NULL;
+			if (argv && argv->type == TL_JSON_ARRAY && argv->n > 1 && argv->kids[1]->type == TL_JSON_STRING &&
+			    !strcmp(argv->kids[1]->str, "ingest") && sq && sq->type == TL_JSON_NUMBER)
+				last = strtol(sq->str, NULL, 10);
+			tl_json_free(j);
+			start = i + 1;
+		}
+	}
+	close(fd);
+	tl_buf_release(&log);
+	return last;
 }

@@ -14,6 +14,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "tl/package.h"
 #include "tl/sums.h"
+#include "tl/manifest.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -262,24 +263,25 @@ static int write_tar(struct pkw *w, const struct tl_case *c, const struct tl_pac
 {
 	char path[8400], sha[65];
 	/* the manifest first, so a reader sees what to expect before the rest */
-	snprintf(path, sizeof(path), "%s/manifest.json", c->out_dir);
-	if (pack_listed(w, s, path, "out/manifest.json", "manifest.json"))
+	if (tl_pathf(path, sizeof(path), w->err, "%s/manifest.json", c->out_dir) ||
+	    pack_listed(w, s, path, "out/manifest.json", "manifest.json"))
 		return -1;
-	snprintf(path, sizeof(path), "%s/SHA256SUMS", c->out_dir);
-	if (pack_file(w, path, "out/SHA256SUMS", 0, sha))
+	if (tl_pathf(path, sizeof(path), w->err, "%s/SHA256SUMS", c->out_dir) || pack_file(w, path, "out/SHA256SUMS", 0, sha))
 		return -1;
 	for (size_t i = 0; i < N_COMPANIONS; i++) {
 		struct stat st;
 		char rel[200];
-		snprintf(path, sizeof(path), "%s/%s", c->out_dir, companions[i]);
-		snprintf(rel, sizeof(rel), "out/%s", companions[i]);
+		if (tl_pathf(path, sizeof(path), w->err, "%s/%s", c->out_dir, companions[i]) ||
+		    tl_pathf(rel, sizeof(rel), w->err, "out/%s", companions[i]))
+			return w->failed = 1, -1;
 		if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && pack_file(w, path, rel, 0, sha))
 			return -1;
 	}
 	const char *loose[] = { "custody.jsonl", "replay.tl", "tl.json" };
 	for (int i = 0; i < 3; i++) {
 		struct stat st;
-		snprintf(path, sizeof(path), "%s/%s", c->root, loose[i]);
+		if (tl_pathf(path, sizeof(path), w->err, "%s/%s", c->root, loose[i]))
+			return w->failed = 1, -1;
 		if (lstat(path, &st) == 0 && pack_file(w, path, loose[i], i == 0, sha))
 			return -1;
 	}
@@ -290,9 +292,8 @@ static int write_tar(struct pkw *w, const struct tl_case *c, const struct tl_pac
 		if (nl <= 5 || strcmp(l.v[i] + nl - 5, ".json"))
 			continue;
 		char rel[4200];
-		snprintf(path, sizeof(path), "%s/%s", c->formats_dir, l.v[i]);
-		snprintf(rel, sizeof(rel), "formats/%s", l.v[i]);
-		if (pack_file(w, path, rel, 0, sha)) {
+		if (tl_pathf(path, sizeof(path), w->err, "%s/%s", c->formats_dir, l.v[i]) ||
+		    tl_pathf(rel, sizeof(rel), w->err, "formats/%s", l.v[i]) || pack_file(w, path, rel, 0, sha)) {
 			tl_strlist_release(&l);
 			return -1;
 		}
@@ -304,8 +305,11 @@ static int write_tar(struct pkw *w, const struct tl_case *c, const struct tl_pac
 		struct stat st;
 		if (!strcmp(l.v[i], "manifest.json") || !strcmp(l.v[i], "SHA256SUMS") || is_companion(l.v[i]))
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", c->out_dir, l.v[i]);
-		snprintf(rel, sizeof(rel), "out/%s", l.v[i]);
+		if (tl_pathf(path, sizeof(path), w->err, "%s/%s", c->out_dir, l.v[i]) ||
+		    tl_pathf(rel, sizeof(rel), w->err, "out/%s", l.v[i])) {
+			tl_strlist_release(&l);
+			return w->failed = 1, -1;
+		}
 		struct tl_sum *e = tl_sums_find(s, l.v[i]);
 		/* the file this package replaces (--force) is not part of it */
 		if (dest_st && stat(path, &st) == 0 && st.st_dev == dest_st->st_dev && st.st_ino == dest_st->st_ino) {
@@ -357,14 +361,20 @@ static int write_tar(struct pkw *w, const struct tl_case *c, const struct tl_pac
 			rc = tl_errf(w->err, "case.db names evidence '%s' outside the case", *rel ? rel : "(null)");
 			break;
 		}
-		snprintf(key, sizeof(key), "../%s", rel);
+		if (tl_pathf(key, sizeof(key), w->err, "../%s", rel)) {
+			rc = -1;
+			break;
+		}
 		if (!tl_sums_find(s, key)) {
 			if (notes)
 				fprintf(notes, "note: %s left out: not in out/SHA256SUMS (run tl manifest to include it)\n",
 					rel);
 			continue;
 		}
-		snprintf(path, sizeof(path), "%s/%s", c->root, rel);
+		if (tl_pathf(path, sizeof(path), w->err, "%s/%s", c->root, rel)) {
+			rc = -1;
+			break;
+		}
 		rc = pack_listed(w, s, path, rel, key);
 	}
 	tl_strlist_release(&rels);
@@ -384,8 +394,9 @@ int tl_package_write(const struct tl_case *c, const char *dest, const struct tl_
 	if (strlen(top) > 255)
 		return tl_errf(err, "the case folder's name is too long for a package");
 	char mpath[4200], spath[4200];
-	snprintf(mpath, sizeof(mpath), "%s/manifest.json", c->out_dir);
-	snprintf(spath, sizeof(spath), "%s/SHA256SUMS", c->out_dir);
+	if (tl_pathf(mpath, sizeof(mpath), err, "%s/manifest.json", c->out_dir) ||
+	    tl_pathf(spath, sizeof(spath), err, "%s/SHA256SUMS", c->out_dir))
+		return -1;
 	struct stat st, dest_st;
 	if (stat(mpath, &st) != 0 || stat(spath, &st) != 0)
 		return tl_errf(err, "%s has no out/manifest.json and out/SHA256SUMS: run tl manifest %s first", c->root,
@@ -411,6 +422,26 @@ int tl_package_write(const struct tl_case *c, const char *dest, const struct tl_
 		unsigned line = s.first_bad;
 		tl_sums_release(&s);
 		return tl_errf(err, "out/SHA256SUMS line %u is malformed: run tl manifest again", line);
+	}
+	/* what tl verify CASE checks and the recipient's tl verify --package would
+	 * fail: refused here rather than found there */
+	struct tl_buf mb = TL_BUF_INIT;
+	struct tl_json *mj = NULL;
+	long bad = 0;
+	if (tl_read_file(mpath, 1u << 30, &mb, err) ||
+	    !(mj = tl_json_parse("out/manifest.json", mb.data ? mb.data : "", mb.len, err))) {
+		bad = 1;
+	} else {
+		long ok = 0;
+		bad = tl_manifest_check_config(c, mj, NULL, &ok, err);
+		if (!bad && !o->historical)
+			bad = tl_manifest_stale(c, mj, NULL, err);
+	}
+	tl_json_free(mj);
+	tl_buf_release(&mb);
+	if (bad) {
+		tl_sums_release(&s);
+		return -1;
 	}
 
 	/* the temporary file is hidden beside DEST: same file system for the
@@ -777,40 +808,6 @@ static int walk(struct reader *r)
 	}
 }
 
-/* "out/" + NAME from SHA256SUMS, resolved to a path under the top folder;
- * -1 if it climbs out of it. */
-static int resolve_sum(const char *name, char *out, size_t len)
-{
-	char tmp[MAX_NAME + 8];
-	int n = snprintf(tmp, sizeof(tmp), "out/%s", name);
-	if (n < 0 || (size_t)n >= sizeof(tmp) || name[0] == '/')
-		return -1;
-	size_t o = 0;
-	for (const char *p = tmp; *p;) {
-		size_t cl = strcspn(p, "/");
-		if (cl == 0 || (cl == 1 && p[0] == '.')) {
-			; /* "a//b", "a/./b" */
-		} else if (cl == 2 && p[0] == '.' && p[1] == '.') {
-			if (o == 0)
-				return -1;
-			while (o > 0 && out[o - 1] != '/')
-				o--;
-			if (o > 0)
-				o--;
-		} else {
-			if (o + (o ? 1 : 0) + cl + 1 > len)
-				return -1;
-			if (o)
-				out[o++] = '/';
-			memcpy(out + o, p, cl);
-			o += cl;
-		}
-		p += cl + (p[cl] == '/');
-	}
-	out[o] = 0;
-	return o ? 0 : -1;
-}
-
 static void check_sums_lines(struct reader *r)
 {
 	struct tl_sums s;
@@ -824,26 +821,18 @@ static void check_sums_lines(struct reader *r)
 		r_fail(r, "out/SHA256SUMS", why);
 	}
 	/* in the file's own order, as sha256sum -c would report */
-	struct tl_sum **order = calloc(s.n ? s.n : 1, sizeof(*order));
+	struct tl_sum **order = tl_sums_in_file_order(&s);
 	if (!order) {
 		tl_sums_release(&s);
 		r_fail(r, "out/SHA256SUMS", "out of memory");
 		return;
 	}
-	for (size_t i = 0; i < s.n; i++)
-		order[i] = &s.v[i];
-	for (size_t i = 1; i < s.n; i++)
-		for (size_t k = i; k > 0 && order[k - 1]->line > order[k]->line; k--) {
-			struct tl_sum *t = order[k];
-			order[k] = order[k - 1];
-			order[k - 1] = t;
-		}
 	int manifest_line = 0;
 	for (size_t i = 0; i < s.n; i++) {
 		struct tl_sum *e = order[i];
 		char what[MAX_NAME + 40], path[MAX_NAME + 8], why[600];
 		snprintf(what, sizeof(what), "out/SHA256SUMS: %s", e->name);
-		if (resolve_sum(e->name, path, sizeof(path))) {
+		if (tl_sums_resolve(e->name, path, sizeof(path))) {
 			r_fail(r, what, "names a file outside the package");
 			continue;
 		}
@@ -875,6 +864,24 @@ static void check_sums_lines(struct reader *r)
 	if (!manifest_line)
 		r_fail(r, "out/SHA256SUMS", "no line for manifest.json");
 	free(order);
+	/* as tl verify CASE: SHA256SUMS lists exactly what the manifest lists */
+	struct tl_err e;
+	struct tl_json *mj = r->have_manifest ? tl_json_parse("out/manifest.json", r->manifest.data ? r->manifest.data : "",
+							       r->manifest.len, &e) : NULL;
+	if (mj) {
+		char msha[65];
+		long checked = 0;
+		tl_sha256_hex(r->manifest.data ? r->manifest.data : "", r->manifest.len, msha);
+		long bad = tl_manifest_check_sums(mj, msha, &s, "manifest", r->out, &checked);
+		if (bad) {
+			r->failed += bad;
+		} else {
+			char what[120];
+			snprintf(what, sizeof(what), "out/SHA256SUMS lists what out/manifest.json lists (%ld files)", checked);
+			r_ok(r, what, NULL);
+		}
+		tl_json_free(mj);
+	}
 	tl_sums_release(&s);
 }
 
@@ -925,6 +932,16 @@ static void check_config(struct reader *r)
 			r_fail(r, o->str, why);
 		} else {
 			r_ok(r, o->str, " (= manifest formats)");
+		}
+	}
+	/* the sender shipped them with --historical: the recipient hears it too */
+	const struct tl_json *outs = tl_json_get(j, "outputs");
+	for (size_t i = 0; outs && outs->type == TL_JSON_ARRAY && i < outs->n; i++) {
+		const struct tl_json *p = tl_json_get(outs->kids[i], "path"), *st = tl_json_get(outs->kids[i], "stale");
+		if (p && p->type == TL_JSON_STRING && st && st->type == TL_JSON_BOOL && st->boolean) {
+			char what[MAX_NAME + 8];
+			snprintf(what, sizeof(what), "out/%s", p->str);
+			r_line(r, "STALE", what, "written before the events last changed (shipped as history)");
 		}
 	}
 	tl_json_free(j);
@@ -1000,6 +1017,14 @@ long tl_package_verify(const char *path, FILE *out, struct tl_err *err)
 			snprintf(what, sizeof(what), "custody.jsonl (%ld entries, chain intact)", entries);
 			r_ok(r, what, NULL);
 		}
+		/* the anchor the (signed) manifest recorded, as tl verify CASE checks it */
+		struct tl_err je;
+		struct tl_json *mj = r->have_manifest ? tl_json_parse("out/manifest.json",
+								       r->manifest.data ? r->manifest.data : "",
+								       r->manifest.len, &je) : NULL;
+		if (mj)
+			r->failed += tl_manifest_check_anchor(mj, r->custody.data, r->custody.len, 0, out, &r->ok);
+		tl_json_free(mj);
 	} else if (!m) {
 		r_fail(r, "custody.jsonl", "not in package");
 	}

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "tl/format.h"
+#include "tl/json.h"
 #include "tl/store.h"
 #include "tl/banned.h"
 
@@ -25,24 +26,22 @@ int tl_replay_is_step(const char *command)
 }
 
 /* Quote WORD for the script if a shell would need it. */
-static void quote(struct tl_buf *b, const char *w)
+static int quote(struct tl_buf *b, const char *w)
 {
-	int plain = *w != 0;
+	int plain = *w != 0, bad = 0;
 	for (const char *p = w; *p; p++)
 		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:=+,@%", *p))
 			plain = 0;
-	if (plain) {
-		tl_buf_adds(b, w);
-		return;
-	}
-	tl_buf_addc(b, '\'');
-	for (const char *p = w; *p; p++) {
+	if (plain)
+		return tl_buf_adds(b, w);
+	bad |= tl_buf_addc(b, '\'');
+	for (const char *p = w; *p && !bad; p++) {
 		if (*p == '\'')
-			tl_buf_adds(b, "'\\''");
+			bad |= tl_buf_adds(b, "'\\''");
 		else
-			tl_buf_addc(b, *p);
+			bad |= tl_buf_addc(b, *p);
 	}
-	tl_buf_addc(b, '\'');
+	return bad | tl_buf_addc(b, '\'');
 }
 
 int tl_replay_append(const char *case_root, int argc, char *const *argv, const char *case_arg,
@@ -53,27 +52,37 @@ int tl_replay_append(const char *case_root, int argc, char *const *argv, const c
 		if (strchr(argv[i], '\n'))
 			return tl_errf(err, "not added to replay.tl: an argument contains a newline");
 	struct tl_buf b = TL_BUF_INIT;
-	tl_buf_adds(&b, "tl");
+	int oom = 0;
+	oom |= tl_buf_adds(&b, "tl");
 	for (int i = 1; i < argc; i++) {
-		tl_buf_addc(&b, ' ');
+		oom |= tl_buf_addc(&b, ' ');
 		if (argv[i] == case_arg)
-			tl_buf_adds(&b, "CASE");
+			oom |= tl_buf_adds(&b, "CASE");
 		else if (!strcmp(argv[i], "CASE"))
-			tl_buf_adds(&b, "'CASE'"); /* a literal word CASE stays literal */
+			oom |= tl_buf_adds(&b, "'CASE'"); /* a literal word CASE stays literal */
 		else
-			quote(&b, argv[i]);
+			oom |= quote(&b, argv[i]);
 	}
-	tl_buf_addc(&b, '\n');
+	oom |= tl_buf_addc(&b, '\n');
 	for (size_t i = 0; i < n_outputs; i++) {
-		tl_buf_adds(&b, "#> ");
-		quote(&b, outputs[i].path);
-		tl_buf_addf(&b, " %s\n", outputs[i].sha256);
+		oom |= tl_buf_adds(&b, "#> ");
+		oom |= quote(&b, outputs[i].path);
+		oom |= tl_buf_addf(&b, " %s\n", outputs[i].sha256);
+	}
+	if (oom) {
+		/* a step cut short would replay another command */
+		tl_buf_release(&b);
+		return tl_errf(err, "not added to replay.tl: out of memory");
 	}
 	char path[4200];
-	snprintf(path, sizeof(path), "%s/replay.tl", case_root);
-	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-	int rc = 0;
-	if (fd < 0) {
+	int rc = 0, fd = -1;
+	if (tl_pathf(path, sizeof(path), err, "%s/replay.tl", case_root))
+		rc = -1;
+	else
+		fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (rc) {
+		;
+	} else if (fd < 0) {
 		rc = tl_errf(err, "cannot open '%s': %s", path, strerror(errno));
 	} else {
 		flock(fd, LOCK_EX);
@@ -106,43 +115,47 @@ int tl_replay_split(const char *line, char ***out)
 	int n = 0;
 	struct tl_buf w = TL_BUF_INIT;
 	const char *p = line;
+	int oom = 0;
 	for (;;) {
 		while (*p == ' ' || *p == '\t')
 			p++;
 		if (!*p || *p == '\n' || *p == '\r')
 			break;
 		tl_buf_reset(&w);
-		tl_buf_add(&w, "", 0);
+		oom |= tl_buf_add(&w, "", 0);
 		while (*p && *p != ' ' && *p != '\t' && *p != '\n' && *p != '\r') {
 			if (*p == '\'') {
 				const char *e = strchr(p + 1, '\'');
 				if (!e)
 					goto bad;
-				tl_buf_add(&w, p + 1, (size_t)(e - p - 1));
+				oom |= tl_buf_add(&w, p + 1, (size_t)(e - p - 1));
 				p = e + 1;
 			} else if (*p == '"') {
 				p++;
 				while (*p && *p != '"') {
 					if (*p == '\\' && p[1] && strchr("\"\\$`", p[1]))
 						p++;
-					tl_buf_addc(&w, *p++);
+					oom |= tl_buf_addc(&w, *p++);
 				}
 				if (*p != '"')
 					goto bad;
 				p++;
 			} else if (*p == '\\' && p[1]) {
-				tl_buf_addc(&w, p[1]);
+				oom |= tl_buf_addc(&w, p[1]);
 				p += 2;
 			} else {
-				tl_buf_addc(&w, *p++);
+				oom |= tl_buf_addc(&w, *p++);
 			}
 		}
-		char **nv = realloc(v, (size_t)(n + 2) * sizeof(*nv));
+		char **nv = oom ? NULL : realloc(v, (size_t)(n + 2) * sizeof(*nv));
 		if (!nv)
 			goto bad;
 		v = nv;
-		v[n++] = strdup(w.data);
 		v[n] = NULL;
+		/* a word lost to a full memory would run another command: none at all */
+		if (!(v[n] = strdup(w.data ? w.data : "")))
+			goto bad;
+		v[++n] = NULL;
 	}
 	tl_buf_release(&w);
 	if (!v) {
@@ -162,7 +175,8 @@ int tl_replay_load(const char *case_root, struct tl_replay *r, struct tl_err *er
 {
 	memset(r, 0, sizeof(*r));
 	char path[4200];
-	snprintf(path, sizeof(path), "%s/replay.tl", case_root);
+	if (tl_pathf(path, sizeof(path), err, "%s/replay.tl", case_root))
+		return -1;
 	FILE *f = fopen(path, "r");
 	if (!f)
 		return errno == ENOENT ? 0 : tl_errf(err, "cannot open '%s': %s", path, strerror(errno));
@@ -266,14 +280,15 @@ int tl_replay_rebuild(const struct tl_case *c, const char *into, const struct tl
 	if (tl_case_init(into, &created, err))
 		return -1;
 	char src[4200], dst[4200];
-	snprintf(src, sizeof(src), "%s", c->config_path);
-	snprintf(dst, sizeof(dst), "%s/tl.json", into);
+	if (tl_pathf(src, sizeof(src), err, "%s", c->config_path) || tl_pathf(dst, sizeof(dst), err, "%s/tl.json", into))
+		return -1;
 	unlink(dst);
 	if (access(src, F_OK) == 0 && tl_file_copy(src, dst, &e))
 		return tl_errf(err, "replay: cannot copy tl.json into '%s'", into);
 	for (size_t i = 0; i < evidence->n; i++) {
-		snprintf(src, sizeof(src), "%s/%s", c->root, evidence->v[i]);
-		snprintf(dst, sizeof(dst), "%s/%s", into, evidence->v[i]);
+		if (tl_pathf(src, sizeof(src), err, "%s/%s", c->root, evidence->v[i]) ||
+		    tl_pathf(dst, sizeof(dst), err, "%s/%s", into, evidence->v[i]))
+			return -1;
 		if (tl_file_copy(src, dst, &e))
 			return tl_errf(err, "replay: cannot copy '%s' into '%s': %s", evidence->v[i], into, e.msg);
 	}
@@ -283,8 +298,8 @@ int tl_replay_rebuild(const struct tl_case *c, const char *into, const struct tl
 		for (size_t i = 0; i < fs.n; i++) {
 			const char *o = tl_format_origin(fs.v[i]);
 			const char *base = strrchr(o, '/');
-			snprintf(dst, sizeof(dst), "%s/formats/%s", into, base ? base + 1 : o);
-			tl_file_copy(o, dst, &e);
+			if (tl_pathf(dst, sizeof(dst), &e, "%s/formats/%s", into, base ? base + 1 : o) == 0)
+				tl_file_copy(o, dst, &e);
 		}
 	}
 	tl_formats_release(&fs);
@@ -347,9 +362,9 @@ void tl_replay_run(const struct tl_replay *rp, const char *case_root, const char
 		for (size_t k = 0; k < s->n_expect; k++) {
 			char path[4200], orig[4200], sha[65];
 			struct tl_err e;
-			snprintf(path, sizeof(path), "%s/%s", into, s->expect[k].path);
-			snprintf(orig, sizeof(orig), "%s/%s", case_root, s->expect[k].path);
-			if (tl_file_sha256(path, sha, &e)) {
+			if (tl_pathf(path, sizeof(path), &e, "%s/%s", into, s->expect[k].path) ||
+			    tl_pathf(orig, sizeof(orig), &e, "%s/%s", case_root, s->expect[k].path) ||
+			    tl_file_sha256(path, sha, &e)) {
 				fprintf(out, "  DIFFER %s: not produced (%s)\n", s->expect[k].path, e.msg);
 				(*differ)++;
 			} else if (strcmp(sha, s->expect[k].sha256)) {
@@ -363,4 +378,163 @@ void tl_replay_run(const struct tl_replay *rp, const char *case_root, const char
 			}
 		}
 	}
+}
+
+/* ---- per-file outcomes ------------------------------------------------------------ */
+
+static char *dup_or_empty(const char *s)
+{
+	return strdup(s ? s : "");
+}
+
+static int add_outcome(struct tl_replay_files *f, size_t *cap, const char *path, const char *copy, const char *status,
+		       const char *format, const char *rule)
+{
+	if (f->n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 16;
+		struct tl_replay_file *v = realloc(f->v, nc * sizeof(*v));
+		if (!v)
+			return -1;
+		f->v = v;
+		*cap = nc;
+	}
+	struct tl_replay_file *r = &f->v[f->n];
+	memset(r, 0, sizeof(*r));
+	r->path = dup_or_empty(path);
+	r->copy = dup_or_empty(copy);
+	r->status = dup_or_empty(status);
+	r->format = dup_or_empty(format);
+	if (rule && !strcmp(rule, "--format") && format)
+		r->forced = strdup(format);
+	f->n++;
+	if (!r->path || !r->copy || !r->status || !r->format || (rule && !strcmp(rule, "--format") && format && !r->forced))
+		return -1;
+	return 0;
+}
+
+static const char *jstr_of(const struct tl_json *o, const char *key)
+{
+	const struct tl_json *v = tl_json_get(o, key);
+	return v && v->type == TL_JSON_STRING ? v->str : NULL;
+}
+
+int tl_replay_outcomes(const char *root, const char *db_path, struct tl_replay_files *f, struct tl_err *err)
+{
+	memset(f, 0, sizeof(*f));
+	size_t cap = 0;
+	if (access(db_path, F_OK) == 0) {
+		struct tl_store *s = tl_store_open(db_path, TL_STORE_READONLY, err);
+		if (!s)
+			return -1;
+		struct tl_store_iter *it = tl_store_files(s, NULL, err);
+		const struct tl_file_rec *r;
+		int rc = it ? 0 : -1, more = 0;
+		while (it && (more = tl_store_next_file(it, &r, err)) == 1)
+			if (add_outcome(f, &cap, r->path, r->container ? r->container : r->path, r->status, r->format,
+					r->format_rule)) {
+				rc = tl_errf(err, "out of memory");
+				break;
+			}
+		if (more < 0)
+			rc = -1;
+		tl_store_iter_free(it);
+		tl_store_close(s);
+		return rc;
+	}
+	/* an extracted package: what the manifest recorded of the original run */
+	char path[4200];
+	struct tl_buf b = TL_BUF_INIT;
+	struct tl_json *m = NULL;
+	int rc = -1;
+	if (tl_pathf(path, sizeof(path), err, "%s/out/manifest.json", root))
+		return -1;
+	if (access(path, F_OK) != 0)
+		return tl_errf(err, "'%s' has neither case.db nor out/manifest.json: nothing says how its evidence was "
+				    "ingested", root);
+	if (tl_read_file(path, 1u << 30, &b, err) || !(m = tl_json_parse("out/manifest.json", b.data, b.len, err)))
+		goto out;
+	f->from_manifest = 1;
+	const struct tl_json *ev = tl_json_get(m, "evidence");
+	rc = 0;
+	for (size_t i = 0; ev && ev->type == TL_JSON_ARRAY && i < ev->n; i++) {
+		const struct tl_json *e = ev->kids[i];
+		const char *p = jstr_of(e, "path"), *container = jstr_of(e, "container");
+		if (!p)
+			continue;
+		if (add_outcome(f, &cap, p, container ? container : p, jstr_of(e, "status"), jstr_of(e, "format"),
+				jstr_of(e, "format_rule"))) {
+			rc = tl_errf(err, "out of memory");
+			break;
+		}
+	}
+out:
+	tl_json_free(m);
+	tl_buf_release(&b);
+	return rc;
+}
+
+void tl_replay_files_release(struct tl_replay_files *f)
+{
+	for (size_t i = 0; i < f->n; i++) {
+		free(f->v[i].path);
+		free(f->v[i].copy);
+		free(f->v[i].status);
+		free(f->v[i].format);
+		free(f->v[i].forced);
+	}
+	free(f->v);
+	memset(f, 0, sizeof(*f));
+}
+
+static int by_path(const void *a, const void *b)
+{
+	return strcmp(((const struct tl_replay_file *)a)->path, ((const struct tl_replay_file *)b)->path);
+}
+
+long tl_replay_compare_outcomes(const struct tl_replay_files *was, const struct tl_replay_files *now, FILE *out,
+				long *match)
+{
+	long differ = 0;
+	*match = 0;
+	/* both come in path order from the store; a manifest lists them the same way */
+	struct tl_replay_file *a = was->n ? malloc(was->n * sizeof(*a)) : NULL, *b = now->n ? malloc(now->n * sizeof(*b)) : NULL;
+	if ((was->n && !a) || (now->n && !b)) {
+		free(a);
+		free(b);
+		fprintf(out, "DIFFER outcomes: out of memory comparing them\n");
+		return 1;
+	}
+	if (was->n)
+		memcpy(a, was->v, was->n * sizeof(*a));
+	if (now->n)
+		memcpy(b, now->v, now->n * sizeof(*b));
+	qsort(a, was->n, sizeof(*a), by_path);
+	qsort(b, now->n, sizeof(*b), by_path);
+	size_t i = 0, k = 0;
+	while (i < was->n || k < now->n) {
+		int c = i == was->n ? 1 : k == now->n ? -1 : strcmp(a[i].path, b[k].path);
+		if (c < 0) {
+			fprintf(out, "DIFFER evidence %s: %s then, not seen by the replay\n", a[i].path, a[i].status);
+			differ++, i++;
+		} else if (c > 0) {
+			fprintf(out, "DIFFER evidence %s: not in the original run, %s now\n", b[k].path, b[k].status);
+			differ++, k++;
+		} else {
+			if (strcmp(a[i].status, b[k].status) || strcmp(a[i].format, b[k].format)) {
+				fprintf(out, "DIFFER evidence %s: %s (%s) then, %s (%s) now\n", a[i].path, a[i].status,
+					*a[i].format ? a[i].format : "no format", b[k].status,
+					*b[k].format ? b[k].format : "no format");
+				differ++;
+			} else {
+				(*match)++;
+			}
+			i++, k++;
+		}
+	}
+	if (*match)
+		fprintf(out, "MATCH evidence outcomes: %ld files ingested as the original run did (status and format)\n",
+			*match);
+	free(a);
+	free(b);
+	return differ;
 }

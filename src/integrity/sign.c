@@ -17,6 +17,7 @@
 #include <openssl/pem.h>
 
 #include "tl/json.h"
+#include "tl/manifest.h"
 #include "tl/banned.h"
 
 #define SIG_LEN 64       /* Ed25519 */
@@ -171,12 +172,12 @@ static int read_sig(const char *sig_path, unsigned char sig[SIG_LEN], struct tl_
 	return 0;
 }
 
-int tl_sign_verify_file(const char *pub_pem, const char *path, const char *sig_path, struct tl_err *err)
+int tl_sign_verify_buffer(const char *pub_pem, const char *data, size_t len, const char *name, const char *sig_path,
+			  struct tl_err *err)
 {
 	EVP_PKEY *k = load_public(pub_pem, err);
 	if (!k)
 		return -1;
-	struct tl_buf msg = TL_BUF_INIT;
 	EVP_MD_CTX *ctx = NULL;
 	unsigned char sig[SIG_LEN];
 	int rc = read_sig(sig_path, sig, err);
@@ -184,13 +185,11 @@ int tl_sign_verify_file(const char *pub_pem, const char *path, const char *sig_p
 	if (rc)
 		goto out;
 	rc = -1;
-	if (tl_read_file(path, MAX_SIGNED, &msg, err))
-		goto out;
 	if (!(ctx = EVP_MD_CTX_new()) || EVP_DigestVerifyInit(ctx, NULL, NULL, NULL, k) != 1) {
-		tl_errf(err, "cannot verify '%s': %s", path, ossl_reason(why, sizeof(why), "out of memory"));
+		tl_errf(err, "cannot verify '%s': %s", name, ossl_reason(why, sizeof(why), "out of memory"));
 		goto out;
 	}
-	int v = EVP_DigestVerify(ctx, sig, SIG_LEN, (const unsigned char *)(msg.data ? msg.data : ""), msg.len);
+	int v = EVP_DigestVerify(ctx, sig, SIG_LEN, (const unsigned char *)(data ? data : ""), len);
 	ERR_clear_error();
 	if (v == 1) {
 		rc = 0;
@@ -202,53 +201,52 @@ int tl_sign_verify_file(const char *pub_pem, const char *path, const char *sig_p
 out:
 	EVP_MD_CTX_free(ctx);
 	EVP_PKEY_free(k);
-	tl_buf_release(&msg);
 	return rc;
 }
 
-/* Each file the signed manifest lists must appear in SHA256SUMS with the same
- * hash; returns the number that do not, after printing a FAIL line for each. */
-static long cross_check(const struct tl_json *m, struct tl_sums *s, FILE *out, long *checked)
+int tl_sign_verify_file(const char *pub_pem, const char *path, const char *sig_path, struct tl_err *err)
 {
-	static const struct {
-		const char *array, *prefix;
-	} lists[] = { { "evidence", "../" }, { "outputs", "" } };
-	long bad = 0;
-	for (size_t l = 0; l < sizeof(lists) / sizeof(lists[0]); l++) {
-		const struct tl_json *a = tl_json_get(m, lists[l].array);
-		for (size_t i = 0; a && a->type == TL_JSON_ARRAY && i < a->n; i++) {
-			const struct tl_json *p = tl_json_get(a->kids[i], "path"), *h = tl_json_get(a->kids[i], "sha256");
-			if (!p || p->type != TL_JSON_STRING || !h || h->type != TL_JSON_STRING)
-				continue;
-			char name[4200];
-			snprintf(name, sizeof(name), "%s%s", lists[l].prefix, p->str);
-			const struct tl_sum *e = tl_sums_find(s, name);
-			const char *got = e ? e->sha : NULL;
-			(*checked)++;
-			if (!got) {
-				fprintf(out, "FAIL out/SHA256SUMS: %s: in the signed manifest but not listed\n", name);
-				bad++;
-			} else if (strcmp(got, h->str)) {
-				fprintf(out, "FAIL out/SHA256SUMS: %s: lists %.16s..., the signed manifest recorded %.16s...\n",
-					name, got, h->str);
-				bad++;
-			}
-		}
-	}
-	return bad;
+	struct tl_buf msg = TL_BUF_INIT;
+	int rc = tl_read_file(path, MAX_SIGNED, &msg, err) ? -1 : tl_sign_verify_buffer(pub_pem, msg.data, msg.len, path, sig_path, err);
+	tl_buf_release(&msg);
+	return rc;
 }
 
 long tl_sign_verify_case(const struct tl_case *c, const char *pub_pem, FILE *out, struct tl_err *err)
 {
 	if (tl_sign_check_pubkey(pub_pem, err))
 		return -1;
-	char mpath[4200], spath[4200], sums_path[4200];
-	snprintf(mpath, sizeof(mpath), "%s/manifest.json", c->out_dir);
-	snprintf(spath, sizeof(spath), "%s/manifest.json.sig", c->out_dir);
-	snprintf(sums_path, sizeof(sums_path), "%s/SHA256SUMS", c->out_dir);
+	char mpath[4200], sums_path[4200];
+	if (tl_pathf(mpath, sizeof(mpath), err, "%s/manifest.json", c->out_dir) ||
+	    tl_pathf(sums_path, sizeof(sums_path), err, "%s/SHA256SUMS", c->out_dir))
+		return -1;
+	struct tl_buf b = TL_BUF_INIT, sb = TL_BUF_INIT;
+	long failed = 0;
+	struct tl_err e;
+	if (tl_read_file(mpath, MAX_SIGNED, &b, &e)) {
+		fprintf(out, "FAIL out/manifest.json.sig: %s\n", e.msg);
+		failed = 1;
+	} else if (tl_read_file(sums_path, 64u << 20, &sb, &e)) {
+		fprintf(out, "FAIL out/SHA256SUMS: %s\n", e.msg);
+		failed = 1;
+	} else {
+		failed = tl_sign_verify_manifest(c, pub_pem, b.data, b.len, sb.data, sb.len, out, err);
+	}
+	tl_buf_release(&b);
+	tl_buf_release(&sb);
+	return failed;
+}
+
+long tl_sign_verify_manifest(const struct tl_case *c, const char *pub_pem, const char *manifest, size_t mlen,
+			     const char *sums_text, size_t slen, FILE *out, struct tl_err *err)
+{
+	char spath[4200];
+	if (tl_pathf(spath, sizeof(spath), err, "%s/manifest.json.sig", c->out_dir))
+		return -1;
 	long ok = 0, failed = 0;
 	struct tl_err e;
-	int v = tl_sign_verify_file(pub_pem, mpath, spath, &e);
+	/* the bytes checked are the bytes parsed below: one read, never two */
+	int v = tl_sign_verify_buffer(pub_pem, manifest, mlen, "out/manifest.json", spath, &e);
 	if (v) {
 		fprintf(out, "FAIL out/manifest.json.sig: %s\n", e.msg);
 		fprintf(out, "signature: 0 ok, 1 failed\n");
@@ -256,32 +254,34 @@ long tl_sign_verify_case(const struct tl_case *c, const char *pub_pem, FILE *out
 	}
 	fprintf(out, "OK   out/manifest.json.sig (Ed25519 signature valid)\n");
 	ok++;
-	/* the signature only covers the manifest; SHA256SUMS is what tl_verify
-	 * checked the files against, so it must say what the signed manifest says */
-	struct tl_buf b = TL_BUF_INIT, sb = TL_BUF_INIT;
+	/* SHA256SUMS is what the files were re-hashed against: it must say exactly
+	 * what the signed manifest says, no line more or less */
 	struct tl_sums s = { 0 };
-	struct tl_json *m = NULL;
-	if (tl_read_file(mpath, MAX_SIGNED, &b, &e) ||
-	    !(m = tl_json_parse("out/manifest.json", b.data ? b.data : "", b.len, &e))) {
+	char msha[65];
+	tl_sha256_hex(manifest ? manifest : "", mlen, msha);
+	struct tl_json *m = tl_json_parse("out/manifest.json", manifest ? manifest : "", mlen, &e);
+	if (!m) {
 		fprintf(out, "FAIL out/manifest.json: %s\n", e.msg);
 		failed++;
-	} else if (tl_read_file(sums_path, 64u << 20, &sb, &e) ||
-		   tl_sums_parse(sb.data ? sb.data : "", sb.len, &s)) {
-		fprintf(out, "FAIL out/SHA256SUMS: %s\n", e.msg);
+	} else if (tl_sums_parse(sums_text ? sums_text : "", slen, &s)) {
+		fprintf(out, "FAIL out/SHA256SUMS: out of memory\n");
 		failed++;
 	} else {
-		long checked = 0, bad = cross_check(m, &s, out, &checked);
+		long checked = 0, bad = tl_manifest_check_sums(m, msha, &s, "signed manifest", out, &checked);
 		if (bad) {
 			failed += bad;
 		} else {
 			fprintf(out, "OK   out/SHA256SUMS agrees with the signed manifest (%ld files)\n", checked);
 			ok++;
 		}
+		const struct tl_json *cu = tl_json_get(m, "custody"), *h = tl_json_get(cu, "head_sha256");
+		const struct tl_json *n = tl_json_get(cu, "entries");
+		if (h && h->type == TL_JSON_STRING && n && n->type == TL_JSON_NUMBER)
+			fprintf(out, "note: the signature covers the custody chain up to entry %s (head %s)\n", n->str,
+				h->str);
 	}
 	fprintf(out, "signature: %ld ok, %ld failed\n", ok, failed);
 	tl_sums_release(&s);
 	tl_json_free(m);
-	tl_buf_release(&b);
-	tl_buf_release(&sb);
 	return failed;
 }

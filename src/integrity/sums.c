@@ -86,19 +86,82 @@ void tl_sums_release(struct tl_sums *s)
 	memset(s, 0, sizeof(*s));
 }
 
-void tl_sums_add_line(struct tl_buf *b, const char *sha, const char *name)
+int tl_sums_add_line(struct tl_buf *b, const char *sha, const char *name)
 {
-	int esc = strpbrk(name, "\\\n") != NULL;
+	int esc = strpbrk(name, "\\\n") != NULL, bad = 0;
 	if (esc)
-		tl_buf_addc(b, '\\');
-	tl_buf_addf(b, "%s  ", sha);
-	for (const char *p = name; *p; p++) {
+		bad |= tl_buf_addc(b, '\\');
+	bad |= tl_buf_addf(b, "%s  ", sha);
+	for (const char *p = name; *p && !bad; p++) {
 		if (esc && *p == '\\')
-			tl_buf_adds(b, "\\\\");
+			bad |= tl_buf_adds(b, "\\\\");
 		else if (esc && *p == '\n')
-			tl_buf_adds(b, "\\n");
+			bad |= tl_buf_adds(b, "\\n");
 		else
-			tl_buf_addc(b, *p);
+			bad |= tl_buf_addc(b, *p);
 	}
-	tl_buf_addc(b, '\n');
+	bad |= tl_buf_addc(b, '\n');
+	return bad ? -1 : 0;
+}
+
+static int line_cmp(const void *a, const void *b)
+{
+	unsigned x = (*(const struct tl_sum *const *)a)->line, y = (*(const struct tl_sum *const *)b)->line;
+	return x < y ? -1 : x > y;
+}
+
+struct tl_sum **tl_sums_in_file_order(struct tl_sums *s)
+{
+	struct tl_sum **order = calloc(s->n ? s->n : 1, sizeof(*order));
+	if (!order)
+		return NULL;
+	for (size_t i = 0; i < s->n; i++)
+		order[i] = &s->v[i];
+	if (s->n)
+		qsort(order, s->n, sizeof(*order), line_cmp);
+	return order;
+}
+
+int tl_sums_resolve(const char *name, char *out, size_t len)
+{
+	if (!len)
+		return -1;
+	out[0] = 0;
+	if (name[0] == '/' || strlen(name) + 5 > len)
+		return -1;
+	char *tmp = malloc(strlen(name) + 5);
+	if (!tmp)
+		return -1;
+	memcpy(tmp, "out/", 4);
+	memcpy(tmp + 4, name, strlen(name) + 1);
+	size_t o = 0;
+	int rc = 0;
+	for (const char *p = tmp; *p;) {
+		size_t cl = strcspn(p, "/");
+		if (cl == 0 || (cl == 1 && p[0] == '.')) {
+			; /* "a//b", "a/./b" */
+		} else if (cl == 2 && p[0] == '.' && p[1] == '.') {
+			if (o == 0) {
+				rc = -1;
+				break;
+			}
+			while (o > 0 && out[o - 1] != '/')
+				o--;
+			if (o > 0)
+				o--;
+		} else {
+			if (o + (o ? 1 : 0) + cl + 1 > len) {
+				rc = -1;
+				break;
+			}
+			if (o)
+				out[o++] = '/';
+			memcpy(out + o, p, cl);
+			o += cl;
+		}
+		p += cl + (p[cl] == '/');
+	}
+	free(tmp);
+	out[o] = 0;
+	return rc || !o ? -1 : 0;
 }

@@ -15,6 +15,8 @@
 #include "tl/json.h"
 #include "tl/output.h"
 #include "tl/replay.h"
+#include "tl/manifest.h"
+#include "tl/sign.h"
 #include "tl/store.h"
 #include "tl/sums.h"
 #include "tl/archive.h"
@@ -22,7 +24,7 @@
 
 struct tally {
 	FILE *out;
-	long ok, failed;
+	long ok, failed, stale;
 };
 
 static void okline(struct tally *t, const char *what)
@@ -75,8 +77,13 @@ static void check_member(const struct tl_case *c, struct archive_hashes *h, cons
 		tl_strlist_release(&h->names);
 		tl_strlist_release(&h->shas);
 		snprintf(h->rel, sizeof(h->rel), "%s", container);
-		snprintf(path, sizeof(path), "%s/%s", c->root, container);
 		/* the archive's own bytes first: they are what was delivered */
+		if (tl_pathf(path, sizeof(path), &e, "%s/%s", c->root, container)) {
+			failline(t, container, e.msg);
+			h->state = -1;
+			snprintf(h->why, sizeof(h->why), "%s", e.msg);
+			goto scanned;
+		}
 		if (tl_file_sha256(path, got, &e)) {
 			snprintf(why, sizeof(why), "cannot read: %s", e.msg);
 			failline(t, container, why);
@@ -92,6 +99,7 @@ static void check_member(const struct tl_case *c, struct archive_hashes *h, cons
 		h->state = rc < 0 ? -1 : 1;
 		snprintf(h->why, sizeof(h->why), "%s", rc ? e.msg : "");
 	}
+scanned:
 	if (h->state < 0) {
 		snprintf(why, sizeof(why), "cannot read the archive: %s", h->why);
 		failline(t, rel, why);
@@ -136,8 +144,9 @@ static void check_evidence(const struct tl_case *c, struct tl_store *s, struct t
 			check_member(c, &ah, f, t);
 			continue;
 		}
-		snprintf(path, sizeof(path), "%s/%s", c->root, rel);
-		if (tl_file_sha256(path, got, &e)) {
+		if (tl_pathf(path, sizeof(path), &e, "%s/%s", c->root, rel)) {
+			failline(t, rel, e.msg);
+		} else if (tl_file_sha256(path, got, &e)) {
 			snprintf(why, sizeof(why), "cannot read: %s", e.msg);
 			failline(t, rel, why);
 		} else if (strcmp(got, want)) {
@@ -152,21 +161,28 @@ static void check_evidence(const struct tl_case *c, struct tl_store *s, struct t
 	tl_strlist_release(&ah.shas);
 }
 
-/* Each line of SHA256SUMS: the file it names, re-hashed. */
-static void check_sums(const struct tl_case *c, struct tally *t)
+/* What verify reads once and checks everything against: a second read could
+ * see other bytes than the first (the signature check, the digest). */
+struct snapshot {
+	struct tl_buf manifest, sums;
+	int have_manifest, have_sums;
+	struct tl_json *m; /* parsed from manifest, or NULL */
+	char msha[65];
+	char why[600];     /* why m is NULL */
+};
+
+/* Each line of SHA256SUMS: the file it names, re-hashed; then the lines
+ * against the manifest, so that an added, removed or edited line is named. */
+static void check_sums(const struct tl_case *c, struct snapshot *sn, struct tally *t)
 {
-	char spath[4200];
-	struct tl_buf text = TL_BUF_INIT;
 	struct tl_err e;
-	snprintf(spath, sizeof(spath), "%s/SHA256SUMS", c->out_dir);
-	if (access(spath, F_OK) != 0) {
+	if (!sn->have_sums) {
 		fprintf(t->out, "note: no out/SHA256SUMS yet (tl manifest writes it); outputs not checked\n");
 		return;
 	}
 	struct tl_sums sums;
-	if (tl_read_file(spath, 64u << 20, &text, &e) || tl_sums_parse(text.data ? text.data : "", text.len, &sums)) {
-		failline(t, "out/SHA256SUMS", e.msg);
-		tl_buf_release(&text);
+	if (tl_sums_parse(sn->sums.data ? sn->sums.data : "", sn->sums.len, &sums)) {
+		failline(t, "out/SHA256SUMS", "out of memory");
 		return;
 	}
 	if (sums.bad) {
@@ -174,38 +190,58 @@ static void check_sums(const struct tl_case *c, struct tally *t)
 		snprintf(why, sizeof(why), "%u malformed lines, the first at line %u", sums.bad, sums.first_bad);
 		failline(t, "out/SHA256SUMS", why);
 	}
-	for (size_t i = 0; i < sums.n; i++) {
-		char path[8300], got[65], what[4200], why[600];
-		snprintf(path, sizeof(path), "%s/%s", c->out_dir, sums.v[i].name);
-		snprintf(what, sizeof(what), "out/SHA256SUMS: %s", sums.v[i].name);
-		if (tl_file_sha256(path, got, &e)) {
+	struct tl_sum **order = tl_sums_in_file_order(&sums);
+	for (size_t i = 0; order && i < sums.n; i++) {
+		const struct tl_sum *l = order[i];
+		char path[8300], rel[4200], got[65], what[4200], why[600];
+		snprintf(what, sizeof(what), "out/SHA256SUMS: %s", l->name);
+		/* the case folder is all verify vouches for: a line naming /etc/hostname
+		 * or ../../x would have it hash a file nobody handed over */
+		if (tl_sums_resolve(l->name, rel, sizeof(rel))) {
+			failline(t, what, "names a file outside the case folder (not read)");
+			continue;
+		}
+		int is_manifest = !strcmp(rel, "out/manifest.json") && sn->have_manifest;
+		if (is_manifest) {
+			/* the bytes read once for everything else, not a second read */
+			memcpy(got, sn->msha, 65);
+		}
+		if (tl_pathf(path, sizeof(path), &e, "%s/%s", c->root, rel)) {
+			failline(t, what, e.msg);
+		} else if (!is_manifest && tl_file_sha256(path, got, &e)) {
 			snprintf(why, sizeof(why), "cannot read: %s", e.msg);
 			failline(t, what, why);
-		} else if (strcmp(got, sums.v[i].sha)) {
-			snprintf(why, sizeof(why), "sha256 is %.16s..., the manifest recorded %.16s...", got, sums.v[i].sha);
+		} else if (strcmp(got, l->sha)) {
+			snprintf(why, sizeof(why), "sha256 is %.16s..., the manifest recorded %.16s...", got, l->sha);
 			failline(t, what, why);
 		} else {
 			okline(t, what);
 		}
 	}
+	if (!order)
+		failline(t, "out/SHA256SUMS", "out of memory");
+	free(order);
+	if (sn->m) {
+		long checked = 0, bad = tl_manifest_check_sums(sn->m, sn->msha, &sums, "manifest", t->out, &checked);
+		t->failed += bad;
+		if (!bad) {
+			char what[120];
+			snprintf(what, sizeof(what), "out/SHA256SUMS lists what out/manifest.json lists (%ld files)", checked);
+			okline(t, what);
+		}
+	}
 	tl_sums_release(&sums);
-	tl_buf_release(&text);
 }
 
-static void check_digest(const struct tl_case *c, struct tl_store *s, struct tally *t)
+static void check_digest(struct tl_store *s, struct snapshot *sn, struct tally *t)
 {
-	char mpath[4200], got[65], why[600];
-	snprintf(mpath, sizeof(mpath), "%s/manifest.json", c->out_dir);
-	if (access(mpath, F_OK) != 0)
-		return;
-	struct tl_buf b = TL_BUF_INIT;
+	char got[65], why[600];
 	struct tl_err e;
-	/* a manifest past the limit is cut short and then fails to parse: reported below */
-	tl_read_file(mpath, 1u << 30, &b, &e);
-	struct tl_json *j = tl_json_parse("out/manifest.json", b.data ? b.data : "", b.len, &e);
-	const struct tl_json *d = j ? tl_json_get(tl_json_get(j, "events_digest"), "sha256") : NULL;
+	if (!sn->have_manifest)
+		return;
+	const struct tl_json *d = sn->m ? tl_json_get(tl_json_get(sn->m, "events_digest"), "sha256") : NULL;
 	if (!d || d->type != TL_JSON_STRING) {
-		failline(t, "out/manifest.json", j ? "no events_digest" : e.msg);
+		failline(t, "out/manifest.json", sn->m ? "no events_digest" : sn->why);
 	} else if (tl_events_digest(s, got, &e) < 0) {
 		failline(t, "events digest", e.msg);
 	} else if (strcmp(got, d->str)) {
@@ -215,8 +251,47 @@ static void check_digest(const struct tl_case *c, struct tl_store *s, struct tal
 	} else {
 		okline(t, "events digest (database events = manifest)");
 	}
-	tl_json_free(j);
-	tl_buf_release(&b);
+}
+
+/* Outputs written before the events last changed describe older events: said
+ * on a STALE line, not a failure (the file is what it was), but never as current. */
+static void check_stale(const struct tl_case *c, struct snapshot *sn, struct tally *t)
+{
+	if (sn->m)
+		t->stale += tl_manifest_stale(c, sn->m, t->out, NULL);
+}
+
+/* tl.json and the case formats, as package verify checks them at the recipient. */
+static void check_config(const struct tl_case *c, struct snapshot *sn, struct tally *t)
+{
+	if (sn->m)
+		t->failed += tl_manifest_check_config(c, sn->m, t->out, &t->ok, NULL);
+}
+
+/* The chain up to the head the manifest recorded is what the manifest (and
+ * its signature) vouches for; entries after it are intact links of a chain
+ * nothing outside the log vouches for yet. */
+static void check_anchor(const struct tl_case *c, struct snapshot *sn, struct tally *t)
+{
+	long entries;
+	char head[65], path[4200];
+	struct tl_err e;
+	if (tl_custody_head(c->root, &entries, head, &e)) {
+		failline(t, "custody.jsonl", e.msg);
+		return;
+	}
+	fprintf(t->out, "custody head: entry %ld, sha256 %s (record it outside the case: it pins everything up to it)\n",
+		entries, head);
+	if (!sn->m)
+		return;
+	struct tl_buf log = TL_BUF_INIT;
+	if (!tl_pathf(path, sizeof(path), &e, "%s/custody.jsonl", c->root) && access(path, F_OK) == 0 &&
+	    tl_read_file(path, 1u << 30, &log, &e)) {
+		failline(t, "custody.jsonl", e.msg);
+	} else {
+		t->failed += tl_manifest_check_anchor(sn->m, log.data, log.len, entries, t->out, &t->ok);
+	}
+	tl_buf_release(&log);
 }
 
 /* The steps of replay.tl must be the ones the custody log says were taken:
@@ -254,8 +329,7 @@ static void check_replay(const struct tl_case *c, struct tally *t)
 	struct tl_replay rp;
 	struct tl_err e;
 	char path[4200], what[200];
-	snprintf(path, sizeof(path), "%s/custody.jsonl", c->root);
-	if (tl_replay_load(c->root, &rp, &e)) {
+	if (tl_pathf(path, sizeof(path), &e, "%s/custody.jsonl", c->root) || tl_replay_load(c->root, &rp, &e)) {
 		failline(t, "replay.tl", e.msg);
 		return;
 	}
@@ -317,19 +391,50 @@ static void check_replay(const struct tl_case *c, struct tally *t)
 	tl_buf_release(&log);
 }
 
+static void snapshot_read(const struct tl_case *c, struct snapshot *sn)
+{
+	char path[4200];
+	struct tl_err e;
+	if (!tl_pathf(path, sizeof(path), &e, "%s/manifest.json", c->out_dir) && access(path, F_OK) == 0) {
+		sn->have_manifest = 1;
+		/* a manifest past the limit is cut short and then fails to parse: reported */
+		if (tl_read_file(path, 1u << 30, &sn->manifest, &e))
+			snprintf(sn->why, sizeof(sn->why), "%s", e.msg);
+		else if (!(sn->m = tl_json_parse("out/manifest.json", sn->manifest.data ? sn->manifest.data : "",
+						 sn->manifest.len, &e)))
+			snprintf(sn->why, sizeof(sn->why), "%s", e.msg);
+		tl_sha256_hex(sn->manifest.data ? sn->manifest.data : "", sn->manifest.len, sn->msha);
+	}
+	if (!tl_pathf(path, sizeof(path), &e, "%s/SHA256SUMS", c->out_dir) && access(path, F_OK) == 0) {
+		sn->have_sums = 1;
+		if (tl_read_file(path, 64u << 20, &sn->sums, &e))
+			tl_buf_reset(&sn->sums);
+	}
+}
+
 long tl_verify(const struct tl_case *c, FILE *out, struct tl_err *err)
 {
-	struct tally t = { out, 0, 0 };
+	return tl_verify_signed(c, NULL, out, err);
+}
+
+long tl_verify_signed(const struct tl_case *c, const char *pubkey, FILE *out, struct tl_err *err)
+{
+	struct tally t = { out, 0, 0, 0 };
+	struct snapshot sn;
+	memset(&sn, 0, sizeof(sn));
+	snapshot_read(c, &sn);
 	struct tl_store *s = tl_store_open(c->db_path, TL_STORE_READONLY, err);
 	if (s) {
 		check_database(s, &t);
 		check_evidence(c, s, &t);
-		check_digest(c, s, &t);
+		check_digest(s, &sn, &t);
 		tl_store_close(s);
 	} else {
 		failline(&t, "case.db", err->msg);
 	}
-	check_sums(c, &t);
+	check_sums(c, &sn, &t);
+	check_config(c, &sn, &t);
+	check_stale(c, &sn, &t);
 	check_replay(c, &t);
 	long entries;
 	struct tl_err e;
@@ -343,6 +448,24 @@ long tl_verify(const struct tl_case *c, FILE *out, struct tl_err *err)
 		snprintf(what, sizeof(what), "custody.jsonl (%ld entries, chain intact)", entries);
 		okline(&t, what);
 	}
-	fprintf(out, "verify: %ld ok, %ld failed\n", t.ok, t.failed);
-	return t.failed;
+	check_anchor(c, &sn, &t);
+	if (t.stale)
+		fprintf(out, "verify: %ld ok, %ld failed, %ld stale\n", t.ok, t.failed, t.stale);
+	else
+		fprintf(out, "verify: %ld ok, %ld failed\n", t.ok, t.failed);
+	long failed = t.failed;
+	if (pubkey) {
+		if (!sn.have_manifest || !sn.have_sums) {
+			fprintf(out, "FAIL out/manifest.json.sig: no out/manifest.json or out/SHA256SUMS to check it against\n");
+			failed++;
+		} else {
+			long sb = tl_sign_verify_manifest(c, pubkey, sn.manifest.data, sn.manifest.len, sn.sums.data,
+							  sn.sums.len, out, err);
+			failed = sb < 0 ? -1 : failed + sb;
+		}
+	}
+	tl_json_free(sn.m);
+	tl_buf_release(&sn.manifest);
+	tl_buf_release(&sn.sums);
+	return failed;
 }

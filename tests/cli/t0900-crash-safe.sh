@@ -51,15 +51,30 @@ after_kill() {
 		fail "$what: integrity_check at the end"
 }
 
-# SIGKILL after a fixed time: before anything is committed, part-way through a file, in the second file
-for t in 0.2 0.5 0.9; do
-	K=$(fresh "kill-$t")
+# killed_during_ingest CASE STATUS LABEL: the kill landed while ingest was
+# running (killed by SIGKILL, not finished before the timer) and left work undone
+killed_during_ingest() {
+	[ "$2" = 137 ] && ok "$3: the kill landed (ingest was still running)" ||
+		fail "$3: ingest was not killed (exit $2): it finished before the kill"
+	local left
+	left=$(q "$1" "SELECT (SELECT count(*) FROM evidence_files WHERE status='done') < 2 OR (SELECT count(*) FROM events) < $REFN" 2>/dev/null)
+	[ "${left:-1}" = 1 ] && ok "$3: the case shows unfinished work" || fail "$3: the killed case looks complete"
+}
+
+# SIGKILL at fractions of the reference run's time (not fixed times, which a
+# fast machine outruns): before anything is committed, part-way through a
+# file, in the second file
+for f in 0.1 0.3 0.5; do
+	t=$(awk "BEGIN{print ($t1 - $t0) * $f}")
+	K=$(fresh "kill-$f")
 	"$TL" ingest --no-progress --commit-every 2000 "$K" >/dev/null 2>&1 &
 	pid=$!
 	sleep "$t"
 	kill -KILL "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
+	st=$?
 	echo "# killed after ${t}s: files $(q "$K" "SELECT group_concat(status, ' ') FROM evidence_files" 2>&1), $(q "$K" "SELECT count(*) FROM events") events stored"
+	killed_during_ingest "$K" "$st" "killed at $f of the run"
 	after_kill "$K" "killed after ${t}s"
 done
 
@@ -73,6 +88,8 @@ for _ in $(seq 1 1200); do
 done
 kill -KILL "$pid" 2>/dev/null
 wait "$pid" 2>/dev/null
+st=$?
+[ "$st" = 137 ] && ok "the kill with a file ingesting landed" || fail "ingest finished before the kill (exit $st)"
 echo "# killed with a file ingesting: $(q "$K" "SELECT group_concat(status, ' ') FROM evidence_files"), $(q "$K" "SELECT count(*) FROM events") events stored"
 [ "$(q "$K" "SELECT count(*) FROM evidence_files WHERE status='ingesting'")" = 1 ] && ok "a file was left 'ingesting' with rows committed" ||
 	fail "the kill did not catch a file part-way"
@@ -86,22 +103,27 @@ K=$(fresh kill-index)
 pid=$!
 for _ in $(seq 1 1200); do
 	[ "$(sqlite3 "$K/case.db" "SELECT count(*) FROM evidence_files WHERE status='done'" 2>/dev/null)" = 2 ] && break
-	sleep 0.02
+	sleep 0.005
 done
 kill -KILL "$pid" 2>/dev/null
 wait "$pid" 2>/dev/null
+st=$?
+[ "$st" = 137 ] && ok "the kill during the index build landed" || fail "ingest finished before the kill (exit $st)"
 n=$(sqlite3 "$K/case.db" "SELECT count(*) FROM sqlite_master WHERE type='index' AND name IN ('events_ts','events_user','events_host','events_src_ip','events_dst_ip','events_domain')")
 echo "# killed after the last commit: $n of 6 query indexes were there"
 after_kill "$K" "killed during index build"
 
 # a second kill while re-running a killed ingest, then finishing
 K=$(fresh kill-twice)
-for t in 0.4 0.7; do
+for f in 0.2 0.3; do
+	t=$(awk "BEGIN{print ($t1 - $t0) * $f}")
 	"$TL" ingest --no-progress --commit-every 2000 "$K" >/dev/null 2>&1 &
 	pid=$!
 	sleep "$t"
 	kill -KILL "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
+	st=$?
+	[ "$st" = 137 ] && ok "kill-twice at $f: the kill landed" || fail "kill-twice at $f: ingest finished first (exit $st)"
 done
 after_kill "$K" "killed twice"
 finish
