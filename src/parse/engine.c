@@ -617,6 +617,15 @@ static enum tl_parse_status parse_delimited(struct tl_parse *p, const char *text
 	}
 	if (f->header == TL_HDR_FIRST && !p->header_seen)
 		return set_columns(p, text, len, p->sep, 0, err);
+	/* a header line anywhere (S3 objects concatenated) names the columns from
+	 * there on; before one, "columns" and the column sets apply */
+	if (f->header_re) {
+		int rc = pcre2_match(f->header_re, (PCRE2_SPTR)text, len, 0, 0, p->md, p->mctx);
+		if (rc >= 0)
+			return set_columns(p, text, len, p->sep, 0, err);
+		if (rc != PCRE2_ERROR_NOMATCH)
+			return match_limit_reason(rc, err);
+	}
 	if (!p->ncols) {
 		tl_errf(err, "data before any fields header");
 		return TL_PARSE_REJECT;
@@ -629,7 +638,7 @@ static enum tl_parse_status parse_delimited(struct tl_parse *p, const char *text
 	len -= body;
 	int collapse = f->header == TL_HDR_W3C;
 	char sep = collapse ? ' ' : p->sep;
-	if (f->ncolsets || f->keep_extra_columns)
+	if ((f->ncolsets || f->keep_extra_columns) && !(f->header_re && p->header_seen))
 		return split_columns(p, text, len, sep, collapse, err);
 	int n = split(p, text, len, sep, f->quote, count_cb, collapse);
 	if (n != (int)p->ncols) {

@@ -130,6 +130,7 @@ struct tl_format {
 	char sep, quote, kv_sep;
 	pcre2_code *prefix;       /* delimited, kv: header before the body */
 	enum tl_header header;
+	pcre2_code *header_re;    /* delimited: a line matching it names the columns (AWS VPC flow in S3) */
 	char **cols;
 	size_t ncols;
 	char **embedded;

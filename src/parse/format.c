@@ -234,7 +234,7 @@ static int load_parse(struct tl_format *f, const struct tl_json *root, struct tl
 		return bad(err, f->origin, p ? p : root, "\"parse\" object is required%s", NULL);
 	if (check_keys(f->origin, p, "parse",
 		       "type patterns separator quote header columns pair_separator kv_separator prefix embedded_json "
-		       "column_sets extra_columns values escapes",
+		       "column_sets extra_columns values escapes header_match",
 		       err))
 		return -1;
 	f->has_parse = 1;
@@ -665,6 +665,7 @@ void tl_format_free(struct tl_format *f)
 	free(f->zone);
 	pcre2_code_free(f->start_re);
 	pcre2_code_free(f->prefix);
+	pcre2_code_free(f->header_re);
 	for (size_t i = 0; i < f->npats; i++)
 		pcre2_code_free(f->pats[i]);
 	free(f->pats);
