@@ -291,6 +291,17 @@ static int load_parse(struct tl_format *f, const struct tl_json *root, struct tl
 			rc = bad(err, f->origin, p, "delimited parse without a header needs \"columns\"%s", NULL);
 		if (!rc)
 			rc = tl_fmt_load_colsets(f, p, err);
+		const struct tl_json *hm = tl_json_get(p, "header_match");
+		if (!rc && hm) {
+			char *s = NULL;
+			if (f->header != TL_HDR_NONE)
+				rc = bad(err, f->origin, hm, "\"header_match\" goes with \"header\": \"none\"%s", NULL);
+			else
+				rc = get_str(f->origin, p, "header_match", 0, &s, err);
+			if (!rc && !(f->header_re = tl_format_compile(f->origin, hm, s, 0, err)))
+				rc = -1;
+			free(s);
+		}
 		free(hdr);
 	} else if (!strcmp(type, "kv")) {
 		if (tl_json_get(p, "column_sets") || tl_json_get(p, "extra_columns")) {
@@ -314,6 +325,8 @@ static int load_parse(struct tl_format *f, const struct tl_json *root, struct tl
 	}
 	if (!rc && f->parse != TL_PARSE_KV)
 		rc = tl_format_kv_keys_unused(f, p, err);
+	if (!rc && f->parse != TL_PARSE_DELIMITED && tl_json_get(p, "header_match"))
+		rc = bad(err, f->origin, tl_json_get(p, "header_match"), "\"header_match\" goes with delimited parsing%s", NULL);
 	const struct tl_json *emb = tl_json_get(p, "embedded_json");
 	if (!rc && emb)
 		rc = tl_format_load_embedded(f, emb, err);
