@@ -351,13 +351,14 @@ static int split(struct tl_parse *p, const char *text, size_t len, char sep, cha
 			break;
 		const char *v = text + i;
 		size_t vl;
-		if (quote && i < len && text[i] == quote) {
+		if (quote && i < len && (text[i] == quote || (p->f->quote2 && text[i] == p->f->quote2))) {
+			char q = text[i];
 			tl_buf_reset(&p->tmp);
 			i++;
 			while (i < len) {
-				if (text[i] == quote) {
-					if (i + 1 < len && text[i + 1] == quote) {
-						tl_buf_addc(&p->tmp, quote);
+				if (text[i] == q) {
+					if (i + 1 < len && text[i + 1] == q) {
+						tl_buf_addc(&p->tmp, q);
 						i += 2;
 						continue;
 					}

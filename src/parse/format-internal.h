@@ -128,6 +128,7 @@ struct tl_format {
 	pcre2_code **pats;
 	size_t npats;
 	char sep, quote, kv_sep;
+	char quote2;              /* delimited: a second quote character, or 0 */
 	pcre2_code *prefix;       /* delimited, kv: header before the body */
 	enum tl_header header;
 	pcre2_code *header_re;    /* delimited: a line matching it names the columns (AWS VPC flow in S3) */

@@ -267,8 +267,16 @@ static int load_parse(struct tl_format *f, const struct tl_json *root, struct tl
 		char *hdr = NULL;
 		f->parse = TL_PARSE_DELIMITED;
 		rc = one_char(f->origin, p, "separator", ',', &f->sep, err);
-		if (!rc)
+		/* two quote characters: a value opened by either runs to the same one
+		 * (Blue Coat exports quote a user agent with ' or ") */
+		char *q = NULL;
+		if (!rc && !get_str(f->origin, p, "quote", 0, &q, err) && q && strlen(q) == 2 && q[0] != q[1]) {
+			f->quote = q[0];
+			f->quote2 = q[1];
+		} else if (!rc) {
 			rc = one_char(f->origin, p, "quote", 0, &f->quote, err);
+		}
+		free(q);
 		if (!rc)
 			rc = get_str(f->origin, p, "header", 0, &hdr, err);
 		if (!rc) {
