@@ -1128,6 +1128,31 @@ static enum tl_parse_status zeek_path_check(struct tl_parse *p, struct tl_err *e
 	return TL_PARSE_REJECT;
 }
 
+/* record_type: the definition reads only records whose FIELD is one of its values */
+static enum tl_parse_status record_type_check(struct tl_parse *p, struct tl_err *err)
+{
+	const struct tl_format *f = p->f;
+	if (!f->rt_field)
+		return TL_PARSE_EVENT;
+	for (size_t i = 0; i < p->nf; i++) {
+		if (strcmp(p->fields[i].name, f->rt_field))
+			continue;
+		for (size_t k = 0; k < f->nrt_values; k++)
+			if (p->fields[i].v.len == strlen(f->rt_values[k]) &&
+			    !memcmp(p->fields[i].v.s, f->rt_values[k], p->fields[i].v.len))
+				return TL_PARSE_EVENT;
+		struct tl_buf shown = TL_BUF_INIT;
+		tl_term_escape(&shown, p->fields[i].v.s, p->fields[i].v.len > 40 ? 40 : p->fields[i].v.len);
+		tl_errf(err, "record of %s '%s'; %s reads %s '%s'%s", f->rt_field, shown.data ? shown.data : "", f->name,
+			f->rt_field, f->rt_values[0], f->nrt_values > 1 ? " and others" : "");
+		tl_buf_release(&shown);
+		return TL_PARSE_REJECT;
+	}
+	tl_errf(err, "no %s to tell the record's type; %s reads %s '%s'", f->rt_field, f->name, f->rt_field,
+		f->rt_values[0]);
+	return TL_PARSE_REJECT;
+}
+
 static int blank(const char *s, size_t len)
 {
 	for (size_t i = 0; i < len; i++)
@@ -1405,6 +1430,8 @@ static enum tl_parse_status run(struct tl_parse *p, const char *text, size_t len
 		st = flatten_embedded(p, err);
 	if (st == TL_PARSE_EVENT)
 		st = zeek_path_check(p, err);
+	if (st == TL_PARSE_EVENT)
+		st = record_type_check(p, err);
 	if (st == TL_PARSE_EVENT && f->cases)
 		st = apply_case(p, err);
 	if (st != TL_PARSE_EVENT)

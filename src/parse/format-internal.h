@@ -150,6 +150,9 @@ struct tl_format {
 	struct tl_sniff *sniffs;
 	size_t nsniffs;
 	char *zeek_path;               /* the Zeek log this reads ("dns"), "*" any; NULL: not a Zeek log */
+	char *rt_field;                /* record_type: the field naming a record's type, or NULL */
+	char **rt_values;              /* record_type: the types this reads */
+	size_t nrt_values;
 	/* envelopes, dispatch, cases, column sets (format-ext.c) */
 	enum tl_envelope envelope;
 	int has_parse;                 /* a definition with an envelope may leave the message unparsed */

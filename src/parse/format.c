@@ -624,7 +624,7 @@ struct tl_format *tl_format_load_pool(const char *origin, const char *text, size
 	static const char *const keys[] = { "name", "family", "version", "title", "reference", "framing", "parse",
 					    "null_values", "timestamp", "fields", "maps", "sniff", "samples",
 					    "sequence", "ordered_within", "zeek_path", "envelope", "dispatch", "claims",
-					    "cases", "extends", NULL };
+					    "cases", "extends", "record_type", NULL };
 	for (size_t i = 0; i < root->n; i++) {
 		const char *const *k = keys;
 		while (*k && strcmp(*k, root->keys[i]))
@@ -656,6 +656,26 @@ struct tl_format *tl_format_load_pool(const char *origin, const char *text, size
 		bad(err, origin, tl_json_get(root, "zeek_path"), "\"zeek_path\" is a Zeek log name (dns, conn) or \"*\"%s",
 		    NULL);
 		goto cleanup;
+	}
+	/* a definition for one record type of a mixed stream (Suricata EVE
+	 * event_type) rejects the others, so that detection and a forced format
+	 * never read a flow record as a DNS one */
+	const struct tl_json *rt = tl_json_get(root, "record_type");
+	if (rt) {
+		const struct tl_json *rv = rt->type == TL_JSON_OBJECT ? tl_json_get(rt, "values") : NULL;
+		if (rt->type != TL_JSON_OBJECT) {
+			bad(err, origin, rt, "\"record_type\" is an object {\"field\": F, \"values\": [...]}%s", NULL);
+			goto cleanup;
+		}
+		if (check_keys(origin, rt, "record_type", "field values", err) ||
+		    get_str(origin, rt, "field", 1, &f->rt_field, err))
+			goto cleanup;
+		if (!rv) {
+			bad(err, origin, rt, "\"record_type\" needs \"values\"%s", NULL);
+			goto cleanup;
+		}
+		if (get_strs(origin, rv, &f->rt_values, &f->nrt_values, err))
+			goto cleanup;
 	}
 	const struct tl_json *nulls = tl_json_get(root, "null_values");
 	if (tl_fmt_load_ext(f, root, err) || load_framing(f, root, err) || load_parse(f, root, err) ||
@@ -719,6 +739,8 @@ void tl_format_free(struct tl_format *f)
 		pcre2_code_free(f->sniffs[i].re);
 	free(f->sniffs);
 	free(f->zeek_path);
+	free(f->rt_field);
+	free_strs(f->rt_values, f->nrt_values);
 	tl_fmt_free_ext(f);
 	free(f->text);
 	free(f);
