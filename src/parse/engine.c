@@ -1327,7 +1327,9 @@ static enum tl_parse_status apply_case(struct tl_parse *p, struct tl_err *err)
 	}
 	struct tl_buf shown = TL_BUF_INIT;
 	tl_term_escape(&shown, key.s, key.len > 64 ? 64 : key.len);
-	tl_errf(err, "%s '%s': record does not match any pattern of its case", c->by, shown.data ? shown.data : "");
+	/* name the definition: a device line in an unknown variant says what it was tried as */
+	tl_errf(err, "%s '%s': record does not match any pattern of its case in %s", c->by, shown.data ? shown.data : "",
+		p->f->name);
 	tl_buf_release(&shown);
 	return TL_PARSE_REJECT;
 }
