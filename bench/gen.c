@@ -1243,12 +1243,216 @@ static void cloudtrail_event(void)
 	oc('}');
 }
 
+
+/* --------------------------------------------------- network (issue 12) */
+
+/* syslog's "Nov 19 23:50:11" */
+static void osyslogtime(uint64_t secs)
+{
+	static const char *mon[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+				    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+	struct civil c = civil_of(secs);
+	os(mon[c.mo - 1]);
+	oc(' ');
+	if (c.d < 10)
+		oc(' ');
+	ou(c.d);
+	oc(' ');
+	ouz(c.h, 2);
+	oc(':');
+	ouz(c.mi, 2);
+	oc(':');
+	ouz(c.s, 2);
+}
+
+/* netfilter LOG through syslog: the UFW/iptables shapes, TCP and UDP */
+static void iptables_record(void)
+{
+	static const char *prefixes[] = {"[UFW BLOCK] ", "[UFW ALLOW] ", "iptables DROP_INPUT: ", "[WAN_IN-default-D]"};
+	uint64_t secs = now_us / 1000000;
+	os("<4>");
+	osyslogtime(secs);
+	os(" gw01 kernel: [");
+	ou(secs % 1000000);
+	oc('.');
+	ouz(now_us % 1000000, 6);
+	os("] ");
+	os(PICK(prefixes));
+	int tcp = pct(80);
+	os("IN=eth0 OUT= MAC=52:54:00:12:34:56:52:54:00:ab:cd:ef:08:00 SRC=");
+	oip(public_ip());
+	os(" DST=");
+	oip(clients[rn(N_CLIENTS)]);
+	os(" LEN=");
+	ou(rr(40, 1500));
+	os(" TOS=0x00 PREC=0x00 TTL=");
+	ou(rr(30, 128));
+	os(" ID=");
+	ou(rn(65536));
+	os(tcp ? " DF PROTO=TCP SPT=" : " PROTO=UDP SPT=");
+	ou(rr(1024, 65535));
+	os(" DPT=");
+	ou(PICK(((unsigned[]){22, 23, 80, 443, 445, 1433, 3389, 5900})));
+	os(tcp ? " WINDOW=64240 RES=0x00 SYN URGP=0\n" : " LEN=48\n");
+}
+
+/* Cisco ASA: builds and teardowns with the device's own timestamp, ACL denies */
+static void asa_record(void)
+{
+	static unsigned long conn_id = 100000;
+	uint64_t secs = now_us / 1000000;
+	os("<166>");
+	osyslogtime(secs);
+	os(" asa-hq : ");
+	unsigned k = rn(10);
+	if (k < 4) {
+		os("%ASA-6-302013: Built outbound TCP connection ");
+		ou(++conn_id);
+		os(" for outside:");
+		oip(hosts[skew(N_HOSTS)].ip);
+		os("/443 (");
+		oip(hosts[skew(N_HOSTS)].ip);
+		os("/443) to inside:");
+		oip(clients[rn(N_CLIENTS)]);
+		oc('/');
+		ou(rr(32768, 60999));
+		os(" (198.51.100.2/");
+		ou(rr(1024, 65535));
+		os(")\n");
+	} else if (k < 8) {
+		os("%ASA-6-302014: Teardown TCP connection ");
+		ou(conn_id - rn(50));
+		os(" for outside:");
+		oip(hosts[skew(N_HOSTS)].ip);
+		os("/443 to inside:");
+		oip(clients[rn(N_CLIENTS)]);
+		oc('/');
+		ou(rr(32768, 60999));
+		os(" duration 0:00:");
+		ouz(rn(60), 2);
+		os(" bytes ");
+		ou(rn(5000000));
+		os(" TCP FINs\n");
+	} else {
+		os("%ASA-4-106023: Deny tcp src outside:");
+		oip(public_ip());
+		oc('/');
+		ou(rr(1024, 65535));
+		os(" dst inside:198.51.100.2/");
+		ou(PICK(((unsigned[]){22, 445, 3389})));
+		os(" by access-group \"outside_access_in\" [0x0, 0x0]\n");
+	}
+}
+
+/* BIND 9.11+ query log in a file channel */
+static void bind_record(void)
+{
+	static const char *mon[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+				    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+	static const char *qtypes[] = {"A", "A", "A", "AAAA", "AAAA", "HTTPS", "MX", "TXT", "PTR"};
+	struct civil c = civil_of(now_us / 1000000);
+	ouz(c.d, 2);
+	oc('-');
+	os(mon[c.mo - 1]);
+	oc('-');
+	ouz((uint64_t)c.y, 4);
+	oc(' ');
+	ouz(c.h, 2);
+	oc(':');
+	ouz(c.mi, 2);
+	oc(':');
+	ouz(c.s, 2);
+	oc('.');
+	ouz(now_us / 1000 % 1000, 3);
+	os(" queries: info: client @0x7f");
+	ohex(rn(0x7fffffff), 10, 0);
+	oc(' ');
+	oip(clients[rn(N_CLIENTS)]);
+	oc('#');
+	ou(rr(1024, 65535));
+	const char *h = hosts[skew(N_HOSTS)].name;
+	os(" (");
+	os(h);
+	os("): query: ");
+	os(h);
+	os(" IN ");
+	os(PICK(qtypes));
+	os(" +E(0)K (10.20.0.53)\n");
+}
+
+/* AWS VPC flow logs, default v2 layout, about 2 % NODATA */
+static void vpcflow_record(void)
+{
+	uint64_t secs = now_us / 1000000;
+	os("2 123456789012 eni-0a1b2c3d4e5f60718 ");
+	if (pct(2)) {
+		os("- - - - - - - ");
+		ou(secs - 60);
+		oc(' ');
+		ou(secs);
+		os(" - NODATA\n");
+		return;
+	}
+	oip(clients[rn(N_CLIENTS)]);
+	oc(' ');
+	oip(hosts[skew(N_HOSTS)].ip);
+	oc(' ');
+	ou(rr(32768, 60999));
+	oc(' ');
+	ou(PICK(((unsigned[]){443, 443, 443, 80, 53, 22})));
+	os(pct(90) ? " 6 " : " 17 ");
+	ou(rr(1, 5000));
+	oc(' ');
+	ou(rr(40, 9000000));
+	oc(' ');
+	ou(secs - 60);
+	oc(' ');
+	ou(secs);
+	os(pct(95) ? " ACCEPT OK\n" : " REJECT OK\n");
+}
+
+/* Zeek dns.log, TSV */
+static void zeek_dns_header(void)
+{
+	os("#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n#path\tdns\n#open\t");
+	ozeekstamp(now_us / 1000000);
+	os("\n#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\ttrans_id\trtt\tquery\tqclass\tqclass_name\tqtype\tqtype_name\trcode\trcode_name\tAA\tTC\tRD\tRA\tZ\tanswers\tTTLs\trejected"
+	   "\n#types\ttime\tstring\taddr\tport\taddr\tport\tenum\tcount\tinterval\tstring\tcount\tstring\tcount\tstring\tcount\tstring\tbool\tbool\tbool\tbool\tcount\tvector[string]\tvector[interval]\tbool\n");
+}
+
+static void zeek_dns_record(void)
+{
+	ou(now_us / 1000000);
+	oc('.');
+	ouz(now_us % 1000000, 6);
+	os("\tC");
+	orand(B62, 62, 17);
+	oc('\t');
+	oip(clients[rn(N_CLIENTS)]);
+	oc('\t');
+	ou(rr(1024, 65535));
+	os("\t10.20.0.53\t53\tudp\t");
+	ou(rn(65536));
+	os("\t0.00");
+	ouz(rn(10000), 4);
+	oc('\t');
+	const struct host *h = &hosts[skew(N_HOSTS)];
+	os(h->name);
+	int nx = pct(5);
+	os(nx ? "\t1\tC_INTERNET\t1\tA\t3\tNXDOMAIN\tF\tF\tT\tT\t0\t-\t-\tF\n" : "\t1\tC_INTERNET\t1\tA\t0\tNOERROR\tF\tF\tT\tT\t0\t");
+	if (!nx) {
+		oip(h->ip);
+		os("\t300.000000\tF\n");
+	}
+}
+
 /* ------------------------------------------------------------------ main */
 
 _Noreturn static void usage(void)
 {
 	fputs("usage: gen FORMAT COUNT [SEED]\n"
-	      "  FORMAT: squid | zeek-tsv | zeek-json | cloudtrail-lines | cloudtrail-doc\n",
+	      "  FORMAT: squid | zeek-tsv | zeek-json | cloudtrail-lines | cloudtrail-doc\n"
+	      "          iptables | asa | bind | vpcflow | zeek-dns\n",
 	      stderr);
 	exit(2);
 }
@@ -1281,6 +1485,11 @@ int main(int argc, char **argv)
 	else if (!strcmp(fmt, "zeek-json")) f = 2;
 	else if (!strcmp(fmt, "cloudtrail-lines")) f = 3;
 	else if (!strcmp(fmt, "cloudtrail-doc")) f = 4;
+	else if (!strcmp(fmt, "iptables")) f = 5;
+	else if (!strcmp(fmt, "asa")) f = 6;
+	else if (!strcmp(fmt, "bind")) f = 7;
+	else if (!strcmp(fmt, "vpcflow")) f = 8;
+	else if (!strcmp(fmt, "zeek-dns")) f = 9;
 	else usage();
 
 	static char stdio_buf[1u << 22];
@@ -1293,6 +1502,8 @@ int main(int argc, char **argv)
 
 	if (f == 1)
 		zeek_header();
+	if (f == 9)
+		zeek_dns_header();
 	if (f == 4)
 		os("{\"Records\":[");
 	for (uint64_t i = 0; i < count; i++) {
@@ -1301,6 +1512,11 @@ int main(int argc, char **argv)
 		case 1: zeek_tsv_record(); break;
 		case 2: zeek_json_record(); break;
 		case 3: cloudtrail_event(); oc('\n'); break;
+		case 5: iptables_record(); break;
+		case 6: asa_record(); break;
+		case 7: bind_record(); break;
+		case 8: vpcflow_record(); break;
+		case 9: zeek_dns_record(); break;
 		default:
 			if (i)
 				oc(',');
@@ -1310,7 +1526,7 @@ int main(int argc, char **argv)
 		out_maybe_flush();
 		tick();
 	}
-	if (f == 1) {
+	if (f == 1 || f == 9) {
 		os("#close\t");
 		ozeekstamp(now_us / 1000000);
 		oc('\n');

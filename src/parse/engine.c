@@ -351,13 +351,14 @@ static int split(struct tl_parse *p, const char *text, size_t len, char sep, cha
 			break;
 		const char *v = text + i;
 		size_t vl;
-		if (quote && i < len && text[i] == quote) {
+		if (quote && i < len && (text[i] == quote || (p->f->quote2 && text[i] == p->f->quote2))) {
+			char q = text[i];
 			tl_buf_reset(&p->tmp);
 			i++;
 			while (i < len) {
-				if (text[i] == quote) {
-					if (i + 1 < len && text[i + 1] == quote) {
-						tl_buf_addc(&p->tmp, quote);
+				if (text[i] == q) {
+					if (i + 1 < len && text[i + 1] == q) {
+						tl_buf_addc(&p->tmp, q);
 						i += 2;
 						continue;
 					}
@@ -617,6 +618,15 @@ static enum tl_parse_status parse_delimited(struct tl_parse *p, const char *text
 	}
 	if (f->header == TL_HDR_FIRST && !p->header_seen)
 		return set_columns(p, text, len, p->sep, 0, err);
+	/* a header line anywhere (S3 objects concatenated) names the columns from
+	 * there on; before one, "columns" and the column sets apply */
+	if (f->header_re) {
+		int rc = pcre2_match(f->header_re, (PCRE2_SPTR)text, len, 0, 0, p->md, p->mctx);
+		if (rc >= 0)
+			return set_columns(p, text, len, p->sep, 0, err);
+		if (rc != PCRE2_ERROR_NOMATCH)
+			return match_limit_reason(rc, err);
+	}
 	if (!p->ncols) {
 		tl_errf(err, "data before any fields header");
 		return TL_PARSE_REJECT;
@@ -629,7 +639,7 @@ static enum tl_parse_status parse_delimited(struct tl_parse *p, const char *text
 	len -= body;
 	int collapse = f->header == TL_HDR_W3C;
 	char sep = collapse ? ' ' : p->sep;
-	if (f->ncolsets || f->keep_extra_columns)
+	if ((f->ncolsets || f->keep_extra_columns) && !(f->header_re && p->header_seen))
 		return split_columns(p, text, len, sep, collapse, err);
 	int n = split(p, text, len, sep, f->quote, count_cb, collapse);
 	if (n != (int)p->ncols) {
@@ -1118,6 +1128,31 @@ static enum tl_parse_status zeek_path_check(struct tl_parse *p, struct tl_err *e
 	return TL_PARSE_REJECT;
 }
 
+/* record_type: the definition reads only records whose FIELD is one of its values */
+static enum tl_parse_status record_type_check(struct tl_parse *p, struct tl_err *err)
+{
+	const struct tl_format *f = p->f;
+	if (!f->rt_field)
+		return TL_PARSE_EVENT;
+	for (size_t i = 0; i < p->nf; i++) {
+		if (strcmp(p->fields[i].name, f->rt_field))
+			continue;
+		for (size_t k = 0; k < f->nrt_values; k++)
+			if (p->fields[i].v.len == strlen(f->rt_values[k]) &&
+			    !memcmp(p->fields[i].v.s, f->rt_values[k], p->fields[i].v.len))
+				return TL_PARSE_EVENT;
+		struct tl_buf shown = TL_BUF_INIT;
+		tl_term_escape(&shown, p->fields[i].v.s, p->fields[i].v.len > 40 ? 40 : p->fields[i].v.len);
+		tl_errf(err, "record of %s '%s'; %s reads %s '%s'%s", f->rt_field, shown.data ? shown.data : "", f->name,
+			f->rt_field, f->rt_values[0], f->nrt_values > 1 ? " and others" : "");
+		tl_buf_release(&shown);
+		return TL_PARSE_REJECT;
+	}
+	tl_errf(err, "no %s to tell the record's type; %s reads %s '%s'", f->rt_field, f->name, f->rt_field,
+		f->rt_values[0]);
+	return TL_PARSE_REJECT;
+}
+
 static int blank(const char *s, size_t len)
 {
 	for (size_t i = 0; i < len; i++)
@@ -1292,7 +1327,9 @@ static enum tl_parse_status apply_case(struct tl_parse *p, struct tl_err *err)
 	}
 	struct tl_buf shown = TL_BUF_INIT;
 	tl_term_escape(&shown, key.s, key.len > 64 ? 64 : key.len);
-	tl_errf(err, "%s '%s': record does not match any pattern of its case", c->by, shown.data ? shown.data : "");
+	/* name the definition: a device line in an unknown variant says what it was tried as */
+	tl_errf(err, "%s '%s': record does not match any pattern of its case in %s", c->by, shown.data ? shown.data : "",
+		p->f->name);
 	tl_buf_release(&shown);
 	return TL_PARSE_REJECT;
 }
@@ -1411,6 +1448,8 @@ static enum tl_parse_status run(struct tl_parse *p, const char *text, size_t len
 		st = flatten_embedded(p, err);
 	if (st == TL_PARSE_EVENT)
 		st = zeek_path_check(p, err);
+	if (st == TL_PARSE_EVENT)
+		st = record_type_check(p, err);
 	if (st == TL_PARSE_EVENT && f->cases)
 		st = apply_case(p, err);
 	if (st != TL_PARSE_EVENT)

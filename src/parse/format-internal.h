@@ -131,8 +131,10 @@ struct tl_format {
 	pcre2_code **pats;
 	size_t npats;
 	char sep, quote, kv_sep;
+	char quote2;              /* delimited: a second quote character, or 0 */
 	pcre2_code *prefix;       /* delimited, kv: header before the body */
 	enum tl_header header;
+	pcre2_code *header_re;    /* delimited: a line matching it names the columns (AWS VPC flow in S3) */
 	char **cols;
 	size_t ncols;
 	char **embedded;
@@ -151,6 +153,9 @@ struct tl_format {
 	struct tl_sniff *sniffs;
 	size_t nsniffs;
 	char *zeek_path;               /* the Zeek log this reads ("dns"), "*" any; NULL: not a Zeek log */
+	char *rt_field;                /* record_type: the field naming a record's type, or NULL */
+	char **rt_values;              /* record_type: the types this reads */
+	size_t nrt_values;
 	/* envelopes, dispatch, cases, column sets (format-ext.c) */
 	enum tl_envelope envelope;
 	int has_parse;                 /* a definition with an envelope may leave the message unparsed */

@@ -234,7 +234,7 @@ static int load_parse(struct tl_format *f, const struct tl_json *root, struct tl
 		return bad(err, f->origin, p ? p : root, "\"parse\" object is required%s", NULL);
 	if (check_keys(f->origin, p, "parse",
 		       "type patterns separator quote header columns pair_separator kv_separator prefix embedded_json "
-		       "column_sets extra_columns values escapes",
+		       "column_sets extra_columns values escapes header_match",
 		       err))
 		return -1;
 	f->has_parse = 1;
@@ -267,8 +267,16 @@ static int load_parse(struct tl_format *f, const struct tl_json *root, struct tl
 		char *hdr = NULL;
 		f->parse = TL_PARSE_DELIMITED;
 		rc = one_char(f->origin, p, "separator", ',', &f->sep, err);
-		if (!rc)
+		/* two quote characters: a value opened by either runs to the same one
+		 * (Blue Coat exports quote a user agent with ' or ") */
+		char *q = NULL;
+		if (!rc && !get_str(f->origin, p, "quote", 0, &q, err) && q && strlen(q) == 2 && q[0] != q[1]) {
+			f->quote = q[0];
+			f->quote2 = q[1];
+		} else if (!rc) {
 			rc = one_char(f->origin, p, "quote", 0, &f->quote, err);
+		}
+		free(q);
 		if (!rc)
 			rc = get_str(f->origin, p, "header", 0, &hdr, err);
 		if (!rc) {
@@ -291,6 +299,17 @@ static int load_parse(struct tl_format *f, const struct tl_json *root, struct tl
 			rc = bad(err, f->origin, p, "delimited parse without a header needs \"columns\"%s", NULL);
 		if (!rc)
 			rc = tl_fmt_load_colsets(f, p, err);
+		const struct tl_json *hm = tl_json_get(p, "header_match");
+		if (!rc && hm) {
+			char *s = NULL;
+			if (f->header != TL_HDR_NONE)
+				rc = bad(err, f->origin, hm, "\"header_match\" goes with \"header\": \"none\"%s", NULL);
+			else
+				rc = get_str(f->origin, p, "header_match", 0, &s, err);
+			if (!rc && !(f->header_re = tl_format_compile(f->origin, hm, s, 0, err)))
+				rc = -1;
+			free(s);
+		}
 		free(hdr);
 	} else if (!strcmp(type, "kv")) {
 		if (tl_json_get(p, "column_sets") || tl_json_get(p, "extra_columns")) {
@@ -314,6 +333,8 @@ static int load_parse(struct tl_format *f, const struct tl_json *root, struct tl
 	}
 	if (!rc && f->parse != TL_PARSE_KV)
 		rc = tl_format_kv_keys_unused(f, p, err);
+	if (!rc && f->parse != TL_PARSE_DELIMITED && tl_json_get(p, "header_match"))
+		rc = bad(err, f->origin, tl_json_get(p, "header_match"), "\"header_match\" goes with delimited parsing%s", NULL);
 	const struct tl_json *emb = tl_json_get(p, "embedded_json");
 	if (!rc && emb)
 		rc = tl_format_load_embedded(f, emb, err);
@@ -603,7 +624,7 @@ struct tl_format *tl_format_load_pool(const char *origin, const char *text, size
 	static const char *const keys[] = { "name", "family", "version", "title", "reference", "framing", "parse",
 					    "null_values", "timestamp", "fields", "maps", "sniff", "samples",
 					    "sequence", "ordered_within", "zeek_path", "envelope", "dispatch", "claims",
-					    "cases", "extends", NULL };
+					    "cases", "extends", "record_type", NULL };
 	for (size_t i = 0; i < root->n; i++) {
 		const char *const *k = keys;
 		while (*k && strcmp(*k, root->keys[i]))
@@ -636,6 +657,26 @@ struct tl_format *tl_format_load_pool(const char *origin, const char *text, size
 		    NULL);
 		goto cleanup;
 	}
+	/* a definition for one record type of a mixed stream (Suricata EVE
+	 * event_type) rejects the others, so that detection and a forced format
+	 * never read a flow record as a DNS one */
+	const struct tl_json *rt = tl_json_get(root, "record_type");
+	if (rt) {
+		const struct tl_json *rv = rt->type == TL_JSON_OBJECT ? tl_json_get(rt, "values") : NULL;
+		if (rt->type != TL_JSON_OBJECT) {
+			bad(err, origin, rt, "\"record_type\" is an object {\"field\": F, \"values\": [...]}%s", NULL);
+			goto cleanup;
+		}
+		if (check_keys(origin, rt, "record_type", "field values", err) ||
+		    get_str(origin, rt, "field", 1, &f->rt_field, err))
+			goto cleanup;
+		if (!rv) {
+			bad(err, origin, rt, "\"record_type\" needs \"values\"%s", NULL);
+			goto cleanup;
+		}
+		if (get_strs(origin, rv, &f->rt_values, &f->nrt_values, err))
+			goto cleanup;
+	}
 	const struct tl_json *nulls = tl_json_get(root, "null_values");
 	if (tl_fmt_load_ext(f, root, err) || load_framing(f, root, err) || load_parse(f, root, err) ||
 	    load_timestamp(f, root, err) ||
@@ -665,6 +706,7 @@ void tl_format_free(struct tl_format *f)
 	free(f->zone);
 	pcre2_code_free(f->start_re);
 	pcre2_code_free(f->prefix);
+	pcre2_code_free(f->header_re);
 	for (size_t i = 0; i < f->npats; i++)
 		pcre2_code_free(f->pats[i]);
 	free(f->pats);
@@ -697,6 +739,8 @@ void tl_format_free(struct tl_format *f)
 		pcre2_code_free(f->sniffs[i].re);
 	free(f->sniffs);
 	free(f->zeek_path);
+	free(f->rt_field);
+	free_strs(f->rt_values, f->nrt_values);
 	tl_fmt_free_ext(f);
 	free(f->text);
 	free(f);

@@ -29,7 +29,7 @@ struct ref_field {
 	struct tl_field f;
 };
 
-static const char *const transforms[] = { "hex", "base64", "url", "lower", "upper", "trim", "nul_to_space", NULL };
+static const char *const transforms[] = { "hex", "base64", "url", "lower", "upper", "trim", "nul_to_space", "dns_labels", NULL };
 
 static int known_transform(const char *s, size_t n)
 {
@@ -106,7 +106,7 @@ static int check_name(const char *s, size_t n, char *msg, size_t ml, const char 
 		size_t tl = (size_t)((next ? next : s + n) - t);
 		if (!known_transform(t, tl))
 			return snprintf(msg, ml, "unknown transform \"%.*s\" in \"%s\" (hex, base64, url, lower, upper, trim, "
-					"nul_to_space)", (int)tl, t, whole), -1;
+					"nul_to_space, dns_labels)", (int)tl, t, whole), -1;
 		bar = next;
 	}
 	return 0;
@@ -227,6 +227,31 @@ static int transform(struct tl_parse *p, const char *t, size_t tl, struct tl_val
 			n--;
 		for (size_t i = 0; i < n; i++)
 			d[k++] = s[i] ? s[i] : ' ';
+	} else if (tl == 10 && !memcmp(t, "dns_labels", 10)) {
+		/* the Windows DNS Server debug log writes names as length-prefixed
+		 * labels, "(7)updates(7)example(3)org(0)": dotted, the root is "." */
+		size_t i = 0;
+		while (i < n) {
+			if (s[i] != '(')
+				return -1;
+			size_t len = 0, j = i + 1;
+			while (j < n && s[j] >= '0' && s[j] <= '9' && len < 1000)
+				len = len * 10 + (size_t)(s[j++] - '0');
+			if (j == i + 1 || j >= n || s[j] != ')' || len > n - j - 1)
+				return -1;
+			i = j + 1;
+			if (!len)
+				break;
+			if (k)
+				d[k++] = '.';
+			memcpy(d + k, s + i, len);
+			k += len;
+			i += len;
+		}
+		if (i != n)
+			return -1;
+		if (!k)
+			d[k++] = '.';
 	} else {
 		return -1;
 	}

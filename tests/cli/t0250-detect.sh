@@ -35,12 +35,12 @@ expect_exit 3 "a mixed file is ingested, its garbage rejected" -- "$TL" ingest -
 # -- Zeek: #path decides; the generic reader takes only logs without a definition
 C=$(new_case zeek)
 cp "$SRC/fixtures/dns/zeek-dns/basic.log" "$C/evidence/dns.log"
-sed 's/^#path\tssl$/#path\tweird/' "$SRC/fixtures/flow/zeek-tsv/ssl.log" >"$C/evidence/weird.log"
-grep -v '^#path' "$SRC/fixtures/flow/zeek-tsv/ssl.log" >"$C/evidence/nopath.log"
-expect_exit 4 "tl detect on Zeek logs (one without #path is unsupported)" -- "$TL" detect "$C/evidence/dns.log" "$C/evidence/weird.log" "$C/evidence/nopath.log"
+sed 's/^#path\tdce_rpc$/#path\trdp/' "$SRC/fixtures/flow/zeek-tsv/dce_rpc.log" >"$C/evidence/rdp.log"
+grep -v '^#path' "$SRC/fixtures/flow/zeek-tsv/dce_rpc.log" >"$C/evidence/nopath.log"
+expect_exit 4 "tl detect on Zeek logs (one without #path is unsupported)" -- "$TL" detect "$C/evidence/dns.log" "$C/evidence/rdp.log" "$C/evidence/nopath.log"
 contains "$WORK/out" "dns.log: zeek-dns \(dns," "a dns.log is zeek-dns"
 contains "$WORK/out" "zeek-tsv .* excluded +#path 'dns' has its own definition \(zeek-dns\)" "the generic reader steps aside for a path with a definition"
-contains "$WORK/out" "weird.log: zeek-tsv \(flow," "a log without a definition is read generically"
+contains "$WORK/out" "rdp.log: zeek-tsv \(flow," "a log without a definition is read generically"
 contains "$WORK/out" "nopath.log: unsupported: no known format recognised" "without #path the generic reader does not claim"
 expect_exit 4 "ingest the Zeek logs" -- "$TL" ingest --no-progress "$C"
 [ "$(q "$C" "SELECT group_concat(coalesce(format,'-')||':'||events, ' ') FROM (SELECT * FROM evidence_files ORDER BY path)")" = "zeek-dns:9 -:0 zeek-tsv:3" ] &&

@@ -536,6 +536,69 @@ static void test_cases_and_column_sets(void **state)
 	tl_format_free(f);
 }
 
+/* Network formats (issue 12): a header line anywhere names the columns
+ * (header_match), two quote characters, record_type, dns_labels. */
+static void test_header_match_record_type_labels(void **state)
+{
+	(void)state;
+	struct run r;
+	struct tl_format *f = load(
+		"{\"name\":\"t-vpc\",\"family\":\"flow\",\"version\":\"1\",\"parse\":{\"type\":\"delimited\",\"separator\":\" \","
+		"\"quote\":\"\\\"'\",\"columns\":[\"v\"],\"header_match\":\"^[a-z][a-z-]*(?: [a-z][a-z-]*)+$\","
+		"\"column_sets\":[{\"by\":\"v\",\"sets\":{\"2\":[\"t\",\"src\"]}}]},"
+		"\"timestamp\":{\"field\":\"t\",\"formats\":[\"epoch\"]},\"fields\":{\"src_ip\":\"src\",\"message\":\"ua\"},"
+		"\"sniff\":[{\"regex\":\"x\",\"score\":1}],\"samples\":[\"2 1795128601 10.0.0.1\"]}",
+		&r.err);
+	assert_non_null(f);
+	start(&r, f);
+	assert_int_equal(feed(&r, "2 1795128601 10.0.0.1"), TL_PARSE_EVENT);
+	assert_string_equal(field(&r.ev, "src_ip"), "10.0.0.1");
+	assert_int_equal(feed(&r, "ua src t"), TL_PARSE_META);
+	assert_int_equal(feed(&r, "'a b' 10.0.0.2 1795128602"), TL_PARSE_EVENT);
+	assert_string_equal(field(&r.ev, "message"), "a b");
+	assert_string_equal(field(&r.ev, "src_ip"), "10.0.0.2");
+	assert_int_equal(feed(&r, "\"c d\" 10.0.0.3 1795128603"), TL_PARSE_EVENT);
+	assert_string_equal(field(&r.ev, "message"), "c d");
+	assert_int_equal(feed(&r, "x 10.0.0.3"), TL_PARSE_REJECT);
+	tl_parse_free(r.p);
+	tl_format_free(f);
+
+	f = load("{\"name\":\"t-eve-dns\",\"family\":\"dns\",\"version\":\"1\",\"parse\":{\"type\":\"json\"},"
+		 "\"record_type\":{\"field\":\"event_type\",\"values\":[\"dns\"]},"
+		 "\"timestamp\":{\"field\":\"ts\",\"formats\":[\"epoch\"]},\"fields\":{\"domain\":\"q|dns_labels\"},"
+		 "\"sniff\":[{\"regex\":\"x\",\"score\":1}],\"samples\":[\"{\\\"ts\\\":1795128601,\\\"event_type\\\":\\\"dns\\\"}\"]}",
+		 &r.err);
+	assert_non_null(f);
+	start(&r, f);
+	assert_int_equal(feed(&r, "{\"ts\":1795128601,\"event_type\":\"dns\",\"q\":\"(7)updates(7)example(3)org(0)\"}"),
+			 TL_PARSE_EVENT);
+	assert_string_equal(field(&r.ev, "domain"), "updates.example.org");
+	assert_int_equal(feed(&r, "{\"ts\":1795128601,\"event_type\":\"dns\",\"q\":\"(0)\"}"), TL_PARSE_EVENT);
+	assert_string_equal(field(&r.ev, "domain"), ".");
+	/* a label longer than the text, or text outside the labels: not a name */
+	assert_int_equal(feed(&r, "{\"ts\":1795128601,\"event_type\":\"dns\",\"q\":\"(9)abc(0)\"}"), TL_PARSE_EVENT);
+	assert_string_equal(field(&r.ev, "domain"), "(null)");
+	assert_int_equal(feed(&r, "{\"ts\":1795128601,\"event_type\":\"dns\",\"q\":\"(3)abc(0)x\"}"), TL_PARSE_EVENT);
+	assert_string_equal(field(&r.ev, "domain"), "(null)");
+	assert_int_equal(feed(&r, "{\"ts\":1795128601,\"event_type\":\"flow\"}"), TL_PARSE_REJECT);
+	assert_string_equal(r.err.msg, "record of event_type 'flow'; t-eve-dns reads event_type 'dns'");
+	assert_int_equal(feed(&r, "{\"ts\":1795128601}"), TL_PARSE_REJECT);
+	assert_non_null(strstr(r.err.msg, "no event_type to tell the record's type"));
+	tl_parse_free(r.p);
+	tl_format_free(f);
+
+	assert_null(load("{\"name\":\"t-x\",\"family\":\"flow\",\"version\":\"1\",\"parse\":{\"type\":\"json\",\"header_match\":\"^a\"},"
+			 "\"timestamp\":{\"field\":\"t\",\"formats\":[\"epoch\"]},\"sniff\":[{\"regex\":\"x\",\"score\":1}],"
+			 "\"samples\":[\"{\\\"t\\\":1}\"]}",
+			 &r.err));
+	assert_non_null(strstr(r.err.msg, "\"header_match\" goes with delimited parsing"));
+	assert_null(load("{\"name\":\"t-x\",\"family\":\"flow\",\"version\":\"1\",\"parse\":{\"type\":\"json\"},"
+			 "\"record_type\":{\"field\":\"k\"},\"timestamp\":{\"field\":\"t\",\"formats\":[\"epoch\"]},"
+			 "\"sniff\":[{\"regex\":\"x\",\"score\":1}],\"samples\":[\"{\\\"t\\\":1}\"]}",
+			 &r.err));
+	assert_non_null(strstr(r.err.msg, "\"record_type\" needs \"values\""));
+}
+
 /* The built-in registry is checked whole: names unique and sorted, each with fixtures and a docs page. */
 static void test_builtin_registry(void **state)
 {
@@ -584,6 +647,7 @@ int main(void)
 		cmocka_unit_test(test_pair_dispatch_and_extends),
 		cmocka_unit_test(test_syslog_dispatch),
 		cmocka_unit_test(test_cases_and_column_sets),
+		cmocka_unit_test(test_header_match_record_type_labels),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
