@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tl/registry.h"
@@ -46,12 +47,15 @@
 struct loc {
 	uint64_t id, off;
 	uint32_t size;
+	int used;    /* libevtx returned this record (or failed on it) */
+	int partial; /* in a chunk the file ends inside */
 };
 
 struct evtx_state {
 	libevtx_file_t *file;
 	int fd;
 	int count, idx;           /* records libevtx lists; next index */
+	size_t left, nunread;     /* after them: next located record to check for being unread; how many were */
 	uint64_t pos;             /* bytes of the file behind the records read */
 	char *xml;                /* rendered XML of the current record */
 	size_t xml_cap;
@@ -133,12 +137,15 @@ static int locate(struct evtx_state *s)
 	if (!chunk)
 		return -1;
 	for (uint64_t c = FILE_HEADER;; c += CHUNK_SIZE) {
-		if (pread(s->fd, chunk, CHUNK_SIZE, (off_t)c) != (ssize_t)CHUNK_SIZE)
+		ssize_t got = pread(s->fd, chunk, CHUNK_SIZE, (off_t)c);
+		if (got < 512)
 			break;
 		if (memcmp(chunk, "ElfChnk\0", 8))
 			continue;
-		for (uint32_t o = 512; o + 24 <= CHUNK_SIZE;) {
+		uint32_t have = (uint32_t)got;
+		for (uint32_t o = 512; o + 24 <= have;) {
 			uint32_t n = le32(chunk + o + 4);
+			/* a record the file ends inside is still one: it becomes a reject */
 			if (memcmp(chunk + o, "**\0\0", 4) || n < 24 || n > CHUNK_SIZE - o)
 				break;
 			if (s->nloc == cap) {
@@ -154,9 +161,13 @@ static int locate(struct evtx_state *s)
 			s->loc[s->nloc].id = (uint64_t)le32(chunk + o + 8) | (uint64_t)le32(chunk + o + 12) << 32;
 			s->loc[s->nloc].off = c + o;
 			s->loc[s->nloc].size = n;
+			s->loc[s->nloc].used = 0;
+			s->loc[s->nloc].partial = have < CHUNK_SIZE;
 			s->nloc++;
 			o += n;
 		}
+		if (have < CHUNK_SIZE)
+			break;
 	}
 	free(chunk);
 	return 0;
@@ -164,12 +175,13 @@ static int locate(struct evtx_state *s)
 
 /* The header of record number ID: from the last one found on (libevtx lists
  * records in file order), then from the start. */
-static const struct loc *find_loc(struct evtx_state *s, uint64_t id)
+static struct loc *find_loc(struct evtx_state *s, uint64_t id)
 {
 	for (size_t k = 0; k < s->nloc; k++) {
 		size_t j = (s->cur + k) % s->nloc;
-		if (s->loc[j].id == id) {
+		if (s->loc[j].id == id && !s->loc[j].used) {
 			s->cur = j + 1;
+			s->loc[j].used = 1;
 			return &s->loc[j];
 		}
 	}
@@ -250,6 +262,42 @@ static int xml_clean(struct evtx_state *s, size_t *len)
 	return 0;
 }
 
+static int read_raw(struct evtx_state *s, const struct loc *l);
+
+/* After libevtx's records: each stored record it never returned (in a chunk
+ * it could not read: truncated, bad checksum) is a reject of its own. */
+static int unread(struct evtx_state *s, struct tl_record *rec)
+{
+	while (s->left < s->nloc && s->loc[s->left].used)
+		s->left++;
+	if (s->left >= s->nloc)
+		return 0;
+	const struct loc *l = &s->loc[s->left++];
+	memset(rec, 0, sizeof(*rec));
+	rec->line = (uint64_t)s->count + ++s->nunread;
+	rec->offset = l->off;
+	snprintf(s->why, sizeof(s->why), "chunk %llu record %llu: %s", (unsigned long long)((l->off - FILE_HEADER) / CHUNK_SIZE),
+		 (unsigned long long)l->id,
+		 l->partial ? "the file ends inside its chunk (truncated): libevtx cannot read it"
+			    : "libevtx does not list it (its chunk is corrupt)");
+	struct loc cut = *l;
+	struct stat st;
+	if (l->partial && !fstat(s->fd, &st) && (uint64_t)st.st_size < l->off + l->size)
+		cut.size = (uint32_t)((uint64_t)st.st_size - l->off);
+	if (!read_raw(s, &cut)) {
+		rec->length = cut.size;
+		rec->raw = (const char *)s->raw;
+		rec->raw_len = cut.size < EXCERPT ? cut.size : EXCERPT;
+		tl_sha256_hex(s->raw, cut.size, rec->sha256);
+		if (l->off + cut.size > s->pos)
+			s->pos = l->off + cut.size;
+	} else {
+		tl_sha256_hex("", 0, rec->sha256);
+	}
+	rec->text = "";
+	return 1;
+}
+
 static int next(void *state, struct tl_record *rec, struct tl_err *err)
 {
 	struct evtx_state *s = state;
@@ -258,17 +306,25 @@ static int next(void *state, struct tl_record *rec, struct tl_err *err)
 	char msg[300];
 	uint64_t id = 0;
 	size_t xlen = 0;
-	const struct loc *l = NULL;
+	struct loc *l = NULL;
 	(void)err;
 	if (s->idx >= s->count)
-		return 0;
+		return unread(s, rec);
 	int i = s->idx++;
 	memset(rec, 0, sizeof(*rec));
 	rec->line = (uint64_t)i + 1;
 	s->why[0] = 0;
 	if (libevtx_file_get_record_by_index(s->file, i, &r, &e) != 1) {
 		lib_msg(&e, msg, sizeof(msg));
-		snprintf(s->why, sizeof(s->why), "record %d: libevtx cannot read it: %s", i + 1, msg);
+		/* records come in file order: the one failing is the next stored one */
+		if (s->cur < s->nloc && !s->loc[s->cur].used) {
+			l = &s->loc[s->cur++];
+			l->used = 1;
+			snprintf(s->why, sizeof(s->why), "chunk %llu record %llu: libevtx cannot read it: %s",
+				 (unsigned long long)((l->off - FILE_HEADER) / CHUNK_SIZE), (unsigned long long)l->id, msg);
+		} else {
+			snprintf(s->why, sizeof(s->why), "record %d: libevtx cannot read it: %s", i + 1, msg);
+		}
 	} else {
 		if (libevtx_record_get_identifier(r, &id, NULL) == 1)
 			l = find_loc(s, id);
