@@ -1301,6 +1301,27 @@ static enum tl_parse_status apply_name_value(struct tl_parse *p, struct tl_err *
 	return TL_PARSE_EVENT;
 }
 
+/* "embedded_xml": the field's text is an XML element (Sysmon for Linux's
+ * event in a syslog message or a Log Analytics column): its flattened fields
+ * join the record's and the field itself is taken. */
+static enum tl_parse_status apply_embedded_xml(struct tl_parse *p, struct tl_err *err)
+{
+	struct tl_val v = { NULL, 0 };
+	for (size_t i = 0; i < p->nf && !v.s; i++)
+		if (!strcmp(p->fields[i].name, p->f->embedded_xml) && p->fields[i].kind == TL_V_STR && p->fields[i].v.len) {
+			v = p->fields[i].v;
+			p->fields[i].used = 1;
+		}
+	if (!v.s)
+		return TL_PARSE_EVENT;
+	enum tl_parse_status st = tl_xml_parse(p, v.s, v.len, err);
+	if (st == TL_PARSE_META) {
+		tl_errf(err, "%s holds no XML element", p->f->embedded_xml);
+		return TL_PARSE_REJECT;
+	}
+	return st;
+}
+
 /* "rename": the first rule that applies to a field's name renames it. */
 static enum tl_parse_status apply_rename(struct tl_parse *p, struct tl_err *err)
 {
@@ -1477,6 +1498,8 @@ static enum tl_parse_status run(struct tl_parse *p, const char *text, size_t len
 			p->fields[i].used = 1;
 	if (st == TL_PARSE_EVENT && f->nembedded)
 		st = flatten_embedded(p, err);
+	if (st == TL_PARSE_EVENT && f->embedded_xml)
+		st = apply_embedded_xml(p, err);
 	if (st == TL_PARSE_EVENT && f->nnv)
 		st = apply_name_value(p, err);
 	if (st == TL_PARSE_EVENT && f->nrename)

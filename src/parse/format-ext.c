@@ -423,7 +423,8 @@ static int load_name_value(struct tl_format *f, const struct tl_json *root, stru
 int tl_fmt_load_ext(struct tl_format *f, const struct tl_json *root, struct tl_err *err)
 {
 	if (load_envelope(f, root, err) || load_dispatch(f, root, err) || load_claims(f, root, err) ||
-	    load_cases(f, root, err) || load_rename(f, root, err) || load_name_value(f, root, err))
+	    load_cases(f, root, err) || load_rename(f, root, err) || load_name_value(f, root, err) ||
+	    str_key(f->origin, root, "embedded_xml", 0, &f->embedded_xml, err))
 		return -1;
 	if (f->dispatch && f->nclaims)
 		return tl_fmt_bad(err, f->origin, tl_json_get(root, "claims"),
@@ -449,6 +450,7 @@ void tl_fmt_free_ext(struct tl_format *f)
 	tl_fmt_free_strs(f->nv_name, f->nnv);
 	tl_fmt_free_strs(f->nv_value, f->nnv);
 	tl_fmt_free_strs(f->nv_prefix, f->nnv);
+	free(f->embedded_xml);
 	struct tl_dispatch *d = f->dispatch;
 	if (d) {
 		tl_fmt_free_strs(d->by.v, d->by.n);

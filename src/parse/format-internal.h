@@ -173,6 +173,8 @@ struct tl_format {
 	/* "name_value": arrays of {name, value} objects read as fields (EvtxECmd's Data) */
 	char **nv_field, **nv_name, **nv_value, **nv_prefix;
 	size_t nnv;
+	/* "embedded_xml": a field whose text is one XML element, flattened as the xml parse does */
+	char *embedded_xml;
 };
 
 /* Loading helpers of format.c shared with format-ext.c. */
