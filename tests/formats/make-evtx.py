@@ -71,7 +71,7 @@ class Writer:
 
 EVENTS = [
     # (provider, eid, time, record id, computer, [(Data Name, value)])
-    ("Microsoft-Windows-Sysmon", "1", "2026-11-19T23:04:55.907011Z", "5120", "WS-0231.corp.example.com", [
+    ("Microsoft-Windows-Sysmon", "1", "2026-11-19T23:04:55.907000Z", "5120", "WS-0231.corp.example.com", [
         ("RuleName", "-"), ("UtcTime", "2026-11-19 23:04:55.904"),
         ("ProcessGuid", "{4a1f0c2e-9d77-673d-5b01-000000002a00}"), ("ProcessId", "7996"),
         ("Image", "C:\\Windows\\System32\\cmd.exe"), ("FileVersion", "10.0.19041.746 (WinBuild.160101.0800)"),
