@@ -62,6 +62,13 @@ static const struct {
 	{ "cisco-asa", NULL },
 	{ "pfsense-filterlog", NULL },
 	{ "panos-csv", NULL },
+	/* Windows events in their shipping forms (one mapping: windows-event-xml) */
+	{ "winlogbeat-json", NULL },
+	{ "nxlog-windows-json", NULL },
+	{ "evtxecmd-json", NULL },
+	{ "wazuh-eventchannel-json", NULL },
+	{ "sysmon-linux-syslog", NULL },
+	{ "azure-windows-event-json", NULL },
 };
 #define NTABLE (sizeof(table) / sizeof(table[0]))
 
