@@ -217,17 +217,17 @@ enum tl_parse_status tl_xml_parse(struct tl_parse *p, const char *text, size_t l
 	const char *b = text, *e = text + len;
 	trim_wrapper(&b, &e);
 	struct tl_buf fixed = TL_BUF_INIT;
-	int rep = 0;
-	for (const char *c = b; c + 3 < e && !rep; c++)
-		rep = c[0] == '&' && (c[1] == 'l' || c[1] == 'g') && c[2] == 't' && c[3] != ';';
-	if (rep) {
-		if (entity_repair(b, e, &fixed) < 0) {
+	if (memchr(b, '&', (size_t)(e - b))) {
+		int rep = entity_repair(b, e, &fixed);
+		if (rep < 0) {
 			tl_buf_release(&fixed);
 			tl_errf(err, "out of memory");
 			return TL_PARSE_REJECT;
 		}
-		b = fixed.data;
-		e = fixed.data + fixed.len;
+		if (rep) {
+			b = fixed.data;
+			e = fixed.data + fixed.len;
+		}
 	}
 	enum tl_parse_status st = xml_parse(p, b, e, err);
 	tl_buf_release(&fixed);
