@@ -217,6 +217,7 @@ enum tl_parse_status tl_xml_parse(struct tl_parse *p, const char *text, size_t l
 	const char *b = text, *e = text + len;
 	trim_wrapper(&b, &e);
 	struct tl_buf fixed = TL_BUF_INIT;
+	fixed.max = 2 * (size_t)(e - b) + 16; /* each "&lt" grows by one byte */
 	if (memchr(b, '&', (size_t)(e - b))) {
 		int rep = entity_repair(b, e, &fixed);
 		if (rep < 0) {
