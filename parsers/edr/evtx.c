@@ -174,10 +174,13 @@ static int locate(struct evtx_state *s)
 }
 
 /* The header of record number ID: from the last one found on (libevtx lists
- * records in file order), then from the start. */
+ * records in file order). The search is bounded, so that a hostile file whose
+ * numbers never match costs no more than a few thousand steps per record:
+ * past the bound the record keeps no location. */
+#define FIND_WINDOW 4096
 static struct loc *find_loc(struct evtx_state *s, uint64_t id)
 {
-	for (size_t k = 0; k < s->nloc; k++) {
+	for (size_t k = 0; k < s->nloc && k < FIND_WINDOW; k++) {
 		size_t j = (s->cur + k) % s->nloc;
 		if (s->loc[j].id == id && !s->loc[j].used) {
 			s->cur = j + 1;
