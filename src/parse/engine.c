@@ -1322,6 +1322,37 @@ static enum tl_parse_status apply_embedded_xml(struct tl_parse *p, struct tl_err
 	return st;
 }
 
+/* "split": FIELD holds KEY=VALUE pairs ("SHA1=…,MD5=…,SHA256=…"): each becomes
+ * the field PREFIX+KEY. The field itself is not taken (kept as written);
+ * a piece without the kv separator is skipped. */
+static enum tl_parse_status apply_split(struct tl_parse *p, struct tl_err *err)
+{
+	const struct tl_format *f = p->f;
+	struct tl_val v = { NULL, 0 };
+	for (size_t i = 0; i < p->nf && !v.s; i++)
+		if (!strcmp(p->fields[i].name, f->split_field) && p->fields[i].kind == TL_V_STR)
+			v = p->fields[i].v;
+	size_t pl = strlen(f->split_prefix);
+	for (size_t a = 0; v.s && a < v.len;) {
+		const char *end = memchr(v.s + a, f->split_pair, v.len - a);
+		size_t b = end ? (size_t)(end - v.s) : v.len;
+		const char *eq = memchr(v.s + a, f->split_kv, b - a);
+		if (eq && eq > v.s + a) {
+			size_t kl = (size_t)(eq - (v.s + a));
+			char *name = tl_arena_alloc(&p->arena, pl + kl + 1);
+			if (!name || add_field(p, name, eq + 1, (size_t)(v.s + b - eq - 1), TL_V_STR)) {
+				tl_errf(err, "too many fields");
+				return TL_PARSE_REJECT;
+			}
+			memcpy(name, f->split_prefix, pl);
+			memcpy(name + pl, v.s + a, kl);
+			name[pl + kl] = 0;
+		}
+		a = b + 1;
+	}
+	return TL_PARSE_EVENT;
+}
+
 /* "rename": the first rule that applies to a field's name renames it. */
 static enum tl_parse_status apply_rename(struct tl_parse *p, struct tl_err *err)
 {
@@ -1504,6 +1535,8 @@ static enum tl_parse_status run(struct tl_parse *p, const char *text, size_t len
 		st = apply_name_value(p, err);
 	if (st == TL_PARSE_EVENT && f->nrename)
 		st = apply_rename(p, err);
+	if (st == TL_PARSE_EVENT && f->split_field)
+		st = apply_split(p, err);
 	if (st == TL_PARSE_EVENT)
 		st = zeek_path_check(p, err);
 	if (st == TL_PARSE_EVENT && f->cases)

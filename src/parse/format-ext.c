@@ -420,11 +420,36 @@ static int load_name_value(struct tl_format *f, const struct tl_json *root, stru
 	return 0;
 }
 
+/* "split": {"field": F, "prefix": P, "pair_separator": ",", "kv_separator": "="} */
+static int load_split(struct tl_format *f, const struct tl_json *root, struct tl_err *err)
+{
+	const struct tl_json *o = tl_json_get(root, "split");
+	if (!o)
+		return 0;
+	if (o->type != TL_JSON_OBJECT)
+		return tl_fmt_bad(err, f->origin, o, "\"split\" must be an object%s", NULL);
+	if (tl_fmt_check_keys(f->origin, o, "split", "field prefix pair_separator kv_separator", err) ||
+	    str_key(f->origin, o, "field", 1, &f->split_field, err))
+		return -1;
+	const struct tl_json *pf = tl_json_get(o, "prefix"), *ps = tl_json_get(o, "pair_separator"),
+			     *ks = tl_json_get(o, "kv_separator");
+	if ((pf && pf->type != TL_JSON_STRING) || (ps && (ps->type != TL_JSON_STRING || ps->len != 1)) ||
+	    (ks && (ks->type != TL_JSON_STRING || ks->len != 1)))
+		return tl_fmt_bad(err, f->origin, o,
+				  "\"split\": prefix is a string, pair_separator and kv_separator one character each%s", NULL);
+	f->split_prefix = pf ? dup_n(pf->str, pf->len) : dup_n("", 0);
+	f->split_pair = ps ? ps->str[0] : ',';
+	f->split_kv = ks ? ks->str[0] : '=';
+	if (f->split_pair == f->split_kv)
+		return tl_fmt_bad(err, f->origin, o, "\"split\": the two separators must differ%s", NULL);
+	return f->split_prefix ? 0 : tl_errf(err, "out of memory");
+}
+
 int tl_fmt_load_ext(struct tl_format *f, const struct tl_json *root, struct tl_err *err)
 {
 	if (load_envelope(f, root, err) || load_dispatch(f, root, err) || load_claims(f, root, err) ||
 	    load_cases(f, root, err) || load_rename(f, root, err) || load_name_value(f, root, err) ||
-	    str_key(f->origin, root, "embedded_xml", 0, &f->embedded_xml, err))
+	    str_key(f->origin, root, "embedded_xml", 0, &f->embedded_xml, err) || load_split(f, root, err))
 		return -1;
 	if (f->dispatch && f->nclaims)
 		return tl_fmt_bad(err, f->origin, tl_json_get(root, "claims"),
@@ -451,6 +476,8 @@ void tl_fmt_free_ext(struct tl_format *f)
 	tl_fmt_free_strs(f->nv_value, f->nnv);
 	tl_fmt_free_strs(f->nv_prefix, f->nnv);
 	free(f->embedded_xml);
+	free(f->split_field);
+	free(f->split_prefix);
 	struct tl_dispatch *d = f->dispatch;
 	if (d) {
 		tl_fmt_free_strs(d->by.v, d->by.n);

@@ -500,10 +500,10 @@ static void test_rename_name_value_embedded_xml(void **state)
 	(void)state;
 	struct run r;
 	struct tl_format *f = load(
-		WIN_HEAD "\"embedded_xml\":\"xml\","
+		WIN_HEAD "\"embedded_xml\":\"xml\",\"split\":{\"field\":\"Hashes\",\"prefix\":\"h_\"},"
 		"\"name_value\":[{\"field\":\"nv\",\"name\":\"@Name\",\"value\":\"#text\",\"prefix\":\"ED.\"}],"
 		"\"rename\":{\"ED.\":\"\",\"win.eventdata.\":{\"to\":\"\",\"case\":\"upper-first\"},\"win.eventID\":\"EventID\",\"x.Computer\":\"Computer\"},"
-		"\"cases\":{\"by\":\"{prov}:{EventID}\",\"values\":{\"S:1\":{\"fields\":{\"process\":\"Image\",\"class\":\"=process_activity\"}}}},"
+		"\"cases\":{\"by\":\"{prov}:{EventID}\",\"values\":{\"S:1\":{\"fields\":{\"process\":\"Image\",\"class\":\"=process_activity\",\"file_hash\":\"h_SHA256\"}}}},"
 		"\"fields\":{\"class\":\"=other\",\"user\":\"User|account_name\",\"user_domain\":\"User|account_domain\",\"host\":\"Computer\","
 		"\"target_user\":\"TargetUserName|account_name\",\"target_user_domain\":\"TargetUserName|account_domain\"}" WIN_TAIL,
 		&r.err);
@@ -512,7 +512,7 @@ static void test_rename_name_value_embedded_xml(void **state)
 	start(&r, f);
 	/* Wazuh-style camelCase under a prefix, a whole name renamed, the case keyed by two fields */
 	assert_int_equal(feed(&r, "{\"t\":\"2026-11-19T23:00:00Z\",\"prov\":\"S\",\"win\":{\"eventID\":\"1\",\"eventdata\":"
-				  "{\"image\":\"C:\\\\cmd.exe\",\"user\":\"CORP\\\\mchen\",\"targetUserName\":\"svc@CORP.EXAMPLE\"}}}"),
+				  "{\"hashes\":\"MD5=AA,SHA256=BB,junk\",\"image\":\"C:\\\\cmd.exe\",\"user\":\"CORP\\\\mchen\",\"targetUserName\":\"svc@CORP.EXAMPLE\"}}}"),
 			 TL_PARSE_EVENT);
 	assert_string_equal(field(&r.ev, "class"), "process_activity");
 	assert_string_equal(field(&r.ev, "process"), "C:\\cmd.exe");
@@ -521,6 +521,9 @@ static void test_rename_name_value_embedded_xml(void **state)
 	assert_string_equal(field(&r.ev, "target_user"), "svc");
 	assert_string_equal(field(&r.ev, "target_user_domain"), "CORP.EXAMPLE");
 	assert_non_null(strstr(extra(&r.ev), "\"User\":\"CORP\\\\mchen\"")); /* as written, kept */
+	assert_string_equal(field(&r.ev, "file_hash"), "BB");
+	assert_non_null(strstr(extra(&r.ev), "\"h_MD5\":\"AA\""));
+	assert_non_null(strstr(extra(&r.ev), "\"Hashes\":\"MD5=AA,SHA256=BB,junk\""));
 	/* another provider's event 1 is not the case; a bare user has no domain */
 	assert_int_equal(feed(&r, "{\"t\":\"2026-11-19T23:00:00Z\",\"prov\":\"K\",\"win\":{\"eventID\":\"1\",\"eventdata\":{\"user\":\"root\"}}}"),
 			 TL_PARSE_EVENT);
@@ -549,6 +552,7 @@ static void test_rename_name_value_embedded_xml(void **state)
 	expect_error(WIN_HEAD "\n\"rename\":{\"a.\":{\"to\":\"\",\"case\":\"lower\"}}" WIN_TAIL, "def.json:2:", "upper-first");
 	expect_error(WIN_HEAD "\n\"name_value\":[{\"field\":\"a\"}]" WIN_TAIL, "def.json:2:", "missing required key \"name\"");
 	expect_error(WIN_HEAD "\n\"embedded_xml\":\"\"" WIN_TAIL, "def.json:2:", "non-empty string");
+	expect_error(WIN_HEAD "\n\"split\":{\"field\":\"a\",\"kv_separator\":\",\"}" WIN_TAIL, "def.json:2:", "must differ");
 }
 
 /* The built-in registry is checked whole: names unique and sorted, each with fixtures and a docs page. */
