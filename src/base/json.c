@@ -22,6 +22,11 @@ struct builder {
 	struct tl_json *root;
 	int failed;
 	const char *why;
+	/* where the last position was asked for: values come in text order, so
+	 * the next one is counted on from here, not from the start (a long
+	 * definition would cost its length squared) */
+	size_t at_off;
+	unsigned at_line, at_col;
 };
 
 static void pos_of(const char *text, size_t off, unsigned *line, unsigned *col)
@@ -63,7 +68,22 @@ static int attach(struct builder *b, struct tl_json *v)
 		while (off > 0 && !strchr(" \t\r\n,:[{", b->text[off - 1]))
 			off--;
 	}
-	pos_of(b->text, off, &v->line, &v->col);
+	if (off >= b->at_off) {
+		unsigned l = b->at_line, c = b->at_col;
+		for (size_t i = b->at_off; i < off; i++) {
+			if (b->text[i] == '\n')
+				l++, c = 1;
+			else
+				c++;
+		}
+		b->at_off = off;
+		b->at_line = l;
+		b->at_col = c;
+		v->line = l;
+		v->col = c;
+	} else {
+		pos_of(b->text, off, &v->line, &v->col);
+	}
 	if (b->depth == 0) {
 		b->root = v;
 		return 1;
@@ -170,6 +190,7 @@ struct tl_json *tl_json_parse(const char *name, const char *text, size_t len, st
 	struct builder b;
 	memset(&b, 0, sizeof(b));
 	b.text = text;
+	b.at_line = b.at_col = 1;
 	b.h = yajl_alloc(&callbacks, NULL, &b);
 	if (!b.h) {
 		tl_errf(err, "%s: out of memory", name);
