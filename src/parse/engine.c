@@ -1325,6 +1325,14 @@ static enum tl_parse_status apply_embedded_xml(struct tl_parse *p, struct tl_err
 /* "split": FIELD holds KEY=VALUE pairs ("SHA1=…,MD5=…,SHA256=…"): each becomes
  * the field PREFIX+KEY. The field itself is not taken (kept as written);
  * a piece without the kv separator is skipped. */
+static const char *find_sep(const char *s, size_t len, const char *sep, size_t sl)
+{
+	for (size_t i = 0; i + sl <= len; i++)
+		if (s[i] == sep[0] && !memcmp(s + i, sep, sl))
+			return s + i;
+	return NULL;
+}
+
 static enum tl_parse_status apply_split(struct tl_parse *p, struct tl_err *err)
 {
 	const struct tl_format *f = p->f;
@@ -1332,15 +1340,15 @@ static enum tl_parse_status apply_split(struct tl_parse *p, struct tl_err *err)
 	for (size_t i = 0; i < p->nf && !v.s; i++)
 		if (!strcmp(p->fields[i].name, f->split_field) && p->fields[i].kind == TL_V_STR)
 			v = p->fields[i].v;
-	size_t pl = strlen(f->split_prefix);
+	size_t pl = strlen(f->split_prefix), ps = strlen(f->split_pair), ks = strlen(f->split_kv);
 	for (size_t a = 0; v.s && a < v.len;) {
-		const char *end = memchr(v.s + a, f->split_pair, v.len - a);
+		const char *end = find_sep(v.s + a, v.len - a, f->split_pair, ps);
 		size_t b = end ? (size_t)(end - v.s) : v.len;
-		const char *eq = memchr(v.s + a, f->split_kv, b - a);
+		const char *eq = find_sep(v.s + a, b - a, f->split_kv, ks);
 		if (eq && eq > v.s + a) {
 			size_t kl = (size_t)(eq - (v.s + a));
 			char *name = tl_arena_alloc(&p->arena, pl + kl + 1);
-			if (!name || add_field(p, name, eq + 1, (size_t)(v.s + b - eq - 1), TL_V_STR)) {
+			if (!name || add_field(p, name, eq + ks, (size_t)(v.s + b - eq - ks), TL_V_STR)) {
 				tl_errf(err, "too many fields");
 				return TL_PARSE_REJECT;
 			}
@@ -1348,7 +1356,7 @@ static enum tl_parse_status apply_split(struct tl_parse *p, struct tl_err *err)
 			memcpy(name + pl, v.s + a, kl);
 			name[pl + kl] = 0;
 		}
-		a = b + 1;
+		a = b + ps;
 	}
 	return TL_PARSE_EVENT;
 }

@@ -420,7 +420,8 @@ static int load_name_value(struct tl_format *f, const struct tl_json *root, stru
 	return 0;
 }
 
-/* "split": {"field": F, "prefix": P, "pair_separator": ",", "kv_separator": "="} */
+/* "split": {"field": F, "prefix": P, "pair_separator": ",", "kv_separator": "="};
+ * separators are 1 to 8 characters (OSSEC separates pairs by two spaces). */
 static int load_split(struct tl_format *f, const struct tl_json *root, struct tl_err *err)
 {
 	const struct tl_json *o = tl_json_get(root, "split");
@@ -433,16 +434,18 @@ static int load_split(struct tl_format *f, const struct tl_json *root, struct tl
 		return -1;
 	const struct tl_json *pf = tl_json_get(o, "prefix"), *ps = tl_json_get(o, "pair_separator"),
 			     *ks = tl_json_get(o, "kv_separator");
-	if ((pf && pf->type != TL_JSON_STRING) || (ps && (ps->type != TL_JSON_STRING || ps->len != 1)) ||
-	    (ks && (ks->type != TL_JSON_STRING || ks->len != 1)))
+	if ((pf && pf->type != TL_JSON_STRING) || (ps && (ps->type != TL_JSON_STRING || !ps->len || ps->len > 8)) ||
+	    (ks && (ks->type != TL_JSON_STRING || !ks->len || ks->len > 8)))
 		return tl_fmt_bad(err, f->origin, o,
-				  "\"split\": prefix is a string, pair_separator and kv_separator one character each%s", NULL);
+				  "\"split\": prefix is a string, the separators 1 to 8 characters%s", NULL);
 	f->split_prefix = pf ? dup_n(pf->str, pf->len) : dup_n("", 0);
-	f->split_pair = ps ? ps->str[0] : ',';
-	f->split_kv = ks ? ks->str[0] : '=';
-	if (f->split_pair == f->split_kv)
+	f->split_pair = ps ? dup_n(ps->str, ps->len) : dup_n(",", 1);
+	f->split_kv = ks ? dup_n(ks->str, ks->len) : dup_n("=", 1);
+	if (!f->split_prefix || !f->split_pair || !f->split_kv)
+		return tl_errf(err, "out of memory");
+	if (!strcmp(f->split_pair, f->split_kv))
 		return tl_fmt_bad(err, f->origin, o, "\"split\": the two separators must differ%s", NULL);
-	return f->split_prefix ? 0 : tl_errf(err, "out of memory");
+	return 0;
 }
 
 int tl_fmt_load_ext(struct tl_format *f, const struct tl_json *root, struct tl_err *err)
@@ -478,6 +481,8 @@ void tl_fmt_free_ext(struct tl_format *f)
 	free(f->embedded_xml);
 	free(f->split_field);
 	free(f->split_prefix);
+	free(f->split_pair);
+	free(f->split_kv);
 	struct tl_dispatch *d = f->dispatch;
 	if (d) {
 		tl_fmt_free_strs(d->by.v, d->by.n);

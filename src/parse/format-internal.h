@@ -176,8 +176,7 @@ struct tl_format {
 	/* "embedded_xml": a field whose text is one XML element, flattened as the xml parse does */
 	char *embedded_xml;
 	/* "split": a field of KEY=VALUE pairs (Sysmon's Hashes) read as fields PREFIX+KEY */
-	char *split_field, *split_prefix;
-	char split_pair, split_kv;
+	char *split_field, *split_prefix, *split_pair, *split_kv;
 };
 
 /* Loading helpers of format.c shared with format-ext.c. */

@@ -39,6 +39,7 @@ declare -A WANT=(
 	[edr/sysmon_json]=nxlog-windows-json
 	[edr/windows_events_json]=azure-windows-event-json
 	[edr/sysmon_linux_syslog_json]=azure-windows-event-json
+	[edr/sysmon_ossec_eventchannel]=ossec-winevtlog
 )
 # files whose format differs from their folder's
 declare -A WANT_FILE=(
@@ -46,6 +47,7 @@ declare -A WANT_FILE=(
 )
 # files known not to be in the format their folder names, with the reason
 declare -A KNOWN=(
+	[edr/sysmon_ossec_eventchannel/ossec-sysmon.ini]="an ossec-logtest rules test file (sections of 'log 1 pass = ...', rule, alert, decoder), not a log"
 	[proxy/squid_native_syslog/pfsense-squid.log]="sample mangled by a Markdown phone-number link: [1598040493.253 325](tel:...)"
 	[flow/zeek_tsv/lsass05__conn.log]=""
 	[dlp/cef_syslog/cef-test-cef.log]="bare CEF lines with no rt/start/end and no syslog header: no record has a time, so none can be placed on a timeline and detection (0% parse) claims nothing"

@@ -69,6 +69,7 @@ static const struct {
 	{ "wazuh-eventchannel-json", NULL },
 	{ "sysmon-linux-syslog", NULL },
 	{ "azure-windows-event-json", NULL },
+	{ "ossec-winevtlog", NULL },
 };
 #define NTABLE (sizeof(table) / sizeof(table[0]))
 
