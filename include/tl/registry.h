@@ -87,6 +87,11 @@ extern const size_t tl_c_parser_count;
  * they return 0, or -1 when out of memory or past the limits (the parser
  * then rejects the record). */
 struct tl_arena *tl_parse_arena(struct tl_parse *p);
+/* The built-in definition NAME (parsers/FAMILY/NAME.json) loaded on its own,
+ * for a C parser that hands what it decoded to a definition's mapping (EVTX
+ * records as Event XML to windows-event-xml). NAME must not use `extends`.
+ * The caller frees it with tl_format_free(). NULL with ERR when unknown. */
+struct tl_format *tl_registry_load_builtin(const char *name, struct tl_err *err);
 struct tl_time_ctx *tl_parse_time(struct tl_parse *p);
 /* Set field ID to S. As for definitions (docs/event-model.md), an integer
  * field takes only a whole number and an address field only an IPv4/IPv6

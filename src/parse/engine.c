@@ -15,6 +15,7 @@
 #include <yajl/yajl_parse.h>
 
 #include "format-internal.h"
+#include "tl/json.h"
 #include "tl/banned.h"
 
 #define MATCH_LIMIT 10000000u
@@ -1291,6 +1292,140 @@ static enum tl_parse_status parse_method(struct tl_parse *p, const char *text, s
 	}
 }
 
+/* "name_value": each element {NAME: n, VALUE: v} of an array field becomes the
+ * field PREFIX+n = v (EvtxECmd writes EventData as such an array). The array
+ * stays in extra only when an element could not be read. */
+static enum tl_parse_status apply_name_value(struct tl_parse *p, struct tl_err *err)
+{
+	const struct tl_format *f = p->f;
+	for (size_t k = 0; k < f->nnv; k++) {
+		size_t nf = p->nf, at = nf;
+		for (size_t i = 0; i < nf && at == nf; i++)
+			if (!strcmp(p->fields[i].name, f->nv_field[k]) && p->fields[i].kind == TL_V_JSON)
+				at = i;
+		if (at == nf)
+			continue;
+		struct tl_json *j = tl_json_parse("name_value", p->fields[at].v.s, p->fields[at].v.len, NULL);
+		int ok = j && j->type == TL_JSON_ARRAY;
+		for (size_t i = 0; ok && i < j->n; i++) {
+			const struct tl_json *e = j->kids[i], *n = tl_json_get(e, f->nv_name[k]),
+					     *v = tl_json_get(e, f->nv_value[k]);
+			if (e->type != TL_JSON_OBJECT || !n || n->type != TL_JSON_STRING || !n->len) {
+				ok = 0;
+				break;
+			}
+			size_t pl = strlen(f->nv_prefix[k]);
+			char *name = tl_arena_alloc(&p->arena, pl + n->len + 1);
+			const char *val = v && (v->type == TL_JSON_STRING || v->type == TL_JSON_NUMBER)
+						  ? tl_arena_strndup(&p->arena, v->str, v->len)
+						  : "";
+			if (!name || !val || add_field(p, name, val, v && v->str ? v->len : 0,
+						       v && v->type == TL_JSON_NUMBER ? TL_V_NUM : TL_V_STR)) {
+				tl_json_free(j);
+				tl_errf(err, "too many fields");
+				return TL_PARSE_REJECT;
+			}
+			memcpy(name, f->nv_prefix[k], pl);
+			memcpy(name + pl, n->str, n->len);
+			name[pl + n->len] = 0;
+		}
+		tl_json_free(j);
+		if (ok)
+			p->fields[at].used = 1;
+	}
+	return TL_PARSE_EVENT;
+}
+
+/* "embedded_xml": the field's text is an XML element (Sysmon for Linux's
+ * event in a syslog message or a Log Analytics column): its flattened fields
+ * join the record's and the field itself is taken. */
+static enum tl_parse_status apply_embedded_xml(struct tl_parse *p, struct tl_err *err)
+{
+	struct tl_val v = { NULL, 0 };
+	for (size_t i = 0; i < p->nf && !v.s; i++)
+		if (!strcmp(p->fields[i].name, p->f->embedded_xml) && p->fields[i].kind == TL_V_STR && p->fields[i].v.len) {
+			v = p->fields[i].v;
+			p->fields[i].used = 1;
+		}
+	if (!v.s)
+		return TL_PARSE_EVENT;
+	enum tl_parse_status st = tl_xml_parse(p, v.s, v.len, err);
+	if (st == TL_PARSE_META) {
+		tl_errf(err, "%s holds no XML element", p->f->embedded_xml);
+		return TL_PARSE_REJECT;
+	}
+	return st;
+}
+
+/* "split": FIELD holds KEY=VALUE pairs ("SHA1=…,MD5=…,SHA256=…"): each becomes
+ * the field PREFIX+KEY. The field itself is not taken (kept as written);
+ * a piece without the kv separator is skipped. */
+static const char *find_sep(const char *s, size_t len, const char *sep, size_t sl)
+{
+	for (size_t i = 0; i + sl <= len; i++)
+		if (s[i] == sep[0] && !memcmp(s + i, sep, sl))
+			return s + i;
+	return NULL;
+}
+
+static enum tl_parse_status apply_split(struct tl_parse *p, struct tl_err *err)
+{
+	const struct tl_format *f = p->f;
+	struct tl_val v = { NULL, 0 };
+	for (size_t i = 0; i < p->nf && !v.s; i++)
+		if (!strcmp(p->fields[i].name, f->split_field) && p->fields[i].kind == TL_V_STR)
+			v = p->fields[i].v;
+	size_t pl = strlen(f->split_prefix), ps = strlen(f->split_pair), ks = strlen(f->split_kv);
+	for (size_t a = 0; v.s && a < v.len;) {
+		const char *end = find_sep(v.s + a, v.len - a, f->split_pair, ps);
+		size_t b = end ? (size_t)(end - v.s) : v.len;
+		const char *eq = find_sep(v.s + a, b - a, f->split_kv, ks);
+		if (eq && eq > v.s + a) {
+			size_t kl = (size_t)(eq - (v.s + a));
+			char *name = tl_arena_alloc(&p->arena, pl + kl + 1);
+			if (!name || add_field(p, name, eq + ks, (size_t)(v.s + b - eq - ks), TL_V_STR)) {
+				tl_errf(err, "too many fields");
+				return TL_PARSE_REJECT;
+			}
+			memcpy(name, f->split_prefix, pl);
+			memcpy(name + pl, v.s + a, kl);
+			name[pl + kl] = 0;
+		}
+		a = b + ps;
+	}
+	return TL_PARSE_EVENT;
+}
+
+/* "rename": the first rule that applies to a field's name renames it. */
+static enum tl_parse_status apply_rename(struct tl_parse *p, struct tl_err *err)
+{
+	const struct tl_format *f = p->f;
+	for (size_t i = 0; i < p->nf; i++) {
+		const char *name = p->fields[i].name;
+		for (size_t k = 0; k < f->nrename; k++) {
+			const char *from = f->rename_from[k];
+			size_t fl = strlen(from);
+			int prefix = from[fl - 1] == '.';
+			if (prefix ? strncmp(name, from, fl) || !name[fl] : strcmp(name, from))
+				continue;
+			const char *rest = prefix ? name + fl : "";
+			size_t tl = strlen(f->rename_to[k]), rl = strlen(rest);
+			char *n = tl_arena_alloc(&p->arena, tl + rl + 1);
+			if (!n) {
+				tl_errf(err, "out of memory");
+				return TL_PARSE_REJECT;
+			}
+			memcpy(n, f->rename_to[k], tl);
+			memcpy(n + tl, rest, rl + 1);
+			if (f->rename_upper[k] && n[tl] >= 'a' && n[tl] <= 'z')
+				n[tl] = (char)(n[tl] - 'a' + 'A');
+			p->fields[i].name = n;
+			break;
+		}
+	}
+	return TL_PARSE_EVENT;
+}
+
 /* Cases: the value of `by` picks a case (hash lookup); its patterns run on the
  * field `on` and add their groups; its fields and maps come before the
  * definition's. A value without a case uses the definition alone. */
@@ -1302,11 +1437,20 @@ static enum tl_parse_status apply_case(struct tl_parse *p, struct tl_err *err)
 		tl_errf(err, "out of memory");
 		return TL_PARSE_REJECT;
 	}
-	struct tl_field *k = find_value(p, c->by, strlen(c->by));
-	int i = k ? tl_keymap_get(&c->map, k->v.s, k->v.len) : -1;
+	struct tl_val key = { NULL, 0 };
+	if (strchr(c->by, '{')) {
+		/* a template joins several fields into the key ("{Provider.Name}:{EventID}") */
+		if (!resolve(p, c->by, &key, 0))
+			return TL_PARSE_EVENT;
+	} else {
+		struct tl_field *k = find_value(p, c->by, strlen(c->by));
+		if (!k)
+			return TL_PARSE_EVENT;
+		key = k->v; /* adding fields below may move p->fields */
+	}
+	int i = tl_keymap_get(&c->map, key.s, key.len);
 	if (i < 0)
 		return TL_PARSE_EVENT;
-	struct tl_val key = k->v; /* adding fields below may move p->fields */
 	const struct tl_format *cs = c->v[i];
 	p->cur_case = cs;
 	if (!cs->npats)
@@ -1446,6 +1590,14 @@ static enum tl_parse_status run(struct tl_parse *p, const char *text, size_t len
 			p->fields[i].used = 1;
 	if (st == TL_PARSE_EVENT && f->nembedded)
 		st = flatten_embedded(p, err);
+	if (st == TL_PARSE_EVENT && f->embedded_xml)
+		st = apply_embedded_xml(p, err);
+	if (st == TL_PARSE_EVENT && f->nnv)
+		st = apply_name_value(p, err);
+	if (st == TL_PARSE_EVENT && f->nrename)
+		st = apply_rename(p, err);
+	if (st == TL_PARSE_EVENT && f->split_field)
+		st = apply_split(p, err);
 	if (st == TL_PARSE_EVENT)
 		st = zeek_path_check(p, err);
 	if (st == TL_PARSE_EVENT)

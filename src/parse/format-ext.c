@@ -344,10 +344,117 @@ int tl_fmt_load_colsets(struct tl_format *f, const struct tl_json *parse, struct
 	return 0;
 }
 
+/* "rename": { "FROM": "TO" | {"to": "TO", "case": "upper-first"}, ... }: a FROM
+ * ending in '.' is a prefix (the rest of the name follows TO), else a whole
+ * name. The first rule that applies, in the order written, renames. */
+static int load_rename(struct tl_format *f, const struct tl_json *root, struct tl_err *err)
+{
+	const struct tl_json *r = tl_json_get(root, "rename");
+	if (!r)
+		return 0;
+	if (r->type != TL_JSON_OBJECT || !r->n || r->n > 256)
+		return tl_fmt_bad(err, f->origin, r, "\"rename\" must be an object of 1 to 256 names%s", NULL);
+	f->rename_from = calloc(r->n, sizeof(char *));
+	f->rename_to = calloc(r->n, sizeof(char *));
+	f->rename_upper = calloc(r->n, 1);
+	if (!f->rename_from || !f->rename_to || !f->rename_upper)
+		return tl_errf(err, "out of memory");
+	for (size_t i = 0; i < r->n; i++) {
+		const struct tl_json *v = r->kids[i], *to = v;
+		if (!r->keys[i][0] || strpbrk(r->keys[i], "[|{"))
+			return tl_fmt_bad(err, f->origin, v, "\"rename\" keys are field names or prefixes ending in '.'%s",
+					  NULL);
+		if (v->type == TL_JSON_OBJECT) {
+			if (tl_fmt_check_keys(f->origin, v, "rename", "to case", err))
+				return -1;
+			const struct tl_json *c = tl_json_get(v, "case");
+			to = tl_json_get(v, "to");
+			if (c && (c->type != TL_JSON_STRING || strcmp(c->str, "upper-first")))
+				return tl_fmt_bad(err, f->origin, c, "\"case\" is \"upper-first\"%s", NULL);
+			f->rename_upper[i] = c != NULL;
+		}
+		if (!to || to->type != TL_JSON_STRING || strpbrk(to->str, "[|{"))
+			return tl_fmt_bad(err, f->origin, v, "a rename gives a name (string) or {\"to\": NAME}%s", NULL);
+		size_t kl = strlen(r->keys[i]);
+		if (r->keys[i][kl - 1] != '.' && !to->len)
+			return tl_fmt_bad(err, f->origin, v, "a whole name cannot be renamed to nothing%s", NULL);
+		f->rename_from[i] = dup_n(r->keys[i], kl);
+		f->rename_to[i] = dup_n(to->str, to->len);
+		f->nrename = i + 1;
+		if (!f->rename_from[i] || !f->rename_to[i])
+			return tl_errf(err, "out of memory");
+	}
+	return 0;
+}
+
+/* "name_value": [{"field": F, "name": N, "value": V, "prefix": P}]: F holds a
+ * JSON array of objects; each element's V becomes the field P + its N. */
+static int load_name_value(struct tl_format *f, const struct tl_json *root, struct tl_err *err)
+{
+	const struct tl_json *a = tl_json_get(root, "name_value");
+	if (!a)
+		return 0;
+	if (a->type != TL_JSON_ARRAY || !a->n || a->n > 16)
+		return tl_fmt_bad(err, f->origin, a, "\"name_value\" must be an array of 1 to 16 objects%s", NULL);
+	f->nv_field = calloc(a->n, sizeof(char *));
+	f->nv_name = calloc(a->n, sizeof(char *));
+	f->nv_value = calloc(a->n, sizeof(char *));
+	f->nv_prefix = calloc(a->n, sizeof(char *));
+	if (!f->nv_field || !f->nv_name || !f->nv_value || !f->nv_prefix)
+		return tl_errf(err, "out of memory");
+	for (size_t i = 0; i < a->n; i++) {
+		const struct tl_json *o = a->kids[i];
+		f->nnv = i + 1;
+		if (o->type != TL_JSON_OBJECT)
+			return tl_fmt_bad(err, f->origin, o, "a \"name_value\" entry is an object%s", NULL);
+		if (tl_fmt_check_keys(f->origin, o, "name_value", "field name value prefix", err) ||
+		    str_key(f->origin, o, "field", 1, &f->nv_field[i], err) ||
+		    str_key(f->origin, o, "name", 1, &f->nv_name[i], err) ||
+		    str_key(f->origin, o, "value", 1, &f->nv_value[i], err))
+			return -1;
+		const struct tl_json *pf = tl_json_get(o, "prefix");
+		if (pf && pf->type != TL_JSON_STRING)
+			return tl_fmt_bad(err, f->origin, pf, "\"prefix\" must be a string%s", NULL);
+		f->nv_prefix[i] = pf ? dup_n(pf->str, pf->len) : dup_n("", 0);
+		if (!f->nv_prefix[i])
+			return tl_errf(err, "out of memory");
+	}
+	return 0;
+}
+
+/* "split": {"field": F, "prefix": P, "pair_separator": ",", "kv_separator": "="};
+ * separators are 1 to 8 characters (OSSEC separates pairs by two spaces). */
+static int load_split(struct tl_format *f, const struct tl_json *root, struct tl_err *err)
+{
+	const struct tl_json *o = tl_json_get(root, "split");
+	if (!o)
+		return 0;
+	if (o->type != TL_JSON_OBJECT)
+		return tl_fmt_bad(err, f->origin, o, "\"split\" must be an object%s", NULL);
+	if (tl_fmt_check_keys(f->origin, o, "split", "field prefix pair_separator kv_separator", err) ||
+	    str_key(f->origin, o, "field", 1, &f->split_field, err))
+		return -1;
+	const struct tl_json *pf = tl_json_get(o, "prefix"), *ps = tl_json_get(o, "pair_separator"),
+			     *ks = tl_json_get(o, "kv_separator");
+	if ((pf && pf->type != TL_JSON_STRING) || (ps && (ps->type != TL_JSON_STRING || !ps->len || ps->len > 8)) ||
+	    (ks && (ks->type != TL_JSON_STRING || !ks->len || ks->len > 8)))
+		return tl_fmt_bad(err, f->origin, o,
+				  "\"split\": prefix is a string, the separators 1 to 8 characters%s", NULL);
+	f->split_prefix = pf ? dup_n(pf->str, pf->len) : dup_n("", 0);
+	f->split_pair = ps ? dup_n(ps->str, ps->len) : dup_n(",", 1);
+	f->split_kv = ks ? dup_n(ks->str, ks->len) : dup_n("=", 1);
+	if (!f->split_prefix || !f->split_pair || !f->split_kv)
+		return tl_errf(err, "out of memory");
+	if (!strcmp(f->split_pair, f->split_kv))
+		return tl_fmt_bad(err, f->origin, o, "\"split\": the two separators must differ%s", NULL);
+	return 0;
+}
+
 int tl_fmt_load_ext(struct tl_format *f, const struct tl_json *root, struct tl_err *err)
 {
 	if (load_envelope(f, root, err) || load_dispatch(f, root, err) || load_claims(f, root, err) ||
-	    load_cases(f, root, err))
+	    load_cases(f, root, err) || load_rename(f, root, err) || load_name_value(f, root, err) ||
+	    str_key(f->origin, root, "embedded_xml", 0, &f->embedded_xml, err) || load_split(f, root, err))
 		return -1;
 	if (f->dispatch && f->nclaims)
 		return tl_fmt_bad(err, f->origin, tl_json_get(root, "claims"),
@@ -366,6 +473,18 @@ static void free_dispatch_links(struct tl_dispatch *d)
 
 void tl_fmt_free_ext(struct tl_format *f)
 {
+	tl_fmt_free_strs(f->rename_from, f->nrename);
+	tl_fmt_free_strs(f->rename_to, f->nrename);
+	free(f->rename_upper);
+	tl_fmt_free_strs(f->nv_field, f->nnv);
+	tl_fmt_free_strs(f->nv_name, f->nnv);
+	tl_fmt_free_strs(f->nv_value, f->nnv);
+	tl_fmt_free_strs(f->nv_prefix, f->nnv);
+	free(f->embedded_xml);
+	free(f->split_field);
+	free(f->split_prefix);
+	free(f->split_pair);
+	free(f->split_kv);
 	struct tl_dispatch *d = f->dispatch;
 	if (d) {
 		tl_fmt_free_strs(d->by.v, d->by.n);

@@ -174,6 +174,17 @@ struct tl_format {
 	char **zone_names, **zone_offsets; /* timestamp.zone_names: "CET" -> "+01:00" */
 	size_t nzone_names;
 	char *xml_element[2];    /* framing xml: the record element, NULL-terminated (records_keys of the spec) */
+	/* "rename": parsed field names put under the names a shared mapping uses */
+	char **rename_from, **rename_to;
+	unsigned char *rename_upper; /* upper-case the first letter of what follows a prefix */
+	size_t nrename;
+	/* "name_value": arrays of {name, value} objects read as fields (EvtxECmd's Data) */
+	char **nv_field, **nv_name, **nv_value, **nv_prefix;
+	size_t nnv;
+	/* "embedded_xml": a field whose text is one XML element, flattened as the xml parse does */
+	char *embedded_xml;
+	/* "split": a field of KEY=VALUE pairs (Sysmon's Hashes) read as fields PREFIX+KEY */
+	char *split_field, *split_prefix, *split_pair, *split_kv;
 };
 
 /* Loading helpers of format.c shared with format-ext.c. */

@@ -624,7 +624,8 @@ struct tl_format *tl_format_load_pool(const char *origin, const char *text, size
 	static const char *const keys[] = { "name", "family", "version", "title", "reference", "framing", "parse",
 					    "null_values", "timestamp", "fields", "maps", "sniff", "samples",
 					    "sequence", "ordered_within", "zeek_path", "envelope", "dispatch", "claims",
-					    "cases", "extends", "record_type", NULL };
+					    "cases", "extends", "record_type", "rename", "name_value", "embedded_xml", "split",
+					    NULL };
 	for (size_t i = 0; i < root->n; i++) {
 		const char *const *k = keys;
 		while (*k && strcmp(*k, root->keys[i]))

@@ -29,7 +29,8 @@ struct ref_field {
 	struct tl_field f;
 };
 
-static const char *const transforms[] = { "hex", "base64", "url", "lower", "upper", "trim", "nul_to_space", "dns_labels", NULL };
+static const char *const transforms[] = { "hex", "base64", "url", "lower", "upper", "trim", "nul_to_space", "dns_labels",
+					  "account_name", "account_domain", NULL };
 
 static int known_transform(const char *s, size_t n)
 {
@@ -106,7 +107,7 @@ static int check_name(const char *s, size_t n, char *msg, size_t ml, const char 
 		size_t tl = (size_t)((next ? next : s + n) - t);
 		if (!known_transform(t, tl))
 			return snprintf(msg, ml, "unknown transform \"%.*s\" in \"%s\" (hex, base64, url, lower, upper, trim, "
-					"nul_to_space, dns_labels)", (int)tl, t, whole), -1;
+					"nul_to_space, dns_labels, account_name, account_domain)", (int)tl, t, whole), -1;
 		bar = next;
 	}
 	return 0;
@@ -252,6 +253,17 @@ static int transform(struct tl_parse *p, const char *t, size_t tl, struct tl_val
 			return -1;
 		if (!k)
 			d[k++] = '.';
+	} else if ((tl == 12 && !memcmp(t, "account_name", 12)) || (tl == 14 && !memcmp(t, "account_domain", 14))) {
+		/* DOMAIN\user or user@domain: one part of the account; fails (the
+		 * reference is unresolved) when the value has no domain part */
+		int dom = tl == 14;
+		const char *bs = memchr(s, '\\', n), *at = bs ? NULL : memchr(s, '@', n);
+		const char *sep = bs ? bs : at;
+		if (!sep || sep == s || sep == s + n - 1)
+			return dom ? -1 : (memcpy(d, s, n), d[n] = 0, v->s = d, v->len = n, 0);
+		const char *a = (bs ? !dom : dom) ? sep + 1 : s, *b = (bs ? !dom : dom) ? s + n : sep;
+		memcpy(d, a, (size_t)(b - a));
+		k = (size_t)(b - a);
 	} else {
 		return -1;
 	}

@@ -16,10 +16,12 @@
 #include "tl/banned.h"
 
 extern const struct tl_c_parser tl_parser_auditd;
+extern const struct tl_c_parser tl_parser_evtx;
 
 /* Sorted by name; tests/unit/test-registry.c checks the order and the rest. */
 const struct tl_c_parser *const tl_c_parsers[] = {
 	&tl_parser_auditd,
+	&tl_parser_evtx,
 };
 const size_t tl_c_parser_count = sizeof(tl_c_parsers) / sizeof(tl_c_parsers[0]);
 
@@ -221,6 +223,23 @@ int tl_parse_envelope(struct tl_parse *p, const char *name, const char **s, size
 		}
 	}
 	return 0;
+}
+
+struct tl_format *tl_registry_load_builtin(const char *name, struct tl_err *err)
+{
+	char want[128];
+	size_t wl = (size_t)snprintf(want, sizeof(want), "/%s.json", name);
+	for (size_t i = 0; i < tl_builtin_format_count; i++) {
+		const char *path = tl_builtin_formats[i].path;
+		size_t pl = strlen(path);
+		if (pl < wl || strcmp(path + pl - wl, want))
+			continue;
+		char origin[256];
+		snprintf(origin, sizeof(origin), "builtin:%s", path);
+		return tl_format_load(origin, tl_builtin_formats[i].text, tl_builtin_formats[i].len, err);
+	}
+	tl_errf(err, "no built-in definition '%s'", name);
+	return NULL;
 }
 
 struct tl_arena *tl_parse_arena(struct tl_parse *p)

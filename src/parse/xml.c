@@ -26,6 +26,7 @@
  * (meta).
  */
 #define _POSIX_C_SOURCE 200809L
+#include <ctype.h>
 #include <expat.h>
 #include <string.h>
 
@@ -180,10 +181,62 @@ static void trim_wrapper(const char **b, const char **e)
 	}
 }
 
+/* Sysmon for Linux writes "&lt unknown process&gt " - the predefined entities
+ * without their ';' - which no XML parser accepts. Such a reference (one of
+ * the five names, then a character that cannot continue a name) gets its ';'
+ * back in a copy; text without one is parsed as it is. */
+static enum tl_parse_status xml_parse(struct tl_parse *p, const char *b, const char *e, struct tl_err *err);
+
+static int entity_repair(const char *b, const char *e, struct tl_buf *out)
+{
+	static const char *const names[] = { "lt", "gt", "amp", "quot", "apos" };
+	int fixed = 0;
+	for (const char *c = b; c < e; c++) {
+		if (tl_buf_addc(out, *c))
+			return -1;
+		if (*c != '&')
+			continue;
+		for (size_t k = 0; k < 5; k++) {
+			size_t n = strlen(names[k]);
+			if ((size_t)(e - c - 1) >= n && !memcmp(c + 1, names[k], n) &&
+			    (c + 1 + n == e || !(isalnum((unsigned char)c[1 + n]) || c[1 + n] == ';' || c[1 + n] == '_' ||
+						 c[1 + n] == '-' || c[1 + n] == '.'))) {
+				if (tl_buf_add(out, c + 1, n) || tl_buf_addc(out, ';'))
+					return -1;
+				c += n;
+				fixed = 1;
+				break;
+			}
+		}
+	}
+	return fixed;
+}
+
 enum tl_parse_status tl_xml_parse(struct tl_parse *p, const char *text, size_t len, struct tl_err *err)
 {
 	const char *b = text, *e = text + len;
 	trim_wrapper(&b, &e);
+	struct tl_buf fixed = TL_BUF_INIT;
+	fixed.max = 2 * (size_t)(e - b) + 16; /* each "&lt" grows by one byte */
+	if (memchr(b, '&', (size_t)(e - b))) {
+		int rep = entity_repair(b, e, &fixed);
+		if (rep < 0) {
+			tl_buf_release(&fixed);
+			tl_errf(err, "out of memory");
+			return TL_PARSE_REJECT;
+		}
+		if (rep) {
+			b = fixed.data;
+			e = fixed.data + fixed.len;
+		}
+	}
+	enum tl_parse_status st = xml_parse(p, b, e, err);
+	tl_buf_release(&fixed);
+	return st;
+}
+
+static enum tl_parse_status xml_parse(struct tl_parse *p, const char *b, const char *e, struct tl_err *err)
+{
 	if (b == e)
 		return TL_PARSE_META;
 	if (*b != '<') {

@@ -128,6 +128,14 @@ static const struct {
 	{ "zeek-notice-json", NULL },
 	{ "zeek-weird", NULL },
 	{ "zeek-weird-json", NULL },
+	/* Windows events in their shipping forms (one mapping: windows-event-xml) */
+	{ "winlogbeat-json", NULL },
+	{ "nxlog-windows-json", NULL },
+	{ "evtxecmd-json", NULL },
+	{ "wazuh-eventchannel-json", NULL },
+	{ "sysmon-linux-syslog", NULL },
+	{ "azure-windows-event-json", NULL },
+	{ "ossec-winevtlog", NULL },
 };
 #define NTABLE (sizeof(table) / sizeof(table[0]))
 

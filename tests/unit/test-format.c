@@ -630,10 +630,76 @@ static void test_builtin_registry(void **state)
 	tl_formats_release(&fs);
 }
 
+/* rename, name_value, embedded_xml, a templated case key and the account
+ * transforms: the pieces that let one Windows mapping serve every form. */
+#define WIN_HEAD "{\"name\":\"t-win\",\"family\":\"edr\",\"version\":\"1\",\"framing\":{\"type\":\"json\"},\"parse\":{\"type\":\"json\"},"
+#define WIN_TAIL ",\"timestamp\":{\"field\":\"t\",\"formats\":[\"iso8601\"]},\"sniff\":[{\"regex\":\"x\",\"score\":1}]," \
+	"\"samples\":[\"{\\\"t\\\":\\\"2026-11-19T23:00:00Z\\\"}\"]}"
+static void test_rename_name_value_embedded_xml(void **state)
+{
+	(void)state;
+	struct run r;
+	struct tl_format *f = load(
+		WIN_HEAD "\"embedded_xml\":\"xml\",\"split\":{\"field\":\"Hashes\",\"prefix\":\"h_\"},"
+		"\"name_value\":[{\"field\":\"nv\",\"name\":\"@Name\",\"value\":\"#text\",\"prefix\":\"ED.\"}],"
+		"\"rename\":{\"ED.\":\"\",\"win.eventdata.\":{\"to\":\"\",\"case\":\"upper-first\"},\"win.eventID\":\"EventID\",\"x.Computer\":\"Computer\"},"
+		"\"cases\":{\"by\":\"{prov}:{EventID}\",\"values\":{\"S:1\":{\"fields\":{\"process\":\"Image\",\"class\":\"=process_activity\",\"file_hash\":\"h_SHA256\"}}}},"
+		"\"fields\":{\"class\":\"=other\",\"user\":\"User|account_name\",\"user_domain\":\"User|account_domain\",\"host\":\"Computer\","
+		"\"target_user\":\"TargetUserName|account_name\",\"target_user_domain\":\"TargetUserName|account_domain\"}" WIN_TAIL,
+		&r.err);
+	if (!f)
+		fail_msg("%s", r.err.msg);
+	start(&r, f);
+	/* Wazuh-style camelCase under a prefix, a whole name renamed, the case keyed by two fields */
+	assert_int_equal(feed(&r, "{\"t\":\"2026-11-19T23:00:00Z\",\"prov\":\"S\",\"win\":{\"eventID\":\"1\",\"eventdata\":"
+				  "{\"hashes\":\"MD5=AA,SHA256=BB,junk\",\"image\":\"C:\\\\cmd.exe\",\"user\":\"CORP\\\\mchen\",\"targetUserName\":\"svc@CORP.EXAMPLE\"}}}"),
+			 TL_PARSE_EVENT);
+	assert_string_equal(field(&r.ev, "class"), "process_activity");
+	assert_string_equal(field(&r.ev, "process"), "C:\\cmd.exe");
+	assert_string_equal(field(&r.ev, "user"), "mchen");
+	assert_string_equal(field(&r.ev, "user_domain"), "CORP");
+	assert_string_equal(field(&r.ev, "target_user"), "svc");
+	assert_string_equal(field(&r.ev, "target_user_domain"), "CORP.EXAMPLE");
+	assert_non_null(strstr(extra(&r.ev), "\"User\":\"CORP\\\\mchen\"")); /* as written, kept */
+	assert_string_equal(field(&r.ev, "file_hash"), "BB");
+	assert_non_null(strstr(extra(&r.ev), "\"h_MD5\":\"AA\""));
+	assert_non_null(strstr(extra(&r.ev), "\"Hashes\":\"MD5=AA,SHA256=BB,junk\""));
+	/* another provider's event 1 is not the case; a bare user has no domain */
+	assert_int_equal(feed(&r, "{\"t\":\"2026-11-19T23:00:00Z\",\"prov\":\"K\",\"win\":{\"eventID\":\"1\",\"eventdata\":{\"user\":\"root\"}}}"),
+			 TL_PARSE_EVENT);
+	assert_string_equal(field(&r.ev, "class"), "other");
+	assert_string_equal(field(&r.ev, "user"), "root");
+	assert_string_equal(field(&r.ev, "user_domain"), "(null)");
+	/* EvtxECmd-style name/value array; an element without a value is the empty value */
+	assert_int_equal(feed(&r, "{\"t\":\"2026-11-19T23:00:00Z\",\"prov\":\"S\",\"EventID\":1,"
+				  "\"nv\":[{\"@Name\":\"Image\",\"#text\":\"/bin/sh\"},{\"@Name\":\"RuleName\"}]}"),
+			 TL_PARSE_EVENT);
+	assert_string_equal(field(&r.ev, "process"), "/bin/sh");
+	assert_non_null(strstr(extra(&r.ev), "\"RuleName\":\"\""));
+	assert_null(strstr(extra(&r.ev), "\"nv\""));
+	/* XML in a JSON field, with Sysmon for Linux's entities missing their ';' */
+	assert_int_equal(feed(&r, "{\"t\":\"2026-11-19T23:00:00Z\",\"xml\":\"<Event><x><Computer>web01</Computer></x>"
+				  "<ED><Data Name='Image'>&lt unknown&gt </Data></ED></Event>\"}"),
+			 TL_PARSE_EVENT);
+	assert_string_equal(field(&r.ev, "host"), "web01");
+	assert_non_null(strstr(extra(&r.ev), "\"Image\":\"< unknown> \""));
+	assert_int_equal(feed(&r, "{\"t\":\"2026-11-19T23:00:00Z\",\"xml\":\"<Event><x>\"}"), TL_PARSE_REJECT);
+	assert_non_null(strstr(r.err.msg, "invalid XML"));
+	tl_parse_free(r.p);
+	tl_format_free(f);
+	expect_error(WIN_HEAD "\n\"rename\":[]" WIN_TAIL, "def.json:2:", "\"rename\" must be an object");
+	expect_error(WIN_HEAD "\n\"rename\":{\"a\":\"\"}" WIN_TAIL, "def.json:2:", "renamed to nothing");
+	expect_error(WIN_HEAD "\n\"rename\":{\"a.\":{\"to\":\"\",\"case\":\"lower\"}}" WIN_TAIL, "def.json:2:", "upper-first");
+	expect_error(WIN_HEAD "\n\"name_value\":[{\"field\":\"a\"}]" WIN_TAIL, "def.json:2:", "missing required key \"name\"");
+	expect_error(WIN_HEAD "\n\"embedded_xml\":\"\"" WIN_TAIL, "def.json:2:", "non-empty string");
+	expect_error(WIN_HEAD "\n\"split\":{\"field\":\"a\",\"kv_separator\":\",\"}" WIN_TAIL, "def.json:2:", "must differ");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_regex_mapping),
+		cmocka_unit_test(test_rename_name_value_embedded_xml),
 		cmocka_unit_test(test_json_flatten_and_embedded),
 		cmocka_unit_test(test_delimited_headers),
 		cmocka_unit_test(test_kv),
