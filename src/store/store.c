@@ -214,8 +214,96 @@ static int migrate_2_to_3(struct tl_store *s, struct tl_err *err)
 		    err);
 }
 
+/* v4: VPN sessions and DHCP leases as identity evidence (who held which
+ * address, from when to when). A view, not a table: it is derived from the
+ * session events alone (docs/event-model.md#sessions), so re-ingesting a file
+ * or adding one changes it without bookkeeping, and every row points at the
+ * events it came from. The partial index keeps the view from scanning every
+ * event of a large case. */
+static int migrate_3_to_4(struct tl_store *s, struct tl_err *err)
+{
+	return exec(s,
+		    "CREATE INDEX events_session ON events(action)\n"
+		    "  WHERE action IN ('session-start', 'session-end', 'lease', 'release', 'server-restart');\n"
+		    "CREATE VIEW sessions AS\n"
+		    "WITH ev AS (\n"
+		    "  SELECT id, ts, action, format, host, user, src_ip, src_port, src_mac, src_host, session_id,\n"
+		    "         bytes_in, bytes_out, file_id, line,\n"
+		    "         json_extract(extra, '$.assigned_ip') AS assigned_ip,\n"
+		    "         CASE WHEN action IN ('lease', 'release') THEN 'dhcp' ELSE 'vpn' END AS kind,\n"
+		    "         CASE WHEN action IN ('session-end', 'release') THEN 1 ELSE 0 END AS is_end\n"
+		    /* the IN list repeats the index's WHERE word for word: SQLite uses a
+		     * partial index only when the query's terms match it */
+		    "  FROM events WHERE action IN ('session-start', 'session-end', 'lease', 'release', 'server-restart')\n"
+		    "    AND action <> 'server-restart'),\n"
+		    /* one session is the run of a key's events up to and including its end */
+		    "keyed AS (\n"
+		    "  SELECT ev.*, CASE kind WHEN 'dhcp' THEN json_array(format, host, src_mac, assigned_ip)\n"
+		    "                 ELSE json_array(format, host, user, src_ip, src_port) END AS k FROM ev),\n"
+		    "seg AS (\n"
+		    "  SELECT keyed.*, coalesce(sum(is_end) OVER (PARTITION BY k ORDER BY ts, id\n"
+		    "    ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS n FROM keyed),\n"
+		    "ranked AS (\n"
+		    "  SELECT seg.*, row_number() OVER (PARTITION BY k, n, is_end ORDER BY ts, id) AS rn FROM seg),\n"
+		    "base AS (\n"
+		    "  SELECT s.kind, s.format, s.host, s.user, s.src_ip, s.src_port, coalesce(s.src_mac, e.src_mac) AS src_mac,\n"
+		    "         coalesce(s.src_host, e.src_host) AS src_host, coalesce(s.session_id, e.session_id) AS session_id,\n"
+		    "         coalesce(s.assigned_ip, e.assigned_ip) AS assigned_ip, s.k, s.id AS start_id, s.ts AS start_us,\n"
+		    "         e.id AS end_id, e.ts AS end_us, e.bytes_in, e.bytes_out\n"
+		    "  FROM ranked s LEFT JOIN ranked e ON e.k = s.k AND e.n = s.n AND e.is_end = 1\n"
+		    "  WHERE s.is_end = 0 AND s.rn = 1\n"
+		    "  UNION ALL\n"
+		    /* an end whose start is not in the evidence (the log begins mid-session) */
+		    "  SELECT e.kind, e.format, e.host, e.user, e.src_ip, e.src_port, e.src_mac, e.src_host, e.session_id,\n"
+		    "         e.assigned_ip, e.k, NULL, NULL, e.id, e.ts, e.bytes_in, e.bytes_out\n"
+		    "  FROM ranked e WHERE e.is_end = 1\n"
+		    "    AND NOT EXISTS (SELECT 1 FROM ranked s WHERE s.k = e.k AND s.n = e.n AND s.is_end = 0)),\n"
+		    /* a session without its end is over when the address goes to another
+		     * key (pool re-assignment) or the server restarts, whichever comes first */
+		    "implied AS (\n"
+		    "  SELECT b.*,\n"
+		    "    (SELECT x.id FROM keyed x WHERE b.end_id IS NULL AND b.start_id IS NOT NULL AND x.is_end = 0\n"
+		    "       AND x.kind = b.kind AND x.assigned_ip = b.assigned_ip AND x.k <> b.k\n"
+		    "       AND (x.ts > b.start_us OR (x.ts = b.start_us AND x.id > b.start_id))\n"
+		    "     ORDER BY x.ts, x.id LIMIT 1) AS reassign_id,\n"
+		    "    (SELECT r.id FROM events r WHERE b.end_id IS NULL AND b.start_id IS NOT NULL\n"
+		    "       AND r.action IN ('session-start', 'session-end', 'lease', 'release', 'server-restart')\n"
+		    "       AND r.action = 'server-restart' AND r.format = b.format AND r.host IS b.host\n"
+		    "       AND (r.ts > b.start_us OR (r.ts = b.start_us AND r.id > b.start_id))\n"
+		    "     ORDER BY r.ts, r.id LIMIT 1) AS restart_id\n"
+		    "  FROM base b),\n"
+		    "closed AS (\n"
+		    "  SELECT i.*, x.ts AS reassign_us, r.ts AS restart_us FROM implied i\n"
+		    "  LEFT JOIN events x ON x.id = i.reassign_id LEFT JOIN events r ON r.id = i.restart_id),\n"
+		    "decided AS (\n"
+		    "  SELECT c.*,\n"
+		    "    CASE WHEN c.end_id IS NOT NULL THEN 'logged'\n"
+		    "         WHEN c.reassign_id IS NOT NULL AND (c.restart_id IS NULL OR c.reassign_us <= c.restart_us)\n"
+		    "           THEN 'reassigned'\n"
+		    "         WHEN c.restart_id IS NOT NULL THEN 'restart'\n"
+		    "         ELSE 'open' END AS ended_by FROM closed c),\n"
+		    "final AS (\n"
+		    "  SELECT d.*, CASE d.ended_by WHEN 'logged' THEN d.end_id WHEN 'reassigned' THEN d.reassign_id\n"
+		    "                WHEN 'restart' THEN d.restart_id END AS stop_id,\n"
+		    "              CASE d.ended_by WHEN 'logged' THEN d.end_us WHEN 'reassigned' THEN d.reassign_us\n"
+		    "                WHEN 'restart' THEN d.restart_us END AS stop_us FROM decided d)\n"
+		    "SELECT f.kind, f.user, f.src_ip AS real_ip, f.src_port AS real_port, f.assigned_ip,\n"
+		    "  f.src_mac AS mac, f.src_host AS client_host, f.host AS device, f.format, f.session_id,\n"
+		    "  CASE WHEN f.start_us IS NOT NULL THEN strftime('%Y-%m-%dT%H:%M:%S', f.start_us / 1000000, 'unixepoch')\n"
+		    "    || printf('.%06dZ', f.start_us % 1000000) END AS start,\n"
+		    "  CASE WHEN f.stop_us IS NOT NULL THEN strftime('%Y-%m-%dT%H:%M:%S', f.stop_us / 1000000, 'unixepoch')\n"
+		    "    || printf('.%06dZ', f.stop_us % 1000000) END AS \"end\",\n"
+		    "  f.ended_by, (f.stop_us - f.start_us) / 1000000 AS duration_s, f.bytes_in, f.bytes_out,\n"
+		    "  f.start_us, f.stop_us AS end_us, f.start_id AS start_event, f.stop_id AS end_event,\n"
+		    "  sf.path AS start_file, se.line AS start_line, ef.path AS end_file, ee.line AS end_line\n"
+		    "FROM final f\n"
+		    "LEFT JOIN events se ON se.id = f.start_id LEFT JOIN evidence_files sf ON sf.id = se.file_id\n"
+		    "LEFT JOIN events ee ON ee.id = f.stop_id LEFT JOIN evidence_files ef ON ef.id = ee.file_id;\n",
+		    err);
+}
+
 static int (*const migrations[])(struct tl_store *, struct tl_err *) = { migrate_0_to_1, migrate_1_to_2,
-									  migrate_2_to_3 };
+									  migrate_2_to_3, migrate_3_to_4 };
 
 static int migrate(struct tl_store *s, struct tl_err *err)
 {

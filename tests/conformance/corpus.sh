@@ -31,6 +31,7 @@ declare -A WANT=(
 	[audit/okta_system_log_json]=okta-system-log
 	[dlp/cef_syslog]=cef
 	[edr/windows_event_xml]=windows-event-xml
+	[vpn/openvpn_syslog]=openvpn-syslog
 )
 # files known not to be in the format their folder names, with the reason
 declare -A KNOWN=(

@@ -33,6 +33,8 @@ static const struct {
 	{ "leef", NULL },
 	{ "okta-system-log", NULL },
 	{ "windows-event-xml", NULL },
+	{ "openvpn", NULL },
+	{ "openvpn-syslog", NULL },
 	/* escape-aware kv with several quotes; selections and transforms in references */
 	{ NULL, "{\"name\":\"fz-kv2\",\"family\":\"firewall\",\"version\":\"1\",\"parse\":{\"type\":\"kv\",\"values\":\"to-next-key\","
 		"\"escapes\":true,\"quote\":\"\\\"'\",\"embedded_json\":[{\"field\":\"j\",\"prefix\":\"j\"}]},"
