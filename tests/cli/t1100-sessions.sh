@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# VPN sessions as identity evidence: OpenVPN (behind syslog) and Cisco ASA
-# AnyConnect logs give the `sessions` view (docs/schema.md#sessions): who held
+# VPN sessions as identity evidence: OpenVPN (behind syslog), Cisco ASA
+# AnyConnect and strongSwan charon logs give the `sessions` view (docs/schema.md#sessions): who held
 # which inside address, from when to when, why the session ended, and the
 # evidence lines of its start and end. 10.8.0.6 and 10.50.0.22 are each held
 # by two users on the same day.
@@ -11,11 +11,13 @@ expect_exit 0 "ingest of the OpenVPN and ASA logs" -- "$TL" ingest --no-progress
 "$TL" sources "$C" >"$WORK/src"
 contains "$WORK/src" "openvpn-syslog +27 +27 +0" "every OpenVPN syslog line is an openvpn-syslog event"
 contains "$WORK/src" "cisco-asa +11 +11 +0" "every ASA line is an event"
+contains "$WORK/src" "strongswan-charon +17 +17 +0" "every charon line is a strongswan-charon event"
 
 "$TL" sql "$C" "SELECT user, real_ip, real_port, assigned_ip, device, start, \"end\", ended_by, duration_s,
   bytes_in, bytes_out, start_file, start_line, end_file, end_line FROM sessions ORDER BY start_us" >"$WORK/got"
 cat >"$WORK/want" <<'T'
 user	real_ip	real_port	assigned_ip	device	start	end	ended_by	duration_s	bytes_in	bytes_out	start_file	start_line	end_file	end_line
+mchen@example.com	198.51.100.44		10.10.0.2	vpn-gw	2026-11-19T07:02:11.402113Z	2026-11-19T08:15:40.220502Z	logged	4408			evidence/ipsec/charon.log	7	evidence/ipsec/charon.log	13
 mchen	198.51.100.44	51234	10.8.0.6	vpn-gw	2026-11-19T07:02:11.615731Z	2026-11-19T08:15:40.220415Z	logged	4408			evidence/vpn-gw/openvpn.log	8	evidence/vpn-gw/openvpn.log	11
 alice	198.51.100.80		10.50.0.21	vpn-asa	2026-11-19T09:00:01.000000Z	2026-11-19T09:45:10.000000Z	logged	2709	402113	1834231	evidence/vpn-asa/asa.log	3	evidence/vpn-asa/asa.log	6
 jdoe	203.0.113.9	40112	10.8.0.6	vpn-gw	2026-11-19T09:30:05.334506Z	2026-11-19T16:00:00.012441Z	restart	23394			evidence/vpn-gw/openvpn.log	16	evidence/vpn-gw/openvpn.log	26

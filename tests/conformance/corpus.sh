@@ -32,6 +32,7 @@ declare -A WANT=(
 	[dlp/cef_syslog]=cef
 	[edr/windows_event_xml]=windows-event-xml
 	[vpn/openvpn_syslog]=openvpn-syslog
+	[vpn/strongswan_charon_syslog]=strongswan-charon
 )
 # files known not to be in the format their folder names, with the reason
 declare -A KNOWN=(
