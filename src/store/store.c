@@ -229,13 +229,13 @@ static int migrate_3_to_4(struct tl_store *s, struct tl_err *err)
 		    "WITH ev AS (\n"
 		    "  SELECT id, ts, action, format, host, user, src_ip, src_port, src_mac, src_host, session_id,\n"
 		    "         bytes_in, bytes_out, file_id, line,\n"
-		    "         json_extract(extra, '$.assigned_ip') AS assigned_ip,\n"
+		    "         nullif(nullif(json_extract(extra, '$.assigned_ip'), '0.0.0.0'), '::') AS assigned_ip,\n"
 		    "         CASE WHEN action IN ('lease', 'release') THEN 'dhcp' ELSE 'vpn' END AS kind,\n"
 		    "         CASE WHEN action IN ('session-end', 'release') THEN 1 ELSE 0 END AS is_end\n"
 		    /* the IN list repeats the index's WHERE word for word: SQLite uses a
 		     * partial index only when the query's terms match it */
 		    "  FROM events WHERE action IN ('session-start', 'session-end', 'lease', 'release', 'server-restart')\n"
-		    "    AND action <> 'server-restart'),\n"
+		    "    AND action <> 'server-restart' AND outcome IS NOT 'failure'),\n"
 		    /* one session is the run of a key's events up to and including its end */
 		    "keyed AS (\n"
 		    "  SELECT ev.*, CASE WHEN kind = 'dhcp' THEN json_array(format, host, src_mac, assigned_ip)\n"
