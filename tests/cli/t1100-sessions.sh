@@ -14,7 +14,7 @@ contains "$WORK/src" "cisco-asa +11 +11 +0" "every ASA line is an event"
 contains "$WORK/src" "strongswan-charon +17 +17 +0" "every charon line is a strongswan-charon event"
 
 "$TL" sql "$C" "SELECT user, real_ip, real_port, assigned_ip, device, start, \"end\", ended_by, duration_s,
-  bytes_in, bytes_out, start_file, start_line, end_file, end_line FROM sessions ORDER BY start_us" >"$WORK/got"
+  bytes_in, bytes_out, start_file, start_line, end_file, end_line FROM sessions WHERE kind = 'vpn' ORDER BY start_us" >"$WORK/got"
 cat >"$WORK/want" <<'T'
 user	real_ip	real_port	assigned_ip	device	start	end	ended_by	duration_s	bytes_in	bytes_out	start_file	start_line	end_file	end_line
 mchen@example.com	198.51.100.44		10.10.0.2	vpn-gw	2026-11-19T07:02:11.402113Z	2026-11-19T08:15:40.220502Z	logged	4408			evidence/ipsec/charon.log	7	evidence/ipsec/charon.log	13
@@ -39,5 +39,15 @@ printf '%s\n' '<29>1 2026-11-20T08:00:00.000001+01:00 vpn-gw openvpn 2210 - - ev
 "$TL" ingest --no-progress "$C" >/dev/null 2>&1
 [ "$(q "SELECT ended_by || '|' || coalesce(\"end\", 'NULL') || '|' || coalesce(end_line, 'NULL') FROM sessions WHERE user = 'eve'")" = 'open|NULL|NULL' ] &&
 	ok "a session with no end in the evidence is open-ended" || fail "open-ended session: $(q "SELECT * FROM sessions WHERE user='eve'")"
+# DHCP: a lease runs through its renewals to its release; the address then goes to another MAC
+cp "$SRC/fixtures/dns/isc-dhcpd/dhcpd.log" "$C/evidence/dhcpd.log"
+"$TL" ingest --no-progress "$C" >/dev/null 2>&1
+"$TL" sql "$C" "SELECT mac, client_host, assigned_ip, start, \"end\", ended_by, start_line, end_line FROM sessions WHERE kind = 'dhcp' ORDER BY start_us" >"$WORK/got"
+cat >"$WORK/want" <<'T'
+mac	client_host	assigned_ip	start	end	ended_by	start_line	end_line
+00:1a:2b:3c:4d:5e	LT-MCHEN-01	10.20.1.15	2026-11-19T07:01:58.021330Z	2026-11-19T16:30:00.118002Z	logged	5	15
+7c:5c:f8:01:02:03	android-4f1c2a	10.20.1.15	2026-11-19T16:45:13.001120Z		open	17	
+T
+same "$WORK/want" "$WORK/got" "dhcp leases: MAC, host name, address, from the first DHCPACK to the DHCPRELEASE"
 expect_exit 1 "the view is read-only like every table" -- "$TL" sql "$C" "DELETE FROM sessions"
 finish

@@ -36,6 +36,8 @@ static const struct {
 	{ "openvpn", NULL },
 	{ "openvpn-syslog", NULL },
 	{ "strongswan-charon", NULL },
+	{ "isc-dhcpd", NULL },
+	{ "dnsmasq-dhcp", NULL },
 	/* escape-aware kv with several quotes; selections and transforms in references */
 	{ NULL, "{\"name\":\"fz-kv2\",\"family\":\"firewall\",\"version\":\"1\",\"parse\":{\"type\":\"kv\",\"values\":\"to-next-key\","
 		"\"escapes\":true,\"quote\":\"\\\"'\",\"embedded_json\":[{\"field\":\"j\",\"prefix\":\"j\"}]},"
