@@ -229,7 +229,10 @@ static int migrate_3_to_4(struct tl_store *s, struct tl_err *err)
 		    "WITH ev AS (\n"
 		    "  SELECT id, ts, action, format, host, user, src_ip, src_port, src_mac, src_host, session_id,\n"
 		    "         bytes_in, bytes_out, file_id, line,\n"
-		    "         nullif(nullif(json_extract(extra, '$.assigned_ip'), '0.0.0.0'), '::') AS assigned_ip,\n"
+		    /* Zeek names it assigned_addr, and a DHCPRELEASE gives back the
+		     * client's own address (ciaddr) */
+		    "         nullif(nullif(coalesce(json_extract(extra, '$.assigned_ip'), json_extract(extra, '$.assigned_addr'),\n"
+		    "           CASE WHEN action = 'release' THEN src_ip END), '0.0.0.0'), '::') AS assigned_ip,\n"
 		    "         CASE WHEN action IN ('lease', 'release') THEN 'dhcp' ELSE 'vpn' END AS kind,\n"
 		    "         CASE WHEN action IN ('session-end', 'release') THEN 1 ELSE 0 END AS is_end\n"
 		    /* the IN list repeats the index's WHERE word for word: SQLite uses a

@@ -38,6 +38,8 @@ static const struct {
 	{ "strongswan-charon", NULL },
 	{ "isc-dhcpd", NULL },
 	{ "dnsmasq-dhcp", NULL },
+	{ "zeek-dhcp", NULL },
+	{ "zeek-dhcp-json", NULL },
 	/* escape-aware kv with several quotes; selections and transforms in references */
 	{ NULL, "{\"name\":\"fz-kv2\",\"family\":\"firewall\",\"version\":\"1\",\"parse\":{\"type\":\"kv\",\"values\":\"to-next-key\","
 		"\"escapes\":true,\"quote\":\"\\\"'\",\"embedded_json\":[{\"field\":\"j\",\"prefix\":\"j\"}]},"
