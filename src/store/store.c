@@ -335,15 +335,20 @@ static int migrate(struct tl_store *s, struct tl_err *err)
 	if (version > TL_SCHEMA_VERSION)
 		return tl_errf(err, "case database has schema version %d; this tl knows up to %d (upgrade tl)", version,
 			       TL_SCHEMA_VERSION);
+	if (version == TL_SCHEMA_VERSION)
+		return 0;
+	/* one transaction for all steps: a process killed while migrating leaves
+	 * the database at the version it had, never between two (where read-only
+	 * commands, which do not migrate, would find half a schema) */
+	if (exec(s, "BEGIN IMMEDIATE", err))
+		return -1;
 	for (int v = version; v < TL_SCHEMA_VERSION; v++) {
 		char sql[64];
-		if (exec(s, "BEGIN IMMEDIATE", err) || migrations[v](s, err))
-			return exec(s, "ROLLBACK", NULL), -1;
 		snprintf(sql, sizeof(sql), "PRAGMA user_version=%d", v + 1);
-		if (exec(s, sql, err) || exec(s, "COMMIT", err))
-			return -1;
+		if (migrations[v](s, err) || exec(s, sql, err))
+			return exec(s, "ROLLBACK", NULL), -1;
 	}
-	return 0;
+	return exec(s, "COMMIT", err);
 }
 
 static int prepare(struct tl_store *s, struct tl_err *err)
