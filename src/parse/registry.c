@@ -17,11 +17,15 @@
 
 extern const struct tl_c_parser tl_parser_auditd;
 extern const struct tl_c_parser tl_parser_evtx;
+extern const struct tl_c_parser tl_parser_openvpn_status;
+extern const struct tl_c_parser tl_parser_windows_dhcp;
 
 /* Sorted by name; tests/unit/test-registry.c checks the order and the rest. */
 const struct tl_c_parser *const tl_c_parsers[] = {
 	&tl_parser_auditd,
 	&tl_parser_evtx,
+	&tl_parser_openvpn_status,
+	&tl_parser_windows_dhcp,
 };
 const size_t tl_c_parser_count = sizeof(tl_c_parsers) / sizeof(tl_c_parsers[0]);
 

@@ -214,8 +214,129 @@ static int migrate_2_to_3(struct tl_store *s, struct tl_err *err)
 		    err);
 }
 
+/* v4: VPN sessions and DHCP leases as identity evidence (who held which
+ * address, from when to when). A view, not a table: it is derived from the
+ * session events alone (docs/event-model.md#sessions), so re-ingesting a file
+ * or adding one changes it without bookkeeping, and every row points at the
+ * events it came from. The partial index keeps the view from scanning every
+ * event of a large case. */
+static int migrate_3_to_4(struct tl_store *s, struct tl_err *err)
+{
+	return exec(s,
+		    "CREATE INDEX events_session ON events(action)\n"
+		    "  WHERE action IN ('session-start', 'session-end', 'lease', 'release', 'server-restart');\n"
+		    "CREATE VIEW sessions AS\n"
+		    "WITH ev AS (\n"
+		    "  SELECT id, ts, action, format, host, user, src_ip, src_port, src_mac, src_host, session_id,\n"
+		    "         bytes_in, bytes_out, file_id, line,\n"
+		    /* Zeek names it assigned_addr, and a DHCPRELEASE gives back the
+		     * client's own address (ciaddr) */
+		    "         nullif(nullif(coalesce(json_extract(extra, '$.assigned_ip'), json_extract(extra, '$.assigned_addr'),\n"
+		    "           CASE WHEN action = 'release' THEN src_ip END), '0.0.0.0'), '::') AS assigned_ip,\n"
+		    "         CASE WHEN action IN ('lease', 'release') THEN 'dhcp' ELSE 'vpn' END AS kind,\n"
+		    "         CASE WHEN action IN ('session-end', 'release') THEN 1 ELSE 0 END AS is_end\n"
+		    /* the IN list repeats the index's WHERE word for word: SQLite uses a
+		     * partial index only when the query's terms match it */
+		    "  FROM events WHERE action IN ('session-start', 'session-end', 'lease', 'release', 'server-restart')\n"
+		    "    AND action <> 'server-restart' AND outcome IS NOT 'failure'),\n"
+		    /* one session is the run of a key's events up to and including its end */
+		    "keyed AS (\n"
+		    "  SELECT ev.*, CASE WHEN kind = 'dhcp' THEN json_array(format, host, src_mac, assigned_ip)\n"
+		    "                 WHEN session_id IS NOT NULL THEN json_array(format, host, session_id)\n"
+		    "                 ELSE json_array(format, host, user, src_ip, src_port) END AS k FROM ev),\n"
+		    "seg AS (\n"
+		    "  SELECT keyed.*, coalesce(sum(is_end) OVER (PARTITION BY k ORDER BY ts, id\n"
+		    "    ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS n FROM keyed),\n"
+		    /* a session's facts are spread over its lines (strongSwan: the real
+		     * address on one, the virtual IP on the next): take the first of each */
+		    "ranked AS (\n"
+		    "  SELECT seg.*, row_number() OVER (PARTITION BY k, n, is_end ORDER BY ts, id) AS rn,\n"
+		    "    first_value(user) OVER (PARTITION BY k, n ORDER BY user IS NULL, ts, id) AS f_user,\n"
+		    "    first_value(src_ip) OVER (PARTITION BY k, n ORDER BY src_ip IS NULL, ts, id) AS f_src_ip,\n"
+		    "    first_value(src_port) OVER (PARTITION BY k, n ORDER BY src_port IS NULL, ts, id) AS f_src_port,\n"
+		    "    first_value(src_mac) OVER (PARTITION BY k, n ORDER BY src_mac IS NULL, ts, id) AS f_src_mac,\n"
+		    "    first_value(src_host) OVER (PARTITION BY k, n ORDER BY src_host IS NULL, ts, id) AS f_src_host,\n"
+		    "    first_value(assigned_ip) OVER (PARTITION BY k, n ORDER BY assigned_ip IS NULL, ts, id) AS f_assigned,\n"
+		    "    min(is_end) OVER (PARTITION BY k, n) AS only_end,\n"
+		    "    max(CASE WHEN is_end = 1 THEN id END) OVER (PARTITION BY k, n) AS g_end_id,\n"
+		    "    max(CASE WHEN is_end = 1 THEN ts END) OVER (PARTITION BY k, n) AS g_end_us,\n"
+		    "    max(CASE WHEN is_end = 1 THEN bytes_in END) OVER (PARTITION BY k, n) AS g_bytes_in,\n"
+		    "    max(CASE WHEN is_end = 1 THEN bytes_out END) OVER (PARTITION BY k, n) AS g_bytes_out\n"
+		    "  FROM seg),\n"
+		    "base AS (\n"
+		    "  SELECT s.kind, s.format, s.host, s.f_user AS user, s.f_src_ip AS src_ip, s.f_src_port AS src_port,\n"
+		    "         s.f_src_mac AS src_mac, s.f_src_host AS src_host, s.session_id,\n"
+		    "         s.f_assigned AS assigned_ip, s.k, s.id AS start_id, s.ts AS start_us,\n"
+		    "         s.g_end_id AS end_id, s.g_end_us AS end_us, s.g_bytes_in AS bytes_in, s.g_bytes_out AS bytes_out\n"
+		    "  FROM ranked s WHERE s.is_end = 0 AND s.rn = 1\n"
+		    "  UNION ALL\n"
+		    /* an end whose start is not in the evidence (the log begins mid-session) */
+		    "  SELECT e.kind, e.format, e.host, e.f_user, e.f_src_ip, e.f_src_port, e.f_src_mac, e.f_src_host, e.session_id,\n"
+		    "         e.f_assigned, e.k, NULL, NULL, e.id, e.ts, e.bytes_in, e.bytes_out\n"
+		    "  FROM ranked e WHERE e.is_end = 1 AND e.only_end = 1),\n"
+		    /* a session without its end is over when the address goes to another
+		     * key (pool re-assignment) or the server restarts, whichever comes first */
+		    /* runs: the sessions on one address in time order, consecutive ones
+		     * of one client (the same client seen by two sources) together; the
+		     * first start of the next run is another client taking the address */
+		    "owned AS (\n"
+		    "  SELECT b.*, CASE WHEN b.kind = 'dhcp' THEN json_array(b.src_mac)\n"
+		    "    ELSE json_array(b.user, b.src_ip, b.src_port) END AS client FROM base b),\n"
+		    "changes AS (\n"
+		    "  SELECT owned.*, CASE WHEN lag(client) OVER (PARTITION BY kind, assigned_ip ORDER BY start_us, start_id)\n"
+		    "    IS client THEN 0 ELSE 1 END AS chg FROM owned),\n"
+		    /* the next run's first start after this row: "start_us start_id", fixed width so that
+		     * min() orders them (window functions cannot skip to the next marked row) */
+		    "heads AS (\n"
+		    "  SELECT changes.*, min(CASE WHEN chg = 1 THEN format('%020d %020d', start_us, start_id) END)\n"
+		    "    OVER (PARTITION BY kind, assigned_ip ORDER BY start_us, start_id\n"
+		    "          ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) AS next_head FROM changes),\n"
+		    "restarts AS (\n"
+		    "  SELECT id, ts, format, host FROM events\n"
+		    "  WHERE action IN ('session-start', 'session-end', 'lease', 'release', 'server-restart')\n"
+		    "    AND action = 'server-restart'),\n"
+		    "closed AS (\n"
+		    "  SELECT h.*,\n"
+		    "    CASE WHEN h.end_id IS NULL AND h.start_id IS NOT NULL AND h.assigned_ip IS NOT NULL\n"
+		    "      THEN CAST(substr(h.next_head, 22) AS INTEGER) END AS reassign_id,\n"
+		    "    CASE WHEN h.end_id IS NULL AND h.start_id IS NOT NULL AND h.assigned_ip IS NOT NULL\n"
+		    "      THEN CAST(substr(h.next_head, 1, 20) AS INTEGER) END AS reassign_us,\n"
+		    "    CASE WHEN h.end_id IS NULL AND h.start_id IS NOT NULL THEN (SELECT r.id FROM restarts r\n"
+		    "       WHERE r.format = h.format AND r.host IS h.host\n"
+		    "       AND (r.ts > h.start_us OR (r.ts = h.start_us AND r.id > h.start_id))\n"
+		    "     ORDER BY r.ts, r.id LIMIT 1) END AS restart_id\n"
+		    "  FROM heads h),\n"
+		    "closed2 AS (\n"
+		    "  SELECT c.*, r.ts AS restart_us FROM closed c LEFT JOIN events r ON r.id = c.restart_id),\n"
+		    "decided AS (\n"
+		    "  SELECT c.*,\n"
+		    "    CASE WHEN c.end_id IS NOT NULL THEN 'logged'\n"
+		    "         WHEN c.reassign_id IS NOT NULL AND (c.restart_id IS NULL OR c.reassign_us <= c.restart_us)\n"
+		    "           THEN 'reassigned'\n"
+		    "         WHEN c.restart_id IS NOT NULL THEN 'restart'\n"
+		    "         ELSE 'open' END AS ended_by FROM closed2 c),\n"
+		    "final AS (\n"
+		    "  SELECT d.*, CASE d.ended_by WHEN 'logged' THEN d.end_id WHEN 'reassigned' THEN d.reassign_id\n"
+		    "                WHEN 'restart' THEN d.restart_id END AS stop_id,\n"
+		    "              CASE d.ended_by WHEN 'logged' THEN d.end_us WHEN 'reassigned' THEN d.reassign_us\n"
+		    "                WHEN 'restart' THEN d.restart_us END AS stop_us FROM decided d)\n"
+		    "SELECT f.kind, f.user, f.src_ip AS real_ip, f.src_port AS real_port, f.assigned_ip,\n"
+		    "  f.src_mac AS mac, f.src_host AS client_host, f.host AS device, f.format, f.session_id,\n"
+		    "  CASE WHEN f.start_us IS NOT NULL THEN strftime('%Y-%m-%dT%H:%M:%S', f.start_us / 1000000, 'unixepoch')\n"
+		    "    || format('.%06dZ', f.start_us % 1000000) END AS start,\n"
+		    "  CASE WHEN f.stop_us IS NOT NULL THEN strftime('%Y-%m-%dT%H:%M:%S', f.stop_us / 1000000, 'unixepoch')\n"
+		    "    || format('.%06dZ', f.stop_us % 1000000) END AS \"end\",\n"
+		    "  f.ended_by, (f.stop_us - f.start_us) / 1000000 AS duration_s, f.bytes_in, f.bytes_out,\n"
+		    "  f.start_us, f.stop_us AS end_us, f.start_id AS start_event, f.stop_id AS end_event,\n"
+		    "  sf.path AS start_file, se.line AS start_line, ef.path AS end_file, ee.line AS end_line\n"
+		    "FROM final f\n"
+		    "LEFT JOIN events se ON se.id = f.start_id LEFT JOIN evidence_files sf ON sf.id = se.file_id\n"
+		    "LEFT JOIN events ee ON ee.id = f.stop_id LEFT JOIN evidence_files ef ON ef.id = ee.file_id;\n",
+		    err);
+}
+
 static int (*const migrations[])(struct tl_store *, struct tl_err *) = { migrate_0_to_1, migrate_1_to_2,
-									  migrate_2_to_3 };
+									  migrate_2_to_3, migrate_3_to_4 };
 
 static int schema_version(struct tl_store *s, int *version, struct tl_err *err)
 {

@@ -61,6 +61,8 @@ declare -A WANT=(
 	[flow/suricata_eve_json]=suricata-eve
 	[proxy/bluecoat_elff]=bluecoat-elff
 	[proxy/zscaler_nss_web_json]=zscaler-nss-web
+	[vpn/openvpn_syslog]=openvpn-syslog
+	[vpn/strongswan_charon_syslog]=strongswan-charon
 )
 # files known not to be in the format their folder names, with the reason
 declare -A KNOWN=(

@@ -42,6 +42,13 @@ static const struct {
 	{ "wazuh-alerts-json", NULL },
 	{ "wazuh-alerts-log", NULL },
 	{ "auoms-syslog-json", NULL },
+	{ "openvpn", NULL },
+	{ "openvpn-syslog", NULL },
+	{ "strongswan-charon", NULL },
+	{ "isc-dhcpd", NULL },
+	{ "dnsmasq-dhcp", NULL },
+	{ "zeek-dhcp", NULL },
+	{ "zeek-dhcp-json", NULL },
 	/* escape-aware kv with several quotes; selections and transforms in references */
 	{ NULL, "{\"name\":\"fz-kv2\",\"family\":\"firewall\",\"version\":\"1\",\"parse\":{\"type\":\"kv\",\"values\":\"to-next-key\","
 		"\"escapes\":true,\"quote\":\"\\\"'\",\"embedded_json\":[{\"field\":\"j\",\"prefix\":\"j\"}]},"
