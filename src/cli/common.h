@@ -6,6 +6,7 @@
 #ifndef TL_CLI_COMMON_H
 #define TL_CLI_COMMON_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "tl/case.h"
@@ -27,6 +28,24 @@ void cli_custody_input(const char *relpath, const char *sha256);
 /* The tz database version the command read times with (ingest). */
 void cli_custody_tzdata(const char *version);
 void cli_custody_output(const char *relpath, const char *sha256);
+
+/* The command changed the case's annotations (tl tag, tl timeline --save): it
+ * goes into replay.tl even without an output. ARGV_INDEX (of the command's
+ * argv, 0 none) is recorded in replay.tl as WORD: a stable event reference in
+ * place of a row id that a rebuilt case would not share. */
+void cli_custody_annotates(int argv_index, const char *word);
+
+/* The candidate closest to WORD by edit distance if it is close enough to be
+ * a typo, else NULL (for "did you mean"). */
+const char *cli_did_you_mean(const char *word, const char *const *candidates, size_t n);
+
+struct tl_store;
+struct tl_tz;
+/* Resolve an event reference (a row id, or PATH:LINE[#N] with PATH as the
+ * text timeline shows it): 1 and *ID, 0 if there is no such event, -1. */
+int cli_event_ref(struct tl_store *s, const char *ref, int64_t *id, struct tl_err *err);
+/* --tz ZONE: an IANA name or "local"; 0, or a usage exit status. */
+int cli_load_tz(const char *name, struct tl_tz **tz);
 
 /* Append the custody entry of this command (if it touched a case). Called by main(). */
 void cli_custody_finish(int argc, char **argv, int exit_code);
