@@ -2,7 +2,7 @@
 # Every command answers -h with usage on stdout; help and version work; unknown commands are usage errors.
 . "$(dirname "$0")/lib.sh"
 
-for cmd in detect formats gaps help ingest init manifest package replay sources sql timeline verify version; do
+for cmd in detect formats gaps help ingest init manifest package rejects replay show sources sql stats tag timeline verify version; do
 	expect_exit 0 "tl $cmd -h exits 0" -- "$TL" "$cmd" -h
 	contains "$WORK/out" "usage: tl" "tl $cmd -h prints usage on stdout"
 	expect_exit 0 "tl help $cmd" -- "$TL" help "$cmd"
