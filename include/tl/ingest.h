@@ -24,6 +24,7 @@ struct tl_ingest_opts {
 	int threads;          /* 1: parse and store on one core; 2 (default): a writer thread */
 	int new_version;      /* a file whose content changed replaces its earlier version */
 	long commit_every;    /* rows per transaction; 0: the default. The result is the same either way */
+	int quiet;            /* LOG gets warnings and errors only (no line per unchanged or duplicate file) */
 	/* told of every evidence file read, with its SHA-256 (for the custody log); may be NULL */
 	void (*on_file)(void *ctx, const char *relpath, const char *sha256);
 	void *ctx;

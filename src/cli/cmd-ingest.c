@@ -13,7 +13,9 @@
 static const char usage[] =
 	"usage: tl ingest [options] CASE [PATH...]\n\n"
 	"Parses every evidence file under PATH (default CASE/evidence; paths must lie\n"
-	"inside CASE) into CASE/case.db. Formats are detected from content; gzip,\n"
+	"inside CASE) into CASE/case.db. A relative PATH is taken relative to CASE\n"
+	"when it names something there (as tl shows paths: evidence/proxy), else\n"
+	"relative to the current directory. Formats are detected from content; gzip,\n"
 	"bzip2, xz, lzip and zstd are read transparently; zip, tar and 7z archives are\n"
 	"read in place, each member a file of its own (ARCHIVE!/MEMBER). Files already\n"
 	"ingested with the same SHA-256 are skipped.\n\n"
@@ -29,7 +31,8 @@ static const char usage[] =
 	"                      values commit part-way through small files, for crash tests\n"
 	"  --threads N         1: parse and store on one core; 2 (default): store on a\n"
 	"                      second thread. The database is the same either way.\n"
-	"  -q, --quiet         no summary\n"
+	"  -q, --quiet         warnings and errors only: no summary, no line per\n"
+	"                      unchanged or duplicate file\n"
 	"  -h, --help          this help\n\n"
 	"Exit status: 0 all records became events; 3 some records were rejected;\n"
 	"4 some files were not ingested; 1 error; 2 usage.\n";
@@ -70,7 +73,7 @@ int cmd_ingest(int argc, char **argv)
 				return cli_usage_error(usage, "--threads is 1 or 2");
 			o.threads = optarg[0] - '0';
 			break;
-		case 'q': quiet = 1; break;
+		case 'q': quiet = o.quiet = 1; break;
 		case 'h': fputs(usage, stdout); return TL_EXIT_OK;
 		default: return cli_usage_error(usage, "ingest: bad option");
 		}
@@ -94,8 +97,22 @@ int cmd_ingest(int argc, char **argv)
 		tl_case_release(&cs);
 		return cli_error("unknown format '%s' (see tl formats)", o.format);
 	}
+	/* tl names every path relative to the case; so may the analyst */
+	size_t npaths = (size_t)(argc - optind - 1);
+	char **paths = calloc(npaths + 1, sizeof(char *));
+	struct tl_strlist owned = TL_STRLIST_INIT;
+	for (size_t i = 0; paths && i < npaths; i++) {
+		const char *p = argv[optind + 1 + i];
+		char in_case[8192];
+		snprintf(in_case, sizeof(in_case), "%s/%s", cs.root, p);
+		paths[i] = (char *)p;
+		if (p[0] != '/' && access(in_case, F_OK) == 0 && tl_strlist_add(&owned, in_case) == 0)
+			paths[i] = owned.v[owned.n - 1];
+	}
 	struct tl_ingest_summary s;
-	int rc = tl_ingest(&cs, &fs, argv + optind + 1, (size_t)(argc - optind - 1), &o, &s, stderr, &err);
+	int rc = paths ? tl_ingest(&cs, &fs, paths, npaths, &o, &s, stderr, &err) : tl_errf(&err, "out of memory");
+	free(paths);
+	tl_strlist_release(&owned);
 	tl_formats_release(&fs);
 	tl_case_release(&cs);
 	if (rc)

@@ -376,7 +376,7 @@ int cli_load_tz(const char *name, struct tl_tz **tz)
 		name = buf;
 	}
 	if (tl_tz_load(name, tz, msg, sizeof(msg)))
-		return cli_usage_error("", "--tz: unknown time zone '%s'", name);
+		return cli_usage_error("", "--tz: %s", msg);
 	return 0;
 }
 

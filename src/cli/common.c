@@ -11,6 +11,19 @@
 #include "tl/custody.h"
 #include "tl/replay.h"
 
+void cli_format_warnings(const struct tl_formats *fs, size_t from)
+{
+	/* the built-ins are checked by their fixtures; an analyst's own are not */
+	for (size_t i = from; i < fs->n; i++) {
+		if (!strncmp(tl_format_origin(fs->v[i]), "builtin:", 8))
+			continue;
+		const char *const *w;
+		size_t n = tl_format_warnings(fs->v[i], &w);
+		for (size_t k = 0; k < n; k++)
+			fprintf(stderr, "tl: warning: %s\n", w[k]);
+	}
+}
+
 int cli_load_formats(const struct tl_case *c, struct tl_formats *fs)
 {
 	struct tl_err err;
@@ -19,6 +32,7 @@ int cli_load_formats(const struct tl_case *c, struct tl_formats *fs)
 		tl_formats_release(fs);
 		return -1;
 	}
+	cli_format_warnings(fs, 0);
 	return 0;
 }
 

@@ -15,6 +15,9 @@
 /* Built-in formats plus the case's own (C may be NULL). Prints errors; 0 or -1. */
 int cli_load_formats(const struct tl_case *c, struct tl_formats *fs);
 
+/* Print the load warnings of FS's formats from index FROM on (not built-ins). */
+void cli_format_warnings(const struct tl_formats *fs, size_t from);
+
 /* Print a stored detection decision (evidence_files.detection) as a table of
  * candidates, each line starting with INDENT; -1 if JSON is not one. */
 int cli_detection_show(FILE *out, const char *json, const char *indent);

@@ -306,7 +306,8 @@ static int ingest_file(struct ingest_run *r, const char *rel, const struct tl_me
 		return -1;
 	if (known && !strcmp(row.status, "done")) {
 		if (!strcmp(row.sha256, sha)) {
-			fprintf(r->log, "%s: unchanged since it was ingested (sha256 %.12s...), skipped\n", rel, sha);
+			if (!r->o->quiet)
+				fprintf(r->log, "%s: unchanged since it was ingested (sha256 %.12s...), skipped\n", rel, sha);
 			r->sum->unchanged++;
 			return 0;
 		}
@@ -349,7 +350,8 @@ static int ingest_file(struct ingest_run *r, const char *rel, const struct tl_me
 		if (tl_store_file_begin(r->store, &fi, &id, err))
 			return -1;
 		snprintf(ferr.msg, sizeof(ferr.msg), "same content as '%s'", dup_of);
-		fprintf(r->log, "%s: same content as '%s', not ingested twice\n", rel, dup_of);
+		if (!r->o->quiet)
+			fprintf(r->log, "%s: same content as '%s', not ingested twice\n", rel, dup_of);
 		r->sum->duplicates++;
 		return tl_store_file_end(r->store, id, "duplicate", &fc, NULL, ferr.msg, err);
 	}
@@ -554,6 +556,10 @@ int tl_ingest(struct tl_case *c, const struct tl_formats *fs, char *const *paths
 			walk(c, rel, opts, &files, log, sum);
 		}
 	}
+	/* an empty folder is most often evidence copied to the wrong place: say so */
+	if (!files.n && !sum->failed)
+		fprintf(log, "warning: no evidence files under '%s' (copy them into CASE/evidence/)\n",
+			n ? paths[0] : "evidence");
 	tl_strlist_sort(&files);
 	struct ingest_run r = { 0 };
 	r.c = c;

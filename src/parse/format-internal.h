@@ -166,6 +166,7 @@ struct tl_format {
 	char **zone_names, **zone_offsets; /* timestamp.zone_names: "CET" -> "+01:00" */
 	size_t nzone_names;
 	char *xml_element[2];    /* framing xml: the record element, NULL-terminated (records_keys of the spec) */
+	struct tl_strlist warnings; /* load warnings: mapped fields no sample produces */
 };
 
 /* Loading helpers of format.c shared with format-ext.c. */
