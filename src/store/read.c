@@ -19,6 +19,9 @@
 #include "store-internal.h"
 #include "tl/banned.h"
 
+struct counts;
+static void counts_free(struct counts *c);
+
 enum iter_kind { IT_EVENTS, IT_FILES, IT_REJECTS, IT_ENTITIES, IT_VALUES, IT_COUNTS };
 
 struct tl_store_iter {
@@ -34,6 +37,7 @@ struct tl_store_iter {
 		struct tl_count_row cnt;
 	} row;
 	struct tl_value *values; /* IT_VALUES: ncols of them */
+	struct counts *counts;   /* IT_COUNTS: the groups, counted when the iterator was made */
 };
 
 void tl_store_iter_free(struct tl_store_iter *it)
@@ -41,6 +45,7 @@ void tl_store_iter_free(struct tl_store_iter *it)
 	if (!it)
 		return;
 	sqlite3_finalize(it->st);
+	counts_free(it->counts);
 	free(it->values);
 	free(it);
 }
@@ -385,6 +390,160 @@ int tl_store_count_key_valid(const char *key)
 	return 0;
 }
 
+/* Counting groups in a hash table while the rows stream in: SQLite's GROUP BY
+ * sorts every row first, which on 1 M events costs more than the scan. */
+struct group {
+	char *key;                /* the key values serialized (the hash key) */
+	size_t key_len;
+	struct tl_value v[TL_COUNT_KEYS_MAX]; /* text points into key */
+	int64_t events;
+	tl_us first, last;
+};
+#define GROUPS_MAX 5000000 /* distinct key combinations; evidence can make any number */
+
+struct counts {
+	struct group *g;
+	size_t n, cap;
+	size_t *slot; /* open addressing: index + 1, 0 empty */
+	size_t nslot;
+	size_t next;  /* iteration */
+	int nkeys;
+};
+
+static uint64_t hash_bytes(const char *p, size_t n)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)p[i]) * 1099511628211ULL;
+	return h;
+}
+
+static int value_cmp(const struct tl_value *a, const struct tl_value *b)
+{
+	/* SQLite's order: NULL, then numbers, then text (bytewise) */
+	if (a->type != b->type)
+		return a->type < b->type ? -1 : 1;
+	if (a->type == TL_VALUE_INT)
+		return a->i < b->i ? -1 : a->i > b->i;
+	if (a->type == TL_VALUE_NULL)
+		return 0;
+	size_t n = a->len < b->len ? a->len : b->len;
+	int c = memcmp(a->s, b->s, n);
+	return c ? c : a->len < b->len ? -1 : a->len > b->len;
+}
+
+static int nkeys_sort;
+static int group_cmp(const void *x, const void *y)
+{
+	const struct group *a = x, *b = y;
+	for (int i = 0; i < nkeys_sort; i++) {
+		int c = value_cmp(&a->v[i], &b->v[i]);
+		if (c)
+			return c;
+	}
+	return 0;
+}
+
+static void counts_free(struct counts *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->n; i++)
+		free(c->g[i].key);
+	free(c->g);
+	free(c->slot);
+	free(c);
+}
+
+static int counts_grow(struct counts *c)
+{
+	size_t nslot = c->nslot ? c->nslot * 2 : 1024;
+	size_t *slot = calloc(nslot, sizeof(*slot));
+	if (!slot)
+		return -1;
+	for (size_t i = 0; i < c->n; i++) {
+		size_t h = (size_t)hash_bytes(c->g[i].key, c->g[i].key_len) & (nslot - 1);
+		while (slot[h])
+			h = (h + 1) & (nslot - 1);
+		slot[h] = i + 1;
+	}
+	free(c->slot);
+	c->slot = slot;
+	c->nslot = nslot;
+	return 0;
+}
+
+/* Add one row (its key values in columns 0..nkeys-1, ts after them). */
+static int counts_add(struct counts *c, sqlite3_stmt *st, struct tl_buf *key, struct tl_err *err)
+{
+	tl_buf_reset(key);
+	struct tl_value v[TL_COUNT_KEYS_MAX];
+	for (int i = 0; i < c->nkeys; i++) {
+		value(st, i, 0, &v[i]);
+		tl_buf_addc(key, (char)('0' + v[i].type));
+		if (v[i].type == TL_VALUE_INT)
+			tl_buf_add(key, &v[i].i, sizeof(v[i].i));
+		else if (v[i].type == TL_VALUE_TEXT) {
+			uint64_t l = v[i].len;
+			tl_buf_add(key, &l, sizeof(l));
+			tl_buf_add(key, v[i].s, v[i].len);
+		}
+	}
+	tl_us ts = sqlite3_column_int64(st, c->nkeys);
+	if (!key->data)
+		return tl_errf(err, "out of memory");
+	if ((c->n + 1) * 2 > c->nslot && counts_grow(c))
+		return tl_errf(err, "out of memory");
+	size_t h = (size_t)hash_bytes(key->data, key->len) & (c->nslot - 1);
+	while (c->slot[h]) {
+		struct group *g = &c->g[c->slot[h] - 1];
+		if (g->key_len == key->len && !memcmp(g->key, key->data, key->len)) {
+			g->events++;
+			if (ts < g->first)
+				g->first = ts;
+			if (ts > g->last)
+				g->last = ts;
+			return 0;
+		}
+		h = (h + 1) & (c->nslot - 1);
+	}
+	if (c->n >= GROUPS_MAX)
+		return tl_errf(err, "counts: more than %d groups; count by fewer or coarser keys", GROUPS_MAX);
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 256;
+		struct group *g = realloc(c->g, cap * sizeof(*g));
+		if (!g)
+			return tl_errf(err, "out of memory");
+		c->g = g;
+		c->cap = cap;
+	}
+	struct group *g = &c->g[c->n];
+	memset(g, 0, sizeof(*g));
+	if (!(g->key = malloc(key->len)))
+		return tl_errf(err, "out of memory");
+	memcpy(g->key, key->data, key->len);
+	g->key_len = key->len;
+	/* the values, re-pointed into the stored key */
+	size_t at = 0;
+	for (int i = 0; i < c->nkeys; i++) {
+		g->v[i].type = v[i].type;
+		at++;
+		if (v[i].type == TL_VALUE_INT) {
+			g->v[i].i = v[i].i;
+			at += sizeof(int64_t);
+		} else if (v[i].type == TL_VALUE_TEXT) {
+			at += sizeof(uint64_t);
+			g->v[i].s = g->key + at;
+			g->v[i].len = v[i].len;
+			at += v[i].len;
+		}
+	}
+	g->events = 1;
+	g->first = g->last = ts;
+	c->slot[h] = ++c->n;
+	return 0;
+}
+
 struct tl_store_iter *tl_store_counts(struct tl_store *s, const struct tl_event_query *q, const char *const *by,
 				      size_t n_by, struct tl_err *err)
 {
@@ -404,42 +563,55 @@ struct tl_store_iter *tl_store_counts(struct tl_store *s, const struct tl_event_
 			tl_buf_release(&b);
 			return NULL;
 		}
-		tl_buf_addf(&b, "%s AS k%zu, ", count_keys[k].expr, i);
+		tl_buf_addf(&b, "%s, ", count_keys[k].expr);
 	}
-	tl_buf_adds(&b, "count(*), min(e.ts), max(e.ts) FROM events e");
+	tl_buf_adds(&b, "e.ts FROM events e");
 	/* the join is only needed by filters that read the evidence path */
 	if (q->tag)
 		tl_buf_adds(&b, " JOIN evidence_files f ON f.id = e.file_id");
 	build_where(q, annotations, &b, &param);
-	tl_buf_adds(&b, " GROUP BY ");
-	for (size_t i = 0; i < n_by; i++)
-		tl_buf_addf(&b, "%sk%zu", i ? ", " : "", i);
-	tl_buf_adds(&b, " ORDER BY ");
-	for (size_t i = 0; i < n_by; i++)
-		tl_buf_addf(&b, "%sk%zu", i ? ", " : "", i);
 	struct tl_store_iter *it = b.data ? iter_new(s, IT_COUNTS, b.data, "counts", err) : NULL;
 	if (!b.data)
 		tl_errf(err, "out of memory");
 	tl_buf_release(&b);
 	if (!it)
 		return NULL;
-	it->ncols = (int)n_by;
+	struct counts *c = calloc(1, sizeof(*c));
+	struct tl_buf key = TL_BUF_INIT;
+	int rc = c ? 0 : tl_errf(err, "out of memory");
+	if (c)
+		c->nkeys = (int)n_by;
 	bind_where(it->st, q, annotations, 1);
+	while (!rc && (rc = step(it, IT_COUNTS, "counts", err)) == 1)
+		rc = counts_add(c, it->st, &key, err);
+	tl_buf_release(&key);
+	if (rc < 0) {
+		counts_free(c);
+		tl_store_iter_free(it);
+		return NULL;
+	}
+	nkeys_sort = c->nkeys;
+	qsort(c->g, c->n, sizeof(*c->g), group_cmp);
+	it->counts = c;
+	it->ncols = (int)n_by;
 	return it;
 }
 
 int tl_store_next_count(struct tl_store_iter *it, const struct tl_count_row **row, struct tl_err *err)
 {
-	int rc = step(it, IT_COUNTS, "counts", err);
-	if (rc != 1)
-		return rc;
+	if (it->kind != IT_COUNTS || !it->counts)
+		return tl_errf(err, "counts: wrong kind of iterator");
+	struct counts *c = it->counts;
+	if (c->next >= c->n)
+		return 0;
+	struct group *g = &c->g[c->next++];
 	struct tl_count_row *r = &it->row.cnt;
 	memset(r, 0, sizeof(*r));
-	for (int i = 0; i < it->ncols; i++)
-		value(it->st, i, 0, &r->key[i]);
-	r->events = sqlite3_column_int64(it->st, it->ncols);
-	r->first_ts = sqlite3_column_int64(it->st, it->ncols + 1);
-	r->last_ts = sqlite3_column_int64(it->st, it->ncols + 2);
+	for (int i = 0; i < c->nkeys; i++)
+		r->key[i] = g->v[i];
+	r->events = g->events;
+	r->first_ts = g->first;
+	r->last_ts = g->last;
 	*row = r;
 	return 1;
 }
