@@ -40,6 +40,8 @@ struct tl_file_row {
 	int64_t id;
 	char status[16];    /* "ingesting", "done", "partial", "failed", "unsupported", "duplicate" */
 	char sha256[65];
+	char format[128];       /* "" when none */
+	char format_rule[16];   /* "detected", "--format", "config"; "" when none */
 };
 
 /* Look up PATH; returns 1 and fills *row if known, 0 if not, -1 on error. */

@@ -27,6 +27,12 @@ static const char usage[] =
 	"  --new-version       a file whose content changed since it was ingested\n"
 	"                      replaces its old version (recorded in superseded_files)\n"
 	"                      instead of being refused\n"
+	"  --reparse[=FORMAT|PATH]\n"
+	"                      parse unchanged files again with today's definitions\n"
+	"                      (all, those of FORMAT, or those at or under PATH,\n"
+	"                      relative to the case); their events and rejects are\n"
+	"                      replaced. A --format given when a file was first\n"
+	"                      ingested is used again (so is it by tl replay)\n"
 	"  --commit-every N    rows per database transaction (default 200000); smaller\n"
 	"                      values commit part-way through small files, for crash tests\n"
 	"  --threads N         1: parse and store on one core; 2 (default): store on a\n"
@@ -49,7 +55,7 @@ int cmd_ingest(int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' }, { "progress", no_argument, NULL, 'p' },
 		{ "no-progress", no_argument, NULL, 'P' }, { "follow-symlinks", no_argument, NULL, 'L' },
 		{ "quiet", no_argument, NULL, 'q' }, { "threads", required_argument, NULL, 't' },
-		{ "new-version", no_argument, NULL, 'N' }, { "commit-every", required_argument, NULL, 'C' }, { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+		{ "new-version", no_argument, NULL, 'N' }, { "reparse", optional_argument, NULL, 'r' }, { "commit-every", required_argument, NULL, 'C' }, { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	struct tl_ingest_opts o = { 0 };
 	int quiet = 0, c;
@@ -61,6 +67,10 @@ int cmd_ingest(int argc, char **argv)
 		case 'P': o.progress = 0; break;
 		case 'L': o.follow_symlinks = 1; break;
 		case 'N': o.new_version = 1; break;
+		case 'r':
+			o.reparse = 1;
+			o.reparse_only = optarg;
+			break;
 		case 'C': {
 			char *end;
 			o.commit_every = strtol(optarg, &end, 10);
@@ -122,12 +132,15 @@ int cmd_ingest(int argc, char **argv)
 		char merged[64] = "";
 		if (s.merged)
 			snprintf(merged, sizeof(merged), ", %lld merged", (long long)s.merged);
+		char reparsed[48] = "";
+		if (s.reparsed)
+			snprintf(reparsed, sizeof(reparsed), ", %lld re-parsed", (long long)s.reparsed);
 		fprintf(stderr,
 			"ingested %lld of %lld files (%lld unchanged, %lld duplicates, %lld unsupported, %lld failed, "
-			"%lld partial): %lld records -> %lld events, %lld rejects%s; %lld header/blank lines; "
+			"%lld partial%s): %lld records -> %lld events, %lld rejects%s; %lld header/blank lines; "
 			"%.1f MB in %.2fs\n",
 			(long long)s.ingested, (long long)s.files, (long long)s.unchanged, (long long)s.duplicates,
-			(long long)s.unsupported, (long long)s.failed, (long long)s.partial, (long long)s.records,
+			(long long)s.unsupported, (long long)s.failed, (long long)s.partial, reparsed, (long long)s.records,
 			(long long)s.events, (long long)s.rejects, merged, (long long)s.meta, s.bytes / 1e6, s.seconds);
 	}
 	if (s.failed || s.unsupported || s.partial)

@@ -17,6 +17,7 @@
 #include "cmd.h"
 #include "common.h"
 #include "tl/replay.h"
+#include "tl/store.h"
 
 static const char usage[] =
 	"usage: tl replay [--into NEWCASE] CASE\n\n"
@@ -101,6 +102,24 @@ int cmd_replay(int argc, char **argv)
 		goto cleanup_replay;
 	}
 	printf("replaying %zu steps of %s/replay.tl into %s\n", rp.n, cs.root, into);
+	/* a format the analyst forced with --format is not what detection would
+	 * choose: those files are ingested first the same way */
+	struct tl_store *orig = tl_store_open(cs.db_path, TL_STORE_READONLY, &err);
+	struct tl_store_iter *fit = orig ? tl_store_files(orig, NULL, &err) : NULL;
+	const struct tl_file_rec *f;
+	while (fit && tl_store_next_file(fit, &f, &err) == 1) {
+		if (!f->format_rule || strcmp(f->format_rule, "--format") || !f->format || f->container)
+			continue;
+		char path[8192];
+		snprintf(path, sizeof(path), "%s/%s", into, f->path);
+		char *one[] = { "tl", "ingest", "--no-progress", "--quiet", "--format", (char *)f->format, (char *)into, path,
+				NULL };
+		int fst = run_tl(NULL, one);
+		if (fst != 0 && fst != TL_EXIT_REJECTS)
+			cli_error("replay: ingest of '%s' with --format %s exited %d", f->path, f->format, fst);
+	}
+	tl_store_iter_free(fit);
+	tl_store_close(orig);
 	char *ingest[] = { "tl", "ingest", "--no-progress", "--quiet", (char *)into, NULL };
 	int st = run_tl(NULL, ingest);
 	if (st != 0 && st != TL_EXIT_REJECTS) {

@@ -388,7 +388,7 @@ int tl_store_commit(struct tl_store *s, struct tl_err *err)
 int tl_store_file_get(struct tl_store *s, const char *path, struct tl_file_row *row, struct tl_err *err)
 {
 	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(s->db, "SELECT id, status, sha256 FROM evidence_files WHERE path = ?", -1, &st,
+	if (sqlite3_prepare_v2(s->db, "SELECT id, status, sha256, format, format_rule FROM evidence_files WHERE path = ?", -1, &st,
 			       NULL) != SQLITE_OK)
 		return sqlerr(s, err, "looking up evidence file");
 	sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
@@ -398,6 +398,9 @@ int tl_store_file_get(struct tl_store *s, const char *path, struct tl_file_row *
 		row->id = sqlite3_column_int64(st, 0);
 		snprintf(row->status, sizeof(row->status), "%s", (const char *)sqlite3_column_text(st, 1));
 		snprintf(row->sha256, sizeof(row->sha256), "%s", (const char *)sqlite3_column_text(st, 2));
+		const char *fmt = (const char *)sqlite3_column_text(st, 3), *rule = (const char *)sqlite3_column_text(st, 4);
+		snprintf(row->format, sizeof(row->format), "%s", fmt ? fmt : "");
+		snprintf(row->format_rule, sizeof(row->format_rule), "%s", rule ? rule : "");
 		found = 1;
 	} else if (rc != SQLITE_DONE) {
 		found = sqlerr(s, err, "looking up evidence file");

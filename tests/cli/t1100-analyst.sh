@@ -53,6 +53,30 @@ contains "$WORK/out" '^\{"day":"2026-11-19T00:00:00.000000Z","family":"audit","e
 expect_exit 0 "rejects jsonl" -- "$TL" rejects --output jsonl --file proxy "$C"
 contains "$WORK/out" '"line":8,.*"reason":"record does not match any pattern of squid-native"' "rejects jsonl"
 
+# --reparse: unchanged files parsed again, tags kept, --format remembered
+R="$WORK/rp"
+cp -r "$DEMO" "$R"
+rm -rf "$R/case.db"* "$R/out" "$R/expected" "$R/replay.tl" "$R/custody.jsonl"
+"$TL" ingest --no-progress -q "$R" evidence/cloud evidence/network 2>/dev/null
+"$TL" ingest --no-progress -q --format squid-native "$R" evidence/proxy 2>/dev/null
+"$TL" tag "$R" evidence/proxy/access.log:6 paste >/dev/null
+d1=$("$TL" timeline --output jsonl "$R" | sha256sum)
+expect_exit 3 "--reparse=squid-native" -- "$TL" ingest --no-progress --reparse=squid-native "$R"
+contains "$WORK/err" "^evidence/proxy/access.log: re-parsed with squid-native$" "re-parse names the file and the remembered format"
+contains "$WORK/err" "1 re-parsed\): 8 records -> 7 events, 1 rejects" "summary counts the re-parse"
+contains "$WORK/err" "^evidence/network/conn.log: unchanged" "other files untouched"
+d2=$("$TL" timeline --output jsonl "$R" | sha256sum)
+[ "$d1" = "$d2" ] && ok "same definitions, same timeline (tags included)" || fail "re-parse changed the timeline"
+[ "$("$TL" sql "$R" "SELECT format_rule FROM evidence_files WHERE path = 'evidence/proxy/access.log'" | tail -1)" = "--format" ] &&
+	ok "the --format choice is remembered" || fail "format_rule lost"
+expect_exit 0 "--reparse=evidence/cloud" -- "$TL" ingest --no-progress --reparse=evidence/cloud "$R"
+contains "$WORK/err" "2 re-parsed" "a folder re-parses what lies under it"
+expect_exit 0 "replay of a case with a --format file and a tag" -- "$TL" replay --into "$WORK/rp2" "$R"
+[ "$("$TL" sql "$WORK/rp2" "SELECT format_rule FROM evidence_files WHERE path = 'evidence/proxy/access.log'" | tail -1)" = "--format" ] &&
+	ok "replay ingests a --format file with its format" || fail "replay lost the --format choice"
+"$TL" timeline --tag paste --output jsonl "$WORK/rp2" >"$WORK/u"
+[ "$(wc -l <"$WORK/u")" = 1 ] && ok "the tag was replayed" || fail "tag not replayed"
+
 # authoring: a definition tested by its path, with load warnings
 mkdir -p "$WORK/fmt"
 cat >"$WORK/fmt/acme.json" <<'DEF'
