@@ -487,6 +487,7 @@ static int counts_add(struct counts *c, sqlite3_stmt *st, struct tl_buf *key, st
 			uint64_t l = v[i].len;
 			tl_buf_add(key, &l, sizeof(l));
 			tl_buf_add(key, v[i].s, v[i].len);
+			tl_buf_addc(key, 0); /* a row's text is NUL-terminated (store.h) */
 		}
 	}
 	tl_us ts = sqlite3_column_int64(st, c->nkeys);
@@ -535,7 +536,7 @@ static int counts_add(struct counts *c, sqlite3_stmt *st, struct tl_buf *key, st
 			at += sizeof(uint64_t);
 			g->v[i].s = g->key + at;
 			g->v[i].len = v[i].len;
-			at += v[i].len;
+			at += v[i].len + 1;
 		}
 	}
 	g->events = 1;
