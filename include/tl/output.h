@@ -26,6 +26,7 @@ struct tl_filter {
 	const struct tl_tz *tz;         /* show times in this zone (NULL: UTC); CSV and JSONL stay UTC */
 	int color;                      /* mark failures in red (the caller decides: a terminal only) */
 	int no_header;                  /* omit the header row */
+	int wide;                       /* evidence paths whole (else a long one is shortened in the middle) */
 	/* every format: show and export tags (JSONL "tags", CSV "tags", text "#tag") */
 	int annotations;
 };

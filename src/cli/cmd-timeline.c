@@ -39,6 +39,8 @@ static const char usage[] =
 	"  --reverse              newest first\n"
 	"  --tz ZONE              text: times in ZONE (IANA name or 'local'); CSV/JSONL stay UTC\n"
 	"  --no-header            text: no header row\n"
+	"  --wide                 text: evidence paths whole (a long one is otherwise\n"
+	"                         shortened in the middle; tl show takes either)\n"
 	"  --output FORMAT        text (default), csv or jsonl (docs/timeline-jsonl.md)\n"
 	"  --csv-raw              do not neutralize CSV cells that look like formulas\n"
 	"  -o, --out NAME         write to CASE/out/NAME (recorded in the custody log\n"
@@ -63,7 +65,7 @@ static const char *const families_known[] = { "edr", "hids", "firewall", "proxy"
 #define N_FAMILIES (sizeof(families_known) / sizeof(families_known[0]))
 
 enum { O_FROM = 256, O_TO, O_ENTITY, O_FAMILY, O_FORMAT, O_GREP, O_OUTPUT, O_CSVRAW, O_OUTCOME, O_ACTION, O_EXACT,
-       O_LIMIT, O_TAIL, O_REVERSE, O_TZ, O_NOHEADER, O_AROUND, O_WINDOW, O_SAVE, O_SAVED, O_TAG, O_BY };
+       O_LIMIT, O_TAIL, O_REVERSE, O_TZ, O_NOHEADER, O_AROUND, O_WINDOW, O_SAVE, O_SAVED, O_TAG, O_BY, O_WIDE };
 
 static const struct option longopts[] = {
 	{ "from", required_argument, NULL, O_FROM },	     { "to", required_argument, NULL, O_TO },
@@ -77,6 +79,7 @@ static const struct option longopts[] = {
 	{ "around", required_argument, NULL, O_AROUND },     { "window", required_argument, NULL, O_WINDOW },
 	{ "save", required_argument, NULL, O_SAVE },	     { "saved", required_argument, NULL, O_SAVED },
 	{ "tag", required_argument, NULL, O_TAG },	     { "by", required_argument, NULL, O_BY },
+	{ "wide", no_argument, NULL, O_WIDE },
 	{ "out", required_argument, NULL, 'o' },	     { "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -198,6 +201,7 @@ static int parse(struct opts *o, int argc, char **argv, const char *usage_text, 
 			case O_CSVRAW: o->flt.csv_raw = 1; break;
 			case O_REVERSE: q->reverse = 1; break;
 			case O_NOHEADER: o->flt.no_header = 1; break;
+			case O_WIDE: o->flt.wide = 1; break;
 			case O_TZ: o->tz_name = optarg; break;
 			case O_SAVE: o->save = optarg; break;
 			case 'o': o->out_name = optarg; break;
@@ -249,7 +253,7 @@ static int parse(struct opts *o, int argc, char **argv, const char *usage_text, 
 								     "--grep", "--output", "--csv-raw", "--outcome", "--action",
 								     "--exact", "--limit", "--tail", "--reverse", "--tz",
 								     "--no-header", "--around", "--window", "--save", "--saved",
-								     "--tag", "--by", "--out" };
+								     "--tag", "--by", "--out", "--wide" };
 				char word[64];
 				snprintf(word, sizeof(word), "%.*s", (int)strcspn(bad, "="), bad);
 				const char *near = cli_did_you_mean(word, names, sizeof(names) / sizeof(names[0]));
@@ -349,6 +353,30 @@ int cli_event_ref(struct tl_store *s, const char *ref, int64_t *id, struct tl_er
 		return 0;
 	}
 	snprintf(path, sizeof(path), "%.*s", (int)(colon - ref), ref);
+	char *dots = strstr(path, "...");
+	if (dots) {
+		/* the text timeline's shortened form: START...END of one evidence path */
+		*dots = 0;
+		const char *start = path, *tailpart = dots + 3;
+		struct tl_store_iter *it = tl_store_files(s, NULL, err);
+		const struct tl_file_rec *f;
+		char found[4200] = "";
+		int matches = 0, more;
+		while (it && (more = tl_store_next_file(it, &f, err)) == 1) {
+			const char *p = f->path;
+			if (strncmp(p, start, strlen(start)) && !strncmp(p, "evidence/", 9))
+				p += 9;
+			size_t pl = strlen(p), el = strlen(tailpart);
+			if (!strncmp(p, start, strlen(start)) && pl >= el && !strcmp(p + pl - el, tailpart)) {
+				snprintf(found, sizeof(found), "%s", f->path);
+				matches++;
+			}
+		}
+		tl_store_iter_free(it);
+		if (matches != 1)
+			return 0;
+		snprintf(path, sizeof(path), "%s", found);
+	}
 	int rc = tl_store_event_locate(s, path, line, pos, id, err);
 	if (rc == 0 && strncmp(path, "evidence/", 9)) {
 		snprintf(path, sizeof(path), "evidence/%.*s", (int)(colon - ref), ref);

@@ -189,6 +189,7 @@ static const char *const t_head[T_NCOLS] = { "TIME", "FAMILY", "ACTION", "OUTCOM
 /* widths fit the first rows; a longer value later overflows its column rather than lose text */
 static const size_t t_cap[T_NCOLS] = { 40, 8, 28, 7, 24, 47, 47, 72, 0 };
 #define TEXT_SAMPLE 1000
+#define EVIDENCE_SHORT 48 /* longest evidence path shown whole without --wide */
 
 struct text_state {
 	struct tl_buf cells[T_NCOLS];
@@ -260,7 +261,15 @@ static void text_cells(struct text_state *st, const struct tl_event_row *r, cons
 	/* every evidence path starts so: the rest is what tells files apart */
 	if (p && n > 9 && !strncmp(p, "evidence/", 9))
 		p += 9, n -= 9;
-	tl_term_escape(e, p ? p : "", n);
+	/* a long name keeps its start and its end, which tell files apart; tl
+	 * show takes the shortened form as it is (--wide shows it whole) */
+	if (p && !flt->wide && n > EVIDENCE_SHORT) {
+		tl_term_escape(e, p, 16);
+		tl_buf_adds(e, "...");
+		tl_term_escape(e, p + n - (EVIDENCE_SHORT - 19), EVIDENCE_SHORT - 19);
+	} else {
+		tl_term_escape(e, p ? p : "", n);
+	}
 	tl_buf_addf(e, ":%lld", (long long)(r->line.type == TL_VALUE_INT ? r->line.i : 0));
 	if (r->line_records > 1)
 		tl_buf_addf(e, "#%lld", (long long)r->line_pos);

@@ -97,6 +97,12 @@ contains "$WORK/out" '^\{"eventVersion":"1.08".*"errorCode":"AccessDenied"' "raw
 contains "$WORK/out" "^raw sha256 ok 3de181e4e34b9c66" "raw bytes re-hashed against the stored hash"
 contains "$WORK/out" "json.gz:1#3 " "neighbouring records shown"
 expect_exit 2 "tl show of no event" -- "$TL" show "$WORK/a" "$GZ:1#9"
+SHORT=$("$TL" timeline --no-header --outcome failure --family audit "$WORK/a" | awk '{print $8}')
+[ "$SHORT" = "cloud/1111222233...261119T2335Z_Xk3PqL0w.json.gz:1#4" ] && ok "a long evidence path is shortened in the middle" || fail "evidence shown as '$SHORT'"
+expect_exit 0 "tl show takes the shortened reference" -- "$TL" show --context 0 "$WORK/a" "$SHORT"
+contains "$WORK/out" "^raw sha256 ok 3de181e4e34b9c66" "same record"
+"$TL" timeline --wide --no-header --outcome failure --family audit "$WORK/a" >"$WORK/u"
+contains "$WORK/u" " cloud/111122223333_CloudTrail_us-east-1_20261119T2335Z_Xk3PqL0w.json.gz:1#4 " "--wide shows the path whole"
 
 # tl rejects: the garbled proxy line
 expect_exit 0 "tl rejects" -- "$TL" rejects "$WORK/a"
