@@ -126,7 +126,8 @@ static int parse(struct opts *o, int argc, char **argv, const char *usage_text, 
 	struct tl_event_query *q = &o->flt.q;
 	int c;
 	optind = 0; /* glibc: start afresh (a saved search is a second parse) */
-	while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
+	opterr = 0; /* the messages below say it once, with a suggestion */
+	while ((c = getopt_long(argc, argv, ":ho:", longopts, NULL)) != -1) {
 		int filter = 1;
 		switch (c) {
 		case O_FROM:
@@ -247,6 +248,7 @@ static int parse(struct opts *o, int argc, char **argv, const char *usage_text, 
 					return cli_usage_error(usage_text, "--output: '%s' is not text, csv or jsonl", optarg);
 				break;
 			case 'h': fputs(usage_text, stdout); return -1;
+			case ':': return cli_usage_error(usage_text, "option '%s' needs a value", argv[optind - 1]);
 			default: {
 				const char *bad = argv[optind - 1];
 				static const char *const names[] = { "--from", "--to", "--entity", "--family", "--format-name",
