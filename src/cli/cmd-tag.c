@@ -7,6 +7,7 @@
 #include "cmd.h"
 #include "common.h"
 #include "tl/case.h"
+#include "tl/json.h"
 #include "tl/store.h"
 
 static const char usage[] =
@@ -74,7 +75,22 @@ int cmd_tag(int argc, char **argv)
 		snprintf(where, sizeof(where), "%s:%lld#%lld", ev->path.s, (long long)ev->line.i, (long long)ev->line_pos);
 	else
 		snprintf(where, sizeof(where), "%s:%lld", ev->path.s, (long long)ev->line.i);
-	cli_custody_annotates(optind + 1, where);
+	struct tl_buf note_json = TL_BUF_INIT;
+	tl_buf_adds(&note_json, "{\"kind\":\"tag\",\"event\":");
+	tl_json_put_str(&note_json, where);
+	tl_buf_adds(&note_json, ",\"offset\":");
+	tl_buf_addf(&note_json, "%lld,\"raw_sha256\":", (long long)ev->offset.i);
+	tl_json_put_str(&note_json, ev->sha256.s ? ev->sha256.s : "");
+	tl_buf_adds(&note_json, ",\"tag\":");
+	tl_json_put_str(&note_json, tag);
+	tl_buf_adds(&note_json, ",\"note\":");
+	if (note)
+		tl_json_put_str(&note_json, note);
+	else
+		tl_buf_adds(&note_json, "null");
+	tl_buf_addc(&note_json, '}');
+	cli_custody_annotates(optind + 1, where, note_json.data);
+	tl_buf_release(&note_json);
 	printf("tagged %s '%s'\n", where, tag);
 cleanup:
 	tl_store_iter_free(it);

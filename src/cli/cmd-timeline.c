@@ -513,7 +513,12 @@ static int run(int argc, char **argv, int stats)
 			rc = cli_error("%s", err.msg);
 			goto cleanup;
 		}
-		cli_custody_annotates(0, NULL);
+		struct tl_buf note_json = TL_BUF_INIT;
+		tl_buf_adds(&note_json, "{\"kind\":\"saved_search\",\"name\":");
+		tl_json_put_str(&note_json, o->save);
+		tl_buf_addf(&note_json, ",\"args\":%s}", o->save_args.data);
+		cli_custody_annotates(0, NULL, note_json.data);
+		tl_buf_release(&note_json);
 	}
 	o->flt.annotations = 1;
 	o->flt.color = !o->out_name && o->fmt == TL_OUT_TEXT && isatty(1) && !getenv("NO_COLOR");

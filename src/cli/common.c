@@ -47,11 +47,14 @@ static struct {
 	int annotates;        /* changed the case's annotations: a replay step without outputs */
 	int replace_at;       /* argv index whose word replay.tl records as REPLACE_WITH */
 	char *replace_with;
+	char *annotation;     /* the custody entry's "annotation" object */
 } run;
 
-void cli_custody_annotates(int argv_index, const char *word)
+void cli_custody_annotates(int argv_index, const char *word, const char *json)
 {
 	run.annotates = 1;
+	free(run.annotation);
+	run.annotation = json ? strdup(json) : NULL;
 	free(run.replace_with);
 	run.replace_with = word ? strdup(word) : NULL;
 	run.replace_at = word ? argv_index : 0;
@@ -103,7 +106,7 @@ void cli_custody_finish(int argc, char **argv, int exit_code)
 		return;
 	struct tl_custody_entry e = {
 		argc, argv, TL_VERSION, tl_build_id, run.config, run.files[0], run.n[0], run.files[1], run.n[1],
-		NULL, exit_code, run.tzdata[0] ? run.tzdata : NULL,
+		NULL, exit_code, run.tzdata[0] ? run.tzdata : NULL, exit_code == TL_EXIT_OK ? run.annotation : NULL,
 	};
 	struct tl_err err;
 	if (tl_custody_append(run.root, &e, NULL, &err))
@@ -121,6 +124,7 @@ void cli_custody_finish(int argc, char **argv, int exit_code)
 			argv[run.replace_at + 1] = keep;
 	}
 	free(run.replace_with);
+	free(run.annotation);
 	for (int w = 0; w < 2; w++) {
 		for (size_t i = 0; i < run.n[w]; i++)
 			free((char *)run.files[w][i].path);

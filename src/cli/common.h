@@ -35,8 +35,9 @@ void cli_custody_output(const char *relpath, const char *sha256);
 /* The command changed the case's annotations (tl tag, tl timeline --save): it
  * goes into replay.tl even without an output. ARGV_INDEX (of the command's
  * argv, 0 none) is recorded in replay.tl as WORD: a stable event reference in
- * place of a row id that a rebuilt case would not share. */
-void cli_custody_annotates(int argv_index, const char *word);
+ * place of a row id that a rebuilt case would not share. JSON (may be NULL)
+ * is the custody entry's "annotation" object: what was added. */
+void cli_custody_annotates(int argv_index, const char *word, const char *json);
 
 /* The candidate closest to WORD by edit distance if it is close enough to be
  * a typo, else NULL (for "did you mean"). */

@@ -111,6 +111,10 @@ int tl_custody_append(const char *case_root, const struct tl_custody_entry *e, l
 			tl_buf_adds(&line, ",\"tzdata\":");
 			json_str(&line, e->tzdata);
 		}
+		if (e->annotation) {
+			tl_buf_adds(&line, ",\"annotation\":");
+			tl_buf_adds(&line, e->annotation);
+		}
 		tl_buf_addf(&line, ",\"exit\":%d,\"prev_sha256\":\"%s\"}\n", e->exit_code, prev);
 		/* a log cut short mid-line would glue this entry to garbage: start a fresh line */
 		if (log.len && log.data[log.len - 1] != '\n' && write(fd, "\n", 1) != 1)

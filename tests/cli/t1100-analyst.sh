@@ -31,11 +31,16 @@ n=$("$TL" timeline --output jsonl --tag first "$C" | grep -c '"tags":\[{"tag":"f
 [ "$n" = 1 ] && ok "--tag selects the tagged event, JSONL carries its tags" || fail "--tag gave $n"
 "$TL" timeline --output jsonl "$C" | grep -v '"tags"' >"$WORK/untagged"
 [ "$(wc -l <"$WORK/untagged")" = 16 ] && ok "only the tagged line has a tags key" || fail "$(wc -l <"$WORK/untagged") lines untagged"
+contains "$C/custody.jsonl" '"argv":\["[^"]*","tag","[^"]*","1","first"\].*"annotation":\{"kind":"tag","event":"evidence/[^"]*","offset":[0-9]+,"raw_sha256":"[0-9a-f]{64}","tag":"first","note":null\},"exit":0' "the custody log records the tag"
 expect_exit 0 "verify after tagging" -- "$TL" verify "$C"
 expect_exit 2 "tag of no event" -- "$TL" tag "$C" 99999 x
 expect_exit 2 "a tag with a space" -- "$TL" tag "$C" 1 "two words"
 expect_exit 0 "timeline text shows the tag" -- "$TL" timeline --tag first "$C"
 contains "$WORK/out" "  #first$" "text shows #tag"
+"$TL" timeline --save fails --outcome failure --family proxy "$C" >/dev/null
+contains "$C/custody.jsonl" '"annotation":\{"kind":"saved_search","name":"fails","args":\["--outcome","failure","--family","proxy"\]\}' "the custody log records the saved search"
+expect_exit 0 "--saved applies it" -- "$TL" timeline --saved fails --output jsonl "$C"
+[ "$(wc -l <"$WORK/out")" = 1 ] && ok "--saved: one denied proxy request" || fail "--saved gave $(wc -l <"$WORK/out")"
 expect_exit 2 "--saved of nothing" -- "$TL" timeline --saved nope "$C"
 contains "$WORK/err" "no saved search 'nope'" "names the search"
 
