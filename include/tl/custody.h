@@ -34,6 +34,7 @@ struct tl_custody_entry {
 	const char *events_digest; /* canonical digest after the command, or NULL */
 	int exit_code;
 	const char *tzdata;        /* tz database version times were read with (ingest), or NULL */
+	const char *annotation;    /* what tl tag / tl timeline --save added: a JSON object, or NULL */
 };
 
 /* Append E to CASE_ROOT/custody.jsonl; *seq (may be NULL) gets its number. */

@@ -162,6 +162,13 @@ int tl_formats_add_builtin(struct tl_formats *fs, struct tl_err *err);
 /* Add every *.json definition in DIR (missing DIR is fine); a user format may
  * not reuse a built-in name. */
 int tl_formats_add_dir(struct tl_formats *fs, const char *dir, struct tl_err *err);
+/* Load warnings of F (a field mapping that no sample produces), each
+ * "ORIGIN: ..."; *OUT is borrowed from F. Returns their number. */
+size_t tl_format_warnings(const struct tl_format *f, const char *const **out);
+
+/* Add the one definition file PATH (tl formats test ./x.json FILE); the
+ * format's origin is PATH. */
+int tl_formats_add_file(struct tl_formats *fs, const char *path, struct tl_err *err);
 const struct tl_format *tl_formats_find(const struct tl_formats *fs, const char *name);
 void tl_formats_release(struct tl_formats *fs);
 

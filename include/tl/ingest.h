@@ -24,6 +24,13 @@ struct tl_ingest_opts {
 	int threads;          /* 1: parse and store on one core; 2 (default): a writer thread */
 	int new_version;      /* a file whose content changed replaces its earlier version */
 	long commit_every;    /* rows per transaction; 0: the default. The result is the same either way */
+	int quiet;            /* LOG gets warnings and errors only (no line per unchanged or duplicate file) */
+	/* re-parse files already ingested and unchanged (after a definition
+	 * changed): all of them, or those whose format is REPARSE_ONLY or whose
+	 * path (relative to the case) is or lies under REPARSE_ONLY. A format
+	 * given with --format when a file was first ingested is used again. */
+	int reparse;
+	const char *reparse_only;
 	/* told of every evidence file read, with its SHA-256 (for the custody log); may be NULL */
 	void (*on_file)(void *ctx, const char *relpath, const char *sha256);
 	void *ctx;
@@ -31,6 +38,7 @@ struct tl_ingest_opts {
 
 struct tl_ingest_summary {
 	int64_t files, ingested, unchanged, duplicates, unsupported, failed, partial;
+	int64_t reparsed;     /* of ingested: files parsed again with --reparse */
 	int64_t records, events, rejects, merged, meta; /* records = events + rejects + merged */
 	uint64_t bytes;
 	double seconds;

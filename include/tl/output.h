@@ -22,11 +22,36 @@ struct tl_filter {
 	struct tl_event_query q;        /* which events (time range, entities, families, formats) */
 	const char *grep;               /* PCRE2 over the event's JSONL line */
 	int csv_raw;                    /* do not neutralize formula-like CSV cells */
+	/* text only: */
+	const struct tl_tz *tz;         /* show times in this zone (NULL: UTC); CSV and JSONL stay UTC */
+	int color;                      /* mark failures in red (the caller decides: a terminal only) */
+	int no_header;                  /* omit the header row */
+	int wide;                       /* evidence paths whole (else a long one is shortened in the middle) */
+	/* every format: show and export tags (JSONL "tags", CSV "tags", text "#tag") */
+	int annotations;
 };
 
 /* Write the filtered timeline of S to OUT. Returns the number of events written, or -1. */
 long tl_timeline_write(struct tl_store *s, const struct tl_filter *flt, enum tl_out_format fmt, FILE *out,
 		       struct tl_err *err);
+
+/* Count rows of tl_store_counts() written as an aligned table (TL_OUT_TEXT),
+ * CSV or JSONL; BY names the keys. Hours and days print as ISO 8601 in TZ
+ * (NULL: UTC). Returns the number of rows, or -1. */
+long tl_counts_write(struct tl_store *s, const struct tl_event_query *q, const char *const *by, size_t n_by,
+		     enum tl_out_format fmt, const struct tl_tz *tz, FILE *out, struct tl_err *err);
+
+/* Rejected records: file:line, reason and an escaped excerpt per line (text)
+ * or one JSON object per line; only those whose path contains PATH_PART and
+ * whose reason contains REASON_PART (either may be NULL). Returns the count. */
+long tl_rejects_write(struct tl_store *s, const char *path_part, const char *reason_part, enum tl_out_format fmt,
+		      FILE *out, struct tl_err *err);
+
+/* One event in full for tl show: every non-null field, extra, tags and its
+ * evidence location, as "key: value" lines. */
+void tl_event_write_detail(const struct tl_event_row *r, FILE *out);
+/* A time as shown in text outputs: ISO 8601 in TZ (NULL: UTC, "Z"). */
+void tl_time_format_display(tl_us t, const struct tl_tz *tz, int digits, char *buf, size_t len);
 
 /* The canonical digest of all events: SHA-256 of the unfiltered JSONL timeline
  * (the documented contract, in its total order), so it depends on neither the

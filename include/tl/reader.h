@@ -97,6 +97,12 @@ uint64_t tl_reader_compressed_pos(const struct tl_reader *r);
 const char *tl_reader_encoding(const struct tl_reader *r);
 
 /* Close and free; accepts NULL. */
+/* The bytes [OFFSET, OFFSET+LENGTH) of PATH's decompressed stream (the raw
+ * bytes of a record as ingest located it) appended to OUT; -1 with ERR when
+ * the file cannot be read or ends before them. UTF-16 text is not transcoded:
+ * offsets are those of the stream. */
+int tl_reader_range(const char *path, uint64_t offset, size_t length, struct tl_buf *out, struct tl_err *err);
+
 void tl_reader_free(struct tl_reader *r);
 
 /* Read up to CAP bytes of the decompressed start of PATH into BUF, for detection;

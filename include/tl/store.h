@@ -25,7 +25,7 @@
 #include "tl/time.h"
 #include "tl/util.h"
 
-#define TL_SCHEMA_VERSION 4
+#define TL_SCHEMA_VERSION 5
 
 struct tl_store;
 
@@ -40,6 +40,8 @@ struct tl_file_row {
 	int64_t id;
 	char status[16];    /* "ingesting", "done", "partial", "failed", "unsupported", "duplicate" */
 	char sha256[65];
+	char format[128];       /* "" when none */
+	char format_rule[16];   /* "detected", "--format", "config"; "" when none */
 };
 
 /* Look up PATH; returns 1 and fills *row if known, 0 if not, -1 on error. */
@@ -152,6 +154,21 @@ struct tl_event_query {
 	int64_t file_id;                  /* 0: every evidence file */
 	enum tl_event_order order;
 	int core_only;                    /* fill only ts, seq, indicator and the evidence location */
+	/* added for the analyst's filters (docs/commands/timeline.md) */
+	const char *const *outcomes;      /* any of them (success, failure, unknown, ...) */
+	size_t n_outcomes;
+	const char *const *actions;       /* any of them, compared without case */
+	size_t n_actions;
+	int exact;                        /* entity values compare case-sensitively (default: user,
+					     host and domain ignore ASCII case) */
+	int64_t event_id;                 /* 0: any; else only this event */
+	int has_offset_min, has_offset_max;
+	int64_t offset_min, offset_max;   /* with file_id: offset >= min, offset < max */
+	int64_t limit;                    /* 0: no limit */
+	int reverse;                      /* the order backwards */
+	int tail;                         /* with limit: the last LIMIT events, still in order */
+	int record_index;                 /* fill line_pos / line_records (costs an index probe per row) */
+	const char *tag;                  /* only events carrying this tag ("" any tag) */
 };
 
 /* An event as stored, with where it came from. */
@@ -163,10 +180,44 @@ struct tl_event_row {
 	struct tl_value extra;             /* JSON object text */
 	int64_t file_id;
 	struct tl_value path, line, offset, length, sha256, parser, parser_version;
+	int64_t id;                        /* the event's row id in this case (not stable across replays) */
+	int64_t line_pos, line_records;    /* with record_index: place among the records of its line, 1-based */
+	struct tl_value tags;              /* JSON array of {"tag","note"} or NULL (not with core_only) */
 };
 
 struct tl_store_iter *tl_store_events(struct tl_store *s, const struct tl_event_query *q, struct tl_err *err);
 int tl_store_next_event(struct tl_store_iter *it, const struct tl_event_row **row, struct tl_err *err);
+
+/* The id of the Nth (1-based) event recorded on LINE of the evidence file at
+ * PATH: 1 and *ID, 0 if there is none, -1 on error. */
+int tl_store_event_locate(struct tl_store *s, const char *path, int64_t line, int64_t n, int64_t *id,
+			  struct tl_err *err);
+
+/* Counts of the events Q selects, grouped by up to 4 keys BY (names from
+ * tl_store_count_key_valid: hour day family format class user host src_ip
+ * dst_ip dst_port domain action outcome file), in key order. A key's value is
+ * NULL where events lack it; hour and day are the UTC start of the bucket. */
+#define TL_COUNT_KEYS_MAX 4
+int tl_store_count_key_valid(const char *key);
+struct tl_count_row {
+	struct tl_value key[TL_COUNT_KEYS_MAX];
+	int64_t events;
+	tl_us first_ts, last_ts;
+};
+struct tl_store_iter *tl_store_counts(struct tl_store *s, const struct tl_event_query *q, const char *const *by,
+				      size_t n_by, struct tl_err *err);
+int tl_store_next_count(struct tl_store_iter *it, const struct tl_count_row **row, struct tl_err *err);
+
+/* Annotations (schema v4; docs/commands/tag.md): a tag names an event by its
+ * evidence PATH, OFFSET and raw record SHA256; adding the same tag again
+ * replaces its note. Saved searches keep tl timeline's filter options as a
+ * JSON array ARGS under NAME (saving a NAME again replaces it). Neither
+ * changes an event or the events digest. Writing needs a store opened WRITE. */
+int tl_store_tag_add(struct tl_store *s, const char *path, int64_t offset, const char *sha256, const char *tag,
+		     const char *note, struct tl_err *err);
+int tl_store_search_save(struct tl_store *s, const char *name, const char *args, struct tl_err *err);
+/* ARGS of saved search NAME appended to OUT: 1, 0 if there is none, -1. */
+int tl_store_search_get(struct tl_store *s, const char *name, struct tl_buf *out, struct tl_err *err);
 
 /* Evidence files in path order, with what ingest recorded about them. */
 struct tl_file_query {

@@ -67,7 +67,8 @@ static int parse_rule(const char *name, const struct tl_json *o, struct tl_sourc
 				struct tl_tz *tz;
 				char msg[256], full[320];
 				if (tl_tz_load(v->str, &tz, msg, sizeof(msg))) {
-					snprintf(full, sizeof(full), "unknown time zone \"%s\": %s", v->str, msg);
+					/* the zone loader's message names the zone already */
+					snprintf(full, sizeof(full), "%s", msg);
 					return at(err, name, v, full);
 				}
 				tl_tz_free(tz);

@@ -10,12 +10,14 @@
 
 static const char usage[] =
 	"usage: tl formats [--case CASE]\n"
-	"       tl formats test [--case CASE] [--max N] NAME FILE\n\n"
+	"       tl formats test [--case CASE] [--max N] NAME|DEFINITION.json FILE\n\n"
 	"Lists every format tl knows (built-in and, with --case, CASE/formats/):\n"
 	"name, family, version, origin and title.\n\n"
 	"'test' frames FILE with format NAME and shows, record by record, the fields\n"
 	"parsed and the normalized event (or the reject reason): the tool for writing\n"
-	"a format definition. --max limits the records shown (default 20).\n";
+	"a format definition. NAME may be a definition file's path (./x.json): it is\n"
+	"loaded beside the built-ins (and CASE's formats). A case's own formats need\n"
+	"--case CASE. --max limits the records shown (default 20).\n";
 
 /* One module call; the exit status is decided here. */
 static int test_format(const struct tl_format *f, const char *path, long max)
@@ -76,9 +78,33 @@ int cmd_formats(int argc, char **argv)
 	}
 	int rc = TL_EXIT_OK;
 	if (testing) {
-		const struct tl_format *f = tl_formats_find(&fs, argv[optind + 1]);
-		rc = f ? test_format(f, argv[optind + 2], max)
-		       : cli_error("unknown format '%s' (see tl formats)", argv[optind + 1]);
+		const char *name = argv[optind + 1];
+		const struct tl_format *f = tl_formats_find(&fs, name);
+		size_t nl = strlen(name);
+		struct tl_err err;
+		if (!f && (strchr(name, '/') || (nl > 5 && !strcmp(name + nl - 5, ".json")))) {
+			/* a definition being written: test it without installing it */
+			size_t before = fs.n;
+			if (tl_formats_add_file(&fs, name, &err))
+				rc = cli_error("%s", err.msg);
+			for (size_t i = 0; !rc && fs.n > before && i < fs.n; i++)
+				if (!strcmp(tl_format_origin(fs.v[i]), name))
+					f = fs.v[i];
+			if (f)
+				cli_format_warnings(&fs, 0);
+		}
+		if (f) {
+			rc = test_format(f, argv[optind + 2], max);
+		} else if (!rc) {
+			const char **names = calloc(fs.n + 1, sizeof(char *));
+			for (size_t i = 0; names && i < fs.n; i++)
+				names[i] = tl_format_name(fs.v[i]);
+			const char *near = names ? cli_did_you_mean(name, names, fs.n) : NULL;
+			rc = cli_error("unknown format '%s'%s%s%s (see tl formats%s)", name, near ? "; did you mean '" : "",
+				       near ? near : "", near ? "'?" : "",
+				       have_case ? "" : "; a case's own formats need --case CASE, a definition file a path");
+			free(names);
+		}
 	} else {
 		printf("%-22s %-9s %-8s %-34s %s\n", "name", "family", "version", "origin", "title");
 		for (size_t i = 0; i < fs.n; i++)

@@ -13,7 +13,9 @@
 static const char usage[] =
 	"usage: tl ingest [options] CASE [PATH...]\n\n"
 	"Parses every evidence file under PATH (default CASE/evidence; paths must lie\n"
-	"inside CASE) into CASE/case.db. Formats are detected from content; gzip,\n"
+	"inside CASE) into CASE/case.db. A relative PATH is taken relative to CASE\n"
+	"when it names something there (as tl shows paths: evidence/proxy), else\n"
+	"relative to the current directory. Formats are detected from content; gzip,\n"
 	"bzip2, xz, lzip and zstd are read transparently; zip, tar and 7z archives are\n"
 	"read in place, each member a file of its own (ARCHIVE!/MEMBER). Files already\n"
 	"ingested with the same SHA-256 are skipped.\n\n"
@@ -25,11 +27,18 @@ static const char usage[] =
 	"  --new-version       a file whose content changed since it was ingested\n"
 	"                      replaces its old version (recorded in superseded_files)\n"
 	"                      instead of being refused\n"
+	"  --reparse[=FORMAT|PATH]\n"
+	"                      parse unchanged files again with today's definitions\n"
+	"                      (all, those of FORMAT, or those at or under PATH,\n"
+	"                      relative to the case); their events and rejects are\n"
+	"                      replaced. A --format given when a file was first\n"
+	"                      ingested is used again (so is it by tl replay)\n"
 	"  --commit-every N    rows per database transaction (default 200000); smaller\n"
 	"                      values commit part-way through small files, for crash tests\n"
 	"  --threads N         1: parse and store on one core; 2 (default): store on a\n"
 	"                      second thread. The database is the same either way.\n"
-	"  -q, --quiet         no summary\n"
+	"  -q, --quiet         warnings and errors only: no summary, no line per\n"
+	"                      unchanged or duplicate file\n"
 	"  -h, --help          this help\n\n"
 	"Exit status: 0 all records became events; 3 some records were rejected;\n"
 	"4 some files were not ingested; 1 error; 2 usage.\n";
@@ -46,7 +55,7 @@ int cmd_ingest(int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' }, { "progress", no_argument, NULL, 'p' },
 		{ "no-progress", no_argument, NULL, 'P' }, { "follow-symlinks", no_argument, NULL, 'L' },
 		{ "quiet", no_argument, NULL, 'q' }, { "threads", required_argument, NULL, 't' },
-		{ "new-version", no_argument, NULL, 'N' }, { "commit-every", required_argument, NULL, 'C' }, { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+		{ "new-version", no_argument, NULL, 'N' }, { "reparse", optional_argument, NULL, 'r' }, { "commit-every", required_argument, NULL, 'C' }, { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	struct tl_ingest_opts o = { 0 };
 	int quiet = 0, c;
@@ -58,6 +67,10 @@ int cmd_ingest(int argc, char **argv)
 		case 'P': o.progress = 0; break;
 		case 'L': o.follow_symlinks = 1; break;
 		case 'N': o.new_version = 1; break;
+		case 'r':
+			o.reparse = 1;
+			o.reparse_only = optarg;
+			break;
 		case 'C': {
 			char *end;
 			o.commit_every = strtol(optarg, &end, 10);
@@ -70,7 +83,7 @@ int cmd_ingest(int argc, char **argv)
 				return cli_usage_error(usage, "--threads is 1 or 2");
 			o.threads = optarg[0] - '0';
 			break;
-		case 'q': quiet = 1; break;
+		case 'q': quiet = o.quiet = 1; break;
 		case 'h': fputs(usage, stdout); return TL_EXIT_OK;
 		default: return cli_usage_error(usage, "ingest: bad option");
 		}
@@ -94,8 +107,22 @@ int cmd_ingest(int argc, char **argv)
 		tl_case_release(&cs);
 		return cli_error("unknown format '%s' (see tl formats)", o.format);
 	}
+	/* tl names every path relative to the case; so may the analyst */
+	size_t npaths = (size_t)(argc - optind - 1);
+	char **paths = calloc(npaths + 1, sizeof(char *));
+	struct tl_strlist owned = TL_STRLIST_INIT;
+	for (size_t i = 0; paths && i < npaths; i++) {
+		const char *p = argv[optind + 1 + i];
+		char in_case[8192];
+		snprintf(in_case, sizeof(in_case), "%s/%s", cs.root, p);
+		paths[i] = (char *)p;
+		if (p[0] != '/' && access(in_case, F_OK) == 0 && tl_strlist_add(&owned, in_case) == 0)
+			paths[i] = owned.v[owned.n - 1];
+	}
 	struct tl_ingest_summary s;
-	int rc = tl_ingest(&cs, &fs, argv + optind + 1, (size_t)(argc - optind - 1), &o, &s, stderr, &err);
+	int rc = paths ? tl_ingest(&cs, &fs, paths, npaths, &o, &s, stderr, &err) : tl_errf(&err, "out of memory");
+	free(paths);
+	tl_strlist_release(&owned);
 	tl_formats_release(&fs);
 	tl_case_release(&cs);
 	if (rc)
@@ -105,12 +132,15 @@ int cmd_ingest(int argc, char **argv)
 		char merged[64] = "";
 		if (s.merged)
 			snprintf(merged, sizeof(merged), ", %lld merged", (long long)s.merged);
+		char reparsed[48] = "";
+		if (s.reparsed)
+			snprintf(reparsed, sizeof(reparsed), ", %lld re-parsed", (long long)s.reparsed);
 		fprintf(stderr,
 			"ingested %lld of %lld files (%lld unchanged, %lld duplicates, %lld unsupported, %lld failed, "
-			"%lld partial): %lld records -> %lld events, %lld rejects%s; %lld header/blank lines; "
+			"%lld partial%s): %lld records -> %lld events, %lld rejects%s; %lld header/blank lines; "
 			"%.1f MB in %.2fs\n",
 			(long long)s.ingested, (long long)s.files, (long long)s.unchanged, (long long)s.duplicates,
-			(long long)s.unsupported, (long long)s.failed, (long long)s.partial, (long long)s.records,
+			(long long)s.unsupported, (long long)s.failed, (long long)s.partial, reparsed, (long long)s.records,
 			(long long)s.events, (long long)s.rejects, merged, (long long)s.meta, s.bytes / 1e6, s.seconds);
 	}
 	if (s.failed || s.unsupported || s.partial)

@@ -17,6 +17,7 @@
 #include "cmd.h"
 #include "common.h"
 #include "tl/replay.h"
+#include "tl/store.h"
 
 static const char usage[] =
 	"usage: tl replay [--into NEWCASE] CASE\n\n"

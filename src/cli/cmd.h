@@ -37,6 +37,10 @@ int cmd_replay(int argc, char **argv);
 int cmd_package(int argc, char **argv);
 int cmd_gaps(int argc, char **argv);
 int cmd_detect(int argc, char **argv);
+int cmd_stats(int argc, char **argv);
+int cmd_show(int argc, char **argv);
+int cmd_rejects(int argc, char **argv);
+int cmd_tag(int argc, char **argv);
 
 /* Print "tl: error: MSG" to stderr and return TL_EXIT_ERROR. */
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -6,6 +6,7 @@
 #ifndef TL_CLI_COMMON_H
 #define TL_CLI_COMMON_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "tl/case.h"
@@ -13,6 +14,9 @@
 
 /* Built-in formats plus the case's own (C may be NULL). Prints errors; 0 or -1. */
 int cli_load_formats(const struct tl_case *c, struct tl_formats *fs);
+
+/* Print the load warnings of FS's formats from index FROM on (not built-ins). */
+void cli_format_warnings(const struct tl_formats *fs, size_t from);
 
 /* Print a stored detection decision (evidence_files.detection) as a table of
  * candidates, each line starting with INDENT; -1 if JSON is not one. */
@@ -27,6 +31,25 @@ void cli_custody_input(const char *relpath, const char *sha256);
 /* The tz database version the command read times with (ingest). */
 void cli_custody_tzdata(const char *version);
 void cli_custody_output(const char *relpath, const char *sha256);
+
+/* The command changed the case's annotations (tl tag, tl timeline --save): it
+ * goes into replay.tl even without an output. ARGV_INDEX (of the command's
+ * argv, 0 none) is recorded in replay.tl as WORD: a stable event reference in
+ * place of a row id that a rebuilt case would not share. JSON (may be NULL)
+ * is the custody entry's "annotation" object: what was added. */
+void cli_custody_annotates(int argv_index, const char *word, const char *json);
+
+/* The candidate closest to WORD by edit distance if it is close enough to be
+ * a typo, else NULL (for "did you mean"). */
+const char *cli_did_you_mean(const char *word, const char *const *candidates, size_t n);
+
+struct tl_store;
+struct tl_tz;
+/* Resolve an event reference (a row id, or PATH:LINE[#N] with PATH as the
+ * text timeline shows it): 1 and *ID, 0 if there is no such event, -1. */
+int cli_event_ref(struct tl_store *s, const char *ref, int64_t *id, struct tl_err *err);
+/* --tz ZONE: an IANA name or "local"; 0, or a usage exit status. */
+int cli_load_tz(const char *name, struct tl_tz **tz);
 
 /* Append the custody entry of this command (if it touched a case). Called by main(). */
 void cli_custody_finish(int argc, char **argv, int exit_code);

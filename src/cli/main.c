@@ -22,9 +22,13 @@ static const struct command {
 	{ "init", cmd_init, "create a case folder" },
 	{ "manifest", cmd_manifest, "write out/manifest.json and out/SHA256SUMS" },
 	{ "package", cmd_package, "write a handoff package (tar.gz) of the case" },
+	{ "rejects", cmd_rejects, "list rejected records with file, line, reason and excerpt" },
 	{ "replay", cmd_replay, "rebuild the case from its evidence and re-run replay.tl, comparing outputs" },
+	{ "show", cmd_show, "show one event, its raw record re-read and re-hashed, and its neighbours" },
 	{ "sources", cmd_sources, "account for every evidence file and record" },
 	{ "sql", cmd_sql, "run a read-only SQL query on the case database" },
+	{ "stats", cmd_stats, "count events by hour, day, user, host, address, action, outcome..." },
+	{ "tag", cmd_tag, "tag an event, with a note (kept in the case, replayed)" },
 	{ "timeline", cmd_timeline, "print the chronological timeline" },
 	{ "verify", cmd_verify, "re-check evidence, outputs, custody chain and event digest" },
 	{ "version", cmd_version, "print the version and build id" },
@@ -131,7 +135,12 @@ int main(int argc, char **argv)
 	}
 	const struct command *c = find(argv[1]);
 	if (!c) {
-		fprintf(stderr, "tl: '%s' is not a tl command. See 'tl help'.\n", argv[1]);
+		const char *names[NCOMMANDS];
+		for (size_t i = 0; i < NCOMMANDS; i++)
+			names[i] = commands[i].name;
+		const char *near = cli_did_you_mean(argv[1], names, NCOMMANDS);
+		fprintf(stderr, "tl: '%s' is not a tl command.%s%s%s See 'tl help'.\n", argv[1],
+			near ? " Did you mean '" : "", near ? near : "", near ? "'?" : "");
 		return TL_EXIT_USAGE;
 	}
 	int rc = c->fn(argc - 1, argv + 1);

@@ -75,6 +75,7 @@ static void walk(const struct tl_case *c, const char *rel, const struct tl_inges
 
 
 struct ingest_run {
+	char remembered[128]; /* the format forced with --format when this file was ingested before */
 	struct tl_case *c;
 	const struct tl_formats *fs;
 	const struct tl_ingest_opts *o;
@@ -110,14 +111,28 @@ static void progress(struct ingest_run *r, uint64_t file_pos, int final)
 	fflush(r->log);
 }
 
+static int reparse_wanted(const struct tl_ingest_opts *o, const char *rel, const char *format)
+{
+	if (!o->reparse)
+		return 0;
+	const char *only = o->reparse_only;
+	if (!only)
+		return 1;
+	size_t n = strlen(only);
+	while (n > 1 && only[n - 1] == '/')
+		n--;
+	return !strcmp(format, only) || (!strncmp(rel, only, n) && (rel[n] == 0 || rel[n] == '/' || rel[n] == '!'));
+}
+
 static const struct tl_format *choose_format(struct ingest_run *r, const char *abs,
 					     struct tl_file_info *fi, const struct tl_source_settings *ss,
 					     char **detection, struct tl_err *err)
 {
-	const char *forced = r->o->format ? r->o->format : ss->format;
+	/* a format the analyst forced on this file once stays its format */
+	const char *forced = r->o->format ? r->o->format : r->remembered[0] ? r->remembered : ss->format;
 	if (forced) {
 		const struct tl_format *f = tl_formats_find(r->fs, forced);
-		fi->format_rule = r->o->format ? "--format" : "config";
+		fi->format_rule = r->o->format || r->remembered[0] ? "--format" : "config";
 		fi->confidence = 100;
 		if (!f)
 			tl_errf(err, "unknown format '%s' (see tl formats)", forced);
@@ -304,9 +319,19 @@ static int ingest_file(struct ingest_run *r, const char *rel, const struct tl_me
 	int known = tl_store_file_get(r->store, rel, &row, err);
 	if (known < 0)
 		return -1;
-	if (known && !strcmp(row.status, "done")) {
+	r->remembered[0] = 0;
+	if (known && !strcmp(row.format_rule, "--format"))
+		snprintf(r->remembered, sizeof(r->remembered), "%s", row.format);
+	if (known && !strcmp(row.status, "done") && !strcmp(row.sha256, sha) && reparse_wanted(r->o, rel, row.format)) {
+		/* the same evidence read with today's definition: tl_store_file_begin()
+		 * replaces the file's events and rejects */
+		fprintf(r->log, "%s: re-parsed with %s\n", rel,
+			r->o->format ? r->o->format : r->remembered[0] ? r->remembered : "the format detected now");
+		r->sum->reparsed++;
+	} else if (known && !strcmp(row.status, "done")) {
 		if (!strcmp(row.sha256, sha)) {
-			fprintf(r->log, "%s: unchanged since it was ingested (sha256 %.12s...), skipped\n", rel, sha);
+			if (!r->o->quiet)
+				fprintf(r->log, "%s: unchanged since it was ingested (sha256 %.12s...), skipped\n", rel, sha);
 			r->sum->unchanged++;
 			return 0;
 		}
@@ -349,7 +374,8 @@ static int ingest_file(struct ingest_run *r, const char *rel, const struct tl_me
 		if (tl_store_file_begin(r->store, &fi, &id, err))
 			return -1;
 		snprintf(ferr.msg, sizeof(ferr.msg), "same content as '%s'", dup_of);
-		fprintf(r->log, "%s: same content as '%s', not ingested twice\n", rel, dup_of);
+		if (!r->o->quiet)
+			fprintf(r->log, "%s: same content as '%s', not ingested twice\n", rel, dup_of);
 		r->sum->duplicates++;
 		return tl_store_file_end(r->store, id, "duplicate", &fc, NULL, ferr.msg, err);
 	}
@@ -554,6 +580,10 @@ int tl_ingest(struct tl_case *c, const struct tl_formats *fs, char *const *paths
 			walk(c, rel, opts, &files, log, sum);
 		}
 	}
+	/* an empty folder is most often evidence copied to the wrong place: say so */
+	if (!files.n && !sum->failed)
+		fprintf(log, "warning: no evidence files under '%s' (copy them into CASE/evidence/)\n",
+			n ? paths[0] : "evidence");
 	tl_strlist_sort(&files);
 	struct ingest_run r = { 0 };
 	r.c = c;

@@ -114,6 +114,10 @@ int tl_custody_append(const char *case_root, const struct tl_custody_entry *e, l
 			oom |= tl_buf_adds(&line, ",\"tzdata\":");
 			oom |= json_str(&line, e->tzdata);
 		}
+		if (e->annotation) {
+			oom |= tl_buf_adds(&line, ",\"annotation\":");
+			oom |= tl_buf_adds(&line, e->annotation);
+		}
 		oom |= tl_buf_addf(&line, ",\"exit\":%d,\"prev_sha256\":\"%s\"}\n", e->exit_code, prev);
 		/* never a cut entry: it would be hashed into the chain as if whole */
 		if (oom)

@@ -185,6 +185,7 @@ struct tl_format {
 	char *embedded_xml;
 	/* "split": a field of KEY=VALUE pairs (Sysmon's Hashes) read as fields PREFIX+KEY */
 	char *split_field, *split_prefix, *split_pair, *split_kv;
+	struct tl_strlist warnings; /* load warnings: mapped fields no sample produces */
 };
 
 /* Loading helpers of format.c shared with format-ext.c. */

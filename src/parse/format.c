@@ -383,7 +383,7 @@ static int load_timestamp(struct tl_format *f, const struct tl_json *root, struc
 	char msg[256];
 	/* a bad zone would fail every file later: refuse the definition now */
 	if (f->zone && tl_tz_load(f->zone, &tz, msg, sizeof(msg)))
-		return bad(err, f->origin, tl_json_get(t, "zone"), "unknown time zone: %s", msg);
+		return bad(err, f->origin, tl_json_get(t, "zone"), "%s", msg);
 	if (f->zone)
 		tl_tz_free(tz);
 	return 0;
@@ -522,8 +522,86 @@ static int load_sniff(struct tl_format *f, const struct tl_json *root, struct tl
 	return 0;
 }
 
+static int check_samples_seen(struct tl_format *f, const struct tl_json *root, unsigned char *seen,
+			      struct tl_err *err);
+
+/* Does the record just parsed by P have field NAME (LEN bytes; a selection or
+ * transforms allowed)? A field present with a null value counts. */
+static int sample_has(struct tl_parse *p, const char *name, size_t len)
+{
+	if (memchr(name, '[', len))
+		return tl_ref_resolve(p, name, len) != NULL;
+	const char *bar = memchr(name, '|', len);
+	return tl_parse_find(p, name, bar ? (size_t)(bar - name) : len) != NULL;
+}
+
+/* For every field-mapping alternative, note in SEEN (one flag per alternative,
+ * in target order) whether the record just parsed has all the fields it names. */
+static void note_produced(const struct tl_format *f, struct tl_parse *p, unsigned char *seen)
+{
+	size_t k = 0;
+	for (int t = 0; t < TL_F_COUNT; t++) {
+		for (size_t a = 0; a < f->fields[t].n; a++, k++) {
+			const char *alt = f->fields[t].v[a];
+			if (seen[k] || alt[0] == '=')
+				continue;
+			int all = 1;
+			if (strchr(alt, '{')) {
+				for (const char *o = strchr(alt, '{'); o && all; o = strchr(o + 1, '{')) {
+					const char *c = strchr(o, '}');
+					if (c)
+						all = sample_has(p, o + 1, (size_t)(c - o - 1));
+				}
+			} else {
+				all = sample_has(p, alt, strlen(alt));
+			}
+			seen[k] = (unsigned char)all;
+		}
+	}
+}
+
+/* A mapping none of whose names any sample produced: most often a typo
+ * ({actoin}), else a sample missing. A warning: samples need not cover every
+ * variant of a record. */
+static void warn_unproduced(struct tl_format *f, const unsigned char *seen)
+{
+	size_t k = 0;
+	for (int t = 0; t < TL_F_COUNT; t++)
+		for (size_t a = 0; a < f->fields[t].n; a++, k++) {
+			const char *alt = f->fields[t].v[a];
+			if (seen[k] || alt[0] == '=')
+				continue;
+			char msg[512];
+			snprintf(msg, sizeof(msg), "%s: \"fields\".%s: no sample produces '%s' (a misspelled field, or add a "
+				 "sample that has it)", f->origin, tl_field_name((enum tl_field_id)t), alt);
+			tl_strlist_add(&f->warnings, msg);
+		}
+}
+
+size_t tl_format_warnings(const struct tl_format *f, const char *const **out)
+{
+	*out = (const char *const *)f->warnings.v;
+	return f->warnings.n;
+}
+
 /* Like lnav: every sample must parse, so a definition proves itself at load. */
 static int check_samples(struct tl_format *f, const struct tl_json *root, struct tl_err *err)
+{
+	size_t nalts = 0;
+	for (int t = 0; t < TL_F_COUNT; t++)
+		nalts += f->fields[t].n;
+	unsigned char *seen = calloc(nalts + 1, 1);
+	if (!seen)
+		return tl_errf(err, "out of memory");
+	int rc = check_samples_seen(f, root, seen, err);
+	/* a dispatcher's records go to its targets: its own mapping is not the whole story */
+	if (!rc && !f->dispatch)
+		warn_unproduced(f, seen);
+	free(seen);
+	return rc;
+}
+
+static int check_samples_seen(struct tl_format *f, const struct tl_json *root, unsigned char *seen, struct tl_err *err)
 {
 	const struct tl_json *s = tl_json_get(root, "samples");
 	if (!s || s->type != TL_JSON_ARRAY || !s->n)
@@ -555,11 +633,18 @@ static int check_samples(struct tl_format *f, const struct tl_json *root, struct
 			st = tl_parse_record(p, &rec, &ev, &perr);
 			if (st == TL_PARSE_REJECT)
 				break;
+			if (st == TL_PARSE_EVENT)
+				note_produced(f, p, seen);
 		}
 		tl_parse_free(p);
 		if (st != TL_PARSE_EVENT)
 			return bad(err, f->origin, sm, "sample does not parse: %s",
-				   st == TL_PARSE_META ? "last line is not a record" : perr.msg);
+				   st != TL_PARSE_META ? perr.msg
+				   : sm->type == TL_JSON_STRING
+					   /* a header format reads its header first: a lone line is taken for it */
+					   ? "the line was read as a header or directive; a format with a header "
+					     "needs each sample as an array of lines, header first: [\"HEADER\", \"RECORD\"]"
+					   : "last line is not a record");
 	}
 	return 0;
 }
@@ -698,6 +783,7 @@ void tl_format_free(struct tl_format *f)
 {
 	if (!f)
 		return;
+	tl_strlist_release(&f->warnings);
 	free(f->name);
 	free(f->family);
 	free(f->version);
@@ -926,6 +1012,22 @@ int tl_formats_add_dir(struct tl_formats *fs, const char *dir, struct tl_err *er
 		free_strs(paths, n);
 	free(lens);
 	tl_strlist_release(&names);
+	return rc;
+}
+
+int tl_formats_add_file(struct tl_formats *fs, const char *path, struct tl_err *err)
+{
+	struct tl_buf b = TL_BUF_INIT;
+	if (tl_read_file(path, 4u << 20, &b, err)) {
+		tl_buf_release(&b);
+		return -1;
+	}
+	const char *text = b.data ? b.data : "";
+	size_t len = b.len;
+	int rc = add_texts(fs, &text, &len, &path, 1, err);
+	if (!rc)
+		rc = tl_formats_link(fs, err);
+	tl_buf_release(&b);
 	return rc;
 }
 

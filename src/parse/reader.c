@@ -372,6 +372,44 @@ struct tl_reader *tl_reader_open_source(const struct tl_source *src, const struc
 	return r;
 }
 
+int tl_reader_range(const char *path, uint64_t offset, size_t length, struct tl_buf *out, struct tl_err *err)
+{
+	static const struct tl_framing_spec lines = { 0 };
+	struct tl_reader *r = tl_reader_open(path, &lines, err);
+	int rc = -1;
+	if (!r)
+		return -1;
+	/* the bytes before OFFSET are read and dropped: a compressed stream has no
+	 * index to seek by. The buffer holds stream bytes [base, base + end). */
+	for (;;) {
+		uint64_t pos = r->base, end = r->base + r->end;
+		if (end > offset && out->len < length) {
+			size_t from = pos < offset ? (size_t)(offset - pos) : 0, take = r->end - from;
+			if (take > length - out->len)
+				take = length - out->len;
+			if (tl_buf_add(out, r->buf + from, take)) {
+				tl_errf(err, "out of memory");
+				break;
+			}
+		}
+		if (out->len >= length) {
+			rc = 0;
+			break;
+		}
+		r->start = r->end;
+		int more = fill(r, err);
+		if (more < 0)
+			break;
+		if (more == 0) {
+			tl_errf(err, "'%s' ends at decompressed offset %llu, before the record's end", path,
+				(unsigned long long)(r->base + r->end));
+			break;
+		}
+	}
+	tl_reader_free(r);
+	return rc;
+}
+
 const char *tl_reader_compression(const struct tl_reader *r)
 {
 	return r->compression;

@@ -9,14 +9,20 @@
 #define _POSIX_C_SOURCE 200809L
 #include "tl/store.h"
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <time.h>
 
 #include "store-internal.h"
 #include "tl/banned.h"
 
-enum iter_kind { IT_EVENTS, IT_FILES, IT_REJECTS, IT_ENTITIES, IT_VALUES };
+struct counts;
+static void counts_free(struct counts *c);
+
+enum iter_kind { IT_EVENTS, IT_FILES, IT_REJECTS, IT_ENTITIES, IT_VALUES, IT_COUNTS };
 
 struct tl_store_iter {
 	enum iter_kind kind;
@@ -28,8 +34,10 @@ struct tl_store_iter {
 		struct tl_file_rec file;
 		struct tl_reject_row rej;
 		struct tl_entity_row ent;
+		struct tl_count_row cnt;
 	} row;
 	struct tl_value *values; /* IT_VALUES: ncols of them */
+	struct counts *counts;   /* IT_COUNTS: the groups, counted when the iterator was made */
 };
 
 void tl_store_iter_free(struct tl_store_iter *it)
@@ -37,6 +45,7 @@ void tl_store_iter_free(struct tl_store_iter *it)
 	if (!it)
 		return;
 	sqlite3_finalize(it->st);
+	counts_free(it->counts);
 	free(it->values);
 	free(it);
 }
@@ -102,17 +111,19 @@ static const char *text_or_null(sqlite3_stmt *st, int col)
 
 static const struct {
 	const char *type;
-	const char *cond;
+	const char *cond;       /* exact */
+	const char *cond_nocase; /* the default: ASCII case ignored */
 } entity_cond[] = {
-	{ "user", "e.user = ?" },
-	{ "host", "e.host = ?" },
-	{ "ip", "(e.src_ip = ?1 OR e.dst_ip = ?1)" },
+	{ "user", "e.user = ?", "e.user = ? COLLATE NOCASE" },
+	{ "host", "e.host = ?", "e.host = ? COLLATE NOCASE" },
+	{ "ip", "(e.src_ip = ?1 OR e.dst_ip = ?1)", NULL },
 	/* a domain and its subdomains; no LIKE, so '_' and '%' in the value are literal */
-	{ "domain", "(e.domain = ?1 OR substr(e.domain, -length(?1) - 1) = '.' || ?1)" },
-	{ "url", "e.url = ?" },
-	{ "file", "(e.file = ?1 OR e.file_name = ?1)" },
-	{ "process", "(e.process = ?1 OR substr(e.process, -length(?1) - 1) IN ('\\' || ?1, '/' || ?1))" },
-	{ "hash", "e.file_hash = ?" },
+	{ "domain", "(e.domain = ?1 OR substr(e.domain, -length(?1) - 1) = '.' || ?1)",
+	  "(e.domain = ?1 COLLATE NOCASE OR lower(substr(e.domain, -length(?1) - 1)) = '.' || lower(?1))" },
+	{ "url", "e.url = ?", NULL },
+	{ "file", "(e.file = ?1 OR e.file_name = ?1)", NULL },
+	{ "process", "(e.process = ?1 OR substr(e.process, -length(?1) - 1) IN ('\\' || ?1, '/' || ?1))", NULL },
+	{ "hash", "e.file_hash = ?", NULL },
 };
 
 int tl_store_entity_type_valid(const char *type)
@@ -137,71 +148,145 @@ static void add_cond(struct tl_buf *q, const char *cond, int param)
 	}
 }
 
+static void entity_sql(struct tl_buf *b, const struct tl_entity *en, int exact, int param)
+{
+	/* an address block: "10.0.0.0/8", "2001:db8::/32" */
+	if (!strcmp(en->type, "ip") && strchr(en->value, '/')) {
+		add_cond(b, "(tl_cidr(e.src_ip, ?1) OR tl_cidr(e.dst_ip, ?1))", param);
+		return;
+	}
+	for (size_t k = 0; k < sizeof(entity_cond) / sizeof(entity_cond[0]); k++)
+		if (!strcmp(entity_cond[k].type, en->type))
+			add_cond(b, !exact && entity_cond[k].cond_nocase ? entity_cond[k].cond_nocase : entity_cond[k].cond,
+				 param);
+}
+
 /* Columns selected, in this order. */
 enum {
-	C_TS, C_LINE, C_OFFSET, C_FILE_ID, C_SEQ, C_INDICATOR, C_PATH, C_LENGTH, C_SHA, C_CORE,
-	C_TS_RAW = C_CORE, C_TS_RULE, C_TS_SKEW, C_FAMILY, C_FORMAT, C_EXTRA, C_PARSER, C_PVER, C_FIELDS
+	C_TS, C_LINE, C_OFFSET, C_FILE_ID, C_SEQ, C_INDICATOR, C_PATH, C_LENGTH, C_SHA, C_ID, C_LINE_POS, C_LINE_N,
+	C_CORE, C_TS_RAW = C_CORE, C_TS_RULE, C_TS_SKEW, C_FAMILY, C_FORMAT, C_EXTRA, C_PARSER, C_PVER, C_TAGS,
+	C_FIELDS
 };
 
-static void build_query(const struct tl_event_query *q, struct tl_buf *b)
+/* The WHERE clause of Q (after FROM events e JOIN evidence_files f); the
+ * parameters are numbered from *PARAM on, bound by bind_where() in order. */
+static void build_where(const struct tl_event_query *q, int annotations, struct tl_buf *b, int *param)
 {
-	int param = 1;
-	tl_buf_adds(b, "SELECT e.ts, e.line, e.offset, e.file_id, e.seq, e.indicator, f.path, e.length, e.raw_sha256");
-	if (!q->core_only) {
-		tl_buf_adds(b, ", e.ts_raw, e.ts_rule, e.ts_skew_us, e.family, e.format, e.extra, e.parser, e.parser_version");
-#define TL_X_SEL(name, kind) tl_buf_adds(b, ", e." #name);
-		TL_EVENT_FIELDS(TL_X_SEL)
-#undef TL_X_SEL
-	}
-	tl_buf_adds(b, " FROM events e JOIN evidence_files f ON f.id = e.file_id WHERE 1");
+	tl_buf_adds(b, " WHERE 1");
 	if (q->has_from)
-		tl_buf_addf(b, " AND e.ts >= ?%d", param++);
+		tl_buf_addf(b, " AND e.ts >= ?%d", (*param)++);
 	if (q->has_to)
-		tl_buf_addf(b, " AND e.ts < ?%d", param++);
+		tl_buf_addf(b, " AND e.ts < ?%d", (*param)++);
 	if (q->file_id)
-		tl_buf_addf(b, " AND e.file_id = ?%d", param++);
+		tl_buf_addf(b, " AND e.file_id = ?%d", (*param)++);
+	if (q->event_id)
+		tl_buf_addf(b, " AND e.id = ?%d", (*param)++);
+	if (q->has_offset_min)
+		tl_buf_addf(b, " AND e.offset >= ?%d", (*param)++);
+	if (q->has_offset_max)
+		tl_buf_addf(b, " AND e.offset < ?%d", (*param)++);
 	if (q->n_entities) {
 		tl_buf_adds(b, " AND (");
 		for (size_t i = 0; i < q->n_entities; i++) {
 			if (i)
 				tl_buf_adds(b, " OR ");
-			for (size_t k = 0; k < sizeof(entity_cond) / sizeof(entity_cond[0]); k++)
-				if (!strcmp(entity_cond[k].type, q->entities[i].type))
-					add_cond(b, entity_cond[k].cond, param);
-			param++;
+			entity_sql(b, &q->entities[i], q->exact, (*param)++);
 		}
 		tl_buf_adds(b, ")");
 	}
-	size_t counts[2] = { q->n_families, q->n_formats };
-	const char *cols[2] = { "e.family", "e.format" };
-	for (int l = 0; l < 2; l++) {
+	size_t counts[4] = { q->n_families, q->n_formats, q->n_outcomes, q->n_actions };
+	const char *cols[4] = { "e.family", "e.format", "e.outcome", "e.action COLLATE NOCASE" };
+	for (int l = 0; l < 4; l++) {
 		if (!counts[l])
 			continue;
 		tl_buf_addf(b, " AND %s IN (", cols[l]);
 		for (size_t i = 0; i < counts[l]; i++)
-			tl_buf_addf(b, "%s?%d", i ? "," : "", param++);
+			tl_buf_addf(b, "%s?%d", i ? "," : "", (*param)++);
 		tl_buf_adds(b, ")");
 	}
-	tl_buf_adds(b, q->order == TL_ORDER_RECORDS	  ? " ORDER BY e.file_id, e.offset"
-		       : q->order == TL_ORDER_FILE_TIME ? " ORDER BY e.file_id, e.ts, e.offset"
-							: " ORDER BY e.ts, f.path, e.offset");
+	if (q->tag) {
+		if (!annotations)
+			tl_buf_adds(b, " AND 0");
+		else if (*q->tag)
+			tl_buf_addf(b, " AND EXISTS (SELECT 1 FROM annotations a WHERE a.path = f.path AND "
+				       "a.offset = e.offset AND a.tag = ?%d)", (*param)++);
+		else
+			tl_buf_adds(b, " AND EXISTS (SELECT 1 FROM annotations a WHERE a.path = f.path AND "
+				       "a.offset = e.offset)");
+	}
 }
 
-static void bind_query(sqlite3_stmt *st, const struct tl_event_query *q)
+static int bind_where(sqlite3_stmt *st, const struct tl_event_query *q, int annotations, int p)
 {
-	int p = 1;
 	if (q->has_from)
 		sqlite3_bind_int64(st, p++, q->from);
 	if (q->has_to)
 		sqlite3_bind_int64(st, p++, q->to);
 	if (q->file_id)
 		sqlite3_bind_int64(st, p++, q->file_id);
+	if (q->event_id)
+		sqlite3_bind_int64(st, p++, q->event_id);
+	if (q->has_offset_min)
+		sqlite3_bind_int64(st, p++, q->offset_min);
+	if (q->has_offset_max)
+		sqlite3_bind_int64(st, p++, q->offset_max);
 	for (size_t i = 0; i < q->n_entities; i++)
 		sqlite3_bind_text(st, p++, q->entities[i].value, -1, SQLITE_TRANSIENT);
-	for (size_t i = 0; i < q->n_families; i++)
-		sqlite3_bind_text(st, p++, q->families[i], -1, SQLITE_TRANSIENT);
-	for (size_t i = 0; i < q->n_formats; i++)
-		sqlite3_bind_text(st, p++, q->formats[i], -1, SQLITE_TRANSIENT);
+	const char *const *lists[4] = { q->families, q->formats, q->outcomes, q->actions };
+	size_t counts[4] = { q->n_families, q->n_formats, q->n_outcomes, q->n_actions };
+	for (int l = 0; l < 4; l++)
+		for (size_t i = 0; i < counts[l]; i++)
+			sqlite3_bind_text(st, p++, lists[l][i], -1, SQLITE_TRANSIENT);
+	if (q->tag && annotations && *q->tag)
+		sqlite3_bind_text(st, p++, q->tag, -1, SQLITE_TRANSIENT);
+	return p;
+}
+
+static void build_query(const struct tl_event_query *q, int annotations, struct tl_buf *b)
+{
+	int param = 1;
+	static const char *const order[3][2] = {
+		{ "e.ts, f.path, e.offset", "e.ts DESC, f.path DESC, e.offset DESC" },
+		{ "e.file_id, e.offset", "e.file_id DESC, e.offset DESC" },
+		{ "e.file_id, e.ts, e.offset", "e.file_id DESC, e.ts DESC, e.offset DESC" },
+	};
+	/* the same orders over the columns of a subquery (tail) */
+	static const char *const outer[3][2] = {
+		{ "ts, path, offset", "ts DESC, path DESC, offset DESC" },
+		{ "file_id, offset", "file_id DESC, offset DESC" },
+		{ "file_id, ts, offset", "file_id DESC, ts DESC, offset DESC" },
+	};
+	int o = q->order == TL_ORDER_RECORDS ? 1 : q->order == TL_ORDER_FILE_TIME ? 2 : 0;
+	int tail = q->tail && q->limit > 0;
+	if (tail)
+		tl_buf_adds(b, "SELECT * FROM (");
+	tl_buf_adds(b, "SELECT e.ts, e.line, e.offset, e.file_id, e.seq, e.indicator, f.path, e.length, e.raw_sha256, "
+		       "e.id");
+	if (q->record_index)
+		tl_buf_adds(b, ", (SELECT count(*) FROM events x WHERE x.file_id = e.file_id AND x.line = e.line AND "
+			       "x.offset <= e.offset), (SELECT count(*) FROM events x WHERE x.file_id = e.file_id AND "
+			       "x.line = e.line)");
+	else
+		tl_buf_adds(b, ", 0, 0");
+	if (!q->core_only) {
+		tl_buf_adds(b, ", e.ts_raw, e.ts_rule, e.ts_skew_us, e.family, e.format, e.extra, e.parser, e.parser_version");
+		if (annotations)
+			tl_buf_adds(b, ", (SELECT CASE WHEN count(*) THEN json_group_array(json_object('tag', t.tag, "
+				       "'note', t.note)) END FROM (SELECT a.tag, a.note FROM annotations a WHERE "
+				       "a.path = f.path AND a.offset = e.offset ORDER BY a.tag) t)");
+		else
+			tl_buf_adds(b, ", NULL");
+#define TL_X_SEL(name, kind) tl_buf_adds(b, ", e." #name);
+		TL_EVENT_FIELDS(TL_X_SEL)
+#undef TL_X_SEL
+	}
+	tl_buf_adds(b, " FROM events e JOIN evidence_files f ON f.id = e.file_id");
+	build_where(q, annotations, b, &param);
+	tl_buf_addf(b, " ORDER BY %s", order[o][(q->reverse ^ tail) & 1]);
+	if (q->limit > 0)
+		tl_buf_addf(b, " LIMIT %lld", (long long)q->limit);
+	if (tail)
+		tl_buf_addf(b, ") ORDER BY %s", outer[o][q->reverse & 1]);
 }
 
 struct tl_store_iter *tl_store_events(struct tl_store *s, const struct tl_event_query *q, struct tl_err *err)
@@ -212,7 +297,8 @@ struct tl_store_iter *tl_store_events(struct tl_store *s, const struct tl_event_
 			tl_errf(err, "unknown entity type '%s'", q->entities[i].type);
 			return NULL;
 		}
-	build_query(q, &b);
+	int annotations = tl_store_has_annotations(s);
+	build_query(q, annotations, &b);
 	struct tl_store_iter *it = b.data ? iter_new(s, IT_EVENTS, b.data, "timeline query", err) : NULL;
 	if (!b.data)
 		tl_errf(err, "out of memory");
@@ -220,7 +306,7 @@ struct tl_store_iter *tl_store_events(struct tl_store *s, const struct tl_event_
 	if (!it)
 		return NULL;
 	it->core_only = q->core_only;
-	bind_query(it->st, q);
+	bind_where(it->st, q, annotations, 1);
 	return it;
 }
 
@@ -233,6 +319,9 @@ int tl_store_next_event(struct tl_store_iter *it, const struct tl_event_row **ro
 	sqlite3_stmt *st = it->st;
 	r->ts = sqlite3_column_int64(st, C_TS);
 	r->file_id = sqlite3_column_int64(st, C_FILE_ID);
+	r->id = sqlite3_column_int64(st, C_ID);
+	r->line_pos = sqlite3_column_int64(st, C_LINE_POS);
+	r->line_records = sqlite3_column_int64(st, C_LINE_N);
 	value(st, C_LINE, 0, &r->line);
 	value(st, C_OFFSET, 0, &r->offset);
 	value(st, C_SEQ, 0, &r->seq);
@@ -240,6 +329,7 @@ int tl_store_next_event(struct tl_store_iter *it, const struct tl_event_row **ro
 	value(st, C_PATH, 0, &r->path);
 	value(st, C_LENGTH, 0, &r->length);
 	value(st, C_SHA, 0, &r->sha256);
+	r->tags.type = TL_VALUE_NULL;
 	if (!it->core_only) {
 		value(st, C_TS_RAW, 0, &r->ts_raw);
 		value(st, C_TS_RULE, 0, &r->ts_rule);
@@ -249,11 +339,390 @@ int tl_store_next_event(struct tl_store_iter *it, const struct tl_event_row **ro
 		value(st, C_EXTRA, 0, &r->extra);
 		value(st, C_PARSER, 0, &r->parser);
 		value(st, C_PVER, 0, &r->parser_version);
+		value(st, C_TAGS, 0, &r->tags);
 		for (int i = 0; i < TL_F_COUNT; i++)
 			value(st, C_FIELDS + i, 0, &r->f[i]);
 	}
 	*row = r;
 	return 1;
+}
+
+int tl_store_event_locate(struct tl_store *s, const char *path, int64_t line, int64_t n, int64_t *id,
+			  struct tl_err *err)
+{
+	sqlite3 *db = tl_store_handle(s);
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db,
+			       "SELECT e.id FROM events e JOIN evidence_files f ON f.id = e.file_id WHERE f.path = ?1 "
+			       "AND e.line = ?2 ORDER BY e.offset LIMIT 1 OFFSET ?3",
+			       -1, &st, NULL) != SQLITE_OK)
+		return tl_errf(err, "event lookup: %s", sqlite3_errmsg(db));
+	sqlite3_bind_text(st, 1, path, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, line);
+	sqlite3_bind_int64(st, 3, n > 0 ? n - 1 : 0);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(st, 0);
+	int ret = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : tl_errf(err, "event lookup: %s", sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	return ret;
+}
+
+/* ---- counts -------------------------------------------------------------------- */
+
+static const struct {
+	const char *name;
+	const char *expr;
+} count_keys[] = {
+	{ "hour", "(e.ts - (e.ts % 3600000000)) - CASE WHEN e.ts % 3600000000 < 0 THEN 3600000000 ELSE 0 END" },
+	{ "day", "(e.ts - (e.ts % 86400000000)) - CASE WHEN e.ts % 86400000000 < 0 THEN 86400000000 ELSE 0 END" },
+	{ "family", "e.family" },     { "format", "e.format" },	  { "class", "e.class" },
+	{ "user", "e.user" },	      { "host", "e.host" },	  { "src_ip", "e.src_ip" },
+	{ "dst_ip", "e.dst_ip" },     { "dst_port", "e.dst_port" }, { "domain", "e.domain" },
+	{ "action", "e.action" },     { "outcome", "e.outcome" },	  { "file", "e.file" },
+};
+
+int tl_store_count_key_valid(const char *key)
+{
+	for (size_t i = 0; i < sizeof(count_keys) / sizeof(count_keys[0]); i++)
+		if (!strcmp(count_keys[i].name, key))
+			return 1;
+	return 0;
+}
+
+/* Counting groups in a hash table while the rows stream in: SQLite's GROUP BY
+ * sorts every row first, which on 1 M events costs more than the scan. */
+struct group {
+	char *key;                /* the key values serialized (the hash key) */
+	size_t key_len;
+	struct tl_value v[TL_COUNT_KEYS_MAX]; /* text points into key */
+	int64_t events;
+	tl_us first, last;
+};
+#define GROUPS_MAX 5000000 /* distinct key combinations; evidence can make any number */
+
+struct counts {
+	struct group *g;
+	size_t n, cap;
+	size_t *slot; /* open addressing: index + 1, 0 empty */
+	size_t nslot;
+	size_t next;  /* iteration */
+	int nkeys;
+};
+
+static uint64_t hash_bytes(const char *p, size_t n)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)p[i]) * 1099511628211ULL;
+	return h;
+}
+
+static int value_cmp(const struct tl_value *a, const struct tl_value *b)
+{
+	/* SQLite's order: NULL, then numbers, then text (bytewise) */
+	if (a->type != b->type)
+		return a->type < b->type ? -1 : 1;
+	if (a->type == TL_VALUE_INT)
+		return a->i < b->i ? -1 : a->i > b->i;
+	if (a->type == TL_VALUE_NULL)
+		return 0;
+	size_t n = a->len < b->len ? a->len : b->len;
+	int c = memcmp(a->s, b->s, n);
+	return c ? c : a->len < b->len ? -1 : a->len > b->len;
+}
+
+static int nkeys_sort;
+static int group_cmp(const void *x, const void *y)
+{
+	const struct group *a = x, *b = y;
+	for (int i = 0; i < nkeys_sort; i++) {
+		int c = value_cmp(&a->v[i], &b->v[i]);
+		if (c)
+			return c;
+	}
+	return 0;
+}
+
+static void counts_free(struct counts *c)
+{
+	if (!c)
+		return;
+	for (size_t i = 0; i < c->n; i++)
+		free(c->g[i].key);
+	free(c->g);
+	free(c->slot);
+	free(c);
+}
+
+static int counts_grow(struct counts *c)
+{
+	size_t nslot = c->nslot ? c->nslot * 2 : 1024;
+	size_t *slot = calloc(nslot, sizeof(*slot));
+	if (!slot)
+		return -1;
+	for (size_t i = 0; i < c->n; i++) {
+		size_t h = (size_t)hash_bytes(c->g[i].key, c->g[i].key_len) & (nslot - 1);
+		while (slot[h])
+			h = (h + 1) & (nslot - 1);
+		slot[h] = i + 1;
+	}
+	free(c->slot);
+	c->slot = slot;
+	c->nslot = nslot;
+	return 0;
+}
+
+/* Add one row (its key values in columns 0..nkeys-1, ts after them). */
+static int counts_add(struct counts *c, sqlite3_stmt *st, struct tl_buf *key, struct tl_err *err)
+{
+	tl_buf_reset(key);
+	struct tl_value v[TL_COUNT_KEYS_MAX];
+	for (int i = 0; i < c->nkeys; i++) {
+		value(st, i, 0, &v[i]);
+		tl_buf_addc(key, (char)('0' + v[i].type));
+		if (v[i].type == TL_VALUE_INT)
+			tl_buf_add(key, &v[i].i, sizeof(v[i].i));
+		else if (v[i].type == TL_VALUE_TEXT) {
+			uint64_t l = v[i].len;
+			tl_buf_add(key, &l, sizeof(l));
+			tl_buf_add(key, v[i].s, v[i].len);
+			tl_buf_addc(key, 0); /* a row's text is NUL-terminated (store.h) */
+		}
+	}
+	tl_us ts = sqlite3_column_int64(st, c->nkeys);
+	if (!key->data)
+		return tl_errf(err, "out of memory");
+	if ((c->n + 1) * 2 > c->nslot && counts_grow(c))
+		return tl_errf(err, "out of memory");
+	size_t h = (size_t)hash_bytes(key->data, key->len) & (c->nslot - 1);
+	while (c->slot[h]) {
+		struct group *g = &c->g[c->slot[h] - 1];
+		if (g->key_len == key->len && !memcmp(g->key, key->data, key->len)) {
+			g->events++;
+			if (ts < g->first)
+				g->first = ts;
+			if (ts > g->last)
+				g->last = ts;
+			return 0;
+		}
+		h = (h + 1) & (c->nslot - 1);
+	}
+	if (c->n >= GROUPS_MAX)
+		return tl_errf(err, "counts: more than %d groups; count by fewer or coarser keys", GROUPS_MAX);
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 256;
+		struct group *g = realloc(c->g, cap * sizeof(*g));
+		if (!g)
+			return tl_errf(err, "out of memory");
+		c->g = g;
+		c->cap = cap;
+	}
+	struct group *g = &c->g[c->n];
+	memset(g, 0, sizeof(*g));
+	if (!(g->key = malloc(key->len)))
+		return tl_errf(err, "out of memory");
+	memcpy(g->key, key->data, key->len);
+	g->key_len = key->len;
+	/* the values, re-pointed into the stored key */
+	size_t at = 0;
+	for (int i = 0; i < c->nkeys; i++) {
+		g->v[i].type = v[i].type;
+		at++;
+		if (v[i].type == TL_VALUE_INT) {
+			g->v[i].i = v[i].i;
+			at += sizeof(int64_t);
+		} else if (v[i].type == TL_VALUE_TEXT) {
+			at += sizeof(uint64_t);
+			g->v[i].s = g->key + at;
+			g->v[i].len = v[i].len;
+			at += v[i].len + 1;
+		}
+	}
+	g->events = 1;
+	g->first = g->last = ts;
+	c->slot[h] = ++c->n;
+	return 0;
+}
+
+struct tl_store_iter *tl_store_counts(struct tl_store *s, const struct tl_event_query *q, const char *const *by,
+				      size_t n_by, struct tl_err *err)
+{
+	if (n_by < 1 || n_by > TL_COUNT_KEYS_MAX) {
+		tl_errf(err, "counts: between 1 and %d keys", TL_COUNT_KEYS_MAX);
+		return NULL;
+	}
+	int annotations = tl_store_has_annotations(s), param = 1;
+	struct tl_buf b = TL_BUF_INIT;
+	tl_buf_adds(&b, "SELECT ");
+	for (size_t i = 0; i < n_by; i++) {
+		size_t k = 0;
+		while (k < sizeof(count_keys) / sizeof(count_keys[0]) && strcmp(count_keys[k].name, by[i]))
+			k++;
+		if (k == sizeof(count_keys) / sizeof(count_keys[0])) {
+			tl_errf(err, "unknown count key '%s'", by[i]);
+			tl_buf_release(&b);
+			return NULL;
+		}
+		tl_buf_addf(&b, "%s, ", count_keys[k].expr);
+	}
+	tl_buf_adds(&b, "e.ts FROM events e");
+	/* the join is only needed by filters that read the evidence path */
+	if (q->tag)
+		tl_buf_adds(&b, " JOIN evidence_files f ON f.id = e.file_id");
+	build_where(q, annotations, &b, &param);
+	struct tl_store_iter *it = b.data ? iter_new(s, IT_COUNTS, b.data, "counts", err) : NULL;
+	if (!b.data)
+		tl_errf(err, "out of memory");
+	tl_buf_release(&b);
+	if (!it)
+		return NULL;
+	struct counts *c = calloc(1, sizeof(*c));
+	struct tl_buf key = TL_BUF_INIT;
+	int rc = c ? 0 : tl_errf(err, "out of memory");
+	if (c)
+		c->nkeys = (int)n_by;
+	bind_where(it->st, q, annotations, 1);
+	while (!rc && (rc = step(it, IT_COUNTS, "counts", err)) == 1)
+		rc = counts_add(c, it->st, &key, err);
+	tl_buf_release(&key);
+	if (rc < 0) {
+		counts_free(c);
+		tl_store_iter_free(it);
+		return NULL;
+	}
+	nkeys_sort = c->nkeys;
+	qsort(c->g, c->n, sizeof(*c->g), group_cmp);
+	it->counts = c;
+	it->ncols = (int)n_by;
+	return it;
+}
+
+int tl_store_next_count(struct tl_store_iter *it, const struct tl_count_row **row, struct tl_err *err)
+{
+	if (it->kind != IT_COUNTS || !it->counts)
+		return tl_errf(err, "counts: wrong kind of iterator");
+	struct counts *c = it->counts;
+	if (c->next >= c->n)
+		return 0;
+	struct group *g = &c->g[c->next++];
+	struct tl_count_row *r = &it->row.cnt;
+	memset(r, 0, sizeof(*r));
+	for (int i = 0; i < c->nkeys; i++)
+		r->key[i] = g->v[i];
+	r->events = g->events;
+	r->first_ts = g->first;
+	r->last_ts = g->last;
+	*row = r;
+	return 1;
+}
+
+/* ---- annotations --------------------------------------------------------------- */
+
+/* When an annotation was made (kept in the case, never written into an output). */
+static int64_t now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static int exec_bound(struct tl_store *s, const char *sql, const char *const *text, int ntext, const int64_t *ints,
+		      int nints, const char *what, struct tl_err *err)
+{
+	sqlite3 *db = tl_store_handle(s);
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return tl_errf(err, "%s: %s", what, sqlite3_errmsg(db));
+	int p = 1;
+	for (int i = 0; i < ntext; i++)
+		if (text[i])
+			sqlite3_bind_text(st, p++, text[i], -1, SQLITE_TRANSIENT);
+		else
+			sqlite3_bind_null(st, p++);
+	for (int i = 0; i < nints; i++)
+		sqlite3_bind_int64(st, p++, ints[i]);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : tl_errf(err, "%s: %s", what, sqlite3_errmsg(db));
+}
+
+int tl_store_tag_add(struct tl_store *s, const char *path, int64_t offset, const char *sha256, const char *tag,
+		     const char *note, struct tl_err *err)
+{
+	const char *text[4] = { path, sha256, tag, note };
+	int64_t ints[2] = { offset, now_us() };
+	return exec_bound(s,
+			  "INSERT INTO annotations (path, raw_sha256, tag, note, offset, created) VALUES (?,?,?,?,?,?) "
+			  "ON CONFLICT (path, offset, tag) DO UPDATE SET note = excluded.note, "
+			  "raw_sha256 = excluded.raw_sha256",
+			  text, 4, ints, 2, "tag", err);
+}
+
+int tl_store_search_save(struct tl_store *s, const char *name, const char *args, struct tl_err *err)
+{
+	const char *text[2] = { name, args };
+	int64_t ints[1] = { now_us() };
+	return exec_bound(s, "INSERT OR REPLACE INTO saved_searches (name, args, created) VALUES (?,?,?)", text, 2,
+			  ints, 1, "saved search", err);
+}
+
+int tl_store_search_get(struct tl_store *s, const char *name, struct tl_buf *out, struct tl_err *err)
+{
+	if (!tl_store_has_annotations(s))
+		return 0;
+	sqlite3 *db = tl_store_handle(s);
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db, "SELECT args FROM saved_searches WHERE name = ?", -1, &st, NULL) != SQLITE_OK)
+		return tl_errf(err, "saved search: %s", sqlite3_errmsg(db));
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+	int rc = sqlite3_step(st), ret;
+	if (rc == SQLITE_ROW)
+		ret = tl_buf_adds(out, (const char *)sqlite3_column_text(st, 0)) ? tl_errf(err, "out of memory") : 1;
+	else
+		ret = rc == SQLITE_DONE ? 0 : tl_errf(err, "saved search: %s", sqlite3_errmsg(db));
+	sqlite3_finalize(st);
+	return ret;
+}
+
+/* ---- SQL functions ------------------------------------------------------------- */
+
+/* ADDR inside the block CIDR ("10.0.0.0/8", "2001:db8::/32")? */
+static int in_cidr(const char *addr, const char *cidr)
+{
+	char net[64];
+	const char *slash = strchr(cidr, '/');
+	if (!addr || !slash || (size_t)(slash - cidr) >= sizeof(net))
+		return 0;
+	memcpy(net, cidr, (size_t)(slash - cidr));
+	net[slash - cidr] = 0;
+	unsigned char a[16], n[16];
+	int fam = strchr(net, ':') ? AF_INET6 : AF_INET, len = fam == AF_INET6 ? 16 : 4;
+	if (inet_pton(fam, net, n) != 1 || inet_pton(fam, addr, a) != 1)
+		return 0;
+	char *end;
+	long bits = strtol(slash + 1, &end, 10);
+	if (*end || end == slash + 1 || bits < 0 || bits > len * 8)
+		return 0;
+	for (int i = 0; i < len && bits > 0; i++, bits -= 8) {
+		unsigned mask = bits >= 8 ? 0xffu : (0xffu << (8 - bits)) & 0xffu;
+		if ((a[i] & mask) != (n[i] & mask))
+			return 0;
+	}
+	return 1;
+}
+
+static void fn_cidr(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	sqlite3_result_int(ctx, in_cidr((const char *)sqlite3_value_text(argv[0]),
+					(const char *)sqlite3_value_text(argv[1])));
+}
+
+void tl_store_functions(sqlite3 *db)
+{
+	sqlite3_create_function(db, "tl_cidr", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL, fn_cidr,
+				NULL, NULL);
 }
 
 /* ---- evidence files ------------------------------------------------------------ */

@@ -11,5 +11,10 @@
 #include "tl/store.h"
 
 sqlite3 *tl_store_handle(struct tl_store *s);
+/* Non-zero when the database has the annotation tables (schema v4). */
+int tl_store_has_annotations(struct tl_store *s);
+/* Register tl's SQL functions on DB: tl_cidr(ADDRESS, CIDR) is 1 when the
+ * address lies in the block (IPv4 or IPv6), 0 otherwise (or NULL input). */
+void tl_store_functions(sqlite3 *db);
 
 #endif

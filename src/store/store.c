@@ -26,6 +26,18 @@ sqlite3 *tl_store_handle(struct tl_store *s)
 	return s->db;
 }
 
+int tl_store_has_annotations(struct tl_store *s)
+{
+	sqlite3_stmt *st;
+	int yes = 0;
+	/* a case last written by an older tl is read without migrating it */
+	if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'annotations'", -1,
+			       &st, NULL) == SQLITE_OK)
+		yes = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return yes;
+}
+
 static int sqlerr(struct tl_store *s, struct tl_err *err, const char *what)
 {
 	return tl_errf(err, "case database: %s: %s", what, sqlite3_errmsg(s->db));
@@ -136,11 +148,14 @@ static const char index_ddl[] =
 	"CREATE INDEX IF NOT EXISTS events_host ON events(host) WHERE host IS NOT NULL;\n"
 	"CREATE INDEX IF NOT EXISTS events_src_ip ON events(src_ip) WHERE src_ip IS NOT NULL;\n"
 	"CREATE INDEX IF NOT EXISTS events_dst_ip ON events(dst_ip) WHERE dst_ip IS NOT NULL;\n"
-	"CREATE INDEX IF NOT EXISTS events_domain ON events(domain) WHERE domain IS NOT NULL;\n";
+	"CREATE INDEX IF NOT EXISTS events_domain ON events(domain) WHERE domain IS NOT NULL;\n"
+	/* a record's place among the records of its line (file:LINE#N) */
+	"CREATE INDEX IF NOT EXISTS events_line ON events(file_id, line, offset);\n";
 
 static const char index_drop[] =
 	"DROP INDEX IF EXISTS events_ts; DROP INDEX IF EXISTS events_user; DROP INDEX IF EXISTS events_host;"
-	"DROP INDEX IF EXISTS events_src_ip; DROP INDEX IF EXISTS events_dst_ip; DROP INDEX IF EXISTS events_domain;";
+	"DROP INDEX IF EXISTS events_src_ip; DROP INDEX IF EXISTS events_dst_ip; DROP INDEX IF EXISTS events_domain;"
+	"DROP INDEX IF EXISTS events_line;";
 
 /* Needed while ingesting (clearing an interrupted file), so never dropped. */
 static const char schema_v1_tail[] =
@@ -335,8 +350,35 @@ static int migrate_3_to_4(struct tl_store *s, struct tl_err *err)
 		    err);
 }
 
+/* v5: annotations: the analyst's tags with notes and saved searches. A tag
+ * names its event by evidence location and raw-record hash, never by row id,
+ * so it survives a re-parse and a replay into a new case; neither table is
+ * read by the events digest, so annotating never alters what verify checks. */
+static int migrate_4_to_5_annotations(struct tl_store *s, struct tl_err *err)
+{
+	return exec(s,
+		    "CREATE TABLE annotations (\n"
+		    "  id INTEGER PRIMARY KEY,\n"
+		    "  path TEXT NOT NULL,         -- evidence path of the tagged event\n"
+		    "  offset INTEGER NOT NULL,    -- its record's offset in the (decompressed) stream\n"
+		    "  raw_sha256 TEXT NOT NULL,   -- its record's hash\n"
+		    "  tag TEXT NOT NULL,\n"
+		    "  note TEXT,\n"
+		    "  created INTEGER NOT NULL,   -- UTC microseconds\n"
+		    "  UNIQUE (path, offset, tag)\n"
+		    ");\n"
+		    "CREATE TABLE saved_searches (\n"
+		    "  name TEXT PRIMARY KEY,\n"
+		    "  args TEXT NOT NULL,         -- JSON array of tl timeline's filter options\n"
+		    "  created INTEGER NOT NULL\n"
+		    ");\n",
+		    err);
+}
+
+
 static int (*const migrations[])(struct tl_store *, struct tl_err *) = { migrate_0_to_1, migrate_1_to_2,
-									  migrate_2_to_3, migrate_3_to_4 };
+									  migrate_2_to_3, migrate_3_to_4,
+									  migrate_4_to_5_annotations };
 
 static int schema_version(struct tl_store *s, int *version, struct tl_err *err)
 {
@@ -416,6 +458,7 @@ struct tl_store *tl_store_open(const char *path, enum tl_store_mode mode, struct
 		return NULL;
 	}
 	sqlite3_busy_timeout(s->db, 10000);
+	tl_store_functions(s->db);
 	if (mode == TL_STORE_READONLY) {
 		sqlite3_stmt *st;
 		/* a readable file that is not a tl database says so before any query runs */
@@ -498,7 +541,7 @@ int tl_store_commit(struct tl_store *s, struct tl_err *err)
 int tl_store_file_get(struct tl_store *s, const char *path, struct tl_file_row *row, struct tl_err *err)
 {
 	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(s->db, "SELECT id, status, sha256 FROM evidence_files WHERE path = ?", -1, &st,
+	if (sqlite3_prepare_v2(s->db, "SELECT id, status, sha256, format, format_rule FROM evidence_files WHERE path = ?", -1, &st,
 			       NULL) != SQLITE_OK)
 		return sqlerr(s, err, "looking up evidence file");
 	sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
@@ -508,6 +551,9 @@ int tl_store_file_get(struct tl_store *s, const char *path, struct tl_file_row *
 		row->id = sqlite3_column_int64(st, 0);
 		snprintf(row->status, sizeof(row->status), "%s", (const char *)sqlite3_column_text(st, 1));
 		snprintf(row->sha256, sizeof(row->sha256), "%s", (const char *)sqlite3_column_text(st, 2));
+		const char *fmt = (const char *)sqlite3_column_text(st, 3), *rule = (const char *)sqlite3_column_text(st, 4);
+		snprintf(row->format, sizeof(row->format), "%s", fmt ? fmt : "");
+		snprintf(row->format_rule, sizeof(row->format_rule), "%s", rule ? rule : "");
 		found = 1;
 	} else if (rc != SQLITE_DONE) {
 		found = sqlerr(s, err, "looking up evidence file");

@@ -54,8 +54,69 @@ contains "$WORK/a.jsonl" '"evidence":\{"path":"evidence/proxy/access.log","line"
 "$TL" timeline --output csv "$WORK/a" >"$WORK/u"
 [ "$(wc -l <"$WORK/u")" -eq 18 ] && ok "csv: header + 17 rows" || fail "csv gave $(wc -l <"$WORK/u") lines"
 expect_exit 0 "text timeline" -- "$TL" timeline "$WORK/a"
-contains "$WORK/out" "^2026-11-19T23:35:01.503871Z flow +close .*out=48213994" "text shows the upload volume"
+contains "$WORK/out" "^2026-11-19T23:35:01.503871Z +flow +close .*out=48213994" "text shows the upload volume"
+contains "$WORK/out" "^TIME \(UTC\) +FAMILY +ACTION +OUTCOME +USER +SOURCE +DESTINATION +EVIDENCE +DETAIL$" "text has a header row"
+contains "$WORK/out" "GetObject +FAILED +mchen .*json.gz:1#4 +s3.amazonaws.com GetObject: AccessDenied  file=s3://acme-hr-records/salaries/2026.csv" "denied S3 read stands out, with its object and place in the line"
+contains "$WORK/out" "deny +FAILED +mchen" "denied proxy request stands out"
+contains "$WORK/out" "attempt +FAILED .*10.20.1.15:51944 +203.0.113.99:22 " "port-22 attempt shows its port"
+contains "$WORK/out" "CreateAccessKey +ok .*target=svc-backup2" "IAM target shown"
 expect_exit 2 "bad --from is a usage error" -- "$TL" timeline --from yesterday "$WORK/a"
+expect_exit 2 "unknown format name is a usage error" -- "$TL" timeline --format-name zeek_conn "$WORK/a"
+contains "$WORK/err" "unknown format 'zeek_conn'; did you mean 'zeek-conn'" "names the value and the near one"
+expect_exit 2 "inverted range is a usage error" -- "$TL" timeline --from 2026-11-20 --to 2026-11-19 "$WORK/a"
+expect_exit 0 "a filter that matches nothing" -- "$TL" timeline --entity user:nobody "$WORK/a"
+contains "$WORK/err" "no events match the filters" "says so on stderr"
+"$TL" timeline --entity user:MCHEN --output jsonl "$WORK/a" >"$WORK/u"
+[ "$(wc -l <"$WORK/u")" -eq 10 ] && ok "--entity user:MCHEN finds mchen" || fail "user:MCHEN gave $(wc -l <"$WORK/u")"
+"$TL" timeline --entity user:MCHEN --exact --output jsonl "$WORK/a" >"$WORK/u" 2>/dev/null
+[ "$(wc -l <"$WORK/u")" -eq 0 ] && ok "--exact is case-sensitive" || fail "--exact gave $(wc -l <"$WORK/u")"
+"$TL" timeline --entity ip:203.0.113.0/24 --outcome failure --output jsonl "$WORK/a" >"$WORK/u"
+[ "$(wc -l <"$WORK/u")" -eq 1 ] && ok "CIDR and --outcome" || fail "CIDR/--outcome gave $(wc -l <"$WORK/u")"
+"$TL" timeline --entity file:salaries/2026.csv --output jsonl "$WORK/a" >"$WORK/u"
+[ "$(wc -l <"$WORK/u")" -eq 1 ] && ok "S3 key is a file entity" || fail "file entity gave $(wc -l <"$WORK/u")"
+"$TL" timeline --action getobject --tail 1 --no-header "$WORK/a" >"$WORK/u"
+contains "$WORK/u" "^2026-11-19T23:31:12Z +audit +GetObject" "--action any case, --tail"
+[ "$(wc -l <"$WORK/u")" -eq 1 ] && ok "--tail 1 is one line" || fail "--tail 1 gave $(wc -l <"$WORK/u")"
+"$TL" timeline --reverse --limit 1 --no-header "$WORK/a" >"$WORK/u"
+contains "$WORK/u" "^2026-11-19T23:38:10.000114Z +flow +attempt" "--reverse --limit: newest first"
+expect_exit 0 "--tz" -- "$TL" timeline --tz Asia/Singapore --limit 1 "$WORK/a"
+contains "$WORK/out" "^TIME \(Asia/Singapore\)" "header names the zone"
+contains "$WORK/out" "^2026-11-20T07:01:02.412\+08:00 " "local time with its offset"
+expect_exit 2 "--tz unknown zone" -- "$TL" timeline --tz America/NewYork "$WORK/a"
+contains "$WORK/err" "unknown time zone 'America/NewYork'" "names the zone once"
+expect_exit 0 "--around" -- "$TL" timeline --around evidence/network/conn.log:12 --window 3m --no-header "$WORK/a"
+[ "$(wc -l <"$WORK/out")" -eq 4 ] && ok "--around --window 3m: every source" || fail "--around gave $(wc -l <"$WORK/out")"
+expect_exit 2 "mistyped command" -- "$TL" timline "$WORK/a"
+contains "$WORK/err" "Did you mean 'timeline'" "did you mean"
+
+# tl show: the raw bytes of a record inside a .json.gz, re-read and re-hashed
+GZ=cloud/111122223333_CloudTrail_us-east-1_20261119T2335Z_Xk3PqL0w.json.gz
+expect_exit 0 "tl show PATH:LINE#N" -- "$TL" show "$WORK/a" "$GZ:1#4"
+contains "$WORK/out" "^raw record \(689 bytes at offset 2047\):$" "raw record located"
+contains "$WORK/out" '^\{"eventVersion":"1.08".*"errorCode":"AccessDenied"' "raw bytes printed"
+contains "$WORK/out" "^raw sha256 ok 3de181e4e34b9c66" "raw bytes re-hashed against the stored hash"
+contains "$WORK/out" "json.gz:1#3 " "neighbouring records shown"
+expect_exit 2 "tl show of no event" -- "$TL" show "$WORK/a" "$GZ:1#9"
+SHORT=$("$TL" timeline --no-header --outcome failure --family audit "$WORK/a" | awk '{print $8}')
+[ "$SHORT" = "cloud/1111222233...261119T2335Z_Xk3PqL0w.json.gz:1#4" ] && ok "a long evidence path is shortened in the middle" || fail "evidence shown as '$SHORT'"
+expect_exit 0 "tl show takes the shortened reference" -- "$TL" show --context 0 "$WORK/a" "$SHORT"
+contains "$WORK/out" "^raw sha256 ok 3de181e4e34b9c66" "same record"
+"$TL" timeline --wide --no-header --outcome failure --family audit "$WORK/a" >"$WORK/u"
+contains "$WORK/u" " cloud/111122223333_CloudTrail_us-east-1_20261119T2335Z_Xk3PqL0w.json.gz:1#4 " "--wide shows the path whole"
+
+# tl rejects: the garbled proxy line
+expect_exit 0 "tl rejects" -- "$TL" rejects "$WORK/a"
+contains "$WORK/out" "^evidence/proxy/access.log:8: record does not match any pattern of squid-native$" "reject: file, line, reason"
+contains "$WORK/out" "garbled line written while the disk was full" "reject: excerpt"
+expect_exit 0 "tl rejects --reason" -- "$TL" rejects --reason nothing-like-this "$WORK/a"
+[ ! -s "$WORK/out" ] && ok "reason filter" || fail "reason filter printed"
+
+# tl stats
+expect_exit 0 "tl stats --by hour,user" -- "$TL" stats --by hour,user "$WORK/a"
+contains "$WORK/out" "^2026-11-19T23:00:00Z +mchen +10 +2026-11-19T23:01:02.412000Z" "counts by hour and user"
+expect_exit 0 "tl stats csv" -- "$TL" stats --by outcome --output csv "$WORK/a"
+contains "$WORK/out" '^"failure",3,' "csv counts"
+expect_exit 2 "tl stats bad key" -- "$TL" stats --by weekday "$WORK/a"
 
 # sql is read-only
 expect_exit 0 "sql select" -- "$TL" sql "$WORK/a" "SELECT count(*) AS n FROM events"
@@ -76,10 +137,15 @@ if [ "${TL_UPDATE_EXPECTED:-}" = 1 ]; then
 	"$TL" timeline --output jsonl -o timeline.jsonl "$R"
 	"$TL" timeline --entity user:mchen --output csv -o mchen.csv "$R"
 	"$TL" sql -o per-format.tsv "$R" "SELECT format, count(*) AS events FROM events GROUP BY 1 ORDER BY 1"
+	"$TL" tag --note "denied read of HR salaries" "$R" "cloud/111122223333_CloudTrail_us-east-1_20261119T2335Z_Xk3PqL0w.json.gz:1#4" exfil >/dev/null
+	"$TL" timeline --save failures --outcome failure "$R" >/dev/null
+	"$TL" timeline --saved failures --output jsonl -o failures.jsonl "$R"
 	cp "$R/replay.tl" "$DEMO/replay.tl"
 else
 	"$TL" ingest --no-progress "$R" 2>/dev/null
 fi
 expect_exit 0 "tl replay of the demo's replay.tl matches every recorded output" -- "$TL" replay --into "$WORK/r2" "$R"
-contains "$WORK/out" "^replay: 3 outputs, 3 match, 0 differ$" "three outputs, all MATCH"
+contains "$WORK/out" "^replay: 4 outputs, 4 match, 0 differ$" "four outputs, all MATCH"
+contains "$DEMO/replay.tl" "^tl tag --note 'denied read of HR salaries' CASE 'evidence/cloud/[^ ]*json.gz:1#4' exfil$" "replay.tl names the tagged event by location"
+contains "$WORK/r2/out/failures.jsonl" '"tags":\[\{"tag":"exfil","note":"denied read of HR salaries"\}\]' "the tag and the saved search survived tl replay"
 finish

@@ -215,6 +215,7 @@ static void test_query_api(void **state)
 	assert_int_equal(tl_store_file_end(s, id, "done", &fc, NULL, NULL, &err), 0);
 	assert_int_equal(tl_store_commit(s, &err), 0);
 
+	const struct tl_value *v0;
 	/* timeline order, and an entity filter */
 	struct tl_entity alice = { "user", "alice" };
 	struct tl_event_query q = { .entities = &alice, .n_entities = 1 };
@@ -293,6 +294,79 @@ static void test_query_api(void **state)
 	assert_int_equal(used.n, 1);
 	assert_string_equal(used.v[0], "fmt");
 	tl_strlist_release(&used);
+	/* the analyst's API: case-insensitive users, limits, tail, reverse, counts, locations, tags */
+	struct tl_entity upper = { "user", "ALICE" };
+	struct tl_event_query cq = { .entities = &upper, .n_entities = 1 };
+	it = tl_store_events(s, &cq, &err);
+	int n = 0;
+	while (tl_store_next_event(it, &r, &err) == 1)
+		n++;
+	tl_store_iter_free(it);
+	assert_int_equal(n, 2);
+	cq.exact = 1;
+	it = tl_store_events(s, &cq, &err);
+	assert_int_equal(tl_store_next_event(it, &r, &err), 0);
+	tl_store_iter_free(it);
+	struct tl_event_query tq = { .limit = 1, .tail = 1 };
+	it = tl_store_events(s, &tq, &err);
+	assert_int_equal(tl_store_next_event(it, &r, &err), 1);
+	assert_int_equal(r->ts, 30);
+	assert_int_equal(tl_store_next_event(it, &r, &err), 0);
+	tl_store_iter_free(it);
+	struct tl_event_query rv = { .reverse = 1, .record_index = 1 };
+	it = tl_store_events(s, &rv, &err);
+	assert_int_equal(tl_store_next_event(it, &r, &err), 1);
+	assert_int_equal(r->ts, 30);
+	assert_int_equal(r->line_pos, 1);
+	assert_int_equal(r->line_records, 1);
+	tl_store_iter_free(it);
+	int64_t eid = 0;
+	assert_int_equal(tl_store_event_locate(s, "evidence/b.log", 2, 1, &eid, &err), 1);
+	assert_int_equal(tl_store_event_locate(s, "evidence/b.log", 2, 2, &eid, &err), 0);
+	const char *by[] = { "user", "dst_port" };
+	const struct tl_count_row *cr;
+	it = tl_store_counts(s, &q, by, 2, &err); /* q: the alice filter */
+	assert_non_null(it);
+	assert_int_equal(tl_store_next_count(it, &cr, &err), 1);
+	assert_string_equal(cr->key[0].s, "alice");
+	assert_int_equal(cr->key[1].i, 443);
+	assert_int_equal(cr->events, 2);
+	assert_int_equal(cr->first_ts, 10);
+	assert_int_equal(cr->last_ts, 30);
+	assert_int_equal(tl_store_next_count(it, &cr, &err), 0);
+	tl_store_iter_free(it);
+	const char *badkey[] = { "weekday" };
+	assert_null(tl_store_counts(s, &q, badkey, 1, &err));
+	assert_int_equal(tl_store_tag_add(s, "evidence/b.log", 10, "aa", "exfil", "a note", &err), 0);
+	assert_int_equal(tl_store_tag_add(s, "evidence/b.log", 10, "aa", "exfil", "note 2", &err), 0);
+	struct tl_event_query tg = { .tag = "exfil" };
+	it = tl_store_events(s, &tg, &err);
+	assert_int_equal(tl_store_next_event(it, &r, &err), 1);
+	assert_int_equal(r->offset.i, 10);
+	assert_string_equal(r->tags.s, "[{\"tag\":\"exfil\",\"note\":\"note 2\"}]");
+	assert_int_equal(tl_store_next_event(it, &r, &err), 0);
+	tl_store_iter_free(it);
+	struct tl_buf args = TL_BUF_INIT;
+	assert_int_equal(tl_store_search_get(s, "x", &args, &err), 0);
+	assert_int_equal(tl_store_search_save(s, "x", "[\"--outcome\",\"failure\"]", &err), 0);
+	assert_int_equal(tl_store_search_get(s, "x", &args, &err), 1);
+	assert_string_equal(args.data, "[\"--outcome\",\"failure\"]");
+	tl_buf_release(&args);
+	/* address blocks, v4 and v6, through the SQL function the store registers */
+	const char *cidr[][3] = { { "10.20.1.15", "10.20.0.0/16", "1" }, { "10.21.1.15", "10.20.0.0/16", "0" },
+				  { "2001:db8::17", "2001:db8::/32", "1" }, { "2001:db9::17", "2001:db8::/32", "0" },
+				  { "10.0.0.1", "10.0.0.1/32", "1" }, { "10.0.0.1", "10.0.0.0/33", "0" },
+				  { "10.0.0.1", "2001:db8::/32", "0" }, { "1.2.3.4", "0.0.0.0/0", "1" } };
+	for (size_t i = 0; i < sizeof(cidr) / sizeof(cidr[0]); i++) {
+		char sql[200];
+		snprintf(sql, sizeof(sql), "SELECT tl_cidr('%s', '%s')", cidr[i][0], cidr[i][1]);
+		it = tl_store_query_readonly(s, sql, &err);
+		assert_non_null(it);
+		assert_int_equal(tl_store_next_values(it, &v0, &err), 1);
+		if (strcmp(v0[0].s, cidr[i][2]))
+			fail_msg("tl_cidr('%s', '%s') = %s", cidr[i][0], cidr[i][1], v0[0].s);
+		tl_store_iter_free(it);
+	}
 	char check[64];
 	assert_int_equal(tl_store_check(s, check, sizeof(check)), 0);
 	assert_string_equal(check, "ok");
