@@ -36,15 +36,6 @@ const char tl_config_template[] =
 	"  \"assets\": null\n"
 	"}\n";
 
-static char *dup(const char *s)
-{
-	size_t n = strlen(s) + 1;
-	char *p = malloc(n);
-	if (p)
-		memcpy(p, s, n);
-	return p;
-}
-
 static int at(struct tl_err *err, const char *name, const struct tl_json *v, const char *msg)
 {
 	return tl_errf(err, "%s:%u:%u: %s", name, v->line, v->col, msg);
@@ -62,7 +53,7 @@ static int parse_rule(const char *name, const struct tl_json *o, struct tl_sourc
 				return at(err, name, v, "expected a string");
 			char **slot = !strcmp(k, "path") ? &r->glob : !strcmp(k, "timezone") ? &r->timezone : &r->format;
 			free(*slot);
-			*slot = dup(v->str);
+			*slot = strdup(v->str);
 			if (slot == &r->timezone) {
 				struct tl_tz *tz;
 				char msg[256], full[320];
@@ -106,7 +97,7 @@ static int parse_aliases(const char *name, const struct tl_json *o, struct tl_co
 	for (size_t i = 0; i < o->n; i++) {
 		const struct tl_json *v = o->kids[i];
 		struct tl_alias *a = &cfg->aliases[cfg->n_aliases++];
-		a->canonical = dup(o->keys[i]);
+		a->canonical = strdup(o->keys[i]);
 		if (v->type != TL_JSON_ARRAY)
 			return at(err, name, v, "aliases are an array of names");
 		a->names = calloc(v->n ? v->n : 1, sizeof(char *));
@@ -115,7 +106,7 @@ static int parse_aliases(const char *name, const struct tl_json *o, struct tl_co
 		for (size_t k = 0; k < v->n; k++) {
 			if (v->kids[k]->type != TL_JSON_STRING)
 				return at(err, name, v->kids[k], "an alias must be a string");
-			a->names[a->n++] = dup(v->kids[k]->str);
+			a->names[a->n++] = strdup(v->kids[k]->str);
 		}
 	}
 	return 0;
@@ -207,7 +198,7 @@ int tl_config_parse(const char *name, const char *text, size_t len, struct tl_co
 			rc = parse_aliases(name, v, cfg, err);
 		} else if (!strcmp(k, "assets")) {
 			if (v->type == TL_JSON_STRING)
-				cfg->assets = dup(v->str);
+				cfg->assets = strdup(v->str);
 			else if (v->type != TL_JSON_NULL)
 				rc = at(err, name, v, "\"assets\" must be a path or null");
 		} else if (!strcmp(k, "limits")) {

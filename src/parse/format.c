@@ -14,15 +14,6 @@
 #include "tl/registry.h"
 #include "tl/banned.h"
 
-static char *xstrdup(const char *s)
-{
-	size_t n = strlen(s) + 1;
-	char *p = malloc(n);
-	if (p)
-		memcpy(p, s, n);
-	return p;
-}
-
 static int bad(struct tl_err *err, const char *origin, const struct tl_json *at, const char *fmt, const char *a)
 {
 	char m[1024];
@@ -82,7 +73,7 @@ static int get_str(const char *origin, const struct tl_json *obj, const char *ke
 	}
 	if (v->type != TL_JSON_STRING)
 		return bad(err, origin, v, "\"%s\" must be a string", key);
-	*out = xstrdup(v->str);
+	*out = strdup(v->str);
 	return *out ? 0 : tl_errf(err, "out of memory");
 }
 
@@ -91,7 +82,7 @@ static int get_strs(const char *origin, const struct tl_json *v, char ***out, si
 {
 	if (v->type == TL_JSON_STRING) {
 		*out = calloc(1, sizeof(char *));
-		if (!*out || !((*out)[0] = xstrdup(v->str)))
+		if (!*out || !((*out)[0] = strdup(v->str)))
 			return tl_errf(err, "out of memory");
 		*n = 1;
 		return 0;
@@ -104,7 +95,7 @@ static int get_strs(const char *origin, const struct tl_json *v, char ***out, si
 	for (size_t i = 0; i < v->n; i++) {
 		if (v->kids[i]->type != TL_JSON_STRING)
 			return bad(err, origin, v->kids[i], "expected a string%s", NULL);
-		if (!((*out)[i] = xstrdup(v->kids[i]->str)))
+		if (!((*out)[i] = strdup(v->kids[i]->str)))
 			return tl_errf(err, "out of memory");
 		(*n)++;
 	}
@@ -443,8 +434,8 @@ static int load_rule(struct tl_format *f, int target, const struct tl_json *r, s
 		for (size_t i = 0; i < vals->n; i++) {
 			if (vals->kids[i]->type != TL_JSON_STRING)
 				return bad(err, f->origin, vals->kids[i], "map values must be strings%s", NULL);
-			v->keys[i] = xstrdup(vals->keys[i]);
-			v->vals[i] = xstrdup(vals->kids[i]->str);
+			v->keys[i] = strdup(vals->keys[i]);
+			v->vals[i] = strdup(vals->kids[i]->str);
 			v->nvals++;
 		}
 	}
@@ -464,7 +455,7 @@ static int load_rule(struct tl_format *f, int target, const struct tl_json *r, s
 			v->mre[i] = tl_format_compile(f->origin, pair->kids[0], pair->kids[0]->str, 0, err);
 			if (!v->mre[i])
 				return -1;
-			v->mvals[i] = xstrdup(pair->kids[1]->str);
+			v->mvals[i] = strdup(pair->kids[1]->str);
 			v->nmatch++;
 		}
 	}
@@ -675,7 +666,7 @@ struct tl_format *tl_format_load_pool(const char *origin, const char *text, size
 		tl_errf(err, "out of memory");
 		return NULL;
 	}
-	f->origin = xstrdup(origin);
+	f->origin = strdup(origin);
 	f->ops = &tl_engine_ops;
 	if ((f->text = malloc(len + 1))) {
 		memcpy(f->text, text, len);
@@ -930,7 +921,7 @@ int tl_formats_add_builtin(struct tl_formats *fs, struct tl_err *err)
 		snprintf(origin, sizeof(origin), "builtin:%s", tl_builtin_formats[i].path);
 		texts[i] = tl_builtin_formats[i].text;
 		lens[i] = tl_builtin_formats[i].len;
-		if (!(origins[i] = xstrdup(origin)))
+		if (!(origins[i] = strdup(origin)))
 			rc = tl_errf(err, "out of memory");
 	}
 	if (!rc)
@@ -995,9 +986,9 @@ int tl_formats_add_dir(struct tl_formats *fs, const char *dir, struct tl_err *er
 			rc = -1;
 			break;
 		}
-		paths[n] = xstrdup(path);
+		paths[n] = strdup(path);
 		lens[n] = b.len;
-		texts[n] = b.data ? b.data : xstrdup("");
+		texts[n] = b.data ? b.data : strdup("");
 		if (!texts[n] || !paths[n])
 			rc = tl_errf(err, "out of memory");
 		n++;

@@ -29,15 +29,6 @@ const struct tl_c_parser *const tl_c_parsers[] = {
 };
 const size_t tl_c_parser_count = sizeof(tl_c_parsers) / sizeof(tl_c_parsers[0]);
 
-static char *dup_str(const char *s)
-{
-	size_t n = strlen(s) + 1;
-	char *p = malloc(n);
-	if (p)
-		memcpy(p, s, n);
-	return p;
-}
-
 static const struct tl_parser_ops c_ops;
 
 struct tl_format *tl_format_from_parser(const struct tl_c_parser *cp, struct tl_err *err)
@@ -59,11 +50,11 @@ struct tl_format *tl_format_from_parser(const struct tl_c_parser *cp, struct tl_
 	tl_sha256_hex(id, strlen(id), f->sha256);
 	f->cp = cp;
 	f->ops = &c_ops;
-	f->name = dup_str(cp->name);
-	f->family = dup_str(cp->family);
-	f->version = dup_str(cp->version);
-	f->title = dup_str(cp->title ? cp->title : "");
-	f->origin = dup_str(origin);
+	f->name = strdup(cp->name);
+	f->family = strdup(cp->family);
+	f->version = strdup(cp->version);
+	f->title = strdup(cp->title ? cp->title : "");
+	f->origin = strdup(origin);
 	f->framing.kind = TL_FRAME_LINES;
 	f->framing.max_record = cp->max_record ? cp->max_record : 64u << 10;
 	f->ordered_within_us = cp->ordered_within_us;

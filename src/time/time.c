@@ -686,15 +686,6 @@ static struct tl_tz *tl_tz_utc(void)
 	return tz;
 }
 
-static char *tl_strdup(const char *s)
-{
-	size_t n = strlen(s) + 1;
-	char *d = malloc(n);
-	if (d)
-		memcpy(d, s, n);
-	return d;
-}
-
 int tl_tz_load(const char *name, struct tl_tz **out, char *err, size_t errlen)
 {
 	char path[4096];
@@ -728,7 +719,7 @@ int tl_tz_load(const char *name, struct tl_tz **out, char *err, size_t errlen)
 	}
 	free(buf);
 	if (tz)
-		tz->name = tl_strdup(name);
+		tz->name = strdup(name);
 	if (!tz || !tz->name) {
 		tl_tz_free(tz);
 		return tl_err(err, errlen, "out of memory");
