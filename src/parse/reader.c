@@ -49,6 +49,8 @@ struct line {
 struct tl_reader {
 	struct archive *ar;     /* a file, plain or compressed (NULL: empty file, gzip, or src) */
 	gzFile gz;              /* a gzip file (zlib checks its trailer) */
+	unsigned char *gzblock; /* gzip with another compression inside: libarchive reads through zlib */
+	char gzfailure[256];
 	int fd;
 	struct tl_source src;   /* tl_reader_open_source() */
 	char compression[64];   /* tl_stream_compression() of ar */
@@ -164,7 +166,7 @@ static long pull(struct tl_reader *r, unsigned char *p, size_t cap)
 			snprintf(r->failure, sizeof(r->failure), "%s", e.msg);
 		return n;
 	}
-	if (r->gz) {
+	if (r->gz && !r->ar) {
 		int n = gzread(r->gz, p, (unsigned)(cap < (1u << 30) ? cap : (1u << 30)));
 		int code = Z_OK;
 		const char *m = gzerror(r->gz, &code);
@@ -251,6 +253,66 @@ static void detect_bom(struct tl_reader *r, struct tl_err *err)
 		r->enc = ENC_UTF16BE, r->start += 2;
 }
 
+/* Whether N bytes at M start like one of tl_stream_filters()' decoders
+ * (bzip2, xz, lzip, zstd and its skippable frames). */
+static int filter_magic(const unsigned char *m, ssize_t n)
+{
+	static const unsigned char xz[6] = { 0xFD, '7', 'z', 'X', 'Z', 0 };
+	return n >= 3 && ((m[0] == 'B' && m[1] == 'Z' && m[2] == 'h') || (n >= 6 && !memcmp(m, xz, 6)) ||
+			  (n >= 4 && !memcmp(m, "LZIP", 4)) ||
+			  (n >= 4 && m[0] == 0x28 && m[1] == 0xB5 && m[2] == 0x2F && m[3] == 0xFD) ||
+			  (n >= 4 && (m[0] & 0xF0) == 0x50 && m[1] == 0x2A && m[2] == 0x4D && m[3] == 0x18));
+}
+
+/* libarchive's read callback over the zlib stream: a gzip file whose
+ * content is compressed again (.xz.gz) is decoded layer by layer, zlib still
+ * checking the gzip trailer. */
+static la_ssize_t gz_block(struct archive *a, void *ctx, const void **out)
+{
+	struct tl_reader *r = ctx;
+	int n = gzread(r->gz, r->gzblock, 65536);
+	int code = Z_OK;
+	const char *m = gzerror(r->gz, &code);
+	if (n < 0 || (n == 0 && code != Z_OK && code != Z_STREAM_END)) {
+		snprintf(r->gzfailure, sizeof(r->gzfailure), "%s", m);
+		archive_set_error(a, EIO, "gzip: %s", m);
+		return -1;
+	}
+	*out = r->gzblock;
+	return n;
+}
+
+/* After gzip, another decoder's magic: put libarchive on top of zlib. 0, or -1
+ * when the inner stream cannot be opened (as a file of that kind would not be). */
+static int open_stacked(struct tl_reader *r, const char *path, struct tl_err *err)
+{
+	unsigned char m[6];
+	int n = gzread(r->gz, m, sizeof(m));
+	if (gzrewind(r->gz) != 0)
+		return tl_errf(err, "cannot read '%s': gzip stream cannot be rewound", path);
+	if (n < 3 || !filter_magic(m, n))
+		return 0;
+	struct archive *a = archive_read_new();
+	struct archive_entry *e;
+	if (!a || !(r->gzblock = malloc(65536))) {
+		archive_read_free(a);
+		return tl_errf(err, "out of memory");
+	}
+	if (tl_stream_filters(a, err) || archive_read_support_format_raw(a) != ARCHIVE_OK) {
+		archive_read_free(a);
+		return -1;
+	}
+	if (archive_read_open(a, r, NULL, gz_block, NULL) != ARCHIVE_OK ||
+	    archive_read_next_header(a, &e) != ARCHIVE_OK) {
+		const char *why = archive_error_string(a);
+		tl_errf(err, "cannot read '%s': %s", path, why ? why : "unreadable stream");
+		archive_read_free(a);
+		return -1;
+	}
+	r->ar = a;
+	return 0;
+}
+
 /* Open PATH as one stream: gzip through zlib (*GZ, which then owns the
  * descriptor), other decoders through libarchive ("raw" with the decoders of
  * tl_stream_filters(): *AR). Both stay NULL for a plain or empty file, read
@@ -281,11 +343,7 @@ static int open_file(const char *path, int *fd, struct archive **ar, gzFile *gz,
 	unsigned char m[6] = { 0 };
 	int regular = fstat(*fd, &st) == 0 && S_ISREG(st.st_mode);
 	ssize_t got = pread(*fd, m, sizeof(m), 0);
-	static const unsigned char xz[6] = { 0xFD, '7', 'z', 'X', 'Z', 0 };
-	int maybe = got >= 3 && ((m[0] == 'B' && m[1] == 'Z' && m[2] == 'h') ||
-				 (got >= 6 && !memcmp(m, xz, 6)) || (got >= 4 && !memcmp(m, "LZIP", 4)) ||
-				 (got >= 4 && m[0] == 0x28 && m[1] == 0xB5 && m[2] == 0x2F && m[3] == 0xFD) ||
-				 (got >= 4 && (m[0] & 0xF0) == 0x50 && m[1] == 0x2A && m[2] == 0x4D && m[3] == 0x18));
+	int maybe = filter_magic(m, got);
 	if (!maybe && regular)
 		return 0;
 	struct archive *a = archive_read_new();
@@ -353,6 +411,15 @@ struct tl_reader *tl_reader_open(const char *path, const struct tl_framing_spec 
 		gzbuffer(r->gz, gbuf);
 		snprintf(r->compression, sizeof(r->compression), "gzip");
 		r->compressed = 1;
+		if (open_stacked(r, path, err)) {
+			tl_reader_free(r);
+			return NULL;
+		}
+		if (r->ar) {
+			char inner[64];
+			tl_stream_compression(r->ar, inner, sizeof(inner));
+			snprintf(r->compression, sizeof(r->compression), "gzip+%s", inner);
+		}
 	} else if (r->ar) {
 		tl_stream_compression(r->ar, r->compression, sizeof(r->compression));
 		r->compressed = archive_filter_count(r->ar) > 1;
@@ -429,6 +496,7 @@ void tl_reader_free(struct tl_reader *r)
 		archive_read_free(r->ar);
 	if (r->gz)
 		gzclose_r(r->gz);
+	free(r->gzblock);
 	if (r->fd >= 0)
 		close(r->fd);
 	free(r->buf);
@@ -1192,6 +1260,32 @@ long tl_reader_head(const char *path, char *buf, size_t cap, const char **compre
 			return -1;
 		}
 		gzclose_r(g);
+		if (n >= 3 && filter_magic((const unsigned char *)buf, n)) {
+			/* another compression inside the gzip: read the head through both */
+			struct tl_framing_spec spec = { TL_FRAME_LINES, NULL, NULL, 0 };
+			struct tl_reader *r = reader_new(&spec, err);
+			if (!r)
+				return -1;
+			if (open_file(path, &r->fd, &r->ar, &r->gz, err) || !r->gz || open_stacked(r, path, err) || !r->ar) {
+				tl_reader_free(r);
+				return -1;
+			}
+			*compression = "multiple";
+			n = 0;
+			while ((size_t)n < cap) {
+				la_ssize_t k = archive_read_data(r->ar, buf + n, cap - (size_t)n);
+				if (k < 0) {
+					const char *m = archive_error_string(r->ar);
+					tl_errf(err, "truncated or corrupt stream inside gzip: %s", m ? m : "read error");
+					tl_reader_free(r);
+					return -1;
+				}
+				if (k == 0)
+					break;
+				n += (long)k;
+			}
+			tl_reader_free(r);
+		}
 		return tl_reader_sniff_text(buf, n < 0 ? 0 : n, cap);
 	}
 	if (a) {

@@ -192,4 +192,14 @@ head -c 3000 "$WORK/two.zip" >"$G/evidence/cut.zip"
 rc=$?
 [ $rc -eq 4 ] && ok "a cut zip: exit 4" || fail "cut zip: exit $rc"
 contains "$WORK/err" "^error: 'evidence/cut\.zip" "the cut archive is named"
+
+# compression inside gzip (.xz.gz): both layers come off, as for .gz.xz
+X=$(new_case x)
+xz -c "$S/logs/access.log" | gzip -c >"$X/evidence/access.log.xz.gz"
+gzip -c "$S/logs/access.log" | xz -c >"$X/evidence/other.log.gz.xz"
+"$TL" ingest --no-progress "$X" >"$WORK/out" 2>"$WORK/err" || true
+"$TL" sql "$X" "SELECT path, format, records, events FROM evidence_files ORDER BY path" >"$WORK/xg"
+want=$(wc -l <"$S/logs/access.log")
+contains "$WORK/xg" "^evidence/access\.log\.xz\.gz	squid-native	$want	$want$" "an xz stream inside gzip is read through both layers"
+contains "$WORK/xg" "^evidence/other\.log\.gz\.xz	squid-native	$want	$want$" "a gzip stream inside xz is read through both layers"
 finish
