@@ -286,10 +286,17 @@ static la_ssize_t gz_block(struct archive *a, void *ctx, const void **out)
  * when the inner stream cannot be opened (as a file of that kind would not be). */
 static int open_stacked(struct tl_reader *r, const char *path, struct tl_err *err)
 {
+	/* a look at the content through a handle of its own: r->gz stays at its
+	 * start, and a stream corrupt from the first block is left for the
+	 * ordinary gzip path to report */
 	unsigned char m[6];
-	int n = gzread(r->gz, m, sizeof(m));
-	if (gzrewind(r->gz) != 0)
-		return tl_errf(err, "cannot read '%s': gzip stream cannot be rewound", path);
+	int pfd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC);
+	gzFile peek = pfd >= 0 ? gzdopen(pfd, "rb") : NULL;
+	int n = peek ? gzread(peek, m, sizeof(m)) : -1;
+	if (peek)
+		gzclose_r(peek);
+	else if (pfd >= 0)
+		close(pfd);
 	if (n < 3 || !filter_magic(m, n))
 		return 0;
 	struct archive *a = archive_read_new();
