@@ -72,6 +72,8 @@ struct tl_time_ctx {
 	int year_hint;            /* year for yearless stamps from the case config; 0 = none */
 	int ref_year;             /* year of the file's context (mtime), used without a hint */
 	int ref_month;            /* month 1..12 of that context */
+	int64_t ref_utc;          /* the file's mtime (UTC seconds) as given to init:
+				   * the only time a snapshot file without times has */
 	/* rollover state, managed by tl_time_parse() */
 	int cur_year;
 	int last_month;           /* previous yearless month (0 = none yet); the

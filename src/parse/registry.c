@@ -17,6 +17,7 @@
 
 extern const struct tl_c_parser tl_parser_auditd;
 extern const struct tl_c_parser tl_parser_evtx;
+extern const struct tl_c_parser tl_parser_openvpn_ipp;
 extern const struct tl_c_parser tl_parser_openvpn_status;
 extern const struct tl_c_parser tl_parser_windows_dhcp;
 
@@ -24,6 +25,7 @@ extern const struct tl_c_parser tl_parser_windows_dhcp;
 const struct tl_c_parser *const tl_c_parsers[] = {
 	&tl_parser_auditd,
 	&tl_parser_evtx,
+	&tl_parser_openvpn_ipp,
 	&tl_parser_openvpn_status,
 	&tl_parser_windows_dhcp,
 };

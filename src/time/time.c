@@ -1158,6 +1158,7 @@ void tl_time_ctx_init(struct tl_time_ctx *ctx, const struct tl_tz *zone,
 	ctx->year_hint = year_hint > 0 ? year_hint : 0;
 	ctx->ref_year = (int)y;
 	ctx->ref_month = (int)m;
+	ctx->ref_utc = ref_utc;
 }
 
 #define TL_DST_FIRST 4  /* ambiguous, first occurrence chosen by file order */

@@ -13,6 +13,9 @@
 #   - if <case>.expect-sources.txt exists, it equals
 #     "records=N events=N rejects=N meta=N" from evidence_files (then
 #     " merged=N" when records were merged).
+# If <case>.expect-mtime exists, the copy's modification time is set to the epoch
+# seconds it holds before ingest: for formats whose only time is the file's
+# mtime (openvpn-ipp), which a checkout would otherwise set to any moment.
 # With TL_UPDATE_EXPECTED=1 the expected files are rewritten instead (the
 # .expect-sources.txt only where one already exists).
 #
@@ -50,6 +53,9 @@ run_case() {
 	fi
 	mkdir -p "$dir/case/evidence"
 	cp -p "$file" "$dir/case/evidence/"
+	if [ -f "${expect%.expect.jsonl}.expect-mtime" ]; then
+		touch -d "@$(head -n 1 "${expect%.expect.jsonl}.expect-mtime")" "$dir/case/evidence/$(basename "$file")"
+	fi
 	rc=0
 	"$tl" ingest --no-progress "$dir/case" >"$dir/ingest.out" 2>&1 || rc=$?
 	if [ "$rc" -ne 0 ] && [ "$rc" -ne 3 ]; then
@@ -104,7 +110,7 @@ while IFS= read -r -d '' file; do
 	rel=${file#"$src"/}
 	rel=${rel#./}
 	base=$(basename "$file")
-	case "$base" in *.expect.jsonl | *.expect-sources.txt | .* | *.md) continue ;; esac
+	case "$base" in *.expect.jsonl | *.expect-sources.txt | *.expect-mtime | .* | *.md) continue ;; esac
 	casename=${base%%.*}
 	d=$(dirname "$file")
 	expect="$d/$casename.expect.jsonl"
