@@ -19,11 +19,11 @@ cat >"$WORK/want" <<'T'
 user	real_ip	real_port	assigned_ip	device	start	end	ended_by	duration_s	bytes_in	bytes_out	start_file	start_line	end_file	end_line
 mchen@example.com	198.51.100.44		10.10.0.2	vpn-gw	2026-11-19T07:02:11.402113Z	2026-11-19T08:15:40.220502Z	logged	4408			evidence/ipsec/charon.log	7	evidence/ipsec/charon.log	13
 mchen	198.51.100.44	51234	10.8.0.6	vpn-gw	2026-11-19T07:02:11.615731Z	2026-11-19T08:15:40.220415Z	logged	4408			evidence/vpn-gw/openvpn.log	8	evidence/vpn-gw/openvpn.log	11
-alice	198.51.100.80		10.50.0.21	vpn-asa	2026-11-19T09:00:01.000000Z	2026-11-19T09:45:10.000000Z	logged	2709	402113	1834231	evidence/vpn-asa/asa.log	3	evidence/vpn-asa/asa.log	6
+alice	198.51.100.80		10.50.0.21	vpn-asa	2026-11-19T09:00:01.000000Z	2026-11-19T09:45:10.000000Z	logged	2709	1834231	402113	evidence/vpn-asa/asa.log	3	evidence/vpn-asa/asa.log	6
 jdoe	203.0.113.9	40112	10.8.0.6	vpn-gw	2026-11-19T09:30:05.334506Z	2026-11-19T16:00:00.012441Z	restart	23394			evidence/vpn-gw/openvpn.log	16	evidence/vpn-gw/openvpn.log	26
 ahmed	192.0.2.77	1194	10.8.0.10	vpn-gw	2026-11-19T09:59:00.004980Z	2026-11-19T11:10:31.550199Z	logged	4291			evidence/vpn-gw/openvpn.log	20	evidence/vpn-gw/openvpn.log	23
 carol	203.0.113.50		10.50.0.22	vpn-asa	2026-11-19T12:00:15.000000Z	2026-11-19T13:58:41.000000Z	reassigned	7106			evidence/vpn-asa/asa.log	8	evidence/vpn-asa/asa.log	10
-dave	198.51.100.91		10.50.0.22	vpn-asa	2026-11-19T13:58:41.000000Z	2026-11-19T15:30:02.000000Z	logged	5481	2210984	93120455	evidence/vpn-asa/asa.log	10	evidence/vpn-asa/asa.log	11
+dave	198.51.100.91		10.50.0.22	vpn-asa	2026-11-19T13:58:41.000000Z	2026-11-19T15:30:02.000000Z	logged	5481	93120455	2210984	evidence/vpn-asa/asa.log	10	evidence/vpn-asa/asa.log	11
 T
 same "$WORK/want" "$WORK/got" "sessions: user, real and assigned address, start, end, why it ended, evidence lines"
 
