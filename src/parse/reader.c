@@ -1246,94 +1246,40 @@ long tl_reader_head(const char *path, char *buf, size_t cap, const char **compre
 {
 	/* the names of filters are static strings in libarchive; keep ours so */
 	static const char *const known[] = { "gzip", "bzip2", "xz", "lzip", "zstd" };
-	int fd;
-	struct archive *a;
-	gzFile g;
+	const struct tl_framing_spec spec = { TL_FRAME_LINES, NULL, NULL, 0 };
 	*compression = "none";
-	if (open_file(path, &fd, &a, &g, err)) {
-		if (fd >= 0)
-			close(fd);
+	/* the same stream the reader would frame (gzip, other decoders, both
+	 * stacked, plain), read raw: no BOM handling, no framing */
+	struct tl_reader *r = reader_new(&spec, err);
+	if (!r)
+		return -1;
+	if (open_file(path, &r->fd, &r->ar, &r->gz, err) || (r->gz && open_stacked(r, path, err))) {
+		tl_reader_free(r);
 		return -1;
 	}
+	if (r->gz) {
+		*compression = r->ar ? "multiple" : "gzip";
+		snprintf(r->compression, sizeof(r->compression), "%s", *compression);
+	} else if (r->ar) {
+		tl_stream_compression(r->ar, r->compression, sizeof(r->compression));
+		*compression = "multiple"; /* e.g. xz inside zstd: tl_reader_compression() names them */
+		for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+			if (!strcmp(r->compression, known[i]))
+				*compression = known[i];
+	}
 	long n = 0;
-	if (g) {
-		int code = Z_OK;
-		n = gzread(g, buf, (unsigned)cap);
-		const char *why = gzerror(g, &code);
-		*compression = "gzip";
-		if (n <= 0 && code != Z_OK && code != Z_STREAM_END) {
-			tl_errf(err, "truncated or corrupt gzip stream: %s", why);
-			gzclose_r(g);
+	while ((size_t)n < cap) {
+		long k = pull(r, (unsigned char *)buf + n, cap - (size_t)n);
+		if (k < 0) {
+			tl_errf(err, "'%s': %s", path, r->failure);
+			tl_reader_free(r);
 			return -1;
 		}
-		gzclose_r(g);
-		if (n >= 3 && filter_magic((const unsigned char *)buf, n)) {
-			/* another compression inside the gzip: read the head through both */
-			struct tl_framing_spec spec = { TL_FRAME_LINES, NULL, NULL, 0 };
-			struct tl_reader *r = reader_new(&spec, err);
-			if (!r)
-				return -1;
-			if (open_file(path, &r->fd, &r->ar, &r->gz, err) || !r->gz || open_stacked(r, path, err) || !r->ar) {
-				tl_reader_free(r);
-				return -1;
-			}
-			*compression = "multiple";
-			n = 0;
-			while ((size_t)n < cap) {
-				la_ssize_t k = archive_read_data(r->ar, buf + n, cap - (size_t)n);
-				if (k < 0) {
-					const char *m = archive_error_string(r->ar);
-					tl_errf(err, "truncated or corrupt stream inside gzip: %s", m ? m : "read error");
-					tl_reader_free(r);
-					return -1;
-				}
-				if (k == 0)
-					break;
-				n += (long)k;
-			}
-			tl_reader_free(r);
-		}
-		return tl_reader_sniff_text(buf, n < 0 ? 0 : n, cap);
+		if (k == 0)
+			break;
+		n += k;
 	}
-	if (a) {
-		char chain[64];
-		tl_stream_compression(a, chain, sizeof(chain));
-		for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
-			if (!strcmp(chain, known[i]))
-				*compression = known[i];
-		if (strcmp(chain, "none") && !strcmp(*compression, "none"))
-			*compression = "multiple"; /* e.g. xz inside gzip: rare; tl_reader_compression() names them */
-		while ((size_t)n < cap) {
-			la_ssize_t k = archive_read_data(a, buf + n, cap - (size_t)n);
-			if (k < 0) {
-				const char *m = archive_error_string(a);
-				tl_errf(err, "truncated or corrupt %s stream: %s", chain, m ? m : "read error");
-				archive_read_free(a);
-				close(fd);
-				return -1;
-			}
-			if (k == 0)
-				break;
-			n += (long)k;
-		}
-		archive_read_free(a);
-	} else if (fd >= 0) {
-		while ((size_t)n < cap) {
-			ssize_t k = read(fd, buf + n, cap - (size_t)n);
-			if (k < 0 && errno == EINTR)
-				continue;
-			if (k < 0) {
-				tl_errf(err, "cannot read '%s': %s", path, strerror(errno));
-				close(fd);
-				return -1;
-			}
-			if (k == 0)
-				break;
-			n += (long)k;
-		}
-	}
-	if (fd >= 0)
-		close(fd);
+	tl_reader_free(r);
 	return tl_reader_sniff_text(buf, n, cap);
 }
 
