@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "tl/format.h"
+#include "format-run.h"
 #include "tl/reader.h"
 
 static char *dq(const char *s)
@@ -37,22 +38,6 @@ static struct tl_format *load(const char *text, struct tl_err *err)
 	return f;
 }
 
-struct run {
-	struct tl_time_ctx tctx;
-	struct tl_parse *p;
-	struct tl_event ev;
-	struct tl_err err;
-};
-
-static enum tl_parse_status feed(struct run *r, const char *line)
-{
-	struct tl_record rec;
-	memset(&rec, 0, sizeof(rec));
-	rec.text = rec.raw = line;
-	rec.len = rec.raw_len = rec.length = strlen(line);
-	return tl_parse_record(r->p, &rec, &r->ev, &r->err);
-}
-
 static struct tl_format *start(struct run *r, const char *def)
 {
 	struct tl_format *f = load(def, &r->err);
@@ -68,24 +53,6 @@ static void done(struct run *r, struct tl_format *f)
 {
 	tl_parse_free(r->p);
 	tl_format_free(f);
-}
-
-static const char *field(const struct tl_event *ev, const char *name)
-{
-	static char buf[512];
-	int id = tl_field_lookup(name);
-	if (id < 0 || !ev->f[id].s)
-		return "(null)";
-	snprintf(buf, sizeof(buf), "%.*s", (int)ev->f[id].len, ev->f[id].s);
-	return buf;
-}
-
-static const char *extra(const struct tl_event *ev)
-{
-	static struct tl_buf b = TL_BUF_INIT;
-	tl_buf_reset(&b);
-	tl_event_extra_json(ev, &b);
-	return b.data;
 }
 
 /* A definition around PARSE and FIELDS (JSON members, ` for "), time from field t (epoch). */

@@ -11,27 +11,11 @@
 #include <cmocka.h>
 
 #include "tl/format.h"
+#include "format-run.h"
 
 static struct tl_format *load(const char *text, struct tl_err *err)
 {
 	return tl_format_load("def.json", text, strlen(text), err);
-}
-
-/* Parse LINES (NULL-terminated) in order; the last one's result is returned. */
-struct run {
-	struct tl_time_ctx tctx;
-	struct tl_parse *p;
-	struct tl_event ev;
-	struct tl_err err;
-};
-
-static enum tl_parse_status feed(struct run *r, const char *line)
-{
-	struct tl_record rec;
-	memset(&rec, 0, sizeof(rec));
-	rec.text = rec.raw = line;
-	rec.len = rec.raw_len = rec.length = strlen(line);
-	return tl_parse_record(r->p, &rec, &r->ev, &r->err);
 }
 
 static void start(struct run *r, const struct tl_format *f)
@@ -39,24 +23,6 @@ static void start(struct run *r, const struct tl_format *f)
 	tl_time_ctx_init(&r->tctx, NULL, "default", 2026, 0);
 	r->p = tl_parse_new(f, &r->tctx, &r->err);
 	assert_non_null(r->p);
-}
-
-static const char *field(const struct tl_event *ev, const char *name)
-{
-	static char buf[256];
-	int id = tl_field_lookup(name);
-	if (id < 0 || !ev->f[id].s)
-		return "(null)";
-	snprintf(buf, sizeof(buf), "%.*s", (int)ev->f[id].len, ev->f[id].s);
-	return buf;
-}
-
-static const char *extra(const struct tl_event *ev)
-{
-	static struct tl_buf b = TL_BUF_INIT;
-	tl_buf_reset(&b);
-	tl_event_extra_json(ev, &b);
-	return b.data;
 }
 
 #define REGEX_DEF \
