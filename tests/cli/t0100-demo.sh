@@ -9,7 +9,7 @@ EXPECTED="$DEMO/expected/timeline.jsonl"
 cp -r "$DEMO" "$WORK/a"
 rm -rf "$WORK/a/case.db"* "$WORK/a/out" "$WORK/a/expected"
 expect_exit 3 "demo ingest reports its one rejected record" -- "$TL" ingest --no-progress "$WORK/a"
-contains "$WORK/err" "18 records -> 17 events, 1 rejects" "ingest summary accounts for every record"
+contains "$WORK/err" "140 records -> 115 events, 1 rejects, 24 merged" "ingest summary accounts for every record"
 expect_exit 0 "sources" -- "$TL" sources "$WORK/a"
 contains "$WORK/out" "records = events \+ rejects \+ merged: yes" "sources totals add up"
 expect_exit 0 "timeline jsonl" -- "$TL" timeline --output jsonl "$WORK/a"
@@ -27,7 +27,7 @@ mkdir -p "$WORK/elsewhere/deeper"
 cp -r "$DEMO" "$WORK/elsewhere/deeper/b"
 B="$WORK/elsewhere/deeper/b"
 rm -rf "$B/case.db"* "$B/out" "$B/expected"
-for d in network cloud proxy; do
+for d in network cloud proxy vpn edr hids dns dlp firewall; do
 	TZ=Pacific/Chatham LANG=de_DE.UTF-8 "$TL" ingest --no-progress "$B" "$B/evidence/$d" 2>/dev/null
 done
 TZ=America/St_Johns "$TL" timeline --output jsonl "$B" >"$WORK/b.jsonl"
@@ -36,23 +36,23 @@ same "$WORK/a.jsonl" "$WORK/b.jsonl" "same timeline whatever TZ, path and ingest
 # each contract key is present on every line
 for k in ts family format class action user host src_ip dst_ip domain url file process bytes_out message evidence; do
 	n=$(grep -c "\"$k\":" "$WORK/a.jsonl")
-	[ "$n" -eq 17 ] && ok "every line has \"$k\"" || fail "\"$k\" on $n of 17 lines"
+	[ "$n" -eq 115 ] && ok "every line has \"$k\"" || fail "\"$k\" on $n of 115 lines"
 done
 contains "$WORK/a.jsonl" '"evidence":\{"path":"evidence/proxy/access.log","line":1,"offset":0,"length":[0-9]+,"sha256":"[0-9a-f]{64}"' "evidence points at path, line, offset and hash"
 
 # filters
 "$TL" timeline --entity user:mchen --output jsonl "$WORK/a" >"$WORK/u"
-[ "$(wc -l <"$WORK/u")" -eq 10 ] && ok "--entity user:mchen" || fail "--entity user:mchen gave $(wc -l <"$WORK/u")"
+[ "$(wc -l <"$WORK/u")" -eq 37 ] && ok "--entity user:mchen" || fail "--entity user:mchen gave $(wc -l <"$WORK/u")"
 "$TL" timeline --entity ip:203.0.113.7 --output jsonl "$WORK/a" >"$WORK/u"
-[ "$(wc -l <"$WORK/u")" -eq 2 ] && ok "--entity ip: matches src or dst" || fail "--entity ip gave $(wc -l <"$WORK/u")"
+[ "$(wc -l <"$WORK/u")" -eq 7 ] && ok "--entity ip: matches src or dst" || fail "--entity ip gave $(wc -l <"$WORK/u")"
 "$TL" timeline --from 2026-11-19T23:30:00Z --to 2026-11-19T23:36:00.019Z --output jsonl "$WORK/a" >"$WORK/u"
-[ "$(wc -l <"$WORK/u")" -eq 3 ] && ok "--from/--to (to is exclusive)" || fail "--from/--to gave $(wc -l <"$WORK/u")"
+[ "$(wc -l <"$WORK/u")" -eq 7 ] && ok "--from/--to (to is exclusive)" || fail "--from/--to gave $(wc -l <"$WORK/u")"
 "$TL" timeline --family flow --family audit --output jsonl "$WORK/a" >"$WORK/u"
-[ "$(wc -l <"$WORK/u")" -eq 10 ] && ok "--family repeatable" || fail "--family gave $(wc -l <"$WORK/u")"
+[ "$(wc -l <"$WORK/u")" -eq 26 ] && ok "--family repeatable" || fail "--family gave $(wc -l <"$WORK/u")"
 "$TL" timeline --format-name zeek-conn --grep '"dst_port":443' --output jsonl "$WORK/a" >"$WORK/u"
-[ "$(wc -l <"$WORK/u")" -eq 2 ] && ok "--format-name with --grep" || fail "--format-name/--grep gave $(wc -l <"$WORK/u")"
+[ "$(wc -l <"$WORK/u")" -eq 4 ] && ok "--format-name with --grep" || fail "--format-name/--grep gave $(wc -l <"$WORK/u")"
 "$TL" timeline --output csv "$WORK/a" >"$WORK/u"
-[ "$(wc -l <"$WORK/u")" -eq 18 ] && ok "csv: header + 17 rows" || fail "csv gave $(wc -l <"$WORK/u") lines"
+[ "$(wc -l <"$WORK/u")" -eq 116 ] && ok "csv: header + 115 rows" || fail "csv gave $(wc -l <"$WORK/u") lines"
 expect_exit 0 "text timeline" -- "$TL" timeline "$WORK/a"
 contains "$WORK/out" "^2026-11-19T23:35:01.503871Z +flow +close .*out=48213994" "text shows the upload volume"
 contains "$WORK/out" "^TIME \(UTC\) +FAMILY +ACTION +OUTCOME +USER +SOURCE +DESTINATION +EVIDENCE +DETAIL$" "text has a header row"
@@ -67,25 +67,25 @@ expect_exit 2 "inverted range is a usage error" -- "$TL" timeline --from 2026-11
 expect_exit 0 "a filter that matches nothing" -- "$TL" timeline --entity user:nobody "$WORK/a"
 contains "$WORK/err" "no events match the filters" "says so on stderr"
 "$TL" timeline --entity user:MCHEN --output jsonl "$WORK/a" >"$WORK/u"
-[ "$(wc -l <"$WORK/u")" -eq 10 ] && ok "--entity user:MCHEN finds mchen" || fail "user:MCHEN gave $(wc -l <"$WORK/u")"
+[ "$(wc -l <"$WORK/u")" -eq 37 ] && ok "--entity user:MCHEN finds mchen" || fail "user:MCHEN gave $(wc -l <"$WORK/u")"
 "$TL" timeline --entity user:MCHEN --exact --output jsonl "$WORK/a" >"$WORK/u" 2>/dev/null
 [ "$(wc -l <"$WORK/u")" -eq 0 ] && ok "--exact is case-sensitive" || fail "--exact gave $(wc -l <"$WORK/u")"
 "$TL" timeline --entity ip:203.0.113.0/24 --outcome failure --output jsonl "$WORK/a" >"$WORK/u"
-[ "$(wc -l <"$WORK/u")" -eq 1 ] && ok "CIDR and --outcome" || fail "CIDR/--outcome gave $(wc -l <"$WORK/u")"
+[ "$(wc -l <"$WORK/u")" -eq 5 ] && ok "CIDR and --outcome" || fail "CIDR/--outcome gave $(wc -l <"$WORK/u")"
 "$TL" timeline --entity file:salaries/2026.csv --output jsonl "$WORK/a" >"$WORK/u"
 [ "$(wc -l <"$WORK/u")" -eq 1 ] && ok "S3 key is a file entity" || fail "file entity gave $(wc -l <"$WORK/u")"
 "$TL" timeline --action getobject --tail 1 --no-header "$WORK/a" >"$WORK/u"
 contains "$WORK/u" "^2026-11-19T23:31:12Z +audit +GetObject" "--action any case, --tail"
 [ "$(wc -l <"$WORK/u")" -eq 1 ] && ok "--tail 1 is one line" || fail "--tail 1 gave $(wc -l <"$WORK/u")"
 "$TL" timeline --reverse --limit 1 --no-header "$WORK/a" >"$WORK/u"
-contains "$WORK/u" "^2026-11-19T23:38:10.000114Z +flow +attempt" "--reverse --limit: newest first"
+contains "$WORK/u" "^2026-11-19T23:47:30Z +vpn +session-end +ok +mchen" "--reverse --limit: newest first"
 expect_exit 0 "--tz" -- "$TL" timeline --tz Asia/Singapore --limit 1 "$WORK/a"
 contains "$WORK/out" "^TIME \(Asia/Singapore\)" "header names the zone"
-contains "$WORK/out" "^2026-11-20T07:01:02.412\+08:00 " "local time with its offset"
+contains "$WORK/out" "^2026-11-19T14:00:02\+08:00 " "local time with its offset"
 expect_exit 2 "--tz unknown zone" -- "$TL" timeline --tz America/NewYork "$WORK/a"
 contains "$WORK/err" "unknown time zone 'America/NewYork'" "names the zone once"
 expect_exit 0 "--around" -- "$TL" timeline --around evidence/network/conn.log:12 --window 3m --no-header "$WORK/a"
-[ "$(wc -l <"$WORK/out")" -eq 4 ] && ok "--around --window 3m: every source" || fail "--around gave $(wc -l <"$WORK/out")"
+[ "$(wc -l <"$WORK/out")" -eq 8 ] && ok "--around --window 3m: every source" || fail "--around gave $(wc -l <"$WORK/out")"
 expect_exit 2 "mistyped command" -- "$TL" timline "$WORK/a"
 contains "$WORK/err" "Did you mean 'timeline'" "did you mean"
 
@@ -106,26 +106,26 @@ contains "$WORK/u" " cloud/111122223333_CloudTrail_us-east-1_20261119T2335Z_Xk3P
 
 # tl rejects: the garbled proxy line
 expect_exit 0 "tl rejects" -- "$TL" rejects "$WORK/a"
-contains "$WORK/out" "^evidence/proxy/access.log:8: record does not match any pattern of squid-native$" "reject: file, line, reason"
+contains "$WORK/out" "^evidence/proxy/access.log:7: record does not match any pattern of squid-native$" "reject: file, line, reason"
 contains "$WORK/out" "garbled line written while the disk was full" "reject: excerpt"
 expect_exit 0 "tl rejects --reason" -- "$TL" rejects --reason nothing-like-this "$WORK/a"
 [ ! -s "$WORK/out" ] && ok "reason filter" || fail "reason filter printed"
 
 # tl stats
 expect_exit 0 "tl stats --by hour,user" -- "$TL" stats --by hour,user "$WORK/a"
-contains "$WORK/out" "^2026-11-19T23:00:00Z +mchen +10 +2026-11-19T23:01:02.412000Z" "counts by hour and user"
+contains "$WORK/out" "^2026-11-19T23:00:00Z +mchen +32 +2026-11-19T23:01:02.412000Z" "counts by hour and user"
 expect_exit 0 "tl stats csv" -- "$TL" stats --by outcome --output csv "$WORK/a"
-contains "$WORK/out" '^"failure",3,' "csv counts"
+contains "$WORK/out" '^"failure",9,' "csv counts"
 expect_exit 2 "tl stats bad key" -- "$TL" stats --by weekday "$WORK/a"
 
 # sql is read-only
 expect_exit 0 "sql select" -- "$TL" sql "$WORK/a" "SELECT count(*) AS n FROM events"
-contains "$WORK/out" "^17$" "sql counts events"
+contains "$WORK/out" "^115$" "sql counts events"
 expect_exit 1 "sql refuses writes" -- "$TL" sql "$WORK/a" "DELETE FROM events"
 expect_exit 1 "sql refuses ATTACH" -- "$TL" sql "$WORK/a" "ATTACH DATABASE '/tmp/x.db' AS x"
 expect_exit 1 "sql refuses two statements" -- "$TL" sql "$WORK/a" "SELECT 1; DELETE FROM events"
 "$TL" sql "$WORK/a" "SELECT count(*) FROM events" >"$WORK/n"
-contains "$WORK/n" "^17$" "nothing was deleted"
+contains "$WORK/n" "^115$" "nothing was deleted"
 # the demo's committed replay.tl is a regression test: its recorded output hashes
 # must come out again, byte for byte (TL_UPDATE_EXPECTED=1 re-records them)
 R="$WORK/r"
