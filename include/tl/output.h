@@ -29,6 +29,9 @@ struct tl_filter {
 	int wide;                       /* evidence paths whole (else a long one is shortened in the middle) */
 	/* every format: show and export tags (JSONL "tags", CSV "tags", text "#tag") */
 	int annotations;
+	/* every format: what each event is attributed to (JSONL "attributed_user",
+	 * "attributed_host", "attribution"; CSV the same columns; text "~user") */
+	int attribution;
 };
 
 /* Write the filtered timeline of S to OUT. Returns the number of events written, or -1. */
