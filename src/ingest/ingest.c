@@ -640,7 +640,7 @@ int tl_ingest(struct tl_case *c, const struct tl_formats *fs, char *const *paths
 		if (tl_correlate(r.store, &co, &cs, &ce)) {
 			rc = tl_errf(err, "correlation: %s", ce.msg);
 		} else if (cs.conflicts) {
-			fprintf(log, "warning: %lld binding conflict%s: %lld event%s left unattributed (tl bindings CASE)\n",
+			fprintf(log, "warning: %lld binding conflict%s: %lld event%s left unattributed (see tl bindings)\n",
 				(long long)cs.conflicts, cs.conflicts == 1 ? "" : "s", (long long)cs.conflicted,
 				cs.conflicted == 1 ? "" : "s");
 		}
