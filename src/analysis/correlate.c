@@ -579,6 +579,25 @@ static int cmp_start(int has_a, tl_us a, int has_b, tl_us b)
 
 static struct corr *sort_ctx; /* qsort has no context argument */
 
+/* Ties between candidates are broken by where their evidence is (path, line),
+ * then by event id, which orders records of one file as the file does: row
+ * ids alone depend on the order files were ingested in, and a replay must
+ * give the same bindings. */
+static int cmp_evidence(const struct cand *a, const struct cand *b)
+{
+	const struct corr *c = sort_ctx;
+	int r;
+	if (a->ev_path[0] != b->ev_path[0]) {
+		if (a->ev_path[0] < 0 || b->ev_path[0] < 0)
+			return a->ev_path[0] < b->ev_path[0] ? -1 : 1;
+		if ((r = strcmp(c->str.s[a->ev_path[0]], c->str.s[b->ev_path[0]])))
+			return r;
+	}
+	if (a->ev_line[0] != b->ev_line[0])
+		return a->ev_line[0] < b->ev_line[0] ? -1 : 1;
+	return cmp_i64(a->start_event, b->start_event);
+}
+
 /* Group order: kind, subject, tier, start, value, source, evidence. */
 static int cmp_cand_group(const void *pa, const void *pb)
 {
@@ -596,7 +615,7 @@ static int cmp_cand_group(const void *pa, const void *pb)
 		return a->val < b->val ? -1 : 1;
 	if (a->source != b->source)
 		return a->source < b->source ? -1 : 1;
-	return cmp_i64(a->start_event, b->start_event);
+	return cmp_evidence(a, b);
 }
 
 /* Merge order within a group: value, source, windowed before firm, start. */
@@ -612,7 +631,7 @@ static int cmp_cand_merge(const void *pa, const void *pb)
 		return a->firm < b->firm ? -1 : 1;
 	if ((r = cmp_start(a->has_start, a->start, b->has_start, b->start)))
 		return r;
-	return cmp_i64(a->start_event, b->start_event);
+	return cmp_evidence(a, b);
 }
 
 /* A window ends where the next binding of the subject to someone else begins
@@ -718,7 +737,7 @@ static int cmp_bnd(const void *pa, const void *pb)
 		return r;
 	if (a->c.source != b->c.source)
 		return a->c.source < b->c.source ? -1 : 1;
-	return cmp_i64(a->c.start_event, b->c.start_event);
+	return cmp_evidence(&a->c, &b->c);
 }
 
 static int covers(const struct cand *x, tl_us t)
@@ -764,7 +783,9 @@ static void find_conflicts(struct corr *c, size_t a, size_t b)
  * find the conflicts. */
 static int build_bindings(struct corr *c)
 {
-	qsort(c->cands, c->n_cands, sizeof(*c->cands), cmp_cand_group);
+	sort_ctx = c;
+	if (c->n_cands)
+		qsort(c->cands, c->n_cands, sizeof(*c->cands), cmp_cand_group);
 	size_t cap = 0;
 	for (size_t a = 0, b; a < c->n_cands; a = b) {
 		const struct cand *g = &c->cands[a];
@@ -776,7 +797,8 @@ static int build_bindings(struct corr *c)
 			return -1;
 	}
 	sort_ctx = c;
-	qsort(c->bnds, c->n_bnds, sizeof(*c->bnds), cmp_bnd);
+	if (c->n_bnds)
+		qsort(c->bnds, c->n_bnds, sizeof(*c->bnds), cmp_bnd);
 	for (int k = 0; k < K_KINDS; k++)
 		for (int t = 0; t < 2; t++) {
 			c->first[k][t] = malloc((c->str.n ? c->str.n : 1) * sizeof(int64_t));

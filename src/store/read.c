@@ -269,7 +269,9 @@ static int bind_where(sqlite3_stmt *st, const struct tl_event_query *q, int anno
 			/* attributions hold canonical values; a value that is not one matches none */
 			char *canon = NULL;
 			enum tl_entity_type t = !strcmp(q->entities[i].type, "user") ? TL_ENT_USER : TL_ENT_HOST;
-			if (tl_entity_canon(t, q->entities[i].value, &canon, NULL) == 0 && canon)
+			if (q->exact)
+				sqlite3_bind_text(st, p, q->entities[i].value, -1, SQLITE_TRANSIENT);
+			else if (tl_entity_canon(t, q->entities[i].value, &canon, NULL) == 0 && canon)
 				sqlite3_bind_text(st, p, canon, -1, SQLITE_TRANSIENT);
 			else
 				sqlite3_bind_null(st, p);
