@@ -95,9 +95,10 @@ int tl_store_next_identity(struct tl_bind_iter *it, const struct tl_ident_row **
  * a host was seen with an address (the same row shape; user NULL). */
 struct tl_bind_iter *tl_store_host_addr_events(struct tl_store *s, struct tl_err *err);
 
-/* Events whose src_ip or dst_ip is one of IPS (as stored, compared exactly),
- * each once, in no particular order: what attribution looks at. Uses the
- * address indexes, so the cost follows the bound addresses, not the case. */
+/* Events whose src_ip (DST: dst_ip) is one of IPS (as stored, compared
+ * exactly), in no particular order; without WITH_USER only those that name
+ * no user. What attribution looks at: the address index serves it, so the
+ * cost follows the bound addresses' events, not the case. */
 struct tl_addr_row {
 	int64_t id;
 	tl_us ts;
@@ -105,7 +106,8 @@ struct tl_addr_row {
 	int has_user, has_host, has_src_host, has_dst_host;
 	const char *family;
 };
-struct tl_bind_iter *tl_store_addr_events(struct tl_store *s, const char *const *ips, size_t n, struct tl_err *err);
+struct tl_bind_iter *tl_store_addr_events(struct tl_store *s, const char *const *ips, size_t n, int dst,
+				      int with_user, struct tl_err *err);
 int tl_store_next_addr(struct tl_bind_iter *it, const struct tl_addr_row **row, struct tl_err *err);
 
 /* ---- reading the results (tl bindings, timeline notes) ---- */

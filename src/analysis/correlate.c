@@ -187,6 +187,7 @@ struct corr {
 	int32_t *count[K_KINDS][2];
 	struct tl_correlate_opts o;
 	struct tl_correlate_summary sum;
+	int has_ip_host; /* some address is bound to a host: events with a user may get one */
 };
 
 /* The canonical id of RAW as an entity of type T (cached per spelling), or -1
@@ -1074,9 +1075,11 @@ static int bound_spellings(struct corr *c, struct tl_strlist *out)
 	char *used = calloc(c->str.n ? c->str.n : 1, 1);
 	if (!used)
 		return -1;
-	for (size_t i = 0; i < c->n_bnds; i++)
+	for (size_t i = 0; i < c->n_bnds; i++) {
 		if (c->bnds[i].c.kind != K_HOST_USER)
 			used[c->bnds[i].c.subj] = 1;
+		c->has_ip_host |= c->bnds[i].c.kind == K_IP_HOST;
+	}
 	int rc = 0;
 	for (size_t k = 0; k < c->raw.n && !rc; k++)
 		if (c->raw.s[k][0] == 'i' && c->raw.canon[k] >= 0 && used[c->raw.canon[k]])
@@ -1115,13 +1118,16 @@ int tl_correlate(struct tl_store *s, const struct tl_correlate_opts *opts, struc
 		tl_errf(err, "out of memory");
 		goto cleanup;
 	}
-	if (ips.n) {
+	/* the events of bound source addresses, then those of bound destination
+	 * addresses whose source is not bound (the first pass decided the others);
+	 * events naming their user are read only when a host may be attributed */
+	for (int dst = 0; dst < 2 && ips.n; dst++) {
 		const struct tl_addr_row *ar;
 		int more;
-		if (!(it = tl_store_addr_events(s, (const char *const *)ips.v, ips.n, err)))
+		if (!(it = tl_store_addr_events(s, (const char *const *)ips.v, ips.n, dst, c->has_ip_host, err)))
 			goto cleanup;
 		while ((more = tl_store_next_addr(it, &ar, err)) == 1)
-			if (attribute_row(c, w, ar, err))
+			if ((!dst || bound_addr(c, ar->src_ip) < 0) && attribute_row(c, w, ar, err))
 				goto cleanup;
 		if (more < 0)
 			goto cleanup;
