@@ -141,6 +141,8 @@ enum tl_event_order {
 	TL_ORDER_FILE_TIME /* ts, offset; meant with file_id set */
 };
 
+struct tl_field_match;
+
 /* Which events. Zeroed means all of them in timeline order. */
 struct tl_event_query {
 	int has_from, has_to;
@@ -169,6 +171,8 @@ struct tl_event_query {
 	int tail;                         /* with limit: the last LIMIT events, still in order */
 	int record_index;                 /* fill line_pos / line_records (costs an index probe per row) */
 	const char *tag;                  /* only events carrying this tag ("" any tag) */
+	const struct tl_field_match *fields; /* all of them hold (struct at the end of this header) */
+	size_t n_fields;
 };
 
 /* An event as stored, with where it came from. */
@@ -294,5 +298,26 @@ struct tl_store_iter *tl_store_query_readonly(struct tl_store *s, const char *te
 int tl_store_query_columns(const struct tl_store_iter *it);
 const char *tl_store_query_column_name(const struct tl_store_iter *it, int col);
 int tl_store_next_values(struct tl_store_iter *it, const struct tl_value **values, struct tl_err *err);
+
+/* ---- chains (docs/correlation.md#chains) ---------------------------------
+ * Conditions on single normalized fields, for the link rules of tl chain
+ * (src/analysis/chain.c): struct tl_event_query.fields, all of which must
+ * hold. FIELD is a TL_F_* id; VALUE the text compared (NULL: IVALUE, for
+ * integer fields). OP says how:
+ *   TL_MATCH_EQ         the field equals VALUE (IVALUE)
+ *   TL_MATCH_GE         the integer field is at least IVALUE
+ *   TL_MATCH_PATH_TAIL  the field is VALUE, or a path ending in \VALUE or /VALUE
+ *   TL_MATCH_SET        the field is present (any value)
+ * NOCASE compares text ignoring ASCII case. Rows come from tl_store_events()
+ * as usual, in the query's order; a field without an index is narrowed by
+ * the time range, so callers give one. */
+enum tl_match_op { TL_MATCH_EQ, TL_MATCH_GE, TL_MATCH_PATH_TAIL, TL_MATCH_SET };
+struct tl_field_match {
+	int field;          /* enum tl_field_id */
+	enum tl_match_op op;
+	const char *value;
+	int64_t ivalue;
+	int nocase;
+};
 
 #endif

@@ -14,6 +14,7 @@ static const struct command {
 	int (*fn)(int, char **);
 	const char *summary;
 } commands[] = {
+	{ "chain", cmd_chain, "follow causal links from an entity: chains with their evidence" },
 	{ "detect", cmd_detect, "show which format each file is and why (every candidate)" },
 	{ "formats", cmd_formats, "list formats; test a definition against a file" },
 	{ "gaps", cmd_gaps, "list gaps and tamper indicators in the evidence" },
