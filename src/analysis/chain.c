@@ -734,7 +734,7 @@ static int tree_holds(struct ctx *c, struct node *a, struct node *b, struct tl_b
 	node_free(p);
 	if (ok)
 		WHY("parent pid %lld on %s, the latest process started with that pid before it",
-		    (long long)a->iv[TL_F_process_pid], host_of(a));
+		    (long long)a->iv[TL_F_process_pid], F(a, TL_F_host));
 	return ok;
 }
 
