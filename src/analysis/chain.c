@@ -248,6 +248,8 @@ static void fmt_delta(struct tl_buf *b, tl_us d)
 		tl_buf_addf(b, "%lldms", (long long)(d / 1000));
 	else if (s < 60)
 		tl_buf_addf(b, "%llds", (long long)s);
+	else if (s < 3600 && s % 60 == 0)
+		tl_buf_addf(b, "%lldm", (long long)(s / 60));
 	else if (s < 3600)
 		tl_buf_addf(b, "%lldm %llds", (long long)(s / 60), (long long)(s % 60));
 	else if (s < 86400)
@@ -946,21 +948,18 @@ static int flag_back(struct ctx *c, struct node *b, struct cands *out)
 
 /* uploaded: DLP finding -> upload by the same address or user */
 
-static void upload_by(struct ctx *c, struct node *a, struct node *b, struct tl_buf *why)
+/* "same address X as step N, 1m 50s later" (WITH_REF) or without the step. */
+static void upload_by(struct ctx *c, struct node *a, struct node *b, struct tl_buf *why, int with_ref)
 {
-	(void)c;
 	if (same_ip(F(a, TL_F_src_ip), F(b, TL_F_src_ip)))
-		{
-		WHY("same address %s as ", F(b, TL_F_src_ip));
-		REF();
-		WHY(", ");
-	}
+		WHY("same address %s", F(b, TL_F_src_ip));
 	else
-		{
-		WHY("same user %s as ", user_of(b));
+		WHY("same user %s", user_of(b));
+	if (with_ref) {
+		WHY(" as ");
 		REF();
-		WHY(", ");
 	}
+	WHY(", ");
 	fmt_delta(why, b->ts - a->ts);
 	WHY(" later");
 }
@@ -974,7 +973,7 @@ static int up_holds(struct ctx *c, struct node *a, struct node *b, struct tl_buf
 {
 	if (!is_dlp(c, a) || !is_upload(c, b) || !before(a, b) || b->ts - a->ts > c->window || !who_matches(a, b))
 		return 0;
-	upload_by(c, a, b, why);
+	upload_by(c, a, b, why, 1);
 	const char *name = dlp_name(a);
 	if (name && *name && has(b, TL_F_url) && ci_find(F(b, TL_F_url), name))
 		WHY("; the URL names %s", name);
@@ -1038,11 +1037,12 @@ static int bulk_holds(struct ctx *c, struct node *a, struct node *b, struct tl_b
 	cands_release(&cs);
 	if (later)
 		return 0;
-	REF();
-	WHY(" ends a bulk export of %lld downloads by %s within ", (long long)n, user_of(a));
+	WHY("a bulk export of %lld downloads by %s within ", (long long)n, user_of(a));
 	fmt_delta(why, TL_CHAIN_BULK_SPAN_US);
+	WHY(" ends with ");
+	REF();
 	WHY("; ");
-	upload_by(c, a, b, why);
+	upload_by(c, a, b, why, 0);
 	return 1;
 }
 
@@ -1588,12 +1588,18 @@ static void summarize(struct ctx *c, struct node *n, struct tl_buf *b)
 	} else {
 		if (user)
 			tl_buf_addf(b, "%s ", user);
-		tl_buf_addf(b, "%s%s%s", F(n, TL_F_class) ? F(n, TL_F_class) : n->family, act ? " " : "", act ? act : "");
+		tl_buf_adds(b, act ? act : F(n, TL_F_class) ? F(n, TL_F_class) : n->family);
 		if (has(n, TL_F_file))
 			tl_buf_addf(b, " %s", F(n, TL_F_file));
+		else if (has(n, TL_F_url))
+			tl_buf_addf(b, " %s", F(n, TL_F_url));
+		else if (has(n, TL_F_target_user))
+			tl_buf_addf(b, " %s", F(n, TL_F_target_user));
 		else if (has(n, TL_F_process))
 			tl_buf_addf(b, " by %s", F(n, TL_F_process));
-		if (has(n, TL_F_message))
+		if (has(n, TL_F_src_ip))
+			tl_buf_addf(b, " from %s", F(n, TL_F_src_ip));
+		if (!act && has(n, TL_F_message))
 			tl_buf_addf(b, ": %s", F(n, TL_F_message));
 	}
 }

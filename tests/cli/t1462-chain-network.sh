@@ -13,8 +13,8 @@ contains "$WORK/out" "^   2\. -> 23:42:59.204  akim PUT http://transfer.sh/leads
 contains "$WORK/out" "^        because 10.20.1.77 looked up transfer.sh in step 1, 903ms before \[resolved\]$" "why: same client, the name it looked up"
 if grep -q "mchen\|10.20.1.42" "$WORK/out"; then fail "the other client's lookups of the same name stay out"; else
 	ok "the other client's lookups of the same name stay out"; fi
-# the DLP finding 12 minutes... no: akim's DLP finding was at 23:12, 30 minutes
-# before: outside the window, so no 'uploaded' link
+# akim's DLP finding (23:12) is 30 minutes before the upload: outside the
+# window, so no 'uploaded' link
 if grep -q "\[uploaded\]" "$WORK/out"; then fail "a DLP finding 30 minutes earlier is outside the window"; else
 	ok "a DLP finding 30 minutes earlier is outside the window"; fi
 
