@@ -1271,6 +1271,13 @@ static int ses_back(struct ctx *c, struct node *b, struct cands *out)
 {
 	if (!has(b, TL_F_session_id))
 		return 0;
+	if (has(b, TL_F_host)) {
+		struct tl_field_match m[3] = { { TL_F_host, TL_MATCH_EQ, F(b, TL_F_host), 0, 0 },
+					       { TL_F_session_id, TL_MATCH_EQ, F(b, TL_F_session_id), 0, 0 },
+					       { TL_F_class, TL_MATCH_EQ, "authentication", 0, 0 } };
+		struct look l = { m, 3, NULL, 0, NULL, b->ts - TL_CHAIN_SPAN_US, b->ts + 1, 1 };
+		return lookup(c, &l, out);
+	}
 	return look2(c, TL_F_session_id, F(b, TL_F_session_id), TL_F_class, TL_MATCH_EQ, "authentication", 0,
 		     b->ts - TL_CHAIN_SPAN_US, b->ts + 1, 1, out);
 }
