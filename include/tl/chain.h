@@ -60,6 +60,11 @@
 #define TL_CHAIN_STEPS_DEFAULT 200
 /* Rows a single rule's lookup reads before it stops (reported as a note). */
 #define TL_CHAIN_SCAN 5000
+/* Evidence is hostile: a field longer than this takes no part in a rule (nor
+ * in a summary), an `extra` longer than TL_CHAIN_EXTRA_MAX is not read; so
+ * the walk's memory is bounded by TL_CHAIN_EVENTS times these. */
+#define TL_CHAIN_FIELD_MAX 8192
+#define TL_CHAIN_EXTRA_MAX 65536
 
 struct tl_chain_opts {
 	const char *type;   /* user host ip domain file process hash url */

@@ -302,18 +302,33 @@ static int is_private(const char *ip)
 	return 0;
 }
 
-static int is_upload(struct ctx *c, struct node *n)
+/* A transfer out: not DLP, EDR or DNS, to an address that is not private
+ * (when known), not failed, from a known address or user; and a PUT or at
+ * least TL_CHAIN_UPLOAD_BYTES sent (POST_OK: a POST too, which the caller
+ * then ties to the file by its URL: forms and telemetry are POSTs as well). */
+static int outbound(struct node *n, int post_ok)
 {
-	(void)c;
 	if (ieq(n->family, "dlp") || ieq(n->family, "edr") || is_class(n, "dns_activity"))
 		return 0;
 	if (has(n, TL_F_dst_ip) && is_private(F(n, TL_F_dst_ip)))
 		return 0;
 	if (ieq(F(n, TL_F_outcome), "failure"))
 		return 0;
-	int web = ieq(F(n, TL_F_http_method), "PUT") || ieq(F(n, TL_F_http_method), "POST");
+	int web = ieq(F(n, TL_F_http_method), "PUT") || (post_ok && ieq(F(n, TL_F_http_method), "POST"));
 	int big = n->has_iv[TL_F_bytes_out] && n->iv[TL_F_bytes_out] >= TL_CHAIN_UPLOAD_BYTES;
 	return (web || big) && (has(n, TL_F_src_ip) || has(n, TL_F_user));
+}
+
+static int is_upload(struct ctx *c, struct node *n)
+{
+	(void)c;
+	return outbound(n, 0);
+}
+
+static int is_upload_or_post(struct ctx *c, struct node *n)
+{
+	(void)c;
+	return outbound(n, 1);
 }
 
 static int is_export(struct ctx *c, struct node *n)
@@ -492,7 +507,8 @@ static struct node *node_from_row(const struct tl_event_row *r)
 	n->sha256 = dup_value(&r->sha256);
 	n->family = dup_value(&r->family);
 	n->format = dup_value(&r->format);
-	n->extra_text = dup_value(&r->extra);
+	if (r->extra.len <= TL_CHAIN_EXTRA_MAX)
+		n->extra_text = dup_value(&r->extra);
 	n->line = r->line.i;
 	n->offset = r->offset.i;
 	n->length = r->length.i;
@@ -500,7 +516,7 @@ static struct node *node_from_row(const struct tl_event_row *r)
 	n->burst = -1;
 	int ok = n->path && n->sha256 && n->family && n->format;
 	for (int i = 0; i < TL_F_COUNT && ok; i++) {
-		if (r->f[i].type == TL_VALUE_NULL)
+		if (r->f[i].type == TL_VALUE_NULL || r->f[i].len > TL_CHAIN_FIELD_MAX)
 			continue;
 		if (r->f[i].type == TL_VALUE_INT) {
 			n->has_iv[i] = 1;
@@ -971,11 +987,15 @@ static int who_matches(struct node *a, struct node *b)
 
 static int up_holds(struct ctx *c, struct node *a, struct node *b, struct tl_buf *why)
 {
-	if (!is_dlp(c, a) || !is_upload(c, b) || !before(a, b) || b->ts - a->ts > c->window || !who_matches(a, b))
+	if (!is_dlp(c, a) || !is_upload_or_post(c, b) || !before(a, b) || b->ts - a->ts > c->window ||
+	    !who_matches(a, b))
+		return 0;
+	const char *name = dlp_name(a);
+	int named = name && *name && has(b, TL_F_url) && ci_find(F(b, TL_F_url), name);
+	if (!named && !is_upload(c, b))
 		return 0;
 	upload_by(c, a, b, why, 1);
-	const char *name = dlp_name(a);
-	if (name && *name && has(b, TL_F_url) && ci_find(F(b, TL_F_url), name))
+	if (named)
 		WHY("; the URL names %s", name);
 	return 1;
 }
@@ -1310,7 +1330,7 @@ static const struct rule rules[] = {
 	{ "executed", is_file_write, is_process_start, exec_holds, exec_fwd, exec_back, TL_CHAIN_FANOUT, 1, 0 },
 	{ "downloaded", is_dl_cause, is_file_write, dl_holds, dl_fwd, dl_back, TL_CHAIN_FANOUT, 1, 0 },
 	{ "dlp-flagged", is_file_write, dlp_effect, flag_holds, flag_fwd, flag_back, TL_CHAIN_FANOUT, 1, 0 },
-	{ "uploaded", is_dlp, is_upload, up_holds, up_fwd, up_back, TL_CHAIN_FANOUT, 1, 0 },
+	{ "uploaded", is_dlp, is_upload_or_post, up_holds, up_fwd, up_back, TL_CHAIN_FANOUT, 1, 0 },
 	{ "bulk-export", is_export, is_upload, bulk_holds, up_fwd, up_back, TL_CHAIN_FANOUT, 1, 0 },
 	{ "resolved", is_dns, is_conn, dns_holds, dns_fwd, dns_back, TL_CHAIN_FANOUT, 1, 0 },
 	{ "same-connection", is_tuple, is_tuple, conn_holds, conn_fwd, conn_back, TL_CHAIN_FANOUT, TL_CHAIN_FANOUT, 1 },
@@ -1410,9 +1430,6 @@ static int enqueue(struct ctx *c, size_t idx, unsigned dir)
 
 static int add_edge(struct ctx *c, size_t from, size_t to, const struct rule *r, struct tl_buf *why, size_t at)
 {
-	for (size_t i = 0; i < c->ne; i++)
-		if (c->edges[i].from == from && c->edges[i].to == to && c->edges[i].rule == r)
-			return 0;
 	if (c->ne == c->ecap) {
 		size_t cap = c->ecap ? c->ecap * 2 : 256;
 		struct edge *v = realloc(c->edges, cap * sizeof(*v));
@@ -1428,6 +1445,16 @@ static int add_edge(struct ctx *c, size_t from, size_t to, const struct rule *r,
 	return 0;
 }
 
+static int cand_cmp(const void *a, const void *b)
+{
+	return node_cmp(*(struct node *const *)a, *(struct node *const *)b);
+}
+
+static int cand_cmp_rev(const void *a, const void *b)
+{
+	return -cand_cmp(a, b);
+}
+
 /* Run rule R from node IDX: forwards (IDX the cause) or backwards. */
 static int follow(struct ctx *c, size_t idx, const struct rule *r, int forwards, unsigned push_dir)
 {
@@ -1436,6 +1463,19 @@ static int follow(struct ctx *c, size_t idx, const struct rule *r, int forwards,
 		return 0;
 	struct cands cs = { 0 };
 	int rc = forwards ? r->fwd(c, x, &cs) : r->back(c, x, &cs);
+	/* several lookups may feed one rule: one total order (latest first
+	 * backwards), each event once */
+	if (!rc && cs.n > 1) {
+		qsort(cs.v, cs.n, sizeof(cs.v[0]), forwards ? cand_cmp : cand_cmp_rev);
+		size_t k = 1;
+		for (size_t i = 1; i < cs.n; i++) {
+			if (cs.v[i]->id == cs.v[k - 1]->id)
+				node_free(cs.v[i]);
+			else
+				cs.v[k++] = cs.v[i];
+		}
+		cs.n = k;
+	}
 	size_t linked = 0, cap = forwards ? r->fanout_fwd : r->fanout_back;
 	struct tl_buf why = TL_BUF_INIT;
 	why.max = 4096;
@@ -1695,8 +1735,36 @@ static int make_step(struct ctx *c, struct node *n, struct tl_chain_step *st)
 	return st->path && st->sha256 && st->family && st->format && st->source && st->summary ? 0 : -1;
 }
 
+static int edge_cmp(const void *a, const void *b)
+{
+	const struct edge *x = a, *y = b;
+	if (x->to != y->to)
+		return x->to < y->to ? -1 : 1;
+	if (x->from != y->from)
+		return x->from < y->from ? -1 : 1;
+	return x->rule < y->rule ? -1 : x->rule > y->rule;
+}
+
+/* A link found forwards from its cause and again backwards from its effect
+ * is one link. */
+static void edges_dedupe(struct ctx *c)
+{
+	if (c->ne < 2)
+		return;
+	qsort(c->edges, c->ne, sizeof(c->edges[0]), edge_cmp);
+	size_t k = 1;
+	for (size_t i = 1; i < c->ne; i++) {
+		if (!edge_cmp(&c->edges[i], &c->edges[k - 1]))
+			free(c->edges[i].reason);
+		else
+			c->edges[k++] = c->edges[i];
+	}
+	c->ne = k;
+}
+
 static int build_chains(struct ctx *c)
 {
+	edges_dedupe(c);
 	size_t *parent = malloc((c->n ? c->n : 1) * sizeof(size_t));
 	size_t *order = malloc((c->n ? c->n : 1) * sizeof(size_t));
 	size_t *step_of = malloc((c->n ? c->n : 1) * sizeof(size_t));
