@@ -64,6 +64,8 @@
  * in a summary), an `extra` longer than TL_CHAIN_EXTRA_MAX is not read; so
  * the walk's memory is bounded by TL_CHAIN_EVENTS times these. */
 #define TL_CHAIN_FIELD_MAX 8192
+/* The store's page cache while chains are built (tl_store_read_cache). */
+#define TL_CHAIN_CACHE_BYTES (64LL * 1024 * 1024)
 #define TL_CHAIN_EXTRA_MAX 65536
 
 struct tl_chain_opts {

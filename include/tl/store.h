@@ -308,10 +308,12 @@ int tl_store_next_values(struct tl_store_iter *it, const struct tl_value **value
  *   TL_MATCH_GE         the integer field is at least IVALUE
  *   TL_MATCH_PATH_TAIL  the field is VALUE, or a path ending in \VALUE or /VALUE
  *   TL_MATCH_SET        the field is present (any value)
+ *   TL_MATCH_EQ_BY_TIME as EQ, but the time range (a few seconds) narrows
+ *                       better than the field's own index would
  * NOCASE compares text ignoring ASCII case. Rows come from tl_store_events()
  * as usual, in the query's order; a field without an index is narrowed by
  * the time range, so callers give one. */
-enum tl_match_op { TL_MATCH_EQ, TL_MATCH_GE, TL_MATCH_PATH_TAIL, TL_MATCH_SET };
+enum tl_match_op { TL_MATCH_EQ, TL_MATCH_GE, TL_MATCH_PATH_TAIL, TL_MATCH_SET, TL_MATCH_EQ_BY_TIME };
 struct tl_field_match {
 	int field;          /* enum tl_field_id */
 	enum tl_match_op op;
@@ -319,5 +321,9 @@ struct tl_field_match {
 	int64_t ivalue;
 	int nocase;
 };
+
+/* A hint that the caller will run many small lookups on S (tl chain): the
+ * store may keep up to BYTES of the database in memory for this connection. */
+void tl_store_read_cache(struct tl_store *s, int64_t bytes);
 
 #endif

@@ -565,6 +565,7 @@ struct look {
 	const char *family;
 	tl_us from, to;
 	int reverse;
+	const char *family2;        /* or this one */
 };
 
 static int lookup(struct ctx *c, const struct look *l, struct cands *out)
@@ -587,10 +588,10 @@ static int lookup(struct ctx *c, const struct look *l, struct cands *out)
 	q.exact = 1;
 	q.reverse = l->reverse;
 	q.limit = TL_CHAIN_SCAN + 1;
-	const char *fam[1] = { l->family };
+	const char *fam[2] = { l->family, l->family2 };
 	if (l->family) {
 		q.families = fam;
-		q.n_families = 1;
+		q.n_families = l->family2 ? 2 : 1;
 	}
 	struct tl_store_iter *it = tl_store_events(c->s, &q, c->err);
 	if (!it)
@@ -619,7 +620,7 @@ static int look1(struct ctx *c, int field, enum tl_match_op op, const char *valu
 		 int reverse, struct cands *out)
 {
 	struct tl_field_match m[2] = { { field, op, value, 0, nocase }, { 0 } };
-	struct look l = { m, 1, NULL, 0, NULL, from, to, reverse };
+	struct look l = { m, 1, NULL, 0, NULL, from, to, reverse, NULL };
 	return lookup(c, &l, out);
 }
 
@@ -628,7 +629,7 @@ static int look2(struct ctx *c, int f1, const char *v1, int f2, enum tl_match_op
 		 tl_us from, tl_us to, int reverse, struct cands *out)
 {
 	struct tl_field_match m[2] = { { f1, TL_MATCH_EQ, v1, 0, 0 }, { f2, op2, v2, 0, nocase2 } };
-	struct look l = { m, 2, NULL, 0, NULL, from, to, reverse };
+	struct look l = { m, 2, NULL, 0, NULL, from, to, reverse, NULL };
 	return lookup(c, &l, out);
 }
 
@@ -688,6 +689,17 @@ static size_t user_forms(struct ctx *c, const char *cu, struct tl_entity *ents)
 	return n;
 }
 
+static int look_user2(struct ctx *c, const char *cu, const char *family, const char *family2, tl_us from, tl_us to,
+		      int reverse, struct cands *out)
+{
+	struct tl_entity ents[USER_FORMS_MAX];
+	size_t n = user_forms(c, cu, ents);
+	if (!n)
+		return 0;
+	struct look l = { NULL, 0, ents, n, family, from, to, reverse, family2 };
+	return lookup(c, &l, out);
+}
+
 static int look_user(struct ctx *c, const char *cu, const char *family, tl_us from, tl_us to, int reverse,
 		     struct cands *out)
 {
@@ -695,7 +707,7 @@ static int look_user(struct ctx *c, const char *cu, const char *family, tl_us fr
 	size_t n = user_forms(c, cu, ents);
 	if (!n)
 		return 0;
-	struct look l = { NULL, 0, ents, n, family, from, to, reverse };
+	struct look l = { NULL, 0, ents, n, family, from, to, reverse, NULL };
 	return lookup(c, &l, out);
 }
 
@@ -717,7 +729,7 @@ static int pid_parent(struct ctx *c, struct node *n, int64_t pid, struct node **
 	struct cands cs = { 0 };
 	struct tl_field_match m[2] = { { TL_F_host, TL_MATCH_EQ, F(n, TL_F_host), 0, 0 },
 				       { TL_F_process_pid, TL_MATCH_EQ, NULL, pid, 0 } };
-	struct look l = { m, 2, NULL, 0, NULL, n->ts - TL_CHAIN_SPAN_US, n->ts + 1, 1 };
+	struct look l = { m, 2, NULL, 0, NULL, n->ts - TL_CHAIN_SPAN_US, n->ts + 1, 1, NULL };
 	if (lookup(c, &l, &cs))
 		return -1;
 	for (size_t i = 0; i < cs.n; i++)
@@ -769,7 +781,7 @@ static int tree_fwd(struct ctx *c, struct node *a, struct cands *out)
 		snprintf(pid, sizeof(pid), "%lld", (long long)a->iv[TL_F_process_pid]);
 		struct tl_field_match m[2] = { { TL_F_host, TL_MATCH_EQ, F(a, TL_F_host), 0, 0 },
 					       { TL_F_parent_pid, TL_MATCH_EQ, NULL, a->iv[TL_F_process_pid], 0 } };
-		struct look l = { m, 2, NULL, 0, NULL, a->ts, a->ts + TL_CHAIN_SPAN_US, 0 };
+		struct look l = { m, 2, NULL, 0, NULL, a->ts, a->ts + TL_CHAIN_SPAN_US, 0, NULL };
 		return lookup(c, &l, out);
 	}
 	return 0;
@@ -1008,21 +1020,17 @@ static int up_fwd(struct ctx *c, struct node *a, struct cands *out)
 	return look_user(c, user_of(a), NULL, a->ts, to, 0, out);
 }
 
-static int up_back_family(struct ctx *c, struct node *b, const char *family, struct cands *out)
+/* DLP findings and audit exports before an upload, by its address or user */
+static int up_back(struct ctx *c, struct node *b, struct cands *out)
 {
 	tl_us from = b->ts - c->window;
 	if (has(b, TL_F_src_ip)) {
 		struct tl_field_match m[1] = { { TL_F_src_ip, TL_MATCH_EQ, F(b, TL_F_src_ip), 0, 0 } };
-		struct look l = { m, 1, NULL, 0, family, from, b->ts + 1, 1 };
+		struct look l = { m, 1, NULL, 0, "dlp", from, b->ts + 1, 1, "audit" };
 		if (lookup(c, &l, out))
 			return -1;
 	}
-	return look_user(c, user_of(b), family, from, b->ts + 1, 1, out);
-}
-
-static int up_back(struct ctx *c, struct node *b, struct cands *out)
-{
-	return up_back_family(c, b, "dlp", out) || up_back_family(c, b, "audit", out) ? -1 : 0;
+	return look_user2(c, user_of(b), "dlp", "audit", from, b->ts + 1, 1, out);
 }
 
 /* bulk-export: the last of a burst of downloads -> upload */
@@ -1178,9 +1186,10 @@ static int conn_holds(struct ctx *c, struct node *a, struct node *b, struct tl_b
 
 static int conn_look(struct ctx *c, struct node *n, tl_us from, tl_us to, int reverse, struct cands *out)
 {
-	struct tl_field_match m[2] = { { TL_F_src_ip, TL_MATCH_EQ, F(n, TL_F_src_ip), 0, 0 },
-				       { TL_F_src_port, TL_MATCH_EQ, NULL, n->iv[TL_F_src_port], 0 } };
-	struct look l = { m, 2, NULL, 0, NULL, from, to, reverse };
+	/* seconds apart: the time index narrows more than the address's */
+	struct tl_field_match m[2] = { { TL_F_src_ip, TL_MATCH_EQ_BY_TIME, F(n, TL_F_src_ip), 0, 0 },
+				       { TL_F_src_port, TL_MATCH_EQ_BY_TIME, NULL, n->iv[TL_F_src_port], 0 } };
+	struct look l = { m, 2, NULL, 0, NULL, from, to, reverse, NULL };
 	return lookup(c, &l, out);
 }
 
@@ -1295,7 +1304,7 @@ static int ses_back(struct ctx *c, struct node *b, struct cands *out)
 		struct tl_field_match m[3] = { { TL_F_host, TL_MATCH_EQ, F(b, TL_F_host), 0, 0 },
 					       { TL_F_session_id, TL_MATCH_EQ, F(b, TL_F_session_id), 0, 0 },
 					       { TL_F_class, TL_MATCH_EQ, "authentication", 0, 0 } };
-		struct look l = { m, 3, NULL, 0, NULL, b->ts - TL_CHAIN_SPAN_US, b->ts + 1, 1 };
+		struct look l = { m, 3, NULL, 0, NULL, b->ts - TL_CHAIN_SPAN_US, b->ts + 1, 1, NULL };
 		return lookup(c, &l, out);
 	}
 	return look2(c, TL_F_session_id, F(b, TL_F_session_id), TL_F_class, TL_MATCH_EQ, "authentication", 0,
@@ -2003,6 +2012,8 @@ int tl_chain_build(struct tl_store *s, const struct tl_chain_opts *opts, struct 
 	c.err = err;
 	c.out = out;
 	c.window = opts->window_us > 0 ? opts->window_us : TL_CHAIN_WINDOW_DEFAULT;
+	/* thousands of small lookups over the same pages */
+	tl_store_read_cache(s, TL_CHAIN_CACHE_BYTES);
 	out->window_us = c.window;
 	int rc = seeds_find(&c, &out->pivot);
 	/* seeds in total order, then breadth first */

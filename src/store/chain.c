@@ -7,6 +7,7 @@
  *
  * Not here: which conditions a rule needs (src/analysis/chain.c).
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "store-internal.h"
@@ -29,6 +30,8 @@ void tl_store_fields_where(const struct tl_event_query *q, struct tl_buf *b, int
 		const char *coll = m->nocase && m->value ? " COLLATE NOCASE" : "";
 		switch (m->op) {
 		case TL_MATCH_EQ: tl_buf_addf(b, " AND e.%s = ?%d%s", col, (*param)++, coll); break;
+		/* unary + keeps SQLite from choosing the column's index over events_ts */
+		case TL_MATCH_EQ_BY_TIME: tl_buf_addf(b, " AND +e.%s = ?%d%s", col, (*param)++, coll); break;
 		case TL_MATCH_GE: tl_buf_addf(b, " AND e.%s >= ?%d", col, (*param)++); break;
 		case TL_MATCH_SET: tl_buf_addf(b, " AND e.%s IS NOT NULL", col); break;
 		case TL_MATCH_PATH_TAIL: {
@@ -58,4 +61,12 @@ int tl_store_fields_bind(sqlite3_stmt *st, const struct tl_event_query *q, int p
 			sqlite3_bind_int64(st, p++, m->ivalue);
 	}
 	return p;
+}
+
+void tl_store_read_cache(struct tl_store *s, int64_t bytes)
+{
+	char sql[64];
+	/* negative: KiB; a connection setting, so a read-only store may change it */
+	snprintf(sql, sizeof(sql), "PRAGMA cache_size=%lld", -(long long)(bytes / 1024));
+	sqlite3_exec(tl_store_handle(s), sql, NULL, NULL, NULL);
 }
