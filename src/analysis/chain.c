@@ -62,6 +62,7 @@ struct node {
 	unsigned explored, queued;  /* DIR_* bits */
 	int seed;
 	int64_t burst;              /* exports by this user in the burst ending here (-1 not counted) */
+	struct tl_store *lazy;      /* extra not read yet: read it from here by id when a rule asks */
 };
 
 struct edge {
@@ -96,6 +97,8 @@ struct ctx {
 	int capped_events, capped_scan;
 	unsigned capped_rules;      /* bit per rule whose forward fan-out was reached */
 	size_t why_at;              /* set by REF() in a rule's holds() */
+	struct keycache *cache;     /* events per looked-up key, read once (see lookup) */
+	size_t n_cache, cache_nodes;
 	struct tl_chain_set *out;
 };
 
@@ -222,11 +225,24 @@ static int same_host(struct node *a, struct node *b)
 	return *host_of(a) && !strcmp(host_of(a), host_of(b));
 }
 
+static char *dup_value(const struct tl_value *v);
+
 static const struct tl_json *extra_get(struct node *n, const char *key)
 {
 	if (!n->extra_tried) {
 		struct tl_err e;
 		n->extra_tried = 1;
+		if (n->lazy && !n->extra_text) {
+			/* a cached candidate: its extra is read only when a rule needs it */
+			struct tl_event_query q;
+			memset(&q, 0, sizeof(q));
+			q.event_id = n->id;
+			struct tl_store_iter *it = tl_store_events(n->lazy, &q, &e);
+			const struct tl_event_row *r;
+			if (it && tl_store_next_event(it, &r, &e) == 1 && r->extra.len <= TL_CHAIN_EXTRA_MAX)
+				n->extra_text = dup_value(&r->extra);
+			tl_store_iter_free(it);
+		}
 		if (n->extra_text)
 			n->extra = tl_json_parse("extra", n->extra_text, strlen(n->extra_text), &e);
 	}
@@ -554,9 +570,9 @@ static int cands_push(struct cands *cs, struct node *n)
 	return 0;
 }
 
-/* Events matching FIELDS (and ENTITIES, and CLASS when set) with FROM <= ts
- * < TO, clipped to the range asked for, appended to OUT in time order
- * (latest first with REVERSE). */
+/* Events matching FIELDS (all of them), ENTITIES (any), FAMILY or FAMILY2
+ * when set, with FROM <= ts < TO clipped to the range asked for, appended to
+ * OUT in time order (latest first with REVERSE). */
 struct look {
 	const struct tl_field_match *fields;
 	size_t n_fields;
@@ -566,7 +582,224 @@ struct look {
 	tl_us from, to;
 	int reverse;
 	const char *family2;        /* or this one */
+	const char *cache_user;     /* with ENTITIES: the canonical user they spell (the cache key) */
 };
+
+/* ---- the key cache -------------------------------------------------------
+ * Rules look up the same address, host or user again and again (every event
+ * of an address pivot asks about that address), each time with another time
+ * window; the store's index on the address has no time in it, so each such
+ * query reads every event of the address. So the events of such a key, over
+ * the whole range of the walk, are read once (when there are at most
+ * TL_CHAIN_KEY_EVENTS of them) and later lookups are answered from memory by
+ * time, the remaining conditions checked the way SQL would. Nodes in the
+ * cache keep no extra (read by id when a rule asks: extra_get). */
+#define TL_CHAIN_KEY_EVENTS 20000
+#define TL_CHAIN_CACHE_NODES 50000
+
+struct keycache {
+	int field;          /* TL_F_src_ip, TL_F_dst_ip, TL_F_host; -1: the user forms */
+	char *value;        /* the value, or the canonical user */
+	struct node **v;    /* timeline order */
+	size_t n;
+	int full;           /* 0: not read (yet), or more than TL_CHAIN_KEY_EVENTS: ask SQL */
+	int tried;          /* read once already (a key asked about once is not worth reading whole) */
+};
+
+static void node_free(struct node *n);
+static struct node *node_from_row(const struct tl_event_row *r);
+
+static int cache_field(int f)
+{
+	return f == TL_F_src_ip || f == TL_F_dst_ip || f == TL_F_host;
+}
+
+/* The condition of L that names the key, or -1 (user forms: -2). */
+static int cache_key_of(const struct look *l)
+{
+	for (size_t i = 0; i < l->n_fields; i++) {
+		const struct tl_field_match *m = &l->fields[i];
+		if ((m->op == TL_MATCH_EQ || m->op == TL_MATCH_EQ_BY_TIME) && m->value && !m->nocase && cache_field(m->field))
+			return (int)i;
+	}
+	if (!l->n_fields && l->n_entities)
+		return -2;
+	return -1;
+}
+
+/* SQL's verdict on one condition, in memory (ASCII case folding as NOCASE). */
+static int match_one(const struct node *n, const struct tl_field_match *m)
+{
+	const char *v = n->f[m->field];
+	switch (m->op) {
+	case TL_MATCH_SET: return v != NULL;
+	case TL_MATCH_GE: return n->has_iv[m->field] && n->iv[m->field] >= m->ivalue;
+	case TL_MATCH_EQ:
+	case TL_MATCH_EQ_BY_TIME:
+		if (!m->value)
+			return n->has_iv[m->field] && n->iv[m->field] == m->ivalue;
+		return v && !n->has_iv[m->field] && (m->nocase ? !strcasecmp(v, m->value) : !strcmp(v, m->value));
+	case TL_MATCH_PATH_TAIL: {
+		if (!v || !m->value)
+			return 0;
+		size_t lv = strlen(v), lm = strlen(m->value);
+		int (*cmp)(const char *, const char *) = m->nocase ? strcasecmp : strcmp;
+		if (!cmp(v, m->value))
+			return 1;
+		return lv > lm && (v[lv - lm - 1] == '\\' || v[lv - lm - 1] == '/') && !cmp(v + lv - lm, m->value);
+	}
+	}
+	return 0;
+}
+
+static struct node *node_clone(const struct node *s, struct tl_store *store)
+{
+	struct node *n = calloc(1, sizeof(*n));
+	if (!n)
+		return NULL;
+	*n = (struct node){ .id = s->id, .ts = s->ts, .line = s->line, .offset = s->offset, .length = s->length,
+			    .seq = s->seq, .burst = -1, .lazy = store };
+	memcpy(n->iv, s->iv, sizeof(n->iv));
+	memcpy(n->has_iv, s->has_iv, sizeof(n->has_iv));
+	n->path = strdup(s->path);
+	n->sha256 = strdup(s->sha256);
+	n->family = strdup(s->family);
+	n->format = strdup(s->format);
+	int ok = n->path && n->sha256 && n->family && n->format;
+	for (int i = 0; ok && i < TL_F_COUNT; i++)
+		if (s->f[i] && !(n->f[i] = strdup(s->f[i])))
+			ok = 0;
+	if (!ok) {
+		node_free(n);
+		return NULL;
+	}
+	return n;
+}
+
+/* The cache of L's key (read now when new); NULL when there is none. */
+static struct keycache *cache_get(struct ctx *c, const struct look *l, int key, const char *canon_user)
+{
+	int field = key >= 0 ? l->fields[key].field : -1;
+	const char *value = key >= 0 ? l->fields[key].value : canon_user;
+	if (!value)
+		return NULL;
+	struct keycache *kc = NULL;
+	for (size_t i = 0; i < c->n_cache && !kc; i++)
+		if (c->cache[i].field == field && !strcmp(c->cache[i].value, value))
+			kc = &c->cache[i];
+	if (!kc) {
+		/* first asked: remembered, answered by SQL */
+		struct keycache *v = realloc(c->cache, (c->n_cache + 1) * sizeof(*v));
+		if (!v)
+			return NULL;
+		c->cache = v;
+		kc = &c->cache[c->n_cache];
+		memset(kc, 0, sizeof(*kc));
+		kc->field = field;
+		if (!(kc->value = strdup(value)))
+			return NULL;
+		c->n_cache++;
+		return kc;
+	}
+	if (kc->full || kc->tried || c->cache_nodes >= TL_CHAIN_CACHE_NODES)
+		return kc;
+	kc->tried = 1;
+	struct tl_event_query q;
+	memset(&q, 0, sizeof(q));
+	q.has_from = c->o->has_from;
+	q.from = c->o->from;
+	q.has_to = c->o->has_to;
+	q.to = c->o->to;
+	q.exact = 1;
+	q.limit = TL_CHAIN_KEY_EVENTS + 1;
+	struct tl_field_match m = { field, TL_MATCH_EQ, value, 0, 0 };
+	if (key >= 0) {
+		q.fields = &m;
+		q.n_fields = 1;
+	} else {
+		q.entities = l->entities;
+		q.n_entities = l->n_entities;
+	}
+	struct tl_store_iter *it = tl_store_events(c->s, &q, c->err);
+	const struct tl_event_row *r;
+	size_t cap = 0;
+	int rc = it ? 0 : -1, more;
+	while (it && (more = tl_store_next_event(it, &r, c->err)) == 1) {
+		if (kc->n >= TL_CHAIN_KEY_EVENTS) {
+			rc = 1; /* too many: keep none */
+			break;
+		}
+		if (kc->n == cap) {
+			cap = cap ? cap * 2 : 64;
+			struct node **nv = realloc(kc->v, cap * sizeof(*nv));
+			if (!nv) {
+				rc = -1;
+				break;
+			}
+			kc->v = nv;
+		}
+		/* the cache keeps no extra: candidates read it by id when asked */
+		struct tl_event_row row = *r;
+		row.extra.type = TL_VALUE_NULL;
+		struct node *n = node_from_row(&row);
+		if (!n) {
+			rc = -1;
+			break;
+		}
+		kc->v[kc->n++] = n;
+	}
+	if (it && more < 0)
+		rc = -1;
+	tl_store_iter_free(it);
+	if (rc) {
+		for (size_t i = 0; i < kc->n; i++)
+			node_free(kc->v[i]);
+		free(kc->v);
+		kc->v = NULL;
+		kc->n = 0;
+		return rc < 0 ? NULL : kc; /* full = 0: ask SQL */
+	}
+	kc->full = 1;
+	c->cache_nodes += kc->n;
+	return kc;
+}
+
+/* Answer L from KC: events with FROM <= ts < TO in order, the other
+ * conditions and the families checked here. */
+static int cache_serve(struct ctx *c, const struct keycache *kc, const struct look *l, tl_us from, tl_us to,
+		       struct cands *out)
+{
+	size_t lo = 0, hi = kc->n;
+	while (lo < hi) { /* the first event at or after FROM */
+		size_t mid = lo + (hi - lo) / 2;
+		if (kc->v[mid]->ts < from)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	size_t end = lo;
+	while (end < kc->n && kc->v[end]->ts < to)
+		end++;
+	size_t got = 0;
+	for (size_t k = 0; k < end - lo; k++) {
+		const struct node *n = kc->v[l->reverse ? end - 1 - k : lo + k];
+		int ok = !l->family || !strcmp(n->family, l->family) || (l->family2 && !strcmp(n->family, l->family2));
+		for (size_t i = 0; ok && i < l->n_fields; i++)
+			ok = match_one(n, &l->fields[i]);
+		if (!ok)
+			continue;
+		if (++got > TL_CHAIN_SCAN) {
+			c->capped_scan = 1;
+			break;
+		}
+		struct node *cl = node_clone(n, c->s);
+		if (!cl || cands_push(out, cl)) {
+			node_free(cl);
+			return tl_errf(c->err, "out of memory");
+		}
+	}
+	return 0;
+}
 
 static int lookup(struct ctx *c, const struct look *l, struct cands *out)
 {
@@ -581,6 +814,12 @@ static int lookup(struct ctx *c, const struct look *l, struct cands *out)
 		q.to = c->o->to;
 	if (q.from >= q.to)
 		return 0;
+	int key = cache_key_of(l);
+	if (key != -1) {
+		struct keycache *kc = cache_get(c, l, key, key == -2 ? l->cache_user : NULL);
+		if (kc && kc->full)
+			return cache_serve(c, kc, l, q.from, q.to, out);
+	}
 	q.fields = l->fields;
 	q.n_fields = l->n_fields;
 	q.entities = l->entities;
@@ -620,7 +859,7 @@ static int look1(struct ctx *c, int field, enum tl_match_op op, const char *valu
 		 int reverse, struct cands *out)
 {
 	struct tl_field_match m[2] = { { field, op, value, 0, nocase }, { 0 } };
-	struct look l = { m, 1, NULL, 0, NULL, from, to, reverse, NULL };
+	struct look l = { m, 1, NULL, 0, NULL, from, to, reverse, NULL, NULL };
 	return lookup(c, &l, out);
 }
 
@@ -629,7 +868,7 @@ static int look2(struct ctx *c, int f1, const char *v1, int f2, enum tl_match_op
 		 tl_us from, tl_us to, int reverse, struct cands *out)
 {
 	struct tl_field_match m[2] = { { f1, TL_MATCH_EQ, v1, 0, 0 }, { f2, op2, v2, 0, nocase2 } };
-	struct look l = { m, 2, NULL, 0, NULL, from, to, reverse, NULL };
+	struct look l = { m, 2, NULL, 0, NULL, from, to, reverse, NULL, NULL };
 	return lookup(c, &l, out);
 }
 
@@ -696,7 +935,7 @@ static int look_user2(struct ctx *c, const char *cu, const char *family, const c
 	size_t n = user_forms(c, cu, ents);
 	if (!n)
 		return 0;
-	struct look l = { NULL, 0, ents, n, family, from, to, reverse, family2 };
+	struct look l = { NULL, 0, ents, n, family, from, to, reverse, family2, cu };
 	return lookup(c, &l, out);
 }
 
@@ -707,7 +946,7 @@ static int look_user(struct ctx *c, const char *cu, const char *family, tl_us fr
 	size_t n = user_forms(c, cu, ents);
 	if (!n)
 		return 0;
-	struct look l = { NULL, 0, ents, n, family, from, to, reverse, NULL };
+	struct look l = { NULL, 0, ents, n, family, from, to, reverse, NULL, cu };
 	return lookup(c, &l, out);
 }
 
@@ -729,7 +968,7 @@ static int pid_parent(struct ctx *c, struct node *n, int64_t pid, struct node **
 	struct cands cs = { 0 };
 	struct tl_field_match m[2] = { { TL_F_host, TL_MATCH_EQ, F(n, TL_F_host), 0, 0 },
 				       { TL_F_process_pid, TL_MATCH_EQ, NULL, pid, 0 } };
-	struct look l = { m, 2, NULL, 0, NULL, n->ts - TL_CHAIN_SPAN_US, n->ts + 1, 1, NULL };
+	struct look l = { m, 2, NULL, 0, NULL, n->ts - TL_CHAIN_SPAN_US, n->ts + 1, 1, NULL, NULL };
 	if (lookup(c, &l, &cs))
 		return -1;
 	for (size_t i = 0; i < cs.n; i++)
@@ -781,7 +1020,7 @@ static int tree_fwd(struct ctx *c, struct node *a, struct cands *out)
 		snprintf(pid, sizeof(pid), "%lld", (long long)a->iv[TL_F_process_pid]);
 		struct tl_field_match m[2] = { { TL_F_host, TL_MATCH_EQ, F(a, TL_F_host), 0, 0 },
 					       { TL_F_parent_pid, TL_MATCH_EQ, NULL, a->iv[TL_F_process_pid], 0 } };
-		struct look l = { m, 2, NULL, 0, NULL, a->ts, a->ts + TL_CHAIN_SPAN_US, 0, NULL };
+		struct look l = { m, 2, NULL, 0, NULL, a->ts, a->ts + TL_CHAIN_SPAN_US, 0, NULL, NULL };
 		return lookup(c, &l, out);
 	}
 	return 0;
@@ -1026,7 +1265,7 @@ static int up_back(struct ctx *c, struct node *b, struct cands *out)
 	tl_us from = b->ts - c->window;
 	if (has(b, TL_F_src_ip)) {
 		struct tl_field_match m[1] = { { TL_F_src_ip, TL_MATCH_EQ, F(b, TL_F_src_ip), 0, 0 } };
-		struct look l = { m, 1, NULL, 0, "dlp", from, b->ts + 1, 1, "audit" };
+		struct look l = { m, 1, NULL, 0, "dlp", from, b->ts + 1, 1, "audit", NULL };
 		if (lookup(c, &l, out))
 			return -1;
 	}
@@ -1189,7 +1428,7 @@ static int conn_look(struct ctx *c, struct node *n, tl_us from, tl_us to, int re
 	/* seconds apart: the time index narrows more than the address's */
 	struct tl_field_match m[2] = { { TL_F_src_ip, TL_MATCH_EQ_BY_TIME, F(n, TL_F_src_ip), 0, 0 },
 				       { TL_F_src_port, TL_MATCH_EQ_BY_TIME, NULL, n->iv[TL_F_src_port], 0 } };
-	struct look l = { m, 2, NULL, 0, NULL, from, to, reverse, NULL };
+	struct look l = { m, 2, NULL, 0, NULL, from, to, reverse, NULL, NULL };
 	return lookup(c, &l, out);
 }
 
@@ -1304,7 +1543,7 @@ static int ses_back(struct ctx *c, struct node *b, struct cands *out)
 		struct tl_field_match m[3] = { { TL_F_host, TL_MATCH_EQ, F(b, TL_F_host), 0, 0 },
 					       { TL_F_session_id, TL_MATCH_EQ, F(b, TL_F_session_id), 0, 0 },
 					       { TL_F_class, TL_MATCH_EQ, "authentication", 0, 0 } };
-		struct look l = { m, 3, NULL, 0, NULL, b->ts - TL_CHAIN_SPAN_US, b->ts + 1, 1, NULL };
+		struct look l = { m, 3, NULL, 0, NULL, b->ts - TL_CHAIN_SPAN_US, b->ts + 1, 1, NULL, NULL };
 		return lookup(c, &l, out);
 	}
 	return look2(c, TL_F_session_id, F(b, TL_F_session_id), TL_F_class, TL_MATCH_EQ, "authentication", 0,
@@ -2081,6 +2320,13 @@ int tl_chain_build(struct tl_store *s, const struct tl_chain_opts *opts, struct 
 	}
 	free(c.users);
 	free(c.users_canon);
+	for (size_t i = 0; i < c.n_cache; i++) {
+		for (size_t k = 0; k < c.cache[i].n; k++)
+			node_free(c.cache[i].v[k]);
+		free(c.cache[i].v);
+		free(c.cache[i].value);
+	}
+	free(c.cache);
 	return rc ? -1 : 0;
 }
 
