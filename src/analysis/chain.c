@@ -619,7 +619,8 @@ static int cache_key_of(const struct look *l)
 {
 	for (size_t i = 0; i < l->n_fields; i++) {
 		const struct tl_field_match *m = &l->fields[i];
-		if ((m->op == TL_MATCH_EQ || m->op == TL_MATCH_EQ_BY_TIME) && m->value && !m->nocase && cache_field(m->field))
+		if ((m->op == TL_MATCH_EQ || m->op == TL_MATCH_EQ_BY_TIME) && m->value && !m->nocase &&
+		    cache_field(m->field))
 			return (int)i;
 	}
 	if (!l->n_fields && l->n_entities)
@@ -992,7 +993,8 @@ static int tree_holds(struct ctx *c, struct node *a, struct node *b, struct tl_b
 		REF();
 		return 1;
 	}
-	if (!b->has_iv[TL_F_parent_pid] || !a->has_iv[TL_F_process_pid] || b->iv[TL_F_parent_pid] != a->iv[TL_F_process_pid] ||
+	if (!b->has_iv[TL_F_parent_pid] || !a->has_iv[TL_F_process_pid] ||
+	    b->iv[TL_F_parent_pid] != a->iv[TL_F_process_pid] ||
 	    !same_host(a, b) || !has(b, TL_F_host) || !has(a, TL_F_host) || strcmp(F(a, TL_F_host), F(b, TL_F_host)))
 		return 0;
 	/* pid reuse: only the latest start of that pid before the child is its parent */
@@ -1573,28 +1575,46 @@ static int dlp_effect(struct ctx *c, struct node *n)
 }
 
 static const struct rule rules[] = {
-	{ "process-tree", is_process_start, any_start_child, tree_holds, tree_fwd, tree_back, TL_CHAIN_SESSION_FANOUT, 1, 0 },
-	{ "process-activity", is_process_start, is_activity, act_holds, act_fwd, act_back, TL_CHAIN_SESSION_FANOUT, 1, 0 },
-	{ "executed", is_file_write, is_process_start, exec_holds, exec_fwd, exec_back, TL_CHAIN_FANOUT, 1, 0 },
-	{ "downloaded", is_dl_cause, is_file_write, dl_holds, dl_fwd, dl_back, TL_CHAIN_FANOUT, 1, 0 },
-	{ "dlp-flagged", is_file_write, dlp_effect, flag_holds, flag_fwd, flag_back, TL_CHAIN_FANOUT, 1, 0 },
-	{ "uploaded", is_dlp, is_upload_or_post, up_holds, up_fwd, up_back, TL_CHAIN_FANOUT, 1, 0 },
-	{ "bulk-export", is_export, is_upload, bulk_holds, up_fwd, up_back, TL_CHAIN_FANOUT, 1, 0 },
-	{ "resolved", is_dns, is_conn, dns_holds, dns_fwd, dns_back, TL_CHAIN_FANOUT, 1, 0 },
-	{ "same-connection", is_tuple, is_tuple, conn_holds, conn_fwd, conn_back, TL_CHAIN_FANOUT, TL_CHAIN_FANOUT, 1 },
-	{ "service-started", is_service_install, is_process_start, svc_holds, svc_fwd, svc_back, TL_CHAIN_FANOUT, 1, 0 },
-	{ "process-access", is_access, any_guid, acc_holds, acc_fwd, acc_back, TL_CHAIN_FANOUT, 1, 0 },
-	{ "logon-session", is_logon, any_session, ses_holds, ses_fwd, ses_back, TL_CHAIN_SESSION_FANOUT, 1, 0 },
+	{ "process-tree", is_process_start, any_start_child, tree_holds, tree_fwd, tree_back,
+	  TL_CHAIN_SESSION_FANOUT, 1, 0 },
+	{ "process-activity", is_process_start, is_activity, act_holds, act_fwd, act_back,
+	  TL_CHAIN_SESSION_FANOUT, 1, 0 },
+	{ "executed", is_file_write, is_process_start, exec_holds, exec_fwd, exec_back,
+	  TL_CHAIN_FANOUT, 1, 0 },
+	{ "downloaded", is_dl_cause, is_file_write, dl_holds, dl_fwd, dl_back,
+	  TL_CHAIN_FANOUT, 1, 0 },
+	{ "dlp-flagged", is_file_write, dlp_effect, flag_holds, flag_fwd, flag_back,
+	  TL_CHAIN_FANOUT, 1, 0 },
+	{ "uploaded", is_dlp, is_upload_or_post, up_holds, up_fwd, up_back,
+	  TL_CHAIN_FANOUT, 1, 0 },
+	{ "bulk-export", is_export, is_upload, bulk_holds, up_fwd, up_back,
+	  TL_CHAIN_FANOUT, 1, 0 },
+	{ "resolved", is_dns, is_conn, dns_holds, dns_fwd, dns_back,
+	  TL_CHAIN_FANOUT, 1, 0 },
+	{ "same-connection", is_tuple, is_tuple, conn_holds, conn_fwd, conn_back,
+	  TL_CHAIN_FANOUT, TL_CHAIN_FANOUT, 1 },
+	{ "service-started", is_service_install, is_process_start, svc_holds, svc_fwd, svc_back,
+	  TL_CHAIN_FANOUT, 1, 0 },
+	{ "process-access", is_access, any_guid, acc_holds, acc_fwd, acc_back,
+	  TL_CHAIN_FANOUT, 1, 0 },
+	{ "logon-session", is_logon, any_session, ses_holds, ses_fwd, ses_back,
+	  TL_CHAIN_SESSION_FANOUT, 1, 0 },
 };
 #define N_RULES (sizeof(rules) / sizeof(rules[0]))
 
 /* ---- the walk ------------------------------------------------------------ */
 
+/* Fibonacci hashing of a row id */
+static size_t id_hash(int64_t id)
+{
+	return (size_t)((uint64_t)id * 0x9E3779B97F4A7C15ULL);
+}
+
 static size_t ht_find(struct ctx *c, int64_t id)
 {
 	if (!c->hcap)
 		return 0;
-	size_t i = (size_t)((uint64_t)id * 0x9E3779B97F4A7C15ULL) & (c->hcap - 1);
+	size_t i = id_hash(id) & (c->hcap - 1);
 	while (c->ht[i]) {
 		if (c->nodes[c->ht[i] - 1]->id == id)
 			return c->ht[i];
@@ -1612,7 +1632,7 @@ static int ht_put(struct ctx *c, size_t idx)
 			return -1;
 		for (size_t k = 0; k < c->hcap; k++)
 			if (c->ht[k]) {
-				size_t i = (size_t)((uint64_t)c->nodes[c->ht[k] - 1]->id * 0x9E3779B97F4A7C15ULL) & (cap - 1);
+				size_t i = id_hash(c->nodes[c->ht[k] - 1]->id) & (cap - 1);
 				while (ht[i])
 					i = (i + 1) & (cap - 1);
 				ht[i] = c->ht[k];
@@ -1621,7 +1641,7 @@ static int ht_put(struct ctx *c, size_t idx)
 		c->ht = ht;
 		c->hcap = cap;
 	}
-	size_t i = (size_t)((uint64_t)c->nodes[idx]->id * 0x9E3779B97F4A7C15ULL) & (c->hcap - 1);
+	size_t i = id_hash(c->nodes[idx]->id) & (c->hcap - 1);
 	while (c->ht[i])
 		i = (i + 1) & (c->hcap - 1);
 	c->ht[i] = idx + 1;
@@ -1806,14 +1826,16 @@ static void summarize(struct ctx *c, struct node *n, struct tl_buf *b)
 	if (has(n, TL_F_host))
 		tl_buf_addf(b, "%s: ", F(n, TL_F_host));
 	if (is_process_start(c, n)) {
-		tl_buf_addf(b, "%s%sstarted %s", user ? user : "", user ? " " : "", F(n, TL_F_process) ? F(n, TL_F_process) : "a process");
+		tl_buf_addf(b, "%s%sstarted %s", user ? user : "", user ? " " : "",
+			    F(n, TL_F_process) ? F(n, TL_F_process) : "a process");
 		if (n->has_iv[TL_F_process_pid])
 			tl_buf_addf(b, " (pid %lld)", (long long)n->iv[TL_F_process_pid]);
 		if (has(n, TL_F_process_cmdline))
 			tl_buf_addf(b, ": %s", F(n, TL_F_process_cmdline));
 	} else if (is_file_write(c, n)) {
 		tl_buf_addf(b, "%s%s%s %s", user ? user : "", user ? " " : "",
-			    ieq(act, "create") || ieq(act, "created") || ieq(act, "filecreated") ? "created" : act, F(n, TL_F_file));
+			    ieq(act, "create") || ieq(act, "created") || ieq(act, "filecreated") ? "created" : act,
+			    F(n, TL_F_file));
 		if (has(n, TL_F_process))
 			tl_buf_addf(b, " with %s", base_name(F(n, TL_F_process)));
 	} else if (is_dlp(c, n)) {
@@ -1852,7 +1874,8 @@ static void summarize(struct ctx *c, struct node *n, struct tl_buf *b)
 		if (extra_str(n, "GrantedAccess"))
 			tl_buf_addf(b, " (access %s)", extra_str(n, "GrantedAccess"));
 	} else if (is_service_install(c, n)) {
-		tl_buf_addf(b, "service %s%s%sinstalled: %s", has(n, TL_F_rule) ? "'" : "", has(n, TL_F_rule) ? F(n, TL_F_rule) : "",
+		tl_buf_addf(b, "service %s%s%sinstalled: %s", has(n, TL_F_rule) ? "'" : "",
+			    has(n, TL_F_rule) ? F(n, TL_F_rule) : "",
 			    has(n, TL_F_rule) ? "' " : "", F(n, TL_F_file));
 	} else if (is_class(n, "http_activity") || has(n, TL_F_url)) {
 		if (user)
