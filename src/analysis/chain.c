@@ -63,6 +63,7 @@ struct node {
 	int seed;
 	int64_t burst;              /* exports by this user in the burst ending here (-1 not counted) */
 	struct tl_store *lazy;      /* extra not read yet: read it from here by id when a rule asks */
+	char *fpath;                /* file without an alternate data stream (":Zone.Identifier"), or NULL */
 };
 
 struct edge {
@@ -120,6 +121,12 @@ static const char *F(const struct node *n, int id)
 	return n->f[id];
 }
 
+/* The file an event wrote, without an NTFS stream name. */
+static const char *file_of(const struct node *n)
+{
+	return n->fpath ? n->fpath : n->f[TL_F_file];
+}
+
 static int has(const struct node *n, int id)
 {
 	return n->f[id] && *n->f[id];
@@ -146,6 +153,23 @@ static const char *ci_find(const char *hay, const char *needle)
 		if (!strncasecmp(p, needle, n))
 			return p;
 	return NULL;
+}
+
+/* A file path without its NTFS stream: Sysmon 15 logs the Zone.Identifier
+ * written beside a download as "C:\x\a.exe:Zone.Identifier". NULL when it
+ * has none. */
+static char *strip_stream(const char *p)
+{
+	if (!p)
+		return NULL;
+	const char *last = p;
+	for (const char *q = p; *q; q++)
+		if (*q == '/' || *q == '\\')
+			last = q + 1;
+	const char *colon = strchr(last, ':');
+	if (!colon || colon - p <= 1) /* none, or a drive letter */
+		return NULL;
+	return strndup(p, (size_t)(colon - p));
 }
 
 static const char *base_name(const char *p)
@@ -497,6 +521,7 @@ static void node_free(struct node *n)
 	tl_json_free(n->extra);
 	free(n->cu);
 	free(n->ch);
+	free(n->fpath);
 	free(n);
 }
 
@@ -545,6 +570,7 @@ static struct node *node_from_row(const struct tl_event_row *r)
 		node_free(n);
 		return NULL;
 	}
+	n->fpath = strip_stream(n->f[TL_F_file]);
 	return n;
 }
 
@@ -670,6 +696,8 @@ static struct node *node_clone(const struct node *s, struct tl_store *store)
 	for (int i = 0; ok && i < TL_F_COUNT; i++)
 		if (s->f[i] && !(n->f[i] = strdup(s->f[i])))
 			ok = 0;
+	if (ok && s->fpath && !(n->fpath = strdup(s->fpath)))
+		ok = 0;
 	if (!ok) {
 		node_free(n);
 		return NULL;
@@ -1083,16 +1111,16 @@ static int act_back(struct ctx *c, struct node *b, struct cands *out)
 static int exec_holds(struct ctx *c, struct node *a, struct node *b, struct tl_buf *why)
 {
 	if (!is_file_write(c, a) || !is_process_start(c, b) || !before(a, b) || b->ts - a->ts > TL_CHAIN_SPAN_US ||
-	    !ieq(F(a, TL_F_file), F(b, TL_F_process)) || !same_host(a, b))
+	    !ieq(file_of(a), F(b, TL_F_process)) || !same_host(a, b))
 		return 0;
-	WHY("started from %s, the file written in ", F(a, TL_F_file));
+	WHY("started from %s, the file written in ", file_of(a));
 	REF();
 	return 1;
 }
 
 static int exec_fwd(struct ctx *c, struct node *a, struct cands *out)
 {
-	return look2(c, TL_F_host, F(a, TL_F_host), TL_F_process, TL_MATCH_EQ, F(a, TL_F_file), 1, a->ts,
+	return look2(c, TL_F_host, F(a, TL_F_host), TL_F_process, TL_MATCH_EQ, file_of(a), 1, a->ts,
 		     a->ts + TL_CHAIN_SPAN_US, 0, out);
 }
 
@@ -1131,7 +1159,7 @@ static int dl_holds(struct ctx *c, struct node *a, struct node *b, struct tl_buf
 	}
 	char name[256];
 	url_name(F(a, TL_F_url), name, sizeof(name));
-	if (*name && ieq(name, base_name(F(b, TL_F_file))) && same_user(a, b)) {
+	if (*name && ieq(name, base_name(file_of(b))) && same_user(a, b)) {
 		WHY("the URL fetched in ");
 		REF();
 		WHY(" names %s, written by the same user %s ", name, user_of(a));
@@ -1181,7 +1209,7 @@ static int flag_holds(struct ctx *c, struct node *a, struct node *b, struct tl_b
 		return 1;
 	}
 	const char *n = dlp_name(b);
-	if (n && *n && ieq(n, base_name(F(a, TL_F_file)))) {
+	if (n && *n && ieq(n, base_name(file_of(a)))) {
 		WHY("same file name %s as the file written in ", n);
 		REF();
 		WHY(", ");
@@ -1194,7 +1222,7 @@ static int flag_holds(struct ctx *c, struct node *a, struct node *b, struct tl_b
 
 static int flag_fwd(struct ctx *c, struct node *a, struct cands *out)
 {
-	const char *name = base_name(F(a, TL_F_file));
+	const char *name = base_name(file_of(a));
 	tl_us to = a->ts + c->window + 1;
 	if (look1(c, TL_F_file_name, TL_MATCH_EQ, name, 1, a->ts, to, 0, out) ||
 	    look1(c, TL_F_file, TL_MATCH_PATH_TAIL, name, 1, a->ts, to, 0, out))
