@@ -50,6 +50,8 @@ contains "$C/replay.tl" "^tl chain --entity file:q4.7z --output jsonl -o chains/
 contains "$C/replay.tl" "^#> out/chains/q4.jsonl $(sha256sum <"$C/out/chains/q4.jsonl" | cut -c1-64)$" "with the output's SHA-256"
 tail -1 "$C/custody.jsonl" >"$WORK/last"
 contains "$WORK/last" '"chain"' "a custody entry for tl chain"
+expect_exit 0 "tl replay reruns the chain step" -- "$TL" replay --into "$WORK/again" "$C"
+contains "$WORK/out" "^  MATCH  out/chains/q4.jsonl " "the rebuilt case gives the same chains byte for byte"
 
 # deterministic: byte-identical across runs, TZ and locale
 for f in text jsonl md; do
