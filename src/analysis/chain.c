@@ -1847,6 +1847,14 @@ static void source_label(struct node *n, struct tl_buf *b)
 	}
 }
 
+/* ", 48213994 bytes out (46.0 MiB)": the exact count, and a size people read */
+static void bytes_out(struct tl_buf *b, int64_t n)
+{
+	tl_buf_addf(b, ", %lld bytes out", (long long)n);
+	if (n >= 1024 * 1024)
+		tl_buf_addf(b, " (%.1f MiB)", (double)n / (1024.0 * 1024.0));
+}
+
 static void summarize(struct ctx *c, struct node *n, struct tl_buf *b)
 {
 	const char *user = has(n, TL_F_user) ? F(n, TL_F_user) : NULL;
@@ -1913,7 +1921,7 @@ static void summarize(struct ctx *c, struct node *n, struct tl_buf *b)
 		if (has(n, TL_F_src_ip))
 			tl_buf_addf(b, " from %s", F(n, TL_F_src_ip));
 		if (n->has_iv[TL_F_bytes_out])
-			tl_buf_addf(b, ", %lld bytes out", (long long)n->iv[TL_F_bytes_out]);
+			bytes_out(b, n->iv[TL_F_bytes_out]);
 		if (n->has_iv[TL_F_http_status])
 			tl_buf_addf(b, ", status %lld", (long long)n->iv[TL_F_http_status]);
 	} else if (is_conn(c, n) && has(n, TL_F_src_ip) && has(n, TL_F_dst_ip)) {
@@ -1930,7 +1938,7 @@ static void summarize(struct ctx *c, struct node *n, struct tl_buf *b)
 		if (has(n, TL_F_domain))
 			tl_buf_addf(b, " (%s)", F(n, TL_F_domain));
 		if (n->has_iv[TL_F_bytes_out])
-			tl_buf_addf(b, ", %lld bytes out", (long long)n->iv[TL_F_bytes_out]);
+			bytes_out(b, n->iv[TL_F_bytes_out]);
 	} else {
 		if (user)
 			tl_buf_addf(b, "%s ", user);
