@@ -47,6 +47,9 @@
  * installed -> started, logon -> actions in the session: at most this long
  * after (processes and sessions live long; the rules themselves are exact). */
 #define TL_CHAIN_SPAN_US (7LL * 86400 * TL_US_PER_SEC)
+/* An address a host or user used, by its EDR network events: an upload from
+ * it within this long of them is theirs (for findings that name no address). */
+#define TL_CHAIN_ADDR_SPAN_US (12LL * 3600 * TL_US_PER_SEC)
 /* A bulk export: at least this many downloads/exports by one user within
  * TL_CHAIN_BULK_SPAN_US before the last of them. */
 #define TL_CHAIN_BULK_MIN 10

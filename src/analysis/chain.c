@@ -92,9 +92,13 @@ struct ctx {
 	struct { size_t node; unsigned dir; } *queue;
 	size_t qh, qn, qcap;
 	/* every distinct user value with its canonical form, for "same user" lookups */
-	char **users, **users_canon;
-	size_t n_users;
-	int users_loaded;
+	struct valset {
+		const char *type;   /* "user", "host" */
+		enum tl_entity_type et;
+		char **raw, **canon;
+		size_t n;
+		int loaded;
+	} users, hosts;
 	int capped_events, capped_scan;
 	unsigned capped_rules;      /* bit per rule whose forward fan-out was reached */
 	size_t why_at;              /* set by REF() in a rule's holds() */
@@ -608,7 +612,7 @@ struct look {
 	tl_us from, to;
 	int reverse;
 	const char *family2;        /* or this one */
-	const char *cache_user;     /* with ENTITIES: the canonical user they spell (the cache key) */
+	const char *cache_user;     /* with ENTITIES: the canonical user or host they spell (the cache key) */
 };
 
 /* ---- the key cache -------------------------------------------------------
@@ -624,7 +628,7 @@ struct look {
 #define TL_CHAIN_CACHE_NODES 50000
 
 struct keycache {
-	int field;          /* TL_F_src_ip, TL_F_dst_ip, TL_F_host; -1: the user forms */
+	int field;          /* TL_F_src_ip, TL_F_dst_ip, TL_F_host; -1: the user forms, -3: the host forms */
 	char *value;        /* the value, or the canonical user */
 	struct node **v;    /* timeline order */
 	size_t n;
@@ -708,7 +712,7 @@ static struct node *node_clone(const struct node *s, struct tl_store *store)
 /* The cache of L's key (read now when new); NULL when there is none. */
 static struct keycache *cache_get(struct ctx *c, const struct look *l, int key, const char *canon_user)
 {
-	int field = key >= 0 ? l->fields[key].field : -1;
+	int field = key >= 0 ? l->fields[key].field : !strcmp(l->entities[0].type, "host") ? -3 : -1;
 	const char *value = key >= 0 ? l->fields[key].value : canon_user;
 	if (!value)
 		return NULL;
@@ -901,71 +905,65 @@ static int look2(struct ctx *c, int f1, const char *v1, int f2, enum tl_match_op
 	return lookup(c, &l, out);
 }
 
-/* Every user value whose canonical form is that of N's user, as entities. */
-static int load_users(struct ctx *c)
+/* Every value of SET's type with its canonical form (read once). */
+static int load_values(struct ctx *c, struct valset *set)
 {
-	if (c->users_loaded)
+	if (set->loaded)
 		return 0;
-	c->users_loaded = 1;
-	struct tl_store_iter *it = tl_store_entity_values(c->s, "user", c->err);
+	set->loaded = 1;
+	struct tl_store_iter *it = tl_store_entity_values(c->s, set->type, c->err);
 	if (!it)
 		return -1;
 	const struct tl_entity_row *r;
 	int rc;
 	size_t cap = 0;
 	while ((rc = tl_store_next_entity(it, &r, c->err)) == 1) {
-		if (c->n_users == cap) {
+		if (set->n == cap) {
 			cap = cap ? cap * 2 : 64;
-			char **a = realloc(c->users, cap * sizeof(char *)), **b;
+			char **a = realloc(set->raw, cap * sizeof(char *)), **b;
 			if (a)
-				c->users = a;
-			b = realloc(c->users_canon, cap * sizeof(char *));
+				set->raw = a;
+			b = realloc(set->canon, cap * sizeof(char *));
 			if (b)
-				c->users_canon = b;
+				set->canon = b;
 			if (!a || !b) {
 				rc = tl_errf(c->err, "out of memory");
 				break;
 			}
 		}
-		char *cn = canon(TL_ENT_USER, r->value);
-		c->users[c->n_users] = strdup(r->value);
-		c->users_canon[c->n_users] = cn ? cn : strdup("");
-		if (!c->users[c->n_users] || !c->users_canon[c->n_users]) {
-			free(c->users[c->n_users]);
-			free(c->users_canon[c->n_users]);
+		char *cn = canon(set->et, r->value);
+		set->raw[set->n] = strdup(r->value);
+		set->canon[set->n] = cn ? cn : strdup("");
+		if (!set->raw[set->n] || !set->canon[set->n]) {
+			free(set->raw[set->n]);
+			free(set->canon[set->n]);
 			rc = tl_errf(c->err, "out of memory");
 			break;
 		}
-		c->n_users++;
+		set->n++;
 	}
 	tl_store_iter_free(it);
 	return rc < 0 ? -1 : 0;
 }
 
 #define USER_FORMS_MAX 64
-/* Entities user:FORM for every stored spelling of canonical user CU. */
-static size_t user_forms(struct ctx *c, const char *cu, struct tl_entity *ents)
+/* Entities TYPE:FORM for every stored spelling of canonical value CV. */
+static size_t forms(struct ctx *c, struct valset *set, const char *cv, struct tl_entity *ents)
 {
 	size_t n = 0;
-	if (!cu || !*cu || load_users(c))
+	if (!cv || !*cv || load_values(c, set))
 		return 0;
-	for (size_t i = 0; i < c->n_users && n < USER_FORMS_MAX; i++)
-		if (!strcmp(c->users_canon[i], cu)) {
-			ents[n].type = "user";
-			ents[n++].value = c->users[i];
+	for (size_t i = 0; i < set->n && n < USER_FORMS_MAX; i++)
+		if (!strcmp(set->canon[i], cv)) {
+			ents[n].type = set->type;
+			ents[n++].value = set->raw[i];
 		}
 	return n;
 }
 
-static int look_user2(struct ctx *c, const char *cu, const char *family, const char *family2, tl_us from, tl_us to,
-		      int reverse, struct cands *out)
+static size_t user_forms(struct ctx *c, const char *cu, struct tl_entity *ents)
 {
-	struct tl_entity ents[USER_FORMS_MAX];
-	size_t n = user_forms(c, cu, ents);
-	if (!n)
-		return 0;
-	struct look l = { NULL, 0, ents, n, family, from, to, reverse, family2, cu };
-	return lookup(c, &l, out);
+	return forms(c, &c->users, cu, ents);
 }
 
 static int look_user(struct ctx *c, const char *cu, const char *family, tl_us from, tl_us to, int reverse,
@@ -1245,40 +1243,136 @@ static int flag_back(struct ctx *c, struct node *b, struct cands *out)
 
 /* uploaded: DLP finding -> upload by the same address or user */
 
-/* "same address X as step N, 1m 50s later" (WITH_REF) or without the step. */
-static void upload_by(struct ctx *c, struct node *a, struct node *b, struct tl_buf *why, int with_ref)
+/* How the sender of B is the actor of A, in order of preference. */
+enum who { WHO_NONE, WHO_ADDRESS, WHO_USER, WHO_HOST_ADDRESS, WHO_USER_ADDRESS };
+
+/* "same address X as step N, 1m 50s later" (WITH_REF) or without the step;
+ * for an address the actor's host or user used, the EDR event EV that shows it. */
+static void upload_by(struct ctx *c, struct node *a, struct node *b, struct tl_buf *why, int with_ref, int who,
+		      const struct node *ev)
 {
-	if (same_ip(F(a, TL_F_src_ip), F(b, TL_F_src_ip)))
-		WHY("same address %s", F(b, TL_F_src_ip));
-	else
-		WHY("same user %s", user_of(b));
-	if (with_ref) {
-		WHY(" as ");
-		REF();
+	if (who == WHO_ADDRESS || who == WHO_USER) {
+		if (who == WHO_ADDRESS)
+			WHY("same address %s", F(b, TL_F_src_ip));
+		else
+			WHY("same user %s", user_of(b));
+		if (with_ref) {
+			WHY(" as ");
+			REF();
+		}
+	} else {
+		WHY("from %s, an address the %s %s", F(b, TL_F_src_ip), who == WHO_HOST_ADDRESS ? "host" : "user",
+		    who == WHO_HOST_ADDRESS ? F(a, TL_F_host) : F(a, TL_F_user));
+		if (with_ref) {
+			WHY(" of ");
+			REF();
+		}
+		WHY(" used (%s:%lld)", ev->path, (long long)ev->line);
 	}
 	WHY(", ");
 	fmt_delta(why, b->ts - a->ts);
 	WHY(" later");
 }
 
-static int who_matches(struct node *a, struct node *b)
+/* The first EDR network event within TL_CHAIN_ADDR_SPAN_US of T showing
+ * address IP used by A's host (BY_HOST) or by A's user: a fresh node in
+ * *FOUND, or NULL. This is how a finding that names a workstation but no
+ * address meets an upload that names an address but no workstation. */
+static int addr_used_by(struct ctx *c, struct node *a, const char *ip, tl_us t, int by_host, struct node **found)
 {
-	return same_ip(F(a, TL_F_src_ip), F(b, TL_F_src_ip)) || same_user(a, b);
+	*found = NULL;
+	if (!ip || (by_host ? !*host_of(a) : !*user_of(a)))
+		return 0;
+	struct cands cs = { 0 };
+	struct tl_field_match m[1] = { { TL_F_src_ip, TL_MATCH_EQ, ip, 0, 0 } };
+	struct look l = { m, 1, NULL, 0, "edr", t - TL_CHAIN_ADDR_SPAN_US, t + TL_CHAIN_ADDR_SPAN_US, 0, NULL, NULL };
+	if (lookup(c, &l, &cs))
+		return -1;
+	for (size_t i = 0; i < cs.n; i++) {
+		struct node *x = cs.v[i];
+		if (is_class(x, "network_activity") && (by_host ? same_host(a, x) : same_user(a, x))) {
+			*found = x;
+			cs.v[i] = NULL;
+			break;
+		}
+	}
+	cands_release(&cs);
+	return 0;
+}
+
+/* WHO_* for A and B; *EV (freed by the caller) the EDR event behind
+ * WHO_HOST_ADDRESS and WHO_USER_ADDRESS. -1 on error. */
+static int who_matches(struct ctx *c, struct node *a, struct node *b, struct node **ev)
+{
+	*ev = NULL;
+	if (same_ip(F(a, TL_F_src_ip), F(b, TL_F_src_ip)))
+		return WHO_ADDRESS;
+	if (same_user(a, b))
+		return WHO_USER;
+	if (has(a, TL_F_src_ip) || !has(b, TL_F_src_ip))
+		return WHO_NONE;
+	for (int by_host = 1; by_host >= 0; by_host--) {
+		if (addr_used_by(c, a, F(b, TL_F_src_ip), b->ts, by_host, ev))
+			return -1;
+		if (*ev)
+			return by_host ? WHO_HOST_ADDRESS : WHO_USER_ADDRESS;
+	}
+	return WHO_NONE;
 }
 
 static int up_holds(struct ctx *c, struct node *a, struct node *b, struct tl_buf *why)
 {
-	if (!is_dlp(c, a) || !is_upload_or_post(c, b) || !before(a, b) || b->ts - a->ts > c->window ||
-	    !who_matches(a, b))
+	if (!is_dlp(c, a) || !is_upload_or_post(c, b) || !before(a, b) || b->ts - a->ts > c->window)
 		return 0;
 	const char *name = dlp_name(a);
 	int named = name && *name && has(b, TL_F_url) && ci_find(F(b, TL_F_url), name);
 	if (!named && !is_upload(c, b))
 		return 0;
-	upload_by(c, a, b, why, 1);
-	if (named)
-		WHY("; the URL names %s", name);
-	return 1;
+	struct node *ev;
+	int who = who_matches(c, a, b, &ev);
+	if (who > WHO_NONE) {
+		upload_by(c, a, b, why, 1, who, ev);
+		if (named)
+			WHY("; the URL names %s", name);
+	}
+	node_free(ev);
+	return who;
+}
+
+#define ADDRS_MAX 4
+/* Events of canonical host or user CV (BY_HOST) of FAMILY (and FAMILY2)
+ * with FROM <= ts < TO. */
+static int look_actor(struct ctx *c, int by_host, const char *cv, const char *family, const char *family2, tl_us from,
+		      tl_us to, int reverse, struct cands *out)
+{
+	struct tl_entity ents[USER_FORMS_MAX];
+	size_t n = forms(c, by_host ? &c->hosts : &c->users, cv, ents);
+	if (!n)
+		return 0;
+	struct look l = { NULL, 0, ents, n, family, from, to, reverse, family2, cv };
+	return lookup(c, &l, out);
+}
+
+/* Up to ADDRS_MAX source addresses A's host, then A's user, used in EDR
+ * network events within TL_CHAIN_ADDR_SPAN_US of it, into IPS. */
+static int edr_addrs(struct ctx *c, struct node *a, struct tl_strlist *ips)
+{
+	for (int by_host = 1; by_host >= 0; by_host--) {
+		struct cands cs = { 0 };
+		if (look_actor(c, by_host, by_host ? host_of(a) : user_of(a), "edr", NULL, a->ts - TL_CHAIN_ADDR_SPAN_US,
+			       a->ts + TL_CHAIN_ADDR_SPAN_US, 0, &cs))
+			return -1;
+		for (size_t i = 0; i < cs.n && ips->n < ADDRS_MAX; i++) {
+			const char *ip = F(cs.v[i], TL_F_src_ip);
+			int seen = !ip || !is_class(cs.v[i], "network_activity");
+			for (size_t k = 0; k < ips->n && !seen; k++)
+				seen = !strcmp(ips->v[k], ip);
+			if (!seen && tl_strlist_add(ips, ip))
+				seen = -1;
+		}
+		cands_release(&cs);
+	}
+	return 0;
 }
 
 static int up_fwd(struct ctx *c, struct node *a, struct cands *out)
@@ -1286,20 +1380,58 @@ static int up_fwd(struct ctx *c, struct node *a, struct cands *out)
 	tl_us to = a->ts + c->window + 1;
 	if (has(a, TL_F_src_ip) && look1(c, TL_F_src_ip, TL_MATCH_EQ, F(a, TL_F_src_ip), 0, a->ts, to, 0, out))
 		return -1;
-	return look_user(c, user_of(a), NULL, a->ts, to, 0, out);
+	if (look_user(c, user_of(a), NULL, a->ts, to, 0, out))
+		return -1;
+	if (has(a, TL_F_src_ip))
+		return 0;
+	/* no address in the finding: the addresses its host or user used */
+	struct tl_strlist ips = TL_STRLIST_INIT;
+	int rc = edr_addrs(c, a, &ips);
+	for (size_t i = 0; !rc && i < ips.n; i++)
+		rc = look1(c, TL_F_src_ip, TL_MATCH_EQ, ips.v[i], 0, a->ts, to, 0, out);
+	tl_strlist_release(&ips);
+	return rc;
 }
 
-/* DLP findings and audit exports before an upload, by its address or user */
+/* DLP findings and audit exports before an upload, by its address or user,
+ * or by the hosts and users that used its address (EDR network events) */
 static int up_back(struct ctx *c, struct node *b, struct cands *out)
 {
 	tl_us from = b->ts - c->window;
-	if (has(b, TL_F_src_ip)) {
-		struct tl_field_match m[1] = { { TL_F_src_ip, TL_MATCH_EQ, F(b, TL_F_src_ip), 0, 0 } };
-		struct look l = { m, 1, NULL, 0, "dlp", from, b->ts + 1, 1, "audit", NULL };
-		if (lookup(c, &l, out))
-			return -1;
+	if (look_actor(c, 0, user_of(b), "dlp", "audit", from, b->ts + 1, 1, out))
+		return -1;
+	if (!has(b, TL_F_src_ip))
+		return 0;
+	struct tl_field_match m[1] = { { TL_F_src_ip, TL_MATCH_EQ, F(b, TL_F_src_ip), 0, 0 } };
+	struct look l = { m, 1, NULL, 0, "dlp", from, b->ts + 1, 1, "audit", NULL };
+	if (lookup(c, &l, out))
+		return -1;
+	struct cands cs = { 0 };
+	struct look e = { m, 1, NULL, 0, "edr", b->ts - TL_CHAIN_ADDR_SPAN_US, b->ts + TL_CHAIN_ADDR_SPAN_US, 0, NULL,
+			  NULL };
+	if (lookup(c, &e, &cs))
+		return -1;
+	struct tl_strlist seen = TL_STRLIST_INIT;
+	int rc = 0;
+	for (size_t i = 0; !rc && i < cs.n && seen.n < 2 * ADDRS_MAX; i++) {
+		if (!is_class(cs.v[i], "network_activity"))
+			continue;
+		for (int by_host = 1; !rc && by_host >= 0; by_host--) {
+			const char *cv = by_host ? host_of(cs.v[i]) : user_of(cs.v[i]);
+			char key[600];
+			snprintf(key, sizeof(key), "%d:%.512s", by_host, cv);
+			int dup = !*cv;
+			for (size_t k = 0; k < seen.n && !dup; k++)
+				dup = !strcmp(seen.v[k], key);
+			if (dup)
+				continue;
+			tl_strlist_add(&seen, key);
+			rc = look_actor(c, by_host, cv, "dlp", "audit", from, b->ts + 1, 1, out);
+		}
 	}
-	return look_user2(c, user_of(b), "dlp", "audit", from, b->ts + 1, 1, out);
+	tl_strlist_release(&seen);
+	cands_release(&cs);
+	return rc;
 }
 
 /* bulk-export: the last of a burst of downloads -> upload */
@@ -1319,28 +1451,39 @@ static int64_t burst_of(struct ctx *c, struct node *a)
 
 static int bulk_holds(struct ctx *c, struct node *a, struct node *b, struct tl_buf *why)
 {
-	if (!is_export(c, a) || !is_upload(c, b) || !before(a, b) || b->ts - a->ts > c->window || !who_matches(a, b))
+	if (!is_export(c, a) || !is_upload(c, b) || !before(a, b) || b->ts - a->ts > c->window)
 		return 0;
+	struct node *ev;
+	int who = who_matches(c, a, b, &ev);
+	if (who <= WHO_NONE) {
+		node_free(ev);
+		return who;
+	}
 	int64_t n = burst_of(c, a);
-	if (n < TL_CHAIN_BULK_MIN)
+	if (n < TL_CHAIN_BULK_MIN) {
+		node_free(ev);
 		return 0;
+	}
 	/* only the last export of the burst before the upload links */
 	struct cands cs = { 0 };
 	int later = 0;
-	if (look_user(c, user_of(a), "audit", a->ts, b->ts + 1, 0, &cs))
+	if (look_user(c, user_of(a), "audit", a->ts, b->ts + 1, 0, &cs)) {
+		node_free(ev);
 		return -1;
+	}
 	for (size_t i = 0; i < cs.n && !later; i++)
 		later = before(a, cs.v[i]) && before(cs.v[i], b) && is_export(c, cs.v[i]);
 	cands_release(&cs);
-	if (later)
-		return 0;
-	WHY("a bulk export of %lld downloads by %s within ", (long long)n, user_of(a));
-	fmt_delta(why, TL_CHAIN_BULK_SPAN_US);
-	WHY(" ends with ");
-	REF();
-	WHY("; ");
-	upload_by(c, a, b, why, 0);
-	return 1;
+	if (!later) {
+		WHY("a bulk export of %lld downloads by %s within ", (long long)n, user_of(a));
+		fmt_delta(why, TL_CHAIN_BULK_SPAN_US);
+		WHY(" ends with ");
+		REF();
+		WHY("; ");
+		upload_by(c, a, b, why, 0, who, ev);
+	}
+	node_free(ev);
+	return !later;
 }
 
 /* resolved: DNS -> connection */
@@ -2252,26 +2395,9 @@ static int seeds_find(struct ctx *c, char **pivot_text)
 		rc = q.n_entities ? add_seeds(c, &q, &seeds) : 0;
 	} else if (!strcmp(o->type, "host")) {
 		/* every stored spelling of the host */
-		struct tl_store_iter *it = tl_store_entity_values(c->s, "host", c->err);
-		const struct tl_entity_row *r;
-		struct tl_strlist forms = TL_STRLIST_INIT;
-		while (it && (rc = tl_store_next_entity(it, &r, c->err)) == 1) {
-			char *h = canon(TL_ENT_HOST, r->value);
-			if (h && !strcmp(h, v) && forms.n < USER_FORMS_MAX)
-				tl_strlist_add(&forms, r->value);
-			free(h);
-		}
-		tl_store_iter_free(it);
-		rc = !it || rc < 0 ? -1 : 0;
-		for (size_t i = 0; !rc && i < forms.n; i++) {
-			ents[i].type = "host";
-			ents[i].value = forms.v[i];
-		}
 		q.entities = ents;
-		q.n_entities = forms.n;
-		if (!rc && forms.n)
-			rc = add_seeds(c, &q, &seeds);
-		tl_strlist_release(&forms);
+		q.n_entities = forms(c, &c->hosts, v, ents);
+		rc = q.n_entities ? add_seeds(c, &q, &seeds) : 0;
 	} else if (!strcmp(o->type, "file")) {
 		struct tl_field_match m = { TL_F_file, TL_MATCH_PATH_TAIL, o->value, 0, 1 };
 		struct tl_field_match m2 = { TL_F_file_name, TL_MATCH_EQ, o->value, 0, 1 };
@@ -2310,6 +2436,8 @@ int tl_chain_build(struct tl_store *s, const struct tl_chain_opts *opts, struct 
 	c.err = err;
 	c.out = out;
 	c.window = opts->window_us > 0 ? opts->window_us : TL_CHAIN_WINDOW_DEFAULT;
+	c.users = (struct valset){ "user", TL_ENT_USER, NULL, NULL, 0, 0 };
+	c.hosts = (struct valset){ "host", TL_ENT_HOST, NULL, NULL, 0, 0 };
 	/* thousands of small lookups over the same pages */
 	tl_store_read_cache(s, TL_CHAIN_CACHE_BYTES);
 	out->window_us = c.window;
@@ -2373,12 +2501,15 @@ int tl_chain_build(struct tl_store *s, const struct tl_chain_opts *opts, struct 
 		free(c.edges[i].reason);
 	free(c.edges);
 	free(c.queue);
-	for (size_t i = 0; i < c.n_users; i++) {
-		free(c.users[i]);
-		free(c.users_canon[i]);
+	struct valset *sets[2] = { &c.users, &c.hosts };
+	for (int k = 0; k < 2; k++) {
+		for (size_t i = 0; i < sets[k]->n; i++) {
+			free(sets[k]->raw[i]);
+			free(sets[k]->canon[i]);
+		}
+		free(sets[k]->raw);
+		free(sets[k]->canon);
 	}
-	free(c.users);
-	free(c.users_canon);
 	for (size_t i = 0; i < c.n_cache; i++) {
 		for (size_t k = 0; k < c.cache[i].n; k++)
 			node_free(c.cache[i].v[k]);
