@@ -224,6 +224,16 @@ static void write_md(const struct tl_chain_set *cs, struct tl_buf *b)
 		}
 		if (ch->total > ch->n)
 			tl_buf_addf(b, "\n%zu more steps are not shown.\n", ch->total - ch->n);
+		/* what a reviewer checks the raw record against (tl show re-reads it) */
+		tl_buf_adds(b, "\nThe records behind the steps: their bytes in the evidence file (from the first "
+			       "to the last offset, decompressed) and the SHA-256 of those bytes.\n\n");
+		for (size_t k = 0; k < ch->n; k++) {
+			const struct tl_chain_step *st = &ch->steps[k];
+			tl_buf_addf(b, "- step %zu: ", k + 1);
+			md(b, st->path);
+			tl_buf_addf(b, " bytes %lld-%lld, SHA-256 %s\n", (long long)st->offset,
+				    (long long)(st->offset + st->length), st->sha256);
+		}
 	}
 	for (size_t i = 0; i < cs->notes.n; i++) {
 		tl_buf_adds(b, i ? "" : "\n");

@@ -41,6 +41,8 @@ contains "$WORK/out" "^\| Step \| Time \(UTC\) \| What happened \| Evidence \(fi
 contains "$WORK/out" '^\| 11 \| 2026-11-19 23:44:00.118 \| mchen PUT http://transfer.sh/q4.7z from 10.20.1.42, status 200 \| evidence/proxy/access.log:3 \(squid-native\) \| same address 10.20.1.42 as step 10, 1m 50s later; the URL names q4.7z \|$' "the upload's row"
 contains "$WORK/out" '^\| 5 \| .* \| a cause of step 6 \(see there\) \|$' "a step found as a cause points to its effect"
 contains "$WORK/out" 'C:\\\\Users\\\\mchen\\\\Desktop\\\\q4.7z' "backslashes escaped for Markdown"
+sha=$("$TL" sql "$C" "SELECT e.raw_sha256 FROM events e JOIN evidence_files f ON f.id = e.file_id WHERE f.path = 'evidence/proxy/access.log' AND e.line = 3" | tail -1)
+contains "$WORK/out" "^- step 11: evidence/proxy/access.log bytes [0-9]+-[0-9]+, SHA-256 $sha$" "each record's SHA-256 listed for the reviewer"
 
 # -o: into out/, recorded in custody and replay.tl
 expect_exit 0 "tl chain -o" -- "$TL" chain --entity file:q4.7z --output jsonl -o chains/q4.jsonl "$C"
