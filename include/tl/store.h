@@ -141,6 +141,8 @@ enum tl_event_order {
 	TL_ORDER_FILE_TIME /* ts, offset; meant with file_id set */
 };
 
+struct tl_field_match;
+
 /* Which events. Zeroed means all of them in timeline order. */
 struct tl_event_query {
 	int has_from, has_to;
@@ -169,6 +171,8 @@ struct tl_event_query {
 	int tail;                         /* with limit: the last LIMIT events, still in order */
 	int record_index;                 /* fill line_pos / line_records (costs an index probe per row) */
 	const char *tag;                  /* only events carrying this tag ("" any tag) */
+	const struct tl_field_match *fields; /* all of them hold (struct at the end of this header) */
+	size_t n_fields;
 	/* added for attribution (docs/correlation.md#bindings-and-attribution): */
 	int attributed;                   /* a user or host entity also matches the events attributed to it */
 	int attribution;                  /* fill attr_user / attr_host of each row (not with core_only) */
@@ -307,5 +311,32 @@ struct tl_store_iter *tl_store_query_readonly(struct tl_store *s, const char *te
 int tl_store_query_columns(const struct tl_store_iter *it);
 const char *tl_store_query_column_name(const struct tl_store_iter *it, int col);
 int tl_store_next_values(struct tl_store_iter *it, const struct tl_value **values, struct tl_err *err);
+
+/* ---- chains (docs/correlation.md#chains) ---------------------------------
+ * Conditions on single normalized fields, for the link rules of tl chain
+ * (src/analysis/chain.c): struct tl_event_query.fields, all of which must
+ * hold. FIELD is a TL_F_* id; VALUE the text compared (NULL: IVALUE, for
+ * integer fields). OP says how:
+ *   TL_MATCH_EQ         the field equals VALUE (IVALUE)
+ *   TL_MATCH_GE         the integer field is at least IVALUE
+ *   TL_MATCH_PATH_TAIL  the field is VALUE, or a path ending in \VALUE or /VALUE
+ *   TL_MATCH_SET        the field is present (any value)
+ *   TL_MATCH_EQ_BY_TIME as EQ, but the time range (a few seconds) narrows
+ *                       better than the field's own index would
+ * NOCASE compares text ignoring ASCII case. Rows come from tl_store_events()
+ * as usual, in the query's order; a field without an index is narrowed by
+ * the time range, so callers give one. */
+enum tl_match_op { TL_MATCH_EQ, TL_MATCH_GE, TL_MATCH_PATH_TAIL, TL_MATCH_SET, TL_MATCH_EQ_BY_TIME };
+struct tl_field_match {
+	int field;          /* enum tl_field_id */
+	enum tl_match_op op;
+	const char *value;
+	int64_t ivalue;
+	int nocase;
+};
+
+/* A hint that the caller will run many small lookups on S (tl chain): the
+ * store may keep up to BYTES of the database in memory for this connection. */
+void tl_store_read_cache(struct tl_store *s, int64_t bytes);
 
 #endif

@@ -38,6 +38,7 @@ int cmd_package(int argc, char **argv);
 int cmd_gaps(int argc, char **argv);
 int cmd_detect(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
+int cmd_chain(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_rejects(int argc, char **argv);
 int cmd_tag(int argc, char **argv);

@@ -15,6 +15,7 @@ static const struct command {
 	const char *summary;
 } commands[] = {
 	{ "bindings", cmd_bindings, "list who held which address and used which host, when, with evidence" },
+	{ "chain", cmd_chain, "follow causal links from an entity: chains with their evidence" },
 	{ "detect", cmd_detect, "show which format each file is and why (every candidate)" },
 	{ "formats", cmd_formats, "list formats; test a definition against a file" },
 	{ "gaps", cmd_gaps, "list gaps and tamper indicators in the evidence" },

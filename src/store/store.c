@@ -152,10 +152,18 @@ static const char index_ddl[] =
 	/* a record's place among the records of its line (file:LINE#N) */
 	"CREATE INDEX IF NOT EXISTS events_line ON events(file_id, line, offset);\n";
 
+/* Query indexes on columns of later versions (built after the migrations,
+ * so never part of version 1): tl chain finds a process's actions and its
+ * children by GUID (EDR events only, hence partial). */
+static const char index_ddl_v3[] =
+	"CREATE INDEX IF NOT EXISTS events_process_guid ON events(process_guid) WHERE process_guid IS NOT NULL;\n"
+	"CREATE INDEX IF NOT EXISTS events_parent_guid ON events(parent_process_guid)\n"
+	"  WHERE parent_process_guid IS NOT NULL;\n";
+
 static const char index_drop[] =
 	"DROP INDEX IF EXISTS events_ts; DROP INDEX IF EXISTS events_user; DROP INDEX IF EXISTS events_host;"
 	"DROP INDEX IF EXISTS events_src_ip; DROP INDEX IF EXISTS events_dst_ip; DROP INDEX IF EXISTS events_domain;"
-	"DROP INDEX IF EXISTS events_line;";
+	"DROP INDEX IF EXISTS events_line; DROP INDEX IF EXISTS events_process_guid; DROP INDEX IF EXISTS events_parent_guid;";
 
 /* Needed while ingesting (clearing an interrupted file), so never dropped. */
 static const char schema_v1_tail[] =
@@ -566,7 +574,7 @@ int tl_store_index_drop(struct tl_store *s, struct tl_err *err)
 
 int tl_store_index_build(struct tl_store *s, struct tl_err *err)
 {
-	return exec(s, index_ddl, err);
+	return exec(s, index_ddl, err) || exec(s, index_ddl_v3, err) ? -1 : 0;
 }
 
 int tl_store_begin(struct tl_store *s, struct tl_err *err)
