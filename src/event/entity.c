@@ -258,6 +258,13 @@ static int canon_url(char *s, char **out, struct tl_err *err)
 		if (sep == s)
 			return tl_errf(err, "not a URL");
 		auth = sep + 3;
+	} else {
+		/* without a scheme only a CONNECT authority, host:port, is a URL
+		 * ("error:transaction-end-before-headers" is Squid's, "/x" a path) */
+		char *colon = strrchr(s, ':');
+		if (!colon || colon == s || !colon[1] || strspn(colon + 1, "0123456789") != strlen(colon + 1) ||
+		    strcspn(s, "/?#@ ") != strlen(s))
+			return tl_errf(err, "not a URL");
 	}
 	char *end = auth + strcspn(auth, "/?#");
 	char *host = auth;
@@ -276,8 +283,12 @@ int tl_entity_url_host(const char *url, char **out)
 	const char *sep = strstr(url, "://");
 	const char *auth = sep ? sep + 3 : url;
 	/* without a scheme only a CONNECT authority (host:port) names a host */
-	if (!sep && (*url == '/' || !strchr(url, ':')))
-		return 1;
+	if (!sep) {
+		const char *colon = strrchr(url, ':');
+		if (!colon || !colon[1] || strspn(colon + 1, "0123456789") != strlen(colon + 1) ||
+		    strcspn(url, "/?#@ ") != strlen(url))
+			return 1;
+	}
 	const char *end = auth + strcspn(auth, "/?#");
 	const char *host = auth;
 	for (const char *p = auth; p < end; p++)

@@ -20,6 +20,7 @@
 
 #include "tl/archive.h"
 #include "tl/detect.h"
+#include "tl/entities.h"
 #include "tl/reader.h"
 #include "tl/store.h"
 #include "tl/time.h"
@@ -629,6 +630,9 @@ int tl_ingest(struct tl_case *c, const struct tl_formats *fs, char *const *paths
 		rc = tl_store_commit(r.store, err);
 	if (!rc && files.n)
 		rc = tl_store_index_build(r.store, err);
+	/* correlation is brought up to date with what this run added */
+	if (!rc)
+		rc = tl_entities_refresh(r.store, &c->cfg, err);
 	progress(&r, 0, 1);
 cleanup:
 	tl_writer_free(r.w, NULL);

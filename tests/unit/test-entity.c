@@ -145,6 +145,9 @@ static void test_url(void **state)
 	assert_string_equal(canon(TL_ENT_URL, "http://Bob:PW@Host.EXAMPLE:8080/P"), "http://Bob:PW@host.example:8080/P");
 	assert_string_equal(canon(TL_ENT_URL, "Upload.Example.COM:443"), "upload.example.com:443");
 	assert_string_equal(canon(TL_ENT_URL, "://x"), "!");
+	assert_string_equal(canon(TL_ENT_URL, "error:transaction-end-before-headers"), "!");
+	assert_string_equal(canon(TL_ENT_URL, "/index.html"), "!");
+	assert_string_equal(canon(TL_ENT_URL, "[2001:DB8::1]:443"), "[2001:db8::1]:443");
 	assert_string_equal(canon(TL_ENT_URL, "1http://x"), "!");
 	char *h;
 	assert_int_equal(tl_entity_url_host("https://a.b.transfer.sh/x", &h), 0);
@@ -159,6 +162,8 @@ static void test_url(void **state)
 	assert_int_equal(tl_entity_url_host("/index.html", &h), 1);
 	assert_null(h);
 	assert_int_equal(tl_entity_url_host("http:///x", &h), 1);
+	assert_int_equal(tl_entity_url_host("error:transaction-end-before-headers", &h), 1);
+	assert_null(h);
 }
 
 static void test_email_hash(void **state)
