@@ -330,10 +330,16 @@ struct tl_store_entities *tl_store_entities_open(struct tl_store *s, const char 
 /* Calls FN for every event of the evidence files not yet counted. */
 int tl_store_entities_scan(struct tl_store_entities *w, const struct tl_entity_source_query *q,
 			   tl_entity_source_fn fn, void *ctx, struct tl_err *err);
-/* Adds EVENTS (with their first and last time; EVENTS 0 for an entity only
- * configured) to the entity (TYPE, VALUE), creating it. */
-int tl_store_entities_put(struct tl_store_entities *w, const char *type, const char *value, const char *registrable,
-			  int64_t events, tl_us first_ts, tl_us last_ts, struct tl_err *err);
+/* Adds each row's EVENTS (with their first and last time; EVENTS 0 for an
+ * entity only configured) to the entity (TYPE, VALUE), creating it; in the
+ * order given, many rows per statement. */
+struct tl_entity_count {
+	const char *type, *value, *registrable;
+	int64_t events;
+	tl_us first_ts, last_ts;
+};
+int tl_store_entities_put(struct tl_store_entities *w, const struct tl_entity_count *rows, size_t n,
+			  struct tl_err *err);
 /* Adds EVENTS to ALIAS of entity (TYPE, VALUE), which must exist; SOURCE
  * "seen" or "config" ("config" sticks once set). Adding a configured alias
  * again with 0 events changes nothing. */

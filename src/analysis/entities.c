@@ -76,11 +76,24 @@ struct map {
 	size_t cap, n;
 };
 
-static uint64_t hash(const char *p, size_t n)
+static uint64_t hash_more(uint64_t h, const char *p, size_t n)
 {
-	uint64_t h = 1469598103934665603ull;
 	for (size_t i = 0; i < n; i++)
 		h = (h ^ (unsigned char)p[i]) * 1099511628211ull;
+	return h;
+}
+
+static uint64_t hash(const char *p, size_t n)
+{
+	uint64_t h = hash_more(1469598103934665603ull, p, n);
+	return h ^ (h >> 29);
+}
+
+/* hash() of the key "K" followed by V, without building it */
+static uint64_t hash_kv(char k, const char *v, size_t n)
+{
+	uint64_t h = hash_more(1469598103934665603ull, &k, 1);
+	h = hash_more(h, v, n);
 	return h ^ (h >> 29);
 }
 
@@ -90,6 +103,19 @@ static struct slot *map_find(struct map *m, const char *key, size_t len, uint64_
 	for (size_t i = h & mask;; i = (i + 1) & mask) {
 		struct slot *s = &m->s[i];
 		if (!s->key || (s->h == h && s->len == len && !memcmp(s->key, key, len)))
+			return s;
+	}
+}
+
+/* map_find for the key "K" followed by V (the hot path: no copy). */
+static struct slot *map_find_kv(struct map *m, char k, const char *v, size_t n, uint64_t h)
+{
+	if (!m->cap)
+		return NULL;
+	size_t mask = m->cap - 1;
+	for (size_t i = h & mask;; i = (i + 1) & mask) {
+		struct slot *s = &m->s[i];
+		if (!s->key || (s->h == h && s->len == n + 1 && s->key[0] == k && !memcmp(s->key + 1, v, n)))
 			return s;
 	}
 }
@@ -176,6 +202,13 @@ struct count {
 	size_t n_av, cap_av;
 	uint64_t row;
 	struct tl_buf key;
+	/* per field, the last short value and what it gave: neighbouring events
+	 * repeat their client, server and user far more often than chance */
+	struct {
+		char text[120];
+		size_t len;
+		int32_t raw;
+	} memo[N_FIELDS + N_EXTRA];
 };
 
 static int grow(void **v, size_t *cap, size_t n, size_t size)
@@ -413,29 +446,33 @@ static void touch(struct count *c, int32_t e, int32_t a, tl_us ts)
 	}
 }
 
-static int count_value(struct count *c, enum kind k, const char *v, const char *prefix, tl_us ts, struct tl_err *err)
+static int count_value(struct count *c, size_t slot, enum kind k, const char *v, const char *prefix, tl_us ts,
+		       struct tl_err *err)
 {
+	size_t n = strlen(v);
 	/* longer than any name the rules accept: not an entity, not cached */
-	if (strlen(v) > 4096)
+	if (n > 4096)
 		return 0;
-	tl_buf_reset(&c->key);
-	tl_buf_addc(&c->key, (char)('a' + k));
-	tl_buf_adds(&c->key, v);
-	if (!c->key.data)
-		return tl_errf(err, "out of memory");
-	uint64_t h = hash(c->key.data, c->key.len);
-	struct slot *s = map_get(&c->raws, c->key.data, c->key.len, h);
+	if (c->memo[slot].len == n && n < sizeof(c->memo[slot].text) && !memcmp(c->memo[slot].text, v, n)) {
+		const struct raw *r = &c->rv[c->memo[slot].raw];
+		for (int i = 0; i < r->n; i++)
+			touch(c, r->ent[i], r->alias[i], ts);
+		return 0;
+	}
+	char kc = (char)('a' + k);
+	uint64_t h = hash_kv(kc, v, n);
+	struct slot *s = map_find_kv(&c->raws, kc, v, n, h);
 	if (!s || !s->key) {
 		/* canonicalize once per distinct value */
-		size_t klen = c->key.len;
-		char *keep = strndup(c->key.data, klen);
-		char *full = NULL;
+		char *keep = malloc(n + 2), *full = NULL;
 		if (!keep || grow((void **)&c->rv, &c->cap_rv, c->n_rv, sizeof(*c->rv))) {
 			free(keep);
 			return tl_errf(err, "out of memory");
 		}
+		keep[0] = kc;
+		memcpy(keep + 1, v, n + 1);
 		if (prefix) {
-			size_t len = strlen(prefix) + strlen(v) + 1;
+			size_t len = strlen(prefix) + n + 1;
 			if (!(full = malloc(len))) {
 				free(keep);
 				return tl_errf(err, "out of memory");
@@ -445,13 +482,13 @@ static int count_value(struct count *c, enum kind k, const char *v, const char *
 		struct raw r;
 		int rc = resolve(c, k, full ? full : v, &r);
 		free(full);
-		if (rc || map_put(&c->raws, keep, klen, h, (int32_t)c->n_rv)) {
+		if (rc || map_put(&c->raws, keep, n + 1, h, (int32_t)c->n_rv)) {
 			free(keep);
 			return tl_errf(err, "entities: out of memory (more than %u distinct values?)", DISTINCT_MAX);
 		}
-		c->rv[c->n_rv] = r;
-		s = map_get(&c->raws, keep, klen, h);
 		free(keep);
+		c->rv[c->n_rv] = r;
+		s = map_find_kv(&c->raws, kc, v, n, h);
 		if (!s || !s->key)
 			return tl_errf(err, "entities: lost a value");
 		s->val = (int32_t)c->n_rv++;
@@ -459,6 +496,11 @@ static int count_value(struct count *c, enum kind k, const char *v, const char *
 	const struct raw *r = &c->rv[s->val];
 	for (int i = 0; i < r->n; i++)
 		touch(c, r->ent[i], r->alias[i], ts);
+	if (n < sizeof(c->memo[slot].text)) {
+		memcpy(c->memo[slot].text, v, n);
+		c->memo[slot].len = n;
+		c->memo[slot].raw = s->val;
+	}
 	return 0;
 }
 
@@ -466,26 +508,20 @@ static int count_row(void *ctx, const struct tl_entity_source_row *row, struct t
 {
 	struct count *c = ctx;
 	c->row++;
+
 	for (size_t i = 0; i < N_FIELDS; i++) {
 		const char *v = row->v[i];
 		if (!v || (i == SLOT_FILE_NAME && row->v[SLOT_FILE]))
 			continue;
-		if (count_value(c, field_kinds[i].kind, v, NULL, row->ts, err))
+		if (count_value(c, i, field_kinds[i].kind, v, NULL, row->ts, err))
 			return -1;
 	}
 	for (size_t i = 0; i < N_EXTRA; i++) {
 		const char *v = row->v[N_FIELDS + i];
-		if (v && count_value(c, extra_kinds[i].kind, v, extra_kinds[i].prefix, row->ts, err))
+		if (v && count_value(c, N_FIELDS + i, extra_kinds[i].kind, v, extra_kinds[i].prefix, row->ts, err))
 			return -1;
 	}
 	return 0;
-}
-
-static int ent_cmp(const void *a, const void *b)
-{
-	const struct ent *x = *(const struct ent *const *)a, *y = *(const struct ent *const *)b;
-	int t = strcmp(tl_entity_type_name(x->type), tl_entity_type_name(y->type));
-	return t ? t : strcmp(x->value, y->value);
 }
 
 /* The configured aliases as the counts depend on them: identity, names, in
@@ -506,24 +542,29 @@ static void config_digest(const struct tl_config *cfg, char out[65])
 	tl_buf_release(&b);
 }
 
+static int row_cmp(const void *a, const void *b)
+{
+	const struct tl_entity_count *x = a, *y = b;
+	int t = strcmp(x->type, y->type);
+	return t ? t : strcmp(x->value, y->value);
+}
+
 static int write_counts(struct tl_store_entities *w, struct count *c, struct tl_err *err)
 {
-	/* in (type, value) order: the rows land in index order, and entity ids
-	 * come out the same for the same evidence */
-	struct ent **order = malloc((c->n_ev ? c->n_ev : 1) * sizeof(*order));
-	if (!order)
+	/* in the order first seen: the same evidence gives the same entity ids */
+	struct tl_entity_count *rows = malloc((c->n_ev ? c->n_ev : 1) * sizeof(*rows));
+	if (!rows)
 		return tl_errf(err, "out of memory");
-	for (size_t i = 0; i < c->n_ev; i++)
-		order[i] = &c->ev[i];
-	qsort(order, c->n_ev, sizeof(*order), ent_cmp);
-	int rc = 0;
-	for (size_t i = 0; i < c->n_ev && !rc; i++) {
-		const struct ent *e = order[i];
+	size_t n = 0;
+	for (size_t i = 0; i < c->n_ev; i++) {
+		const struct ent *e = &c->ev[i];
 		if (e->events)
-			rc = tl_store_entities_put(w, tl_entity_type_name(e->type), e->value, e->registrable, e->events,
-						   e->first, e->last, err);
+			rows[n++] = (struct tl_entity_count){ tl_entity_type_name(e->type), e->value, e->registrable,
+							      e->events, e->first, e->last };
 	}
-	free(order);
+	qsort(rows, n, sizeof(*rows), row_cmp);
+	int rc = tl_store_entities_put(w, rows, n, err);
+	free(rows);
 	for (size_t i = 0; i < c->n_av && !rc; i++) {
 		const struct alias *a = &c->av[i];
 		const struct ent *e = &c->ev[a->ent];
@@ -542,7 +583,8 @@ static int write_config(struct tl_store_entities *w, const struct tl_config *cfg
 		/* an identity that is no user name ("-") cannot be pivoted on: skipped */
 		if (tl_entity_canon(TL_ENT_USER, cfg->aliases[i].canonical, &id, &e))
 			continue;
-		int rc = tl_store_entities_put(w, "user", id, NULL, 0, 0, 0, err);
+		struct tl_entity_count row = { "user", id, NULL, 0, 0, 0 };
+		int rc = tl_store_entities_put(w, &row, 1, err);
 		for (size_t k = 0; k < cfg->aliases[i].n && !rc; k++)
 			if (strcmp(cfg->aliases[i].names[k], id))
 				rc = tl_store_entities_alias(w, "user", id, cfg->aliases[i].names[k], "config", 0, err);
@@ -578,6 +620,8 @@ int tl_entities_refresh(struct tl_store *s, const struct tl_config *cfg, struct 
 		return -1;
 	struct count c;
 	memset(&c, 0, sizeof(c));
+	for (size_t i = 0; i < N_FIELDS + N_EXTRA; i++)
+		c.memo[i].len = SIZE_MAX; /* matches nothing */
 	c.cfg = cfg;
 	c.key.max = 1u << 20;
 	enum tl_field_id fields[N_FIELDS];
@@ -806,10 +850,11 @@ static int list_one(void *ctx, const struct tl_entity_rec *r, struct tl_err *err
 				tl_buf_adds(b, ", ");
 			if (a)
 				tl_term_escape(b, a->str, a->len);
+			const char *count = ev && ev->type == TL_JSON_NUMBER ? ev->str : "0";
 			if (src && !strcmp(src->str, "config"))
-				tl_buf_adds(b, " (config)");
+				tl_buf_addf(b, strcmp(count, "0") ? " (%s, config)" : " (config)", count);
 			else
-				tl_buf_addf(b, " (%s)", ev && ev->type == TL_JSON_NUMBER ? ev->str : "0");
+				tl_buf_addf(b, " (%s)", count);
 		}
 		tl_buf_addc(b, '\n');
 	}

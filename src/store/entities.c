@@ -37,6 +37,20 @@ static int run(sqlite3 *db, const char *sql, struct tl_err *err)
 	return 0;
 }
 
+static void bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
+{
+	if (s)
+		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+/* Rows per INSERT: one statement per row would cost more in starting and
+ * resetting it than in the B-tree work (measured: 3x) */
+#define PUT_BATCH 64
+
+static sqlite3_stmt *put_stmt(sqlite3 *db, size_t rows);
+
 /* Files whose events are not counted yet; an unfinished one ("ingesting")
  * waits, since its next attempt replaces its events. */
 #define PENDING_FILES                                                                                                  \
@@ -87,15 +101,7 @@ struct tl_store_entities *tl_store_entities_open(struct tl_store *s, const char 
 		sqlite3_finalize(st);
 		st = NULL;
 	}
-	if (sqlite3_prepare_v2(
-		    db,
-		    "INSERT INTO entities (type, value, registrable, first_ts, last_ts, events) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
-		    "ON CONFLICT (type, value) DO UPDATE SET events = events + excluded.events, "
-		    "first_ts = CASE WHEN first_ts IS NULL OR excluded.first_ts < first_ts THEN excluded.first_ts "
-		    "ELSE first_ts END, "
-		    "last_ts = CASE WHEN last_ts IS NULL OR excluded.last_ts > last_ts THEN excluded.last_ts ELSE last_ts END, "
-		    "registrable = coalesce(registrable, excluded.registrable)",
-		    -1, &w->put, NULL) != SQLITE_OK ||
+	if (!(w->put = put_stmt(db, PUT_BATCH)) ||
 	    sqlite3_prepare_v2(db,
 			       "INSERT INTO entity_aliases (entity_id, alias, source, events) "
 			       "SELECT id, ?3, ?4, ?5 FROM entities WHERE type = ?1 AND value = ?2 "
@@ -112,33 +118,46 @@ fail_quiet:
 	return NULL;
 }
 
+/* The statement reading Q's values from one file's events; WITH_EXTRA adds
+ * the extra keys (parsing JSON only for a family that has them). */
+static int scan_sql(const struct tl_entity_source_query *q, int with_extra, struct tl_buf *sql)
+{
+	tl_buf_adds(sql, "SELECT ts");
+	for (size_t i = 0; i < q->n_fields; i++)
+		tl_buf_addf(sql, ", %s", tl_field_name(q->fields[i]));
+	for (size_t i = 0; i < q->n_extra; i++)
+		if (with_extra)
+			tl_buf_addf(sql, ", json_extract(extra, ?%zu)", i + 2);
+		else
+			tl_buf_adds(sql, ", NULL");
+	tl_buf_adds(sql, " FROM events WHERE file_id = ?1");
+	return sql->data ? 0 : -1;
+}
+
 int tl_store_entities_scan(struct tl_store_entities *w, const struct tl_entity_source_query *q,
 			   tl_entity_source_fn fn, void *ctx, struct tl_err *err)
 {
 	size_t n = q->n_fields + q->n_extra;
 	if (n > SOURCE_MAX)
 		return tl_errf(err, "entities: more than %d values per event", SOURCE_MAX);
-	struct tl_buf sql = TL_BUF_INIT;
-	tl_buf_adds(&sql, "SELECT ts");
-	for (size_t i = 0; i < q->n_fields; i++)
-		tl_buf_addf(&sql, ", %s", tl_field_name(q->fields[i]));
-	/* json_extract only on the family that has these keys: parsing every
-	 * event's extra would cost more than the rest of the scan */
-	for (size_t i = 0; i < q->n_extra; i++)
-		tl_buf_addf(&sql, ", CASE WHEN family = ?2 THEN json_extract(extra, ?%zu) END", i + 3);
-	tl_buf_adds(&sql, " FROM events WHERE file_id = ?1");
-	sqlite3_stmt *files = NULL, *ev = NULL;
+	struct tl_buf plain = TL_BUF_INIT, full = TL_BUF_INIT;
+	sqlite3_stmt *files = NULL, *st[2] = { NULL, NULL };
 	int rc = -1;
-	if (!sql.data) {
+	if (scan_sql(q, 0, &plain) || scan_sql(q, 1, &full)) {
 		tl_errf(err, "out of memory");
 		goto cleanup;
 	}
-	if (sqlite3_prepare_v2(w->db, PENDING_FILES " ORDER BY id", -1, &files, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(w->db, sql.data, -1, &ev, NULL) != SQLITE_OK) {
+	/* one family per file (the format's): the file's first event says which */
+	if (sqlite3_prepare_v2(w->db,
+			       "SELECT p.id, (SELECT family FROM events WHERE file_id = p.id LIMIT 1) = ? FROM (" PENDING_FILES
+			       ") p ORDER BY p.id",
+			       -1, &files, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(w->db, plain.data, -1, &st[0], NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(w->db, full.data, -1, &st[1], NULL) != SQLITE_OK) {
 		sqlfail(w->db, err, "reading events for entities");
 		goto cleanup;
 	}
-	sqlite3_bind_text(ev, 2, q->extra_family ? q->extra_family : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(files, 1, q->extra_family ? q->extra_family : "", -1, SQLITE_STATIC);
 	for (size_t i = 0; i < q->n_extra; i++) {
 		char path[256];
 		if (strchr(q->extra_keys[i], '"') ||
@@ -146,12 +165,13 @@ int tl_store_entities_scan(struct tl_store_entities *w, const struct tl_entity_s
 			tl_errf(err, "entities: unusable extra key '%s'", q->extra_keys[i]);
 			goto cleanup;
 		}
-		sqlite3_bind_text(ev, (int)i + 3, path, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st[1], (int)i + 2, path, -1, SQLITE_TRANSIENT);
 	}
 	const char *v[SOURCE_MAX];
 	struct tl_entity_source_row row = { 0, v };
 	int frc;
 	while ((frc = sqlite3_step(files)) == SQLITE_ROW) {
+		sqlite3_stmt *ev = st[sqlite3_column_int(files, 1) ? 1 : 0];
 		sqlite3_bind_int64(ev, 1, sqlite3_column_int64(files, 0));
 		int erc;
 		while ((erc = sqlite3_step(ev)) == SQLITE_ROW) {
@@ -161,11 +181,11 @@ int tl_store_entities_scan(struct tl_store_entities *w, const struct tl_entity_s
 			if (fn(ctx, &row, err))
 				goto cleanup;
 		}
+		sqlite3_reset(ev);
 		if (erc != SQLITE_DONE) {
 			sqlfail(w->db, err, "reading events for entities");
 			goto cleanup;
 		}
-		sqlite3_reset(ev);
 	}
 	if (frc != SQLITE_DONE) {
 		sqlfail(w->db, err, "reading events for entities");
@@ -174,37 +194,66 @@ int tl_store_entities_scan(struct tl_store_entities *w, const struct tl_entity_s
 	rc = 0;
 cleanup:
 	sqlite3_finalize(files);
-	sqlite3_finalize(ev);
-	tl_buf_release(&sql);
+	sqlite3_finalize(st[0]);
+	sqlite3_finalize(st[1]);
+	tl_buf_release(&plain);
+	tl_buf_release(&full);
 	return rc;
 }
 
-static void bind_text_or_null(sqlite3_stmt *st, int i, const char *s)
+static sqlite3_stmt *put_stmt(sqlite3 *db, size_t rows)
 {
-	if (s)
-		sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, i);
+	struct tl_buf b = TL_BUF_INIT;
+	tl_buf_adds(&b, "INSERT INTO entities (type, value, registrable, first_ts, last_ts, events) VALUES ");
+	for (size_t i = 0; i < rows; i++)
+		tl_buf_adds(&b, i ? ",(?,?,?,?,?,?)" : "(?,?,?,?,?,?)");
+	tl_buf_adds(&b, " ON CONFLICT (type, value) DO UPDATE SET events = events + excluded.events, "
+			"first_ts = CASE WHEN first_ts IS NULL OR excluded.first_ts < first_ts THEN excluded.first_ts "
+			"ELSE first_ts END, "
+			"last_ts = CASE WHEN last_ts IS NULL OR excluded.last_ts > last_ts THEN excluded.last_ts "
+			"ELSE last_ts END, "
+			"registrable = coalesce(registrable, excluded.registrable)");
+	sqlite3_stmt *st = NULL;
+	if (b.data)
+		sqlite3_prepare_v2(db, b.data, -1, &st, NULL);
+	tl_buf_release(&b);
+	return st;
 }
 
-int tl_store_entities_put(struct tl_store_entities *w, const char *type, const char *value, const char *registrable,
-			  int64_t events, tl_us first_ts, tl_us last_ts, struct tl_err *err)
+int tl_store_entities_put(struct tl_store_entities *w, const struct tl_entity_count *rows, size_t n,
+			  struct tl_err *err)
 {
-	sqlite3_stmt *st = w->put;
-	sqlite3_bind_text(st, 1, type, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
-	bind_text_or_null(st, 3, registrable);
-	if (events) {
-		sqlite3_bind_int64(st, 4, first_ts);
-		sqlite3_bind_int64(st, 5, last_ts);
-	} else {
-		sqlite3_bind_null(st, 4);
-		sqlite3_bind_null(st, 5);
+	while (n) {
+		size_t k = n < PUT_BATCH ? n : PUT_BATCH;
+		sqlite3_stmt *st = k == PUT_BATCH ? w->put : put_stmt(w->db, k);
+		if (!st)
+			return sqlfail(w->db, err, "recording entities");
+		for (size_t i = 0; i < k; i++) {
+			const struct tl_entity_count *r = &rows[i];
+			int p = (int)i * 6;
+			sqlite3_bind_text(st, p + 1, r->type, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, p + 2, r->value, -1, SQLITE_STATIC);
+			bind_text_or_null(st, p + 3, r->registrable);
+			if (r->events) {
+				sqlite3_bind_int64(st, p + 4, r->first_ts);
+				sqlite3_bind_int64(st, p + 5, r->last_ts);
+			} else {
+				sqlite3_bind_null(st, p + 4);
+				sqlite3_bind_null(st, p + 5);
+			}
+			sqlite3_bind_int64(st, p + 6, r->events);
+		}
+		int rc = sqlite3_step(st);
+		if (st == w->put)
+			sqlite3_reset(st);
+		else
+			sqlite3_finalize(st);
+		if (rc != SQLITE_DONE)
+			return sqlfail(w->db, err, "recording entities");
+		rows += k;
+		n -= k;
 	}
-	sqlite3_bind_int64(st, 6, events);
-	int rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? 0 : sqlfail(w->db, err, "recording an entity");
+	return 0;
 }
 
 int tl_store_entities_alias(struct tl_store_entities *w, const char *type, const char *value, const char *alias,
