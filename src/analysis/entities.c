@@ -545,7 +545,8 @@ static void config_digest(const struct tl_config *cfg, char out[65])
 static int row_cmp(const void *a, const void *b)
 {
 	const struct tl_entity_count *x = a, *y = b;
-	int t = strcmp(x->type, y->type);
+	/* the type names are tl_entity_type_name()'s: equal names, equal pointers */
+	int t = x->type == y->type ? 0 : strcmp(x->type, y->type);
 	return t ? t : strcmp(x->value, y->value);
 }
 

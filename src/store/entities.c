@@ -127,7 +127,9 @@ static int scan_sql(const struct tl_entity_source_query *q, int with_extra, stru
 		tl_buf_addf(sql, ", %s", tl_field_name(q->fields[i]));
 	for (size_t i = 0; i < q->n_extra; i++)
 		if (with_extra)
-			tl_buf_addf(sql, ", json_extract(extra, ?%zu)", i + 2);
+			/* extra nested deeper than SQLite's JSON parser goes is
+			 * valid evidence, not an error: no resource from it */
+			tl_buf_addf(sql, ", CASE WHEN json_valid(extra) THEN json_extract(extra, ?%zu) END", i + 2);
 		else
 			tl_buf_adds(sql, ", NULL");
 	tl_buf_adds(sql, " FROM events WHERE file_id = ?1");

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "tl/entities.h"
 #include "tl/entity.h"
 
 /* The canonical text of VALUE as T, or "!" when it is refused. */
@@ -203,6 +204,37 @@ static void test_paths_and_resources(void **state)
 	assert_int_equal(tl_entity_canon(TL_ENT_TYPES, "x", &out, &err), -1);
 }
 
+/* The case config's aliases over the user rule (src/analysis/entities.c). */
+static void test_configured_identity(void **state)
+{
+	(void)state;
+	char *names[] = { "E10442", "mei.chen@gmail.com", "ACME\\mei.chen" };
+	struct tl_alias alias = { "MChen", names, 3 };
+	struct tl_config cfg;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.aliases = &alias;
+	cfg.n_aliases = 1;
+	const char *cases[][2] = {
+		{ "E10442", "mchen" },		  { "e10442", "mchen" },	{ "ACME\\E10442", "mchen" },
+		{ "mei.chen@GMAIL.com", "mchen" }, { "ACME\\mei.chen", "mchen" }, { "OTHER\\mei.chen", "mei.chen" },
+		{ "mei.chen@acme.com", "mei.chen" }, { "MCHEN", "mchen" },	{ "jdoe", "jdoe" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *out;
+		struct tl_err err;
+		assert_int_equal(tl_entities_user_identity(&cfg, cases[i][0], &out, &err), 0);
+		assert_string_equal(out, cases[i][1]);
+		free(out);
+	}
+	char *out;
+	struct tl_err err;
+	assert_int_equal(tl_entities_user_identity(&cfg, "NT AUTHORITY\\SYSTEM", &out, &err), -1);
+	assert_null(out);
+	assert_int_equal(tl_entities_user_identity(NULL, " JDoe ", &out, &err), 0);
+	assert_string_equal(out, "jdoe");
+	free(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -215,6 +247,7 @@ int main(void)
 		cmocka_unit_test(test_url),
 		cmocka_unit_test(test_email_hash),
 		cmocka_unit_test(test_paths_and_resources),
+		cmocka_unit_test(test_configured_identity),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
