@@ -73,6 +73,9 @@ static char *trimmed(const char *value)
 /* Written by a source for "no value": never an entity of any type. */
 static int placeholder(const char *s)
 {
+	/* the longest placeholder has 6 bytes: most values stop here */
+	if (strnlen(s, 7) > 6)
+		return 0;
 	static const char *const none[] = { "", "-", "--", "n/a", "na", "(null)", "null", "<null>", "none", "(none)" };
 	for (size_t i = 0; i < sizeof(none) / sizeof(none[0]); i++)
 		if (ieq(s, none[i]))
@@ -172,6 +175,10 @@ static int canon_ip(char *s, char **out, struct tl_err *err)
 
 int tl_entity_is_ip(const char *value)
 {
+	/* without a ':' only digits, dots and blanks can make an address: most
+	 * names are refused here, without a copy */
+	if (!strchr(value, ':') && value[strspn(value, "0123456789. \t")])
+		return 0;
 	char *s = trimmed(value), *out = NULL;
 	if (!s)
 		return 0;

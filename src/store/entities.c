@@ -125,13 +125,10 @@ static int scan_sql(const struct tl_entity_source_query *q, int with_extra, stru
 	tl_buf_adds(sql, "SELECT ts");
 	for (size_t i = 0; i < q->n_fields; i++)
 		tl_buf_addf(sql, ", %s", tl_field_name(q->fields[i]));
-	for (size_t i = 0; i < q->n_extra; i++)
-		if (with_extra)
-			/* extra nested deeper than SQLite's JSON parser goes is
-			 * valid evidence, not an error: no resource from it */
-			tl_buf_addf(sql, ", CASE WHEN json_valid(extra) THEN json_extract(extra, ?%zu) END", i + 2);
-		else
-			tl_buf_adds(sql, ", NULL");
+	for (size_t i = 0; with_extra && i < q->n_extra; i++)
+		/* extra nested deeper than SQLite's JSON parser goes is valid
+		 * evidence, not an error: no resource from it */
+		tl_buf_addf(sql, ", CASE WHEN json_valid(extra) THEN json_extract(extra, ?%zu) END", i + 2);
 	tl_buf_adds(sql, " FROM events WHERE file_id = ?1");
 	return sql->data ? 0 : -1;
 }
@@ -173,12 +170,16 @@ int tl_store_entities_scan(struct tl_store_entities *w, const struct tl_entity_s
 	struct tl_entity_source_row row = { 0, v };
 	int frc;
 	while ((frc = sqlite3_step(files)) == SQLITE_ROW) {
-		sqlite3_stmt *ev = st[sqlite3_column_int(files, 1) ? 1 : 0];
+		int with_extra = sqlite3_column_int(files, 1);
+		sqlite3_stmt *ev = st[with_extra ? 1 : 0];
+		size_t cols = with_extra ? n : q->n_fields;
+		for (size_t i = cols; i < n; i++)
+			v[i] = NULL;
 		sqlite3_bind_int64(ev, 1, sqlite3_column_int64(files, 0));
 		int erc;
 		while ((erc = sqlite3_step(ev)) == SQLITE_ROW) {
 			row.ts = sqlite3_column_int64(ev, 0);
-			for (size_t i = 0; i < n; i++)
+			for (size_t i = 0; i < cols; i++)
 				v[i] = (const char *)sqlite3_column_text(ev, (int)i + 1);
 			if (fn(ctx, &row, err))
 				goto cleanup;
