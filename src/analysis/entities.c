@@ -25,7 +25,7 @@
 
 /* Evidence is hostile: past this many distinct raw values or entities the
  * refresh stops with an error instead of exhausting memory. */
-#define DISTINCT_MAX (64u << 20)
+#define DISTINCT_MAX (16u << 20)
 
 /* What a field holds, which decides the rule applied to its text. */
 enum kind { K_USER, K_HOST, K_IP, K_DOMAIN, K_URL, K_FILE, K_PROCESS, K_HASH, K_RESOURCE, K_ARNS };
