@@ -36,6 +36,7 @@ int cmd_verify(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_package(int argc, char **argv);
 int cmd_gaps(int argc, char **argv);
+int cmd_entities(int argc, char **argv);
 int cmd_detect(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_chain(int argc, char **argv);

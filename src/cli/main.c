@@ -17,6 +17,7 @@ static const struct command {
 	{ "bindings", cmd_bindings, "list who held which address and used which host, when, with evidence" },
 	{ "chain", cmd_chain, "follow causal links from an entity: chains with their evidence" },
 	{ "detect", cmd_detect, "show which format each file is and why (every candidate)" },
+	{ "entities", cmd_entities, "list users, hosts, addresses, domains... with aliases, first/last seen, counts" },
 	{ "formats", cmd_formats, "list formats; test a definition against a file" },
 	{ "gaps", cmd_gaps, "list gaps and tamper indicators in the evidence" },
 	{ "help", cmd_help, "show help for tl or one command" },

@@ -12,7 +12,7 @@ contains "$WORK/err" "^tl: --entity 'colour:blue': unknown entity type 'colour' 
 expect_exit 2 "not TYPE:VALUE" -- "$TL" chain --entity mchen "$C"
 contains "$WORK/err" "^tl: --entity wants TYPE:VALUE, got 'mchen'$" "names the value"
 expect_exit 2 "an address that is not one" -- "$TL" chain --entity ip:300.1.2.3 "$C"
-contains "$WORK/err" "^tl: --entity 'ip:300.1.2.3': '300.1.2.3' is not a valid ip address$" "names the address"
+contains "$WORK/err" "^tl: --entity 'ip:300.1.2.3': '300.1.2.3' is not a valid ip: not an address$" "names the address"
 expect_exit 2 "an empty value" -- "$TL" chain --entity user: "$C"
 contains "$WORK/err" "'user:'" "names the empty pivot"
 expect_exit 2 "two pivots" -- "$TL" chain --entity user:a --entity user:b "$C"
