@@ -42,7 +42,7 @@ contains "$WORK/a.jsonl" '"evidence":\{"path":"evidence/proxy/access.log","line"
 
 # filters
 "$TL" timeline --entity user:mchen --output jsonl "$WORK/a" >"$WORK/u"
-[ "$(wc -l <"$WORK/u")" -eq 42 ] && ok "--entity user:mchen" || fail "--entity user:mchen gave $(wc -l <"$WORK/u")"
+[ "$(wc -l <"$WORK/u")" -eq 43 ] && ok "--entity user:mchen" || fail "--entity user:mchen gave $(wc -l <"$WORK/u")"
 "$TL" timeline --entity ip:203.0.113.7 --output jsonl "$WORK/a" >"$WORK/u"
 [ "$(wc -l <"$WORK/u")" -eq 7 ] && ok "--entity ip: matches src or dst" || fail "--entity ip gave $(wc -l <"$WORK/u")"
 "$TL" timeline --from 2026-11-19T23:30:00Z --to 2026-11-19T23:36:00.019Z --output jsonl "$WORK/a" >"$WORK/u"
@@ -67,7 +67,7 @@ expect_exit 2 "inverted range is a usage error" -- "$TL" timeline --from 2026-11
 expect_exit 0 "a filter that matches nothing" -- "$TL" timeline --entity user:nobody "$WORK/a"
 contains "$WORK/err" "no events match the filters" "says so on stderr"
 "$TL" timeline --entity user:MCHEN --output jsonl "$WORK/a" >"$WORK/u"
-[ "$(wc -l <"$WORK/u")" -eq 42 ] && ok "--entity user:MCHEN finds mchen" || fail "user:MCHEN gave $(wc -l <"$WORK/u")"
+[ "$(wc -l <"$WORK/u")" -eq 43 ] && ok "--entity user:MCHEN finds mchen" || fail "user:MCHEN gave $(wc -l <"$WORK/u")"
 "$TL" timeline --entity user:MCHEN --exact --output jsonl "$WORK/a" >"$WORK/u" 2>/dev/null
 [ "$(wc -l <"$WORK/u")" -eq 0 ] && ok "--exact is case-sensitive" || fail "--exact gave $(wc -l <"$WORK/u")"
 "$TL" timeline --entity ip:203.0.113.0/24 --outcome failure --output jsonl "$WORK/a" >"$WORK/u"
@@ -113,7 +113,7 @@ expect_exit 0 "tl rejects --reason" -- "$TL" rejects --reason nothing-like-this 
 
 # tl stats
 expect_exit 0 "tl stats --by hour,user" -- "$TL" stats --by hour,user "$WORK/a"
-contains "$WORK/out" "^2026-11-19T23:00:00Z +mchen +37 +2026-11-19T23:01:02.412000Z" "counts by hour and user"
+contains "$WORK/out" "^2026-11-19T23:00:00Z +mchen +38 +2026-11-19T23:01:02.412000Z" "counts by hour and user"
 expect_exit 0 "tl stats csv" -- "$TL" stats --by outcome --output csv "$WORK/a"
 contains "$WORK/out" '^"failure",9,' "csv counts"
 expect_exit 2 "tl stats bad key" -- "$TL" stats --by weekday "$WORK/a"
