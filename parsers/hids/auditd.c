@@ -730,9 +730,7 @@ static enum tl_parse_status build(struct state *st, struct tl_parse *p, const st
 	if (target && !(who && val_eq(account_user(value(p, subj, who)), account_user(value(p, subj, target))))) {
 		if (set_account(p, ev, TL_F_target_user, TL_F_target_user_domain, subj, target) < 0)
 			goto oom;
-		if (target == acct)
-			acct->taken = 1;
-		else
+		if (target != acct)
 			target->taken = 0; /* the process's account: also kept in extra */
 	}
 	/* outcome: success= of a syscall, res= of a message */
