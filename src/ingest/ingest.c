@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "tl/archive.h"
+#include "tl/copies.h"
 #include "tl/detect.h"
 #include "tl/reader.h"
 #include "tl/store.h"
@@ -629,6 +630,10 @@ int tl_ingest(struct tl_case *c, const struct tl_formats *fs, char *const *paths
 		rc = tl_store_commit(r.store, err);
 	if (!rc && files.n)
 		rc = tl_store_index_build(r.store, err);
+	/* correlation: copies of one occurrence among the files just read */
+	struct tl_copies_stats copies;
+	if (!rc && files.n)
+		rc = tl_copies_update(r.store, &copies, err);
 	progress(&r, 0, 1);
 cleanup:
 	tl_writer_free(r.w, NULL);

@@ -1,0 +1,394 @@
+/*
+ * Copies of one occurrence (include/tl/copies.h): compute each new event's
+ * key — the source's record identity, else its normalized content — and link
+ * it to the events already stored under the same key. Reads events through the
+ * store's iterators, writes through include/tl/store-copies.h; no SQL here.
+ *
+ * Not here: how copies are shown (src/output), or files with identical bytes
+ * (ingest reads those once and records them as `duplicate`).
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "tl/copies.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "tl/entity.h"
+#include "tl/event.h"
+#include "tl/store-copies.h"
+#include "tl/banned.h"
+
+/* Events that share one timestamp in one file, counted for the content
+ * ordinal; beyond this many distinct contents at one instant the rest get no
+ * content key (evidence is hostile: a file of a million lines all stamped
+ * with one second must not cost unbounded memory). */
+#define ORDINAL_MAX (1u << 20)
+/* Candidates read per key: copies of one record are few; more under one key
+ * are stale keys or a hash collision, and the first acceptable one decides. */
+#define CANDIDATES 16
+/* Two copies of a Windows or GCP record may be stamped with different
+ * precision (EVTX 100 ns, a forwarder milliseconds or whole seconds). */
+#define TOLERANCE_TRUNCATED (2 * TL_US_PER_SEC)
+
+/* A top-level member KEY of the flat JSON object EXTRA: its raw text (a
+ * string's inside, escapes kept) into *V. 1 found, 0 not. Nested objects and
+ * arrays (kept whole as values) are skipped, so a key inside them never
+ * matches. */
+static int extra_get(const char *s, size_t n, const char *key, const char **v, size_t *vn)
+{
+	size_t i = 0, klen = strlen(key);
+#define WS() while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r')) i++
+	WS();
+	if (i >= n || s[i++] != '{')
+		return 0;
+	for (;;) {
+		WS();
+		if (i >= n || s[i] != '"')
+			return 0;
+		size_t ks = ++i;
+		while (i < n && s[i] != '"')
+			i += s[i] == '\\' ? 2 : 1;
+		if (i >= n)
+			return 0;
+		size_t ke = i++;
+		WS();
+		if (i >= n || s[i++] != ':')
+			return 0;
+		WS();
+		if (i >= n)
+			return 0;
+		size_t vs = i, ve;
+		int str = s[i] == '"';
+		if (str) {
+			vs = ++i;
+			while (i < n && s[i] != '"')
+				i += s[i] == '\\' ? 2 : 1;
+			if (i >= n)
+				return 0;
+			ve = i++;
+		} else if (s[i] == '{' || s[i] == '[') {
+			int depth = 0;
+			do {
+				if (s[i] == '"') {
+					i++;
+					while (i < n && s[i] != '"')
+						i += s[i] == '\\' ? 2 : 1;
+				} else if (s[i] == '{' || s[i] == '[') {
+					depth++;
+				} else if (s[i] == '}' || s[i] == ']') {
+					depth--;
+				}
+				i++;
+			} while (i < n && depth > 0);
+			ve = i;
+		} else {
+			while (i < n && s[i] != ',' && s[i] != '}')
+				i++;
+			ve = i;
+			while (ve > vs && (s[ve - 1] == ' ' || s[ve - 1] == '\n' || s[ve - 1] == '\r' || s[ve - 1] == '\t'))
+				ve--;
+		}
+		if (ke - ks == klen && !memcmp(s + ks, key, klen)) {
+			if (!str && ve - vs == 4 && !memcmp(s + vs, "null", 4))
+				return 0;
+			*v = s + vs;
+			*vn = ve - vs;
+			return *vn > 0;
+		}
+		WS();
+		if (i >= n || s[i] != ',')
+			return 0;
+		i++;
+	}
+#undef WS
+}
+
+static void put_val(struct tl_buf *b, const struct tl_value *v)
+{
+	if (v->type == TL_VALUE_INT)
+		tl_buf_addf(b, "%lld", (long long)v->i);
+	else if (v->s)
+		tl_buf_add(b, v->s, v->len);
+}
+
+/* Formats whose records carry a unique id of their own, in one extra key.
+ * Forms of one source share a namespace so that they meet (M365 as API JSON
+ * and as a Purview CSV export). */
+static const struct {
+	const char *format, *ns, *key;
+	int64_t tolerance;
+} id_rules[] = {
+	{ "aws-cloudtrail", "cloudtrail", "eventID", -1 },
+	{ "entra-id-audit", "entra-audit", "id", -1 },
+	{ "entra-id-signin", "entra-signin", "id", -1 },
+	{ "gcp-cloud-audit", "gcp", "insertId", TOLERANCE_TRUNCATED },
+	{ "m365-audit", "m365", "Id", -1 },
+	{ "m365-audit-csv", "m365", "Id", -1 },
+	{ "okta-system-log", "okta", "uuid", -1 },
+};
+
+int tl_copies_identity(const struct tl_event_row *r, struct tl_buf *out, int64_t *tolerance_us)
+{
+	const char *fmt = r->format.s ? r->format.s : "", *x = r->extra.s ? r->extra.s : "{}";
+	size_t xn = r->extra.s ? r->extra.len : 2, vn;
+	const char *v;
+	tl_buf_reset(out);
+	*tolerance_us = -1;
+	for (size_t i = 0; i < sizeof(id_rules) / sizeof(id_rules[0]); i++) {
+		if (strcmp(fmt, id_rules[i].format))
+			continue;
+		if (!extra_get(x, xn, id_rules[i].key, &v, &vn))
+			return 0;
+		tl_buf_addf(out, "%s\x1f", id_rules[i].ns);
+		tl_buf_add(out, v, vn);
+		*tolerance_us = id_rules[i].tolerance;
+		return 0;
+	}
+	/* every Windows form (EVTX, XML, Winlogbeat, NXLog, EvtxECmd, Wazuh,
+	 * Sysmon for Linux) keeps the channel in extra and the EventRecordID as
+	 * the sequence; record ids restart when a log is cleared, hence the
+	 * computer, the event ID and a time window too */
+	const struct tl_value *host = &r->f[TL_F_host];
+	if (r->seq.type != TL_VALUE_NULL && host->s && extra_get(x, xn, "System.Channel", &v, &vn)) {
+		char *h = NULL;
+		struct tl_err e;
+		tl_buf_adds(out, "windows\x1f");
+		for (size_t i = 0; i < vn; i++)
+			tl_buf_addc(out, (char)(v[i] >= 'A' && v[i] <= 'Z' ? v[i] + 32 : v[i]));
+		tl_buf_addc(out, '\x1f');
+		if (tl_entity_canon(TL_ENT_HOST, host->s, &h, &e) == 0) {
+			tl_buf_adds(out, h);
+		} else {
+			for (size_t i = 0; i < host->len; i++)
+				tl_buf_addc(out, (char)(host->s[i] >= 'A' && host->s[i] <= 'Z' ? host->s[i] + 32 : host->s[i]));
+		}
+		free(h);
+		tl_buf_addc(out, '\x1f');
+		put_val(out, &r->seq);
+		tl_buf_addc(out, '\x1f');
+		put_val(out, &r->f[TL_F_event_code]);
+		*tolerance_us = TOLERANCE_TRUNCATED;
+		return 0;
+	}
+	/* Zeek: uid names a connection, which several logs and several records
+	 * of one log share; with the class, action and the exact time it names
+	 * one record, the same in TSV and JSON */
+	if (!strncmp(fmt, "zeek-", 5) && extra_get(x, xn, "uid", &v, &vn)) {
+		tl_buf_adds(out, "zeek\x1f");
+		put_val(out, &r->f[TL_F_class]);
+		tl_buf_addc(out, '\x1f');
+		put_val(out, &r->f[TL_F_action]);
+		tl_buf_addc(out, '\x1f');
+		tl_buf_add(out, v, vn);
+		tl_buf_addf(out, "\x1f%lld", (long long)r->ts);
+		*tolerance_us = 0;
+	}
+	return 0;
+}
+
+/* The normalized content of R: ts, family and every field. Returns how many
+ * fields are set. */
+static int content_text(const struct tl_event_row *r, struct tl_buf *out)
+{
+	int set = 0;
+	tl_buf_reset(out);
+	tl_buf_addf(out, "%lld\x1f", (long long)r->ts);
+	put_val(out, &r->family);
+	for (int i = 0; i < TL_F_COUNT; i++) {
+		/* a null is told apart from every value, the empty text included */
+		if (r->f[i].type == TL_VALUE_NULL) {
+			tl_buf_adds(out, "\x1e");
+			continue;
+		}
+		tl_buf_addc(out, '\x1f');
+		put_val(out, &r->f[i]);
+		set++;
+	}
+	return set;
+}
+
+static uint64_t hash64(const void *p, size_t n, const char *salt)
+{
+	char hex[65];
+	struct tl_sha256 *h = tl_sha256_new();
+	if (!h)
+		return 0;
+	tl_sha256_update(h, salt, strlen(salt));
+	tl_sha256_update(h, p, n);
+	tl_sha256_final_hex(h, hex);
+	uint64_t k = 0;
+	for (int i = 0; i < 16; i++)
+		k = k << 4 | (uint64_t)(hex[i] <= '9' ? hex[i] - '0' : hex[i] - 'a' + 10);
+	return k;
+}
+
+/* How many times each content was seen at the current instant of a file. */
+struct ordinals {
+	uint64_t *keys;
+	uint32_t *counts;
+	size_t cap, used;
+	size_t *slots; /* the slots in use, to clear them */
+};
+
+static void ord_clear(struct ordinals *o)
+{
+	for (size_t i = 0; i < o->used; i++)
+		o->counts[o->slots[i]] = 0;
+	o->used = 0;
+}
+
+/* The ordinal of K (0 the first time), or -1 when full or out of memory. */
+static long ord_next(struct ordinals *o, uint64_t k)
+{
+	if (o->used * 2 >= o->cap) {
+		size_t cap = o->cap ? o->cap * 2 : 1024;
+		if (cap / 2 > ORDINAL_MAX)
+			return -1;
+		uint64_t *keys = calloc(cap, sizeof(*keys));
+		uint32_t *counts = calloc(cap, sizeof(*counts));
+		size_t *slots = calloc(cap / 2 + 1, sizeof(*slots));
+		if (!keys || !counts || !slots) {
+			free(keys);
+			free(counts);
+			free(slots);
+			return -1;
+		}
+		size_t used = 0;
+		for (size_t i = 0; i < o->used; i++) {
+			size_t s = o->slots[i], j = (size_t)o->keys[s] & (cap - 1);
+			while (counts[j])
+				j = (j + 1) & (cap - 1);
+			keys[j] = o->keys[s];
+			counts[j] = o->counts[s];
+			slots[used++] = j;
+		}
+		free(o->keys);
+		free(o->counts);
+		free(o->slots);
+		o->keys = keys;
+		o->counts = counts;
+		o->slots = slots;
+		o->cap = cap;
+		o->used = used;
+	}
+	size_t j = (size_t)k & (o->cap - 1);
+	while (o->counts[j] && o->keys[j] != k)
+		j = (j + 1) & (o->cap - 1);
+	if (!o->counts[j]) {
+		o->keys[j] = k;
+		o->slots[o->used++] = j;
+	}
+	return (long)o->counts[j]++;
+}
+
+static void ord_release(struct ordinals *o)
+{
+	free(o->keys);
+	free(o->counts);
+	free(o->slots);
+}
+
+/* Key every event of FILE_ID and link it to its copies. */
+static int key_file(struct tl_store *s, struct tl_copies_db *c, int64_t file_id, struct tl_copies_stats *st,
+		    struct ordinals *ord, struct tl_buf *text, struct tl_err *err)
+{
+	struct tl_event_query q = { 0 };
+	q.file_id = file_id;
+	q.order = TL_ORDER_FILE_TIME; /* equal contents share a ts: the ordinals need one instant at a time */
+	struct tl_store_iter *it = tl_store_events(s, &q, err);
+	if (!it)
+		return -1;
+	const struct tl_event_row *r;
+	int64_t first = INT64_MAX, last = INT64_MIN;
+	tl_us at = 0;
+	int rc, have_at = 0;
+	ord_clear(ord);
+	while ((rc = tl_store_next_event(it, &r, err)) == 1) {
+		int64_t id = r->id, tol;
+		first = id < first ? id : first;
+		last = id > last ? id : last;
+		st->events++;
+		const char *basis = "record-id";
+		uint64_t key;
+		tl_copies_identity(r, text, &tol);
+		if (text->len) {
+			key = hash64(text->data, text->len, "record-id\x1f");
+			st->by_record++;
+		} else {
+			/* content alone is thin evidence of a copy: a bare time and
+			 * family with one field would link unrelated records */
+			if (content_text(r, text) < 3)
+				continue;
+			if (!have_at || r->ts != at) {
+				ord_clear(ord);
+				at = r->ts;
+				have_at = 1;
+			}
+			uint64_t h = hash64(text->data, text->len, "content\x1f");
+			long n = ord_next(ord, h);
+			if (n < 0)
+				continue;
+			char salt[48];
+			snprintf(salt, sizeof(salt), "content#%ld\x1f", n);
+			key = hash64(&h, sizeof(h), salt);
+			basis = "content";
+			tol = 0;
+			st->by_content++;
+		}
+		struct tl_copy_cand cand[CANDIDATES];
+		size_t nc;
+		if (tl_copies_key_find(c, (int64_t)key, cand, CANDIDATES, &nc, err))
+			goto fail;
+		for (size_t i = 0; i < nc; i++) {
+			const struct tl_copy_cand *k = &cand[i];
+			int64_t dt = k->ts > r->ts ? k->ts - r->ts : r->ts - k->ts;
+			if (k->event_id == id || (basis[0] == 'c' && k->file_id == file_id) || (tol >= 0 && dt > tol))
+				continue;
+			int64_t occ;
+			int g = tl_copies_group_of(c, k->event_id, &occ, err);
+			if (g < 0)
+				goto fail;
+			if (!g && tl_copies_link(c, k->event_id, occ = k->event_id, basis, k->file_id, err))
+				goto fail;
+			if (tl_copies_link(c, id, occ, basis, file_id, err))
+				goto fail;
+			st->linked++;
+			break;
+		}
+		if (tl_copies_key_add(c, (int64_t)key, id, err))
+			goto fail;
+	}
+	tl_store_iter_free(it);
+	if (rc < 0)
+		return -1;
+	st->files++;
+	return first <= last ? tl_copies_file_done(c, file_id, first, last, err) : 0;
+fail:
+	tl_store_iter_free(it);
+	return -1;
+}
+
+int tl_copies_update(struct tl_store *s, struct tl_copies_stats *st, struct tl_err *err)
+{
+	memset(st, 0, sizeof(*st));
+	struct tl_copies_db *c = tl_copies_db_open(s, err);
+	struct ordinals ord = { 0 };
+	struct tl_buf text = TL_BUF_INIT;
+	int64_t *files = NULL;
+	size_t n = 0;
+	int rc = -1;
+	if (!c || tl_store_begin(s, err))
+		goto cleanup;
+	if ((st->regrouped = tl_copies_regroup(c, err)) < 0 || tl_copies_pending_files(c, &files, &n, err))
+		goto cleanup;
+	for (size_t i = 0; i < n; i++)
+		if (key_file(s, c, files[i], st, &ord, &text, err))
+			goto cleanup;
+	rc = tl_store_commit(s, err);
+cleanup:
+	free(files);
+	ord_release(&ord);
+	tl_buf_release(&text);
+	tl_copies_db_free(c);
+	return rc;
+}
