@@ -38,14 +38,16 @@ int tl_copies_pending_files(struct tl_copies_db *c, int64_t **ids, size_t *n, st
  * in one piece), so clearing the file clears their keys. */
 int tl_copies_file_done(struct tl_copies_db *c, int64_t file_id, int64_t first, int64_t last, struct tl_err *err);
 
-/* Events stored under KEY (up to MAX, lowest id first), with their time and file. */
+/* Events stored under KEY (up to MAX, lowest id first), with their time, file
+ * and CHECK: keys are 128 bits, KEY indexed and CHECK compared, so that
+ * crafted log lines cannot pose as copies of each other by a 64-bit collision. */
 struct tl_copy_cand {
-	int64_t event_id, file_id;
+	int64_t event_id, file_id, check;
 	tl_us ts;
 };
 int tl_copies_key_find(struct tl_copies_db *c, int64_t key, struct tl_copy_cand *out, size_t max, size_t *n,
 		       struct tl_err *err);
-int tl_copies_key_add(struct tl_copies_db *c, int64_t key, int64_t event_id, struct tl_err *err);
+int tl_copies_key_add(struct tl_copies_db *c, int64_t key, int64_t check, int64_t event_id, struct tl_err *err);
 
 /* The group of EVENT_ID: 1 and *OCCURRENCE, 0 when it is in none, -1. */
 int tl_copies_group_of(struct tl_copies_db *c, int64_t event_id, int64_t *occurrence, struct tl_err *err);

@@ -207,19 +207,29 @@ static int content_text(const struct tl_event_row *r, struct tl_buf *out)
 	return set;
 }
 
-static uint64_t hash64(const void *p, size_t n, const char *salt)
+/* 128 bits of SHA-256(SALT || P) as two 64-bit halves. */
+struct key128 {
+	uint64_t k, check;
+};
+
+static struct key128 hash128(const void *p, size_t n, const char *salt)
 {
 	char hex[65];
+	struct key128 r = { 0, 0 };
 	struct tl_sha256 *h = tl_sha256_new();
 	if (!h)
-		return 0;
+		return r;
 	tl_sha256_update(h, salt, strlen(salt));
 	tl_sha256_update(h, p, n);
 	tl_sha256_final_hex(h, hex);
-	uint64_t k = 0;
-	for (int i = 0; i < 16; i++)
-		k = k << 4 | (uint64_t)(hex[i] <= '9' ? hex[i] - '0' : hex[i] - 'a' + 10);
-	return k;
+	for (int i = 0; i < 32; i++) {
+		uint64_t d = (uint64_t)(hex[i] <= '9' ? hex[i] - '0' : hex[i] - 'a' + 10);
+		if (i < 16)
+			r.k = r.k << 4 | d;
+		else
+			r.check = r.check << 4 | d;
+	}
+	return r;
 }
 
 /* How many times each content was seen at the current instant of a file. */
@@ -309,10 +319,10 @@ static int key_file(struct tl_store *s, struct tl_copies_db *c, int64_t file_id,
 		last = id > last ? id : last;
 		st->events++;
 		const char *basis = "record-id";
-		uint64_t key;
+		struct key128 key;
 		tl_copies_identity(r, text, &tol);
 		if (text->len) {
-			key = hash64(text->data, text->len, "record-id\x1f");
+			key = hash128(text->data, text->len, "record-id\x1f");
 			st->by_record++;
 		} else {
 			/* content alone is thin evidence of a copy: a bare time and
@@ -324,25 +334,26 @@ static int key_file(struct tl_store *s, struct tl_copies_db *c, int64_t file_id,
 				at = r->ts;
 				have_at = 1;
 			}
-			uint64_t h = hash64(text->data, text->len, "content\x1f");
-			long n = ord_next(ord, h);
+			struct key128 h = hash128(text->data, text->len, "content\x1f");
+			long n = ord_next(ord, h.k);
 			if (n < 0)
 				continue;
 			char salt[48];
 			snprintf(salt, sizeof(salt), "content#%ld\x1f", n);
-			key = hash64(&h, sizeof(h), salt);
+			key = hash128(&h, sizeof(h), salt);
 			basis = "content";
 			tol = 0;
 			st->by_content++;
 		}
 		struct tl_copy_cand cand[CANDIDATES];
 		size_t nc;
-		if (tl_copies_key_find(c, (int64_t)key, cand, CANDIDATES, &nc, err))
+		if (tl_copies_key_find(c, (int64_t)key.k, cand, CANDIDATES, &nc, err))
 			goto fail;
 		for (size_t i = 0; i < nc; i++) {
 			const struct tl_copy_cand *k = &cand[i];
 			int64_t dt = k->ts > r->ts ? k->ts - r->ts : r->ts - k->ts;
-			if (k->event_id == id || (basis[0] == 'c' && k->file_id == file_id) || (tol >= 0 && dt > tol))
+			if (k->event_id == id || k->check != (int64_t)key.check || (basis[0] == 'c' && k->file_id == file_id) ||
+			    (tol >= 0 && dt > tol))
 				continue;
 			int64_t occ;
 			int g = tl_copies_group_of(c, k->event_id, &occ, err);
@@ -355,7 +366,7 @@ static int key_file(struct tl_store *s, struct tl_copies_db *c, int64_t file_id,
 			st->linked++;
 			break;
 		}
-		if (tl_copies_key_add(c, (int64_t)key, id, err))
+		if (tl_copies_key_add(c, (int64_t)key.k, (int64_t)key.check, id, err))
 			goto fail;
 	}
 	tl_store_iter_free(it);

@@ -31,9 +31,9 @@ static const char *const sql[Q_COUNT] = {
 		      "AND id NOT IN (SELECT file_id FROM copy_files) ORDER BY id",
 	[Q_FILE_DONE] = "INSERT OR REPLACE INTO copy_files (file_id, first_event, last_event) VALUES (?, ?, ?)",
 	/* the join drops a key whose event is gone */
-	[Q_KEY_FIND] = "SELECT k.event_id, e.file_id, e.ts FROM copy_keys k JOIN events e ON e.id = k.event_id "
+	[Q_KEY_FIND] = "SELECT k.event_id, e.file_id, e.ts, k.key_check FROM copy_keys k JOIN events e ON e.id = k.event_id "
 		       "WHERE k.key = ? ORDER BY k.event_id LIMIT ?",
-	[Q_KEY_ADD] = "INSERT OR REPLACE INTO copy_keys (event_id, key) VALUES (?, ?)",
+	[Q_KEY_ADD] = "INSERT OR REPLACE INTO copy_keys (event_id, key, key_check) VALUES (?, ?, ?)",
 	[Q_GROUP_OF] = "SELECT occurrence_id FROM copies WHERE event_id = ?",
 	[Q_LINK] = "INSERT OR REPLACE INTO copies (event_id, occurrence_id, basis, file_id) VALUES (?, ?, ?, ?)",
 	[Q_DIRTY] = "SELECT occurrence_id FROM copy_dirty ORDER BY occurrence_id LIMIT 1",
@@ -156,19 +156,21 @@ int tl_copies_key_find(struct tl_copies_db *c, int64_t key, struct tl_copy_cand 
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max) {
 		out[*n].event_id = sqlite3_column_int64(st, 0);
 		out[*n].file_id = sqlite3_column_int64(st, 1);
-		out[(*n)++].ts = sqlite3_column_int64(st, 2);
+		out[*n].ts = sqlite3_column_int64(st, 2);
+		out[(*n)++].check = sqlite3_column_int64(st, 3);
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : fail(c, err, "finding a key");
 }
 
-int tl_copies_key_add(struct tl_copies_db *c, int64_t key, int64_t event_id, struct tl_err *err)
+int tl_copies_key_add(struct tl_copies_db *c, int64_t key, int64_t check, int64_t event_id, struct tl_err *err)
 {
 	sqlite3_stmt *st = stmt(c, Q_KEY_ADD, err);
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, event_id);
 	sqlite3_bind_int64(st, 2, key);
+	sqlite3_bind_int64(st, 3, check);
 	return run(c, st, err, "adding a key");
 }
 
