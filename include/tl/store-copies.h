@@ -51,9 +51,9 @@ int tl_copies_key_add(struct tl_copies_db *c, int64_t key, int64_t check, int64_
 
 /* The group of EVENT_ID: 1 and *OCCURRENCE, 0 when it is in none, -1. */
 int tl_copies_group_of(struct tl_copies_db *c, int64_t event_id, int64_t *occurrence, struct tl_err *err);
-/* Put EVENT_ID (of FILE_ID) into group OCCURRENCE with BASIS ("record-id" or "content"). */
+/* Put EVENT_ID into group OCCURRENCE with BASIS ("record-id" or "content"). */
 int tl_copies_link(struct tl_copies_db *c, int64_t event_id, int64_t occurrence, const char *basis,
-		   int64_t file_id, struct tl_err *err);
+		   struct tl_err *err);
 
 /* Groups that lost a copy when ingest cleared a file: each is given a new
  * first copy, or dissolved when one copy is left. Returns how many were

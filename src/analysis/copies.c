@@ -18,11 +18,15 @@
 #include "tl/store-copies.h"
 #include "tl/banned.h"
 
-/* Events that share one timestamp in one file, counted for the content
- * ordinal; beyond this many distinct contents at one instant the rest get no
- * content key (evidence is hostile: a file of a million lines all stamped
- * with one second must not cost unbounded memory). */
-#define ORDINAL_MAX (1u << 20)
+/* Distinct contents counted per file for the content ordinal (the k-th
+ * equal record of one file pairs with the k-th of another). Evidence is
+ * hostile: past this many the count starts afresh, so equal records more
+ * than this many distinct records apart may pair differently; nothing else
+ * changes. */
+#define ORDINAL_MAX (1u << 22)
+/* Keys are looked up and added in key order, a chunk of a file at a time:
+ * neighbouring keys share index pages, random ones would not. */
+#define CHUNK 65536
 /* Candidates read per key: copies of one record are few; more under one key
  * are stale keys or a hash collision, and the first acceptable one decides. */
 #define CANDIDATES 16
@@ -250,10 +254,10 @@ static void ord_clear(struct ordinals *o)
 /* The ordinal of K (0 the first time), or -1 when full or out of memory. */
 static long ord_next(struct ordinals *o, uint64_t k)
 {
+	if (o->used >= ORDINAL_MAX)
+		ord_clear(o);
 	if (o->used * 2 >= o->cap) {
 		size_t cap = o->cap ? o->cap * 2 : 1024;
-		if (cap / 2 > ORDINAL_MAX)
-			return -1;
 		uint64_t *keys = calloc(cap, sizeof(*keys));
 		uint32_t *counts = calloc(cap, sizeof(*counts));
 		size_t *slots = calloc(cap / 2 + 1, sizeof(*slots));
@@ -298,80 +302,142 @@ static void ord_release(struct ordinals *o)
 	free(o->slots);
 }
 
-/* Key every event of FILE_ID and link it to its copies. */
+/* A keyed event waiting for its look-up, and what the look-up decided. */
+struct pending {
+	struct key128 key;
+	int64_t id;
+	tl_us ts;
+	int64_t tolerance; /* -1 none */
+	int content;
+	int64_t copy_of;   /* the earlier event it is a copy of; 0 none */
+};
+
+static int by_key(const void *a, const void *b)
+{
+	const struct pending *x = a, *y = b;
+	if (x->key.k != y->key.k)
+		return x->key.k < y->key.k ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int by_id(const void *a, const void *b)
+{
+	const struct pending *x = a, *y = b;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int acceptable(const struct pending *e, int64_t id, int64_t check, int64_t file, tl_us ts, int64_t file_id)
+{
+	int64_t dt = ts > e->ts ? ts - e->ts : e->ts - ts;
+	return id != e->id && check == (int64_t)e->key.check && !(e->content && file == file_id) &&
+	       !(e->tolerance >= 0 && dt > e->tolerance);
+}
+
+/* Look up the keys of P (N events of FILE_ID, a chunk in record order) in
+ * key order, so that neighbouring look-ups share index pages; then store keys
+ * and links in event id order, so that the writes append. Each event is a copy
+ * of the first earlier event under its key that passes the rules: one stored
+ * before (a lower id), else one earlier in this chunk. */
+static int link_chunk(struct tl_copies_db *c, struct pending *p, size_t n, int64_t file_id,
+		      struct tl_copies_stats *st, struct tl_err *err)
+{
+	qsort(p, n, sizeof(*p), by_key);
+	for (size_t i = 0; i < n; i++) {
+		struct pending *e = &p[i];
+		struct tl_copy_cand cand[CANDIDATES];
+		size_t nc;
+		int64_t low = 0;
+		e->copy_of = 0;
+		if (tl_copies_key_find(c, (int64_t)e->key.k, cand, CANDIDATES, &nc, err))
+			return -1;
+		for (size_t j = 0; j < nc && !e->copy_of; j++)
+			if (acceptable(e, cand[j].event_id, cand[j].check, cand[j].file_id, cand[j].ts, file_id))
+				e->copy_of = cand[j].event_id;
+		/* events of this chunk are not stored under their keys yet: the
+		 * lowest id among those before it under the same key */
+		for (size_t j = i; !e->copy_of && j-- > 0 && p[j].key.k == e->key.k;)
+			if (acceptable(e, p[j].id, (int64_t)p[j].key.check, file_id, p[j].ts, file_id))
+				low = p[j].id;
+		if (!e->copy_of)
+			e->copy_of = low;
+	}
+	qsort(p, n, sizeof(*p), by_id);
+	for (size_t i = 0; i < n; i++) {
+		const struct pending *e = &p[i];
+		if (tl_copies_key_add(c, (int64_t)e->key.k, (int64_t)e->key.check, e->id, err))
+			return -1;
+		if (!e->copy_of)
+			continue;
+		const char *basis = e->content ? "content" : "record-id";
+		int64_t occ;
+		int g = tl_copies_group_of(c, e->copy_of, &occ, err);
+		if (g < 0)
+			return -1;
+		if (!g && tl_copies_link(c, e->copy_of, occ = e->copy_of, basis, err))
+			return -1;
+		if (tl_copies_link(c, e->id, occ, basis, err))
+			return -1;
+		st->linked++;
+	}
+	return 0;
+}
+
+/* Key every event of FILE_ID and link it to its copies. Events are read in
+ * record order (the file's own index, no sort), keyed, and looked up a chunk
+ * at a time in key order. */
 static int key_file(struct tl_store *s, struct tl_copies_db *c, int64_t file_id, struct tl_copies_stats *st,
-		    struct ordinals *ord, struct tl_buf *text, struct tl_err *err)
+		    struct ordinals *ord, struct tl_buf *text, struct pending *p, struct tl_err *err)
 {
 	struct tl_event_query q = { 0 };
 	q.file_id = file_id;
-	q.order = TL_ORDER_FILE_TIME; /* equal contents share a ts: the ordinals need one instant at a time */
+	q.order = TL_ORDER_RECORDS;
 	struct tl_store_iter *it = tl_store_events(s, &q, err);
 	if (!it)
 		return -1;
 	const struct tl_event_row *r;
 	int64_t first = INT64_MAX, last = INT64_MIN;
-	tl_us at = 0;
-	int rc, have_at = 0;
+	size_t n = 0;
+	int rc;
 	ord_clear(ord);
 	while ((rc = tl_store_next_event(it, &r, err)) == 1) {
-		int64_t id = r->id, tol;
-		first = id < first ? id : first;
-		last = id > last ? id : last;
+		struct pending *e = &p[n];
+		e->id = r->id;
+		e->ts = r->ts;
+		first = r->id < first ? r->id : first;
+		last = r->id > last ? r->id : last;
 		st->events++;
-		const char *basis = "record-id";
-		struct key128 key;
-		tl_copies_identity(r, text, &tol);
+		tl_copies_identity(r, text, &e->tolerance);
 		if (text->len) {
-			key = hash128(text->data, text->len, "record-id\x1f");
+			e->key = hash128(text->data, text->len, "record-id\x1f");
+			e->content = 0;
 			st->by_record++;
 		} else {
 			/* content alone is thin evidence of a copy: a bare time and
 			 * family with one field would link unrelated records */
 			if (content_text(r, text) < 3)
 				continue;
-			if (!have_at || r->ts != at) {
-				ord_clear(ord);
-				at = r->ts;
-				have_at = 1;
-			}
 			struct key128 h = hash128(text->data, text->len, "content\x1f");
-			long n = ord_next(ord, h.k);
-			if (n < 0)
-				continue;
+			long k = ord_next(ord, h.k);
+			if (k < 0) {
+				rc = tl_errf(err, "out of memory");
+				break;
+			}
 			char salt[48];
-			snprintf(salt, sizeof(salt), "content#%ld\x1f", n);
-			key = hash128(&h, sizeof(h), salt);
-			basis = "content";
-			tol = 0;
+			snprintf(salt, sizeof(salt), "content#%ld\x1f", k);
+			e->key = hash128(&h, sizeof(h), salt);
+			e->content = 1;
+			e->tolerance = 0;
 			st->by_content++;
 		}
-		struct tl_copy_cand cand[CANDIDATES];
-		size_t nc;
-		if (tl_copies_key_find(c, (int64_t)key.k, cand, CANDIDATES, &nc, err))
-			goto fail;
-		for (size_t i = 0; i < nc; i++) {
-			const struct tl_copy_cand *k = &cand[i];
-			int64_t dt = k->ts > r->ts ? k->ts - r->ts : r->ts - k->ts;
-			if (k->event_id == id || k->check != (int64_t)key.check || (basis[0] == 'c' && k->file_id == file_id) ||
-			    (tol >= 0 && dt > tol))
-				continue;
-			int64_t occ;
-			int g = tl_copies_group_of(c, k->event_id, &occ, err);
-			if (g < 0)
+		if (++n == CHUNK) {
+			if (link_chunk(c, p, n, file_id, st, err))
 				goto fail;
-			if (!g && tl_copies_link(c, k->event_id, occ = k->event_id, basis, k->file_id, err))
-				goto fail;
-			if (tl_copies_link(c, id, occ, basis, file_id, err))
-				goto fail;
-			st->linked++;
-			break;
+			n = 0;
 		}
-		if (tl_copies_key_add(c, (int64_t)key.k, (int64_t)key.check, id, err))
-			goto fail;
 	}
+	if (rc < 0 || link_chunk(c, p, n, file_id, st, err))
+		goto fail;
 	tl_store_iter_free(it);
-	if (rc < 0)
-		return -1;
 	st->files++;
 	return first <= last ? tl_copies_file_done(c, file_id, first, last, err) : 0;
 fail:
@@ -385,18 +451,22 @@ int tl_copies_update(struct tl_store *s, struct tl_copies_stats *st, struct tl_e
 	struct tl_copies_db *c = tl_copies_db_open(s, err);
 	struct ordinals ord = { 0 };
 	struct tl_buf text = TL_BUF_INIT;
+	struct pending *p = malloc(CHUNK * sizeof(*p));
 	int64_t *files = NULL;
 	size_t n = 0;
 	int rc = -1;
-	if (!c || tl_store_begin(s, err))
+	if (!p)
+		tl_errf(err, "out of memory");
+	if (!p || !c || tl_store_begin(s, err))
 		goto cleanup;
 	if ((st->regrouped = tl_copies_regroup(c, err)) < 0 || tl_copies_pending_files(c, &files, &n, err))
 		goto cleanup;
 	for (size_t i = 0; i < n; i++)
-		if (key_file(s, c, files[i], st, &ord, &text, err))
+		if (key_file(s, c, files[i], st, &ord, &text, p, err))
 			goto cleanup;
 	rc = tl_store_commit(s, err);
 cleanup:
+	free(p);
 	free(files);
 	ord_release(&ord);
 	tl_buf_release(&text);

@@ -35,7 +35,7 @@ static const char *const sql[Q_COUNT] = {
 		       "WHERE k.key = ? ORDER BY k.event_id LIMIT ?",
 	[Q_KEY_ADD] = "INSERT OR REPLACE INTO copy_keys (event_id, key, key_check) VALUES (?, ?, ?)",
 	[Q_GROUP_OF] = "SELECT occurrence_id FROM copies WHERE event_id = ?",
-	[Q_LINK] = "INSERT OR REPLACE INTO copies (event_id, occurrence_id, basis, file_id) VALUES (?, ?, ?, ?)",
+	[Q_LINK] = "INSERT OR REPLACE INTO copies (event_id, occurrence_id, basis) VALUES (?, ?, ?)",
 	[Q_DIRTY] = "SELECT occurrence_id FROM copy_dirty ORDER BY occurrence_id LIMIT 1",
 	[Q_DIRTY_DEL] = "DELETE FROM copy_dirty WHERE occurrence_id = ?",
 	[Q_GROUP_COUNT] = "SELECT count(*), min(event_id), sum(event_id = ?1) FROM copies WHERE occurrence_id = ?1",
@@ -188,7 +188,7 @@ int tl_copies_group_of(struct tl_copies_db *c, int64_t event_id, int64_t *occurr
 }
 
 int tl_copies_link(struct tl_copies_db *c, int64_t event_id, int64_t occurrence, const char *basis,
-		   int64_t file_id, struct tl_err *err)
+		   struct tl_err *err)
 {
 	sqlite3_stmt *st = stmt(c, Q_LINK, err);
 	if (!st)
@@ -196,7 +196,6 @@ int tl_copies_link(struct tl_copies_db *c, int64_t event_id, int64_t occurrence,
 	sqlite3_bind_int64(st, 1, event_id);
 	sqlite3_bind_int64(st, 2, occurrence);
 	sqlite3_bind_text(st, 3, basis, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, file_id);
 	return run(c, st, err, "linking a copy");
 }
 
