@@ -527,9 +527,16 @@ static long write_rows(struct tl_store *s, const struct tl_filter *flt, enum tl_
 	 * then, and --tail first counts what would be written (a second pass
 	 * costs a scan but keeps memory flat and the text table whole) */
 	int after = re || (cs && flt->copies == TL_COPIES_ONCE);
+	int64_t store_cap = 0, consumed = 0, skip_store = 0; /* rows asked of the store, read, and read before */
 	if (after) {
 		q.limit = 0;
 		q.tail = 0;
+		/* a first page of occurrences needs little more than its rows
+		 * (copies are few): ask for that, so the store can pick the top
+		 * rows instead of ordering the whole selection, and ask again for
+		 * the rest only when skipped copies used it up */
+		if (!re && !tail && limit)
+			q.limit = store_cap = limit * 2 + 64;
 	}
 	if (after && tail) {
 		int64_t total = 0;
@@ -561,7 +568,10 @@ static long write_rows(struct tl_store *s, const struct tl_filter *flt, enum tl_
 		goto cleanup;
 	}
 	count = 0;
+more:
 	while ((rc = tl_store_next_event(it, &row, err)) == 1) {
+		if (consumed++ < skip_store)
+			continue;
 		int p = pick(row, re, md, &json, cs, q.reverse, &g, err);
 		if (p < 0) {
 			count = -1;
@@ -597,6 +607,20 @@ static long write_rows(struct tl_store *s, const struct tl_filter *flt, enum tl_
 	if (rc < 0) {
 		count = -1;
 		goto cleanup;
+	}
+	if (store_cap && consumed == store_cap && count < limit) {
+		/* the capped selection ran out: the same order again, uncapped,
+		 * past the rows already read */
+		tl_store_iter_free(it);
+		q.limit = 0;
+		store_cap = 0;
+		skip_store = consumed;
+		consumed = 0;
+		if (!(it = tl_store_events(s, &q, err))) {
+			count = -1;
+			goto cleanup;
+		}
+		goto more;
 	}
 	if (fmt == TL_OUT_TEXT) {
 		tl_buf_reset(&line);

@@ -111,5 +111,22 @@ before=$(q "$I" "SELECT group_concat(event_id) FROM copies")
 	ok "after a re-parse: 28 copy rows, every group whole and headed by one of its copies" ||
 	fail "after re-parse: $(q "$I" "SELECT count(*) FROM copies") rows, $(q "$I" "SELECT count(*) FROM copy_dirty") dirty"
 "$TL" timeline --output jsonl "$I" | cmp -s - "$WORK/tl.jsonl" && ok "and the same timeline" || fail "timeline changed after re-parse"
+# a proxy log delivered three times (plain, gzip, xz): --limit asks the store
+# for a capped first page and asks again when the copies used it up
+L=$(new_case limits)
+awk 'BEGIN { for (i = 0; i < 300; i++) printf "%d.%03d    118 10.20.1.%d TCP_MISS/200 %d GET http://h%d.example.com/ - HIER_DIRECT/10.20.0.30 text/html\n", 1795129262 + i, i % 1000, i % 200 + 1, 1000 + i, i }' >"$L/evidence/access.log"
+gzip -c "$L/evidence/access.log" >"$L/evidence/access-relay1.log.gz"
+xz -c "$L/evidence/access.log" >"$L/evidence/access-relay2.log.xz"
+"$TL" ingest --no-progress "$L" >/dev/null 2>&1
+[ "$(q "$L" "SELECT count(*) FROM copies")" = 900 ] && ok "three deliveries of 300 lines: 300 occurrences of 3 copies" ||
+	fail "three deliveries: $(q "$L" "SELECT count(*) FROM copies") copy rows"
+"$TL" timeline --output jsonl "$L" >"$WORK/l-all"
+[ "$(wc -l <"$WORK/l-all")" = 300 ] && ok "300 rows" || fail "rows: $(wc -l <"$WORK/l-all")"
+for n in 1 100 250 299 300; do
+	"$TL" timeline --limit "$n" --output jsonl "$L" >"$WORK/l-$n"
+	head -n "$n" "$WORK/l-all" | cmp -s - "$WORK/l-$n" && ok "--limit $n: the first $n occurrences" || fail "--limit $n"
+done
+"$TL" timeline --limit 250 --reverse --output jsonl "$L" | tail -1 | grep -q '"url":"http://h50.example.com/"' &&
+	ok "--limit with --reverse" || fail "--limit with --reverse"
 expect_exit 2 "tl stats has no --all-copies" -- "$TL" stats --all-copies "$C"
 finish
