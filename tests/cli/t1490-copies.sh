@@ -128,5 +128,11 @@ for n in 1 100 250 299 300; do
 done
 "$TL" timeline --limit 250 --reverse --output jsonl "$L" | tail -1 | grep -q '"url":"http://h50.example.com/"' &&
 	ok "--limit with --reverse" || fail "--limit with --reverse"
+# re-parsing the file that held every group's first copy: each group gets a new head
+"$TL" ingest --no-progress --reparse=evidence/access.log "$L" >/dev/null 2>&1
+[ "$(q "$L" "SELECT count(*) || ' ' || count(DISTINCT occurrence_id) || ' ' || sum(event_id = occurrence_id) FROM copies")" = "900 300 300" ] &&
+	[ "$(q "$L" "SELECT count(*) FROM copies c WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.id = c.event_id)")" = 0 ] &&
+	ok "the groups that lost their first copy are headed by a copy they still hold" || fail "regroup: $(q "$L" "SELECT count(*), count(DISTINCT occurrence_id) FROM copies")"
+"$TL" timeline --output jsonl "$L" | cmp -s - "$WORK/l-all" && ok "and the timeline is unchanged" || fail "timeline changed after regroup"
 expect_exit 2 "tl stats has no --all-copies" -- "$TL" stats --all-copies "$C"
 finish
