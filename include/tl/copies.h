@@ -9,7 +9,8 @@
  *   record-id  the source's own identity of the record where it has one:
  *              CloudTrail eventID, Okta uuid, M365 Id, Entra id, GCP insertId,
  *              Windows Channel + Computer + EventRecordID + event ID (in every
- *              Windows form: EVTX, XML, Winlogbeat, NXLog, ...), Zeek uid + ts;
+ *              Windows form: EVTX, XML, Winlogbeat, NXLog, ...), Zeek uid + ts
+ *              (between different files only);
  *   content    otherwise: the same ts, family and normalized fields, between
  *              different evidence files (two identical lines in one file are
  *              two occurrences; the k-th of a file pairs with the k-th of
@@ -41,9 +42,11 @@ struct tl_copies_stats {
  * writing and not inside a transaction. */
 int tl_copies_update(struct tl_store *s, struct tl_copies_stats *st, struct tl_err *err);
 
-/* The record identity of event R into OUT (empty when it has none), and how
- * far apart in time two events with that identity may be and still be copies
- * (*TOLERANCE_US; -1 for no limit). For tests and docs. */
-int tl_copies_identity(const struct tl_event_row *r, struct tl_buf *out, int64_t *tolerance_us);
+/* The record identity of event R into OUT (empty when it has none), how far
+ * apart in time two events with that identity may be and still be copies
+ * (*TOLERANCE_US; -1 for no limit), and whether they must come from different
+ * evidence files (*OTHER_FILE: an identity that a source may legitimately log
+ * twice, such as Zeek's uid+ts). For tests and docs. */
+int tl_copies_identity(const struct tl_event_row *r, struct tl_buf *out, int64_t *tolerance_us, int *other_file);
 
 #endif

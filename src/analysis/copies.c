@@ -131,13 +131,14 @@ static const struct {
 	{ "okta-system-log", "okta", "uuid", -1 },
 };
 
-int tl_copies_identity(const struct tl_event_row *r, struct tl_buf *out, int64_t *tolerance_us)
+int tl_copies_identity(const struct tl_event_row *r, struct tl_buf *out, int64_t *tolerance_us, int *other_file)
 {
 	const char *fmt = r->format.s ? r->format.s : "", *x = r->extra.s ? r->extra.s : "{}";
 	size_t xn = r->extra.s ? r->extra.len : 2, vn;
 	const char *v;
 	tl_buf_reset(out);
 	*tolerance_us = -1;
+	*other_file = 0;
 	for (size_t i = 0; i < sizeof(id_rules) / sizeof(id_rules[0]); i++) {
 		if (strcmp(fmt, id_rules[i].format))
 			continue;
@@ -176,7 +177,9 @@ int tl_copies_identity(const struct tl_event_row *r, struct tl_buf *out, int64_t
 	}
 	/* Zeek: uid names a connection, which several logs and several records
 	 * of one log share; with the class, action and the exact time it names
-	 * one record, the same in TSV and JSON */
+	 * one record, the same in TSV and JSON. Zeek does write identical lines
+	 * into one log (a DNS query answered twice in the same microsecond), so
+	 * only another file's record can be a copy */
 	if (!strncmp(fmt, "zeek-", 5) && extra_get(x, xn, "uid", &v, &vn)) {
 		tl_buf_adds(out, "zeek\x1f");
 		put_val(out, &r->f[TL_F_class]);
@@ -186,6 +189,7 @@ int tl_copies_identity(const struct tl_event_row *r, struct tl_buf *out, int64_t
 		tl_buf_add(out, v, vn);
 		tl_buf_addf(out, "\x1f%lld", (long long)r->ts);
 		*tolerance_us = 0;
+		*other_file = 1;
 	}
 	return 0;
 }
@@ -309,6 +313,7 @@ struct pending {
 	tl_us ts;
 	int64_t tolerance; /* -1 none */
 	int content;
+	int other_file;    /* a copy only in another evidence file */
 	int64_t copy_of;   /* the earlier event it is a copy of; 0 none */
 };
 
@@ -329,7 +334,7 @@ static int by_id(const void *a, const void *b)
 static int acceptable(const struct pending *e, int64_t id, int64_t check, int64_t file, tl_us ts, int64_t file_id)
 {
 	int64_t dt = ts > e->ts ? ts - e->ts : e->ts - ts;
-	return id != e->id && check == (int64_t)e->key.check && !(e->content && file == file_id) &&
+	return id != e->id && check == (int64_t)e->key.check && !(e->other_file && file == file_id) &&
 	       !(e->tolerance >= 0 && dt > e->tolerance);
 }
 
@@ -406,7 +411,7 @@ static int key_file(struct tl_store *s, struct tl_copies_db *c, int64_t file_id,
 		first = r->id < first ? r->id : first;
 		last = r->id > last ? r->id : last;
 		st->events++;
-		tl_copies_identity(r, text, &e->tolerance);
+		tl_copies_identity(r, text, &e->tolerance, &e->other_file);
 		if (text->len) {
 			e->key = hash128(text->data, text->len, "record-id\x1f");
 			e->content = 0;
@@ -426,6 +431,7 @@ static int key_file(struct tl_store *s, struct tl_copies_db *c, int64_t file_id,
 			snprintf(salt, sizeof(salt), "content#%ld\x1f", k);
 			e->key = hash128(&h, sizeof(h), salt);
 			e->content = 1;
+			e->other_file = 1;
 			e->tolerance = 0;
 			st->by_content++;
 		}
