@@ -427,9 +427,14 @@ static int key_file(struct tl_store *s, struct tl_copies_db *c, int64_t file_id,
 				rc = tl_errf(err, "out of memory");
 				break;
 			}
-			char salt[48];
-			snprintf(salt, sizeof(salt), "content#%ld\x1f", k);
-			e->key = hash128(&h, sizeof(h), salt);
+			/* the first of equal records in a file is keyed by its content
+			 * alone (one hash: the common case); the k-th by content and k */
+			e->key = h;
+			if (k > 0) {
+				char salt[48];
+				snprintf(salt, sizeof(salt), "content#%ld\x1f", k);
+				e->key = hash128(&h, sizeof(h), salt);
+			}
 			e->content = 1;
 			e->other_file = 1;
 			e->tolerance = 0;
