@@ -20,6 +20,7 @@
 
 #include "tl/archive.h"
 #include "tl/correlate.h"
+#include "tl/copies.h"
 #include "tl/detect.h"
 #include "tl/entities.h"
 #include "tl/reader.h"
@@ -631,6 +632,10 @@ int tl_ingest(struct tl_case *c, const struct tl_formats *fs, char *const *paths
 		rc = tl_store_commit(r.store, err);
 	if (!rc && files.n)
 		rc = tl_store_index_build(r.store, err);
+	/* correlation: copies of one occurrence among the files just read */
+	struct tl_copies_stats copies;
+	if (!rc && files.n)
+		rc = tl_copies_update(r.store, &copies, err);
 	/* correlation is brought up to date with what this run added */
 	if (!rc)
 		rc = tl_entities_refresh(r.store, &c->cfg, err);

@@ -469,10 +469,51 @@ static int migrate_bindings(struct tl_store *s, struct tl_err *err)
 }
 
 
+/* copies: events that are copies of one occurrence (the same record delivered
+ * twice), their lookup keys, and which files have been keyed. The events
+ * table is not touched: the keys live in a table of their own, and a file
+ * that ingest clears (restart, --reparse, --new-version) takes its copy rows
+ * with it through the trigger; the groups it left are regrouped next time
+ * (src/analysis/copies.c). */
+static int migrate_copies(struct tl_store *s, struct tl_err *err)
+{
+	return exec(s,
+		    "CREATE TABLE copies (\n"
+		    "  event_id INTEGER PRIMARY KEY,   -- an event that is one copy of an occurrence\n"
+		    "  occurrence_id INTEGER NOT NULL, -- the first copy's event id: the group\n"
+		    "  basis TEXT NOT NULL             -- record-id | content\n"
+		    ");\n"
+		    "CREATE INDEX copies_occurrence ON copies(occurrence_id);\n"
+		    "CREATE TABLE copy_keys (\n"
+		    "  event_id INTEGER PRIMARY KEY,\n"
+		    "  key INTEGER NOT NULL,           -- bits 0-63 of the SHA-256 of its record identity or content\n"
+		    "  key_check INTEGER NOT NULL      -- bits 64-127: a match must hold on both\n"
+		    ");\n"
+		    "CREATE INDEX copy_keys_key ON copy_keys(key);\n"
+		    "CREATE TABLE copy_files (         -- evidence files whose events are keyed\n"
+		    "  file_id INTEGER PRIMARY KEY,\n"
+		    "  first_event INTEGER NOT NULL,   -- the range of their event ids (one file is\n"
+		    "  last_event INTEGER NOT NULL     -- stored in one piece)\n"
+		    ");\n"
+		    "CREATE TABLE copy_dirty (occurrence_id INTEGER PRIMARY KEY); -- groups that lost a copy\n"
+		    "CREATE TRIGGER copies_file_cleared AFTER DELETE ON evidence_files BEGIN\n"
+		    "  INSERT OR IGNORE INTO copy_dirty SELECT c.occurrence_id FROM copies c, copy_files k\n"
+		    "    WHERE k.file_id = old.id AND c.event_id BETWEEN k.first_event AND k.last_event;\n"
+		    "  DELETE FROM copies WHERE event_id BETWEEN\n"
+		    "    (SELECT first_event FROM copy_files WHERE file_id = old.id)\n"
+		    "    AND (SELECT last_event FROM copy_files WHERE file_id = old.id);\n"
+		    "  DELETE FROM copy_keys WHERE event_id BETWEEN\n"
+		    "    (SELECT first_event FROM copy_files WHERE file_id = old.id)\n"
+		    "    AND (SELECT last_event FROM copy_files WHERE file_id = old.id);\n"
+		    "  DELETE FROM copy_files WHERE file_id = old.id;\n"
+		    "END;\n",
+		    err);
+}
+
 static int (*const migrations[])(struct tl_store *, struct tl_err *) = { migrate_0_to_1, migrate_1_to_2,
 									  migrate_2_to_3, migrate_3_to_4,
 									  migrate_4_to_5_annotations, migrate_bindings,
-									  migrate_entities };
+									  migrate_entities, migrate_copies };
 
 static int schema_version(struct tl_store *s, int *version, struct tl_err *err)
 {
