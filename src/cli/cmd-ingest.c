@@ -37,6 +37,9 @@ static const char usage[] =
 	"                      values commit part-way through small files, for crash tests\n"
 	"  --threads N         1: parse and store on one core; 2 (default): store on a\n"
 	"                      second thread. The database is the same either way.\n"
+	"  --indexes WHEN      auto (default): keep the query indexes and update them\n"
+	"                      when the new data is under 25% of the case, else drop\n"
+	"                      them and build them once at the end; keep; rebuild\n"
 	"  -q, --quiet         warnings and errors only: no summary, no line per\n"
 	"                      unchanged or duplicate file\n"
 	"  -h, --help          this help\n\n"
@@ -55,7 +58,7 @@ int cmd_ingest(int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' }, { "progress", no_argument, NULL, 'p' },
 		{ "no-progress", no_argument, NULL, 'P' }, { "follow-symlinks", no_argument, NULL, 'L' },
 		{ "quiet", no_argument, NULL, 'q' }, { "threads", required_argument, NULL, 't' },
-		{ "new-version", no_argument, NULL, 'N' }, { "reparse", optional_argument, NULL, 'r' }, { "commit-every", required_argument, NULL, 'C' }, { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+		{ "new-version", no_argument, NULL, 'N' }, { "reparse", optional_argument, NULL, 'r' }, { "commit-every", required_argument, NULL, 'C' }, { "indexes", required_argument, NULL, 'I' }, { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	struct tl_ingest_opts o = { 0 };
 	int quiet = 0, c;
@@ -82,6 +85,16 @@ int cmd_ingest(int argc, char **argv)
 			if (strcmp(optarg, "1") && strcmp(optarg, "2"))
 				return cli_usage_error(usage, "--threads is 1 or 2");
 			o.threads = optarg[0] - '0';
+			break;
+		case 'I':
+			if (!strcmp(optarg, "auto"))
+				o.indexes = TL_INDEXES_AUTO;
+			else if (!strcmp(optarg, "keep"))
+				o.indexes = TL_INDEXES_KEEP;
+			else if (!strcmp(optarg, "rebuild"))
+				o.indexes = TL_INDEXES_REBUILD;
+			else
+				return cli_usage_error(usage, "--indexes is auto, keep or rebuild");
 			break;
 		case 'q': quiet = o.quiet = 1; break;
 		case 'h': fputs(usage, stdout); return TL_EXIT_OK;
