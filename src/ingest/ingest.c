@@ -647,6 +647,8 @@ int tl_ingest(struct tl_case *c, const struct tl_formats *fs, char *const *paths
 			r.total_bytes += (uint64_t)st.st_size;
 	}
 	long commit_every = opts->commit_every > 0 ? opts->commit_every : COMMIT_EVERY;
+	/* the index build sorts on the cores the load used: the writer's is free by then */
+	tl_store_sort_threads(r.store, opts->threads == 1 ? 0 : opts->threads > 2 ? opts->threads - 1 : 1);
 	int rebuild = 0;
 	if (files.n && index_plan(&r, &files, &rebuild, err)) {
 		rc = -1;
