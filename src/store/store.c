@@ -20,6 +20,10 @@ struct tl_store {
 	struct tl_buf extra;
 	int in_tx;
 	int sort_threads;
+	/* parameters of ins_event bound to a value, not NULL: a binding outlives
+	 * sqlite3_reset(), so a NULL already there is not bound again (most of
+	 * an event's 59 columns are NULL row after row) */
+	unsigned char bound[64 + TL_F_COUNT];
 };
 
 /* CREATE INDEX sorts in runs of the page cache's size. Runs of 8 MB sort in
@@ -757,6 +761,15 @@ static void bind_val(sqlite3_stmt *st, int i, const struct tl_val *v, char kind)
 		sqlite3_bind_text(st, i, v->s, (int)v->len, SQLITE_STATIC);
 }
 
+/* bind_val for ins_event, skipping a NULL that is already bound */
+static void bind_event_val(struct tl_store *s, int i, const struct tl_val *v, char kind)
+{
+	if (!v->s && !s->bound[i])
+		return;
+	bind_val(s->ins_event, i, v, kind);
+	s->bound[i] = v->s != NULL;
+}
+
 int tl_store_add_event(struct tl_store *s, const struct tl_event *ev, const struct tl_prov *pv, struct tl_err *err)
 {
 	tl_buf_reset(&s->extra);
@@ -777,7 +790,7 @@ int tl_store_add_event_json(struct tl_store *s, const struct tl_event *ev, const
 	sqlite3_bind_text(st, i++, ev->family, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, i++, ev->format, -1, SQLITE_STATIC);
 	for (int f = 0; f < TL_F_COUNT; f++)
-		bind_val(st, i++, &ev->f[f], tl_field_kind((enum tl_field_id)f));
+		bind_event_val(s, i++, &ev->f[f], tl_field_kind((enum tl_field_id)f));
 	sqlite3_bind_text(st, i++, extra, (int)extra_len, SQLITE_STATIC);
 	sqlite3_bind_int64(st, i++, pv->file_id);
 	sqlite3_bind_int64(st, i++, (sqlite3_int64)pv->line);
@@ -787,10 +800,12 @@ int tl_store_add_event_json(struct tl_store *s, const struct tl_event *ev, const
 	sqlite3_bind_text(st, i++, ev->format, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, i++, ev->parser_version ? ev->parser_version : "", -1, SQLITE_STATIC);
 	if (ev->has_seq)
-		sqlite3_bind_int64(st, i++, ev->seq);
-	else
-		sqlite3_bind_null(st, i++);
-	bind_val(st, i++, &ev->indicator, 'T');
+		sqlite3_bind_int64(st, i, ev->seq);
+	else if (s->bound[i])
+		sqlite3_bind_null(st, i);
+	s->bound[i] = (unsigned char)ev->has_seq;
+	i++;
+	bind_event_val(s, i++, &ev->indicator, 'T');
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : sqlerr(s, err, "inserting event");
