@@ -109,8 +109,45 @@ class Bench:
         for d in ("bin", "data", "cases", "peers", "logs"):
             os.makedirs(os.path.join(self.work, d), exist_ok=True)
         self.gen = self.build_gen()
-        self.out = []  # markdown lines
+        self.out = []  # markdown lines of the finished sections after ingest
+        self.ingest_lines = []  # the ingest table, redrawn after every row
+        self.partial = ""
         self.tl_help = capture([self.tl, "help"]).stdout.decode("utf-8", "replace")
+
+    def write(self, partial):
+        """Writes the results so far (head + finished sections) and returns the text."""
+        a = self.a
+        load1 = loadavg()
+        rev = capture(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"]).stdout.decode().strip() or "?"
+        dirty = capture(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no"]).stdout.strip()
+        ver = capture([a.tl, "--version"]).stdout.decode().strip().splitlines()
+        head = ["# tl benchmark results", "",
+                "- date: %s" % time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                "- machine: %s" % machine(),
+                "- load average (1/5/15 min) at start %s, now %s%s" % (
+                    " ".join(self.load0), " ".join(load1),
+                    " — the machine was shared: absolute figures are noisy, CPU seconds and ratios less so"
+                    if max(float(x) for x in self.load0 + load1) > 1.5 else ""),
+                "- tl: %s (rev %s%s), %s" % (a.tl, rev, "+local changes" if dirty else "", ver[0] if ver else "?"),
+                "- peers: %s; sqlite3 %s; %s; Python %s" % (
+                    lnav_version() or "lnav absent", capture(["sqlite3", "--version"]).stdout.decode().split(" ")[0],
+                    "evtxexport " + capture(["evtxexport", "-V"]).stdout.decode().split("\n")[0].split(" ")[-1]
+                    if have("evtxexport") else "evtxexport absent", platform.python_version()),
+                "- command: `%s` (%.0f s so far)" % (os.environ.get("BENCH_CMDLINE") or " ".join(sys.argv),
+                                                  time.monotonic() - self.t0),
+                "- seed %d; generated data in %s (not in the repository)" % (a.seed, a.workdir), ""]
+        if partial:
+            head += ["**INCOMPLETE — %s**" % partial, ""]
+        if NOTES:
+            head += ["Notes:", ""] + ["- " + n for n in NOTES] + [""]
+        if FAILS:
+            head += ["**FAILURES (%d):**" % len(FAILS), ""] + ["- " + f for f in FAILS] + [""]
+        text = "\n".join(head + self.ingest_lines + self.out) + "\n"
+        os.makedirs(os.path.dirname(os.path.abspath(a.results)), exist_ok=True)
+        with open(a.results + ".tmp", "w") as f:
+            f.write(text)
+        os.replace(a.results + ".tmp", a.results)
+        return text
 
     # ---------------------------------------------------------- generation
     def build_gen(self):
@@ -325,8 +362,12 @@ class Bench:
                              cat=med([x.wall for x in R["cat"]]), ok=not status, py_rows=py_rows, imp_rows=imp_rows))
             note("[%s] tl %.2f s, python %.2f s, import %.2f s, cat %.3f s" %
                  (label, rows[-1]["tl"], rows[-1]["py"] or -1, rows[-1]["imp"] or -1, rows[-1]["cat"]))
-        self.ingest_rows = rows
-        o = self.out
+            self.ingest_lines = self.ingest_table(rows)
+            self.write(self.partial)
+
+    def ingest_table(self, rows):
+        a = self.a
+        o = []
         o += ["## Ingest, per format (%d records each, median of %d, interleaved)" % (a.size, a.reps), "",
               "Ratios are tl ÷ peer in throughput (events/s): above 1 = tl faster. cat is the I/O floor (below 1 expected).",
               "",
@@ -350,6 +391,7 @@ class Bench:
                 r["fmt"], r["tl_cpu"], f2(r["py_cpu"]), ratio(r["py_cpu"], r["tl_cpu"]), f2(r["imp_cpu"]),
                 ratio(r["imp_cpu"], r["tl_cpu"]), "%.0f" % (r["py_rss"] / 1024) if r["py_rss"] else "-"))
         o.append("")
+        return o
 
     # ------------------------------------------------------------- lnav
     def lnav_query(self, ip):
@@ -471,12 +513,12 @@ class Bench:
                          ratio(lw, tw), ratio(lwc, twc), "ok" if ok_w else "**FAIL** (lnav %s)" % n_lw), ""]
 
     # ----------------------------------------------------------- queries
-    def section_query(self):
+    def section_query(self, sizes):
         a = self.a
         graph = re.search(r"^\s+graph\s", self.tl_help, re.M) is not None
         chain = re.search(r"^\s+chain\s", self.tl_help, re.M) is not None
         rows = []
-        for n in a.query_sizes:
+        for n in sizes:
             inputs = self.inputs("net", n)
             label = "query-%d" % n
             logp = os.path.join(self.work, "logs", label)
@@ -666,6 +708,13 @@ def default_evtx():
     return dirs or [os.path.join(ROOT, "fixtures", "edr", "evtx", "sysmon.evtx")]
 
 
+def loadavg():
+    try:
+        return open("/proc/loadavg").read().split()[:3]
+    except OSError:
+        return ["0", "0", "0"]
+
+
 def lnav_version():
     r = capture(["lnav", "-V"])
     return r.stdout.decode().strip() if r.returncode == 0 else ""
@@ -732,9 +781,9 @@ def main():
     p.add_argument("--results", default=None, help="Markdown output (default bench/results/latest.md; --quick: WORKDIR/results.md)")
     a = p.parse_args()
     if a.quick:
-        a.size = min(a.size, 4000)
+        a.size = min(a.size, 2000)
         a.reps = 1
-        a.lnav_lines = min(a.lnav_lines, 6000)
+        a.lnav_lines = min(a.lnav_lines, 3000)
         a.query_sizes = "3000"
         if a.evtx is None:  # python-evtx needs ~100 s for the whole corpus: its smallest files only
             a.evtx = smallest(default_evtx(), 300000)
@@ -748,6 +797,9 @@ def main():
     if (a.workdir + "/").startswith(ROOT + "/"):
         p.error("--workdir must be outside the repository")
     sections = a.only.split() or ["ingest", "lnav", "query", "evtx"] + (["scale"] if a.scale else [])
+    for x in sections:
+        if x not in ("ingest", "lnav", "query", "evtx", "scale"):
+            p.error("unknown section %s" % x)
     if a.results is None:
         a.results = os.path.join(a.workdir, "results.md") if a.quick else os.path.join(BENCH, "results", "latest.md")
     for t in ("sqlite3", GNU_TIME):
@@ -755,35 +807,23 @@ def main():
             raise SystemExit("bench: %s is required (apt-get install sqlite3 time)" % t)
 
     b = Bench(a)
-    t0 = time.monotonic()
-    load0 = open("/proc/loadavg").read().split()[:3] if os.path.exists("/proc/loadavg") else ["?"] * 3
-    for s in ["ingest", "lnav", "query", "scale", "evtx"]:
-        if s in sections:
-            getattr(b, "section_" + s)()
-    load1 = open("/proc/loadavg").read().split()[:3] if os.path.exists("/proc/loadavg") else ["?"] * 3
-    rev = capture(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"]).stdout.decode().strip() or "?"
-    dirty = capture(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no"]).stdout.strip()
-    ver = capture([a.tl, "--version"]).stdout.decode().strip().splitlines()
-    head = ["# tl benchmark results", "",
-            "- date: %s" % time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "- machine: %s" % machine(),
-            "- load average (1/5/15 min) at start %s, at end %s%s" % (
-                " ".join(load0), " ".join(load1),
-                " — the machine was shared; absolute figures are noisy, ratios less so" if float(load0[0]) > 1.5 else ""),
-            "- tl: %s (rev %s%s), %s" % (a.tl, rev, "+local changes" if dirty else "", ver[0] if ver else "?"),
-            "- peers: %s; sqlite3 %s; %s; Python %s" % (
-                lnav_version() or "lnav absent", capture(["sqlite3", "--version"]).stdout.decode().split(" ")[0],
-                "evtxexport " + capture(["evtxexport", "-V"]).stdout.decode().split("\n")[0].split(" ")[-1] if have("evtxexport") else "evtxexport absent",
-                platform.python_version()),
-            "- command: `%s` (%.0f s)" % (os.environ.get("BENCH_CMDLINE") or " ".join(sys.argv), time.monotonic() - t0),
-            "- seed %d; generated data in %s (not in the repository)" % (a.seed, a.workdir), ""]
-    if NOTES:
-        head += ["Notes:", ""] + ["- " + n for n in NOTES] + [""]
-    if FAILS:
-        head += ["**FAILURES (%d):**" % len(FAILS), ""] + ["- " + f for f in FAILS] + [""]
-    text = "\n".join(head + b.out) + "\n"
-    os.makedirs(os.path.dirname(os.path.abspath(a.results)), exist_ok=True)
-    open(a.results, "w").write(text)
+    b.t0 = time.monotonic()
+    b.load0 = loadavg()
+    # most telling first: a run cut short still leaves its finished sections
+    # in the results file (rewritten after every section)
+    small = [n for n in a.query_sizes if n <= 1000000]
+    large = [n for n in a.query_sizes if n > 1000000]
+    plan = [("ingest", lambda: b.section_ingest()), ("lnav", lambda: b.section_lnav()),
+            ("query", lambda: b.section_query(small) if small else None), ("evtx", lambda: b.section_evtx()),
+            ("query", lambda: b.section_query(large) if large else None), ("scale", lambda: b.section_scale())]
+    todo = [name for name, _ in plan if name in sections]
+    for name, fn in plan:
+        if name in sections:
+            b.partial = "still to run: " + " ".join(todo)
+            b.write(b.partial)
+            fn()
+            todo = todo[1:]
+    text = b.write(partial="")
     sys.stdout.write(text)
     note("results written to %s" % a.results)
     return 1 if FAILS else 0
