@@ -741,7 +741,7 @@ def ratio(peer_time, tl_time):
     if not peer_time or not tl_time:
         return "-"
     x = peer_time / tl_time
-    return "%.1f×" % x if x >= 10 else "%.2f×" % x
+    return "%.1f×" % x if x >= 10 else ("%.2f×" % x if x >= 0.1 else "%.4f×" % x)
 
 
 def machine():
