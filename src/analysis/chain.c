@@ -1709,8 +1709,12 @@ static void shared_folder(struct node *a, struct node *b, char *out, size_t len)
 		return;
 	snprintf(out, len, "%.*s", (int)(end - start), start);
 	const char *hay = has(b, TL_F_process_cmdline) ? F(b, TL_F_process_cmdline) : file_of(b);
-	if (!hay || !ci_find(hay, out))
-		out[0] = 0;
+	size_t n = strlen(out);
+	/* a whole path component: "\\Budget\\", not "budget-copy.zip" */
+	for (const char *p2 = hay ? ci_find(hay, out) : NULL; p2; p2 = ci_find(p2 + 1, out))
+		if ((p2 == hay || strchr("\\/ \"'", p2[-1])) && strchr("\\/ \"'*", p2[n]))
+			return;
+	out[0] = 0;
 }
 
 static int archive_holds(struct ctx *c, struct node *a, struct node *b, struct tl_buf *why)
