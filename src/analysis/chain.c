@@ -23,10 +23,22 @@
  *   uploaded          DLP finding -> upload from the same address or user
  *   bulk-export       the last of a burst of downloads/exports by a user ->
  *                     upload by the same user or address
+ *   export-burst      the first export of a burst -> the last of it
+ *   bulk-archive      the last of a burst -> an archive (7-Zip/zip/RAR started,
+ *                     .7z/.zip/.rar written) by the same user, or on a host
+ *                     whose latest logon (in its session) is that user's
  *   resolved          DNS answer (extra answers) or query -> connection from
  *                     the same client to the address, or naming the domain
  *   same-connection   EDR network event <-> flow/firewall/proxy record of the
  *                     same 4-tuple within seconds (followed both ways)
+ *   proxy-tunnel      flow/firewall/EDR connection <-> the proxy CONNECT that
+ *                     carried it: same client, destination (upstream address
+ *                     or a DNS answer) and port, begun while the tunnel was
+ *                     open (followed both ways)
+ *
+ * "The same user" is the user an event names, else the one it is attributed
+ * to (the attributions table, read with every row: q.attribution), and user
+ * lookups take the attributed events in (q.attributed).
  *   service-started   service installed (file = its image path) -> a process
  *                     started from that image on that host
  *   process-access    Sysmon 8/10 (extra TargetProcessGuid) -> the target

@@ -49,6 +49,12 @@ contains "$WORK/alice" "^  1[0-9]\. -> 20:21:23\.514  CONNECT transfer\.sh:443 f
 contains "$WORK/alice" "^        and the same transfer as step [0-9]+: a CONNECT tunnel to transfer\.sh:443 from 10\.50\.0\.22, open 95\.360s until the proxy logged it; the connection began 0\.049s before it opened; the proxy's upstream address 198\.51\.100\.210 is its destination \[proxy-tunnel\]$" "the Zeek flow began 49 ms before squid's tunnel opened (HIER_DIRECT)"
 grep -q 'access\.log:3)' "$WORK/alice" && fail "bob's tunnel of the afternoon is in alice's chain" || ok "bob's tunnel of the afternoon is not"
 contains "$WORK/alice" "^        and a bulk export of 12 downloads by alice within 15m ends with step [0-9]+; same user alice \(this record attributed by the vpn binding of 10\.50\.0\.22\), 6m 14s later \[bulk-export\]$" "the address-only flow is alice's by attribution, and the reason says which binding"
+# the excerpt of alice's chain in docs/commands/chain.md is the real output
+awk '$0 == "<!-- chain-excerpt:user:alice -->" { on = 1; next } on && /^```$/ { if (started) exit; started = 1; next } on && started && $0 != "..."' \
+	"$SRC/docs/commands/chain.md" >"$WORK/excerpt"
+bad=$(grep -vxF -f "$WORK/alice" "$WORK/excerpt" | head -3)
+[ -s "$WORK/excerpt" ] && [ -z "$bad" ] && ok "docs/commands/chain.md: $(wc -l <"$WORK/excerpt") excerpt lines, each a line of the real output" ||
+	fail "docs/commands/chain.md excerpt differs from the output: $bad"
 expect_exit 0 "tl chain --output jsonl" -- "$TL" chain --entity user:alice --output jsonl "$I"
 contains "$WORK/out" '"link":"proxy-tunnel"' "JSONL names the rule"
 finish
