@@ -2004,8 +2004,12 @@ static tl_us tunnel_duration(struct node *t)
 	static const char *const keys[] = { "elapsed_ms", "time-taken", NULL };
 	for (const char *const *k = keys; *k; k++) {
 		const char *v = extra_str(t, *k);
-		if (v && *v && strspn(v, "0123456789") == strlen(v) && strlen(v) <= 12)
-			return (tl_us)strtoll(v, NULL, 10) * 1000;
+		/* evidence is hostile: no tunnel is taken to be open longer than
+		 * the longest one looked for */
+		if (v && *v && strspn(v, "0123456789") == strlen(v) && strlen(v) <= 12) {
+			tl_us d = (tl_us)strtoll(v, NULL, 10) * 1000;
+			return d > TL_CHAIN_TUNNEL_MAX_US ? TL_CHAIN_TUNNEL_MAX_US : d;
+		}
 	}
 	return 0;
 }

@@ -6,7 +6,8 @@
 # direct, else a DNS answer for the CONNECT host) and port, begun while the
 # tunnel was open (2 s of slack). Not linked: another destination, another
 # port, a flow begun before the tunnel opened, a parent proxy's address with
-# no answer to stand for it. Then the insider case: the tunnel of alice's
+# no answer to stand for it, a denied CONNECT; hostile durations and ports
+# are bounded. Then the insider case: the tunnel of alice's
 # upload joins her chain, and address-only records are hers by attribution.
 . "$(dirname "$0")/lib.sh"
 C=$(new_case tun)
@@ -24,6 +25,9 @@ conn() { # conn TS PORT DST DPORT BYTES
 cat >"$C/evidence/proxy/access.log" <<'LOG'
 1795200100.500  60000 10.30.0.8 TCP_TUNNEL/200 4100 CONNECT files.example.org:443 - FIRSTUP_PARENT/10.0.0.5 -
 1795200100.900  70000 10.30.0.8 TCP_TUNNEL/200 2100 CONNECT other.example.org:443 - FIRSTUP_PARENT/10.0.0.5 -
+1795200101.000 999999999999 10.30.0.8 TCP_TUNNEL/200 10 CONNECT [2001:db8::1]:443 - HIER_DIRECT/2001:db8::1 -
+1795200101.100  60000 10.30.0.8 TCP_TUNNEL/200 10 CONNECT files.example.org:4430000000 - HIER_DIRECT/192.0.2.77 -
+1795200101.200  60000 10.30.0.8 TCP_DENIED/403 10 CONNECT files.example.org:443 - HIER_DIRECT/192.0.2.77 -
 LOG
 "$TL" ingest --no-progress "$C" >/dev/null 2>&1
 
