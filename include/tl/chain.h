@@ -54,6 +54,25 @@
  * TL_CHAIN_BULK_SPAN_US before the last of them. */
 #define TL_CHAIN_BULK_MIN 10
 #define TL_CHAIN_BULK_SPAN_US (15 * 60 * TL_US_PER_SEC)
+/* A bulk export -> an archive (7-Zip, zip, RAR started, or a .7z/.zip/.rar
+ * written) by the same user, or on a host where that user is logged on: at
+ * most this long after the last download (people archive what they just
+ * took, but not always within the minute). */
+#define TL_CHAIN_ARCHIVE_US (30 * 60 * TL_US_PER_SEC)
+/* An archive that names no user is the user's when the latest logon on its
+ * host (in its logon session, when it has one) is theirs, at most this long
+ * before it. */
+#define TL_CHAIN_LOGON_SPAN_US (8LL * 3600 * TL_US_PER_SEC)
+/* A proxy CONNECT tunnel is logged when it closes, with its duration: a
+ * connection from the same client to the same destination that started in
+ * [close - duration - slack, close] is the same transfer. The slack absorbs
+ * the clocks of two machines and the client's SYN before the proxy's accept. */
+#define TL_CHAIN_TUNNEL_SLACK_US (2 * TL_US_PER_SEC)
+/* The longest tunnel looked for after a connection. */
+#define TL_CHAIN_TUNNEL_MAX_US (24LL * 3600 * TL_US_PER_SEC)
+/* A DNS answer at most this long before a tunnel opened still says where its
+ * host name pointed (resolvers and clients cache). */
+#define TL_CHAIN_ANSWER_SPAN_US (3600LL * TL_US_PER_SEC)
 /* An upload: an HTTP PUT or POST, or at least this many bytes sent. */
 #define TL_CHAIN_UPLOAD_BYTES (1024 * 1024)
 #define TL_CHAIN_SEEDS 2000

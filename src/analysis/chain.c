@@ -23,10 +23,22 @@
  *   uploaded          DLP finding -> upload from the same address or user
  *   bulk-export       the last of a burst of downloads/exports by a user ->
  *                     upload by the same user or address
+ *   export-burst      the first export of a burst -> the last of it
+ *   bulk-archive      the last of a burst -> an archive (7-Zip/zip/RAR started,
+ *                     .7z/.zip/.rar written) by the same user, or on a host
+ *                     whose latest logon (in its session) is that user's
  *   resolved          DNS answer (extra answers) or query -> connection from
  *                     the same client to the address, or naming the domain
  *   same-connection   EDR network event <-> flow/firewall/proxy record of the
  *                     same 4-tuple within seconds (followed both ways)
+ *   proxy-tunnel      flow/firewall/EDR connection <-> the proxy CONNECT that
+ *                     carried it: same client, destination (upstream address
+ *                     or a DNS answer) and port, begun while the tunnel was
+ *                     open (followed both ways)
+ *
+ * "The same user" is the user an event names, else the one it is attributed
+ * to (the attributions table, read with every row: q.attribution), and user
+ * lookups take the attributed events in (q.attributed).
  *   service-started   service installed (file = its image path) -> a process
  *                     started from that image on that host
  *   process-access    Sysmon 8/10 (extra TargetProcessGuid) -> the target
@@ -64,6 +76,8 @@ struct node {
 	int64_t burst;              /* exports by this user in the burst ending here (-1 not counted) */
 	struct tl_store *lazy;      /* extra not read yet: read it from here by id when a rule asks */
 	char *fpath;                /* file without an alternate data stream (":Zone.Identifier"), or NULL */
+	char *au, *au_src, *au_subj; /* attributed user (canonical), its binding's source and subject, or NULL */
+	int first;                  /* export-burst: the first export of a burst (-1 not known yet) */
 };
 
 struct edge {
@@ -243,9 +257,31 @@ static const char *host_of(struct node *n)
 	return n->ch ? n->ch : "";
 }
 
+/* The user an event names, else the user it is attributed to (the
+ * attributions table: a VPN session, DHCP lease, logon ... held its address). */
+static const char *actor_of(struct node *n)
+{
+	return *user_of(n) ? user_of(n) : n->au ? n->au : "";
+}
+
 static int same_user(struct node *a, struct node *b)
 {
-	return *user_of(a) && !strcmp(user_of(a), user_of(b));
+	return *actor_of(a) && !strcmp(actor_of(a), actor_of(b));
+}
+
+/* After "same user X": which side's user was attributed, and by what binding. */
+static void attributed_why(struct tl_buf *why, struct node *a, struct node *b)
+{
+	struct node *s[2] = { a, b };
+	int n = 0;
+	for (int k = 0; k < 2; k++) {
+		if (*user_of(s[k]) || !s[k]->au)
+			continue;
+		tl_buf_addf(why, "%s%s attributed by the %s binding of %s", n++ ? "; " : " (", k ? "this record" : "the cause",
+			    s[k]->au_src ? s[k]->au_src : "?", s[k]->au_subj ? s[k]->au_subj : "?");
+	}
+	if (n)
+		tl_buf_adds(why, ")");
 }
 
 static int same_host(struct node *a, struct node *b)
@@ -526,6 +562,9 @@ static void node_free(struct node *n)
 	free(n->cu);
 	free(n->ch);
 	free(n->fpath);
+	free(n->au);
+	free(n->au_src);
+	free(n->au_subj);
 	free(n);
 }
 
@@ -575,6 +614,16 @@ static struct node *node_from_row(const struct tl_event_row *r)
 		return NULL;
 	}
 	n->fpath = strip_stream(n->f[TL_F_file]);
+	n->first = -1;
+	if (r->attr_user.value.type == TL_VALUE_TEXT && r->attr_user.value.len <= TL_CHAIN_FIELD_MAX) {
+		n->au = dup_value(&r->attr_user.value);
+		n->au_src = dup_value(&r->attr_user.source);
+		n->au_subj = dup_value(&r->attr_user.subject);
+		if (!n->au) {
+			node_free(n);
+			return NULL;
+		}
+	}
 	return n;
 }
 
@@ -702,6 +751,13 @@ static struct node *node_clone(const struct node *s, struct tl_store *store)
 			ok = 0;
 	if (ok && s->fpath && !(n->fpath = strdup(s->fpath)))
 		ok = 0;
+	if (ok && s->au && !(n->au = strdup(s->au)))
+		ok = 0;
+	if (ok && s->au_src && !(n->au_src = strdup(s->au_src)))
+		ok = 0;
+	if (ok && s->au_subj && !(n->au_subj = strdup(s->au_subj)))
+		ok = 0;
+	n->first = -1;
 	if (!ok) {
 		node_free(n);
 		return NULL;
@@ -744,6 +800,7 @@ static struct keycache *cache_get(struct ctx *c, const struct look *l, int key, 
 	q.has_to = c->o->has_to;
 	q.to = c->o->to;
 	q.exact = 1;
+	q.attribution = 1;
 	q.limit = TL_CHAIN_KEY_EVENTS + 1;
 	struct tl_field_match m = { field, TL_MATCH_EQ, value, 0, 0 };
 	if (key >= 0) {
@@ -752,6 +809,7 @@ static struct keycache *cache_get(struct ctx *c, const struct look *l, int key, 
 	} else {
 		q.entities = l->entities;
 		q.n_entities = l->n_entities;
+		q.attributed = !strcmp(l->entities[0].type, "user");
 	}
 	struct tl_store_iter *it = tl_store_events(c->s, &q, c->err);
 	const struct tl_event_row *r;
@@ -857,6 +915,9 @@ static int lookup(struct ctx *c, const struct look *l, struct cands *out)
 	q.n_fields = l->n_fields;
 	q.entities = l->entities;
 	q.n_entities = l->n_entities;
+	/* "the same user" takes in the events attributed to the user */
+	q.attributed = l->n_entities && !strcmp(l->entities[0].type, "user");
+	q.attribution = 1;
 	q.exact = 1;
 	q.reverse = l->reverse;
 	q.limit = TL_CHAIN_SCAN + 1;
@@ -961,15 +1022,25 @@ static size_t forms(struct ctx *c, struct valset *set, const char *cv, struct tl
 	return n;
 }
 
+/* ENTS holds USER_FORMS_MAX + 1: the canonical form itself too, which is
+ * what the attributions table holds (the lookups compare exactly). */
 static size_t user_forms(struct ctx *c, const char *cu, struct tl_entity *ents)
 {
-	return forms(c, &c->users, cu, ents);
+	size_t n = forms(c, &c->users, cu, ents);
+	int have = 0;
+	for (size_t i = 0; i < n && !have; i++)
+		have = !strcmp(ents[i].value, cu);
+	if (cu && *cu && !have) {
+		ents[n].type = "user";
+		ents[n++].value = cu;
+	}
+	return n;
 }
 
 static int look_user(struct ctx *c, const char *cu, const char *family, tl_us from, tl_us to, int reverse,
 		     struct cands *out)
 {
-	struct tl_entity ents[USER_FORMS_MAX];
+	struct tl_entity ents[USER_FORMS_MAX + 1];
 	size_t n = user_forms(c, cu, ents);
 	if (!n)
 		return 0;
@@ -1138,7 +1209,7 @@ static int is_dl_cause(struct ctx *c, struct node *n)
 	char name[256];
 	url_name(F(n, TL_F_url), name, sizeof(name));
 	return (is_conn(c, n) && has(n, TL_F_process_guid) && is_browser(F(n, TL_F_process))) ||
-	       (is_conn(c, n) && *name && has(n, TL_F_user) && !ieq(F(n, TL_F_http_method), "PUT") &&
+	       (is_conn(c, n) && *name && *actor_of(n) && !ieq(F(n, TL_F_http_method), "PUT") &&
 		!ieq(F(n, TL_F_http_method), "POST"));
 }
 
@@ -1160,7 +1231,9 @@ static int dl_holds(struct ctx *c, struct node *a, struct node *b, struct tl_buf
 	if (*name && ieq(name, base_name(file_of(b))) && same_user(a, b)) {
 		WHY("the URL fetched in ");
 		REF();
-		WHY(" names %s, written by the same user %s ", name, user_of(a));
+		WHY(" names %s, written by the same user %s", name, actor_of(a));
+		attributed_why(why, a, b);
+		WHY(" ");
 		fmt_delta(why, b->ts - a->ts);
 		WHY(" later");
 		return 1;
@@ -1185,7 +1258,7 @@ static int dl_back(struct ctx *c, struct node *b, struct cands *out)
 	if (has(b, TL_F_process_guid) && look1(c, TL_F_process_guid, TL_MATCH_EQ, F(b, TL_F_process_guid), 0,
 					       b->ts - c->window, b->ts + 1, 1, out))
 		return -1;
-	if (has(b, TL_F_user) && look_user(c, user_of(b), NULL, b->ts - c->window, b->ts + 1, 1, out))
+	if (*actor_of(b) && look_user(c, actor_of(b), NULL, b->ts - c->window, b->ts + 1, 1, out))
 		return -1;
 	return 0;
 }
@@ -1255,11 +1328,13 @@ static void upload_by(struct ctx *c, struct node *a, struct node *b, struct tl_b
 		if (who == WHO_ADDRESS)
 			WHY("same address %s", F(b, TL_F_src_ip));
 		else
-			WHY("same user %s", user_of(b));
+			WHY("same user %s", actor_of(b));
 		if (with_ref) {
 			WHY(" as ");
 			REF();
 		}
+		if (who == WHO_USER)
+			attributed_why(why, a, b);
 	} else {
 		WHY("from %s, an address the %s %s", F(b, TL_F_src_ip), who == WHO_HOST_ADDRESS ? "host" : "user",
 		    who == WHO_HOST_ADDRESS ? F(a, TL_F_host) : F(a, TL_F_user));
@@ -1345,8 +1420,8 @@ static int up_holds(struct ctx *c, struct node *a, struct node *b, struct tl_buf
 static int look_actor(struct ctx *c, int by_host, const char *cv, const char *family, const char *family2, tl_us from,
 		      tl_us to, int reverse, struct cands *out)
 {
-	struct tl_entity ents[USER_FORMS_MAX];
-	size_t n = forms(c, by_host ? &c->hosts : &c->users, cv, ents);
+	struct tl_entity ents[USER_FORMS_MAX + 1];
+	size_t n = by_host ? forms(c, &c->hosts, cv, ents) : user_forms(c, cv, ents);
 	if (!n)
 		return 0;
 	struct look l = { NULL, 0, ents, n, family, from, to, reverse, family2, cv };
@@ -1380,7 +1455,7 @@ static int up_fwd(struct ctx *c, struct node *a, struct cands *out)
 	tl_us to = a->ts + c->window + 1;
 	if (has(a, TL_F_src_ip) && look1(c, TL_F_src_ip, TL_MATCH_EQ, F(a, TL_F_src_ip), 0, a->ts, to, 0, out))
 		return -1;
-	if (look_user(c, user_of(a), NULL, a->ts, to, 0, out))
+	if (look_user(c, actor_of(a), NULL, a->ts, to, 0, out))
 		return -1;
 	if (has(a, TL_F_src_ip))
 		return 0;
@@ -1398,7 +1473,7 @@ static int up_fwd(struct ctx *c, struct node *a, struct cands *out)
 static int up_back(struct ctx *c, struct node *b, struct cands *out)
 {
 	tl_us from = b->ts - c->window;
-	if (look_actor(c, 0, user_of(b), "dlp", "audit", from, b->ts + 1, 1, out))
+	if (look_actor(c, 0, actor_of(b), "dlp", "audit", from, b->ts + 1, 1, out))
 		return -1;
 	if (!has(b, TL_F_src_ip))
 		return 0;
@@ -1484,6 +1559,265 @@ static int bulk_holds(struct ctx *c, struct node *a, struct node *b, struct tl_b
 	}
 	node_free(ev);
 	return !later;
+}
+
+/* export-burst: the first export of a burst -> the last of it, so that a
+ * chain shows where the export began as well as where it ended */
+
+/* A is an export with no export by its user in the TL_CHAIN_BULK_SPAN_US
+ * before it: a burst begins there. 1, 0, or -1 on error. */
+static int first_export(struct ctx *c, struct node *a)
+{
+	if (a->first >= 0)
+		return a->first;
+	struct cands cs = { 0 };
+	if (look_user(c, user_of(a), "audit", a->ts - TL_CHAIN_BULK_SPAN_US, a->ts + 1, 0, &cs))
+		return -1;
+	int first = 1;
+	for (size_t i = 0; i < cs.n && first; i++)
+		first = !(before(cs.v[i], a) && is_export(c, cs.v[i]) && !strcmp(user_of(cs.v[i]), user_of(a)));
+	cands_release(&cs);
+	return a->first = first;
+}
+
+/* The last export by A's user within TL_CHAIN_BULK_SPAN_US from A (a fresh
+ * node, or NULL when it is A itself) and how many there are from A to it. */
+static int burst_last(struct ctx *c, struct node *a, struct node **last, int64_t *n)
+{
+	*last = NULL;
+	*n = 0;
+	struct cands cs = { 0 };
+	if (look_user(c, user_of(a), "audit", a->ts, a->ts + TL_CHAIN_BULK_SPAN_US + 1, 0, &cs))
+		return -1;
+	size_t at = (size_t)-1;
+	for (size_t i = 0; i < cs.n; i++)
+		if (!before(cs.v[i], a) && is_export(c, cs.v[i]) && !strcmp(user_of(cs.v[i]), user_of(a))) {
+			(*n)++;
+			at = i; /* timeline order: the last one wins */
+		}
+	if (at != (size_t)-1 && cs.v[at]->id != a->id) {
+		*last = cs.v[at];
+		cs.v[at] = NULL;
+	}
+	cands_release(&cs);
+	return 0;
+}
+
+static int burst_holds(struct ctx *c, struct node *a, struct node *b, struct tl_buf *why)
+{
+	if (!is_export(c, a) || !is_export(c, b) || !before(a, b) || b->ts - a->ts > TL_CHAIN_BULK_SPAN_US ||
+	    strcmp(user_of(a), user_of(b)))
+		return 0;
+	int f = first_export(c, a);
+	if (f <= 0)
+		return f;
+	struct node *last;
+	int64_t n;
+	if (burst_last(c, a, &last, &n))
+		return -1;
+	int ok = last && last->id == b->id && n >= TL_CHAIN_BULK_MIN;
+	node_free(last);
+	if (!ok)
+		return 0;
+	WHY("the last of %lld downloads by %s in ", (long long)n, user_of(a));
+	fmt_delta(why, b->ts - a->ts);
+	WHY(" (a bulk export: %d or more within ", TL_CHAIN_BULK_MIN);
+	fmt_delta(why, TL_CHAIN_BULK_SPAN_US);
+	WHY("), the first in ");
+	REF();
+	WHY(" (%s:%lld)", a->path, (long long)a->line);
+	return 1;
+}
+
+static int burst_fwd(struct ctx *c, struct node *a, struct cands *out)
+{
+	int f = first_export(c, a);
+	if (f <= 0)
+		return f;
+	struct node *last;
+	int64_t n;
+	if (burst_last(c, a, &last, &n))
+		return -1;
+	if (last && cands_push(out, last)) {
+		node_free(last);
+		return tl_errf(c->err, "out of memory");
+	}
+	return 0;
+}
+
+static int burst_back(struct ctx *c, struct node *b, struct cands *out)
+{
+	/* the earliest export of the user in the span before B: the only
+	 * candidate that can be the first of B's burst */
+	struct cands cs = { 0 };
+	if (look_user(c, user_of(b), "audit", b->ts - TL_CHAIN_BULK_SPAN_US, b->ts + 1, 0, &cs))
+		return -1;
+	int rc = 0;
+	for (size_t i = 0; i < cs.n; i++)
+		if (is_export(c, cs.v[i]) && before(cs.v[i], b) && !strcmp(user_of(cs.v[i]), user_of(b))) {
+			rc = cands_push(out, cs.v[i]) ? tl_errf(c->err, "out of memory") : 0;
+			if (!rc)
+				cs.v[i] = NULL;
+			break;
+		}
+	cands_release(&cs);
+	return rc;
+}
+
+/* bulk-archive: the last of a burst of downloads -> an archive made by the
+ * same user (or on a host where that user is logged on) */
+
+static int is_archive(struct ctx *c, struct node *n)
+{
+	static const char *const tools[] = { "7z.exe", "7za.exe", "7zr.exe", "7zg.exe", "7z", "7za", "7zr", "7zz",
+					     "zip", "zip.exe", "wzzip.exe", "rar", "rar.exe", "winrar.exe", NULL };
+	if (is_process_start(c, n))
+		return in_list(base_name(F(n, TL_F_process)), tools);
+	if (!is_file_write(c, n))
+		return 0;
+	const char *dot = strrchr(base_name(file_of(n)), '.');
+	static const char *const exts[] = { ".7z", ".zip", ".rar", NULL };
+	return dot && in_list(dot, exts);
+}
+
+/* The latest logon on B's host before it, within TL_CHAIN_LOGON_SPAN_US (in
+ * B's logon session when B names one): a fresh node or NULL. */
+static int host_logon(struct ctx *c, struct node *b, struct node **found)
+{
+	*found = NULL;
+	if (!has(b, TL_F_host))
+		return 0;
+	struct cands cs = { 0 };
+	if (look_actor(c, 1, host_of(b), NULL, NULL, b->ts - TL_CHAIN_LOGON_SPAN_US, b->ts + 1, 1, &cs))
+		return -1;
+	for (size_t i = 0; i < cs.n; i++) {
+		struct node *x = cs.v[i];
+		if (!is_logon(c, x) || !before(x, b) || !*user_of(x))
+			continue;
+		if (has(b, TL_F_session_id) && !ieq(F(x, TL_F_session_id), F(b, TL_F_session_id)))
+			continue;
+		*found = x;
+		cs.v[i] = NULL;
+		break;
+	}
+	cands_release(&cs);
+	return 0;
+}
+
+/* The last directory of the export's file or URL ("Compensation" of
+ * ".../Compensation/Q4.xlsx") when the archive's command line or file names
+ * it: into OUT, else "". */
+static void shared_folder(struct node *a, struct node *b, char *out, size_t len)
+{
+	out[0] = 0;
+	const char *p = has(a, TL_F_file) ? F(a, TL_F_file) : F(a, TL_F_url);
+	const char *name = base_name(p);
+	if (!p || name == p)
+		return;
+	const char *end = name - 1, *start = end;
+	while (start > p && start[-1] != '/' && start[-1] != '\\')
+		start--;
+	if (end - start < 3 || (size_t)(end - start) >= len)
+		return;
+	snprintf(out, len, "%.*s", (int)(end - start), start);
+	const char *hay = has(b, TL_F_process_cmdline) ? F(b, TL_F_process_cmdline) : file_of(b);
+	size_t n = strlen(out);
+	/* a whole path component: "\\Budget\\", not "budget-copy.zip" */
+	for (const char *p2 = hay ? ci_find(hay, out) : NULL; p2; p2 = ci_find(p2 + 1, out))
+		if ((p2 == hay || strchr("\\/ \"'", p2[-1])) && strchr("\\/ \"'*", p2[n]))
+			return;
+	out[0] = 0;
+}
+
+static int archive_holds(struct ctx *c, struct node *a, struct node *b, struct tl_buf *why)
+{
+	if (!is_export(c, a) || !is_archive(c, b) || !before(a, b) || b->ts - a->ts > TL_CHAIN_ARCHIVE_US)
+		return 0;
+	struct node *logon = NULL;
+	if (!same_user(a, b)) {
+		if (*actor_of(b) || host_logon(c, b, &logon))
+			return *actor_of(b) ? 0 : -1;
+		if (!logon || strcmp(user_of(logon), user_of(a))) {
+			node_free(logon);
+			return 0;
+		}
+	}
+	int64_t n = burst_of(c, a);
+	struct cands cs = { 0 };
+	int later = n < TL_CHAIN_BULK_MIN;
+	/* only the last export of the burst before the archive links */
+	if (!later && look_user(c, user_of(a), "audit", a->ts, b->ts + 1, 0, &cs)) {
+		node_free(logon);
+		return -1;
+	}
+	for (size_t i = 0; i < cs.n && !later; i++)
+		later = before(a, cs.v[i]) && before(cs.v[i], b) && is_export(c, cs.v[i]) &&
+			!strcmp(user_of(cs.v[i]), user_of(a));
+	cands_release(&cs);
+	if (!later) {
+		WHY("a bulk export of %lld downloads by %s within ", (long long)n, user_of(a));
+		fmt_delta(why, TL_CHAIN_BULK_SPAN_US);
+		WHY(" ends with ");
+		REF();
+		WHY("; %s %s ", is_process_start(c, b) ? base_name(F(b, TL_F_process)) : base_name(file_of(b)),
+		    is_process_start(c, b) ? "started" : "written");
+		if (logon)
+			WHY("on %s in the logon session %s of %s (%s:%lld) ", F(b, TL_F_host),
+			    has(logon, TL_F_session_id) ? F(logon, TL_F_session_id) : "?", user_of(logon), logon->path,
+			    (long long)logon->line);
+		else {
+			WHY("by the same user %s", actor_of(b));
+			attributed_why(why, a, b);
+			WHY(" ");
+		}
+		fmt_delta(why, b->ts - a->ts);
+		WHY(" later");
+		char folder[256];
+		shared_folder(a, b, folder, sizeof(folder));
+		if (*folder)
+			WHY("; its %s names %s, the folder of the downloads",
+			    has(b, TL_F_process_cmdline) ? "command line" : "path", folder);
+	}
+	node_free(logon);
+	return !later;
+}
+
+static int archive_fwd(struct ctx *c, struct node *a, struct cands *out)
+{
+	tl_us to = a->ts + TL_CHAIN_ARCHIVE_US + 1;
+	if (look_user(c, user_of(a), NULL, a->ts, to, 0, out))
+		return -1;
+	/* archives that name no user: on the hosts the user logged on to */
+	struct cands cs = { 0 };
+	if (look_user(c, user_of(a), NULL, a->ts - TL_CHAIN_LOGON_SPAN_US, to, 0, &cs))
+		return -1;
+	struct tl_strlist hosts = TL_STRLIST_INIT;
+	int rc = 0;
+	for (size_t i = 0; !rc && i < cs.n && hosts.n < ADDRS_MAX; i++) {
+		if (!is_logon(c, cs.v[i]) || !*host_of(cs.v[i]))
+			continue;
+		int seen = 0;
+		for (size_t k = 0; k < hosts.n && !seen; k++)
+			seen = !strcmp(hosts.v[k], host_of(cs.v[i]));
+		if (!seen && !(rc = tl_strlist_add(&hosts, host_of(cs.v[i])) ? tl_errf(c->err, "out of memory") : 0))
+			rc = look_actor(c, 1, host_of(cs.v[i]), NULL, NULL, a->ts, to, 0, out);
+	}
+	tl_strlist_release(&hosts);
+	cands_release(&cs);
+	return rc;
+}
+
+static int archive_back(struct ctx *c, struct node *b, struct cands *out)
+{
+	tl_us from = b->ts - TL_CHAIN_ARCHIVE_US;
+	if (*actor_of(b))
+		return look_user(c, actor_of(b), "audit", from, b->ts + 1, 1, out);
+	struct node *logon;
+	if (host_logon(c, b, &logon))
+		return -1;
+	int rc = logon ? look_user(c, user_of(logon), "audit", from, b->ts + 1, 1, out) : 0;
+	node_free(logon);
+	return rc;
 }
 
 /* resolved: DNS -> connection */
@@ -1613,6 +1947,145 @@ static int conn_fwd(struct ctx *c, struct node *a, struct cands *out)
 static int conn_back(struct ctx *c, struct node *b, struct cands *out)
 {
 	return conn_look(c, b, b->ts - TL_CHAIN_SAME_CONN_US, b->ts + 1, 1, out);
+}
+
+/* proxy-tunnel: a connection -> the proxy's CONNECT tunnel that carried it.
+ * The proxy logs the tunnel when it closes, with its duration, the client's
+ * address but not its port, so the tunnel is matched by client, destination
+ * and time: the connection began while the tunnel was open. */
+
+static int is_tunnel(struct ctx *c, struct node *n)
+{
+	(void)c;
+	return ieq(F(n, TL_F_http_method), "CONNECT") && has(n, TL_F_src_ip) && !ieq(F(n, TL_F_outcome), "failure") &&
+	       (has(n, TL_F_url) || n->has_iv[TL_F_dst_port]);
+}
+
+/* A flow, firewall or EDR record of a connection with its destination port. */
+static int is_tunnel_conn(struct ctx *c, struct node *n)
+{
+	return (ieq(n->family, "flow") || ieq(n->family, "firewall") || ieq(n->family, "edr")) && is_conn(c, n) &&
+	       has(n, TL_F_src_ip) && has(n, TL_F_dst_ip) && n->has_iv[TL_F_dst_port];
+}
+
+static int tunnel_or_conn(struct ctx *c, struct node *n)
+{
+	return is_tunnel(c, n) || is_tunnel_conn(c, n);
+}
+
+/* The CONNECT's host and port ("transfer.sh:443", "[2001:db8::1]:443"): the
+ * port, or -1; the host into HOST. */
+static int64_t tunnel_target(struct node *t, char *host, size_t len)
+{
+	host[0] = 0;
+	const char *u = F(t, TL_F_url);
+	int64_t port = t->has_iv[TL_F_dst_port] ? t->iv[TL_F_dst_port] : -1;
+	if (u && !strstr(u, "://")) {
+		const char *colon = strrchr(u, ':'), *h = u, *e = colon ? colon : u + strlen(u);
+		if (*h == '[' && e > h && e[-1] == ']') {
+			h++;
+			e--;
+		}
+		if (e > h && (size_t)(e - h) < len)
+			snprintf(host, len, "%.*s", (int)(e - h), h);
+		if (port < 0 && colon && colon[1] && strspn(colon + 1, "0123456789") == strlen(colon + 1) &&
+		    strlen(colon + 1) <= 5)
+			port = strtol(colon + 1, NULL, 10);
+	}
+	if (!*host && has(t, TL_F_domain) && strlen(F(t, TL_F_domain)) < len)
+		snprintf(host, len, "%s", F(t, TL_F_domain));
+	return port;
+}
+
+/* How long the tunnel was open: squid's elapsed_ms, Blue Coat's time-taken
+ * (both milliseconds); 0 when the record does not say. */
+static tl_us tunnel_duration(struct node *t)
+{
+	static const char *const keys[] = { "elapsed_ms", "time-taken", NULL };
+	for (const char *const *k = keys; *k; k++) {
+		const char *v = extra_str(t, *k);
+		/* evidence is hostile: no tunnel is taken to be open longer than
+		 * the longest one looked for */
+		if (v && *v && strspn(v, "0123456789") == strlen(v) && strlen(v) <= 12) {
+			tl_us d = (tl_us)strtoll(v, NULL, 10) * 1000;
+			return d > TL_CHAIN_TUNNEL_MAX_US ? TL_CHAIN_TUNNEL_MAX_US : d;
+		}
+	}
+	return 0;
+}
+
+/* The proxy's upstream address is the destination only when it went there
+ * itself: squid HIER_DIRECT (or ORIGINAL_DST), Blue Coat DIRECT; a parent
+ * proxy's address is not. */
+static int upstream_is_destination(struct node *t)
+{
+	const char *h = extra_str(t, "hierarchy") ? extra_str(t, "hierarchy") : extra_str(t, "s-hierarchy");
+	static const char *const direct[] = { "HIER_DIRECT", "ORIGINAL_DST", "DIRECT", NULL };
+	return !h || in_list(h, direct);
+}
+
+/* A DNS answer shortly before FROM saying HOST is ADDR: a fresh node or NULL. */
+static int host_answer(struct ctx *c, const char *host, const char *addr, tl_us from, tl_us to, struct node **found)
+{
+	*found = NULL;
+	struct cands cs = { 0 };
+	if (!*host || look1(c, TL_F_domain, TL_MATCH_EQ, host, 1, from - TL_CHAIN_ANSWER_SPAN_US, to, 1, &cs))
+		return *host ? -1 : 0;
+	for (size_t i = 0; i < cs.n; i++)
+		if (is_class(cs.v[i], "dns_activity") && answers_include(cs.v[i], addr)) {
+			*found = cs.v[i];
+			cs.v[i] = NULL;
+			break;
+		}
+	cands_release(&cs);
+	return 0;
+}
+
+static int tun_holds(struct ctx *c, struct node *a, struct node *b, struct tl_buf *why)
+{
+	if (!before(a, b) || !is_tunnel_conn(c, a) || !is_tunnel(c, b))
+		return 0;
+	tl_us dur = tunnel_duration(b), open = b->ts - dur;
+	if (a->ts < open - TL_CHAIN_TUNNEL_SLACK_US || a->ts > b->ts || !same_ip(F(a, TL_F_src_ip), F(b, TL_F_src_ip)))
+		return 0;
+	char host[256];
+	int64_t port = tunnel_target(b, host, sizeof(host));
+	if (port < 0 || a->iv[TL_F_dst_port] != port)
+		return 0;
+	struct node *dns = NULL;
+	int direct = upstream_is_destination(b) && same_ip(F(a, TL_F_dst_ip), F(b, TL_F_dst_ip));
+	if (!direct && host_answer(c, host, F(a, TL_F_dst_ip), open - TL_CHAIN_TUNNEL_SLACK_US, b->ts + 1, &dns))
+		return -1;
+	if (!direct && !dns)
+		return 0;
+	WHY("the same transfer as ");
+	REF();
+	WHY(": a CONNECT tunnel to %s:%lld from %s, open %.3fs until the proxy logged it; the connection began ",
+	    *host ? host : "?", (long long)port, F(b, TL_F_src_ip), (double)dur / TL_US_PER_SEC);
+	WHY("%.3fs %s it opened", (double)(a->ts > open ? a->ts - open : open - a->ts) / TL_US_PER_SEC,
+	    a->ts > open ? "after" : "before");
+	if (direct)
+		WHY("; the proxy's upstream address %s is its destination", F(b, TL_F_dst_ip));
+	else
+		WHY("; %s is %s by the DNS answer %s:%lld", host, F(a, TL_F_dst_ip), dns->path, (long long)dns->line);
+	node_free(dns);
+	return 1;
+}
+
+static int tun_fwd(struct ctx *c, struct node *a, struct cands *out)
+{
+	if (!is_tunnel_conn(c, a))
+		return 0;
+	return look2(c, TL_F_src_ip, F(a, TL_F_src_ip), TL_F_http_method, TL_MATCH_EQ, "CONNECT", 1, a->ts,
+		     a->ts + TL_CHAIN_TUNNEL_MAX_US + 1, 0, out);
+}
+
+static int tun_back(struct ctx *c, struct node *b, struct cands *out)
+{
+	if (!is_tunnel(c, b))
+		return 0;
+	return look1(c, TL_F_src_ip, TL_MATCH_EQ, F(b, TL_F_src_ip), 0,
+		     b->ts - tunnel_duration(b) - TL_CHAIN_TUNNEL_SLACK_US, b->ts + 1, 1, out);
 }
 
 /* service-started: service installed -> its image started */
@@ -1760,9 +2233,15 @@ static const struct rule rules[] = {
 	  TL_CHAIN_FANOUT, 1, 0 },
 	{ "bulk-export", is_export, is_upload, bulk_holds, up_fwd, up_back,
 	  TL_CHAIN_FANOUT, 1, 0 },
+	{ "export-burst", is_export, is_export, burst_holds, burst_fwd, burst_back,
+	  1, 1, 0 },
+	{ "bulk-archive", is_export, is_archive, archive_holds, archive_fwd, archive_back,
+	  TL_CHAIN_FANOUT, 1, 0 },
 	{ "resolved", is_dns, is_conn, dns_holds, dns_fwd, dns_back,
 	  TL_CHAIN_FANOUT, 1, 0 },
 	{ "same-connection", is_tuple, is_tuple, conn_holds, conn_fwd, conn_back,
+	  TL_CHAIN_FANOUT, TL_CHAIN_FANOUT, 1 },
+	{ "proxy-tunnel", tunnel_or_conn, tunnel_or_conn, tun_holds, tun_fwd, tun_back,
 	  TL_CHAIN_FANOUT, TL_CHAIN_FANOUT, 1 },
 	{ "service-started", is_service_install, is_process_start, svc_holds, svc_fwd, svc_back,
 	  TL_CHAIN_FANOUT, 1, 0 },
@@ -2341,6 +2820,7 @@ static int add_seeds(struct ctx *c, struct tl_event_query *q, size_t *seeds)
 	q->has_to = c->o->has_to;
 	q->to = c->o->to;
 	q->limit = TL_CHAIN_SEEDS + 1;
+	q->attribution = 1;
 	struct tl_store_iter *it = tl_store_events(c->s, q, c->err);
 	if (!it)
 		return -1;
@@ -2386,7 +2866,7 @@ static int seeds_find(struct ctx *c, char **pivot_text)
 	struct tl_event_query q;
 	size_t seeds = 0;
 	int rc = 0;
-	struct tl_entity ents[USER_FORMS_MAX];
+	struct tl_entity ents[USER_FORMS_MAX + 1];
 	memset(&q, 0, sizeof(q));
 	q.exact = 1;
 	if (!strcmp(o->type, "user")) {

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # A bulk export from a platform (CloudTrail S3 GetObject: 12 by one user in
-# four minutes) followed by a transfer out by the same user; a user with three
-# downloads is not a bulk export. A web download whose URL names a file ->
-# that file written by the same user -> executed.
+# four minutes, its first linked to its last) followed by a transfer out by
+# the same user; a user with three downloads is not a bulk export. A web
+# download whose URL names a file -> that file written by the same user ->
+# executed.
 . "$(dirname "$0")/lib.sh"
 C=$(new_case bulk)
 mkdir -p "$C/evidence/cloud" "$C/evidence/proxy" "$C/evidence/edr"
@@ -34,9 +35,11 @@ contains "$WORK/sources" "aws-cloudtrail +15 +15 +0" "the trail is read as Cloud
 
 expect_exit 0 "tl chain --entity user:mchen" -- "$TL" chain --entity user:mchen "$C"
 cp "$WORK/out" "$WORK/mchen"
-contains "$WORK/mchen" "^Chain 1: 2 steps, 2026-11-19 23:23:40.000 to 23:25:00.118 UTC$" "the last download of the burst and the upload"
-contains "$WORK/mchen" "^   1\. 2026-11-19 23:23:40.000 UTC  mchen GetObject s3://example-finance-reports/2026/q4/ledger-11.xlsx from 198.51.100.23 \(aws-cloudtrail; evidence/cloud/trail.jsonl:12\)$" "the burst's last GetObject, with its line"
-contains "$WORK/mchen" "^        because a bulk export of 12 downloads by mchen within 15m ends with step 1; same user mchen, 1m 20s later \[bulk-export\]$" "why: a bulk export, then the same user's upload"
+contains "$WORK/mchen" "^Chain 1: 3 steps, 2026-11-19 23:20:00.000 to 23:25:00.118 UTC$" "the burst's first and last download, and the upload"
+contains "$WORK/mchen" "^   1\. 2026-11-19 23:20:00.000 UTC  mchen GetObject s3://example-finance-reports/2026/q4/ledger-0.xlsx from 198.51.100.23 \(aws-cloudtrail; evidence/cloud/trail.jsonl:1\)$" "the burst's first GetObject, with its line"
+contains "$WORK/mchen" "^   2\. -> 23:23:40.000  mchen GetObject s3://example-finance-reports/2026/q4/ledger-11.xlsx from 198.51.100.23 \(aws-cloudtrail; evidence/cloud/trail.jsonl:12\)$" "the burst's last GetObject, with its line"
+contains "$WORK/mchen" "^        because the last of 12 downloads by mchen in 3m 40s \(a bulk export: 10 or more within 15m\), the first in step 1 \(evidence/cloud/trail.jsonl:1\) \[export-burst\]$" "why: the last of the burst follows its first"
+contains "$WORK/mchen" "^        because a bulk export of 12 downloads by mchen within 15m ends with step 2; same user mchen, 1m 20s later \[bulk-export\]$" "why: a bulk export, then the same user's upload"
 contains "$WORK/mchen" "^Chain 2: 3 steps, 2026-11-19 23:30:00.300 to 23:31:00.200 UTC$" "the tool downloaded, written, executed"
 contains "$WORK/mchen" "because the URL fetched in step 1 names rclone.exe, written by the same user mchen 3s later \[downloaded\]" "URL name -> file of that name by the same user"
 contains "$WORK/mchen" "because started from C:.+rclone.exe, the file written in step 2 \[executed\]" "file written -> executed"
