@@ -31,6 +31,7 @@ struct forms {
 struct session {
 	int type;            /* TL_ENT_USER (vpn) or TL_ENT_HOST (dhcp) */
 	char *who, *ip;      /* canonical */
+	char *raw_who, *raw_ip; /* as stored: what lookups of the two nodes need */
 	tl_us first, last;
 	int64_t bytes, line;
 	char *path;
@@ -144,8 +145,11 @@ static const char *base_name(const char *path)
 static int process(struct builder *b, const char *guid, const char *image, size_t *idx)
 {
 	if (guid && *guid) {
+		/* GUIDs of one machine share their start: the end tells instances apart */
 		char label[512];
-		snprintf(label, sizeof(label), "%s %.13s", image && *image ? base_name(image) : "process", guid);
+		size_t n = strlen(guid);
+		snprintf(label, sizeof(label), "%s %s%s", image && *image ? base_name(image) : "process", n > 12 ? ".." : "",
+			 n > 12 ? guid + n - 12 : guid);
 		if (tl_graph_node(b->g, TL_ENT_PROCESS, guid, label, idx, b->err) < 0 || forms_fit(b))
 			return -1;
 		return b->pivoted && add_form(b, *idx, guid) ? -1 : 0;
@@ -470,15 +474,20 @@ static int load_sessions(struct builder *b)
 			free(e->ip);
 			continue;
 		}
+		e->raw_who = strdup(who);
+		e->raw_ip = strdup(r->assigned_ip);
 		e->first = r->has_start ? r->start : r->end;
 		e->last = r->has_end ? r->end : e->first;
 		e->bytes = r->bytes;
 		const char *path = r->start_file ? r->start_file : r->end_file;
 		e->line = r->start_file ? r->start_line : r->end_line;
 		e->path = strdup(path ? path : "");
-		if (!e->path) {
+		if (!e->path || !e->raw_who || !e->raw_ip) {
 			free(e->who);
 			free(e->ip);
+			free(e->raw_who);
+			free(e->raw_ip);
+			free(e->path);
 			rc = tl_errf(b->err, "out of memory");
 			break;
 		}
@@ -499,8 +508,9 @@ static int use_session(struct builder *b, size_t i)
 	int rc = tl_graph_node(b->g, e->type, e->who, NULL, &who, b->err);
 	if (rc < 0 || forms_fit(b) || (rc = tl_graph_node(b->g, TL_ENT_IP, e->ip, NULL, &ip, b->err)) < 0 || forms_fit(b))
 		return -1;
-	/* the view holds canonical text only when the source wrote it so: the
-	 * spellings as stored are what the node's lookups need */
+	/* the spellings as the view stored them are what the nodes' lookups need */
+	if (b->pivoted && (add_form(b, who, e->raw_who) || add_form(b, ip, e->raw_ip)))
+		return -1;
 	return tl_graph_link(b->g, TL_GE_assigned_ip, who, ip, e->first, e->last, e->bytes, e->path, e->line, b->err);
 }
 
@@ -812,6 +822,8 @@ int tl_graph_build(struct tl_store *s, const struct tl_graph_opts *o, struct tl_
 		free(b.ses[i].who);
 		free(b.ses[i].ip);
 		free(b.ses[i].path);
+		free(b.ses[i].raw_who);
+		free(b.ses[i].raw_ip);
 	}
 	free(b.ses);
 	return rc;

@@ -131,8 +131,19 @@ int tl_graph_find(const struct tl_graph *g, int type, const char *value, size_t 
 int tl_graph_node(struct tl_graph *g, int type, const char *value, const char *label, size_t *idx,
 		  struct tl_err *err)
 {
-	if (tl_graph_find(g, type, value, idx))
+	if (tl_graph_find(g, type, value, idx)) {
+		/* a pivot is named by its value; the first event that describes it
+		 * (a process's image) gives it its label */
+		struct tl_graph_node *n = &g->nodes[*idx];
+		if (label && !strcmp(n->label, n->value) && strcmp(label, value)) {
+			char *l = strdup(label);
+			if (!l)
+				return tl_errf(err, "out of memory");
+			free(n->label);
+			n->label = l;
+		}
 		return 1;
+	}
 	if (g->n_nodes >= TL_GRAPH_NODES_LIMIT)
 		return tl_errf(err, "the graph holds %d nodes, the most it may", TL_GRAPH_NODES_LIMIT);
 	if (g->n_nodes == g->cap_nodes) {
@@ -362,7 +373,8 @@ int tl_graph_sort(struct tl_graph *g, struct tl_err *err)
 	for (size_t i = 0; i < g->n_nodes; i++)
 		order[i] = i;
 	sort_nodes = g->nodes;
-	qsort(order, g->n_nodes, sizeof(*order), node_order);
+	if (g->n_nodes > 1)
+		qsort(order, g->n_nodes, sizeof(*order), node_order);
 	sort_nodes = NULL;
 	for (size_t i = 0; i < g->n_nodes; i++)
 		map[order[i]] = i;
@@ -371,7 +383,8 @@ int tl_graph_sort(struct tl_graph *g, struct tl_err *err)
 	free(map);
 	if (rc)
 		return rc;
-	qsort(g->edges, g->n_edges, sizeof(*g->edges), edge_order);
+	if (g->n_edges > 1)
+		qsort(g->edges, g->n_edges, sizeof(*g->edges), edge_order);
 	if (rehash_edges(g, g->n_edges))
 		return tl_errf(err, "out of memory");
 	for (size_t i = 0; i < g->n_nodes; i++)

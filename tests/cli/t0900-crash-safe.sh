@@ -45,7 +45,7 @@ after_kill() {
 	[ "$(q "$c" "SELECT count(*) FROM events")" = "$REFN" ] && ok "$what: same number of events, none duplicated" ||
 		fail "$what: $(q "$c" "SELECT count(*) FROM events") events, wanted $REFN"
 	[ "$(digest "$c")" = "$REF" ] && ok "$what: same events digest" || fail "$what: digest $(digest "$c") != $REF"
-	[ "$(q "$c" "SELECT count(*) FROM sqlite_master WHERE type='index' AND name LIKE 'events_%'")" = 10 ] &&
+	[ "$(q "$c" "SELECT count(*) FROM sqlite_master WHERE type='index' AND name LIKE 'events_%'")" = 13 ] &&
 		ok "$what: query indexes rebuilt" || fail "$what: indexes: $(q "$c" "SELECT name FROM sqlite_master WHERE type='index'")"
 	[ "$(sqlite3 "$c/case.db" "PRAGMA integrity_check" 2>&1)" = ok ] && ok "$what: integrity_check ok at the end" ||
 		fail "$what: integrity_check at the end"
