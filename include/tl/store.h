@@ -310,7 +310,11 @@ struct tl_graph_query {
 	int has_from, has_to;
 	tl_us from, to;      /* inclusive from, exclusive to */
 };
-/* What a graph needs of an event: its normalized fields, `extra` and where it is. */
+/* What a graph needs of an event: the normalized fields relationships are
+ * made of (class action outcome user host src_ip dst_ip domain url file
+ * file_name process process_guid parent_process parent_process_guid
+ * http_method bytes_in bytes_out rule; the others are NULL), `extra` of DNS
+ * events (NULL otherwise) and where it is. */
 struct tl_graph_row {
 	int64_t id;
 	tl_us ts;

@@ -49,6 +49,8 @@ struct builder {
 	int64_t *seen;               /* event ids read (open addressing, 0 empty; ids are > 0) */
 	size_t n_seen, cap_seen;
 	int64_t events_read;
+	int64_t walk_budget;         /* events the walk may still read beyond the pivots' own */
+	size_t over_budget;          /* nodes of this hop left unexpanded for it */
 	struct session *ses;
 	size_t n_ses;
 };
@@ -540,6 +542,7 @@ static int expand(struct builder *b, size_t idx)
 	int64_t limit = b->g->nodes[idx].dist == 0 ? TL_GRAPH_PIVOT_EVENTS : TL_GRAPH_HUB_EVENTS;
 	struct tl_graph_query q = { .has_from = b->o->has_from, .has_to = b->o->has_to, .from = b->o->from, .to = b->o->to };
 	struct forms *f = &b->forms[idx];
+	int64_t total = 0;
 	/* a hub is recognised before any of its events is read */
 	for (unsigned k = 0; k < f->n; k++)
 		for (int c = 0; c < nc && !f->done[k]; c++) {
@@ -556,7 +559,15 @@ static int expand(struct builder *b, size_t idx)
 					f->done[i] = 1;
 				return 0;
 			}
+			total += n;
 		}
+	if (b->g->nodes[idx].dist > 0) {
+		if (total > b->walk_budget) {
+			b->over_budget++;
+			return 0;
+		}
+		b->walk_budget -= total;
+	}
 	for (unsigned k = 0; k < b->forms[idx].n; k++) {
 		if (b->forms[idx].done[k])
 			continue;
@@ -604,6 +615,17 @@ static void distances(struct tl_graph *g, const unsigned char *seed)
 }
 
 static const struct tl_graph_node *rank_nodes;
+
+/* Each node's weight: the counts of its edges so far. */
+static void weigh(struct tl_graph *g)
+{
+	for (size_t i = 0; i < g->n_nodes; i++)
+		g->nodes[i].weight = 0;
+	for (size_t i = 0; i < g->n_edges; i++) {
+		g->nodes[g->edges[i].from].weight += g->edges[i].count;
+		g->nodes[g->edges[i].to].weight += g->edges[i].count;
+	}
+}
 
 static int rank_order(const void *x, const void *y)
 {
@@ -683,22 +705,42 @@ static int walk(struct builder *b, unsigned char **keepp)
 		}
 		memcpy(isseed, seed, n_seed);
 		distances(g, isseed);
-		/* the frontier in the order of the output, so that notes come out the same */
-		size_t nf = 0;
+		/* the frontier: the nodes LEVEL hops out that the picture can show —
+		 * among everything within LEVEL hops, the MAX nearest, then busiest
+		 * (the final cut's order). Expanding more would read events for nodes
+		 * that are cut away; this bounds a walk by MAX lookups per hop. */
+		size_t nf = 0, nw = 0;
 		size_t *front = malloc((g->n_nodes ? g->n_nodes : 1) * sizeof(*front));
 		if (!front) {
 			rc = tl_errf(b->err, "out of memory");
 			break;
 		}
+		weigh(g);
 		for (size_t i = 0; i < g->n_nodes; i++)
-			if (g->nodes[i].dist == level && !g->nodes[i].expanded)
-				front[nf++] = i;
+			if (g->nodes[i].dist >= 0 && g->nodes[i].dist <= level)
+				front[nw++] = i;
 		rank_nodes = g->nodes;
-		qsort(front, nf, sizeof(*front), rank_order);
+		if (nw > 1)
+			qsort(front, nw, sizeof(*front), rank_order);
 		rank_nodes = NULL;
+		size_t beyond = 0;
+		for (size_t k = 0; k < nw; k++) {
+			if (g->nodes[front[k]].dist != level || g->nodes[front[k]].expanded)
+				continue;
+			if (k < max)
+				front[nf++] = front[k];
+			else
+				beyond++;
+		}
+		if (beyond)
+			tl_graph_note(g, "depth %d: %zu nodes not expanded, beyond the %zu shown", level, beyond, max);
+		b->over_budget = 0;
 		for (size_t k = 0; k < nf && !rc; k++)
 			rc = expand(b, front[k]);
 		free(front);
+		if (b->over_budget)
+			tl_graph_note(g, "depth %d: %zu nodes not expanded: their events would pass the walk's budget of %d", level,
+				      b->over_budget, TL_GRAPH_WALK_EVENTS);
 		/* spellings found after a node was read (JDOE beside jdoe) are read too */
 		for (int again = 1; again && !rc;) {
 			again = 0;
@@ -716,22 +758,12 @@ static int walk(struct builder *b, unsigned char **keepp)
 		reached = level + 1;
 		if (rc)
 			break;
-		/* past the node budget further hops would only be cut away again */
 		free(isseed);
 		if (!(isseed = calloc(g->n_nodes ? g->n_nodes : 1, 1))) {
 			rc = tl_errf(b->err, "out of memory");
 			break;
 		}
 		memcpy(isseed, seed, n_seed);
-		distances(g, isseed);
-		size_t within = 0;
-		for (size_t i = 0; i < g->n_nodes; i++)
-			within += g->nodes[i].dist >= 0 && g->nodes[i].dist <= level + 1;
-		if (within > max && level + 1 < o->depth) {
-			tl_graph_note(g, "stopped at depth %d of %d: %zu nodes already, more than the %zu shown", level + 1,
-				      o->depth, within, max);
-			break;
-		}
 	}
 	if (!rc && !isseed) {
 		if (!(isseed = calloc(g->n_nodes ? g->n_nodes : 1, 1)))
@@ -801,7 +833,8 @@ static int whole_case(struct builder *b, unsigned char **keepp)
 
 int tl_graph_build(struct tl_store *s, const struct tl_graph_opts *o, struct tl_graph *g, struct tl_err *err)
 {
-	struct builder b = { .s = s, .o = o, .g = g, .err = err, .pivoted = o->n_seeds > 0 };
+	struct builder b = { .s = s, .o = o, .g = g, .err = err, .pivoted = o->n_seeds > 0,
+			     .walk_budget = TL_GRAPH_WALK_EVENTS };
 	if (o->depth < 0 || o->depth > TL_GRAPH_DEPTH_MAX)
 		return tl_errf(err, "depth %d is not within 0..%d", o->depth, TL_GRAPH_DEPTH_MAX);
 	unsigned char *keep = NULL;
