@@ -552,9 +552,10 @@ static int expand(struct builder *b, size_t idx)
 			if (n < 0)
 				return -1;
 			if (n > limit) {
-				tl_graph_note(b->g, "%s '%s' has more than %lld events: shown, not expanded (a hub)",
+				tl_graph_note(b->g, "%s '%s' has more than %lld events: shown, not expanded (%s)",
 					      tl_graph_node_type_name(b->g->nodes[idx].type), b->g->nodes[idx].value,
-					      (long long)limit);
+					      (long long)limit,
+					      b->g->nodes[idx].dist == 0 ? "narrow it with --from/--to" : "a hub");
 				for (unsigned i = 0; i < f->n; i++)
 					f->done[i] = 1;
 				return 0;
@@ -683,7 +684,9 @@ static int walk(struct builder *b, unsigned char **keepp)
 		char *canon;
 		if (tl_graph_seed_check(o->seeds[i].type, o->seeds[i].value, &canon, b->err))
 			return -1;
-		int rc = tl_graph_node(g, (int)o->seeds[i].type, canon, NULL, &idx, b->err);
+		/* an address in the user column is that user: the events name it so */
+		int type = o->seeds[i].type == TL_ENT_EMAIL ? TL_ENT_USER : (int)o->seeds[i].type;
+		int rc = tl_graph_node(g, type, canon, NULL, &idx, b->err);
 		free(canon);
 		if (rc < 0 || forms_fit(b) || add_form(b, idx, o->seeds[i].value) || add_form(b, idx, g->nodes[idx].value))
 			return -1;

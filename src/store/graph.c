@@ -17,6 +17,9 @@
 struct tl_graph_iter {
 	sqlite3 *db;
 	sqlite3_stmt *st;
+	sqlite3_stmt *path_st;  /* the evidence path of a file id, asked when it changes */
+	int64_t path_id;
+	struct tl_buf path;
 	int sessions;
 	struct tl_graph_row row;
 	struct tl_graph_session ses;
@@ -103,10 +106,12 @@ void tl_store_graph_iter_free(struct tl_graph_iter *it)
 	if (!it)
 		return;
 	sqlite3_finalize(it->st);
+	sqlite3_finalize(it->path_st);
+	tl_buf_release(&it->path);
 	free(it);
 }
 
-enum { C_ID, C_TS, C_FAMILY, C_PATH, C_LINE, C_EXTRA, C_FIELDS };
+enum { C_ID, C_TS, C_FAMILY, C_FILE_ID, C_LINE, C_EXTRA, C_FIELDS };
 
 /* The fields relationships are made of (src/analysis/graph.c); the others
  * stay NULL in the row, and `extra` is read only where DNS answers live. */
@@ -124,8 +129,10 @@ struct tl_graph_iter *tl_store_graph_events(struct tl_store *s, const struct tl_
 	if (tuned != s)
 		tune(s), tuned = s;
 	struct tl_buf b = TL_BUF_INIT;
-	tl_buf_adds(&b, "SELECT e.id, e.ts, e.family, (SELECT f.path FROM evidence_files f WHERE f.id = e.file_id), "
-			"e.line, CASE WHEN e.class = 'dns_activity' THEN e.extra END");
+	/* the path is looked up apart, once per run of rows from one file: a
+	 * join would search evidence_files for every row */
+	tl_buf_adds(&b, "SELECT e.id, e.ts, e.family, e.file_id, e.line, CASE WHEN e.class = 'dns_activity' THEN e.extra "
+			"END");
 	for (size_t i = 0; i < N_GRAPH_FIELDS; i++)
 		tl_buf_addf(&b, ", e.%s", tl_field_name(graph_fields[i]));
 	struct tl_graph_iter *it = NULL;
@@ -136,6 +143,8 @@ struct tl_graph_iter *tl_store_graph_events(struct tl_store *s, const struct tl_
 			it = iter_new(s, b.data, q, err);
 	}
 	tl_buf_release(&b);
+	if (it)
+		it->path.max = 65536; /* an evidence path, as ingest stored it */
 	return it;
 }
 
@@ -166,9 +175,20 @@ int tl_store_graph_next(struct tl_graph_iter *it, const struct tl_graph_row **ro
 	r->id = sqlite3_column_int64(st, C_ID);
 	r->ts = sqlite3_column_int64(st, C_TS);
 	r->family = text(st, C_FAMILY);
-	r->path = text(st, C_PATH);
-	if (!r->path)
-		r->path = "";
+	int64_t file_id = sqlite3_column_int64(st, C_FILE_ID);
+	if (!it->path.data || file_id != it->path_id) {
+		if (!it->path_st &&
+		    sqlite3_prepare_v2(it->db, "SELECT path FROM evidence_files WHERE id = ?1", -1, &it->path_st, NULL) != SQLITE_OK)
+			return tl_errf(err, "graph query: %s", sqlite3_errmsg(it->db));
+		sqlite3_reset(it->path_st);
+		sqlite3_bind_int64(it->path_st, 1, file_id);
+		const char *p = sqlite3_step(it->path_st) == SQLITE_ROW ? text(it->path_st, 0) : NULL;
+		tl_buf_reset(&it->path);
+		if (tl_buf_adds(&it->path, p ? p : "") || !it->path.data)
+			return tl_errf(err, "out of memory");
+		it->path_id = file_id;
+	}
+	r->path = it->path.data;
 	r->line = sqlite3_column_int64(st, C_LINE);
 	r->extra = text(st, C_EXTRA);
 	for (size_t i = 0; i < N_GRAPH_FIELDS; i++) {
