@@ -12,6 +12,9 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <unistd.h>
+
+#include "../../src/output/graph-internal.h"
 #include "tl/graph-output.h"
 #include "tl/graph.h"
 
@@ -172,12 +175,52 @@ static void test_formats(void **state)
 	free(json);
 }
 
+/* Graphviz's complaints end up in the error, not on the terminal. */
+static void test_graphviz_quiet(void **state)
+{
+	(void)state;
+	char errpath[] = "/tmp/tl-test-graph-XXXXXX";
+	int tmp = mkstemp(errpath);
+	assert_true(tmp >= 0);
+	fflush(stderr);
+	int saved = dup(2);
+	dup2(tmp, 2);
+	FILE *out = tmpfile();
+	struct tl_err err = { "" };
+	int rc = graph_draw(out, "digraph tl { a -> ", "svg", &err);
+	int rc2 = graph_draw(out, "digraph tl { a -> b [color=\"nosuchcolour\"]; }", "svg", &err);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	fclose(out);
+	off_t printed = lseek(tmp, 0, SEEK_END);
+	close(tmp);
+	unlink(errpath);
+	assert_int_equal(rc, -1);
+	assert_int_equal(rc2, 0); /* a warning is not a failure */
+	assert_int_equal(printed, 0);
+	struct tl_err e2;
+	FILE *o2 = tmpfile();
+	assert_int_equal(graph_draw(o2, "digraph tl { a -> ", "svg", &e2), -1);
+	fclose(o2);
+	assert_non_null(strstr(e2.msg, "graphviz: cannot read the graph"));
+	assert_non_null(strstr(e2.msg, "syntax error"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_order_independent), cmocka_unit_test(test_self_link_and_types),
 		cmocka_unit_test(test_keep_and_sort),	   cmocka_unit_test(test_hostile_text),
-		cmocka_unit_test(test_formats),
+		cmocka_unit_test(test_formats),	   cmocka_unit_test(test_graphviz_quiet),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
+}
+
+/* Graphviz keeps memory to the end of the process (see src/cli/cmd-graph.c). */
+const char *__lsan_default_suppressions(void);
+const char *__lsan_default_suppressions(void)
+{
+	return "leak:libgvc.so\nleak:libcgraph.so\nleak:libgvplugin_\nleak:libfontconfig.so\nleak:libpango\n"
+	       "leak:libcairo.so\nleak:libglib-2.0.so\nleak:libgobject-2.0.so\n";
 }
