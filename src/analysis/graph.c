@@ -668,8 +668,10 @@ static int cap_nodes(struct tl_graph *g, unsigned char *keep, size_t max, struct
 	rank_nodes = NULL;
 	for (size_t k = max; k < n; k++)
 		keep[order[k]] = 0;
+	int pivoted = g->nodes[order[0]].dist >= 0;
 	free(order);
-	tl_graph_note(g, "capped: %zu of %zu nodes shown (nearest the pivots first, then the busiest)", max, n);
+	tl_graph_note(g, "capped: %zu of %zu nodes shown (%s)", max, n,
+		      pivoted ? "nearest the pivots first, then the busiest" : "the busiest");
 	return 0;
 }
 
