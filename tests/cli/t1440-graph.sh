@@ -203,6 +203,8 @@ contains "$WORK/all" '^a \.\..* -parent_of-> b ' "the whole case holds the other
 expect_exit 0 "an SVG into CASE/out" -- "$TL" graph --entity user:jdoe --depth 2 --output svg -o jdoe.svg "$C"
 cmp -s "$C/out/jdoe.svg" "$WORK/a.svg" && ok "out/jdoe.svg is the same picture" || fail "out/jdoe.svg differs"
 contains "$C/custody.jsonl" '"out/jdoe.svg"' "the custody log records it"
+expect_exit 0 "tl replay draws it again" -- "$TL" replay --into "$WORK/again" "$C"
+contains "$WORK/out" "MATCH +out/jdoe.svg" "the replayed picture is the same bytes"
 
 # a pivot never scans: without its index the lookup fails and says how to build it
 if command -v sqlite3 >/dev/null; then
