@@ -21,12 +21,12 @@
 /* A node with more events than this (in one column, in the time range) is a
  * hub — a DNS server, a proxy, a NAT address — and is shown but not expanded;
  * a pivot may have TL_GRAPH_PIVOT_EVENTS. */
-#define TL_GRAPH_HUB_EVENTS 10000
-#define TL_GRAPH_PIVOT_EVENTS 100000
+#define TL_GRAPH_HUB_EVENTS 5000
+#define TL_GRAPH_PIVOT_EVENTS 50000
 /* Events a walk reads beyond its pivots' own: a node whose events would pass
  * it is shown, not expanded (with a note), so a walk costs about the same on
  * any case (docs/commands/graph.md#cost). */
-#define TL_GRAPH_WALK_EVENTS 120000
+#define TL_GRAPH_WALK_EVENTS 60000
 /* Events read for one graph, whatever the case holds. */
 #define TL_GRAPH_EVENTS_MAX 5000000
 

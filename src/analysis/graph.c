@@ -51,11 +51,14 @@ struct builder {
 	int64_t events_read;
 	int64_t walk_budget;         /* events the walk may still read beyond the pivots' own */
 	size_t over_budget;          /* nodes of this hop left unexpanded for it */
+	size_t hubs;                 /* hubs of this hop, the first HUBS_NAMED named in hub_names */
+	struct tl_buf hub_names;
 	struct session *ses;
 	size_t n_ses;
 };
 
 #define SESSIONS_MAX 1000000
+#define HUBS_NAMED 5
 
 int tl_graph_seed_check(enum tl_entity_type type, const char *value, char **canon, struct tl_err *err)
 {
@@ -552,10 +555,14 @@ static int expand(struct builder *b, size_t idx)
 			if (n < 0)
 				return -1;
 			if (n > limit) {
-				tl_graph_note(b->g, "%s '%s' has more than %lld events: shown, not expanded (%s)",
-					      tl_graph_node_type_name(b->g->nodes[idx].type), b->g->nodes[idx].value,
-					      (long long)limit,
-					      b->g->nodes[idx].dist == 0 ? "narrow it with --from/--to" : "a hub");
+				const struct tl_graph_node *nd = &b->g->nodes[idx];
+				if (nd->dist == 0)
+					tl_graph_note(b->g, "%s '%s' has more than %lld events: shown, not expanded (narrow it "
+							    "with --from/--to)",
+						      tl_graph_node_type_name(nd->type), nd->value, (long long)limit);
+				else if (b->hubs++ < HUBS_NAMED)
+					tl_buf_addf(&b->hub_names, "%s%s '%s'", b->hubs > 1 ? ", " : "",
+						    tl_graph_node_type_name(nd->type), nd->value);
 				for (unsigned i = 0; i < f->n; i++)
 					f->done[i] = 1;
 				return 0;
@@ -740,9 +747,15 @@ static int walk(struct builder *b, unsigned char **keepp)
 		if (beyond)
 			tl_graph_note(g, "depth %d: %zu nodes not expanded, beyond the %zu shown", level, beyond, max);
 		b->over_budget = 0;
+		b->hubs = 0;
+		tl_buf_reset(&b->hub_names);
 		for (size_t k = 0; k < nf && !rc; k++)
 			rc = expand(b, front[k]);
 		free(front);
+		if (b->hubs)
+			tl_graph_note(g, "depth %d: %zu hubs shown, not expanded (more than %d events each): %s%s", level,
+				      b->hubs, TL_GRAPH_HUB_EVENTS, b->hub_names.data ? b->hub_names.data : "",
+				      b->hubs > HUBS_NAMED ? ", ..." : "");
 		if (b->over_budget)
 			tl_graph_note(g, "depth %d: %zu nodes not expanded: their events would pass the walk's budget of %d", level,
 				      b->over_budget, TL_GRAPH_WALK_EVENTS);
@@ -839,7 +852,7 @@ static int whole_case(struct builder *b, unsigned char **keepp)
 int tl_graph_build(struct tl_store *s, const struct tl_graph_opts *o, struct tl_graph *g, struct tl_err *err)
 {
 	struct builder b = { .s = s, .o = o, .g = g, .err = err, .pivoted = o->n_seeds > 0,
-			     .walk_budget = TL_GRAPH_WALK_EVENTS };
+			     .walk_budget = TL_GRAPH_WALK_EVENTS, .hub_names = { NULL, 0, 0, 4096 } };
 	if (o->depth < 0 || o->depth > TL_GRAPH_DEPTH_MAX)
 		return tl_errf(err, "depth %d is not within 0..%d", o->depth, TL_GRAPH_DEPTH_MAX);
 	unsigned char *keep = NULL;
@@ -864,5 +877,6 @@ int tl_graph_build(struct tl_store *s, const struct tl_graph_opts *o, struct tl_
 		free(b.ses[i].raw_ip);
 	}
 	free(b.ses);
+	tl_buf_release(&b.hub_names);
 	return rc;
 }
