@@ -184,20 +184,16 @@ int tl_graph_dot(const struct tl_graph *g, struct tl_buf *b, struct tl_err *err)
 			tl_buf_addf(b, " (%zu of %lld)", e->n_ev, (long long)e->count);
 		tl_buf_adds(b, "\"];\n");
 	}
-	/* the legend: one sample of each type present, in a column of its own */
+	/* the legend: one sample of each type present, stacked in one rank (a column left to right) */
 	if (g->n_nodes) {
 		tl_buf_adds(b, "  subgraph \"cluster_legend\" {\n    label=\"legend\"; style=\"rounded\"; color=\"#6c757d\"; "
-			       "fontcolor=\"#212529\";\n");
-		const char *prev = NULL;
+			       "fontcolor=\"#212529\"; rank=same;\n");
 		for (int t = 0; t < TL_GN_TYPES; t++) {
 			if (!present[t])
 				continue;
 			const char *name = tl_graph_node_type_name(t);
 			tl_buf_addf(b, "    \"legend_%s\" [label=\"%s\", shape=%s, fillcolor=\"%s\", fontsize=9];\n", name, name,
 				    styles[t].shape, styles[t].fill);
-			if (prev)
-				tl_buf_addf(b, "    \"legend_%s\" -> \"legend_%s\" [style=invis];\n", prev, name);
-			prev = name;
 		}
 		tl_buf_adds(b, "  }\n");
 	}
