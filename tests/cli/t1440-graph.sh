@@ -206,6 +206,20 @@ contains "$C/custody.jsonl" '"out/jdoe.svg"' "the custody log records it"
 expect_exit 0 "tl replay draws it again" -- "$TL" replay --into "$WORK/again" "$C"
 contains "$WORK/out" "MATCH +out/jdoe.svg" "the replayed picture is the same bytes"
 
+# a hub (more than 5,000 events) is shown, not expanded, and the note names it
+H=$(new_case hub)
+mkdir -p "$H/evidence/proxy"
+{
+	echo '1795076400.000     10 10.9.9.9 TCP_MISS/200 900 GET http://one.example/a - HIER_DIRECT/192.0.2.1 text/html'
+	awk 'BEGIN { for (i = 1; i <= 5001; i++) printf "%d.000     10 10.9.9.9 TCP_MISS/200 900 GET http://big.example/%d - HIER_DIRECT/192.0.2.2 text/html\n", 1795076401 + i, i }'
+} >"$H/evidence/proxy/access.log"
+"$TL" ingest --no-progress "$H" >/dev/null 2>&1
+expect_exit 0 "a walk through a hub" -- "$TL" graph --entity domain:one.example --depth 2 --output json "$H"
+contains "$WORK/err" "note: depth 1: 1 hubs shown, not expanded \(more than 5000 events each\): ip '10\.9\.9\.9'" "the hub is named in a note"
+edges "$WORK/out" >"$WORK/hub.txt"
+contains "$WORK/hub.txt" '^10\.9\.9\.9 -connected_to-> one\.example count=1 ' "the hub's edge to the pivot is shown"
+grep -q 'big\.example' "$WORK/hub.txt" && fail "the hub was expanded" || ok "the hub's 5,001 other events were not read"
+
 # a pivot never scans: without its index the lookup fails and says how to build it
 if command -v sqlite3 >/dev/null; then
 	cp -r "$C" "$WORK/noidx"
