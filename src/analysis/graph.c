@@ -425,6 +425,14 @@ static int read_events(struct builder *b, const struct tl_graph_query *q)
 	const struct tl_graph_row *r;
 	int rc;
 	while ((rc = tl_store_graph_next(it, &r, b->err)) == 1) {
+		/* one event adds at most a dozen nodes: stop before the model is full */
+		if (b->g->n_nodes + 16 > TL_GRAPH_NODES_LIMIT) {
+			tl_graph_note(b->g, "stopped reading: more than %d entities; narrow the graph with --from/--to or "
+					    "--entity",
+				      TL_GRAPH_NODES_LIMIT - 16);
+			rc = 0;
+			break;
+		}
 		int dup = seen(b, r->id);
 		if (dup < 0 || (!dup && derive(b, r))) {
 			rc = -1;
