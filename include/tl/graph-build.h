@@ -27,7 +27,8 @@
  * it is shown, not expanded (with a note), so a walk costs about the same on
  * any case (docs/commands/graph.md#cost). */
 #define TL_GRAPH_WALK_EVENTS 60000
-/* Events read for one graph, whatever the case holds. */
+/* Events a walk reads, whatever the case holds (the whole case reads each
+ * event once, bounded by the nodes and edges a graph holds instead). */
 #define TL_GRAPH_EVENTS_MAX 5000000
 
 struct tl_graph_seed {

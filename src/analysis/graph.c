@@ -433,12 +433,13 @@ static int read_events(struct builder *b, const struct tl_graph_query *q)
 			rc = 0;
 			break;
 		}
-		int dup = seen(b, r->id);
+		/* the whole case is one pass over the events: each is met once */
+		int dup = b->pivoted ? seen(b, r->id) : 0;
 		if (dup < 0 || (!dup && derive(b, r))) {
 			rc = -1;
 			break;
 		}
-		if (!dup && ++b->events_read > TL_GRAPH_EVENTS_MAX) {
+		if (!dup && ++b->events_read > TL_GRAPH_EVENTS_MAX && b->pivoted) {
 			rc = tl_errf(b->err, "more than %d events would be read for this graph: narrow it with --from/--to "
 					     "or a smaller --depth",
 				     TL_GRAPH_EVENTS_MAX);
