@@ -580,7 +580,10 @@ static int expand(struct builder *b, size_t idx)
 		}
 	if (b->g->nodes[idx].dist > 0) {
 		if (total > b->walk_budget) {
+			/* given up for good: a spelling found later must not bring it back */
 			b->over_budget++;
+			for (unsigned i = 0; i < f->n; i++)
+				f->done[i] = 1;
 			return 0;
 		}
 		b->walk_budget -= total;
