@@ -64,7 +64,7 @@ const char *tl_graph_edge_type_name(int type);
 #define TL_GRAPH_NOTES_MAX 64
 
 struct tl_graph_loc {
-	char *path;
+	const char *path; /* the graph's own copy, one per distinct path (a case has few files, a graph many edges) */
 	int64_t line;
 };
 
@@ -95,8 +95,10 @@ struct tl_graph {
 	struct tl_strlist notes; /* what the picture does not show (caps, hubs), in the order they arose */
 	size_t *nslot, n_nslot;  /* hash of nodes by (type, value): index + 1, 0 empty */
 	size_t *eslot, n_eslot;  /* hash of edges by (type, from, to) */
+	char **paths;            /* evidence paths, each once: open addressing, NULL empty */
+	size_t n_paths, cap_paths;
 };
-#define TL_GRAPH_INIT { NULL, 0, 0, NULL, 0, 0, TL_STRLIST_INIT, NULL, 0, NULL, 0 }
+#define TL_GRAPH_INIT { NULL, 0, 0, NULL, 0, 0, TL_STRLIST_INIT, NULL, 0, NULL, 0, NULL, 0, 0 }
 
 void tl_graph_release(struct tl_graph *g);
 

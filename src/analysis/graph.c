@@ -814,12 +814,8 @@ static int walk(struct builder *b, unsigned char **keepp)
 	size_t ne = 0;
 	for (size_t i = 0; i < g->n_edges; i++) {
 		struct tl_graph_edge *e = &g->edges[i];
-		if (keep[e->from] && keep[e->to] && (g->nodes[e->from].expanded || g->nodes[e->to].expanded)) {
+		if (keep[e->from] && keep[e->to] && (g->nodes[e->from].expanded || g->nodes[e->to].expanded))
 			g->edges[ne++] = *e;
-		} else {
-			for (size_t k = 0; k < e->n_ev; k++)
-				free(e->ev[k].path);
-		}
 	}
 	g->n_edges = ne;
 	/* a node left without an edge (it hung off a hub) goes, unless it is a pivot */

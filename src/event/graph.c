@@ -102,9 +102,9 @@ void tl_graph_release(struct tl_graph *g)
 		free(g->nodes[i].value);
 		free(g->nodes[i].label);
 	}
-	for (size_t i = 0; i < g->n_edges; i++)
-		for (size_t k = 0; k < g->edges[i].n_ev; k++)
-			free(g->edges[i].ev[k].path);
+	for (size_t i = 0; i < g->cap_paths; i++)
+		free(g->paths[i]);
+	free(g->paths);
 	free(g->nodes);
 	free(g->edges);
 	free(g->nslot);
@@ -185,9 +185,38 @@ static int loc_cmp(const char *pa, int64_t la, const char *pb, int64_t lb)
 	return c ? c : (la > lb) - (la < lb);
 }
 
+/* The graph's copy of PATH (added once), or NULL when memory ran out. */
+static const char *intern(struct tl_graph *g, const char *path)
+{
+	if (g->n_paths * 2 >= g->cap_paths) {
+		size_t cap = g->cap_paths ? g->cap_paths * 2 : 64;
+		char **v = calloc(cap, sizeof(*v));
+		if (!v)
+			return NULL;
+		for (size_t i = 0; i < g->cap_paths; i++)
+			if (g->paths[i]) {
+				size_t h = (size_t)node_hash(0, g->paths[i]) & (cap - 1);
+				while (v[h])
+					h = (h + 1) & (cap - 1);
+				v[h] = g->paths[i];
+			}
+		free(g->paths);
+		g->paths = v;
+		g->cap_paths = cap;
+	}
+	size_t h = (size_t)node_hash(0, path) & (g->cap_paths - 1);
+	for (; g->paths[h]; h = (h + 1) & (g->cap_paths - 1))
+		if (!strcmp(g->paths[h], path))
+			return g->paths[h];
+	if (!(g->paths[h] = strdup(path)))
+		return NULL;
+	g->n_paths++;
+	return g->paths[h];
+}
+
 /* Keep the TL_GRAPH_EVIDENCE_MAX smallest locations, sorted: the same ones
  * whatever order the events came in. */
-static int keep_evidence(struct tl_graph_edge *e, const char *path, int64_t line)
+static int keep_evidence(struct tl_graph *g, struct tl_graph_edge *e, const char *path, int64_t line)
 {
 	size_t pos = e->n_ev;
 	while (pos > 0 && loc_cmp(path, line, e->ev[pos - 1].path, e->ev[pos - 1].line) < 0)
@@ -198,13 +227,11 @@ static int keep_evidence(struct tl_graph_edge *e, const char *path, int64_t line
 		return 0;
 	if (pos >= TL_GRAPH_EVIDENCE_MAX)
 		return 0;
-	char *p = strdup(path);
+	const char *p = intern(g, path);
 	if (!p)
 		return -1;
-	if (e->n_ev == TL_GRAPH_EVIDENCE_MAX) {
-		free(e->ev[TL_GRAPH_EVIDENCE_MAX - 1].path);
+	if (e->n_ev == TL_GRAPH_EVIDENCE_MAX)
 		e->n_ev--;
-	}
 	memmove(&e->ev[pos + 1], &e->ev[pos], (e->n_ev - pos) * sizeof(e->ev[0]));
 	e->ev[pos].path = p;
 	e->ev[pos].line = line;
@@ -263,7 +290,7 @@ int tl_graph_link(struct tl_graph *g, int type, size_t from, size_t to, tl_us fi
 	e->count++;
 	if (bytes > 0 && e->bytes <= INT64_MAX - bytes)
 		e->bytes += bytes;
-	if (path && keep_evidence(e, path, line))
+	if (path && keep_evidence(g, e, path, line))
 		return tl_errf(err, "out of memory");
 	return 0;
 }
@@ -281,13 +308,6 @@ void tl_graph_note(struct tl_graph *g, const char *fmt, ...)
 		if (!strcmp(g->notes.v[i], msg))
 			return;
 	tl_strlist_add(&g->notes, msg); /* a note lost to memory exhaustion is not worth failing for */
-}
-
-static void edge_free(struct tl_graph_edge *e)
-{
-	for (size_t k = 0; k < e->n_ev; k++)
-		free(e->ev[k].path);
-	e->n_ev = 0;
 }
 
 /* Renumber: node i becomes MAP[i] (SIZE_MAX: dropped). */
@@ -314,10 +334,8 @@ static int renumber(struct tl_graph *g, const size_t *map, struct tl_err *err)
 	size_t ne = 0;
 	for (size_t i = 0; i < g->n_edges; i++) {
 		struct tl_graph_edge *e = &g->edges[i];
-		if (map[e->from] == SIZE_MAX || map[e->to] == SIZE_MAX) {
-			edge_free(e);
+		if (map[e->from] == SIZE_MAX || map[e->to] == SIZE_MAX)
 			continue;
-		}
 		e->from = map[e->from];
 		e->to = map[e->to];
 		g->edges[ne++] = *e;
