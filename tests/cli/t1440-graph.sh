@@ -6,7 +6,8 @@
 # data ends, and every output is well-formed and the same bytes twice.
 . "$(dirname "$0")/lib.sh"
 C=$(new_case graph)
-mkdir -p "$C/evidence/edr" "$C/evidence/dlp" "$C/evidence/vpn" "$C/evidence/proxy" "$C/evidence/dns" "$C/evidence/flow"
+mkdir -p "$C/evidence/edr" "$C/evidence/dlp" "$C/evidence/vpn" "$C/evidence/proxy" "$C/evidence/dns" "$C/evidence/flow" \
+	"$C/evidence/dhcp"
 cat >"$C/formats/acme-edr.json" <<'DEF'
 {
   "name": "acme-edr", "family": "edr", "version": "1",
@@ -54,6 +55,10 @@ cat >"$C/evidence/vpn/openvpn.log" <<'EOF'
 2026-11-19 08:02:11 jdoe/198.51.100.44:51234 MULTI: Learn: 10.8.0.6 -> jdoe/198.51.100.44:51234
 2026-11-19 08:02:11 jdoe/198.51.100.44:51234 MULTI: primary virtual IP for jdoe/198.51.100.44:51234: 10.8.0.6
 2026-11-19 09:15:40 jdoe/198.51.100.44:51234 SIGTERM[soft,remote-exit] received, client-instance exiting
+EOF
+# the workstation's lease (ISC dhcpd through syslog)
+cat >"$C/evidence/dhcp/dhcpd.log" <<'EOF'
+<30>1 2026-11-19T07:58:00.000000+00:00 dhcp01 dhcpd 912 - - DHCPACK on 10.20.1.42 to 00:1a:2b:3c:4d:42 (WS-0042) via eth0
 EOF
 # 2026-11-19 08:20 and 08:21 UTC, from the VPN address
 cat >"$C/evidence/proxy/access.log" <<'EOF'
@@ -117,6 +122,11 @@ expect_exit 0 "depth 3" -- "$TL" graph --entity user:jdoe --depth 3 --output jso
 edges "$WORK/out" >"$WORK/d3"
 contains "$WORK/d3" '^transfer\.sh -resolved_to-> 144\.76\.136\.153 count=1 bytes=0 evidence=evidence/dns/dns\.jsonl:1$' "depth 3: the DNS answer (names among the answers are not addresses)"
 grep -q 'cdn.example' "$WORK/d3" && fail "a CNAME answer became a node" || ok "a CNAME answer is not an address"
+
+expect_exit 0 "a host's neighbourhood" -- "$TL" graph --entity host:WS-0042 --output json "$C"
+edges "$WORK/out" >"$WORK/host"
+contains "$WORK/host" '^ws-0042 -assigned_ip-> 10\.20\.1\.42 count=1 bytes=0 evidence=evidence/dhcp/dhcpd\.log:1$' "host -> leased address from the DHCP lease (sessions view)"
+contains "$WORK/host" '^node host ws-0042 depth=0$' "the pivot as typed (WS-0042) is the canonical host"
 
 expect_exit 0 "depth 1" -- "$TL" graph --entity user:jdoe --output json "$C"
 edges "$WORK/out" >"$WORK/d1"
