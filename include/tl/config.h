@@ -42,6 +42,9 @@ struct tl_config {
 	 * them (ratio 0: the default, UINT32_MAX: none; bytes 0: none) */
 	uint32_t gzip_max_ratio;
 	uint64_t gzip_max_bytes;
+	/* "attribution": how long a binding whose end the evidence does not say
+	 * lasts (docs/correlation.md), microseconds; 0: the default */
+	int64_t logon_window_us, proxy_window_us, edr_window_us;
 	char sha256[65]; /* of the file's bytes; all zeros text when there is no file */
 };
 

@@ -29,6 +29,9 @@ struct tl_filter {
 	int wide;                       /* evidence paths whole (else a long one is shortened in the middle) */
 	/* every format: show and export tags (JSONL "tags", CSV "tags", text "#tag") */
 	int annotations;
+	/* every format: what each event is attributed to (JSONL "attributed_user",
+	 * "attributed_host", "attribution"; CSV the same columns; text "~user") */
+	int attribution;
 };
 
 /* Write the filtered timeline of S to OUT. Returns the number of events written, or -1. */
@@ -58,5 +61,13 @@ void tl_time_format_display(tl_us t, const struct tl_tz *tz, int digits, char *b
  * database file's bytes nor the order things were inserted. Returns the number
  * of events, or -1. */
 long tl_events_digest(struct tl_store *s, char out[65], struct tl_err *err);
+
+/* Bindings and their conflicts (tl bindings, docs/commands/bindings.md):
+ * those of KIND (NULL: all) whose subject or value is the entity EN (NULL:
+ * all; type user, host or ip, compared after tl_entity_canon), as a table
+ * (TL_OUT_TEXT) or JSONL, with their evidence. A case without any says "none
+ * available". Returns the number of bindings written, or -1. */
+long tl_bindings_write(struct tl_store *s, const char *kind, const struct tl_entity *en, enum tl_out_format fmt,
+		       FILE *out, struct tl_err *err);
 
 #endif

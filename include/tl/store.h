@@ -25,7 +25,7 @@
 #include "tl/time.h"
 #include "tl/util.h"
 
-#define TL_SCHEMA_VERSION 5
+#define TL_SCHEMA_VERSION 6
 
 struct tl_store;
 
@@ -169,6 +169,18 @@ struct tl_event_query {
 	int tail;                         /* with limit: the last LIMIT events, still in order */
 	int record_index;                 /* fill line_pos / line_records (costs an index probe per row) */
 	const char *tag;                  /* only events carrying this tag ("" any tag) */
+	/* added for attribution (docs/correlation.md#bindings-and-attribution): */
+	int attributed;                   /* a user or host entity also matches the events attributed to it */
+	int attribution;                  /* fill attr_user / attr_host of each row (not with core_only) */
+};
+
+/* What an event is attributed to and why (schema v6): the canonical value,
+ * the address it was reached through (via: src_ip, dst_ip, src_ip>host,
+ * dst_ip>host) and the binding that justifies it. All NULL when none. */
+struct tl_event_attribution {
+	struct tl_value value, via, via_binding;
+	struct tl_value id, kind, subject, bvalue, start, end, end_rule, source;
+	struct tl_value evidence;          /* JSON array of {"path","line"} */
 };
 
 /* An event as stored, with where it came from. */
@@ -183,6 +195,7 @@ struct tl_event_row {
 	int64_t id;                        /* the event's row id in this case (not stable across replays) */
 	int64_t line_pos, line_records;    /* with record_index: place among the records of its line, 1-based */
 	struct tl_value tags;              /* JSON array of {"tag","note"} or NULL (not with core_only) */
+	struct tl_event_attribution attr_user, attr_host; /* with the query's attribution */
 };
 
 struct tl_store_iter *tl_store_events(struct tl_store *s, const struct tl_event_query *q, struct tl_err *err);

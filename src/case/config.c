@@ -149,6 +149,38 @@ static int parse_limits(const char *name, const struct tl_json *o, struct tl_con
 	return 0;
 }
 
+/* "attribution": { "logon_window": "8h", "proxy_window": "15m", "edr_window": "1h" } */
+static int parse_attribution(const char *name, const struct tl_json *o, struct tl_config *cfg, struct tl_err *err)
+{
+	if (o->type != TL_JSON_OBJECT)
+		return at(err, name, o, "\"attribution\" must be an object");
+	for (size_t i = 0; i < o->n; i++) {
+		const char *k = o->keys[i];
+		const struct tl_json *v = o->kids[i];
+		int64_t *slot = !strcmp(k, "logon_window")   ? &cfg->logon_window_us
+				: !strcmp(k, "proxy_window") ? &cfg->proxy_window_us
+				: !strcmp(k, "edr_window")   ? &cfg->edr_window_us
+							     : NULL;
+		if (!slot) {
+			char msg[200];
+			snprintf(msg, sizeof(msg), "unknown key \"%s\" in \"attribution\" (logon_window, proxy_window, edr_window)", k);
+			return at(err, name, v, msg);
+		}
+		char *end = NULL;
+		long long n = v->type == TL_JSON_STRING ? strtoll(v->str, &end, 10) : -1;
+		long long mul = !end || end == v->str ? -1
+				: !strcmp(end, "s")   ? 1
+				: !strcmp(end, "m")   ? 60
+				: !strcmp(end, "h")   ? 3600
+				: !strcmp(end, "d")   ? 86400
+						      : -1;
+		if (mul < 0 || n <= 0 || n > 366LL * 86400 / mul)
+			return at(err, name, v, "a window is a duration such as \"30s\", \"15m\", \"8h\" or \"1d\" (at most a year)");
+		*slot = (int64_t)(n * mul) * 1000000;
+	}
+	return 0;
+}
+
 int tl_config_parse(const char *name, const char *text, size_t len, struct tl_config *cfg, struct tl_err *err)
 {
 	memset(cfg, 0, sizeof(*cfg));
@@ -161,7 +193,7 @@ int tl_config_parse(const char *name, const char *text, size_t len, struct tl_co
 		rc = at(err, name, root, "the case config is a JSON object");
 		goto cleanup;
 	}
-	static const char *const top[] = { "version", "sources", "identity_aliases", "assets", "limits" };
+	static const char *const top[] = { "version", "sources", "identity_aliases", "assets", "limits", "attribution" };
 	unsigned seen = 0;
 	for (size_t i = 0; i < root->n && !rc; i++) {
 		const char *k = root->keys[i];
@@ -203,9 +235,11 @@ int tl_config_parse(const char *name, const char *text, size_t len, struct tl_co
 				rc = at(err, name, v, "\"assets\" must be a path or null");
 		} else if (!strcmp(k, "limits")) {
 			rc = parse_limits(name, v, cfg, err);
+		} else if (!strcmp(k, "attribution")) {
+			rc = parse_attribution(name, v, cfg, err);
 		} else {
 			char msg[200];
-			snprintf(msg, sizeof(msg), "unknown key \"%s\" (version, sources, identity_aliases, assets, limits)", k);
+			snprintf(msg, sizeof(msg), "unknown key \"%s\" (version, sources, identity_aliases, assets, limits, attribution)", k);
 			rc = at(err, name, v, msg);
 		}
 	}

@@ -40,6 +40,7 @@ static int neighbours(struct tl_store *s, const struct tl_event_row *ev, int64_t
 	flt.q = q;
 	flt.no_header = 1;
 	flt.annotations = 1;
+	flt.attribution = 1;
 	return tl_timeline_write(s, &flt, TL_OUT_TEXT, out, err) < 0 ? -1 : 0;
 }
 
@@ -88,6 +89,7 @@ int cmd_show(int argc, char **argv)
 	struct tl_event_query q = { 0 };
 	q.event_id = id;
 	q.record_index = 1;
+	q.attribution = 1;
 	const struct tl_event_row *ev;
 	if (!(it = tl_store_events(s, &q, &err)) || tl_store_next_event(it, &ev, &err) != 1) {
 		rc = cli_error("%s", err.msg);

@@ -7,6 +7,7 @@
 
 #include "cmd.h"
 #include "common.h"
+#include "tl/bindings.h"
 #include "tl/case.h"
 #include "tl/json.h"
 #include "tl/output.h"
@@ -24,6 +25,9 @@ static const char usage[] =
 	"                         url, file, process or hash; ip takes a CIDR block too;\n"
 	"                         user, host and domain ignore case; repeatable\n"
 	"  --exact                entity values compare case-sensitively\n"
+	"  --no-attributed        user and host entities match only events naming them,\n"
+	"                         not those attributed to them through bindings\n"
+	"                         (docs/correlation.md; marked ~ in text)\n"
 	"  --family NAME          only this family (edr hids firewall proxy vpn dns flow\n"
 	"                         dlp audit); repeatable\n"
 	"  --format-name NAME     only events of this format; repeatable\n"
@@ -57,7 +61,7 @@ static const char stats_usage[] =
 	"  --output FORMAT        text (default), csv or jsonl\n"
 	"  --tz ZONE              text: hours and days in ZONE (buckets stay UTC hours/days)\n"
 	"  -o, --out NAME         write to CASE/out/NAME instead of stdout\n"
-	"  the filters of tl timeline: --from --to --around --window --entity --exact\n"
+	"  the filters of tl timeline: --from --to --around --window --entity --exact --no-attributed\n"
 	"  --family --format-name --outcome --action --tag --saved\n"
 	"  -h, --help             this help\n";
 
@@ -65,7 +69,8 @@ static const char *const families_known[] = { "edr", "hids", "firewall", "proxy"
 #define N_FAMILIES (sizeof(families_known) / sizeof(families_known[0]))
 
 enum { O_FROM = 256, O_TO, O_ENTITY, O_FAMILY, O_FORMAT, O_GREP, O_OUTPUT, O_CSVRAW, O_OUTCOME, O_ACTION, O_EXACT,
-       O_LIMIT, O_TAIL, O_REVERSE, O_TZ, O_NOHEADER, O_AROUND, O_WINDOW, O_SAVE, O_SAVED, O_TAG, O_BY, O_WIDE };
+       O_LIMIT, O_TAIL, O_REVERSE, O_TZ, O_NOHEADER, O_AROUND, O_WINDOW, O_SAVE, O_SAVED, O_TAG, O_BY, O_WIDE,
+       O_NOATTR };
 
 static const struct option longopts[] = {
 	{ "from", required_argument, NULL, O_FROM },	     { "to", required_argument, NULL, O_TO },
@@ -79,7 +84,7 @@ static const struct option longopts[] = {
 	{ "around", required_argument, NULL, O_AROUND },     { "window", required_argument, NULL, O_WINDOW },
 	{ "save", required_argument, NULL, O_SAVE },	     { "saved", required_argument, NULL, O_SAVED },
 	{ "tag", required_argument, NULL, O_TAG },	     { "by", required_argument, NULL, O_BY },
-	{ "wide", no_argument, NULL, O_WIDE },
+	{ "wide", no_argument, NULL, O_WIDE },	     { "no-attributed", no_argument, NULL, O_NOATTR },
 	{ "out", required_argument, NULL, 'o' },	     { "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -181,6 +186,7 @@ static int parse(struct opts *o, int argc, char **argv, const char *usage_text, 
 				return TL_EXIT_USAGE;
 			break;
 		case O_EXACT: q->exact = 1; break;
+		case O_NOATTR: q->attributed = 0; break;
 		case O_TAG: q->tag = optarg; break;
 		case O_GREP: o->flt.grep = optarg; break;
 		case O_AROUND: o->around = optarg; break;
@@ -255,7 +261,7 @@ static int parse(struct opts *o, int argc, char **argv, const char *usage_text, 
 								     "--grep", "--output", "--csv-raw", "--outcome", "--action",
 								     "--exact", "--limit", "--tail", "--reverse", "--tz",
 								     "--no-header", "--around", "--window", "--save", "--saved",
-								     "--tag", "--by", "--out", "--wide" };
+								     "--tag", "--by", "--out", "--wide", "--no-attributed" };
 				char word[64];
 				snprintf(word, sizeof(word), "%.*s", (int)strcspn(bad, "="), bad);
 				const char *near = cli_did_you_mean(word, names, sizeof(names) / sizeof(names[0]));
@@ -410,6 +416,20 @@ int cli_load_tz(const char *name, struct tl_tz **tz)
 	return 0;
 }
 
+/* An entity pivot on a user or host says when the case has nothing to
+ * attribute with: the pivot then holds only events naming the entity. */
+static void attribution_note(struct tl_store *s, const struct tl_event_query *q)
+{
+	int pivot = 0;
+	for (size_t i = 0; i < q->n_entities; i++)
+		pivot |= !strcmp(q->entities[i].type, "user") || !strcmp(q->entities[i].type, "host");
+	int64_t n = 0;
+	struct tl_err err;
+	if (pivot && tl_store_bindings_count(s, &n, &err) == 0 && n == 0)
+		fprintf(stderr, "tl: attribution: none available (no VPN session, DHCP lease, logon, sign-in, proxy "
+				"authentication or inventory binding in this case): only events naming the entity\n");
+}
+
 static int run(int argc, char **argv, int stats)
 {
 	const char *usage_text = stats ? stats_usage : usage;
@@ -427,6 +447,7 @@ static int run(int argc, char **argv, int stats)
 	o->flt.q.formats = o->formats;
 	o->flt.q.outcomes = o->outcomes;
 	o->flt.q.actions = o->actions;
+	o->flt.q.attributed = 1;
 	tl_buf_addc(&o->save_args, '[');
 	rc = parse(o, argc, argv, usage_text, stats, 0);
 	if (rc) {
@@ -521,6 +542,7 @@ static int run(int argc, char **argv, int stats)
 		tl_buf_release(&note_json);
 	}
 	o->flt.annotations = 1;
+	o->flt.attribution = 1;
 	o->flt.color = !o->out_name && o->fmt == TL_OUT_TEXT && isatty(1) && !getenv("NO_COLOR");
 	struct cli_output out = { 0 };
 	if (o->out_name && cli_output_open(&cs, o->out_name, &out)) {
@@ -543,6 +565,8 @@ static int run(int argc, char **argv, int stats)
 		       q->n_actions || q->tag || o->flt.grep;
 	if (n == 0 && !rc)
 		fprintf(stderr, "tl: %s\n", filtered ? "no events match the filters" : "the case has no events");
+	if (!rc && q->attributed)
+		attribution_note(s, q);
 cleanup:
 	tl_store_close(s);
 	if (have_case)

@@ -41,6 +41,7 @@ int cmd_stats(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_rejects(int argc, char **argv);
 int cmd_tag(int argc, char **argv);
+int cmd_bindings(int argc, char **argv);
 int cmd_graph(int argc, char **argv);
 
 /* Print "tl: error: MSG" to stderr and return TL_EXIT_ERROR. */

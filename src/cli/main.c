@@ -14,6 +14,7 @@ static const struct command {
 	int (*fn)(int, char **);
 	const char *summary;
 } commands[] = {
+	{ "bindings", cmd_bindings, "list who held which address and used which host, when, with evidence" },
 	{ "detect", cmd_detect, "show which format each file is and why (every candidate)" },
 	{ "formats", cmd_formats, "list formats; test a definition against a file" },
 	{ "gaps", cmd_gaps, "list gaps and tamper indicators in the evidence" },

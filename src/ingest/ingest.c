@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "tl/archive.h"
+#include "tl/correlate.h"
 #include "tl/detect.h"
 #include "tl/reader.h"
 #include "tl/store.h"
@@ -629,6 +630,21 @@ int tl_ingest(struct tl_case *c, const struct tl_formats *fs, char *const *paths
 		rc = tl_store_commit(r.store, err);
 	if (!rc && files.n)
 		rc = tl_store_index_build(r.store, err);
+	/* bindings and attributions follow the evidence: recomputed whole, so a
+	 * file added, re-parsed or superseded is reflected (docs/correlation.md) */
+	if (!rc) {
+		struct tl_correlate_opts co = { c->cfg.logon_window_us, c->cfg.proxy_window_us, c->cfg.edr_window_us,
+						NULL, 0 };
+		struct tl_correlate_summary cs;
+		struct tl_err ce;
+		if (tl_correlate(r.store, &co, &cs, &ce)) {
+			rc = tl_errf(err, "correlation: %s", ce.msg);
+		} else if (cs.conflicts) {
+			fprintf(log, "warning: %lld binding conflict%s: %lld event%s left unattributed (see tl bindings)\n",
+				(long long)cs.conflicts, cs.conflicts == 1 ? "" : "s", (long long)cs.conflicted,
+				cs.conflicted == 1 ? "" : "s");
+		}
+	}
 	progress(&r, 0, 1);
 cleanup:
 	tl_writer_free(r.w, NULL);

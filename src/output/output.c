@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attribution.h"
 #include "tl/event.h"
 #include "tl/json.h"
 #include "tl/banned.h"
@@ -30,7 +31,7 @@ static void key(struct tl_buf *b, const char *k, int first)
 	tl_json_put_key(b, k, first);
 }
 
-static void jsonl_row(struct tl_buf *b, const struct tl_event_row *r, int tags)
+static void jsonl_row(struct tl_buf *b, const struct tl_event_row *r, int tags, int attribution)
 {
 	char iso[40];
 	tl_time_format_iso(r->ts, iso, sizeof(iso));
@@ -81,6 +82,9 @@ static void jsonl_row(struct tl_buf *b, const struct tl_event_row *r, int tags)
 		key(b, "tags", 0);
 		tl_buf_add(b, r->tags.s, r->tags.len);
 	}
+	/* additive too: only on attributed events (docs/timeline-jsonl.md) */
+	if (attribution)
+		tl_attr_jsonl(b, r);
 	tl_buf_adds(b, "}\n");
 }
 
@@ -117,16 +121,17 @@ static void csv_cell(struct tl_buf *b, const char *s, size_t len, int raw)
 	tl_buf_addc(b, '"');
 }
 
-static void csv_header(struct tl_buf *b, int tags)
+static void csv_header(struct tl_buf *b, int tags, int attribution)
 {
 	tl_buf_adds(b, "ts,ts_raw,ts_rule,ts_skew_us,family,format");
 	for (int i = 0; i < TL_F_COUNT; i++)
 		tl_buf_addf(b, ",%s", tl_field_name((enum tl_field_id)i));
 	tl_buf_adds(b, ",extra,evidence_path,evidence_line,evidence_offset,evidence_length,evidence_sha256");
-	tl_buf_adds(b, tags ? ",tags\r\n" : "\r\n");
+	tl_buf_adds(b, tags ? ",tags" : "");
+	tl_buf_adds(b, attribution ? ",attributed_user,attributed_host,attribution\r\n" : "\r\n");
 }
 
-static void csv_row(struct tl_buf *b, const struct tl_event_row *r, int raw, int tags)
+static void csv_row(struct tl_buf *b, const struct tl_event_row *r, int raw, int tags, int attribution)
 {
 	char iso[40], num[24];
 	size_t n;
@@ -154,6 +159,18 @@ static void csv_row(struct tl_buf *b, const struct tl_event_row *r, int raw, int
 		tl_buf_addc(b, ',');
 		const char *s = val_text(cols[c], num, &n);
 		csv_cell(b, s, n, raw);
+	}
+	if (attribution) {
+		struct tl_buf obj = TL_BUF_INIT;
+		tl_attr_object(&obj, r);
+		for (int who = 0; who < 2; who++) {
+			tl_buf_addc(b, ',');
+			const struct tl_value *v = who ? &r->attr_host.value : &r->attr_user.value;
+			csv_cell(b, v->s, v->len, raw);
+		}
+		tl_buf_addc(b, ',');
+		csv_cell(b, obj.data, obj.len, raw);
+		tl_buf_release(&obj);
 	}
 	tl_buf_adds(b, "\r\n");
 }
@@ -251,6 +268,11 @@ static void text_cells(struct text_state *st, const struct tl_event_row *r, cons
 	else
 		add_value(&st->cells[T_OUTCOME], &r->f[TL_F_outcome], 16);
 	add_value(&st->cells[T_USER], &r->f[TL_F_user], 64);
+	/* an attributed user is marked: the event itself does not name them */
+	if (r->f[TL_F_user].type == TL_VALUE_NULL && r->attr_user.value.type != TL_VALUE_NULL) {
+		tl_buf_addc(&st->cells[T_USER], '~');
+		add_value(&st->cells[T_USER], &r->attr_user.value, 64);
+	}
 	add_endpoint(&st->cells[T_SRC], &r->f[TL_F_src_ip], &r->f[TL_F_src_port]);
 	add_endpoint(&st->cells[T_DST], &r->f[TL_F_dst_ip], &r->f[TL_F_dst_port]);
 	for (int c = T_FAMILY; c < T_EVIDENCE; c++)
@@ -303,6 +325,8 @@ static void text_cells(struct text_state *st, const struct tl_event_row *r, cons
 		tl_buf_adds(d, "  !! ");
 		add_value(d, &r->indicator, 200);
 	}
+	if (flt->attribution)
+		tl_attr_text(d, r);
 	if (flt->annotations && r->tags.s) {
 		/* [{"tag":"x","note":...},...]: the tag names only; tl show has the notes */
 		const char *t = r->tags.s;
@@ -481,6 +505,7 @@ static long write_rows(struct tl_store *s, const struct tl_filter *flt, enum tl_
 		q.order = TL_ORDER_TIMELINE;
 	q.core_only = 0;
 	q.record_index = fmt == TL_OUT_TEXT;
+	q.attribution = flt->attribution;
 	/* --grep decides after the store: the limit is counted here then */
 	if (re) {
 		q.limit = 0;
@@ -497,7 +522,7 @@ static long write_rows(struct tl_store *s, const struct tl_filter *flt, enum tl_
 	if (!(it = tl_store_events(s, &q, err)))
 		goto cleanup;
 	if (fmt == TL_OUT_CSV) {
-		csv_header(&line, flt->annotations);
+		csv_header(&line, flt->annotations, flt->attribution);
 		if (sink(ctx, line.data, line.len)) {
 			tl_errf(err, "cannot write output");
 			goto cleanup;
@@ -508,7 +533,7 @@ static long write_rows(struct tl_store *s, const struct tl_filter *flt, enum tl_
 	while ((rc = tl_store_next_event(it, &row, err)) == 1) {
 		if (re) {
 			tl_buf_reset(&json);
-			jsonl_row(&json, row, 0);
+			jsonl_row(&json, row, 0, flt->attribution);
 			if (pcre2_match(re, (PCRE2_SPTR)json.data, json.len, 0, 0, md, NULL) < 0)
 				continue;
 			if (limit && !tail && count >= limit)
@@ -516,9 +541,9 @@ static long write_rows(struct tl_store *s, const struct tl_filter *flt, enum tl_
 		}
 		tl_buf_reset(&line);
 		if (fmt == TL_OUT_JSONL)
-			jsonl_row(&line, row, flt->annotations);
+			jsonl_row(&line, row, flt->annotations, flt->attribution);
 		else if (fmt == TL_OUT_CSV)
-			csv_row(&line, row, flt->csv_raw, flt->annotations);
+			csv_row(&line, row, flt->csv_raw, flt->annotations, flt->attribution);
 		else if (text_put(&ts, row, flt, &line, 0)) {
 			tl_errf(err, "out of memory");
 			count = -1;
@@ -763,6 +788,14 @@ void tl_event_write_detail(const struct tl_event_row *r, FILE *out)
 		tl_buf_addf(&b, "%-20s ", "tags");
 		tl_term_escape(&b, r->tags.s, r->tags.len);
 		tl_buf_addc(&b, '\n');
+	}
+	if (tl_attr_any(r)) {
+		struct tl_buf obj = TL_BUF_INIT;
+		tl_attr_object(&obj, r);
+		tl_buf_addf(&b, "%-20s ", "attribution");
+		tl_term_escape(&b, obj.data ? obj.data : "", obj.len);
+		tl_buf_addc(&b, '\n');
+		tl_buf_release(&obj);
 	}
 	const char *p = val_text(&r->path, num, &n);
 	tl_buf_addf(&b, "%-20s ", "evidence");

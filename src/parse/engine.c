@@ -566,10 +566,11 @@ static enum tl_parse_status split_columns(struct tl_parse *p, const char *text, 
 		tl_errf(err, "out of memory splitting fields");
 		return TL_PARSE_REJECT;
 	}
-	size_t i = 0, named = p->ncols;
+	size_t i = 0, named = p->ncols, short_min = 0;
 	for (; i < p->ncols && i < (size_t)n; i++)
 		if (add_field(p, p->cols[i], p->vals[i].s, p->vals[i].len, TL_V_STR))
 			goto oom;
+	const char *first_missing = NULL;
 	for (size_t s = 0; s < f->ncolsets && i == named; s++) {
 		const struct tl_colset *c = &f->colsets[s];
 		int set = -1;
@@ -582,9 +583,26 @@ static enum tl_parse_status split_columns(struct tl_parse *p, const char *text, 
 		if (set < 0)
 			break;
 		named += c->nsets[set];
-		for (size_t k = 0; k < c->nsets[set] && i < (size_t)n; k++, i++)
+		size_t k = 0;
+		for (; k < c->nsets[set] && i < (size_t)n; k++, i++)
 			if (add_field(p, c->sets[set][k], p->vals[i].s, p->vals[i].len, TL_V_STR))
 				goto oom;
+		if (k < c->nsets[set] && c->min && c->min[set] && k >= c->min[set]) {
+			short_min = 1;
+			first_missing = c->sets[set][k];
+		}
+	}
+	if ((size_t)n < named && short_min) {
+		/* the layout of another version: the fields it has are placed, and
+		 * the event says which are absent rather than passing for whole */
+		char note[160];
+		int m = snprintf(note, sizeof(note), "found %d of %zu fields; \"%s\" and later absent", n, named, first_missing);
+		if (m < 0 || (size_t)m >= sizeof(note))
+			m = snprintf(note, sizeof(note), "found %d of %zu fields", n, named);
+		char *nv = tl_arena_strndup(&p->arena, note, (size_t)m);
+		if (!nv || add_field(p, "columns_missing", nv, (size_t)m, TL_V_STR))
+			goto oom;
+		return TL_PARSE_EVENT;
 	}
 	if ((size_t)n < named) {
 		tl_errf(err, "expected %zu fields, found %d", named, n);

@@ -288,6 +288,45 @@ static int load_cases(struct tl_format *f, const struct tl_json *root, struct tl
 	return 0;
 }
 
+/* "min": N for every set of the stage, or {"VALUE[,VALUE]": N, ...}: a record
+ * whose values stop inside the set, after at least N of its columns, is still
+ * an event (its fields say how many were missing) — the layout of another
+ * version of the device, whose later fields are absent, not a record in an
+ * unknown variant. */
+static int set_min(struct tl_format *f, struct tl_colset *c, size_t k, const struct tl_json *v, struct tl_err *err)
+{
+	char *end = NULL;
+	unsigned long n = v->type == TL_JSON_NUMBER ? strtoul(v->str, &end, 10) : 0;
+	if (v->type != TL_JSON_NUMBER || !end || *end || n < 1 || n > c->nsets[k])
+		return tl_fmt_bad(err, f->origin, v, "a column set \"min\" is a count from 1 to the set's columns%s", NULL);
+	c->min[k] = n;
+	return 0;
+}
+
+static int load_colset_min(struct tl_format *f, struct tl_colset *c, const struct tl_json *sets, const struct tl_json *mj,
+			   struct tl_err *err)
+{
+	if (mj->type == TL_JSON_NUMBER) {
+		for (size_t k = 0; k < c->n; k++)
+			if (set_min(f, c, k, mj, err))
+				return -1;
+		return 0;
+	}
+	if (mj->type != TL_JSON_OBJECT)
+		return tl_fmt_bad(err, f->origin, mj, "a column set \"min\" is a count or an object: set -> count%s", NULL);
+	for (size_t m = 0; m < mj->n; m++) {
+		size_t k = 0;
+		while (k < sets->n && strcmp(sets->keys[k], mj->keys[m]))
+			k++;
+		if (k == sets->n)
+			return tl_fmt_bad(err, f->origin, mj->kids[m], "\"min\" names \"%s\", which is not a set of this stage",
+					  mj->keys[m]);
+		if (set_min(f, c, k, mj->kids[m], err))
+			return -1;
+	}
+	return 0;
+}
+
 int tl_fmt_load_colsets(struct tl_format *f, const struct tl_json *parse, struct tl_err *err)
 {
 	const struct tl_json *ex = tl_json_get(parse, "extra_columns"), *cs = tl_json_get(parse, "column_sets");
@@ -303,12 +342,13 @@ int tl_fmt_load_colsets(struct tl_format *f, const struct tl_json *parse, struct
 	if (!(f->colsets = calloc(cs->n, sizeof(*f->colsets))))
 		return tl_errf(err, "out of memory");
 	for (size_t i = 0; i < cs->n; i++) {
-		const struct tl_json *st = cs->kids[i], *sets = tl_json_get(st, "sets"), *dj = tl_json_get(st, "default");
+		const struct tl_json *st = cs->kids[i], *sets = tl_json_get(st, "sets"), *dj = tl_json_get(st, "default"),
+				     *mj = tl_json_get(st, "min");
 		struct tl_colset *c = &f->colsets[f->ncolsets++];
 		c->dflt = -1;
 		if (st->type != TL_JSON_OBJECT)
 			return tl_fmt_bad(err, f->origin, st, "a column set stage must be an object%s", NULL);
-		if (tl_fmt_check_keys(f->origin, st, "column set", "by sets default", err) ||
+		if (tl_fmt_check_keys(f->origin, st, "column set", "by sets default min", err) ||
 		    str_key(f->origin, st, "by", 1, &c->by, err))
 			return -1;
 		if (!sets || sets->type != TL_JSON_OBJECT || !sets->n)
@@ -317,7 +357,8 @@ int tl_fmt_load_colsets(struct tl_format *f, const struct tl_json *parse, struct
 		size_t n = sets->n + (dj ? 1 : 0);
 		c->sets = calloc(n, sizeof(*c->sets));
 		c->nsets = calloc(n, sizeof(*c->nsets));
-		if (!c->sets || !c->nsets)
+		c->min = calloc(n, sizeof(*c->min));
+		if (!c->sets || !c->nsets || !c->min)
 			return tl_errf(err, "out of memory");
 		for (size_t k = 0; k < n; k++) {
 			const struct tl_json *cols = k < sets->n ? sets->kids[k] : dj;
@@ -329,6 +370,8 @@ int tl_fmt_load_colsets(struct tl_format *f, const struct tl_json *parse, struct
 		}
 		if (dj)
 			c->dflt = (int)sets->n;
+		if (mj && load_colset_min(f, c, sets, mj, err))
+			return -1;
 		/* the selector must be a column known before this stage, or the stage never applies */
 		int known = 0;
 		for (size_t k = 0; k < f->ncols && !known; k++)
@@ -517,6 +560,7 @@ void tl_fmt_free_ext(struct tl_format *f)
 			tl_fmt_free_strs(c->sets[k], c->nsets[k]);
 		free(c->sets);
 		free(c->nsets);
+		free(c->min);
 		free(c->by);
 		tl_keymap_release(&c->map);
 	}

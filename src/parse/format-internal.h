@@ -115,6 +115,8 @@ struct tl_colset {
 	size_t *nsets;
 	size_t n;
 	int dflt;                   /* index in sets, or -1 */
+	size_t *min;                /* parallel to sets: values a record may stop after
+				       (a device of another version), 0 = all */
 };
 
 struct tl_format {

@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "store-internal.h"
+#include "tl/entity.h"
 #include "tl/banned.h"
 
 struct counts;
@@ -148,8 +149,17 @@ static void add_cond(struct tl_buf *q, const char *cond, int param)
 	}
 }
 
-static void entity_sql(struct tl_buf *b, const struct tl_entity *en, int exact, int param)
+/* With ATTR_PARAM (> 0), a user or host also matches the events attributed
+ * to it (schema v6): the canonical value is bound to that parameter. */
+static void entity_sql(struct tl_buf *b, const struct tl_entity *en, int exact, int param, int attr_param)
 {
+	if (attr_param > 0) {
+		tl_buf_adds(b, "(");
+		entity_sql(b, en, exact, param, 0);
+		tl_buf_addf(b, " OR e.id IN (SELECT a.event_id FROM attributions a WHERE a.kind = '%s' AND a.value = ?%d))",
+			    !strcmp(en->type, "user") ? "user" : "host", attr_param);
+		return;
+	}
 	/* an address block: "10.0.0.0/8", "2001:db8::/32" */
 	if (!strcmp(en->type, "ip") && strchr(en->value, '/')) {
 		add_cond(b, "(tl_cidr(e.src_ip, ?1) OR tl_cidr(e.dst_ip, ?1))", param);
@@ -159,6 +169,27 @@ static void entity_sql(struct tl_buf *b, const struct tl_entity *en, int exact, 
 		if (!strcmp(entity_cond[k].type, en->type))
 			add_cond(b, !exact && entity_cond[k].cond_nocase ? entity_cond[k].cond_nocase : entity_cond[k].cond,
 				 param);
+}
+
+/* Which optional tables the database has: annotations (v5), bindings (v6). */
+enum { HAVE_ANNOTATIONS = 1, HAVE_BINDINGS = 2 };
+
+static int have_tables(struct tl_store *s)
+{
+	sqlite3_stmt *st;
+	int have = tl_store_has_annotations(s) ? HAVE_ANNOTATIONS : 0;
+	if (sqlite3_prepare_v2(tl_store_handle(s),
+			       "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'attributions'", -1, &st,
+			       NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		have |= HAVE_BINDINGS;
+	sqlite3_finalize(st);
+	return have;
+}
+
+/* An entity pivot that takes attributed events in. */
+static int pivot_attributed(const struct tl_event_query *q, int have, const struct tl_entity *en)
+{
+	return q->attributed && (have & HAVE_BINDINGS) && (!strcmp(en->type, "user") || !strcmp(en->type, "host"));
 }
 
 /* Columns selected, in this order. */
@@ -190,7 +221,9 @@ static void build_where(const struct tl_event_query *q, int annotations, struct 
 		for (size_t i = 0; i < q->n_entities; i++) {
 			if (i)
 				tl_buf_adds(b, " OR ");
-			entity_sql(b, &q->entities[i], q->exact, (*param)++);
+			int p = (*param)++;
+			entity_sql(b, &q->entities[i], q->exact, p,
+				   pivot_attributed(q, annotations, &q->entities[i]) ? (*param)++ : 0);
 		}
 		tl_buf_adds(b, ")");
 	}
@@ -205,7 +238,7 @@ static void build_where(const struct tl_event_query *q, int annotations, struct 
 		tl_buf_adds(b, ")");
 	}
 	if (q->tag) {
-		if (!annotations)
+		if (!(annotations & HAVE_ANNOTATIONS))
 			tl_buf_adds(b, " AND 0");
 		else if (*q->tag)
 			tl_buf_addf(b, " AND EXISTS (SELECT 1 FROM annotations a WHERE a.path = f.path AND "
@@ -230,14 +263,28 @@ static int bind_where(sqlite3_stmt *st, const struct tl_event_query *q, int anno
 		sqlite3_bind_int64(st, p++, q->offset_min);
 	if (q->has_offset_max)
 		sqlite3_bind_int64(st, p++, q->offset_max);
-	for (size_t i = 0; i < q->n_entities; i++)
+	for (size_t i = 0; i < q->n_entities; i++) {
 		sqlite3_bind_text(st, p++, q->entities[i].value, -1, SQLITE_TRANSIENT);
+		if (pivot_attributed(q, annotations, &q->entities[i])) {
+			/* attributions hold canonical values; a value that is not one matches none */
+			char *canon = NULL;
+			enum tl_entity_type t = !strcmp(q->entities[i].type, "user") ? TL_ENT_USER : TL_ENT_HOST;
+			if (q->exact)
+				sqlite3_bind_text(st, p, q->entities[i].value, -1, SQLITE_TRANSIENT);
+			else if (tl_entity_canon(t, q->entities[i].value, &canon, NULL) == 0 && canon)
+				sqlite3_bind_text(st, p, canon, -1, SQLITE_TRANSIENT);
+			else
+				sqlite3_bind_null(st, p);
+			free(canon);
+			p++;
+		}
+	}
 	const char *const *lists[4] = { q->families, q->formats, q->outcomes, q->actions };
 	size_t counts[4] = { q->n_families, q->n_formats, q->n_outcomes, q->n_actions };
 	for (int l = 0; l < 4; l++)
 		for (size_t i = 0; i < counts[l]; i++)
 			sqlite3_bind_text(st, p++, lists[l][i], -1, SQLITE_TRANSIENT);
-	if (q->tag && annotations && *q->tag)
+	if (q->tag && (annotations & HAVE_ANNOTATIONS) && *q->tag)
 		sqlite3_bind_text(st, p++, q->tag, -1, SQLITE_TRANSIENT);
 	return p;
 }
@@ -270,7 +317,7 @@ static void build_query(const struct tl_event_query *q, int annotations, struct 
 		tl_buf_adds(b, ", 0, 0");
 	if (!q->core_only) {
 		tl_buf_adds(b, ", e.ts_raw, e.ts_rule, e.ts_skew_us, e.family, e.format, e.extra, e.parser, e.parser_version");
-		if (annotations)
+		if (annotations & HAVE_ANNOTATIONS)
 			tl_buf_adds(b, ", (SELECT CASE WHEN count(*) THEN json_group_array(json_object('tag', t.tag, "
 				       "'note', t.note)) END FROM (SELECT a.tag, a.note FROM annotations a WHERE "
 				       "a.path = f.path AND a.offset = e.offset ORDER BY a.tag) t)");
@@ -279,8 +326,26 @@ static void build_query(const struct tl_event_query *q, int annotations, struct 
 #define TL_X_SEL(name, kind) tl_buf_adds(b, ", e." #name);
 		TL_EVENT_FIELDS(TL_X_SEL)
 #undef TL_X_SEL
+		/* C_ATTR: per kind, the attribution and its binding (aliased: a tail
+		 * query selects them again from a subquery) */
+		for (int k = 0; k < 2; k++) {
+			const char *a = k ? "ah" : "au", *bb = k ? "bh" : "bu";
+			if (q->attribution && (annotations & HAVE_BINDINGS))
+				tl_buf_addf(b, ", %s.value AS %s_value, %s.via AS %s_via, %s.via_binding_id AS %s_vb, %s.id AS %s_id, "
+					       "%s.kind AS %s_kind, %s.subject AS %s_subject, %s.value AS %s_bvalue, "
+					       "%s.start_ts AS %s_start, %s.end_ts AS %s_end, %s.end_rule AS %s_rule, "
+					       "%s.source AS %s_source, %s.evidence AS %s_evidence",
+					    a, a, a, a, a, a, bb, bb, bb, bb, bb, bb, bb, bb, bb, bb, bb, bb, bb, bb, bb, bb, bb, bb);
+			else
+				tl_buf_adds(b, ", NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL");
+		}
 	}
 	tl_buf_adds(b, " FROM events e JOIN evidence_files f ON f.id = e.file_id");
+	if (!q->core_only && q->attribution && (annotations & HAVE_BINDINGS))
+		tl_buf_adds(b, " LEFT JOIN attributions au ON au.event_id = e.id AND au.kind = 'user'"
+			       " LEFT JOIN bindings bu ON bu.id = au.binding_id"
+			       " LEFT JOIN attributions ah ON ah.event_id = e.id AND ah.kind = 'host'"
+			       " LEFT JOIN bindings bh ON bh.id = ah.binding_id");
 	build_where(q, annotations, b, &param);
 	tl_buf_addf(b, " ORDER BY %s", order[o][(q->reverse ^ tail) & 1]);
 	if (q->limit > 0)
@@ -297,7 +362,7 @@ struct tl_store_iter *tl_store_events(struct tl_store *s, const struct tl_event_
 			tl_errf(err, "unknown entity type '%s'", q->entities[i].type);
 			return NULL;
 		}
-	int annotations = tl_store_has_annotations(s);
+	int annotations = have_tables(s);
 	build_query(q, annotations, &b);
 	struct tl_store_iter *it = b.data ? iter_new(s, IT_EVENTS, b.data, "timeline query", err) : NULL;
 	if (!b.data)
@@ -342,6 +407,17 @@ int tl_store_next_event(struct tl_store_iter *it, const struct tl_event_row **ro
 		value(st, C_TAGS, 0, &r->tags);
 		for (int i = 0; i < TL_F_COUNT; i++)
 			value(st, C_FIELDS + i, 0, &r->f[i]);
+		struct tl_event_attribution *at[2] = { &r->attr_user, &r->attr_host };
+		for (int k = 0; k < 2; k++) {
+			struct tl_value *v[12] = { &at[k]->value, &at[k]->via, &at[k]->via_binding, &at[k]->id,
+						   &at[k]->kind, &at[k]->subject, &at[k]->bvalue, &at[k]->start,
+						   &at[k]->end, &at[k]->end_rule, &at[k]->source, &at[k]->evidence };
+			for (int i = 0; i < 12; i++)
+				value(st, C_FIELDS + TL_F_COUNT + k * 12 + i, 0, v[i]);
+		}
+	} else {
+		memset(&r->attr_user, 0, sizeof(r->attr_user));
+		memset(&r->attr_host, 0, sizeof(r->attr_host));
 	}
 	*row = r;
 	return 1;
@@ -552,7 +628,7 @@ struct tl_store_iter *tl_store_counts(struct tl_store *s, const struct tl_event_
 		tl_errf(err, "counts: between 1 and %d keys", TL_COUNT_KEYS_MAX);
 		return NULL;
 	}
-	int annotations = tl_store_has_annotations(s), param = 1;
+	int annotations = have_tables(s), param = 1;
 	struct tl_buf b = TL_BUF_INIT;
 	tl_buf_adds(&b, "SELECT ");
 	for (size_t i = 0; i < n_by; i++) {

@@ -386,9 +386,58 @@ static int migrate_4_to_5_annotations(struct tl_store *s, struct tl_err *err)
 }
 
 
+/* v6: time-bounded bindings (who held an address, who used a host, from when
+ * to when, on what evidence), the attributions of address-only events they
+ * justify, and the overlaps of one subject bound to two values at once.
+ * Derived data, recomputed whole at the end of every ingest
+ * (src/analysis/correlate.c, docs/correlation.md); events are never changed.
+ * attributions has no rowid: it is read by event (timeline) and by value
+ * (entity pivots), never by a row number. */
+static int migrate_bindings(struct tl_store *s, struct tl_err *err)
+{
+	return exec(s,
+		    "CREATE TABLE bindings (\n"
+		    "  id INTEGER PRIMARY KEY,\n"
+		    "  kind TEXT NOT NULL,          -- ip-user, ip-host, host-user\n"
+		    "  subject TEXT NOT NULL,       -- the address or host, canonical\n"
+		    "  value TEXT NOT NULL,         -- the user or host it is bound to, canonical\n"
+		    "  start_ts INTEGER,            -- UTC microseconds; NULL: before the evidence (inventory)\n"
+		    "  end_ts INTEGER,              -- UTC microseconds, exclusive; NULL: open-ended\n"
+		    "  end_rule TEXT NOT NULL,      -- session-end lease-end next-assignment server-restart logoff window open-ended\n"
+		    "  source TEXT NOT NULL,        -- vpn dhcp logon sso proxy-auth edr inventory\n"
+		    "  start_event_id INTEGER,      -- events.id of the evidence that began it\n"
+		    "  end_event_id INTEGER,        -- events.id of the evidence that ended it\n"
+		    "  events INTEGER NOT NULL,     -- events that support it (a window merges many)\n"
+		    "  evidence TEXT NOT NULL       -- JSON array of {path, line}: the first 16 of them\n"
+		    ");\n"
+		    "CREATE INDEX bindings_subject ON bindings(kind, subject, start_ts);\n"
+		    "CREATE TABLE attributions (\n"
+		    "  event_id INTEGER NOT NULL,   -- events.id of an event that names no user (host)\n"
+		    "  kind TEXT NOT NULL,          -- user, host\n"
+		    "  value TEXT NOT NULL,         -- canonical\n"
+		    "  binding_id INTEGER NOT NULL, -- bindings.id that justifies it\n"
+		    "  via TEXT NOT NULL,           -- src_ip, dst_ip, src_ip>host, dst_ip>host\n"
+		    "  via_binding_id INTEGER,      -- the ip-host binding a host-user one was reached through\n"
+		    "  PRIMARY KEY (event_id, kind)\n"
+		    ") WITHOUT ROWID;\n"
+		    "CREATE INDEX attributions_value ON attributions(kind, value);\n"
+		    "CREATE TABLE binding_conflicts (\n"
+		    "  id INTEGER PRIMARY KEY,\n"
+		    "  kind TEXT NOT NULL,\n"
+		    "  subject TEXT NOT NULL,\n"
+		    "  binding_a INTEGER NOT NULL,  -- bindings.id, the one that starts first\n"
+		    "  binding_b INTEGER NOT NULL,\n"
+		    "  start_ts INTEGER,            -- the overlap; NULL start: from before the evidence\n"
+		    "  end_ts INTEGER,              -- NULL: open-ended\n"
+		    "  events INTEGER NOT NULL      -- events left unattributed by it\n"
+		    ");\n",
+		    err);
+}
+
+
 static int (*const migrations[])(struct tl_store *, struct tl_err *) = { migrate_0_to_1, migrate_1_to_2,
 									  migrate_2_to_3, migrate_3_to_4,
-									  migrate_4_to_5_annotations };
+									  migrate_4_to_5_annotations, migrate_bindings };
 
 static int schema_version(struct tl_store *s, int *version, struct tl_err *err)
 {

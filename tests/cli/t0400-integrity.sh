@@ -20,7 +20,7 @@ contains "$A/custody.jsonl" '"outputs":\[\{"path":"out/timeline.jsonl","sha256":
 contains "$A/custody.jsonl" '"exit":1,' "failed commands are recorded too"
 
 # manifest and SHA256SUMS
-contains "$A/out/manifest.json" '"events_digest": \{.*"events": 17, "sha256": "[0-9a-f]{64}"' "manifest carries the events digest"
+contains "$A/out/manifest.json" '"events_digest": \{.*"events": 115, "sha256": "[0-9a-f]{64}"' "manifest carries the events digest"
 contains "$A/out/manifest.json" '"path": "timeline.jsonl", "sha256": "[0-9a-f]{64}", "custody_entry": [0-9]+' "outputs name the custody entry that made them"
 if (cd "$A/out" && sha256sum -c --quiet SHA256SUMS); then ok "sha256sum -c SHA256SUMS passes"; else fail "sha256sum -c"; fi
 grep -q '  \.\./evidence/proxy/access.log$' "$A/out/SHA256SUMS" && ok "evidence is listed relative to out/" || fail "evidence paths"
@@ -31,14 +31,14 @@ contains "$WORK/out" "^verify: [0-9]+ ok, 0 failed" "verify summary"
 B="$WORK/b"
 cp -r "$SRC/fixtures/cases/demo" "$B"
 rm -rf "$B/case.db"* "$B/out" "$B/expected" "$B/custody.jsonl" "$B/replay.tl"
-for d in proxy cloud network; do "$TL" ingest --no-progress --threads 1 "$B" "$B/evidence/$d" 2>/dev/null; done
+for d in proxy hids cloud dlp network edr vpn firewall dns; do "$TL" ingest --no-progress --threads 1 "$B" "$B/evidence/$d" 2>/dev/null; done
 "$TL" manifest "$B" >/dev/null
 "$TL" timeline --output jsonl -o timeline.jsonl "$B"
 "$TL" sql -o per-format.tsv "$B" "SELECT format, count(*) FROM events GROUP BY 1 ORDER BY 1"
 same "$A/out/timeline.jsonl" "$B/out/timeline.jsonl" "same timeline with 1 and 2 threads, any ingest order"
 same "$A/out/per-format.tsv" "$B/out/per-format.tsv" "same sql output with 1 and 2 threads, any ingest order"
-da=$(grep -o '"events": 17, "sha256": "[0-9a-f]*"' "$A/out/manifest.json")
-db=$(grep -o '"events": 17, "sha256": "[0-9a-f]*"' "$B/out/manifest.json")
+da=$(grep -o '"events": 115, "sha256": "[0-9a-f]*"' "$A/out/manifest.json")
+db=$(grep -o '"events": 115, "sha256": "[0-9a-f]*"' "$B/out/manifest.json")
 [ -n "$da" ] && [ "$da" = "$db" ] && ok "same events digest whatever the ingest order and thread count" || fail "digests differ: $da / $db"
 
 # concurrent commands on one case serialize their custody entries

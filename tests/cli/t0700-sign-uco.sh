@@ -48,7 +48,7 @@ if command -v openssl >/dev/null; then
 
 	T=$(demo_case t1)
 	"$TL" manifest --sign "$K/key.pem" "$T" >/dev/null
-	sed -i 's/"events": 17,/"events": 18,/' "$T/out/manifest.json"
+	sed -i 's/"events": 115,/"events": 116,/' "$T/out/manifest.json"
 	expect_exit 5 "a tampered manifest.json fails verify --pubkey" -- "$TL" verify --pubkey "$K/pub.pem" "$T"
 	contains "$WORK/out" '^FAIL out/manifest.json.sig: ' "verify names the signature (tampered manifest)"
 

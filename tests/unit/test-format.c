@@ -268,6 +268,10 @@ static void test_new_constructs_load_errors(void **state)
 		     "def.json:2:", "not a normalized field");
 	expect_error(ENV_HEAD "\"parse\":{\"type\":\"delimited\",\"columns\":[\"a\",\"b\"],\n\"column_sets\":[{\"by\":\"c\",\"sets\":{\"1\":[\"d\"]}}]}" ENV_TAIL,
 		     "def.json:3:", "not a column of an earlier stage");
+	expect_error(ENV_HEAD "\"parse\":{\"type\":\"delimited\",\"columns\":[\"a\"],\n\"column_sets\":[{\"by\":\"a\",\"sets\":{\"1\":[\"d\"]},\"min\":2}]}" ENV_TAIL,
+		     "def.json:3:", "count from 1 to the set's columns");
+	expect_error(ENV_HEAD "\"parse\":{\"type\":\"delimited\",\"columns\":[\"a\"],\n\"column_sets\":[{\"by\":\"a\",\"sets\":{\"1\":[\"d\"]},\"min\":{\"2\":1}}]}" ENV_TAIL,
+		     "def.json:3:", "not a set of this stage");
 	expect_error(ENV_HEAD "\"parse\":{\"type\":\"kv\",\"extra_columns\":\"keep\"}" ENV_TAIL, "def.json:2:",
 		     "go with delimited");
 	expect_error(ENV_HEAD "\"parse\":{\"type\":\"delimited\",\"columns\":[\"a\"],\"extra_columns\":\"drop\"}" ENV_TAIL,
@@ -503,6 +507,32 @@ static void test_cases_and_column_sets(void **state)
 	tl_format_free(f);
 }
 
+/* A device of another version writes fewer of a set's columns: with "min" the
+ * ones present are placed and the event says what is absent; fewer than the
+ * minimum stays a reject (a cut line, not a layout). */
+static void test_column_set_min(void **state)
+{
+	(void)state;
+	struct run r;
+	struct tl_format *f = load(
+		ENV_HEAD "\"parse\":{\"type\":\"delimited\",\"columns\":[\"kind\"],"
+		"\"column_sets\":[{\"by\":\"kind\",\"sets\":{\"T\":[\"src\",\"dst\",\"bytes\",\"late\"]},\"min\":{\"T\":3}}]},"
+		"\"fields\":{\"src_ip\":\"src\",\"message\":\"kind\"},\"sniff\":[{\"regex\":\"x\",\"score\":1}],"
+		"\"samples\":[\"<13>Nov 19 23:00:00 h p[1]: T,10.0.0.1,10.0.0.2,5,x\"]}",
+		&r.err);
+	assert_non_null(f);
+	start(&r, f);
+	assert_int_equal(feed(&r, "<13>Nov 19 23:00:00 h p[1]: T,10.0.0.1,10.0.0.2,5,x"), TL_PARSE_EVENT);
+	assert_null(strstr(extra(&r.ev), "columns_missing"));
+	assert_int_equal(feed(&r, "<13>Nov 19 23:00:00 h p[1]: T,10.0.0.1,10.0.0.2,5"), TL_PARSE_EVENT);
+	assert_string_equal(field(&r.ev, "src_ip"), "10.0.0.1");
+	assert_non_null(strstr(extra(&r.ev), "\"columns_missing\":\"found 4 of 5 fields; \\\"late\\\" and later absent\""));
+	assert_int_equal(feed(&r, "<13>Nov 19 23:00:00 h p[1]: T,10.0.0.1,10.0.0.2"), TL_PARSE_REJECT);
+	assert_non_null(strstr(r.err.msg, "expected 5 fields, found 3"));
+	tl_parse_free(r.p);
+	tl_format_free(f);
+}
+
 /* Network formats (issue 12): a header line anywhere names the columns
  * (header_match), two quote characters, record_type, dns_labels. */
 static void test_header_match_record_type_labels(void **state)
@@ -680,6 +710,7 @@ int main(void)
 		cmocka_unit_test(test_pair_dispatch_and_extends),
 		cmocka_unit_test(test_syslog_dispatch),
 		cmocka_unit_test(test_cases_and_column_sets),
+		cmocka_unit_test(test_column_set_min),
 		cmocka_unit_test(test_header_match_record_type_labels),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,129 @@
+/*
+ * The store's side of correlation: the tables of time-bounded bindings,
+ * attributions and binding conflicts (schema v6, docs/schema.md), and the
+ * narrow reads correlation starts from (sessions, identity events, events
+ * that carry a bound address). The rules that decide what a binding is, how
+ * long it lasts and which one wins live in src/analysis/correlate.c; this
+ * header only moves rows, so no rule is hidden in a query.
+ *
+ * Ownership: strings passed in are copied. Rows handed out by an iterator are
+ * borrowed until the next call on it. An iterator is freed with
+ * tl_bind_iter_free() (accepts NULL) before the store is closed.
+ */
+#ifndef TL_BINDINGS_H
+#define TL_BINDINGS_H
+
+#include <stdint.h>
+
+#include "tl/store.h"
+#include "tl/time.h"
+#include "tl/util.h"
+
+/* ---- writing (one transaction: every row of a correlation run or none) ---- */
+
+struct tl_binding {
+	int64_t id;                 /* chosen by the caller: ids are part of the outputs, so deterministic */
+	const char *kind;           /* "ip-user", "ip-host", "host-user" */
+	const char *subject, *value;
+	int has_start, has_end;     /* no start: since before the evidence; no end: open-ended */
+	tl_us start, end;           /* end exclusive */
+	const char *end_rule, *source;
+	int64_t start_event, end_event; /* events.id, 0: none */
+	int64_t events;
+	const char *evidence;       /* JSON array of {"path","line"} */
+};
+
+struct tl_binding_conflict {
+	int64_t id;
+	const char *kind, *subject;
+	int64_t binding_a, binding_b;
+	int has_start, has_end;
+	tl_us start, end;
+	int64_t events;
+};
+
+struct tl_bind_writer;
+/* Begin a transaction that replaces every binding, attribution and conflict. */
+struct tl_bind_writer *tl_store_bindings_replace(struct tl_store *s, struct tl_err *err);
+int tl_bind_writer_binding(struct tl_bind_writer *w, const struct tl_binding *b, struct tl_err *err);
+int tl_bind_writer_conflict(struct tl_bind_writer *w, const struct tl_binding_conflict *c, struct tl_err *err);
+/* VIA_BINDING 0: none. */
+int tl_bind_writer_attribution(struct tl_bind_writer *w, int64_t event_id, const char *kind, const char *value,
+			       int64_t binding_id, const char *via, int64_t via_binding, struct tl_err *err);
+/* Commit (COMMIT non-zero, ERR may report a failure) or roll back, and free W. */
+int tl_bind_writer_end(struct tl_bind_writer *w, int commit, struct tl_err *err);
+
+/* ---- reading what correlation starts from ---- */
+
+struct tl_bind_iter;
+void tl_bind_iter_free(struct tl_bind_iter *it);
+
+/* The sessions view (docs/schema.md#sessions): one row per VPN session or
+ * DHCP lease with an assigned address. */
+struct tl_session_row {
+	const char *kind;           /* "vpn", "dhcp" */
+	const char *user, *assigned_ip, *client_host; /* NULL when unknown */
+	const char *ended_by;       /* logged reassigned restart open */
+	int has_start, has_end;
+	tl_us start, end;
+	int64_t start_event, end_event; /* 0: none */
+	const char *start_path, *end_path; /* NULL with no such event */
+	int64_t start_line, end_line;
+	int has_log_start;          /* a session whose start is not in the evidence: */
+	tl_us log_start;            /* the first time of the file its end is in */
+};
+struct tl_bind_iter *tl_store_sessions(struct tl_store *s, struct tl_err *err);
+int tl_store_next_session(struct tl_bind_iter *it, const struct tl_session_row **row, struct tl_err *err);
+
+/* Events that name a user together with an address or a host (logons,
+ * sign-ins, proxy authentication, process owners), and logoffs; in no
+ * particular order. Fields are NULL when the event lacks them. */
+struct tl_ident_row {
+	int64_t id;
+	tl_us ts;
+	const char *family, *format, *class, *action, *outcome, *event_code;
+	const char *user, *host, *src_ip, *session_id;
+	const char *logon_type;     /* Windows LogonType, from extra */
+	const char *initiated;      /* Sysmon network: "true" when the host made the connection */
+	const char *path;
+	int64_t line;
+};
+struct tl_bind_iter *tl_store_identity_events(struct tl_store *s, struct tl_err *err);
+int tl_store_next_identity(struct tl_bind_iter *it, const struct tl_ident_row **row, struct tl_err *err);
+
+/* EDR network events that name their host and an address but no user: where
+ * a host was seen with an address (the same row shape; user NULL). */
+struct tl_bind_iter *tl_store_host_addr_events(struct tl_store *s, struct tl_err *err);
+
+/* Events whose src_ip (DST: dst_ip) is one of IPS (as stored, compared
+ * exactly), in no particular order; without WITH_USER only those that name
+ * no user. What attribution looks at: the address index serves it, so the
+ * cost follows the bound addresses' events, not the case. */
+struct tl_addr_row {
+	int64_t id;
+	tl_us ts;
+	const char *src_ip, *dst_ip; /* NULL when absent */
+	int has_user, has_host, has_src_host, has_dst_host;
+	const char *family;
+};
+struct tl_bind_iter *tl_store_addr_events(struct tl_store *s, const char *const *ips, size_t n, int dst,
+				      int with_user, struct tl_err *err);
+int tl_store_next_addr(struct tl_bind_iter *it, const struct tl_addr_row **row, struct tl_err *err);
+
+/* ---- reading the results (tl bindings, timeline notes) ---- */
+
+/* How many bindings the case has (0 also for a case made before schema v6). */
+int tl_store_bindings_count(struct tl_store *s, int64_t *n, struct tl_err *err);
+
+/* Bindings of KIND (NULL: all) whose subject or value is VALUE (NULL: all),
+ * in (kind, subject, start, id) order. Conflicts likewise, in id order. */
+struct tl_binding_row {
+	struct tl_binding b;        /* strings borrowed */
+	int64_t attributed;         /* events attributed through it */
+};
+struct tl_bind_iter *tl_store_bindings(struct tl_store *s, const char *kind, const char *value, struct tl_err *err);
+int tl_store_next_binding(struct tl_bind_iter *it, const struct tl_binding_row **row, struct tl_err *err);
+struct tl_bind_iter *tl_store_conflicts(struct tl_store *s, const char *kind, const char *value, struct tl_err *err);
+int tl_store_next_conflict(struct tl_bind_iter *it, const struct tl_binding_conflict **row, struct tl_err *err);
+
+#endif

@@ -1,0 +1,1162 @@
+/*
+ * Time-bounded bindings and attribution (include/tl/correlate.h; the rules
+ * are documented in docs/correlation.md#bindings-and-attribution, and this
+ * file follows that page section by section).
+ *
+ * The work is done in memory over compact rows: strings are interned once
+ * (canonical user, host and address texts, evidence paths), candidates are
+ * sorted by subject and time, and attribution looks a binding up with a
+ * binary search per event. The store is read through narrow iterators
+ * (include/tl/bindings.h) that use the existing indexes, so a case whose
+ * events name no bound address pays almost nothing.
+ *
+ * What this is not: entity normalization (tl_entity_canon does that), or a
+ * guess. Where the evidence binds one address to two people at once the
+ * event stays unattributed and the conflict is recorded.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "tl/correlate.h"
+
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include "tl/bindings.h"
+#include "tl/entity.h"
+#include "tl/json.h"
+#include "tl/banned.h"
+
+/* Evidence is hostile: every table has a ceiling. Beyond it a candidate is
+ * skipped and counted (summary.skipped), never silently merged. */
+#define MAX_STRINGS (16u << 20)
+#define MAX_CANDS (32u << 20)
+#define MAX_CONFLICTS 100000
+#define MAX_EVIDENCE 16 /* {path,line} kept per binding; `events` counts them all */
+
+enum kind { K_HOST_USER, K_IP_HOST, K_IP_USER, K_KINDS };
+static const char *const kind_name[K_KINDS] = { "host-user", "ip-host", "ip-user" };
+
+/* Sources in order of precedence, for choosing the justification among
+ * bindings that agree. */
+enum source { S_VPN, S_DHCP, S_LOGON, S_SSO, S_PROXY, S_EDR, S_INVENTORY };
+static const char *const source_name[] = { "vpn", "dhcp", "logon", "sso", "proxy-auth", "edr", "inventory" };
+
+enum rule { R_SESSION_END, R_LEASE_END, R_NEXT, R_RESTART, R_LOGOFF, R_WINDOW, R_OPEN };
+static const char *const rule_name[] = { "session-end", "lease-end", "next-assignment", "server-restart",
+					 "logoff", "window", "open-ended" };
+
+/* ---- interned strings ---------------------------------------------------------- */
+
+struct intern {
+	char **s;
+	int32_t *canon; /* per string, for the raw-spelling table: canonical id, -1 not one */
+	size_t n, cap;
+	uint32_t *slot; /* id + 1, 0 empty */
+	size_t nslot;
+};
+
+static uint64_t fnv(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+static int32_t intern_find(const struct intern *t, const char *s)
+{
+	if (!t->nslot)
+		return -1;
+	for (size_t i = fnv(s) & (t->nslot - 1);; i = (i + 1) & (t->nslot - 1)) {
+		uint32_t v = t->slot[i];
+		if (!v)
+			return -1;
+		if (!strcmp(t->s[v - 1], s))
+			return (int32_t)(v - 1);
+	}
+}
+
+/* The id of S, added when new; -1 when out of memory or full. */
+static int32_t intern_get(struct intern *t, const char *s)
+{
+	int32_t id = intern_find(t, s);
+	if (id >= 0)
+		return id;
+	if (t->n >= MAX_STRINGS)
+		return -1;
+	if ((t->n + 1) * 2 > t->nslot) {
+		size_t ns = t->nslot ? t->nslot * 2 : 1024;
+		uint32_t *slot = calloc(ns, sizeof(*slot));
+		if (!slot)
+			return -1;
+		for (size_t k = 0; k < t->n; k++) {
+			size_t i = fnv(t->s[k]) & (ns - 1);
+			while (slot[i])
+				i = (i + 1) & (ns - 1);
+			slot[i] = (uint32_t)k + 1;
+		}
+		free(t->slot);
+		t->slot = slot;
+		t->nslot = ns;
+	}
+	if (t->n == t->cap) {
+		size_t nc = t->cap ? t->cap * 2 : 256;
+		char **ns = realloc(t->s, nc * sizeof(*ns));
+		if (!ns)
+			return -1;
+		t->s = ns;
+		int32_t *nk = realloc(t->canon, nc * sizeof(*nk));
+		if (!nk)
+			return -1;
+		t->canon = nk;
+		t->cap = nc;
+	}
+	char *dup = strdup(s);
+	if (!dup)
+		return -1;
+	size_t i = fnv(s) & (t->nslot - 1);
+	while (t->slot[i])
+		i = (i + 1) & (t->nslot - 1);
+	t->slot[i] = (uint32_t)t->n + 1;
+	t->s[t->n] = dup;
+	t->canon[t->n] = -1;
+	return (int32_t)t->n++;
+}
+
+static void intern_release(struct intern *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		free(t->s[i]);
+	free(t->s);
+	free(t->canon);
+	free(t->slot);
+	memset(t, 0, sizeof(*t));
+}
+
+/* ---- candidates and bindings ------------------------------------------------------ */
+
+struct cand {
+	tl_us start, end;
+	int64_t start_event, end_event, events;
+	int32_t subj, val, sess;  /* sess: logon session key (host + logon id), -1 none */
+	int32_t ev_path[2];       /* evidence of the start and the end, -1 none */
+	int64_t ev_line[2];
+	uint8_t kind, source, rule, has_start, has_end, firm, tier;
+};
+
+struct bnd {
+	struct cand c;
+	int64_t id;
+	int32_t nev;
+	int32_t ev_path[MAX_EVIDENCE];
+	int64_t ev_line[MAX_EVIDENCE];
+	tl_us maxend;      /* the latest end of this and every earlier binding of its group */
+	int has_maxend;    /* 0: one of them is open-ended */
+};
+
+struct logoff {
+	int32_t sess;
+	tl_us ts;
+	int64_t event;
+	int32_t path;
+	int64_t line;
+};
+
+struct conflict {
+	int64_t a, b; /* indexes into bnds, a < b */
+	int has_start, has_end;
+	tl_us start, end;
+	int64_t events;
+};
+
+struct corr {
+	struct intern str; /* canonical values and evidence paths */
+	struct intern raw; /* "T" + raw text -> canonical id (T: u user, h host, i ip) */
+	struct cand *cands;
+	size_t n_cands, cap_cands;
+	struct logoff *logoffs;
+	size_t n_logoffs, cap_logoffs;
+	struct bnd *bnds;
+	size_t n_bnds;
+	struct conflict *conflicts;
+	size_t n_conflicts;
+	/* per kind and tier: the bindings of subject id s are bnds[first[s] .. first[s] + count[s]) */
+	int64_t *first[K_KINDS][2];
+	int32_t *count[K_KINDS][2];
+	struct tl_correlate_opts o;
+	struct tl_correlate_summary sum;
+	int has_ip_host; /* some address is bound to a host: events with a user may get one */
+};
+
+/* The canonical id of RAW as an entity of type T (cached per spelling), or -1
+ * when it is not one (an empty user, "-" as an address). -2: out of memory. */
+static int32_t canon(struct corr *c, enum tl_entity_type t, const char *raw)
+{
+	if (!raw || !*raw)
+		return -1;
+	char key[512];
+	size_t n = strlen(raw);
+	if (n > sizeof(key) - 2)
+		return -1; /* no user, host or address is that long */
+	key[0] = t == TL_ENT_USER ? 'u' : t == TL_ENT_HOST ? 'h' : 'i';
+	memcpy(key + 1, raw, n + 1);
+	int32_t k = intern_find(&c->raw, key);
+	if (k >= 0)
+		return c->raw.canon[k];
+	if ((k = intern_get(&c->raw, key)) < 0)
+		return -2;
+	char *out = NULL;
+	struct tl_err e;
+	int32_t id = -1;
+	if (tl_entity_canon(t, raw, &out, &e) == 0 && out && *out && (id = intern_get(&c->str, out)) < 0)
+		id = -2;
+	free(out);
+	if (id == -2)
+		return -2;
+	c->raw.canon[k] = id;
+	return id;
+}
+
+static int add_cand(struct corr *c, const struct cand *x)
+{
+	if (c->n_cands >= MAX_CANDS) {
+		c->sum.skipped++;
+		return 0;
+	}
+	if (c->n_cands == c->cap_cands) {
+		size_t nc = c->cap_cands ? c->cap_cands * 2 : 1024;
+		struct cand *v = realloc(c->cands, nc * sizeof(*v));
+		if (!v)
+			return -1;
+		c->cands = v;
+		c->cap_cands = nc;
+	}
+	c->cands[c->n_cands++] = *x;
+	return 0;
+}
+
+static void cand_init(struct cand *x, enum kind k, enum source src, int32_t subj, int32_t val)
+{
+	memset(x, 0, sizeof(*x));
+	x->kind = (uint8_t)k;
+	x->source = (uint8_t)src;
+	x->subj = subj;
+	x->val = val;
+	x->sess = -1;
+	x->ev_path[0] = x->ev_path[1] = -1;
+	x->events = 1;
+}
+
+/* ---- addresses ---------------------------------------------------------------------- */
+
+/* RFC 1918 and unique-local IPv6 (fc00::/7): the addresses of the inside. */
+static int inside_addr(const char *ip)
+{
+	unsigned char a[16];
+	if (inet_pton(AF_INET, ip, a) == 1)
+		return a[0] == 10 || (a[0] == 172 && (a[1] & 0xf0) == 16) || (a[0] == 192 && a[1] == 168);
+	if (inet_pton(AF_INET6, ip, a) == 1)
+		return (a[0] & 0xfe) == 0xfc;
+	return 0;
+}
+
+/* Loopback, unspecified and link-local addresses bind nothing: every host has them. */
+static int local_addr(const char *ip)
+{
+	unsigned char a[16];
+	if (inet_pton(AF_INET, ip, a) == 1)
+		return a[0] == 127 || a[0] == 0 || (a[0] == 169 && a[1] == 254);
+	if (inet_pton(AF_INET6, ip, a) == 1) {
+		static const unsigned char zero[16];
+		if (!memcmp(a, zero, 15) && (a[15] == 0 || a[15] == 1))
+			return 1;
+		return a[0] == 0xfe && (a[1] & 0xc0) == 0x80;
+	}
+	return 1; /* not an address at all */
+}
+
+/* ---- which events are evidence of a binding --------------------------------------- */
+
+static int is_success(const struct tl_ident_row *r)
+{
+	return r->outcome && !strcmp(r->outcome, "success");
+}
+
+static int is_logoff(const struct tl_ident_row *r)
+{
+	if (r->event_code && (!strcmp(r->event_code, "4634") || !strcmp(r->event_code, "4647")))
+		return 1;
+	return r->class && !strcmp(r->class, "authentication") && r->action &&
+	       (!strcasecmp(r->action, "logoff") || !strcasecmp(r->action, "logout"));
+}
+
+/* Accounts that are not a person: the machine itself and the built-in
+ * service identities. Compared on the part after a domain separator. */
+static int service_account(const char *user, int process_owner)
+{
+	const char *u = user, *bs = strrchr(user, '\\');
+	if (bs)
+		u = bs + 1;
+	size_t n = strlen(u);
+	if (!n || u[n - 1] == '$')
+		return 1;
+	static const char *const names[] = { "system", "local service", "network service", "localservice",
+					     "networkservice", "anonymous logon", "-" };
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcasecmp(u, names[i]))
+			return 1;
+	if (!strncasecmp(u, "dwm-", 4) || !strncasecmp(u, "umfd-", 5))
+		return 1;
+	/* daemons run as root: a process owned by root says nothing about who sat at the host */
+	return process_owner && !strcmp(u, "root");
+}
+
+/* Windows logon types, as numbers or names (MDE, CrowdStrike). */
+static int logon_type_in(const char *t, const char *const *list)
+{
+	for (; *list; list++)
+		if (!strcasecmp(t, *list))
+			return 1;
+	return 0;
+}
+static const char *const remote_types[] = { "3", "8", "10", "Network", "NetworkCleartext", "RemoteInteractive", NULL };
+static const char *const interactive_types[] = { "2", "7", "10", "11", "Interactive", "Unlock", "RemoteInteractive",
+						 "CachedInteractive", NULL };
+
+static int32_t path_id(struct corr *c, const char *path)
+{
+	return intern_get(&c->str, path ? path : "");
+}
+
+static int add_windowed(struct corr *c, enum kind k, enum source src, int32_t subj, int32_t val,
+			const struct tl_ident_row *r, int64_t window, int32_t sess)
+{
+	struct cand x;
+	cand_init(&x, k, src, subj, val);
+	x.start = r->ts;
+	x.has_start = 1;
+	x.end = r->ts + window;
+	x.has_end = 1;
+	x.rule = R_WINDOW;
+	x.start_event = r->id;
+	x.sess = sess;
+	if ((x.ev_path[0] = path_id(c, r->path)) < 0)
+		return -1;
+	x.ev_line[0] = r->line;
+	return add_cand(c, &x);
+}
+
+static int add_logoff(struct corr *c, int32_t sess, const struct tl_ident_row *r)
+{
+	if (c->n_logoffs >= MAX_CANDS) {
+		c->sum.skipped++;
+		return 0;
+	}
+	if (c->n_logoffs == c->cap_logoffs) {
+		size_t nc = c->cap_logoffs ? c->cap_logoffs * 2 : 256;
+		struct logoff *v = realloc(c->logoffs, nc * sizeof(*v));
+		if (!v)
+			return -1;
+		c->logoffs = v;
+		c->cap_logoffs = nc;
+	}
+	struct logoff *l = &c->logoffs[c->n_logoffs++];
+	l->sess = sess;
+	l->ts = r->ts;
+	l->event = r->id;
+	l->line = r->line;
+	return (l->path = path_id(c, r->path)) < 0 ? -1 : 0;
+}
+
+/* The logon session an event belongs to: host and the source's logon id. */
+static int32_t session_key(struct corr *c, const struct tl_ident_row *r, int32_t host)
+{
+	if (!r->session_id || !*r->session_id || host < 0)
+		return -1;
+	struct tl_buf b = TL_BUF_INIT;
+	tl_buf_addf(&b, "\x1f%s\x1f%s", c->str.s[host], r->session_id);
+	int32_t id = b.data ? intern_get(&c->str, b.data) : -2;
+	tl_buf_release(&b);
+	return id < 0 ? -2 : id;
+}
+
+/* One event that names a user: which bindings it is evidence of
+ * (docs/correlation.md, "Sources"). */
+static int identity(struct corr *c, const struct tl_ident_row *r)
+{
+	int32_t user = canon(c, TL_ENT_USER, r->user);
+	int32_t host = canon(c, TL_ENT_HOST, r->host);
+	if (user == -2 || host == -2)
+		return -1;
+	int auth = r->class && !strcmp(r->class, "authentication");
+	int endpoint = !strcmp(r->family, "edr") || !strcmp(r->family, "hids");
+	if (auth && is_logoff(r)) {
+		int32_t sess = session_key(c, r, host);
+		return sess == -2 ? -1 : sess >= 0 ? add_logoff(c, sess, r) : 0;
+	}
+	if (user < 0 || service_account(r->user, 0))
+		return 0;
+	int32_t ip = -1;
+	if (r->src_ip && !local_addr(r->src_ip) && (ip = canon(c, TL_ENT_IP, r->src_ip)) == -2)
+		return -1;
+	int64_t lw = c->o.logon_window_us, pw = c->o.proxy_window_us;
+	/* proxy authentication: the user the proxy authenticated, at the client's address */
+	if (!strcmp(r->family, "proxy"))
+		return ip >= 0 ? add_windowed(c, K_IP_USER, S_PROXY, ip, user, r, pw, -1) : 0;
+	if (auth && is_success(r)) {
+		int32_t sess = session_key(c, r, host);
+		if (sess == -2)
+			return -1;
+		/* a sign-in to a cloud identity provider from an inside address */
+		if (!strcmp(r->family, "audit"))
+			return ip >= 0 && inside_addr(r->src_ip) ? add_windowed(c, K_IP_USER, S_SSO, ip, user, r, lw, -1) : 0;
+		/* logons on hosts (any address but their own), Kerberos and NTLM seen on the
+		 * wire (inside addresses); VPN and firewall logons name the outside address */
+		int wire = !strcmp(r->family, "flow");
+		if (!endpoint && !wire)
+			return 0;
+		if (ip >= 0 && (!wire || inside_addr(r->src_ip)) &&
+		    (!r->logon_type || logon_type_in(r->logon_type, remote_types)) &&
+		    add_windowed(c, K_IP_USER, S_LOGON, ip, user, r, lw, sess))
+			return -1;
+		if (endpoint && host >= 0 && (!r->logon_type || logon_type_in(r->logon_type, interactive_types)) &&
+		    add_windowed(c, K_HOST_USER, S_LOGON, host, user, r, lw, sess))
+			return -1;
+		return 0;
+	}
+	/* a process owner: someone was using the host */
+	if (!strcmp(r->family, "edr") && r->class && !strcmp(r->class, "process_activity") && host >= 0 &&
+	    !service_account(r->user, 1))
+		return add_windowed(c, K_HOST_USER, S_EDR, host, user, r, lw, -1);
+	return 0;
+}
+
+/* An EDR network event: the host it came from had that address. */
+static int host_address(struct corr *c, const struct tl_ident_row *r)
+{
+	if (strcmp(r->family, "edr") || !r->host || !r->src_ip || local_addr(r->src_ip) || !r->class ||
+	    strcmp(r->class, "network_activity"))
+		return 0;
+	/* Sysmon: an inbound connection names the remote side as its source */
+	if (r->initiated && strcasecmp(r->initiated, "true"))
+		return 0;
+	int32_t host = canon(c, TL_ENT_HOST, r->host), ip = canon(c, TL_ENT_IP, r->src_ip);
+	if (host == -2 || ip == -2)
+		return -1;
+	return host >= 0 && ip >= 0 ? add_windowed(c, K_IP_HOST, S_EDR, ip, host, r, c->o.edr_window_us, -1) : 0;
+}
+
+static int session(struct corr *c, const struct tl_session_row *r)
+{
+	int dhcp = !strcmp(r->kind, "dhcp");
+	int32_t ip = canon(c, TL_ENT_IP, r->assigned_ip);
+	int32_t val = dhcp ? canon(c, TL_ENT_HOST, r->client_host) : canon(c, TL_ENT_USER, r->user);
+	if (ip == -2 || val == -2)
+		return -1;
+	if (ip < 0 || val < 0)
+		return 0; /* a lease to a client that sent no name binds no host */
+	struct cand x;
+	cand_init(&x, dhcp ? K_IP_HOST : K_IP_USER, dhcp ? S_DHCP : S_VPN, ip, val);
+	x.firm = 1;
+	if (r->has_start) {
+		x.start = r->start;
+		x.has_start = 1;
+	} else if (r->has_log_start) {
+		/* the log begins mid-session: it began no later than the log did */
+		x.start = r->log_start;
+		x.has_start = 1;
+	}
+	x.start_event = r->start_event;
+	if (r->start_path && (x.ev_path[0] = path_id(c, r->start_path)) < 0)
+		return -1;
+	x.ev_line[0] = r->start_line;
+	if (!strcmp(r->ended_by, "open")) {
+		x.rule = R_OPEN;
+	} else {
+		x.has_end = r->has_end;
+		x.end = r->end;
+		x.end_event = r->end_event;
+		x.rule = !strcmp(r->ended_by, "reassigned") ? R_NEXT
+			 : !strcmp(r->ended_by, "restart")  ? R_RESTART
+			 : dhcp				    ? R_LEASE_END
+							    : R_SESSION_END;
+		if (!x.has_end)
+			x.rule = R_OPEN;
+		if (r->end_path && (x.ev_path[1] = path_id(c, r->end_path)) < 0)
+			return -1;
+		x.ev_line[1] = r->end_line;
+	}
+	return add_cand(c, &x);
+}
+
+static int inventory(struct corr *c, const struct tl_inventory_entry *e)
+{
+	int32_t host = canon(c, TL_ENT_HOST, e->host);
+	int32_t owner = e->owner ? canon(c, TL_ENT_USER, e->owner) : -1;
+	if (host == -2 || owner == -2)
+		return -1;
+	if (host < 0)
+		return 0;
+	struct cand x;
+	for (size_t i = 0; i <= e->n_ips; i++) {
+		int32_t subj = host, val = owner;
+		enum kind k = K_HOST_USER;
+		if (i < e->n_ips) {
+			if ((subj = canon(c, TL_ENT_IP, e->ips[i])) == -2)
+				return -1;
+			val = host;
+			k = K_IP_HOST;
+		}
+		if (subj < 0 || val < 0)
+			continue;
+		cand_init(&x, k, S_INVENTORY, subj, val);
+		x.firm = 1;
+		x.tier = 1;
+		x.rule = R_OPEN;
+		if (add_cand(c, &x))
+			return -1;
+	}
+	return 0;
+}
+
+/* ---- from candidates to bindings -------------------------------------------------- */
+
+static int cmp_logoff(const void *pa, const void *pb)
+{
+	const struct logoff *a = pa, *b = pb;
+	if (a->sess != b->sess)
+		return a->sess < b->sess ? -1 : 1;
+	if (a->ts != b->ts)
+		return a->ts < b->ts ? -1 : 1;
+	return a->event < b->event ? -1 : a->event > b->event;
+}
+
+/* A logon whose logoff is in the evidence ends there. */
+static void apply_logoffs(struct corr *c)
+{
+	if (!c->n_logoffs)
+		return;
+	qsort(c->logoffs, c->n_logoffs, sizeof(*c->logoffs), cmp_logoff);
+	for (size_t i = 0; i < c->n_cands; i++) {
+		struct cand *x = &c->cands[i];
+		if (x->sess < 0)
+			continue;
+		size_t lo = 0, hi = c->n_logoffs;
+		while (lo < hi) { /* the first logoff of that session at or after the logon */
+			size_t mid = (lo + hi) / 2;
+			const struct logoff *l = &c->logoffs[mid];
+			if (l->sess < x->sess || (l->sess == x->sess && l->ts < x->start))
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		if (lo == c->n_logoffs || c->logoffs[lo].sess != x->sess)
+			continue;
+		const struct logoff *l = &c->logoffs[lo];
+		x->end = l->ts;
+		x->has_end = 1;
+		x->rule = R_LOGOFF;
+		x->firm = 1;
+		x->end_event = l->event;
+		x->ev_path[1] = l->path;
+		x->ev_line[1] = l->line;
+	}
+}
+
+static int cmp_i64(int64_t a, int64_t b)
+{
+	return a < b ? -1 : a > b;
+}
+
+/* NULL start first (before the evidence), then by time. */
+static int cmp_start(int has_a, tl_us a, int has_b, tl_us b)
+{
+	if (has_a != has_b)
+		return has_a ? 1 : -1;
+	return has_a ? cmp_i64(a, b) : 0;
+}
+
+static struct corr *sort_ctx; /* qsort has no context argument */
+
+/* Ties between candidates are broken by where their evidence is (path, line),
+ * then by event id, which orders records of one file as the file does: row
+ * ids alone depend on the order files were ingested in, and a replay must
+ * give the same bindings. */
+static int cmp_evidence(const struct cand *a, const struct cand *b)
+{
+	const struct corr *c = sort_ctx;
+	int r;
+	if (a->ev_path[0] != b->ev_path[0]) {
+		if (a->ev_path[0] < 0 || b->ev_path[0] < 0)
+			return a->ev_path[0] < b->ev_path[0] ? -1 : 1;
+		if ((r = strcmp(c->str.s[a->ev_path[0]], c->str.s[b->ev_path[0]])))
+			return r;
+	}
+	if (a->ev_line[0] != b->ev_line[0])
+		return a->ev_line[0] < b->ev_line[0] ? -1 : 1;
+	return cmp_i64(a->start_event, b->start_event);
+}
+
+/* Group order: kind, subject, tier, start, value, source, evidence. */
+static int cmp_cand_group(const void *pa, const void *pb)
+{
+	const struct cand *a = pa, *b = pb;
+	int r;
+	if (a->kind != b->kind)
+		return a->kind < b->kind ? -1 : 1;
+	if (a->subj != b->subj)
+		return a->subj < b->subj ? -1 : 1;
+	if (a->tier != b->tier)
+		return a->tier < b->tier ? -1 : 1;
+	if ((r = cmp_start(a->has_start, a->start, b->has_start, b->start)))
+		return r;
+	if (a->val != b->val)
+		return a->val < b->val ? -1 : 1;
+	if (a->source != b->source)
+		return a->source < b->source ? -1 : 1;
+	return cmp_evidence(a, b);
+}
+
+/* Merge order within a group: value, source, windowed before firm, start. */
+static int cmp_cand_merge(const void *pa, const void *pb)
+{
+	const struct cand *a = pa, *b = pb;
+	int r;
+	if (a->val != b->val)
+		return a->val < b->val ? -1 : 1;
+	if (a->source != b->source)
+		return a->source < b->source ? -1 : 1;
+	if (a->firm != b->firm)
+		return a->firm < b->firm ? -1 : 1;
+	if ((r = cmp_start(a->has_start, a->start, b->has_start, b->start)))
+		return r;
+	return cmp_evidence(a, b);
+}
+
+/* A window ends where the next binding of the subject to someone else begins
+ * ("next-assignment"): the evidence has moved on. */
+static int truncate_windows(struct corr *c, size_t a, size_t b)
+{
+	size_t n = b - a;
+	size_t *nd = malloc((n ? n : 1) * sizeof(*nd));
+	if (!nd)
+		return -1;
+	struct cand *x = c->cands + a;
+	/* nd[i]: the first index after i whose value differs from x[i]'s */
+	nd[n - 1] = n;
+	for (size_t i = n - 1; i-- > 0;)
+		nd[i] = x[i + 1].val != x[i].val ? i + 1 : nd[i + 1];
+	for (size_t i = 0; i < n; i++) {
+		if (x[i].firm || !x[i].has_start)
+			continue;
+		size_t j = nd[i];
+		/* a different value starting at the same instant is a conflict, not a successor */
+		while (j < n && (!x[j].has_start || x[j].start <= x[i].start))
+			j = j + 1 < n && x[j + 1].val != x[i].val ? j + 1 : j + 1 < n ? nd[j + 1] : n;
+		if (j < n && x[i].has_end && x[j].start < x[i].end) {
+			x[i].end = x[j].start;
+			x[i].rule = R_NEXT;
+			x[i].end_event = x[j].start_event;
+			x[i].ev_path[1] = x[j].ev_path[0];
+			x[i].ev_line[1] = x[j].ev_line[0];
+		}
+	}
+	free(nd);
+	return 0;
+}
+
+static void bnd_evidence(struct bnd *d, int32_t path, int64_t line)
+{
+	if (path < 0 || d->nev >= MAX_EVIDENCE)
+		return;
+	for (int32_t i = 0; i < d->nev; i++)
+		if (d->ev_path[i] == path && d->ev_line[i] == line)
+			return;
+	d->ev_path[d->nev] = path;
+	d->ev_line[d->nev++] = line;
+}
+
+/* Windows of one value and source that overlap or touch are one binding. */
+static int merge_group(struct corr *c, size_t a, size_t b, struct bnd **out, size_t *n_out, size_t *cap_out)
+{
+	qsort(c->cands + a, b - a, sizeof(*c->cands), cmp_cand_merge);
+	struct bnd *cur = NULL;
+	for (size_t i = a; i < b; i++) {
+		const struct cand *x = &c->cands[i];
+		if (cur && !x->firm && !cur->c.firm && cur->c.val == x->val && cur->c.source == x->source &&
+		    cur->c.has_end && x->start <= cur->c.end) {
+			if (x->end > cur->c.end) {
+				cur->c.end = x->end;
+				cur->c.rule = x->rule;
+				cur->c.end_event = x->end_event;
+				cur->c.ev_path[1] = x->ev_path[1];
+				cur->c.ev_line[1] = x->ev_line[1];
+			}
+			cur->c.events += x->events;
+			bnd_evidence(cur, x->ev_path[0], x->ev_line[0]);
+			continue;
+		}
+		if (cur && cur->c.rule != R_WINDOW)
+			bnd_evidence(cur, cur->c.ev_path[1], cur->c.ev_line[1]);
+		if (*n_out == *cap_out) {
+			size_t nc = *cap_out ? *cap_out * 2 : 256;
+			struct bnd *v = realloc(*out, nc * sizeof(*v));
+			if (!v)
+				return -1;
+			*out = v;
+			*cap_out = nc;
+		}
+		cur = &(*out)[(*n_out)++];
+		memset(cur, 0, sizeof(*cur));
+		cur->c = *x;
+		bnd_evidence(cur, x->ev_path[0], x->ev_line[0]);
+	}
+	if (cur && cur->c.rule != R_WINDOW)
+		bnd_evidence(cur, cur->c.ev_path[1], cur->c.ev_line[1]);
+	return 0;
+}
+
+/* Final order, which is also the order of the ids: kind, subject text, tier,
+ * start, value text, source, evidence. Texts, not intern ids, so the ids do
+ * not depend on the order rows were read in. */
+static int cmp_bnd(const void *pa, const void *pb)
+{
+	const struct bnd *a = pa, *b = pb;
+	const struct corr *c = sort_ctx;
+	int r;
+	if (a->c.kind != b->c.kind)
+		return a->c.kind < b->c.kind ? -1 : 1;
+	if (a->c.subj != b->c.subj && (r = strcmp(c->str.s[a->c.subj], c->str.s[b->c.subj])))
+		return r;
+	if (a->c.tier != b->c.tier)
+		return a->c.tier < b->c.tier ? -1 : 1;
+	if ((r = cmp_start(a->c.has_start, a->c.start, b->c.has_start, b->c.start)))
+		return r;
+	if (a->c.val != b->c.val && (r = strcmp(c->str.s[a->c.val], c->str.s[b->c.val])))
+		return r;
+	if (a->c.source != b->c.source)
+		return a->c.source < b->c.source ? -1 : 1;
+	return cmp_evidence(&a->c, &b->c);
+}
+
+static int covers(const struct cand *x, tl_us t)
+{
+	return (!x->has_start || x->start <= t) && (!x->has_end || t < x->end);
+}
+
+static int overlap(const struct cand *x, const struct cand *y)
+{
+	int x_before_y_ends = !y->has_end || !x->has_start || x->start < y->end;
+	int y_before_x_ends = !x->has_end || !y->has_start || y->start < x->end;
+	return x_before_y_ends && y_before_x_ends;
+}
+
+/* Two bindings of one subject to different values at once. Bindings of one
+ * group are in start order, so the overlap starts where the later one does. */
+static void find_conflicts(struct corr *c, size_t a, size_t b)
+{
+	for (size_t i = a; i < b; i++)
+		for (size_t j = i + 1; j < b; j++) {
+			const struct cand *x = &c->bnds[i].c, *y = &c->bnds[j].c;
+			/* j starts after i ends: so do all later ones */
+			if (x->has_end && y->has_start && y->start >= x->end)
+				break;
+			if (x->val == y->val || !overlap(x, y))
+				continue;
+			if (c->n_conflicts >= MAX_CONFLICTS) {
+				c->sum.skipped++;
+				continue;
+			}
+			struct conflict *k = &c->conflicts[c->n_conflicts++];
+			k->a = (int64_t)i;
+			k->b = (int64_t)j;
+			k->has_start = y->has_start;
+			k->start = y->start;
+			k->has_end = x->has_end && y->has_end;
+			k->end = !x->has_end ? y->end : !y->has_end ? x->end : x->end < y->end ? x->end : y->end;
+			k->events = 0;
+		}
+}
+
+/* Per group: truncate, merge; then order everything, index the groups and
+ * find the conflicts. */
+static int build_bindings(struct corr *c)
+{
+	sort_ctx = c;
+	if (c->n_cands)
+		qsort(c->cands, c->n_cands, sizeof(*c->cands), cmp_cand_group);
+	size_t cap = 0;
+	for (size_t a = 0, b; a < c->n_cands; a = b) {
+		const struct cand *g = &c->cands[a];
+		for (b = a + 1; b < c->n_cands && c->cands[b].kind == g->kind && c->cands[b].subj == g->subj &&
+				c->cands[b].tier == g->tier;
+		     b++)
+			;
+		if (truncate_windows(c, a, b) || merge_group(c, a, b, &c->bnds, &c->n_bnds, &cap))
+			return -1;
+	}
+	sort_ctx = c;
+	if (c->n_bnds)
+		qsort(c->bnds, c->n_bnds, sizeof(*c->bnds), cmp_bnd);
+	for (int k = 0; k < K_KINDS; k++)
+		for (int t = 0; t < 2; t++) {
+			c->first[k][t] = malloc((c->str.n ? c->str.n : 1) * sizeof(int64_t));
+			c->count[k][t] = calloc(c->str.n ? c->str.n : 1, sizeof(int32_t));
+			if (!c->first[k][t] || !c->count[k][t])
+				return -1;
+		}
+	c->conflicts = calloc(MAX_CONFLICTS, sizeof(*c->conflicts));
+	if (!c->conflicts)
+		return -1;
+	for (size_t a = 0, b; a < c->n_bnds; a = b) {
+		const struct cand *g = &c->bnds[a].c;
+		for (b = a; b < c->n_bnds && c->bnds[b].c.kind == g->kind && c->bnds[b].c.subj == g->subj &&
+			    c->bnds[b].c.tier == g->tier;
+		     b++) {
+			struct bnd *d = &c->bnds[b];
+			d->id = (int64_t)b + 1;
+			const struct bnd *prev = b > a ? &c->bnds[b - 1] : NULL;
+			d->has_maxend = d->c.has_end && (!prev || prev->has_maxend);
+			d->maxend = !prev || d->c.end > prev->maxend ? d->c.end : prev->maxend;
+		}
+		c->first[g->kind][g->tier][g->subj] = (int64_t)a;
+		c->count[g->kind][g->tier][g->subj] = (int32_t)(b - a);
+		find_conflicts(c, a, b);
+	}
+	return 0;
+}
+
+/* ---- attribution ---------------------------------------------------------------------- */
+
+/* The binding of SUBJ (kind K) that covers T: 1 and *BEST, 0 none, -1 when
+ * bindings to different values cover it (*A and *B two of them). Evidence
+ * bindings first; the inventory only where they say nothing. */
+static int resolve(const struct corr *c, enum kind k, int32_t subj, tl_us t, size_t *best, size_t *ca, size_t *cb)
+{
+	if (subj < 0 || (size_t)subj >= c->str.n)
+		return 0;
+	for (int tier = 0; tier < 2; tier++) {
+		int32_t n = c->count[k][tier][subj];
+		if (!n)
+			continue;
+		size_t a = (size_t)c->first[k][tier][subj], lo = a, hi = a + (size_t)n;
+		while (lo < hi) { /* the first binding starting after T */
+			size_t mid = (lo + hi) / 2;
+			const struct cand *x = &c->bnds[mid].c;
+			if (!x->has_start || x->start <= t)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		int found = 0;
+		for (size_t i = lo; i-- > a;) {
+			const struct bnd *d = &c->bnds[i];
+			if (d->has_maxend && d->maxend <= t)
+				break; /* nothing at or before i reaches T */
+			if (!covers(&d->c, t))
+				continue;
+			if (!found) {
+				*best = i;
+				found = 1;
+				continue;
+			}
+			const struct cand *x = &c->bnds[*best].c;
+			if (d->c.val != x->val) {
+				*ca = i;
+				*cb = *best;
+				return -1;
+			}
+			/* agreeing bindings: the firm one, then the stronger source, then the later start */
+			if (d->c.firm > x->firm || (d->c.firm == x->firm && d->c.source < x->source))
+				*best = i;
+		}
+		if (found)
+			return 1;
+	}
+	return 0;
+}
+
+static void count_conflict(struct corr *c, size_t a, size_t b)
+{
+	if (a > b) {
+		size_t t = a;
+		a = b;
+		b = t;
+	}
+	c->sum.conflicted++;
+	for (size_t i = 0; i < c->n_conflicts; i++)
+		if ((size_t)c->conflicts[i].a == a && (size_t)c->conflicts[i].b == b) {
+			c->conflicts[i].events++;
+			return;
+		}
+}
+
+/* The address's canonical id if some binding has it as subject, else -1. */
+static int32_t bound_addr(const struct corr *c, const char *ip)
+{
+	if (!ip)
+		return -1;
+	char key[512];
+	size_t n = strlen(ip);
+	if (n > sizeof(key) - 2)
+		return -1;
+	key[0] = 'i';
+	memcpy(key + 1, ip, n + 1);
+	int32_t k = intern_find(&c->raw, key);
+	return k >= 0 ? c->raw.canon[k] : -1;
+}
+
+static int attribute_row(struct corr *c, struct tl_bind_writer *w, const struct tl_addr_row *r, struct tl_err *err)
+{
+	int32_t addr[2] = { bound_addr(c, r->src_ip), bound_addr(c, r->dst_ip) };
+	static const char *const via[2] = { "src_ip", "dst_ip" }, *const via_host[2] = { "src_ip>host", "dst_ip>host" };
+	size_t best, h, ca, cb;
+	/* the user: the initiator's address first, then the other side */
+	for (int i = 0; i < 2 && !r->has_user; i++) {
+		if (addr[i] < 0)
+			continue;
+		int rc = resolve(c, K_IP_USER, addr[i], r->ts, &best, &ca, &cb);
+		if (rc < 0) {
+			count_conflict(c, ca, cb);
+			break;
+		}
+		if (rc > 0) {
+			c->sum.attributed_user++;
+			if (tl_bind_writer_attribution(w, r->id, "user", c->str.s[c->bnds[best].c.val], c->bnds[best].id, via[i],
+						       0, err))
+				return -1;
+			break;
+		}
+		/* no one held the address, but a host did, and someone used that host */
+		if ((rc = resolve(c, K_IP_HOST, addr[i], r->ts, &h, &ca, &cb)) == 0)
+			continue;
+		if (rc > 0 && (rc = resolve(c, K_HOST_USER, c->bnds[h].c.val, r->ts, &best, &ca, &cb)) == 0)
+			continue;
+		if (rc < 0) {
+			count_conflict(c, ca, cb);
+			break;
+		}
+		c->sum.attributed_user++;
+		if (tl_bind_writer_attribution(w, r->id, "user", c->str.s[c->bnds[best].c.val], c->bnds[best].id,
+					       via_host[i], c->bnds[h].id, err))
+			return -1;
+		break;
+	}
+	/* the host: unless the event names the host at that address (or, for an
+	 * endpoint's own event, is the host) */
+	int endpoint = !strcmp(r->family, "edr") || !strcmp(r->family, "hids");
+	int need[2] = { !r->has_src_host && !(endpoint && r->has_host), !r->has_dst_host };
+	for (int i = 0; i < 2; i++) {
+		if (addr[i] < 0 || !need[i])
+			continue;
+		int rc = resolve(c, K_IP_HOST, addr[i], r->ts, &best, &ca, &cb);
+		if (rc < 0) {
+			count_conflict(c, ca, cb);
+			break;
+		}
+		if (rc > 0) {
+			c->sum.attributed_host++;
+			if (tl_bind_writer_attribution(w, r->id, "host", c->str.s[c->bnds[best].c.val], c->bnds[best].id, via[i],
+						       0, err))
+				return -1;
+			break;
+		}
+	}
+	return 0;
+}
+
+/* ---- writing ------------------------------------------------------------------------- */
+
+static int write_bindings(struct corr *c, struct tl_bind_writer *w, struct tl_err *err)
+{
+	struct tl_buf ev = TL_BUF_INIT;
+	int rc = 0;
+	for (size_t i = 0; i < c->n_bnds && !rc; i++) {
+		const struct bnd *d = &c->bnds[i];
+		tl_buf_reset(&ev);
+		tl_buf_addc(&ev, '[');
+		for (int32_t k = 0; k < d->nev; k++) {
+			tl_buf_adds(&ev, k ? ",{" : "{");
+			tl_json_put_key(&ev, "path", 1);
+			tl_json_put_str(&ev, c->str.s[d->ev_path[k]]);
+			tl_json_put_key(&ev, "line", 0);
+			tl_buf_addf(&ev, "%lld}", (long long)d->ev_line[k]);
+		}
+		if (tl_buf_addc(&ev, ']')) {
+			rc = tl_errf(err, "out of memory");
+			break;
+		}
+		struct tl_binding b = { 0 };
+		b.id = d->id;
+		b.kind = kind_name[d->c.kind];
+		b.subject = c->str.s[d->c.subj];
+		b.value = c->str.s[d->c.val];
+		b.has_start = d->c.has_start;
+		b.start = d->c.start;
+		b.has_end = d->c.has_end;
+		b.end = d->c.end;
+		b.end_rule = rule_name[d->c.rule];
+		b.source = source_name[d->c.source];
+		b.start_event = d->c.start_event;
+		b.end_event = d->c.end_event;
+		b.events = d->c.events;
+		b.evidence = ev.data;
+		rc = tl_bind_writer_binding(w, &b, err);
+	}
+	tl_buf_release(&ev);
+	return rc;
+}
+
+static int write_conflicts(struct corr *c, struct tl_bind_writer *w, struct tl_err *err)
+{
+	for (size_t i = 0; i < c->n_conflicts; i++) {
+		const struct conflict *k = &c->conflicts[i];
+		const struct bnd *a = &c->bnds[k->a];
+		struct tl_binding_conflict r = { 0 };
+		r.id = (int64_t)i + 1;
+		r.kind = kind_name[a->c.kind];
+		r.subject = c->str.s[a->c.subj];
+		r.binding_a = a->id;
+		r.binding_b = c->bnds[k->b].id;
+		r.has_start = k->has_start;
+		r.start = k->start;
+		r.has_end = k->has_end;
+		r.end = k->end;
+		r.events = k->events;
+		if (tl_bind_writer_conflict(w, &r, err))
+			return -1;
+	}
+	return 0;
+}
+
+/* ---- the run ------------------------------------------------------------------------- */
+
+static int collect(struct corr *c, struct tl_store *s, struct tl_err *err)
+{
+	struct tl_bind_iter *it = tl_store_sessions(s, err);
+	const struct tl_session_row *sr;
+	const struct tl_ident_row *ir;
+	int rc;
+	if (!it)
+		return -1;
+	while ((rc = tl_store_next_session(it, &sr, err)) == 1)
+		if (session(c, sr)) {
+			rc = tl_errf(err, "out of memory");
+			break;
+		}
+	tl_bind_iter_free(it);
+	if (rc < 0)
+		return -1;
+	for (int pass = 0; pass < 2; pass++) {
+		if (!(it = pass ? tl_store_host_addr_events(s, err) : tl_store_identity_events(s, err)))
+			return -1;
+		while ((rc = tl_store_next_identity(it, &ir, err)) == 1) {
+			if ((pass == 0 && identity(c, ir)) || host_address(c, ir)) {
+				rc = tl_errf(err, "out of memory");
+				break;
+			}
+		}
+		tl_bind_iter_free(it);
+		if (rc < 0)
+			return -1;
+	}
+	for (size_t i = 0; i < c->o.n_inventory; i++)
+		if (inventory(c, &c->o.inventory[i]))
+			return tl_errf(err, "out of memory");
+	apply_logoffs(c);
+	return 0;
+}
+
+/* Every spelling of every bound address, as the events store it. */
+static int bound_spellings(struct corr *c, struct tl_strlist *out)
+{
+	char *used = calloc(c->str.n ? c->str.n : 1, 1);
+	if (!used)
+		return -1;
+	for (size_t i = 0; i < c->n_bnds; i++) {
+		if (c->bnds[i].c.kind != K_HOST_USER)
+			used[c->bnds[i].c.subj] = 1;
+		c->has_ip_host |= c->bnds[i].c.kind == K_IP_HOST;
+	}
+	int rc = 0;
+	for (size_t k = 0; k < c->raw.n && !rc; k++)
+		if (c->raw.s[k][0] == 'i' && c->raw.canon[k] >= 0 && used[c->raw.canon[k]])
+			rc = tl_strlist_add(out, c->raw.s[k] + 1);
+	free(used);
+	return rc;
+}
+
+int tl_correlate(struct tl_store *s, const struct tl_correlate_opts *opts, struct tl_correlate_summary *sum,
+		 struct tl_err *err)
+{
+	struct corr *c = calloc(1, sizeof(*c));
+	struct tl_bind_writer *w = NULL;
+	struct tl_bind_iter *it = NULL;
+	struct tl_strlist ips = TL_STRLIST_INIT;
+	int rc = -1;
+	if (!c)
+		return tl_errf(err, "out of memory");
+	if (opts)
+		c->o = *opts;
+	if (c->o.logon_window_us <= 0)
+		c->o.logon_window_us = TL_LOGON_WINDOW_DEFAULT;
+	if (c->o.proxy_window_us <= 0)
+		c->o.proxy_window_us = TL_PROXY_WINDOW_DEFAULT;
+	if (c->o.edr_window_us <= 0)
+		c->o.edr_window_us = TL_EDR_WINDOW_DEFAULT;
+	if (collect(c, s, err))
+		goto cleanup;
+	if (build_bindings(c)) {
+		tl_errf(err, "out of memory");
+		goto cleanup;
+	}
+	if (!(w = tl_store_bindings_replace(s, err)) || write_bindings(c, w, err))
+		goto cleanup;
+	if (bound_spellings(c, &ips)) {
+		tl_errf(err, "out of memory");
+		goto cleanup;
+	}
+	/* the events of bound source addresses, then those of bound destination
+	 * addresses whose source is not bound (the first pass decided the others);
+	 * events naming their user are read only when a host may be attributed */
+	for (int dst = 0; dst < 2 && ips.n; dst++) {
+		const struct tl_addr_row *ar;
+		int more;
+		if (!(it = tl_store_addr_events(s, (const char *const *)ips.v, ips.n, dst, c->has_ip_host, err)))
+			goto cleanup;
+		while ((more = tl_store_next_addr(it, &ar, err)) == 1)
+			if ((!dst || bound_addr(c, ar->src_ip) < 0) && attribute_row(c, w, ar, err))
+				goto cleanup;
+		if (more < 0)
+			goto cleanup;
+		tl_bind_iter_free(it);
+		it = NULL;
+	}
+	if (write_conflicts(c, w, err))
+		goto cleanup;
+	rc = 0;
+cleanup:
+	tl_bind_iter_free(it);
+	if (w && tl_bind_writer_end(w, rc == 0, rc == 0 ? err : NULL))
+		rc = -1;
+	c->sum.bindings = (int64_t)c->n_bnds;
+	c->sum.conflicts = (int64_t)c->n_conflicts;
+	if (sum)
+		*sum = c->sum;
+	tl_strlist_release(&ips);
+	intern_release(&c->str);
+	intern_release(&c->raw);
+	free(c->cands);
+	free(c->logoffs);
+	free(c->bnds);
+	free(c->conflicts);
+	for (int k = 0; k < K_KINDS; k++)
+		for (int t = 0; t < 2; t++) {
+			free(c->first[k][t]);
+			free(c->count[k][t]);
+		}
+	free(c);
+	return rc;
+}
