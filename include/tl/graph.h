@@ -117,6 +117,11 @@ int tl_graph_find(const struct tl_graph *g, int type, const char *value, size_t 
 int tl_graph_link(struct tl_graph *g, int type, size_t from, size_t to, tl_us first, tl_us last, int64_t bytes,
 		  const char *path, int64_t line, struct tl_err *err);
 
+/* Move edge I to end at TO instead (an address that stands for one domain):
+ * its counts, times, bytes and evidence join the edge (type, from, TO), and
+ * edge I is left with count 0, dropped by the next tl_graph_keep(). 0 or -1. */
+int tl_graph_retarget(struct tl_graph *g, size_t i, size_t to, struct tl_err *err);
+
 /* Append a note (printf-style); at most TL_GRAPH_NOTES_MAX are kept. */
 void tl_graph_note(struct tl_graph *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

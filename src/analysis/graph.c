@@ -45,6 +45,8 @@ struct builder {
 	struct tl_err *err;
 	int pivoted;                 /* with seeds: record forms and expand */
 	struct forms *forms;         /* parallel to g->nodes */
+	size_t *addr_domain;         /* parallel too: for an address, the one domain events name with it
+					(ADDR_NONE, ADDR_MANY) */
 	size_t n_forms;
 	int64_t *seen;               /* event ids read (open addressing, 0 empty; ids are > 0) */
 	size_t n_seen, cap_seen;
@@ -58,6 +60,8 @@ struct builder {
 };
 
 #define SESSIONS_MAX 1000000
+#define ADDR_NONE SIZE_MAX
+#define ADDR_MANY (SIZE_MAX - 1)
 #define HUBS_NAMED 5
 
 int tl_graph_seed_check(enum tl_entity_type type, const char *value, char **canon, struct tl_err *err)
@@ -96,6 +100,12 @@ static int forms_fit(struct builder *b)
 		return tl_errf(b->err, "out of memory");
 	memset(f + b->n_forms, 0, (n - b->n_forms) * sizeof(*f));
 	b->forms = f;
+	size_t *a = realloc(b->addr_domain, n * sizeof(*a));
+	if (!a)
+		return tl_errf(b->err, "out of memory");
+	for (size_t i = b->n_forms; i < n; i++)
+		a[i] = ADDR_NONE;
+	b->addr_domain = a;
 	b->n_forms = n;
 	return 0;
 }
@@ -208,6 +218,13 @@ struct ev {
 	struct builder *b;
 	const struct tl_graph_row *r;
 };
+
+/* Address IP was seen standing for domain DOM (an event naming both, a DNS answer). */
+static void addr_is(struct builder *b, size_t ip, size_t dom)
+{
+	size_t *a = &b->addr_domain[ip];
+	*a = *a == ADDR_NONE || *a == dom ? dom : ADDR_MANY;
+}
 
 static int link_ev(struct ev *x, int type, size_t from, size_t to, int64_t bytes)
 {
@@ -374,6 +391,8 @@ static int derive(struct builder *b, const struct tl_graph_row *r)
 	int64_t in = fi(r, TL_F_bytes_in), out = fi(r, TL_F_bytes_out);
 	const char *method = fs(r, TL_F_http_method);
 	int push = method && (!strcasecmp(method, "PUT") || !strcasecmp(method, "POST"));
+	if (hdom && hd)
+		addr_is(b, d, dom);
 	if (hdom && (hu || hs)) {
 		size_t actor = hu ? u : s;
 		if (push || out >= TL_GRAPH_BULK_BYTES)
@@ -382,8 +401,39 @@ static int derive(struct builder *b, const struct tl_graph_row *r)
 			return link_ev(&x, TL_GE_downloaded_from, actor, dom, in);
 		return hs ? link_ev(&x, TL_GE_connected_to, s, dom, in + out) : 0;
 	}
-	if (hs && hd)
+	/* a flow names addresses only: an upload or download to an address is
+	 * moved to the domain when the evidence says which one it stands for
+	 * (retarget_bulk, once everything is read) */
+	if (hs && hd) {
+		if (out >= TL_GRAPH_BULK_BYTES)
+			return link_ev(&x, TL_GE_uploaded_to, s, d, out);
+		if (in >= TL_GRAPH_BULK_BYTES)
+			return link_ev(&x, TL_GE_downloaded_from, s, d, in);
 		return link_ev(&x, TL_GE_connected_to, s, d, in + out);
+	}
+	return 0;
+}
+
+/* Uploads and downloads to an address that the events read name with exactly
+ * one domain (a TLS SNI, a proxy's host, a DNS answer) go to that domain: the
+ * volume is in the flow, the name in another source. An address seen for
+ * several domains (a CDN) keeps the address. */
+static int retarget_bulk(struct builder *b)
+{
+	struct tl_graph *g = b->g;
+	for (size_t i = 0; i < g->n_edges; i++)
+		if (g->edges[i].type == TL_GE_resolved_to && g->edges[i].count)
+			addr_is(b, g->edges[i].to, g->edges[i].from);
+	size_t n = g->n_edges;
+	for (size_t i = 0; i < n; i++) {
+		const struct tl_graph_edge *e = &g->edges[i];
+		if ((e->type != TL_GE_uploaded_to && e->type != TL_GE_downloaded_from) || !e->count ||
+		    g->nodes[e->to].type != TL_ENT_IP)
+			continue;
+		size_t dom = b->addr_domain[e->to];
+		if (dom != ADDR_NONE && dom != ADDR_MANY && tl_graph_retarget(g, i, dom, b->err))
+			return -1;
+	}
 	return 0;
 }
 
@@ -625,6 +675,8 @@ static void distances(struct tl_graph *g, const unsigned char *seed)
 	for (int d = 0, changed = 1; changed; d++) {
 		changed = 0;
 		for (size_t i = 0; i < g->n_edges; i++) {
+			if (!g->edges[i].count)
+				continue; /* moved to another end (retarget_bulk) */
 			struct tl_graph_node *a = &g->nodes[g->edges[i].from], *z = &g->nodes[g->edges[i].to];
 			if (a->dist == d && z->dist < 0)
 				z->dist = d + 1, changed = 1;
@@ -802,6 +854,8 @@ static int walk(struct builder *b, unsigned char **keepp)
 			memcpy(isseed, seed, n_seed);
 	}
 	free(seed);
+	if (!rc)
+		rc = retarget_bulk(b);
 	if (rc) {
 		free(isseed);
 		return -1;
@@ -814,7 +868,7 @@ static int walk(struct builder *b, unsigned char **keepp)
 	size_t ne = 0;
 	for (size_t i = 0; i < g->n_edges; i++) {
 		struct tl_graph_edge *e = &g->edges[i];
-		if (keep[e->from] && keep[e->to] && (g->nodes[e->from].expanded || g->nodes[e->to].expanded))
+		if (e->count && keep[e->from] && keep[e->to] && (g->nodes[e->from].expanded || g->nodes[e->to].expanded))
 			g->edges[ne++] = *e;
 	}
 	g->n_edges = ne;
@@ -842,13 +896,16 @@ static int whole_case(struct builder *b, unsigned char **keepp)
 	for (size_t i = 0; i < b->n_ses; i++)
 		if (use_session(b, i))
 			return -1;
+	if (retarget_bulk(b))
+		return -1;
 	unsigned char *keep = malloc(b->g->n_nodes ? b->g->n_nodes : 1);
 	if (!keep)
 		return tl_errf(b->err, "out of memory");
 	/* no pivot, no distance; a value that gave no relationship is not shown */
 	memset(keep, 0, b->g->n_nodes);
 	for (size_t i = 0; i < b->g->n_edges; i++)
-		keep[b->g->edges[i].from] = keep[b->g->edges[i].to] = 1;
+		if (b->g->edges[i].count)
+			keep[b->g->edges[i].from] = keep[b->g->edges[i].to] = 1;
 	for (size_t i = 0; i < b->g->n_nodes; i++) {
 		b->g->nodes[i].dist = -1;
 		b->g->nodes[i].expanded = 1;
@@ -876,6 +933,7 @@ int tl_graph_build(struct tl_store *s, const struct tl_graph_opts *o, struct tl_
 		for (unsigned k = 0; k < b.forms[i].n; k++)
 			free(b.forms[i].raw[k]);
 	free(b.forms);
+	free(b.addr_domain);
 	free(b.seen);
 	for (size_t i = 0; i < b.n_ses; i++) {
 		free(b.ses[i].who);

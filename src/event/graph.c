@@ -295,6 +295,32 @@ int tl_graph_link(struct tl_graph *g, int type, size_t from, size_t to, tl_us fi
 	return 0;
 }
 
+int tl_graph_retarget(struct tl_graph *g, size_t i, size_t to, struct tl_err *err)
+{
+	struct tl_graph_edge old = g->edges[i];
+	if (old.to == to || old.count == 0)
+		return 0;
+	g->edges[i].count = 0;
+	g->edges[i].n_ev = 0;
+	/* the first piece of evidence makes (or finds) the edge; the rest is added */
+	const char *p0 = old.n_ev ? old.ev[0].path : NULL;
+	if (tl_graph_link(g, old.type, old.from, to, old.first, old.last, old.bytes, p0, old.n_ev ? old.ev[0].line : 0, err))
+		return -1;
+	size_t h = (size_t)edge_hash(old.type, old.from, to) & (g->n_eslot - 1);
+	while (g->eslot[h]) {
+		struct tl_graph_edge *e = &g->edges[g->eslot[h] - 1];
+		if (e->type == old.type && e->from == old.from && e->to == to) {
+			e->count += old.count - 1;
+			for (size_t k = 1; k < old.n_ev; k++)
+				if (keep_evidence(g, e, old.ev[k].path, old.ev[k].line))
+					return tl_errf(err, "out of memory");
+			return 0;
+		}
+		h = (h + 1) & (g->n_eslot - 1);
+	}
+	return tl_errf(err, "graph: a moved edge went missing");
+}
+
 void tl_graph_note(struct tl_graph *g, const char *fmt, ...)
 {
 	if (g->notes.n >= TL_GRAPH_NOTES_MAX)
@@ -334,7 +360,7 @@ static int renumber(struct tl_graph *g, const size_t *map, struct tl_err *err)
 	size_t ne = 0;
 	for (size_t i = 0; i < g->n_edges; i++) {
 		struct tl_graph_edge *e = &g->edges[i];
-		if (map[e->from] == SIZE_MAX || map[e->to] == SIZE_MAX)
+		if (map[e->from] == SIZE_MAX || map[e->to] == SIZE_MAX || e->count == 0)
 			continue;
 		e->from = map[e->from];
 		e->to = map[e->to];
