@@ -1,7 +1,8 @@
 /*
  * The case configuration, CASE/tl.json: per-evidence settings chosen by path
  * glob (IANA zone for naive timestamps, year for yearless ones, clock skew,
- * forced format), identity aliases and the asset inventory path.
+ * forced format), identity aliases, the asset inventory (and the path of an
+ * inventory CSV, not read yet).
  *
  * JSON with // comments; unknown keys are errors so a typo cannot silently
  * change a timeline. Errors name tl.json:LINE:COL.
@@ -26,10 +27,22 @@ struct tl_source_rule {
 	char *format;
 };
 
+/* "aliases" (older name "identity_aliases"): one identity, the other names
+ * it goes by (employee id, personal e-mail, other accounts). CANONICAL is as
+ * written in tl.json; src/analysis/entities.c applies the user rules to it. */
 struct tl_alias {
 	char *canonical;
 	char **names;
 	size_t n;
+};
+
+/* "inventory": one asset: a host, its owner (an identity; NULL if none
+ * given) and its fixed addresses, as written in tl.json. */
+struct tl_asset {
+	char *host;
+	char *owner;
+	char **ips;
+	size_t n_ips;
 };
 
 struct tl_config {
@@ -37,6 +50,8 @@ struct tl_config {
 	size_t n_rules;
 	struct tl_alias *aliases;
 	size_t n_aliases;
+	struct tl_asset *inventory;
+	size_t n_inventory;
 	char *assets;
 	/* "limits": gzip decompression-bomb guards, as tl_reader_gzip_limits() takes
 	 * them (ratio 0: the default, UINT32_MAX: none; bytes 0: none) */

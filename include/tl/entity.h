@@ -3,12 +3,25 @@
  * One canonical text per entity so that every source's spelling of the same
  * user, host, address or domain meets in one place:
  *   user     account name case-folded; DOMAIN\user, user@domain, UPNs and plain
- *            names give the same identity (the forms seen are kept as aliases)
- *   host     lower case; an FQDN and its first label are one host
- *   ip       canonical IPv4 / IPv6 text (inet_ntop), zone ids kept
- *   domain   lower case, trailing dot removed; registrable domain from the
- *            Public Suffix List (libpsl)
- *   url, file, process, hash, email, resource: see entity.c for each rule
+ *            names give the same identity (the forms seen are kept as aliases);
+ *            a machine account keeps its '$' (ws01$ is not the user ws01);
+ *            placeholders (-, N/A, (null)) and system principals
+ *            (NT AUTHORITY\SYSTEM, S-1-5-18, ...) are not users
+ *   host     lower case, trailing dot removed; an FQDN and its first label are
+ *            one host, named by the first label; an address is not a host
+ *   ip       canonical IPv4 / IPv6 text (inet_ntop); IPv4-mapped IPv6 is the
+ *            IPv4 address; brackets dropped, zone ids kept; nothing else
+ *   domain   lower case, trailing dot removed, IDNA left as written; registrable
+ *            domain from the Public Suffix List (libpsl); an address is not one
+ *   url      scheme and host lower case, the rest as written
+ *   email    lower case; local@domain.tld
+ *   hash     lower-case hex of 32/40/64/128 digits (tl_entity_hash_kind); from
+ *            a list "SHA1=..,SHA256=.." the longest
+ *   file, process  as written; a Windows path (C:\, \\server, backslashes only)
+ *            case-folded (ASCII), since NTFS names ignore case
+ *   resource as written (ARNs and cloud ids are case-sensitive)
+ * Every type: surrounding blanks trimmed; placeholders, control characters
+ * and values longer than 4096 bytes refused.
  * Pure functions: no I/O, no global state except the PSL libpsl holds.
  *
  * Ownership: every char * returned is malloc'd and freed by the caller.
@@ -44,5 +57,16 @@ int tl_entity_canon(enum tl_entity_type t, const char *value, char **out, struct
 /* The registrable domain (eTLD+1) of a canonical domain or host name into
  * *OUT: 0, or 1 when it has none (a bare public suffix, an address). */
 int tl_entity_registrable(const char *domain, char **out);
+
+/* Non-zero when VALUE is an IPv4/IPv6 address (what tl_entity_canon accepts
+ * as an ip): a host or domain field holding one names an ip entity. */
+int tl_entity_is_ip(const char *value);
+
+/* The host part of URL (a CONNECT authority "host:port" too) into *OUT, as
+ * written: 0, or 1 when it names none (a bare path). */
+int tl_entity_url_host(const char *url, char **out);
+
+/* "md5", "sha1", "sha256", "sha512" for a canonical hash by its length; "?". */
+const char *tl_entity_hash_kind(const char *hex);
 
 #endif

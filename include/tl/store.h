@@ -25,7 +25,7 @@
 #include "tl/time.h"
 #include "tl/util.h"
 
-#define TL_SCHEMA_VERSION 6
+#define TL_SCHEMA_VERSION 7
 
 struct tl_store;
 
@@ -141,6 +141,8 @@ enum tl_event_order {
 	TL_ORDER_FILE_TIME /* ts, offset; meant with file_id set */
 };
 
+struct tl_field_match;
+
 /* Which events. Zeroed means all of them in timeline order. */
 struct tl_event_query {
 	int has_from, has_to;
@@ -169,6 +171,8 @@ struct tl_event_query {
 	int tail;                         /* with limit: the last LIMIT events, still in order */
 	int record_index;                 /* fill line_pos / line_records (costs an index probe per row) */
 	const char *tag;                  /* only events carrying this tag ("" any tag) */
+	const struct tl_field_match *fields; /* all of them hold (struct at the end of this header) */
+	size_t n_fields;
 	/* added for attribution (docs/correlation.md#bindings-and-attribution): */
 	int attributed;                   /* a user or host entity also matches the events attributed to it */
 	int attribution;                  /* fill attr_user / attr_host of each row (not with core_only) */
@@ -307,6 +311,103 @@ struct tl_store_iter *tl_store_query_readonly(struct tl_store *s, const char *te
 int tl_store_query_columns(const struct tl_store_iter *it);
 const char *tl_store_query_column_name(const struct tl_store_iter *it, int col);
 int tl_store_next_values(struct tl_store_iter *it, const struct tl_value **values, struct tl_err *err);
+
+/* ---- chains (docs/correlation.md#chains) ---------------------------------
+ * Conditions on single normalized fields, for the link rules of tl chain
+ * (src/analysis/chain.c): struct tl_event_query.fields, all of which must
+ * hold. FIELD is a TL_F_* id; VALUE the text compared (NULL: IVALUE, for
+ * integer fields). OP says how:
+ *   TL_MATCH_EQ         the field equals VALUE (IVALUE)
+ *   TL_MATCH_GE         the integer field is at least IVALUE
+ *   TL_MATCH_PATH_TAIL  the field is VALUE, or a path ending in \VALUE or /VALUE
+ *   TL_MATCH_SET        the field is present (any value)
+ *   TL_MATCH_EQ_BY_TIME as EQ, but the time range (a few seconds) narrows
+ *                       better than the field's own index would
+ * NOCASE compares text ignoring ASCII case. Rows come from tl_store_events()
+ * as usual, in the query's order; a field without an index is narrowed by
+ * the time range, so callers give one. */
+enum tl_match_op { TL_MATCH_EQ, TL_MATCH_GE, TL_MATCH_PATH_TAIL, TL_MATCH_SET, TL_MATCH_EQ_BY_TIME };
+struct tl_field_match {
+	int field;          /* enum tl_field_id */
+	enum tl_match_op op;
+	const char *value;
+	int64_t ivalue;
+	int nocase;
+};
+
+/* A hint that the caller will run many small lookups on S (tl chain): the
+ * store may keep up to BYTES of the database in memory for this connection. */
+void tl_store_read_cache(struct tl_store *s, int64_t bytes);
+/* ---- entities (schema v6; docs/correlation.md#entities) ------------------------
+ * The entities table is kept up to date incrementally: the events of each
+ * evidence file are counted into it once. The rules that turn a field's text
+ * into an entity are the caller's (src/analysis/entities.c); the store only
+ * hands out the raw values and keeps the counts. */
+
+/* What to read from the events not yet counted: FIELDS (event fields) and,
+ * for events of family EXTRA_FAMILY only, the values of top-level EXTRA_KEYS
+ * of `extra` (parsing JSON only where it can pay off). */
+struct tl_entity_source_query {
+	const enum tl_field_id *fields;
+	size_t n_fields;
+	const char *const *extra_keys;
+	size_t n_extra;
+	const char *extra_family;
+};
+/* One event: its time and the values asked for, fields first then extra
+ * keys; each NULL or text (integers as text). Borrowed for the call. */
+struct tl_entity_source_row {
+	tl_us ts;
+	const char *const *v;
+};
+typedef int (*tl_entity_source_fn)(void *ctx, const struct tl_entity_source_row *row, struct tl_err *err);
+
+/* A refresh: one write transaction. Opening it decides whether what was
+ * counted before still holds: when an evidence file counted earlier was
+ * replaced or re-parsed since, or CONFIG_DIGEST (the caller's digest of the
+ * configuration its rules used) changed, every count is dropped and all
+ * events are counted again (*REBUILT = 1). */
+struct tl_store_entities;
+struct tl_store_entities *tl_store_entities_open(struct tl_store *s, const char *config_digest, int *rebuilt,
+						 struct tl_err *err);
+/* Calls FN for every event of the evidence files not yet counted. */
+int tl_store_entities_scan(struct tl_store_entities *w, const struct tl_entity_source_query *q,
+			   tl_entity_source_fn fn, void *ctx, struct tl_err *err);
+/* Adds each row's EVENTS (with their first and last time; EVENTS 0 for an
+ * entity only configured) to the entity (TYPE, VALUE), creating it; in the
+ * order given, many rows per statement. */
+struct tl_entity_count {
+	const char *type, *value, *registrable;
+	int64_t events;
+	tl_us first_ts, last_ts;
+};
+int tl_store_entities_put(struct tl_store_entities *w, const struct tl_entity_count *rows, size_t n,
+			  struct tl_err *err);
+/* Adds EVENTS to ALIAS of entity (TYPE, VALUE), which must exist; SOURCE
+ * "seen" or "config" ("config" sticks once set). Adding a configured alias
+ * again with 0 events changes nothing. */
+int tl_store_entities_alias(struct tl_store_entities *w, const char *type, const char *value, const char *alias,
+			    const char *source, int64_t events, struct tl_err *err);
+/* COMMIT non-zero: records the files scanned as counted and commits; zero:
+ * rolls back. Frees W either way (accepts NULL). */
+int tl_store_entities_close(struct tl_store_entities *w, int commit, struct tl_err *err);
+
+/* Entities in (type, value) order, TYPE NULL for all. ALIASES is a JSON array
+ * of {"alias","source","events"} in alias order ("[]" when none). */
+struct tl_entity_rec {
+	const char *type, *value, *registrable; /* registrable NULL when none */
+	int64_t events;
+	int has_span;                         /* first_ts/last_ts valid (events were seen) */
+	tl_us first_ts, last_ts;
+	const char *aliases;
+};
+typedef int (*tl_entity_rec_fn)(void *ctx, const struct tl_entity_rec *r, struct tl_err *err);
+int tl_store_entities_each(struct tl_store *s, const char *type, tl_entity_rec_fn fn, void *ctx, struct tl_err *err);
+
+/* The aliases of entity (TYPE, VALUE) appended to OUT (alias order): 1 when
+ * the entity is known, 0 when not, -1 on error. */
+int tl_store_entity_aliases(struct tl_store *s, const char *type, const char *value, struct tl_strlist *out,
+			    struct tl_err *err);
 
 /* ---- the entity graph (src/store/graph.c; docs/commands/graph.md) ---------- */
 

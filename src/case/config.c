@@ -27,10 +27,15 @@ const char tl_config_template[] =
 	"    // { \"path\": \"evidence/fw/**\", \"timezone\": \"Europe/Berlin\", \"year\": 2026, \"skew_seconds\": -42 }\n"
 	"  ],\n"
 	"\n"
-	"  // One person, many names: canonical name -> the names other systems use.\n"
-	"  \"identity_aliases\": {\n"
-	"    // \"jdoe\": [\"john.doe@example.com\", \"EXAMPLE\\\\jdoe\"]\n"
+	"  // One person, many names: identity -> the names other systems use.\n"
+	"  \"aliases\": {\n"
+	"    // \"jdoe\": [\"E10442\", \"john.doe@example.com\", \"EXAMPLE\\\\jdoe\"]\n"
 	"  },\n"
+	"\n"
+	"  // Asset inventory: a host, its owner and its fixed addresses.\n"
+	"  \"inventory\": [\n"
+	"    // { \"host\": \"ws-0142\", \"owner\": \"jdoe\", \"ips\": [\"10.20.1.42\"] }\n"
+	"  ],\n"
 	"\n"
 	"  // Asset inventory (CSV with a header: ip,host,owner,...), relative to this folder.\n"
 	"  \"assets\": null\n"
@@ -87,28 +92,89 @@ static int parse_rule(const char *name, const struct tl_json *o, struct tl_sourc
 	return 0;
 }
 
+/* Both "aliases" and its older name "identity_aliases" add to one list. */
 static int parse_aliases(const char *name, const struct tl_json *o, struct tl_config *cfg, struct tl_err *err)
 {
 	if (o->type != TL_JSON_OBJECT)
-		return at(err, name, o, "\"identity_aliases\" must be an object");
-	cfg->aliases = calloc(o->n ? o->n : 1, sizeof(*cfg->aliases));
-	if (!cfg->aliases)
+		return at(err, name, o, "aliases must be an object: identity -> array of names");
+	struct tl_alias *grown = realloc(cfg->aliases, (cfg->n_aliases + o->n + 1) * sizeof(*cfg->aliases));
+	if (!grown)
 		return tl_errf(err, "out of memory");
+	cfg->aliases = grown;
 	for (size_t i = 0; i < o->n; i++) {
 		const struct tl_json *v = o->kids[i];
 		struct tl_alias *a = &cfg->aliases[cfg->n_aliases++];
+		memset(a, 0, sizeof(*a));
 		a->canonical = strdup(o->keys[i]);
+		if (!a->canonical)
+			return tl_errf(err, "out of memory");
 		if (v->type != TL_JSON_ARRAY)
 			return at(err, name, v, "aliases are an array of names");
 		a->names = calloc(v->n ? v->n : 1, sizeof(char *));
 		if (!a->names)
 			return tl_errf(err, "out of memory");
 		for (size_t k = 0; k < v->n; k++) {
-			if (v->kids[k]->type != TL_JSON_STRING)
-				return at(err, name, v->kids[k], "an alias must be a string");
-			a->names[a->n++] = strdup(v->kids[k]->str);
+			if (v->kids[k]->type != TL_JSON_STRING || !v->kids[k]->str[0])
+				return at(err, name, v->kids[k], "an alias must be a non-empty string");
+			if (!(a->names[a->n] = strdup(v->kids[k]->str)))
+				return tl_errf(err, "out of memory");
+			a->n++;
 		}
 	}
+	return 0;
+}
+
+static int parse_asset(const char *name, const struct tl_json *o, struct tl_asset *a, struct tl_err *err)
+{
+	if (o->type != TL_JSON_OBJECT)
+		return at(err, name, o, "an inventory entry must be an object");
+	for (size_t i = 0; i < o->n; i++) {
+		const char *k = o->keys[i];
+		const struct tl_json *v = o->kids[i];
+		if (!strcmp(k, "host") || !strcmp(k, "owner")) {
+			char **slot = !strcmp(k, "host") ? &a->host : &a->owner;
+			if (v->type != TL_JSON_STRING || !v->str[0])
+				return at(err, name, v, "expected a non-empty string");
+			if (*slot)
+				return at(err, name, v, "duplicate key in inventory entry");
+			if (!(*slot = strdup(v->str)))
+				return tl_errf(err, "out of memory");
+		} else if (!strcmp(k, "ips")) {
+			if (v->type != TL_JSON_ARRAY)
+				return at(err, name, v, "\"ips\" must be an array of addresses");
+			if (a->ips)
+				return at(err, name, v, "duplicate key in inventory entry");
+			a->ips = calloc(v->n ? v->n : 1, sizeof(char *));
+			if (!a->ips)
+				return tl_errf(err, "out of memory");
+			for (size_t j = 0; j < v->n; j++) {
+				if (v->kids[j]->type != TL_JSON_STRING || !v->kids[j]->str[0])
+					return at(err, name, v->kids[j], "an address must be a non-empty string");
+				if (!(a->ips[a->n_ips] = strdup(v->kids[j]->str)))
+					return tl_errf(err, "out of memory");
+				a->n_ips++;
+			}
+		} else {
+			char msg[200];
+			snprintf(msg, sizeof(msg), "unknown key \"%s\" in inventory entry (host, owner, ips)", k);
+			return at(err, name, v, msg);
+		}
+	}
+	if (!a->host)
+		return at(err, name, o, "an inventory entry needs \"host\"");
+	return 0;
+}
+
+static int parse_inventory(const char *name, const struct tl_json *v, struct tl_config *cfg, struct tl_err *err)
+{
+	if (v->type != TL_JSON_ARRAY)
+		return at(err, name, v, "\"inventory\" must be an array");
+	cfg->inventory = calloc(v->n ? v->n : 1, sizeof(*cfg->inventory));
+	if (!cfg->inventory)
+		return tl_errf(err, "out of memory");
+	for (size_t i = 0; i < v->n; i++)
+		if (parse_asset(name, v->kids[i], &cfg->inventory[cfg->n_inventory++], err))
+			return -1;
 	return 0;
 }
 
@@ -193,7 +259,8 @@ int tl_config_parse(const char *name, const char *text, size_t len, struct tl_co
 		rc = at(err, name, root, "the case config is a JSON object");
 		goto cleanup;
 	}
-	static const char *const top[] = { "version", "sources", "identity_aliases", "assets", "limits", "attribution" };
+	static const char *const top[] = { "version", "sources", "identity_aliases", "assets", "limits", "aliases",
+					   "inventory", "attribution" };
 	unsigned seen = 0;
 	for (size_t i = 0; i < root->n && !rc; i++) {
 		const char *k = root->keys[i];
@@ -226,8 +293,10 @@ int tl_config_parse(const char *name, const char *text, size_t len, struct tl_co
 				rc = parse_rule(name, v->kids[r], &cfg->rules[r], err);
 				cfg->n_rules++;
 			}
-		} else if (!strcmp(k, "identity_aliases")) {
+		} else if (!strcmp(k, "identity_aliases") || !strcmp(k, "aliases")) {
 			rc = parse_aliases(name, v, cfg, err);
+		} else if (!strcmp(k, "inventory")) {
+			rc = parse_inventory(name, v, cfg, err);
 		} else if (!strcmp(k, "assets")) {
 			if (v->type == TL_JSON_STRING)
 				cfg->assets = strdup(v->str);
@@ -239,7 +308,8 @@ int tl_config_parse(const char *name, const char *text, size_t len, struct tl_co
 			rc = parse_attribution(name, v, cfg, err);
 		} else {
 			char msg[200];
-			snprintf(msg, sizeof(msg), "unknown key \"%s\" (version, sources, identity_aliases, assets, limits, attribution)", k);
+			snprintf(msg, sizeof(msg),
+				 "unknown key \"%s\" (version, sources, aliases, inventory, assets, limits, attribution)", k);
 			rc = at(err, name, v, msg);
 		}
 	}
@@ -281,6 +351,14 @@ void tl_config_release(struct tl_config *cfg)
 		free(cfg->aliases[i].names);
 	}
 	free(cfg->aliases);
+	for (size_t i = 0; i < cfg->n_inventory; i++) {
+		free(cfg->inventory[i].host);
+		free(cfg->inventory[i].owner);
+		for (size_t k = 0; k < cfg->inventory[i].n_ips; k++)
+			free(cfg->inventory[i].ips[k]);
+		free(cfg->inventory[i].ips);
+	}
+	free(cfg->inventory);
 	free(cfg->assets);
 	memset(cfg, 0, sizeof(*cfg));
 }

@@ -9,6 +9,7 @@
 #include "common.h"
 #include "tl/bindings.h"
 #include "tl/case.h"
+#include "tl/entities.h"
 #include "tl/json.h"
 #include "tl/output.h"
 #include "tl/store.h"
@@ -439,6 +440,7 @@ static int run(int argc, char **argv, int stats)
 	struct tl_case cs;
 	int have_case = 0, rc;
 	struct tl_err err;
+	struct tl_entity_pivots pivots = TL_ENTITY_PIVOTS_INIT;
 	if (!o)
 		return cli_error("out of memory");
 	o->window_us = 5 * 60 * TL_US_PER_SEC;
@@ -525,6 +527,16 @@ static int run(int argc, char **argv, int stats)
 		q->to = row->ts + o->window_us + 1;
 		tl_store_iter_free(it);
 	}
+	/* an entity stands for every spelling the case knows of it (its aliases,
+	 * docs/correlation.md#entities); --exact looks for the text as given */
+	if (q->n_entities && !q->exact) {
+		if (tl_entities_expand(s, &cs.cfg, q->entities, q->n_entities, &pivots, &err)) {
+			rc = cli_error("%s", err.msg);
+			goto cleanup;
+		}
+		q->entities = pivots.v;
+		q->n_entities = pivots.n;
+	}
 	if (q->has_from && q->has_to && q->from >= q->to) {
 		rc = cli_usage_error(usage_text, "--from is not before --to: the time range is empty");
 		goto cleanup;
@@ -568,6 +580,7 @@ static int run(int argc, char **argv, int stats)
 	if (!rc && q->attributed)
 		attribution_note(s, q);
 cleanup:
+	tl_entity_pivots_release(&pivots);
 	tl_store_close(s);
 	if (have_case)
 		tl_case_release(&cs);

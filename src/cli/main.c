@@ -15,7 +15,9 @@ static const struct command {
 	const char *summary;
 } commands[] = {
 	{ "bindings", cmd_bindings, "list who held which address and used which host, when, with evidence" },
+	{ "chain", cmd_chain, "follow causal links from an entity: chains with their evidence" },
 	{ "detect", cmd_detect, "show which format each file is and why (every candidate)" },
+	{ "entities", cmd_entities, "list users, hosts, addresses, domains... with aliases, first/last seen, counts" },
 	{ "formats", cmd_formats, "list formats; test a definition against a file" },
 	{ "gaps", cmd_gaps, "list gaps and tamper indicators in the evidence" },
 	{ "graph", cmd_graph, "draw the entity graph: who and what is linked to what, with evidence" },

@@ -21,6 +21,7 @@
 #include "tl/archive.h"
 #include "tl/correlate.h"
 #include "tl/detect.h"
+#include "tl/entities.h"
 #include "tl/reader.h"
 #include "tl/store.h"
 #include "tl/time.h"
@@ -630,20 +631,35 @@ int tl_ingest(struct tl_case *c, const struct tl_formats *fs, char *const *paths
 		rc = tl_store_commit(r.store, err);
 	if (!rc && files.n)
 		rc = tl_store_index_build(r.store, err);
+	/* correlation is brought up to date with what this run added */
+	if (!rc)
+		rc = tl_entities_refresh(r.store, &c->cfg, err);
 	/* bindings and attributions follow the evidence: recomputed whole, so a
 	 * file added, re-parsed or superseded is reflected (docs/correlation.md) */
 	if (!rc) {
+		/* the case's asset inventory (tl.json "inventory") gives bindings
+		 * that evidence overrides: a fixed address, a host's owner */
+		struct tl_inventory_entry *inv = NULL;
+		if (c->cfg.n_inventory && !(inv = calloc(c->cfg.n_inventory, sizeof(*inv))))
+			rc = tl_errf(err, "out of memory");
+		for (size_t i = 0; inv && i < c->cfg.n_inventory; i++) {
+			const struct tl_asset *a = &c->cfg.inventory[i];
+			inv[i] = (struct tl_inventory_entry){ a->host, a->owner, (const char *const *)a->ips, a->n_ips };
+		}
 		struct tl_correlate_opts co = { c->cfg.logon_window_us, c->cfg.proxy_window_us, c->cfg.edr_window_us,
-						NULL, 0 };
+						inv, inv ? c->cfg.n_inventory : 0 };
 		struct tl_correlate_summary cs;
 		struct tl_err ce;
-		if (tl_correlate(r.store, &co, &cs, &ce)) {
+		if (rc) {
+			/* out of memory above, already in ERR */
+		} else if (tl_correlate(r.store, &co, &cs, &ce)) {
 			rc = tl_errf(err, "correlation: %s", ce.msg);
 		} else if (cs.conflicts) {
 			fprintf(log, "warning: %lld binding conflict%s: %lld event%s left unattributed (see tl bindings)\n",
 				(long long)cs.conflicts, cs.conflicts == 1 ? "" : "s", (long long)cs.conflicted,
 				cs.conflicted == 1 ? "" : "s");
 		}
+		free(inv);
 	}
 	progress(&r, 0, 1);
 cleanup:

@@ -247,6 +247,7 @@ static void build_where(const struct tl_event_query *q, int annotations, struct 
 			tl_buf_adds(b, " AND EXISTS (SELECT 1 FROM annotations a WHERE a.path = f.path AND "
 				       "a.offset = e.offset)");
 	}
+	tl_store_fields_where(q, b, param);
 }
 
 static int bind_where(sqlite3_stmt *st, const struct tl_event_query *q, int annotations, int p)
@@ -286,7 +287,7 @@ static int bind_where(sqlite3_stmt *st, const struct tl_event_query *q, int anno
 			sqlite3_bind_text(st, p++, lists[l][i], -1, SQLITE_TRANSIENT);
 	if (q->tag && (annotations & HAVE_ANNOTATIONS) && *q->tag)
 		sqlite3_bind_text(st, p++, q->tag, -1, SQLITE_TRANSIENT);
-	return p;
+	return tl_store_fields_bind(st, q, p);
 }
 
 static void build_query(const struct tl_event_query *q, int annotations, struct tl_buf *b)

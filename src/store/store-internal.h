@@ -17,4 +17,10 @@ int tl_store_has_annotations(struct tl_store *s);
  * address lies in the block (IPv4 or IPv6), 0 otherwise (or NULL input). */
 void tl_store_functions(sqlite3 *db);
 
+/* The conditions of Q->fields (src/store/chain.c): appended to a WHERE
+ * clause with parameters numbered from *PARAM on, then bound from P on;
+ * returns the next parameter number. */
+void tl_store_fields_where(const struct tl_event_query *q, struct tl_buf *b, int *param);
+int tl_store_fields_bind(sqlite3_stmt *st, const struct tl_event_query *q, int p);
+
 #endif

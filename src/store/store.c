@@ -152,10 +152,11 @@ static const char index_ddl[] =
 	/* a record's place among the records of its line (file:LINE#N) */
 	"CREATE INDEX IF NOT EXISTS events_line ON events(file_id, line, offset);\n";
 
-/* The entity graph pivots on files and process GUIDs too (src/store/graph.c);
- * few events carry them, so the partial indexes stay small. Columns of v3, so
- * apart from index_ddl, which the frozen v1 schema includes. */
-static const char graph_index_ddl[] =
+/* Query indexes on columns of later versions (built after the migrations,
+ * so never part of version 1): tl chain finds a process's actions and its
+ * children by GUID (EDR events only, hence partial); tl graph pivots on
+ * those and on file paths (src/store/graph.c), few events carrying any. */
+static const char index_ddl_v3[] =
 	"CREATE INDEX IF NOT EXISTS events_file_path ON events(file) WHERE file IS NOT NULL;\n"
 	"CREATE INDEX IF NOT EXISTS events_process_guid ON events(process_guid) WHERE process_guid IS NOT NULL;\n"
 	"CREATE INDEX IF NOT EXISTS events_parent_guid ON events(parent_process_guid)\n"
@@ -164,8 +165,8 @@ static const char graph_index_ddl[] =
 static const char index_drop[] =
 	"DROP INDEX IF EXISTS events_ts; DROP INDEX IF EXISTS events_user; DROP INDEX IF EXISTS events_host;"
 	"DROP INDEX IF EXISTS events_src_ip; DROP INDEX IF EXISTS events_dst_ip; DROP INDEX IF EXISTS events_domain;"
-	"DROP INDEX IF EXISTS events_line; DROP INDEX IF EXISTS events_file_path;"
-	"DROP INDEX IF EXISTS events_process_guid; DROP INDEX IF EXISTS events_parent_guid;";
+	"DROP INDEX IF EXISTS events_line; DROP INDEX IF EXISTS events_process_guid; DROP INDEX IF EXISTS events_parent_guid;"
+	"DROP INDEX IF EXISTS events_file_path;";
 
 /* Needed while ingesting (clearing an interrupted file), so never dropped. */
 static const char schema_v1_tail[] =
@@ -385,6 +386,42 @@ static int migrate_4_to_5_annotations(struct tl_store *s, struct tl_err *err)
 		    err);
 }
 
+/* v6: entities (docs/correlation.md#entities): each user, host, address,
+ * domain, ... of the events once, by its canonical text, with the spellings
+ * seen or configured as aliases. Counted incrementally: entity_files names
+ * the evidence files already counted (stale once a file is re-parsed or
+ * replaced, which makes the next refresh count everything again), and
+ * entity_config the digest of the configured aliases the counts were made
+ * with. */
+static int migrate_entities(struct tl_store *s, struct tl_err *err)
+{
+	return exec(s,
+		    "CREATE TABLE entities (\n"
+		    "  id INTEGER PRIMARY KEY,\n"
+		    "  type TEXT NOT NULL,          -- user host ip domain url file process hash email resource\n"
+		    "  value TEXT NOT NULL,         -- canonical text (include/tl/entity.h)\n"
+		    "  registrable TEXT,            -- domain, host-less url: eTLD+1 from the Public Suffix List\n"
+		    "  first_ts INTEGER,            -- UTC microseconds; NULL for an entity only configured\n"
+		    "  last_ts INTEGER,\n"
+		    "  events INTEGER NOT NULL DEFAULT 0,\n"
+		    "  UNIQUE (type, value)\n"
+		    ");\n"
+		    "CREATE TABLE entity_aliases (\n"
+		    "  entity_id INTEGER NOT NULL REFERENCES entities(id),\n"
+		    "  alias TEXT NOT NULL,         -- a spelling other than the canonical value\n"
+		    "  source TEXT NOT NULL,        -- seen (in events) or config (tl.json aliases)\n"
+		    "  events INTEGER NOT NULL DEFAULT 0,\n"
+		    "  UNIQUE (entity_id, alias)\n"
+		    ");\n"
+		    "CREATE TABLE entity_files (\n"
+		    "  file_id INTEGER PRIMARY KEY, -- evidence_files.id whose events are counted in entities\n"
+		    "  stale INTEGER NOT NULL DEFAULT 0\n"
+		    ");\n"
+		    "CREATE TABLE entity_config (\n"
+		    "  digest TEXT NOT NULL         -- of the configured aliases the counts were made with\n"
+		    ");\n",
+		    err);
+}
 
 /* v6: time-bounded bindings (who held an address, who used a host, from when
  * to when, on what evidence), the attributions of address-only events they
@@ -437,7 +474,8 @@ static int migrate_bindings(struct tl_store *s, struct tl_err *err)
 
 static int (*const migrations[])(struct tl_store *, struct tl_err *) = { migrate_0_to_1, migrate_1_to_2,
 									  migrate_2_to_3, migrate_3_to_4,
-									  migrate_4_to_5_annotations, migrate_bindings };
+									  migrate_4_to_5_annotations, migrate_bindings,
+									  migrate_entities };
 
 static int schema_version(struct tl_store *s, int *version, struct tl_err *err)
 {
@@ -576,7 +614,7 @@ int tl_store_index_drop(struct tl_store *s, struct tl_err *err)
 
 int tl_store_index_build(struct tl_store *s, struct tl_err *err)
 {
-	return exec(s, index_ddl, err) || exec(s, graph_index_ddl, err) ? -1 : 0;
+	return exec(s, index_ddl, err) || exec(s, index_ddl_v3, err) ? -1 : 0;
 }
 
 int tl_store_begin(struct tl_store *s, struct tl_err *err)
@@ -671,9 +709,12 @@ int tl_store_file_begin(struct tl_store *s, const struct tl_file_info *fi, int64
 	if (known) {
 		/* an interrupted or failed earlier attempt: start that file over */
 		sqlite3_stmt *d;
+		/* entities counted from the old events are now wrong: the next
+		 * refresh counts again (src/store/entities.c) */
 		const char *dels[] = { "DELETE FROM events WHERE file_id = ?", "DELETE FROM rejects WHERE file_id = ?",
-				       "DELETE FROM evidence_files WHERE id = ?" };
-		for (int i = 0; i < 3; i++) {
+				       "DELETE FROM evidence_files WHERE id = ?",
+				       "UPDATE entity_files SET stale = 1 WHERE file_id = ?" };
+		for (int i = 0; i < 4; i++) {
 			if (sqlite3_prepare_v2(s->db, dels[i], -1, &d, NULL) != SQLITE_OK)
 				return sqlerr(s, err, "clearing an unfinished file");
 			sqlite3_bind_int64(d, 1, row.id);

@@ -59,3 +59,14 @@ demo_case() {
 	[ "${2:-}" = manifest ] && "$TL" manifest "$d" >/dev/null
 	echo "$d"
 }
+
+# chain_case NAME: a fresh, ingested copy of fixtures/cases/chain (tl chain's
+# own case: one workstation's Sysmon and Security events, DLP, squid, BIND,
+# Zeek conn.log and auditd)
+chain_case() {
+	local d="$WORK/$1"
+	cp -r "$SRC/fixtures/cases/chain" "$d"
+	rm -rf "$d/case.db"* "$d/out" "$d/custody.jsonl" "$d/replay.tl"
+	"$TL" ingest --no-progress "$d" >/dev/null 2>&1
+	echo "$d"
+}

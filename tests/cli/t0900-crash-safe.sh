@@ -27,6 +27,7 @@ t1=$(date +%s.%N)
 REF=$(digest "$R")
 REFN=$(q "$R" "SELECT count(*) FROM events")
 [ "$REFN" = 32000 ] && ok "reference has every event" || fail "reference events: $REFN"
+REFENT=$("$TL" entities --output jsonl "$R" | sha256sum)
 echo "# reference ingest took $(awk "BEGIN{print $t1 - $t0}")s; digest $REF"
 
 # after_kill CASE LABEL: the killed case is consistent and usable, and a re-run finishes it
@@ -45,6 +46,8 @@ after_kill() {
 	[ "$(q "$c" "SELECT count(*) FROM events")" = "$REFN" ] && ok "$what: same number of events, none duplicated" ||
 		fail "$what: $(q "$c" "SELECT count(*) FROM events") events, wanted $REFN"
 	[ "$(digest "$c")" = "$REF" ] && ok "$what: same events digest" || fail "$what: digest $(digest "$c") != $REF"
+	[ "$("$TL" entities --output jsonl "$c" | sha256sum)" = "$REFENT" ] && ok "$what: same entities" ||
+		fail "$what: the entities differ from the reference's"
 	[ "$(q "$c" "SELECT count(*) FROM sqlite_master WHERE type='index' AND name LIKE 'events_%'")" = 13 ] &&
 		ok "$what: query indexes rebuilt" || fail "$what: indexes: $(q "$c" "SELECT name FROM sqlite_master WHERE type='index'")"
 	[ "$(sqlite3 "$c/case.db" "PRAGMA integrity_check" 2>&1)" = ok ] && ok "$what: integrity_check ok at the end" ||
@@ -57,7 +60,8 @@ killed_during_ingest() {
 	[ "$2" = 137 ] && ok "$3: the kill landed (ingest was still running)" ||
 		fail "$3: ingest was not killed (exit $2): it finished before the kill"
 	local left
-	left=$(q "$1" "SELECT (SELECT count(*) FROM evidence_files WHERE status='done') < 2 OR (SELECT count(*) FROM events) < $REFN" 2>/dev/null)
+	# the entities refresh at the end is ingest's work too (entity_files: the files it counted)
+	left=$(q "$1" "SELECT (SELECT count(*) FROM evidence_files WHERE status='done') < 2 OR (SELECT count(*) FROM events) < $REFN OR (SELECT count(*) FROM entity_files) < 2" 2>/dev/null)
 	[ "${left:-1}" = 1 ] && ok "$3: the case shows unfinished work" || fail "$3: the killed case looks complete"
 }
 

@@ -98,12 +98,52 @@ static void test_errors_name_line_and_column(void **state)
 	assert_non_null(strstr(err.msg, "tl.json:3:"));
 }
 
+static void test_aliases_and_inventory(void **state)
+{
+	(void)state;
+	struct tl_config cfg;
+	struct tl_err err;
+	assert_int_equal(parse("{\"aliases\":{\"mchen\":[\"E10442\",\"mei.chen@gmail.com\",\"ACME\\\\mei.chen\"]},\n"
+			       " \"identity_aliases\":{\"jdoe\":[\"john@example.com\"]},\n"
+			       " \"inventory\":[{\"host\":\"ws-0142\",\"owner\":\"mchen\",\"ips\":[\"10.20.1.42\",\"fe80::1\"]},\n"
+			       "  {\"host\":\"srv-01\"}]}",
+			       &cfg, &err),
+			 0);
+	/* both names of the key add to one list, in file order */
+	assert_int_equal(cfg.n_aliases, 2);
+	assert_string_equal(cfg.aliases[0].canonical, "mchen");
+	assert_int_equal(cfg.aliases[0].n, 3);
+	assert_string_equal(cfg.aliases[0].names[2], "ACME\\mei.chen");
+	assert_string_equal(cfg.aliases[1].canonical, "jdoe");
+	assert_int_equal(cfg.n_inventory, 2);
+	assert_string_equal(cfg.inventory[0].host, "ws-0142");
+	assert_string_equal(cfg.inventory[0].owner, "mchen");
+	assert_int_equal(cfg.inventory[0].n_ips, 2);
+	assert_string_equal(cfg.inventory[0].ips[1], "fe80::1");
+	assert_null(cfg.inventory[1].owner);
+	assert_int_equal(cfg.inventory[1].n_ips, 0);
+	tl_config_release(&cfg);
+
+	assert_int_equal(parse("{\"inventory\":[{\"owner\":\"x\"}]}", &cfg, &err), -1);
+	assert_non_null(strstr(err.msg, "needs \"host\""));
+	assert_int_equal(parse("{\"inventory\":[{\"host\":\"a\",\"ip\":[]}]}", &cfg, &err), -1);
+	assert_non_null(strstr(err.msg, "unknown key \"ip\" in inventory entry"));
+	assert_int_equal(parse("{\"inventory\":[{\"host\":\"a\",\"ips\":[1]}]}", &cfg, &err), -1);
+	assert_int_equal(parse("{\"inventory\":{}}", &cfg, &err), -1);
+	assert_int_equal(parse("{\"inventory\":[{\"host\":\"a\",\"host\":\"b\"}]}", &cfg, &err), -1);
+	assert_int_equal(parse("{\"aliases\":{\"a\":[\"\"]}}", &cfg, &err), -1);
+	assert_int_equal(parse("{\"aliases\":{\"a\":\"b\"}}", &cfg, &err), -1);
+	assert_int_equal(parse("{\"aliases\":{},\"aliases\":{}}", &cfg, &err), -1);
+	assert_non_null(strstr(err.msg, "duplicate key"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_template_parses),
 		cmocka_unit_test(test_first_matching_rule_per_setting),
 		cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_aliases_and_inventory),
 		cmocka_unit_test(test_errors_name_line_and_column),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# valgrind over the demo: ingest + timeline + sources on a copy of
-# fixtures/cases/demo, with --leak-check=full and --error-exitcode=1.
+# valgrind over the demo (ingest + timeline + sources on a copy of
+# fixtures/cases/demo) and tl chain on fixtures/cases/chain, with
+# --leak-check=full and --error-exitcode=1.
 # valgrind cannot run an ASan binary: when the tl under test is sanitized
 # (SANITIZED=1), a plain Debug tl is built beside it in VG_BUILD first.
 # Skipped (77) when valgrind is not installed.
@@ -35,4 +36,8 @@ vg 0 "sources under valgrind" -- sources "$WORK/demo"
 vg 0 "graph (Cytoscape JSON) under valgrind" -- graph --entity user:mchen --depth 2 --output json "$WORK/demo"
 vg 0 "graph (SVG through libgvc) under valgrind" -- graph --output svg "$WORK/demo"
 vg 0 "re-ingest (nothing to do) under valgrind" -- ingest --no-progress "$WORK/demo"
+cp -r "$SRC/fixtures/cases/chain" "$WORK/chain"
+"$TL" ingest --no-progress "$WORK/chain" >/dev/null 2>&1
+vg 0 "chain under valgrind (every rule of the chain case)" -- chain --entity user:mchen "$WORK/chain"
+vg 0 "chain md under valgrind" -- chain --entity host:srv-db01 --output md "$WORK/chain"
 finish
