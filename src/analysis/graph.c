@@ -26,6 +26,7 @@ struct forms {
 	char *raw[FORMS_MAX];
 	unsigned char done[FORMS_MAX];
 	unsigned n;
+	int aliased; /* the spellings the entities table knows were added */
 };
 
 struct session {
@@ -605,6 +606,24 @@ static int expand(struct builder *b, size_t idx)
 	struct tl_graph_query q = { .has_from = b->o->has_from, .has_to = b->o->has_to, .from = b->o->from, .to = b->o->to };
 	struct forms *f = &b->forms[idx];
 	int64_t total = 0;
+	/* every spelling the case's entities table has seen for this entity
+	 * (alice@example.com and EXAMPLE\alice beside alice): the lookups go by
+	 * the text as stored. A process node is a GUID, not an entity there. */
+	int type0 = b->g->nodes[idx].type;
+	if (!f->aliased && type0 != TL_GN_POLICY && type0 != TL_ENT_PROCESS) {
+		struct tl_strlist al = TL_STRLIST_INIT;
+		f->aliased = 1;
+		int r = tl_store_entity_aliases(b->s, tl_entity_type_name((enum tl_entity_type)type0),
+						b->g->nodes[idx].value, &al, b->err);
+		for (size_t i = 0; r >= 0 && i < al.n; i++)
+			if (add_form(b, idx, al.v[i]))
+				r = -1;
+		if (r >= 0 && add_form(b, idx, b->g->nodes[idx].value))
+			r = -1;
+		tl_strlist_release(&al);
+		if (r < 0)
+			return -1;
+	}
 	/* a hub is recognised before any of its events is read */
 	for (unsigned k = 0; k < f->n; k++)
 		for (int c = 0; c < nc && !f->done[k]; c++) {

@@ -230,6 +230,24 @@ edges "$WORK/out" >"$WORK/hub.txt"
 contains "$WORK/hub.txt" '^10\.9\.9\.9 -connected_to-> one\.example count=1 ' "the hub's edge to the pivot is shown"
 grep -q 'big\.example' "$WORK/hub.txt" && fail "the hub was expanded" || ok "the hub's 5,001 other events were not read"
 
+# the insider case (fixtures/cases/insider): from user:alice, her other spellings
+# (alice@example.com in M365, EXAMPLE\alice in the DLP export) are looked up too,
+# and the story's two paths are there: user -> VPN address -> upload domain,
+# user -> workstation -> archive -> DLP policy
+I="$WORK/insider"
+cp -r "$SRC/fixtures/cases/insider" "$I"
+rm -rf "$I/case.db"* "$I/out" "$I/expected" "$I/custody.jsonl" "$I/replay.tl"
+"$TL" ingest --no-progress "$I" >/dev/null 2>&1
+expect_exit 0 "the insider case around user:alice" -- "$TL" graph --entity user:alice --depth 2 --output json "$I"
+edges "$WORK/out" >"$WORK/ins.txt"
+[ "$(grep -c '^alice -accessed_resource-> ' "$WORK/ins.txt")" = 12 ] && ok "her 12 SharePoint downloads, written as alice@example.com" ||
+	fail "alice's resources: $(grep -c '^alice -accessed_resource-> ' "$WORK/ins.txt")"
+contains "$WORK/ins.txt" '^alice -assigned_ip-> 10\.50\.0\.22 ' "user -> VPN address"
+contains "$WORK/ins.txt" '^10\.50\.0\.22 -uploaded_to-> transfer\.sh count=4 .*evidence/firewall/pan-traffic\.log:1,.*evidence/flow/conn\.json:4' "VPN address -> upload domain, the volume from the firewall and Zeek conn"
+contains "$WORK/ins.txt" '^alice -logged_on_to-> ws-0217 ' "user -> workstation"
+contains "$WORK/ins.txt" '^ws-0217 -created_file-> .*q4-comp\.zip ' "workstation -> archive"
+contains "$WORK/ins.txt" '^.*q4-comp\.zip -flagged_by_dlp-> HR Data Protection' "archive -> DLP policy"
+
 # a pivot never scans: without its index the lookup fails and says how to build it
 if command -v sqlite3 >/dev/null; then
 	cp -r "$C" "$WORK/noidx"
