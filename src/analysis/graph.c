@@ -161,11 +161,21 @@ static const char *base_name(const char *path)
 static int process(struct builder *b, const char *guid, const char *image, size_t *idx)
 {
 	if (guid && *guid) {
-		/* GUIDs of one machine share their start: the end tells instances apart */
+		/* what tells instances apart: a Sysmon GUID {machine-time-time-key-session}
+		 * shares its first and last groups across a machine, so its middle
+		 * three; other forms (aid:pid, device:pid:start) their end */
 		char label[512];
+		const char *g = guid + (*guid == '{');
 		size_t n = strlen(guid);
-		snprintf(label, sizeof(label), "%s %s%s", image && *image ? base_name(image) : "process", n > 12 ? ".." : "",
-			 n > 12 ? guid + n - 12 : guid);
+		const char *d1 = strchr(g, '-'), *d4 = d1 ? strchr(d1 + 1, '-') : NULL;
+		d4 = d4 ? strchr(d4 + 1, '-') : NULL;
+		d4 = d4 ? strchr(d4 + 1, '-') : NULL;
+		if (d1 && d4 && d1 - g == 8 && d4 - d1 == 15)
+			snprintf(label, sizeof(label), "%s {..%.*s..}", image && *image ? base_name(image) : "process",
+				 (int)(d4 - d1 - 1), d1 + 1);
+		else
+			snprintf(label, sizeof(label), "%s %s%s", image && *image ? base_name(image) : "process",
+				 n > 12 ? ".." : "", n > 12 ? guid + n - 12 : guid);
 		if (tl_graph_node(b->g, TL_ENT_PROCESS, guid, label, idx, b->err) < 0 || forms_fit(b))
 			return -1;
 		return b->pivoted && add_form(b, *idx, guid) ? -1 : 0;
