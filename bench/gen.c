@@ -9,6 +9,9 @@
  *   zeek-json         Zeek conn.log, JSON lines
  *   cloudtrail-lines  AWS CloudTrail, one JSON event per line
  *   cloudtrail-doc    AWS CloudTrail {"Records":[...]} as one document (one line)
+ *   iptables asa bind vpcflow zeek-dns   network formats (issue 12)
+ *   cef               ArcSight CEF behind a syslog header (four products)
+ *   okta              Okta System Log events, JSON lines
  *
  * Output is byte-identical for the same FORMAT, COUNT and SEED (default 1).
  * Timestamps start at 2026-11-19T00:00:00Z and increase strictly with jitter
@@ -1446,13 +1449,371 @@ static void zeek_dns_record(void)
 	}
 }
 
+
+/* ------------------------------------------------------------ CEF (dlp) */
+
+/* ArcSight CEF behind an RFC 3164 syslog header, as SIEM forwarders relay it
+ * (CEF Implementation Standard rev. 25: header fields separated by '|', '|'
+ * and '\' escaped in the header, '=' and '\' escaped in extension values,
+ * values may hold spaces; rt as epoch milliseconds or "MMM dd yyyy HH:mm:ss").
+ * Four products none of tl's vendor definitions claims, so the generic
+ * mapping reads them all: a firewall, a web gateway, an AV/EDR and a DLP
+ * appliance. */
+static void ocefdate(uint64_t secs)
+{
+	static const char *mon[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+				    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+	struct civil c = civil_of(secs);
+	os(mon[c.mo - 1]);
+	oc(' ');
+	ouz(c.d, 2);
+	oc(' ');
+	ouz((uint64_t)c.y, 4);
+	oc(' ');
+	ouz(c.h, 2);
+	oc(':');
+	ouz(c.mi, 2);
+	oc(':');
+	ouz(c.s, 2);
+}
+
+static void cef_record(void)
+{
+	uint64_t secs = now_us / 1000000;
+	unsigned k = rn(100);
+	uint32_t cli = clients[skew(N_CLIENTS)];
+	const struct host *h = &hosts[skew(N_HOSTS)];
+	os("<");
+	ou(k < 50 ? 134 : (k < 75 ? 131 : 132));
+	os(">");
+	osyslogtime(secs);
+	oc(' ');
+	if (k < 50) { /* firewall traffic log */
+		static const char *acts[] = {"accept", "accept", "accept", "accept", "deny", "drop", "close"};
+		static const char *apps[] = {"HTTPS", "HTTPS", "DNS", "SSL", "HTTP", "SSH", "RDP", "SMB"};
+		const char *act = PICK(acts);
+		os("fw-edge01 CEF:0|Fortinet|Fortigate|v7.2.8|00013|traffic:forward ");
+		os(act);
+		os("|");
+		os(act[0] == 'd' ? "5" : "3");
+		os("|deviceExternalId=FG100FTK22000");
+		ou(rr(100, 999));
+		os(" FTNTFGTlogid=0000000013 cat=traffic:forward FTNTFGTsubtype=forward FTNTFGTlevel=notice FTNTFGTvd=root rt=");
+		ou(now_us / 1000);
+		os(" src=");
+		oip(cli);
+		os(" spt=");
+		ou(rr(32768, 60999));
+		os(" deviceInboundInterface=port2 dst=");
+		oip(h->ip);
+		os(" dpt=");
+		ou(PICK(((unsigned[]){443, 443, 443, 80, 53, 22, 3389, 445})));
+		os(" deviceOutboundInterface=wan1 sourceTranslatedAddress=198.51.100.2 sourceTranslatedPort=");
+		ou(rr(1024, 65535));
+		os(" externalId=");
+		ou(rr(10000000, 99999999));
+		os(" proto=6 act=");
+		os(act);
+		os(" FTNTFGTpolicyid=");
+		ou(rr(1, 40));
+		os(" app=");
+		os(PICK(apps));
+		os(" duser=");
+		os(pct(60) ? users[rn(N_USERS)] : "-");
+		os(" out=");
+		ou(rlog(40, 5e6));
+		os(" in=");
+		ou(rlog(40, 5e7));
+		os(" FTNTFGTsentpkt=");
+		ou(rr(1, 5000));
+		os(" FTNTFGTrcvdpkt=");
+		ou(rr(1, 5000));
+		os(" dhost=");
+		os(h->name);
+		oc('\n');
+	} else if (k < 75) { /* web gateway: a URL, a method, a category with spaces */
+		static const char *cats[] = {"Business and Economy", "Search Engines and Portals",
+					     "Information Technology", "Social Networking",
+					     "Malicious Websites", "Uncategorized URLs"};
+		int blocked = pct(15);
+		os("swg01 CEF:0|Trend Micro|InterScan Web Security|6.5|");
+		os(blocked ? "100002|URL blocked" : "100001|URL access");
+		os("|");
+		os(blocked ? "6" : "2");
+		os("|rt=");
+		ocefdate(secs);
+		os(" UTC src=");
+		oip(cli);
+		os(" suser=");
+		os(users[rn(N_USERS)]);
+		os(" dst=");
+		oip(h->ip);
+		os(" dhost=");
+		os(h->name);
+		os(" requestMethod=");
+		os(pct(85) ? "GET" : "POST");
+		os(" request=https://");
+		os(h->name);
+		opath();
+		os(" cs1Label=Category cs1=");
+		os(PICK(cats));
+		os(" act=");
+		os(blocked ? "Blocked" : "Allowed");
+		os(" out=");
+		ou(rlog(200, 2e6));
+		os(" msg=policy \\= ");
+		os(blocked ? "block-risky" : "default");
+		oc('\n');
+	} else if (k < 90) { /* endpoint AV/EDR detections: Windows paths, escaped backslashes */
+		static const char *mal[] = {"Eicar_test_file", "TROJ_GEN.R002C0PK", "Ransom.Win32.LOCKBIT.A",
+					    "HackTool.Win32.Mimikatz.A", "PUA.Win32.Adware.B"};
+		static const char *acts[] = {"Quarantine", "Quarantine", "Delete", "Pass", "Clean"};
+		os("dsm01 CEF:0|Trend Micro|Deep Security Agent|20.0.1|4000000|");
+		os(PICK(mal));
+		os("|");
+		ou(rr(6, 9));
+		os("|cn1=");
+		ou(rr(1, 500));
+		os(" cn1Label=Host ID dvchost=WS-");
+		ohex(rn(65536), 4, 1);
+		os(" TrendMicroDsTenant=Primary TrendMicroDsTenantId=0 filePath=C:\\\\Users\\\\");
+		os(users[rn(N_USERS)]);
+		os("\\\\Downloads\\\\invoice_");
+		ou(rn(10000));
+		os(".exe act=");
+		os(PICK(acts));
+		os(" msg=Realtime scan src=");
+		oip(cli);
+		os(" rt=");
+		ou(now_us / 1000);
+		oc('\n');
+	} else { /* DLP incident: file, users, an outcome */
+		static const char *chans[] = {"Email", "Web Upload", "USB", "Cloud Storage", "Printer"};
+		os("dlp-mgr01 CEF:0|Acme Data Security|DLP Server|4.2|incident|Data loss policy match|");
+		ou(rr(3, 8));
+		os("|rt=");
+		ou(now_us / 1000);
+		os(" suser=CORP\\\\");
+		os(users[rn(N_USERS)]);
+		os(" duser=partner");
+		ou(rn(50));
+		os("@example.net src=");
+		oip(cli);
+		os(" shost=WS-");
+		ohex(rn(65536), 4, 1);
+		os(" fname=Q");
+		ou(rr(1, 4));
+		os(" payroll ");
+		ou(rn(1000));
+		os(".xlsx fsize=");
+		ou(rlog(1000, 5e7));
+		os(" cs2Label=Channel cs2=");
+		os(PICK(chans));
+		os(" act=");
+		os(pct(60) ? "Blocked" : "Passed");
+		os(" outcome=");
+		os(pct(90) ? "success" : "failure");
+		oc('\n');
+	}
+}
+
+/* ------------------------------------------------------------------ okta */
+
+/* Okta System Log LogEvent objects, one per line, as /api/v1/logs returns
+ * them and exports/forwarders keep them (developer.okta.com System Log API:
+ * actor, client with userAgent and geographicalContext, authenticationContext,
+ * displayMessage, eventType, legacyEventType, outcome, published, request
+ * ipChain, securityContext, severity, debugContext, target, transaction,
+ * uuid, version). */
+static void okta_geo(const char *city, const char *state, const char *country, const char *postal)
+{
+	os("\"geographicalContext\":{\"city\":\"");
+	os(city);
+	os("\",\"state\":\"");
+	os(state);
+	os("\",\"country\":\"");
+	os(country);
+	os("\",\"postalCode\":\"");
+	os(postal);
+	os("\",\"geolocation\":{\"lat\":");
+	ou(rr(25, 60));
+	oc('.');
+	ouz(rn(10000), 4);
+	os(",\"lon\":-");
+	ou(rr(1, 122));
+	oc('.');
+	ouz(rn(10000), 4);
+	os("}}");
+}
+
+static void okta_record(void)
+{
+	static const struct {
+		const char *type, *legacy, *msg;
+	} evs[] = {
+	    {"user.session.start", "core.user_auth.login_success", "User login to Okta"},
+	    {"user.session.start", "core.user_auth.login_failed", "User login to Okta"},
+	    {"user.authentication.sso", "app.auth.sso", "User single sign on to app"},
+	    {"user.authentication.sso", "app.auth.sso", "User single sign on to app"},
+	    {"user.authentication.auth_via_mfa", "core.user.factor.attempt_success", "Authentication of user via MFA"},
+	    {"user.mfa.okta_verify.deny_push", "core.user.factor.attempt_fail", "User rejected Okta push verify"},
+	    {"policy.evaluate_sign_on", "", "Evaluation of sign-on policy"},
+	    {"user.session.end", "core.user_auth.logout_success", "User logout from Okta"},
+	    {"app.oauth2.as.token.grant.access_token", "", "OAuth2 access token is granted"},
+	    {"user.account.lock", "core.user.account.locked", "Max sign in attempts exceeded"},
+	    {"user.account.reset_password", "core.user.config.password_reset", "Fired when the user's Okta password is reset"},
+	    {"group.user_membership.add", "core.user_group_member.user_add", "Add user to group membership"},
+	    {"system.api_token.create", "api.token.create", "Create API token"},
+	    {"user.lifecycle.create", "core.user.config.user_creation.success", "Create Okta user"}};
+	static const struct {
+		const char *city, *state, *country, *postal;
+	} geo[] = {{"Dublin", "California", "United States", "94568"},
+		   {"New York", "New York", "United States", "10001"},
+		   {"London", "England", "United Kingdom", "EC1A"},
+		   {"Frankfurt am Main", "Hesse", "Germany", "60311"},
+		   {"Sao Paulo", "Sao Paulo", "Brazil", "01000"},
+		   {"Singapore", "Singapore", "Singapore", "018989"}};
+	static const char *uas[][3] = {
+	    {"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36", "CHROME", "Windows 10"},
+	    {"Mozilla/5.0 (Macintosh; Intel Mac OS X 10.15; rv:125.0) Gecko/20100101 Firefox/125.0", "FIREFOX", "Mac OS X"},
+	    {"Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1", "SAFARI", "iOS"},
+	    {"okta-sdk-java/8.2.5 java/17.0.10 Linux/6.1.0", "UNKNOWN", "Linux"}};
+	static const char *apps[] = {"Salesforce.com", "Slack", "AWS IAM Identity Center", "Google Workspace", "Zoom", "GitHub Enterprise Cloud"};
+	unsigned e = rn(sizeof evs / sizeof evs[0]);
+	const char *user = users[rn(N_USERS)];
+	unsigned g = pct(80) ? rn(2) : rn(6);
+	unsigned u = rn(4);
+	int fail = e == 1 || e == 5 || e == 9 || (e == 6 && pct(10));
+	int sys = e == 12 && pct(30); /* system-initiated: no client ip */
+	uint32_t ip = pct(70) ? hosts[skew(200)].ip : public_ip();
+	char sess[26];
+	for (int i = 0; i < 25; i++)
+		sess[i] = B62[rn(62)];
+	sess[0] = '1';
+	sess[1] = '0';
+	sess[2] = '2';
+	sess[25] = 0;
+
+	os("{\"actor\":{\"id\":\"00u");
+	orand(B62, 62, 17);
+	os("\",\"type\":\"User\",\"alternateId\":\"");
+	os(user);
+	os("@example.com\",\"displayName\":\"");
+	os(user);
+	os("\",\"detailEntry\":null},\"client\":{\"userAgent\":{\"rawUserAgent\":\"");
+	os(uas[u][0]);
+	os("\",\"os\":\"");
+	os(uas[u][2]);
+	os("\",\"browser\":\"");
+	os(uas[u][1]);
+	os("\"},\"zone\":\"null\",\"device\":\"");
+	os(u == 2 ? "Mobile" : "Computer");
+	os("\",\"id\":null,\"ipAddress\":");
+	if (sys) {
+		os("null,");
+	} else {
+		oc('"');
+		oip(ip);
+		os("\",");
+	}
+	okta_geo(geo[g].city, geo[g].state, geo[g].country, geo[g].postal);
+	os("},\"device\":null,\"authenticationContext\":{\"authenticationProvider\":null,\"credentialProvider\":null,\"credentialType\":null,\"issuer\":null,\"interface\":null,\"authenticationStep\":0,\"externalSessionId\":\"");
+	os(sess);
+	os("\"},\"displayMessage\":\"");
+	os(evs[e].msg);
+	os("\",\"eventType\":\"");
+	os(evs[e].type);
+	os("\",\"outcome\":{\"result\":\"");
+	os(fail ? (e == 6 ? "DENY" : "FAILURE") : (e == 6 ? "ALLOW" : "SUCCESS"));
+	os("\",\"reason\":");
+	if (e == 1)
+		os("\"INVALID_CREDENTIALS\"");
+	else if (e == 5)
+		os("\"User rejected Okta Verify push\"");
+	else if (e == 9)
+		os("\"LOCKED_OUT\"");
+	else if (e == 6)
+		os("\"Sign-on policy evaluation resulted in ALLOW\"");
+	else
+		os("null");
+	os("},\"published\":\"");
+	{
+		struct civil c = civil_of(now_us / 1000000);
+		ouz((uint64_t)c.y, 4);
+		oc('-');
+		ouz(c.mo, 2);
+		oc('-');
+		ouz(c.d, 2);
+		oc('T');
+		ouz(c.h, 2);
+		oc(':');
+		ouz(c.mi, 2);
+		oc(':');
+		ouz(c.s, 2);
+		oc('.');
+		ouz(now_us / 1000 % 1000, 3);
+		oc('Z');
+	}
+	os("\",\"securityContext\":{\"asNumber\":");
+	ou(rr(1000, 65000));
+	os(",\"asOrg\":\"example isp\",\"isp\":\"example isp\",\"domain\":\"example.net\",\"isProxy\":false},\"severity\":\"");
+	os(e == 9 || e == 5 ? "WARN" : "INFO");
+	os("\",\"debugContext\":{\"debugData\":{\"requestId\":\"");
+	orand(B62, 62, 27);
+	os("\",\"requestUri\":\"");
+	os(e < 2 ? "/api/v1/authn" : (e < 4 ? "/app/sso/saml" : "/api/v1/users"));
+	os("\",\"threatSuspected\":\"false\",\"url\":\"");
+	os(e < 2 ? "/api/v1/authn?" : (e < 4 ? "/app/sso/saml?" : "/api/v1/users?"));
+	os("\"}},\"legacyEventType\":");
+	if (evs[e].legacy[0]) {
+		oc('"');
+		os(evs[e].legacy);
+		oc('"');
+	} else {
+		os("null");
+	}
+	os(",\"transaction\":{\"type\":\"WEB\",\"id\":\"");
+	orand(B62, 62, 27);
+	os("\",\"detail\":{}},\"uuid\":\"");
+	ouuid();
+	os("\",\"version\":\"0\",\"request\":{\"ipChain\":[");
+	if (!sys) {
+		os("{\"ip\":\"");
+		oip(ip);
+		os("\",");
+		okta_geo(geo[g].city, geo[g].state, geo[g].country, geo[g].postal);
+		os(",\"version\":\"V4\",\"source\":null}");
+	}
+	os("]},\"target\":");
+	if (e == 2 || e == 3 || e == 8) {
+		os("[{\"id\":\"0oa");
+		orand(B62, 62, 17);
+		os("\",\"type\":\"AppInstance\",\"alternateId\":\"");
+		os(PICK(apps));
+		os("\",\"displayName\":\"");
+		os(PICK(apps));
+		os("\",\"detailEntry\":null}]");
+	} else if (e >= 10) {
+		os("[{\"id\":\"00u");
+		orand(B62, 62, 17);
+		os("\",\"type\":\"User\",\"alternateId\":\"");
+		os(users[rn(N_USERS)]);
+		os("@example.com\",\"displayName\":\"");
+		os(users[rn(N_USERS)]);
+		os("\",\"detailEntry\":null}]");
+	} else {
+		os("null");
+	}
+	os("}\n");
+}
+
 /* ------------------------------------------------------------------ main */
 
 _Noreturn static void usage(void)
 {
 	fputs("usage: gen FORMAT COUNT [SEED]\n"
 	      "  FORMAT: squid | zeek-tsv | zeek-json | cloudtrail-lines | cloudtrail-doc\n"
-	      "          iptables | asa | bind | vpcflow | zeek-dns\n",
+	      "          iptables | asa | bind | vpcflow | zeek-dns | cef | okta\n",
 	      stderr);
 	exit(2);
 }
@@ -1490,14 +1851,20 @@ int main(int argc, char **argv)
 	else if (!strcmp(fmt, "bind")) f = 7;
 	else if (!strcmp(fmt, "vpcflow")) f = 8;
 	else if (!strcmp(fmt, "zeek-dns")) f = 9;
+	else if (!strcmp(fmt, "cef")) f = 10;
+	else if (!strcmp(fmt, "okta")) f = 11;
 	else usage();
 
 	static char stdio_buf[1u << 22];
 	setvbuf(stdout, stdio_buf, _IOFBF, sizeof stdio_buf);
 
-	/* distinct stream per format so formats don't mirror each other */
-	rng_seed(seed * 1000003u + (uint64_t)f);
+	/* the pools (clients, domains, users) depend on the seed only, so every
+	 * format talks about the same hosts and a mixed case can be asked about
+	 * one address; the records get a distinct stream per format so formats
+	 * don't mirror each other */
+	rng_seed(seed);
 	build_pools();
+	rng_seed(seed * 1000003u + (uint64_t)f);
 	now_us = (uint64_t)days_from_civil(2026, 11, 19) * 86400u * 1000000u;
 
 	if (f == 1)
@@ -1517,6 +1884,8 @@ int main(int argc, char **argv)
 		case 7: bind_record(); break;
 		case 8: vpcflow_record(); break;
 		case 9: zeek_dns_record(); break;
+		case 10: cef_record(); break;
+		case 11: okta_record(); break;
 		default:
 			if (i)
 				oc(',');

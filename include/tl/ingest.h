@@ -21,9 +21,13 @@ struct tl_ingest_opts {
 	const char *format;   /* force this format for every file (NULL: config, then detection) */
 	int progress;         /* show a progress line on LOG */
 	int follow_symlinks;  /* follow links that leave the case folder */
-	int threads;          /* 1: parse and store on one core; 2 (default): a writer thread */
+	int threads;          /* 1: parse and store on one core; 0 or 2 and more: a writer thread */
 	int new_version;      /* a file whose content changed replaces its earlier version */
 	long commit_every;    /* rows per transaction; 0: the default. The result is the same either way */
+	/* the query indexes during the load: AUTO keeps them when the new data is
+	 * small against the case (updated row by row) and otherwise drops them
+	 * and builds them once at the end; KEEP and REBUILD force either */
+	enum { TL_INDEXES_AUTO, TL_INDEXES_KEEP, TL_INDEXES_REBUILD } indexes;
 	int quiet;            /* LOG gets warnings and errors only (no line per unchanged or duplicate file) */
 	/* re-parse files already ingested and unchanged (after a definition
 	 * changed): all of them, or those whose format is REPARSE_ONLY or whose

@@ -16,7 +16,25 @@
 #include "tl/time.h"
 #include "tl/util.h"
 
-enum tl_out_format { TL_OUT_TEXT, TL_OUT_CSV, TL_OUT_JSONL };
+enum tl_out_format {
+	TL_OUT_TEXT,
+	TL_OUT_CSV,
+	TL_OUT_JSONL,
+	/* hand-off formats, docs/timeline-formats.md */
+	TL_OUT_TIMESKETCH,     /* Timesketch JSONL import: message, datetime, timestamp_desc + attributes */
+	TL_OUT_TIMESKETCH_CSV, /* the same as CSV with a header */
+	TL_OUT_L2TCSV,         /* plaso / log2timeline l2tcsv, 17 columns */
+	TL_OUT_TLN             /* TLN: Time|Source|System|User|Description */
+};
+
+/* 0 and *FMT for a timeline output NAME ("text", "csv", "jsonl", "timesketch",
+ * "timesketch-csv", "l2tcsv", "tln"); -1 for anything else. */
+int tl_out_format_parse(const char *name, enum tl_out_format *fmt);
+
+/* struct tl_filter.copies: how copies of one occurrence are shown
+ * (docs/correlation.md#copies). 0 is every event a row with no copy
+ * information — the events digest, which must never depend on correlation. */
+enum { TL_COPIES_ONCE = 1, TL_COPIES_ALL = 2 };
 
 struct tl_filter {
 	struct tl_event_query q;        /* which events (time range, entities, families, formats) */
@@ -32,6 +50,10 @@ struct tl_filter {
 	/* every format: what each event is attributed to (JSONL "attributed_user",
 	 * "attributed_host", "attribution"; CSV the same columns; text "~user") */
 	int attribution;
+	/* TL_COPIES_ONCE: one row per occurrence with every copy's evidence (JSONL
+	 * "copies", CSV copies columns, text "×N"); TL_COPIES_ALL: every copy a
+	 * row, each with that evidence; 0: neither */
+	int copies;
 };
 
 /* Write the filtered timeline of S to OUT. Returns the number of events written, or -1. */

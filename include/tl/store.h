@@ -25,7 +25,7 @@
 #include "tl/time.h"
 #include "tl/util.h"
 
-#define TL_SCHEMA_VERSION 7
+#define TL_SCHEMA_VERSION 8
 
 struct tl_store;
 
@@ -96,6 +96,14 @@ int tl_store_file_end(struct tl_store *s, int64_t id, const char *status, const 
 /* Drop the query indexes before a bulk load / build them after it (idempotent). */
 int tl_store_index_drop(struct tl_store *s, struct tl_err *err);
 int tl_store_index_build(struct tl_store *s, struct tl_err *err);
+/* Helper threads the index build may sort with (0: none, the default). The
+ * indexes are the same either way. */
+void tl_store_sort_threads(struct tl_store *s, int n);
+/* Bytes of evidence (stored size) the case holds in done or partial files:
+ * what an ingest weighs its new data against to keep or rebuild the indexes. */
+int tl_store_case_bytes(struct tl_store *s, int64_t *bytes, struct tl_err *err);
+/* 1 if PATH (a file, or an archive through its members) is ingested and done, 0 if not, -1 on error. */
+int tl_store_path_ingested(struct tl_store *s, const char *path, struct tl_err *err);
 
 /* Begin / commit the current bulk transaction. */
 int tl_store_begin(struct tl_store *s, struct tl_err *err);

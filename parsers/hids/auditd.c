@@ -532,6 +532,45 @@ static int set_kv(struct tl_parse *p, struct tl_event *ev, enum tl_field_id id, 
 	return rc < 0 ? -1 : 0;
 }
 
+/* Where an ENRICHED name from winbind (DOMAIN\\user) or sssd (user@domain)
+ * splits, as the account_name/account_domain transforms split it
+ * (docs/format-definitions.md); NULL for a whole name. */
+static const char *account_sep(struct tl_val v)
+{
+	const char *bs = memchr(v.s, '\\', v.len), *sep = bs ? bs : memchr(v.s, '@', v.len);
+	return sep && sep != v.s && sep != v.s + v.len - 1 ? sep : NULL;
+}
+
+/* The account of V without its domain. */
+static struct tl_val account_user(struct tl_val v)
+{
+	const char *sep = account_sep(v);
+	if (!sep)
+		return v;
+	return *sep == '\\' ? (struct tl_val){ sep + 1, v.len - (size_t)(sep + 1 - v.s) } : (struct tl_val){ v.s, (size_t)(sep - v.s) };
+}
+
+/* An account into FIELD and its domain, if it names one, into DOM_FIELD: so
+ * every source's user and user_domain meet. A split name stays in extra as
+ * written (an interpretation takes nothing); a whole one is taken. */
+static int set_account(struct tl_parse *p, struct tl_event *ev, enum tl_field_id field, enum tl_field_id dom_field,
+		       struct rec *r, struct kv *x)
+{
+	struct tl_val v = value(p, r, x);
+	const char *sep = account_sep(v);
+	if (!sep) {
+		int rc = set(p, ev, field, v);
+		x->taken = rc == 0;
+		return rc < 0 ? -1 : 0;
+	}
+	struct tl_val dom = *sep == '\\' ? (struct tl_val){ v.s, (size_t)(sep - v.s) }
+					: (struct tl_val){ sep + 1, v.len - (size_t)(sep + 1 - v.s) };
+	if (set(p, ev, field, account_user(v)) < 0 || set(p, ev, dom_field, dom) < 0)
+		return -1;
+	x->taken = 0;
+	return 0;
+}
+
 static int valid_ip(struct tl_val v)
 {
 	char tmp[64];
@@ -665,26 +704,35 @@ static enum tl_parse_status build(struct state *st, struct tl_parse *p, const st
 	    set_kv(p, ev, TL_F_session_id, subj, find(subj, "ses")) ||
 	    set_kv(p, ev, TL_F_rule, subj, find(subj, "key")))
 		goto oom;
-	/* the actor is the login identity (auid: who logged in, kept across su
-	 * and sudo); the account the process ran as is target_user when it differs */
+	/* The actor: the login identity (auid: who logged in, kept across su and
+	 * sudo); when auid is unset (a daemon such as smbd or sshd acting for an
+	 * account, a cron job, a service), the account the process runs as,
+	 * uid. For a message without a login identity the account it names,
+	 * acct=, comes first (sshd's USER_AUTH runs as root for "mallory"). The
+	 * process's account is target_user when it differs from user. The text
+	 * that became user is taken; the other ids stay in extra. */
 	struct kv *auid = find(subj, "auid"), *uid = find(subj, "uid"), *acct = find(subj, "acct");
 	struct kv *auid_name = find(subj, "AUID"), *uid_name = find(subj, "UID");
-	struct tl_val user = { NULL, 0 }, target = { NULL, 0 };
+	struct kv *who = NULL, *target = NULL;
 	if (!unset(auid)) {
-		user = auid_name && !unset(auid_name) ? value(p, subj, auid_name) : value(p, subj, auid);
-		auid->taken = 1;
+		who = auid_name && !unset(auid_name) ? auid_name : auid;
 		if (syscall && !unset(uid))
-			target = uid_name && !unset(uid_name) ? value(p, subj, uid_name) : value(p, subj, uid);
+			target = uid_name && !unset(uid_name) ? uid_name : uid;
 		else if (!syscall && !unset(acct))
-			target = value(p, subj, acct), acct->taken = 1;
+			target = acct;
 	} else if (!syscall && !unset(acct)) {
-		user = value(p, subj, acct); /* before login the account named is the one acting */
-		acct->taken = 1;
+		who = acct;
+	} else if (!unset(uid)) {
+		who = uid_name && !unset(uid_name) ? uid_name : uid;
 	}
-	if (user.s && set(p, ev, TL_F_user, user) < 0)
+	if (who && set_account(p, ev, TL_F_user, TL_F_user_domain, subj, who) < 0)
 		goto oom;
-	if (target.s && (!user.s || !val_eq(user, target)) && set(p, ev, TL_F_target_user, target) < 0)
-		goto oom;
+	if (target && !(who && val_eq(account_user(value(p, subj, who)), account_user(value(p, subj, target))))) {
+		if (set_account(p, ev, TL_F_target_user, TL_F_target_user_domain, subj, target) < 0)
+			goto oom;
+		if (target != acct)
+			target->taken = 0; /* the process's account: also kept in extra */
+	}
 	/* outcome: success= of a syscall, res= of a message */
 	x = syscall ? find(subj, "success") : find(subj, "res");
 	if (x && x->nv) {
@@ -1001,7 +1049,7 @@ const struct tl_c_parser tl_parser_auditd = {
 	.abi = TL_PARSER_ABI,
 	.name = "auditd",
 	.family = "hids",
-	.version = "1.0.0",
+	.version = "1.1.0",
 	.title = "Linux audit log (auditd RAW/ENRICHED), records grouped into events",
 	.source = "parsers/hids/auditd.c",
 	.samples = samples,

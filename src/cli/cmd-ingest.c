@@ -35,8 +35,12 @@ static const char usage[] =
 	"                      ingested is used again (so is it by tl replay)\n"
 	"  --commit-every N    rows per database transaction (default 200000); smaller\n"
 	"                      values commit part-way through small files, for crash tests\n"
-	"  --threads N         1: parse and store on one core; 2 (default): store on a\n"
-	"                      second thread. The database is the same either way.\n"
+	"  --threads N         1: parse and store on one core; 2 or more: store on a\n"
+	"                      thread of its own (default: TL_THREADS, else the\n"
+	"                      number of cores). The database is the same either way.\n"
+	"  --indexes WHEN      auto (default): keep the query indexes and update them\n"
+	"                      when the new data is under 25% of the case, else drop\n"
+	"                      them and build them once at the end; keep; rebuild\n"
 	"  -q, --quiet         warnings and errors only: no summary, no line per\n"
 	"                      unchanged or duplicate file\n"
 	"  -h, --help          this help\n\n"
@@ -49,13 +53,20 @@ static void note_input(void *ctx, const char *rel, const char *sha256)
 	cli_custody_input(rel, sha256);
 }
 
+static int threads_arg(const char *s)
+{
+	char *end;
+	long n = strtol(s, &end, 10);
+	return *s && !*end && n >= 1 && n <= 256 ? (int)n : -1;
+}
+
 int cmd_ingest(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "format", required_argument, NULL, 'f' }, { "progress", no_argument, NULL, 'p' },
 		{ "no-progress", no_argument, NULL, 'P' }, { "follow-symlinks", no_argument, NULL, 'L' },
 		{ "quiet", no_argument, NULL, 'q' }, { "threads", required_argument, NULL, 't' },
-		{ "new-version", no_argument, NULL, 'N' }, { "reparse", optional_argument, NULL, 'r' }, { "commit-every", required_argument, NULL, 'C' }, { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+		{ "new-version", no_argument, NULL, 'N' }, { "reparse", optional_argument, NULL, 'r' }, { "commit-every", required_argument, NULL, 'C' }, { "indexes", required_argument, NULL, 'I' }, { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	struct tl_ingest_opts o = { 0 };
 	int quiet = 0, c;
@@ -79,9 +90,18 @@ int cmd_ingest(int argc, char **argv)
 			break;
 		}
 		case 't':
-			if (strcmp(optarg, "1") && strcmp(optarg, "2"))
-				return cli_usage_error(usage, "--threads is 1 or 2");
-			o.threads = optarg[0] - '0';
+			if ((o.threads = threads_arg(optarg)) < 1)
+				return cli_usage_error(usage, "--threads wants a number from 1 to 256, got '%s'", optarg);
+			break;
+		case 'I':
+			if (!strcmp(optarg, "auto"))
+				o.indexes = TL_INDEXES_AUTO;
+			else if (!strcmp(optarg, "keep"))
+				o.indexes = TL_INDEXES_KEEP;
+			else if (!strcmp(optarg, "rebuild"))
+				o.indexes = TL_INDEXES_REBUILD;
+			else
+				return cli_usage_error(usage, "--indexes is auto, keep or rebuild");
 			break;
 		case 'q': quiet = o.quiet = 1; break;
 		case 'h': fputs(usage, stdout); return TL_EXIT_OK;
@@ -90,6 +110,14 @@ int cmd_ingest(int argc, char **argv)
 	}
 	if (optind >= argc)
 		return cli_usage_error(usage, "ingest needs a case folder");
+	if (!o.threads) {
+		const char *env = getenv("TL_THREADS");
+		long cores = sysconf(_SC_NPROCESSORS_ONLN);
+		if (env && *env && (o.threads = threads_arg(env)) < 1)
+			return cli_usage_error(usage, "TL_THREADS wants a number from 1 to 256, got '%s'", env);
+		if (!o.threads)
+			o.threads = cores >= 1 && cores <= 256 ? (int)cores : 2;
+	}
 	struct tl_case cs;
 	struct tl_err err;
 	if (cli_open_case(argv[optind], &cs))

@@ -46,7 +46,11 @@ static const char usage[] =
 	"  --no-header            text: no header row\n"
 	"  --wide                 text: evidence paths whole (a long one is otherwise\n"
 	"                         shortened in the middle; tl show takes either)\n"
-	"  --output FORMAT        text (default), csv or jsonl (docs/timeline-jsonl.md)\n"
+	"  --output FORMAT        text (default), csv or jsonl (docs/timeline-jsonl.md);\n"
+	"                         timesketch, timesketch-csv, l2tcsv or tln to hand on\n"
+	"                         (docs/timeline-formats.md)\n"
+	"  --all-copies           a row for every copy of a record delivered twice (by\n"
+	"                         default one row per occurrence lists every copy's evidence)\n"
 	"  --csv-raw              do not neutralize CSV cells that look like formulas\n"
 	"  -o, --out NAME         write to CASE/out/NAME (recorded in the custody log\n"
 	"                         and covered by tl manifest) instead of stdout\n"
@@ -71,7 +75,7 @@ static const char *const families_known[] = { "edr", "hids", "firewall", "proxy"
 
 enum { O_FROM = 256, O_TO, O_ENTITY, O_FAMILY, O_FORMAT, O_GREP, O_OUTPUT, O_CSVRAW, O_OUTCOME, O_ACTION, O_EXACT,
        O_LIMIT, O_TAIL, O_REVERSE, O_TZ, O_NOHEADER, O_AROUND, O_WINDOW, O_SAVE, O_SAVED, O_TAG, O_BY, O_WIDE,
-       O_NOATTR };
+       O_NOATTR, O_ALLCOPIES };
 
 static const struct option longopts[] = {
 	{ "from", required_argument, NULL, O_FROM },	     { "to", required_argument, NULL, O_TO },
@@ -86,6 +90,7 @@ static const struct option longopts[] = {
 	{ "save", required_argument, NULL, O_SAVE },	     { "saved", required_argument, NULL, O_SAVED },
 	{ "tag", required_argument, NULL, O_TAG },	     { "by", required_argument, NULL, O_BY },
 	{ "wide", no_argument, NULL, O_WIDE },	     { "no-attributed", no_argument, NULL, O_NOATTR },
+	{ "all-copies", no_argument, NULL, O_ALLCOPIES },
 	{ "out", required_argument, NULL, 'o' },	     { "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -96,6 +101,7 @@ struct opts {
 	enum tl_out_format fmt;
 	const char *out_name, *tz_name, *around, *save, *saved;
 	int64_t window_us;
+	int all_copies;
 	struct tl_entity entities[64];
 	const char *families[32], *formats[64], *outcomes[16], *actions[32], *by[TL_COUNT_KEYS_MAX];
 	size_t n_by;
@@ -210,6 +216,11 @@ static int parse(struct opts *o, int argc, char **argv, const char *usage_text, 
 			case O_REVERSE: q->reverse = 1; break;
 			case O_NOHEADER: o->flt.no_header = 1; break;
 			case O_WIDE: o->flt.wide = 1; break;
+			case O_ALLCOPIES:
+				if (stats)
+					return cli_usage_error(usage_text, "--all-copies belongs to tl timeline");
+				o->all_copies = 1;
+				break;
 			case O_TZ: o->tz_name = optarg; break;
 			case O_SAVE: o->save = optarg; break;
 			case 'o': o->out_name = optarg; break;
@@ -245,14 +256,14 @@ static int parse(struct opts *o, int argc, char **argv, const char *usage_text, 
 				break;
 			}
 			case O_OUTPUT:
-				if (!strcmp(optarg, "text"))
-					o->fmt = TL_OUT_TEXT;
-				else if (!strcmp(optarg, "csv"))
-					o->fmt = TL_OUT_CSV;
-				else if (!strcmp(optarg, "jsonl") || (stats && !strcmp(optarg, "json")))
+				if (stats && !strcmp(optarg, "json"))
 					o->fmt = TL_OUT_JSONL;
-				else
-					return cli_usage_error(usage_text, "--output: '%s' is not text, csv or jsonl", optarg);
+				else if (tl_out_format_parse(optarg, &o->fmt) ||
+					 (stats && o->fmt != TL_OUT_TEXT && o->fmt != TL_OUT_CSV && o->fmt != TL_OUT_JSONL))
+					return cli_usage_error(usage_text, stats ? "--output: '%s' is not text, csv or jsonl"
+										 : "--output: '%s' is not text, csv, jsonl, "
+										   "timesketch, timesketch-csv, l2tcsv or tln",
+							       optarg);
 				break;
 			case 'h': fputs(usage_text, stdout); return -1;
 			case ':': return cli_usage_error(usage_text, "option '%s' needs a value", argv[optind - 1]);
@@ -262,7 +273,7 @@ static int parse(struct opts *o, int argc, char **argv, const char *usage_text, 
 								     "--grep", "--output", "--csv-raw", "--outcome", "--action",
 								     "--exact", "--limit", "--tail", "--reverse", "--tz",
 								     "--no-header", "--around", "--window", "--save", "--saved",
-								     "--tag", "--by", "--out", "--wide", "--no-attributed" };
+								     "--tag", "--by", "--out", "--wide", "--no-attributed", "--all-copies" };
 				char word[64];
 				snprintf(word, sizeof(word), "%.*s", (int)strcspn(bad, "="), bad);
 				const char *near = cli_did_you_mean(word, names, sizeof(names) / sizeof(names[0]));
@@ -555,6 +566,7 @@ static int run(int argc, char **argv, int stats)
 	}
 	o->flt.annotations = 1;
 	o->flt.attribution = 1;
+	o->flt.copies = o->all_copies ? TL_COPIES_ALL : TL_COPIES_ONCE;
 	o->flt.color = !o->out_name && o->fmt == TL_OUT_TEXT && isatty(1) && !getenv("NO_COLOR");
 	struct cli_output out = { 0 };
 	if (o->out_name && cli_output_open(&cs, o->out_name, &out)) {

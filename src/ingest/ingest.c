@@ -20,6 +20,7 @@
 
 #include "tl/archive.h"
 #include "tl/correlate.h"
+#include "tl/copies.h"
 #include "tl/detect.h"
 #include "tl/entities.h"
 #include "tl/reader.h"
@@ -540,6 +541,40 @@ static int ingest_archive(struct ingest_run *r, const char *rel, const char *abs
 	return 1;
 }
 
+/* Keep the query indexes and update them row by row, or drop them and sort
+ * them once at the end? Updating costs per new row (and more as the indexes
+ * outgrow the page cache); rebuilding costs per row of the whole case. The
+ * crossover, measured on a 1 M-event Squid case (docs/performance.md), is
+ * near INDEX_KEEP_PCT % new data: below it an addition costs in proportion to
+ * itself, not to the case. New is what is not ingested yet (an unchanged file
+ * is skipped); files to be parsed again count as new. */
+#define INDEX_KEEP_PCT 25
+static int index_plan(struct ingest_run *r, const struct tl_strlist *files, int *rebuild, struct tl_err *err)
+{
+	int64_t have;
+	uint64_t fresh = 0;
+	if (r->o->indexes == TL_INDEXES_KEEP || r->o->indexes == TL_INDEXES_REBUILD) {
+		*rebuild = r->o->indexes == TL_INDEXES_REBUILD;
+		return 0;
+	}
+	if (tl_store_case_bytes(r->store, &have, err))
+		return -1;
+	for (size_t i = 0; i < files->n && have > 0; i++) {
+		struct stat st;
+		char abs[PATH_MAX];
+		snprintf(abs, sizeof(abs), "%s/%s", r->c->root, files->v[i]);
+		if (stat(abs, &st) != 0)
+			continue;
+		int known = r->o->reparse ? 0 : tl_store_path_ingested(r->store, files->v[i], err);
+		if (known < 0)
+			return -1;
+		if (!known)
+			fresh += (uint64_t)st.st_size;
+	}
+	*rebuild = have <= 0 || fresh * 100 > (uint64_t)have * INDEX_KEEP_PCT;
+	return 0;
+}
+
 int tl_ingest(struct tl_case *c, const struct tl_formats *fs, char *const *paths, size_t n,
 	      const struct tl_ingest_opts *opts, struct tl_ingest_summary *sum, FILE *log, struct tl_err *err)
 {
@@ -615,7 +650,14 @@ int tl_ingest(struct tl_case *c, const struct tl_formats *fs, char *const *paths
 			r.total_bytes += (uint64_t)st.st_size;
 	}
 	long commit_every = opts->commit_every > 0 ? opts->commit_every : COMMIT_EVERY;
-	if ((files.n && tl_store_index_drop(r.store, err)) || tl_store_begin(r.store, err) ||
+	/* the index build sorts on the cores the load used: the writer's is free by then */
+	tl_store_sort_threads(r.store, opts->threads == 1 ? 0 : opts->threads > 2 ? opts->threads - 1 : 1);
+	int rebuild = 0;
+	if (files.n && index_plan(&r, &files, &rebuild, err)) {
+		rc = -1;
+		goto cleanup;
+	}
+	if ((rebuild && tl_store_index_drop(r.store, err)) || tl_store_begin(r.store, err) ||
 	    !(r.w = tl_writer_new(r.store, commit_every, opts->threads != 1, err))) {
 		rc = -1;
 		goto cleanup;
@@ -629,8 +671,12 @@ int tl_ingest(struct tl_case *c, const struct tl_formats *fs, char *const *paths
 	r.w = NULL;
 	if (!rc)
 		rc = tl_store_commit(r.store, err);
-	if (!rc && files.n)
+	if (!rc && rebuild)
 		rc = tl_store_index_build(r.store, err);
+	/* correlation: copies of one occurrence among the files just read */
+	struct tl_copies_stats copies;
+	if (!rc && files.n)
+		rc = tl_copies_update(r.store, &copies, err);
 	/* correlation is brought up to date with what this run added */
 	if (!rc)
 		rc = tl_entities_refresh(r.store, &c->cfg, err);

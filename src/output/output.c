@@ -10,6 +10,7 @@
 #include "attribution.h"
 #include "tl/event.h"
 #include "tl/json.h"
+#include "output-internal.h"
 #include "tl/banned.h"
 
 /* A stored value as JSON: null, a number where it was stored as an integer, else a string. */
@@ -31,7 +32,8 @@ static void key(struct tl_buf *b, const char *k, int first)
 	tl_json_put_key(b, k, first);
 }
 
-static void jsonl_row(struct tl_buf *b, const struct tl_event_row *r, int tags, int attribution)
+static void jsonl_row(struct tl_buf *b, const struct tl_event_row *r, int tags, int attribution,
+		      const struct tl_copy_group *g)
 {
 	char iso[40];
 	tl_time_format_iso(r->ts, iso, sizeof(iso));
@@ -85,6 +87,8 @@ static void jsonl_row(struct tl_buf *b, const struct tl_event_row *r, int tags, 
 	/* additive too: only on attributed events (docs/timeline-jsonl.md) */
 	if (attribution)
 		tl_attr_jsonl(b, r);
+	if (g)
+		tl_copies_put_json(b, g);
 	tl_buf_adds(b, "}\n");
 }
 
@@ -121,17 +125,19 @@ static void csv_cell(struct tl_buf *b, const char *s, size_t len, int raw)
 	tl_buf_addc(b, '"');
 }
 
-static void csv_header(struct tl_buf *b, int tags, int attribution)
+static void csv_header(struct tl_buf *b, int tags, int attribution, int copies)
 {
 	tl_buf_adds(b, "ts,ts_raw,ts_rule,ts_skew_us,family,format");
 	for (int i = 0; i < TL_F_COUNT; i++)
 		tl_buf_addf(b, ",%s", tl_field_name((enum tl_field_id)i));
 	tl_buf_adds(b, ",extra,evidence_path,evidence_line,evidence_offset,evidence_length,evidence_sha256");
 	tl_buf_adds(b, tags ? ",tags" : "");
+	tl_buf_adds(b, copies ? ",copies,copies_evidence" : "");
 	tl_buf_adds(b, attribution ? ",attributed_user,attributed_host,attribution\r\n" : "\r\n");
 }
 
-static void csv_row(struct tl_buf *b, const struct tl_event_row *r, int raw, int tags, int attribution)
+static void csv_row(struct tl_buf *b, const struct tl_event_row *r, int raw, int tags, int attribution, int copies,
+		    const struct tl_copy_group *g)
 {
 	char iso[40], num[24];
 	size_t n;
@@ -159,6 +165,16 @@ static void csv_row(struct tl_buf *b, const struct tl_event_row *r, int raw, int
 		tl_buf_addc(b, ',');
 		const char *s = val_text(cols[c], num, &n);
 		csv_cell(b, s, n, raw);
+	}
+	if (copies) {
+		/* the number of copies (1: none), and their evidence as JSON */
+		tl_buf_addf(b, ",%zu,", g ? g->n : (size_t)1);
+		if (g) {
+			struct tl_buf arr = TL_BUF_INIT;
+			tl_copies_put_array(&arr, g);
+			csv_cell(b, arr.data, arr.len, 1);
+			tl_buf_release(&arr);
+		}
 	}
 	if (attribution) {
 		struct tl_buf obj = TL_BUF_INIT;
@@ -251,7 +267,8 @@ static int is_failure(const struct tl_event_row *r)
 }
 
 /* The cells of one row into ST->cells. */
-static void text_cells(struct text_state *st, const struct tl_event_row *r, const struct tl_filter *flt)
+static void text_cells(struct text_state *st, const struct tl_event_row *r, const struct tl_filter *flt,
+		       const struct tl_copy_group *g)
 {
 	char num[24];
 	size_t n;
@@ -321,6 +338,8 @@ static void text_cells(struct text_state *st, const struct tl_event_row *r, cons
 		tl_buf_addf(d, "  out=%lld", (long long)r->f[TL_F_bytes_out].i);
 	if (r->f[TL_F_bytes_in].type == TL_VALUE_INT)
 		tl_buf_addf(d, "  in=%lld", (long long)r->f[TL_F_bytes_in].i);
+	if (g)
+		tl_copies_put_text(d, g, r);
 	if (r->indicator.type != TL_VALUE_NULL) {
 		tl_buf_adds(d, "  !! ");
 		add_value(d, &r->indicator, 200);
@@ -428,10 +447,10 @@ static void text_state_release(struct text_state *st)
 /* Text rows go through here: the first TEXT_SAMPLE rows are held to size the
  * columns, then everything streams. FINISH flushes what is held. */
 static int text_put(struct text_state *st, const struct tl_event_row *r, const struct tl_filter *flt,
-		    struct tl_buf *line, int finish)
+		    struct tl_buf *line, int finish, const struct tl_copy_group *g)
 {
 	if (!finish) {
-		text_cells(st, r, flt);
+		text_cells(st, r, flt, g);
 		if (st->started) {
 			char *cells[T_NCOLS];
 			for (int c = 0; c < T_NCOLS; c++)
@@ -472,18 +491,35 @@ static int sha_sink(void *ctx, const char *p, size_t n)
 	return 0;
 }
 
+/* Whether ROW is written after the store's selection: it matches --grep (RE),
+ * and is not a copy of an occurrence written already (CS); *G its copies.
+ * 1 yes, 0 no, -1 error. */
+static int pick(const struct tl_event_row *row, pcre2_code *re, pcre2_match_data *md, struct tl_buf *json,
+		int attribution, struct tl_copyset *cs, int reverse, const struct tl_copy_group **g, struct tl_err *err)
+{
+	*g = NULL;
+	if (re) {
+		tl_buf_reset(json);
+		jsonl_row(json, row, 0, attribution, NULL);
+		if (pcre2_match(re, (PCRE2_SPTR)json->data, json->len, 0, 0, md, NULL) < 0)
+			return 0;
+	}
+	return cs ? tl_copyset_row(cs, row, reverse, g, err) : 1;
+}
+
 static long write_rows(struct tl_store *s, const struct tl_filter *flt, enum tl_out_format fmt, sink_fn sink,
 		       void *ctx, struct tl_err *err)
 {
 	struct tl_buf line = TL_BUF_INIT, json = TL_BUF_INIT;
 	struct tl_store_iter *it = NULL;
 	const struct tl_event_row *row;
+	const struct tl_copy_group *g;
 	pcre2_code *re = NULL;
 	pcre2_match_data *md = NULL;
 	struct text_state ts;
-	struct tl_buf *ring = NULL; /* --tail with --grep: the last LIMIT lines */
-	size_t ring_n = 0, ring_at = 0;
+	struct tl_copyset *cs = NULL;
 	long count = -1;
+	int rc;
 	memset(&ts, 0, sizeof(ts));
 	if (flt->grep) {
 		int code;
@@ -499,65 +535,95 @@ static long write_rows(struct tl_store *s, const struct tl_filter *flt, enum tl_
 		md = pcre2_match_data_create_from_pattern(re, NULL);
 	}
 	struct tl_event_query q = flt->q;
-	int64_t limit = q.limit > 0 ? q.limit : 0;
+	int64_t limit = q.limit > 0 ? q.limit : 0, skip = 0;
 	int tail = q.tail && limit;
 	if (!q.event_id)
 		q.order = TL_ORDER_TIMELINE;
 	q.core_only = 0;
 	q.record_index = fmt == TL_OUT_TEXT;
 	q.attribution = flt->attribution;
-	/* --grep decides after the store: the limit is counted here then */
-	if (re) {
+	/* one row per occurrence: copies are skipped here, after the store */
+	if (flt->copies) {
+		err->msg[0] = 0;
+		if (!(cs = tl_copyset_new(s, flt->copies, err)) && err->msg[0])
+			goto cleanup;
+	}
+	int copies_cols = cs != NULL;
+	/* --grep and copies decide after the store: the limit is counted here
+	 * then, and --tail first counts what would be written (a second pass
+	 * costs a scan but keeps memory flat and the text table whole) */
+	int after = re || (cs && flt->copies == TL_COPIES_ONCE);
+	int64_t store_cap = 0, consumed = 0, skip_store = 0; /* rows asked of the store, read, and read before */
+	if (after) {
 		q.limit = 0;
 		q.tail = 0;
-		if (tail && limit > 1000000) {
-			tl_errf(err, "--tail with --grep: at most 1000000 events");
+		/* a first page of occurrences needs little more than its rows
+		 * (copies are few): ask for that, so the store can pick the top
+		 * rows instead of ordering the whole selection, and ask again for
+		 * the rest only when skipped copies used it up */
+		if (!re && !tail && limit)
+			q.limit = store_cap = limit * 2 + 64;
+	}
+	if (after && tail) {
+		int64_t total = 0;
+		if (!(it = tl_store_events(s, &q, err)))
 			goto cleanup;
+		while ((rc = tl_store_next_event(it, &row, err)) == 1) {
+			int p = pick(row, re, md, &json, flt->attribution, cs, q.reverse, &g, err);
+			if (p < 0)
+				goto cleanup;
+			total += p;
 		}
-		if (tail && !(ring = calloc((size_t)limit, sizeof(*ring)))) {
-			tl_errf(err, "out of memory");
+		tl_store_iter_free(it);
+		it = NULL;
+		if (rc < 0)
 			goto cleanup;
-		}
+		skip = total > limit ? total - limit : 0;
+		tl_copyset_free(cs);
+		if (flt->copies && !(cs = tl_copyset_new(s, flt->copies, err)) && err->msg[0])
+			goto cleanup;
 	}
 	if (!(it = tl_store_events(s, &q, err)))
 		goto cleanup;
-	if (fmt == TL_OUT_CSV) {
-		csv_header(&line, flt->annotations, flt->attribution);
-		if (sink(ctx, line.data, line.len)) {
-			tl_errf(err, "cannot write output");
-			goto cleanup;
-		}
+	if (fmt == TL_OUT_CSV)
+		csv_header(&line, flt->annotations, flt->attribution, copies_cols);
+	else
+		tl_ext_header(&line, fmt, flt->annotations, copies_cols);
+	if (line.len && sink(ctx, line.data, line.len)) {
+		tl_errf(err, "cannot write output");
+		goto cleanup;
 	}
 	count = 0;
-	int rc;
+more:
 	while ((rc = tl_store_next_event(it, &row, err)) == 1) {
-		if (re) {
-			tl_buf_reset(&json);
-			jsonl_row(&json, row, 0, flt->attribution);
-			if (pcre2_match(re, (PCRE2_SPTR)json.data, json.len, 0, 0, md, NULL) < 0)
-				continue;
-			if (limit && !tail && count >= limit)
-				break;
+		if (consumed++ < skip_store)
+			continue;
+		int p = pick(row, re, md, &json, flt->attribution, cs, q.reverse, &g, err);
+		if (p < 0) {
+			count = -1;
+			goto cleanup;
 		}
+		if (!p)
+			continue;
+		if (skip) {
+			skip--;
+			continue;
+		}
+		if (after && limit && !tail && count >= limit)
+			break;
 		tl_buf_reset(&line);
 		if (fmt == TL_OUT_JSONL)
-			jsonl_row(&line, row, flt->annotations, flt->attribution);
+			jsonl_row(&line, row, flt->annotations, flt->attribution, g);
 		else if (fmt == TL_OUT_CSV)
-			csv_row(&line, row, flt->csv_raw, flt->annotations, flt->attribution);
-		else if (text_put(&ts, row, flt, &line, 0)) {
+			csv_row(&line, row, flt->csv_raw, flt->annotations, flt->attribution, copies_cols, g);
+		else if (fmt != TL_OUT_TEXT)
+			tl_ext_row(&line, fmt, row, g, flt->csv_raw, flt->annotations, copies_cols);
+		else if (text_put(&ts, row, flt, &line, 0, g)) {
 			tl_errf(err, "out of memory");
 			count = -1;
 			goto cleanup;
 		}
 		count++;
-		if (ring) {
-			struct tl_buf *slot = &ring[ring_at];
-			tl_buf_reset(slot);
-			tl_buf_add(slot, line.data ? line.data : "", line.len);
-			ring_at = (ring_at + 1) % (size_t)limit;
-			ring_n += ring_n < (size_t)limit;
-			continue;
-		}
 		if (line.len && sink(ctx, line.data, line.len)) {
 			tl_errf(err, "cannot write output");
 			count = -1;
@@ -568,31 +634,31 @@ static long write_rows(struct tl_store *s, const struct tl_filter *flt, enum tl_
 		count = -1;
 		goto cleanup;
 	}
-	if (ring) {
-		count = (long)ring_n;
-		for (size_t i = 0; i < ring_n; i++) {
-			struct tl_buf *slot = &ring[(ring_at + (size_t)limit - ring_n + i) % (size_t)limit];
-			if (slot->len && sink(ctx, slot->data, slot->len)) {
-				tl_errf(err, "cannot write output");
-				count = -1;
-				goto cleanup;
-			}
+	if (store_cap && consumed == store_cap && count < limit) {
+		/* the capped selection ran out: the same order again, uncapped,
+		 * past the rows already read */
+		tl_store_iter_free(it);
+		q.limit = 0;
+		store_cap = 0;
+		skip_store = consumed;
+		consumed = 0;
+		if (!(it = tl_store_events(s, &q, err))) {
+			count = -1;
+			goto cleanup;
 		}
+		goto more;
 	}
 	if (fmt == TL_OUT_TEXT) {
 		tl_buf_reset(&line);
-		if (text_put(&ts, NULL, flt, &line, 1) || (line.len && sink(ctx, line.data, line.len))) {
+		if (text_put(&ts, NULL, flt, &line, 1, NULL) || (line.len && sink(ctx, line.data, line.len))) {
 			tl_errf(err, "cannot write output");
 			count = -1;
 		}
 	}
 cleanup:
-	if (ring)
-		for (int64_t i = 0; i < limit; i++)
-			tl_buf_release(&ring[i]);
-	free(ring);
 	text_state_release(&ts);
 	tl_store_iter_free(it);
+	tl_copyset_free(cs);
 	pcre2_match_data_free(md);
 	pcre2_code_free(re);
 	tl_buf_release(&line);

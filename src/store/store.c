@@ -19,7 +19,20 @@ struct tl_store {
 	sqlite3_stmt *ins_event, *ins_reject;
 	struct tl_buf extra;
 	int in_tx;
+	int sort_threads;
+	/* parameters of ins_event bound to a value, not NULL: a binding outlives
+	 * sqlite3_reset(), so a NULL already there is not bound again (most of
+	 * an event's 59 columns are NULL row after row) */
+	unsigned char bound[64 + TL_F_COUNT];
 };
+
+/* CREATE INDEX sorts in runs of the page cache's size. Runs of 8 MB sort in
+ * the CPU cache and, with helper threads, while the table is still being
+ * scanned: on 1 M events the build's critical path drops by a third with no
+ * helper and by half with one (docs/performance.md). The load's own 64 MB
+ * cache comes back after. */
+#define SORT_CACHE "-8192"
+#define LOAD_CACHE "-65536"
 
 sqlite3 *tl_store_handle(struct tl_store *s)
 {
@@ -161,12 +174,19 @@ static const char index_ddl_v3[] =
 	"CREATE INDEX IF NOT EXISTS events_process_guid ON events(process_guid) WHERE process_guid IS NOT NULL;\n"
 	"CREATE INDEX IF NOT EXISTS events_parent_guid ON events(parent_process_guid)\n"
 	"  WHERE parent_process_guid IS NOT NULL;\n";
+/* The sessions view's partial index (v4), made and dropped with the query
+ * indexes: SQLite evaluates its five-value IN list through a temporary table
+ * for every inserted row (~10,000 instructions, a fifth of an insert). Kept
+ * apart from index_ddl, which version 1 runs, because version 4 creates it. */
+static const char index_session_ddl[] =
+	"CREATE INDEX IF NOT EXISTS events_session ON events(action)\n"
+	"  WHERE action IN ('session-start', 'session-end', 'lease', 'release', 'server-restart');\n";
 
 static const char index_drop[] =
 	"DROP INDEX IF EXISTS events_ts; DROP INDEX IF EXISTS events_user; DROP INDEX IF EXISTS events_host;"
 	"DROP INDEX IF EXISTS events_src_ip; DROP INDEX IF EXISTS events_dst_ip; DROP INDEX IF EXISTS events_domain;"
 	"DROP INDEX IF EXISTS events_line; DROP INDEX IF EXISTS events_process_guid; DROP INDEX IF EXISTS events_parent_guid;"
-	"DROP INDEX IF EXISTS events_file_path;";
+	"DROP INDEX IF EXISTS events_file_path; DROP INDEX IF EXISTS events_session;";
 
 /* Needed while ingesting (clearing an interrupted file), so never dropped. */
 static const char schema_v1_tail[] =
@@ -472,10 +492,51 @@ static int migrate_bindings(struct tl_store *s, struct tl_err *err)
 }
 
 
+/* copies: events that are copies of one occurrence (the same record delivered
+ * twice), their lookup keys, and which files have been keyed. The events
+ * table is not touched: the keys live in a table of their own, and a file
+ * that ingest clears (restart, --reparse, --new-version) takes its copy rows
+ * with it through the trigger; the groups it left are regrouped next time
+ * (src/analysis/copies.c). */
+static int migrate_copies(struct tl_store *s, struct tl_err *err)
+{
+	return exec(s,
+		    "CREATE TABLE copies (\n"
+		    "  event_id INTEGER PRIMARY KEY,   -- an event that is one copy of an occurrence\n"
+		    "  occurrence_id INTEGER NOT NULL, -- the first copy's event id: the group\n"
+		    "  basis TEXT NOT NULL             -- record-id | content\n"
+		    ");\n"
+		    "CREATE INDEX copies_occurrence ON copies(occurrence_id);\n"
+		    "CREATE TABLE copy_keys (\n"
+		    "  event_id INTEGER PRIMARY KEY,\n"
+		    "  key INTEGER NOT NULL,           -- bits 0-63 of the SHA-256 of its record identity or content\n"
+		    "  key_check INTEGER NOT NULL      -- bits 64-127: a match must hold on both\n"
+		    ");\n"
+		    "CREATE INDEX copy_keys_key ON copy_keys(key);\n"
+		    "CREATE TABLE copy_files (         -- evidence files whose events are keyed\n"
+		    "  file_id INTEGER PRIMARY KEY,\n"
+		    "  first_event INTEGER NOT NULL,   -- the range of their event ids (one file is\n"
+		    "  last_event INTEGER NOT NULL     -- stored in one piece)\n"
+		    ");\n"
+		    "CREATE TABLE copy_dirty (occurrence_id INTEGER PRIMARY KEY); -- groups that lost a copy\n"
+		    "CREATE TRIGGER copies_file_cleared AFTER DELETE ON evidence_files BEGIN\n"
+		    "  INSERT OR IGNORE INTO copy_dirty SELECT c.occurrence_id FROM copies c, copy_files k\n"
+		    "    WHERE k.file_id = old.id AND c.event_id BETWEEN k.first_event AND k.last_event;\n"
+		    "  DELETE FROM copies WHERE event_id BETWEEN\n"
+		    "    (SELECT first_event FROM copy_files WHERE file_id = old.id)\n"
+		    "    AND (SELECT last_event FROM copy_files WHERE file_id = old.id);\n"
+		    "  DELETE FROM copy_keys WHERE event_id BETWEEN\n"
+		    "    (SELECT first_event FROM copy_files WHERE file_id = old.id)\n"
+		    "    AND (SELECT last_event FROM copy_files WHERE file_id = old.id);\n"
+		    "  DELETE FROM copy_files WHERE file_id = old.id;\n"
+		    "END;\n",
+		    err);
+}
+
 static int (*const migrations[])(struct tl_store *, struct tl_err *) = { migrate_0_to_1, migrate_1_to_2,
 									  migrate_2_to_3, migrate_3_to_4,
 									  migrate_4_to_5_annotations, migrate_bindings,
-									  migrate_entities };
+									  migrate_entities, migrate_copies };
 
 static int schema_version(struct tl_store *s, int *version, struct tl_err *err)
 {
@@ -582,7 +643,7 @@ struct tl_store *tl_store_open(const char *path, enum tl_store_mode mode, struct
 	}
 	/* WAL + NORMAL: a crash can lose the last transactions, never corrupt the file */
 	if (exec(s, "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
-		    "PRAGMA cache_size=-65536;",
+		    "PRAGMA cache_size=" LOAD_CACHE ";",
 		 err) ||
 	    migrate(s, err) || tl_store_index_build(s, err) || prepare(s, err)) {
 		char keep[sizeof(err->msg)];
@@ -612,9 +673,50 @@ int tl_store_index_drop(struct tl_store *s, struct tl_err *err)
 	return exec(s, index_drop, err);
 }
 
+void tl_store_sort_threads(struct tl_store *s, int n)
+{
+	s->sort_threads = n > 0 ? n : 0;
+}
+
 int tl_store_index_build(struct tl_store *s, struct tl_err *err)
 {
-	return exec(s, index_ddl, err) || exec(s, index_ddl_v3, err) ? -1 : 0;
+	int version;
+	char pragma[96];
+	snprintf(pragma, sizeof(pragma), "PRAGMA cache_size=" SORT_CACHE "; PRAGMA threads=%d;", s->sort_threads);
+	if (exec(s, pragma, err))
+		return -1;
+	int rc = exec(s, index_ddl, err) || exec(s, index_ddl_v3, err) || schema_version(s, &version, err);
+	if (!rc && version >= 4)
+		rc = exec(s, index_session_ddl, err);
+	if (exec(s, "PRAGMA cache_size=" LOAD_CACHE "; PRAGMA threads=0;", rc ? NULL : err))
+		rc = -1;
+	return rc;
+}
+
+int tl_store_case_bytes(struct tl_store *s, int64_t *bytes, struct tl_err *err)
+{
+	sqlite3_stmt *st;
+	*bytes = 0;
+	if (sqlite3_prepare_v2(s->db, "SELECT coalesce(sum(size), 0) FROM evidence_files WHERE status IN ('done', 'partial')",
+			       -1, &st, NULL) != SQLITE_OK)
+		return sqlerr(s, err, "measuring the case");
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*bytes = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return 0;
+}
+
+int tl_store_path_ingested(struct tl_store *s, const char *path, struct tl_err *err)
+{
+	sqlite3_stmt *st;
+	/* an archive has no row of its own once read: its members name it */
+	if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM evidence_files WHERE (path = ?1 OR container = ?1) AND status = 'done' LIMIT 1",
+			       -1, &st, NULL) != SQLITE_OK)
+		return sqlerr(s, err, "looking up evidence file");
+	sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+	int yes = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return yes;
 }
 
 int tl_store_begin(struct tl_store *s, struct tl_err *err)
@@ -799,6 +901,15 @@ static void bind_val(sqlite3_stmt *st, int i, const struct tl_val *v, char kind)
 		sqlite3_bind_text(st, i, v->s, (int)v->len, SQLITE_STATIC);
 }
 
+/* bind_val for ins_event, skipping a NULL that is already bound */
+static void bind_event_val(struct tl_store *s, int i, const struct tl_val *v, char kind)
+{
+	if (!v->s && !s->bound[i])
+		return;
+	bind_val(s->ins_event, i, v, kind);
+	s->bound[i] = v->s != NULL;
+}
+
 int tl_store_add_event(struct tl_store *s, const struct tl_event *ev, const struct tl_prov *pv, struct tl_err *err)
 {
 	tl_buf_reset(&s->extra);
@@ -819,7 +930,7 @@ int tl_store_add_event_json(struct tl_store *s, const struct tl_event *ev, const
 	sqlite3_bind_text(st, i++, ev->family, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, i++, ev->format, -1, SQLITE_STATIC);
 	for (int f = 0; f < TL_F_COUNT; f++)
-		bind_val(st, i++, &ev->f[f], tl_field_kind((enum tl_field_id)f));
+		bind_event_val(s, i++, &ev->f[f], tl_field_kind((enum tl_field_id)f));
 	sqlite3_bind_text(st, i++, extra, (int)extra_len, SQLITE_STATIC);
 	sqlite3_bind_int64(st, i++, pv->file_id);
 	sqlite3_bind_int64(st, i++, (sqlite3_int64)pv->line);
@@ -829,10 +940,12 @@ int tl_store_add_event_json(struct tl_store *s, const struct tl_event *ev, const
 	sqlite3_bind_text(st, i++, ev->format, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, i++, ev->parser_version ? ev->parser_version : "", -1, SQLITE_STATIC);
 	if (ev->has_seq)
-		sqlite3_bind_int64(st, i++, ev->seq);
-	else
-		sqlite3_bind_null(st, i++);
-	bind_val(st, i++, &ev->indicator, 'T');
+		sqlite3_bind_int64(st, i, ev->seq);
+	else if (s->bound[i])
+		sqlite3_bind_null(st, i);
+	s->bound[i] = (unsigned char)ev->has_seq;
+	i++;
+	bind_event_val(s, i++, &ev->indicator, 'T');
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : sqlerr(s, err, "inserting event");

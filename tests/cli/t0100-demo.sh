@@ -118,7 +118,7 @@ expect_exit 0 "tl rejects --reason" -- "$TL" rejects --reason nothing-like-this 
 
 # tl stats
 expect_exit 0 "tl stats --by hour,user" -- "$TL" stats --by hour,user "$WORK/a"
-contains "$WORK/out" "^2026-11-19T23:00:00Z +mchen +32 +2026-11-19T23:01:02.412000Z" "counts by hour and user"
+contains "$WORK/out" "^2026-11-19T23:00:00Z +mchen +38 +2026-11-19T23:01:02.412000Z" "counts by hour and user"
 expect_exit 0 "tl stats csv" -- "$TL" stats --by outcome --output csv "$WORK/a"
 contains "$WORK/out" '^"failure",9,' "csv counts"
 expect_exit 2 "tl stats bad key" -- "$TL" stats --by weekday "$WORK/a"

@@ -7,7 +7,7 @@ C=$(new_case grouped)
 cp "$SRC/fixtures/hids/auditd/interleaved.log" "$C/evidence/audit.log"
 
 expect_exit 0 "tl formats lists the registered C parser" -- "$TL" formats
-contains "$WORK/out" "^auditd +hids +1\.0\.0 +builtin:parsers/hids/auditd\.c" "auditd is a built-in format, origin its source"
+contains "$WORK/out" "^auditd +hids +1\.1\.0 +builtin:parsers/hids/auditd\.c" "auditd is a built-in format, origin its source"
 expect_exit 3 "ingest detects auditd; the cut line is a reject" -- "$TL" ingest --no-progress "$C"
 contains "$WORK/err" "23 records -> 7 events, 1 rejects, 15 merged;" "the summary counts merged records"
 expect_exit 0 "tl sources" -- "$TL" sources "$C"

@@ -60,8 +60,9 @@ killed_during_ingest() {
 	[ "$2" = 137 ] && ok "$3: the kill landed (ingest was still running)" ||
 		fail "$3: ingest was not killed (exit $2): it finished before the kill"
 	local left
-	# the entities refresh at the end is ingest's work too (entity_files: the files it counted)
-	left=$(q "$1" "SELECT (SELECT count(*) FROM evidence_files WHERE status='done') < 2 OR (SELECT count(*) FROM events) < $REFN OR (SELECT count(*) FROM entity_files) < 2" 2>/dev/null)
+	# the entities refresh and the copies keying at the end are ingest's work too
+	# (entity_files, copy_files: the files each has counted)
+	left=$(q "$1" "SELECT (SELECT count(*) FROM evidence_files WHERE status='done') < 2 OR (SELECT count(*) FROM events) < $REFN OR (SELECT count(*) FROM entity_files) < 2 OR (SELECT count(*) FROM copy_files) < 2" 2>/dev/null)
 	[ "${left:-1}" = 1 ] && ok "$3: the case shows unfinished work" || fail "$3: the killed case looks complete"
 }
 

@@ -85,7 +85,8 @@ contains "$WORK/comp" "^compression bzip2 zstd xz $" "single compressed files na
 "$TL" sql "$C" "SELECT error FROM evidence_files WHERE path = 'evidence/bomb.zip!/zeros.log.xz'" >"$WORK/bomb"
 contains "$WORK/bomb" "raise limits\.gzip_max_ratio in tl\.json" "the bomb's row says which limit stopped it"
 
-"$TL" timeline --output jsonl "$C" >"$WORK/tl.jsonl"
+# every member's own row, copies of one record included (docs/correlation.md#copies)
+"$TL" timeline --all-copies --output jsonl "$C" >"$WORK/tl.jsonl"
 contains "$WORK/tl.jsonl" '"evidence":\{"path":"evidence/kape\.zip!/logs/access\.log","line":1,"offset":0,' "JSONL evidence names the member, offsets in its bytes"
 contains "$WORK/tl.jsonl" '"evidence":\{"path":"evidence/kape\.zip!/zeek/conn\.log","line":9,' "Zeek lines numbered within the member"
 contains "$WORK/tl.jsonl" '"evidence":\{"path":"evidence/trail\.json\.xz",' "the xz file's events"

@@ -26,15 +26,14 @@ evidence/dns/dnsmasq.log	dnsmasq	detected	13	13	0	0	done
 evidence/edr/advanced-hunting.json	mde-advanced-hunting	detected	8	8	0	0	done
 evidence/firewall/pan-traffic.log	panos-csv	detected	3	3	0	0	done
 evidence/flow/conn.json	zeek-conn-json	detected	4	4	0	0	done
-evidence/flow/ssl.json	zeek-ssl-json	config	4	4	0	0	done
+evidence/flow/ssl.json	zeek-ssl-json	detected	4	4	0	0	done
 evidence/m365/audit.jsonl	m365-audit	detected	12	12	0	0	done
 evidence/proxy/access.log	squid-native	detected	6	6	0	0	done
 evidence/vpn/asa.log	cisco-asa	detected	15	15	0	0	done
 T
 same "$WORK/want" "$WORK/got" "each file detected as the format it is, every record an event"
-# ssl.json is named in tl.json: Zeek's own JSON ssl.log is not recognised by content yet
 for f in dlp/dg-export.log dns/dnsmasq.log edr/advanced-hunting.json firewall/pan-traffic.log flow/conn.json \
-	m365/audit.jsonl proxy/access.log vpn/asa.log; do
+	flow/ssl.json m365/audit.jsonl proxy/access.log vpn/asa.log; do
 	want=$(awk -F'\t' -v p="evidence/$f" '$1 == p { print $2 }' "$WORK/want")
 	"$TL" detect "$C/evidence/$f" >"$WORK/d" 2>&1
 	grep -q "^$C/evidence/$f: $want (" "$WORK/d" && ok "tl detect $f: $want" || fail "tl detect $f: $(head -1 "$WORK/d")"

@@ -128,7 +128,7 @@ for dir in $(printf '%s\n' "${!WANT[@]}" | sort); do
 			ok "$rel: no crash, every record accounted for"
 			# where the corpus has ECS expected output, the normalized values must agree
 			if [ -f "$f-expected.json" ] && [ -n "${ECS_COMPARE:-}" ]; then
-				"$TL" timeline --output jsonl "$C" >"$WORK/ecs.jsonl"
+				"$TL" timeline --all-copies --output jsonl "$C" >"$WORK/ecs.jsonl" # one row per record, copies too
 				if "$ECS_COMPARE" "$f-expected.json" "$WORK/ecs.jsonl" >"$WORK/ecs.out"; then
 					ok "$rel: agrees with the ECS expected output ($(tail -1 "$WORK/ecs.out"))"
 				else

@@ -1,0 +1,76 @@
+/*
+ * Copies in the store: the tables that say which events are copies of one
+ * occurrence (the same record delivered twice: a CloudTrail file re-delivered,
+ * Sysmon as EVTX and as forwarded JSON, syslog relayed by two collectors).
+ * The rules that decide it are analysis (include/tl/copies.h); this is only
+ * how the decisions are kept and read (docs/schema.md, table copies).
+ *
+ * Every event keeps its own row and provenance; a group of copies is the set
+ * of `copies` rows sharing an occurrence_id (the event id of the first copy tl
+ * saw). Lookup keys (64-bit, from a SHA-256) live in `copy_keys`, never as an
+ * index on events.
+ *
+ * Ownership: tl_copies_db_open() returns a handle the caller frees with
+ * tl_copies_db_free() before closing the store; it holds prepared statements
+ * on the store. Rows handed out are borrowed until the next call on the
+ * handle. Writing needs a store opened WRITE, inside tl_store_begin/commit.
+ */
+#ifndef TL_STORE_COPIES_H
+#define TL_STORE_COPIES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tl/store.h"
+
+struct tl_copies_db;
+
+struct tl_copies_db *tl_copies_db_open(struct tl_store *s, struct tl_err *err);
+void tl_copies_db_free(struct tl_copies_db *c);
+
+/* Non-zero when the case holds at least one group of copies. */
+int tl_copies_any(struct tl_copies_db *c, struct tl_err *err);
+
+/* Evidence files with events whose events have not been keyed yet, in id order,
+ * into a malloc'd array *IDS (the caller frees it). */
+int tl_copies_pending_files(struct tl_copies_db *c, int64_t **ids, size_t *n, struct tl_err *err);
+/* Mark FILE_ID keyed; its events have ids FIRST..LAST (one file is stored
+ * in one piece), so clearing the file clears their keys. */
+int tl_copies_file_done(struct tl_copies_db *c, int64_t file_id, int64_t first, int64_t last, struct tl_err *err);
+
+/* Events stored under KEY (up to MAX, lowest id first), with their time, file
+ * and CHECK: keys are 128 bits, KEY indexed and CHECK compared, so that
+ * crafted log lines cannot pose as copies of each other by a 64-bit collision. */
+struct tl_copy_cand {
+	int64_t event_id, file_id, check;
+	tl_us ts;
+};
+int tl_copies_key_find(struct tl_copies_db *c, int64_t key, struct tl_copy_cand *out, size_t max, size_t *n,
+		       struct tl_err *err);
+int tl_copies_key_add(struct tl_copies_db *c, int64_t key, int64_t check, int64_t event_id, struct tl_err *err);
+
+/* The group of EVENT_ID: 1 and *OCCURRENCE, 0 when it is in none, -1. */
+int tl_copies_group_of(struct tl_copies_db *c, int64_t event_id, int64_t *occurrence, struct tl_err *err);
+/* Put EVENT_ID into group OCCURRENCE with BASIS ("record-id" or "content"). */
+int tl_copies_link(struct tl_copies_db *c, int64_t event_id, int64_t occurrence, const char *basis,
+		   struct tl_err *err);
+
+/* Groups that lost a copy when ingest cleared a file: each is given a new
+ * first copy, or dissolved when one copy is left. Returns how many were
+ * regrouped, or -1. */
+long tl_copies_regroup(struct tl_copies_db *c, struct tl_err *err);
+
+/* The copies of group OCCURRENCE in timeline order (ts, evidence path,
+ * offset): begin, then next until it returns 0. */
+struct tl_copy_member {
+	int64_t event_id;
+	tl_us ts;
+	const char *path;       /* evidence path */
+	int64_t line, offset, length;
+	const char *sha256;
+	const char *basis;
+};
+int tl_copies_members_begin(struct tl_copies_db *c, int64_t occurrence, struct tl_err *err);
+int tl_copies_members_next(struct tl_copies_db *c, const struct tl_copy_member **m, struct tl_err *err);
+
+#endif

@@ -1,0 +1,287 @@
+/* The copies tables (include/tl/store-copies.h): prepared statements and nothing else. */
+#define _POSIX_C_SOURCE 200809L
+#include "tl/store-copies.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "store-internal.h"
+#include "tl/banned.h"
+
+enum {
+	Q_ANY,
+	Q_PENDING,
+	Q_FILE_DONE,
+	Q_KEY_FIND,
+	Q_KEY_ADD,
+	Q_GROUP_OF,
+	Q_LINK,
+	Q_DIRTY,
+	Q_DIRTY_DEL,
+	Q_GROUP_COUNT,
+	Q_GROUP_DEL,
+	Q_GROUP_MOVE,
+	Q_MEMBERS,
+	Q_COUNT
+};
+
+static const char *const sql[Q_COUNT] = {
+	[Q_ANY] = "SELECT 1 FROM copies LIMIT 1",
+	[Q_PENDING] = "SELECT id FROM evidence_files WHERE events > 0 AND status IN ('done', 'partial') "
+		      "AND id NOT IN (SELECT file_id FROM copy_files) ORDER BY id",
+	[Q_FILE_DONE] = "INSERT OR REPLACE INTO copy_files (file_id, first_event, last_event) VALUES (?, ?, ?)",
+	/* the join drops a key whose event is gone */
+	[Q_KEY_FIND] = "SELECT k.event_id, e.file_id, e.ts, k.key_check FROM copy_keys k JOIN events e ON e.id = k.event_id "
+		       "WHERE k.key = ? ORDER BY k.event_id LIMIT ?",
+	[Q_KEY_ADD] = "INSERT OR REPLACE INTO copy_keys (event_id, key, key_check) VALUES (?, ?, ?)",
+	[Q_GROUP_OF] = "SELECT occurrence_id FROM copies WHERE event_id = ?",
+	[Q_LINK] = "INSERT OR REPLACE INTO copies (event_id, occurrence_id, basis) VALUES (?, ?, ?)",
+	[Q_DIRTY] = "SELECT occurrence_id FROM copy_dirty ORDER BY occurrence_id LIMIT 1",
+	[Q_DIRTY_DEL] = "DELETE FROM copy_dirty WHERE occurrence_id = ?",
+	[Q_GROUP_COUNT] = "SELECT count(*), min(event_id), sum(event_id = ?1) FROM copies WHERE occurrence_id = ?1",
+	[Q_GROUP_DEL] = "DELETE FROM copies WHERE occurrence_id = ?",
+	[Q_GROUP_MOVE] = "UPDATE copies SET occurrence_id = ? WHERE occurrence_id = ?",
+	[Q_MEMBERS] = "SELECT e.id, e.ts, f.path, e.line, e.offset, e.length, e.raw_sha256, c.basis "
+		      "FROM copies c JOIN events e ON e.id = c.event_id JOIN evidence_files f ON f.id = e.file_id "
+		      "WHERE c.occurrence_id = ? ORDER BY e.ts, f.path, e.offset",
+};
+
+struct tl_copies_db {
+	sqlite3 *db;
+	sqlite3_stmt *st[Q_COUNT];
+	struct tl_copy_member m;
+};
+
+static int fail(struct tl_copies_db *c, struct tl_err *err, const char *what)
+{
+	return tl_errf(err, "copies: %s: %s", what, sqlite3_errmsg(c->db));
+}
+
+/* The statement Q, reset and ready to bind. */
+static sqlite3_stmt *stmt(struct tl_copies_db *c, int q, struct tl_err *err)
+{
+	if (!c->st[q] && sqlite3_prepare_v2(c->db, sql[q], -1, &c->st[q], NULL) != SQLITE_OK) {
+		fail(c, err, "preparing a statement");
+		return NULL;
+	}
+	sqlite3_reset(c->st[q]);
+	sqlite3_clear_bindings(c->st[q]);
+	return c->st[q];
+}
+
+/* Run a statement that returns no rows. */
+static int run(struct tl_copies_db *c, sqlite3_stmt *st, struct tl_err *err, const char *what)
+{
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : fail(c, err, what);
+}
+
+struct tl_copies_db *tl_copies_db_open(struct tl_store *s, struct tl_err *err)
+{
+	struct tl_copies_db *c = calloc(1, sizeof(*c));
+	if (!c) {
+		tl_errf(err, "out of memory");
+		return NULL;
+	}
+	c->db = tl_store_handle(s);
+	return c;
+}
+
+void tl_copies_db_free(struct tl_copies_db *c)
+{
+	if (!c)
+		return;
+	for (int i = 0; i < Q_COUNT; i++)
+		sqlite3_finalize(c->st[i]);
+	free(c);
+}
+
+int tl_copies_any(struct tl_copies_db *c, struct tl_err *err)
+{
+	sqlite3_stmt *st = stmt(c, Q_ANY, err);
+	if (!st)
+		return -1;
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : fail(c, err, "reading copies");
+}
+
+int tl_copies_pending_files(struct tl_copies_db *c, int64_t **ids, size_t *n, struct tl_err *err)
+{
+	sqlite3_stmt *st = stmt(c, Q_PENDING, err);
+	size_t cap = 0;
+	*ids = NULL;
+	*n = 0;
+	if (!st)
+		return -1;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 64;
+			int64_t *v = realloc(*ids, cap * sizeof(**ids));
+			if (!v) {
+				sqlite3_reset(st);
+				return tl_errf(err, "out of memory");
+			}
+			*ids = v;
+		}
+		(*ids)[(*n)++] = sqlite3_column_int64(st, 0);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : fail(c, err, "listing files to key");
+}
+
+int tl_copies_file_done(struct tl_copies_db *c, int64_t file_id, int64_t first, int64_t last, struct tl_err *err)
+{
+	sqlite3_stmt *st = stmt(c, Q_FILE_DONE, err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, file_id);
+	sqlite3_bind_int64(st, 2, first);
+	sqlite3_bind_int64(st, 3, last);
+	return run(c, st, err, "marking a file keyed");
+}
+
+int tl_copies_key_find(struct tl_copies_db *c, int64_t key, struct tl_copy_cand *out, size_t max, size_t *n,
+		       struct tl_err *err)
+{
+	sqlite3_stmt *st = stmt(c, Q_KEY_FIND, err);
+	*n = 0;
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, key);
+	sqlite3_bind_int64(st, 2, (int64_t)max);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && *n < max) {
+		out[*n].event_id = sqlite3_column_int64(st, 0);
+		out[*n].file_id = sqlite3_column_int64(st, 1);
+		out[*n].ts = sqlite3_column_int64(st, 2);
+		out[(*n)++].check = sqlite3_column_int64(st, 3);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : fail(c, err, "finding a key");
+}
+
+int tl_copies_key_add(struct tl_copies_db *c, int64_t key, int64_t check, int64_t event_id, struct tl_err *err)
+{
+	sqlite3_stmt *st = stmt(c, Q_KEY_ADD, err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, event_id);
+	sqlite3_bind_int64(st, 2, key);
+	sqlite3_bind_int64(st, 3, check);
+	return run(c, st, err, "adding a key");
+}
+
+int tl_copies_group_of(struct tl_copies_db *c, int64_t event_id, int64_t *occurrence, struct tl_err *err)
+{
+	sqlite3_stmt *st = stmt(c, Q_GROUP_OF, err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, event_id);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*occurrence = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : fail(c, err, "reading a group");
+}
+
+int tl_copies_link(struct tl_copies_db *c, int64_t event_id, int64_t occurrence, const char *basis,
+		   struct tl_err *err)
+{
+	sqlite3_stmt *st = stmt(c, Q_LINK, err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, event_id);
+	sqlite3_bind_int64(st, 2, occurrence);
+	sqlite3_bind_text(st, 3, basis, -1, SQLITE_STATIC);
+	return run(c, st, err, "linking a copy");
+}
+
+long tl_copies_regroup(struct tl_copies_db *c, struct tl_err *err)
+{
+	long done = 0;
+	for (;;) {
+		sqlite3_stmt *st = stmt(c, Q_DIRTY, err);
+		if (!st)
+			return -1;
+		int rc = sqlite3_step(st);
+		if (rc == SQLITE_DONE) {
+			sqlite3_reset(st);
+			return done;
+		}
+		if (rc != SQLITE_ROW)
+			return fail(c, err, "reading groups to regroup");
+		int64_t occ = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+		if (!(st = stmt(c, Q_GROUP_COUNT, err)))
+			return -1;
+		sqlite3_bind_int64(st, 1, occ);
+		if (sqlite3_step(st) != SQLITE_ROW)
+			return fail(c, err, "counting a group");
+		int64_t left = sqlite3_column_int64(st, 0), first = sqlite3_column_int64(st, 1);
+		int has_head = sqlite3_column_int64(st, 2) > 0;
+		sqlite3_reset(st);
+		if (left <= 1) {
+			/* one copy left is no longer a copy of anything */
+			if (!(st = stmt(c, Q_GROUP_DEL, err)))
+				return -1;
+			sqlite3_bind_int64(st, 1, occ);
+			if (run(c, st, err, "dissolving a group"))
+				return -1;
+		} else if (!has_head) {
+			if (!(st = stmt(c, Q_GROUP_MOVE, err)))
+				return -1;
+			sqlite3_bind_int64(st, 1, first);
+			sqlite3_bind_int64(st, 2, occ);
+			if (run(c, st, err, "regrouping"))
+				return -1;
+		}
+		if (!(st = stmt(c, Q_DIRTY_DEL, err)))
+			return -1;
+		sqlite3_bind_int64(st, 1, occ);
+		if (run(c, st, err, "regrouping"))
+			return -1;
+		done++;
+	}
+}
+
+int tl_copies_members_begin(struct tl_copies_db *c, int64_t occurrence, struct tl_err *err)
+{
+	sqlite3_stmt *st = stmt(c, Q_MEMBERS, err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, occurrence);
+	return 0;
+}
+
+int tl_copies_members_next(struct tl_copies_db *c, const struct tl_copy_member **m, struct tl_err *err)
+{
+	sqlite3_stmt *st = c->st[Q_MEMBERS];
+	if (!st)
+		return tl_errf(err, "copies: members read before begin");
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		sqlite3_reset(st);
+		return 0;
+	}
+	if (rc != SQLITE_ROW)
+		return fail(c, err, "reading copies");
+	c->m.event_id = sqlite3_column_int64(st, 0);
+	c->m.ts = sqlite3_column_int64(st, 1);
+	c->m.path = (const char *)sqlite3_column_text(st, 2);
+	c->m.line = sqlite3_column_int64(st, 3);
+	c->m.offset = sqlite3_column_int64(st, 4);
+	c->m.length = sqlite3_column_int64(st, 5);
+	c->m.sha256 = (const char *)sqlite3_column_text(st, 6);
+	c->m.basis = (const char *)sqlite3_column_text(st, 7);
+	if (!c->m.path)
+		c->m.path = "";
+	if (!c->m.sha256)
+		c->m.sha256 = "";
+	if (!c->m.basis)
+		c->m.basis = "";
+	*m = &c->m;
+	return 1;
+}

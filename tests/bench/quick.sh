@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The benchmark harness must not rot: bench/harness.py --quick (small sizes,
+# one repetition) runs every contender and every section, and every peer's
+# row count agrees with tl's. No speed is asserted. Then proof that a count
+# disagreement fails the run: a tl whose timeline loses one row.
+# Needs TL and SRC; skipped (77) when a peer is not installed (./run test and
+# bench/run install them).
+set -uo pipefail
+: "${TL:?}" "${SRC:?}"
+for t in python3 sqlite3 lnav evtxexport evtx_dump.py /usr/bin/time cc; do
+	command -v "$t" >/dev/null || { echo "skip: $t is not installed"; exit 77; }
+done
+WORK=$(mktemp -d /tmp/tl-bench-test.XXXXXX)
+trap 'rm -rf "$WORK"' EXIT
+fails=0
+ok() { echo "ok - $*"; }
+no() { echo "not ok - $*"; fails=$((fails + 1)); }
+
+python3 "$SRC/bench/harness.py" --tl "$TL" --quick --workdir "$WORK/w" >"$WORK/out.md" 2>"$WORK/err"
+rc=$?
+[ $rc -eq 0 ] && ok "harness --quick exits 0" || { no "harness --quick exits $rc"; tail -30 "$WORK/err"; }
+grep -q FAIL "$WORK/out.md" && no "results mention FAIL: $(grep FAIL "$WORK/out.md" | head -3)" || ok "no FAIL in the results"
+for f in squid zeek-tsv zeek-json bind iptables cef cloudtrail okta mixed; do
+	row=$(grep "^| $f | " "$WORK/out.md" | head -1)
+	# records, then python and import times present, counts ok
+	if [[ $row =~ \|\ ok\ \|$ ]] && ! [[ $row =~ \|\ -\ \| ]]; then ok "ingest row $f: every contender ran, counts agree"; else no "ingest row $f: $row"; fi
+done
+rows=("^| cold: ingest + timeline" "^| warm: timeline" "^| tl ingest |" "^| evtxexport" "first page" "(all ")
+# python-evtx cannot read the repository's synthetic fixture: it runs on the real corpus only
+[ -d "$SRC/../shared/corpus/edr/sysmon_evtx" ] && rows+=("^| evtx_dump.py")
+for q in "${rows[@]}"; do
+	row=$(grep -F -- "${q#^}" "$WORK/out.md" | head -1)
+	[[ $row == *"| ok |" ]] && ok "row '${q#^}' ran, counts agree" || no "row '${q#^}': ${row:-missing}"
+done
+
+# a tl whose timeline drops its last row: the lnav comparison must fail the run
+cat >"$WORK/bad-tl" <<EOS
+#!/usr/bin/env bash
+if [ "\$1" = timeline ]; then "$TL" "\$@" | sed '\$d'; exit \${PIPESTATUS[0]}; fi
+exec "$TL" "\$@"
+EOS
+chmod +x "$WORK/bad-tl"
+python3 "$SRC/bench/harness.py" --tl "$WORK/bad-tl" --quick --only lnav --workdir "$WORK/w" >"$WORK/bad.md" 2>"$WORK/bad.err"
+rc=$?
+if [ $rc -eq 1 ] && grep -q "lnav cold rows .* != tl rows" "$WORK/bad.md"; then
+	ok "a count disagreement fails the run"
+else
+	no "a count disagreement was not caught (exit $rc)"
+fi
+[ $fails -eq 0 ] || { echo "$fails failed; results:"; cat "$WORK/out.md"; exit 1; }
