@@ -152,7 +152,7 @@ static const char schema_v1_head[] =
 	");\n";
 
 /* Query indexes. Bulk ingest drops them and builds them once at the end
- * (tl_store_index_build): sorting once is far cheaper than updating ten
+ * (tl_store_index_build): sorting once is far cheaper than updating eleven
  * B-trees per row. Any open for writing rebuilds missing ones, so an
  * interrupted ingest leaves a database that is whole again next time. */
 static const char index_ddl[] =
