@@ -417,4 +417,51 @@ int tl_store_entities_each(struct tl_store *s, const char *type, tl_entity_rec_f
 int tl_store_entity_aliases(struct tl_store *s, const char *type, const char *value, struct tl_strlist *out,
 			    struct tl_err *err);
 
+/* ---- the entity graph (src/store/graph.c; docs/commands/graph.md) ---------- */
+
+/* The column a graph lookup pivots on. Each has its own index, and a lookup
+ * goes through that index or fails ("run tl ingest ... to build it"): a pivot
+ * never scans the whole case. TL_GC_ALL reads every event (in the time range). */
+enum tl_graph_col {
+	TL_GC_ALL, TL_GC_USER, TL_GC_HOST, TL_GC_SRC_IP, TL_GC_DST_IP, TL_GC_DOMAIN, TL_GC_FILE,
+	TL_GC_PROCESS_GUID, TL_GC_PARENT_GUID
+};
+struct tl_graph_query {
+	enum tl_graph_col col;
+	const char *value;   /* compared exactly (as stored) */
+	int has_from, has_to;
+	tl_us from, to;      /* inclusive from, exclusive to */
+};
+/* What a graph needs of an event: the normalized fields relationships are
+ * made of (class action outcome user host src_ip dst_ip domain url file
+ * file_name process process_guid parent_process parent_process_guid
+ * http_method bytes_in bytes_out rule; the others are NULL), `extra` of DNS
+ * events (NULL otherwise) and where it is. */
+struct tl_graph_row {
+	int64_t id;
+	tl_us ts;
+	const char *family, *path, *extra;
+	int64_t line;
+	struct tl_value f[TL_F_COUNT];
+};
+/* One VPN session or DHCP lease of the sessions view (docs/schema.md#sessions). */
+struct tl_graph_session {
+	const char *kind, *user, *assigned_ip, *client_host; /* NULL when absent */
+	int has_start, has_end;
+	tl_us start, end;
+	const char *start_file, *end_file;
+	int64_t start_line, end_line, bytes; /* bytes in + out, 0 unknown */
+};
+struct tl_graph_iter;
+/* Events of Q, in no particular order (the caller aggregates). */
+struct tl_graph_iter *tl_store_graph_events(struct tl_store *s, const struct tl_graph_query *q, struct tl_err *err);
+int tl_store_graph_next(struct tl_graph_iter *it, const struct tl_graph_row **row, struct tl_err *err);
+/* Sessions that overlap Q's time range (Q's column and value are ignored). */
+struct tl_graph_iter *tl_store_graph_sessions(struct tl_store *s, const struct tl_graph_query *q, struct tl_err *err);
+int tl_store_graph_next_session(struct tl_graph_iter *it, const struct tl_graph_session **row, struct tl_err *err);
+void tl_store_graph_iter_free(struct tl_graph_iter *it);
+/* How many events Q selects, counted no further than MAX + 1 (a hub is
+ * recognised without reading it); -1 on error. */
+int64_t tl_store_graph_count(struct tl_store *s, const struct tl_graph_query *q, int64_t max, struct tl_err *err);
+
 #endif

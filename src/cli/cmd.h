@@ -44,6 +44,7 @@ int cmd_show(int argc, char **argv);
 int cmd_rejects(int argc, char **argv);
 int cmd_tag(int argc, char **argv);
 int cmd_bindings(int argc, char **argv);
+int cmd_graph(int argc, char **argv);
 
 /* Print "tl: error: MSG" to stderr and return TL_EXIT_ERROR. */
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -20,6 +20,7 @@ static const struct command {
 	{ "entities", cmd_entities, "list users, hosts, addresses, domains... with aliases, first/last seen, counts" },
 	{ "formats", cmd_formats, "list formats; test a definition against a file" },
 	{ "gaps", cmd_gaps, "list gaps and tamper indicators in the evidence" },
+	{ "graph", cmd_graph, "draw the entity graph: who and what is linked to what, with evidence" },
 	{ "help", cmd_help, "show help for tl or one command" },
 	{ "ingest", cmd_ingest, "parse evidence into the case database" },
 	{ "init", cmd_init, "create a case folder" },

@@ -152,7 +152,7 @@ static const char schema_v1_head[] =
 	");\n";
 
 /* Query indexes. Bulk ingest drops them and builds them once at the end
- * (tl_store_index_build): sorting once is far cheaper than updating seven
+ * (tl_store_index_build): sorting once is far cheaper than updating eleven
  * B-trees per row. Any open for writing rebuilds missing ones, so an
  * interrupted ingest leaves a database that is whole again next time. */
 static const char index_ddl[] =
@@ -169,8 +169,10 @@ static const char index_ddl[] =
 
 /* Query indexes on columns of later versions (built after the migrations,
  * so never part of version 1): tl chain finds a process's actions and its
- * children by GUID (EDR events only, hence partial). */
+ * children by GUID (EDR events only, hence partial); tl graph pivots on
+ * those and on file paths (src/store/graph.c), few events carrying any. */
 static const char index_ddl_v3[] =
+	"CREATE INDEX IF NOT EXISTS events_file_path ON events(file) WHERE file IS NOT NULL;\n"
 	"CREATE INDEX IF NOT EXISTS events_process_guid ON events(process_guid) WHERE process_guid IS NOT NULL;\n"
 	"CREATE INDEX IF NOT EXISTS events_parent_guid ON events(parent_process_guid)\n"
 	"  WHERE parent_process_guid IS NOT NULL;\n";
@@ -186,7 +188,7 @@ static const char index_drop[] =
 	"DROP INDEX IF EXISTS events_ts; DROP INDEX IF EXISTS events_user; DROP INDEX IF EXISTS events_host;"
 	"DROP INDEX IF EXISTS events_src_ip; DROP INDEX IF EXISTS events_dst_ip; DROP INDEX IF EXISTS events_domain;"
 	"DROP INDEX IF EXISTS events_line; DROP INDEX IF EXISTS events_process_guid; DROP INDEX IF EXISTS events_parent_guid;"
-	" DROP INDEX IF EXISTS events_session;";
+	"DROP INDEX IF EXISTS events_file_path; DROP INDEX IF EXISTS events_session;";
 
 /* Needed while ingesting (clearing an interrupted file), so never dropped. */
 static const char schema_v1_tail[] =

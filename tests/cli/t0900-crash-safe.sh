@@ -48,7 +48,7 @@ after_kill() {
 	[ "$(digest "$c")" = "$REF" ] && ok "$what: same events digest" || fail "$what: digest $(digest "$c") != $REF"
 	[ "$("$TL" entities --output jsonl "$c" | sha256sum)" = "$REFENT" ] && ok "$what: same entities" ||
 		fail "$what: the entities differ from the reference's"
-	[ "$(q "$c" "SELECT count(*) FROM sqlite_master WHERE type='index' AND name LIKE 'events_%'")" = 12 ] &&
+	[ "$(q "$c" "SELECT count(*) FROM sqlite_master WHERE type='index' AND name LIKE 'events_%'")" = 13 ] &&
 		ok "$what: query indexes rebuilt" || fail "$what: indexes: $(q "$c" "SELECT name FROM sqlite_master WHERE type='index'")"
 	[ "$(sqlite3 "$c/case.db" "PRAGMA integrity_check" 2>&1)" = ok ] && ok "$what: integrity_check ok at the end" ||
 		fail "$what: integrity_check at the end"

@@ -15,7 +15,7 @@ cc -O2 -o "$WORK/gen" "$SRC/bench/gen.c" || { echo "cannot compile bench/gen.c";
 "$WORK/gen" squid 200 2 >"$WORK/small.log"
 "$WORK/gen" zeek-json 12000 3 >"$WORK/large.log"
 
-QUERY_INDEXES="'events_ts','events_user','events_host','events_src_ip','events_dst_ip','events_domain','events_line','events_session','events_process_guid','events_parent_guid'"
+QUERY_INDEXES="'events_ts','events_user','events_host','events_src_ip','events_dst_ip','events_domain','events_line','events_session','events_process_guid','events_parent_guid','events_file_path'"
 indexes() { # indexes CASE -> the schema cookie, then "rowid name rootpage sql" of each query index
 	sqlite3 -readonly "$1/case.db" "PRAGMA schema_version"
 	sqlite3 -readonly "$1/case.db" "SELECT rowid, name, rootpage, replace(sql, char(10), char(32)) FROM sqlite_master WHERE type = 'index' AND name IN ($QUERY_INDEXES) ORDER BY name"
@@ -28,7 +28,7 @@ digest() {
 # takes it, and SQLite finds the file consistent
 check_indexes() { # check_indexes CASE WHAT
 	local c=$1 what=$2 bad=0 col idx
-	[ "$(indexes "$c" | wc -l)" = 11 ] && ok "$what: all 10 query indexes exist" || fail "$what: indexes: $(indexes "$c")"
+	[ "$(indexes "$c" | wc -l)" = 12 ] && ok "$what: all 11 query indexes exist" || fail "$what: indexes: $(indexes "$c")"
 	for col in user host src_ip dst_ip domain; do
 		idx=events_$col
 		local a b
@@ -76,7 +76,7 @@ expect_exit 0 "ingest of more than the case holds" -- "$TL" ingest --no-progress
 indexes "$C" >"$WORK/idx.3"
 v0=$(head -1 "$WORK/idx.0") v3=$(head -1 "$WORK/idx.3")
 # eight DROP INDEX and eight CREATE INDEX
-[ "$v3" = $((v0 + 20)) ] && ok "a large addition drops and rebuilds the 10 query indexes (schema cookie $v0 -> $v3)" ||
+[ "$v3" = $((v0 + 22)) ] && ok "a large addition drops and rebuilds the 11 query indexes (schema cookie $v0 -> $v3)" ||
 	fail "a large addition: schema cookie $v0 -> $v3"
 tail -n +2 "$WORK/idx.0" | cut -d'|' -f2,4 >"$WORK/ddl.0"
 tail -n +2 "$WORK/idx.3" | cut -d'|' -f2,4 >"$WORK/ddl.3"

@@ -17,7 +17,7 @@ fi
 . "$SRC/tests/cli/lib.sh"
 cp -r "$SRC/fixtures/cases/demo" "$WORK/demo"
 rm -rf "$WORK/demo/case.db"* "$WORK/demo/out" "$WORK/demo/expected"
-VG=(valgrind -q --error-exitcode=99 --suppressions="$SRC/tests/valgrind/pcre2-jit.supp" --leak-check=full --show-leak-kinds=definite,indirect
+VG=(valgrind -q --error-exitcode=99 --suppressions="$SRC/tests/valgrind/pcre2-jit.supp" --suppressions="$SRC/tests/valgrind/graphviz.supp" --leak-check=full --show-leak-kinds=definite,indirect
 	--errors-for-leak-kinds=definite,indirect --track-fds=no)
 vg() { # vg WANT DESCRIPTION -- tl args...
 	local want=$1 what=$2
@@ -33,6 +33,8 @@ vg 3 "ingest under valgrind: no errors, no leaks" -- ingest --no-progress "$WORK
 vg 0 "timeline under valgrind" -- timeline "$WORK/demo"
 vg 0 "timeline jsonl under valgrind" -- timeline --output jsonl "$WORK/demo"
 vg 0 "sources under valgrind" -- sources "$WORK/demo"
+vg 0 "graph (Cytoscape JSON) under valgrind" -- graph --entity user:mchen --depth 2 --output json "$WORK/demo"
+vg 0 "graph (SVG through libgvc) under valgrind" -- graph --output svg "$WORK/demo"
 vg 0 "re-ingest (nothing to do) under valgrind" -- ingest --no-progress "$WORK/demo"
 cp -r "$SRC/fixtures/cases/chain" "$WORK/chain"
 "$TL" ingest --no-progress "$WORK/chain" >/dev/null 2>&1
