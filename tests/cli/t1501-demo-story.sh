@@ -4,7 +4,7 @@
 # zone tl.json gives them, 10.20.1.15 was jdoe's in the morning and mchen's at
 # night, and the upload is one connection seen by four sources.
 # expected/truth.tsv says whose each record is; the attributed timelines are
-# checked against it once tl attributes (SKIP until then).
+# checked against it.
 . "$(dirname "$0")/lib.sh"
 DEMO="$SRC/fixtures/cases/demo"
 C="$WORK/demo"
@@ -86,6 +86,6 @@ if "$TL" timeline -h | grep -q -- --no-attributed; then
 	gaps=$(grep -c '	tl gap: ' "$WORK/truth")
 	[ "$gaps" -eq 0 ] || echo "KNOWN GAP: $gaps records the truth marks 'tl gap' (not checked)"
 else
-	echo "SKIP: attribution not built yet (tl timeline has no --no-attributed)"
+	fail "attribution missing from this tl (tl timeline has no --no-attributed)"
 fi
 finish
