@@ -144,11 +144,14 @@ with tarfile.open(sys.argv[1], "w:gz") as tf:
         ti.size = len(b)
         tf.addfile(ti, io.BytesIO(b))
 PY
-	t0=$(date +%s)
-	timeout 120 "$TL" verify --package "$WORK/big.tar.gz" >"$WORK/out" 2>&1
-	t1=$(date +%s)
-	[ $((t1 - t0)) -le 10 ] && ok "package verify of 100,000 reversed SHA256SUMS lines takes $((t1 - t0)) s" ||
-		fail "package verify of 100,000 reversed SHA256SUMS lines took $((t1 - t0)) s (quadratic?)"
+	# CPU seconds, not wall clock: a loaded machine must not fail this, and the
+	# quadratic sort needed minutes of CPU where the real one needs a few
+	TIMEFORMAT=%U
+	{ time timeout 300 "$TL" verify --package "$WORK/big.tar.gz" >"$WORK/out" 2>&1; } 2>"$WORK/cpu"
+	unset TIMEFORMAT
+	cpu=$(cut -d. -f1 <"$WORK/cpu")
+	[ "${cpu:-999}" -le 30 ] && ok "package verify of 100,000 reversed SHA256SUMS lines takes $(cat "$WORK/cpu") CPU s" ||
+		fail "package verify of 100,000 reversed SHA256SUMS lines took $(cat "$WORK/cpu") CPU s (quadratic?)"
 	contains "$WORK/out" '^FAIL out/SHA256SUMS: f0000001.txt: not in package' "the lines are still reported"
 fi
 
