@@ -35,10 +35,16 @@ struct tl_buf {
 	size_t len;
 	size_t cap;
 	size_t max; /* 0 means no limit beyond size_t */
+	/* Set when an append was refused (MAX or out of memory) and kept until
+	 * tl_buf_release(): code that builds a record from many appends checks it
+	 * once before using the record, so a refused append is an error and
+	 * never a silently truncated line. */
+	int failed;
 };
-#define TL_BUF_INIT { NULL, 0, 0, 0 }
+#define TL_BUF_INIT { NULL, 0, 0, 0, 0 }
 
-/* Append LEN bytes; keeps a NUL after the data. Returns -1 when MAX would be exceeded or on OOM. */
+/* Append LEN bytes; keeps a NUL after the data. Returns -1 when MAX would be exceeded or on OOM
+ * (and sets `failed`). */
 int tl_buf_add(struct tl_buf *b, const void *p, size_t len);
 int tl_buf_addc(struct tl_buf *b, char c);
 int tl_buf_adds(struct tl_buf *b, const char *s);
@@ -93,6 +99,10 @@ size_t tl_utf8_seq(const unsigned char *s, size_t len);
 
 /* Parse a decimal integer of LEN bytes exactly (optional sign); 0 ok, -1 otherwise. */
 int tl_parse_i64(const char *s, size_t len, int64_t *out);
+/* The decimal text of V into BUF (at least 21 bytes), NUL-terminated, as printf's "%lld" writes
+ * it; returns its length. For output loops, where snprintf's parsing of the format costs more
+ * than the number. */
+size_t tl_fmt_i64(int64_t v, char buf[21]);
 
 /* Non-zero if S (NUL-terminated) matches glob PAT: '*' within a path segment,
  * '**' across segments, '?' one character. */

@@ -25,8 +25,10 @@ int tl_errf(struct tl_err *err, const char *fmt, ...)
 int tl_buf_grow(struct tl_buf *b, size_t n)
 {
 	size_t need = b->len + n + 1;
-	if (need < b->len || (b->max && need > b->max + 1))
+	if (need < b->len || (b->max && need > b->max + 1)) {
+		b->failed = 1;
 		return -1;
+	}
 	if (need <= b->cap)
 		return 0;
 	size_t cap = b->cap ? b->cap : 256;
@@ -35,8 +37,10 @@ int tl_buf_grow(struct tl_buf *b, size_t n)
 	if (b->max && cap > b->max + 1)
 		cap = b->max + 1;
 	char *p = realloc(b->data, cap);
-	if (!p)
+	if (!p) {
+		b->failed = 1;
 		return -1;
+	}
 	b->data = p;
 	b->cap = cap;
 	return 0;
@@ -75,8 +79,10 @@ int tl_buf_addf(struct tl_buf *b, const char *fmt, ...)
 	va_start(ap, fmt);
 	int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
 	va_end(ap);
-	if (n < 0)
+	if (n < 0) {
+		b->failed = 1;
 		return -1;
+	}
 	if ((size_t)n < sizeof(tmp))
 		return tl_buf_add(b, tmp, (size_t)n);
 	if (tl_buf_grow(b, (size_t)n))
@@ -100,6 +106,7 @@ void tl_buf_release(struct tl_buf *b)
 	free(b->data);
 	b->data = NULL;
 	b->len = b->cap = 0;
+	b->failed = 0;
 }
 
 struct tl_arena_block {

@@ -63,6 +63,24 @@ int tl_term_escape(struct tl_buf *b, const char *s, size_t len)
 	return 0;
 }
 
+size_t tl_fmt_i64(int64_t v, char buf[21])
+{
+	char tmp[20];
+	size_t n = 0, len = 0;
+	/* the magnitude as unsigned: -INT64_MIN does not fit an int64_t */
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+	do {
+		tmp[n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		buf[len++] = '-';
+	while (n)
+		buf[len++] = tmp[--n];
+	buf[len] = 0;
+	return len;
+}
+
 int tl_parse_i64(const char *s, size_t len, int64_t *out)
 {
 	size_t i = 0;

@@ -96,7 +96,7 @@ static void jsonl_row(struct tl_buf *b, const struct tl_event_row *r, int tags, 
 static const char *val_text(const struct tl_value *v, char num[24], size_t *len)
 {
 	if (v->type == TL_VALUE_INT) {
-		*len = (size_t)snprintf(num, 24, "%lld", (long long)v->i);
+		*len = tl_fmt_i64(v->i, num);
 		return num;
 	}
 	*len = v->s ? v->len : 0;
@@ -114,13 +114,16 @@ static void csv_cell(struct tl_buf *b, const char *s, size_t len, int raw)
 		int64_t n;
 		formula = tl_parse_i64(s, len, &n) != 0;
 	}
-	tl_buf_addc(b, '"');
-	if (formula)
-		tl_buf_addc(b, '\'');
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] == '"')
+	tl_buf_add(b, formula ? "\"'" : "\"", formula ? 2 : 1);
+	/* runs between quotes go in whole: a cell is mostly one run */
+	const char *end = s + len;
+	while (s < end) {
+		const char *q = memchr(s, '"', (size_t)(end - s));
+		size_t run = q ? (size_t)(q - s) + 1 : (size_t)(end - s);
+		tl_buf_add(b, s, run);
+		if (q)
 			tl_buf_addc(b, '"');
-		tl_buf_addc(b, s[i]);
+		s += run;
 	}
 	tl_buf_addc(b, '"');
 }
@@ -173,6 +176,7 @@ static void csv_row(struct tl_buf *b, const struct tl_event_row *r, int raw, int
 			struct tl_buf arr = TL_BUF_INIT;
 			tl_copies_put_array(&arr, g);
 			csv_cell(b, arr.data, arr.len, 1);
+			b->failed |= arr.failed;
 			tl_buf_release(&arr);
 		}
 	}
@@ -186,6 +190,7 @@ static void csv_row(struct tl_buf *b, const struct tl_event_row *r, int raw, int
 		}
 		tl_buf_addc(b, ',');
 		csv_cell(b, obj.data, obj.len, raw);
+		b->failed |= obj.failed;
 		tl_buf_release(&obj);
 	}
 	tl_buf_adds(b, "\r\n");
@@ -620,6 +625,11 @@ more:
 			tl_ext_row(&line, fmt, row, g, flt->csv_raw, flt->annotations, copies_cols);
 		else if (text_put(&ts, row, flt, &line, 0, g)) {
 			tl_errf(err, "out of memory");
+			count = -1;
+			goto cleanup;
+		}
+		if (line.failed) {
+			tl_errf(err, "out of memory writing an event row");
 			count = -1;
 			goto cleanup;
 		}

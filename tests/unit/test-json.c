@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -92,9 +93,17 @@ static void test_buf_max(void **state)
 	struct tl_buf b = TL_BUF_INIT;
 	b.max = 8;
 	assert_int_equal(tl_buf_add(&b, "12345678", 8), 0);
+	assert_int_equal(b.failed, 0);
 	assert_int_equal(tl_buf_add(&b, "9", 1), -1);
 	assert_int_equal(b.len, 8);
+	/* the refusal stays visible after later appends that fit, and after a reset:
+	 * a row built from many appends is checked once */
+	assert_int_equal(b.failed, 1);
+	tl_buf_reset(&b);
+	assert_int_equal(tl_buf_addc(&b, 'x'), 0);
+	assert_int_equal(b.failed, 1);
 	tl_buf_release(&b);
+	assert_int_equal(b.failed, 0);
 }
 
 static void test_glob(void **state)
@@ -120,6 +129,14 @@ static void test_parse_i64(void **state)
 	assert_int_equal(tl_parse_i64("-9223372036854775808", 20, &v), 0);
 	assert_int_equal(tl_parse_i64("12a", 3, &v), -1);
 	assert_int_equal(tl_parse_i64("", 0, &v), -1);
+	/* tl_fmt_i64 writes what printf's %lld writes, the extremes included */
+	static const int64_t vals[] = { 0, 7, -1, 10, -10, 1234567890123, INT64_MAX, INT64_MIN, INT64_MIN + 1 };
+	for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+		char want[32], got[21];
+		int n = snprintf(want, sizeof(want), "%lld", (long long)vals[i]);
+		assert_int_equal(tl_fmt_i64(vals[i], got), (size_t)n);
+		assert_string_equal(got, want);
+	}
 }
 
 /* A manifest of 4,000 evidence files (1.2 MB): reading it was quadratic
