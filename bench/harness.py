@@ -630,7 +630,12 @@ class Bench:
     def section_scale(self):
         a = self.a
         rows = []
+        prev = None  # (events, DB bytes, peak RSS kB) of the last size run: the next one is extrapolated from it
         for n in a.scale:
+            why = scale_fits(self.work, n, prev, self.gen_hash, a.seed)
+            if why:
+                fail("[scale %d] not run: %s" % (n, why))
+                continue
             inputs = self.inputs("squid", n)
             subprocess.call(["cat", inputs[0][1]], stdout=subprocess.DEVNULL)
             case = self.new_case("scale-%d" % n, inputs)
@@ -640,18 +645,25 @@ class Bench:
             if ev != n:
                 fail("[scale %d] tl stored %s events" % (n, ev))
             rows.append((n, os.path.getsize(inputs[0][1]), r, ev, self.db_bytes(case)))
+            prev = (n, rows[-1][4], r.rss_kb)
             self.scale_phases = getattr(self, "scale_phases", []) + [dict(n=n, phases=r.phases)]
             if not a.keep_cases:
                 shutil.rmtree(case, ignore_errors=True)
         self.out += ["## Scaling: Squid, one run each", "",
-                     "| events | MB | tl s | CPU s | events/s | vs first | peak RSS MB | DB bytes/event |",
-                     "|---:|---:|---:|---:|---:|---:|---:|---:|"]
-        base = None
+                     "vs first: throughput relative to the first size (the target: a drop under 20 % from 1 M to 50 M "
+                     "events); per CPU second is the steadier figure on a shared machine.", "",
+                     "| events | MB | tl s | CPU s | events/s | vs first | events per CPU s | vs first (CPU) "
+                     "| peak RSS MB | DB bytes/event | DB GB |",
+                     "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        base = base_cpu = None
         for n, raw, r, ev, dbb in rows:
             rate = n / r.wall if r.wall else 0
+            rate_cpu = n / r.cpu if r.cpu else 0
             base = base or rate
-            self.out.append("| %d | %.0f | %.1f | %.1f | %s | %.2f | %s | %.0f |" % (
-                n, raw / 1e6, r.wall, r.cpu, fint(rate), rate / base if base else 0, mb(r.rss_kb), dbb / max(ev or 1, 1)))
+            base_cpu = base_cpu or rate_cpu
+            self.out.append("| %d | %.0f | %.1f | %.1f | %s | %.2f | %s | %.2f | %s | %.0f | %.1f |" % (
+                n, raw / 1e6, r.wall, r.cpu, fint(rate), rate / base if base else 0, fint(rate_cpu),
+                rate_cpu / base_cpu if base_cpu else 0, mb(r.rss_kb), dbb / max(ev or 1, 1), dbb / 1e9))
         self.out.append("")
         self.out += phase_table(getattr(self, "scale_phases", []), "events", lambda r: r["n"])
 
@@ -732,6 +744,43 @@ class Bench:
 
 
 # ------------------------------------------------------------------ helpers
+SQUID_LINE = 135  # bytes per generated Squid line (gen.c, seed 1: 134.9 MB per million)
+
+
+def scale_fits(work, n, prev, gen_hash, seed):
+    """Why a scaling run of n Squid lines cannot run here, or None. Disk: the
+    generated file (unless cached) and the case, extrapolated from the last
+    size run (else 1 000 bytes/event), plus a quarter for SQLite's sort files
+    and the WAL; memory: the last run's peak RSS grown in proportion to the
+    events (pessimistic: a bounded ingest stays flat) against MemAvailable."""
+    per_event, rss_per_event = 1000.0, None
+    if prev:
+        per_event = prev[1] / max(prev[0], 1)
+        rss_per_event = prev[2] * 1024.0 / max(prev[0], 1)
+    data = os.path.join(work, "data", "squid-n%d-s%d-g%s.log" % (n, seed, gen_hash))
+    need = (0 if os.path.exists(data) else n * SQUID_LINE) + n * per_event * 1.25
+    free = shutil.disk_usage(work).free
+    if need > free:
+        return ("needs ~%.0f GB of disk in %s (the Squid file and a case of ~%.0f bytes/event, with sort space), "
+                "%.0f GB free" % (need / 1e9, work, per_event, free / 1e9))
+    avail = meminfo("MemAvailable")
+    if rss_per_event and avail and n * rss_per_event > 0.8 * avail:
+        return ("peak RSS extrapolated from the last size run: ~%.1f GB, more than 80 %% of the %.1f GB of memory "
+                "available" % (n * rss_per_event / 1e9, avail / 1e9))
+    return None
+
+
+def meminfo(key):
+    """A /proc/meminfo figure in bytes, or None."""
+    try:
+        for line in open("/proc/meminfo"):
+            if line.startswith(key + ":"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
 def lines_check(expect):
     """A check of a question's output file: its line count equals EXPECT
     (None: any count)."""
