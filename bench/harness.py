@@ -17,6 +17,7 @@ import os
 import platform
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -70,21 +71,32 @@ class Run:
     def __init__(self, wall, user, sys_, rss_kb, rc, out):
         self.wall, self.user, self.sys, self.rss_kb, self.rc, self.out = wall, user, sys_, rss_kb, rc, out
         self.phases = {}
+        self.timed_out = False
 
     @property
     def cpu(self):
         return self.user + self.sys
 
 
-def timed(log, argv, stdout=None, env=None, shell=False):
+def timed(log, argv, stdout=None, env=None, shell=False, timeout=None):
     """Runs argv under GNU time; stdout to the file `stdout` (or log.out),
-    stderr to log.err. Returns a Run."""
+    stderr to log.err. Returns a Run. After `timeout` seconds the process
+    group is killed and the Run says timed_out (its CPU figures are lost)."""
     tfile = log + ".time"
     out_path = stdout or (log + ".out")
     cmd = [GNU_TIME, "-f", "%e %U %S %M", "-o", tfile, "--"] + (["bash", "-c", argv] if shell else argv)
+    timed_out = False
+    if os.path.exists(tfile):
+        os.unlink(tfile)
     with open(out_path, "wb") as o, open(log + ".err", "wb") as e:
         t0 = time.monotonic()
-        rc = subprocess.call(cmd, stdout=o, stderr=e, env=env)
+        p = subprocess.Popen(cmd, stdout=o, stderr=e, env=env, start_new_session=True)
+        try:
+            rc = p.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)
+            rc = p.wait()
+            timed_out = True
         wall = time.monotonic() - t0
     user = sys_ = 0.0
     rss = 0
@@ -93,7 +105,9 @@ def timed(log, argv, stdout=None, env=None, shell=False):
         user, sys_, rss = float(last[1]), float(last[2]), int(last[3])
     except (OSError, IndexError, ValueError):
         pass
-    return Run(wall, user, sys_, rss, rc, out_path)
+    r = Run(wall, user, sys_, rss, rc, out_path)
+    r.timed_out = timed_out
+    return r
 
 
 def capture(argv, env=None):
@@ -545,14 +559,24 @@ class Bench:
             qs = self.address_questions(case) + self.user_questions(case, graph, chain)
             res = {q[0]: [] for q in qs}
             checks = {}
+            slow = set()  # questions that timed out: not asked again
             for rep in range(a.reps):
                 for i, (name, argv, _, shell) in enumerate(qs):
-                    r = timed("%s.q%d.%d" % (logp, i, rep), argv, shell=shell)
+                    if name in slow:
+                        continue
+                    r = timed("%s.q%d.%d" % (logp, i, rep), argv, shell=shell, timeout=a.question_timeout)
                     res[name].append(r)
-                    if r.rc != 0:
-                        fail("[%s] tl %s exited %d: %s" % (label, name, r.rc, open(r.out[:-4] + ".err").read()[-300:]))
+                    if r.timed_out:
+                        slow.add(name)
+                        fail("[%s] %s gave no answer within %d s (killed)" % (label, name, a.question_timeout))
+                    elif r.rc != 0:
+                        fail("[%s] %s exited %d: %s" % (label, name, r.rc, open(r.out[:-4] + ".err").read()[-300:]))
                     checks[name] = r.out
             for name, _, check, _ in qs:
+                if name in slow:
+                    rows.append((n, name, float(a.question_timeout), None, None, "timed out (> %d s)" % a.question_timeout,
+                                 False))
+                    continue
                 got, ok = check(checks.get(name))
                 if not ok:
                     fail("[%s] %s: %s" % (label, name, got))
@@ -578,8 +602,9 @@ class Bench:
             if w is None:
                 self.out.append("| %d | %s | | | | | |" % (n, name))
             else:
-                self.out.append("| %d | `%s` | %.0f | %.0f | %s | %s | %s |" % (n, name, w * 1000, c * 1000, mb(rss), got,
-                                                                               "ok" if ok else "**FAIL**"))
+                self.out.append("| %d | `%s` | %s%.0f | %s | %s | %s | %s |" % (
+                    n, name, "> " if c is None else "", w * 1000, "-" if c is None else "%.0f" % (c * 1000), mb(rss), got,
+                    "ok" if ok else "**FAIL**"))
         self.out.append("")
         self.out += phase_table(self.query_phases[-len(sizes):], "case events", lambda r: r["n"])
 
@@ -937,6 +962,8 @@ def main():
     p.add_argument("--lnav-lines", type=int, default=3000000)
     p.add_argument("--query-sizes", default=None,
                    help="cases for the question latencies (default 1000000; with --scale also 10000000)")
+    p.add_argument("--question-timeout", type=int, default=600,
+                   help="seconds a question may take before it is killed and its row fails (default 600)")
     p.add_argument("--scale", default="", help='e.g. "1000000 10000000 50000000" (off by default)')
     p.add_argument("--evtx", nargs="*", default=None, help="EVTX files or folders (default: the shared corpus, else fixtures)")
     p.add_argument("--only", default="", help="sections to run: ingest lnav query scale evtx (default: all but scale)")
