@@ -580,6 +580,9 @@ class Bench:
                 got, ok = check(checks.get(name))
                 if not ok:
                     fail("[%s] %s: %s" % (label, name, got))
+                bad = [x.rc for x in res[name] if x.rc != 0 and not (x.rc == 141 or x.rc == -13)]
+                if bad:  # already a FAIL above; the row says so too
+                    got, ok = "exit %d" % bad[0], False
                 rows.append((n, name, med([x.wall for x in res[name]]), med([x.cpu for x in res[name]]),
                              med([x.rss_kb for x in res[name]]), got, ok))
             rows.append((n, "(case built by tl ingest in %.1f s wall, %.1f CPU s: %s events/s)" % (
