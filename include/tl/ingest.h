@@ -66,7 +66,8 @@ struct tl_ingest_summary {
 	int64_t records, events, rejects, merged, meta; /* records = events + rejects + merged */
 	uint64_t bytes;
 	double seconds;
-	struct tl_ingest_timing phase[TL_INGEST_PHASES]; /* zero for a phase that did not run */
+	/* near zero for a phase with nothing to do; zero after a failure stopped the run before it */
+	struct tl_ingest_timing phase[TL_INGEST_PHASES];
 };
 
 /* "load", "index", "copies", "entities", "correlation" for enum tl_ingest_phase P. */
