@@ -12,10 +12,12 @@ run exits 1.
 import argparse
 import csv
 import hashlib
+import json
 import os
 import platform
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -30,8 +32,11 @@ FORMATS = {
     "squid": ("squid", "access.log", "squid"),
     "zeek-tsv": ("zeek-tsv", "conn.log", "zeek-tsv"),
     "zeek-json": ("zeek-json", "conn-json.log", "zeek-json"),
+    "zeek-dns": ("zeek-dns", "dns.log", "zeek-dns"),
     "bind": ("bind", "query.log", "bind"),
     "iptables": ("iptables", "kern.log", "iptables"),
+    "asa": ("asa", "asa.log", "asa"),
+    "vpcflow": ("vpcflow", "123456789012_vpcflowlogs_us-east-1_fl-0a1b2c3d_20261119T0000Z_bench.log", "vpcflow"),
     "cef": ("cef", "cef.log", "cef"),
     "cloudtrail": ("cloudtrail-lines", "cloudtrail-events.jsonl", "cloudtrail"),
     "okta": ("okta", "okta-system-log.jsonl", "okta"),
@@ -42,6 +47,9 @@ NET_MIX = ["squid", "zeek-tsv", "bind"]
 
 FAILS = []
 NOTES = []
+# the phases `tl ingest --timings` prints, in order (docs/commands/ingest.md)
+PHASES = ["load", "index", "copies", "entities", "correlation", "other", "total"]
+TIMING = re.compile(r"^  (%s) +([0-9.]+) +([0-9.]+)$" % "|".join(PHASES), re.M)
 
 
 def note(msg):
@@ -57,25 +65,38 @@ def fail(msg):
 # ------------------------------------------------------------------ running
 class Run:
     """One timed process: wall seconds (monotonic clock around the process),
-    user and system CPU seconds and peak RSS (GNU time %U %S %M), exit code."""
+    user and system CPU seconds and peak RSS (GNU time %U %S %M), exit code.
+    phases: for tl ingest, {phase: (CPU s, wall s)} from `tl ingest --timings`."""
 
     def __init__(self, wall, user, sys_, rss_kb, rc, out):
         self.wall, self.user, self.sys, self.rss_kb, self.rc, self.out = wall, user, sys_, rss_kb, rc, out
+        self.phases = {}
+        self.timed_out = False
 
     @property
     def cpu(self):
         return self.user + self.sys
 
 
-def timed(log, argv, stdout=None, env=None, shell=False):
+def timed(log, argv, stdout=None, env=None, shell=False, timeout=None):
     """Runs argv under GNU time; stdout to the file `stdout` (or log.out),
-    stderr to log.err. Returns a Run."""
+    stderr to log.err. Returns a Run. After `timeout` seconds the process
+    group is killed and the Run says timed_out (its CPU figures are lost)."""
     tfile = log + ".time"
     out_path = stdout or (log + ".out")
     cmd = [GNU_TIME, "-f", "%e %U %S %M", "-o", tfile, "--"] + (["bash", "-c", argv] if shell else argv)
+    timed_out = False
+    if os.path.exists(tfile):
+        os.unlink(tfile)
     with open(out_path, "wb") as o, open(log + ".err", "wb") as e:
         t0 = time.monotonic()
-        rc = subprocess.call(cmd, stdout=o, stderr=e, env=env)
+        p = subprocess.Popen(cmd, stdout=o, stderr=e, env=env, start_new_session=True)
+        try:
+            rc = p.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(p.pid, signal.SIGKILL)
+            rc = p.wait()
+            timed_out = True
         wall = time.monotonic() - t0
     user = sys_ = 0.0
     rss = 0
@@ -84,7 +105,9 @@ def timed(log, argv, stdout=None, env=None, shell=False):
         user, sys_, rss = float(last[1]), float(last[2]), int(last[3])
     except (OSError, IndexError, ValueError):
         pass
-    return Run(wall, user, sys_, rss, rc, out_path)
+    r = Run(wall, user, sys_, rss, rc, out_path)
+    r.timed_out = timed_out
+    return r
 
 
 def capture(argv, env=None):
@@ -220,9 +243,15 @@ class Bench:
             return None
 
     def tl_ingest(self, case, log):
-        r = timed(log, [self.tl, "ingest", "--no-progress", case])
+        """tl ingest --timings: the run, and its phases from what it printed
+        on stderr (the timings cost two clock reads per phase)."""
+        r = timed(log, [self.tl, "ingest", "--no-progress", "--timings", case])
+        err = open(log + ".err", errors="replace").read()
         if r.rc not in (0, 3):
-            fail("tl ingest %s exited %d: %s" % (case, r.rc, open(log + ".err").read()[-500:]))
+            fail("tl ingest %s exited %d: %s" % (case, r.rc, err[-500:]))
+        r.phases = {m.group(1): (float(m.group(2)), float(m.group(3))) for m in TIMING.finditer(err)}
+        if r.rc in (0, 3) and set(r.phases) != set(PHASES):
+            fail("tl ingest --timings printed phases %s, expected %s" % (sorted(r.phases), " ".join(PHASES)))
         return r
 
     @staticmethod
@@ -359,7 +388,8 @@ class Bench:
                              tl_rss=med([x.rss_kb for x in R["tl"]]), py=med([x.wall for x in R["py"]]),
                              py_cpu=med([x.cpu for x in R["py"]]), py_rss=med([x.rss_kb for x in R["py"]]),
                              imp=med([x.wall for x in R["import"]]), imp_cpu=med([x.cpu for x in R["import"]]),
-                             cat=med([x.wall for x in R["cat"]]), ok=not status, py_rows=py_rows, imp_rows=imp_rows))
+                             cat=med([x.wall for x in R["cat"]]), ok=not status, py_rows=py_rows, imp_rows=imp_rows,
+                             phases=phase_medians(R["tl"])))
             note("[%s] tl %.2f s, python %.2f s, import %.2f s, cat %.3f s" %
                  (label, rows[-1]["tl"], rows[-1]["py"] or -1, rows[-1]["imp"] or -1, rows[-1]["cat"]))
             self.ingest_lines = self.ingest_table(rows)
@@ -391,6 +421,7 @@ class Bench:
                 r["fmt"], r["tl_cpu"], f2(r["py_cpu"]), ratio(r["py_cpu"], r["tl_cpu"]), f2(r["imp_cpu"]),
                 ratio(r["imp_cpu"], r["tl_cpu"]), "%.0f" % (r["py_rss"] / 1024) if r["py_rss"] else "-"))
         o.append("")
+        o += phase_table(rows, "format", lambda r: r["fmt"])
         return o
 
     # ------------------------------------------------------------- lnav
@@ -525,56 +556,114 @@ class Bench:
             case = self.new_case(label, inputs)
             note("[%s] building the case (tl ingest, %d events)" % (label, n))
             ri = self.tl_ingest(case, logp + ".ingest")
-            ip = (self.tl_sql(case, "SELECT src_ip FROM events WHERE src_ip IS NOT NULL GROUP BY src_ip "
-                              "ORDER BY count(*) DESC, src_ip LIMIT 1") or ["?"])[-1]
-            total = self.tl_count(case, "SELECT count(*) FROM events WHERE src_ip = '%s' OR dst_ip = '%s'" % (ip, ip))
-            qs = [("timeline --entity ip:%s --limit 50 (first page)" % ip,
-                   [self.tl, "timeline", case, "--entity", "ip:" + ip, "--limit", "50", "--no-header"], min(50, total or 0)),
-                  ("timeline --entity ip:%s (all %s events)" % (ip, total),
-                   [self.tl, "timeline", case, "--entity", "ip:" + ip, "--no-header"], total)]
-            if graph:
-                qs.append(("graph --entity ip:%s --depth 2" % ip, [self.tl, "graph", case, "--entity", "ip:" + ip, "--depth", "2"], None))
-            if chain:
-                qs.append(("chain --entity ip:%s" % ip, [self.tl, "chain", case, "--entity", "ip:" + ip], None))
+            qs = self.address_questions(case) + self.user_questions(case, graph, chain)
             res = {q[0]: [] for q in qs}
-            counts = {}
+            checks = {}
+            slow = set()  # questions that timed out: not asked again
             for rep in range(a.reps):
-                for name, argv, _ in qs:
-                    r = timed("%s.q%d.%d" % (logp, len(res[name]), rep), argv)
+                for i, (name, argv, _, shell) in enumerate(qs):
+                    if name in slow:
+                        continue
+                    r = timed("%s.q%d.%d" % (logp, i, rep), argv, shell=shell, timeout=a.question_timeout)
                     res[name].append(r)
-                    if r.rc != 0:
-                        fail("[%s] tl %s exited %d: %s" % (label, name, r.rc, open(r.out[:-4] + ".err").read()[-300:]))
-                    counts[name] = sum(1 for _ in open(r.out, "rb"))
-            for name, _, expect in qs:
-                got = counts.get(name)
-                ok = expect is None or got == expect
+                    if r.timed_out:
+                        slow.add(name)
+                        fail("[%s] %s gave no answer within %d s (killed)" % (label, name, a.question_timeout))
+                    elif r.rc != 0:
+                        fail("[%s] %s exited %d: %s" % (label, name, r.rc, open(r.out[:-4] + ".err").read()[-300:]))
+                    checks[name] = r.out
+            for name, _, check, _ in qs:
+                if name in slow:
+                    rows.append((n, name, float(a.question_timeout), None, None, "timed out (> %d s)" % a.question_timeout,
+                                 False))
+                    continue
+                got, ok = check(checks.get(name))
                 if not ok:
-                    fail("[%s] %s printed %s lines, expected %s" % (label, name, got, expect))
+                    fail("[%s] %s: %s" % (label, name, got))
+                bad = [x.rc for x in res[name] if x.rc != 0 and not (x.rc == 141 or x.rc == -13)]
+                if bad:  # already a FAIL above; the row says so too
+                    got, ok = "exit %d" % bad[0], False
                 rows.append((n, name, med([x.wall for x in res[name]]), med([x.cpu for x in res[name]]),
                              med([x.rss_kb for x in res[name]]), got, ok))
-            rows.append((n, "(case built by tl ingest in %.1f s, %s events/s)" % (ri.wall, fint(n / ri.wall)), None, None, None, None, True))
+            rows.append((n, "(case built by tl ingest in %.1f s wall, %.1f CPU s: %s events/s)" % (
+                ri.wall, ri.cpu, fint(n / ri.wall)), None, None, None, None, True))
+            self.query_phases = getattr(self, "query_phases", []) + [dict(n=n, phases=ri.phases)]
             if not a.keep_cases:
                 shutil.rmtree(case, ignore_errors=True)
-        self.query_rows = rows
         self.out += ["## Question latency on a built case (median of %d)" % a.reps, "",
-                     "Cases of the network mix (Squid, Zeek conn, BIND in equal thirds); the address asked about is the busiest. "
-                     + ("" if graph else "`tl graph` is not in this build (skipped). ")
-                     + ("" if chain else "`tl chain` is not in this build (skipped). "), "",
+                     "Cases of the network mix (Squid, Zeek conn, BIND in equal thirds; 30 % of the Squid lines "
+                     "name a user, whose proxy authentication binds the client address to the user, so Zeek and BIND "
+                     "events of that address are attributed to the user). Asked about: the busiest address (ip) and the "
+                     "busiest user by named events; `--from`/`--to` is the first hour of the data. lines out: the "
+                     "lines printed, checked against the case's own counts (timeline: the user's named events plus "
+                     "those attributed to the user; entities: one line per user entity plus the header; graph: the "
+                     "nodes of the JSON)." + ("" if graph else " `tl graph` is not in this build (skipped).")
+                     + ("" if chain else " `tl chain` is not in this build (skipped)."), "",
                      "| case events | question | wall ms | CPU ms | peak RSS MB | lines out | check |",
                      "|---:|---|---:|---:|---:|---:|---|"]
         for n, name, w, c, rss, got, ok in rows:
             if w is None:
                 self.out.append("| %d | %s | | | | | |" % (n, name))
             else:
-                self.out.append("| %d | `tl %s` | %.0f | %.0f | %s | %s | %s |" % (n, name, w * 1000, c * 1000, mb(rss), got,
-                                                                                 "ok" if ok else "**FAIL**"))
+                self.out.append("| %d | `%s` | %s%.0f | %s | %s | %s | %s |" % (
+                    n, name, "> " if c is None else "", w * 1000, "-" if c is None else "%.0f" % (c * 1000), mb(rss), got,
+                    "ok" if ok else "**FAIL**"))
         self.out.append("")
+        self.out += phase_table(self.query_phases[-len(sizes):], "case events", lambda r: r["n"])
+
+    def address_questions(self, case):
+        """[(name, argv, check, shell)]: the busiest address's first page and full timeline."""
+        ip = (self.tl_sql(case, "SELECT src_ip FROM events WHERE src_ip IS NOT NULL GROUP BY src_ip "
+                          "ORDER BY count(*) DESC, src_ip LIMIT 1") or ["?"])[-1]
+        total = self.tl_count(case, "SELECT count(*) FROM events WHERE src_ip = '%s' OR dst_ip = '%s'" % (ip, ip))
+        return [("tl timeline --entity ip:%s --limit 50 (first page)" % ip,
+                 [self.tl, "timeline", case, "--entity", "ip:" + ip, "--limit", "50", "--no-header"],
+                 lines_check(min(50, total or 0)), False),
+                ("tl timeline --entity ip:%s (all %s events)" % (ip, total),
+                 [self.tl, "timeline", case, "--entity", "ip:" + ip, "--no-header"], lines_check(total), False)]
+
+    def user_questions(self, case, graph, chain):
+        """[(name, argv, check, shell)]: correlation questions about the busiest user."""
+        user = (self.tl_sql(case, "SELECT user FROM events WHERE user IS NOT NULL GROUP BY user "
+                            "ORDER BY count(*) DESC, user LIMIT 1") or ["?"])[-1]
+        named = self.tl_count(case, "SELECT count(*) FROM events WHERE user = '%s'" % user) or 0
+        attributed = self.tl_count(case, "SELECT count(*) FROM attributions WHERE kind = 'user' AND value = '%s'" % user) or 0
+        users = self.tl_count(case, "SELECT count(*) FROM entities WHERE type = 'user'")
+        nbind = self.tl_count(case, "SELECT count(*) FROM bindings") or 0
+        first = self.tl_count(case, "SELECT min(ts) FROM events")
+        t0 = time.strftime("%Y-%m-%dT%H:00:00Z", time.gmtime((first or 0) // 1000000))
+        t1 = time.strftime("%Y-%m-%dT%H:00:00Z", time.gmtime((first or 0) // 1000000 + 3600))
+        q = lambda s: "'" + s.replace("'", "'\\''") + "'"  # noqa: E731
+        qs = [("tl timeline --entity user:%s --limit 50 (attributed first page)" % user,
+               [self.tl, "timeline", case, "--entity", "user:" + user, "--limit", "50", "--no-header"],
+               lines_check(min(50, named + attributed)), False),
+              ("tl timeline --entity user:%s --output jsonl (%d named + %d attributed)" % (user, named, attributed),
+               [self.tl, "timeline", case, "--entity", "user:" + user, "--output", "jsonl"],
+               lines_check(named + attributed), False)]
+        if graph:
+            qs.append(("tl graph --entity user:%s --depth 2 --from %s --to %s --output json" % (user, t0, t1),
+                       [self.tl, "graph", case, "--entity", "user:" + user, "--depth", "2", "--from", t0, "--to", t1,
+                        "--output", "json"], graph_check, False))
+        if chain:
+            qs.append(("tl chain --entity user:%s" % user, [self.tl, "chain", case, "--entity", "user:" + user],
+                       lines_check(None), False))
+        qs.append(("tl entities --type user", [self.tl, "entities", case, "--type", "user"],
+                   lines_check(users + 1 if users is not None else None), False))
+        # the first page as a pager shows it: tl stops when head has read 50 bindings (SIGPIPE)
+        qs.append(("tl bindings (first page: the header and 50 of %d, through head -n 51)" % nbind,
+                   "%s bindings %s | head -n 51" % (q(self.tl), q(case)), lines_check(min(51, nbind + 1)), True))
+        return qs
 
     # ----------------------------------------------------------- scaling
     def section_scale(self):
         a = self.a
         rows = []
+        prev = None  # (events, DB bytes, peak RSS kB) of the last size run: the next one is extrapolated from it
         for n in a.scale:
+            why = scale_fits(self.work, n, prev, self.gen_hash, a.seed)
+            if why:
+                fail("[scale %d] not run: %s" % (n, why))
+                continue
             inputs = self.inputs("squid", n)
             subprocess.call(["cat", inputs[0][1]], stdout=subprocess.DEVNULL)
             case = self.new_case("scale-%d" % n, inputs)
@@ -584,18 +673,27 @@ class Bench:
             if ev != n:
                 fail("[scale %d] tl stored %s events" % (n, ev))
             rows.append((n, os.path.getsize(inputs[0][1]), r, ev, self.db_bytes(case)))
+            prev = (n, rows[-1][4], r.rss_kb)
+            self.scale_phases = getattr(self, "scale_phases", []) + [dict(n=n, phases=r.phases)]
             if not a.keep_cases:
                 shutil.rmtree(case, ignore_errors=True)
         self.out += ["## Scaling: Squid, one run each", "",
-                     "| events | MB | tl s | CPU s | events/s | vs first | peak RSS MB | DB bytes/event |",
-                     "|---:|---:|---:|---:|---:|---:|---:|---:|"]
-        base = None
+                     "vs first: throughput relative to the first size (the target: a drop under 20 % from 1 M to 50 M "
+                     "events); per CPU second is the steadier figure on a shared machine.", "",
+                     "| events | MB | tl s | CPU s | events/s | vs first | events per CPU s | vs first (CPU) "
+                     "| peak RSS MB | DB bytes/event | DB GB |",
+                     "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        base = base_cpu = None
         for n, raw, r, ev, dbb in rows:
             rate = n / r.wall if r.wall else 0
+            rate_cpu = n / r.cpu if r.cpu else 0
             base = base or rate
-            self.out.append("| %d | %.0f | %.1f | %.1f | %s | %.2f | %s | %.0f |" % (
-                n, raw / 1e6, r.wall, r.cpu, fint(rate), rate / base if base else 0, mb(r.rss_kb), dbb / max(ev or 1, 1)))
+            base_cpu = base_cpu or rate_cpu
+            self.out.append("| %d | %.0f | %.1f | %.1f | %s | %.2f | %s | %.2f | %s | %.0f | %.1f |" % (
+                n, raw / 1e6, r.wall, r.cpu, fint(rate), rate / base if base else 0, fint(rate_cpu),
+                rate_cpu / base_cpu if base_cpu else 0, mb(r.rss_kb), dbb / max(ev or 1, 1), dbb / 1e9))
         self.out.append("")
+        self.out += phase_table(getattr(self, "scale_phases", []), "events", lambda r: r["n"])
 
     # -------------------------------------------------------------- EVTX
     def section_evtx(self):
@@ -674,6 +772,100 @@ class Bench:
 
 
 # ------------------------------------------------------------------ helpers
+SQUID_LINE = 135  # bytes per generated Squid line (gen.c, seed 1: 134.9 MB per million)
+
+
+def scale_fits(work, n, prev, gen_hash, seed):
+    """Why a scaling run of n Squid lines cannot run here, or None. Disk: the
+    generated file (unless cached) and the case, extrapolated from the last
+    size run (else 1 000 bytes/event), plus a quarter for SQLite's sort files
+    and the WAL; memory: the last run's peak RSS grown in proportion to the
+    events (pessimistic: a bounded ingest stays flat) against MemAvailable."""
+    per_event, rss_per_event = 1000.0, None
+    if prev:
+        per_event = prev[1] / max(prev[0], 1)
+        rss_per_event = prev[2] * 1024.0 / max(prev[0], 1)
+    data = os.path.join(work, "data", "squid-n%d-s%d-g%s.log" % (n, seed, gen_hash))
+    need = (0 if os.path.exists(data) else n * SQUID_LINE) + n * per_event * 1.25
+    free = shutil.disk_usage(work).free
+    if need > free:
+        return ("needs ~%.0f GB of disk in %s (the Squid file and a case of ~%.0f bytes/event, with sort space), "
+                "%.0f GB free" % (need / 1e9, work, per_event, free / 1e9))
+    avail = meminfo("MemAvailable")
+    if rss_per_event and avail and n * rss_per_event > 0.8 * avail:
+        return ("peak RSS extrapolated from the last size run: ~%.1f GB, more than 80 %% of the %.1f GB of memory "
+                "available" % (n * rss_per_event / 1e9, avail / 1e9))
+    return None
+
+
+def meminfo(key):
+    """A /proc/meminfo figure in bytes, or None."""
+    try:
+        for line in open("/proc/meminfo"):
+            if line.startswith(key + ":"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def lines_check(expect):
+    """A check of a question's output file: its line count equals EXPECT
+    (None: any count)."""
+    def check(path):
+        if not path or not os.path.exists(path):
+            return "no output", False
+        with open(path, "rb") as f:
+            got = sum(1 for _ in f)
+        return (got, True) if expect is None or got == expect else ("%d lines, expected %s" % (got, expect), False)
+    return check
+
+
+def graph_check(path):
+    """A Cytoscape JSON graph: the number of nodes, at least one (the pivot)."""
+    try:
+        els = json.load(open(path))["elements"]
+        nodes = els["nodes"] if isinstance(els, dict) else [e for e in els if e.get("group") == "nodes"]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return "not a Cytoscape JSON graph", False
+    return ("%d nodes" % len(nodes), True) if nodes else ("no nodes", False)
+
+
+def phase_medians(runs):
+    """{phase: (median CPU s, median wall s)} over the runs' --timings."""
+    out = {}
+    for p in PHASES:
+        cpu = med([x.phases[p][0] for x in runs if p in x.phases])
+        wall = med([x.phases[p][1] for x in runs if p in x.phases])
+        if cpu is not None:
+            out[p] = (cpu, wall)
+    return out
+
+
+def phase_table(rows, head, key):
+    """Markdown: where tl ingest's CPU went, per row (from `tl ingest --timings`)."""
+    o = ["Where tl ingest's time goes (`tl ingest --timings`, CPU seconds = user + system of every thread, median; "
+         "the share of the total in brackets). load: reading, parsing and storing; index: the query-index build; "
+         "copies, entities, correlation: the correlation passes at the end of every ingest; other: start-up, "
+         "definitions, closing the database.", "",
+         "| %s | %s | wall s (total) |" % (head, " | ".join(PHASES)),
+         "|---|" + "---:|" * (len(PHASES) + 1)]
+    for r in rows:
+        ph = r.get("phases") or {}
+        tot = ph.get("total", (0, 0))[0]
+        cells = []
+        for p in PHASES:
+            if p not in ph:
+                cells.append("-")
+            elif p == "total" or not tot:
+                cells.append("%.2f" % ph[p][0])
+            else:
+                cells.append("%.2f (%.0f %%)" % (ph[p][0], 100 * ph[p][0] / tot))
+        o.append("| %s | %s | %s |" % (key(r), " | ".join(cells), f2(ph["total"][1]) if "total" in ph else "-"))
+    o.append("")
+    return o
+
+
 def count_xml_events(path):
     n = 0
     with open(path, "rb") as f:
@@ -771,7 +963,10 @@ def main():
     p.add_argument("--formats", default=" ".join(DEFAULT_FORMATS))
     p.add_argument("--reps", type=int, default=3)
     p.add_argument("--lnav-lines", type=int, default=3000000)
-    p.add_argument("--query-sizes", default="1000000 10000000")
+    p.add_argument("--query-sizes", default=None,
+                   help="cases for the question latencies (default 1000000; with --scale also 10000000)")
+    p.add_argument("--question-timeout", type=int, default=600,
+                   help="seconds a question may take before it is killed and its row fails (default 600)")
     p.add_argument("--scale", default="", help='e.g. "1000000 10000000 50000000" (off by default)')
     p.add_argument("--evtx", nargs="*", default=None, help="EVTX files or folders (default: the shared corpus, else fixtures)")
     p.add_argument("--only", default="", help="sections to run: ingest lnav query scale evtx (default: all but scale)")
@@ -784,15 +979,17 @@ def main():
         a.size = min(a.size, 2000)
         a.reps = 1
         a.lnav_lines = min(a.lnav_lines, 3000)
-        a.query_sizes = "3000"
+        a.query_sizes = a.query_sizes or "3000"
         if a.evtx is None:  # python-evtx needs ~100 s for the whole corpus: its smallest files only
             a.evtx = smallest(default_evtx(), 300000)
     a.formats = a.formats.split()
     for f in a.formats:
         if f not in FORMATS and f != "mixed":
             p.error("unknown format %s (known: %s)" % (f, " ".join(DEFAULT_FORMATS)))
-    a.query_sizes = [int(x) for x in a.query_sizes.split()]
     a.scale = [int(x) for x in a.scale.split()]
+    if a.query_sizes is None:  # the 10 M case costs minutes to build: it comes with the scaling series
+        a.query_sizes = "1000000" + (" 10000000" if a.scale else "")
+    a.query_sizes = [int(x) for x in a.query_sizes.split()]
     a.workdir = os.path.abspath(a.workdir)
     if (a.workdir + "/").startswith(ROOT + "/"):
         p.error("--workdir must be outside the repository")

@@ -11,7 +11,7 @@ URL/domain, method, status, bytes, action, outcome, message) and keeps the
 provenance tl keeps (file, line, byte offset, length, SHA-256 of the raw
 record, SHA-256 of the file). It is told each file's format (tl detects it).
 
-FORMAT: squid zeek-tsv zeek-json bind iptables cef cloudtrail okta
+FORMAT: squid zeek-tsv zeek-json zeek-dns bind iptables asa vpcflow cef cloudtrail okta
 Prints "rows N rejects M" on stdout; exits 1 on a usage error.
 """
 import calendar
@@ -133,6 +133,23 @@ def p_zeek_tsv(line, st):
             g("service"))
 
 
+def p_zeek_dns(line, st):
+    if line.startswith("#"):
+        if line.startswith("#fields\t"):
+            st["fields"] = {n: i for i, n in enumerate(line[8:].split("\t"))}
+        return "meta"
+    f = line.split("\t")
+    ix = st["fields"]
+    if len(f) != len(ix):
+        return None
+    g = lambda n: nz(f[ix[n]]) if f[ix[n]] != "(empty)" else None  # noqa: E731
+    query, qtype, rcode, answers = g("query"), g("qtype_name"), g("rcode_name"), g("answers")
+    return (epoch_us(f[ix["ts"]]), "zeek-dns", "query", "success" if rcode == "NOERROR" else "failure", None, None,
+            g("id.orig_h"), intish(g("id.orig_p")), g("id.resp_h"), intish(g("id.resp_p")), g("proto"),
+            query.lower() if query else None, None, None, None, None, None,
+            "%s %s -> %s%s" % (qtype, query, rcode, " " + answers if answers else ""))
+
+
 def p_zeek_json(line, st):
     d = json.loads(line)
     ts = d["ts"]
@@ -186,6 +203,67 @@ def p_iptables(line, st):
     return (syslog_us(m, st["year"]), "iptables", action, None, None, m.group(7), kv.get("SRC"),
             intish(kv.get("SPT")), kv.get("DST"), intish(kv.get("DPT")), proto.lower() if proto else None,
             None, None, None, None, None, intish(kv.get("LEN")), prefix.strip())
+
+
+# -------------------------------------------------------------- Cisco ASA
+ASA = re.compile(r"%ASA-(\d)-(\d{6}): (.*)")
+ASA_BUILT = re.compile(r"Built (?:inbound|outbound) (\w+) connection \d+ for \w+:([0-9a-fA-F.:]+)/(\d+) .*?to \w+:([0-9a-fA-F.:]+)/(\d+)")
+ASA_TEARDOWN = re.compile(r"Teardown (\w+) connection \d+ for \w+:([0-9a-fA-F.:]+)/(\d+) to \w+:([0-9a-fA-F.:]+)/(\d+)"
+                          r"(?: duration \S+ bytes (\d+))?")
+ASA_DENY = re.compile(r"Deny (\w+) src \w+:([0-9a-fA-F.:]+)/(\d+) dst \w+:([0-9a-fA-F.:]+)/(\d+)")
+
+
+def p_asa(line, st):
+    m = SYSLOG.match(line)
+    if not m:
+        return None
+    a = ASA.search(line, m.end())
+    if not a:
+        return None
+    _sev, mid, msg = a.groups()
+    nbytes = None
+    if mid == "302013":
+        c = ASA_BUILT.match(msg)
+        if not c:
+            return None
+        # "for OUTSIDE to INSIDE" of an outbound connection: the inside end opened it
+        proto, dst, dport, src, sport = c.groups()
+        action, outcome = "open", "success"
+    elif mid == "302014":
+        c = ASA_TEARDOWN.match(msg)
+        if not c:
+            return None
+        proto, src, sport, dst, dport, nbytes = c.groups()
+        action, outcome = "close", "success"
+    elif mid == "106023":
+        c = ASA_DENY.match(msg)
+        if not c:
+            return None
+        proto, src, sport, dst, dport = c.groups()
+        action, outcome = "deny", "failure"
+    else:
+        return None
+    return (syslog_us(m, st["year"]), "cisco-asa", action, outcome, None, m.group(7), src, int(sport), dst,
+            int(dport), proto.lower(), None, None, None, None, None, intish(nbytes), msg)
+
+
+# ---------------------------------------------------------------- VPC flow
+VPC_PROTO = {"6": "tcp", "17": "udp", "1": "icmp", "58": "ipv6-icmp"}
+VPC_ACTION = {"ACCEPT": ("allow", "success"), "REJECT": ("deny", "failure")}
+
+
+def p_vpcflow(line, st):
+    f = line.split(" ")
+    if len(f) != 14 or not f[0].isdigit():
+        return None  # the header line of an export is not a flow
+    _ver, _acct, eni, src, dst, sport, dport, proto, pkts, nbytes, _start, end, act, status = f
+    if status == "NODATA" or status == "SKIPDATA":
+        return (int(end) * 1000000, "aws-vpc-flow", "no-data" if status == "NODATA" else "skip-data", "unknown",
+                None, eni, None, None, None, None, None, None, None, None, None, None, None, status + " on " + eni)
+    action, outcome = VPC_ACTION.get(act, (act.lower(), "unknown"))
+    return (int(end) * 1000000, "aws-vpc-flow", action, outcome, None, eni, src, int(sport), dst, int(dport),
+            VPC_PROTO.get(proto, proto), None, None, None, None, None, int(nbytes),
+            "%s %s %s:%s -> %s:%s %s packets %s bytes on %s" % (act, proto, src, sport, dst, dport, pkts, nbytes, eni))
 
 
 # -------------------------------------------------------------------- CEF
@@ -275,8 +353,9 @@ def p_okta(line, st):
             None, None, None, None, None, None, None, None, d.get("displayMessage"))
 
 
-PARSERS = {"squid": p_squid, "zeek-tsv": p_zeek_tsv, "zeek-json": p_zeek_json, "bind": p_bind,
-           "iptables": p_iptables, "cef": p_cef, "cloudtrail": p_cloudtrail, "okta": p_okta}
+PARSERS = {"squid": p_squid, "zeek-tsv": p_zeek_tsv, "zeek-json": p_zeek_json, "zeek-dns": p_zeek_dns, "bind": p_bind,
+           "iptables": p_iptables, "asa": p_asa, "vpcflow": p_vpcflow, "cef": p_cef, "cloudtrail": p_cloudtrail,
+           "okta": p_okta}
 
 
 def load(db, specs):

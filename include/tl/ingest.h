@@ -40,13 +40,38 @@ struct tl_ingest_opts {
 	void *ctx;
 };
 
+/* The phases of an ingest, in the order they run (tl ingest --timings):
+ * LOAD is everything up to the load's commit (finding the files, hashing,
+ * detection, parsing, storing, and dropping the indexes when they are rebuilt),
+ * INDEX the query-index build, then the three correlation passes. */
+enum tl_ingest_phase {
+	TL_INGEST_LOAD,
+	TL_INGEST_INDEX,
+	TL_INGEST_COPIES,
+	TL_INGEST_ENTITIES,
+	TL_INGEST_CORRELATE,
+	TL_INGEST_PHASES
+};
+
+/* Where a phase's time went. CPU is user + system seconds of the whole
+ * process (the writer thread and SQLite's sort threads included); wall is
+ * monotonic seconds. Measurements, never part of a reproducible output. */
+struct tl_ingest_timing {
+	double cpu, wall;
+};
+
 struct tl_ingest_summary {
 	int64_t files, ingested, unchanged, duplicates, unsupported, failed, partial;
 	int64_t reparsed;     /* of ingested: files parsed again with --reparse */
 	int64_t records, events, rejects, merged, meta; /* records = events + rejects + merged */
 	uint64_t bytes;
 	double seconds;
+	/* near zero for a phase with nothing to do; zero after a failure stopped the run before it */
+	struct tl_ingest_timing phase[TL_INGEST_PHASES];
 };
+
+/* "load", "index", "copies", "entities", "correlation" for enum tl_ingest_phase P. */
+const char *tl_ingest_phase_name(enum tl_ingest_phase p);
 
 /* Ingest PATHS (n of them; none means CASE/evidence). Per-file problems are
  * reported on LOG and counted in *sum; returns -1 only when the case itself

@@ -113,6 +113,10 @@ int tl_glob_match(const char *pat, const char *s);
 /* Monotonic seconds, for progress display only (never written into outputs). */
 double tl_now_monotonic(void);
 
+/* CPU seconds (user + system) this process has used so far, every thread
+ * included; 0 if the system cannot say. For timings display only. */
+double tl_now_cpu(void);
+
 /* ---- string lists (strlist.c) ------------------------------------------------------ */
 
 /* A growable list of strings it owns. */

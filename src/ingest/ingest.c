@@ -575,10 +575,28 @@ static int index_plan(struct ingest_run *r, const struct tl_strlist *files, int 
 	return 0;
 }
 
+const char *tl_ingest_phase_name(enum tl_ingest_phase p)
+{
+	static const char *const names[TL_INGEST_PHASES] = { "load", "index", "copies", "entities", "correlation" };
+	return (unsigned)p < TL_INGEST_PHASES ? names[p] : "?";
+}
+
+/* Adds the CPU and wall time since MARK to phase P of SUM and moves MARK on
+ * (tl ingest --timings: where an ingest's time goes). */
+static void phase_end(struct tl_ingest_summary *sum, enum tl_ingest_phase p, double mark[2])
+{
+	double cpu = tl_now_cpu(), wall = tl_now_monotonic();
+	sum->phase[p].cpu += cpu - mark[0];
+	sum->phase[p].wall += wall - mark[1];
+	mark[0] = cpu;
+	mark[1] = wall;
+}
+
 int tl_ingest(struct tl_case *c, const struct tl_formats *fs, char *const *paths, size_t n,
 	      const struct tl_ingest_opts *opts, struct tl_ingest_summary *sum, FILE *log, struct tl_err *err)
 {
 	memset(sum, 0, sizeof(*sum));
+	double mark[2] = { tl_now_cpu(), tl_now_monotonic() };
 	/* one ingest per case at a time: a second one says so at once instead of
 	 * waiting for the database (readers are not affected: WAL). The lock goes
 	 * with the process, however it ends; the file itself stays. */
@@ -671,15 +689,19 @@ int tl_ingest(struct tl_case *c, const struct tl_formats *fs, char *const *paths
 	r.w = NULL;
 	if (!rc)
 		rc = tl_store_commit(r.store, err);
+	phase_end(sum, TL_INGEST_LOAD, mark);
 	if (!rc && rebuild)
 		rc = tl_store_index_build(r.store, err);
+	phase_end(sum, TL_INGEST_INDEX, mark);
 	/* correlation: copies of one occurrence among the files just read */
 	struct tl_copies_stats copies;
 	if (!rc && files.n)
 		rc = tl_copies_update(r.store, &copies, err);
+	phase_end(sum, TL_INGEST_COPIES, mark);
 	/* correlation is brought up to date with what this run added */
 	if (!rc)
 		rc = tl_entities_refresh(r.store, &c->cfg, err);
+	phase_end(sum, TL_INGEST_ENTITIES, mark);
 	/* bindings and attributions follow the evidence: recomputed whole, so a
 	 * file added, re-parsed or superseded is reflected (docs/correlation.md) */
 	if (!rc) {
@@ -707,6 +729,7 @@ int tl_ingest(struct tl_case *c, const struct tl_formats *fs, char *const *paths
 		}
 		free(inv);
 	}
+	phase_end(sum, TL_INGEST_CORRELATE, mark);
 	progress(&r, 0, 1);
 cleanup:
 	tl_writer_free(r.w, NULL);

@@ -20,18 +20,25 @@ python3 "$SRC/bench/harness.py" --tl "$TL" --quick --workdir "$WORK/w" >"$WORK/o
 rc=$?
 [ $rc -eq 0 ] && ok "harness --quick exits 0" || { no "harness --quick exits $rc"; tail -30 "$WORK/err"; }
 grep -q FAIL "$WORK/out.md" && no "results mention FAIL: $(grep FAIL "$WORK/out.md" | head -3)" || ok "no FAIL in the results"
-for f in squid zeek-tsv zeek-json bind iptables cef cloudtrail okta mixed; do
+for f in squid zeek-tsv zeek-json zeek-dns bind iptables asa vpcflow cef cloudtrail okta mixed; do
 	row=$(grep "^| $f | " "$WORK/out.md" | head -1)
 	# records, then python and import times present, counts ok
 	if [[ $row =~ \|\ ok\ \|$ ]] && ! [[ $row =~ \|\ -\ \| ]]; then ok "ingest row $f: every contender ran, counts agree"; else no "ingest row $f: $row"; fi
 done
-rows=("^| cold: ingest + timeline" "^| warm: timeline" "^| tl ingest |" "^| evtxexport" "first page" "(all ")
+rows=("^| cold: ingest + timeline" "^| warm: timeline" "^| tl ingest |" "^| evtxexport" "first page" "(all "
+	"(attributed first page)" "attributed)\`" "tl graph --entity user:" "tl chain --entity user:" "tl entities --type user"
+	"tl bindings (first page")
 # python-evtx cannot read the repository's synthetic fixture: it runs on the real corpus only
 [ -d "$SRC/../shared/corpus/edr/sysmon_evtx" ] && rows+=("^| evtx_dump.py")
 for q in "${rows[@]}"; do
 	row=$(grep -F -- "${q#^}" "$WORK/out.md" | head -1)
 	[[ $row == *"| ok |" ]] && ok "row '${q#^}' ran, counts agree" || no "row '${q#^}': ${row:-missing}"
 done
+
+# where the time goes: every ingest row (the twelve formats, the question case)
+# has the seven phases of tl ingest --timings, with numbers
+n=$(grep -cE '^\| [a-z0-9-]+ \| [0-9.]+ \([0-9]+ %\) \| ([0-9.]+ \([0-9]+ %\) \| ){5}[0-9.]+ \| [0-9.]+ \|$' "$WORK/out.md")
+[ "$n" -eq 13 ] && ok "phase rows from tl ingest --timings: 13" || no "phase rows: $n, expected 13 (12 formats and the question case)"
 
 # a tl whose timeline drops its last row: the lnav comparison must fail the run
 cat >"$WORK/bad-tl" <<EOS
@@ -46,5 +53,13 @@ if [ $rc -eq 1 ] && grep -q "lnav cold rows .* != tl rows" "$WORK/bad.md"; then
 	ok "a count disagreement fails the run"
 else
 	no "a count disagreement was not caught (exit $rc)"
+fi
+# the same tl on the question latencies: the user's attributed timeline is one line short
+python3 "$SRC/bench/harness.py" --tl "$WORK/bad-tl" --quick --only query --workdir "$WORK/w" >"$WORK/badq.md" 2>"$WORK/badq.err"
+rc=$?
+if [ $rc -eq 1 ] && grep -q "tl timeline --entity user:.*--output jsonl.*: [0-9]* lines, expected" "$WORK/badq.md"; then
+	ok "a short answer to a question fails the run"
+else
+	no "a short answer to a question was not caught (exit $rc)"
 fi
 [ $fails -eq 0 ] || { echo "$fails failed; results:"; cat "$WORK/out.md"; exit 1; }
