@@ -424,7 +424,8 @@ int tl_store_entity_aliases(struct tl_store *s, const char *type, const char *va
  * never scans the whole case. TL_GC_ALL reads every event (in the time range). */
 enum tl_graph_col {
 	TL_GC_ALL, TL_GC_USER, TL_GC_HOST, TL_GC_SRC_IP, TL_GC_DST_IP, TL_GC_DOMAIN, TL_GC_FILE,
-	TL_GC_PROCESS_GUID, TL_GC_PARENT_GUID
+	TL_GC_PROCESS_GUID, TL_GC_PARENT_GUID,
+	TL_GC_ATTR_USER /* events attributed to the user (canonical) by a binding, through attributions_value */
 };
 struct tl_graph_query {
 	enum tl_graph_col col;
@@ -443,6 +444,16 @@ struct tl_graph_row {
 	const char *family, *path, *extra;
 	int64_t line;
 	struct tl_value f[TL_F_COUNT];
+	/* the user a binding attributes the event to (docs/correlation.md#attribution),
+	 * read by the event's key whatever the lookup: NULL when none */
+	const char *attr_user;
+	struct tl_graph_attr {
+		int64_t binding;         /* bindings.id */
+		const char *via;         /* src_ip, dst_ip, src_ip>host, dst_ip>host */
+		const char *kind, *source, *subject; /* of the binding: ip-user, vpn, 10.50.0.22 */
+		const char *path;        /* the binding's first evidence (NULL: none) */
+		int64_t line;
+	} attr;
 };
 /* One VPN session or DHCP lease of the sessions view (docs/schema.md#sessions). */
 struct tl_graph_session {

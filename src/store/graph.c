@@ -21,6 +21,7 @@ struct tl_graph_iter {
 	int64_t path_id;
 	struct tl_buf path;
 	int sessions;
+	int attr; /* rows carry the attribution columns */
 	struct tl_graph_row row;
 	struct tl_graph_session ses;
 };
@@ -37,18 +38,43 @@ static const struct {
 	[TL_GC_FILE] = { "file", "events_file_path" },
 	[TL_GC_PROCESS_GUID] = { "process_guid", "events_process_guid" },
 	[TL_GC_PARENT_GUID] = { "parent_process_guid", "events_parent_guid" },
+	[TL_GC_ATTR_USER] = { "user", "attributions_value" },
 };
 
-/* FROM ... WHERE ... of Q into B; parameters: ?1 value, ?2 from, ?3 to. */
-static int where(struct tl_buf *b, const struct tl_graph_query *q, struct tl_err *err)
+/* Whether the case has the attributions table (schema 6 and later). */
+static int have_attributions(struct tl_store *s)
+{
+	sqlite3_stmt *st;
+	int have = sqlite3_prepare_v2(tl_store_handle(s),
+				      "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'attributions'", -1, &st,
+				      NULL) == SQLITE_OK &&
+		   sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return have;
+}
+
+/* FROM ... WHERE ... of Q into B; parameters: ?1 value, ?2 from, ?3 to.
+ * ATTR: with each event's user attribution and its binding, joined by their
+ * keys (attributions' primary key, bindings' id): one lookup per row. */
+static int where(struct tl_buf *b, const struct tl_graph_query *q, int attr, struct tl_err *err)
 {
 	if ((unsigned)q->col >= sizeof(cols) / sizeof(cols[0]))
 		return tl_errf(err, "graph query: unknown column");
 	if (q->col == TL_GC_ALL)
-		tl_buf_adds(b, " FROM events e WHERE 1");
+		tl_buf_adds(b, " FROM events e");
+	else if (q->col == TL_GC_ATTR_USER)
+		tl_buf_adds(b, " FROM attributions ax INDEXED BY attributions_value JOIN events e ON e.id = ax.event_id");
 	else
-		tl_buf_addf(b, " FROM events e INDEXED BY %s WHERE e.%s = ?1 AND e.%s IS NOT NULL", cols[q->col].index,
-			    cols[q->col].col, cols[q->col].col);
+		tl_buf_addf(b, " FROM events e INDEXED BY %s", cols[q->col].index);
+	if (attr)
+		tl_buf_adds(b, " LEFT JOIN attributions au ON au.event_id = e.id AND au.kind = 'user'"
+			       " LEFT JOIN bindings bd ON bd.id = au.binding_id");
+	if (q->col == TL_GC_ALL)
+		tl_buf_adds(b, " WHERE 1");
+	else if (q->col == TL_GC_ATTR_USER)
+		tl_buf_adds(b, " WHERE ax.kind = 'user' AND ax.value = ?1");
+	else
+		tl_buf_addf(b, " WHERE e.%s = ?1 AND e.%s IS NOT NULL", cols[q->col].col, cols[q->col].col);
 	if (q->has_from)
 		tl_buf_adds(b, " AND e.ts >= ?2");
 	if (q->has_to)
@@ -112,6 +138,8 @@ void tl_store_graph_iter_free(struct tl_graph_iter *it)
 }
 
 enum { C_ID, C_TS, C_FAMILY, C_FILE_ID, C_LINE, C_EXTRA, C_FIELDS };
+/* after the fields, when the case has attributions */
+enum { A_USER, A_BINDING, A_VIA, A_KIND, A_SOURCE, A_SUBJECT, A_PATH, A_LINE, A_COLS };
 
 /* The fields relationships are made of (src/analysis/graph.c); the others
  * stay NULL in the row, and `extra` is read only where DNS answers live. */
@@ -135,16 +163,30 @@ struct tl_graph_iter *tl_store_graph_events(struct tl_store *s, const struct tl_
 			"END");
 	for (size_t i = 0; i < N_GRAPH_FIELDS; i++)
 		tl_buf_addf(&b, ", e.%s", tl_field_name(graph_fields[i]));
+	int attr = have_attributions(s);
+	if (attr)
+		tl_buf_adds(&b, ", au.value, au.binding_id, au.via, bd.kind, bd.source, bd.subject, "
+				"CASE WHEN json_valid(bd.evidence) THEN json_extract(bd.evidence, '$[0].path') END, "
+				"CASE WHEN json_valid(bd.evidence) THEN json_extract(bd.evidence, '$[0].line') END");
+	else if (q->col == TL_GC_ATTR_USER)
+		tl_buf_adds(&b, " FROM events e WHERE 0"); /* nothing is attributed in a case without bindings */
 	struct tl_graph_iter *it = NULL;
-	if (where(&b, q, err) == 0) {
+	if (!attr && q->col == TL_GC_ATTR_USER) {
+		if (!b.data)
+			tl_errf(err, "out of memory");
+		else
+			it = iter_new(s, b.data, &(struct tl_graph_query){ .col = TL_GC_ALL }, err);
+	} else if (where(&b, q, attr, err) == 0) {
 		if (!b.data)
 			tl_errf(err, "out of memory");
 		else
 			it = iter_new(s, b.data, q, err);
 	}
 	tl_buf_release(&b);
-	if (it)
+	if (it) {
 		it->path.max = 65536; /* an evidence path, as ingest stored it */
+		it->attr = attr;
+	}
 	return it;
 }
 
@@ -207,6 +249,18 @@ int tl_store_graph_next(struct tl_graph_iter *it, const struct tl_graph_row **ro
 		if (!v->s)
 			v->s = "";
 	}
+	int a = C_FIELDS + (int)N_GRAPH_FIELDS;
+	memset(&r->attr, 0, sizeof(r->attr));
+	r->attr_user = it->attr ? text(st, a + A_USER) : NULL;
+	if (r->attr_user) {
+		r->attr.binding = sqlite3_column_int64(st, a + A_BINDING);
+		r->attr.via = text(st, a + A_VIA);
+		r->attr.kind = text(st, a + A_KIND);
+		r->attr.source = text(st, a + A_SOURCE);
+		r->attr.subject = text(st, a + A_SUBJECT);
+		r->attr.path = text(st, a + A_PATH);
+		r->attr.line = sqlite3_column_int64(st, a + A_LINE);
+	}
 	*row = r;
 	return 1;
 }
@@ -214,8 +268,10 @@ int tl_store_graph_next(struct tl_graph_iter *it, const struct tl_graph_row **ro
 int64_t tl_store_graph_count(struct tl_store *s, const struct tl_graph_query *q, int64_t max, struct tl_err *err)
 {
 	struct tl_buf b = TL_BUF_INIT;
+	if (q->col == TL_GC_ATTR_USER && !have_attributions(s))
+		return 0;
 	tl_buf_adds(&b, "SELECT count(*) FROM (SELECT 1");
-	if (where(&b, q, err)) {
+	if (where(&b, q, 0, err)) {
 		tl_buf_release(&b);
 		return -1;
 	}
