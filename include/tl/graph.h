@@ -89,7 +89,8 @@ struct tl_graph_binding {
 	const char *path;        /* the binding's first evidence; NULL none */
 	int64_t line;
 };
-/* Bindings kept per attributed edge: the lowest ids. */
+/* Bindings kept per attributed edge: the lowest (id, via). A binding is one
+ * per (id, via): the same session may attribute by src_ip and by dst_ip. */
 #define TL_GRAPH_BINDINGS_MAX 3
 
 struct tl_graph_edge {
@@ -120,7 +121,7 @@ struct tl_graph {
 	size_t n_paths, cap_paths;
 	struct tl_graph_binding *bindings; /* of attributed edges, each once (strings interned with the paths) */
 	size_t n_bindings, cap_bindings;
-	size_t *bslot, n_bslot;  /* hash of bindings by id */
+	size_t *bslot, n_bslot;  /* hash of bindings by (id, via) */
 };
 #define TL_GRAPH_INIT { NULL, 0, 0, NULL, 0, 0, TL_STRLIST_INIT, NULL, 0, NULL, 0, NULL, 0, 0, NULL, 0, 0, NULL, 0 }
 
@@ -140,6 +141,10 @@ int tl_graph_find(const struct tl_graph *g, int type, const char *value, size_t 
  * with ERR. A node is never linked to itself (0, nothing added). */
 int tl_graph_link(struct tl_graph *g, int type, size_t from, size_t to, tl_us first, tl_us last, int64_t bytes,
 		  const char *path, int64_t line, struct tl_err *err);
+
+/* The graph's binding (ID, VIA), or NULL when no edge holds it yet: the
+ * caller fills a binding's details once. */
+const struct tl_graph_binding *tl_graph_binding_find(const struct tl_graph *g, int64_t id, const char *via);
 
 /* The same for an attributed edge (struct tl_graph_edge.attributed): the
  * event at PATH:LINE is attributed to the user FROM by binding BIND (copied). */

@@ -58,6 +58,7 @@ struct builder {
 	struct tl_buf hub_names;
 	struct session *ses;
 	size_t n_ses;
+	struct tl_graph_iter *it;    /* the events being read: asked for the bindings they name */
 };
 
 #define SESSIONS_MAX 1000000
@@ -253,9 +254,23 @@ static int link_attributed(struct ev *x, int type, size_t to, int64_t bytes)
 	int rc = entity(x->b, TL_ENT_USER, r->attr_user, 0, &u);
 	if (rc)
 		return rc < 0 ? -1 : 0;
-	struct tl_graph_binding bind = { .id = r->attr.binding, .kind = r->attr.kind, .source = r->attr.source,
-					 .subject = r->attr.subject, .via = r->attr.via, .path = r->attr.path,
-					 .line = r->attr.line };
+	struct tl_graph_binding bind = { .id = r->attr_binding, .via = r->attr_via };
+	const struct tl_graph_binding *known = tl_graph_binding_find(x->b->g, bind.id, bind.via);
+	if (known) {
+		bind = *known;
+	} else {
+		/* a binding is read once per graph, not once per event it attributes */
+		const struct tl_graph_binding_row *br;
+		if ((rc = tl_store_graph_binding(x->b->it, bind.id, &br, x->b->err)) < 0)
+			return -1;
+		if (rc) {
+			bind.kind = br->kind;
+			bind.source = br->source;
+			bind.subject = br->subject;
+			bind.path = br->path;
+			bind.line = br->line;
+		}
+	}
 	return tl_graph_link_attributed(x->b->g, type, u, to, r->ts, r->ts, bytes, r->path, r->line, &bind, x->b->err);
 }
 
@@ -507,6 +522,7 @@ static int read_events(struct builder *b, const struct tl_graph_query *q)
 	struct tl_graph_iter *it = tl_store_graph_events(b->s, q, b->err);
 	if (!it)
 		return -1;
+	b->it = it;
 	const struct tl_graph_row *r;
 	int rc;
 	while ((rc = tl_store_graph_next(it, &r, b->err)) == 1) {
@@ -532,6 +548,7 @@ static int read_events(struct builder *b, const struct tl_graph_query *q)
 		}
 	}
 	tl_store_graph_iter_free(it);
+	b->it = NULL;
 	return rc;
 }
 

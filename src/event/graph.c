@@ -257,7 +257,28 @@ static struct tl_graph_edge *edge_find(struct tl_graph *g, int type, int attribu
 	return NULL;
 }
 
-/* The graph's one copy of binding B (by id) into *IDX: 0, or -1 out of memory. */
+static size_t binding_hash(int64_t id, const char *via)
+{
+	uint64_t k = (uint64_t)id * 0x9E3779B97F4A7C15ULL;
+	return (size_t)fnv(k, via ? via : "", via ? strlen(via) : 0);
+}
+
+static int binding_is(const struct tl_graph_binding *b, int64_t id, const char *via)
+{
+	return b->id == id && !strcmp(b->via, via ? via : "");
+}
+
+const struct tl_graph_binding *tl_graph_binding_find(const struct tl_graph *g, int64_t id, const char *via)
+{
+	if (!g->n_bslot)
+		return NULL;
+	for (size_t h = binding_hash(id, via) & (g->n_bslot - 1); g->bslot[h]; h = (h + 1) & (g->n_bslot - 1))
+		if (binding_is(&g->bindings[g->bslot[h] - 1], id, via))
+			return &g->bindings[g->bslot[h] - 1];
+	return NULL;
+}
+
+/* The graph's one copy of binding B (by id and via) into *IDX: 0, or -1 out of memory. */
 static int binding_add(struct tl_graph *g, const struct tl_graph_binding *b, size_t *idx)
 {
 	if (g->n_bindings * 2 >= g->n_bslot) {
@@ -266,7 +287,7 @@ static int binding_add(struct tl_graph *g, const struct tl_graph_binding *b, siz
 		if (!slot)
 			return -1;
 		for (size_t i = 0; i < g->n_bindings; i++) {
-			size_t h = (size_t)((uint64_t)g->bindings[i].id * 0x9E3779B97F4A7C15ULL) & (n - 1);
+			size_t h = binding_hash(g->bindings[i].id, g->bindings[i].via) & (n - 1);
 			while (slot[h])
 				h = (h + 1) & (n - 1);
 			slot[h] = i + 1;
@@ -275,9 +296,9 @@ static int binding_add(struct tl_graph *g, const struct tl_graph_binding *b, siz
 		g->bslot = slot;
 		g->n_bslot = n;
 	}
-	size_t h = (size_t)((uint64_t)b->id * 0x9E3779B97F4A7C15ULL) & (g->n_bslot - 1);
+	size_t h = binding_hash(b->id, b->via) & (g->n_bslot - 1);
 	for (; g->bslot[h]; h = (h + 1) & (g->n_bslot - 1))
-		if (g->bindings[g->bslot[h] - 1].id == b->id) {
+		if (binding_is(&g->bindings[g->bslot[h] - 1], b->id, b->via)) {
 			*idx = g->bslot[h] - 1;
 			return 0;
 		}
@@ -311,14 +332,22 @@ static int binding_add(struct tl_graph *g, const struct tl_graph_binding *b, siz
 	return 0;
 }
 
-/* Keep the TL_GRAPH_BINDINGS_MAX lowest binding ids of edge E, sorted. */
+static int bind_cmp(const struct tl_graph_binding *a, const struct tl_graph_binding *b)
+{
+	if (a->id != b->id)
+		return a->id < b->id ? -1 : 1;
+	return strcmp(a->via, b->via);
+}
+
+/* Keep the TL_GRAPH_BINDINGS_MAX lowest bindings (id, via) of edge E, sorted. */
 static void keep_binding(struct tl_graph *g, struct tl_graph_edge *e, size_t bi)
 {
-	int64_t id = g->bindings[bi].id;
+	const struct tl_graph_binding *nb = &g->bindings[bi];
 	size_t pos = e->n_bind;
-	while (pos > 0 && id < g->bindings[e->bind[pos - 1]].id)
+	while (pos > 0 && bind_cmp(nb, &g->bindings[e->bind[pos - 1]]) < 0)
 		pos--;
-	if ((pos > 0 && g->bindings[e->bind[pos - 1]].id == id) || (pos < e->n_bind && g->bindings[e->bind[pos]].id == id))
+	if ((pos > 0 && !bind_cmp(nb, &g->bindings[e->bind[pos - 1]])) ||
+	    (pos < e->n_bind && !bind_cmp(nb, &g->bindings[e->bind[pos]])))
 		return;
 	if (pos >= TL_GRAPH_BINDINGS_MAX) {
 		e->more_bindings = 1;

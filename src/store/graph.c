@@ -18,6 +18,8 @@ struct tl_graph_iter {
 	sqlite3 *db;
 	sqlite3_stmt *st;
 	sqlite3_stmt *path_st;  /* the evidence path of a file id, asked when it changes */
+	sqlite3_stmt *bind_st;  /* a binding, asked once per binding a graph meets */
+	struct tl_graph_binding_row bind;
 	int64_t path_id;
 	struct tl_buf path;
 	int sessions;
@@ -54,8 +56,8 @@ static int have_attributions(struct tl_store *s)
 }
 
 /* FROM ... WHERE ... of Q into B; parameters: ?1 value, ?2 from, ?3 to.
- * ATTR: with each event's user attribution and its binding, joined by their
- * keys (attributions' primary key, bindings' id): one lookup per row. */
+ * ATTR: with each event's user attribution, joined by the attributions
+ * primary key: one lookup per row (the binding is asked apart, once). */
 static int where(struct tl_buf *b, const struct tl_graph_query *q, int attr, struct tl_err *err)
 {
 	if ((unsigned)q->col >= sizeof(cols) / sizeof(cols[0]))
@@ -67,8 +69,7 @@ static int where(struct tl_buf *b, const struct tl_graph_query *q, int attr, str
 	else
 		tl_buf_addf(b, " FROM events e INDEXED BY %s", cols[q->col].index);
 	if (attr)
-		tl_buf_adds(b, " LEFT JOIN attributions au ON au.event_id = e.id AND au.kind = 'user'"
-			       " LEFT JOIN bindings bd ON bd.id = au.binding_id");
+		tl_buf_adds(b, " LEFT JOIN attributions au ON au.event_id = e.id AND au.kind = 'user'");
 	if (q->col == TL_GC_ALL)
 		tl_buf_adds(b, " WHERE 1");
 	else if (q->col == TL_GC_ATTR_USER)
@@ -133,13 +134,14 @@ void tl_store_graph_iter_free(struct tl_graph_iter *it)
 		return;
 	sqlite3_finalize(it->st);
 	sqlite3_finalize(it->path_st);
+	sqlite3_finalize(it->bind_st);
 	tl_buf_release(&it->path);
 	free(it);
 }
 
 enum { C_ID, C_TS, C_FAMILY, C_FILE_ID, C_LINE, C_EXTRA, C_FIELDS };
 /* after the fields, when the case has attributions */
-enum { A_USER, A_BINDING, A_VIA, A_KIND, A_SOURCE, A_SUBJECT, A_PATH, A_LINE, A_COLS };
+enum { A_USER, A_BINDING, A_VIA };
 
 /* The fields relationships are made of (src/analysis/graph.c); the others
  * stay NULL in the row, and `extra` is read only where DNS answers live. */
@@ -165,9 +167,7 @@ struct tl_graph_iter *tl_store_graph_events(struct tl_store *s, const struct tl_
 		tl_buf_addf(&b, ", e.%s", tl_field_name(graph_fields[i]));
 	int attr = have_attributions(s);
 	if (attr)
-		tl_buf_adds(&b, ", au.value, au.binding_id, au.via, bd.kind, bd.source, bd.subject, "
-				"CASE WHEN json_valid(bd.evidence) THEN json_extract(bd.evidence, '$[0].path') END, "
-				"CASE WHEN json_valid(bd.evidence) THEN json_extract(bd.evidence, '$[0].line') END");
+		tl_buf_adds(&b, ", au.value, au.binding_id, au.via");
 	else if (q->col == TL_GC_ATTR_USER)
 		tl_buf_adds(&b, " FROM events e WHERE 0"); /* nothing is attributed in a case without bindings */
 	struct tl_graph_iter *it = NULL;
@@ -250,18 +250,38 @@ int tl_store_graph_next(struct tl_graph_iter *it, const struct tl_graph_row **ro
 			v->s = "";
 	}
 	int a = C_FIELDS + (int)N_GRAPH_FIELDS;
-	memset(&r->attr, 0, sizeof(r->attr));
 	r->attr_user = it->attr ? text(st, a + A_USER) : NULL;
-	if (r->attr_user) {
-		r->attr.binding = sqlite3_column_int64(st, a + A_BINDING);
-		r->attr.via = text(st, a + A_VIA);
-		r->attr.kind = text(st, a + A_KIND);
-		r->attr.source = text(st, a + A_SOURCE);
-		r->attr.subject = text(st, a + A_SUBJECT);
-		r->attr.path = text(st, a + A_PATH);
-		r->attr.line = sqlite3_column_int64(st, a + A_LINE);
-	}
+	r->attr_binding = r->attr_user ? sqlite3_column_int64(st, a + A_BINDING) : 0;
+	r->attr_via = r->attr_user ? text(st, a + A_VIA) : NULL;
 	*row = r;
+	return 1;
+}
+
+int tl_store_graph_binding(struct tl_graph_iter *it, int64_t id, const struct tl_graph_binding_row **row,
+			   struct tl_err *err)
+{
+	if (!it->bind_st &&
+	    sqlite3_prepare_v2(it->db,
+			       "SELECT kind, source, subject, "
+			       "CASE WHEN json_valid(evidence) THEN json_extract(evidence, '$[0].path') END, "
+			       "CASE WHEN json_valid(evidence) THEN json_extract(evidence, '$[0].line') END "
+			       "FROM bindings WHERE id = ?1",
+			       -1, &it->bind_st, NULL) != SQLITE_OK)
+		return tl_errf(err, "graph query: %s", sqlite3_errmsg(it->db));
+	sqlite3_reset(it->bind_st);
+	sqlite3_bind_int64(it->bind_st, 1, id);
+	int rc = sqlite3_step(it->bind_st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (rc != SQLITE_ROW)
+		return tl_errf(err, "graph query: %s", sqlite3_errmsg(it->db));
+	struct tl_graph_binding_row *b = &it->bind;
+	b->kind = text(it->bind_st, 0);
+	b->source = text(it->bind_st, 1);
+	b->subject = text(it->bind_st, 2);
+	b->path = text(it->bind_st, 3);
+	b->line = sqlite3_column_int64(it->bind_st, 4);
+	*row = b;
 	return 1;
 }
 
