@@ -66,6 +66,18 @@ int tl_entity_is_ip(const char *value);
  * written: 0, or 1 when it names none (a bare path). */
 int tl_entity_url_host(const char *url, char **out);
 
+/* The same rule without a copy: where the host of URL (LEN bytes, not
+ * necessarily NUL-terminated) lies, as written (brackets of an IPv6 literal
+ * excluded): 0 with *OFF and *N, or 1 when it names none. A URL with a scheme
+ * ("https://user@Host:8443/x") always qualifies; without one, only the
+ * CONNECT authority "host:port", or with TL_URL_HOST_BARE also a bare
+ * "[user@]host[:port][/path]" (Defender's RemoteUrl "transfer.sh"), whose
+ * port must be 1-5 digits; a host is 1-253 bytes without blanks or control
+ * bytes.
+ * The caller decides about addresses (an IP host is a host). */
+#define TL_URL_HOST_BARE 1u
+int tl_entity_url_host_span(const char *url, size_t len, unsigned flags, size_t *off, size_t *n);
+
 /* "md5", "sha1", "sha256", "sha512" for a canonical hash by its length; "?". */
 const char *tl_entity_hash_kind(const char *hex);
 

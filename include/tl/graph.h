@@ -78,13 +78,35 @@ struct tl_graph_node {
 	tl_us first, last; /* of its edges; valid when weight > 0 */
 };
 
+/* A binding that attributed an event to a user (docs/correlation.md#attribution):
+ * what an attributed edge rests on besides the events themselves. */
+struct tl_graph_binding {
+	int64_t id;              /* bindings.id */
+	const char *kind;        /* ip-user, ip-host, host-user */
+	const char *source;      /* vpn, dhcp, logon, ... */
+	const char *subject;     /* the address (or host) bound */
+	const char *via;         /* src_ip, dst_ip, src_ip>host, dst_ip>host */
+	const char *path;        /* the binding's first evidence; NULL none */
+	int64_t line;
+};
+/* Bindings kept per attributed edge: the lowest (id, via). A binding is one
+ * per (id, via): the same session may attribute by src_ip and by dst_ip. */
+#define TL_GRAPH_BINDINGS_MAX 3
+
 struct tl_graph_edge {
 	int type;
+	/* 1: the edge's user is not in the events but attributed to them by a
+	 * binding (an address-only proxy or flow record during her VPN session);
+	 * an edge of its own beside any direct one of the same type */
+	int attributed;
 	size_t from, to; /* node indexes */
 	tl_us first, last;
 	int64_t count, bytes;
 	struct tl_graph_loc ev[TL_GRAPH_EVIDENCE_MAX];
 	size_t n_ev;
+	size_t bind[TL_GRAPH_BINDINGS_MAX]; /* indexes into the graph's bindings, by binding id */
+	size_t n_bind;
+	int more_bindings;               /* more distinct bindings than bind[] holds */
 };
 
 struct tl_graph {
@@ -97,8 +119,11 @@ struct tl_graph {
 	size_t *eslot, n_eslot;  /* hash of edges by (type, from, to) */
 	char **paths;            /* evidence paths, each once: open addressing, NULL empty */
 	size_t n_paths, cap_paths;
+	struct tl_graph_binding *bindings; /* of attributed edges, each once (strings interned with the paths) */
+	size_t n_bindings, cap_bindings;
+	size_t *bslot, n_bslot;  /* hash of bindings by (id, via) */
 };
-#define TL_GRAPH_INIT { NULL, 0, 0, NULL, 0, 0, TL_STRLIST_INIT, NULL, 0, NULL, 0, NULL, 0, 0 }
+#define TL_GRAPH_INIT { NULL, 0, 0, NULL, 0, 0, TL_STRLIST_INIT, NULL, 0, NULL, 0, NULL, 0, 0, NULL, 0, 0, NULL, 0 }
 
 void tl_graph_release(struct tl_graph *g);
 
@@ -117,6 +142,16 @@ int tl_graph_find(const struct tl_graph *g, int type, const char *value, size_t 
 int tl_graph_link(struct tl_graph *g, int type, size_t from, size_t to, tl_us first, tl_us last, int64_t bytes,
 		  const char *path, int64_t line, struct tl_err *err);
 
+/* The graph's binding (ID, VIA), or NULL when no edge holds it yet: the
+ * caller fills a binding's details once. */
+const struct tl_graph_binding *tl_graph_binding_find(const struct tl_graph *g, int64_t id, const char *via);
+
+/* The same for an attributed edge (struct tl_graph_edge.attributed): the
+ * event at PATH:LINE is attributed to the user FROM by binding BIND (copied). */
+int tl_graph_link_attributed(struct tl_graph *g, int type, size_t from, size_t to, tl_us first, tl_us last,
+			     int64_t bytes, const char *path, int64_t line, const struct tl_graph_binding *bind,
+			     struct tl_err *err);
+
 /* Move edge I to end at TO instead (an address that stands for one domain):
  * its counts, times, bytes and evidence join the edge (type, from, TO), and
  * edge I is left with count 0, dropped by the next tl_graph_keep(). 0 or -1. */
@@ -130,8 +165,8 @@ void tl_graph_note(struct tl_graph *g, const char *fmt, ...) __attribute__((form
 int tl_graph_keep(struct tl_graph *g, const unsigned char *keep, struct tl_err *err);
 
 /* The total order every output uses: nodes by (type, value), edges by (from,
- * to, type) on the new numbers; node weights and first/last recomputed from
- * the edges. Lookups by value no longer work afterwards. 0 or -1. */
+ * to, type, attributed) on the new numbers; node weights and first/last
+ * recomputed from the edges. Lookups by value no longer work afterwards. 0 or -1. */
 int tl_graph_sort(struct tl_graph *g, struct tl_err *err);
 
 #endif

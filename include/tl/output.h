@@ -75,6 +75,12 @@ long tl_rejects_write(struct tl_store *s, const char *path_part, const char *rea
 /* One event in full for tl show: every non-null field, extra, tags and its
  * evidence location, as "key: value" lines. */
 void tl_event_write_detail(const struct tl_event_row *r, FILE *out);
+/* tl show's copies section: when EVENT_ID is a copy of one occurrence
+ * (docs/correlation.md#copies), every copy in timeline order with its event
+ * id, evidence path:line, offset, length and SHA-256, this one marked, and the
+ * basis (record-id or content). Writes nothing for an event without copies.
+ * Returns the number of copies (0: none), or -1. */
+long tl_event_write_copies(struct tl_store *s, int64_t event_id, FILE *out, struct tl_err *err);
 /* A time as shown in text outputs: ISO 8601 in TZ (NULL: UTC, "Z"). */
 void tl_time_format_display(tl_us t, const struct tl_tz *tz, int digits, char *buf, size_t len);
 

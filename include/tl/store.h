@@ -424,7 +424,8 @@ int tl_store_entity_aliases(struct tl_store *s, const char *type, const char *va
  * never scans the whole case. TL_GC_ALL reads every event (in the time range). */
 enum tl_graph_col {
 	TL_GC_ALL, TL_GC_USER, TL_GC_HOST, TL_GC_SRC_IP, TL_GC_DST_IP, TL_GC_DOMAIN, TL_GC_FILE,
-	TL_GC_PROCESS_GUID, TL_GC_PARENT_GUID
+	TL_GC_PROCESS_GUID, TL_GC_PARENT_GUID,
+	TL_GC_ATTR_USER /* events attributed to the user (canonical) by a binding, through attributions_value */
 };
 struct tl_graph_query {
 	enum tl_graph_col col;
@@ -443,6 +444,17 @@ struct tl_graph_row {
 	const char *family, *path, *extra;
 	int64_t line;
 	struct tl_value f[TL_F_COUNT];
+	/* the user a binding attributes the event to (docs/correlation.md#attribution),
+	 * read by the event's key whatever the lookup: NULL when none; then the
+	 * binding's id and the side it went through (src_ip, dst_ip, src_ip>host...) */
+	const char *attr_user, *attr_via;
+	int64_t attr_binding;
+};
+/* A binding as a graph shows it (tl_store_graph_binding). */
+struct tl_graph_binding_row {
+	const char *kind, *source, *subject; /* ip-user, vpn, 10.50.0.22 */
+	const char *path;                    /* its first evidence; NULL none */
+	int64_t line;
 };
 /* One VPN session or DHCP lease of the sessions view (docs/schema.md#sessions). */
 struct tl_graph_session {
@@ -460,6 +472,11 @@ int tl_store_graph_next(struct tl_graph_iter *it, const struct tl_graph_row **ro
 struct tl_graph_iter *tl_store_graph_sessions(struct tl_store *s, const struct tl_graph_query *q, struct tl_err *err);
 int tl_store_graph_next_session(struct tl_graph_iter *it, const struct tl_graph_session **row, struct tl_err *err);
 void tl_store_graph_iter_free(struct tl_graph_iter *it);
+/* Binding ID (a row's attr_binding) into *ROW, its strings borrowed until the
+ * next call on IT: asked once per binding a graph meets, not per event. 1
+ * found, 0 not, -1 on error. */
+int tl_store_graph_binding(struct tl_graph_iter *it, int64_t id, const struct tl_graph_binding_row **row,
+			   struct tl_err *err);
 /* How many events Q selects, counted no further than MAX + 1 (a hub is
  * recognised without reading it); -1 on error. */
 int64_t tl_store_graph_count(struct tl_store *s, const struct tl_graph_query *q, int64_t max, struct tl_err *err);

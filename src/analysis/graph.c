@@ -58,6 +58,7 @@ struct builder {
 	struct tl_buf hub_names;
 	struct session *ses;
 	size_t n_ses;
+	struct tl_graph_iter *it;    /* the events being read: asked for the bindings they name */
 };
 
 #define SESSIONS_MAX 1000000
@@ -242,6 +243,37 @@ static int link_ev(struct ev *x, int type, size_t from, size_t to, int64_t bytes
 	return tl_graph_link(x->b->g, type, from, to, x->r->ts, x->r->ts, bytes, x->r->path, x->r->line, x->b->err);
 }
 
+/* The edge the event would give its user if it named one, for the user a
+ * binding attributes it to (docs/correlation.md#attribution): an address-only
+ * proxy or flow record during alice's VPN session is alice's upload. Kept
+ * apart from direct edges, with the binding as its evidence. */
+static int link_attributed(struct ev *x, int type, size_t to, int64_t bytes)
+{
+	const struct tl_graph_row *r = x->r;
+	size_t u;
+	int rc = entity(x->b, TL_ENT_USER, r->attr_user, 0, &u);
+	if (rc)
+		return rc < 0 ? -1 : 0;
+	struct tl_graph_binding bind = { .id = r->attr_binding, .via = r->attr_via };
+	const struct tl_graph_binding *known = tl_graph_binding_find(x->b->g, bind.id, bind.via);
+	if (known) {
+		bind = *known;
+	} else {
+		/* a binding is read once per graph, not once per event it attributes */
+		const struct tl_graph_binding_row *br;
+		if ((rc = tl_store_graph_binding(x->b->it, bind.id, &br, x->b->err)) < 0)
+			return -1;
+		if (rc) {
+			bind.kind = br->kind;
+			bind.source = br->source;
+			bind.subject = br->subject;
+			bind.path = br->path;
+			bind.line = br->line;
+		}
+	}
+	return tl_graph_link_attributed(x->b->g, type, u, to, r->ts, r->ts, bytes, r->path, r->line, &bind, x->b->err);
+}
+
 /* domain -> address for each address answer of a DNS event. Formats keep
  * answers as Zeek does ("answers": a set, in TSV a comma-separated string) or
  * as Suricata does ("dns.answers": objects with rrname, rrtype, rdata). */
@@ -404,12 +436,17 @@ static int derive(struct builder *b, const struct tl_graph_row *r)
 	int push = method && (!strcasecmp(method, "PUT") || !strcasecmp(method, "POST"));
 	if (hdom && hd)
 		addr_is(b, d, dom);
+	/* an attributed user gets what a named one would: her uploads and
+	 * downloads (a named user's plain connections link only the address) */
+	int attr = !hu && r->attr_user && *r->attr_user;
 	if (hdom && (hu || hs)) {
 		size_t actor = hu ? u : s;
 		if (push || out >= TL_GRAPH_BULK_BYTES)
-			return link_ev(&x, TL_GE_uploaded_to, actor, dom, out);
+			return link_ev(&x, TL_GE_uploaded_to, actor, dom, out) ||
+			       (attr && link_attributed(&x, TL_GE_uploaded_to, dom, out)) ? -1 : 0;
 		if (in >= TL_GRAPH_BULK_BYTES)
-			return link_ev(&x, TL_GE_downloaded_from, actor, dom, in);
+			return link_ev(&x, TL_GE_downloaded_from, actor, dom, in) ||
+			       (attr && link_attributed(&x, TL_GE_downloaded_from, dom, in)) ? -1 : 0;
 		return hs ? link_ev(&x, TL_GE_connected_to, s, dom, in + out) : 0;
 	}
 	/* a flow names addresses only: an upload or download to an address is
@@ -417,9 +454,11 @@ static int derive(struct builder *b, const struct tl_graph_row *r)
 	 * (retarget_bulk, once everything is read) */
 	if (hs && hd) {
 		if (out >= TL_GRAPH_BULK_BYTES)
-			return link_ev(&x, TL_GE_uploaded_to, s, d, out);
+			return link_ev(&x, TL_GE_uploaded_to, s, d, out) ||
+			       (attr && link_attributed(&x, TL_GE_uploaded_to, d, out)) ? -1 : 0;
 		if (in >= TL_GRAPH_BULK_BYTES)
-			return link_ev(&x, TL_GE_downloaded_from, s, d, in);
+			return link_ev(&x, TL_GE_downloaded_from, s, d, in) ||
+			       (attr && link_attributed(&x, TL_GE_downloaded_from, d, in)) ? -1 : 0;
 		return link_ev(&x, TL_GE_connected_to, s, d, in + out);
 	}
 	return 0;
@@ -483,6 +522,7 @@ static int read_events(struct builder *b, const struct tl_graph_query *q)
 	struct tl_graph_iter *it = tl_store_graph_events(b->s, q, b->err);
 	if (!it)
 		return -1;
+	b->it = it;
 	const struct tl_graph_row *r;
 	int rc;
 	while ((rc = tl_store_graph_next(it, &r, b->err)) == 1) {
@@ -508,6 +548,7 @@ static int read_events(struct builder *b, const struct tl_graph_query *q)
 		}
 	}
 	tl_store_graph_iter_free(it);
+	b->it = NULL;
 	return rc;
 }
 
@@ -594,7 +635,8 @@ static int use_session(struct builder *b, size_t i)
 static int cols_of(int type, enum tl_graph_col *cols)
 {
 	switch (type) {
-	case TL_ENT_USER:
+	/* a user's events: those naming her, and those a binding attributes to her */
+	case TL_ENT_USER: cols[0] = TL_GC_USER; cols[1] = TL_GC_ATTR_USER; return 2;
 	case TL_ENT_EMAIL: cols[0] = TL_GC_USER; return 1;
 	case TL_ENT_HOST: cols[0] = TL_GC_HOST; return 1;
 	case TL_ENT_IP: cols[0] = TL_GC_SRC_IP; cols[1] = TL_GC_DST_IP; return 2;
@@ -604,6 +646,13 @@ static int cols_of(int type, enum tl_graph_col *cols)
 	case TL_ENT_PROCESS: cols[0] = TL_GC_PROCESS_GUID; cols[1] = TL_GC_PARENT_GUID; return 2;
 	default: return 0; /* url, hash, policy: no index to look them up by */
 	}
+}
+
+/* Whether spelling RAW of node IDX is looked up in COL: attributions hold
+ * canonical values only, so the other spellings would find nothing there. */
+static int canonical_col(const struct builder *b, size_t idx, enum tl_graph_col col, const char *raw)
+{
+	return col != TL_GC_ATTR_USER || !strcmp(raw, b->g->nodes[idx].value);
 }
 
 /* Read every event that names node IDX in one of its spellings not read yet;
@@ -637,6 +686,8 @@ static int expand(struct builder *b, size_t idx)
 	/* a hub is recognised before any of its events is read */
 	for (unsigned k = 0; k < f->n; k++)
 		for (int c = 0; c < nc && !f->done[k]; c++) {
+			if (!canonical_col(b, idx, cols[c], f->raw[k]))
+				continue;
 			q.col = cols[c];
 			q.value = f->raw[k];
 			int64_t n = tl_store_graph_count(b->s, &q, limit, b->err);
@@ -672,6 +723,8 @@ static int expand(struct builder *b, size_t idx)
 			continue;
 		b->forms[idx].done[k] = 1;
 		for (int c = 0; c < nc; c++) {
+			if (!canonical_col(b, idx, cols[c], b->forms[idx].raw[k]))
+				continue;
 			/* derive() may move the forms array: copy the value */
 			char *raw = strdup(b->forms[idx].raw[k]);
 			if (!raw)

@@ -17,8 +17,9 @@ static const char usage[] =
 	"EVENT is an event id or PATH:LINE[#N] as the text timeline shows it (#N: the\n"
 	"Nth record of a line that holds several). Prints the normalized event, then\n"
 	"the raw record re-read from the evidence (decompressed as at ingest) and\n"
-	"re-hashed: 'raw sha256 ok' or a MISMATCH (exit 5), then the records around\n"
-	"it in the same file.\n\n"
+	"re-hashed: 'raw sha256 ok' or a MISMATCH (exit 5), its copies (the same\n"
+	"record in other evidence, with the basis and each copy's path:line, offset\n"
+	"and SHA-256), then the records around it in the same file.\n\n"
 	"  --context N            records of the same file before and after (default 2)\n"
 	"  -h, --help             this help\n";
 
@@ -117,6 +118,8 @@ int cmd_show(int argc, char **argv)
 			rc = TL_EXIT_MISMATCH;
 		}
 	}
+	if (tl_event_write_copies(s, id, stdout, &err) < 0)
+		rc = cli_error("%s", err.msg);
 	if (context > 0) {
 		printf("\ncontext (%ld records each side, same file):\n", context);
 		fflush(stdout);

@@ -284,37 +284,81 @@ static int canon_url(char *s, char **out, struct tl_err *err)
 	return 0;
 }
 
-int tl_entity_url_host(const char *url, char **out)
+/* One rule for "the host of a URL", used by the entities, the engine's
+ * domain-from-url and the format language's url_host transform, so that the
+ * three never disagree. Hostile text: the host is cut at the authority's end
+ * ('/', '?', '#'), after the last '@' (user info may hold any byte but those),
+ * before ':' (without a scheme, a port of 1-5 digits must follow); a bracketed
+ * host (an IPv6 literal) must close its bracket. */
+int tl_entity_url_host_span(const char *url, size_t len, unsigned flags, size_t *off, size_t *n)
 {
-	*out = NULL;
-	const char *sep = strstr(url, "://");
-	const char *auth = sep ? sep + 3 : url;
-	/* without a scheme only a CONNECT authority (host:port) names a host */
-	if (!sep) {
-		const char *colon = strrchr(url, ':');
-		if (!colon || !colon[1] || strspn(colon + 1, "0123456789") != strlen(colon + 1) ||
-		    strcspn(url, "/?#@ ") != strlen(url))
-			return 1;
+	const char *end = url + len, *auth = url, *p;
+	int scheme = 0;
+	/* scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ), RFC 3986 3.1 */
+	if (len && ((url[0] | 32) >= 'a' && (url[0] | 32) <= 'z')) {
+		for (p = url + 1; p < end; p++) {
+			int c = (unsigned char)*p | 32;
+			if (!((c >= 'a' && c <= 'z') || (*p >= '0' && *p <= '9') || *p == '+' || *p == '-' || *p == '.'))
+				break;
+		}
+		if (end - p >= 3 && p[0] == ':' && p[1] == '/' && p[2] == '/') {
+			auth = p + 3;
+			scheme = 1;
+		}
 	}
-	const char *end = auth + strcspn(auth, "/?#");
+	int bare = !scheme && (flags & TL_URL_HOST_BARE);
+	const char *aend = auth;
+	while (aend < end && *aend != '/' && *aend != '?' && *aend != '#')
+		aend++;
 	const char *host = auth;
-	for (const char *p = auth; p < end; p++)
+	for (p = auth; p < aend; p++)
 		if (*p == '@')
 			host = p + 1;
-	const char *hend;
-	if (*host == '[') {
-		hend = memchr(host, ']', (size_t)(end - host));
+	/* without a scheme (and without BARE) only a CONNECT authority, host:port */
+	if (!scheme && !bare && (aend != end || host != auth))
+		return 1;
+	const char *hend, *rest;
+	if (host < aend && *host == '[') {
+		hend = memchr(host, ']', (size_t)(aend - host));
 		if (!hend)
 			return 1;
+		rest = hend + 1;
 		host++;
 	} else {
-		hend = memchr(host, ':', (size_t)(end - host));
+		hend = memchr(host, ':', (size_t)(aend - host));
 		if (!hend)
-			hend = end;
+			hend = aend;
+		rest = hend;
+	}
+	if (rest < aend) {
+		/* after a scheme what follows ':' is not judged: a source's own
+		 * join ("http://h:443h:443", Zeek's CONNECT) still names h */
+		size_t digits = (size_t)(aend - rest - 1);
+		if (*rest != ':' || (!scheme && (!digits || digits > 5)))
+			return 1;
+		for (p = rest + 1; !scheme && p < aend; p++)
+			if (*p < '0' || *p > '9')
+				return 1;
+	} else if (!scheme && !bare) {
+		return 1; /* "error:transaction-end-before-headers" is no authority */
 	}
 	if (hend == host || hend - host > 253)
 		return 1;
-	*out = strndup(host, (size_t)(hend - host));
+	for (p = host; p < hend; p++)
+		if ((unsigned char)*p <= ' ' || *p == 0x7f)
+			return 1;
+	*off = (size_t)(host - url);
+	*n = (size_t)(hend - host);
+	return 0;
+}
+
+int tl_entity_url_host(const char *url, char **out)
+{
+	size_t off, n;
+	*out = NULL;
+	if (tl_entity_url_host_span(url, strlen(url), 0, &off, &n))
+		return 1;
+	*out = strndup(url + off, n);
 	return *out ? 0 : 1;
 }
 

@@ -48,9 +48,11 @@ static uint64_t node_hash(int type, const char *value)
 	return fnv(fnv(1469598103934665603ULL, &t, 1), value, strlen(value));
 }
 
-static uint64_t edge_hash(int type, size_t from, size_t to)
+/* An edge is keyed by (type, attributed, from, to): an attributed edge never
+ * merges with the direct one of the same type, so each count stays exact. */
+static uint64_t edge_hash(int type, int attributed, size_t from, size_t to)
 {
-	uint64_t k[3] = { (uint64_t)type, from, to };
+	uint64_t k[3] = { (uint64_t)type | (uint64_t)(attributed != 0) << 32, from, to };
 	return fnv(1469598103934665603ULL, k, sizeof(k));
 }
 
@@ -85,7 +87,7 @@ static int rehash_edges(struct tl_graph *g, size_t want)
 		return -1;
 	for (size_t i = 0; i < g->n_edges; i++) {
 		const struct tl_graph_edge *e = &g->edges[i];
-		size_t h = (size_t)edge_hash(e->type, e->from, e->to) & (n - 1);
+		size_t h = (size_t)edge_hash(e->type, e->attributed, e->from, e->to) & (n - 1);
 		while (slot[h])
 			h = (h + 1) & (n - 1);
 		slot[h] = i + 1;
@@ -109,6 +111,8 @@ void tl_graph_release(struct tl_graph *g)
 	free(g->edges);
 	free(g->nslot);
 	free(g->eslot);
+	free(g->bindings);
+	free(g->bslot);
 	tl_strlist_release(&g->notes);
 	memset(g, 0, sizeof(*g));
 }
@@ -239,22 +243,132 @@ static int keep_evidence(struct tl_graph *g, struct tl_graph_edge *e, const char
 	return 0;
 }
 
-int tl_graph_link(struct tl_graph *g, int type, size_t from, size_t to, tl_us first, tl_us last, int64_t bytes,
-		  const char *path, int64_t line, struct tl_err *err)
+/* The edge (TYPE, ATTRIBUTED, FROM, TO), or NULL. */
+static struct tl_graph_edge *edge_find(struct tl_graph *g, int type, int attributed, size_t from, size_t to)
 {
+	if (!g->n_eslot)
+		return NULL;
+	size_t h = (size_t)edge_hash(type, attributed, from, to) & (g->n_eslot - 1);
+	for (; g->eslot[h]; h = (h + 1) & (g->n_eslot - 1)) {
+		struct tl_graph_edge *c = &g->edges[g->eslot[h] - 1];
+		if (c->type == type && c->attributed == attributed && c->from == from && c->to == to)
+			return c;
+	}
+	return NULL;
+}
+
+static size_t binding_hash(int64_t id, const char *via)
+{
+	uint64_t k = (uint64_t)id * 0x9E3779B97F4A7C15ULL;
+	return (size_t)fnv(k, via ? via : "", via ? strlen(via) : 0);
+}
+
+static int binding_is(const struct tl_graph_binding *b, int64_t id, const char *via)
+{
+	return b->id == id && !strcmp(b->via, via ? via : "");
+}
+
+const struct tl_graph_binding *tl_graph_binding_find(const struct tl_graph *g, int64_t id, const char *via)
+{
+	if (!g->n_bslot)
+		return NULL;
+	for (size_t h = binding_hash(id, via) & (g->n_bslot - 1); g->bslot[h]; h = (h + 1) & (g->n_bslot - 1))
+		if (binding_is(&g->bindings[g->bslot[h] - 1], id, via))
+			return &g->bindings[g->bslot[h] - 1];
+	return NULL;
+}
+
+/* The graph's one copy of binding B (by id and via) into *IDX: 0, or -1 out of memory. */
+static int binding_add(struct tl_graph *g, const struct tl_graph_binding *b, size_t *idx)
+{
+	if (g->n_bindings * 2 >= g->n_bslot) {
+		size_t n = g->n_bslot ? g->n_bslot * 2 : 64;
+		size_t *slot = calloc(n, sizeof(*slot));
+		if (!slot)
+			return -1;
+		for (size_t i = 0; i < g->n_bindings; i++) {
+			size_t h = binding_hash(g->bindings[i].id, g->bindings[i].via) & (n - 1);
+			while (slot[h])
+				h = (h + 1) & (n - 1);
+			slot[h] = i + 1;
+		}
+		free(g->bslot);
+		g->bslot = slot;
+		g->n_bslot = n;
+	}
+	size_t h = binding_hash(b->id, b->via) & (g->n_bslot - 1);
+	for (; g->bslot[h]; h = (h + 1) & (g->n_bslot - 1))
+		if (binding_is(&g->bindings[g->bslot[h] - 1], b->id, b->via)) {
+			*idx = g->bslot[h] - 1;
+			return 0;
+		}
+	if (g->n_bindings == g->cap_bindings) {
+		size_t cap = g->cap_bindings ? g->cap_bindings * 2 : 16;
+		struct tl_graph_binding *v = realloc(g->bindings, cap * sizeof(*v));
+		if (!v)
+			return -1;
+		g->bindings = v;
+		g->cap_bindings = cap;
+	}
+	struct tl_graph_binding c = *b;
+	/* the strings are few and repeat (a handful of sources, vias, subjects) */
+	const char **str[] = { &c.kind, &c.source, &c.subject, &c.via, &c.path };
+	for (size_t i = 0; i < sizeof(str) / sizeof(str[0]); i++)
+		if (*str[i] && !(*str[i] = intern(g, *str[i])))
+			return -1;
+	if (!c.kind)
+		c.kind = intern(g, "");
+	if (!c.source)
+		c.source = intern(g, "");
+	if (!c.subject)
+		c.subject = intern(g, "");
+	if (!c.via)
+		c.via = intern(g, "");
+	if (!c.kind || !c.source || !c.subject || !c.via)
+		return -1;
+	g->bindings[g->n_bindings] = c;
+	g->bslot[h] = ++g->n_bindings;
+	*idx = g->n_bindings - 1;
+	return 0;
+}
+
+static int bind_cmp(const struct tl_graph_binding *a, const struct tl_graph_binding *b)
+{
+	if (a->id != b->id)
+		return a->id < b->id ? -1 : 1;
+	return strcmp(a->via, b->via);
+}
+
+/* Keep the TL_GRAPH_BINDINGS_MAX lowest bindings (id, via) of edge E, sorted. */
+static void keep_binding(struct tl_graph *g, struct tl_graph_edge *e, size_t bi)
+{
+	const struct tl_graph_binding *nb = &g->bindings[bi];
+	size_t pos = e->n_bind;
+	while (pos > 0 && bind_cmp(nb, &g->bindings[e->bind[pos - 1]]) < 0)
+		pos--;
+	if ((pos > 0 && !bind_cmp(nb, &g->bindings[e->bind[pos - 1]])) ||
+	    (pos < e->n_bind && !bind_cmp(nb, &g->bindings[e->bind[pos]])))
+		return;
+	if (pos >= TL_GRAPH_BINDINGS_MAX) {
+		e->more_bindings = 1;
+		return;
+	}
+	if (e->n_bind == TL_GRAPH_BINDINGS_MAX) {
+		e->more_bindings = 1;
+		e->n_bind--;
+	}
+	memmove(&e->bind[pos + 1], &e->bind[pos], (e->n_bind - pos) * sizeof(e->bind[0]));
+	e->bind[pos] = bi;
+	e->n_bind++;
+}
+
+static int link_edge(struct tl_graph *g, int type, int attributed, size_t from, size_t to, tl_us first, tl_us last,
+		     int64_t bytes, const char *path, int64_t line, struct tl_graph_edge **out, struct tl_err *err)
+{
+	*out = NULL;
 	if (from == to)
 		return 0;
-	struct tl_graph_edge *e = NULL;
-	if (g->n_eslot) {
-		size_t h = (size_t)edge_hash(type, from, to) & (g->n_eslot - 1);
-		for (; g->eslot[h]; h = (h + 1) & (g->n_eslot - 1)) {
-			struct tl_graph_edge *c = &g->edges[g->eslot[h] - 1];
-			if (c->type == type && c->from == from && c->to == to) {
-				e = c;
-				break;
-			}
-		}
-	}
+	struct tl_graph_edge *e = edge_find(g, type, attributed, from, to);
 	if (!e) {
 		if (g->n_edges >= TL_GRAPH_EDGES_LIMIT)
 			return tl_errf(err, "the graph holds %d edges, the most it may", TL_GRAPH_EDGES_LIMIT);
@@ -269,6 +383,7 @@ int tl_graph_link(struct tl_graph *g, int type, size_t from, size_t to, tl_us fi
 		e = &g->edges[g->n_edges++];
 		memset(e, 0, sizeof(*e));
 		e->type = type;
+		e->attributed = attributed;
 		e->from = from;
 		e->to = to;
 		e->first = first;
@@ -277,7 +392,7 @@ int tl_graph_link(struct tl_graph *g, int type, size_t from, size_t to, tl_us fi
 			if (rehash_edges(g, g->n_edges))
 				return g->n_edges--, tl_errf(err, "out of memory");
 		} else {
-			size_t h = (size_t)edge_hash(type, from, to) & (g->n_eslot - 1);
+			size_t h = (size_t)edge_hash(type, attributed, from, to) & (g->n_eslot - 1);
 			while (g->eslot[h])
 				h = (h + 1) & (g->n_eslot - 1);
 			g->eslot[h] = g->n_edges;
@@ -292,6 +407,30 @@ int tl_graph_link(struct tl_graph *g, int type, size_t from, size_t to, tl_us fi
 		e->bytes += bytes;
 	if (path && keep_evidence(g, e, path, line))
 		return tl_errf(err, "out of memory");
+	*out = e;
+	return 0;
+}
+
+int tl_graph_link(struct tl_graph *g, int type, size_t from, size_t to, tl_us first, tl_us last, int64_t bytes,
+		  const char *path, int64_t line, struct tl_err *err)
+{
+	struct tl_graph_edge *e;
+	return link_edge(g, type, 0, from, to, first, last, bytes, path, line, &e, err);
+}
+
+int tl_graph_link_attributed(struct tl_graph *g, int type, size_t from, size_t to, tl_us first, tl_us last,
+			     int64_t bytes, const char *path, int64_t line, const struct tl_graph_binding *bind,
+			     struct tl_err *err)
+{
+	struct tl_graph_edge *e;
+	size_t bi;
+	if (link_edge(g, type, 1, from, to, first, last, bytes, path, line, &e, err))
+		return -1;
+	if (!e || !bind)
+		return 0;
+	if (binding_add(g, bind, &bi))
+		return tl_errf(err, "out of memory");
+	keep_binding(g, e, bi);
 	return 0;
 }
 
@@ -304,21 +443,20 @@ int tl_graph_retarget(struct tl_graph *g, size_t i, size_t to, struct tl_err *er
 	g->edges[i].n_ev = 0;
 	/* the first piece of evidence makes (or finds) the edge; the rest is added */
 	const char *p0 = old.n_ev ? old.ev[0].path : NULL;
-	if (tl_graph_link(g, old.type, old.from, to, old.first, old.last, old.bytes, p0, old.n_ev ? old.ev[0].line : 0, err))
+	struct tl_graph_edge *e;
+	if (link_edge(g, old.type, old.attributed, old.from, to, old.first, old.last, old.bytes, p0,
+		      old.n_ev ? old.ev[0].line : 0, &e, err))
 		return -1;
-	size_t h = (size_t)edge_hash(old.type, old.from, to) & (g->n_eslot - 1);
-	while (g->eslot[h]) {
-		struct tl_graph_edge *e = &g->edges[g->eslot[h] - 1];
-		if (e->type == old.type && e->from == old.from && e->to == to) {
-			e->count += old.count - 1;
-			for (size_t k = 1; k < old.n_ev; k++)
-				if (keep_evidence(g, e, old.ev[k].path, old.ev[k].line))
-					return tl_errf(err, "out of memory");
-			return 0;
-		}
-		h = (h + 1) & (g->n_eslot - 1);
-	}
-	return tl_errf(err, "graph: a moved edge went missing");
+	if (!e)
+		return tl_errf(err, "graph: a moved edge went missing");
+	e->count += old.count - 1;
+	for (size_t k = 1; k < old.n_ev; k++)
+		if (keep_evidence(g, e, old.ev[k].path, old.ev[k].line))
+			return tl_errf(err, "out of memory");
+	for (size_t k = 0; k < old.n_bind; k++)
+		keep_binding(g, e, old.bind[k]);
+	e->more_bindings |= old.more_bindings;
+	return 0;
 }
 
 void tl_graph_note(struct tl_graph *g, const char *fmt, ...)
@@ -402,7 +540,9 @@ static int edge_order(const void *a, const void *b)
 		return x->from < y->from ? -1 : 1;
 	if (x->to != y->to)
 		return x->to < y->to ? -1 : 1;
-	return (x->type > y->type) - (x->type < y->type);
+	if (x->type != y->type)
+		return x->type < y->type ? -1 : 1;
+	return (x->attributed > y->attributed) - (x->attributed < y->attributed);
 }
 
 int tl_graph_sort(struct tl_graph *g, struct tl_err *err)

@@ -171,9 +171,14 @@ int tl_graph_dot(const struct tl_graph *g, struct tl_buf *b, struct tl_err *err)
 			human_bytes(e->bytes, h, sizeof(h));
 			snprintf(bytes, sizeof(bytes), ", %s", h);
 		}
-		tl_buf_addf(b, "  n%zu -> n%zu [label=\"%s (%lld%s)\", color=\"%s\", fontcolor=\"%s\"%s, tooltip=\"%s .. %s",
-			    e->from + 1, e->to + 1, tl_graph_edge_type_name(e->type), (long long)e->count, bytes,
-			    edge_color(e->type), edge_color(e->type), e->type == TL_GE_flagged_by_dlp ? ", style=dashed" : "",
+		/* an attributed edge is dotted (DLP findings are dashed): the user is
+		 * not in its events, a binding says they were hers */
+		tl_buf_addf(b, "  n%zu -> n%zu [label=\"%s%s (%lld%s)\", color=\"%s\", fontcolor=\"%s\"%s, tooltip=\"%s .. %s",
+			    e->from + 1, e->to + 1, tl_graph_edge_type_name(e->type), e->attributed ? ", attributed" : "",
+			    (long long)e->count, bytes, edge_color(e->type), edge_color(e->type),
+			    e->attributed			      ? ", style=dotted, penwidth=1.6"
+			    : e->type == TL_GE_flagged_by_dlp ? ", style=dashed"
+							      : "",
 			    first, last);
 		for (size_t k = 0; k < e->n_ev; k++) {
 			tl_buf_adds(b, k ? ", " : "; ");
@@ -182,6 +187,25 @@ int tl_graph_dot(const struct tl_graph *g, struct tl_buf *b, struct tl_err *err)
 		}
 		if ((int64_t)e->n_ev < e->count)
 			tl_buf_addf(b, " (%zu of %lld)", e->n_ev, (long long)e->count);
+		for (size_t k = 0; k < e->n_bind; k++) {
+			const struct tl_graph_binding *bd = &g->bindings[e->bind[k]];
+			tl_buf_addf(b, "%s binding %lld (", k ? ";" : "; attributed by", (long long)bd->id);
+			dot_str(b, bd->source);
+			tl_buf_adds(b, " ");
+			dot_str(b, bd->kind);
+			tl_buf_adds(b, " ");
+			dot_str(b, bd->subject);
+			tl_buf_adds(b, " via ");
+			dot_str(b, bd->via);
+			if (bd->path) {
+				tl_buf_adds(b, ", ");
+				dot_str(b, bd->path);
+				tl_buf_addf(b, ":%lld", (long long)bd->line);
+			}
+			tl_buf_adds(b, ")");
+		}
+		if (e->more_bindings)
+			tl_buf_adds(b, "; ...");
 		tl_buf_adds(b, "\"];\n");
 	}
 	/* the legend: one sample of each type present, stacked in one rank (a column left to right) */

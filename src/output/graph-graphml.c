@@ -57,6 +57,7 @@ static const char *const keys[][4] = {
 	{ "elast", "edge", "last", "string" },	       { "count", "edge", "count", "long" },
 	{ "bytes", "edge", "bytes", "long" },	       { "evidence", "edge", "evidence", "string" },
 	{ "evidence_total", "edge", "evidence_total", "long" },
+	{ "attributed", "edge", "attributed", "boolean" },   { "bindings", "edge", "bindings", "string" },
 };
 
 int graph_write_graphml(FILE *out, const struct tl_graph *g, struct tl_err *err)
@@ -113,7 +114,28 @@ int graph_write_graphml(FILE *out, const struct tl_graph *g, struct tl_err *err)
 			xml(out, e->ev[k].path);
 			fprintf(out, ":%lld", (long long)e->ev[k].line);
 		}
-		fprintf(out, "</data><data key=\"evidence_total\">%lld</data></edge>\n", (long long)e->count);
+		fprintf(out, "</data><data key=\"evidence_total\">%lld</data>", (long long)e->count);
+		if (e->attributed) {
+			fputs("<data key=\"attributed\">true</data><data key=\"bindings\">", out);
+			for (size_t k = 0; k < e->n_bind; k++) {
+				const struct tl_graph_binding *bd = &g->bindings[e->bind[k]];
+				fprintf(out, "%s%lld ", k ? "; " : "", (long long)bd->id);
+				xml(out, bd->source);
+				fputc(' ', out);
+				xml(out, bd->kind);
+				fputc(' ', out);
+				xml(out, bd->subject);
+				fputs(" via ", out);
+				xml(out, bd->via);
+				if (bd->path) {
+					fputs(" ", out);
+					xml(out, bd->path);
+					fprintf(out, ":%lld", (long long)bd->line);
+				}
+			}
+			fputs(e->more_bindings ? "; ...</data>" : "</data>", out);
+		}
+		fputs("</edge>\n", out);
 	}
 	fputs("  </graph>\n</graphml>\n", out);
 	if (ferror(out))

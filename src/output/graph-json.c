@@ -58,7 +58,30 @@ int graph_write_json(FILE *out, const struct tl_graph *g, struct tl_err *err)
 			tl_json_put_str(&b, e->ev[k].path);
 			tl_buf_addf(&b, ",\"line\":%lld}", (long long)e->ev[k].line);
 		}
-		rc = tl_buf_addf(&b, "],\"evidence_total\":%lld}}", (long long)e->count);
+		tl_buf_addf(&b, "],\"evidence_total\":%lld", (long long)e->count);
+		if (e->attributed) {
+			/* the bindings the attribution rests on (docs/correlation.md#attribution) */
+			tl_buf_adds(&b, ",\"attributed\":true,\"bindings\":[");
+			for (size_t k = 0; k < e->n_bind; k++) {
+				const struct tl_graph_binding *bd = &g->bindings[e->bind[k]];
+				tl_buf_addf(&b, "%s{\"id\":%lld,\"kind\":", k ? "," : "", (long long)bd->id);
+				tl_json_put_str(&b, bd->kind);
+				tl_buf_adds(&b, ",\"source\":");
+				tl_json_put_str(&b, bd->source);
+				tl_buf_adds(&b, ",\"subject\":");
+				tl_json_put_str(&b, bd->subject);
+				tl_buf_adds(&b, ",\"via\":");
+				tl_json_put_str(&b, bd->via);
+				if (bd->path) {
+					tl_buf_adds(&b, ",\"path\":");
+					tl_json_put_str(&b, bd->path);
+					tl_buf_addf(&b, ",\"line\":%lld", (long long)bd->line);
+				}
+				tl_buf_addc(&b, '}');
+			}
+			tl_buf_addf(&b, "]%s", e->more_bindings ? ",\"bindings_more\":true" : "");
+		}
+		rc = tl_buf_adds(&b, "}}");
 		if (!rc && fwrite(b.data, 1, b.len, out) != b.len)
 			rc = -1;
 	}

@@ -15,6 +15,7 @@
 #include <yajl/yajl_parse.h>
 
 #include "format-internal.h"
+#include "tl/entity.h"
 #include "tl/json.h"
 #include "tl/banned.h"
 
@@ -922,37 +923,16 @@ static int valid_ip(const char *s, size_t len)
 	return inet_pton(AF_INET, tmp, out) == 1 || inet_pton(AF_INET6, tmp, out) == 1;
 }
 
-/* Host part of a URL ("http://h:80/x", "h:443" for CONNECT), unless it is an address. */
+/* Host part of a URL ("http://h:80/x", "h:443" for CONNECT), unless it is an
+ * address: the entities' rule (tl_entity_url_host_span), not a copy of it. */
 static int host_of_url(const struct tl_val *u, struct tl_val *out)
 {
-	const char *s = u->s, *end = u->s + u->len;
-	const char *sch = memchr(s, ':', u->len);
-	if (sch && sch + 2 < end && sch[1] == '/' && sch[2] == '/') {
-		s = sch + 3;
-	} else {
-		/* without a scheme only the authority form "host:port" (CONNECT) names a host;
-		 * "error:transaction-end-before-headers" does not */
-		if (!sch || sch + 1 >= end)
-			return 0;
-		for (const char *c = sch + 1; c < end; c++)
-			if (*c < '0' || *c > '9')
-				return 0;
-	}
-	const char *at = s;
-	while (at < end && *at != '/' && *at != '?' && *at != '#')
-		at++;
-	const char *h = s;
-	for (const char *c = s; c < at; c++)
-		if (*c == '@')
-			h = c + 1;
-	if (h < at && *h == '[')
+	size_t off, n;
+	if (tl_entity_url_host_span(u->s, u->len, 0, &off, &n) || (off && u->s[off - 1] == '[') ||
+	    valid_ip(u->s + off, n))
 		return 0;
-	const char *colon = memchr(h, ':', (size_t)(at - h));
-	size_t hl = (size_t)((colon ? colon : at) - h);
-	if (!hl || valid_ip(h, hl))
-		return 0;
-	out->s = h;
-	out->len = hl;
+	out->s = u->s + off;
+	out->len = n;
 	return 1;
 }
 
@@ -1071,11 +1051,13 @@ static enum tl_parse_status map_event(struct tl_parse *p, struct tl_event *ev, s
 		if (!(cs && cs->fields[i].n && resolve_alts(p, &cs->fields[i], &ev->f[i], 0)) &&
 		    (!f->fields[i].n || !resolve_alts(p, &f->fields[i], &ev->f[i], 0)))
 			continue;
-		/* a field that cannot hold the value (no address in an address field, no whole
-		 * number in a count) leaves it in extra, where its text survives intact */
+		/* a field that cannot hold the value (no address in an address field, an
+		 * address in domain, no whole number in a count) leaves it in extra, where
+		 * its text survives intact */
 		int64_t n;
 		if (((i == TL_F_src_ip || i == TL_F_dst_ip || i == TL_F_src_nat_ip || i == TL_F_dst_nat_ip) &&
 		     !valid_ip(ev->f[i].s, ev->f[i].len)) ||
+		    (i == TL_F_domain && valid_ip(ev->f[i].s, ev->f[i].len)) ||
 		    (tl_field_kind((enum tl_field_id)i) == 'I' && tl_parse_i64(ev->f[i].s, ev->f[i].len, &n))) {
 			for (size_t k = 0; k < p->nf; k++)
 				if (p->fields[k].v.s == ev->f[i].s)

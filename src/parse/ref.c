@@ -6,6 +6,7 @@
  *   request.ipChain[0].ip                   element by position (0 is the first)
  *   target[*].alternateId                   every element's value, joined with ", "
  *   proctitle|hex|nul_to_space              a value decoded by transforms, in order
+ *   RemoteUrl|url_host                      the host of a URL, lower case
  *
  * Arrays are captured whole by the JSON flattener (their JSON text is one
  * field and stays in `extra`); a selection parses that text when a mapping
@@ -22,6 +23,7 @@
 #include <string.h>
 
 #include "format-internal.h"
+#include "tl/entity.h"
 #include "tl/banned.h"
 
 /* A value made by a reference: lives in the parse arena for one record. */
@@ -30,7 +32,7 @@ struct ref_field {
 };
 
 static const char *const transforms[] = { "hex", "base64", "url", "lower", "upper", "trim", "nul_to_space", "dns_labels",
-					  "account_name", "account_domain", NULL };
+					  "account_name", "account_domain", "url_host", NULL };
 
 static int known_transform(const char *s, size_t n)
 {
@@ -107,7 +109,7 @@ static int check_name(const char *s, size_t n, char *msg, size_t ml, const char 
 		size_t tl = (size_t)((next ? next : s + n) - t);
 		if (!known_transform(t, tl))
 			return snprintf(msg, ml, "unknown transform \"%.*s\" in \"%s\" (hex, base64, url, lower, upper, trim, "
-					"nul_to_space, dns_labels, account_name, account_domain)", (int)tl, t, whole), -1;
+					"nul_to_space, dns_labels, account_name, account_domain, url_host)", (int)tl, t, whole), -1;
 		bar = next;
 	}
 	return 0;
@@ -264,6 +266,16 @@ static int transform(struct tl_parse *p, const char *t, size_t tl, struct tl_val
 		const char *a = (bs ? !dom : dom) ? sep + 1 : s, *b = (bs ? !dom : dom) ? s + n : sep;
 		memcpy(d, a, (size_t)(b - a));
 		k = (size_t)(b - a);
+	} else if (tl == 8 && !memcmp(t, "url_host", 8)) {
+		/* the entities' rule, with a bare "host[:port][/path]" too (Defender's
+		 * RemoteUrl is "the URL or FQDN"); host names ignore case */
+		size_t off, hn;
+		if (tl_entity_url_host_span(s, n, TL_URL_HOST_BARE, &off, &hn))
+			return -1;
+		for (size_t i = 0; i < hn; i++) {
+			char c = s[off + i];
+			d[k++] = c >= 'A' && c <= 'Z' ? (char)(c + 32) : c;
+		}
 	} else {
 		return -1;
 	}

@@ -18,9 +18,12 @@ struct tl_graph_iter {
 	sqlite3 *db;
 	sqlite3_stmt *st;
 	sqlite3_stmt *path_st;  /* the evidence path of a file id, asked when it changes */
+	sqlite3_stmt *bind_st;  /* a binding, asked once per binding a graph meets */
+	struct tl_graph_binding_row bind;
 	int64_t path_id;
 	struct tl_buf path;
 	int sessions;
+	int attr; /* rows carry the attribution columns */
 	struct tl_graph_row row;
 	struct tl_graph_session ses;
 };
@@ -37,18 +40,42 @@ static const struct {
 	[TL_GC_FILE] = { "file", "events_file_path" },
 	[TL_GC_PROCESS_GUID] = { "process_guid", "events_process_guid" },
 	[TL_GC_PARENT_GUID] = { "parent_process_guid", "events_parent_guid" },
+	[TL_GC_ATTR_USER] = { "user", "attributions_value" },
 };
 
-/* FROM ... WHERE ... of Q into B; parameters: ?1 value, ?2 from, ?3 to. */
-static int where(struct tl_buf *b, const struct tl_graph_query *q, struct tl_err *err)
+/* Whether the case has the attributions table (schema 6 and later). */
+static int have_attributions(struct tl_store *s)
+{
+	sqlite3_stmt *st;
+	int have = sqlite3_prepare_v2(tl_store_handle(s),
+				      "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'attributions'", -1, &st,
+				      NULL) == SQLITE_OK &&
+		   sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return have;
+}
+
+/* FROM ... WHERE ... of Q into B; parameters: ?1 value, ?2 from, ?3 to.
+ * ATTR: with each event's user attribution, joined by the attributions
+ * primary key: one lookup per row (the binding is asked apart, once). */
+static int where(struct tl_buf *b, const struct tl_graph_query *q, int attr, struct tl_err *err)
 {
 	if ((unsigned)q->col >= sizeof(cols) / sizeof(cols[0]))
 		return tl_errf(err, "graph query: unknown column");
 	if (q->col == TL_GC_ALL)
-		tl_buf_adds(b, " FROM events e WHERE 1");
+		tl_buf_adds(b, " FROM events e");
+	else if (q->col == TL_GC_ATTR_USER)
+		tl_buf_adds(b, " FROM attributions ax INDEXED BY attributions_value JOIN events e ON e.id = ax.event_id");
 	else
-		tl_buf_addf(b, " FROM events e INDEXED BY %s WHERE e.%s = ?1 AND e.%s IS NOT NULL", cols[q->col].index,
-			    cols[q->col].col, cols[q->col].col);
+		tl_buf_addf(b, " FROM events e INDEXED BY %s", cols[q->col].index);
+	if (attr)
+		tl_buf_adds(b, " LEFT JOIN attributions au ON au.event_id = e.id AND au.kind = 'user'");
+	if (q->col == TL_GC_ALL)
+		tl_buf_adds(b, " WHERE 1");
+	else if (q->col == TL_GC_ATTR_USER)
+		tl_buf_adds(b, " WHERE ax.kind = 'user' AND ax.value = ?1");
+	else
+		tl_buf_addf(b, " WHERE e.%s = ?1 AND e.%s IS NOT NULL", cols[q->col].col, cols[q->col].col);
 	if (q->has_from)
 		tl_buf_adds(b, " AND e.ts >= ?2");
 	if (q->has_to)
@@ -107,11 +134,14 @@ void tl_store_graph_iter_free(struct tl_graph_iter *it)
 		return;
 	sqlite3_finalize(it->st);
 	sqlite3_finalize(it->path_st);
+	sqlite3_finalize(it->bind_st);
 	tl_buf_release(&it->path);
 	free(it);
 }
 
 enum { C_ID, C_TS, C_FAMILY, C_FILE_ID, C_LINE, C_EXTRA, C_FIELDS };
+/* after the fields, when the case has attributions */
+enum { A_USER, A_BINDING, A_VIA };
 
 /* The fields relationships are made of (src/analysis/graph.c); the others
  * stay NULL in the row, and `extra` is read only where DNS answers live. */
@@ -135,16 +165,28 @@ struct tl_graph_iter *tl_store_graph_events(struct tl_store *s, const struct tl_
 			"END");
 	for (size_t i = 0; i < N_GRAPH_FIELDS; i++)
 		tl_buf_addf(&b, ", e.%s", tl_field_name(graph_fields[i]));
+	int attr = have_attributions(s);
+	if (attr)
+		tl_buf_adds(&b, ", au.value, au.binding_id, au.via");
+	else if (q->col == TL_GC_ATTR_USER)
+		tl_buf_adds(&b, " FROM events e WHERE 0"); /* nothing is attributed in a case without bindings */
 	struct tl_graph_iter *it = NULL;
-	if (where(&b, q, err) == 0) {
+	if (!attr && q->col == TL_GC_ATTR_USER) {
+		if (!b.data)
+			tl_errf(err, "out of memory");
+		else
+			it = iter_new(s, b.data, &(struct tl_graph_query){ .col = TL_GC_ALL }, err);
+	} else if (where(&b, q, attr, err) == 0) {
 		if (!b.data)
 			tl_errf(err, "out of memory");
 		else
 			it = iter_new(s, b.data, q, err);
 	}
 	tl_buf_release(&b);
-	if (it)
+	if (it) {
 		it->path.max = 65536; /* an evidence path, as ingest stored it */
+		it->attr = attr;
+	}
 	return it;
 }
 
@@ -207,15 +249,49 @@ int tl_store_graph_next(struct tl_graph_iter *it, const struct tl_graph_row **ro
 		if (!v->s)
 			v->s = "";
 	}
+	int a = C_FIELDS + (int)N_GRAPH_FIELDS;
+	r->attr_user = it->attr ? text(st, a + A_USER) : NULL;
+	r->attr_binding = r->attr_user ? sqlite3_column_int64(st, a + A_BINDING) : 0;
+	r->attr_via = r->attr_user ? text(st, a + A_VIA) : NULL;
 	*row = r;
+	return 1;
+}
+
+int tl_store_graph_binding(struct tl_graph_iter *it, int64_t id, const struct tl_graph_binding_row **row,
+			   struct tl_err *err)
+{
+	if (!it->bind_st &&
+	    sqlite3_prepare_v2(it->db,
+			       "SELECT kind, source, subject, "
+			       "CASE WHEN json_valid(evidence) THEN json_extract(evidence, '$[0].path') END, "
+			       "CASE WHEN json_valid(evidence) THEN json_extract(evidence, '$[0].line') END "
+			       "FROM bindings WHERE id = ?1",
+			       -1, &it->bind_st, NULL) != SQLITE_OK)
+		return tl_errf(err, "graph query: %s", sqlite3_errmsg(it->db));
+	sqlite3_reset(it->bind_st);
+	sqlite3_bind_int64(it->bind_st, 1, id);
+	int rc = sqlite3_step(it->bind_st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (rc != SQLITE_ROW)
+		return tl_errf(err, "graph query: %s", sqlite3_errmsg(it->db));
+	struct tl_graph_binding_row *b = &it->bind;
+	b->kind = text(it->bind_st, 0);
+	b->source = text(it->bind_st, 1);
+	b->subject = text(it->bind_st, 2);
+	b->path = text(it->bind_st, 3);
+	b->line = sqlite3_column_int64(it->bind_st, 4);
+	*row = b;
 	return 1;
 }
 
 int64_t tl_store_graph_count(struct tl_store *s, const struct tl_graph_query *q, int64_t max, struct tl_err *err)
 {
 	struct tl_buf b = TL_BUF_INIT;
+	if (q->col == TL_GC_ATTR_USER && !have_attributions(s))
+		return 0;
 	tl_buf_adds(&b, "SELECT count(*) FROM (SELECT 1");
-	if (where(&b, q, err)) {
+	if (where(&b, q, 0, err)) {
 		tl_buf_release(&b);
 		return -1;
 	}

@@ -84,9 +84,11 @@ for e in el["edges"]:
     x = e["data"]
     ev = ",".join("%s:%d" % (v["path"], v["line"]) for v in x["evidence"])
     assert x["evidence_total"] == x["count"]
-    print("%s -%s-> %s count=%d bytes=%d evidence=%s" % (label[x["source"]], x["type"], label[x["target"]], x["count"], x["bytes"], ev))
+    print("%s -%s-> %s count=%d bytes=%d evidence=%s%s" % (label[x["source"]], x["type"], label[x["target"]], x["count"], x["bytes"], ev,
+          " attributed" if x.get("attributed") else ""))
 for n in el["nodes"]:
-    print("node %s %s depth=%s" % (n["data"]["type"], n["data"]["label"], n["data"].get("depth")))
+    print("node %s %s depth=%s%s" % (n["data"]["type"], n["data"]["label"], n["data"].get("depth"),
+          "" if n["data"]["expanded"] else " unexpanded"))
 for n in d["notes"]:
     print("note " + n)
 PY
@@ -112,11 +114,14 @@ contains "$WORK/d2" '^explorer\.exe .*-parent_of-> 7z\.exe .*evidence=evidence/e
 contains "$WORK/d2" '^jdoe -executed-> 7z\.exe .*evidence/edr/edr\.jsonl:3$' "user -> process"
 contains "$WORK/d2" '^.*q4-payroll\.7z -flagged_by_dlp-> Payroll data leaving the company count=1 .*evidence=evidence/dlp/dlp\.jsonl:1$' "archive -> DLP policy"
 contains "$WORK/d2" '^jdoe -flagged_by_dlp-> Payroll data leaving the company ' "user -> DLP policy"
-grep -q 'resolved_to' "$WORK/d2" && fail "depth 2: resolved_to of a domain two hops out (not expanded) is not shown" ||
-	ok "depth 2 stops where it should: a domain two hops out is not expanded"
+# the proxy's POST and the flow name only 10.8.0.6; jdoe's VPN session attributes them to him
+contains "$WORK/d2" '^jdoe -uploaded_to-> transfer\.sh count=2 bytes=5120344 evidence=evidence/flow/conn\.jsonl:1,evidence/proxy/access\.log:2 attributed$' \
+	"user -> upload domain, attributed through the VPN address (an edge of its own beside the address's)"
+contains "$WORK/d2" '^transfer\.sh -resolved_to-> 144\.76\.136\.153 count=1 ' "depth 2: the upload domain, one hop out, is expanded"
+contains "$WORK/d2" '^node domain www\.example\.com depth=2 unexpanded$' "depth 2 stops where it should: a domain two hops out is not expanded"
 grep -q 'terminate\|a -parent_of\|/usr/bin' "$WORK/d2" && fail "the unrelated process tree leaked into the neighbourhood" || ok "nothing unrelated"
 contains "$WORK/d2" '^node user jdoe depth=0$' "the pivot is depth 0"
-contains "$WORK/d2" '^node domain transfer\.sh depth=2$' "the upload domain is depth 2"
+contains "$WORK/d2" '^node domain transfer\.sh depth=1$' "the upload domain is depth 1: the address's upload is the user's by attribution"
 
 expect_exit 0 "depth 3" -- "$TL" graph --entity user:jdoe --depth 3 --output json "$C"
 edges "$WORK/out" >"$WORK/d3"
@@ -130,12 +135,13 @@ contains "$WORK/host" '^node host ws-0042 depth=0$' "the pivot as typed (WS-0042
 
 expect_exit 0 "depth 1" -- "$TL" graph --entity user:jdoe --output json "$C"
 edges "$WORK/out" >"$WORK/d1"
-grep -q 'transfer\.sh\|uploaded_to\|created_file' "$WORK/d1" && fail "depth 1 reaches two hops" || ok "depth 1 (the default) stays one hop out"
+grep -q 'created_file\|^10\.8\.0\.6 -\|resolved_to' "$WORK/d1" && fail "depth 1 reaches two hops" || ok "depth 1 (the default) stays one hop out"
+contains "$WORK/d1" '^jdoe -uploaded_to-> transfer\.sh count=2 .* attributed$' "depth 1 has the user's attributed upload"
 contains "$WORK/d1" '^jdoe -assigned_ip-> 10\.8\.0\.6 ' "depth 1 has the user's own edges"
 
 expect_exit 0 "depth 0" -- "$TL" graph --entity user:jdoe --depth 0 --output json "$C"
 edges "$WORK/out" >"$WORK/d0"
-[ "$(grep -c . "$WORK/d0")" = 1 ] && contains "$WORK/d0" '^node user jdoe depth=0$' "depth 0 is the pivot alone" ||
+[ "$(grep -c . "$WORK/d0")" = 1 ] && contains "$WORK/d0" '^node user jdoe depth=0( unexpanded)?$' "depth 0 is the pivot alone" ||
 	fail "depth 0: $(cat "$WORK/d0")"
 
 # --from/--to bound the events

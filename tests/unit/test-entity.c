@@ -165,6 +165,20 @@ static void test_url(void **state)
 	assert_int_equal(tl_entity_url_host("http:///x", &h), 1);
 	assert_int_equal(tl_entity_url_host("error:transaction-end-before-headers", &h), 1);
 	assert_null(h);
+	/* one rule: without a scheme only host:port, unless the caller asks for a bare host */
+	assert_int_equal(tl_entity_url_host("transfer.sh", &h), 1);
+	assert_int_equal(tl_entity_url_host("/x?u=http://evil.example/", &h), 1);
+	assert_int_equal(tl_entity_url_host("user@host.example:443", &h), 1);
+	assert_int_equal(tl_entity_url_host("http://[fe80::1/", &h), 1);
+	size_t off, n;
+	assert_int_equal(tl_entity_url_host_span("transfer.sh/x", 13, TL_URL_HOST_BARE, &off, &n), 0);
+	assert_int_equal(off, 0);
+	assert_int_equal(n, 11);
+	/* LEN bounds the text: nothing past it is read */
+	assert_int_equal(tl_entity_url_host_span("http://a.example:80", 16, 0, &off, &n), 0);
+	assert_int_equal(off, 7);
+	assert_int_equal(n, 9);
+	assert_int_equal(tl_entity_url_host_span("", 0, TL_URL_HOST_BARE, &off, &n), 1);
 }
 
 static void test_email_hash(void **state)

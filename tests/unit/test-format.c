@@ -596,6 +596,95 @@ static void test_header_match_record_type_labels(void **state)
 	assert_non_null(strstr(r.err.msg, "\"record_type\" needs \"values\""));
 }
 
+/* url_host: the host of a URL, lower case, by the entities' one rule; hostile
+ * values leave the reference unresolved (the next alternative, here none). */
+static void test_url_host_transform(void **state)
+{
+	(void)state;
+	struct run r;
+	struct tl_format *f = load(
+		"{\"name\":\"t-url\",\"family\":\"edr\",\"version\":\"1\",\"parse\":{\"type\":\"json\"},"
+		"\"timestamp\":{\"field\":\"ts\",\"formats\":[\"epoch\"]},"
+		"\"fields\":{\"message\":\"u|url_host\",\"domain\":\"u|url_host\"},"
+		"\"sniff\":[{\"regex\":\"x\",\"score\":1}],\"samples\":[\"{\\\"ts\\\":1795128601}\"]}",
+		&r.err);
+	assert_non_null(f);
+	start(&r, f);
+	static const struct {
+		const char *in, *host;
+	} cases[] = {
+		{ "https://Files.Example.NET:8443/upload?name=q4.7z", "files.example.net" },
+		{ "transfer.sh", "transfer.sh" },
+		{ "Updates.Example.org/feed.xml", "updates.example.org" },
+		{ "cdn.example.com:443", "cdn.example.com" },
+		{ "ftp://user:p%40ss@Host.Example:21/x", "host.example" },
+		{ "http://a@b@evil.example/x", "evil.example" },
+		{ "http://[2001:DB8::1]:80/x", "2001:db8::1" },
+		{ "[2001:db8::2]", "2001:db8::2" },
+		{ "http://host.example:/x", "host.example" },
+		{ "203.0.113.44", "203.0.113.44" },
+		/* no host */
+		{ "", "(null)" },
+		{ "/index.html", "(null)" },
+		{ "http:///x", "(null)" },
+		{ "?q=1", "(null)" },
+		{ "http://user@/x", "(null)" },
+		/* a port that is no port, an unbracketed IPv6 address */
+		{ "fe80::1c2b:3a4d:5e6f:7081", "(null)" },
+		{ "error:transaction-end-before-headers", "(null)" },
+		{ "host.example:123456/x", "(null)" },
+		/* after a scheme the host ends at ':' whatever follows (Zeek's CONNECT join) */
+		{ "http://host.example:8o/x", "host.example" },
+		/* an unclosed bracket, a blank in the host */
+		{ "http://[2001:db8::1/x", "(null)" },
+		{ "http://a b.example/x", "(null)" },
+		/* a scheme is letters first: "1http://x" is no scheme, and a path */
+		{ "1http://x.example/", "(null)" },
+	};
+	char line[1024];
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(line, sizeof(line), "{\"ts\":1795128601,\"u\":\"%s\"}", cases[i].in);
+		assert_int_equal(feed(&r, line), TL_PARSE_EVENT);
+		if (strcmp(field(&r.ev, "message"), cases[i].host))
+			fail_msg("url_host(\"%s\") is \"%s\", expected \"%s\"", cases[i].in, field(&r.ev, "message"),
+				 cases[i].host);
+	}
+	/* an address is no domain: the field stays null (message still has it) */
+	assert_int_equal(feed(&r, "{\"ts\":1795128601,\"u\":\"http://203.0.113.44/x\"}"), TL_PARSE_EVENT);
+	assert_string_equal(field(&r.ev, "message"), "203.0.113.44");
+	assert_string_equal(field(&r.ev, "domain"), "(null)");
+	assert_int_equal(feed(&r, "{\"ts\":1795128601,\"u\":\"https://A.Example/\"}"), TL_PARSE_EVENT);
+	assert_string_equal(field(&r.ev, "domain"), "a.example");
+	/* a host of 253 bytes is one, 254 is not; a very long path costs nothing */
+	char *big = malloc(70000);
+	assert_non_null(big);
+	int n = snprintf(big, 70000, "{\"ts\":1795128601,\"u\":\"http://");
+	memset(big + n, 'a', 253);
+	memcpy(big + n + 253, "/\"}", 4);
+	assert_int_equal(feed(&r, big), TL_PARSE_EVENT);
+	assert_int_equal(strlen(field(&r.ev, "message")), 253);
+	memset(big + n, 'a', 254);
+	memcpy(big + n + 254, "/\"}", 4);
+	assert_int_equal(feed(&r, big), TL_PARSE_EVENT);
+	assert_string_equal(field(&r.ev, "message"), "(null)");
+	memcpy(big + n, "h.example/", 10);
+	memset(big + n + 10, 'p', 60000);
+	memcpy(big + n + 60010, "\"}", 3);
+	assert_int_equal(feed(&r, big), TL_PARSE_EVENT);
+	assert_string_equal(field(&r.ev, "message"), "h.example");
+	free(big);
+	tl_parse_free(r.p);
+	tl_format_free(f);
+
+	/* a known name, and the list of them in the error */
+	assert_null(load("{\"name\":\"t-x\",\"family\":\"edr\",\"version\":\"1\",\"parse\":{\"type\":\"json\"},"
+			 "\"timestamp\":{\"field\":\"t\",\"formats\":[\"epoch\"]},\"fields\":{\"domain\":\"u|url_hostname\"},"
+			 "\"sniff\":[{\"regex\":\"x\",\"score\":1}],\"samples\":[\"{\\\"t\\\":1}\"]}",
+			 &r.err));
+	assert_non_null(strstr(r.err.msg, "unknown transform \"url_hostname\""));
+	assert_non_null(strstr(r.err.msg, "account_domain, url_host)"));
+}
+
 /* The built-in registry is checked whole: names unique and sorted, each with fixtures and a docs page. */
 static void test_builtin_registry(void **state)
 {
@@ -712,6 +801,7 @@ int main(void)
 		cmocka_unit_test(test_cases_and_column_sets),
 		cmocka_unit_test(test_column_set_min),
 		cmocka_unit_test(test_header_match_record_type_labels),
+		cmocka_unit_test(test_url_host_transform),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -128,6 +128,68 @@ static char *render(const struct tl_graph *g, enum tl_graph_format f)
 	return text;
 }
 
+/* An attributed edge is its own edge beside the direct one of the same type;
+ * it keeps the lowest binding ids (each once), moves with them when retargeted,
+ * sorts after the direct one, and says what it rests on in every output. */
+static void test_attributed(void **state)
+{
+	(void)state;
+	struct tl_graph g = TL_GRAPH_INIT;
+	struct tl_err err;
+	size_t u = node(&g, TL_ENT_USER, "alice"), ip = node(&g, TL_ENT_IP, "198.51.100.210"),
+	       d = node(&g, TL_ENT_DOMAIN, "transfer.sh");
+	struct tl_graph_binding b[5];
+	for (int i = 0; i < 5; i++)
+		b[i] = (struct tl_graph_binding){ .id = 9 - i, .kind = "ip-user", .source = "vpn", .subject = "10.50.0.22",
+						  .via = "src_ip", .path = i ? "evidence/vpn/asa.log" : NULL, .line = 11 };
+	assert_int_equal(tl_graph_link(&g, TL_GE_uploaded_to, u, d, 5, 5, 100, "p", 1, &err), 0);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(tl_graph_link_attributed(&g, TL_GE_uploaded_to, u, ip, 10 + i, 10 + i, 1000, "q", i, &b[i], &err), 0);
+	/* the same binding again: one entry */
+	assert_int_equal(tl_graph_link_attributed(&g, TL_GE_uploaded_to, u, ip, 20, 20, 0, "q", 9, &b[4], &err), 0);
+	assert_int_equal(g.n_edges, 2);
+	assert_int_equal(g.n_bindings, 5);
+	const struct tl_graph_edge *e = &g.edges[1];
+	assert_int_equal(e->attributed, 1);
+	assert_int_equal(e->count, 6);
+	assert_int_equal(e->n_bind, TL_GRAPH_BINDINGS_MAX);
+	assert_int_equal(e->more_bindings, 1);
+	assert_int_equal(g.bindings[e->bind[0]].id, 5);
+	assert_int_equal(g.bindings[e->bind[2]].id, 7);
+	/* moved to the domain: it joins no direct edge, and keeps its bindings */
+	assert_int_equal(tl_graph_retarget(&g, 1, d, &err), 0);
+	assert_int_equal(tl_graph_sort(&g, &err), 0);
+	size_t n = 0;
+	for (size_t i = 0; i < g.n_edges; i++)
+		n += g.edges[i].count > 0;
+	assert_int_equal(n, 2);
+	assert_int_equal(g.edges[0].attributed, 0);
+	assert_int_equal(g.edges[0].count, 1);
+	assert_int_equal(g.edges[1].attributed, 1);
+	assert_int_equal(g.edges[1].count, 6);
+	assert_int_equal(g.edges[1].bytes, 5000);
+	assert_int_equal(g.bindings[g.edges[1].bind[0]].id, 5);
+	char *dot = render(&g, TL_GRAPH_DOT), *json = render(&g, TL_GRAPH_JSON), *xml = render(&g, TL_GRAPH_GRAPHML);
+	assert_non_null(strstr(dot, "label=\"uploaded_to, attributed (6, 4.9 KiB)\""));
+	assert_non_null(strstr(dot, "style=dotted"));
+	assert_non_null(strstr(dot, "; attributed by binding 5 (vpn ip-user 10.50.0.22 via src_ip, evidence/vpn/asa.log:11); "
+				    "binding 6 (vpn ip-user 10.50.0.22 via src_ip, evidence/vpn/asa.log:11); binding 7 (vpn "
+				    "ip-user 10.50.0.22 via src_ip, evidence/vpn/asa.log:11); ...\""));
+	assert_non_null(strstr(json, "\"attributed\":true,\"bindings\":[{\"id\":5,\"kind\":\"ip-user\",\"source\":\"vpn\","
+				     "\"subject\":\"10.50.0.22\",\"via\":\"src_ip\",\"path\":\"evidence/vpn/asa.log\",\"line\":11}"));
+	assert_non_null(strstr(json, "\"bindings_more\":true"));
+	assert_non_null(strstr(xml, "<data key=\"attributed\">true</data>"));
+	/* the direct edge (e1) says nothing of attribution */
+	const char *e1 = strstr(json, "\"id\":\"e1\""), *e2 = strstr(json, "\"id\":\"e2\"");
+	assert_non_null(e1);
+	assert_non_null(e2);
+	assert_true(strstr(e1, "\"attributed\"") > e2);
+	free(dot);
+	free(json);
+	free(xml);
+	tl_graph_release(&g);
+}
+
 /* What an attacker controls — a user name, a file path — stays inside its
  * string in dot, XML and JSON. */
 static void test_hostile_text(void **state)
@@ -212,6 +274,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_order_independent), cmocka_unit_test(test_self_link_and_types),
 		cmocka_unit_test(test_keep_and_sort),	   cmocka_unit_test(test_hostile_text),
+		cmocka_unit_test(test_attributed),
 		cmocka_unit_test(test_formats),	   cmocka_unit_test(test_graphviz_quiet),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
