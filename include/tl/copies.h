@@ -39,9 +39,12 @@ struct tl_copies_stats {
 };
 
 /* Bring the copies of S up to date: key the events of every evidence file not
- * keyed yet and link them to their copies anywhere in the case. Work is
- * proportional to the new events (one indexed look-up each). S is open for
- * writing and not inside a transaction. */
+ * keyed yet that can have copies (it may copy its own records, ingest did not
+ * describe it, or its span meets another file of a family it holds within
+ * 2 s: docs/correlation.md#copies) and link them to their copies anywhere in
+ * the case, as if every file had been keyed. Work is proportional to the
+ * events of those files (one indexed look-up each). S is open for writing
+ * and not inside a transaction. */
 int tl_copies_update(struct tl_store *s, struct tl_copies_stats *st, struct tl_err *err);
 
 /* What ingest learns of a file's events while it stores them, so that a
