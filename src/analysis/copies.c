@@ -1,8 +1,10 @@
 /*
- * Copies of one occurrence (include/tl/copies.h): compute each new event's
- * key — the source's record identity, else its normalized content — and link
- * it to the events already stored under the same key. Reads events through the
- * store's iterators, writes through include/tl/store-copies.h; no SQL here.
+ * Copies of one occurrence (include/tl/copies.h): decide which evidence files
+ * can hold copies (their own records under a record identity, or another
+ * file of their family within 2 s of their span), compute each of their
+ * events' key — the source's record identity, else its normalized content —
+ * and link it to the events already stored under the same key. Reads and
+ * writes through include/tl/store-copies.h; no SQL here.
  *
  * Not here: how copies are shown (src/output), or files with identical bytes
  * (ingest reads those once and records them as `duplicate`).
