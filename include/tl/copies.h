@@ -24,6 +24,7 @@
 
 #include <stdint.h>
 
+#include "tl/event.h"
 #include "tl/store.h"
 #include "tl/util.h"
 
@@ -33,14 +34,31 @@ struct tl_copies_stats {
 	int64_t by_record;    /* of those, keyed by the source's record identity */
 	int64_t by_content;   /* keyed by content */
 	int64_t linked;       /* events linked to an earlier copy */
+	int64_t unkeyed;      /* files left unkeyed: nothing can be a copy of their events yet */
 	long regrouped;       /* groups repaired after ingest cleared a file */
 };
 
 /* Bring the copies of S up to date: key the events of every evidence file not
- * keyed yet and link them to their copies anywhere in the case. Work is
- * proportional to the new events (one indexed look-up each). S is open for
- * writing and not inside a transaction. */
+ * keyed yet that can have copies (it may copy its own records, ingest did not
+ * describe it, or its span meets another file of a family it holds within
+ * 2 s: docs/correlation.md#copies) and link them to their copies anywhere in
+ * the case, as if every file had been keyed. Work is proportional to the
+ * events of those files (one indexed look-up each). S is open for writing
+ * and not inside a transaction. */
 int tl_copies_update(struct tl_store *s, struct tl_copies_stats *st, struct tl_err *err);
+
+/* What ingest learns of a file's events while it stores them, so that a
+ * file none of whose events can have a copy is not keyed (the store keeps it
+ * with tl_copies_file_scope): SELF when two of its own records may be copies
+ * (a record identity other than Zeek's), and FAMILIES, a bit for each family
+ * its events hold (hashed to 63 bits) and the top bit for Zeek identities.
+ * Start from all zero. */
+struct tl_copies_scope {
+	int self;
+	uint64_t families;
+};
+/* Add event EV, as ingest stores it, to SC. Cheap: runs for every event. */
+void tl_copies_scope_add(struct tl_copies_scope *sc, const struct tl_event *ev);
 
 /* The record identity of event R into OUT (empty when it has none), how far
  * apart in time two events with that identity may be and still be copies

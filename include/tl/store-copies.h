@@ -31,9 +31,28 @@ void tl_copies_db_free(struct tl_copies_db *c);
 /* Non-zero when the case holds at least one group of copies. */
 int tl_copies_any(struct tl_copies_db *c, struct tl_err *err);
 
-/* Evidence files with events whose events have not been keyed yet, in id order,
- * into a malloc'd array *IDS (the caller frees it). */
-int tl_copies_pending_files(struct tl_copies_db *c, int64_t **ids, size_t *n, struct tl_err *err);
+/* What keying knows of an evidence file with events (done or partial). */
+struct tl_copy_file {
+	int64_t id;
+	tl_us first_ts, last_ts; /* the time span of its events (evidence_files) */
+	int has_span;
+	int keyed;               /* its events are keyed (copy_files) */
+	int scoped;              /* ingest described it (copy_scope): SELF and FAMILIES hold */
+	int self;                /* two of its own records may be copies of one */
+	uint64_t families;       /* what its keys can meet: a bit per family, the top bit Zeek */
+};
+/* Every such file, in id order, into a malloc'd array *FILES (the caller frees it). */
+int tl_copies_files(struct tl_copies_db *c, struct tl_copy_file **files, size_t *n, struct tl_err *err);
+/* Record what ingest learnt of FILE_ID while storing it (copy_scope). S is open
+ * for writing, inside the transaction that stores the file. */
+int tl_copies_file_scope(struct tl_store *s, int64_t file_id, int self, uint64_t families, struct tl_err *err);
+
+/* The events of FILE_ID in record order (offset, then id), with only what
+ * keying reads: id, ts, file_id, family, format, extra, seq and the
+ * normalized fields; the row's other members are empty. Begin, then next
+ * until it returns 0; a row is borrowed until the next call. */
+int tl_copies_events_begin(struct tl_copies_db *c, int64_t file_id, struct tl_err *err);
+int tl_copies_events_next(struct tl_copies_db *c, const struct tl_event_row **r, struct tl_err *err);
 /* Mark FILE_ID keyed; its events have ids FIRST..LAST (one file is stored
  * in one piece), so clearing the file clears their keys. */
 int tl_copies_file_done(struct tl_copies_db *c, int64_t file_id, int64_t first, int64_t last, struct tl_err *err);

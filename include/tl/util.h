@@ -77,6 +77,12 @@ struct tl_sha256 *tl_sha256_new(void);
 void tl_sha256_update(struct tl_sha256 *h, const void *p, size_t len);
 /* Finish, write hex digest, and free H. */
 void tl_sha256_final_hex(struct tl_sha256 *h, char out[65]);
+/* Finish, write the 32-byte digest and start H afresh: many short inputs
+ * hashed without setting up a digest each (copies keys). 0, or -1 when the
+ * digest failed (OUT is then zero). */
+int tl_sha256_final_next(struct tl_sha256 *h, unsigned char out[32]);
+/* Free H without finishing it (accepts NULL). */
+void tl_sha256_free(struct tl_sha256 *h);
 
 /* Hex SHA-256 of the file at PATH (streamed); 0, or -1 with the reason. */
 int tl_file_sha256(const char *path, char out[65], struct tl_err *err);

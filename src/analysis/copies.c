@@ -1,8 +1,10 @@
 /*
- * Copies of one occurrence (include/tl/copies.h): compute each new event's
- * key — the source's record identity, else its normalized content — and link
- * it to the events already stored under the same key. Reads events through the
- * store's iterators, writes through include/tl/store-copies.h; no SQL here.
+ * Copies of one occurrence (include/tl/copies.h): decide which evidence files
+ * can hold copies (their own records under a record identity, or another
+ * file of their family within 2 s of their span), compute each of their
+ * events' key — the source's record identity, else its normalized content —
+ * and link it to the events already stored under the same key. Reads and
+ * writes through include/tl/store-copies.h; no SQL here.
  *
  * Not here: how copies are shown (src/output), or files with identical bytes
  * (ingest reads those once and records them as `duplicate`).
@@ -107,10 +109,25 @@ static int extra_get(const char *s, size_t n, const char *key, const char **v, s
 #undef WS
 }
 
+/* V in decimal, as "%lld" writes it, without printf's cost per field. */
+static void put_i64(struct tl_buf *b, int64_t v)
+{
+	char d[24];
+	size_t i = sizeof(d);
+	uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+	do {
+		d[--i] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (v < 0)
+		d[--i] = '-';
+	tl_buf_add(b, d + i, sizeof(d) - i);
+}
+
 static void put_val(struct tl_buf *b, const struct tl_value *v)
 {
 	if (v->type == TL_VALUE_INT)
-		tl_buf_addf(b, "%lld", (long long)v->i);
+		put_i64(b, v->i);
 	else if (v->s)
 		tl_buf_add(b, v->s, v->len);
 }
@@ -131,6 +148,15 @@ static const struct {
 	{ "okta-system-log", "okta", "uuid", -1 },
 };
 
+/* The id_rules entry of format FMT, or -1. */
+static int id_rule(const char *fmt)
+{
+	for (size_t i = 0; i < sizeof(id_rules) / sizeof(id_rules[0]); i++)
+		if (fmt[0] == id_rules[i].format[0] && !strcmp(fmt, id_rules[i].format))
+			return (int)i;
+	return -1;
+}
+
 int tl_copies_identity(const struct tl_event_row *r, struct tl_buf *out, int64_t *tolerance_us, int *other_file)
 {
 	const char *fmt = r->format.s ? r->format.s : "", *x = r->extra.s ? r->extra.s : "{}";
@@ -139,14 +165,14 @@ int tl_copies_identity(const struct tl_event_row *r, struct tl_buf *out, int64_t
 	tl_buf_reset(out);
 	*tolerance_us = -1;
 	*other_file = 0;
-	for (size_t i = 0; i < sizeof(id_rules) / sizeof(id_rules[0]); i++) {
-		if (strcmp(fmt, id_rules[i].format))
-			continue;
-		if (!extra_get(x, xn, id_rules[i].key, &v, &vn))
+	int rule = id_rule(fmt);
+	if (rule >= 0) {
+		if (!extra_get(x, xn, id_rules[rule].key, &v, &vn))
 			return 0;
-		tl_buf_addf(out, "%s\x1f", id_rules[i].ns);
+		tl_buf_adds(out, id_rules[rule].ns);
+		tl_buf_addc(out, '\x1f');
 		tl_buf_add(out, v, vn);
-		*tolerance_us = id_rules[i].tolerance;
+		*tolerance_us = id_rules[rule].tolerance;
 		return 0;
 	}
 	/* every Windows form (EVTX, XML, Winlogbeat, NXLog, EvtxECmd, Wazuh,
@@ -187,11 +213,41 @@ int tl_copies_identity(const struct tl_event_row *r, struct tl_buf *out, int64_t
 		put_val(out, &r->f[TL_F_action]);
 		tl_buf_addc(out, '\x1f');
 		tl_buf_add(out, v, vn);
-		tl_buf_addf(out, "\x1f%lld", (long long)r->ts);
+		tl_buf_addc(out, '\x1f');
+		put_i64(out, r->ts);
 		*tolerance_us = 0;
 		*other_file = 1;
 	}
 	return 0;
+}
+
+/* The bit of the families mask that Zeek identities use (tl_copies_scope). */
+#define ZEEK_BIT ((uint64_t)1 << 63)
+
+void tl_copies_scope_add(struct tl_copies_scope *sc, const struct tl_event *ev)
+{
+	/* a content key holds the family: records of two families never meet */
+	uint64_t h = UINT64_C(14695981039346656037);
+	for (const char *p = ev->family ? ev->family : ""; *p; p++)
+		h = (h ^ (unsigned char)*p) * UINT64_C(1099511628211);
+	const char *fmt = ev->format ? ev->format : "";
+	sc->families |= (uint64_t)1 << (h % 63);
+	/* a Zeek identity holds no family, but only zeek-* formats have one */
+	if (!strncmp(fmt, "zeek-", 5))
+		sc->families |= ZEEK_BIT;
+	if (sc->self)
+		return;
+	/* the identities of tl_copies_identity() that one file may repeat:
+	 * the id_rules formats, and a Windows record (a sequence and a channel) */
+	if (id_rule(fmt) >= 0) {
+		sc->self = 1;
+		return;
+	}
+	for (size_t i = 0; ev->has_seq && i < ev->n_extra; i++)
+		if (ev->extra[i].key && !strcmp(ev->extra[i].key, "System.Channel")) {
+			sc->self = 1;
+			return;
+		}
 }
 
 /* The normalized content of R: ts, family and every field. Returns how many
@@ -200,7 +256,8 @@ static int content_text(const struct tl_event_row *r, struct tl_buf *out)
 {
 	int set = 0;
 	tl_buf_reset(out);
-	tl_buf_addf(out, "%lld\x1f", (long long)r->ts);
+	put_i64(out, r->ts);
+	tl_buf_addc(out, '\x1f');
 	put_val(out, &r->family);
 	for (int i = 0; i < TL_F_COUNT; i++) {
 		/* a null is told apart from every value, the empty text included */
@@ -220,24 +277,22 @@ struct key128 {
 	uint64_t k, check;
 };
 
-static struct key128 hash128(const void *p, size_t n, const char *salt)
+/* The digest H is reused for every key: setting one up costs more than
+ * hashing a record. The first 16 bytes, big-endian, as the hex digits were
+ * read before (keys stored by earlier versions still match). */
+static int hash128(struct tl_sha256 *h, const void *p, size_t n, const char *salt, struct key128 *r)
 {
-	char hex[65];
-	struct key128 r = { 0, 0 };
-	struct tl_sha256 *h = tl_sha256_new();
-	if (!h)
-		return r;
+	unsigned char md[32];
 	tl_sha256_update(h, salt, strlen(salt));
 	tl_sha256_update(h, p, n);
-	tl_sha256_final_hex(h, hex);
-	for (int i = 0; i < 32; i++) {
-		uint64_t d = (uint64_t)(hex[i] <= '9' ? hex[i] - '0' : hex[i] - 'a' + 10);
-		if (i < 16)
-			r.k = r.k << 4 | d;
-		else
-			r.check = r.check << 4 | d;
+	if (tl_sha256_final_next(h, md))
+		return -1;
+	r->k = r->check = 0;
+	for (int i = 0; i < 8; i++) {
+		r->k = r->k << 8 | md[i];
+		r->check = r->check << 8 | md[8 + i];
 	}
-	return r;
+	return 0;
 }
 
 /* How many times each content was seen at the current instant of a file. */
@@ -387,24 +442,32 @@ static int link_chunk(struct tl_copies_db *c, struct pending *p, size_t n, int64
 	return 0;
 }
 
+/* What keying needs while it works: the digest, the ordinals, the text of a
+ * key and the chunk of events waiting for their look-ups. */
+struct keyer {
+	struct tl_copies_db *c;
+	struct tl_sha256 *h;
+	struct ordinals ord;
+	struct tl_buf text;
+	struct pending *p;
+};
+
 /* Key every event of FILE_ID and link it to its copies. Events are read in
  * record order (the file's own index, no sort), keyed, and looked up a chunk
  * at a time in key order. */
-static int key_file(struct tl_store *s, struct tl_copies_db *c, int64_t file_id, struct tl_copies_stats *st,
-		    struct ordinals *ord, struct tl_buf *text, struct pending *p, struct tl_err *err)
+static int key_file(struct keyer *kr, int64_t file_id, struct tl_copies_stats *st, struct tl_err *err)
 {
-	struct tl_event_query q = { 0 };
-	q.file_id = file_id;
-	q.order = TL_ORDER_RECORDS;
-	struct tl_store_iter *it = tl_store_events(s, &q, err);
-	if (!it)
+	struct tl_copies_db *c = kr->c;
+	struct tl_buf *text = &kr->text;
+	struct pending *p = kr->p;
+	if (tl_copies_events_begin(c, file_id, err))
 		return -1;
 	const struct tl_event_row *r;
 	int64_t first = INT64_MAX, last = INT64_MIN;
 	size_t n = 0;
 	int rc;
-	ord_clear(ord);
-	while ((rc = tl_store_next_event(it, &r, err)) == 1) {
+	ord_clear(&kr->ord);
+	while ((rc = tl_copies_events_next(c, &r, err)) == 1) {
 		struct pending *e = &p[n];
 		e->id = r->id;
 		e->ts = r->ts;
@@ -413,7 +476,8 @@ static int key_file(struct tl_store *s, struct tl_copies_db *c, int64_t file_id,
 		st->events++;
 		tl_copies_identity(r, text, &e->tolerance, &e->other_file);
 		if (text->len) {
-			e->key = hash128(text->data, text->len, "record-id\x1f");
+			if (hash128(kr->h, text->data, text->len, "record-id\x1f", &e->key))
+				goto hash_failed;
 			e->content = 0;
 			st->by_record++;
 		} else {
@@ -421,8 +485,10 @@ static int key_file(struct tl_store *s, struct tl_copies_db *c, int64_t file_id,
 			 * family with one field would link unrelated records */
 			if (content_text(r, text) < 3)
 				continue;
-			struct key128 h = hash128(text->data, text->len, "content\x1f");
-			long k = ord_next(ord, h.k);
+			struct key128 h;
+			if (hash128(kr->h, text->data, text->len, "content\x1f", &h))
+				goto hash_failed;
+			long k = ord_next(&kr->ord, h.k);
 			if (k < 0) {
 				rc = tl_errf(err, "out of memory");
 				break;
@@ -433,7 +499,8 @@ static int key_file(struct tl_store *s, struct tl_copies_db *c, int64_t file_id,
 			if (k > 0) {
 				char salt[48];
 				snprintf(salt, sizeof(salt), "content#%ld\x1f", k);
-				e->key = hash128(&h, sizeof(h), salt);
+				if (hash128(kr->h, &h, sizeof(h), salt, &e->key))
+					goto hash_failed;
 			}
 			e->content = 1;
 			e->other_file = 1;
@@ -448,39 +515,127 @@ static int key_file(struct tl_store *s, struct tl_copies_db *c, int64_t file_id,
 	}
 	if (rc < 0 || link_chunk(c, p, n, file_id, st, err))
 		goto fail;
-	tl_store_iter_free(it);
 	st->files++;
 	return first <= last ? tl_copies_file_done(c, file_id, first, last, err) : 0;
+hash_failed:
+	tl_errf(err, "copies: cannot hash a key");
 fail:
-	tl_store_iter_free(it);
+	/* the statement stays prepared; the next begin resets it */
 	return -1;
+}
+
+/* How far apart two files' spans may be and their events still be copies:
+ * the widest tolerance of any basis but the record identities that match at
+ * any time, whose files are always keyed (they are self). */
+#define MEET_TOLERANCE TOLERANCE_TRUNCATED
+
+static int by_first(const void *a, const void *b)
+{
+	const struct tl_copy_file *x = *(const struct tl_copy_file *const *)a, *y = *(const struct tl_copy_file *const *)b;
+	if (x->first_ts != y->first_ts)
+		return x->first_ts < y->first_ts ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* Whether a span ending at END and one starting at START (not before the
+ * other's start) are within the tolerance; no overflow at extreme times. */
+static int within(tl_us end, tl_us start)
+{
+	return start <= end || (uint64_t)start - (uint64_t)end <= (uint64_t)MEET_TOLERANCE;
+}
+
+/* Mark in NEED[i] the files of F (N, id order) that must be keyed: a file
+ * that may copy its own records, one ingest did not describe, and one whose
+ * span, widened by the tolerance, meets the span of another file sharing a
+ * bit of its families. Any two events that can be copies are then in keyed
+ * files, and keyed together with every file whose events could sit under
+ * their keys, so the keys and the first copies are those of keying every
+ * file. Per bit, over the files holding it in order of first time: a file
+ * meets an earlier-starting one when the latest end before it comes within
+ * the tolerance of its start, a later-starting one when the next start does
+ * of its end. */
+static int files_to_key(struct tl_copy_file *f, size_t n, unsigned char *need, struct tl_err *err)
+{
+	struct tl_copy_file **o = malloc((n ? n : 1) * sizeof(*o)), **l = malloc((n ? n : 1) * sizeof(*l));
+	if (!o || !l) {
+		free(o);
+		free(l);
+		return tl_errf(err, "out of memory");
+	}
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++) {
+		need[i] = !f[i].scoped || f[i].self || !f[i].has_span;
+		if (f[i].has_span)
+			o[m++] = &f[i];
+	}
+	qsort(o, m, sizeof(*o), by_first);
+	for (int bit = 0; bit < 64; bit++) {
+		uint64_t mask = (uint64_t)1 << bit;
+		size_t k = 0;
+		for (size_t i = 0; i < m; i++)
+			if (!o[i]->scoped || (o[i]->families & mask))
+				l[k++] = o[i];
+		tl_us max_last = 0;
+		for (size_t i = 0; i < k; i++) {
+			if ((i > 0 && within(max_last, l[i]->first_ts)) || (i + 1 < k && within(l[i]->last_ts, l[i + 1]->first_ts)))
+				need[l[i] - f] = 1;
+			if (i == 0 || l[i]->last_ts > max_last)
+				max_last = l[i]->last_ts;
+		}
+	}
+	free(o);
+	free(l);
+	return 0;
 }
 
 int tl_copies_update(struct tl_store *s, struct tl_copies_stats *st, struct tl_err *err)
 {
 	memset(st, 0, sizeof(*st));
-	struct tl_copies_db *c = tl_copies_db_open(s, err);
-	struct ordinals ord = { 0 };
-	struct tl_buf text = TL_BUF_INIT;
-	struct pending *p = malloc(CHUNK * sizeof(*p));
-	int64_t *files = NULL;
+	struct keyer kr = { 0 };
+	struct tl_copy_file *files = NULL;
+	unsigned char *need = NULL;
 	size_t n = 0;
 	int rc = -1;
-	if (!p)
+	kr.c = tl_copies_db_open(s, err);
+	kr.text = (struct tl_buf)TL_BUF_INIT;
+	kr.p = malloc(CHUNK * sizeof(*kr.p));
+	kr.h = tl_sha256_new();
+	if (!kr.p || !kr.h)
 		tl_errf(err, "out of memory");
-	if (!p || !c || tl_store_begin(s, err))
+	if (!kr.p || !kr.h || !kr.c || tl_store_begin(s, err))
 		goto cleanup;
-	if ((st->regrouped = tl_copies_regroup(c, err)) < 0 || tl_copies_pending_files(c, &files, &n, err))
+	if ((st->regrouped = tl_copies_regroup(kr.c, err)) < 0 || tl_copies_files(kr.c, &files, &n, err))
 		goto cleanup;
-	for (size_t i = 0; i < n; i++)
-		if (key_file(s, c, files[i], st, &ord, &text, p, err))
+	if (!(need = calloc(n ? n : 1, 1))) {
+		tl_errf(err, "out of memory");
+		goto cleanup;
+	}
+	if (files_to_key(files, n, need, err))
+		goto cleanup;
+	/* TL_COPIES_KEY_ALL=1 keys every file, as before keying was lazy: the
+	 * tests compare the two (t1610) */
+	const char *all = getenv("TL_COPIES_KEY_ALL");
+	if (all && !strcmp(all, "1"))
+		memset(need, 1, n);
+	/* in id order, as if each file had been keyed when it was stored */
+	for (size_t i = 0; i < n; i++) {
+		if (files[i].keyed)
+			continue;
+		if (!need[i]) {
+			st->unkeyed++;
+			continue;
+		}
+		if (key_file(&kr, files[i].id, st, err))
 			goto cleanup;
+	}
 	rc = tl_store_commit(s, err);
 cleanup:
-	free(p);
+	free(kr.p);
 	free(files);
-	ord_release(&ord);
-	tl_buf_release(&text);
-	tl_copies_db_free(c);
+	free(need);
+	tl_sha256_free(kr.h);
+	ord_release(&kr.ord);
+	tl_buf_release(&kr.text);
+	tl_copies_db_free(kr.c);
 	return rc;
 }

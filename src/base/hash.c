@@ -64,6 +64,25 @@ void tl_sha256_final_hex(struct tl_sha256 *h, char out[65])
 	free(h);
 }
 
+int tl_sha256_final_next(struct tl_sha256 *h, unsigned char out[32])
+{
+	unsigned int mdlen = 0;
+	/* init_ex2 with no type restarts with the digest already fetched */
+	if (!EVP_DigestFinal_ex(h->ctx, out, &mdlen) || mdlen != 32 || !EVP_DigestInit_ex2(h->ctx, NULL, NULL)) {
+		memset(out, 0, 32);
+		return -1;
+	}
+	return 0;
+}
+
+void tl_sha256_free(struct tl_sha256 *h)
+{
+	if (!h)
+		return;
+	EVP_MD_CTX_free(h->ctx);
+	free(h);
+}
+
 int tl_file_sha256(const char *path, char out[65], struct tl_err *err)
 {
 	int fd = open(path, O_RDONLY | O_NOCTTY | O_CLOEXEC);

@@ -25,6 +25,7 @@
 #include "tl/entities.h"
 #include "tl/reader.h"
 #include "tl/store.h"
+#include "tl/store-copies.h"
 #include "tl/time.h"
 #include "tl/writer.h"
 #include "tl/banned.h"
@@ -95,6 +96,7 @@ struct ingest_run {
 	const char *container, *container_sha256;
 	struct tl_archive *member;
 	int fatal;
+	struct tl_copies_scope scope; /* what copies keying needs of the file being read */
 };
 
 static void progress(struct ingest_run *r, uint64_t file_pos, int final)
@@ -189,6 +191,7 @@ static int store_event(struct ingest_run *r, struct tl_event *ev, const struct t
 	if (!fc->events || ev->ts > fc->last_ts)
 		fc->last_ts = ev->ts;
 	fc->events++;
+	tl_copies_scope_add(&r->scope, ev);
 	return tl_writer_add_event(r->w, ev, pv);
 }
 
@@ -420,6 +423,7 @@ static int ingest_file(struct ingest_run *r, const char *rel, const struct tl_me
 	tl_time_ctx_init(&tctx, tz, zsrc, ss.year, (int64_t)st.st_mtime);
 	tctx.ordered_within_us = tl_format_ordered_within(f); /* the repeated hour goes by file order */
 	const char *encoding = "utf-8";
+	memset(&r->scope, 0, sizeof(r->scope));
 	int rc = ingest_records(r, abs, f, &tctx, ss.skew_us, id, &fc, &encoding, &ferr);
 	tl_tz_free(tz);
 	/* the file's rows are all stored before its counts are */
@@ -441,7 +445,9 @@ static int ingest_file(struct ingest_run *r, const char *rel, const struct tl_me
 	} else {
 		r->sum->ingested++;
 	}
-	return tl_store_file_end(r->store, id, status, &fc, encoding, why, err);
+	if (tl_store_file_end(r->store, id, status, &fc, encoding, why, err))
+		return -1;
+	return fc.events ? tl_copies_file_scope(r->store, id, r->scope.self, r->scope.families, err) : 0;
 }
 
 /* A member the archive layer refused: a row saying why, an error line. */

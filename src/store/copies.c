@@ -10,7 +10,8 @@
 
 enum {
 	Q_ANY,
-	Q_PENDING,
+	Q_FILES,
+	Q_EVENTS,
 	Q_FILE_DONE,
 	Q_KEY_FIND,
 	Q_KEY_ADD,
@@ -27,8 +28,11 @@ enum {
 
 static const char *const sql[Q_COUNT] = {
 	[Q_ANY] = "SELECT 1 FROM copies LIMIT 1",
-	[Q_PENDING] = "SELECT id FROM evidence_files WHERE events > 0 AND status IN ('done', 'partial') "
-		      "AND id NOT IN (SELECT file_id FROM copy_files) ORDER BY id",
+	[Q_FILES] = "SELECT f.id, f.first_ts, f.last_ts, k.file_id IS NOT NULL, s.file_id IS NOT NULL, s.self, s.families "
+		    "FROM evidence_files f LEFT JOIN copy_files k ON k.file_id = f.id "
+		    "LEFT JOIN copy_scope s ON s.file_id = f.id "
+		    "WHERE f.events > 0 AND f.status IN ('done', 'partial') ORDER BY f.id",
+	/* Q_EVENTS is built from the field list (events_sql) */
 	[Q_FILE_DONE] = "INSERT OR REPLACE INTO copy_files (file_id, first_event, last_event) VALUES (?, ?, ?)",
 	/* the join drops a key whose event is gone */
 	[Q_KEY_FIND] = "SELECT k.event_id, e.file_id, e.ts, k.key_check FROM copy_keys k JOIN events e ON e.id = k.event_id "
@@ -50,6 +54,8 @@ struct tl_copies_db {
 	sqlite3 *db;
 	sqlite3_stmt *st[Q_COUNT];
 	struct tl_copy_member m;
+	struct tl_event_row row;
+	char events_sql[2048];
 };
 
 static int fail(struct tl_copies_db *c, struct tl_err *err, const char *what)
@@ -60,7 +66,8 @@ static int fail(struct tl_copies_db *c, struct tl_err *err, const char *what)
 /* The statement Q, reset and ready to bind. */
 static sqlite3_stmt *stmt(struct tl_copies_db *c, int q, struct tl_err *err)
 {
-	if (!c->st[q] && sqlite3_prepare_v2(c->db, sql[q], -1, &c->st[q], NULL) != SQLITE_OK) {
+	if (!c->st[q] && sqlite3_prepare_v2(c->db, q == Q_EVENTS ? c->events_sql : sql[q], -1, &c->st[q], NULL) !=
+				 SQLITE_OK) {
 		fail(c, err, "preparing a statement");
 		return NULL;
 	}
@@ -85,6 +92,21 @@ struct tl_copies_db *tl_copies_db_open(struct tl_store *s, struct tl_err *err)
 		return NULL;
 	}
 	c->db = tl_store_handle(s);
+	/* the columns keying reads, no more: a timeline row has eighty */
+	size_t n = (size_t)snprintf(c->events_sql, sizeof(c->events_sql), "SELECT id, ts, family, format, extra, seq");
+#define TL_X_SEL(name, kind)                                                                                 \
+	if (n < sizeof(c->events_sql))                                                                       \
+		n += (size_t)snprintf(c->events_sql + n, sizeof(c->events_sql) - n, ", " #name);
+	TL_EVENT_FIELDS(TL_X_SEL)
+#undef TL_X_SEL
+	if (n < sizeof(c->events_sql))
+		n += (size_t)snprintf(c->events_sql + n, sizeof(c->events_sql) - n,
+				      " FROM events WHERE file_id = ? ORDER BY offset, id");
+	if (n >= sizeof(c->events_sql)) {
+		free(c);
+		tl_errf(err, "copies: event query too long");
+		return NULL;
+	}
 	return c;
 }
 
@@ -107,11 +129,11 @@ int tl_copies_any(struct tl_copies_db *c, struct tl_err *err)
 	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : fail(c, err, "reading copies");
 }
 
-int tl_copies_pending_files(struct tl_copies_db *c, int64_t **ids, size_t *n, struct tl_err *err)
+int tl_copies_files(struct tl_copies_db *c, struct tl_copy_file **files, size_t *n, struct tl_err *err)
 {
-	sqlite3_stmt *st = stmt(c, Q_PENDING, err);
+	sqlite3_stmt *st = stmt(c, Q_FILES, err);
 	size_t cap = 0;
-	*ids = NULL;
+	*files = NULL;
 	*n = 0;
 	if (!st)
 		return -1;
@@ -119,17 +141,96 @@ int tl_copies_pending_files(struct tl_copies_db *c, int64_t **ids, size_t *n, st
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (*n == cap) {
 			cap = cap ? cap * 2 : 64;
-			int64_t *v = realloc(*ids, cap * sizeof(**ids));
+			struct tl_copy_file *v = realloc(*files, cap * sizeof(**files));
 			if (!v) {
 				sqlite3_reset(st);
 				return tl_errf(err, "out of memory");
 			}
-			*ids = v;
+			*files = v;
 		}
-		(*ids)[(*n)++] = sqlite3_column_int64(st, 0);
+		struct tl_copy_file *f = &(*files)[(*n)++];
+		f->id = sqlite3_column_int64(st, 0);
+		f->has_span = sqlite3_column_type(st, 1) == SQLITE_INTEGER && sqlite3_column_type(st, 2) == SQLITE_INTEGER;
+		f->first_ts = sqlite3_column_int64(st, 1);
+		f->last_ts = sqlite3_column_int64(st, 2);
+		f->keyed = sqlite3_column_int(st, 3);
+		f->scoped = sqlite3_column_int(st, 4);
+		f->self = sqlite3_column_int(st, 5);
+		f->families = (uint64_t)sqlite3_column_int64(st, 6);
 	}
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : fail(c, err, "listing files to key");
+}
+
+int tl_copies_file_scope(struct tl_store *s, int64_t file_id, int self, uint64_t families, struct tl_err *err)
+{
+	sqlite3 *db = tl_store_handle(s);
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO copy_scope (file_id, self, families) VALUES (?, ?, ?)", -1,
+			       &st, NULL) != SQLITE_OK)
+		return tl_errf(err, "copies: describing a file: %s", sqlite3_errmsg(db));
+	sqlite3_bind_int64(st, 1, file_id);
+	sqlite3_bind_int(st, 2, self != 0);
+	sqlite3_bind_int64(st, 3, (int64_t)families);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : tl_errf(err, "copies: describing a file: %s", sqlite3_errmsg(db));
+}
+
+int tl_copies_events_begin(struct tl_copies_db *c, int64_t file_id, struct tl_err *err)
+{
+	sqlite3_stmt *st = stmt(c, Q_EVENTS, err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, file_id);
+	c->row.file_id = file_id;
+	return 0;
+}
+
+/* As the timeline iterator reads a column (src/store/read.c): an integer as
+ * one, everything else as its text, so that keys do not depend on the reader. */
+static void value(sqlite3_stmt *st, int col, struct tl_value *v)
+{
+	v->i = 0;
+	v->s = NULL;
+	v->len = 0;
+	switch (sqlite3_column_type(st, col)) {
+	case SQLITE_NULL: v->type = TL_VALUE_NULL; return;
+	case SQLITE_INTEGER:
+		v->type = TL_VALUE_INT;
+		v->i = sqlite3_column_int64(st, col);
+		return;
+	default: v->type = TL_VALUE_TEXT; break;
+	}
+	v->s = (const char *)sqlite3_column_text(st, col);
+	v->len = v->s ? (size_t)sqlite3_column_bytes(st, col) : 0;
+	if (!v->s)
+		v->s = "";
+}
+
+int tl_copies_events_next(struct tl_copies_db *c, const struct tl_event_row **r, struct tl_err *err)
+{
+	sqlite3_stmt *st = c->st[Q_EVENTS];
+	if (!st)
+		return tl_errf(err, "copies: events read before begin");
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		sqlite3_reset(st);
+		return 0;
+	}
+	if (rc != SQLITE_ROW)
+		return fail(c, err, "reading events to key");
+	struct tl_event_row *e = &c->row;
+	e->id = sqlite3_column_int64(st, 0);
+	e->ts = sqlite3_column_int64(st, 1);
+	value(st, 2, &e->family);
+	value(st, 3, &e->format);
+	value(st, 4, &e->extra);
+	value(st, 5, &e->seq);
+	for (int i = 0; i < TL_F_COUNT; i++)
+		value(st, 6 + i, &e->f[i]);
+	*r = e;
+	return 1;
 }
 
 int tl_copies_file_done(struct tl_copies_db *c, int64_t file_id, int64_t first, int64_t last, struct tl_err *err)

@@ -535,10 +535,30 @@ static int migrate_copies(struct tl_store *s, struct tl_err *err)
 		    err);
 }
 
+/* copies, keyed lazily: what ingest learnt of each file that tells whether
+ * its events can have copies at all (docs/correlation.md#copies). A file that
+ * neither may copy its own records nor meets another file of a family it
+ * holds, within the tolerance of its time span, is not keyed
+ * (src/analysis/copies.c). */
+static int migrate_copies_scope(struct tl_store *s, struct tl_err *err)
+{
+	return exec(s,
+		    "CREATE TABLE copy_scope (\n"
+		    "  file_id INTEGER PRIMARY KEY,   -- evidence_files.id, as ingest stored it\n"
+		    "  self INTEGER NOT NULL,         -- 1: may hold two copies of one record (a record identity)\n"
+		    "  families INTEGER NOT NULL      -- bit mask: a bit per family (hashed), the top bit Zeek identities\n"
+		    ");\n"
+		    "CREATE TRIGGER copy_scope_file_cleared AFTER DELETE ON evidence_files BEGIN\n"
+		    "  DELETE FROM copy_scope WHERE file_id = old.id;\n"
+		    "END;\n",
+		    err);
+}
+
 static int (*const migrations[])(struct tl_store *, struct tl_err *) = { migrate_0_to_1, migrate_1_to_2,
 									  migrate_2_to_3, migrate_3_to_4,
 									  migrate_4_to_5_annotations, migrate_bindings,
-									  migrate_entities, migrate_copies };
+									  migrate_entities, migrate_copies,
+									  migrate_copies_scope };
 
 static int schema_version(struct tl_store *s, int *version, struct tl_err *err)
 {

@@ -109,11 +109,60 @@ static void test_windows_and_zeek(void **state)
 	assert_int_equal(other_file, 1); /* Zeek writes identical lines into one log */
 }
 
+/* What ingest notes per file for lazy keying: self when an event carries an
+ * identity one file may repeat, a family bit per family, the top bit Zeek. */
+static void test_scope(void **state)
+{
+	(void)state;
+	struct tl_extra chan = { "System.Channel", { "Security", 8 }, TL_V_STR };
+	struct tl_extra uid = { "uid", { "C1", 2 }, TL_V_STR };
+	struct tl_event ev;
+	memset(&ev, 0, sizeof(ev));
+	struct tl_copies_scope squid = { 0 }, conn = { 0 }, win = { 0 }, cloud = { 0 }, audit = { 0 };
+	ev.family = "proxy";
+	ev.format = "squid-native";
+	tl_copies_scope_add(&squid, &ev);
+	tl_copies_scope_add(&squid, &ev);
+	assert_int_equal(squid.self, 0);
+	assert_int_equal(__builtin_popcountll(squid.families), 1);
+	ev.family = "flow";
+	ev.format = "zeek-conn-json";
+	ev.extra = &uid;
+	ev.n_extra = 1;
+	tl_copies_scope_add(&conn, &ev);
+	assert_int_equal(conn.self, 0); /* Zeek identities are only between files */
+	assert_true(conn.families >> 63);
+	assert_true((conn.families & ~((uint64_t)1 << 63) & squid.families) == 0); /* proxy and flow do not meet */
+	/* a Windows record: a sequence number and a channel */
+	ev.family = "edr";
+	ev.format = "winlogbeat-json";
+	ev.extra = &chan;
+	tl_copies_scope_add(&win, &ev);
+	assert_int_equal(win.self, 0); /* no sequence: content decides, between files */
+	ev.has_seq = 1;
+	ev.seq = 5123;
+	tl_copies_scope_add(&win, &ev);
+	assert_int_equal(win.self, 1);
+	/* an auditd serial is a sequence without a channel */
+	ev.family = "hids";
+	ev.format = "auditd";
+	ev.extra = NULL;
+	ev.n_extra = 0;
+	tl_copies_scope_add(&audit, &ev);
+	assert_int_equal(audit.self, 0);
+	ev.has_seq = 0;
+	ev.family = "audit";
+	ev.format = "aws-cloudtrail";
+	tl_copies_scope_add(&cloud, &ev);
+	assert_int_equal(cloud.self, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cloud_ids),
 		cmocka_unit_test(test_windows_and_zeek),
+		cmocka_unit_test(test_scope),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
