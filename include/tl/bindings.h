@@ -110,6 +110,52 @@ struct tl_bind_iter *tl_store_addr_events(struct tl_store *s, const char *const 
 				      int with_user, struct tl_err *err);
 int tl_store_next_addr(struct tl_bind_iter *it, const struct tl_addr_row **row, struct tl_err *err);
 
+/* ---- correlation's working storage: bounded memory at any case size ---- */
+
+/* A binding candidate as correlation derives it (src/analysis/correlate.c
+ * gives the fields their meaning). The store only sorts them, in temporary
+ * tables that spill to disk, so memory does not grow with the evidence.
+ * VAL and the paths are the caller's ids, stored and handed back as given. */
+struct tl_cand_row {
+	int kind, tier, source, rule, firm;
+	const char *subject;        /* canonical text: the sort key */
+	int32_t val;
+	int has_start, has_end;
+	tl_us start, end;
+	int64_t start_event, end_event, events;
+	const char *sess;           /* logon session key, NULL: none */
+	int32_t path0, path1;       /* evidence of the start and the end, -1 none */
+	int64_t line0, line1;
+	/* on reading, for a row with SESS: the first logoff of SESS at or after
+	 * START (the earliest, then the lowest event id) */
+	int has_logoff;
+	tl_us logoff_ts;
+	int64_t logoff_event, logoff_line;
+	int32_t logoff_path;
+};
+struct tl_cand_sort;
+struct tl_cand_sort *tl_store_cand_sort_new(struct tl_store *s, struct tl_err *err);
+int tl_cand_sort_add(struct tl_cand_sort *cs, const struct tl_cand_row *r, struct tl_err *err);
+int tl_cand_sort_logoff(struct tl_cand_sort *cs, const char *sess, tl_us ts, int64_t event, int32_t path,
+			int64_t line, struct tl_err *err);
+/* The candidates in (kind, subject, tier) order, other keys unspecified:
+ * 1 and *ROW (borrowed until the next call), 0 at the end, -1 on error.
+ * No add after the first call. */
+int tl_cand_sort_next(struct tl_cand_sort *cs, const struct tl_cand_row **row, struct tl_err *err);
+/* Drops the temporary tables. Accepts NULL. */
+void tl_cand_sort_free(struct tl_cand_sort *cs);
+
+/* The bindings of one (KIND, SUBJECT) as written, in id order (which is
+ * tier, start, value order): attribution loads one address's bindings at a
+ * time instead of holding the case's. One prepared statement, re-bound. */
+struct tl_subject_bindings;
+struct tl_subject_bindings *tl_store_subject_bindings_new(struct tl_store *s, struct tl_err *err);
+/* 1 and *ROW (only id, value, start, end, end_rule, source filled; borrowed
+ * until the next call), 0 at the end. START restarts with a new subject. */
+int tl_subject_bindings_next(struct tl_subject_bindings *sb, const char *kind, const char *subject, int start,
+			     const struct tl_binding **row, struct tl_err *err);
+void tl_subject_bindings_free(struct tl_subject_bindings *sb);
+
 /* ---- reading the results (tl bindings, timeline notes) ---- */
 
 /* How many bindings the case has (0 also for a case made before schema v6). */
