@@ -156,6 +156,47 @@ int tl_subject_bindings_next(struct tl_subject_bindings *sb, const char *kind, c
 			     const struct tl_binding **row, struct tl_err *err);
 void tl_subject_bindings_free(struct tl_subject_bindings *sb);
 
+/* ---- what correlation was computed from (schema v9, correlation_*) ---- */
+
+/* The state of the last run. USABLE: it reflects options DIGEST, nothing was
+ * deleted since and every file it reflected is unchanged; then the files it
+ * does not reflect yet are PENDING (ascending ids). */
+struct tl_corr_state {
+	int usable;
+	int64_t sessions;           /* the sessions digest then */
+	int64_t bindings, conflicts, attributed_user, attributed_host, conflicted, skipped;
+	int64_t *pending;
+	size_t n_pending;
+};
+int tl_store_corr_state_get(struct tl_store *s, const char *digest, struct tl_corr_state *st, struct tl_err *err);
+void tl_corr_state_release(struct tl_corr_state *st);
+/* Records ST's digests and summary and MODE ("full", "incremental",
+ * "unchanged"), and every evidence file (but one being ingested) as
+ * reflected. STALE: the next run recomputes whole. In the open transaction. */
+int tl_store_corr_state_put(struct tl_store *s, const char *digest, const struct tl_corr_state *st, const char *mode,
+			    int stale, struct tl_err *err);
+/* Replaces the address spellings the rules saw (IPS[i] canonical CANON[i]). */
+int tl_store_corr_spellings_put(struct tl_store *s, const char *const *ips, const char *const *canon, size_t n,
+				struct tl_err *err);
+/* Calls FN for every recorded spelling, then for every (kind, subject) of the
+ * bindings with its number of bindings; a non-zero FN stops and is returned. */
+int tl_store_corr_spellings(struct tl_store *s, int (*fn)(void *arg, const char *ip, const char *canonical), void *arg,
+			    struct tl_err *err);
+int tl_store_binding_subjects(struct tl_store *s,
+			      int (*fn)(void *arg, const char *kind, const char *subject, int64_t n), void *arg,
+			      struct tl_err *err);
+/* A writer that keeps the rows there (tl_store_bindings_replace deletes
+ * them): new attributions and conflict counts only. */
+struct tl_bind_writer *tl_store_bindings_append(struct tl_store *s, struct tl_err *err);
+int tl_bind_writer_conflict_events(struct tl_bind_writer *w, int64_t id, int64_t events, struct tl_err *err);
+/* The identity events (HOST_ADDR: the host address events) of FILES only. */
+struct tl_bind_iter *tl_store_identity_events_in(struct tl_store *s, const int64_t *files, size_t n, int host_addr,
+						 struct tl_err *err);
+/* The events of FILES whose src_ip or dst_ip is one of IPS (rows as
+ * tl_store_addr_events'). */
+struct tl_bind_iter *tl_store_addr_events_in(struct tl_store *s, const char *const *ips, size_t n, const int64_t *files,
+					     size_t nf, int with_user, struct tl_err *err);
+
 /* ---- reading the results (tl bindings, timeline notes) ---- */
 
 /* How many bindings the case has (0 also for a case made before schema v6). */

@@ -23,6 +23,7 @@
 #include "tl/correlate.h"
 
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -218,6 +219,9 @@ struct corr {
 	struct tl_buf skey; /* the current logon session key */
 	struct tl_err serr; /* a store failure behind a -1 (else: out of memory) */
 	int store_failed;
+	int probe;          /* only count what new files would add (probe_hits) */
+	int64_t probe_hits;
+	uint64_t sessions;  /* digest of the sessions rows: a sum, so in any order */
 };
 
 /* The canonical id of RAW as an entity of type T (cached per spelling), or -1
@@ -252,6 +256,10 @@ static int32_t canon(struct corr *c, enum tl_entity_type t, const char *raw)
 /* Hands a candidate to the store's sorter (SESS: its logon session key, or NULL). */
 static int add_cand(struct corr *c, const struct cand *x, const char *sess)
 {
+	if (c->probe) {
+		c->probe_hits++;
+		return 0;
+	}
 	if (c->n_cands >= MAX_CANDS) {
 		c->sum.skipped++;
 		return 0;
@@ -395,6 +403,10 @@ static int add_windowed(struct corr *c, enum kind k, enum source src, int32_t su
 
 static int add_logoff(struct corr *c, const char *sess, const struct tl_ident_row *r)
 {
+	if (c->probe) {
+		c->probe_hits++;
+		return 0;
+	}
 	if (c->n_logoffs >= MAX_CANDS) {
 		c->sum.skipped++;
 		return 0;
@@ -1228,6 +1240,58 @@ static int write_conflicts(struct corr *c, struct tl_bind_writer *w, struct tl_e
 
 /* ---- the run ------------------------------------------------------------------------- */
 
+static uint64_t hash_str(uint64_t h, const char *s)
+{
+	for (; s && *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return (h ^ (s ? 0x1f : 0x1e)) * 1099511628211ull; /* NULL and "" differ */
+}
+
+static uint64_t hash_i64(uint64_t h, int has, int64_t v)
+{
+	char b[32];
+	snprintf(b, sizeof(b), "%d:%lld", has, (long long)v);
+	return hash_str(h, b);
+}
+
+/* One sessions row, every field the rules read. */
+static uint64_t session_hash(const struct tl_session_row *r)
+{
+	uint64_t h = 1469598103934665603ull;
+	h = hash_str(h, r->kind);
+	h = hash_str(h, r->user);
+	h = hash_str(h, r->assigned_ip);
+	h = hash_str(h, r->client_host);
+	h = hash_str(h, r->ended_by);
+	h = hash_i64(h, r->has_start, r->start);
+	h = hash_i64(h, r->has_end, r->end);
+	h = hash_i64(h, 1, r->start_event);
+	h = hash_i64(h, 1, r->end_event);
+	h = hash_str(h, r->start_path);
+	h = hash_i64(h, 1, r->start_line);
+	h = hash_str(h, r->end_path);
+	h = hash_i64(h, 1, r->end_line);
+	return hash_i64(h, r->has_log_start, r->log_start);
+}
+
+/* What the rows depend on besides the events: the rules' version, the
+ * windows and the inventory. */
+static void options_digest(const struct corr *c, char out[17])
+{
+	uint64_t h = hash_str(1469598103934665603ull, "tl-correlate-1");
+	h = hash_i64(h, 1, c->o.logon_window_us);
+	h = hash_i64(h, 1, c->o.proxy_window_us);
+	h = hash_i64(h, 1, c->o.edr_window_us);
+	for (size_t i = 0; i < c->o.n_inventory; i++) {
+		const struct tl_inventory_entry *e = &c->o.inventory[i];
+		h = hash_str(hash_str(h, e->host), e->owner);
+		h = hash_i64(h, 1, (int64_t)e->n_ips);
+		for (size_t k = 0; k < e->n_ips; k++)
+			h = hash_str(h, e->ips[k]);
+	}
+	snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
 /* A -1 of the collecting code: the store's error, else out of memory. */
 static int collect_fail(struct corr *c, struct tl_err *err)
 {
@@ -1242,11 +1306,13 @@ static int collect(struct corr *c, struct tl_store *s, struct tl_err *err)
 	int rc;
 	if (!it)
 		return -1;
-	while ((rc = tl_store_next_session(it, &sr, err)) == 1)
+	while ((rc = tl_store_next_session(it, &sr, err)) == 1) {
+		c->sessions += session_hash(sr);
 		if (session(c, sr)) {
 			rc = collect_fail(c, err);
 			break;
 		}
+	}
 	tl_bind_iter_free(it);
 	if (rc < 0)
 		return -1;
@@ -1293,24 +1359,227 @@ static int bound_chunk(struct corr *c, size_t *next, struct tl_strlist *out)
 	return 0;
 }
 
-int tl_correlate(struct tl_store *s, const struct tl_correlate_opts *opts, struct tl_correlate_summary *sum,
-		 struct tl_err *err)
+/* ---- incremental: only what new files can change ------------------------------------ */
+
+static int load_spelling(void *arg, const char *ip, const char *canonical)
 {
-	struct corr *c = calloc(1, sizeof(*c));
+	struct corr *c = arg;
+	char key[512];
+	size_t n = strlen(ip);
+	if (n > sizeof(key) - 2)
+		return 0;
+	key[0] = 'i';
+	memcpy(key + 1, ip, n + 1);
+	int32_t id = intern_get(&c->str, canonical), k = id < 0 ? -1 : intern_get(&c->raw, key);
+	if (k < 0)
+		return -1;
+	c->raw.canon[k] = id;
+	return 0;
+}
+
+static int load_subject(void *arg, const char *kind, const char *subject, int64_t n)
+{
+	struct corr *c = arg;
+	int k;
+	for (k = 0; k < K_KINDS && strcmp(kind_name[k], kind); k++)
+		;
+	int32_t id = intern_get(&c->str, subject);
+	if (k == K_KINDS)
+		return 0;
+	if (id < 0 || grow_bound(c, id))
+		return -1;
+	c->bound[id] |= (uint8_t)(1u << k);
+	if (k != K_HOST_USER)
+		c->n_addr[id] += n;
+	c->has_ip_host |= k == K_IP_HOST;
+	return 0;
+}
+
+/* Whether the files in ST->pending add binding evidence: any session row
+ * changed, any candidate or logoff, or an address spelling not seen before
+ * (it could make more events attributable). */
+static int pending_evidence(struct corr *c, struct tl_store *s, const struct tl_corr_state *st, struct tl_err *err)
+{
+	struct tl_bind_iter *it = tl_store_sessions(s, err);
+	const struct tl_session_row *sr;
+	const struct tl_ident_row *ir;
+	int rc;
+	if (!it)
+		return -1;
+	while ((rc = tl_store_next_session(it, &sr, err)) == 1)
+		c->sessions += session_hash(sr);
+	tl_bind_iter_free(it);
+	if (rc < 0)
+		return -1;
+	if (c->sessions != (uint64_t)st->sessions)
+		return 1;
+	if (tl_store_corr_spellings(s, load_spelling, c, err))
+		return collect_fail(c, err);
+	size_t known = c->raw.n;
+	c->probe = 1;
+	for (int pass = 0; pass < 2 && !c->probe_hits; pass++) {
+		if (!(it = tl_store_identity_events_in(s, st->pending, st->n_pending, pass, err)))
+			return -1;
+		while ((rc = tl_store_next_identity(it, &ir, err)) == 1 && !c->probe_hits)
+			if ((pass == 0 && identity(c, ir)) || host_address(c, ir)) {
+				rc = collect_fail(c, err);
+				break;
+			}
+		tl_bind_iter_free(it);
+		if (rc < 0)
+			return -1;
+	}
+	c->probe = 0;
+	for (size_t k = known; k < c->raw.n && !c->probe_hits; k++)
+		if (c->raw.s[k][0] == 'i' && c->raw.canon[k] >= 0)
+			return 1;
+	return c->probe_hits > 0;
+}
+
+static int load_conflicts(struct corr *c, struct tl_store *s, const struct tl_corr_state *st, struct tl_err *err)
+{
+	if (!st->conflicts)
+		return 0;
+	if ((uint64_t)st->conflicts > MAX_CONFLICTS || !(c->conflicts = calloc(MAX_CONFLICTS, sizeof(*c->conflicts))))
+		return tl_errf(err, "out of memory");
+	struct tl_bind_iter *it = tl_store_conflicts(s, NULL, NULL, err);
+	const struct tl_binding_conflict *r;
+	int rc;
+	if (!it)
+		return -1;
+	while ((rc = tl_store_next_conflict(it, &r, err)) == 1) {
+		if (c->n_conflicts >= MAX_CONFLICTS || r->id != (int64_t)c->n_conflicts + 1) {
+			rc = tl_errf(err, "binding conflicts are not numbered 1..n");
+			break;
+		}
+		struct conflict *k = &c->conflicts[c->n_conflicts++];
+		k->a = r->binding_a;
+		k->b = r->binding_b;
+		k->events = r->events;
+	}
+	tl_bind_iter_free(it);
+	return rc < 0 ? -1 : 0;
+}
+
+/* The events of the new files against the bindings there are: 1 done, 0 a
+ * whole recompute is needed, -1 error. Every row it writes is one the whole
+ * recompute would write too (t1600 compares them). */
+static int incremental(struct corr *c, struct tl_store *s, const char *digest, struct tl_corr_state *st,
+		       struct tl_err *err)
+{
+	struct tl_bind_writer *w = NULL;
+	struct tl_bind_iter *it = NULL;
+	struct tl_strlist ips = TL_STRLIST_INIT;
+	int64_t *before = NULL;
+	const char *mode = "unchanged";
+	int rc = -1;
+	if (st->n_pending) {
+		int ev = pending_evidence(c, s, st, err);
+		if (ev)
+			return ev < 0 ? -1 : 0;
+		mode = "incremental";
+	}
+	c->sessions = (uint64_t)st->sessions;
+	if (!(w = tl_store_bindings_append(s, err)))
+		return -1;
+	if (st->n_pending) {
+		if (tl_store_binding_subjects(s, load_subject, c, err)) {
+			collect_fail(c, err);
+			goto done;
+		}
+		if (load_conflicts(c, s, st, err))
+			goto done;
+		if (c->n_conflicts && !(before = malloc(c->n_conflicts * sizeof(*before)))) {
+			tl_errf(err, "out of memory");
+			goto done;
+		}
+		for (size_t i = 0; i < c->n_conflicts; i++)
+			before[i] = c->conflicts[i].events;
+		for (size_t k = 0; k < c->raw.n; k++) {
+			int32_t id = c->raw.canon[k];
+			if (c->raw.s[k][0] == 'i' && (is_bound(c, K_IP_USER, id) || is_bound(c, K_IP_HOST, id)) &&
+			    tl_strlist_add(&ips, c->raw.s[k] + 1)) {
+				tl_errf(err, "out of memory");
+				goto done;
+			}
+		}
+		if (!(c->sb = tl_store_subject_bindings_new(s, err)))
+			goto done;
+		if (ips.n) {
+			const struct tl_addr_row *ar;
+			int more;
+			if (!(it = tl_store_addr_events_in(s, (const char *const *)ips.v, ips.n, st->pending, st->n_pending,
+							   c->has_ip_host, err)))
+				goto done;
+			/* as the two passes of the whole run: a bound source decides; a
+			 * bound destination only when the source is no address the rules
+			 * saw */
+			while ((more = tl_store_next_addr(it, &ar, err)) == 1) {
+				int32_t src = bound_addr(c, ar->src_ip);
+				int src_bound = is_bound(c, K_IP_USER, src) || is_bound(c, K_IP_HOST, src);
+				if ((src_bound || src < 0) && attribute_row(c, w, ar, err))
+					goto done;
+			}
+			if (more < 0)
+				goto done;
+		}
+		for (size_t i = 0; i < c->n_conflicts; i++)
+			if (c->conflicts[i].events != before[i] &&
+			    tl_bind_writer_conflict_events(w, (int64_t)i + 1, c->conflicts[i].events, err))
+				goto done;
+	}
+	st->attributed_user += c->sum.attributed_user;
+	st->attributed_host += c->sum.attributed_host;
+	st->conflicted += c->sum.conflicted;
+	st->sessions = (int64_t)c->sessions;
+	if (tl_store_corr_state_put(s, digest, st, mode, 0, err))
+		goto done;
+	c->sum.bindings = st->bindings;
+	c->sum.conflicts = st->conflicts;
+	c->sum.attributed_user = st->attributed_user;
+	c->sum.attributed_host = st->attributed_host;
+	c->sum.conflicted = st->conflicted;
+	c->sum.skipped = st->skipped;
+	rc = 1;
+done:
+	tl_bind_iter_free(it);
+	tl_strlist_release(&ips);
+	free(before);
+	if (tl_bind_writer_end(w, rc == 1, rc == 1 ? err : NULL))
+		rc = -1;
+	return rc;
+}
+
+/* ---- the whole recompute ---------------------------------------------------------------- */
+
+/* Every address spelling the rules saw, for the next incremental run. */
+static int record_spellings(struct corr *c, struct tl_store *s, struct tl_err *err)
+{
+	const char **ip = malloc((c->raw.n ? c->raw.n : 1) * sizeof(*ip));
+	const char **cn = malloc((c->raw.n ? c->raw.n : 1) * sizeof(*cn));
+	size_t n = 0;
+	int rc = -1;
+	if (!ip || !cn) {
+		tl_errf(err, "out of memory");
+	} else {
+		for (size_t k = 0; k < c->raw.n; k++)
+			if (c->raw.s[k][0] == 'i' && c->raw.canon[k] >= 0) {
+				ip[n] = c->raw.s[k] + 1;
+				cn[n++] = c->str.s[c->raw.canon[k]];
+			}
+		rc = tl_store_corr_spellings_put(s, ip, cn, n, err);
+	}
+	free(ip);
+	free(cn);
+	return rc;
+}
+
+static int whole(struct corr *c, struct tl_store *s, const char *digest, struct tl_err *err)
+{
 	struct tl_bind_writer *w = NULL;
 	struct tl_bind_iter *it = NULL;
 	struct tl_strlist ips = TL_STRLIST_INIT;
 	int rc = -1;
-	if (!c)
-		return tl_errf(err, "out of memory");
-	if (opts)
-		c->o = *opts;
-	if (c->o.logon_window_us <= 0)
-		c->o.logon_window_us = TL_LOGON_WINDOW_DEFAULT;
-	if (c->o.proxy_window_us <= 0)
-		c->o.proxy_window_us = TL_PROXY_WINDOW_DEFAULT;
-	if (c->o.edr_window_us <= 0)
-		c->o.edr_window_us = TL_EDR_WINDOW_DEFAULT;
 	/* the writer's transaction also holds the work tables */
 	if (!(w = tl_store_bindings_replace(s, err)) || !(c->sort = tl_store_cand_sort_new(s, err)))
 		goto cleanup;
@@ -1349,17 +1618,31 @@ int tl_correlate(struct tl_store *s, const struct tl_correlate_opts *opts, struc
 	}
 	if (write_conflicts(c, w, err))
 		goto cleanup;
+	c->sum.conflicts = (int64_t)c->n_conflicts;
+	struct tl_corr_state st = { 0 };
+	st.sessions = (int64_t)c->sessions;
+	st.bindings = c->sum.bindings;
+	st.conflicts = c->sum.conflicts;
+	st.attributed_user = c->sum.attributed_user;
+	st.attributed_host = c->sum.attributed_host;
+	st.conflicted = c->sum.conflicted;
+	st.skipped = c->sum.skipped;
+	/* a run that skipped evidence beyond the limits is not extended piecemeal */
+	if (record_spellings(c, s, err) || tl_store_corr_state_put(s, digest, &st, "full", st.skipped > 0, err))
+		goto cleanup;
 	rc = 0;
 cleanup:
 	tl_bind_iter_free(it);
-	tl_cand_sort_free(c->sort);
-	tl_subject_bindings_free(c->sb);
+	tl_strlist_release(&ips);
 	if (w && tl_bind_writer_end(w, rc == 0, rc == 0 ? err : NULL))
 		rc = -1;
-	c->sum.conflicts = (int64_t)c->n_conflicts;
-	if (sum)
-		*sum = c->sum;
-	tl_strlist_release(&ips);
+	return rc;
+}
+
+static void corr_free(struct corr *c)
+{
+	tl_cand_sort_free(c->sort);
+	tl_subject_bindings_free(c->sb);
 	intern_release(&c->str);
 	intern_release(&c->raw);
 	tl_buf_release(&c->skey);
@@ -1374,5 +1657,53 @@ cleanup:
 		free(c->cache[i].v);
 	free(c->cache);
 	free(c);
+}
+
+static struct corr *corr_new(const struct tl_correlate_opts *opts)
+{
+	struct corr *c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	if (opts)
+		c->o = *opts;
+	if (c->o.logon_window_us <= 0)
+		c->o.logon_window_us = TL_LOGON_WINDOW_DEFAULT;
+	if (c->o.proxy_window_us <= 0)
+		c->o.proxy_window_us = TL_PROXY_WINDOW_DEFAULT;
+	if (c->o.edr_window_us <= 0)
+		c->o.edr_window_us = TL_EDR_WINDOW_DEFAULT;
+	return c;
+}
+
+int tl_correlate(struct tl_store *s, const struct tl_correlate_opts *opts, struct tl_correlate_summary *sum,
+		 struct tl_err *err)
+{
+	struct corr *c = corr_new(opts);
+	struct tl_corr_state st;
+	char digest[17];
+	int rc;
+	if (!c)
+		return tl_errf(err, "out of memory");
+	options_digest(c, digest);
+	rc = tl_store_corr_state_get(s, digest, &st, err);
+	if (!rc && st.usable) {
+		rc = incremental(c, s, digest, &st, err);
+		if (rc == 0) {
+			/* new binding evidence: start over with a clean slate */
+			corr_free(c);
+			if (!(c = corr_new(opts))) {
+				tl_corr_state_release(&st);
+				return tl_errf(err, "out of memory");
+			}
+		}
+	}
+	tl_corr_state_release(&st);
+	if (rc == 0)
+		rc = whole(c, s, digest, err);
+	else if (rc == 1)
+		rc = 0;
+	if (sum)
+		*sum = c->sum;
+	corr_free(c);
 	return rc;
 }

@@ -239,3 +239,172 @@ void tl_subject_bindings_free(struct tl_subject_bindings *sb)
 	sqlite3_finalize(sb->st);
 	free(sb);
 }
+
+/* ---- what correlation was computed from --------------------------------------------- */
+
+/* Non-zero when the database has the correlation_* tables (schema v9). */
+static int has_state(sqlite3 *db)
+{
+	sqlite3_stmt *st;
+	int yes = 0;
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'correlation_state'", -1,
+			       &st, NULL) == SQLITE_OK)
+		yes = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return yes;
+}
+
+void tl_corr_state_release(struct tl_corr_state *st)
+{
+	free(st->pending);
+	memset(st, 0, sizeof(*st));
+}
+
+int tl_store_corr_state_get(struct tl_store *s, const char *digest, struct tl_corr_state *st, struct tl_err *err)
+{
+	sqlite3 *db = tl_store_handle(s);
+	sqlite3_stmt *q = NULL;
+	memset(st, 0, sizeof(*st));
+	if (!has_state(db))
+		return 0;
+	/* a file deleted (trigger: stale), re-counted or changed status, another
+	 * digest, or a file still being ingested: nothing can be kept */
+	if (sqlite3_prepare_v2(db,
+			       "SELECT s.sessions, s.bindings, s.conflicts, s.attributed_user, s.attributed_host, "
+			       "s.conflicted, s.skipped FROM correlation_state s WHERE s.stale = 0 AND s.digest = ?1 "
+			       "AND (SELECT count(*) FROM correlation_state) = 1 "
+			       "AND NOT EXISTS (SELECT 1 FROM correlation_files k LEFT JOIN evidence_files f ON f.id = k.file_id "
+			       "WHERE f.id IS NULL OR f.events IS NOT k.events OR f.status IS NOT k.status) "
+			       "AND NOT EXISTS (SELECT 1 FROM evidence_files WHERE status = 'ingesting')",
+			       -1, &q, NULL) != SQLITE_OK)
+		return fail(db, err, "reading the correlation state");
+	sqlite3_bind_text(q, 1, digest, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		st->usable = 1;
+		st->sessions = sqlite3_column_int64(q, 0);
+		st->bindings = sqlite3_column_int64(q, 1);
+		st->conflicts = sqlite3_column_int64(q, 2);
+		st->attributed_user = sqlite3_column_int64(q, 3);
+		st->attributed_host = sqlite3_column_int64(q, 4);
+		st->conflicted = sqlite3_column_int64(q, 5);
+		st->skipped = sqlite3_column_int64(q, 6);
+	}
+	sqlite3_finalize(q);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail(db, err, "reading the correlation state");
+	if (!st->usable)
+		return 0;
+	if (sqlite3_prepare_v2(db,
+			       "SELECT id FROM evidence_files WHERE id NOT IN (SELECT file_id FROM correlation_files) "
+			       "ORDER BY id",
+			       -1, &q, NULL) != SQLITE_OK)
+		return fail(db, err, "reading the correlation state");
+	size_t cap = 0;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		if (st->n_pending == cap) {
+			size_t nc = cap ? cap * 2 : 16;
+			int64_t *v = realloc(st->pending, nc * sizeof(*v));
+			if (!v) {
+				sqlite3_finalize(q);
+				return tl_errf(err, "out of memory");
+			}
+			st->pending = v;
+			cap = nc;
+		}
+		st->pending[st->n_pending++] = sqlite3_column_int64(q, 0);
+	}
+	sqlite3_finalize(q);
+	return rc == SQLITE_DONE ? 0 : fail(db, err, "reading the correlation state");
+}
+
+int tl_store_corr_state_put(struct tl_store *s, const char *digest, const struct tl_corr_state *st, const char *mode,
+			    int stale, struct tl_err *err)
+{
+	sqlite3 *db = tl_store_handle(s);
+	sqlite3_stmt *q = NULL;
+	if (!has_state(db))
+		return 0;
+	if (sqlite3_exec(db,
+			 "DELETE FROM correlation_state; DELETE FROM correlation_files; "
+			 "INSERT INTO correlation_files (file_id, status, events) SELECT id, status, events FROM "
+			 "evidence_files WHERE status <> 'ingesting';",
+			 NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db,
+			       "INSERT INTO correlation_state (digest, sessions, stale, mode, bindings, conflicts, "
+			       "attributed_user, attributed_host, conflicted, skipped) VALUES (?,?,?,?,?,?,?,?,?,?)",
+			       -1, &q, NULL) != SQLITE_OK)
+		return fail(db, err, "recording the correlation state");
+	sqlite3_bind_text(q, 1, digest, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, st->sessions);
+	sqlite3_bind_int(q, 3, stale);
+	sqlite3_bind_text(q, 4, mode, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 5, st->bindings);
+	sqlite3_bind_int64(q, 6, st->conflicts);
+	sqlite3_bind_int64(q, 7, st->attributed_user);
+	sqlite3_bind_int64(q, 8, st->attributed_host);
+	sqlite3_bind_int64(q, 9, st->conflicted);
+	sqlite3_bind_int64(q, 10, st->skipped);
+	int rc = sqlite3_step(q);
+	sqlite3_finalize(q);
+	return rc == SQLITE_DONE ? 0 : fail(db, err, "recording the correlation state");
+}
+
+int tl_store_corr_spellings_put(struct tl_store *s, const char *const *ips, const char *const *canon, size_t n,
+				struct tl_err *err)
+{
+	sqlite3 *db = tl_store_handle(s);
+	sqlite3_stmt *q = NULL;
+	if (!has_state(db))
+		return 0;
+	if (sqlite3_exec(db, "DELETE FROM correlation_spellings", NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO correlation_spellings (ip, canonical) VALUES (?, ?)", -1, &q,
+			       NULL) != SQLITE_OK)
+		return fail(db, err, "recording address spellings");
+	int rc = SQLITE_DONE;
+	for (size_t i = 0; i < n && rc == SQLITE_DONE; i++) {
+		sqlite3_bind_text(q, 1, ips[i], -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, canon[i], -1, SQLITE_STATIC);
+		rc = sqlite3_step(q);
+		sqlite3_reset(q);
+	}
+	sqlite3_finalize(q);
+	return rc == SQLITE_DONE ? 0 : fail(db, err, "recording address spellings");
+}
+
+/* Calls FN with the two text columns of every row of SQL (plus the third as
+ * an integer when it has one). */
+static int each_row(sqlite3 *db, const char *sql, int three, int (*fn2)(void *, const char *, const char *),
+		    int (*fn3)(void *, const char *, const char *, int64_t), void *arg, struct tl_err *err)
+{
+	sqlite3_stmt *q;
+	if (!has_state(db))
+		return 0;
+	if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK)
+		return fail(db, err, "reading correlation rows");
+	int rc, stop = 0;
+	while (!stop && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		const char *a = (const char *)sqlite3_column_text(q, 0), *b = (const char *)sqlite3_column_text(q, 1);
+		stop = three ? fn3(arg, a ? a : "", b ? b : "", sqlite3_column_int64(q, 2)) : fn2(arg, a ? a : "", b ? b : "");
+	}
+	sqlite3_finalize(q);
+	if (stop)
+		return stop;
+	return rc == SQLITE_DONE ? 0 : fail(db, err, "reading correlation rows");
+}
+
+int tl_store_corr_spellings(struct tl_store *s, int (*fn)(void *arg, const char *ip, const char *canonical), void *arg,
+			    struct tl_err *err)
+{
+	return each_row(tl_store_handle(s), "SELECT ip, canonical FROM correlation_spellings ORDER BY ip", 0, fn, NULL,
+			arg, err);
+}
+
+int tl_store_binding_subjects(struct tl_store *s,
+			      int (*fn)(void *arg, const char *kind, const char *subject, int64_t n), void *arg,
+			      struct tl_err *err)
+{
+	return each_row(tl_store_handle(s),
+			"SELECT kind, subject, count(*) FROM bindings GROUP BY kind, subject ORDER BY kind, subject", 1,
+			NULL, fn, arg, err);
+}
