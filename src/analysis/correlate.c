@@ -162,8 +162,6 @@ struct bnd {
 	int32_t nev;
 	int32_t ev_path[MAX_EVIDENCE];
 	int64_t ev_line[MAX_EVIDENCE];
-	tl_us maxend;      /* the latest end of this and every earlier binding of its group */
-	int has_maxend;    /* 0: one of them is open-ended */
 };
 
 struct conflict {
@@ -975,7 +973,7 @@ static void cache_drop(struct corr *c, struct subject_cache *e)
 }
 
 /* The bindings of SUBJ (kind K), from the cache or loaded back from the
- * store; NULL when it has none (or on failure: *FAILED, ERR). The least
+ * store; NULL when it has none (or on failure: *FAILED, ERR). The less
  * recently used subjects make room. */
 static const struct subject_cache *subject_bindings(struct corr *c, enum kind k, int32_t subj, int *failed,
 						   struct tl_err *err)
@@ -987,14 +985,18 @@ static const struct subject_cache *subject_bindings(struct corr *c, enum kind k,
 		x->used = ++c->clock;
 		return x;
 	}
-	while (c->cached >= CACHE_BINDINGS) {
-		struct subject_cache *lru = NULL;
+	if (c->cached >= CACHE_BINDINGS) {
+		/* the older half goes in one sweep, so that a full cache costs one
+		 * scan per many loads, not one per load */
+		uint64_t lo = UINT64_MAX, hi = 0;
 		for (size_t i = 0; i < c->n_cache; i++)
-			if (c->cache[i].valid && (!lru || c->cache[i].used < lru->used))
-				lru = &c->cache[i];
-		if (!lru)
-			break;
-		cache_drop(c, lru);
+			if (c->cache[i].valid) {
+				lo = c->cache[i].used < lo ? c->cache[i].used : lo;
+				hi = c->cache[i].used > hi ? c->cache[i].used : hi;
+			}
+		for (size_t i = 0; i < c->n_cache; i++)
+			if (c->cache[i].valid && c->cache[i].used <= lo + (hi - lo) / 2)
+				cache_drop(c, &c->cache[i]);
 	}
 	struct subject_cache *e = NULL;
 	for (size_t i = 0; i < c->n_cache && !e; i++)
