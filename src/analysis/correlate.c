@@ -1277,7 +1277,8 @@ static uint64_t session_hash(const struct tl_session_row *r)
 }
 
 /* What the rows depend on besides the events: the rules' version, the
- * windows and the inventory. */
+ * windows and the inventory. Change "tl-correlate-1" with any rule of this
+ * file: cases correlated by the older rules are then recomputed whole. */
 static void options_digest(const struct corr *c, char out[17])
 {
 	uint64_t h = hash_str(1469598103934665603ull, "tl-correlate-1");
