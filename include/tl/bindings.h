@@ -147,14 +147,26 @@ void tl_cand_sort_free(struct tl_cand_sort *cs);
 
 /* The bindings of one (KIND, SUBJECT) as written, in id order (which is
  * tier, start, value order): attribution loads one address's bindings at a
- * time instead of holding the case's. One prepared statement, re-bound. */
+ * time instead of holding the case's. One prepared statement, re-bound.
+ * WINDOWED: only those with no start, with a start in [LO, HI], or with no
+ * end and a start before LO (the index bindings_open finds these): every
+ * binding that can cover a time in [LO + D, HI] when no finite binding lasts
+ * longer than D. */
 struct tl_subject_bindings;
-struct tl_subject_bindings *tl_store_subject_bindings_new(struct tl_store *s, struct tl_err *err);
+struct tl_subject_bindings *tl_store_subject_bindings_new(struct tl_store *s, int windowed, tl_us lo, tl_us hi,
+							  struct tl_err *err);
 /* 1 and *ROW (only id, value, start, end, end_rule, source filled; borrowed
  * until the next call), 0 at the end. START restarts with a new subject. */
 int tl_subject_bindings_next(struct tl_subject_bindings *sb, const char *kind, const char *subject, int start,
 			     const struct tl_binding **row, struct tl_err *err);
 void tl_subject_bindings_free(struct tl_subject_bindings *sb);
+
+/* Correlation's page cache: KIB for the run (SQLite's sorter also keeps up
+ * to one cache's worth of rows in memory, so the ingest's 64 MB cache made
+ * correlation peak near 300 MB on 10 M Squid lines); returns the setting to
+ * give back to tl_store_cache_restore (0: none known, nothing changed). */
+int64_t tl_store_cache_limit(struct tl_store *s, int64_t kib);
+void tl_store_cache_restore(struct tl_store *s, int64_t was);
 
 /* ---- what correlation was computed from (schema v9, correlation_*) ---- */
 
@@ -165,6 +177,7 @@ struct tl_corr_state {
 	int usable;
 	int64_t sessions;           /* the sessions digest then */
 	int64_t bindings, conflicts, attributed_user, attributed_host, conflicted, skipped;
+	int64_t max_span;           /* the longest finite binding (end - start) */
 	int64_t *pending;
 	size_t n_pending;
 };
@@ -189,6 +202,8 @@ int tl_store_binding_subjects(struct tl_store *s,
  * them): new attributions and conflict counts only. */
 struct tl_bind_writer *tl_store_bindings_append(struct tl_store *s, struct tl_err *err);
 int tl_bind_writer_conflict_events(struct tl_bind_writer *w, int64_t id, int64_t events, struct tl_err *err);
+/* The earliest and latest time of FILES' events: 1 and *LO, *HI, 0 none. */
+int tl_store_files_span(struct tl_store *s, const int64_t *files, size_t n, tl_us *lo, tl_us *hi, struct tl_err *err);
 /* The identity events (HOST_ADDR: the host address events) of FILES only. */
 struct tl_bind_iter *tl_store_identity_events_in(struct tl_store *s, const int64_t *files, size_t n, int host_addr,
 						 struct tl_err *err);

@@ -40,10 +40,11 @@
 #define MAX_CANDS (32u << 20)
 #define MAX_CONFLICTS 100000
 #define MAX_EVIDENCE 16 /* {path,line} kept per binding; `events` counts them all */
-/* Bindings held for attribution (48 bytes each): the bound addresses are
+/* Bindings held for attribution (48 bytes each: 24 MB): the bound addresses are
  * attributed in chunks whose bindings fit in half of it, the rest serves the
  * other side of an event and the hosts' users. */
-#define CACHE_BINDINGS (1u << 20)
+#define CACHE_BINDINGS (1u << 19)
+#define PAGE_CACHE_KIB 16384 /* SQLite's page cache while correlating: its reads are the events' index order anyway */
 
 enum kind { K_HOST_USER, K_IP_HOST, K_IP_USER, K_KINDS };
 static const char *const kind_name[K_KINDS] = { "host-user", "ip-host", "ip-user" };
@@ -201,6 +202,7 @@ struct corr {
 	struct bnd *bnds;   /* one group's */
 	size_t n_bnds, cap_bnds;
 	int64_t next_id;    /* bindings are numbered as they are written */
+	int64_t max_span;   /* the longest finite binding written */
 	uint8_t *bound;     /* per str id: bit 1 << kind when it is the subject of a binding of that kind */
 	int64_t *n_addr;    /* per str id: its ip-user and ip-host bindings */
 	uint32_t *slot[K_KINDS]; /* per str id: 1 + its cache entry, 0 none */
@@ -880,8 +882,12 @@ static int flush_group(struct corr *c, struct tl_bind_writer *w, struct tl_err *
 		return tl_errf(err, "out of memory");
 	sort_ctx = c;
 	qsort(c->bnds, c->n_bnds, sizeof(*c->bnds), cmp_bnd);
-	for (size_t i = 0; i < c->n_bnds; i++)
+	for (size_t i = 0; i < c->n_bnds; i++) {
+		const struct cand *x = &c->bnds[i].c;
 		c->bnds[i].id = ++c->next_id;
+		if (x->has_start && x->has_end && x->end - x->start > c->max_span)
+			c->max_span = x->end - x->start;
+	}
 	if (find_conflicts(c, 0, c->n_bnds) || grow_bound(c, c->cands[0].subj))
 		return tl_errf(err, "out of memory");
 	c->bound[c->cands[0].subj] |= (uint8_t)(1u << c->cands[0].kind);
@@ -1062,6 +1068,12 @@ static const struct subject_cache *subject_bindings(struct corr *c, enum kind k,
 		e->n = e->n0 = 0;
 		*failed = 1;
 		return NULL;
+	}
+	/* held until evicted: no room to spare beyond the bindings themselves */
+	if (cap > e->n && e->n) {
+		struct cb *v = realloc(e->v, e->n * sizeof(*v));
+		if (v)
+			e->v = v;
 	}
 	e->valid = 1;
 	e->kind = (int)k;
@@ -1506,7 +1518,13 @@ static int incremental(struct corr *c, struct tl_store *s, const char *digest, s
 				goto done;
 			}
 		}
-		if (!(c->sb = tl_store_subject_bindings_new(s, err)))
+		/* only the bindings that can cover the new events' times are loaded:
+		 * none lasts longer than max_span, but open-ended ones */
+		tl_us lo = 0, hi = 0;
+		int span = tl_store_files_span(s, st->pending, st->n_pending, &lo, &hi, err);
+		if (span < 0)
+			goto done;
+		if (!(c->sb = tl_store_subject_bindings_new(s, span > 0, lo - st->max_span, hi, err)))
 			goto done;
 		if (ips.n) {
 			const struct tl_addr_row *ar;
@@ -1590,7 +1608,7 @@ static int whole(struct corr *c, struct tl_store *s, const char *digest, struct 
 		goto cleanup;
 	tl_cand_sort_free(c->sort);
 	c->sort = NULL;
-	if (!(c->sb = tl_store_subject_bindings_new(s, err)))
+	if (!(c->sb = tl_store_subject_bindings_new(s, 0, 0, 0, err)))
 		goto cleanup;
 	/* the events of bound source addresses, then those of bound destination
 	 * addresses whose source is not bound (the first pass decided the others);
@@ -1630,6 +1648,7 @@ static int whole(struct corr *c, struct tl_store *s, const char *digest, struct 
 	st.attributed_host = c->sum.attributed_host;
 	st.conflicted = c->sum.conflicted;
 	st.skipped = c->sum.skipped;
+	st.max_span = c->max_span;
 	/* a run that skipped evidence beyond the limits is not extended piecemeal */
 	if (record_spellings(c, s, err) || tl_store_corr_state_put(s, digest, &st, "full", st.skipped > 0, err))
 		goto cleanup;
@@ -1688,6 +1707,7 @@ int tl_correlate(struct tl_store *s, const struct tl_correlate_opts *opts, struc
 	if (!c)
 		return tl_errf(err, "out of memory");
 	options_digest(c, digest);
+	int64_t cache_was = tl_store_cache_limit(s, PAGE_CACHE_KIB);
 	rc = tl_store_corr_state_get(s, digest, &st, err);
 	if (!rc && st.usable) {
 		rc = incremental(c, s, digest, &st, err);
@@ -1696,6 +1716,7 @@ int tl_correlate(struct tl_store *s, const struct tl_correlate_opts *opts, struc
 			corr_free(c);
 			if (!(c = corr_new(opts))) {
 				tl_corr_state_release(&st);
+				tl_store_cache_restore(s, cache_was);
 				return tl_errf(err, "out of memory");
 			}
 		}
@@ -1705,6 +1726,7 @@ int tl_correlate(struct tl_store *s, const struct tl_correlate_opts *opts, struc
 		rc = whole(c, s, digest, err);
 	else if (rc == 1)
 		rc = 0;
+	tl_store_cache_restore(s, cache_was);
 	if (sum)
 		*sum = c->sum;
 	corr_free(c);

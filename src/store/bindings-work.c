@@ -8,6 +8,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "tl/bindings.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -173,10 +174,13 @@ int tl_cand_sort_next(struct tl_cand_sort *cs, const struct tl_cand_row **row, s
 struct tl_subject_bindings {
 	sqlite3 *db;
 	sqlite3_stmt *st;
+	int windowed;
+	tl_us lo, hi;
 	struct tl_binding b;
 };
 
-struct tl_subject_bindings *tl_store_subject_bindings_new(struct tl_store *s, struct tl_err *err)
+struct tl_subject_bindings *tl_store_subject_bindings_new(struct tl_store *s, int windowed, tl_us lo, tl_us hi,
+							  struct tl_err *err)
 {
 	struct tl_subject_bindings *sb = calloc(1, sizeof(*sb));
 	if (!sb) {
@@ -184,10 +188,20 @@ struct tl_subject_bindings *tl_store_subject_bindings_new(struct tl_store *s, st
 		return NULL;
 	}
 	sb->db = tl_store_handle(s);
+	sb->windowed = windowed;
+	sb->lo = lo;
+	sb->hi = hi;
 	/* bindings_subject (kind, subject, start_ts) finds them; ids are few per subject */
+	/* windowed: three disjoint parts, each through an index */
 	if (sqlite3_prepare_v2(sb->db,
-			       "SELECT id, value, start_ts, end_ts, end_rule, source FROM bindings "
-			       "WHERE kind = ?1 AND subject = ?2 ORDER BY id",
+			       windowed ? "SELECT id, value, start_ts, end_ts, end_rule, source FROM bindings "
+					  "WHERE kind = ?1 AND subject = ?2 AND start_ts IS NULL UNION ALL "
+					  "SELECT id, value, start_ts, end_ts, end_rule, source FROM bindings "
+					  "WHERE kind = ?1 AND subject = ?2 AND start_ts BETWEEN ?3 AND ?4 UNION ALL "
+					  "SELECT id, value, start_ts, end_ts, end_rule, source FROM bindings "
+					  "WHERE kind = ?1 AND subject = ?2 AND end_ts IS NULL AND start_ts < ?3 ORDER BY 1"
+					: "SELECT id, value, start_ts, end_ts, end_rule, source FROM bindings "
+					  "WHERE kind = ?1 AND subject = ?2 ORDER BY id",
 			       -1, &sb->st, NULL) != SQLITE_OK) {
 		fail(sb->db, err, "reading bindings");
 		free(sb);
@@ -204,6 +218,10 @@ int tl_subject_bindings_next(struct tl_subject_bindings *sb, const char *kind, c
 		sqlite3_reset(st);
 		sqlite3_bind_text(st, 1, kind, -1, SQLITE_TRANSIENT);
 		sqlite3_bind_text(st, 2, subject, -1, SQLITE_TRANSIENT);
+		if (sb->windowed) {
+			sqlite3_bind_int64(st, 3, sb->lo);
+			sqlite3_bind_int64(st, 4, sb->hi);
+		}
 	}
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_DONE) {
@@ -271,7 +289,7 @@ int tl_store_corr_state_get(struct tl_store *s, const char *digest, struct tl_co
 	 * digest, or a file still being ingested: nothing can be kept */
 	if (sqlite3_prepare_v2(db,
 			       "SELECT s.sessions, s.bindings, s.conflicts, s.attributed_user, s.attributed_host, "
-			       "s.conflicted, s.skipped FROM correlation_state s WHERE s.stale = 0 AND s.digest = ?1 "
+			       "s.conflicted, s.skipped, s.max_span FROM correlation_state s WHERE s.stale = 0 AND s.digest = ?1 "
 			       "AND (SELECT count(*) FROM correlation_state) = 1 "
 			       "AND NOT EXISTS (SELECT 1 FROM correlation_files k LEFT JOIN evidence_files f ON f.id = k.file_id "
 			       "WHERE f.id IS NULL OR f.events IS NOT k.events OR f.status IS NOT k.status) "
@@ -289,6 +307,7 @@ int tl_store_corr_state_get(struct tl_store *s, const char *digest, struct tl_co
 		st->attributed_host = sqlite3_column_int64(q, 4);
 		st->conflicted = sqlite3_column_int64(q, 5);
 		st->skipped = sqlite3_column_int64(q, 6);
+		st->max_span = sqlite3_column_int64(q, 7);
 	}
 	sqlite3_finalize(q);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -332,7 +351,8 @@ int tl_store_corr_state_put(struct tl_store *s, const char *digest, const struct
 			 NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db,
 			       "INSERT INTO correlation_state (digest, sessions, stale, mode, bindings, conflicts, "
-			       "attributed_user, attributed_host, conflicted, skipped) VALUES (?,?,?,?,?,?,?,?,?,?)",
+			       "attributed_user, attributed_host, conflicted, skipped, max_span) "
+			       "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
 			       -1, &q, NULL) != SQLITE_OK)
 		return fail(db, err, "recording the correlation state");
 	sqlite3_bind_text(q, 1, digest, -1, SQLITE_STATIC);
@@ -345,6 +365,7 @@ int tl_store_corr_state_put(struct tl_store *s, const char *digest, const struct
 	sqlite3_bind_int64(q, 8, st->attributed_host);
 	sqlite3_bind_int64(q, 9, st->conflicted);
 	sqlite3_bind_int64(q, 10, st->skipped);
+	sqlite3_bind_int64(q, 11, st->max_span);
 	int rc = sqlite3_step(q);
 	sqlite3_finalize(q);
 	return rc == SQLITE_DONE ? 0 : fail(db, err, "recording the correlation state");
@@ -407,4 +428,31 @@ int tl_store_binding_subjects(struct tl_store *s,
 	return each_row(tl_store_handle(s),
 			"SELECT kind, subject, count(*) FROM bindings GROUP BY kind, subject ORDER BY kind, subject", 1,
 			NULL, fn, arg, err);
+}
+
+int64_t tl_store_cache_limit(struct tl_store *s, int64_t kib)
+{
+	sqlite3 *db = tl_store_handle(s);
+	sqlite3_stmt *q;
+	int64_t was = 0;
+	if (sqlite3_prepare_v2(db, "PRAGMA cache_size", -1, &q, NULL) == SQLITE_OK) {
+		if (sqlite3_step(q) == SQLITE_ROW)
+			was = sqlite3_column_int64(q, 0);
+		sqlite3_finalize(q);
+	}
+	if (was) {
+		char sql[64];
+		snprintf(sql, sizeof(sql), "PRAGMA cache_size=%lld", kib > 0 ? -(long long)kib : (long long)was);
+		sqlite3_exec(db, sql, NULL, NULL, NULL);
+	}
+	return was;
+}
+
+void tl_store_cache_restore(struct tl_store *s, int64_t was)
+{
+	if (!was)
+		return;
+	char sql[64];
+	snprintf(sql, sizeof(sql), "PRAGMA cache_size=%lld", (long long)was);
+	sqlite3_exec(tl_store_handle(s), sql, NULL, NULL, NULL);
 }

@@ -361,6 +361,27 @@ static int put_files(sqlite3 *db, const int64_t *files, size_t n, struct tl_err 
 	return 0;
 }
 
+int tl_store_files_span(struct tl_store *s, const int64_t *files, size_t n, tl_us *lo, tl_us *hi, struct tl_err *err)
+{
+	sqlite3 *db = tl_store_handle(s);
+	sqlite3_stmt *st;
+	if (put_files(db, files, n, err))
+		return -1;
+	if (sqlite3_prepare_v2(db,
+			       "SELECT min(e.ts), max(e.ts) FROM temp.tl_corr_files n CROSS JOIN events e "
+			       "ON e.file_id = n.file_id",
+			       -1, &st, NULL) != SQLITE_OK)
+		return sqlfail(db, err, "new files' times");
+	int rc = sqlite3_step(st), has = 0;
+	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		*lo = sqlite3_column_int64(st, 0);
+		*hi = sqlite3_column_int64(st, 1);
+		has = 1;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? has : sqlfail(db, err, "new files' times");
+}
+
 struct tl_bind_iter *tl_store_identity_events_in(struct tl_store *s, const int64_t *files, size_t n, int host_addr,
 						 struct tl_err *err)
 {

@@ -93,6 +93,26 @@ dump "$W5" "$WORK/w5.dump"
 same "$WORK/w5.dump" "$WORK/two.4.dump" "another window: the rows of one ingest with that window"
 if cmp -s "$WORK/all.dump" "$WORK/w5.dump"; then fail "a 5 minute window changed nothing: the test cannot tell"; else ok "the window matters"; fi
 
+# 6. short windows: the incremental run loads only the bindings that can
+# cover the new events' times (none lasts longer than the longest one seen);
+# with 1 s proxy windows most of the squid bindings lie outside that range
+W1A=$(new_case w1a)
+W1B=$(new_case w1b)
+for c in "$W1A" "$W1B"; do sed -i '0,/^{/s//{\n  "attribution": { "proxy_window": "1s" },/' "$c/tl.json"; done
+for f in a-squid.log b-bind.log c-ipt.log d-zeek.log; do cp "$WORK/$f" "$W1A/evidence/"; done
+"$TL" ingest --no-progress "$W1A" >/dev/null 2>&1
+cp "$WORK/a-squid.log" "$W1B/evidence/"
+"$TL" ingest --no-progress "$W1B" >/dev/null 2>&1
+for f in b-bind.log c-ipt.log d-zeek.log; do cp "$WORK/$f" "$W1B/evidence/"; done
+"$TL" ingest --no-progress "$W1B" >/dev/null 2>&1
+[ "$(mode "$W1B")" = incremental ] && ok "1 s windows: the second ingest is incremental" || fail "mode: $(mode "$W1B")"
+late=$(q "$W1B" "SELECT (SELECT count(*) FROM bindings WHERE start_ts > (SELECT max(e.ts) FROM events e JOIN evidence_files f ON f.id = e.file_id WHERE f.path LIKE '%b-bind.log' OR f.path LIKE '%c-ipt.log' OR f.path LIKE '%d-zeek.log'))" | tail -n 1)
+[ "${late:-0}" -gt 0 ] && ok "bindings after the new events exist ($late), so the time range leaves some out" ||
+	fail "no binding starts after the new events: the range test proves nothing"
+dump "$W1A" "$WORK/w1a.dump"
+dump "$W1B" "$WORK/w1b.dump"
+same "$WORK/w1a.dump" "$WORK/w1b.dump" "1 s windows: two ingests give the rows of one"
+
 # 5. a re-parsed file (its events are deleted and read again): everything recomputed
 expect_exit 0 "a re-parse" -- "$TL" ingest --no-progress --reparse=evidence/b-bind.log "$TWO"
 [ "$(mode "$TWO")" = full ] && ok "a re-parsed file: everything recomputed" || fail "mode: $(mode "$TWO")"
