@@ -18,7 +18,7 @@
  * and the options and every earlier file are unchanged, only the new files'
  * events are attributed; the rows are those a whole run would give. Memory
  * is bounded: candidates are sorted by the store, one subject's bindings are
- * made at a time, and attribution holds at most about a million bindings.
+ * made at a time, and attribution holds at most 512 k bindings.
  *
  * It is run at the end of every tl ingest. Library code: no printing; errors
  * fill ERR.
