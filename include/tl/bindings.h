@@ -110,6 +110,108 @@ struct tl_bind_iter *tl_store_addr_events(struct tl_store *s, const char *const 
 				      int with_user, struct tl_err *err);
 int tl_store_next_addr(struct tl_bind_iter *it, const struct tl_addr_row **row, struct tl_err *err);
 
+/* ---- correlation's working storage: bounded memory at any case size ---- */
+
+/* A binding candidate as correlation derives it (src/analysis/correlate.c
+ * gives the fields their meaning). The store only sorts them, in temporary
+ * tables that spill to disk, so memory does not grow with the evidence.
+ * VAL and the paths are the caller's ids, stored and handed back as given. */
+struct tl_cand_row {
+	int kind, tier, source, rule, firm;
+	const char *subject;        /* canonical text: the sort key */
+	int32_t val;
+	int has_start, has_end;
+	tl_us start, end;
+	int64_t start_event, end_event, events;
+	const char *sess;           /* logon session key, NULL: none */
+	int32_t path0, path1;       /* evidence of the start and the end, -1 none */
+	int64_t line0, line1;
+	/* on reading, for a row with SESS: the first logoff of SESS at or after
+	 * START (the earliest, then the lowest event id) */
+	int has_logoff;
+	tl_us logoff_ts;
+	int64_t logoff_event, logoff_line;
+	int32_t logoff_path;
+};
+struct tl_cand_sort;
+struct tl_cand_sort *tl_store_cand_sort_new(struct tl_store *s, struct tl_err *err);
+int tl_cand_sort_add(struct tl_cand_sort *cs, const struct tl_cand_row *r, struct tl_err *err);
+int tl_cand_sort_logoff(struct tl_cand_sort *cs, const char *sess, tl_us ts, int64_t event, int32_t path,
+			int64_t line, struct tl_err *err);
+/* The candidates in (kind, subject, tier) order, other keys unspecified:
+ * 1 and *ROW (borrowed until the next call), 0 at the end, -1 on error.
+ * No add after the first call. */
+int tl_cand_sort_next(struct tl_cand_sort *cs, const struct tl_cand_row **row, struct tl_err *err);
+/* Drops the temporary tables. Accepts NULL. */
+void tl_cand_sort_free(struct tl_cand_sort *cs);
+
+/* The bindings of one (KIND, SUBJECT) as written, in id order (which is
+ * tier, start, value order): attribution loads one address's bindings at a
+ * time instead of holding the case's. One prepared statement, re-bound.
+ * WINDOWED: only those with no start, with a start in [LO, HI], or with no
+ * end and a start before LO (the index bindings_open finds these): every
+ * binding that can cover a time in [LO + D, HI] when no finite binding lasts
+ * longer than D. */
+struct tl_subject_bindings;
+struct tl_subject_bindings *tl_store_subject_bindings_new(struct tl_store *s, int windowed, tl_us lo, tl_us hi,
+							  struct tl_err *err);
+/* 1 and *ROW (only id, value, start, end, end_rule, source filled; borrowed
+ * until the next call), 0 at the end. START restarts with a new subject. */
+int tl_subject_bindings_next(struct tl_subject_bindings *sb, const char *kind, const char *subject, int start,
+			     const struct tl_binding **row, struct tl_err *err);
+void tl_subject_bindings_free(struct tl_subject_bindings *sb);
+
+/* Correlation's page cache: KIB for the run (SQLite's sorter also keeps up
+ * to one cache's worth of rows in memory, so the ingest's 64 MB cache made
+ * correlation peak near 300 MB on 10 M Squid lines); returns the setting to
+ * give back to tl_store_cache_restore (0: none known, nothing changed). */
+int64_t tl_store_cache_limit(struct tl_store *s, int64_t kib);
+void tl_store_cache_restore(struct tl_store *s, int64_t was);
+
+/* ---- what correlation was computed from (schema v9, correlation_*) ---- */
+
+/* The state of the last run. USABLE: it reflects options DIGEST, nothing was
+ * deleted since and every file it reflected is unchanged; then the files it
+ * does not reflect yet are PENDING (ascending ids). */
+struct tl_corr_state {
+	int usable;
+	int64_t sessions;           /* the sessions digest then */
+	int64_t bindings, conflicts, attributed_user, attributed_host, conflicted, skipped;
+	int64_t max_span;           /* the longest finite binding (end - start) */
+	int64_t *pending;
+	size_t n_pending;
+};
+int tl_store_corr_state_get(struct tl_store *s, const char *digest, struct tl_corr_state *st, struct tl_err *err);
+void tl_corr_state_release(struct tl_corr_state *st);
+/* Records ST's digests and summary and MODE ("full", "incremental",
+ * "unchanged"), and every evidence file (but one being ingested) as
+ * reflected. STALE: the next run recomputes whole. In the open transaction. */
+int tl_store_corr_state_put(struct tl_store *s, const char *digest, const struct tl_corr_state *st, const char *mode,
+			    int stale, struct tl_err *err);
+/* Replaces the address spellings the rules saw (IPS[i] canonical CANON[i]). */
+int tl_store_corr_spellings_put(struct tl_store *s, const char *const *ips, const char *const *canon, size_t n,
+				struct tl_err *err);
+/* Calls FN for every recorded spelling, then for every (kind, subject) of the
+ * bindings with its number of bindings; a non-zero FN stops and is returned. */
+int tl_store_corr_spellings(struct tl_store *s, int (*fn)(void *arg, const char *ip, const char *canonical), void *arg,
+			    struct tl_err *err);
+int tl_store_binding_subjects(struct tl_store *s,
+			      int (*fn)(void *arg, const char *kind, const char *subject, int64_t n), void *arg,
+			      struct tl_err *err);
+/* A writer that keeps the rows there (tl_store_bindings_replace deletes
+ * them): new attributions and conflict counts only. */
+struct tl_bind_writer *tl_store_bindings_append(struct tl_store *s, struct tl_err *err);
+int tl_bind_writer_conflict_events(struct tl_bind_writer *w, int64_t id, int64_t events, struct tl_err *err);
+/* The earliest and latest time of FILES' events: 1 and *LO, *HI, 0 none. */
+int tl_store_files_span(struct tl_store *s, const int64_t *files, size_t n, tl_us *lo, tl_us *hi, struct tl_err *err);
+/* The identity events (HOST_ADDR: the host address events) of FILES only. */
+struct tl_bind_iter *tl_store_identity_events_in(struct tl_store *s, const int64_t *files, size_t n, int host_addr,
+						 struct tl_err *err);
+/* The events of FILES whose src_ip or dst_ip is one of IPS (rows as
+ * tl_store_addr_events'). */
+struct tl_bind_iter *tl_store_addr_events_in(struct tl_store *s, const char *const *ips, size_t n, const int64_t *files,
+					     size_t nf, int with_user, struct tl_err *err);
+
 /* ---- reading the results (tl bindings, timeline notes) ---- */
 
 /* How many bindings the case has (0 also for a case made before schema v6). */

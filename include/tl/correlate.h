@@ -13,6 +13,13 @@
  * result replaces the previous one whole, in one transaction: running it
  * twice gives the same rows, ids included. Events are never changed.
  *
+ * Incremental: when the files added since the last run carry no binding
+ * evidence (no candidate, logoff, session change or new address spelling)
+ * and the options and every earlier file are unchanged, only the new files'
+ * events are attributed; the rows are those a whole run would give. Memory
+ * is bounded: candidates are sorted by the store, one subject's bindings are
+ * made at a time, and attribution holds at most 512 k bindings.
+ *
  * It is run at the end of every tl ingest. Library code: no printing; errors
  * fill ERR.
  */

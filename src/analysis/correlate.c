@@ -3,12 +3,17 @@
  * are documented in docs/correlation.md#bindings-and-attribution, and this
  * file follows that page section by section).
  *
- * The work is done in memory over compact rows: strings are interned once
- * (canonical user, host and address texts, evidence paths), candidates are
- * sorted by subject and time, and attribution looks a binding up with a
- * binary search per event. The store is read through narrow iterators
- * (include/tl/bindings.h) that use the existing indexes, so a case whose
- * events name no bound address pays almost nothing.
+ * Memory does not grow with the evidence: strings are interned once
+ * (canonical user, host and address texts, evidence paths: they grow with
+ * the entities, not the events); candidates go to the store, which sorts
+ * them on disk and hands them back one subject after the other, so only one
+ * subject's candidates and bindings are in memory while its bindings are
+ * written; attribution then reads the bound addresses' events one address
+ * after the other and looks bindings up in a small cache of subjects loaded
+ * back from the bindings table, with a binary search per event. The store is
+ * read through narrow iterators (include/tl/bindings.h) that use the
+ * existing indexes, so a case whose events name no bound address pays
+ * almost nothing.
  *
  * What this is not: entity normalization (tl_entity_canon does that), or a
  * guess. Where the evidence binds one address to two people at once the
@@ -18,6 +23,7 @@
 #include "tl/correlate.h"
 
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -34,6 +40,11 @@
 #define MAX_CANDS (32u << 20)
 #define MAX_CONFLICTS 100000
 #define MAX_EVIDENCE 16 /* {path,line} kept per binding; `events` counts them all */
+/* Bindings held for attribution (48 bytes each: 24 MB): the bound addresses are
+ * attributed in chunks whose bindings fit in half of it, the rest serves the
+ * other side of an event and the hosts' users. */
+#define CACHE_BINDINGS (1u << 19)
+#define PAGE_CACHE_KIB 16384 /* SQLite's page cache while correlating: its reads are the events' index order anyway */
 
 enum kind { K_HOST_USER, K_IP_HOST, K_IP_USER, K_KINDS };
 static const char *const kind_name[K_KINDS] = { "host-user", "ip-host", "ip-user" };
@@ -140,7 +151,7 @@ static void intern_release(struct intern *t)
 struct cand {
 	tl_us start, end;
 	int64_t start_event, end_event, events;
-	int32_t subj, val, sess;  /* sess: logon session key (host + logon id), -1 none */
+	int32_t subj, val;
 	int32_t ev_path[2];       /* evidence of the start and the end, -1 none */
 	int64_t ev_line[2];
 	uint8_t kind, source, rule, has_start, has_end, firm, tier;
@@ -152,42 +163,65 @@ struct bnd {
 	int32_t nev;
 	int32_t ev_path[MAX_EVIDENCE];
 	int64_t ev_line[MAX_EVIDENCE];
-	tl_us maxend;      /* the latest end of this and every earlier binding of its group */
-	int has_maxend;    /* 0: one of them is open-ended */
-};
-
-struct logoff {
-	int32_t sess;
-	tl_us ts;
-	int64_t event;
-	int32_t path;
-	int64_t line;
 };
 
 struct conflict {
-	int64_t a, b; /* indexes into bnds, a < b */
+	int64_t a, b; /* binding ids, a < b */
+	uint8_t kind;
+	int32_t subj;
 	int has_start, has_end;
 	tl_us start, end;
 	int64_t events;
 };
 
+/* A binding as attribution needs it, loaded back from the store. */
+struct cb {
+	int64_t id;
+	tl_us start, end;
+	tl_us maxend;      /* the latest end of this and every earlier binding of its tier */
+	int32_t val;
+	uint8_t has_start, has_end, has_maxend, firm, source;
+};
+
+/* The bindings of one (kind, subject), tier 0 (evidence) then tier 1 (inventory). */
+struct subject_cache {
+	int valid, kind;
+	int32_t subj;
+	uint64_t used;
+	struct cb *v;
+	size_t n, n0;
+};
+
 struct corr {
 	struct intern str; /* canonical values and evidence paths */
 	struct intern raw; /* "T" + raw text -> canonical id (T: u user, h host, i ip) */
-	struct cand *cands;
-	size_t n_cands, cap_cands;
-	struct logoff *logoffs;
-	size_t n_logoffs, cap_logoffs;
-	struct bnd *bnds;
-	size_t n_bnds;
+	struct tl_cand_sort *sort; /* every candidate, sorted by the store */
+	int64_t n_cands, n_logoffs;
+	struct cand *cands; /* one group's */
+	size_t n_cands_grp, cap_cands;
+	struct bnd *bnds;   /* one group's */
+	size_t n_bnds, cap_bnds;
+	int64_t next_id;    /* bindings are numbered as they are written */
+	int64_t max_span;   /* the longest finite binding written */
+	uint8_t *bound;     /* per str id: bit 1 << kind when it is the subject of a binding of that kind */
+	int64_t *n_addr;    /* per str id: its ip-user and ip-host bindings */
+	uint32_t *slot[K_KINDS]; /* per str id: 1 + its cache entry, 0 none */
+	size_t cap_bound;
 	struct conflict *conflicts;
 	size_t n_conflicts;
-	/* per kind and tier: the bindings of subject id s are bnds[first[s] .. first[s] + count[s]) */
-	int64_t *first[K_KINDS][2];
-	int32_t *count[K_KINDS][2];
+	struct subject_cache *cache;
+	size_t n_cache, cap_cache, cached; /* cached: bindings held */
+	uint64_t clock;
+	struct tl_subject_bindings *sb;
 	struct tl_correlate_opts o;
 	struct tl_correlate_summary sum;
 	int has_ip_host; /* some address is bound to a host: events with a user may get one */
+	struct tl_buf skey; /* the current logon session key */
+	struct tl_err serr; /* a store failure behind a -1 (else: out of memory) */
+	int store_failed;
+	int probe;          /* only count what new files would add (probe_hits) */
+	int64_t probe_hits;
+	uint64_t sessions;  /* digest of the sessions rows: a sum, so in any order */
 };
 
 /* The canonical id of RAW as an entity of type T (cached per spelling), or -1
@@ -219,21 +253,42 @@ static int32_t canon(struct corr *c, enum tl_entity_type t, const char *raw)
 	return id;
 }
 
-static int add_cand(struct corr *c, const struct cand *x)
+/* Hands a candidate to the store's sorter (SESS: its logon session key, or NULL). */
+static int add_cand(struct corr *c, const struct cand *x, const char *sess)
 {
+	if (c->probe) {
+		c->probe_hits++;
+		return 0;
+	}
 	if (c->n_cands >= MAX_CANDS) {
 		c->sum.skipped++;
 		return 0;
 	}
-	if (c->n_cands == c->cap_cands) {
-		size_t nc = c->cap_cands ? c->cap_cands * 2 : 1024;
-		struct cand *v = realloc(c->cands, nc * sizeof(*v));
-		if (!v)
-			return -1;
-		c->cands = v;
-		c->cap_cands = nc;
+	c->n_cands++;
+	struct tl_cand_row r = { 0 };
+	r.kind = x->kind;
+	r.tier = x->tier;
+	r.source = x->source;
+	r.rule = x->rule;
+	r.firm = x->firm;
+	r.subject = c->str.s[x->subj];
+	r.val = x->val;
+	r.has_start = x->has_start;
+	r.start = x->start;
+	r.has_end = x->has_end;
+	r.end = x->end;
+	r.start_event = x->start_event;
+	r.end_event = x->end_event;
+	r.events = x->events;
+	r.sess = sess;
+	r.path0 = x->ev_path[0];
+	r.line0 = x->ev_line[0];
+	r.path1 = x->ev_path[1];
+	r.line1 = x->ev_line[1];
+	if (tl_cand_sort_add(c->sort, &r, &c->serr)) {
+		c->store_failed = 1;
+		return -1;
 	}
-	c->cands[c->n_cands++] = *x;
 	return 0;
 }
 
@@ -244,7 +299,6 @@ static void cand_init(struct cand *x, enum kind k, enum source src, int32_t subj
 	x->source = (uint8_t)src;
 	x->subj = subj;
 	x->val = val;
-	x->sess = -1;
 	x->ev_path[0] = x->ev_path[1] = -1;
 	x->events = 1;
 }
@@ -331,7 +385,7 @@ static int32_t path_id(struct corr *c, const char *path)
 }
 
 static int add_windowed(struct corr *c, enum kind k, enum source src, int32_t subj, int32_t val,
-			const struct tl_ident_row *r, int64_t window, int32_t sess)
+			const struct tl_ident_row *r, int64_t window, const char *sess)
 {
 	struct cand x;
 	cand_init(&x, k, src, subj, val);
@@ -341,45 +395,42 @@ static int add_windowed(struct corr *c, enum kind k, enum source src, int32_t su
 	x.has_end = 1;
 	x.rule = R_WINDOW;
 	x.start_event = r->id;
-	x.sess = sess;
 	if ((x.ev_path[0] = path_id(c, r->path)) < 0)
 		return -1;
 	x.ev_line[0] = r->line;
-	return add_cand(c, &x);
+	return add_cand(c, &x, sess);
 }
 
-static int add_logoff(struct corr *c, int32_t sess, const struct tl_ident_row *r)
+static int add_logoff(struct corr *c, const char *sess, const struct tl_ident_row *r)
 {
+	if (c->probe) {
+		c->probe_hits++;
+		return 0;
+	}
 	if (c->n_logoffs >= MAX_CANDS) {
 		c->sum.skipped++;
 		return 0;
 	}
-	if (c->n_logoffs == c->cap_logoffs) {
-		size_t nc = c->cap_logoffs ? c->cap_logoffs * 2 : 256;
-		struct logoff *v = realloc(c->logoffs, nc * sizeof(*v));
-		if (!v)
-			return -1;
-		c->logoffs = v;
-		c->cap_logoffs = nc;
+	c->n_logoffs++;
+	int32_t path = path_id(c, r->path);
+	if (path < 0)
+		return -1;
+	if (tl_cand_sort_logoff(c->sort, sess, r->ts, r->id, path, r->line, &c->serr)) {
+		c->store_failed = 1;
+		return -1;
 	}
-	struct logoff *l = &c->logoffs[c->n_logoffs++];
-	l->sess = sess;
-	l->ts = r->ts;
-	l->event = r->id;
-	l->line = r->line;
-	return (l->path = path_id(c, r->path)) < 0 ? -1 : 0;
+	return 0;
 }
 
-/* The logon session an event belongs to: host and the source's logon id. */
-static int32_t session_key(struct corr *c, const struct tl_ident_row *r, int32_t host)
+/* The logon session an event belongs to: host and the source's logon id, as
+ * text in B. 1: a key, 0: none, -1: out of memory. Not interned: there is
+ * one per logon, and the store matches them. */
+static int session_key(struct corr *c, const struct tl_ident_row *r, int32_t host, struct tl_buf *b)
 {
 	if (!r->session_id || !*r->session_id || host < 0)
-		return -1;
-	struct tl_buf b = TL_BUF_INIT;
-	tl_buf_addf(&b, "\x1f%s\x1f%s", c->str.s[host], r->session_id);
-	int32_t id = b.data ? intern_get(&c->str, b.data) : -2;
-	tl_buf_release(&b);
-	return id < 0 ? -2 : id;
+		return 0;
+	tl_buf_reset(b);
+	return tl_buf_addf(b, "\x1f%s\x1f%s", c->str.s[host], r->session_id) || !b->data ? -1 : 1;
 }
 
 /* One event that names a user: which bindings it is evidence of
@@ -393,8 +444,8 @@ static int identity(struct corr *c, const struct tl_ident_row *r)
 	int auth = r->class && !strcmp(r->class, "authentication");
 	int endpoint = !strcmp(r->family, "edr") || !strcmp(r->family, "hids");
 	if (auth && is_logoff(r)) {
-		int32_t sess = session_key(c, r, host);
-		return sess == -2 ? -1 : sess >= 0 ? add_logoff(c, sess, r) : 0;
+		int has = session_key(c, r, host, &c->skey);
+		return has < 0 ? -1 : has ? add_logoff(c, c->skey.data, r) : 0;
 	}
 	if (user < 0 || service_account(r->user, 0))
 		return 0;
@@ -404,14 +455,15 @@ static int identity(struct corr *c, const struct tl_ident_row *r)
 	int64_t lw = c->o.logon_window_us, pw = c->o.proxy_window_us;
 	/* proxy authentication: the user the proxy authenticated, at the client's address */
 	if (!strcmp(r->family, "proxy"))
-		return ip >= 0 ? add_windowed(c, K_IP_USER, S_PROXY, ip, user, r, pw, -1) : 0;
+		return ip >= 0 ? add_windowed(c, K_IP_USER, S_PROXY, ip, user, r, pw, NULL) : 0;
 	if (auth && is_success(r)) {
-		int32_t sess = session_key(c, r, host);
-		if (sess == -2)
+		int has = session_key(c, r, host, &c->skey);
+		if (has < 0)
 			return -1;
+		const char *sess = has ? c->skey.data : NULL;
 		/* a sign-in to a cloud identity provider from an inside address */
 		if (!strcmp(r->family, "audit"))
-			return ip >= 0 && inside_addr(r->src_ip) ? add_windowed(c, K_IP_USER, S_SSO, ip, user, r, lw, -1) : 0;
+			return ip >= 0 && inside_addr(r->src_ip) ? add_windowed(c, K_IP_USER, S_SSO, ip, user, r, lw, NULL) : 0;
 		/* logons on hosts (any address but their own), Kerberos and NTLM seen on the
 		 * wire (inside addresses); VPN and firewall logons name the outside address */
 		int wire = !strcmp(r->family, "flow");
@@ -429,7 +481,7 @@ static int identity(struct corr *c, const struct tl_ident_row *r)
 	/* a process owner: someone was using the host */
 	if (!strcmp(r->family, "edr") && r->class && !strcmp(r->class, "process_activity") && host >= 0 &&
 	    !service_account(r->user, 1))
-		return add_windowed(c, K_HOST_USER, S_EDR, host, user, r, lw, -1);
+		return add_windowed(c, K_HOST_USER, S_EDR, host, user, r, lw, NULL);
 	return 0;
 }
 
@@ -445,7 +497,7 @@ static int host_address(struct corr *c, const struct tl_ident_row *r)
 	int32_t host = canon(c, TL_ENT_HOST, r->host), ip = canon(c, TL_ENT_IP, r->src_ip);
 	if (host == -2 || ip == -2)
 		return -1;
-	return host >= 0 && ip >= 0 ? add_windowed(c, K_IP_HOST, S_EDR, ip, host, r, c->o.edr_window_us, -1) : 0;
+	return host >= 0 && ip >= 0 ? add_windowed(c, K_IP_HOST, S_EDR, ip, host, r, c->o.edr_window_us, NULL) : 0;
 }
 
 static int session(struct corr *c, const struct tl_session_row *r)
@@ -488,7 +540,7 @@ static int session(struct corr *c, const struct tl_session_row *r)
 			return -1;
 		x.ev_line[1] = r->end_line;
 	}
-	return add_cand(c, &x);
+	return add_cand(c, &x, NULL);
 }
 
 static int inventory(struct corr *c, const struct tl_inventory_entry *e)
@@ -515,54 +567,10 @@ static int inventory(struct corr *c, const struct tl_inventory_entry *e)
 		x.firm = 1;
 		x.tier = 1;
 		x.rule = R_OPEN;
-		if (add_cand(c, &x))
+		if (add_cand(c, &x, NULL))
 			return -1;
 	}
 	return 0;
-}
-
-/* ---- from candidates to bindings -------------------------------------------------- */
-
-static int cmp_logoff(const void *pa, const void *pb)
-{
-	const struct logoff *a = pa, *b = pb;
-	if (a->sess != b->sess)
-		return a->sess < b->sess ? -1 : 1;
-	if (a->ts != b->ts)
-		return a->ts < b->ts ? -1 : 1;
-	return a->event < b->event ? -1 : a->event > b->event;
-}
-
-/* A logon whose logoff is in the evidence ends there. */
-static void apply_logoffs(struct corr *c)
-{
-	if (!c->n_logoffs)
-		return;
-	qsort(c->logoffs, c->n_logoffs, sizeof(*c->logoffs), cmp_logoff);
-	for (size_t i = 0; i < c->n_cands; i++) {
-		struct cand *x = &c->cands[i];
-		if (x->sess < 0)
-			continue;
-		size_t lo = 0, hi = c->n_logoffs;
-		while (lo < hi) { /* the first logoff of that session at or after the logon */
-			size_t mid = (lo + hi) / 2;
-			const struct logoff *l = &c->logoffs[mid];
-			if (l->sess < x->sess || (l->sess == x->sess && l->ts < x->start))
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		if (lo == c->n_logoffs || c->logoffs[lo].sess != x->sess)
-			continue;
-		const struct logoff *l = &c->logoffs[lo];
-		x->end = l->ts;
-		x->has_end = 1;
-		x->rule = R_LOGOFF;
-		x->firm = 1;
-		x->end_event = l->event;
-		x->ev_path[1] = l->path;
-		x->ev_line[1] = l->line;
-	}
 }
 
 static int cmp_i64(int64_t a, int64_t b)
@@ -612,8 +620,10 @@ static int cmp_cand_group(const void *pa, const void *pb)
 		return a->tier < b->tier ? -1 : 1;
 	if ((r = cmp_start(a->has_start, a->start, b->has_start, b->start)))
 		return r;
-	if (a->val != b->val)
-		return a->val < b->val ? -1 : 1;
+	/* values by text, not intern id: which of two successors starting at one
+	 * instant ends a window must not depend on the order rows were read in */
+	if (a->val != b->val && (r = strcmp(sort_ctx->str.s[a->val], sort_ctx->str.s[b->val])))
+		return r;
 	if (a->source != b->source)
 		return a->source < b->source ? -1 : 1;
 	return cmp_evidence(a, b);
@@ -741,11 +751,6 @@ static int cmp_bnd(const void *pa, const void *pb)
 	return cmp_evidence(&a->c, &b->c);
 }
 
-static int covers(const struct cand *x, tl_us t)
-{
-	return (!x->has_start || x->start <= t) && (!x->has_end || t < x->end);
-}
-
 static int overlap(const struct cand *x, const struct cand *y)
 {
 	int x_before_y_ends = !y->has_end || !x->has_start || x->start < y->end;
@@ -755,7 +760,7 @@ static int overlap(const struct cand *x, const struct cand *y)
 
 /* Two bindings of one subject to different values at once. Bindings of one
  * group are in start order, so the overlap starts where the later one does. */
-static void find_conflicts(struct corr *c, size_t a, size_t b)
+static int find_conflicts(struct corr *c, size_t a, size_t b)
 {
 	for (size_t i = a; i < b; i++)
 		for (size_t j = i + 1; j < b; j++) {
@@ -769,205 +774,58 @@ static void find_conflicts(struct corr *c, size_t a, size_t b)
 				c->sum.skipped++;
 				continue;
 			}
+			if (!c->conflicts && !(c->conflicts = calloc(MAX_CONFLICTS, sizeof(*c->conflicts))))
+				return -1;
 			struct conflict *k = &c->conflicts[c->n_conflicts++];
-			k->a = (int64_t)i;
-			k->b = (int64_t)j;
+			k->a = c->bnds[i].id;
+			k->b = c->bnds[j].id;
+			k->kind = x->kind;
+			k->subj = x->subj;
 			k->has_start = y->has_start;
 			k->start = y->start;
 			k->has_end = x->has_end && y->has_end;
 			k->end = !x->has_end ? y->end : !y->has_end ? x->end : x->end < y->end ? x->end : y->end;
 			k->events = 0;
 		}
-}
-
-/* Per group: truncate, merge; then order everything, index the groups and
- * find the conflicts. */
-static int build_bindings(struct corr *c)
-{
-	sort_ctx = c;
-	if (c->n_cands)
-		qsort(c->cands, c->n_cands, sizeof(*c->cands), cmp_cand_group);
-	size_t cap = 0;
-	for (size_t a = 0, b; a < c->n_cands; a = b) {
-		const struct cand *g = &c->cands[a];
-		for (b = a + 1; b < c->n_cands && c->cands[b].kind == g->kind && c->cands[b].subj == g->subj &&
-				c->cands[b].tier == g->tier;
-		     b++)
-			;
-		if (truncate_windows(c, a, b) || merge_group(c, a, b, &c->bnds, &c->n_bnds, &cap))
-			return -1;
-	}
-	sort_ctx = c;
-	if (c->n_bnds)
-		qsort(c->bnds, c->n_bnds, sizeof(*c->bnds), cmp_bnd);
-	for (int k = 0; k < K_KINDS; k++)
-		for (int t = 0; t < 2; t++) {
-			c->first[k][t] = malloc((c->str.n ? c->str.n : 1) * sizeof(int64_t));
-			c->count[k][t] = calloc(c->str.n ? c->str.n : 1, sizeof(int32_t));
-			if (!c->first[k][t] || !c->count[k][t])
-				return -1;
-		}
-	c->conflicts = calloc(MAX_CONFLICTS, sizeof(*c->conflicts));
-	if (!c->conflicts)
-		return -1;
-	for (size_t a = 0, b; a < c->n_bnds; a = b) {
-		const struct cand *g = &c->bnds[a].c;
-		for (b = a; b < c->n_bnds && c->bnds[b].c.kind == g->kind && c->bnds[b].c.subj == g->subj &&
-			    c->bnds[b].c.tier == g->tier;
-		     b++) {
-			struct bnd *d = &c->bnds[b];
-			d->id = (int64_t)b + 1;
-			const struct bnd *prev = b > a ? &c->bnds[b - 1] : NULL;
-			d->has_maxend = d->c.has_end && (!prev || prev->has_maxend);
-			d->maxend = !prev || d->c.end > prev->maxend ? d->c.end : prev->maxend;
-		}
-		c->first[g->kind][g->tier][g->subj] = (int64_t)a;
-		c->count[g->kind][g->tier][g->subj] = (int32_t)(b - a);
-		find_conflicts(c, a, b);
-	}
 	return 0;
 }
 
-/* ---- attribution ---------------------------------------------------------------------- */
 
-/* The binding of SUBJ (kind K) that covers T: 1 and *BEST, 0 none, -1 when
- * bindings to different values cover it (*A and *B two of them). Evidence
- * bindings first; the inventory only where they say nothing. */
-static int resolve(const struct corr *c, enum kind k, int32_t subj, tl_us t, size_t *best, size_t *ca, size_t *cb)
+/* ---- one subject at a time: candidates to bindings, written as they are made ---------- */
+
+/* Room in the per-string arrays for string id ID. */
+static int grow_bound(struct corr *c, int32_t id)
 {
-	if (subj < 0 || (size_t)subj >= c->str.n)
+	if ((size_t)id < c->cap_bound)
 		return 0;
-	for (int tier = 0; tier < 2; tier++) {
-		int32_t n = c->count[k][tier][subj];
-		if (!n)
-			continue;
-		size_t a = (size_t)c->first[k][tier][subj], lo = a, hi = a + (size_t)n;
-		while (lo < hi) { /* the first binding starting after T */
-			size_t mid = (lo + hi) / 2;
-			const struct cand *x = &c->bnds[mid].c;
-			if (!x->has_start || x->start <= t)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		int found = 0;
-		for (size_t i = lo; i-- > a;) {
-			const struct bnd *d = &c->bnds[i];
-			if (d->has_maxend && d->maxend <= t)
-				break; /* nothing at or before i reaches T */
-			if (!covers(&d->c, t))
-				continue;
-			if (!found) {
-				*best = i;
-				found = 1;
-				continue;
-			}
-			const struct cand *x = &c->bnds[*best].c;
-			if (d->c.val != x->val) {
-				*ca = i;
-				*cb = *best;
-				return -1;
-			}
-			/* agreeing bindings: the firm one, then the stronger source, then the later start */
-			if (d->c.firm > x->firm || (d->c.firm == x->firm && d->c.source < x->source))
-				*best = i;
-		}
-		if (found)
-			return 1;
-	}
-	return 0;
-}
-
-static void count_conflict(struct corr *c, size_t a, size_t b)
-{
-	if (a > b) {
-		size_t t = a;
-		a = b;
-		b = t;
-	}
-	c->sum.conflicted++;
-	for (size_t i = 0; i < c->n_conflicts; i++)
-		if ((size_t)c->conflicts[i].a == a && (size_t)c->conflicts[i].b == b) {
-			c->conflicts[i].events++;
-			return;
-		}
-}
-
-/* The address's canonical id if some binding has it as subject, else -1. */
-static int32_t bound_addr(const struct corr *c, const char *ip)
-{
-	if (!ip)
+	size_t nc = c->cap_bound ? c->cap_bound : 1024, oc = c->cap_bound;
+	while (nc <= (size_t)id)
+		nc *= 2;
+	uint8_t *v = realloc(c->bound, nc);
+	if (!v)
 		return -1;
-	char key[512];
-	size_t n = strlen(ip);
-	if (n > sizeof(key) - 2)
+	memset(v + oc, 0, nc - oc);
+	c->bound = v;
+	int64_t *na = realloc(c->n_addr, nc * sizeof(*na));
+	if (!na)
 		return -1;
-	key[0] = 'i';
-	memcpy(key + 1, ip, n + 1);
-	int32_t k = intern_find(&c->raw, key);
-	return k >= 0 ? c->raw.canon[k] : -1;
-}
-
-static int attribute_row(struct corr *c, struct tl_bind_writer *w, const struct tl_addr_row *r, struct tl_err *err)
-{
-	int32_t addr[2] = { bound_addr(c, r->src_ip), bound_addr(c, r->dst_ip) };
-	static const char *const via[2] = { "src_ip", "dst_ip" }, *const via_host[2] = { "src_ip>host", "dst_ip>host" };
-	size_t best, h, ca, cb;
-	/* the user: the initiator's address first, then the other side */
-	for (int i = 0; i < 2 && !r->has_user; i++) {
-		if (addr[i] < 0)
-			continue;
-		int rc = resolve(c, K_IP_USER, addr[i], r->ts, &best, &ca, &cb);
-		if (rc < 0) {
-			count_conflict(c, ca, cb);
-			break;
-		}
-		if (rc > 0) {
-			c->sum.attributed_user++;
-			if (tl_bind_writer_attribution(w, r->id, "user", c->str.s[c->bnds[best].c.val], c->bnds[best].id, via[i],
-						       0, err))
-				return -1;
-			break;
-		}
-		/* no one held the address, but a host did, and someone used that host */
-		if ((rc = resolve(c, K_IP_HOST, addr[i], r->ts, &h, &ca, &cb)) == 0)
-			continue;
-		if (rc > 0 && (rc = resolve(c, K_HOST_USER, c->bnds[h].c.val, r->ts, &best, &ca, &cb)) == 0)
-			continue;
-		if (rc < 0) {
-			count_conflict(c, ca, cb);
-			break;
-		}
-		c->sum.attributed_user++;
-		if (tl_bind_writer_attribution(w, r->id, "user", c->str.s[c->bnds[best].c.val], c->bnds[best].id,
-					       via_host[i], c->bnds[h].id, err))
+	memset(na + oc, 0, (nc - oc) * sizeof(*na));
+	c->n_addr = na;
+	for (int k = 0; k < K_KINDS; k++) {
+		uint32_t *sl = realloc(c->slot[k], nc * sizeof(*sl));
+		if (!sl)
 			return -1;
-		break;
+		memset(sl + oc, 0, (nc - oc) * sizeof(*sl));
+		c->slot[k] = sl;
 	}
-	/* the host: unless the event names the host at that address (or, for an
-	 * endpoint's own event, is the host) */
-	int endpoint = !strcmp(r->family, "edr") || !strcmp(r->family, "hids");
-	int need[2] = { !r->has_src_host && !(endpoint && r->has_host), !r->has_dst_host };
-	for (int i = 0; i < 2; i++) {
-		if (addr[i] < 0 || !need[i])
-			continue;
-		int rc = resolve(c, K_IP_HOST, addr[i], r->ts, &best, &ca, &cb);
-		if (rc < 0) {
-			count_conflict(c, ca, cb);
-			break;
-		}
-		if (rc > 0) {
-			c->sum.attributed_host++;
-			if (tl_bind_writer_attribution(w, r->id, "host", c->str.s[c->bnds[best].c.val], c->bnds[best].id, via[i],
-						       0, err))
-				return -1;
-			break;
-		}
-	}
+	c->cap_bound = nc;
 	return 0;
 }
 
-/* ---- writing ------------------------------------------------------------------------- */
+static int is_bound(const struct corr *c, enum kind k, int32_t id)
+{
+	return id >= 0 && (size_t)id < c->cap_bound && (c->bound[id] & (1u << k));
+}
 
 static int write_bindings(struct corr *c, struct tl_bind_writer *w, struct tl_err *err)
 {
@@ -1009,17 +867,380 @@ static int write_bindings(struct corr *c, struct tl_bind_writer *w, struct tl_er
 	return rc;
 }
 
+/* The candidates of one (kind, subject, tier) in c->cands: truncate, merge,
+ * order, number, find the conflicts, write. */
+static int flush_group(struct corr *c, struct tl_bind_writer *w, struct tl_err *err)
+{
+	size_t n = c->n_cands_grp;
+	if (!n)
+		return 0;
+	c->n_cands_grp = 0;
+	c->n_bnds = 0;
+	sort_ctx = c;
+	qsort(c->cands, n, sizeof(*c->cands), cmp_cand_group);
+	if (truncate_windows(c, 0, n) || merge_group(c, 0, n, &c->bnds, &c->n_bnds, &c->cap_bnds))
+		return tl_errf(err, "out of memory");
+	sort_ctx = c;
+	qsort(c->bnds, c->n_bnds, sizeof(*c->bnds), cmp_bnd);
+	for (size_t i = 0; i < c->n_bnds; i++) {
+		const struct cand *x = &c->bnds[i].c;
+		c->bnds[i].id = ++c->next_id;
+		if (x->has_start && x->has_end && x->end - x->start > c->max_span)
+			c->max_span = x->end - x->start;
+	}
+	if (find_conflicts(c, 0, c->n_bnds) || grow_bound(c, c->cands[0].subj))
+		return tl_errf(err, "out of memory");
+	c->bound[c->cands[0].subj] |= (uint8_t)(1u << c->cands[0].kind);
+	if (c->cands[0].kind != K_HOST_USER)
+		c->n_addr[c->cands[0].subj] += (int64_t)c->n_bnds;
+	c->has_ip_host |= c->cands[0].kind == K_IP_HOST;
+	c->sum.bindings += (int64_t)c->n_bnds;
+	return write_bindings(c, w, err);
+}
+
+/* The store hands the candidates back grouped by (kind, subject text, tier),
+ * which is the order of the binding ids: each group is finished and written
+ * before the next is read. */
+static int build_bindings(struct corr *c, struct tl_bind_writer *w, struct tl_err *err)
+{
+	const struct tl_cand_row *r;
+	int rc, kind = -1, tier = -1;
+	int32_t subj = -1;
+	while ((rc = tl_cand_sort_next(c->sort, &r, err)) == 1) {
+		if (subj < 0 || r->kind != kind || r->tier != tier || strcmp(c->str.s[subj], r->subject)) {
+			if (flush_group(c, w, err))
+				return -1;
+			if ((subj = intern_get(&c->str, r->subject)) < 0)
+				return tl_errf(err, "out of memory");
+			kind = r->kind;
+			tier = r->tier;
+		}
+		if (r->kind < 0 || r->kind >= K_KINDS || r->val < 0 || (size_t)r->val >= c->str.n ||
+		    r->path0 >= (int32_t)c->str.n || r->path1 >= (int32_t)c->str.n)
+			return tl_errf(err, "correlation: a binding candidate came back damaged");
+		if (c->n_cands_grp == c->cap_cands) {
+			size_t nc = c->cap_cands ? c->cap_cands * 2 : 1024;
+			struct cand *v = realloc(c->cands, nc * sizeof(*v));
+			if (!v)
+				return tl_errf(err, "out of memory");
+			c->cands = v;
+			c->cap_cands = nc;
+		}
+		struct cand *x = &c->cands[c->n_cands_grp++];
+		cand_init(x, (enum kind)r->kind, (enum source)r->source, subj, r->val);
+		x->tier = (uint8_t)r->tier;
+		x->rule = (uint8_t)r->rule;
+		x->firm = (uint8_t)r->firm;
+		x->has_start = (uint8_t)r->has_start;
+		x->start = r->start;
+		x->has_end = (uint8_t)r->has_end;
+		x->end = r->end;
+		x->start_event = r->start_event;
+		x->end_event = r->end_event;
+		x->events = r->events;
+		x->ev_path[0] = r->path0;
+		x->ev_line[0] = r->line0;
+		x->ev_path[1] = r->path1;
+		x->ev_line[1] = r->line1;
+		/* a logon whose logoff is in the evidence ends there */
+		if (r->sess && r->has_logoff) {
+			x->end = r->logoff_ts;
+			x->has_end = 1;
+			x->rule = R_LOGOFF;
+			x->firm = 1;
+			x->end_event = r->logoff_event;
+			x->ev_path[1] = r->logoff_path;
+			x->ev_line[1] = r->logoff_line;
+		}
+	}
+	if (rc < 0)
+		return -1;
+	return flush_group(c, w, err);
+}
+
+/* ---- attribution ---------------------------------------------------------------------- */
+
+static int source_of(const char *name)
+{
+	for (size_t i = 0; i < sizeof(source_name) / sizeof(source_name[0]); i++)
+		if (!strcmp(source_name[i], name))
+			return (int)i;
+	return S_INVENTORY;
+}
+
+static void cache_drop(struct corr *c, struct subject_cache *e)
+{
+	c->slot[e->kind][e->subj] = 0;
+	c->cached -= e->n;
+	free(e->v);
+	e->v = NULL;
+	e->n = e->n0 = 0;
+	e->valid = 0;
+}
+
+/* The bindings of SUBJ (kind K), from the cache or loaded back from the
+ * store; NULL when it has none (or on failure: *FAILED, ERR). The less
+ * recently used subjects make room. */
+static const struct subject_cache *subject_bindings(struct corr *c, enum kind k, int32_t subj, int *failed,
+						   struct tl_err *err)
+{
+	if (!is_bound(c, k, subj))
+		return NULL;
+	if (c->slot[k][subj]) {
+		struct subject_cache *x = &c->cache[c->slot[k][subj] - 1];
+		x->used = ++c->clock;
+		return x;
+	}
+	if (c->cached >= CACHE_BINDINGS) {
+		/* the older half goes in one sweep, so that a full cache costs one
+		 * scan per many loads, not one per load */
+		uint64_t lo = UINT64_MAX, hi = 0;
+		for (size_t i = 0; i < c->n_cache; i++)
+			if (c->cache[i].valid) {
+				lo = c->cache[i].used < lo ? c->cache[i].used : lo;
+				hi = c->cache[i].used > hi ? c->cache[i].used : hi;
+			}
+		for (size_t i = 0; i < c->n_cache; i++)
+			if (c->cache[i].valid && c->cache[i].used <= lo + (hi - lo) / 2)
+				cache_drop(c, &c->cache[i]);
+	}
+	struct subject_cache *e = NULL;
+	for (size_t i = 0; i < c->n_cache && !e; i++)
+		if (!c->cache[i].valid)
+			e = &c->cache[i];
+	if (!e) {
+		if (c->n_cache == c->cap_cache) {
+			size_t nc = c->cap_cache ? c->cap_cache * 2 : 64;
+			struct subject_cache *v = realloc(c->cache, nc * sizeof(*v));
+			if (!v) {
+				*failed = 1;
+				tl_errf(err, "out of memory");
+				return NULL;
+			}
+			c->cache = v;
+			c->cap_cache = nc;
+		}
+		e = &c->cache[c->n_cache++];
+		memset(e, 0, sizeof(*e));
+	}
+	const struct tl_binding *b;
+	size_t cap = 0;
+	int rc, first = 1;
+	while ((rc = tl_subject_bindings_next(c->sb, kind_name[k], c->str.s[subj], first, &b, err)) == 1) {
+		first = 0;
+		if (e->n == cap) {
+			size_t nc = cap ? cap * 2 : 16;
+			struct cb *v = realloc(e->v, nc * sizeof(*v));
+			if (!v) {
+				rc = tl_errf(err, "out of memory");
+				break;
+			}
+			e->v = v;
+			cap = nc;
+		}
+		int32_t val = intern_get(&c->str, b->value);
+		if (val < 0 || grow_bound(c, val)) {
+			rc = tl_errf(err, "out of memory");
+			break;
+		}
+		struct cb *d = &e->v[e->n];
+		d->id = b->id;
+		d->has_start = (uint8_t)b->has_start;
+		d->start = b->start;
+		d->has_end = (uint8_t)b->has_end;
+		d->end = b->end;
+		d->val = val;
+		d->source = (uint8_t)source_of(b->source);
+		d->firm = d->source == S_VPN || d->source == S_DHCP || d->source == S_INVENTORY ||
+			  !strcmp(b->end_rule, "logoff");
+		int tier = d->source == S_INVENTORY;
+		/* ids run tier 0 then tier 1; maxend runs within a tier */
+		const struct cb *prev = e->n > e->n0 || (!tier && e->n) ? &e->v[e->n - 1] : NULL;
+		d->has_maxend = d->has_end && (!prev || prev->has_maxend);
+		d->maxend = !prev || d->end > prev->maxend ? d->end : prev->maxend;
+		e->n++;
+		if (!tier)
+			e->n0 = e->n;
+	}
+	if (rc < 0) {
+		free(e->v);
+		e->v = NULL;
+		e->n = e->n0 = 0;
+		*failed = 1;
+		return NULL;
+	}
+	/* held until evicted: no room to spare beyond the bindings themselves */
+	if (cap > e->n && e->n) {
+		struct cb *v = realloc(e->v, e->n * sizeof(*v));
+		if (v)
+			e->v = v;
+	}
+	e->valid = 1;
+	e->kind = (int)k;
+	e->subj = subj;
+	e->used = ++c->clock;
+	c->cached += e->n;
+	c->slot[k][subj] = (uint32_t)(e - c->cache) + 1;
+	return e;
+}
+
+static int cb_covers(const struct cb *x, tl_us t)
+{
+	return (!x->has_start || x->start <= t) && (!x->has_end || t < x->end);
+}
+
+/* The binding of SUBJ (kind K) that covers T: 1 and *BEST, 0 none, -1 when
+ * bindings to different values cover it (*A and *B two of them), -2 on
+ * failure (ERR). Evidence bindings first; the inventory only where they say
+ * nothing. */
+static int resolve(struct corr *c, enum kind k, int32_t subj, tl_us t, struct cb *best, struct cb *ca,
+		   struct cb *cb, struct tl_err *err)
+{
+	int failed = 0;
+	const struct subject_cache *e = subject_bindings(c, k, subj, &failed, err);
+	if (!e)
+		return failed ? -2 : 0;
+	for (int tier = 0; tier < 2; tier++) {
+		size_t a = tier ? e->n0 : 0, lo = a, hi = tier ? e->n : e->n0;
+		if (a == hi)
+			continue;
+		while (lo < hi) { /* the first binding starting after T */
+			size_t mid = (lo + hi) / 2;
+			const struct cb *x = &e->v[mid];
+			if (!x->has_start || x->start <= t)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		size_t bi = 0;
+		int found = 0;
+		for (size_t i = lo; i-- > a;) {
+			const struct cb *d = &e->v[i];
+			if (d->has_maxend && d->maxend <= t)
+				break; /* nothing at or before i reaches T */
+			if (!cb_covers(d, t))
+				continue;
+			if (!found) {
+				bi = i;
+				found = 1;
+				continue;
+			}
+			const struct cb *x = &e->v[bi];
+			if (d->val != x->val) {
+				*ca = *d;
+				*cb = *x;
+				return -1;
+			}
+			/* agreeing bindings: the firm one, then the stronger source, then the later start */
+			if (d->firm > x->firm || (d->firm == x->firm && d->source < x->source))
+				bi = i;
+		}
+		if (found) {
+			*best = e->v[bi];
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static void count_conflict(struct corr *c, const struct cb *x, const struct cb *y)
+{
+	int64_t a = x->id < y->id ? x->id : y->id, b = x->id < y->id ? y->id : x->id;
+	c->sum.conflicted++;
+	for (size_t i = 0; i < c->n_conflicts; i++)
+		if (c->conflicts[i].a == a && c->conflicts[i].b == b) {
+			c->conflicts[i].events++;
+			return;
+		}
+}
+
+/* The address's canonical id if some binding has it as subject, else -1. */
+static int32_t bound_addr(const struct corr *c, const char *ip)
+{
+	if (!ip)
+		return -1;
+	char key[512];
+	size_t n = strlen(ip);
+	if (n > sizeof(key) - 2)
+		return -1;
+	key[0] = 'i';
+	memcpy(key + 1, ip, n + 1);
+	int32_t k = intern_find(&c->raw, key);
+	return k >= 0 ? c->raw.canon[k] : -1;
+}
+
+static int attribute_row(struct corr *c, struct tl_bind_writer *w, const struct tl_addr_row *r, struct tl_err *err)
+{
+	int32_t addr[2] = { bound_addr(c, r->src_ip), bound_addr(c, r->dst_ip) };
+	static const char *const via[2] = { "src_ip", "dst_ip" }, *const via_host[2] = { "src_ip>host", "dst_ip>host" };
+	struct cb best, h, ca, cb;
+	/* the user: the initiator's address first, then the other side */
+	for (int i = 0; i < 2 && !r->has_user; i++) {
+		if (addr[i] < 0)
+			continue;
+		int rc = resolve(c, K_IP_USER, addr[i], r->ts, &best, &ca, &cb, err);
+		if (rc == -2)
+			return -1;
+		if (rc < 0) {
+			count_conflict(c, &ca, &cb);
+			break;
+		}
+		if (rc > 0) {
+			c->sum.attributed_user++;
+			if (tl_bind_writer_attribution(w, r->id, "user", c->str.s[best.val], best.id, via[i], 0, err))
+				return -1;
+			break;
+		}
+		/* no one held the address, but a host did, and someone used that host */
+		if ((rc = resolve(c, K_IP_HOST, addr[i], r->ts, &h, &ca, &cb, err)) == 0)
+			continue;
+		if (rc > 0 && (rc = resolve(c, K_HOST_USER, h.val, r->ts, &best, &ca, &cb, err)) == 0)
+			continue;
+		if (rc == -2)
+			return -1;
+		if (rc < 0) {
+			count_conflict(c, &ca, &cb);
+			break;
+		}
+		c->sum.attributed_user++;
+		if (tl_bind_writer_attribution(w, r->id, "user", c->str.s[best.val], best.id, via_host[i], h.id, err))
+			return -1;
+		break;
+	}
+	/* the host: unless the event names the host at that address (or, for an
+	 * endpoint's own event, is the host) */
+	int endpoint = !strcmp(r->family, "edr") || !strcmp(r->family, "hids");
+	int need[2] = { !r->has_src_host && !(endpoint && r->has_host), !r->has_dst_host };
+	for (int i = 0; i < 2; i++) {
+		if (addr[i] < 0 || !need[i])
+			continue;
+		int rc = resolve(c, K_IP_HOST, addr[i], r->ts, &best, &ca, &cb, err);
+		if (rc == -2)
+			return -1;
+		if (rc < 0) {
+			count_conflict(c, &ca, &cb);
+			break;
+		}
+		if (rc > 0) {
+			c->sum.attributed_host++;
+			if (tl_bind_writer_attribution(w, r->id, "host", c->str.s[best.val], best.id, via[i], 0, err))
+				return -1;
+			break;
+		}
+	}
+	return 0;
+}
+
 static int write_conflicts(struct corr *c, struct tl_bind_writer *w, struct tl_err *err)
 {
 	for (size_t i = 0; i < c->n_conflicts; i++) {
 		const struct conflict *k = &c->conflicts[i];
-		const struct bnd *a = &c->bnds[k->a];
 		struct tl_binding_conflict r = { 0 };
 		r.id = (int64_t)i + 1;
-		r.kind = kind_name[a->c.kind];
-		r.subject = c->str.s[a->c.subj];
-		r.binding_a = a->id;
-		r.binding_b = c->bnds[k->b].id;
+		r.kind = kind_name[k->kind];
+		r.subject = c->str.s[k->subj];
+		r.binding_a = k->a;
+		r.binding_b = k->b;
 		r.has_start = k->has_start;
 		r.start = k->start;
 		r.has_end = k->has_end;
@@ -1033,6 +1254,65 @@ static int write_conflicts(struct corr *c, struct tl_bind_writer *w, struct tl_e
 
 /* ---- the run ------------------------------------------------------------------------- */
 
+static uint64_t hash_str(uint64_t h, const char *s)
+{
+	for (; s && *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return (h ^ (s ? 0x1f : 0x1e)) * 1099511628211ull; /* NULL and "" differ */
+}
+
+static uint64_t hash_i64(uint64_t h, int has, int64_t v)
+{
+	char b[32];
+	snprintf(b, sizeof(b), "%d:%lld", has, (long long)v);
+	return hash_str(h, b);
+}
+
+/* One sessions row, every field the rules read. */
+static uint64_t session_hash(const struct tl_session_row *r)
+{
+	uint64_t h = 1469598103934665603ull;
+	h = hash_str(h, r->kind);
+	h = hash_str(h, r->user);
+	h = hash_str(h, r->assigned_ip);
+	h = hash_str(h, r->client_host);
+	h = hash_str(h, r->ended_by);
+	h = hash_i64(h, r->has_start, r->start);
+	h = hash_i64(h, r->has_end, r->end);
+	h = hash_i64(h, 1, r->start_event);
+	h = hash_i64(h, 1, r->end_event);
+	h = hash_str(h, r->start_path);
+	h = hash_i64(h, 1, r->start_line);
+	h = hash_str(h, r->end_path);
+	h = hash_i64(h, 1, r->end_line);
+	return hash_i64(h, r->has_log_start, r->log_start);
+}
+
+/* What the rows depend on besides the events: the rules' version, the
+ * windows and the inventory. Change "tl-correlate-1" with any rule of this
+ * file: cases correlated by the older rules are then recomputed whole. */
+static void options_digest(const struct corr *c, char out[17])
+{
+	uint64_t h = hash_str(1469598103934665603ull, "tl-correlate-1");
+	h = hash_i64(h, 1, c->o.logon_window_us);
+	h = hash_i64(h, 1, c->o.proxy_window_us);
+	h = hash_i64(h, 1, c->o.edr_window_us);
+	for (size_t i = 0; i < c->o.n_inventory; i++) {
+		const struct tl_inventory_entry *e = &c->o.inventory[i];
+		h = hash_str(hash_str(h, e->host), e->owner);
+		h = hash_i64(h, 1, (int64_t)e->n_ips);
+		for (size_t k = 0; k < e->n_ips; k++)
+			h = hash_str(h, e->ips[k]);
+	}
+	snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
+/* A -1 of the collecting code: the store's error, else out of memory. */
+static int collect_fail(struct corr *c, struct tl_err *err)
+{
+	return c->store_failed ? tl_errf(err, "%s", c->serr.msg) : tl_errf(err, "out of memory");
+}
+
 static int collect(struct corr *c, struct tl_store *s, struct tl_err *err)
 {
 	struct tl_bind_iter *it = tl_store_sessions(s, err);
@@ -1041,11 +1321,13 @@ static int collect(struct corr *c, struct tl_store *s, struct tl_err *err)
 	int rc;
 	if (!it)
 		return -1;
-	while ((rc = tl_store_next_session(it, &sr, err)) == 1)
+	while ((rc = tl_store_next_session(it, &sr, err)) == 1) {
+		c->sessions += session_hash(sr);
 		if (session(c, sr)) {
-			rc = tl_errf(err, "out of memory");
+			rc = collect_fail(c, err);
 			break;
 		}
+	}
 	tl_bind_iter_free(it);
 	if (rc < 0)
 		return -1;
@@ -1054,7 +1336,7 @@ static int collect(struct corr *c, struct tl_store *s, struct tl_err *err)
 			return -1;
 		while ((rc = tl_store_next_identity(it, &ir, err)) == 1) {
 			if ((pass == 0 && identity(c, ir)) || host_address(c, ir)) {
-				rc = tl_errf(err, "out of memory");
+				rc = collect_fail(c, err);
 				break;
 			}
 		}
@@ -1064,40 +1346,346 @@ static int collect(struct corr *c, struct tl_store *s, struct tl_err *err)
 	}
 	for (size_t i = 0; i < c->o.n_inventory; i++)
 		if (inventory(c, &c->o.inventory[i]))
-			return tl_errf(err, "out of memory");
-	apply_logoffs(c);
+			return collect_fail(c, err);
 	return 0;
 }
 
-/* Every spelling of every bound address, as the events store it. */
-static int bound_spellings(struct corr *c, struct tl_strlist *out)
+/* The spellings, as the events store them, of the bound addresses from the
+ * canonical id *NEXT on, as many addresses as have about half the cache's
+ * bindings; *NEXT moves past them. */
+static int bound_chunk(struct corr *c, size_t *next, struct tl_strlist *out)
 {
-	char *used = calloc(c->str.n ? c->str.n : 1, 1);
-	if (!used)
-		return -1;
-	for (size_t i = 0; i < c->n_bnds; i++) {
-		if (c->bnds[i].c.kind != K_HOST_USER)
-			used[c->bnds[i].c.subj] = 1;
-		c->has_ip_host |= c->bnds[i].c.kind == K_IP_HOST;
+	int64_t held = 0;
+	size_t end = *next;
+	for (; end < c->cap_bound && end < c->str.n; end++) {
+		if (!c->n_addr[end])
+			continue;
+		if (held && held + c->n_addr[end] > CACHE_BINDINGS / 2)
+			break;
+		held += c->n_addr[end];
 	}
-	int rc = 0;
-	for (size_t k = 0; k < c->raw.n && !rc; k++)
-		if (c->raw.s[k][0] == 'i' && c->raw.canon[k] >= 0 && used[c->raw.canon[k]])
-			rc = tl_strlist_add(out, c->raw.s[k] + 1);
-	free(used);
+	for (size_t k = 0; k < c->raw.n; k++) {
+		int32_t id = c->raw.canon[k];
+		if (c->raw.s[k][0] == 'i' && id >= 0 && (size_t)id >= *next && (size_t)id < end && c->n_addr[id] &&
+		    tl_strlist_add(out, c->raw.s[k] + 1))
+			return -1;
+	}
+	*next = end;
+	return 0;
+}
+
+/* ---- incremental: only what new files can change ------------------------------------ */
+
+static int load_spelling(void *arg, const char *ip, const char *canonical)
+{
+	struct corr *c = arg;
+	char key[512];
+	size_t n = strlen(ip);
+	if (n > sizeof(key) - 2)
+		return 0;
+	key[0] = 'i';
+	memcpy(key + 1, ip, n + 1);
+	int32_t id = intern_get(&c->str, canonical), k = id < 0 ? -1 : intern_get(&c->raw, key);
+	if (k < 0)
+		return -1;
+	c->raw.canon[k] = id;
+	return 0;
+}
+
+static int load_subject(void *arg, const char *kind, const char *subject, int64_t n)
+{
+	struct corr *c = arg;
+	int k;
+	for (k = 0; k < K_KINDS && strcmp(kind_name[k], kind); k++)
+		;
+	int32_t id = intern_get(&c->str, subject);
+	if (k == K_KINDS)
+		return 0;
+	if (id < 0 || grow_bound(c, id))
+		return -1;
+	c->bound[id] |= (uint8_t)(1u << k);
+	if (k != K_HOST_USER)
+		c->n_addr[id] += n;
+	c->has_ip_host |= k == K_IP_HOST;
+	return 0;
+}
+
+/* Whether the files in ST->pending add binding evidence: any session row
+ * changed, any candidate or logoff, or an address spelling not seen before
+ * (it could make more events attributable). */
+static int pending_evidence(struct corr *c, struct tl_store *s, const struct tl_corr_state *st, struct tl_err *err)
+{
+	struct tl_bind_iter *it = tl_store_sessions(s, err);
+	const struct tl_session_row *sr;
+	const struct tl_ident_row *ir;
+	int rc;
+	if (!it)
+		return -1;
+	while ((rc = tl_store_next_session(it, &sr, err)) == 1)
+		c->sessions += session_hash(sr);
+	tl_bind_iter_free(it);
+	if (rc < 0)
+		return -1;
+	if (c->sessions != (uint64_t)st->sessions)
+		return 1;
+	if (tl_store_corr_spellings(s, load_spelling, c, err))
+		return collect_fail(c, err);
+	size_t known = c->raw.n;
+	c->probe = 1;
+	for (int pass = 0; pass < 2 && !c->probe_hits; pass++) {
+		if (!(it = tl_store_identity_events_in(s, st->pending, st->n_pending, pass, err)))
+			return -1;
+		while ((rc = tl_store_next_identity(it, &ir, err)) == 1 && !c->probe_hits)
+			if ((pass == 0 && identity(c, ir)) || host_address(c, ir)) {
+				rc = collect_fail(c, err);
+				break;
+			}
+		tl_bind_iter_free(it);
+		if (rc < 0)
+			return -1;
+	}
+	c->probe = 0;
+	for (size_t k = known; k < c->raw.n && !c->probe_hits; k++)
+		if (c->raw.s[k][0] == 'i' && c->raw.canon[k] >= 0)
+			return 1;
+	return c->probe_hits > 0;
+}
+
+static int load_conflicts(struct corr *c, struct tl_store *s, const struct tl_corr_state *st, struct tl_err *err)
+{
+	if (!st->conflicts)
+		return 0;
+	if ((uint64_t)st->conflicts > MAX_CONFLICTS || !(c->conflicts = calloc(MAX_CONFLICTS, sizeof(*c->conflicts))))
+		return tl_errf(err, "out of memory");
+	struct tl_bind_iter *it = tl_store_conflicts(s, NULL, NULL, err);
+	const struct tl_binding_conflict *r;
+	int rc;
+	if (!it)
+		return -1;
+	while ((rc = tl_store_next_conflict(it, &r, err)) == 1) {
+		if (c->n_conflicts >= MAX_CONFLICTS || r->id != (int64_t)c->n_conflicts + 1) {
+			rc = tl_errf(err, "binding conflicts are not numbered 1..n");
+			break;
+		}
+		struct conflict *k = &c->conflicts[c->n_conflicts++];
+		k->a = r->binding_a;
+		k->b = r->binding_b;
+		k->events = r->events;
+	}
+	tl_bind_iter_free(it);
+	return rc < 0 ? -1 : 0;
+}
+
+/* The events of the new files against the bindings there are: 1 done, 0 a
+ * whole recompute is needed, -1 error. Every row it writes is one the whole
+ * recompute would write too (t1600 compares them). */
+static int incremental(struct corr *c, struct tl_store *s, const char *digest, struct tl_corr_state *st,
+		       struct tl_err *err)
+{
+	struct tl_bind_writer *w = NULL;
+	struct tl_bind_iter *it = NULL;
+	struct tl_strlist ips = TL_STRLIST_INIT;
+	int64_t *before = NULL;
+	const char *mode = "unchanged";
+	int rc = -1;
+	if (st->n_pending) {
+		int ev = pending_evidence(c, s, st, err);
+		if (ev)
+			return ev < 0 ? -1 : 0;
+		mode = "incremental";
+	}
+	c->sessions = (uint64_t)st->sessions;
+	if (!(w = tl_store_bindings_append(s, err)))
+		return -1;
+	if (st->n_pending) {
+		if (tl_store_binding_subjects(s, load_subject, c, err)) {
+			collect_fail(c, err);
+			goto done;
+		}
+		if (load_conflicts(c, s, st, err))
+			goto done;
+		if (c->n_conflicts && !(before = malloc(c->n_conflicts * sizeof(*before)))) {
+			tl_errf(err, "out of memory");
+			goto done;
+		}
+		for (size_t i = 0; i < c->n_conflicts; i++)
+			before[i] = c->conflicts[i].events;
+		for (size_t k = 0; k < c->raw.n; k++) {
+			int32_t id = c->raw.canon[k];
+			if (c->raw.s[k][0] == 'i' && (is_bound(c, K_IP_USER, id) || is_bound(c, K_IP_HOST, id)) &&
+			    tl_strlist_add(&ips, c->raw.s[k] + 1)) {
+				tl_errf(err, "out of memory");
+				goto done;
+			}
+		}
+		/* only the bindings that can cover the new events' times are loaded:
+		 * none lasts longer than max_span, but open-ended ones */
+		tl_us lo = 0, hi = 0;
+		int span = tl_store_files_span(s, st->pending, st->n_pending, &lo, &hi, err);
+		if (span < 0)
+			goto done;
+		if (!(c->sb = tl_store_subject_bindings_new(s, span > 0, lo - st->max_span, hi, err)))
+			goto done;
+		if (ips.n) {
+			const struct tl_addr_row *ar;
+			int more;
+			if (!(it = tl_store_addr_events_in(s, (const char *const *)ips.v, ips.n, st->pending, st->n_pending,
+							   c->has_ip_host, err)))
+				goto done;
+			/* as the two passes of the whole run: a bound source decides; a
+			 * bound destination only when the source is no address the rules
+			 * saw */
+			while ((more = tl_store_next_addr(it, &ar, err)) == 1) {
+				int32_t src = bound_addr(c, ar->src_ip);
+				int src_bound = is_bound(c, K_IP_USER, src) || is_bound(c, K_IP_HOST, src);
+				if ((src_bound || src < 0) && attribute_row(c, w, ar, err))
+					goto done;
+			}
+			if (more < 0)
+				goto done;
+		}
+		for (size_t i = 0; i < c->n_conflicts; i++)
+			if (c->conflicts[i].events != before[i] &&
+			    tl_bind_writer_conflict_events(w, (int64_t)i + 1, c->conflicts[i].events, err))
+				goto done;
+	}
+	st->attributed_user += c->sum.attributed_user;
+	st->attributed_host += c->sum.attributed_host;
+	st->conflicted += c->sum.conflicted;
+	st->sessions = (int64_t)c->sessions;
+	if (tl_store_corr_state_put(s, digest, st, mode, 0, err))
+		goto done;
+	c->sum.bindings = st->bindings;
+	c->sum.conflicts = st->conflicts;
+	c->sum.attributed_user = st->attributed_user;
+	c->sum.attributed_host = st->attributed_host;
+	c->sum.conflicted = st->conflicted;
+	c->sum.skipped = st->skipped;
+	rc = 1;
+done:
+	tl_bind_iter_free(it);
+	tl_strlist_release(&ips);
+	free(before);
+	if (tl_bind_writer_end(w, rc == 1, rc == 1 ? err : NULL))
+		rc = -1;
 	return rc;
 }
 
-int tl_correlate(struct tl_store *s, const struct tl_correlate_opts *opts, struct tl_correlate_summary *sum,
-		 struct tl_err *err)
+/* ---- the whole recompute ---------------------------------------------------------------- */
+
+/* Every address spelling the rules saw, for the next incremental run. */
+static int record_spellings(struct corr *c, struct tl_store *s, struct tl_err *err)
 {
-	struct corr *c = calloc(1, sizeof(*c));
+	const char **ip = malloc((c->raw.n ? c->raw.n : 1) * sizeof(*ip));
+	const char **cn = malloc((c->raw.n ? c->raw.n : 1) * sizeof(*cn));
+	size_t n = 0;
+	int rc = -1;
+	if (!ip || !cn) {
+		tl_errf(err, "out of memory");
+	} else {
+		for (size_t k = 0; k < c->raw.n; k++)
+			if (c->raw.s[k][0] == 'i' && c->raw.canon[k] >= 0) {
+				ip[n] = c->raw.s[k] + 1;
+				cn[n++] = c->str.s[c->raw.canon[k]];
+			}
+		rc = tl_store_corr_spellings_put(s, ip, cn, n, err);
+	}
+	free(ip);
+	free(cn);
+	return rc;
+}
+
+static int whole(struct corr *c, struct tl_store *s, const char *digest, struct tl_err *err)
+{
 	struct tl_bind_writer *w = NULL;
 	struct tl_bind_iter *it = NULL;
 	struct tl_strlist ips = TL_STRLIST_INIT;
 	int rc = -1;
+	/* the writer's transaction also holds the work tables */
+	if (!(w = tl_store_bindings_replace(s, err)) || !(c->sort = tl_store_cand_sort_new(s, err)))
+		goto cleanup;
+	if (collect(c, s, err) || build_bindings(c, w, err))
+		goto cleanup;
+	tl_cand_sort_free(c->sort);
+	c->sort = NULL;
+	if (!(c->sb = tl_store_subject_bindings_new(s, 0, 0, 0, err)))
+		goto cleanup;
+	/* the events of bound source addresses, then those of bound destination
+	 * addresses whose source is not bound (the first pass decided the others);
+	 * events naming their user are read only when a host may be attributed.
+	 * The addresses go in chunks whose bindings the cache holds, each read in
+	 * event order. */
+	for (int dst = 0; dst < 2; dst++) {
+		for (size_t next = 0; next < c->cap_bound && next < c->str.n;) {
+			const struct tl_addr_row *ar;
+			int more;
+			tl_strlist_release(&ips);
+			if (bound_chunk(c, &next, &ips)) {
+				tl_errf(err, "out of memory");
+				goto cleanup;
+			}
+			if (!ips.n)
+				continue;
+			if (!(it = tl_store_addr_events(s, (const char *const *)ips.v, ips.n, dst, c->has_ip_host, err)))
+				goto cleanup;
+			while ((more = tl_store_next_addr(it, &ar, err)) == 1)
+				if ((!dst || bound_addr(c, ar->src_ip) < 0) && attribute_row(c, w, ar, err))
+					goto cleanup;
+			if (more < 0)
+				goto cleanup;
+			tl_bind_iter_free(it);
+			it = NULL;
+		}
+	}
+	if (write_conflicts(c, w, err))
+		goto cleanup;
+	c->sum.conflicts = (int64_t)c->n_conflicts;
+	struct tl_corr_state st = { 0 };
+	st.sessions = (int64_t)c->sessions;
+	st.bindings = c->sum.bindings;
+	st.conflicts = c->sum.conflicts;
+	st.attributed_user = c->sum.attributed_user;
+	st.attributed_host = c->sum.attributed_host;
+	st.conflicted = c->sum.conflicted;
+	st.skipped = c->sum.skipped;
+	st.max_span = c->max_span;
+	/* a run that skipped evidence beyond the limits is not extended piecemeal */
+	if (record_spellings(c, s, err) || tl_store_corr_state_put(s, digest, &st, "full", st.skipped > 0, err))
+		goto cleanup;
+	rc = 0;
+cleanup:
+	tl_bind_iter_free(it);
+	tl_strlist_release(&ips);
+	if (w && tl_bind_writer_end(w, rc == 0, rc == 0 ? err : NULL))
+		rc = -1;
+	return rc;
+}
+
+static void corr_free(struct corr *c)
+{
+	tl_cand_sort_free(c->sort);
+	tl_subject_bindings_free(c->sb);
+	intern_release(&c->str);
+	intern_release(&c->raw);
+	tl_buf_release(&c->skey);
+	free(c->cands);
+	free(c->bnds);
+	free(c->bound);
+	free(c->n_addr);
+	for (int k = 0; k < K_KINDS; k++)
+		free(c->slot[k]);
+	free(c->conflicts);
+	for (size_t i = 0; i < c->n_cache; i++)
+		free(c->cache[i].v);
+	free(c->cache);
+	free(c);
+}
+
+static struct corr *corr_new(const struct tl_correlate_opts *opts)
+{
+	struct corr *c = calloc(1, sizeof(*c));
 	if (!c)
-		return tl_errf(err, "out of memory");
+		return NULL;
 	if (opts)
 		c->o = *opts;
 	if (c->o.logon_window_us <= 0)
@@ -1106,57 +1694,41 @@ int tl_correlate(struct tl_store *s, const struct tl_correlate_opts *opts, struc
 		c->o.proxy_window_us = TL_PROXY_WINDOW_DEFAULT;
 	if (c->o.edr_window_us <= 0)
 		c->o.edr_window_us = TL_EDR_WINDOW_DEFAULT;
-	if (collect(c, s, err))
-		goto cleanup;
-	if (build_bindings(c)) {
-		tl_errf(err, "out of memory");
-		goto cleanup;
+	return c;
+}
+
+int tl_correlate(struct tl_store *s, const struct tl_correlate_opts *opts, struct tl_correlate_summary *sum,
+		 struct tl_err *err)
+{
+	struct corr *c = corr_new(opts);
+	struct tl_corr_state st;
+	char digest[17];
+	int rc;
+	if (!c)
+		return tl_errf(err, "out of memory");
+	options_digest(c, digest);
+	int64_t cache_was = tl_store_cache_limit(s, PAGE_CACHE_KIB);
+	rc = tl_store_corr_state_get(s, digest, &st, err);
+	if (!rc && st.usable) {
+		rc = incremental(c, s, digest, &st, err);
+		if (rc == 0) {
+			/* new binding evidence: start over with a clean slate */
+			corr_free(c);
+			if (!(c = corr_new(opts))) {
+				tl_corr_state_release(&st);
+				tl_store_cache_restore(s, cache_was);
+				return tl_errf(err, "out of memory");
+			}
+		}
 	}
-	if (!(w = tl_store_bindings_replace(s, err)) || write_bindings(c, w, err))
-		goto cleanup;
-	if (bound_spellings(c, &ips)) {
-		tl_errf(err, "out of memory");
-		goto cleanup;
-	}
-	/* the events of bound source addresses, then those of bound destination
-	 * addresses whose source is not bound (the first pass decided the others);
-	 * events naming their user are read only when a host may be attributed */
-	for (int dst = 0; dst < 2 && ips.n; dst++) {
-		const struct tl_addr_row *ar;
-		int more;
-		if (!(it = tl_store_addr_events(s, (const char *const *)ips.v, ips.n, dst, c->has_ip_host, err)))
-			goto cleanup;
-		while ((more = tl_store_next_addr(it, &ar, err)) == 1)
-			if ((!dst || bound_addr(c, ar->src_ip) < 0) && attribute_row(c, w, ar, err))
-				goto cleanup;
-		if (more < 0)
-			goto cleanup;
-		tl_bind_iter_free(it);
-		it = NULL;
-	}
-	if (write_conflicts(c, w, err))
-		goto cleanup;
-	rc = 0;
-cleanup:
-	tl_bind_iter_free(it);
-	if (w && tl_bind_writer_end(w, rc == 0, rc == 0 ? err : NULL))
-		rc = -1;
-	c->sum.bindings = (int64_t)c->n_bnds;
-	c->sum.conflicts = (int64_t)c->n_conflicts;
+	tl_corr_state_release(&st);
+	if (rc == 0)
+		rc = whole(c, s, digest, err);
+	else if (rc == 1)
+		rc = 0;
+	tl_store_cache_restore(s, cache_was);
 	if (sum)
 		*sum = c->sum;
-	tl_strlist_release(&ips);
-	intern_release(&c->str);
-	intern_release(&c->raw);
-	free(c->cands);
-	free(c->logoffs);
-	free(c->bnds);
-	free(c->conflicts);
-	for (int k = 0; k < K_KINDS; k++)
-		for (int t = 0; t < 2; t++) {
-			free(c->first[k][t]);
-			free(c->count[k][t]);
-		}
-	free(c);
+	corr_free(c);
 	return rc;
 }

@@ -708,8 +708,9 @@ int tl_ingest(struct tl_case *c, const struct tl_formats *fs, char *const *paths
 	if (!rc)
 		rc = tl_entities_refresh(r.store, &c->cfg, err);
 	phase_end(sum, TL_INGEST_ENTITIES, mark);
-	/* bindings and attributions follow the evidence: recomputed whole, so a
-	 * file added, re-parsed or superseded is reflected (docs/correlation.md) */
+	/* bindings and attributions follow the evidence: new files without
+	 * binding evidence are only attributed, anything else is recomputed
+	 * whole, so a file re-parsed or superseded is reflected (docs/correlation.md) */
 	if (!rc) {
 		/* the case's asset inventory (tl.json "inventory") gives bindings
 		 * that evidence overrides: a fixed address, a host's owner */

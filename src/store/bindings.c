@@ -47,7 +47,7 @@ static int has_bindings(sqlite3 *db)
 
 struct tl_bind_writer {
 	sqlite3 *db;
-	sqlite3_stmt *bind, *conflict, *attr;
+	sqlite3_stmt *bind, *conflict, *attr, *conflict_events;
 };
 
 static void opt_text(sqlite3_stmt *st, int i, const char *s)
@@ -66,7 +66,7 @@ static void opt_int(sqlite3_stmt *st, int i, int has, int64_t v)
 		sqlite3_bind_null(st, i);
 }
 
-struct tl_bind_writer *tl_store_bindings_replace(struct tl_store *s, struct tl_err *err)
+static struct tl_bind_writer *writer_new(struct tl_store *s, int replace, struct tl_err *err)
 {
 	struct tl_bind_writer *w = calloc(1, sizeof(*w));
 	if (!w) {
@@ -74,8 +74,11 @@ struct tl_bind_writer *tl_store_bindings_replace(struct tl_store *s, struct tl_e
 		return NULL;
 	}
 	w->db = tl_store_handle(s);
-	if (run(w->db, "SAVEPOINT tl_bindings; DELETE FROM attributions; DELETE FROM binding_conflicts; "
-		       "DELETE FROM bindings;", err)) {
+	if (run(w->db,
+		replace ? "SAVEPOINT tl_bindings; DELETE FROM attributions; DELETE FROM binding_conflicts; "
+			  "DELETE FROM bindings;"
+			: "SAVEPOINT tl_bindings;",
+		err)) {
 		free(w);
 		return NULL;
 	}
@@ -90,12 +93,34 @@ struct tl_bind_writer *tl_store_bindings_replace(struct tl_store *s, struct tl_e
 	    sqlite3_prepare_v2(w->db,
 			       "INSERT INTO attributions (event_id, kind, value, binding_id, via, via_binding_id) "
 			       "VALUES (?,?,?,?,?,?)",
-			       -1, &w->attr, NULL) != SQLITE_OK) {
+			       -1, &w->attr, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(w->db, "UPDATE binding_conflicts SET events = ? WHERE id = ?", -1, &w->conflict_events,
+			       NULL) != SQLITE_OK) {
 		sqlfail(w->db, err, "preparing the bindings");
 		tl_bind_writer_end(w, 0, NULL);
 		return NULL;
 	}
 	return w;
+}
+
+struct tl_bind_writer *tl_store_bindings_replace(struct tl_store *s, struct tl_err *err)
+{
+	return writer_new(s, 1, err);
+}
+
+struct tl_bind_writer *tl_store_bindings_append(struct tl_store *s, struct tl_err *err)
+{
+	return writer_new(s, 0, err);
+}
+
+int tl_bind_writer_conflict_events(struct tl_bind_writer *w, int64_t id, int64_t events, struct tl_err *err)
+{
+	sqlite3_stmt *st = w->conflict_events;
+	sqlite3_bind_int64(st, 1, events);
+	sqlite3_bind_int64(st, 2, id);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : sqlfail(w->db, err, "counting a conflict's events");
 }
 
 int tl_bind_writer_binding(struct tl_bind_writer *w, const struct tl_binding *b, struct tl_err *err)
@@ -156,6 +181,7 @@ int tl_bind_writer_end(struct tl_bind_writer *w, int commit, struct tl_err *err)
 	sqlite3_finalize(w->bind);
 	sqlite3_finalize(w->conflict);
 	sqlite3_finalize(w->attr);
+	sqlite3_finalize(w->conflict_events);
 	int rc = 0;
 	if (commit)
 		rc = run(w->db, "RELEASE tl_bindings", err);
@@ -287,6 +313,14 @@ int tl_store_next_session(struct tl_bind_iter *it, const struct tl_session_row *
 	"CASE WHEN e.class = 'network_activity' THEN coalesce(json_extract(e.extra, '$.Initiated'), "           \
 	"json_extract(e.extra, '$.\"EventData.Initiated\"')) END, f.path, e.line "                              \
 	"FROM events e JOIN evidence_files f ON f.id = e.file_id "
+#define IDENT_COLS_IN                                                                                            \
+	"SELECT e.id, e.ts, e.family, e.format, e.class, e.action, e.outcome, e.event_code, e.user, e.host, "   \
+	"e.src_ip, e.session_id, "                                                                              \
+	"CASE WHEN e.class = 'authentication' THEN coalesce(json_extract(e.extra, '$.LogonType'), "             \
+	"json_extract(e.extra, '$.\"EventData.LogonType\"'), json_extract(e.extra, '$.logon_type')) END, "      \
+	"CASE WHEN e.class = 'network_activity' THEN coalesce(json_extract(e.extra, '$.Initiated'), "           \
+	"json_extract(e.extra, '$.\"EventData.Initiated\"')) END, f.path, e.line "                              \
+	"FROM temp.tl_corr_files n CROSS JOIN events e ON e.file_id = n.file_id JOIN evidence_files f ON f.id = e.file_id "
 
 struct tl_bind_iter *tl_store_identity_events(struct tl_store *s, struct tl_err *err)
 {
@@ -303,6 +337,64 @@ struct tl_bind_iter *tl_store_host_addr_events(struct tl_store *s, struct tl_err
 		    IDENT_COLS "WHERE e.host IS NOT NULL AND +e.user IS NULL AND +e.src_ip IS NOT NULL AND +e.family = 'edr' "
 			       "AND +e.class = 'network_activity'",
 		    "host address events", err);
+}
+
+/* The ids of FILES in temp.tl_corr_files, which the restricted reads drive. */
+static int put_files(sqlite3 *db, const int64_t *files, size_t n, struct tl_err *err)
+{
+	sqlite3_stmt *ins;
+	if (run(db, "CREATE TEMP TABLE IF NOT EXISTS tl_corr_files (file_id INTEGER PRIMARY KEY); "
+		    "DELETE FROM temp.tl_corr_files;", err))
+		return -1;
+	if (sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO temp.tl_corr_files VALUES (?)", -1, &ins, NULL) != SQLITE_OK)
+		return sqlfail(db, err, "new files");
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_bind_int64(ins, 1, files[i]);
+		int rc = sqlite3_step(ins);
+		sqlite3_reset(ins);
+		if (rc != SQLITE_DONE) {
+			sqlite3_finalize(ins);
+			return sqlfail(db, err, "new files");
+		}
+	}
+	sqlite3_finalize(ins);
+	return 0;
+}
+
+int tl_store_files_span(struct tl_store *s, const int64_t *files, size_t n, tl_us *lo, tl_us *hi, struct tl_err *err)
+{
+	sqlite3 *db = tl_store_handle(s);
+	sqlite3_stmt *st;
+	if (put_files(db, files, n, err))
+		return -1;
+	if (sqlite3_prepare_v2(db,
+			       "SELECT min(e.ts), max(e.ts) FROM temp.tl_corr_files n CROSS JOIN events e "
+			       "ON e.file_id = n.file_id",
+			       -1, &st, NULL) != SQLITE_OK)
+		return sqlfail(db, err, "new files' times");
+	int rc = sqlite3_step(st), has = 0;
+	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		*lo = sqlite3_column_int64(st, 0);
+		*hi = sqlite3_column_int64(st, 1);
+		has = 1;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? has : sqlfail(db, err, "new files' times");
+}
+
+struct tl_bind_iter *tl_store_identity_events_in(struct tl_store *s, const int64_t *files, size_t n, int host_addr,
+						 struct tl_err *err)
+{
+	if (put_files(tl_store_handle(s), files, n, err))
+		return NULL;
+	/* the files drive (CROSS JOIN): their events through events_line */
+	if (host_addr)
+		return iter(s, B_IDENT,
+			    IDENT_COLS_IN "WHERE e.host IS NOT NULL AND e.user IS NULL AND e.src_ip IS NOT NULL AND "
+					  "e.family = 'edr' AND e.class = 'network_activity'",
+			    "host address events", err);
+	return iter(s, B_IDENT, IDENT_COLS_IN "WHERE e.user IS NOT NULL AND (e.src_ip IS NOT NULL OR e.host IS NOT NULL)",
+		    "identity events", err);
 }
 
 int tl_store_next_identity(struct tl_bind_iter *it, const struct tl_ident_row **row, struct tl_err *err)
@@ -372,6 +464,41 @@ struct tl_bind_iter *tl_store_addr_events(struct tl_store *s, const char *const 
 		 "e.src_host IS NOT NULL, e.dst_host IS NOT NULL, e.family FROM events e WHERE e.id IN "
 		 "(SELECT x.id FROM temp.tl_bound_ip b CROSS JOIN events x ON x.%s = b.ip WHERE x.%s IS NOT NULL)%s",
 		 dst ? "dst_ip" : "src_ip", dst ? "dst_ip" : "src_ip", with_user ? "" : " AND +e.user IS NULL");
+	return iter(s, B_ADDR, sql, "address events", err);
+}
+
+struct tl_bind_iter *tl_store_addr_events_in(struct tl_store *s, const char *const *ips, size_t n, const int64_t *files,
+					     size_t nf, int with_user, struct tl_err *err)
+{
+	sqlite3 *db = tl_store_handle(s);
+	sqlite3_stmt *ins;
+	if (put_files(db, files, nf, err) ||
+	    run(db, "CREATE TEMP TABLE IF NOT EXISTS tl_bound_ip (ip TEXT PRIMARY KEY) WITHOUT ROWID; "
+		    "DELETE FROM temp.tl_bound_ip;", err))
+		return NULL;
+	if (sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO temp.tl_bound_ip (ip) VALUES (?)", -1, &ins, NULL) != SQLITE_OK) {
+		sqlfail(db, err, "bound addresses");
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_bind_text(ins, 1, ips[i], -1, SQLITE_STATIC);
+		int rc = sqlite3_step(ins);
+		sqlite3_reset(ins);
+		if (rc != SQLITE_DONE) {
+			sqlite3_finalize(ins);
+			sqlfail(db, err, "bound addresses");
+			return NULL;
+		}
+	}
+	sqlite3_finalize(ins);
+	/* the new files drive: the cost follows their events, not the case's */
+	char sql[640];
+	snprintf(sql, sizeof(sql),
+		 "SELECT e.id, e.ts, e.src_ip, e.dst_ip, e.user IS NOT NULL, e.host IS NOT NULL, "
+		 "e.src_host IS NOT NULL, e.dst_host IS NOT NULL, e.family FROM temp.tl_corr_files n CROSS JOIN events e "
+		 "ON e.file_id = n.file_id WHERE (e.src_ip IN temp.tl_bound_ip OR e.dst_ip IN temp.tl_bound_ip)%s "
+		 "ORDER BY e.id",
+		 with_user ? "" : " AND e.user IS NULL");
 	return iter(s, B_ADDR, sql, "address events", err);
 }
 

@@ -554,11 +554,49 @@ static int migrate_copies_scope(struct tl_store *s, struct tl_err *err)
 		    err);
 }
 
+/* corrmem: what the bindings and attributions were computed from, so that
+ * an ingest that adds no binding evidence only attributes the new files'
+ * events (src/analysis/correlate.c, docs/correlation.md#incremental).
+ * correlation_files names the evidence files reflected (with their status
+ * and event count then), correlation_state the digest of the options
+ * (windows, inventory) and of the sessions, and the last summary;
+ * correlation_spellings every address spelling the rules saw. Deleting an
+ * evidence file (re-parse, new version, restart) makes the state stale:
+ * the next run recomputes everything. */
+static int migrate_corrmem(struct tl_store *s, struct tl_err *err)
+{
+	return exec(s,
+		    "CREATE TABLE correlation_files (\n"
+		    "  file_id INTEGER PRIMARY KEY, -- evidence_files.id reflected in the bindings and attributions\n"
+		    "  status TEXT NOT NULL,        -- its status and event count then\n"
+		    "  events INTEGER NOT NULL\n"
+		    ");\n"
+		    "CREATE TABLE correlation_state (\n"
+		    "  digest TEXT NOT NULL,        -- of the rules' version, windows and inventory\n"
+		    "  sessions INTEGER NOT NULL,   -- digest of the sessions view's rows\n"
+		    "  stale INTEGER NOT NULL,      -- 1: recompute everything next time\n"
+		    "  mode TEXT NOT NULL,          -- how the last run went: full incremental unchanged\n"
+		    "  bindings INTEGER NOT NULL, conflicts INTEGER NOT NULL, attributed_user INTEGER NOT NULL,\n"
+		    "  attributed_host INTEGER NOT NULL, conflicted INTEGER NOT NULL, skipped INTEGER NOT NULL,\n"
+		    "  max_span INTEGER NOT NULL    -- the longest finite binding, microseconds\n"
+		    ");\n"
+		    "CREATE INDEX bindings_open ON bindings(kind, subject) WHERE end_ts IS NULL;\n"
+		    "CREATE TABLE correlation_spellings (\n"
+		    "  ip TEXT PRIMARY KEY,         -- an address as the events spell it\n"
+		    "  canonical TEXT NOT NULL\n"
+		    ") WITHOUT ROWID;\n"
+		    "CREATE TRIGGER correlation_file_cleared AFTER DELETE ON evidence_files BEGIN\n"
+		    "  UPDATE correlation_state SET stale = 1;\n"
+		    "  DELETE FROM correlation_files WHERE file_id = old.id;\n"
+		    "END;\n",
+		    err);
+}
+
 static int (*const migrations[])(struct tl_store *, struct tl_err *) = { migrate_0_to_1, migrate_1_to_2,
 									  migrate_2_to_3, migrate_3_to_4,
 									  migrate_4_to_5_annotations, migrate_bindings,
 									  migrate_entities, migrate_copies,
-									  migrate_copies_scope };
+									  migrate_copies_scope, migrate_corrmem };
 
 static int schema_version(struct tl_store *s, int *version, struct tl_err *err)
 {
