@@ -45,9 +45,9 @@ static int where(struct tl_buf *b, const struct tl_graph_query *q, struct tl_err
 	if ((unsigned)q->col >= sizeof(cols) / sizeof(cols[0]))
 		return tl_errf(err, "graph query: unknown column");
 	if (q->col == TL_GC_ALL)
-		tl_buf_adds(b, " FROM events e WHERE 1");
-	else
-		tl_buf_addf(b, " FROM events e INDEXED BY %s WHERE e.%s = ?1 AND e.%s IS NOT NULL", cols[q->col].index,
+		tl_buf_adds(b, " FROM event_rows e WHERE 1");
+	else /* the base table: INDEXED BY names an index of a table, never of a view */
+		tl_buf_addf(b, " FROM event_rows e INDEXED BY %s WHERE e.%s = ?1 AND e.%s IS NOT NULL", cols[q->col].index,
 			    cols[q->col].col, cols[q->col].col);
 	if (q->has_from)
 		tl_buf_adds(b, " AND e.ts >= ?2");
@@ -131,7 +131,7 @@ struct tl_graph_iter *tl_store_graph_events(struct tl_store *s, const struct tl_
 	struct tl_buf b = TL_BUF_INIT;
 	/* the path is looked up apart, once per run of rows from one file: a
 	 * join would search evidence_files for every row */
-	tl_buf_adds(&b, "SELECT e.id, e.ts, e.family, e.file_id, e.line, CASE WHEN e.class = 'dns_activity' THEN e.extra "
+	tl_buf_adds(&b, "SELECT e.id, e.ts, (SELECT family FROM event_parsers WHERE id = e.parser_id), e.file_id, e.line, CASE WHEN e.class = 'dns_activity' THEN e.extra "
 			"END");
 	for (size_t i = 0; i < N_GRAPH_FIELDS; i++)
 		tl_buf_addf(&b, ", e.%s", tl_field_name(graph_fields[i]));
