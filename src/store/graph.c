@@ -131,8 +131,8 @@ struct tl_graph_iter *tl_store_graph_events(struct tl_store *s, const struct tl_
 	struct tl_buf b = TL_BUF_INIT;
 	/* the path is looked up apart, once per run of rows from one file: a
 	 * join would search evidence_files for every row */
-	tl_buf_adds(&b, "SELECT e.id, e.ts, (SELECT family FROM event_parsers WHERE id = e.parser_id), e.file_id, e.line, CASE WHEN e.class = 'dns_activity' THEN e.extra "
-			"END");
+	tl_buf_adds(&b, "SELECT e.id, e.ts, (SELECT family FROM event_parsers WHERE id = e.parser_id), e.file_id, e.line, "
+			"CASE WHEN e.class = 'dns_activity' THEN e.extra END");
 	for (size_t i = 0; i < N_GRAPH_FIELDS; i++)
 		tl_buf_addf(&b, ", e.%s", tl_field_name(graph_fields[i]));
 	struct tl_graph_iter *it = NULL;
