@@ -260,7 +260,7 @@ void tl_subject_bindings_free(struct tl_subject_bindings *sb)
 
 /* ---- what correlation was computed from --------------------------------------------- */
 
-/* Non-zero when the database has the correlation_* tables (schema v9). */
+/* Non-zero when the database has the correlation_* tables (schema v10). */
 static int has_state(sqlite3 *db)
 {
 	sqlite3_stmt *st;

@@ -63,11 +63,12 @@ static int where(struct tl_buf *b, const struct tl_graph_query *q, int attr, str
 	if ((unsigned)q->col >= sizeof(cols) / sizeof(cols[0]))
 		return tl_errf(err, "graph query: unknown column");
 	if (q->col == TL_GC_ALL)
-		tl_buf_adds(b, " FROM events e");
+		tl_buf_adds(b, " FROM event_rows e");
 	else if (q->col == TL_GC_ATTR_USER)
-		tl_buf_adds(b, " FROM attributions ax INDEXED BY attributions_value JOIN events e ON e.id = ax.event_id");
+		tl_buf_adds(b, " FROM attributions ax INDEXED BY attributions_value JOIN event_rows e ON e.id = ax.event_id");
 	else
-		tl_buf_addf(b, " FROM events e INDEXED BY %s", cols[q->col].index);
+		/* the base table: INDEXED BY names an index of a table, never of a view */
+		tl_buf_addf(b, " FROM event_rows e INDEXED BY %s", cols[q->col].index);
 	if (attr)
 		tl_buf_adds(b, " LEFT JOIN attributions au ON au.event_id = e.id AND au.kind = 'user'");
 	if (q->col == TL_GC_ALL)
@@ -161,15 +162,15 @@ struct tl_graph_iter *tl_store_graph_events(struct tl_store *s, const struct tl_
 	struct tl_buf b = TL_BUF_INIT;
 	/* the path is looked up apart, once per run of rows from one file: a
 	 * join would search evidence_files for every row */
-	tl_buf_adds(&b, "SELECT e.id, e.ts, e.family, e.file_id, e.line, CASE WHEN e.class = 'dns_activity' THEN e.extra "
-			"END");
+	tl_buf_adds(&b, "SELECT e.id, e.ts, (SELECT family FROM event_parsers WHERE id = e.parser_id), e.file_id, e.line, "
+			"CASE WHEN e.class = 'dns_activity' THEN e.extra END");
 	for (size_t i = 0; i < N_GRAPH_FIELDS; i++)
 		tl_buf_addf(&b, ", e.%s", tl_field_name(graph_fields[i]));
 	int attr = have_attributions(s);
 	if (attr)
 		tl_buf_adds(&b, ", au.value, au.binding_id, au.via");
 	else if (q->col == TL_GC_ATTR_USER)
-		tl_buf_adds(&b, " FROM events e WHERE 0"); /* nothing is attributed in a case without bindings */
+		tl_buf_adds(&b, " FROM event_rows e WHERE 0"); /* nothing is attributed in a case without bindings */
 	struct tl_graph_iter *it = NULL;
 	if (!attr && q->col == TL_GC_ATTR_USER) {
 		if (!b.data)

@@ -37,6 +37,7 @@ struct tl_store_iter {
 		struct tl_entity_row ent;
 		struct tl_count_row cnt;
 	} row;
+	char sha_hex[65];        /* IT_EVENTS: raw_sha256 as text (stored as bytes) */
 	struct tl_value *values; /* IT_VALUES: ncols of them */
 	struct counts *counts;   /* IT_COUNTS: the groups, counted when the iterator was made */
 };
@@ -240,14 +241,19 @@ static void build_where(const struct tl_event_query *q, int annotations, const s
 		tl_buf_adds(b, ")");
 	}
 	size_t counts[4] = { q->n_families, q->n_formats, q->n_outcomes, q->n_actions };
-	const char *cols[4] = { "e.family", "e.format", "e.outcome", "e.action COLLATE NOCASE" };
+	/* family and format are the event's parser's (schema v11): the few
+	 * matching event_parsers ids are gathered once, and the query stays
+	 * free to start from any index of event_rows */
+	const char *cols[4] = { "e.parser_id IN (SELECT id FROM event_parsers WHERE family",
+				"e.parser_id IN (SELECT id FROM event_parsers WHERE format", "e.outcome",
+				"e.action COLLATE NOCASE" };
 	for (int l = 0; l < 4; l++) {
 		if (!counts[l])
 			continue;
 		tl_buf_addf(b, " AND %s IN (", cols[l]);
 		for (size_t i = 0; i < counts[l]; i++)
 			tl_buf_addf(b, "%s?%d", i ? "," : "", (*param)++);
-		tl_buf_adds(b, ")");
+		tl_buf_adds(b, l < 2 ? "))" : ")");
 	}
 	if (q->tag) {
 		if (!(annotations & HAVE_ANNOTATIONS))
@@ -328,13 +334,13 @@ static void build_query(const struct tl_event_query *q, int annotations, int has
 	tl_buf_adds(b, "SELECT e.ts, e.line, e.offset, e.file_id, e.seq, e.indicator, f.path, e.length, e.raw_sha256, "
 		       "e.id");
 	if (q->record_index)
-		tl_buf_adds(b, ", (SELECT count(*) FROM events x WHERE x.file_id = e.file_id AND x.line = e.line AND "
-			       "x.offset <= e.offset), (SELECT count(*) FROM events x WHERE x.file_id = e.file_id AND "
+		tl_buf_adds(b, ", (SELECT count(*) FROM event_rows x WHERE x.file_id = e.file_id AND x.line = e.line AND "
+			       "x.offset <= e.offset), (SELECT count(*) FROM event_rows x WHERE x.file_id = e.file_id AND "
 			       "x.line = e.line)");
 	else
 		tl_buf_adds(b, ", 0, 0");
 	if (!q->core_only) {
-		tl_buf_adds(b, ", e.ts_raw, e.ts_rule, e.ts_skew_us, e.family, e.format, e.extra, e.parser, e.parser_version");
+		tl_buf_adds(b, ", e.ts_raw, p.ts_rule, e.ts_skew_us, p.family, p.format, e.extra, p.parser, p.parser_version");
 		if (annotations & HAVE_ANNOTATIONS)
 			tl_buf_adds(b, ", (SELECT CASE WHEN count(*) THEN json_group_array(json_object('tag', t.tag, "
 				       "'note', t.note)) END FROM (SELECT a.tag, a.note FROM annotations a WHERE "
@@ -358,7 +364,11 @@ static void build_query(const struct tl_event_query *q, int annotations, int has
 				tl_buf_adds(b, ", NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL");
 		}
 	}
-	tl_buf_adds(b, " FROM events e JOIN evidence_files f ON f.id = e.file_id");
+	/* the base table, not the events view: its hash bytes are turned into
+	 * hex in C, and its parser's columns come from one join */
+	tl_buf_adds(b, " FROM event_rows e JOIN evidence_files f ON f.id = e.file_id");
+	if (!q->core_only)
+		tl_buf_adds(b, " LEFT JOIN event_parsers p ON p.id = e.parser_id");
 	if (!q->core_only && q->attribution && (annotations & HAVE_BINDINGS))
 		tl_buf_adds(b, " LEFT JOIN attributions au ON au.event_id = e.id AND au.kind = 'user'"
 			       " LEFT JOIN bindings bu ON bu.id = au.binding_id"
@@ -442,7 +452,7 @@ static int page_bound(struct tl_store *s, const struct tl_event_query *q, int an
 			struct tl_buf b = TL_BUF_INIT;
 			int param = 1;
 			sqlite3_stmt *st = NULL;
-			tl_buf_adds(&b, "SELECT e.ts FROM events e");
+			tl_buf_adds(&b, "SELECT e.ts FROM event_rows e");
 			/* as in counts: only the tag filter reads the evidence path;
 			 * CROSS keeps the events first, in their index's order */
 			if (q->tag)
@@ -512,7 +522,16 @@ int tl_store_next_event(struct tl_store_iter *it, const struct tl_event_row **ro
 	value(st, C_INDICATOR, 0, &r->indicator);
 	value(st, C_PATH, 0, &r->path);
 	value(st, C_LENGTH, 0, &r->length);
-	value(st, C_SHA, 0, &r->sha256);
+	if (sqlite3_column_type(st, C_SHA) == SQLITE_BLOB && sqlite3_column_bytes(st, C_SHA) == 32) {
+		/* as the events view shows it: lower-case hex */
+		tl_store_sha_hex(sqlite3_column_blob(st, C_SHA), it->sha_hex);
+		r->sha256.type = TL_VALUE_TEXT;
+		r->sha256.i = 0;
+		r->sha256.s = it->sha_hex;
+		r->sha256.len = 64;
+	} else {
+		value(st, C_SHA, 0, &r->sha256);
+	}
 	r->tags.type = TL_VALUE_NULL;
 	if (!it->core_only) {
 		value(st, C_TS_RAW, 0, &r->ts_raw);
@@ -571,7 +590,7 @@ static const struct {
 } count_keys[] = {
 	{ "hour", "(e.ts - (e.ts % 3600000000)) - CASE WHEN e.ts % 3600000000 < 0 THEN 3600000000 ELSE 0 END" },
 	{ "day", "(e.ts - (e.ts % 86400000000)) - CASE WHEN e.ts % 86400000000 < 0 THEN 86400000000 ELSE 0 END" },
-	{ "family", "e.family" },     { "format", "e.format" },	  { "class", "e.class" },
+	{ "family", "p.family" },     { "format", "p.format" },	  { "class", "e.class" },
 	{ "user", "e.user" },	      { "host", "e.host" },	  { "src_ip", "e.src_ip" },
 	{ "dst_ip", "e.dst_ip" },     { "dst_port", "e.dst_port" }, { "domain", "e.domain" },
 	{ "action", "e.action" },     { "outcome", "e.outcome" },	  { "file", "e.file" },
@@ -761,7 +780,8 @@ struct tl_store_iter *tl_store_counts(struct tl_store *s, const struct tl_event_
 		}
 		tl_buf_addf(&b, "%s, ", count_keys[k].expr);
 	}
-	tl_buf_adds(&b, "e.ts FROM events e");
+	/* the parser's join is left out by SQLite when no key reads it */
+	tl_buf_adds(&b, "e.ts FROM event_rows e LEFT JOIN event_parsers p ON p.id = e.parser_id");
 	/* the join is only needed by filters that read the evidence path */
 	if (q->tag)
 		tl_buf_adds(&b, " JOIN evidence_files f ON f.id = e.file_id");
@@ -914,8 +934,50 @@ static void fn_cidr(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 					(const char *)sqlite3_value_text(argv[1])));
 }
 
+int tl_store_sha_unhex(const char *hex, size_t len, unsigned char out[32])
+{
+	unsigned char b[32];
+	if (!hex || len != 64)
+		return -1;
+	for (size_t i = 0; i < 64; i++) {
+		char c = hex[i];
+		int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+		if (v < 0)
+			return -1;
+		b[i / 2] = (unsigned char)(i % 2 ? b[i / 2] | v : v << 4);
+	}
+	memcpy(out, b, sizeof(b));
+	return 0;
+}
+
+void tl_store_sha_hex(const unsigned char *sha, char out[65])
+{
+	static const char digits[] = "0123456789abcdef";
+	for (int i = 0; i < 32; i++) {
+		out[2 * i] = digits[sha[i] >> 4];
+		out[2 * i + 1] = digits[sha[i] & 15];
+	}
+	out[64] = 0;
+}
+
+/* The migration to v11 stores each event's hash as bytes; a value that is
+ * not a lower-case hex SHA-256 (a hand-edited database) stays as it was, so
+ * the events view shows it unchanged. */
+static void fn_unhex(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	unsigned char sha[32];
+	const char *t = sqlite3_value_type(argv[0]) == SQLITE_TEXT ? (const char *)sqlite3_value_text(argv[0]) : NULL;
+	if (t && tl_store_sha_unhex(t, (size_t)sqlite3_value_bytes(argv[0]), sha) == 0)
+		sqlite3_result_blob(ctx, sha, sizeof(sha), SQLITE_TRANSIENT);
+	else
+		sqlite3_result_value(ctx, argv[0]);
+}
+
 void tl_store_functions(sqlite3 *db)
 {
+	sqlite3_create_function(db, "tl_unhex", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL, fn_unhex,
+				NULL, NULL);
 	sqlite3_create_function(db, "tl_cidr", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, NULL, fn_cidr,
 				NULL, NULL);
 }

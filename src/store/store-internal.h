@@ -16,6 +16,11 @@ int tl_store_has_annotations(struct tl_store *s);
 /* Register tl's SQL functions on DB: tl_cidr(ADDRESS, CIDR) is 1 when the
  * address lies in the block (IPv4 or IPv6), 0 otherwise (or NULL input). */
 void tl_store_functions(sqlite3 *db);
+/* tl_unhex(TEXT) (also an SQL function): the 32 bytes of a SHA-256 written
+ * as 64 lower-case hex digits; 0, or -1 (OUT untouched) for anything else. */
+int tl_store_sha_unhex(const char *hex, size_t len, unsigned char out[32]);
+/* The 64 lower-case hex digits and NUL of 32 bytes into OUT. */
+void tl_store_sha_hex(const unsigned char *sha, char out[65]);
 
 /* The conditions of Q->fields (src/store/chain.c): appended to a WHERE
  * clause with parameters numbered from *PARAM on, then bound from P on;

@@ -24,7 +24,19 @@ struct tl_store {
 	 * sqlite3_reset(), so a NULL already there is not bound again (most of
 	 * an event's 59 columns are NULL row after row) */
 	unsigned char bound[64 + TL_F_COUNT];
+	/* event_parsers rows already looked up (a file's events share one or a
+	 * few); past PARSER_IDS_MAX, hostile time rules are looked up in SQL */
+	struct parser_id *pids;
+	size_t npids, last_pid;
+	sqlite3_stmt *get_parser, *ins_parser;
+	unsigned char sha[32];
 };
+
+struct parser_id {
+	char *family, *format, *pver, *rule; /* one allocation, at family */
+	int64_t id;
+};
+#define PARSER_IDS_MAX 1024
 
 /* CREATE INDEX sorts in runs of the page cache's size. Runs of 8 MB sort in
  * the CPU cache and, with helper threads, while the table is still being
@@ -151,37 +163,37 @@ static const char schema_v1_head[] =
 	"  excerpt BLOB\n"
 	");\n";
 
-/* Query indexes. Bulk ingest drops them and builds them once at the end
+/* Query indexes (on the events' base table, schema v11). Bulk ingest drops them and builds them once at the end
  * (tl_store_index_build): sorting once is far cheaper than updating eleven
  * B-trees per row. Any open for writing rebuilds missing ones, so an
  * interrupted ingest leaves a database that is whole again next time. */
 static const char index_ddl[] =
-	"CREATE INDEX IF NOT EXISTS events_ts ON events(ts);\n"
+	"CREATE INDEX IF NOT EXISTS events_ts ON event_rows(ts);\n"
 	/* (column, ts): an entity's events in time order, so the first page of
 	 * a pivot finds its time bound without sorting them all (read.c) */
-	"CREATE INDEX IF NOT EXISTS events_user ON events(user, ts) WHERE user IS NOT NULL;\n"
-	"CREATE INDEX IF NOT EXISTS events_host ON events(host, ts) WHERE host IS NOT NULL;\n"
-	"CREATE INDEX IF NOT EXISTS events_src_ip ON events(src_ip, ts) WHERE src_ip IS NOT NULL;\n"
-	"CREATE INDEX IF NOT EXISTS events_dst_ip ON events(dst_ip, ts) WHERE dst_ip IS NOT NULL;\n"
-	"CREATE INDEX IF NOT EXISTS events_domain ON events(domain, ts) WHERE domain IS NOT NULL;\n"
+	"CREATE INDEX IF NOT EXISTS events_user ON event_rows(user, ts) WHERE user IS NOT NULL;\n"
+	"CREATE INDEX IF NOT EXISTS events_host ON event_rows(host, ts) WHERE host IS NOT NULL;\n"
+	"CREATE INDEX IF NOT EXISTS events_src_ip ON event_rows(src_ip, ts) WHERE src_ip IS NOT NULL;\n"
+	"CREATE INDEX IF NOT EXISTS events_dst_ip ON event_rows(dst_ip, ts) WHERE dst_ip IS NOT NULL;\n"
+	"CREATE INDEX IF NOT EXISTS events_domain ON event_rows(domain, ts) WHERE domain IS NOT NULL;\n"
 	/* a record's place among the records of its line (file:LINE#N) */
-	"CREATE INDEX IF NOT EXISTS events_line ON events(file_id, line, offset);\n";
+	"CREATE INDEX IF NOT EXISTS events_line ON event_rows(file_id, line, offset);\n";
 
 /* Query indexes on columns of later versions (built after the migrations,
  * so never part of version 1): tl chain finds a process's actions and its
  * children by GUID (EDR events only, hence partial); tl graph pivots on
  * those and on file paths (src/store/graph.c), few events carrying any. */
 static const char index_ddl_v3[] =
-	"CREATE INDEX IF NOT EXISTS events_file_path ON events(file) WHERE file IS NOT NULL;\n"
-	"CREATE INDEX IF NOT EXISTS events_process_guid ON events(process_guid) WHERE process_guid IS NOT NULL;\n"
-	"CREATE INDEX IF NOT EXISTS events_parent_guid ON events(parent_process_guid)\n"
+	"CREATE INDEX IF NOT EXISTS events_file_path ON event_rows(file) WHERE file IS NOT NULL;\n"
+	"CREATE INDEX IF NOT EXISTS events_process_guid ON event_rows(process_guid) WHERE process_guid IS NOT NULL;\n"
+	"CREATE INDEX IF NOT EXISTS events_parent_guid ON event_rows(parent_process_guid)\n"
 	"  WHERE parent_process_guid IS NOT NULL;\n";
 /* The sessions view's partial index (v4), made and dropped with the query
  * indexes: SQLite evaluates its five-value IN list through a temporary table
  * for every inserted row (~10,000 instructions, a fifth of an insert). Kept
  * apart from index_ddl, which version 1 runs, because version 4 creates it. */
 static const char index_session_ddl[] =
-	"CREATE INDEX IF NOT EXISTS events_session ON events(action)\n"
+	"CREATE INDEX IF NOT EXISTS events_session ON event_rows(action)\n"
 	"  WHERE action IN ('session-start', 'session-end', 'lease', 'release', 'server-restart');\n";
 
 static const char index_drop[] =
@@ -195,14 +207,15 @@ static const char schema_v1_tail[] =
 	"CREATE INDEX events_file ON events(file_id, offset);\n"
 	"CREATE INDEX rejects_file ON rejects(file_id, offset);\n";
 
-/* Migrations: index i brings a database from version i to i+1. */
+/* Migrations: index i brings a database from version i to i+1. Version 1
+ * makes no query index: tl_store_index_build makes them after the last
+ * migration, on the table that holds the events then. */
 static int migrate_0_to_1(struct tl_store *s, struct tl_err *err)
 {
 	struct tl_buf b = TL_BUF_INIT;
 	tl_buf_adds(&b, schema_v1_head);
 	tl_buf_adds(&b, events_v1);
 	tl_buf_adds(&b, schema_v1_tail);
-	tl_buf_adds(&b, index_ddl);
 	int rc = exec(s, b.data, err);
 	tl_buf_release(&b);
 	return rc;
@@ -592,11 +605,114 @@ static int migrate_corrmem(struct tl_store *s, struct tl_err *err)
 		    err);
 }
 
+/* v11, the events' storage (issue 15): one row of event_rows per event, its
+ * columns that are constant per parser and time rule (family, format,
+ * parser, parser_version, ts_rule: 34+ bytes of text a row) one integer
+ * naming an event_parsers row, raw_sha256 as its 32 bytes instead of 64 hex
+ * characters. The other columns keep their order: putting the usually NULL
+ * ones last saves nothing, SQLite 3.40 writes a header byte for every column
+ * of a row it inserts, trailing NULLs included (measured: the same 200k rows
+ * in either order have the same payload). The view events gives users, tl
+ * sql and the readers of the other tables exactly the columns, names, order
+ * and values of the table it replaces. Its parser columns are scalar
+ * subqueries, not a join: a view with a join cannot be flattened as the
+ * right side of a LEFT JOIN and would be materialized whole (the sessions
+ * view joins events that way). Indexes live on event_rows under their old
+ * names. */
+static const char storage_v11[] =
+	"CREATE TABLE event_parsers (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  family TEXT NOT NULL,\n"
+	"  format TEXT NOT NULL,\n"
+	"  parser TEXT NOT NULL,\n"
+	"  parser_version TEXT NOT NULL,\n"
+	"  ts_rule TEXT NOT NULL,        -- how the zone and year were decided\n"
+	"  UNIQUE (family, format, parser, parser_version, ts_rule)\n"
+	");\n"
+	"CREATE TABLE event_rows (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  ts INTEGER NOT NULL,          -- UTC microseconds since 1970, skew-corrected\n"
+	"  ts_raw TEXT NOT NULL,         -- the timestamp text as written in the evidence\n"
+	"  parser_id INTEGER NOT NULL,   -- event_parsers.id: family, format, parser, version, ts_rule\n"
+	"  ts_skew_us INTEGER NOT NULL,  -- clock-skew correction applied\n"
+	"  class TEXT, action TEXT, outcome TEXT, severity TEXT, user TEXT, user_domain TEXT, host TEXT,\n"
+	"  src_ip TEXT, src_port INTEGER, dst_ip TEXT, dst_port INTEGER, proto TEXT, process TEXT,\n"
+	"  process_pid INTEGER, process_cmdline TEXT, parent_process TEXT, parent_pid INTEGER,\n"
+	"  file TEXT, file_name TEXT, file_hash TEXT, domain TEXT, url TEXT, http_method TEXT,\n"
+	"  http_status INTEGER, bytes_in INTEGER, bytes_out INTEGER, rule TEXT, message TEXT,\n"
+	"  extra TEXT NOT NULL,          -- JSON object of every other parsed field\n"
+	"  file_id INTEGER NOT NULL REFERENCES evidence_files(id),\n"
+	"  line INTEGER NOT NULL,\n"
+	"  offset INTEGER NOT NULL,\n"
+	"  length INTEGER NOT NULL,\n"
+	"  raw_sha256 BLOB NOT NULL,     -- the record's SHA-256: 32 bytes\n"
+	"  seq INTEGER, indicator TEXT, event_code TEXT, session_id TEXT, process_guid TEXT,\n"
+	"  parent_process_guid TEXT, src_host TEXT, dst_host TEXT, target_user TEXT,\n"
+	"  target_user_domain TEXT, src_nat_ip TEXT, src_nat_port INTEGER, dst_nat_ip TEXT,\n"
+	"  dst_nat_port INTEGER, src_mac TEXT, dst_mac TEXT\n"
+	");\n";
+
+static const char events_view_v11[] =
+	"CREATE VIEW events AS SELECT\n"
+	"  e.id, e.ts, e.ts_raw,\n"
+	"  (SELECT p.ts_rule FROM event_parsers p WHERE p.id = e.parser_id) AS ts_rule, e.ts_skew_us,\n"
+	"  (SELECT p.family FROM event_parsers p WHERE p.id = e.parser_id) AS family,\n"
+	"  (SELECT p.format FROM event_parsers p WHERE p.id = e.parser_id) AS format, e.class, e.action,\n"
+	"  e.outcome, e.severity, e.user, e.user_domain, e.host, e.src_ip, e.src_port, e.dst_ip, e.dst_port,\n"
+	"  e.proto, e.process, e.process_pid, e.process_cmdline, e.parent_process, e.parent_pid, e.file,\n"
+	"  e.file_name, e.file_hash, e.domain, e.url, e.http_method, e.http_status, e.bytes_in, e.bytes_out,\n"
+	"  e.rule, e.message, e.extra, e.file_id, e.line, e.offset, e.length,\n"
+	"  CASE WHEN typeof(e.raw_sha256) = 'blob' THEN lower(hex(e.raw_sha256)) ELSE e.raw_sha256 END AS raw_sha256,\n"
+	"  (SELECT p.parser FROM event_parsers p WHERE p.id = e.parser_id) AS parser,\n"
+	"  (SELECT p.parser_version FROM event_parsers p WHERE p.id = e.parser_id) AS parser_version, e.seq,\n"
+	"  e.indicator, e.event_code, e.session_id, e.process_guid, e.parent_process_guid, e.src_host,\n"
+	"  e.dst_host, e.target_user, e.target_user_domain, e.src_nat_ip, e.src_nat_port, e.dst_nat_ip,\n"
+	"  e.dst_nat_port, e.src_mac, e.dst_mac\n"
+	"FROM event_rows e;\n";
+
+static int migrate_storage(struct tl_store *s, struct tl_err *err)
+{
+	if (exec(s, storage_v11, err))
+		return -1;
+	/* the old table is read and dropped, never renamed: a rename would
+	 * rewrite the sessions view to name it, and that view must read the new
+	 * events view */
+	return exec(s,
+		    "INSERT INTO event_parsers (family, format, parser, parser_version, ts_rule)\n"
+		    "  SELECT DISTINCT family, format, parser, parser_version, ts_rule FROM events ORDER BY 1, 2, 3, 4, 5;\n"
+		    "INSERT INTO event_rows (\n"
+		    "  id, ts, ts_raw, parser_id, ts_skew_us, class, action, outcome, severity, user, user_domain,\n"
+		    "  host, src_ip, src_port, dst_ip, dst_port, proto, process, process_pid, process_cmdline,\n"
+		    "  parent_process, parent_pid, file, file_name, file_hash, domain, url, http_method,\n"
+		    "  http_status, bytes_in, bytes_out, rule, message, extra, file_id, line, offset, length,\n"
+		    "  raw_sha256, seq, indicator, event_code, session_id, process_guid, parent_process_guid,\n"
+		    "  src_host, dst_host, target_user, target_user_domain, src_nat_ip, src_nat_port, dst_nat_ip,\n"
+		    "  dst_nat_port, src_mac, dst_mac\n"
+		    ") SELECT\n"
+		    "  e.id, e.ts, e.ts_raw, p.id, e.ts_skew_us, e.class, e.action, e.outcome, e.severity, e.user,\n"
+		    "  e.user_domain, e.host, e.src_ip, e.src_port, e.dst_ip, e.dst_port, e.proto, e.process,\n"
+		    "  e.process_pid, e.process_cmdline, e.parent_process, e.parent_pid, e.file, e.file_name,\n"
+		    "  e.file_hash, e.domain, e.url, e.http_method, e.http_status, e.bytes_in, e.bytes_out, e.rule,\n"
+		    "  e.message, e.extra, e.file_id, e.line, e.offset, e.length, tl_unhex(e.raw_sha256), e.seq,\n"
+		    "  e.indicator, e.event_code, e.session_id, e.process_guid, e.parent_process_guid, e.src_host,\n"
+		    "  e.dst_host, e.target_user, e.target_user_domain, e.src_nat_ip, e.src_nat_port, e.dst_nat_ip,\n"
+		    "  e.dst_nat_port, e.src_mac, e.dst_mac\n"
+		    "FROM events e JOIN event_parsers p ON p.family = e.family AND p.format = e.format AND p.parser = e.parser\n"
+		    "  AND p.parser_version = e.parser_version AND p.ts_rule = e.ts_rule ORDER BY e.id;\n"
+		    "DROP TABLE events;\n",
+		    err) || exec(s, events_view_v11, err) ||
+	       exec(s,
+		    "CREATE INDEX events_file ON event_rows(file_id, offset);\n"
+		    "CREATE INDEX events_indicator ON event_rows(indicator) WHERE indicator IS NOT NULL;\n",
+		    err);
+}
+
 static int (*const migrations[])(struct tl_store *, struct tl_err *) = { migrate_0_to_1, migrate_1_to_2,
 									  migrate_2_to_3, migrate_3_to_4,
 									  migrate_4_to_5_annotations, migrate_bindings,
 									  migrate_entities, migrate_copies,
-									  migrate_copies_scope, migrate_corrmem };
+									  migrate_copies_scope, migrate_corrmem,
+									  migrate_storage };
 
 static int schema_version(struct tl_store *s, int *version, struct tl_err *err)
 {
@@ -641,18 +757,27 @@ static int migrate(struct tl_store *s, struct tl_err *err)
 static int prepare(struct tl_store *s, struct tl_err *err)
 {
 	struct tl_buf b = TL_BUF_INIT;
-	tl_buf_adds(&b, "INSERT INTO events (ts, ts_raw, ts_rule, ts_skew_us, family, format");
+	tl_buf_adds(&b, "INSERT INTO event_rows (ts, ts_raw, parser_id, ts_skew_us");
 #define TL_X_NAME(name, kind) tl_buf_adds(&b, ", " #name);
 	TL_EVENT_FIELDS(TL_X_NAME)
 #undef TL_X_NAME
-	tl_buf_adds(&b, ", extra, file_id, line, offset, length, raw_sha256, parser, parser_version, seq, indicator) "
-		       "VALUES (?,?,?,?,?,?");
+	tl_buf_adds(&b, ", extra, file_id, line, offset, length, raw_sha256, seq, indicator) VALUES (?,?,?,?");
 	for (int i = 0; i < TL_F_COUNT; i++)
 		tl_buf_adds(&b, ",?");
-	tl_buf_adds(&b, ",?,?,?,?,?,?,?,?,?,?)");
+	tl_buf_adds(&b, ",?,?,?,?,?,?,?,?)");
 	int rc = sqlite3_prepare_v3(s->db, b.data, -1, SQLITE_PREPARE_PERSISTENT, &s->ins_event, NULL);
 	tl_buf_release(&b);
 	if (rc != SQLITE_OK)
+		return sqlerr(s, err, "preparing event insert");
+	/* the parser is the format (the writer has always stored it so) */
+	if (sqlite3_prepare_v3(s->db,
+			       "SELECT id FROM event_parsers WHERE family = ?1 AND format = ?2 AND parser = ?2 AND "
+			       "parser_version = ?3 AND ts_rule = ?4",
+			       -1, SQLITE_PREPARE_PERSISTENT, &s->get_parser, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v3(s->db,
+			       "INSERT INTO event_parsers (family, format, parser, parser_version, ts_rule) "
+			       "VALUES (?1, ?2, ?2, ?3, ?4)",
+			       -1, SQLITE_PREPARE_PERSISTENT, &s->ins_parser, NULL) != SQLITE_OK)
 		return sqlerr(s, err, "preparing event insert");
 	if (sqlite3_prepare_v3(s->db,
 			       "INSERT INTO rejects (file_id, line, offset, length, raw_sha256, reason, excerpt) "
@@ -723,6 +848,11 @@ void tl_store_close(struct tl_store *s)
 		exec(s, "ROLLBACK", NULL);
 	sqlite3_finalize(s->ins_event);
 	sqlite3_finalize(s->ins_reject);
+	sqlite3_finalize(s->get_parser);
+	sqlite3_finalize(s->ins_parser);
+	for (size_t i = 0; i < s->npids; i++)
+		free(s->pids[i].family);
+	free(s->pids);
 	sqlite3_close(s->db);
 	tl_buf_release(&s->extra);
 	free(s);
@@ -873,7 +1003,7 @@ int tl_store_file_begin(struct tl_store *s, const struct tl_file_info *fi, int64
 		sqlite3_stmt *d;
 		/* entities counted from the old events are now wrong: the next
 		 * refresh counts again (src/store/entities.c) */
-		const char *dels[] = { "DELETE FROM events WHERE file_id = ?", "DELETE FROM rejects WHERE file_id = ?",
+		const char *dels[] = { "DELETE FROM event_rows WHERE file_id = ?", "DELETE FROM rejects WHERE file_id = ?",
 				       "DELETE FROM evidence_files WHERE id = ?",
 				       "UPDATE entity_files SET stale = 1 WHERE file_id = ?" };
 		for (int i = 0; i < 4; i++) {
@@ -978,17 +1108,84 @@ int tl_store_add_event(struct tl_store *s, const struct tl_event *ev, const stru
 	return tl_store_add_event_json(s, ev, s->extra.data, s->extra.len, pv, err);
 }
 
+/* The event_parsers row of (family, format, version, rule): from the ones
+ * already seen, else looked up, else added. Rows are never deleted, so an id
+ * once read stays right for the life of the store. */
+static int parser_id(struct tl_store *s, const char *family, const char *format, const char *pver, const char *rule,
+		     int64_t *id, struct tl_err *err)
+{
+	struct parser_id *p = s->npids ? &s->pids[s->last_pid] : NULL;
+	if (p && !strcmp(p->rule, rule) && !strcmp(p->format, format) && !strcmp(p->family, family) &&
+	    !strcmp(p->pver, pver)) {
+		*id = p->id;
+		return 0;
+	}
+	for (size_t i = 0; i < s->npids; i++) {
+		p = &s->pids[i];
+		if (!strcmp(p->rule, rule) && !strcmp(p->format, format) && !strcmp(p->family, family) &&
+		    !strcmp(p->pver, pver)) {
+			s->last_pid = i;
+			*id = p->id;
+			return 0;
+		}
+	}
+	const char *v[4] = { family, format, pver, rule };
+	sqlite3_stmt *st = s->get_parser;
+	for (int i = 0; i < 4; i++)
+		sqlite3_bind_text(st, i + 1, v[i], -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE) {
+		st = s->ins_parser;
+		for (int i = 0; i < 4; i++)
+			sqlite3_bind_text(st, i + 1, v[i], -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			return sqlerr(s, err, "recording the event's parser");
+		*id = sqlite3_last_insert_rowid(s->db);
+	} else if (rc != SQLITE_ROW) {
+		return sqlerr(s, err, "looking up the event's parser");
+	}
+	if (s->npids >= PARSER_IDS_MAX)
+		return 0;
+	size_t len[4], total = 0;
+	for (int i = 0; i < 4; i++)
+		total += (len[i] = strlen(v[i])) + 1;
+	char *mem = malloc(total);
+	p = mem ? realloc(s->pids, (s->npids + 1) * sizeof(*s->pids)) : NULL;
+	if (!p) {
+		free(mem);
+		return tl_errf(err, "out of memory");
+	}
+	s->pids = p;
+	p = &s->pids[s->npids];
+	char **dst[4] = { &p->family, &p->format, &p->pver, &p->rule };
+	for (int i = 0; i < 4; i++) {
+		memcpy(mem, v[i], len[i] + 1);
+		*dst[i] = mem;
+		mem += len[i] + 1;
+	}
+	p->id = *id;
+	s->last_pid = s->npids++;
+	return 0;
+}
+
 int tl_store_add_event_json(struct tl_store *s, const struct tl_event *ev, const char *extra, size_t extra_len,
 			    const struct tl_prov *pv, struct tl_err *err)
 {
 	sqlite3_stmt *st = s->ins_event;
+	int64_t pid;
+	if (parser_id(s, ev->family ? ev->family : "", ev->format ? ev->format : "",
+		      ev->parser_version ? ev->parser_version : "", ev->ts_rule ? ev->ts_rule : "", &pid, err))
+		return -1;
 	int i = 1;
 	sqlite3_bind_int64(st, i++, ev->ts);
 	sqlite3_bind_text(st, i++, ev->ts_raw.s, (int)ev->ts_raw.len, SQLITE_STATIC);
-	sqlite3_bind_text(st, i++, ev->ts_rule ? ev->ts_rule : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, i++, pid);
 	sqlite3_bind_int64(st, i++, ev->ts_skew_us);
-	sqlite3_bind_text(st, i++, ev->family, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, i++, ev->format, -1, SQLITE_STATIC);
 	for (int f = 0; f < TL_F_COUNT; f++)
 		bind_event_val(s, i++, &ev->f[f], tl_field_kind((enum tl_field_id)f));
 	sqlite3_bind_text(st, i++, extra, (int)extra_len, SQLITE_STATIC);
@@ -996,9 +1193,11 @@ int tl_store_add_event_json(struct tl_store *s, const struct tl_event *ev, const
 	sqlite3_bind_int64(st, i++, (sqlite3_int64)pv->line);
 	sqlite3_bind_int64(st, i++, (sqlite3_int64)pv->offset);
 	sqlite3_bind_int64(st, i++, (sqlite3_int64)pv->length);
-	sqlite3_bind_text(st, i++, pv->sha256, 64, SQLITE_STATIC);
-	sqlite3_bind_text(st, i++, ev->format, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, i++, ev->parser_version ? ev->parser_version : "", -1, SQLITE_STATIC);
+	/* the record's hash as its 32 bytes; the events view shows it as hex */
+	if (tl_store_sha_unhex(pv->sha256, strlen(pv->sha256), s->sha) == 0)
+		sqlite3_bind_blob(st, i++, s->sha, sizeof(s->sha), SQLITE_STATIC);
+	else
+		sqlite3_bind_text(st, i++, pv->sha256, -1, SQLITE_STATIC);
 	if (ev->has_seq)
 		sqlite3_bind_int64(st, i, ev->seq);
 	else if (s->bound[i])

@@ -111,7 +111,7 @@ T=$(demo_case t7 manifest)
 "$TL" sql "$T" "SELECT 1" >/dev/null
 sqlite3_bin=$(command -v sqlite3 || true)
 if [ -n "$sqlite3_bin" ]; then
-	"$sqlite3_bin" "$T/case.db" "UPDATE events SET user='someone-else' WHERE user='mchen' AND format='squid-native'"
+	"$sqlite3_bin" "$T/case.db" "UPDATE event_rows SET user='someone-else' WHERE user='mchen' AND parser_id IN (SELECT id FROM event_parsers WHERE format='squid-native')"
 	expect_exit 5 "an edited event fails verify" -- "$TL" verify "$T"
 	contains "$WORK/out" "^FAIL events digest: " "verify names the events digest"
 else

@@ -32,13 +32,13 @@ check_indexes() { # check_indexes CASE WHAT
 	for col in user host src_ip dst_ip domain; do
 		idx=events_$col
 		local a b
-		a=$(sqlite3 -readonly "$c/case.db" "SELECT count(*) FROM events INDEXED BY $idx WHERE $col IS NOT NULL")
-		b=$(sqlite3 -readonly "$c/case.db" "SELECT count(*) FROM events NOT INDEXED WHERE $col IS NOT NULL")
+		a=$(sqlite3 -readonly "$c/case.db" "SELECT count(*) FROM event_rows INDEXED BY $idx WHERE $col IS NOT NULL")
+		b=$(sqlite3 -readonly "$c/case.db" "SELECT count(*) FROM event_rows NOT INDEXED WHERE $col IS NOT NULL")
 		[ "$a" = "$b" ] || { bad=1; echo "# $idx: $a rows through the index, $b in the table"; }
 		sqlite3 -readonly "$c/case.db" "EXPLAIN QUERY PLAN SELECT id FROM events WHERE $col = 'x'" | grep -Eq "USING (COVERING )?INDEX $idx " ||
 			{ bad=1; echo "# the planner does not use $idx"; }
 	done
-	a=$(sqlite3 -readonly "$c/case.db" "SELECT count(*) FROM events INDEXED BY events_ts WHERE ts > 0")
+	a=$(sqlite3 -readonly "$c/case.db" "SELECT count(*) FROM event_rows INDEXED BY events_ts WHERE ts > 0")
 	[ "$a" = "$(sqlite3 -readonly "$c/case.db" "SELECT count(*) FROM events")" ] || { bad=1; echo "# events_ts misses rows"; }
 	sqlite3 -readonly "$c/case.db" "EXPLAIN QUERY PLAN SELECT id FROM events WHERE ts > 5 ORDER BY ts" | grep -q "events_ts" ||
 		{ bad=1; echo "# the planner does not use events_ts"; }
@@ -62,7 +62,7 @@ same "$WORK/idx.0" "$WORK/idx.1" "a small addition keeps every query index (same
 check_indexes "$C" "after the small addition"
 [ "$(sqlite3 -readonly "$C/case.db" "SELECT count(*) FROM events")" = 20200 ] && ok "the new events are there" ||
 	fail "events: $(sqlite3 -readonly "$C/case.db" "SELECT count(*) FROM events")"
-n=$(sqlite3 -readonly "$C/case.db" "SELECT count(*) FROM events INDEXED BY events_line WHERE file_id = (SELECT id FROM evidence_files WHERE path LIKE '%b-small.log')")
+n=$(sqlite3 -readonly "$C/case.db" "SELECT count(*) FROM event_rows INDEXED BY events_line WHERE file_id = (SELECT id FROM evidence_files WHERE path LIKE '%b-small.log')")
 [ "$n" = 200 ] && ok "the new file's events are found through events_line" || fail "events_line finds $n of 200"
 
 # an ingest with nothing new keeps them too (it used to rebuild everything)

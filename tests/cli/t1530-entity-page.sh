@@ -84,8 +84,8 @@ check --entity "ip:$busy" --limit 7 --grep 'allow'
 # (--all-copies: folding copies asks the store for 2N+64 rows, not N)
 rm -f "$WORK/sql"
 TL_DEBUG_SQL="$WORK/sql" "$TL" timeline --all-copies --entity "ip:$busy" --limit 7 "$c" >/dev/null
-has "$WORK/sql" 'SELECT e.ts FROM events e WHERE 1 AND e.src_ip = ?1 ORDER BY e.ts LIMIT 1 OFFSET 6' "the source arm asks for its 7th ts"
-has "$WORK/sql" 'SELECT e.ts FROM events e WHERE 1 AND e.dst_ip = ?1 ORDER BY e.ts LIMIT 1 OFFSET 6' "the destination arm asks for its 7th ts"
+has "$WORK/sql" 'SELECT e.ts FROM event_rows e WHERE 1 AND e.src_ip = ?1 ORDER BY e.ts LIMIT 1 OFFSET 6' "the source arm asks for its 7th ts"
+has "$WORK/sql" 'SELECT e.ts FROM event_rows e WHERE 1 AND e.dst_ip = ?1 ORDER BY e.ts LIMIT 1 OFFSET 6' "the destination arm asks for its 7th ts"
 bound=$(grep -o 'AND e.ts <= [0-9]*' "$WORK/sql")
 [ -n "$bound" ] && ok "the page query is bounded: $bound" || fail "no bound in the page query"
 t7us=$(sql "SELECT ts FROM events WHERE src_ip = '$busy' ORDER BY ts LIMIT 1 OFFSET 6")
@@ -94,7 +94,7 @@ page=$(grep 'ORDER BY e.ts, f.path' "$WORK/sql")
 sqlite3 -readonly "$c/case.db" "EXPLAIN QUERY PLAN $page" >"$WORK/plan" 2>&1
 has "$WORK/plan" 'events_src_ip (src_ip=? AND ts<?)' "the page reads the source index up to the bound"
 has "$WORK/plan" 'events_dst_ip (dst_ip=? AND ts<?)' "the page reads the destination index up to the bound"
-arm=$(grep 'SELECT e.ts FROM events e WHERE 1 AND e.src_ip' "$WORK/sql")
+arm=$(grep 'SELECT e.ts FROM event_rows e WHERE 1 AND e.src_ip' "$WORK/sql")
 sqlite3 -readonly "$c/case.db" "EXPLAIN QUERY PLAN $arm" >"$WORK/armplan" 2>&1
 if grep -q 'events_src_ip (src_ip=?)' "$WORK/armplan" && ! grep -q 'TEMP B-TREE' "$WORK/armplan"; then
 	ok "an arm reads its index in ts order, without sorting"

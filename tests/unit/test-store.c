@@ -177,6 +177,97 @@ static void test_not_a_database(void **state)
 
 /* Rows written through the store come back through its iterators, with the
  * ingest-time facts of each file, and the accounting rule holds. */
+/* Schema v9: an event's family, format, version and time rule are one
+ * event_parsers row, its hash 32 bytes; the events view and the store's
+ * iterator give back exactly what was written. More distinct time rules than
+ * the writer remembers (1024) are looked up in SQL, with the same result. */
+static void test_parser_dictionary(void **state)
+{
+	(void)state;
+	struct tl_err err;
+	char p[300], sql[300];
+	snprintf(p, sizeof(p), "%s/dict.db", dir);
+	struct tl_store *s = tl_store_open(p, TL_STORE_WRITE, &err);
+	assert_non_null(s);
+	struct tl_file_info fi = { .path = "evidence/d.log", .size = 10, .mtime = 1, .sha256 = "ef", .format = "fmt",
+				   .confidence = 90, .format_rule = "detected" };
+	int64_t id;
+	assert_int_equal(tl_store_begin(s, &err), 0);
+	assert_int_equal(tl_store_file_begin(s, &fi, &id, &err), 0);
+	struct tl_event ev;
+	memset(&ev, 0, sizeof(ev));
+	ev.ts_raw.s = "x";
+	ev.ts_raw.len = 1;
+	ev.family = "proxy";
+	ev.format = "fmt";
+	ev.parser_version = "2.0.0";
+	struct tl_prov pv = { id, 1, 0, 10, "" };
+	const char *sha = "0123456789abcdeffedcba98765432100123456789abcdeffedcba9876543210";
+	memcpy(pv.sha256, sha, 65);
+	char rule[32];
+	enum { RULES = 1100, EVENTS = 2 * RULES };
+	for (int i = 0; i < EVENTS; i++) {
+		snprintf(rule, sizeof(rule), "r-%d", i % RULES);
+		ev.ts_rule = rule;
+		ev.ts = i;
+		pv.offset = (uint64_t)i;
+		assert_int_equal(tl_store_add_event(s, &ev, &pv, &err), 0);
+	}
+	assert_int_equal(tl_store_commit(s, &err), 0);
+	tl_store_close(s);
+	char keep[256];
+	snprintf(keep, sizeof(keep), "%s", db);
+	snprintf(db, sizeof(db), "%s", p);
+	assert_int_equal(scalar(NULL, "SELECT count(*) FROM event_parsers"), RULES);
+	assert_int_equal(scalar(NULL, "SELECT count(*) FROM events WHERE ts_rule = 'r-' || (offset % 1100) AND "
+				      "family = 'proxy' AND format = 'fmt' AND parser = 'fmt' AND parser_version = '2.0.0'"),
+			 EVENTS);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM events WHERE raw_sha256 = '%s'", sha);
+	assert_int_equal(scalar(NULL, sql), EVENTS);
+	assert_int_equal(scalar(NULL, "SELECT count(*) FROM event_rows WHERE typeof(raw_sha256) = 'blob' AND "
+				      "length(raw_sha256) = 32"), EVENTS);
+	snprintf(db, sizeof(db), "%s", keep);
+	/* the iterator reads the base table: the same text */
+	s = tl_store_open(p, TL_STORE_READONLY, &err);
+	assert_non_null(s);
+	struct tl_event_query q = { .file_id = id, .order = TL_ORDER_RECORDS };
+	struct tl_store_iter *it = tl_store_events(s, &q, &err);
+	assert_non_null(it);
+	const struct tl_event_row *r;
+	int n = 0;
+	while (tl_store_next_event(it, &r, &err) == 1) {
+		snprintf(rule, sizeof(rule), "r-%d", n % RULES);
+		assert_int_equal(r->sha256.len, 64);
+		assert_string_equal(r->sha256.s, sha);
+		assert_string_equal(r->ts_rule.s, rule);
+		assert_string_equal(r->family.s, "proxy");
+		assert_string_equal(r->parser_version.s, "2.0.0");
+		n++;
+	}
+	assert_int_equal(n, EVENTS);
+	tl_store_iter_free(it);
+	/* a family filter selects through the dictionary */
+	const char *fam = "proxy", *other = "dns";
+	struct tl_event_query fq = { .families = &fam, .n_families = 1, .core_only = 1 };
+	it = tl_store_events(s, &fq, &err);
+	assert_non_null(it);
+	for (n = 0; tl_store_next_event(it, &r, &err) == 1; n++)
+		;
+	assert_int_equal(n, EVENTS);
+	tl_store_iter_free(it);
+	fq.families = &other;
+	it = tl_store_events(s, &fq, &err);
+	assert_non_null(it);
+	assert_int_equal(tl_store_next_event(it, &r, &err), 0);
+	tl_store_iter_free(it);
+	tl_store_close(s);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/dict.db-wal", dir);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/dict.db-shm", dir);
+	unlink(p);
+}
+
 static void test_query_api(void **state)
 {
 	(void)state;
@@ -434,6 +525,7 @@ int main(void)
 		cmocka_unit_test(test_older_schema_readonly),
 		cmocka_unit_test(test_not_a_database),
 		cmocka_unit_test(test_query_api),
+		cmocka_unit_test(test_parser_dictionary),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
