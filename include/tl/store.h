@@ -410,7 +410,31 @@ struct tl_entity_rec {
 	const char *aliases;
 };
 typedef int (*tl_entity_rec_fn)(void *ctx, const struct tl_entity_rec *r, struct tl_err *err);
-int tl_store_entities_each(struct tl_store *s, const char *type, tl_entity_rec_fn fn, void *ctx, struct tl_err *err);
+/* Only types after AFTER and before BEFORE (each NULL: no bound), so that a
+ * caller can put the url entities in their place; url rows are never kept
+ * (see tl_store_urls_each) and rows of that type left by an older tl are
+ * skipped. */
+int tl_store_entities_each(struct tl_store *s, const char *type, const char *after, const char *before,
+			   tl_entity_rec_fn fn, void *ctx, struct tl_err *err);
+
+/* URL entities are not kept in the entities table: nearly every URL is its
+ * own (a query string, a session id), so the table would hold a row and an
+ * index entry per request for a pivot analysts make on the domain
+ * (docs/correlation.md#entities). They are read from the events when asked.
+ * CANON gives the canonical text of a raw url (malloc'd into *OUT, 0), or
+ * non-zero when it is no URL. FN gets every distinct url value of the events
+ * with its canonical form, in (canonical, raw) order; LIKE non-NULL keeps
+ * only the values equal to it ignoring ASCII case (the spellings of one URL).
+ * Values longer than 4096 bytes name no entity and are skipped. */
+typedef int (*tl_url_canon_fn)(const char *raw, char **out);
+struct tl_url_rec {
+	const char *canon, *raw;
+	int64_t events;
+	tl_us first_ts, last_ts;
+};
+typedef int (*tl_url_rec_fn)(void *ctx, const struct tl_url_rec *r, struct tl_err *err);
+int tl_store_urls_each(struct tl_store *s, tl_url_canon_fn canon, const char *like, tl_url_rec_fn fn, void *ctx,
+		       struct tl_err *err);
 
 /* The aliases of entity (TYPE, VALUE) appended to OUT (alias order): 1 when
  * the entity is known, 0 when not, -1 on error. */
