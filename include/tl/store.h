@@ -343,6 +343,33 @@ struct tl_field_match {
 	int nocase;
 };
 
+/* A work budget for a walk of many lookups (tl chain): between
+ * tl_store_budget_begin() and tl_store_budget_end(), every statement S runs
+ * adds its SQLite virtual-machine steps (about a dozen per row read) to
+ * B->used, in units of TL_STORE_BUDGET_GRAIN; once B->used passes B->max the
+ * running statement stops (its caller sees an error) and so does every later
+ * one, and B->spent is set. B is the caller's and outlives the pair. */
+#define TL_STORE_BUDGET_GRAIN 1000
+struct tl_store_budget {
+	int64_t max, used;
+	int spent;
+};
+void tl_store_budget_begin(struct tl_store *s, struct tl_store_budget *b);
+void tl_store_budget_end(struct tl_store *s);
+
+/* Whether any event has FIELD (a TL_F_* id) set, answered through the
+ * field's index: 1 yes, 0 none, 2 unknown (the field has no index to ask
+ * cheaply), -1 error. Lets a caller skip lookups that cannot match. */
+int tl_store_field_present(struct tl_store *s, int field, struct tl_err *err);
+/* Whether any event is of FAMILY ("edr", "dlp", ...), from the first event of
+ * each evidence file (a file's events are all of its format's family): 1 or
+ * 0, -1 on error. */
+int tl_store_family_present(struct tl_store *s, const char *family, struct tl_err *err);
+/* How many events have FIELD = VALUE, counted up to LIMIT through the
+ * field's (field, ts) index without reading an event; LIMIT for a field
+ * without one (user, host, src_ip, dst_ip, domain have). -1 on error. */
+int64_t tl_store_field_count(struct tl_store *s, int field, const char *value, int64_t limit, struct tl_err *err);
+
 /* A hint that the caller will run many small lookups on S (tl chain): the
  * store may keep up to BYTES of the database in memory for this connection. */
 void tl_store_read_cache(struct tl_store *s, int64_t bytes);

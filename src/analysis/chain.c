@@ -50,6 +50,7 @@
 #include "tl/chain.h"
 
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -119,6 +120,15 @@ struct ctx {
 	struct keycache *cache;     /* events per looked-up key, read once (see lookup) */
 	size_t n_cache, cache_nodes;
 	struct tl_chain_set *out;
+	struct tl_store_budget budget; /* the walk's work, counted by the store */
+	struct empties {            /* lookups known to find nothing in a time range (see lookup) */
+		struct empty *v;    /* open addressing on the lookup's text */
+		size_t cap, n;
+	} empties;
+	signed char present[TL_F_COUNT]; /* 0 not asked, 1 some event has the field (or unknown), -1 none */
+#define FAMS_MAX 16
+	struct { const char *name; int present; } fams[FAMS_MAX]; /* families asked about, with evidence or not */
+	size_t n_fams;
 };
 
 struct rule {
@@ -662,6 +672,7 @@ struct look {
 	int reverse;
 	const char *family2;        /* or this one */
 	const char *cache_user;     /* with ENTITIES: the canonical user or host they spell (the cache key) */
+	const char *family3;        /* or this one (with FAMILY2) */
 };
 
 /* ---- the key cache -------------------------------------------------------
@@ -790,9 +801,21 @@ static struct keycache *cache_get(struct ctx *c, const struct look *l, int key, 
 		c->n_cache++;
 		return kc;
 	}
-	if (kc->full || kc->tried || c->cache_nodes >= TL_CHAIN_CACHE_NODES)
+	if (kc->full || kc->tried)
 		return kc;
 	kc->tried = 1;
+	/* a key with more events than are kept is not read at all: its index
+	 * counts them without reading one (a busy NAT address has 100 000s) */
+	if (key >= 0) {
+		int64_t nk = tl_store_field_count(c->s, field, value, TL_CHAIN_KEY_EVENTS + 1, c->err);
+		if (nk < 0)
+			return NULL;
+		/* full = 0: ask SQL (a key with none is always kept: it costs nothing) */
+		if (nk > TL_CHAIN_KEY_EVENTS || (nk && c->cache_nodes + (size_t)nk > TL_CHAIN_CACHE_NODES))
+			return kc;
+	} else if (c->cache_nodes >= TL_CHAIN_CACHE_NODES) {
+		return kc;
+	}
 	struct tl_event_query q;
 	memset(&q, 0, sizeof(q));
 	q.has_from = c->o->has_from;
@@ -874,7 +897,8 @@ static int cache_serve(struct ctx *c, const struct keycache *kc, const struct lo
 	size_t got = 0;
 	for (size_t k = 0; k < end - lo; k++) {
 		const struct node *n = kc->v[l->reverse ? end - 1 - k : lo + k];
-		int ok = !l->family || !strcmp(n->family, l->family) || (l->family2 && !strcmp(n->family, l->family2));
+		int ok = !l->family || !strcmp(n->family, l->family) || (l->family2 && !strcmp(n->family, l->family2)) ||
+			 (l->family3 && !strcmp(n->family, l->family3));
 		for (size_t i = 0; ok && i < l->n_fields; i++)
 			ok = match_one(n, &l->fields[i]);
 		if (!ok)
@@ -892,6 +916,164 @@ static int cache_serve(struct ctx *c, const struct keycache *kc, const struct lo
 	return 0;
 }
 
+/* Whether some event of the case has every field L asks for a value of: a
+ * rule whose fields no event has (no file events in a proxy case) costs no
+ * query, where its time window alone would read every event in it. */
+static int fields_present(struct ctx *c, const struct look *l)
+{
+	/* the families asked for: one of them must have evidence in the case */
+	const char *fam[3] = { l->family, l->family2, l->family3 };
+	int any = !l->family;
+	for (int k = 0; k < 3 && !any; k++) {
+		if (!fam[k])
+			continue;
+		size_t j = 0;
+		while (j < c->n_fams && strcmp(c->fams[j].name, fam[k]))
+			j++;
+		if (j == c->n_fams) {
+			int p = tl_store_family_present(c->s, fam[k], c->err);
+			if (p < 0)
+				return -1;
+			if (j < FAMS_MAX) {
+				c->fams[j].name = fam[k]; /* static strings of the rules */
+				c->fams[j].present = p;
+				c->n_fams++;
+			}
+			any = p;
+		} else {
+			any = c->fams[j].present;
+		}
+	}
+	if (!any)
+		return 0;
+	for (size_t i = 0; i < l->n_fields; i++) {
+		int f = l->fields[i].field;
+		if (f < 0 || f >= TL_F_COUNT || l->fields[i].op == TL_MATCH_GE)
+			continue;
+		if (!c->present[f]) {
+			int p = tl_store_field_present(c->s, f, c->err);
+			if (p < 0)
+				return -1;
+			c->present[f] = p ? 1 : -1;
+		}
+		if (c->present[f] < 0)
+			return 0;
+	}
+	return 1;
+}
+
+/* ---- the empty-range cache ------------------------------------------------
+ * Events of one pivot come in time order, and each asks the same rules about
+ * the same client, host or user over a window sliding with it: "DNS answers
+ * to 10.22.133.147 in the 10 minutes before" for each of its 900 requests,
+ * each reading the client's thousands of events again to find none. A
+ * lookup that found nothing in [lo, hi) is remembered; the next one with the
+ * same conditions reads only the part of its range past what is known empty
+ * (or nothing when all of it is), so a sliding window reads each event once. */
+#define TL_CHAIN_EMPTIES_MAX 200000
+
+struct empty {
+	char *key;          /* the lookup without its time range; NULL: free slot */
+	size_t len;
+	uint64_t h;
+	tl_us lo, hi;
+};
+
+static void look_key(const struct look *l, struct tl_buf *b)
+{
+	for (size_t i = 0; i < l->n_fields; i++) {
+		const struct tl_field_match *m = &l->fields[i];
+		tl_buf_addf(b, "f%d %d %d %lld ", m->field, (int)m->op, m->nocase, (long long)m->ivalue);
+		if (m->value)
+			tl_buf_add(b, m->value, strlen(m->value) + 1);
+		else
+			tl_buf_addc(b, 0);
+	}
+	for (size_t i = 0; i < l->n_entities; i++) {
+		tl_buf_addf(b, "e%s:", l->entities[i].type);
+		tl_buf_add(b, l->entities[i].value, strlen(l->entities[i].value) + 1);
+	}
+	tl_buf_addf(b, "F%s", l->family ? l->family : "");
+	tl_buf_addc(b, 0);
+	tl_buf_addf(b, "G%s", l->family2 ? l->family2 : "");
+	tl_buf_addc(b, 0);
+	tl_buf_addf(b, "H%s", l->family3 ? l->family3 : "");
+}
+
+static uint64_t key_hash(const char *p, size_t n)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)p[i]) * 1099511628211ULL;
+	return h ^ (h >> 31);
+}
+
+/* The slot of KEY (found, or the free one it would take); NULL when none. */
+static struct empty *empty_slot(struct empties *e, const struct tl_buf *key, uint64_t h)
+{
+	if (!e->cap)
+		return NULL;
+	for (size_t i = h & (e->cap - 1);; i = (i + 1) & (e->cap - 1)) {
+		struct empty *x = &e->v[i];
+		if (!x->key || (x->h == h && x->len == key->len && !memcmp(x->key, key->data, key->len)))
+			return x;
+	}
+}
+
+/* Record that KEY finds nothing in [LO, HI). Memory is bounded: past
+ * TL_CHAIN_EMPTIES_MAX keys nothing new is remembered. */
+static void empty_put(struct empties *e, const struct tl_buf *key, uint64_t h, tl_us lo, tl_us hi)
+{
+	if ((e->n + 1) * 2 > e->cap) {
+		if (e->n >= TL_CHAIN_EMPTIES_MAX)
+			return;
+		size_t cap = e->cap ? e->cap * 2 : 1024;
+		struct empty *v = calloc(cap, sizeof(*v)), *old = e->v;
+		if (!v)
+			return;
+		size_t ocap = e->cap;
+		e->v = v;
+		e->cap = cap;
+		for (size_t i = 0; i < ocap; i++)
+			if (old[i].key) {
+				size_t k = old[i].h & (cap - 1);
+				while (v[k].key)
+					k = (k + 1) & (cap - 1);
+				v[k] = old[i];
+			}
+		free(old);
+	}
+	struct empty *x = empty_slot(e, key, h);
+	if (!x->key) {
+		if (!(x->key = malloc(key->len + 1)))
+			return;
+		memcpy(x->key, key->data, key->len);
+		x->key[key->len] = 0;
+		x->len = key->len;
+		x->h = h;
+		x->lo = lo;
+		x->hi = hi;
+		e->n++;
+		return;
+	}
+	/* one range per key: joined when they touch, else the later one */
+	if (lo <= x->hi && hi >= x->lo) {
+		x->lo = lo < x->lo ? lo : x->lo;
+		x->hi = hi > x->hi ? hi : x->hi;
+	} else if (lo > x->hi) {
+		x->lo = lo;
+		x->hi = hi;
+	}
+}
+
+static void empties_release(struct empties *e)
+{
+	for (size_t i = 0; i < e->cap; i++)
+		free(e->v[i].key);
+	free(e->v);
+	memset(e, 0, sizeof(*e));
+}
+
 static int lookup(struct ctx *c, const struct look *l, struct cands *out)
 {
 	struct tl_event_query q;
@@ -905,11 +1087,29 @@ static int lookup(struct ctx *c, const struct look *l, struct cands *out)
 		q.to = c->o->to;
 	if (q.from >= q.to)
 		return 0;
+	int present = fields_present(c, l);
+	if (present <= 0)
+		return present;
 	int key = cache_key_of(l);
 	if (key != -1) {
 		struct keycache *kc = cache_get(c, l, key, key == -2 ? l->cache_user : NULL);
 		if (kc && kc->full)
 			return cache_serve(c, kc, l, q.from, q.to, out);
+	}
+	/* what is known empty of the range is not read again */
+	struct tl_buf ekey = TL_BUF_INIT;
+	ekey.max = 1u << 20;
+	look_key(l, &ekey);
+	uint64_t kh = ekey.data ? key_hash(ekey.data, ekey.len) : 0;
+	struct empty *known = ekey.data ? empty_slot(&c->empties, &ekey, kh) : NULL;
+	tl_us asked_from = q.from, asked_to = q.to;
+	if (known && known->key && known->lo <= q.from && known->hi > q.from)
+		q.from = known->hi;
+	if (known && known->key && known->lo < q.to && known->hi >= q.to)
+		q.to = known->lo;
+	if (q.from >= q.to) {
+		tl_buf_release(&ekey);
+		return 0;
 	}
 	q.fields = l->fields;
 	q.n_fields = l->n_fields;
@@ -921,14 +1121,16 @@ static int lookup(struct ctx *c, const struct look *l, struct cands *out)
 	q.exact = 1;
 	q.reverse = l->reverse;
 	q.limit = TL_CHAIN_SCAN + 1;
-	const char *fam[2] = { l->family, l->family2 };
+	const char *fam[3] = { l->family, l->family2, l->family3 };
 	if (l->family) {
 		q.families = fam;
-		q.n_families = l->family2 ? 2 : 1;
+		q.n_families = l->family2 ? l->family3 ? 3 : 2 : 1;
 	}
 	struct tl_store_iter *it = tl_store_events(c->s, &q, c->err);
-	if (!it)
+	if (!it) {
+		tl_buf_release(&ekey);
 		return -1;
+	}
 	const struct tl_event_row *r;
 	int rc;
 	size_t got = 0;
@@ -945,6 +1147,10 @@ static int lookup(struct ctx *c, const struct look *l, struct cands *out)
 		}
 	}
 	tl_store_iter_free(it);
+	/* read to the end and found nothing: the whole range asked is empty */
+	if (rc == 0 && !got && ekey.data && !c->budget.spent)
+		empty_put(&c->empties, &ekey, kh, asked_from, asked_to);
+	tl_buf_release(&ekey);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -953,7 +1159,7 @@ static int look1(struct ctx *c, int field, enum tl_match_op op, const char *valu
 		 int reverse, struct cands *out)
 {
 	struct tl_field_match m[2] = { { field, op, value, 0, nocase }, { 0 } };
-	struct look l = { m, 1, NULL, 0, NULL, from, to, reverse, NULL, NULL };
+	struct look l = { m, 1, NULL, 0, NULL, from, to, reverse, NULL, NULL , NULL};
 	return lookup(c, &l, out);
 }
 
@@ -962,7 +1168,7 @@ static int look2(struct ctx *c, int f1, const char *v1, int f2, enum tl_match_op
 		 tl_us from, tl_us to, int reverse, struct cands *out)
 {
 	struct tl_field_match m[2] = { { f1, TL_MATCH_EQ, v1, 0, 0 }, { f2, op2, v2, 0, nocase2 } };
-	struct look l = { m, 2, NULL, 0, NULL, from, to, reverse, NULL, NULL };
+	struct look l = { m, 2, NULL, 0, NULL, from, to, reverse, NULL, NULL , NULL};
 	return lookup(c, &l, out);
 }
 
@@ -1044,7 +1250,7 @@ static int look_user(struct ctx *c, const char *cu, const char *family, tl_us fr
 	size_t n = user_forms(c, cu, ents);
 	if (!n)
 		return 0;
-	struct look l = { NULL, 0, ents, n, family, from, to, reverse, NULL, cu };
+	struct look l = { NULL, 0, ents, n, family, from, to, reverse, NULL, cu , NULL};
 	return lookup(c, &l, out);
 }
 
@@ -1066,7 +1272,7 @@ static int pid_parent(struct ctx *c, struct node *n, int64_t pid, struct node **
 	struct cands cs = { 0 };
 	struct tl_field_match m[2] = { { TL_F_host, TL_MATCH_EQ, F(n, TL_F_host), 0, 0 },
 				       { TL_F_process_pid, TL_MATCH_EQ, NULL, pid, 0 } };
-	struct look l = { m, 2, NULL, 0, NULL, n->ts - TL_CHAIN_SPAN_US, n->ts + 1, 1, NULL, NULL };
+	struct look l = { m, 2, NULL, 0, NULL, n->ts - TL_CHAIN_SPAN_US, n->ts + 1, 1, NULL, NULL , NULL};
 	if (lookup(c, &l, &cs))
 		return -1;
 	for (size_t i = 0; i < cs.n; i++)
@@ -1119,7 +1325,7 @@ static int tree_fwd(struct ctx *c, struct node *a, struct cands *out)
 		snprintf(pid, sizeof(pid), "%lld", (long long)a->iv[TL_F_process_pid]);
 		struct tl_field_match m[2] = { { TL_F_host, TL_MATCH_EQ, F(a, TL_F_host), 0, 0 },
 					       { TL_F_parent_pid, TL_MATCH_EQ, NULL, a->iv[TL_F_process_pid], 0 } };
-		struct look l = { m, 2, NULL, 0, NULL, a->ts, a->ts + TL_CHAIN_SPAN_US, 0, NULL, NULL };
+		struct look l = { m, 2, NULL, 0, NULL, a->ts, a->ts + TL_CHAIN_SPAN_US, 0, NULL, NULL , NULL};
 		return lookup(c, &l, out);
 	}
 	return 0;
@@ -1360,7 +1566,7 @@ static int addr_used_by(struct ctx *c, struct node *a, const char *ip, tl_us t, 
 		return 0;
 	struct cands cs = { 0 };
 	struct tl_field_match m[1] = { { TL_F_src_ip, TL_MATCH_EQ, ip, 0, 0 } };
-	struct look l = { m, 1, NULL, 0, "edr", t - TL_CHAIN_ADDR_SPAN_US, t + TL_CHAIN_ADDR_SPAN_US, 0, NULL, NULL };
+	struct look l = { m, 1, NULL, 0, "edr", t - TL_CHAIN_ADDR_SPAN_US, t + TL_CHAIN_ADDR_SPAN_US, 0, NULL, NULL , NULL};
 	if (lookup(c, &l, &cs))
 		return -1;
 	for (size_t i = 0; i < cs.n; i++) {
@@ -1424,7 +1630,7 @@ static int look_actor(struct ctx *c, int by_host, const char *cv, const char *fa
 	size_t n = by_host ? forms(c, &c->hosts, cv, ents) : user_forms(c, cv, ents);
 	if (!n)
 		return 0;
-	struct look l = { NULL, 0, ents, n, family, from, to, reverse, family2, cv };
+	struct look l = { NULL, 0, ents, n, family, from, to, reverse, family2, cv , NULL};
 	return lookup(c, &l, out);
 }
 
@@ -1478,12 +1684,12 @@ static int up_back(struct ctx *c, struct node *b, struct cands *out)
 	if (!has(b, TL_F_src_ip))
 		return 0;
 	struct tl_field_match m[1] = { { TL_F_src_ip, TL_MATCH_EQ, F(b, TL_F_src_ip), 0, 0 } };
-	struct look l = { m, 1, NULL, 0, "dlp", from, b->ts + 1, 1, "audit", NULL };
+	struct look l = { m, 1, NULL, 0, "dlp", from, b->ts + 1, 1, "audit", NULL , NULL};
 	if (lookup(c, &l, out))
 		return -1;
 	struct cands cs = { 0 };
 	struct look e = { m, 1, NULL, 0, "edr", b->ts - TL_CHAIN_ADDR_SPAN_US, b->ts + TL_CHAIN_ADDR_SPAN_US, 0, NULL,
-			  NULL };
+			  NULL , NULL};
 	if (lookup(c, &e, &cs))
 		return -1;
 	struct tl_strlist seen = TL_STRLIST_INIT;
@@ -1935,7 +2141,7 @@ static int conn_look(struct ctx *c, struct node *n, tl_us from, tl_us to, int re
 	/* seconds apart: the time index narrows more than the address's */
 	struct tl_field_match m[2] = { { TL_F_src_ip, TL_MATCH_EQ_BY_TIME, F(n, TL_F_src_ip), 0, 0 },
 				       { TL_F_src_port, TL_MATCH_EQ_BY_TIME, NULL, n->iv[TL_F_src_port], 0 } };
-	struct look l = { m, 2, NULL, 0, NULL, from, to, reverse, NULL, NULL };
+	struct look l = { m, 2, NULL, 0, NULL, from, to, reverse, NULL, NULL , NULL};
 	return lookup(c, &l, out);
 }
 
@@ -2084,8 +2290,12 @@ static int tun_back(struct ctx *c, struct node *b, struct cands *out)
 {
 	if (!is_tunnel(c, b))
 		return 0;
-	return look1(c, TL_F_src_ip, TL_MATCH_EQ, F(b, TL_F_src_ip), 0,
-		     b->ts - tunnel_duration(b) - TL_CHAIN_TUNNEL_SLACK_US, b->ts + 1, 1, out);
+	/* only a flow, firewall or EDR record can be the tunnel's connection
+	 * (is_tunnel_conn): the client's other proxy requests are not read */
+	struct tl_field_match m[1] = { { TL_F_src_ip, TL_MATCH_EQ, F(b, TL_F_src_ip), 0, 0 } };
+	struct look l = { m, 1, NULL, 0, "flow", b->ts - tunnel_duration(b) - TL_CHAIN_TUNNEL_SLACK_US, b->ts + 1, 1,
+			  "firewall", NULL, "edr" };
+	return lookup(c, &l, out);
 }
 
 /* service-started: service installed -> its image started */
@@ -2189,7 +2399,7 @@ static int ses_back(struct ctx *c, struct node *b, struct cands *out)
 		struct tl_field_match m[3] = { { TL_F_host, TL_MATCH_EQ, F(b, TL_F_host), 0, 0 },
 					       { TL_F_session_id, TL_MATCH_EQ, F(b, TL_F_session_id), 0, 0 },
 					       { TL_F_class, TL_MATCH_EQ, "authentication", 0, 0 } };
-		struct look l = { m, 3, NULL, 0, NULL, b->ts - TL_CHAIN_SPAN_US, b->ts + 1, 1, NULL, NULL };
+		struct look l = { m, 3, NULL, 0, NULL, b->ts - TL_CHAIN_SPAN_US, b->ts + 1, 1, NULL, NULL , NULL};
 		return lookup(c, &l, out);
 	}
 	return look2(c, TL_F_session_id, F(b, TL_F_session_id), TL_F_class, TL_MATCH_EQ, "authentication", 0,
@@ -2381,6 +2591,11 @@ static int follow(struct ctx *c, size_t idx, const struct rule *r, int forwards,
 		return 0;
 	struct cands cs = { 0 };
 	int rc = forwards ? r->fwd(c, x, &cs) : r->back(c, x, &cs);
+	/* lookups cut short by the budget: no link from what they half read */
+	if (c->budget.spent) {
+		cands_release(&cs);
+		return -1;
+	}
 	/* several lookups may feed one rule: one total order (latest first
 	 * backwards), each event once */
 	if (!rc && cs.n > 1) {
@@ -2408,6 +2623,8 @@ static int follow(struct ctx *c, size_t idx, const struct rule *r, int forwards,
 		tl_buf_reset(&why);
 		c->why_at = (size_t)-1;
 		int h = forwards ? r->holds(c, x, yy, &why) : r->holds(c, yy, x, &why);
+		if (c->budget.spent)
+			h = -1; /* a condition checked on half-read events proves nothing */
 		if (h < 0) {
 			rc = -1;
 			break;
@@ -2921,6 +3138,8 @@ int tl_chain_build(struct tl_store *s, const struct tl_chain_opts *opts, struct 
 	/* thousands of small lookups over the same pages */
 	tl_store_read_cache(s, TL_CHAIN_CACHE_BYTES);
 	out->window_us = c.window;
+	c.budget.max = opts->budget > 0 ? opts->budget : TL_CHAIN_BUDGET_DEFAULT;
+	tl_store_budget_begin(s, &c.budget);
 	int rc = seeds_find(&c, &out->pivot);
 	/* seeds in total order, then breadth first */
 	size_t nseeds = c.n;
@@ -2933,6 +3152,7 @@ int tl_chain_build(struct tl_store *s, const struct tl_chain_opts *opts, struct 
 	if (!rc && nseeds)
 		qsort(order, nseeds, sizeof(size_t), idx_cmp);
 	sort_nodes = NULL;
+	size_t seeds_done = 0;
 	for (size_t i = 0; !rc && i < nseeds; i++) {
 		rc = enqueue(&c, order[i], DIR_FWD | DIR_BACK);
 		while (!rc && c.qh < c.qn) {
@@ -2942,8 +3162,26 @@ int tl_chain_build(struct tl_store *s, const struct tl_chain_opts *opts, struct 
 			if (dir)
 				rc = explore(&c, idx, dir);
 		}
+		if (!rc)
+			seeds_done++;
 	}
 	free(order);
+	/* out of budget: what was linked stands, the rest is said to be unexplored */
+	int spent = c.budget.spent;
+	tl_store_budget_end(s);
+	if (spent) {
+		rc = 0;
+		char note[400];
+		size_t unexplored = c.qn > c.qh ? c.qn - c.qh : 0;
+		snprintf(note, sizeof(note),
+			 "the walk stopped at its budget of %lld database steps: %zu of %zu events naming the pivot were "
+			 "not followed (or only in part) and %zu linked events were not explored; narrow it with "
+			 "--from/--to, or raise --budget",
+			 (long long)c.budget.max, nseeds - seeds_done, nseeds, unexplored);
+		tl_strlist_add(&out->notes, note);
+		out->budget_spent = 1;
+	}
+	out->steps_used = c.budget.used;
 	if (!rc)
 		rc = build_chains(&c);
 	if (!rc) {
@@ -2997,6 +3235,7 @@ int tl_chain_build(struct tl_store *s, const struct tl_chain_opts *opts, struct 
 		free(c.cache[i].value);
 	}
 	free(c.cache);
+	empties_release(&c.empties);
 	return rc ? -1 : 0;
 }
 

@@ -27,6 +27,9 @@ static const char usage[] =
 	"  --window DURATION     how far apart a finding and an upload, an answer and\n"
 	"                        a connection, ... may be (30s, 5m, 2h; default 10m)\n"
 	"  --max-steps N         steps shown per chain (default 200)\n"
+	"  --budget N            database steps the walk may take, in millions\n"
+	"                        (default 400, about 2 s); past it the walk stops and\n"
+	"                        says what it did not explore\n"
 	"  --output FORMAT       text (default), jsonl or md\n"
 	"  -o, --out NAME        write to CASE/out/NAME (recorded in the custody log\n"
 	"                        and replay.tl) instead of stdout\n"
@@ -34,13 +37,14 @@ static const char usage[] =
 	"A pivot that starts no chain says so (exit 0). See docs/commands/chain.md\n"
 	"and docs/correlation.md#chains for the rules.\n";
 
-enum { O_ENTITY = 256, O_FROM, O_TO, O_WINDOW, O_OUTPUT, O_MAXSTEPS };
+enum { O_ENTITY = 256, O_FROM, O_TO, O_WINDOW, O_OUTPUT, O_MAXSTEPS, O_BUDGET };
 
 static const struct option longopts[] = {
 	{ "entity", required_argument, NULL, O_ENTITY }, { "from", required_argument, NULL, O_FROM },
 	{ "to", required_argument, NULL, O_TO },	 { "window", required_argument, NULL, O_WINDOW },
 	{ "output", required_argument, NULL, O_OUTPUT }, { "max-steps", required_argument, NULL, O_MAXSTEPS },
 	{ "out", required_argument, NULL, 'o' },	 { "help", no_argument, NULL, 'h' },
+	{ "budget", required_argument, NULL, O_BUDGET },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -90,6 +94,19 @@ int cmd_chain(int argc, char **argv)
 			if (*end || end == optarg || n <= 0 || n > 100000)
 				return cli_usage_error(usage, "--max-steps: '%s' is not a number from 1 to 100000", optarg);
 			o.max_steps = (size_t)n;
+			break;
+		}
+		case O_BUDGET: {
+			/* a decimal fraction, so that a test can set a budget of a few thousand steps */
+			char *end;
+			double m = strtod(optarg, &end);
+			if (*end || end == optarg || !(m > 0) || m > 1e6)
+				return cli_usage_error(usage, "--budget: '%s' is not a number of millions from 0.001 to "
+						       "1000000", optarg);
+			o.budget = (int64_t)(m * 1e6);
+			if (o.budget < 1000)
+				return cli_usage_error(usage, "--budget: '%s' is not a number of millions from 0.001 to "
+						       "1000000", optarg);
 			break;
 		}
 		case O_OUTPUT:
