@@ -344,18 +344,19 @@ struct tl_field_match {
 };
 
 /* A work budget for a walk of many lookups (tl chain): between
- * tl_store_budget_begin() and tl_store_budget_end(), every statement S runs
- * adds its SQLite virtual-machine steps (about a dozen per row read) to
- * B->used, in units of TL_STORE_BUDGET_GRAIN; once B->used passes B->max the
- * running statement stops (its caller sees an error) and so does every later
- * one, and B->spent is set. B is the caller's and outlives the pair. */
-#define TL_STORE_BUDGET_GRAIN 1000
+ * tl_store_budget_begin() and tl_store_budget_end(), every database page the
+ * statements of S visit (from the page cache or the file; a row read through
+ * an index visits 3 or 4) is added to B->used; once B->used passes B->max
+ * the running statement stops (its caller sees an error) and so does every
+ * later one, and B->spent is set. B is the caller's and outlives the pair. */
 struct tl_store_budget {
 	int64_t max, used;
 	int spent;
+	struct tl_store *s; /* set by tl_store_budget_begin */
+	int64_t base;       /* the connection's page count at the start */
 };
 void tl_store_budget_begin(struct tl_store *s, struct tl_store_budget *b);
-void tl_store_budget_end(struct tl_store *s);
+void tl_store_budget_end(struct tl_store *s, struct tl_store_budget *b);
 
 /* Whether any event has FIELD (a TL_F_* id) set, answered through the
  * field's index: 1 yes, 0 none, 2 unknown (the field has no index to ask

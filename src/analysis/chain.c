@@ -3141,12 +3141,13 @@ int tl_chain_build(struct tl_store *s, const struct tl_chain_opts *opts, struct 
 	c.budget.max = opts->budget > 0 ? opts->budget : TL_CHAIN_BUDGET_DEFAULT;
 	tl_store_budget_begin(s, &c.budget);
 	int rc = seeds_find(&c, &out->pivot);
+	int seeds_cut = c.budget.spent;
 	/* seeds in total order, then breadth first */
 	size_t nseeds = c.n;
 	size_t *order = malloc((nseeds ? nseeds : 1) * sizeof(size_t));
 	if (!order && !rc)
 		rc = tl_errf(err, "out of memory");
-	for (size_t i = 0; !rc && i < nseeds; i++)
+	for (size_t i = 0; order && i < nseeds; i++)
 		order[i] = i;
 	sort_nodes = c.nodes;
 	if (!rc && nseeds)
@@ -3165,23 +3166,37 @@ int tl_chain_build(struct tl_store *s, const struct tl_chain_opts *opts, struct 
 		if (!rc)
 			seeds_done++;
 	}
-	free(order);
 	/* out of budget: what was linked stands, the rest is said to be unexplored */
 	int spent = c.budget.spent;
-	tl_store_budget_end(s);
+	tl_store_budget_end(s, &c.budget);
 	if (spent) {
 		rc = 0;
-		char note[400];
+		char note[512], at[40] = "";
+		tl_us first = 0;
 		size_t unexplored = c.qn > c.qh ? c.qn - c.qh : 0;
-		snprintf(note, sizeof(note),
-			 "the walk stopped at its budget of %lld database steps: %zu of %zu events naming the pivot were "
-			 "not followed (or only in part) and %zu linked events were not explored; narrow it with "
-			 "--from/--to, or raise --budget",
-			 (long long)c.budget.max, nseeds - seeds_done, nseeds, unexplored);
+		/* the earliest of the seeds not done (they are done in time order,
+		 * unless the budget ran out while they were still being found) */
+		for (size_t k = seeds_done; order && k < nseeds; k++)
+			if (k == seeds_done || c.nodes[order[k]]->ts < first)
+				first = c.nodes[order[k]]->ts;
+		if (seeds_done < nseeds)
+			tl_time_format_iso(first, at, sizeof(at));
+		if (seeds_cut)
+			snprintf(note, sizeof(note),
+				 "the walk stopped at its budget of %lld database pages while finding the events that name "
+				 "the pivot (%zu found): narrow it with --from/--to, or raise --budget",
+				 (long long)c.budget.max, nseeds);
+		else
+			snprintf(note, sizeof(note),
+			 "the walk stopped at its budget of %lld database pages: %zu of %zu events naming the pivot "
+			 "(from %s on) were not followed, or only in part, and %zu linked events were not explored; "
+			 "narrow it with --from/--to, or raise --budget",
+			 (long long)c.budget.max, nseeds - seeds_done, nseeds, *at ? at : "-", unexplored);
 		tl_strlist_add(&out->notes, note);
 		out->budget_spent = 1;
 	}
-	out->steps_used = c.budget.used;
+	free(order);
+	out->pages_used = c.budget.used;
 	if (!rc)
 		rc = build_chains(&c);
 	if (!rc) {

@@ -27,9 +27,9 @@ static const char usage[] =
 	"  --window DURATION     how far apart a finding and an upload, an answer and\n"
 	"                        a connection, ... may be (30s, 5m, 2h; default 10m)\n"
 	"  --max-steps N         steps shown per chain (default 200)\n"
-	"  --budget N            database steps the walk may take, in millions\n"
-	"                        (default 400, about 2 s); past it the walk stops and\n"
-	"                        says what it did not explore\n"
+	"  --budget PAGES        database pages the walk may read (default 2000000,\n"
+	"                        a few seconds); past it the walk stops, keeps the\n"
+	"                        chains found and says what it did not explore\n"
 	"  --output FORMAT       text (default), jsonl or md\n"
 	"  -o, --out NAME        write to CASE/out/NAME (recorded in the custody log\n"
 	"                        and replay.tl) instead of stdout\n"
@@ -97,16 +97,11 @@ int cmd_chain(int argc, char **argv)
 			break;
 		}
 		case O_BUDGET: {
-			/* a decimal fraction, so that a test can set a budget of a few thousand steps */
 			char *end;
-			double m = strtod(optarg, &end);
-			if (*end || end == optarg || !(m > 0) || m > 1e6)
-				return cli_usage_error(usage, "--budget: '%s' is not a number of millions from 0.001 to "
-						       "1000000", optarg);
-			o.budget = (int64_t)(m * 1e6);
-			if (o.budget < 1000)
-				return cli_usage_error(usage, "--budget: '%s' is not a number of millions from 0.001 to "
-						       "1000000", optarg);
+			long long n = strtoll(optarg, &end, 10);
+			if (*end || end == optarg || n <= 0 || n > 1000000000000LL)
+				return cli_usage_error(usage, "--budget: '%s' is not a number of pages from 1 to 10^12", optarg);
+			o.budget = n;
 			break;
 		}
 		case O_OUTPUT:
@@ -168,7 +163,15 @@ int cmd_chain(int argc, char **argv)
 				rc = cli_error("%s", err.msg);
 			if (out_name ? cli_output_close(&out, rc == TL_EXIT_OK) != 0 : fflush(stdout) != 0)
 				rc = rc ? rc : cli_error("cannot write output");
-			if (!rc && !set.n)
+			/* jsonl carries no notes: a walk cut short is said beside it */
+			for (size_t i = 0; !rc && fmt == TL_CHAIN_JSONL && set.budget_spent && i < set.notes.n; i++)
+				if (strstr(set.notes.v[i], "budget"))
+					fprintf(stderr, "tl: note: %s\n", set.notes.v[i]);
+			if (!rc && !set.n && set.budget_spent)
+				fprintf(stderr, "tl: no chains from %s found before the walk's budget ran out (%zu event%s "
+						"name%s it; see the note)\n",
+					set.pivot, set.seeds, set.seeds == 1 ? "" : "s", set.seeds == 1 ? "s" : "");
+			else if (!rc && !set.n)
 				fprintf(stderr, "tl: no chains from %s: %zu event%s name%s it and none is linked to another\n",
 					set.pivot, set.seeds, set.seeds == 1 ? "" : "s", set.seeds == 1 ? "s" : "");
 		}

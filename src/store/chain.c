@@ -71,10 +71,25 @@ void tl_store_read_cache(struct tl_store *s, int64_t bytes)
 	sqlite3_exec(tl_store_handle(s), sql, NULL, NULL, NULL);
 }
 
+/* Pages the connection has visited, from its cache or the file. */
+static int64_t pages_visited(sqlite3 *db)
+{
+	int hit = 0, miss = 0, hw;
+	sqlite3_db_status(db, SQLITE_DBSTATUS_CACHE_HIT, &hit, &hw, 0);
+	sqlite3_db_status(db, SQLITE_DBSTATUS_CACHE_MISS, &miss, &hw, 0);
+	/* the counters are int: read as unsigned they last 4 G pages */
+	return (int64_t)(unsigned)hit + (int64_t)(unsigned)miss;
+}
+
+/* Every BUDGET_OPS virtual-machine instructions: a page read costs far more
+ * than an instruction, so pages are what is counted; the instructions only
+ * say when to look. */
+#define BUDGET_OPS 1000
+
 static int budget_tick(void *ctx)
 {
 	struct tl_store_budget *b = ctx;
-	b->used += TL_STORE_BUDGET_GRAIN;
+	b->used = pages_visited(tl_store_handle(b->s)) - b->base;
 	if (b->used > b->max)
 		b->spent = 1;
 	return b->spent;
@@ -82,14 +97,18 @@ static int budget_tick(void *ctx)
 
 void tl_store_budget_begin(struct tl_store *s, struct tl_store_budget *b)
 {
+	b->s = s;
 	b->used = 0;
 	b->spent = 0;
-	sqlite3_progress_handler(tl_store_handle(s), TL_STORE_BUDGET_GRAIN, budget_tick, b);
+	b->base = pages_visited(tl_store_handle(s));
+	sqlite3_progress_handler(tl_store_handle(s), BUDGET_OPS, budget_tick, b);
 }
 
-void tl_store_budget_end(struct tl_store *s)
+void tl_store_budget_end(struct tl_store *s, struct tl_store_budget *b)
 {
-	sqlite3_progress_handler(tl_store_handle(s), 0, NULL, NULL);
+	sqlite3 *db = tl_store_handle(s);
+	sqlite3_progress_handler(db, 0, NULL, NULL);
+	b->used = pages_visited(db) - b->base;
 }
 
 int tl_store_field_present(struct tl_store *s, int field, struct tl_err *err)
