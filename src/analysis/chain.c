@@ -2230,21 +2230,43 @@ static int upstream_is_destination(struct node *t)
 	return !h || in_list(h, direct);
 }
 
-/* A DNS answer shortly before FROM saying HOST is ADDR: a fresh node or NULL. */
+/* A DNS answer shortly before FROM saying HOST is ADDR: a fresh node or NULL.
+ * The name is looked up by its spellings (as written, canonical, and those
+ * the entities table has seen), each through the domain's index: a lookup
+ * ignoring case could use no index and would read every event of the hour. */
+#define HOST_FORMS_MAX 8
 static int host_answer(struct ctx *c, const char *host, const char *addr, tl_us from, tl_us to, struct node **found)
 {
 	*found = NULL;
+	if (!*host)
+		return 0;
 	struct cands cs = { 0 };
-	if (!*host || look1(c, TL_F_domain, TL_MATCH_EQ, host, 1, from - TL_CHAIN_ANSWER_SPAN_US, to, 1, &cs))
-		return *host ? -1 : 0;
-	for (size_t i = 0; i < cs.n; i++)
-		if (is_class(cs.v[i], "dns_activity") && answers_include(cs.v[i], addr)) {
-			*found = cs.v[i];
-			cs.v[i] = NULL;
-			break;
-		}
+	struct tl_strlist forms = TL_STRLIST_INIT;
+	char *cn = canon(TL_ENT_DOMAIN, host);
+	int rc = tl_strlist_add(&forms, host) || (cn && tl_strlist_add(&forms, cn)) ? tl_errf(c->err, "out of memory") : 0;
+	if (!rc && cn && tl_store_entity_aliases(c->s, "domain", cn, &forms, c->err) < 0)
+		rc = -1;
+	for (size_t i = 0; !rc && i < forms.n && i < HOST_FORMS_MAX; i++) {
+		int dup = 0;
+		for (size_t k = 0; k < i && !dup; k++)
+			dup = !strcmp(forms.v[k], forms.v[i]);
+		if (!dup)
+			rc = look1(c, TL_F_domain, TL_MATCH_EQ, forms.v[i], 0, from - TL_CHAIN_ANSWER_SPAN_US, to, 1, &cs);
+	}
+	/* the latest answer that says so */
+	size_t best = SIZE_MAX;
+	for (size_t i = 0; !rc && i < cs.n; i++)
+		if (is_class(cs.v[i], "dns_activity") && answers_include(cs.v[i], addr) &&
+		    (best == SIZE_MAX || node_cmp(cs.v[i], cs.v[best]) > 0))
+			best = i;
+	if (best != SIZE_MAX) {
+		*found = cs.v[best];
+		cs.v[best] = NULL;
+	}
 	cands_release(&cs);
-	return 0;
+	tl_strlist_release(&forms);
+	free(cn);
+	return rc;
 }
 
 static int tun_holds(struct ctx *c, struct node *a, struct node *b, struct tl_buf *why)
