@@ -93,6 +93,12 @@ struct cands {
 	size_t n, cap;
 };
 
+/* host_answer remembers this many lookups (direct-mapped), holding at most
+ * ANSWERS_KEPT DNS records in all (a lookup that would pass it is asked
+ * again each time). */
+#define ANSWERS_SLOTS 1024
+#define ANSWERS_KEPT 20000
+
 struct ctx {
 	struct tl_store *s;
 	const struct tl_chain_opts *o;
@@ -121,6 +127,12 @@ struct ctx {
 	size_t n_cache, cache_nodes;
 	struct tl_chain_set *out;
 	struct tl_store_budget budget; /* the walk's work, counted by the store */
+	struct answers {            /* host_answer's lookups: one tunnel is judged against many connections */
+		char *host;         /* NULL: free */
+		tl_us from, to;
+		struct cands cs;    /* the DNS records among what the lookup found */
+	} answers[ANSWERS_SLOTS];
+	size_t answers_kept;
 	struct empties {            /* lookups known to find nothing in a time range (see lookup) */
 		struct empty *v;    /* open addressing on the lookup's text */
 		size_t cap, n;
@@ -2240,32 +2252,61 @@ static int host_answer(struct ctx *c, const char *host, const char *addr, tl_us 
 	*found = NULL;
 	if (!*host)
 		return 0;
-	struct cands cs = { 0 };
-	struct tl_strlist forms = TL_STRLIST_INIT;
-	char *cn = canon(TL_ENT_DOMAIN, host);
-	int rc = tl_strlist_add(&forms, host) || (cn && tl_strlist_add(&forms, cn)) ? tl_errf(c->err, "out of memory") : 0;
-	if (!rc && cn && tl_store_entity_aliases(c->s, "domain", cn, &forms, c->err) < 0)
-		rc = -1;
-	for (size_t i = 0; !rc && i < forms.n && i < HOST_FORMS_MAX; i++) {
-		int dup = 0;
-		for (size_t k = 0; k < i && !dup; k++)
-			dup = !strcmp(forms.v[k], forms.v[i]);
-		if (!dup)
-			rc = look1(c, TL_F_domain, TL_MATCH_EQ, forms.v[i], 0, from - TL_CHAIN_ANSWER_SPAN_US, to, 1, &cs);
+	uint64_t h = key_hash(host, strlen(host)) ^ ((uint64_t)from * 0x9E3779B97F4A7C15ULL) ^ (uint64_t)to;
+	struct answers *a = &c->answers[h % ANSWERS_SLOTS];
+	struct cands fresh = { 0 }, *cs = &a->cs;
+	if (!a->host || strcmp(a->host, host) || a->from != from || a->to != to) {
+		struct tl_strlist forms = TL_STRLIST_INIT;
+		char *cn = canon(TL_ENT_DOMAIN, host);
+		int rc = tl_strlist_add(&forms, host) || (cn && tl_strlist_add(&forms, cn)) ? tl_errf(c->err, "out of memory")
+											  : 0;
+		if (!rc && cn && tl_store_entity_aliases(c->s, "domain", cn, &forms, c->err) < 0)
+			rc = -1;
+		for (size_t i = 0; !rc && i < forms.n && i < HOST_FORMS_MAX; i++) {
+			int dup = 0;
+			for (size_t k = 0; k < i && !dup; k++)
+				dup = !strcmp(forms.v[k], forms.v[i]);
+			if (!dup)
+				rc = look1(c, TL_F_domain, TL_MATCH_EQ, forms.v[i], 0, from - TL_CHAIN_ANSWER_SPAN_US, to, 1,
+					   &fresh);
+		}
+		tl_strlist_release(&forms);
+		free(cn);
+		/* only the DNS records can answer */
+		size_t k = 0;
+		for (size_t i = 0; i < fresh.n; i++) {
+			if (is_class(fresh.v[i], "dns_activity"))
+				fresh.v[k++] = fresh.v[i];
+			else
+				node_free(fresh.v[i]);
+		}
+		fresh.n = k;
+		if (rc) {
+			cands_release(&fresh);
+			return -1;
+		}
+		cs = &fresh;
+		if (c->answers_kept - a->cs.n + fresh.n <= ANSWERS_KEPT) {
+			char *keep = strdup(host);
+			if (keep) {
+				c->answers_kept = c->answers_kept - a->cs.n + fresh.n;
+				cands_release(&a->cs);
+				free(a->host);
+				*a = (struct answers){ keep, from, to, fresh };
+				fresh = (struct cands){ 0 };
+				cs = &a->cs;
+			}
+		}
 	}
 	/* the latest answer that says so */
 	size_t best = SIZE_MAX;
-	for (size_t i = 0; !rc && i < cs.n; i++)
-		if (is_class(cs.v[i], "dns_activity") && answers_include(cs.v[i], addr) &&
-		    (best == SIZE_MAX || node_cmp(cs.v[i], cs.v[best]) > 0))
+	for (size_t i = 0; i < cs->n; i++)
+		if (answers_include(cs->v[i], addr) && (best == SIZE_MAX || node_cmp(cs->v[i], cs->v[best]) > 0))
 			best = i;
-	if (best != SIZE_MAX) {
-		*found = cs.v[best];
-		cs.v[best] = NULL;
-	}
-	cands_release(&cs);
-	tl_strlist_release(&forms);
-	free(cn);
+	int rc = 0;
+	if (best != SIZE_MAX && !(*found = node_clone(cs->v[best], c->s)))
+		rc = tl_errf(c->err, "out of memory");
+	cands_release(&fresh);
 	return rc;
 }
 
@@ -3273,6 +3314,10 @@ int tl_chain_build(struct tl_store *s, const struct tl_chain_opts *opts, struct 
 	}
 	free(c.cache);
 	empties_release(&c.empties);
+	for (size_t i = 0; i < ANSWERS_SLOTS; i++) {
+		cands_release(&c.answers[i].cs);
+		free(c.answers[i].host);
+	}
 	return rc ? -1 : 0;
 }
 
