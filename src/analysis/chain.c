@@ -3131,6 +3131,114 @@ static int add_seeds(struct ctx *c, struct tl_event_query *q, size_t *seeds)
 	return rc < 0 ? -1 : 0;
 }
 
+/* A domain pivot names the domain and its subdomains, which no index finds
+ * by suffix: the spellings the entities table has seen of them (at most
+ * DOMAIN_FORMS_MAX) are looked up one by one through events_domain instead,
+ * and the earliest TL_CHAIN_SEEDS of all kept. */
+#define DOMAIN_FORMS_MAX 64
+struct dforms {
+	const char *cv;
+	size_t cvlen;
+	struct tl_strlist *out;
+	int over;
+};
+
+static int dform_one(void *ctx, const struct tl_entity_rec *r, struct tl_err *err)
+{
+	struct dforms *d = ctx;
+	size_t n = strlen(r->value);
+	if (d->over || !(!strcmp(r->value, d->cv) || (n > d->cvlen && r->value[n - d->cvlen - 1] == '.' &&
+							   !strcmp(r->value + n - d->cvlen, d->cv))))
+		return 0;
+	if (tl_strlist_add(d->out, r->value))
+		return tl_errf(err, "out of memory");
+	struct tl_json *al = tl_json_parse("aliases", r->aliases, strlen(r->aliases), err);
+	if (!al)
+		return -1;
+	for (size_t i = 0; al->type == TL_JSON_ARRAY && i < al->n; i++) {
+		const struct tl_json *a = tl_json_get(al->kids[i], "alias");
+		if (a && a->type == TL_JSON_STRING && tl_strlist_add(d->out, a->str)) {
+			tl_json_free(al);
+			return tl_errf(err, "out of memory");
+		}
+	}
+	tl_json_free(al);
+	if (d->out->n > DOMAIN_FORMS_MAX)
+		d->over = 1;
+	return 0;
+}
+
+/* 1 when the seeds of domain CV were found by its spellings, 0 when the
+ * caller must scan (no entities counted, or too many spellings). */
+static int domain_seeds(struct ctx *c, const char *cv, size_t *seeds)
+{
+	struct tl_strlist forms = TL_STRLIST_INIT;
+	struct dforms d = { cv, strlen(cv), &forms, 0 };
+	int rc = tl_store_entities_each(c->s, "domain", NULL, NULL, dform_one, &d, c->err);
+	if (rc || d.over || !forms.n) {
+		tl_strlist_release(&forms);
+		return rc ? -1 : 0;
+	}
+	struct cands cs = { 0 };
+	for (size_t i = 0; !rc && i < forms.n; i++) {
+		struct tl_field_match m = { TL_F_domain, TL_MATCH_EQ, forms.v[i], 0, 0 };
+		struct tl_event_query q;
+		memset(&q, 0, sizeof(q));
+		q.fields = &m;
+		q.n_fields = 1;
+		q.exact = 1;
+		q.has_from = c->o->has_from;
+		q.from = c->o->from;
+		q.has_to = c->o->has_to;
+		q.to = c->o->to;
+		q.limit = TL_CHAIN_SEEDS + 1;
+		q.attribution = 1;
+		struct tl_store_iter *it = tl_store_events(c->s, &q, c->err);
+		const struct tl_event_row *r;
+		int more = 0;
+		if (!it)
+			rc = -1;
+		while (it && (more = tl_store_next_event(it, &r, c->err)) == 1) {
+			struct node *n = node_from_row(r);
+			if (!n || cands_push(&cs, n)) {
+				node_free(n);
+				rc = tl_errf(c->err, "out of memory");
+				break;
+			}
+		}
+		if (more < 0)
+			rc = -1;
+		tl_store_iter_free(it);
+	}
+	/* the earliest of all, in the timeline's order, each event once */
+	if (!rc && cs.n > 1)
+		qsort(cs.v, cs.n, sizeof(cs.v[0]), cand_cmp);
+	for (size_t i = 0; !rc && i < cs.n; i++) {
+		if (i && cs.v[i]->id == cs.v[i - 1]->id)
+			continue;
+		if (*seeds >= TL_CHAIN_SEEDS) {
+			tl_strlist_add(&c->out->notes, "more events name the pivot than are followed: narrow it with --from/--to");
+			break;
+		}
+		struct node *n = node_clone(cs.v[i], c->s);
+		if (!n) {
+			rc = tl_errf(c->err, "out of memory");
+			break;
+		}
+		size_t k = intern(c, &n);
+		node_free(n);
+		if (k == (size_t)-1)
+			break;
+		if (!c->nodes[k]->seed) {
+			c->nodes[k]->seed = 1;
+			(*seeds)++;
+		}
+	}
+	cands_release(&cs);
+	tl_strlist_release(&forms);
+	return rc ? -1 : 1;
+}
+
 static int seeds_find(struct ctx *c, char **pivot_text)
 {
 	const struct tl_chain_opts *o = c->o;
@@ -3172,6 +3280,8 @@ static int seeds_find(struct ctx *c, char **pivot_text)
 		q.fields = &m;
 		q.n_fields = 1;
 		rc = add_seeds(c, &q, &seeds);
+	} else if (!strcmp(o->type, "domain") && (rc = domain_seeds(c, v, &seeds)) != 0) {
+		rc = rc < 0 ? -1 : 0;
 	} else {
 		ents[0].type = o->type;
 		ents[0].value = v;
