@@ -3135,7 +3135,7 @@ static int add_seeds(struct ctx *c, struct tl_event_query *q, size_t *seeds)
  * by suffix: the spellings the entities table has seen of them (at most
  * DOMAIN_FORMS_MAX) are looked up one by one through events_domain instead,
  * and the earliest TL_CHAIN_SEEDS of all kept. */
-#define DOMAIN_FORMS_MAX 64
+#define DOMAIN_FORMS_MAX 16
 struct dforms {
 	const char *cv;
 	size_t cvlen;
@@ -3199,7 +3199,10 @@ static int domain_seeds(struct ctx *c, const char *cv, size_t *seeds)
 		if (!it)
 			rc = -1;
 		while (it && (more = tl_store_next_event(it, &r, c->err)) == 1) {
-			struct node *n = node_from_row(r);
+			/* no extra kept: a seed reads it by id when a rule asks */
+			struct tl_event_row row = *r;
+			row.extra.type = TL_VALUE_NULL;
+			struct node *n = node_from_row(&row);
 			if (!n || cands_push(&cs, n)) {
 				node_free(n);
 				rc = tl_errf(c->err, "out of memory");
