@@ -89,6 +89,14 @@
 /* The store's page cache while chains are built (tl_store_read_cache). */
 #define TL_CHAIN_CACHE_BYTES (64LL * 1024 * 1024)
 #define TL_CHAIN_EXTRA_MAX 65536
+/* The walk's work: database pages read by all its lookups (a row read
+ * through an index reads 3 or 4; tl_store_budget_begin). The caps above
+ * bound how many events are looked at, not what finding them costs: a
+ * lookup narrowed only by time reads every event of its window, for every
+ * event it is asked about. Past the budget the walk stops, keeps the chains
+ * it found and says what it did not explore (--budget changes it). On a
+ * 2-core machine a page costs 0.5-2 us: the default is a few seconds. */
+#define TL_CHAIN_BUDGET_DEFAULT (2000LL * 1000)
 
 struct tl_chain_opts {
 	const char *type;   /* user host ip domain file process hash url */
@@ -97,6 +105,7 @@ struct tl_chain_opts {
 	tl_us from, to;     /* only events in [from, to) take part */
 	tl_us window_us;    /* 0: TL_CHAIN_WINDOW_DEFAULT */
 	size_t max_steps;   /* per chain; 0: TL_CHAIN_STEPS_DEFAULT */
+	int64_t budget;     /* database pages for the walk; 0: TL_CHAIN_BUDGET_DEFAULT */
 };
 
 /* One incoming link of a step: the earlier step it follows from. */
@@ -132,6 +141,8 @@ struct tl_chain_set {
 	size_t seeds;                /* events naming the pivot that were followed */
 	struct tl_strlist notes;     /* caps reached, lines for people */
 	tl_us window_us;
+	int budget_spent;            /* the walk stopped at its budget (said in notes) */
+	int64_t pages_used;          /* database pages the walk read */
 };
 
 /* Check OPTS->type and value: 0, or -1 with ERR naming the bad value. */

@@ -343,6 +343,34 @@ struct tl_field_match {
 	int nocase;
 };
 
+/* A work budget for a walk of many lookups (tl chain): between
+ * tl_store_budget_begin() and tl_store_budget_end(), every database page the
+ * statements of S visit (from the page cache or the file; a row read through
+ * an index visits 3 or 4) is added to B->used; once B->used passes B->max
+ * the running statement stops (its caller sees an error) and so does every
+ * later one, and B->spent is set. B is the caller's and outlives the pair. */
+struct tl_store_budget {
+	int64_t max, used;
+	int spent;
+	struct tl_store *s; /* set by tl_store_budget_begin */
+	int64_t base;       /* the connection's page count at the start */
+};
+void tl_store_budget_begin(struct tl_store *s, struct tl_store_budget *b);
+void tl_store_budget_end(struct tl_store *s, struct tl_store_budget *b);
+
+/* Whether any event has FIELD (a TL_F_* id) set, answered through the
+ * field's index: 1 yes, 0 none, 2 unknown (the field has no index to ask
+ * cheaply), -1 error. Lets a caller skip lookups that cannot match. */
+int tl_store_field_present(struct tl_store *s, int field, struct tl_err *err);
+/* Whether any event is of FAMILY ("edr", "dlp", ...), from the first event of
+ * each evidence file (a file's events are all of its format's family): 1 or
+ * 0, -1 on error. */
+int tl_store_family_present(struct tl_store *s, const char *family, struct tl_err *err);
+/* How many events have FIELD = VALUE, counted up to LIMIT through the
+ * field's (field, ts) index without reading an event; LIMIT for a field
+ * without one (user, host, src_ip, dst_ip, domain have). -1 on error. */
+int64_t tl_store_field_count(struct tl_store *s, int field, const char *value, int64_t limit, struct tl_err *err);
+
 /* A hint that the caller will run many small lookups on S (tl chain): the
  * store may keep up to BYTES of the database in memory for this connection. */
 void tl_store_read_cache(struct tl_store *s, int64_t bytes);
@@ -410,7 +438,31 @@ struct tl_entity_rec {
 	const char *aliases;
 };
 typedef int (*tl_entity_rec_fn)(void *ctx, const struct tl_entity_rec *r, struct tl_err *err);
-int tl_store_entities_each(struct tl_store *s, const char *type, tl_entity_rec_fn fn, void *ctx, struct tl_err *err);
+/* Only types after AFTER and before BEFORE (each NULL: no bound), so that a
+ * caller can put the url entities in their place; url rows are never kept
+ * (see tl_store_urls_each) and rows of that type left by an older tl are
+ * skipped. */
+int tl_store_entities_each(struct tl_store *s, const char *type, const char *after, const char *before,
+			   tl_entity_rec_fn fn, void *ctx, struct tl_err *err);
+
+/* URL entities are not kept in the entities table: nearly every URL is its
+ * own (a query string, a session id), so the table would hold a row and an
+ * index entry per request for a pivot analysts make on the domain
+ * (docs/correlation.md#entities). They are read from the events when asked.
+ * CANON gives the canonical text of a raw url (malloc'd into *OUT, 0), or
+ * non-zero when it is no URL. FN gets every distinct url value of the events
+ * with its canonical form, in (canonical, raw) order; LIKE non-NULL keeps
+ * only the values equal to it ignoring ASCII case (the spellings of one URL).
+ * Values longer than 4096 bytes name no entity and are skipped. */
+typedef int (*tl_url_canon_fn)(const char *raw, char **out);
+struct tl_url_rec {
+	const char *canon, *raw;
+	int64_t events;
+	tl_us first_ts, last_ts;
+};
+typedef int (*tl_url_rec_fn)(void *ctx, const struct tl_url_rec *r, struct tl_err *err);
+int tl_store_urls_each(struct tl_store *s, tl_url_canon_fn canon, const char *like, tl_url_rec_fn fn, void *ctx,
+		       struct tl_err *err);
 
 /* The aliases of entity (TYPE, VALUE) appended to OUT (alias order): 1 when
  * the entity is known, 0 when not, -1 on error. */

@@ -50,6 +50,7 @@
 #include "tl/chain.h"
 
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -92,6 +93,12 @@ struct cands {
 	size_t n, cap;
 };
 
+/* host_answer remembers this many lookups (direct-mapped), holding at most
+ * ANSWERS_KEPT DNS records in all (a lookup that would pass it is asked
+ * again each time). */
+#define ANSWERS_SLOTS 1024
+#define ANSWERS_KEPT 20000
+
 struct ctx {
 	struct tl_store *s;
 	const struct tl_chain_opts *o;
@@ -119,6 +126,21 @@ struct ctx {
 	struct keycache *cache;     /* events per looked-up key, read once (see lookup) */
 	size_t n_cache, cache_nodes;
 	struct tl_chain_set *out;
+	struct tl_store_budget budget; /* the walk's work, counted by the store */
+	struct answers {            /* host_answer's lookups: one tunnel is judged against many connections */
+		char *host;         /* NULL: free */
+		tl_us from, to;
+		struct cands cs;    /* the DNS records among what the lookup found */
+	} answers[ANSWERS_SLOTS];
+	size_t answers_kept;
+	struct empties {            /* lookups known to find nothing in a time range (see lookup) */
+		struct empty *v;    /* open addressing on the lookup's text */
+		size_t cap, n;
+	} empties;
+	signed char present[TL_F_COUNT]; /* 0 not asked, 1 some event has the field (or unknown), -1 none */
+#define FAMS_MAX 16
+	struct { const char *name; int present; } fams[FAMS_MAX]; /* families asked about, with evidence or not */
+	size_t n_fams;
 };
 
 struct rule {
@@ -662,6 +684,7 @@ struct look {
 	int reverse;
 	const char *family2;        /* or this one */
 	const char *cache_user;     /* with ENTITIES: the canonical user or host they spell (the cache key) */
+	const char *family3;        /* or this one (with FAMILY2) */
 };
 
 /* ---- the key cache -------------------------------------------------------
@@ -790,9 +813,21 @@ static struct keycache *cache_get(struct ctx *c, const struct look *l, int key, 
 		c->n_cache++;
 		return kc;
 	}
-	if (kc->full || kc->tried || c->cache_nodes >= TL_CHAIN_CACHE_NODES)
+	if (kc->full || kc->tried)
 		return kc;
 	kc->tried = 1;
+	/* a key with more events than are kept is not read at all: its index
+	 * counts them without reading one (a busy NAT address has 100 000s) */
+	if (key >= 0) {
+		int64_t nk = tl_store_field_count(c->s, field, value, TL_CHAIN_KEY_EVENTS + 1, c->err);
+		if (nk < 0)
+			return NULL;
+		/* full = 0: ask SQL (a key with none is always kept: it costs nothing) */
+		if (nk > TL_CHAIN_KEY_EVENTS || (nk && c->cache_nodes + (size_t)nk > TL_CHAIN_CACHE_NODES))
+			return kc;
+	} else if (c->cache_nodes >= TL_CHAIN_CACHE_NODES) {
+		return kc;
+	}
 	struct tl_event_query q;
 	memset(&q, 0, sizeof(q));
 	q.has_from = c->o->has_from;
@@ -874,7 +909,8 @@ static int cache_serve(struct ctx *c, const struct keycache *kc, const struct lo
 	size_t got = 0;
 	for (size_t k = 0; k < end - lo; k++) {
 		const struct node *n = kc->v[l->reverse ? end - 1 - k : lo + k];
-		int ok = !l->family || !strcmp(n->family, l->family) || (l->family2 && !strcmp(n->family, l->family2));
+		int ok = !l->family || !strcmp(n->family, l->family) || (l->family2 && !strcmp(n->family, l->family2)) ||
+			 (l->family3 && !strcmp(n->family, l->family3));
 		for (size_t i = 0; ok && i < l->n_fields; i++)
 			ok = match_one(n, &l->fields[i]);
 		if (!ok)
@@ -892,6 +928,164 @@ static int cache_serve(struct ctx *c, const struct keycache *kc, const struct lo
 	return 0;
 }
 
+/* Whether some event of the case has every field L asks for a value of: a
+ * rule whose fields no event has (no file events in a proxy case) costs no
+ * query, where its time window alone would read every event in it. */
+static int fields_present(struct ctx *c, const struct look *l)
+{
+	/* the families asked for: one of them must have evidence in the case */
+	const char *fam[3] = { l->family, l->family2, l->family3 };
+	int any = !l->family;
+	for (int k = 0; k < 3 && !any; k++) {
+		if (!fam[k])
+			continue;
+		size_t j = 0;
+		while (j < c->n_fams && strcmp(c->fams[j].name, fam[k]))
+			j++;
+		if (j == c->n_fams) {
+			int p = tl_store_family_present(c->s, fam[k], c->err);
+			if (p < 0)
+				return -1;
+			if (j < FAMS_MAX) {
+				c->fams[j].name = fam[k]; /* static strings of the rules */
+				c->fams[j].present = p;
+				c->n_fams++;
+			}
+			any = p;
+		} else {
+			any = c->fams[j].present;
+		}
+	}
+	if (!any)
+		return 0;
+	for (size_t i = 0; i < l->n_fields; i++) {
+		int f = l->fields[i].field;
+		if (f < 0 || f >= TL_F_COUNT || l->fields[i].op == TL_MATCH_GE)
+			continue;
+		if (!c->present[f]) {
+			int p = tl_store_field_present(c->s, f, c->err);
+			if (p < 0)
+				return -1;
+			c->present[f] = p ? 1 : -1;
+		}
+		if (c->present[f] < 0)
+			return 0;
+	}
+	return 1;
+}
+
+/* ---- the empty-range cache ------------------------------------------------
+ * Events of one pivot come in time order, and each asks the same rules about
+ * the same client, host or user over a window sliding with it: "DNS answers
+ * to 10.22.133.147 in the 10 minutes before" for each of its 900 requests,
+ * each reading the client's thousands of events again to find none. A
+ * lookup that found nothing in [lo, hi) is remembered; the next one with the
+ * same conditions reads only the part of its range past what is known empty
+ * (or nothing when all of it is), so a sliding window reads each event once. */
+#define TL_CHAIN_EMPTIES_MAX 200000
+
+struct empty {
+	char *key;          /* the lookup without its time range; NULL: free slot */
+	size_t len;
+	uint64_t h;
+	tl_us lo, hi;
+};
+
+static void look_key(const struct look *l, struct tl_buf *b)
+{
+	for (size_t i = 0; i < l->n_fields; i++) {
+		const struct tl_field_match *m = &l->fields[i];
+		tl_buf_addf(b, "f%d %d %d %lld ", m->field, (int)m->op, m->nocase, (long long)m->ivalue);
+		if (m->value)
+			tl_buf_add(b, m->value, strlen(m->value) + 1);
+		else
+			tl_buf_addc(b, 0);
+	}
+	for (size_t i = 0; i < l->n_entities; i++) {
+		tl_buf_addf(b, "e%s:", l->entities[i].type);
+		tl_buf_add(b, l->entities[i].value, strlen(l->entities[i].value) + 1);
+	}
+	tl_buf_addf(b, "F%s", l->family ? l->family : "");
+	tl_buf_addc(b, 0);
+	tl_buf_addf(b, "G%s", l->family2 ? l->family2 : "");
+	tl_buf_addc(b, 0);
+	tl_buf_addf(b, "H%s", l->family3 ? l->family3 : "");
+}
+
+static uint64_t key_hash(const char *p, size_t n)
+{
+	uint64_t h = 1469598103934665603ULL;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)p[i]) * 1099511628211ULL;
+	return h ^ (h >> 31);
+}
+
+/* The slot of KEY (found, or the free one it would take); NULL when none. */
+static struct empty *empty_slot(struct empties *e, const struct tl_buf *key, uint64_t h)
+{
+	if (!e->cap)
+		return NULL;
+	for (size_t i = h & (e->cap - 1);; i = (i + 1) & (e->cap - 1)) {
+		struct empty *x = &e->v[i];
+		if (!x->key || (x->h == h && x->len == key->len && !memcmp(x->key, key->data, key->len)))
+			return x;
+	}
+}
+
+/* Record that KEY finds nothing in [LO, HI). Memory is bounded: past
+ * TL_CHAIN_EMPTIES_MAX keys nothing new is remembered. */
+static void empty_put(struct empties *e, const struct tl_buf *key, uint64_t h, tl_us lo, tl_us hi)
+{
+	if ((e->n + 1) * 2 > e->cap) {
+		if (e->n >= TL_CHAIN_EMPTIES_MAX)
+			return;
+		size_t cap = e->cap ? e->cap * 2 : 1024;
+		struct empty *v = calloc(cap, sizeof(*v)), *old = e->v;
+		if (!v)
+			return;
+		size_t ocap = e->cap;
+		e->v = v;
+		e->cap = cap;
+		for (size_t i = 0; i < ocap; i++)
+			if (old[i].key) {
+				size_t k = old[i].h & (cap - 1);
+				while (v[k].key)
+					k = (k + 1) & (cap - 1);
+				v[k] = old[i];
+			}
+		free(old);
+	}
+	struct empty *x = empty_slot(e, key, h);
+	if (!x->key) {
+		if (!(x->key = malloc(key->len + 1)))
+			return;
+		memcpy(x->key, key->data, key->len);
+		x->key[key->len] = 0;
+		x->len = key->len;
+		x->h = h;
+		x->lo = lo;
+		x->hi = hi;
+		e->n++;
+		return;
+	}
+	/* one range per key: joined when they touch, else the later one */
+	if (lo <= x->hi && hi >= x->lo) {
+		x->lo = lo < x->lo ? lo : x->lo;
+		x->hi = hi > x->hi ? hi : x->hi;
+	} else if (lo > x->hi) {
+		x->lo = lo;
+		x->hi = hi;
+	}
+}
+
+static void empties_release(struct empties *e)
+{
+	for (size_t i = 0; i < e->cap; i++)
+		free(e->v[i].key);
+	free(e->v);
+	memset(e, 0, sizeof(*e));
+}
+
 static int lookup(struct ctx *c, const struct look *l, struct cands *out)
 {
 	struct tl_event_query q;
@@ -905,11 +1099,29 @@ static int lookup(struct ctx *c, const struct look *l, struct cands *out)
 		q.to = c->o->to;
 	if (q.from >= q.to)
 		return 0;
+	int present = fields_present(c, l);
+	if (present <= 0)
+		return present;
 	int key = cache_key_of(l);
 	if (key != -1) {
 		struct keycache *kc = cache_get(c, l, key, key == -2 ? l->cache_user : NULL);
 		if (kc && kc->full)
 			return cache_serve(c, kc, l, q.from, q.to, out);
+	}
+	/* what is known empty of the range is not read again */
+	struct tl_buf ekey = TL_BUF_INIT;
+	ekey.max = 1u << 20;
+	look_key(l, &ekey);
+	uint64_t kh = ekey.data ? key_hash(ekey.data, ekey.len) : 0;
+	struct empty *known = ekey.data ? empty_slot(&c->empties, &ekey, kh) : NULL;
+	tl_us asked_from = q.from, asked_to = q.to;
+	if (known && known->key && known->lo <= q.from && known->hi > q.from)
+		q.from = known->hi;
+	if (known && known->key && known->lo < q.to && known->hi >= q.to)
+		q.to = known->lo;
+	if (q.from >= q.to) {
+		tl_buf_release(&ekey);
+		return 0;
 	}
 	q.fields = l->fields;
 	q.n_fields = l->n_fields;
@@ -921,14 +1133,16 @@ static int lookup(struct ctx *c, const struct look *l, struct cands *out)
 	q.exact = 1;
 	q.reverse = l->reverse;
 	q.limit = TL_CHAIN_SCAN + 1;
-	const char *fam[2] = { l->family, l->family2 };
+	const char *fam[3] = { l->family, l->family2, l->family3 };
 	if (l->family) {
 		q.families = fam;
-		q.n_families = l->family2 ? 2 : 1;
+		q.n_families = l->family2 ? l->family3 ? 3 : 2 : 1;
 	}
 	struct tl_store_iter *it = tl_store_events(c->s, &q, c->err);
-	if (!it)
+	if (!it) {
+		tl_buf_release(&ekey);
 		return -1;
+	}
 	const struct tl_event_row *r;
 	int rc;
 	size_t got = 0;
@@ -945,6 +1159,10 @@ static int lookup(struct ctx *c, const struct look *l, struct cands *out)
 		}
 	}
 	tl_store_iter_free(it);
+	/* read to the end and found nothing: the whole range asked is empty */
+	if (rc == 0 && !got && ekey.data && !c->budget.spent)
+		empty_put(&c->empties, &ekey, kh, asked_from, asked_to);
+	tl_buf_release(&ekey);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -953,7 +1171,7 @@ static int look1(struct ctx *c, int field, enum tl_match_op op, const char *valu
 		 int reverse, struct cands *out)
 {
 	struct tl_field_match m[2] = { { field, op, value, 0, nocase }, { 0 } };
-	struct look l = { m, 1, NULL, 0, NULL, from, to, reverse, NULL, NULL };
+	struct look l = { m, 1, NULL, 0, NULL, from, to, reverse, NULL, NULL , NULL};
 	return lookup(c, &l, out);
 }
 
@@ -962,7 +1180,7 @@ static int look2(struct ctx *c, int f1, const char *v1, int f2, enum tl_match_op
 		 tl_us from, tl_us to, int reverse, struct cands *out)
 {
 	struct tl_field_match m[2] = { { f1, TL_MATCH_EQ, v1, 0, 0 }, { f2, op2, v2, 0, nocase2 } };
-	struct look l = { m, 2, NULL, 0, NULL, from, to, reverse, NULL, NULL };
+	struct look l = { m, 2, NULL, 0, NULL, from, to, reverse, NULL, NULL , NULL};
 	return lookup(c, &l, out);
 }
 
@@ -1044,7 +1262,7 @@ static int look_user(struct ctx *c, const char *cu, const char *family, tl_us fr
 	size_t n = user_forms(c, cu, ents);
 	if (!n)
 		return 0;
-	struct look l = { NULL, 0, ents, n, family, from, to, reverse, NULL, cu };
+	struct look l = { NULL, 0, ents, n, family, from, to, reverse, NULL, cu , NULL};
 	return lookup(c, &l, out);
 }
 
@@ -1066,7 +1284,7 @@ static int pid_parent(struct ctx *c, struct node *n, int64_t pid, struct node **
 	struct cands cs = { 0 };
 	struct tl_field_match m[2] = { { TL_F_host, TL_MATCH_EQ, F(n, TL_F_host), 0, 0 },
 				       { TL_F_process_pid, TL_MATCH_EQ, NULL, pid, 0 } };
-	struct look l = { m, 2, NULL, 0, NULL, n->ts - TL_CHAIN_SPAN_US, n->ts + 1, 1, NULL, NULL };
+	struct look l = { m, 2, NULL, 0, NULL, n->ts - TL_CHAIN_SPAN_US, n->ts + 1, 1, NULL, NULL , NULL};
 	if (lookup(c, &l, &cs))
 		return -1;
 	for (size_t i = 0; i < cs.n; i++)
@@ -1119,7 +1337,7 @@ static int tree_fwd(struct ctx *c, struct node *a, struct cands *out)
 		snprintf(pid, sizeof(pid), "%lld", (long long)a->iv[TL_F_process_pid]);
 		struct tl_field_match m[2] = { { TL_F_host, TL_MATCH_EQ, F(a, TL_F_host), 0, 0 },
 					       { TL_F_parent_pid, TL_MATCH_EQ, NULL, a->iv[TL_F_process_pid], 0 } };
-		struct look l = { m, 2, NULL, 0, NULL, a->ts, a->ts + TL_CHAIN_SPAN_US, 0, NULL, NULL };
+		struct look l = { m, 2, NULL, 0, NULL, a->ts, a->ts + TL_CHAIN_SPAN_US, 0, NULL, NULL , NULL};
 		return lookup(c, &l, out);
 	}
 	return 0;
@@ -1360,7 +1578,7 @@ static int addr_used_by(struct ctx *c, struct node *a, const char *ip, tl_us t, 
 		return 0;
 	struct cands cs = { 0 };
 	struct tl_field_match m[1] = { { TL_F_src_ip, TL_MATCH_EQ, ip, 0, 0 } };
-	struct look l = { m, 1, NULL, 0, "edr", t - TL_CHAIN_ADDR_SPAN_US, t + TL_CHAIN_ADDR_SPAN_US, 0, NULL, NULL };
+	struct look l = { m, 1, NULL, 0, "edr", t - TL_CHAIN_ADDR_SPAN_US, t + TL_CHAIN_ADDR_SPAN_US, 0, NULL, NULL , NULL};
 	if (lookup(c, &l, &cs))
 		return -1;
 	for (size_t i = 0; i < cs.n; i++) {
@@ -1424,7 +1642,7 @@ static int look_actor(struct ctx *c, int by_host, const char *cv, const char *fa
 	size_t n = by_host ? forms(c, &c->hosts, cv, ents) : user_forms(c, cv, ents);
 	if (!n)
 		return 0;
-	struct look l = { NULL, 0, ents, n, family, from, to, reverse, family2, cv };
+	struct look l = { NULL, 0, ents, n, family, from, to, reverse, family2, cv , NULL};
 	return lookup(c, &l, out);
 }
 
@@ -1478,12 +1696,12 @@ static int up_back(struct ctx *c, struct node *b, struct cands *out)
 	if (!has(b, TL_F_src_ip))
 		return 0;
 	struct tl_field_match m[1] = { { TL_F_src_ip, TL_MATCH_EQ, F(b, TL_F_src_ip), 0, 0 } };
-	struct look l = { m, 1, NULL, 0, "dlp", from, b->ts + 1, 1, "audit", NULL };
+	struct look l = { m, 1, NULL, 0, "dlp", from, b->ts + 1, 1, "audit", NULL , NULL};
 	if (lookup(c, &l, out))
 		return -1;
 	struct cands cs = { 0 };
 	struct look e = { m, 1, NULL, 0, "edr", b->ts - TL_CHAIN_ADDR_SPAN_US, b->ts + TL_CHAIN_ADDR_SPAN_US, 0, NULL,
-			  NULL };
+			  NULL , NULL};
 	if (lookup(c, &e, &cs))
 		return -1;
 	struct tl_strlist seen = TL_STRLIST_INIT;
@@ -1935,7 +2153,7 @@ static int conn_look(struct ctx *c, struct node *n, tl_us from, tl_us to, int re
 	/* seconds apart: the time index narrows more than the address's */
 	struct tl_field_match m[2] = { { TL_F_src_ip, TL_MATCH_EQ_BY_TIME, F(n, TL_F_src_ip), 0, 0 },
 				       { TL_F_src_port, TL_MATCH_EQ_BY_TIME, NULL, n->iv[TL_F_src_port], 0 } };
-	struct look l = { m, 2, NULL, 0, NULL, from, to, reverse, NULL, NULL };
+	struct look l = { m, 2, NULL, 0, NULL, from, to, reverse, NULL, NULL , NULL};
 	return lookup(c, &l, out);
 }
 
@@ -2024,21 +2242,72 @@ static int upstream_is_destination(struct node *t)
 	return !h || in_list(h, direct);
 }
 
-/* A DNS answer shortly before FROM saying HOST is ADDR: a fresh node or NULL. */
+/* A DNS answer shortly before FROM saying HOST is ADDR: a fresh node or NULL.
+ * The name is looked up by its spellings (as written, canonical, and those
+ * the entities table has seen), each through the domain's index: a lookup
+ * ignoring case could use no index and would read every event of the hour. */
+#define HOST_FORMS_MAX 8
 static int host_answer(struct ctx *c, const char *host, const char *addr, tl_us from, tl_us to, struct node **found)
 {
 	*found = NULL;
-	struct cands cs = { 0 };
-	if (!*host || look1(c, TL_F_domain, TL_MATCH_EQ, host, 1, from - TL_CHAIN_ANSWER_SPAN_US, to, 1, &cs))
-		return *host ? -1 : 0;
-	for (size_t i = 0; i < cs.n; i++)
-		if (is_class(cs.v[i], "dns_activity") && answers_include(cs.v[i], addr)) {
-			*found = cs.v[i];
-			cs.v[i] = NULL;
-			break;
+	if (!*host)
+		return 0;
+	uint64_t h = key_hash(host, strlen(host)) ^ ((uint64_t)from * 0x9E3779B97F4A7C15ULL) ^ (uint64_t)to;
+	struct answers *a = &c->answers[h % ANSWERS_SLOTS];
+	struct cands fresh = { 0 }, *cs = &a->cs;
+	if (!a->host || strcmp(a->host, host) || a->from != from || a->to != to) {
+		struct tl_strlist forms = TL_STRLIST_INIT;
+		char *cn = canon(TL_ENT_DOMAIN, host);
+		int rc = tl_strlist_add(&forms, host) || (cn && tl_strlist_add(&forms, cn)) ? tl_errf(c->err, "out of memory")
+											  : 0;
+		if (!rc && cn && tl_store_entity_aliases(c->s, "domain", cn, &forms, c->err) < 0)
+			rc = -1;
+		for (size_t i = 0; !rc && i < forms.n && i < HOST_FORMS_MAX; i++) {
+			int dup = 0;
+			for (size_t k = 0; k < i && !dup; k++)
+				dup = !strcmp(forms.v[k], forms.v[i]);
+			if (!dup)
+				rc = look1(c, TL_F_domain, TL_MATCH_EQ, forms.v[i], 0, from - TL_CHAIN_ANSWER_SPAN_US, to, 1,
+					   &fresh);
 		}
-	cands_release(&cs);
-	return 0;
+		tl_strlist_release(&forms);
+		free(cn);
+		/* only the DNS records can answer */
+		size_t k = 0;
+		for (size_t i = 0; i < fresh.n; i++) {
+			if (is_class(fresh.v[i], "dns_activity"))
+				fresh.v[k++] = fresh.v[i];
+			else
+				node_free(fresh.v[i]);
+		}
+		fresh.n = k;
+		if (rc) {
+			cands_release(&fresh);
+			return -1;
+		}
+		cs = &fresh;
+		if (c->answers_kept - a->cs.n + fresh.n <= ANSWERS_KEPT) {
+			char *keep = strdup(host);
+			if (keep) {
+				c->answers_kept = c->answers_kept - a->cs.n + fresh.n;
+				cands_release(&a->cs);
+				free(a->host);
+				*a = (struct answers){ keep, from, to, fresh };
+				fresh = (struct cands){ 0 };
+				cs = &a->cs;
+			}
+		}
+	}
+	/* the latest answer that says so */
+	size_t best = SIZE_MAX;
+	for (size_t i = 0; i < cs->n; i++)
+		if (answers_include(cs->v[i], addr) && (best == SIZE_MAX || node_cmp(cs->v[i], cs->v[best]) > 0))
+			best = i;
+	int rc = 0;
+	if (best != SIZE_MAX && !(*found = node_clone(cs->v[best], c->s)))
+		rc = tl_errf(c->err, "out of memory");
+	cands_release(&fresh);
+	return rc;
 }
 
 static int tun_holds(struct ctx *c, struct node *a, struct node *b, struct tl_buf *why)
@@ -2084,8 +2353,12 @@ static int tun_back(struct ctx *c, struct node *b, struct cands *out)
 {
 	if (!is_tunnel(c, b))
 		return 0;
-	return look1(c, TL_F_src_ip, TL_MATCH_EQ, F(b, TL_F_src_ip), 0,
-		     b->ts - tunnel_duration(b) - TL_CHAIN_TUNNEL_SLACK_US, b->ts + 1, 1, out);
+	/* only a flow, firewall or EDR record can be the tunnel's connection
+	 * (is_tunnel_conn): the client's other proxy requests are not read */
+	struct tl_field_match m[1] = { { TL_F_src_ip, TL_MATCH_EQ, F(b, TL_F_src_ip), 0, 0 } };
+	struct look l = { m, 1, NULL, 0, "flow", b->ts - tunnel_duration(b) - TL_CHAIN_TUNNEL_SLACK_US, b->ts + 1, 1,
+			  "firewall", NULL, "edr" };
+	return lookup(c, &l, out);
 }
 
 /* service-started: service installed -> its image started */
@@ -2189,7 +2462,7 @@ static int ses_back(struct ctx *c, struct node *b, struct cands *out)
 		struct tl_field_match m[3] = { { TL_F_host, TL_MATCH_EQ, F(b, TL_F_host), 0, 0 },
 					       { TL_F_session_id, TL_MATCH_EQ, F(b, TL_F_session_id), 0, 0 },
 					       { TL_F_class, TL_MATCH_EQ, "authentication", 0, 0 } };
-		struct look l = { m, 3, NULL, 0, NULL, b->ts - TL_CHAIN_SPAN_US, b->ts + 1, 1, NULL, NULL };
+		struct look l = { m, 3, NULL, 0, NULL, b->ts - TL_CHAIN_SPAN_US, b->ts + 1, 1, NULL, NULL , NULL};
 		return lookup(c, &l, out);
 	}
 	return look2(c, TL_F_session_id, F(b, TL_F_session_id), TL_F_class, TL_MATCH_EQ, "authentication", 0,
@@ -2381,6 +2654,11 @@ static int follow(struct ctx *c, size_t idx, const struct rule *r, int forwards,
 		return 0;
 	struct cands cs = { 0 };
 	int rc = forwards ? r->fwd(c, x, &cs) : r->back(c, x, &cs);
+	/* lookups cut short by the budget: no link from what they half read */
+	if (c->budget.spent) {
+		cands_release(&cs);
+		return -1;
+	}
 	/* several lookups may feed one rule: one total order (latest first
 	 * backwards), each event once */
 	if (!rc && cs.n > 1) {
@@ -2408,6 +2686,8 @@ static int follow(struct ctx *c, size_t idx, const struct rule *r, int forwards,
 		tl_buf_reset(&why);
 		c->why_at = (size_t)-1;
 		int h = forwards ? r->holds(c, x, yy, &why) : r->holds(c, yy, x, &why);
+		if (c->budget.spent)
+			h = -1; /* a condition checked on half-read events proves nothing */
 		if (h < 0) {
 			rc = -1;
 			break;
@@ -2851,6 +3131,117 @@ static int add_seeds(struct ctx *c, struct tl_event_query *q, size_t *seeds)
 	return rc < 0 ? -1 : 0;
 }
 
+/* A domain pivot names the domain and its subdomains, which no index finds
+ * by suffix: the spellings the entities table has seen of them (at most
+ * DOMAIN_FORMS_MAX) are looked up one by one through events_domain instead,
+ * and the earliest TL_CHAIN_SEEDS of all kept. */
+#define DOMAIN_FORMS_MAX 16
+struct dforms {
+	const char *cv;
+	size_t cvlen;
+	struct tl_strlist *out;
+	int over;
+};
+
+static int dform_one(void *ctx, const struct tl_entity_rec *r, struct tl_err *err)
+{
+	struct dforms *d = ctx;
+	size_t n = strlen(r->value);
+	if (d->over || !(!strcmp(r->value, d->cv) || (n > d->cvlen && r->value[n - d->cvlen - 1] == '.' &&
+							   !strcmp(r->value + n - d->cvlen, d->cv))))
+		return 0;
+	if (tl_strlist_add(d->out, r->value))
+		return tl_errf(err, "out of memory");
+	struct tl_json *al = tl_json_parse("aliases", r->aliases, strlen(r->aliases), err);
+	if (!al)
+		return -1;
+	for (size_t i = 0; al->type == TL_JSON_ARRAY && i < al->n; i++) {
+		const struct tl_json *a = tl_json_get(al->kids[i], "alias");
+		if (a && a->type == TL_JSON_STRING && tl_strlist_add(d->out, a->str)) {
+			tl_json_free(al);
+			return tl_errf(err, "out of memory");
+		}
+	}
+	tl_json_free(al);
+	if (d->out->n > DOMAIN_FORMS_MAX)
+		d->over = 1;
+	return 0;
+}
+
+/* 1 when the seeds of domain CV were found by its spellings, 0 when the
+ * caller must scan (no entities counted, or too many spellings). */
+static int domain_seeds(struct ctx *c, const char *cv, size_t *seeds)
+{
+	struct tl_strlist forms = TL_STRLIST_INIT;
+	struct dforms d = { cv, strlen(cv), &forms, 0 };
+	int rc = tl_store_entities_each(c->s, "domain", NULL, NULL, dform_one, &d, c->err);
+	if (rc || d.over || !forms.n) {
+		tl_strlist_release(&forms);
+		return rc ? -1 : 0;
+	}
+	struct cands cs = { 0 };
+	for (size_t i = 0; !rc && i < forms.n; i++) {
+		struct tl_field_match m = { TL_F_domain, TL_MATCH_EQ, forms.v[i], 0, 0 };
+		struct tl_event_query q;
+		memset(&q, 0, sizeof(q));
+		q.fields = &m;
+		q.n_fields = 1;
+		q.exact = 1;
+		q.has_from = c->o->has_from;
+		q.from = c->o->from;
+		q.has_to = c->o->has_to;
+		q.to = c->o->to;
+		q.limit = TL_CHAIN_SEEDS + 1;
+		q.attribution = 1;
+		struct tl_store_iter *it = tl_store_events(c->s, &q, c->err);
+		const struct tl_event_row *r;
+		int more = 0;
+		if (!it)
+			rc = -1;
+		while (it && (more = tl_store_next_event(it, &r, c->err)) == 1) {
+			/* no extra kept: a seed reads it by id when a rule asks */
+			struct tl_event_row row = *r;
+			row.extra.type = TL_VALUE_NULL;
+			struct node *n = node_from_row(&row);
+			if (!n || cands_push(&cs, n)) {
+				node_free(n);
+				rc = tl_errf(c->err, "out of memory");
+				break;
+			}
+		}
+		if (more < 0)
+			rc = -1;
+		tl_store_iter_free(it);
+	}
+	/* the earliest of all, in the timeline's order, each event once */
+	if (!rc && cs.n > 1)
+		qsort(cs.v, cs.n, sizeof(cs.v[0]), cand_cmp);
+	for (size_t i = 0; !rc && i < cs.n; i++) {
+		if (i && cs.v[i]->id == cs.v[i - 1]->id)
+			continue;
+		if (*seeds >= TL_CHAIN_SEEDS) {
+			tl_strlist_add(&c->out->notes, "more events name the pivot than are followed: narrow it with --from/--to");
+			break;
+		}
+		struct node *n = node_clone(cs.v[i], c->s);
+		if (!n) {
+			rc = tl_errf(c->err, "out of memory");
+			break;
+		}
+		size_t k = intern(c, &n);
+		node_free(n);
+		if (k == (size_t)-1)
+			break;
+		if (!c->nodes[k]->seed) {
+			c->nodes[k]->seed = 1;
+			(*seeds)++;
+		}
+	}
+	cands_release(&cs);
+	tl_strlist_release(&forms);
+	return rc ? -1 : 1;
+}
+
 static int seeds_find(struct ctx *c, char **pivot_text)
 {
 	const struct tl_chain_opts *o = c->o;
@@ -2892,6 +3283,8 @@ static int seeds_find(struct ctx *c, char **pivot_text)
 		q.fields = &m;
 		q.n_fields = 1;
 		rc = add_seeds(c, &q, &seeds);
+	} else if (!strcmp(o->type, "domain") && (rc = domain_seeds(c, v, &seeds)) != 0) {
+		rc = rc < 0 ? -1 : 0;
 	} else {
 		ents[0].type = o->type;
 		ents[0].value = v;
@@ -2921,18 +3314,22 @@ int tl_chain_build(struct tl_store *s, const struct tl_chain_opts *opts, struct 
 	/* thousands of small lookups over the same pages */
 	tl_store_read_cache(s, TL_CHAIN_CACHE_BYTES);
 	out->window_us = c.window;
+	c.budget.max = opts->budget > 0 ? opts->budget : TL_CHAIN_BUDGET_DEFAULT;
+	tl_store_budget_begin(s, &c.budget);
 	int rc = seeds_find(&c, &out->pivot);
+	int seeds_cut = c.budget.spent;
 	/* seeds in total order, then breadth first */
 	size_t nseeds = c.n;
 	size_t *order = malloc((nseeds ? nseeds : 1) * sizeof(size_t));
 	if (!order && !rc)
 		rc = tl_errf(err, "out of memory");
-	for (size_t i = 0; !rc && i < nseeds; i++)
+	for (size_t i = 0; order && i < nseeds; i++)
 		order[i] = i;
 	sort_nodes = c.nodes;
 	if (!rc && nseeds)
 		qsort(order, nseeds, sizeof(size_t), idx_cmp);
 	sort_nodes = NULL;
+	size_t seeds_done = 0;
 	for (size_t i = 0; !rc && i < nseeds; i++) {
 		rc = enqueue(&c, order[i], DIR_FWD | DIR_BACK);
 		while (!rc && c.qh < c.qn) {
@@ -2942,8 +3339,40 @@ int tl_chain_build(struct tl_store *s, const struct tl_chain_opts *opts, struct 
 			if (dir)
 				rc = explore(&c, idx, dir);
 		}
+		if (!rc)
+			seeds_done++;
+	}
+	/* out of budget: what was linked stands, the rest is said to be unexplored */
+	int spent = c.budget.spent;
+	tl_store_budget_end(s, &c.budget);
+	if (spent) {
+		rc = 0;
+		char note[512], at[40] = "";
+		tl_us first = 0;
+		size_t unexplored = c.qn > c.qh ? c.qn - c.qh : 0;
+		/* the earliest of the seeds not done (they are done in time order,
+		 * unless the budget ran out while they were still being found) */
+		for (size_t k = seeds_done; order && k < nseeds; k++)
+			if (k == seeds_done || c.nodes[order[k]]->ts < first)
+				first = c.nodes[order[k]]->ts;
+		if (seeds_done < nseeds)
+			tl_time_format_iso(first, at, sizeof(at));
+		if (seeds_cut)
+			snprintf(note, sizeof(note),
+				 "the walk stopped at its budget of %lld database pages while finding the events that name "
+				 "the pivot (%zu found): narrow it with --from/--to, or raise --budget",
+				 (long long)c.budget.max, nseeds);
+		else
+			snprintf(note, sizeof(note),
+			 "the walk stopped at its budget of %lld database pages: %zu of %zu events naming the pivot "
+			 "(from %s on) were not followed, or only in part, and %zu linked events were not explored; "
+			 "narrow it with --from/--to, or raise --budget",
+			 (long long)c.budget.max, nseeds - seeds_done, nseeds, *at ? at : "-", unexplored);
+		tl_strlist_add(&out->notes, note);
+		out->budget_spent = 1;
 	}
 	free(order);
+	out->pages_used = c.budget.used;
 	if (!rc)
 		rc = build_chains(&c);
 	if (!rc) {
@@ -2997,6 +3426,11 @@ int tl_chain_build(struct tl_store *s, const struct tl_chain_opts *opts, struct 
 		free(c.cache[i].value);
 	}
 	free(c.cache);
+	empties_release(&c.empties);
+	for (size_t i = 0; i < ANSWERS_SLOTS; i++) {
+		cands_release(&c.answers[i].cs);
+		free(c.answers[i].host);
+	}
 	return rc ? -1 : 0;
 }
 

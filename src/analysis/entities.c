@@ -376,18 +376,15 @@ static int resolve(struct count *c, enum kind k, const char *v, struct raw *r)
 			rc = add_pair(c, r, TL_ENT_IP, canon, v);
 		break;
 	case K_URL:
+		/* V is the URL up to the end of its authority (url_key): the URL
+		 * itself is no counted entity (docs/correlation.md#entities), the
+		 * domain or address it names is */
 		if (tl_entity_canon(TL_ENT_URL, v, &canon, &e) == 0) {
-			rc = add_pair(c, r, TL_ENT_URL, canon, v);
 			char *host = NULL;
-			if (!rc && tl_entity_url_host(v, &host) == 0) {
+			if (tl_entity_url_host(v, &host) == 0) {
 				enum tl_entity_type t = tl_entity_is_ip(host) ? TL_ENT_IP : TL_ENT_DOMAIN;
-				if (tl_entity_canon(t, host, &other, &e) == 0) {
+				if (tl_entity_canon(t, host, &other, &e) == 0)
 					rc = add_pair(c, r, t, other, NULL);
-					/* a URL's registrable domain is its host's */
-					struct ent *u = &c->ev[r->ent[0]];
-					if (!rc && t == TL_ENT_DOMAIN && !u->registrable && c->ev[r->ent[1]].registrable)
-						u->registrable = strdup(c->ev[r->ent[1]].registrable);
-				}
 			}
 			free(host);
 		}
@@ -446,13 +443,10 @@ static void touch(struct count *c, int32_t e, int32_t a, tl_us ts)
 	}
 }
 
-static int count_value(struct count *c, size_t slot, enum kind k, const char *v, const char *prefix, tl_us ts,
-		       struct tl_err *err)
+/* The first N bytes of V are the value counted (the whole of it but for a URL). */
+static int count_value(struct count *c, size_t slot, enum kind k, const char *v, size_t n, const char *prefix,
+		       tl_us ts, struct tl_err *err)
 {
-	size_t n = strlen(v);
-	/* longer than any name the rules accept: not an entity, not cached */
-	if (n > 4096)
-		return 0;
 	if (c->memo[slot].len == n && n < sizeof(c->memo[slot].text) && !memcmp(c->memo[slot].text, v, n)) {
 		const struct raw *r = &c->rv[c->memo[slot].raw];
 		for (int i = 0; i < r->n; i++)
@@ -470,17 +464,18 @@ static int count_value(struct count *c, size_t slot, enum kind k, const char *v,
 			return tl_errf(err, "out of memory");
 		}
 		keep[0] = kc;
-		memcpy(keep + 1, v, n + 1);
+		memcpy(keep + 1, v, n);
+		keep[n + 1] = 0;
 		if (prefix) {
 			size_t len = strlen(prefix) + n + 1;
 			if (!(full = malloc(len))) {
 				free(keep);
 				return tl_errf(err, "out of memory");
 			}
-			snprintf(full, len, "%s%s", prefix, v);
+			snprintf(full, len, "%s%s", prefix, keep + 1);
 		}
 		struct raw r;
-		int rc = resolve(c, k, full ? full : v, &r);
+		int rc = resolve(c, k, full ? full : keep + 1, &r);
 		free(full);
 		if (rc || map_put(&c->raws, keep, n + 1, h, (int32_t)c->n_rv)) {
 			free(keep);
@@ -504,6 +499,19 @@ static int count_value(struct count *c, size_t slot, enum kind k, const char *v,
 	return 0;
 }
 
+/* What of URL V (N bytes) decides what it names: the scheme and the
+ * authority. Keyed by that, the URLs of one site are resolved once, not once
+ * per path and query string (nearly every URL of a proxy log is its own). */
+static size_t url_key(const char *v, size_t n)
+{
+	const char *sep = strstr(v, "://");
+	/* without a scheme only a CONNECT authority names a host: all of it decides */
+	if (!sep)
+		return n;
+	const char *auth = sep + 3;
+	return (size_t)(auth - v) + strcspn(auth, "/?#");
+}
+
 static int count_row(void *ctx, const struct tl_entity_source_row *row, struct tl_err *err)
 {
 	struct count *c = ctx;
@@ -513,12 +521,20 @@ static int count_row(void *ctx, const struct tl_entity_source_row *row, struct t
 		const char *v = row->v[i];
 		if (!v || (i == SLOT_FILE_NAME && row->v[SLOT_FILE]))
 			continue;
-		if (count_value(c, i, field_kinds[i].kind, v, NULL, row->ts, err))
+		size_t n = strlen(v);
+		/* longer than any name the rules accept: not an entity, not cached */
+		if (n > 4096)
+			continue;
+		if (field_kinds[i].kind == K_URL)
+			n = url_key(v, n);
+		if (count_value(c, i, field_kinds[i].kind, v, n, NULL, row->ts, err))
 			return -1;
 	}
 	for (size_t i = 0; i < N_EXTRA; i++) {
 		const char *v = row->v[N_FIELDS + i];
-		if (v && count_value(c, N_FIELDS + i, extra_kinds[i].kind, v, extra_kinds[i].prefix, row->ts, err))
+		size_t n = v ? strlen(v) : 0;
+		if (v && n <= 4096 &&
+		    count_value(c, N_FIELDS + i, extra_kinds[i].kind, v, n, extra_kinds[i].prefix, row->ts, err))
 			return -1;
 	}
 	return 0;
@@ -643,6 +659,31 @@ int tl_entities_refresh(struct tl_store *s, const struct tl_config *cfg, struct 
 	return rc;
 }
 
+/* ---- url entities, read from the events ----------------------------------------- */
+
+static int url_canon(const char *raw, char **out)
+{
+	struct tl_err e;
+	return tl_entity_canon(TL_ENT_URL, raw, out, &e) ? -1 : 0;
+}
+
+/* Spellings kept per URL entity: past this many the rest are left out. */
+#define URL_ALIASES_MAX 1000
+
+/* The spellings of URL CANON (raw values equal to it by the url rule). */
+struct url_spellings {
+	const char *canon;
+	struct tl_strlist *out;
+};
+
+static int url_spelling(void *ctx, const struct tl_url_rec *r, struct tl_err *err)
+{
+	struct url_spellings *u = ctx;
+	if (strcmp(r->canon, u->canon) || !strcmp(r->raw, u->canon))
+		return 0;
+	return tl_strlist_add(u->out, r->raw) ? tl_errf(err, "out of memory") : 0;
+}
+
 /* ---- pivots -------------------------------------------------------------------- */
 
 static int pivot_add(struct tl_entity_pivots *p, const char *type, const char *value, struct tl_err *err)
@@ -686,8 +727,14 @@ int tl_entities_expand(struct tl_store *s, const struct tl_config *cfg, const st
 			continue;
 		struct tl_strlist names = TL_STRLIST_INIT;
 		int rc = pivot_add(out, type, canon, err);
-		if (!rc && tl_store_entity_aliases(s, type, canon, &names, err) < 0)
+		if (t == TL_ENT_URL) {
+			/* no url entities are kept: the spellings come from the events */
+			struct url_spellings u = { canon, &names };
+			if (!rc && tl_store_urls_each(s, url_canon, canon, url_spelling, &u, err))
+				rc = -1;
+		} else if (!rc && tl_store_entity_aliases(s, type, canon, &names, err) < 0) {
 			rc = -1;
+		}
 		/* the configured names, also when tl.json changed after the last ingest */
 		for (size_t a = 0; !rc && t == TL_ENT_USER && cfg && a < cfg->n_aliases; a++) {
 			char *id;
@@ -868,6 +915,87 @@ static int list_one(void *ctx, const struct tl_entity_rec *r, struct tl_err *err
 	return 0;
 }
 
+/* One URL entity at a time, from the (canonical, raw) ordered url values. */
+struct url_group {
+	struct lister *l;
+	char *canon;
+	int64_t events;
+	tl_us first, last;
+	struct tl_buf aliases; /* the JSON array of tl_entity_rec, without its brackets */
+	size_t n_aliases;
+};
+
+static int url_flush(struct url_group *g, struct tl_err *err)
+{
+	if (!g->canon)
+		return 0;
+	char *host = NULL, *dom = NULL, *reg = NULL;
+	struct tl_err e;
+	/* a URL's registrable domain is its host's */
+	if (tl_entity_url_host(g->canon, &host) == 0 && !tl_entity_is_ip(host) &&
+	    tl_entity_canon(TL_ENT_DOMAIN, host, &dom, &e) == 0)
+		tl_entity_registrable(dom, &reg);
+	struct tl_buf arr = TL_BUF_INIT;
+	tl_buf_addc(&arr, '[');
+	if (g->aliases.len)
+		tl_buf_add(&arr, g->aliases.data, g->aliases.len);
+	tl_buf_addc(&arr, ']');
+	struct tl_entity_rec r = { "url", g->canon, reg, g->events, 1, g->first, g->last, arr.data };
+	int rc = arr.data ? list_one(g->l, &r, err) : tl_errf(err, "out of memory");
+	tl_buf_release(&arr);
+	free(host);
+	free(dom);
+	free(reg);
+	free(g->canon);
+	g->canon = NULL;
+	tl_buf_reset(&g->aliases);
+	g->n_aliases = 0;
+	return rc;
+}
+
+static int url_row(void *ctx, const struct tl_url_rec *r, struct tl_err *err)
+{
+	struct url_group *g = ctx;
+	if (!g->canon || strcmp(g->canon, r->canon)) {
+		if (url_flush(g, err))
+			return -1;
+		if (!(g->canon = strdup(r->canon)))
+			return tl_errf(err, "out of memory");
+		g->events = 0;
+		g->first = r->first_ts;
+		g->last = r->last_ts;
+	}
+	g->events += r->events;
+	if (r->first_ts < g->first)
+		g->first = r->first_ts;
+	if (r->last_ts > g->last)
+		g->last = r->last_ts;
+	if (strcmp(r->raw, r->canon) && g->n_aliases < URL_ALIASES_MAX) {
+		if (g->n_aliases++)
+			tl_buf_addc(&g->aliases, ',');
+		tl_buf_adds(&g->aliases, "{\"alias\":");
+		tl_json_put_str(&g->aliases, r->raw);
+		tl_buf_addf(&g->aliases, ",\"source\":\"seen\",\"events\":%lld}", (long long)r->events);
+		if (!g->aliases.data)
+			return tl_errf(err, "out of memory");
+	}
+	return 0;
+}
+
+static int urls_write(struct tl_store *s, struct lister *l, struct tl_err *err)
+{
+	struct url_group g;
+	memset(&g, 0, sizeof(g));
+	g.l = l;
+	g.aliases.max = 8u << 20;
+	int rc = tl_store_urls_each(s, url_canon, NULL, url_row, &g, err);
+	if (!rc)
+		rc = url_flush(&g, err);
+	free(g.canon);
+	tl_buf_release(&g.aliases);
+	return rc;
+}
+
 int tl_entities_write(struct tl_store *s, const char *type, const char *grep, enum tl_entities_format fmt, FILE *out,
 		      long *n, struct tl_err *err)
 {
@@ -891,7 +1019,14 @@ int tl_entities_write(struct tl_store *s, const char *type, const char *grep, en
 			return tl_errf(err, "out of memory");
 		}
 	}
-	int rc = tl_store_entities_each(s, type, list_one, &l, err);
+	/* url entities are read from the events, in their place in type order */
+	int rc;
+	if (type && !strcmp(type, "url"))
+		rc = urls_write(s, &l, err);
+	else if (type)
+		rc = tl_store_entities_each(s, type, NULL, NULL, list_one, &l, err);
+	else if (!(rc = tl_store_entities_each(s, NULL, NULL, "url", list_one, &l, err)) && !(rc = urls_write(s, &l, err)))
+		rc = tl_store_entities_each(s, NULL, "url", NULL, list_one, &l, err);
 	if (!rc && l.n == 0 && fmt != TL_ENTITIES_JSONL)
 		fputs(fmt == TL_ENTITIES_CSV ? "type,value,registrable,first_seen,last_seen,events,aliases\n"
 					     : "type\tvalue\tregistrable\tfirst_seen\tlast_seen\tevents\taliases\n",

@@ -27,6 +27,9 @@ static const char usage[] =
 	"  --window DURATION     how far apart a finding and an upload, an answer and\n"
 	"                        a connection, ... may be (30s, 5m, 2h; default 10m)\n"
 	"  --max-steps N         steps shown per chain (default 200)\n"
+	"  --budget PAGES        database pages the walk may read (default 2000000,\n"
+	"                        a few seconds); past it the walk stops, keeps the\n"
+	"                        chains found and says what it did not explore\n"
 	"  --output FORMAT       text (default), jsonl or md\n"
 	"  -o, --out NAME        write to CASE/out/NAME (recorded in the custody log\n"
 	"                        and replay.tl) instead of stdout\n"
@@ -34,13 +37,14 @@ static const char usage[] =
 	"A pivot that starts no chain says so (exit 0). See docs/commands/chain.md\n"
 	"and docs/correlation.md#chains for the rules.\n";
 
-enum { O_ENTITY = 256, O_FROM, O_TO, O_WINDOW, O_OUTPUT, O_MAXSTEPS };
+enum { O_ENTITY = 256, O_FROM, O_TO, O_WINDOW, O_OUTPUT, O_MAXSTEPS, O_BUDGET };
 
 static const struct option longopts[] = {
 	{ "entity", required_argument, NULL, O_ENTITY }, { "from", required_argument, NULL, O_FROM },
 	{ "to", required_argument, NULL, O_TO },	 { "window", required_argument, NULL, O_WINDOW },
 	{ "output", required_argument, NULL, O_OUTPUT }, { "max-steps", required_argument, NULL, O_MAXSTEPS },
 	{ "out", required_argument, NULL, 'o' },	 { "help", no_argument, NULL, 'h' },
+	{ "budget", required_argument, NULL, O_BUDGET },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -90,6 +94,14 @@ int cmd_chain(int argc, char **argv)
 			if (*end || end == optarg || n <= 0 || n > 100000)
 				return cli_usage_error(usage, "--max-steps: '%s' is not a number from 1 to 100000", optarg);
 			o.max_steps = (size_t)n;
+			break;
+		}
+		case O_BUDGET: {
+			char *end;
+			long long n = strtoll(optarg, &end, 10);
+			if (*end || end == optarg || n <= 0 || n > 1000000000000LL)
+				return cli_usage_error(usage, "--budget: '%s' is not a number of pages from 1 to 10^12", optarg);
+			o.budget = n;
 			break;
 		}
 		case O_OUTPUT:
@@ -151,7 +163,15 @@ int cmd_chain(int argc, char **argv)
 				rc = cli_error("%s", err.msg);
 			if (out_name ? cli_output_close(&out, rc == TL_EXIT_OK) != 0 : fflush(stdout) != 0)
 				rc = rc ? rc : cli_error("cannot write output");
-			if (!rc && !set.n)
+			/* jsonl carries no notes: a walk cut short is said beside it */
+			for (size_t i = 0; !rc && fmt == TL_CHAIN_JSONL && set.budget_spent && i < set.notes.n; i++)
+				if (strstr(set.notes.v[i], "budget"))
+					fprintf(stderr, "tl: note: %s\n", set.notes.v[i]);
+			if (!rc && !set.n && set.budget_spent)
+				fprintf(stderr, "tl: no chains from %s found before the walk's budget ran out (%zu event%s "
+						"name%s it; see the note)\n",
+					set.pivot, set.seeds, set.seeds == 1 ? "" : "s", set.seeds == 1 ? "s" : "");
+			else if (!rc && !set.n)
 				fprintf(stderr, "tl: no chains from %s: %zu event%s name%s it and none is linked to another\n",
 					set.pivot, set.seeds, set.seeds == 1 ? "" : "s", set.seeds == 1 ? "s" : "");
 		}

@@ -101,6 +101,13 @@ struct tl_store_entities *tl_store_entities_open(struct tl_store *s, const char 
 		sqlite3_finalize(st);
 		st = NULL;
 	}
+	/* url rows an older tl kept: they are read from the events now
+	 * (tl_store_urls_each), and a stale count beside them would mislead */
+	if (run(db,
+		"DELETE FROM entity_aliases WHERE entity_id IN (SELECT id FROM entities WHERE type = 'url'); "
+		"DELETE FROM entities WHERE type = 'url';",
+		err))
+		goto fail_quiet;
 	if (!(w->put = put_stmt(db, PUT_BATCH)) ||
 	    sqlite3_prepare_v2(db,
 			       "INSERT INTO entity_aliases (entity_id, alias, source, events) "
@@ -288,7 +295,8 @@ int tl_store_entities_close(struct tl_store_entities *w, int commit, struct tl_e
 	return rc;
 }
 
-int tl_store_entities_each(struct tl_store *s, const char *type, tl_entity_rec_fn fn, void *ctx, struct tl_err *err)
+int tl_store_entities_each(struct tl_store *s, const char *type, const char *after, const char *before,
+			   tl_entity_rec_fn fn, void *ctx, struct tl_err *err)
 {
 	sqlite3 *db = tl_store_handle(s);
 	sqlite3_stmt *st;
@@ -296,10 +304,13 @@ int tl_store_entities_each(struct tl_store *s, const char *type, tl_entity_rec_f
 			       "SELECT e.type, e.value, e.registrable, e.events, e.first_ts, e.last_ts, "
 			       "(SELECT json_group_array(json_object('alias', alias, 'source', source, 'events', events)) "
 			       " FROM (SELECT alias, source, events FROM entity_aliases WHERE entity_id = e.id ORDER BY alias)) "
-			       "FROM entities e WHERE ?1 IS NULL OR e.type = ?1 ORDER BY e.type, e.value",
+			       "FROM entities e WHERE (?1 IS NULL OR e.type = ?1) AND (?2 IS NULL OR e.type > ?2) "
+			       "AND (?3 IS NULL OR e.type < ?3) AND e.type <> 'url' ORDER BY e.type, e.value",
 			       -1, &st, NULL) != SQLITE_OK)
 		return sqlfail(db, err, "listing entities");
 	bind_text_or_null(st, 1, type);
+	bind_text_or_null(st, 2, after);
+	bind_text_or_null(st, 3, before);
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct tl_entity_rec r = { 0 };
@@ -345,4 +356,63 @@ int tl_store_entity_aliases(struct tl_store *s, const char *type, const char *va
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? found : sqlfail(db, err, "looking up entity aliases");
+}
+
+/* tl_url_canon(url): the caller's canonical form, or NULL for no URL */
+static void url_canon_sql(sqlite3_context *cx, int argc, sqlite3_value **argv)
+{
+	(void)argc;
+	const tl_url_canon_fn *canon = sqlite3_user_data(cx);
+	const char *raw = (const char *)sqlite3_value_text(argv[0]);
+	char *out = NULL;
+	if (!raw || (*canon)(raw, &out)) {
+		sqlite3_result_null(cx);
+		return;
+	}
+	sqlite3_result_text(cx, out, -1, free);
+}
+
+int tl_store_urls_each(struct tl_store *s, tl_url_canon_fn canon, const char *like, tl_url_rec_fn fn, void *ctx,
+		       struct tl_err *err)
+{
+	sqlite3 *db = tl_store_handle(s);
+	sqlite3_stmt *st = NULL;
+	/* grouped by the raw text first, so that the rule runs once per distinct
+	 * value; SQLite's sorter spills to disk, so no count of URLs is too many */
+	const char *sql = like ? "SELECT tl_url_canon(u) AS c, u, n, f, l FROM (SELECT url AS u, count(*) AS n, min(ts) AS f, "
+				 "max(ts) AS l FROM events WHERE url = ?1 COLLATE NOCASE AND length(url) <= 4096 GROUP BY url) "
+				 "ORDER BY c, u"
+			       : "SELECT tl_url_canon(u) AS c, u, n, f, l FROM (SELECT url AS u, count(*) AS n, min(ts) AS f, "
+				 "max(ts) AS l FROM events WHERE url IS NOT NULL AND length(url) <= 4096 GROUP BY url) "
+				 "ORDER BY c, u";
+	if (sqlite3_create_function(db, "tl_url_canon", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, &canon, url_canon_sql,
+				    NULL, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		sqlfail(db, err, "listing url entities");
+		sqlite3_create_function(db, "tl_url_canon", 1, SQLITE_UTF8, NULL, NULL, NULL, NULL);
+		return -1;
+	}
+	if (like)
+		sqlite3_bind_text(st, 1, like, -1, SQLITE_STATIC);
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct tl_url_rec r;
+		r.canon = (const char *)sqlite3_column_text(st, 0);
+		if (!r.canon)
+			continue; /* no URL by the rule */
+		r.raw = (const char *)sqlite3_column_text(st, 1);
+		r.events = sqlite3_column_int64(st, 2);
+		r.first_ts = sqlite3_column_int64(st, 3);
+		r.last_ts = sqlite3_column_int64(st, 4);
+		if (fn(ctx, &r, err)) {
+			rc = -1;
+			break;
+		}
+	}
+	if (rc != -1 && rc != SQLITE_DONE)
+		sqlfail(db, err, "listing url entities");
+	sqlite3_finalize(st);
+	/* CANON's address lives on this stack frame: the function goes with it */
+	sqlite3_create_function(db, "tl_url_canon", 1, SQLITE_UTF8, NULL, NULL, NULL, NULL);
+	return rc == SQLITE_DONE ? 0 : -1;
 }
