@@ -1177,7 +1177,7 @@ int tl_store_add_event_json(struct tl_store *s, const struct tl_event *ev, const
 			    const struct tl_prov *pv, struct tl_err *err)
 {
 	sqlite3_stmt *st = s->ins_event;
-	int64_t pid;
+	int64_t pid = 0;
 	if (parser_id(s, ev->family ? ev->family : "", ev->format ? ev->format : "",
 		      ev->parser_version ? ev->parser_version : "", ev->ts_rule ? ev->ts_rule : "", &pid, err))
 		return -1;
