@@ -26,6 +26,22 @@
 /* Evidence is hostile: past this many distinct raw values or entities the
  * refresh stops with an error instead of exhausting memory. */
 #define DISTINCT_MAX (16u << 20)
+/* Distinct entities, spellings or raw values held before the counts so far
+ * are added to the store and the tables start afresh: the store adds counts
+ * to rows it has (an upsert), so this bounds memory (a few hundred bytes
+ * each: some 30 MB at the bound) whatever the number of distinct addresses
+ * in a file, at the price of resolving a value seen again after a flush
+ * once more. */
+#define FLUSH_AT (64u << 10)
+
+/* The bound, or TL_ENTITIES_FLUSH_AT when set (tests: a small case then
+ * flushes many times and must count exactly as with one flush). */
+static size_t flush_at(void)
+{
+	const char *v = getenv("TL_ENTITIES_FLUSH_AT");
+	long n = v ? strtol(v, NULL, 10) : 0;
+	return n > 0 ? (size_t)n : FLUSH_AT;
+}
 
 /* What a field holds, which decides the rule applied to its text. */
 enum kind { K_USER, K_HOST, K_IP, K_DOMAIN, K_URL, K_FILE, K_PROCESS, K_HASH, K_RESOURCE, K_ARNS };
@@ -193,6 +209,8 @@ struct raw {
 
 struct count {
 	const struct tl_config *cfg;
+	struct tl_store_entities *w; /* where counts are flushed */
+	size_t flush_at;
 	struct map raws, ents, aliases;
 	struct raw *rv;
 	size_t n_rv, cap_rv;
@@ -512,9 +530,34 @@ static size_t url_key(const char *v, size_t n)
 	return (size_t)(auth - v) + strcspn(auth, "/?#");
 }
 
+static int write_counts(struct tl_store_entities *w, struct count *c, struct tl_err *err);
+static void count_release(struct count *c);
+
+/* The counts so far into the store, and every table emptied. */
+static int count_flush(struct count *c, struct tl_err *err)
+{
+	if (write_counts(c->w, c, err))
+		return -1;
+	struct count fresh;
+	memset(&fresh, 0, sizeof(fresh));
+	fresh.cfg = c->cfg;
+	fresh.w = c->w;
+	fresh.flush_at = c->flush_at;
+	fresh.row = c->row;
+	fresh.key = c->key; /* the scratch buffer is kept */
+	c->key = (struct tl_buf)TL_BUF_INIT;
+	count_release(c);
+	*c = fresh;
+	for (size_t i = 0; i < N_FIELDS + N_EXTRA; i++)
+		c->memo[i].len = SIZE_MAX; /* matches nothing */
+	return 0;
+}
+
 static int count_row(void *ctx, const struct tl_entity_source_row *row, struct tl_err *err)
 {
 	struct count *c = ctx;
+	if ((c->n_ev >= c->flush_at || c->n_av >= c->flush_at || c->n_rv >= c->flush_at) && count_flush(c, err))
+		return -1;
 	c->row++;
 
 	for (size_t i = 0; i < N_FIELDS; i++) {
@@ -640,6 +683,8 @@ int tl_entities_refresh(struct tl_store *s, const struct tl_config *cfg, struct 
 	for (size_t i = 0; i < N_FIELDS + N_EXTRA; i++)
 		c.memo[i].len = SIZE_MAX; /* matches nothing */
 	c.cfg = cfg;
+	c.w = w;
+	c.flush_at = flush_at();
 	c.key.max = 1u << 20;
 	enum tl_field_id fields[N_FIELDS];
 	const char *keys[N_EXTRA];
