@@ -56,6 +56,9 @@ int tl_copies_update(struct tl_store *s, struct tl_copies_stats *st, struct tl_e
 struct tl_copies_scope {
 	int self;
 	uint64_t families;
+	/* the family and format last added: a file's events share the same
+	 * strings, so the per-format part runs once per run of them */
+	const char *last_family, *last_format;
 };
 /* Add event EV, as ingest stores it, to SC. Cheap: runs for every event. */
 void tl_copies_scope_add(struct tl_copies_scope *sc, const struct tl_event *ev);

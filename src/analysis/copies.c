@@ -226,24 +226,27 @@ int tl_copies_identity(const struct tl_event_row *r, struct tl_buf *out, int64_t
 
 void tl_copies_scope_add(struct tl_copies_scope *sc, const struct tl_event *ev)
 {
-	/* a content key holds the family: records of two families never meet */
-	uint64_t h = UINT64_C(14695981039346656037);
-	for (const char *p = ev->family ? ev->family : ""; *p; p++)
-		h = (h ^ (unsigned char)*p) * UINT64_C(1099511628211);
-	const char *fmt = ev->format ? ev->format : "";
-	sc->families |= (uint64_t)1 << (h % 63);
-	/* a Zeek identity holds no family, but only zeek-* formats have one */
-	if (!strncmp(fmt, "zeek-", 5))
-		sc->families |= ZEEK_BIT;
-	if (sc->self)
-		return;
-	/* the identities of tl_copies_identity() that one file may repeat:
-	 * the id_rules formats, and a Windows record (a sequence and a channel) */
-	if (id_rule(fmt) >= 0) {
-		sc->self = 1;
-		return;
+	const char *fam = ev->family ? ev->family : "", *fmt = ev->format ? ev->format : "";
+	if (fam != sc->last_family || fmt != sc->last_format) {
+		/* a content key holds the family: records of two families never meet */
+		uint64_t h = UINT64_C(14695981039346656037);
+		for (const char *p = fam; *p; p++)
+			h = (h ^ (unsigned char)*p) * UINT64_C(1099511628211);
+		sc->families |= (uint64_t)1 << (h % 63);
+		/* a Zeek identity holds no family, but only zeek-* formats have one */
+		if (!strncmp(fmt, "zeek-", 5))
+			sc->families |= ZEEK_BIT;
+		/* the identities of tl_copies_identity() that one file may repeat:
+		 * the id_rules formats ... */
+		if (id_rule(fmt) >= 0)
+			sc->self = 1;
+		sc->last_family = fam;
+		sc->last_format = fmt;
 	}
-	for (size_t i = 0; ev->has_seq && i < ev->n_extra; i++)
+	if (sc->self || !ev->has_seq)
+		return;
+	/* ... and a Windows record (a sequence and a channel) */
+	for (size_t i = 0; i < ev->n_extra; i++)
 		if (ev->extra[i].key && !strcmp(ev->extra[i].key, "System.Channel")) {
 			sc->self = 1;
 			return;

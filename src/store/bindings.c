@@ -430,31 +430,34 @@ int tl_store_next_identity(struct tl_bind_iter *it, const struct tl_ident_row **
 	return 1;
 }
 
+/* The addresses IPS into temp.tl_bound_ip (emptied first), so that one
+ * statement reads every event of every bound address through the address
+ * index. */
+static int put_bound_ips(sqlite3 *db, const char *const *ips, size_t n, struct tl_err *err)
+{
+	sqlite3_stmt *ins;
+	if (run(db, "CREATE TEMP TABLE IF NOT EXISTS tl_bound_ip (ip TEXT PRIMARY KEY) WITHOUT ROWID; "
+		    "DELETE FROM temp.tl_bound_ip;", err))
+		return -1;
+	if (sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO temp.tl_bound_ip (ip) VALUES (?)", -1, &ins, NULL) != SQLITE_OK)
+		return sqlfail(db, err, "bound addresses");
+	int rc = SQLITE_DONE;
+	for (size_t i = 0; i < n && rc == SQLITE_DONE; i++) {
+		sqlite3_bind_text(ins, 1, ips[i], -1, SQLITE_STATIC);
+		rc = sqlite3_step(ins);
+		sqlite3_reset(ins);
+	}
+	/* the message is read before finalize, which would reset it */
+	int bad = rc != SQLITE_DONE ? sqlfail(db, err, "bound addresses") : 0;
+	sqlite3_finalize(ins);
+	return bad;
+}
+
 struct tl_bind_iter *tl_store_addr_events(struct tl_store *s, const char *const *ips, size_t n, int dst,
 				      int with_user, struct tl_err *err)
 {
-	sqlite3 *db = tl_store_handle(s);
-	sqlite3_stmt *ins;
-	/* the addresses go into a temporary table so that one statement reads
-	 * every event of every bound address through the address index */
-	if (run(db, "CREATE TEMP TABLE IF NOT EXISTS tl_bound_ip (ip TEXT PRIMARY KEY) WITHOUT ROWID; "
-		    "DELETE FROM temp.tl_bound_ip;", err))
+	if (put_bound_ips(tl_store_handle(s), ips, n, err))
 		return NULL;
-	if (sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO temp.tl_bound_ip (ip) VALUES (?)", -1, &ins, NULL) != SQLITE_OK) {
-		sqlfail(db, err, "bound addresses");
-		return NULL;
-	}
-	for (size_t i = 0; i < n; i++) {
-		sqlite3_bind_text(ins, 1, ips[i], -1, SQLITE_STATIC);
-		int rc = sqlite3_step(ins);
-		sqlite3_reset(ins);
-		if (rc != SQLITE_DONE) {
-			sqlite3_finalize(ins);
-			sqlfail(db, err, "bound addresses");
-			return NULL;
-		}
-	}
-	sqlite3_finalize(ins);
 	/* the bound addresses drive (CROSS JOIN), each probes the covering index;
 	 * IN gathers the ids sorted, so the rows are then read, and their
 	 * attributions written, in id order rather than all over the file */
@@ -471,26 +474,8 @@ struct tl_bind_iter *tl_store_addr_events_in(struct tl_store *s, const char *con
 					     size_t nf, int with_user, struct tl_err *err)
 {
 	sqlite3 *db = tl_store_handle(s);
-	sqlite3_stmt *ins;
-	if (put_files(db, files, nf, err) ||
-	    run(db, "CREATE TEMP TABLE IF NOT EXISTS tl_bound_ip (ip TEXT PRIMARY KEY) WITHOUT ROWID; "
-		    "DELETE FROM temp.tl_bound_ip;", err))
+	if (put_files(db, files, nf, err) || put_bound_ips(db, ips, n, err))
 		return NULL;
-	if (sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO temp.tl_bound_ip (ip) VALUES (?)", -1, &ins, NULL) != SQLITE_OK) {
-		sqlfail(db, err, "bound addresses");
-		return NULL;
-	}
-	for (size_t i = 0; i < n; i++) {
-		sqlite3_bind_text(ins, 1, ips[i], -1, SQLITE_STATIC);
-		int rc = sqlite3_step(ins);
-		sqlite3_reset(ins);
-		if (rc != SQLITE_DONE) {
-			sqlite3_finalize(ins);
-			sqlfail(db, err, "bound addresses");
-			return NULL;
-		}
-	}
-	sqlite3_finalize(ins);
 	/* the new files drive: the cost follows their events, not the case's */
 	char sql[640];
 	snprintf(sql, sizeof(sql),
