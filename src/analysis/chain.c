@@ -3093,6 +3093,23 @@ int tl_chain_pivot_check(const struct tl_chain_opts *o, struct tl_err *err)
 	return 0;
 }
 
+/* Node N (taken over; NULL when it could not be made) as a seed of the walk:
+ * 0 done, -1 the walk is full (stop quietly), -2 out of memory (error set). */
+static int add_seed(struct ctx *c, struct node *n, size_t *seeds)
+{
+	if (!n)
+		return tl_errf(c->err, "out of memory"), -2;
+	size_t i = intern(c, &n);
+	node_free(n);
+	if (i == (size_t)-1)
+		return -1;
+	if (!c->nodes[i]->seed) {
+		c->nodes[i]->seed = 1;
+		(*seeds)++;
+	}
+	return 0;
+}
+
 static int add_seeds(struct ctx *c, struct tl_event_query *q, size_t *seeds)
 {
 	q->has_from = c->o->has_from;
@@ -3113,18 +3130,11 @@ static int add_seeds(struct ctx *c, struct tl_event_query *q, size_t *seeds)
 								"--from/--to");
 			break;
 		}
-		struct node *n = node_from_row(r);
-		if (!n) {
-			rc = tl_errf(c->err, "out of memory");
+		int added = add_seed(c, node_from_row(r), seeds);
+		if (added) {
+			if (added == -2)
+				rc = -1;
 			break;
-		}
-		size_t i = intern(c, &n);
-		node_free(n);
-		if (i == (size_t)-1)
-			break;
-		if (!c->nodes[i]->seed) {
-			c->nodes[i]->seed = 1;
-			(*seeds)++;
 		}
 	}
 	tl_store_iter_free(it);
@@ -3223,18 +3233,11 @@ static int domain_seeds(struct ctx *c, const char *cv, size_t *seeds)
 			tl_strlist_add(&c->out->notes, "more events name the pivot than are followed: narrow it with --from/--to");
 			break;
 		}
-		struct node *n = node_clone(cs.v[i], c->s);
-		if (!n) {
-			rc = tl_errf(c->err, "out of memory");
+		int added = add_seed(c, node_clone(cs.v[i], c->s), seeds);
+		if (added) {
+			if (added == -2)
+				rc = -1;
 			break;
-		}
-		size_t k = intern(c, &n);
-		node_free(n);
-		if (k == (size_t)-1)
-			break;
-		if (!c->nodes[k]->seed) {
-			c->nodes[k]->seed = 1;
-			(*seeds)++;
 		}
 	}
 	cands_release(&cs);
