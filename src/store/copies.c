@@ -15,8 +15,10 @@ enum {
 	Q_FILE_DONE,
 	Q_KEY_FIND,
 	Q_KEY_ADD,
+	Q_KEY_REPLACE,
 	Q_GROUP_OF,
 	Q_LINK,
+	Q_LINK_REPLACE,
 	Q_DIRTY,
 	Q_DIRTY_DEL,
 	Q_GROUP_COUNT,
@@ -37,9 +39,15 @@ static const char *const sql[Q_COUNT] = {
 	/* the join drops a key whose event is gone */
 	[Q_KEY_FIND] = "SELECT k.event_id, e.file_id, e.ts, k.key_check FROM copy_keys k JOIN events e ON e.id = k.event_id "
 		       "WHERE k.key = ? ORDER BY k.event_id LIMIT ?",
-	[Q_KEY_ADD] = "INSERT OR REPLACE INTO copy_keys (event_id, key, key_check) VALUES (?, ?, ?)",
+	/* a row is added with a plain INSERT, and replaced only when the event
+	 * already has one (add_or_replace): SQLite runs every INSERT OR REPLACE
+	 * into an indexed table under a statement journal, which writes each
+	 * page the row touches to a temporary file first (5x the cost) */
+	[Q_KEY_ADD] = "INSERT INTO copy_keys (event_id, key, key_check) VALUES (?, ?, ?)",
+	[Q_KEY_REPLACE] = "INSERT OR REPLACE INTO copy_keys (event_id, key, key_check) VALUES (?, ?, ?)",
 	[Q_GROUP_OF] = "SELECT occurrence_id FROM copies WHERE event_id = ?",
-	[Q_LINK] = "INSERT OR REPLACE INTO copies (event_id, occurrence_id, basis) VALUES (?, ?, ?)",
+	[Q_LINK] = "INSERT INTO copies (event_id, occurrence_id, basis) VALUES (?, ?, ?)",
+	[Q_LINK_REPLACE] = "INSERT OR REPLACE INTO copies (event_id, occurrence_id, basis) VALUES (?, ?, ?)",
 	[Q_DIRTY] = "SELECT occurrence_id FROM copy_dirty ORDER BY occurrence_id LIMIT 1",
 	[Q_DIRTY_DEL] = "DELETE FROM copy_dirty WHERE occurrence_id = ?",
 	[Q_GROUP_COUNT] = "SELECT count(*), min(event_id), sum(event_id = ?1) FROM copies WHERE occurrence_id = ?1",
@@ -264,15 +272,37 @@ int tl_copies_key_find(struct tl_copies_db *c, int64_t key, struct tl_copy_cand 
 	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : fail(c, err, "finding a key");
 }
 
+/* Store the row (event id A, B, then C, or TEXT when not NULL) with the plain
+ * INSERT Q, or with REPLACE, the same statement OR REPLACE, when a row of
+ * that event exists: a one-row INSERT that meets its key stops before it
+ * writes, and the transaction goes on. */
+static int add_or_replace(struct tl_copies_db *c, int q, int replace, int64_t a, int64_t b, int64_t cv,
+			  const char *text, struct tl_err *err, const char *what)
+{
+	for (int pass = 0; pass < 2; pass++) {
+		sqlite3_stmt *st = stmt(c, pass ? replace : q, err);
+		if (!st)
+			return -1;
+		sqlite3_bind_int64(st, 1, a);
+		sqlite3_bind_int64(st, 2, b);
+		if (text)
+			sqlite3_bind_text(st, 3, text, -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_int64(st, 3, cv);
+		int rc = sqlite3_step(st);
+		int ext = rc == SQLITE_DONE ? SQLITE_OK : sqlite3_extended_errcode(c->db);
+		sqlite3_reset(st);
+		if (rc == SQLITE_DONE)
+			return 0;
+		if (pass || ext != SQLITE_CONSTRAINT_PRIMARYKEY)
+			return fail(c, err, what);
+	}
+	return 0;
+}
+
 int tl_copies_key_add(struct tl_copies_db *c, int64_t key, int64_t check, int64_t event_id, struct tl_err *err)
 {
-	sqlite3_stmt *st = stmt(c, Q_KEY_ADD, err);
-	if (!st)
-		return -1;
-	sqlite3_bind_int64(st, 1, event_id);
-	sqlite3_bind_int64(st, 2, key);
-	sqlite3_bind_int64(st, 3, check);
-	return run(c, st, err, "adding a key");
+	return add_or_replace(c, Q_KEY_ADD, Q_KEY_REPLACE, event_id, key, check, NULL, err, "adding a key");
 }
 
 int tl_copies_group_of(struct tl_copies_db *c, int64_t event_id, int64_t *occurrence, struct tl_err *err)
@@ -291,13 +321,7 @@ int tl_copies_group_of(struct tl_copies_db *c, int64_t event_id, int64_t *occurr
 int tl_copies_link(struct tl_copies_db *c, int64_t event_id, int64_t occurrence, const char *basis,
 		   struct tl_err *err)
 {
-	sqlite3_stmt *st = stmt(c, Q_LINK, err);
-	if (!st)
-		return -1;
-	sqlite3_bind_int64(st, 1, event_id);
-	sqlite3_bind_int64(st, 2, occurrence);
-	sqlite3_bind_text(st, 3, basis, -1, SQLITE_STATIC);
-	return run(c, st, err, "linking a copy");
+	return add_or_replace(c, Q_LINK, Q_LINK_REPLACE, event_id, occurrence, 0, basis, err, "linking a copy");
 }
 
 long tl_copies_regroup(struct tl_copies_db *c, struct tl_err *err)
