@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json-members.h"
 #include "store-internal.h"
 #include "tl/banned.h"
 
@@ -126,18 +127,63 @@ fail_quiet:
 }
 
 /* The statement reading Q's values from one file's events; WITH_EXTRA adds
- * the extra keys (parsing JSON only for a family that has them). */
+ * the extra column, whose keys are read in C where that is certain and
+ * else by fallback_sql (json-members.h). */
 static int scan_sql(const struct tl_entity_source_query *q, int with_extra, struct tl_buf *sql)
 {
 	tl_buf_adds(sql, "SELECT ts");
 	for (size_t i = 0; i < q->n_fields; i++)
 		tl_buf_addf(sql, ", %s", tl_field_name(q->fields[i]));
-	for (size_t i = 0; with_extra && i < q->n_extra; i++)
-		/* extra nested deeper than SQLite's JSON parser goes is valid
-		 * evidence, not an error: no resource from it */
-		tl_buf_addf(sql, ", CASE WHEN json_valid(extra) THEN json_extract(extra, ?%zu) END", i + 2);
+	if (with_extra && q->n_extra)
+		tl_buf_adds(sql, ", extra");
 	tl_buf_adds(sql, " FROM events WHERE file_id = ?1");
 	return sql->data ? 0 : -1;
+}
+
+/* The extra keys of one extra value ?1, as SQLite reads them. */
+static int fallback_sql(const struct tl_entity_source_query *q, struct tl_buf *sql)
+{
+	tl_buf_adds(sql, "SELECT NULL");
+	for (size_t i = 0; i < q->n_extra; i++)
+		/* extra nested deeper than SQLite's JSON parser goes is valid
+		 * evidence, not an error: no resource from it */
+		tl_buf_addf(sql, ", CASE WHEN json_valid(?1) THEN json_extract(?1, ?%zu) END", i + 2);
+	return sql->data ? 0 : -1;
+}
+
+/* The extra keys of the current row of EV (extra in column COL) into V:
+ * read in C into SCRATCH when json_members is sure, else by FALLBACK, whose
+ * row then holds them until its next reset. */
+static int extra_values(sqlite3_stmt *ev, int col, const struct tl_entity_source_query *q, const size_t *lens,
+			sqlite3_stmt *fallback, struct tl_buf *scratch, const char **v, struct tl_err *err)
+{
+	struct json_member m[SOURCE_MAX];
+	const char *x = (const char *)sqlite3_column_text(ev, col);
+	size_t xn = x ? (size_t)sqlite3_column_bytes(ev, col) : 0;
+	tl_buf_reset(scratch);
+	/* every value is a piece of extra: room for all of them and their NULs
+	 * first, so that the pointers handed out stay put */
+	if (x && sqlite3_column_type(ev, col) == SQLITE_TEXT && tl_buf_grow(scratch, xn + q->n_extra) == 0 &&
+	    json_members(x, xn, q->extra_keys, lens, q->n_extra, m)) {
+		for (size_t i = 0; i < q->n_extra; i++) {
+			if (!m[i].start) {
+				v[i] = NULL;
+				continue;
+			}
+			v[i] = scratch->data + scratch->len;
+			tl_buf_add(scratch, m[i].start, m[i].len);
+			tl_buf_addc(scratch, 0);
+		}
+		return 0;
+	}
+	sqlite3_reset(fallback);
+	sqlite3_bind_value(fallback, 1, sqlite3_column_value(ev, col));
+	if (sqlite3_step(fallback) != SQLITE_ROW)
+		return tl_errf(err, "case database: reading events for entities: %s",
+			       sqlite3_errmsg(sqlite3_db_handle(fallback)));
+	for (size_t i = 0; i < q->n_extra; i++)
+		v[i] = (const char *)sqlite3_column_text(fallback, (int)i + 1);
+	return 0;
 }
 
 int tl_store_entities_scan(struct tl_store_entities *w, const struct tl_entity_source_query *q,
@@ -146,10 +192,11 @@ int tl_store_entities_scan(struct tl_store_entities *w, const struct tl_entity_s
 	size_t n = q->n_fields + q->n_extra;
 	if (n > SOURCE_MAX)
 		return tl_errf(err, "entities: more than %d values per event", SOURCE_MAX);
-	struct tl_buf plain = TL_BUF_INIT, full = TL_BUF_INIT;
-	sqlite3_stmt *files = NULL, *st[2] = { NULL, NULL };
+	struct tl_buf plain = TL_BUF_INIT, full = TL_BUF_INIT, fb = TL_BUF_INIT, scratch = TL_BUF_INIT;
+	sqlite3_stmt *files = NULL, *st[2] = { NULL, NULL }, *fallback = NULL;
+	size_t lens[SOURCE_MAX];
 	int rc = -1;
-	if (scan_sql(q, 0, &plain) || scan_sql(q, 1, &full)) {
+	if (scan_sql(q, 0, &plain) || scan_sql(q, 1, &full) || fallback_sql(q, &fb)) {
 		tl_errf(err, "out of memory");
 		goto cleanup;
 	}
@@ -159,7 +206,8 @@ int tl_store_entities_scan(struct tl_store_entities *w, const struct tl_entity_s
 			       ") p ORDER BY p.id",
 			       -1, &files, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(w->db, plain.data, -1, &st[0], NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(w->db, full.data, -1, &st[1], NULL) != SQLITE_OK) {
+	    sqlite3_prepare_v2(w->db, full.data, -1, &st[1], NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(w->db, fb.data, -1, &fallback, NULL) != SQLITE_OK) {
 		sqlfail(w->db, err, "reading events for entities");
 		goto cleanup;
 	}
@@ -171,23 +219,28 @@ int tl_store_entities_scan(struct tl_store_entities *w, const struct tl_entity_s
 			tl_errf(err, "entities: unusable extra key '%s'", q->extra_keys[i]);
 			goto cleanup;
 		}
-		sqlite3_bind_text(st[1], (int)i + 2, path, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(fallback, (int)i + 2, path, -1, SQLITE_TRANSIENT);
+		lens[i] = strlen(q->extra_keys[i]);
 	}
+	/* a value is at most a whole row, which SQLite held */
+	scratch.max = (size_t)1 << 31;
 	const char *v[SOURCE_MAX];
 	struct tl_entity_source_row row = { 0, v };
 	int frc;
 	while ((frc = sqlite3_step(files)) == SQLITE_ROW) {
-		int with_extra = sqlite3_column_int(files, 1);
+		int with_extra = sqlite3_column_int(files, 1) && q->n_extra;
 		sqlite3_stmt *ev = st[with_extra ? 1 : 0];
-		size_t cols = with_extra ? n : q->n_fields;
-		for (size_t i = cols; i < n; i++)
+		for (size_t i = q->n_fields; i < n; i++)
 			v[i] = NULL;
 		sqlite3_bind_int64(ev, 1, sqlite3_column_int64(files, 0));
 		int erc;
 		while ((erc = sqlite3_step(ev)) == SQLITE_ROW) {
 			row.ts = sqlite3_column_int64(ev, 0);
-			for (size_t i = 0; i < cols; i++)
+			for (size_t i = 0; i < q->n_fields; i++)
 				v[i] = (const char *)sqlite3_column_text(ev, (int)i + 1);
+			if (with_extra && extra_values(ev, (int)q->n_fields + 1, q, lens, fallback, &scratch,
+						       v + q->n_fields, err))
+				goto cleanup;
 			if (fn(ctx, &row, err))
 				goto cleanup;
 		}
@@ -206,8 +259,11 @@ cleanup:
 	sqlite3_finalize(files);
 	sqlite3_finalize(st[0]);
 	sqlite3_finalize(st[1]);
+	sqlite3_finalize(fallback);
 	tl_buf_release(&plain);
 	tl_buf_release(&full);
+	tl_buf_release(&fb);
+	tl_buf_release(&scratch);
 	return rc;
 }
 
