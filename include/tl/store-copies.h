@@ -47,12 +47,19 @@ int tl_copies_files(struct tl_copies_db *c, struct tl_copy_file **files, size_t 
  * for writing, inside the transaction that stores the file. */
 int tl_copies_file_scope(struct tl_store *s, int64_t file_id, int self, uint64_t families, struct tl_err *err);
 
+/* The format of FILE_ID's first event in record order into OUT ("" when it
+ * has none). */
+int tl_copies_file_format(struct tl_copies_db *c, int64_t file_id, char *out, size_t cap, struct tl_err *err);
 /* The events of FILE_ID in record order (offset, then id), with only what
  * keying reads: id, ts, file_id, family, format, extra, seq and the
- * normalized fields; the row's other members are empty. Begin, then next
- * until it returns 0; a row is borrowed until the next call. */
-int tl_copies_events_begin(struct tl_copies_db *c, int64_t file_id, struct tl_err *err);
+ * normalized fields; the row's other members are empty. NARROW reads only
+ * the fields a record identity needs (host, class, action, event_code; the
+ * others NULL) until tl_copies_events_fields() reads the current row's
+ * others: for files whose records are nearly all keyed by identity. Begin,
+ * then next until it returns 0; a row is borrowed until the next call. */
+int tl_copies_events_begin(struct tl_copies_db *c, int64_t file_id, int narrow, struct tl_err *err);
 int tl_copies_events_next(struct tl_copies_db *c, const struct tl_event_row **r, struct tl_err *err);
+int tl_copies_events_fields(struct tl_copies_db *c, struct tl_err *err);
 /* Mark FILE_ID keyed; its events have ids FIRST..LAST (one file is stored
  * in one piece), so clearing the file clears their keys. */
 int tl_copies_file_done(struct tl_copies_db *c, int64_t file_id, int64_t first, int64_t last, struct tl_err *err);

@@ -463,7 +463,11 @@ static int key_file(struct keyer *kr, int64_t file_id, struct tl_copies_stats *s
 	struct tl_copies_db *c = kr->c;
 	struct tl_buf *text = &kr->text;
 	struct pending *p = kr->p;
-	if (tl_copies_events_begin(c, file_id, err))
+	/* a file of a format with record ids reads the few columns an identity
+	 * needs, and the rest only for a record without one */
+	char fmt[64];
+	if (tl_copies_file_format(c, file_id, fmt, sizeof(fmt), err) ||
+	    tl_copies_events_begin(c, file_id, id_rule(fmt) >= 0, err))
 		return -1;
 	const struct tl_event_row *r;
 	int64_t first = INT64_MAX, last = INT64_MIN;
@@ -484,6 +488,10 @@ static int key_file(struct keyer *kr, int64_t file_id, struct tl_copies_stats *s
 			e->content = 0;
 			st->by_record++;
 		} else {
+			if (tl_copies_events_fields(c, err)) {
+				rc = -1;
+				break;
+			}
 			/* content alone is thin evidence of a copy: a bare time and
 			 * family with one field would link unrelated records */
 			if (content_text(r, text) < 3)

@@ -12,6 +12,9 @@ enum {
 	Q_ANY,
 	Q_FILES,
 	Q_EVENTS,
+	Q_EVENTS_NARROW,
+	Q_EVENT_FIELDS,
+	Q_FILE_FORMAT,
 	Q_FILE_DONE,
 	Q_KEY_FIND,
 	Q_KEY_ADD,
@@ -34,7 +37,10 @@ static const char *const sql[Q_COUNT] = {
 		    "FROM evidence_files f LEFT JOIN copy_files k ON k.file_id = f.id "
 		    "LEFT JOIN copy_scope s ON s.file_id = f.id "
 		    "WHERE f.events > 0 AND f.status IN ('done', 'partial') ORDER BY f.id",
-	/* Q_EVENTS is built from the field list (events_sql) */
+	/* Q_EVENTS and Q_EVENT_FIELDS are built from the field list (events_sql, fields_sql) */
+	[Q_EVENTS_NARROW] = "SELECT id, ts, family, format, extra, seq, host, class, action, event_code "
+			    "FROM events WHERE file_id = ? ORDER BY offset, id",
+	[Q_FILE_FORMAT] = "SELECT format FROM events WHERE file_id = ? ORDER BY offset, id LIMIT 1",
 	[Q_FILE_DONE] = "INSERT OR REPLACE INTO copy_files (file_id, first_event, last_event) VALUES (?, ?, ?)",
 	/* the join drops a key whose event is gone */
 	[Q_KEY_FIND] = "SELECT k.event_id, e.file_id, e.ts, k.key_check FROM copy_keys k JOIN events e ON e.id = k.event_id "
@@ -63,7 +69,8 @@ struct tl_copies_db {
 	sqlite3_stmt *st[Q_COUNT];
 	struct tl_copy_member m;
 	struct tl_event_row row;
-	char events_sql[2048];
+	char events_sql[2048], fields_sql[2048];
+	int narrow; /* the rows read are Q_EVENTS_NARROW's */
 };
 
 static int fail(struct tl_copies_db *c, struct tl_err *err, const char *what)
@@ -74,8 +81,8 @@ static int fail(struct tl_copies_db *c, struct tl_err *err, const char *what)
 /* The statement Q, reset and ready to bind. */
 static sqlite3_stmt *stmt(struct tl_copies_db *c, int q, struct tl_err *err)
 {
-	if (!c->st[q] && sqlite3_prepare_v2(c->db, q == Q_EVENTS ? c->events_sql : sql[q], -1, &c->st[q], NULL) !=
-				 SQLITE_OK) {
+	const char *text = q == Q_EVENTS ? c->events_sql : q == Q_EVENT_FIELDS ? c->fields_sql : sql[q];
+	if (!c->st[q] && sqlite3_prepare_v2(c->db, text, -1, &c->st[q], NULL) != SQLITE_OK) {
 		fail(c, err, "preparing a statement");
 		return NULL;
 	}
@@ -110,7 +117,15 @@ struct tl_copies_db *tl_copies_db_open(struct tl_store *s, struct tl_err *err)
 	if (n < sizeof(c->events_sql))
 		n += (size_t)snprintf(c->events_sql + n, sizeof(c->events_sql) - n,
 				      " FROM events WHERE file_id = ? ORDER BY offset, id");
-	if (n >= sizeof(c->events_sql)) {
+	size_t m = (size_t)snprintf(c->fields_sql, sizeof(c->fields_sql), "SELECT NULL");
+#define TL_X_SEL(name, kind)                                                                                 \
+	if (m < sizeof(c->fields_sql))                                                                       \
+		m += (size_t)snprintf(c->fields_sql + m, sizeof(c->fields_sql) - m, ", " #name);
+	TL_EVENT_FIELDS(TL_X_SEL)
+#undef TL_X_SEL
+	if (m < sizeof(c->fields_sql))
+		m += (size_t)snprintf(c->fields_sql + m, sizeof(c->fields_sql) - m, " FROM events WHERE id = ?");
+	if (n >= sizeof(c->events_sql) || m >= sizeof(c->fields_sql)) {
 		free(c);
 		tl_errf(err, "copies: event query too long");
 		return NULL;
@@ -185,13 +200,27 @@ int tl_copies_file_scope(struct tl_store *s, int64_t file_id, int self, uint64_t
 	return rc == SQLITE_DONE ? 0 : tl_errf(err, "copies: describing a file: %s", sqlite3_errmsg(db));
 }
 
-int tl_copies_events_begin(struct tl_copies_db *c, int64_t file_id, struct tl_err *err)
+int tl_copies_file_format(struct tl_copies_db *c, int64_t file_id, char *out, size_t cap, struct tl_err *err)
 {
-	sqlite3_stmt *st = stmt(c, Q_EVENTS, err);
+	sqlite3_stmt *st = stmt(c, Q_FILE_FORMAT, err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, file_id);
+	int rc = sqlite3_step(st);
+	const char *f = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
+	snprintf(out, cap, "%s", f ? f : "");
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(c, err, "reading a file's format");
+}
+
+int tl_copies_events_begin(struct tl_copies_db *c, int64_t file_id, int narrow, struct tl_err *err)
+{
+	sqlite3_stmt *st = stmt(c, narrow ? Q_EVENTS_NARROW : Q_EVENTS, err);
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, file_id);
 	c->row.file_id = file_id;
+	c->narrow = narrow;
 	return 0;
 }
 
@@ -218,7 +247,7 @@ static void value(sqlite3_stmt *st, int col, struct tl_value *v)
 
 int tl_copies_events_next(struct tl_copies_db *c, const struct tl_event_row **r, struct tl_err *err)
 {
-	sqlite3_stmt *st = c->st[Q_EVENTS];
+	sqlite3_stmt *st = c->st[c->narrow ? Q_EVENTS_NARROW : Q_EVENTS];
 	if (!st)
 		return tl_errf(err, "copies: events read before begin");
 	int rc = sqlite3_step(st);
@@ -235,10 +264,35 @@ int tl_copies_events_next(struct tl_copies_db *c, const struct tl_event_row **r,
 	value(st, 3, &e->format);
 	value(st, 4, &e->extra);
 	value(st, 5, &e->seq);
-	for (int i = 0; i < TL_F_COUNT; i++)
-		value(st, 6 + i, &e->f[i]);
+	if (c->narrow) {
+		for (int i = 0; i < TL_F_COUNT; i++)
+			e->f[i] = (struct tl_value){ .type = TL_VALUE_NULL };
+		value(st, 6, &e->f[TL_F_host]);
+		value(st, 7, &e->f[TL_F_class]);
+		value(st, 8, &e->f[TL_F_action]);
+		value(st, 9, &e->f[TL_F_event_code]);
+	} else {
+		for (int i = 0; i < TL_F_COUNT; i++)
+			value(st, 6 + i, &e->f[i]);
+	}
 	*r = e;
 	return 1;
+}
+
+int tl_copies_events_fields(struct tl_copies_db *c, struct tl_err *err)
+{
+	if (!c->narrow)
+		return 0;
+	sqlite3_stmt *st = stmt(c, Q_EVENT_FIELDS, err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, c->row.id);
+	if (sqlite3_step(st) != SQLITE_ROW)
+		return fail(c, err, "reading an event to key");
+	/* the row stays this statement's until the next event's fields are read */
+	for (int i = 0; i < TL_F_COUNT; i++)
+		value(st, 1 + i, &c->row.f[i]);
+	return 0;
 }
 
 int tl_copies_file_done(struct tl_copies_db *c, int64_t file_id, int64_t first, int64_t last, struct tl_err *err)
