@@ -40,6 +40,11 @@ void tl_json_free(struct tl_json *j);
 /* Member KEY of an OBJECT, or NULL. */
 const struct tl_json *tl_json_get(const struct tl_json *obj, const char *key);
 
+/* How many bytes from S (at most N) are plain inside a JSON string: printable
+ * ASCII (0x20-0x7e) other than the quote and the backslash, the bytes every
+ * JSON reader and writer copies as they are. Eight bytes at a time. */
+size_t tl_json_plain_len(const char *s, size_t n);
+
 /* Append "S" with its inside escaped by tl_json_escape() (tl/util.h): LEN
  * bytes, or a C string where NULL writes "". 0, or -1 when B is full. */
 int tl_json_put_strn(struct tl_buf *b, const char *s, size_t len);

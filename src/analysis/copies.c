@@ -17,6 +17,7 @@
 
 #include "tl/entity.h"
 #include "tl/event.h"
+#include "tl/json.h"
 #include "tl/store-copies.h"
 #include "tl/banned.h"
 
@@ -36,6 +37,19 @@
  * precision (EVTX 100 ns, a forwarder milliseconds or whole seconds). */
 #define TOLERANCE_TRUNCATED (2 * TL_US_PER_SEC)
 
+/* Where the string whose inside starts at S[I] ends (its closing quote), or
+ * N and past when it does not: runs of plain bytes a word at a time. */
+static size_t string_end(const char *s, size_t n, size_t i)
+{
+	for (;;) {
+		if (i < n)
+			i += tl_json_plain_len(s + i, n - i);
+		if (i >= n || s[i] == '"')
+			return i;
+		i += s[i] == '\\' ? 2 : 1;
+	}
+}
+
 /* A top-level member KEY of the flat JSON object EXTRA: its raw text (a
  * string's inside, escapes kept) into *V. 1 found, 0 not. Nested objects and
  * arrays (kept whole as values) are skipped, so a key inside them never
@@ -52,8 +66,7 @@ static int extra_get(const char *s, size_t n, const char *key, const char **v, s
 		if (i >= n || s[i] != '"')
 			return 0;
 		size_t ks = ++i;
-		while (i < n && s[i] != '"')
-			i += s[i] == '\\' ? 2 : 1;
+		i = string_end(s, n, i);
 		if (i >= n)
 			return 0;
 		size_t ke = i++;
@@ -67,8 +80,7 @@ static int extra_get(const char *s, size_t n, const char *key, const char **v, s
 		int str = s[i] == '"';
 		if (str) {
 			vs = ++i;
-			while (i < n && s[i] != '"')
-				i += s[i] == '\\' ? 2 : 1;
+			i = string_end(s, n, i);
 			if (i >= n)
 				return 0;
 			ve = i++;

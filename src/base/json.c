@@ -6,6 +6,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "tl/json.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yajl/yajl_parse.h>
@@ -269,6 +270,38 @@ const struct tl_json *tl_json_get(const struct tl_json *obj, const char *key)
 
 /* ---- writing: the one JSON writer every output uses ---------------------------- */
 
+size_t tl_json_plain_len(const char *s, size_t n)
+{
+	const uint64_t ones = UINT64_C(0x0101010101010101), high = UINT64_C(0x8080808080808080);
+	size_t i = 0;
+	/* per byte of a little-endian word, the high bit of BAD says: below
+	 * 0x20, from 0x7f up, a quote or a backslash. A borrow only runs upwards,
+	 * from a byte that is itself bad, so the lowest bit set is the first bad
+	 * byte exactly */
+	while (i + 8 <= n) {
+		uint64_t w;
+		memcpy(&w, s + i, 8);
+		uint64_t q = w ^ (ones * '"'), bs = w ^ (ones * '\\'), del = w ^ (ones * 0x7f);
+		uint64_t bad = ((w - ones * 0x20) & ~w) | ((q - ones) & ~q) | ((bs - ones) & ~bs) | ((del - ones) & ~del) | w;
+		bad &= high;
+		if (bad) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			return i + ((size_t)__builtin_ctzll(bad) >> 3);
+#else
+			break;
+#endif
+		}
+		i += 8;
+	}
+	while (i < n) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
+			break;
+		i++;
+	}
+	return i;
+}
+
 int tl_json_escape(struct tl_buf *b, const char *s, size_t len)
 {
 	static const char hx[] = "0123456789abcdef";
@@ -280,9 +313,7 @@ int tl_json_escape(struct tl_buf *b, const char *s, size_t len)
 		unsigned char c = u[i];
 		/* fast path: plain printable ASCII */
 		if (c >= 0x20 && c < 0x7F && c != '"' && c != '\\') {
-			size_t j = i + 1;
-			while (j < len && u[j] >= 0x20 && u[j] < 0x7F && u[j] != '"' && u[j] != '\\')
-				j++;
+			size_t j = i + 1 + tl_json_plain_len(s + i + 1, len - i - 1);
 			if (tl_buf_add(b, s + i, j - i))
 				return -1;
 			i = j;

@@ -27,6 +27,8 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <zlib.h>
+
+#include "tl/json.h"
 #include "tl/banned.h"
 
 #define CHUNK (1u << 20)
@@ -924,6 +926,11 @@ static int next_json(struct tl_reader *r, struct tl_record *rec, struct tl_err *
 			if (r->js_esc) {
 				r->js_esc = 0;
 				p++;
+			}
+			if (!r->js_inkey) {
+				/* a value: runs of plain bytes a word at a time */
+				while ((p += tl_json_plain_len((const char *)p, (size_t)(e - p))) < e && *p != '"' && *p != '\\')
+					p++;
 			}
 			while (p < e && *p != '"' && *p != '\\') {
 				if (r->js_inkey && r->js_keylen < sizeof(r->js_key) - 1)

@@ -4,6 +4,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "tl/json.h"
+
 #include "tl/banned.h"
 
 static int is_ws(char c)
@@ -22,8 +24,9 @@ static int skip_string(const char *s, size_t n, size_t *i, int *esc)
 {
 	size_t j = *i + 1;
 	for (;;) {
-		/* the common run of plain bytes first */
-		while (j < n && s[j] != '"' && s[j] != '\\' && (unsigned char)s[j] >= 0x20)
+		/* the runs of plain bytes first; DEL and bytes from 0x80 up are
+		 * plain here too */
+		while ((j += tl_json_plain_len(s + j, n - j)) < n && (unsigned char)s[j] >= 0x7f)
 			j++;
 		if (j >= n || (unsigned char)s[j] < 0x20)
 			return -1;

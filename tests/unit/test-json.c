@@ -177,6 +177,25 @@ static void test_linear(void **state)
 	tl_buf_release(&b);
 }
 
+/* tl_json_plain_len, eight bytes at a time, against the byte rule: every
+ * byte value at every position of buffers of every length up to 40. */
+static void test_plain_len(void **state)
+{
+	(void)state;
+	char b[40];
+	for (int v = 0; v < 256; v++)
+		for (size_t len = 1; len <= sizeof(b); len++)
+			for (size_t at = 0; at < len; at += (len > 12 ? 3 : 1)) {
+				memset(b, 'a', sizeof(b));
+				b[at] = (char)v;
+				int plain = v >= 0x20 && v < 0x7f && v != '"' && v != '\\';
+				assert_int_equal(tl_json_plain_len(b, len), plain ? len : at);
+			}
+	assert_int_equal(tl_json_plain_len("", 0), 0);
+	assert_int_equal(tl_json_plain_len("abcdefghijklmnop\x80", 17), 16);
+	assert_int_equal(tl_json_plain_len("abcdefgh\"ijklmnop", 17), 8);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -184,7 +203,7 @@ int main(void)
 		cmocka_unit_test(test_depth_limit),	 cmocka_unit_test(test_json_escape),
 		cmocka_unit_test(test_term_escape),	 cmocka_unit_test(test_buf_max),
 		cmocka_unit_test(test_glob),		 cmocka_unit_test(test_parse_i64),
-		cmocka_unit_test(test_linear),
+		cmocka_unit_test(test_linear),		 cmocka_unit_test(test_plain_len),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
