@@ -88,9 +88,7 @@ static int extra_get(const char *s, size_t n, const char *key, const char **v, s
 			int depth = 0;
 			do {
 				if (s[i] == '"') {
-					i++;
-					while (i < n && s[i] != '"')
-						i += s[i] == '\\' ? 2 : 1;
+					i = string_end(s, n, i + 1);
 				} else if (s[i] == '{' || s[i] == '[') {
 					depth++;
 				} else if (s[i] == '}' || s[i] == ']') {
