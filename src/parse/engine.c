@@ -32,8 +32,6 @@ static struct tl_parse *engine_new(const struct tl_format *f, struct tl_time_ctx
 	p->f = f;
 	p->tctx = tctx;
 	p->sep = f->sep;
-	const char *yajl_only = getenv("TL_JSON_YAJL");
-	p->jyajl_only = yajl_only && !strcmp(yajl_only, "1");
 	p->md = pcre2_match_data_create(64, NULL);
 	p->mctx = pcre2_match_context_create(NULL);
 	p->jit = pcre2_jit_stack_create(32 * 1024, 4 * 1024 * 1024, NULL);
@@ -860,172 +858,7 @@ static void flatten_reset(struct tl_parse *p, const char *prefix, const char *te
 	p->path_stack[0] = 0;
 }
 
-/* Containers the fast reader follows before it leaves a record to yajl. */
-#define FAST_DEPTH 64
-
-/* Past a string of S opening at *I whose bytes need no decoding and that
- * yajl accepts as they are: printable ASCII but the quote and the
- * backslash, and well-formed UTF-8 (RFC 3629: no overlong form, no
- * surrogate, nothing past U+10FFFF). 0, or -1 for anything else (an escape,
- * a control byte, DEL, a broken sequence, the end of the text). */
-static int fast_string(const char *s, size_t n, size_t *i)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	size_t j = *i + 1;
-	for (;;) {
-		j += tl_json_plain_len(s + j, n - j);
-		if (j >= n || u[j] == '\\' || u[j] < 0x20 || u[j] == 0x7f)
-			return -1;
-		if (u[j] == '"')
-			break;
-		unsigned c = u[j];
-		size_t k = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
-		if (c < 0xc2 || c > 0xf4 || j + k > n)
-			return -1;
-		unsigned cp = c & (k == 2 ? 0x1f : k == 3 ? 0x0f : 0x07);
-		for (size_t m = 1; m < k; m++) {
-			if ((u[j + m] & 0xc0) != 0x80)
-				return -1;
-			cp = cp << 6 | (u[j + m] & 0x3f);
-		}
-		if ((k == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (k == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-			return -1;
-		j += k;
-	}
-	*i = j + 1;
-	return 0;
-}
-
-/* Past the RFC 8259 number at S[*I]; -1 when there is none. */
-static int fast_number(const char *s, size_t n, size_t *i)
-{
-	size_t j = *i;
-#define DIGIT(k) ((k) < n && s[k] >= '0' && s[k] <= '9')
-	if (j < n && s[j] == '-')
-		j++;
-	if (!DIGIT(j))
-		return -1;
-	if (s[j] == '0')
-		j++;
-	else
-		while (DIGIT(j))
-			j++;
-	if (j < n && s[j] == '.') {
-		if (!DIGIT(j + 1))
-			return -1;
-		j++;
-		while (DIGIT(j))
-			j++;
-	}
-	if (j < n && (s[j] == 'e' || s[j] == 'E')) {
-		j++;
-		if (j < n && (s[j] == '+' || s[j] == '-'))
-			j++;
-		if (!DIGIT(j))
-			return -1;
-		while (DIGIT(j))
-			j++;
-	}
-#undef DIGIT
-	*i = j;
-	return 0;
-}
-
-/* Read TEXT as yajl would, making the same calls (j_*) in the same order,
- * where that is certain: strict JSON without escapes, white space of the
- * four RFC 8259 kinds, at most FAST_DEPTH containers deep. 1 when the text
- * was read whole; 0 when yajl must read it (what was added to p->fields
- * then is the caller's to drop), which also gives a broken record yajl's
- * own error. Records arrive one by one: yajl's reading is the cost of a
- * JSON record, and its generality (escapes, errors) is rarely needed. */
-static int flatten_fast(struct tl_parse *p, const char *prefix, const char *s, size_t n)
-{
-	char close[FAST_DEPTH];
-	int d = 0;
-	size_t i = 0, at;
-	flatten_reset(p, prefix, s);
-#define WS() while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r')) i++
-	WS();
-	if (i >= n || s[i] != '{')
-		return 0;
-value:
-	if (i >= n)
-		return 0;
-	switch (s[i]) {
-	case '{':
-	case '[':
-		if (d == FAST_DEPTH || !(s[i] == '{' ? j_start_map(p) : array_open(p, i)))
-			return 0;
-		close[d++] = s[i] == '{' ? '}' : ']';
-		i++;
-		WS();
-		if (i < n && s[i] == close[d - 1])
-			goto closing;
-		if (close[d - 1] == ']')
-			goto value;
-		goto key;
-	case '"':
-		at = i;
-		if (fast_string(s, n, &i) || !j_string(p, (const unsigned char *)s + at + 1, i - at - 2))
-			return 0;
-		goto after;
-	case 't':
-		if (n - i < 4 || memcmp(s + i, "true", 4) || !j_bool(p, 1))
-			return 0;
-		i += 4;
-		goto after;
-	case 'f':
-		if (n - i < 5 || memcmp(s + i, "false", 5) || !j_bool(p, 0))
-			return 0;
-		i += 5;
-		goto after;
-	case 'n':
-		if (n - i < 4 || memcmp(s + i, "null", 4) || !j_null(p))
-			return 0;
-		i += 4;
-		goto after;
-	default:
-		at = i;
-		if (fast_number(s, n, &i) || !j_number(p, s + at, i - at))
-			return 0;
-		goto after;
-	}
-key:
-	at = i;
-	if (i >= n || s[i] != '"' || fast_string(s, n, &i) || !j_key(p, (const unsigned char *)s + at + 1, i - at - 2))
-		return 0;
-	WS();
-	if (i >= n || s[i] != ':')
-		return 0;
-	i++;
-	WS();
-	goto value;
-after:
-	WS();
-	if (i >= n)
-		return 0;
-	if (s[i] == ',') {
-		i++;
-		WS();
-		if (close[d - 1] == ']')
-			goto value;
-		goto key;
-	}
-	if (s[i] != close[d - 1])
-		return 0;
-closing:
-	if (!(close[d - 1] == '}' ? j_end_map(p) : array_close(p, i + 1)))
-		return 0;
-	d--;
-	i++;
-	if (d > 0)
-		goto after;
-	WS();
-#undef WS
-	return i == n;
-}
-
-static enum tl_parse_status flatten_yajl(struct tl_parse *p, const char *prefix, const char *text, size_t len,
+static enum tl_parse_status flatten_json(struct tl_parse *p, const char *prefix, const char *text, size_t len,
 					 struct tl_err *err)
 {
 	yajl_handle h = yajl_alloc(&jcb, NULL, p);
@@ -1056,16 +889,6 @@ static enum tl_parse_status flatten_yajl(struct tl_parse *p, const char *prefix,
 	yajl_free(h);
 	p->yajl = NULL;
 	return rc;
-}
-
-static enum tl_parse_status flatten_json(struct tl_parse *p, const char *prefix, const char *text, size_t len,
-					 struct tl_err *err)
-{
-	size_t nf = p->nf;
-	if (!p->jyajl_only && flatten_fast(p, prefix, text, len))
-		return TL_PARSE_EVENT;
-	p->nf = nf;
-	return flatten_yajl(p, prefix, text, len, err);
 }
 
 static enum tl_parse_status parse_json(struct tl_parse *p, const char *text, size_t len, struct tl_err *err)

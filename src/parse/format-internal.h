@@ -307,7 +307,6 @@ struct tl_parse {
 	int too_deep;         /* objects nested past the limit: the reason of the reject */
 	void *yajl;
 	const char *jtext;
-	int jyajl_only;          /* TL_JSON_YAJL=1: no fast reader (tests compare the two) */
 	const char *jprefix;     /* key prefix while flattening embedded JSON */
 	struct tl_buf tmp;
 	struct tl_extra *extra;
