@@ -57,4 +57,19 @@ int tl_line_index_place(struct tl_line_index *x, int64_t file_id, int64_t line, 
 int tl_line_index_nth(struct tl_line_index *x, int64_t file_id, int64_t line, int64_t nth, int64_t *id,
 		      struct tl_err *err);
 
+/* A binding's evidence stored compactly (src/store/bindings-evidence.c,
+ * schema v12): binding_rows.evidence holds [[binding_paths.id, line], ...]
+ * where correlation wrote [{"path":..., "line":...}, ...]; the view
+ * bindings shows the latter again, byte for byte. */
+struct tl_bind_paths;
+struct tl_bind_paths *tl_bind_paths_new(sqlite3 *db, struct tl_err *err);
+void tl_bind_paths_free(struct tl_bind_paths *x);
+/* JSON (correlation's evidence array) as stored into OUT: packed when it
+ * has exactly the form correlation writes, else as given. */
+int tl_bind_evidence_pack(struct tl_bind_paths *x, const char *json, struct tl_buf *out, struct tl_err *err);
+/* The DDL of the view bindings, and the copy of a v11 bindings table into
+ * binding_rows (the migration). */
+extern const char tl_bind_evidence_view[];
+int tl_bind_evidence_migrate(sqlite3 *db, struct tl_err *err);
+
 #endif

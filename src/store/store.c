@@ -739,7 +739,52 @@ static int migrate_storage2(struct tl_store *s, struct tl_err *err)
 		    "                AND lag(line) OVER w <= line AND lag(offset) OVER w <= offset THEN 0 ELSE 1 END AS brk\n"
 		    "            FROM event_rows WINDOW w AS (ORDER BY id)))\n"
 		    "GROUP BY run;\n"
-		    "DROP INDEX IF EXISTS events_line;\n",
+		    "DROP INDEX IF EXISTS events_line;\n"
+		    /* bindings: the evidence paths once (src/store/bindings-evidence.c) */
+		    "CREATE TABLE binding_paths (\n"
+		    "  id INTEGER PRIMARY KEY,\n"
+		    "  path TEXT NOT NULL UNIQUE     -- an evidence path a binding's evidence names\n"
+		    ");\n"
+		    "CREATE TABLE binding_rows (\n"
+		    "  id INTEGER PRIMARY KEY,\n"
+		    "  kind TEXT NOT NULL,\n"
+		    "  subject TEXT NOT NULL,\n"
+		    "  value TEXT NOT NULL,\n"
+		    "  start_ts INTEGER,\n"
+		    "  end_ts INTEGER,\n"
+		    "  end_rule TEXT NOT NULL,\n"
+		    "  source TEXT NOT NULL,\n"
+		    "  start_event_id INTEGER,\n"
+		    "  end_event_id INTEGER,\n"
+		    "  events INTEGER NOT NULL,\n"
+		    "  evidence TEXT NOT NULL       -- [path id, line, line...] or [[path id, line], ...] (binding_paths)\n"
+		    ");\n",
+		    err) ||
+	       tl_bind_evidence_migrate(s->db, err) ||
+	       exec(s,
+		    "DROP TABLE bindings;\n"
+		    "CREATE INDEX bindings_subject ON binding_rows(kind, subject, start_ts);\n"
+		    "CREATE INDEX bindings_open ON binding_rows(kind, subject) WHERE end_ts IS NULL;\n",
+		    err) ||
+	       exec(s, tl_bind_evidence_view, err) ||
+	       /* writes to the view (SQL written before it) reach the table */
+	       exec(s,
+		    "CREATE TRIGGER bindings_insert INSTEAD OF INSERT ON bindings BEGIN\n"
+		    "  INSERT INTO binding_rows (id, kind, subject, value, start_ts, end_ts, end_rule, source,\n"
+		    "    start_event_id, end_event_id, events, evidence) VALUES (new.id, new.kind, new.subject, new.value,\n"
+		    "    new.start_ts, new.end_ts, new.end_rule, new.source, new.start_event_id, new.end_event_id,\n"
+		    "    new.events, new.evidence);\n"
+		    "END;\n"
+		    "CREATE TRIGGER bindings_delete INSTEAD OF DELETE ON bindings BEGIN\n"
+		    "  DELETE FROM binding_rows WHERE id = old.id;\n"
+		    "END;\n"
+		    "CREATE TRIGGER bindings_update INSTEAD OF UPDATE ON bindings BEGIN\n"
+		    "  UPDATE binding_rows SET id = new.id, kind = new.kind, subject = new.subject, value = new.value,\n"
+		    "    start_ts = new.start_ts, end_ts = new.end_ts, end_rule = new.end_rule, source = new.source,\n"
+		    "    start_event_id = new.start_event_id, end_event_id = new.end_event_id, events = new.events,\n"
+		    "    evidence = CASE WHEN new.evidence IS old.evidence THEN evidence ELSE new.evidence END\n"
+		    "  WHERE id = old.id;\n"
+		    "END;\n",
 		    err);
 }
 

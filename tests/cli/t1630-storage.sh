@@ -67,6 +67,7 @@ dump "$db" "$WORK/v9"
 digest9=$(grep -o '"events_digest": {[^}]*}' "$C/out/manifest.json")
 
 # ---- a version-8 case -------------------------------------------------------
+sqlite3 "$db" <"$SRC/tests/cli/storage-v11.sql" || fail "could not rebuild the version-11 case"
 sqlite3 "$db" <<'EOF' || fail "could not rebuild the version-8 table"
 PRAGMA foreign_keys = OFF;
 BEGIN;
@@ -82,8 +83,6 @@ DROP INDEX bindings_open;
 DROP TABLE correlation_files;
 DROP TABLE correlation_state;
 DROP TABLE correlation_spellings;
--- and what version 12 added (runs of events)
-DROP TABLE event_runs;
 CREATE TABLE events (
   id INTEGER PRIMARY KEY,
   ts INTEGER NOT NULL,          -- UTC microseconds since 1970, skew-corrected

@@ -59,7 +59,7 @@ expect_exit 2 "a record number beyond the line's records is not found" -- "$TL" 
 "$TL" timeline "$C" >"$WORK/v12.txt"
 q "SELECT * FROM event_runs ORDER BY first_id" >"$WORK/runs12"
 sqlite3 -json "$db" "SELECT * FROM events ORDER BY id" >"$WORK/v12.rows"
-sqlite3 "$db" "DROP TABLE event_runs; CREATE INDEX events_line ON event_rows(file_id, line, offset); PRAGMA user_version = 11;" ||
+sqlite3 "$db" <"$SRC/tests/cli/storage-v11.sql" ||
 	fail "could not make the version-11 case"
 expect_exit 1 "a read-only command asks for the migration" -- "$TL" timeline "$C"
 contains "$WORK/err" "schema version 11, older than this tl's 12" "and says why"
