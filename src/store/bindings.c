@@ -36,8 +36,9 @@ static int has_bindings(sqlite3 *db)
 {
 	sqlite3_stmt *st;
 	int yes = 0;
-	if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type IN ('table', 'view') AND name = 'bindings'", -1, &st,
-			       NULL) == SQLITE_OK)
+	/* a view over binding_rows since v12 */
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type IN ('table', 'view') AND name = 'bindings'",
+			       -1, &st, NULL) == SQLITE_OK)
 		yes = sqlite3_step(st) == SQLITE_ROW;
 	sqlite3_finalize(st);
 	return yes;
