@@ -36,8 +36,9 @@ static int has_bindings(sqlite3 *db)
 {
 	sqlite3_stmt *st;
 	int yes = 0;
-	if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'bindings'", -1, &st,
-			       NULL) == SQLITE_OK)
+	/* a view over binding_rows since v12 */
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type IN ('table', 'view') AND name = 'bindings'",
+			       -1, &st, NULL) == SQLITE_OK)
 		yes = sqlite3_step(st) == SQLITE_ROW;
 	sqlite3_finalize(st);
 	return yes;
@@ -48,6 +49,8 @@ static int has_bindings(sqlite3 *db)
 struct tl_bind_writer {
 	sqlite3 *db;
 	sqlite3_stmt *bind, *conflict, *attr, *conflict_events;
+	struct tl_bind_paths *paths; /* the evidence stored compactly (bindings-evidence.c) */
+	struct tl_buf evidence;
 };
 
 static void opt_text(sqlite3_stmt *st, int i, const char *s)
@@ -76,14 +79,14 @@ static struct tl_bind_writer *writer_new(struct tl_store *s, int replace, struct
 	w->db = tl_store_handle(s);
 	if (run(w->db,
 		replace ? "SAVEPOINT tl_bindings; DELETE FROM attributions; DELETE FROM binding_conflicts; "
-			  "DELETE FROM bindings;"
+			  "DELETE FROM binding_rows;"
 			: "SAVEPOINT tl_bindings;",
 		err)) {
 		free(w);
 		return NULL;
 	}
 	if (sqlite3_prepare_v2(w->db,
-			       "INSERT INTO bindings (id, kind, subject, value, start_ts, end_ts, end_rule, source, "
+			       "INSERT INTO binding_rows (id, kind, subject, value, start_ts, end_ts, end_rule, source, "
 			       "start_event_id, end_event_id, events, evidence) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
 			       -1, &w->bind, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(w->db,
@@ -95,7 +98,10 @@ static struct tl_bind_writer *writer_new(struct tl_store *s, int replace, struct
 			       "VALUES (?,?,?,?,?,?)",
 			       -1, &w->attr, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(w->db, "UPDATE binding_conflicts SET events = ? WHERE id = ?", -1, &w->conflict_events,
-			       NULL) != SQLITE_OK) {
+			       NULL) != SQLITE_OK ||
+	    !(w->paths = tl_bind_paths_new(w->db, err))) {
+		if (w->bind && w->conflict && w->attr && w->conflict_events)
+			err = NULL; /* tl_bind_paths_new said why */
 		sqlfail(w->db, err, "preparing the bindings");
 		tl_bind_writer_end(w, 0, NULL);
 		return NULL;
@@ -137,7 +143,9 @@ int tl_bind_writer_binding(struct tl_bind_writer *w, const struct tl_binding *b,
 	opt_int(st, 9, b->start_event != 0, b->start_event);
 	opt_int(st, 10, b->end_event != 0, b->end_event);
 	sqlite3_bind_int64(st, 11, b->events);
-	sqlite3_bind_text(st, 12, b->evidence ? b->evidence : "[]", -1, SQLITE_TRANSIENT);
+	if (tl_bind_evidence_pack(w->paths, b->evidence ? b->evidence : "[]", &w->evidence, err))
+		return -1;
+	sqlite3_bind_text(st, 12, w->evidence.data ? w->evidence.data : "[]", -1, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : sqlfail(w->db, err, "inserting a binding");
@@ -182,6 +190,8 @@ int tl_bind_writer_end(struct tl_bind_writer *w, int commit, struct tl_err *err)
 	sqlite3_finalize(w->conflict);
 	sqlite3_finalize(w->attr);
 	sqlite3_finalize(w->conflict_events);
+	tl_bind_paths_free(w->paths);
+	tl_buf_release(&w->evidence);
 	int rc = 0;
 	if (commit)
 		rc = run(w->db, "RELEASE tl_bindings", err);

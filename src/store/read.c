@@ -40,6 +40,7 @@ struct tl_store_iter {
 	char sha_hex[65];        /* IT_EVENTS: raw_sha256 as text (stored as bytes) */
 	struct tl_value *values; /* IT_VALUES: ncols of them */
 	struct counts *counts;   /* IT_COUNTS: the groups, counted when the iterator was made */
+	struct tl_line_index *lines; /* IT_EVENTS with record_index: each record's place on its line */
 };
 
 void tl_store_iter_free(struct tl_store_iter *it)
@@ -48,6 +49,7 @@ void tl_store_iter_free(struct tl_store_iter *it)
 		return;
 	sqlite3_finalize(it->st);
 	counts_free(it->counts);
+	tl_line_index_free(it->lines);
 	free(it->values);
 	free(it);
 }
@@ -331,14 +333,10 @@ static void build_query(const struct tl_event_query *q, int annotations, int has
 	int tail = q->tail && q->limit > 0;
 	if (tail)
 		tl_buf_adds(b, "SELECT * FROM (");
+	/* C_LINE_POS, C_LINE_N: with record_index, filled from event_runs
+	 * row by row (tl_store_next_event) */
 	tl_buf_adds(b, "SELECT e.ts, e.line, e.offset, e.file_id, e.seq, e.indicator, f.path, e.length, e.raw_sha256, "
-		       "e.id");
-	if (q->record_index)
-		tl_buf_adds(b, ", (SELECT count(*) FROM event_rows x WHERE x.file_id = e.file_id AND x.line = e.line AND "
-			       "x.offset <= e.offset), (SELECT count(*) FROM event_rows x WHERE x.file_id = e.file_id AND "
-			       "x.line = e.line)");
-	else
-		tl_buf_adds(b, ", 0, 0");
+		       "e.id, 0, 0");
 	if (!q->core_only) {
 		tl_buf_adds(b, ", e.ts_raw, p.ts_rule, e.ts_skew_us, p.family, p.format, e.extra, p.parser, p.parser_version");
 		if (annotations & HAVE_ANNOTATIONS)
@@ -500,6 +498,10 @@ struct tl_store_iter *tl_store_events(struct tl_store *s, const struct tl_event_
 	if (!it)
 		return NULL;
 	it->core_only = q->core_only;
+	if (q->record_index && !(it->lines = tl_line_index_new(tl_store_handle(s), err))) {
+		tl_store_iter_free(it);
+		return NULL;
+	}
 	bind_where(it->st, q, annotations, NULL, 1);
 	return it;
 }
@@ -516,6 +518,9 @@ int tl_store_next_event(struct tl_store_iter *it, const struct tl_event_row **ro
 	r->id = sqlite3_column_int64(st, C_ID);
 	r->line_pos = sqlite3_column_int64(st, C_LINE_POS);
 	r->line_records = sqlite3_column_int64(st, C_LINE_N);
+	if (it->lines && tl_line_index_place(it->lines, r->file_id, sqlite3_column_int64(st, C_LINE), r->id,
+					     sqlite3_column_int64(st, C_OFFSET), &r->line_pos, &r->line_records, err))
+		return -1;
 	value(st, C_LINE, 0, &r->line);
 	value(st, C_OFFSET, 0, &r->offset);
 	value(st, C_SEQ, 0, &r->seq);
@@ -566,19 +571,20 @@ int tl_store_event_locate(struct tl_store *s, const char *path, int64_t line, in
 {
 	sqlite3 *db = tl_store_handle(s);
 	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(db,
-			       "SELECT e.id FROM events e JOIN evidence_files f ON f.id = e.file_id WHERE f.path = ?1 "
-			       "AND e.line = ?2 ORDER BY e.offset LIMIT 1 OFFSET ?3",
-			       -1, &st, NULL) != SQLITE_OK)
+	/* the N-th record of the line in offset order, through event_runs */
+	if (sqlite3_prepare_v2(db, "SELECT id FROM evidence_files WHERE path = ?1", -1, &st, NULL) != SQLITE_OK)
 		return tl_errf(err, "event lookup: %s", sqlite3_errmsg(db));
 	sqlite3_bind_text(st, 1, path, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 2, line);
-	sqlite3_bind_int64(st, 3, n > 0 ? n - 1 : 0);
 	int rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*id = sqlite3_column_int64(st, 0);
-	int ret = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : tl_errf(err, "event lookup: %s", sqlite3_errmsg(db));
+	int64_t file_id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
 	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return rc == SQLITE_DONE ? 0 : tl_errf(err, "event lookup: %s", sqlite3_errmsg(db));
+	struct tl_line_index *x = tl_line_index_new(db, err);
+	if (!x)
+		return -1;
+	int ret = tl_line_index_nth(x, file_id, line, n > 0 ? n : 1, id, err);
+	tl_line_index_free(x);
 	return ret;
 }
 

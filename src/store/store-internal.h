@@ -28,4 +28,48 @@ void tl_store_sha_hex(const unsigned char *sha, char out[65]);
 void tl_store_fields_where(const struct tl_event_query *q, struct tl_buf *b, int *param);
 int tl_store_fields_bind(sqlite3_stmt *st, const struct tl_event_query *q, int p);
 
+/* Runs of events (src/store/lines.c, schema v12): consecutive ids of one
+ * evidence file whose lines and offsets never decrease. The writer keeps
+ * the open run in memory and writes it (INSERT OR REPLACE, keyed by its
+ * first id) when the next event does not extend it, at each commit and
+ * at the end of each file. */
+struct tl_event_run {
+	int64_t file_id, first_id, last_id, first_line, last_line, first_offset, last_offset;
+	int open, dirty;
+};
+/* Extend R with event ID stored at PV: 1 done, 0 when it starts a new run
+ * (write R if dirty, then tl_event_run_start). */
+int tl_event_run_extend(struct tl_event_run *r, int64_t id, const struct tl_prov *pv);
+void tl_event_run_start(struct tl_event_run *r, int64_t id, const struct tl_prov *pv);
+/* ST: INSERT OR REPLACE INTO event_runs with the 7 columns in order. */
+int tl_event_run_write(sqlite3 *db, sqlite3_stmt *st, const struct tl_event_run *r, struct tl_err *err);
+
+/* Lookups of records by evidence line through event_runs. */
+struct tl_line_index;
+struct tl_line_index *tl_line_index_new(sqlite3 *db, struct tl_err *err);
+void tl_line_index_free(struct tl_line_index *x);
+/* Event ID at OFFSET on (FILE_ID, LINE): *POS its place among the line's
+ * records in offset order (those at its offset included), *N their count. */
+int tl_line_index_place(struct tl_line_index *x, int64_t file_id, int64_t line, int64_t id, int64_t offset,
+			int64_t *pos, int64_t *n, struct tl_err *err);
+/* The id of the NTH (1-based) record of (FILE_ID, LINE) in (offset, id)
+ * order: 1 found, 0 none, -1 error. */
+int tl_line_index_nth(struct tl_line_index *x, int64_t file_id, int64_t line, int64_t nth, int64_t *id,
+		      struct tl_err *err);
+
+/* A binding's evidence stored compactly (src/store/bindings-evidence.c,
+ * schema v12): binding_rows.evidence holds [[binding_paths.id, line], ...]
+ * where correlation wrote [{"path":..., "line":...}, ...]; the view
+ * bindings shows the latter again, byte for byte. */
+struct tl_bind_paths;
+struct tl_bind_paths *tl_bind_paths_new(sqlite3 *db, struct tl_err *err);
+void tl_bind_paths_free(struct tl_bind_paths *x);
+/* JSON (correlation's evidence array) as stored into OUT: packed when it
+ * has exactly the form correlation writes, else as given. */
+int tl_bind_evidence_pack(struct tl_bind_paths *x, const char *json, struct tl_buf *out, struct tl_err *err);
+/* The DDL of the view bindings, and the copy of a v11 bindings table into
+ * binding_rows (the migration). */
+extern const char tl_bind_evidence_view[];
+int tl_bind_evidence_migrate(sqlite3 *db, struct tl_err *err);
+
 #endif

@@ -48,8 +48,11 @@ after_kill() {
 	[ "$(digest "$c")" = "$REF" ] && ok "$what: same events digest" || fail "$what: digest $(digest "$c") != $REF"
 	[ "$("$TL" entities --output jsonl "$c" | sha256sum)" = "$REFENT" ] && ok "$what: same entities" ||
 		fail "$what: the entities differ from the reference's"
-	[ "$(q "$c" "SELECT count(*) FROM sqlite_master WHERE type='index' AND name LIKE 'events_%'")" = 13 ] &&
+	[ "$(q "$c" "SELECT count(*) FROM sqlite_master WHERE type='index' AND name LIKE 'events_%'")" = 12 ] &&
 		ok "$what: query indexes rebuilt" || fail "$what: indexes: $(q "$c" "SELECT name FROM sqlite_master WHERE type='index'")"
+	# every event in exactly one run of its file (schema v12), whatever the kill left
+	[ "$(q "$c" "SELECT count(*) FROM event_rows e WHERE (SELECT count(*) FROM event_runs r WHERE e.id BETWEEN r.first_id AND r.last_id AND r.file_id = e.file_id AND e.line BETWEEN r.first_line AND r.last_line) <> 1") $(q "$c" "SELECT coalesce(sum(last_id - first_id + 1), 0) - (SELECT count(*) FROM event_rows) FROM event_runs")" = "0 0" ] &&
+		ok "$what: event_runs cover every event once" || fail "$what: event_runs: $(q "$c" "SELECT * FROM event_runs")"
 	[ "$(sqlite3 "$c/case.db" "PRAGMA integrity_check" 2>&1)" = ok ] && ok "$what: integrity_check ok at the end" ||
 		fail "$what: integrity_check at the end"
 }

@@ -67,6 +67,7 @@ dump "$db" "$WORK/v9"
 digest9=$(grep -o '"events_digest": {[^}]*}' "$C/out/manifest.json")
 
 # ---- a version-8 case -------------------------------------------------------
+sqlite3 "$db" <"$SRC/tests/cli/storage-v11.sql" || fail "could not rebuild the version-11 case"
 sqlite3 "$db" <<'EOF' || fail "could not rebuild the version-8 table"
 PRAGMA foreign_keys = OFF;
 BEGIN;
@@ -147,12 +148,12 @@ same "$WORK/v9.rows" "$WORK/v8.rows" "the version-8 table holds what the view sh
 sqlite3 "$db" "UPDATE events SET raw_sha256 = upper(raw_sha256) WHERE id = 1"
 edited=$(q "SELECT raw_sha256 FROM events WHERE id = 1")
 expect_exit 1 "a read-only command asks for the migration" -- "$TL" sql "$C" "SELECT 1"
-contains "$WORK/err" "schema version 8, older than this tl's 11: run tl ingest" "and says how"
+contains "$WORK/err" "schema version 8, older than this tl's 12: run tl ingest" "and says how"
 
 expect_exit 0 "tl ingest migrates it" -- "$TL" ingest --no-progress "$C"
 contains "$WORK/err" "ingested 0 of 13 files \(13 unchanged" "and reads no evidence again"
-[ "$(q "PRAGMA user_version")" = 11 ] && [ "$(q "SELECT type FROM sqlite_master WHERE name = 'events'")" = view ] &&
-	ok "the case is at version 11 with the events view" || fail "after migrating: $(q "PRAGMA user_version")"
+[ "$(q "PRAGMA user_version")" = 12 ] && [ "$(q "SELECT type FROM sqlite_master WHERE name = 'events'")" = view ] &&
+	ok "the case is at version 12 with the events view" || fail "after migrating: $(q "PRAGMA user_version")"
 [ "$(q "SELECT raw_sha256 FROM events WHERE id = 1")" = "$edited" ] && [ "$(q "SELECT typeof(raw_sha256) FROM event_rows WHERE id = 1")" = text ] &&
 	ok "the edited hash is kept as text and shown unchanged" || fail "edited hash: $(q "SELECT raw_sha256 FROM events WHERE id = 1")"
 # put it back as the text tl would show (the same value, stored as text)
@@ -161,7 +162,7 @@ dump "$db" "$WORK/migrated"
 same "$WORK/v9.rows" "$WORK/migrated.rows" "after the migration, events shows every value, with its type, as before"
 same "$WORK/v9.sessions" "$WORK/migrated.sessions" "and the sessions view the same sessions"
 n=$(q "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'event_rows'")
-[ "$n" = 13 ] && ok "all 13 events indexes are on event_rows" || fail "$n indexes on event_rows"
+[ "$n" = 12 ] && ok "all 12 events indexes are on event_rows (events_line gave way to event_runs in v12)" || fail "$n indexes on event_rows"
 "$TL" timeline --output jsonl "$C" >"$WORK/migrated.jsonl"
 same "$WORK/v9.jsonl" "$WORK/migrated.jsonl" "the timeline is byte-identical"
 "$TL" manifest "$C" >/dev/null 2>&1

@@ -1,0 +1,29 @@
+-- A version-12 case made back into version 11 (tests t1630, t1670): the bindings
+-- table with its evidence as the view shows it, events_line, no event_runs.
+PRAGMA foreign_keys = OFF;
+BEGIN;
+CREATE TEMP TABLE keep_bindings AS SELECT * FROM bindings;
+DROP VIEW bindings;
+DROP TABLE binding_rows;
+DROP TABLE binding_paths;
+DROP TABLE event_runs;
+CREATE TABLE bindings (
+  id INTEGER PRIMARY KEY,
+  kind TEXT NOT NULL,          -- ip-user, ip-host, host-user
+  subject TEXT NOT NULL,       -- the address or host, canonical
+  value TEXT NOT NULL,         -- the user or host it is bound to, canonical
+  start_ts INTEGER,            -- UTC microseconds; NULL: before the evidence (inventory)
+  end_ts INTEGER,              -- UTC microseconds, exclusive; NULL: open-ended
+  end_rule TEXT NOT NULL,      -- session-end lease-end next-assignment server-restart logoff window open-ended
+  source TEXT NOT NULL,        -- vpn dhcp logon sso proxy-auth edr inventory
+  start_event_id INTEGER,      -- events.id of the evidence that began it
+  end_event_id INTEGER,        -- events.id of the evidence that ended it
+  events INTEGER NOT NULL,     -- events that support it (a window merges many)
+  evidence TEXT NOT NULL       -- JSON array of {path, line}: the first 16 of them
+);
+CREATE INDEX bindings_subject ON bindings(kind, subject, start_ts);
+CREATE INDEX bindings_open ON bindings(kind, subject) WHERE end_ts IS NULL;
+INSERT INTO bindings SELECT * FROM temp.keep_bindings;
+CREATE INDEX events_line ON event_rows(file_id, line, offset);
+PRAGMA user_version = 11;
+COMMIT;
