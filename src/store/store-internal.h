@@ -28,4 +28,23 @@ void tl_store_sha_hex(const unsigned char *sha, char out[65]);
 void tl_store_fields_where(const struct tl_event_query *q, struct tl_buf *b, int *param);
 int tl_store_fields_bind(sqlite3_stmt *st, const struct tl_event_query *q, int p);
 
+/* tl_store_read_ahead()'s reader connection for one iterator at a time:
+ * NULL when there is none or another iterator holds it; given back when that
+ * iterator is freed. */
+struct tl_store *tl_store_reader_take(struct tl_store *s);
+void tl_store_reader_give(struct tl_store *s);
+
+/* Reading ahead (src/store/bindings-ahead.c): INNER, an iterator of KIND
+ * (TL_AHEAD_*) opened on a reader connection, is run to its end on a thread
+ * of its own, which copies each row, strings included, into one of two
+ * batches while the caller reads the other. tl_ahead_next() hands the rows
+ * back in INNER's order, each valid until the next call; tl_ahead_free()
+ * stops the thread and frees INNER. */
+enum tl_ahead_kind { TL_AHEAD_SESSIONS, TL_AHEAD_IDENT, TL_AHEAD_ADDR };
+struct tl_ahead;
+struct tl_bind_iter;
+struct tl_ahead *tl_ahead_start(struct tl_bind_iter *inner, enum tl_ahead_kind kind, struct tl_err *err);
+int tl_ahead_next(struct tl_ahead *a, const void **row, struct tl_err *err);
+void tl_ahead_free(struct tl_ahead *a);
+
 #endif

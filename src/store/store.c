@@ -7,6 +7,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "tl/store.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,10 @@ struct tl_store {
 	size_t npids, last_pid;
 	sqlite3_stmt *get_parser, *ins_parser;
 	unsigned char sha[32];
+	/* tl_store_read_ahead(): the second, read-only connection, and whether
+	 * an iterator reading ahead holds it (one at a time) */
+	struct tl_store *reader;
+	int reader_busy;
 };
 
 struct parser_id {
@@ -787,8 +792,19 @@ static int prepare(struct tl_store *s, struct tl_err *err)
 	return 0;
 }
 
+/* SQLite counts every allocation under one process-wide mutex unless told
+ * not to; tl never asks for the count, and with the writer, the sort helpers
+ * and the reader working at once that mutex was 5 % of each thread's time.
+ * It must be said before SQLite's first use (later it is refused, harmless). */
+static void sqlite_setup(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 struct tl_store *tl_store_open(const char *path, enum tl_store_mode mode, struct tl_err *err)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, sqlite_setup);
 	struct tl_store *s = calloc(1, sizeof(*s));
 	if (!s) {
 		tl_errf(err, "out of memory");
@@ -846,6 +862,7 @@ void tl_store_close(struct tl_store *s)
 		return;
 	if (s->in_tx)
 		exec(s, "ROLLBACK", NULL);
+	tl_store_close(s->reader);
 	sqlite3_finalize(s->ins_event);
 	sqlite3_finalize(s->ins_reject);
 	sqlite3_finalize(s->get_parser);
@@ -866,6 +883,38 @@ int tl_store_index_drop(struct tl_store *s, struct tl_err *err)
 void tl_store_sort_threads(struct tl_store *s, int n)
 {
 	s->sort_threads = n > 0 ? n : 0;
+}
+
+/* The reader's page cache: correlation's reads follow the address indexes,
+ * as the writer's own do (src/analysis/correlate.c). */
+#define READER_CACHE "-16384"
+
+int tl_store_read_ahead(struct tl_store *s, const char *path, struct tl_err *err)
+{
+	if (s->reader)
+		return 0;
+	struct tl_store *r = tl_store_open(path, TL_STORE_READONLY, err);
+	if (!r)
+		return -1;
+	if (exec(r, "PRAGMA cache_size=" READER_CACHE, err)) {
+		tl_store_close(r);
+		return -1;
+	}
+	s->reader = r;
+	return 0;
+}
+
+struct tl_store *tl_store_reader_take(struct tl_store *s)
+{
+	if (!s->reader || s->reader_busy)
+		return NULL;
+	s->reader_busy = 1;
+	return s->reader;
+}
+
+void tl_store_reader_give(struct tl_store *s)
+{
+	s->reader_busy = 0;
 }
 
 int tl_store_index_build(struct tl_store *s, struct tl_err *err)
