@@ -14,16 +14,17 @@ sum over the phases is the estimated 2-core path. A loaded machine stretches
 the wall times but not the samples, which count CPU time."""
 import sys, subprocess, collections
 
-out = subprocess.run(['perf', 'script', '-i', sys.argv[1], '-F', 'comm,tid,time'],
+out = subprocess.run(['perf', 'script', '-i', sys.argv[1], '-F', 'comm,pid,tid,time'],
                      capture_output=True, text=True).stdout.split('\n')
 rows = []
 for l in out:
     p = l.split()
-    if len(p) < 3:
+    if len(p) < 3 or '/' not in p[-2]:
         continue
-    comm = ' '.join(p[:-2]); tid = int(p[-2]); t = float(p[-1].rstrip(':'))
+    comm = ' '.join(p[:-2]); pid, tid = map(int, p[-2].split('/')); t = float(p[-1].rstrip(':'))
     rows.append((comm, tid, t))
-main = min(tid for c, tid, t in rows)
+    if pid == tid:
+        main = tid
 t0 = min(t for c, tid, t in rows if tid == main)
 bounds = []  # (phase, end time)
 if len(sys.argv) > 2:

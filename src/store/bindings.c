@@ -200,7 +200,7 @@ struct tl_bind_iter {
 	sqlite3 *db;
 	sqlite3_stmt *st;
 	int empty; /* a case before schema v6: no rows */
-	/* rows read ahead on the reader connection of OWNER (bindings-ahead.c) */
+	/* rows read ahead on the reader connection of OWNER (read-ahead.c) */
 	struct tl_ahead *ahead;
 	struct tl_store *owner;
 	union {
@@ -234,6 +234,7 @@ static struct tl_bind_iter *ahead(struct tl_store *s, enum bind_kind kind, enum 
 	if (it && !(it->ahead = tl_ahead_start(inner, ak, &e))) {
 		free(it);
 		it = NULL;
+		inner = NULL; /* a start that fails frees it */
 	}
 	if (!it) {
 		tl_bind_iter_free(inner);

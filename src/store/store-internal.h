@@ -34,17 +34,38 @@ int tl_store_fields_bind(sqlite3_stmt *st, const struct tl_event_query *q, int p
 struct tl_store *tl_store_reader_take(struct tl_store *s);
 void tl_store_reader_give(struct tl_store *s);
 
-/* Reading ahead (src/store/bindings-ahead.c): INNER, an iterator of KIND
- * (TL_AHEAD_*) opened on a reader connection, is run to its end on a thread
- * of its own, which copies each row, strings included, into one of two
- * batches while the caller reads the other. tl_ahead_next() hands the rows
- * back in INNER's order, each valid until the next call; tl_ahead_free()
- * stops the thread and frees INNER. */
-enum tl_ahead_kind { TL_AHEAD_SESSIONS, TL_AHEAD_IDENT, TL_AHEAD_ADDR };
+/* Reading ahead (src/store/read-ahead.c): rows that NEXT takes from INNER,
+ * whose statements are on a reader connection, are read on a thread of
+ * their own, which copies each row (ROW_SIZE bytes whose `const char *`
+ * members at STRS point at text, copied too) into one of two batches while
+ * the caller reads the other. tl_ahead_next() hands them back in INNER's
+ * order, each valid until the next call; tl_ahead_free() stops the thread
+ * and frees INNER with FREE (so does a failed start). */
+struct tl_ahead_source {
+	int (*next)(void *inner, const void **row, struct tl_err *err); /* 1, 0 at the end, -1 */
+	void (*free)(void *inner);
+	size_t row_size;
+	const size_t *strs;
+	size_t nstrs;
+};
 struct tl_ahead;
+struct tl_ahead *tl_ahead_run(const struct tl_ahead_source *src, void *inner, struct tl_err *err);
+/* INNER, an iterator of include/tl/bindings.h of KIND opened on a reader. */
+enum tl_ahead_kind { TL_AHEAD_SESSIONS, TL_AHEAD_IDENT, TL_AHEAD_ADDR };
 struct tl_bind_iter;
 struct tl_ahead *tl_ahead_start(struct tl_bind_iter *inner, enum tl_ahead_kind kind, struct tl_err *err);
 int tl_ahead_next(struct tl_ahead *a, const void **row, struct tl_err *err);
 void tl_ahead_free(struct tl_ahead *a);
+
+/* tl_store_entities_scan() (src/store/entities.c) with the events read
+ * ahead on the reader connection RD: FILES (stepped here, on the caller's
+ * connection) gives each pending file and whether it has extra keys; PLAIN
+ * and FULL are the statements reading a file's values without and with
+ * them. */
+struct tl_entity_source_query;
+int tl_store_entities_scan_ahead(struct tl_store *rd, sqlite3_stmt *files, const char *plain, const char *full,
+				 const struct tl_entity_source_query *q,
+				 int (*fn)(void *ctx, const struct tl_entity_source_row *row, struct tl_err *err),
+				 void *ctx, struct tl_err *err);
 
 #endif

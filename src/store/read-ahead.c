@@ -1,12 +1,12 @@
 /*
  * Reading ahead (see store-internal.h and tl_store_read_ahead() in
- * include/tl/store.h). Correlation reads the case's identity and address
- * events and writes bindings and attributions; on one connection the two
- * take turns. Here the reads run on a second, read-only connection in the
- * `tl-ahead` thread: it steps the same statement the caller would have and
- * copies each row into one of two batches while the caller (the writer of
- * the case) works through the other. Rows come back in the statement's
- * order, so correlation sees exactly what it would have read itself.
+ * include/tl/store.h). Correlation and the entities refresh read the case's
+ * events and write what they derive; on one connection the two take turns.
+ * Here the reads run on a second, read-only connection in the `tl-ahead`
+ * thread: it steps the same statements the caller would have and copies
+ * each row into one of two batches while the caller (the writer of the
+ * case) works through the other. Rows come back in the statements' order,
+ * so the caller sees exactly what it would have read itself.
  *
  * A batch is one array of row structs plus one buffer of their strings; in
  * the batch a row's string pointers hold 1 + the string's offset in that
@@ -17,6 +17,7 @@
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,7 +27,6 @@
 
 #define AHEAD_ROWS 4096
 #define AHEAD_BYTES (4u << 20) /* a batch's strings; one row may go past it */
-#define AHEAD_ROW_MAX 512      /* bytes of the largest row struct below */
 
 /* The string members of each row: a member added to a row struct of
  * include/tl/bindings.h that points at text must be listed here, or the
@@ -67,8 +67,8 @@ struct batch {
 };
 
 struct tl_ahead {
-	struct tl_bind_iter *inner; /* the reader thread's alone once started */
-	enum tl_ahead_kind kind;
+	void *inner; /* the reader thread's alone once started */
+	const struct tl_ahead_source *src;
 	size_t row_size;
 	const size_t *strs;
 	size_t nstrs;
@@ -82,35 +82,45 @@ struct tl_ahead {
 	/* the caller's */
 	int cur;    /* the batch being read, -1 before the first */
 	size_t pos; /* its next row */
-	unsigned char row[AHEAD_ROW_MAX];
+	unsigned char *row; /* the row handed out */
 };
 
-/* The next row of the inner iterator: 1, 0 at its end, -1 on error. */
-static int inner_next(struct tl_ahead *a, const void **row, struct tl_err *err)
+/* The bindings iterators (include/tl/bindings.h) as sources. */
+static int next_session(void *inner, const void **row, struct tl_err *err)
 {
-	int rc;
-	switch (a->kind) {
-	case TL_AHEAD_SESSIONS: {
-		const struct tl_session_row *r;
-		rc = tl_store_next_session(a->inner, &r, err);
-		*row = r;
-		return rc;
-	}
-	case TL_AHEAD_IDENT: {
-		const struct tl_ident_row *r;
-		rc = tl_store_next_identity(a->inner, &r, err);
-		*row = r;
-		return rc;
-	}
-	case TL_AHEAD_ADDR: {
-		const struct tl_addr_row *r;
-		rc = tl_store_next_addr(a->inner, &r, err);
-		*row = r;
-		return rc;
-	}
-	}
-	return tl_errf(err, "reading ahead: unknown kind of rows");
+	const struct tl_session_row *r = NULL;
+	int rc = tl_store_next_session(inner, &r, err);
+	*row = r;
+	return rc;
 }
+
+static int next_ident(void *inner, const void **row, struct tl_err *err)
+{
+	const struct tl_ident_row *r = NULL;
+	int rc = tl_store_next_identity(inner, &r, err);
+	*row = r;
+	return rc;
+}
+
+static int next_addr(void *inner, const void **row, struct tl_err *err)
+{
+	const struct tl_addr_row *r = NULL;
+	int rc = tl_store_next_addr(inner, &r, err);
+	*row = r;
+	return rc;
+}
+
+static void free_iter(void *inner)
+{
+	tl_bind_iter_free(inner);
+}
+
+#define NSTRS(a) (sizeof(a) / sizeof((a)[0]))
+static const struct tl_ahead_source bind_sources[] = {
+	[TL_AHEAD_SESSIONS] = { next_session, free_iter, sizeof(struct tl_session_row), session_strs, NSTRS(session_strs) },
+	[TL_AHEAD_IDENT] = { next_ident, free_iter, sizeof(struct tl_ident_row), ident_strs, NSTRS(ident_strs) },
+	[TL_AHEAD_ADDR] = { next_addr, free_iter, sizeof(struct tl_addr_row), addr_strs, NSTRS(addr_strs) },
+};
 
 static int stopped(struct tl_ahead *a)
 {
@@ -144,7 +154,7 @@ static void fill(struct tl_ahead *a, struct batch *b)
 	tl_buf_reset(&b->strs);
 	while (b->n < AHEAD_ROWS && b->strs.len < AHEAD_BYTES) {
 		const void *row = NULL;
-		int rc = stopped(a) ? 0 : inner_next(a, &row, &a->err);
+		int rc = stopped(a) ? 0 : a->src->next(a->inner, &row, &a->err);
 		if (rc == 1 && copy_row(a, b, row)) {
 			tl_errf(&a->err, "reading ahead: out of memory");
 			rc = -1;
@@ -179,41 +189,28 @@ static void *run(void *arg)
 	return NULL;
 }
 
-struct tl_ahead *tl_ahead_start(struct tl_bind_iter *inner, enum tl_ahead_kind kind, struct tl_err *err)
+struct tl_ahead *tl_ahead_run(const struct tl_ahead_source *src, void *inner, struct tl_err *err)
 {
 	struct tl_ahead *a = calloc(1, sizeof(*a));
 	if (!a) {
+		src->free(inner);
 		tl_errf(err, "out of memory");
 		return NULL;
 	}
 	a->inner = inner;
-	a->kind = kind;
+	a->src = src;
+	a->row_size = src->row_size;
+	a->strs = src->strs;
+	a->nstrs = src->nstrs;
 	a->cur = -1;
-	switch (kind) {
-	case TL_AHEAD_SESSIONS:
-		a->row_size = sizeof(struct tl_session_row);
-		a->strs = session_strs;
-		a->nstrs = sizeof(session_strs) / sizeof(session_strs[0]);
-		break;
-	case TL_AHEAD_IDENT:
-		a->row_size = sizeof(struct tl_ident_row);
-		a->strs = ident_strs;
-		a->nstrs = sizeof(ident_strs) / sizeof(ident_strs[0]);
-		break;
-	case TL_AHEAD_ADDR:
-		a->row_size = sizeof(struct tl_addr_row);
-		a->strs = addr_strs;
-		a->nstrs = sizeof(addr_strs) / sizeof(addr_strs[0]);
-		break;
-	}
+	if (!(a->row = malloc(a->row_size)))
+		goto fail;
 	for (int i = 0; i < 2; i++) {
 		/* one row's strings may pass AHEAD_BYTES; an event is far below this */
 		a->b[i].strs.max = AHEAD_BYTES + (64u << 20);
 		if (!(a->b[i].rows = malloc(AHEAD_ROWS * a->row_size)))
 			goto fail;
 	}
-	if (a->row_size > AHEAD_ROW_MAX)
-		goto fail;
 	pthread_mutex_init(&a->mu, NULL);
 	pthread_cond_init(&a->cv, NULL);
 	if (pthread_create(&a->th, NULL, run, a) != 0) {
@@ -225,9 +222,16 @@ struct tl_ahead *tl_ahead_start(struct tl_bind_iter *inner, enum tl_ahead_kind k
 fail:
 	for (int i = 0; i < 2; i++)
 		free(a->b[i].rows);
+	free(a->row);
 	free(a);
+	src->free(inner);
 	tl_errf(err, "cannot start reading ahead");
 	return NULL;
+}
+
+struct tl_ahead *tl_ahead_start(struct tl_bind_iter *inner, enum tl_ahead_kind kind, struct tl_err *err)
+{
+	return tl_ahead_run(&bind_sources[kind], inner, err);
 }
 
 int tl_ahead_next(struct tl_ahead *a, const void **row, struct tl_err *err)
@@ -275,10 +279,145 @@ void tl_ahead_free(struct tl_ahead *a)
 	pthread_join(a->th, NULL);
 	pthread_mutex_destroy(&a->mu);
 	pthread_cond_destroy(&a->cv);
-	tl_bind_iter_free(a->inner);
+	a->src->free(a->inner);
 	for (int i = 0; i < 2; i++) {
 		free(a->b[i].rows);
 		tl_buf_release(&a->b[i].strs);
 	}
+	free(a->row);
 	free(a);
+}
+
+/* ---- the entities refresh's scan ------------------------------------------------ */
+
+#define ENT_VALUES 64 /* SOURCE_MAX of src/store/entities.c */
+
+struct ent_row {
+	int64_t ts;
+	const char *v[ENT_VALUES];
+};
+
+struct ent_scan {
+	struct tl_ahead_source src;
+	size_t strs[ENT_VALUES];
+	sqlite3 *db;
+	sqlite3_stmt *st[2]; /* without, with the extra keys */
+	int64_t *ids;
+	unsigned char *with_extra;
+	size_t nfiles, next_file;
+	size_t n_fields, n;
+	sqlite3_stmt *cur; /* reading the events of ids[next_file] */
+	struct ent_row row;
+};
+
+static void ent_free(void *inner)
+{
+	struct ent_scan *e = inner;
+	sqlite3_finalize(e->st[0]);
+	sqlite3_finalize(e->st[1]);
+	free(e->ids);
+	free(e->with_extra);
+	free(e);
+}
+
+static int ent_next(void *inner, const void **row, struct tl_err *err)
+{
+	struct ent_scan *e = inner;
+	for (;;) {
+		if (e->cur) {
+			int rc = sqlite3_step(e->cur);
+			if (rc == SQLITE_ROW) {
+				size_t cols = e->cur == e->st[1] ? e->n : e->n_fields;
+				e->row.ts = sqlite3_column_int64(e->cur, 0);
+				for (size_t i = 0; i < cols; i++)
+					e->row.v[i] = (const char *)sqlite3_column_text(e->cur, (int)i + 1);
+				*row = &e->row;
+				return 1;
+			}
+			sqlite3_reset(e->cur);
+			e->cur = NULL;
+			if (rc != SQLITE_DONE)
+				return tl_errf(err, "case database: reading events for entities: %s", sqlite3_errmsg(e->db));
+			e->next_file++;
+			continue;
+		}
+		if (e->next_file == e->nfiles)
+			return 0;
+		e->cur = e->st[e->with_extra[e->next_file] ? 1 : 0];
+		for (size_t i = 0; i < ENT_VALUES; i++)
+			e->row.v[i] = NULL;
+		sqlite3_bind_int64(e->cur, 1, e->ids[e->next_file]);
+	}
+}
+
+int tl_store_entities_scan_ahead(struct tl_store *rd, sqlite3_stmt *files, const char *plain, const char *full,
+				 const struct tl_entity_source_query *q,
+				 int (*fn)(void *ctx, const struct tl_entity_source_row *row, struct tl_err *err),
+				 void *ctx, struct tl_err *err)
+{
+	struct ent_scan *e = calloc(1, sizeof(*e));
+	size_t cap = 0;
+	int frc;
+	if (!e)
+		return tl_errf(err, "out of memory");
+	e->db = tl_store_handle(rd);
+	e->n_fields = q->n_fields;
+	e->n = q->n_fields + q->n_extra;
+	if (e->n > ENT_VALUES) {
+		ent_free(e);
+		return tl_errf(err, "entities: more than %d values per event", ENT_VALUES);
+	}
+	/* the pending files, as the caller's transaction sees them */
+	while ((frc = sqlite3_step(files)) == SQLITE_ROW) {
+		if (e->nfiles == cap) {
+			size_t nc = cap ? cap * 2 : 64;
+			int64_t *ids = realloc(e->ids, nc * sizeof(*ids));
+			if (ids)
+				e->ids = ids;
+			unsigned char *x = ids ? realloc(e->with_extra, nc) : NULL;
+			if (!x) {
+				ent_free(e);
+				return tl_errf(err, "out of memory");
+			}
+			e->with_extra = x;
+			cap = nc;
+		}
+		e->ids[e->nfiles] = sqlite3_column_int64(files, 0);
+		e->with_extra[e->nfiles++] = (unsigned char)sqlite3_column_int(files, 1);
+	}
+	if (frc != SQLITE_DONE) {
+		ent_free(e);
+		return tl_errf(err, "case database: reading events for entities: %s",
+			       sqlite3_errmsg(sqlite3_db_handle(files)));
+	}
+	if (sqlite3_prepare_v2(e->db, plain, -1, &e->st[0], NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(e->db, full, -1, &e->st[1], NULL) != SQLITE_OK) {
+		tl_errf(err, "case database: reading events for entities: %s", sqlite3_errmsg(e->db));
+		ent_free(e);
+		return -1;
+	}
+	/* the keys were checked by the caller */
+	for (size_t i = 0; i < q->n_extra; i++) {
+		char path[256];
+		snprintf(path, sizeof(path), "$.\"%s\"", q->extra_keys[i]);
+		sqlite3_bind_text(e->st[1], (int)i + 2, path, -1, SQLITE_TRANSIENT);
+	}
+	for (size_t i = 0; i < ENT_VALUES; i++)
+		e->strs[i] = offsetof(struct ent_row, v) + i * sizeof(const char *);
+	e->src = (struct tl_ahead_source){ ent_next, ent_free, sizeof(struct ent_row), e->strs, e->n };
+	struct tl_ahead *a = tl_ahead_run(&e->src, e, err);
+	if (!a)
+		return -1;
+	const void *r;
+	int rc;
+	while ((rc = tl_ahead_next(a, &r, err)) == 1) {
+		const struct ent_row *x = r;
+		struct tl_entity_source_row row = { x->ts, x->v };
+		if (fn(ctx, &row, err)) {
+			rc = -1;
+			break;
+		}
+	}
+	tl_ahead_free(a);
+	return rc < 0 ? -1 : 0;
 }
