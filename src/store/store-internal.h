@@ -21,6 +21,12 @@ void tl_store_functions(sqlite3 *db);
 int tl_store_sha_unhex(const char *hex, size_t len, unsigned char out[32]);
 /* The 64 lower-case hex digits and NUL of 32 bytes into OUT. */
 void tl_store_sha_hex(const unsigned char *sha, char out[65]);
+/* tl_store_add_event_json() with PV's hash already as its 32 bytes SHA
+ * (NULL: PV->sha256 is not 64 hex digits and is stored as it is): the writer
+ * thread's caller converts it, so the thread that holds the database does
+ * only the database's work (src/store/writer.c). */
+int tl_store_add_event_sha(struct tl_store *s, const struct tl_event *ev, const char *extra, size_t extra_len,
+			   const struct tl_prov *pv, const unsigned char *sha, struct tl_err *err);
 
 /* The conditions of Q->fields (src/store/chain.c): appended to a WHERE
  * clause with parameters numbered from *PARAM on, then bound from P on;

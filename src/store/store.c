@@ -1225,6 +1225,14 @@ static int parser_id(struct tl_store *s, const char *family, const char *format,
 int tl_store_add_event_json(struct tl_store *s, const struct tl_event *ev, const char *extra, size_t extra_len,
 			    const struct tl_prov *pv, struct tl_err *err)
 {
+	unsigned char sha[32];
+	int bin = tl_store_sha_unhex(pv->sha256, strlen(pv->sha256), sha) == 0;
+	return tl_store_add_event_sha(s, ev, extra, extra_len, pv, bin ? sha : NULL, err);
+}
+
+int tl_store_add_event_sha(struct tl_store *s, const struct tl_event *ev, const char *extra, size_t extra_len,
+			   const struct tl_prov *pv, const unsigned char *sha, struct tl_err *err)
+{
 	sqlite3_stmt *st = s->ins_event;
 	int64_t pid = 0;
 	if (parser_id(s, ev->family ? ev->family : "", ev->format ? ev->format : "",
@@ -1243,9 +1251,10 @@ int tl_store_add_event_json(struct tl_store *s, const struct tl_event *ev, const
 	sqlite3_bind_int64(st, i++, (sqlite3_int64)pv->offset);
 	sqlite3_bind_int64(st, i++, (sqlite3_int64)pv->length);
 	/* the record's hash as its 32 bytes; the events view shows it as hex */
-	if (tl_store_sha_unhex(pv->sha256, strlen(pv->sha256), s->sha) == 0)
+	if (sha) {
+		memcpy(s->sha, sha, sizeof(s->sha));
 		sqlite3_bind_blob(st, i++, s->sha, sizeof(s->sha), SQLITE_STATIC);
-	else
+	} else
 		sqlite3_bind_text(st, i++, pv->sha256, -1, SQLITE_STATIC);
 	if (ev->has_seq)
 		sqlite3_bind_int64(st, i, ev->seq);
