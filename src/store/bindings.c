@@ -246,16 +246,18 @@ static struct tl_bind_iter *ahead(struct tl_store *s, enum bind_kind kind, enum 
 	return it;
 }
 
-/* The next row read ahead, as the typed next functions return it. */
-#define NEXT_AHEAD(it, row, err)                                        \
-	do {                                                            \
-		if ((it)->ahead) {                                      \
-			const void *r_;                                 \
-			int rc_ = tl_ahead_next((it)->ahead, &r_, err); \
-			if (rc_ == 1)                                   \
-				*(row) = r_;                            \
-			return rc_;                                     \
-		}                                                       \
+/* In a typed next function: the next row read ahead, when IT reads ahead. */
+#define NEXT_AHEAD(it, k, row, err)                                                     \
+	do {                                                                            \
+		if ((it)->ahead) {                                                      \
+			const void *r_;                                                 \
+			if ((it)->kind != (k))                                          \
+				return tl_errf(err, "wrong kind of iterator");          \
+			int rc_ = tl_ahead_next((it)->ahead, &r_, err);                 \
+			if (rc_ == 1)                                                   \
+				*(row) = r_;                                            \
+			return rc_;                                                     \
+		}                                                                       \
 	} while (0)
 
 static struct tl_bind_iter *iter(struct tl_store *s, enum bind_kind kind, const char *sql, const char *what,
@@ -316,7 +318,7 @@ struct tl_bind_iter *tl_store_sessions(struct tl_store *s, struct tl_err *err)
 
 int tl_store_next_session(struct tl_bind_iter *it, const struct tl_session_row **row, struct tl_err *err)
 {
-	NEXT_AHEAD(it, row, err);
+	NEXT_AHEAD(it, B_SESSIONS, row, err);
 	int rc = next(it, B_SESSIONS, "sessions", err);
 	if (rc != 1)
 		return rc;
@@ -453,7 +455,7 @@ struct tl_bind_iter *tl_store_identity_events_in(struct tl_store *s, const int64
 
 int tl_store_next_identity(struct tl_bind_iter *it, const struct tl_ident_row **row, struct tl_err *err)
 {
-	NEXT_AHEAD(it, row, err);
+	NEXT_AHEAD(it, B_IDENT, row, err);
 	int rc = next(it, B_IDENT, "identity events", err);
 	if (rc != 1)
 		return rc;
@@ -549,7 +551,7 @@ struct tl_bind_iter *tl_store_addr_events_in(struct tl_store *s, const char *con
 
 int tl_store_next_addr(struct tl_bind_iter *it, const struct tl_addr_row **row, struct tl_err *err)
 {
-	NEXT_AHEAD(it, row, err);
+	NEXT_AHEAD(it, B_ADDR, row, err);
 	int rc = next(it, B_ADDR, "address events", err);
 	if (rc != 1)
 		return rc;
