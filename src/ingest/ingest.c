@@ -598,9 +598,10 @@ static void phase_end(struct tl_ingest_summary *sum, enum tl_ingest_phase p, dou
 	mark[1] = wall;
 }
 
-/* With a second core, correlation reads the committed events on a second
- * connection in a thread of its own while this one writes (include/tl/store.h).
- * Without it (it could not be opened) the same rows are read on this one. */
+/* With a second core, the entities refresh and correlation read the
+ * committed events on a second connection in a thread of their own while
+ * this one writes (include/tl/store.h). Without it (it could not be opened)
+ * the same rows are read on this one. */
 static void read_ahead(struct ingest_run *r, const struct tl_ingest_opts *opts)
 {
 	struct tl_err e;
