@@ -99,6 +99,14 @@ int tl_store_index_build(struct tl_store *s, struct tl_err *err);
 /* Helper threads the index build may sort with (0: none, the default). The
  * indexes are the same either way. */
 void tl_store_sort_threads(struct tl_store *s, int n);
+/* Open a second, read-only connection to PATH (S's own database) on which
+ * correlation's whole-case reads of committed events (tl_store_sessions,
+ * tl_store_identity_events, tl_store_host_addr_events, tl_store_addr_events
+ * of include/tl/bindings.h) run in a thread of their own, a batch of rows
+ * ahead of the caller, while the caller writes on S (tl ingest --threads 2).
+ * The rows, and their order, are those S itself would read: the same
+ * statement on the same schema. Closed with S. A failure leaves S as it was. */
+int tl_store_read_ahead(struct tl_store *s, const char *path, struct tl_err *err);
 /* Bytes of evidence (stored size) the case holds in done or partial files:
  * what an ingest weighs its new data against to keep or rebuild the indexes. */
 int tl_store_case_bytes(struct tl_store *s, int64_t *bytes, struct tl_err *err);

@@ -598,6 +598,17 @@ static void phase_end(struct tl_ingest_summary *sum, enum tl_ingest_phase p, dou
 	mark[1] = wall;
 }
 
+/* With a second core, the entities refresh and correlation read the
+ * committed events on a second connection in a thread of their own while
+ * this one writes (include/tl/store.h). Without it (it could not be opened)
+ * the same rows are read on this one. */
+static void read_ahead(struct ingest_run *r, const struct tl_ingest_opts *opts)
+{
+	struct tl_err e;
+	if (opts->threads != 1)
+		tl_store_read_ahead(r->store, r->c->db_path, &e);
+}
+
 int tl_ingest(struct tl_case *c, const struct tl_formats *fs, char *const *paths, size_t n,
 	      const struct tl_ingest_opts *opts, struct tl_ingest_summary *sum, FILE *log, struct tl_err *err)
 {
@@ -699,6 +710,7 @@ int tl_ingest(struct tl_case *c, const struct tl_formats *fs, char *const *paths
 	if (!rc && rebuild)
 		rc = tl_store_index_build(r.store, err);
 	phase_end(sum, TL_INGEST_INDEX, mark);
+	read_ahead(&r, opts);
 	/* correlation: copies of one occurrence among the files just read */
 	struct tl_copies_stats copies;
 	if (!rc && files.n)

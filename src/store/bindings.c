@@ -210,6 +210,9 @@ struct tl_bind_iter {
 	sqlite3 *db;
 	sqlite3_stmt *st;
 	int empty; /* a case before schema v6: no rows */
+	/* rows read ahead on the reader connection of OWNER (read-ahead.c) */
+	struct tl_ahead *ahead;
+	struct tl_store *owner;
 	union {
 		struct tl_session_row ses;
 		struct tl_ident_row id;
@@ -223,9 +226,49 @@ void tl_bind_iter_free(struct tl_bind_iter *it)
 {
 	if (!it)
 		return;
+	if (it->ahead) {
+		tl_ahead_free(it->ahead);
+		tl_store_reader_give(it->owner);
+	}
 	sqlite3_finalize(it->st);
 	free(it);
 }
+
+/* INNER, opened on S's reader connection RD, read ahead; NULL (RD given back)
+ * when it cannot be, and the caller reads on S itself. */
+static struct tl_bind_iter *ahead(struct tl_store *s, enum bind_kind kind, enum tl_ahead_kind ak,
+				  struct tl_bind_iter *inner)
+{
+	struct tl_err e;
+	struct tl_bind_iter *it = inner ? calloc(1, sizeof(*it)) : NULL;
+	if (it && !(it->ahead = tl_ahead_start(inner, ak, &e))) {
+		free(it);
+		it = NULL;
+		inner = NULL; /* a start that fails frees it */
+	}
+	if (!it) {
+		tl_bind_iter_free(inner);
+		tl_store_reader_give(s);
+		return NULL;
+	}
+	it->kind = kind;
+	it->owner = s;
+	return it;
+}
+
+/* In a typed next function: the next row read ahead, when IT reads ahead. */
+#define NEXT_AHEAD(it, k, row, err)                                                     \
+	do {                                                                            \
+		if ((it)->ahead) {                                                      \
+			const void *r_;                                                 \
+			if ((it)->kind != (k))                                          \
+				return tl_errf(err, "wrong kind of iterator");          \
+			int rc_ = tl_ahead_next((it)->ahead, &r_, err);                 \
+			if (rc_ == 1)                                                   \
+				*(row) = r_;                                            \
+			return rc_;                                                     \
+		}                                                                       \
+	} while (0)
 
 static struct tl_bind_iter *iter(struct tl_store *s, enum bind_kind kind, const char *sql, const char *what,
 				 struct tl_err *err)
@@ -269,6 +312,10 @@ static int col_has(sqlite3_stmt *st, int c)
 
 struct tl_bind_iter *tl_store_sessions(struct tl_store *s, struct tl_err *err)
 {
+	struct tl_store *rd = tl_store_reader_take(s);
+	struct tl_bind_iter *a = rd ? ahead(s, B_SESSIONS, TL_AHEAD_SESSIONS, tl_store_sessions(rd, err)) : NULL;
+	if (a)
+		return a;
 	/* a session whose start is not in the evidence began before its log did:
 	 * the first time of that file is the latest it can have begun */
 	return iter(s, B_SESSIONS,
@@ -281,6 +328,7 @@ struct tl_bind_iter *tl_store_sessions(struct tl_store *s, struct tl_err *err)
 
 int tl_store_next_session(struct tl_bind_iter *it, const struct tl_session_row **row, struct tl_err *err)
 {
+	NEXT_AHEAD(it, B_SESSIONS, row, err);
 	int rc = next(it, B_SESSIONS, "sessions", err);
 	if (rc != 1)
 		return rc;
@@ -334,6 +382,10 @@ int tl_store_next_session(struct tl_bind_iter *it, const struct tl_session_row *
 
 struct tl_bind_iter *tl_store_identity_events(struct tl_store *s, struct tl_err *err)
 {
+	struct tl_store *rd = tl_store_reader_take(s);
+	struct tl_bind_iter *a = rd ? ahead(s, B_IDENT, TL_AHEAD_IDENT, tl_store_identity_events(rd, err)) : NULL;
+	if (a)
+		return a;
 	/* user IS NOT NULL first: the partial index events_user serves it */
 	return iter(s, B_IDENT, IDENT_COLS "WHERE e.user IS NOT NULL AND (e.src_ip IS NOT NULL OR e.host IS NOT NULL)",
 		    "identity events", err);
@@ -341,6 +393,10 @@ struct tl_bind_iter *tl_store_identity_events(struct tl_store *s, struct tl_err 
 
 struct tl_bind_iter *tl_store_host_addr_events(struct tl_store *s, struct tl_err *err)
 {
+	struct tl_store *rd = tl_store_reader_take(s);
+	struct tl_bind_iter *a = rd ? ahead(s, B_IDENT, TL_AHEAD_IDENT, tl_store_host_addr_events(rd, err)) : NULL;
+	if (a)
+		return a;
 	/* only host IS NOT NULL may use an index (events_host): the unary + keeps
 	 * the planner from walking every address of the case through events_src_ip */
 	return iter(s, B_IDENT,
@@ -409,6 +465,7 @@ struct tl_bind_iter *tl_store_identity_events_in(struct tl_store *s, const int64
 
 int tl_store_next_identity(struct tl_bind_iter *it, const struct tl_ident_row **row, struct tl_err *err)
 {
+	NEXT_AHEAD(it, B_IDENT, row, err);
 	int rc = next(it, B_IDENT, "identity events", err);
 	if (rc != 1)
 		return rc;
@@ -466,6 +523,11 @@ static int put_bound_ips(sqlite3 *db, const char *const *ips, size_t n, struct t
 struct tl_bind_iter *tl_store_addr_events(struct tl_store *s, const char *const *ips, size_t n, int dst,
 				      int with_user, struct tl_err *err)
 {
+	struct tl_store *rd = tl_store_reader_take(s);
+	struct tl_bind_iter *a =
+		rd ? ahead(s, B_ADDR, TL_AHEAD_ADDR, tl_store_addr_events(rd, ips, n, dst, with_user, err)) : NULL;
+	if (a)
+		return a;
 	if (put_bound_ips(tl_store_handle(s), ips, n, err))
 		return NULL;
 	/* the bound addresses drive (CROSS JOIN), each probes the covering index;
@@ -499,6 +561,7 @@ struct tl_bind_iter *tl_store_addr_events_in(struct tl_store *s, const char *con
 
 int tl_store_next_addr(struct tl_bind_iter *it, const struct tl_addr_row **row, struct tl_err *err)
 {
+	NEXT_AHEAD(it, B_ADDR, row, err);
 	int rc = next(it, B_ADDR, "address events", err);
 	if (rc != 1)
 		return rc;

@@ -227,6 +227,14 @@ int tl_store_entities_scan(struct tl_store_entities *w, const struct tl_entity_s
 	const char *v[SOURCE_MAX];
 	struct tl_entity_source_row row = { 0, v };
 	int frc;
+	struct tl_store *rd = tl_store_reader_take(w->s);
+	if (rd) {
+		/* the same statements on the reader connection, in a thread of
+		 * their own (read-ahead.c); the pending files are this one's */
+		rc = tl_store_entities_scan_ahead(rd, files, plain.data, full.data, q, fn, ctx, err);
+		tl_store_reader_give(w->s);
+		goto cleanup;
+	}
 	while ((frc = sqlite3_step(files)) == SQLITE_ROW) {
 		int with_extra = sqlite3_column_int(files, 1) && q->n_extra;
 		sqlite3_stmt *ev = st[with_extra ? 1 : 0];

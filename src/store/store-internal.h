@@ -21,6 +21,12 @@ void tl_store_functions(sqlite3 *db);
 int tl_store_sha_unhex(const char *hex, size_t len, unsigned char out[32]);
 /* The 64 lower-case hex digits and NUL of 32 bytes into OUT. */
 void tl_store_sha_hex(const unsigned char *sha, char out[65]);
+/* tl_store_add_event_json() with PV's hash already as its 32 bytes SHA
+ * (NULL: PV->sha256 is not 64 hex digits and is stored as it is): the writer
+ * thread's caller converts it, so the thread that holds the database does
+ * only the database's work (src/store/writer.c). */
+int tl_store_add_event_sha(struct tl_store *s, const struct tl_event *ev, const char *extra, size_t extra_len,
+			   const struct tl_prov *pv, const unsigned char *sha, struct tl_err *err);
 
 /* The conditions of Q->fields (src/store/chain.c): appended to a WHERE
  * clause with parameters numbered from *PARAM on, then bound from P on;
@@ -71,5 +77,44 @@ int tl_bind_evidence_pack(struct tl_bind_paths *x, const char *json, struct tl_b
  * binding_rows (the migration). */
 extern const char tl_bind_evidence_view[];
 int tl_bind_evidence_migrate(sqlite3 *db, struct tl_err *err);
+/* tl_store_read_ahead()'s reader connection for one iterator at a time:
+ * NULL when there is none or another iterator holds it; given back when that
+ * iterator is freed. */
+struct tl_store *tl_store_reader_take(struct tl_store *s);
+void tl_store_reader_give(struct tl_store *s);
+
+/* Reading ahead (src/store/read-ahead.c): rows that NEXT takes from INNER,
+ * whose statements are on a reader connection, are read on a thread of
+ * their own, which copies each row (ROW_SIZE bytes whose `const char *`
+ * members at STRS point at text, copied too) into one of two batches while
+ * the caller reads the other. tl_ahead_next() hands them back in INNER's
+ * order, each valid until the next call; tl_ahead_free() stops the thread
+ * and frees INNER with FREE (so does a failed start). */
+struct tl_ahead_source {
+	int (*next)(void *inner, const void **row, struct tl_err *err); /* 1, 0 at the end, -1 */
+	void (*free)(void *inner);
+	size_t row_size;
+	const size_t *strs;
+	size_t nstrs;
+};
+struct tl_ahead;
+struct tl_ahead *tl_ahead_run(const struct tl_ahead_source *src, void *inner, struct tl_err *err);
+/* INNER, an iterator of include/tl/bindings.h of KIND opened on a reader. */
+enum tl_ahead_kind { TL_AHEAD_SESSIONS, TL_AHEAD_IDENT, TL_AHEAD_ADDR };
+struct tl_bind_iter;
+struct tl_ahead *tl_ahead_start(struct tl_bind_iter *inner, enum tl_ahead_kind kind, struct tl_err *err);
+int tl_ahead_next(struct tl_ahead *a, const void **row, struct tl_err *err);
+void tl_ahead_free(struct tl_ahead *a);
+
+/* tl_store_entities_scan() (src/store/entities.c) with the events read
+ * ahead on the reader connection RD: FILES (stepped here, on the caller's
+ * connection) gives each pending file and whether it has extra keys; PLAIN
+ * and FULL are the statements reading a file's values without and with
+ * them. */
+struct tl_entity_source_query;
+int tl_store_entities_scan_ahead(struct tl_store *rd, sqlite3_stmt *files, const char *plain, const char *full,
+				 const struct tl_entity_source_query *q,
+				 int (*fn)(void *ctx, const struct tl_entity_source_row *row, struct tl_err *err),
+				 void *ctx, struct tl_err *err);
 
 #endif

@@ -7,6 +7,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "tl/store.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,10 @@ struct tl_store {
 	/* the run of events being written (src/store/lines.c) */
 	struct tl_event_run run;
 	sqlite3_stmt *ins_run;
+	/* tl_store_read_ahead(): the second, read-only connection, and whether
+	 * an iterator reading ahead holds it (one at a time) */
+	struct tl_store *reader;
+	int reader_busy;
 };
 
 struct parser_id {
@@ -871,8 +876,19 @@ static int prepare(struct tl_store *s, struct tl_err *err)
 	return 0;
 }
 
+/* SQLite counts every allocation under one process-wide mutex unless told
+ * not to; tl never asks for the count, and with the writer, the sort helpers
+ * and the reader working at once that mutex was 5 % of each thread's time.
+ * It must be said before SQLite's first use (later it is refused, harmless). */
+static void sqlite_setup(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 struct tl_store *tl_store_open(const char *path, enum tl_store_mode mode, struct tl_err *err)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, sqlite_setup);
 	struct tl_store *s = calloc(1, sizeof(*s));
 	if (!s) {
 		tl_errf(err, "out of memory");
@@ -930,6 +946,7 @@ void tl_store_close(struct tl_store *s)
 		return;
 	if (s->in_tx)
 		exec(s, "ROLLBACK", NULL);
+	tl_store_close(s->reader);
 	sqlite3_finalize(s->ins_event);
 	sqlite3_finalize(s->ins_reject);
 	sqlite3_finalize(s->get_parser);
@@ -951,6 +968,38 @@ int tl_store_index_drop(struct tl_store *s, struct tl_err *err)
 void tl_store_sort_threads(struct tl_store *s, int n)
 {
 	s->sort_threads = n > 0 ? n : 0;
+}
+
+/* The reader's page cache: correlation's reads follow the address indexes,
+ * as the writer's own do (src/analysis/correlate.c). */
+#define READER_CACHE "-16384"
+
+int tl_store_read_ahead(struct tl_store *s, const char *path, struct tl_err *err)
+{
+	if (s->reader)
+		return 0;
+	struct tl_store *r = tl_store_open(path, TL_STORE_READONLY, err);
+	if (!r)
+		return -1;
+	if (exec(r, "PRAGMA cache_size=" READER_CACHE, err)) {
+		tl_store_close(r);
+		return -1;
+	}
+	s->reader = r;
+	return 0;
+}
+
+struct tl_store *tl_store_reader_take(struct tl_store *s)
+{
+	if (!s->reader || s->reader_busy)
+		return NULL;
+	s->reader_busy = 1;
+	return s->reader;
+}
+
+void tl_store_reader_give(struct tl_store *s)
+{
+	s->reader_busy = 0;
 }
 
 int tl_store_index_build(struct tl_store *s, struct tl_err *err)
@@ -1280,6 +1329,14 @@ static int parser_id(struct tl_store *s, const char *family, const char *format,
 int tl_store_add_event_json(struct tl_store *s, const struct tl_event *ev, const char *extra, size_t extra_len,
 			    const struct tl_prov *pv, struct tl_err *err)
 {
+	unsigned char sha[32];
+	int bin = tl_store_sha_unhex(pv->sha256, strlen(pv->sha256), sha) == 0;
+	return tl_store_add_event_sha(s, ev, extra, extra_len, pv, bin ? sha : NULL, err);
+}
+
+int tl_store_add_event_sha(struct tl_store *s, const struct tl_event *ev, const char *extra, size_t extra_len,
+			   const struct tl_prov *pv, const unsigned char *sha, struct tl_err *err)
+{
 	sqlite3_stmt *st = s->ins_event;
 	int64_t pid = 0;
 	if (parser_id(s, ev->family ? ev->family : "", ev->format ? ev->format : "",
@@ -1298,9 +1355,10 @@ int tl_store_add_event_json(struct tl_store *s, const struct tl_event *ev, const
 	sqlite3_bind_int64(st, i++, (sqlite3_int64)pv->offset);
 	sqlite3_bind_int64(st, i++, (sqlite3_int64)pv->length);
 	/* the record's hash as its 32 bytes; the events view shows it as hex */
-	if (tl_store_sha_unhex(pv->sha256, strlen(pv->sha256), s->sha) == 0)
+	if (sha) {
+		memcpy(s->sha, sha, sizeof(s->sha));
 		sqlite3_bind_blob(st, i++, s->sha, sizeof(s->sha), SQLITE_STATIC);
-	else
+	} else
 		sqlite3_bind_text(st, i++, pv->sha256, -1, SQLITE_STATIC);
 	if (ev->has_seq)
 		sqlite3_bind_int64(st, i, ev->seq);

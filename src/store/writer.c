@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store-internal.h"
+
 #define BATCH_ITEMS 4096
 #define BATCH_BYTES (8u << 20)
 #define NONE UINT32_MAX
@@ -26,6 +28,8 @@ struct item {
 	int64_t seq;
 	const char *family, *format, *pver; /* owned by the format set, which outlives ingest */
 	struct tl_prov pv;
+	unsigned char sha[32]; /* pv.sha256 as bytes, when has_sha */
+	int has_sha;
 	uint32_t off[NSLOTS];
 	uint32_t len[NSLOTS];
 };
@@ -104,7 +108,8 @@ static int store_batch(struct tl_writer *w, struct batch *b)
 			ev.indicator = get(b, it, SLOT_INDICATOR);
 			ev.has_seq = it->has_seq;
 			ev.seq = it->seq;
-			rc = tl_store_add_event_json(w->s, &ev, extra.s, extra.len, &it->pv, &w->err);
+			rc = tl_store_add_event_sha(w->s, &ev, extra.s, extra.len, &it->pv, it->has_sha ? it->sha : NULL,
+						    &w->err);
 		}
 		if (rc)
 			return -1;
@@ -227,6 +232,7 @@ int tl_writer_add_event(struct tl_writer *w, const struct tl_event *ev, const st
 	it->format = ev->format;
 	it->pver = ev->parser_version;
 	it->pv = *pv;
+	it->has_sha = tl_store_sha_unhex(pv->sha256, strlen(pv->sha256), it->sha) == 0;
 	it->has_seq = ev->has_seq;
 	it->seq = ev->seq;
 	tl_buf_reset(&w->scratch);
