@@ -134,6 +134,8 @@ static int cmp_aff(const void *pa, const void *pb)
 static struct aff *aff_find(struct corr_inc *x, int kind, int32_t subj)
 {
 	struct aff key = { 0 };
+	if (!x->n_aff)
+		return NULL;
 	key.kind = (uint8_t)kind;
 	key.subj = subj;
 	if (x->sorted)
@@ -675,7 +677,8 @@ static int inc_run(struct corr *c, struct tl_store *s, const char *digest, struc
 			return 0;
 		}
 	}
-	qsort(in->aff, in->n_aff, sizeof(*in->aff), cmp_aff);
+	if (in->n_aff)
+		qsort(in->aff, in->n_aff, sizeof(*in->aff), cmp_aff);
 	in->sorted = 1;
 	int64_t max_span = st->max_span;
 	tl_us R0 = INT64_MAX, R1 = INT64_MIN;
