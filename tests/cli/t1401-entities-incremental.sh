@@ -98,7 +98,7 @@ cp "$WORK/one.log" "$WORK/two.log" "$D/evidence/proxy/"
 if command -v sqlite3 >/dev/null; then
 	# events back to a table (schema 9 made it a view over event_rows)
 	sqlite3 "$D/case.db" "CREATE TEMP TABLE keep AS SELECT * FROM events; DROP VIEW events; DROP TABLE event_rows; DROP TABLE event_parsers; CREATE TABLE events AS SELECT * FROM temp.keep"
-	sqlite3 "$D/case.db" "DROP TABLE entity_aliases; DROP TABLE entities; DROP TABLE entity_files; DROP TABLE entity_config; DROP TRIGGER copies_file_cleared; DROP TABLE copies; DROP TABLE copy_keys; DROP TABLE copy_files; DROP TABLE copy_dirty; DROP TRIGGER copy_scope_file_cleared; DROP TABLE copy_scope; DROP TRIGGER correlation_file_cleared; DROP INDEX bindings_open; DROP TABLE correlation_files; DROP TABLE correlation_state; DROP TABLE correlation_spellings; PRAGMA user_version=6"
+	sqlite3 "$D/case.db" "DROP TABLE entity_aliases; DROP TABLE entities; DROP TABLE entity_files; DROP TABLE entity_config; DROP TRIGGER copies_file_cleared; DROP TABLE copies; DROP TABLE copy_keys; DROP TABLE copy_files; DROP TABLE copy_dirty; DROP TRIGGER copy_scope_file_cleared; DROP TABLE copy_scope; DROP TRIGGER correlation_file_cleared; DROP INDEX bindings_open; DROP TABLE correlation_files; DROP TABLE correlation_state; DROP TABLE correlation_spellings; DROP TABLE attribution_conflicts; PRAGMA user_version=6"
 	expect_exit 0 "an ingest migrates a version 6 case (before entities)" -- "$TL" ingest --no-progress "$D"
 	entities "$D" >"$WORK/d"
 	same "$WORK/c" "$WORK/d" "... and counts every event already in it"
