@@ -29,7 +29,6 @@
  * the whole run is taken instead.
  */
 
-#include <limits.h>
 
 #define INC_REGION_SHARE 4 /* a region with more than 1/4 of the case's events: the whole run is cheaper */
 
