@@ -223,8 +223,6 @@ struct corr {
 	struct tl_buf skey; /* the current logon session key */
 	struct tl_err serr; /* a store failure behind a -1 (else: out of memory) */
 	int store_failed;
-	int probe;          /* only count what new files would add (probe_hits) */
-	int64_t probe_hits;
 	uint64_t sessions;  /* digest of the sessions rows: a sum, so in any order */
 };
 
@@ -279,10 +277,6 @@ static int add_cand(struct corr *c, const struct cand *x, const char *sess)
 		int r = inc_cand(c, &x, &sess); /* 1: not for the sorter */
 		if (r)
 			return r < 0 ? -1 : 0;
-	}
-	if (c->probe) {
-		c->probe_hits++;
-		return 0;
 	}
 	if (c->n_cands >= MAX_CANDS) {
 		c->sum.skipped++;
@@ -429,10 +423,6 @@ static int add_logoff(struct corr *c, const char *sess, const struct tl_ident_ro
 {
 	if (c->inc && inc_logoff(c))
 		return 0;
-	if (c->probe) {
-		c->probe_hits++;
-		return 0;
-	}
 	if (c->n_logoffs >= MAX_CANDS) {
 		c->sum.skipped++;
 		return 0;
