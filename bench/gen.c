@@ -1,7 +1,7 @@
 /*
  * gen - synthetic evidence generator for the tl benchmark kit.
  *
- *   gen FORMAT COUNT [SEED]
+ *   gen FORMAT COUNT [SEED [OFFSET]]
  *
  * Writes COUNT realistic records of FORMAT to stdout:
  *   squid             Squid native access.log
@@ -13,9 +13,10 @@
  *   cef               ArcSight CEF behind a syslog header (four products)
  *   okta              Okta System Log events, JSON lines
  *
- * Output is byte-identical for the same FORMAT, COUNT and SEED (default 1).
- * Timestamps start at 2026-11-19T00:00:00Z and increase strictly with jitter
- * (mean gap 5 ms). Standalone C11, no dependencies beyond libc.
+ * Output is byte-identical for the same FORMAT, COUNT, SEED (default 1) and
+ * OFFSET. Timestamps start at 2026-11-19T00:00:00Z plus OFFSET seconds
+ * (default 0: a later file of a case, e.g. the next day, is OFFSET 86400)
+ * and increase strictly with jitter (mean gap 5 ms). Standalone C11, no dependencies beyond libc.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -1811,7 +1812,7 @@ static void okta_record(void)
 
 _Noreturn static void usage(void)
 {
-	fputs("usage: gen FORMAT COUNT [SEED]\n"
+	fputs("usage: gen FORMAT COUNT [SEED [OFFSET]]\n"
 	      "  FORMAT: squid | zeek-tsv | zeek-json | cloudtrail-lines | cloudtrail-doc\n"
 	      "          iptables | asa | bind | vpcflow | zeek-dns | cef | okta\n",
 	      stderr);
@@ -1835,11 +1836,12 @@ static uint64_t parse_u64(const char *s, const char *what)
 
 int main(int argc, char **argv)
 {
-	if (argc < 3 || argc > 4)
+	if (argc < 3 || argc > 5)
 		usage();
 	const char *fmt = argv[1];
 	uint64_t count = parse_u64(argv[2], "COUNT");
-	uint64_t seed = argc == 4 ? parse_u64(argv[3], "SEED") : 1;
+	uint64_t seed = argc >= 4 ? parse_u64(argv[3], "SEED") : 1;
+	uint64_t offset = argc == 5 ? parse_u64(argv[4], "OFFSET") : 0;
 	int f = -1;
 	if (!strcmp(fmt, "squid")) f = 0;
 	else if (!strcmp(fmt, "zeek-tsv")) f = 1;
@@ -1865,7 +1867,7 @@ int main(int argc, char **argv)
 	rng_seed(seed);
 	build_pools();
 	rng_seed(seed * 1000003u + (uint64_t)f);
-	now_us = (uint64_t)days_from_civil(2026, 11, 19) * 86400u * 1000000u;
+	now_us = ((uint64_t)days_from_civil(2026, 11, 19) * 86400u + offset) * 1000000u;
 
 	if (f == 1)
 		zeek_header();

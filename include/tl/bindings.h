@@ -178,6 +178,7 @@ struct tl_corr_state {
 	int64_t sessions;           /* the sessions digest then */
 	int64_t bindings, conflicts, attributed_user, attributed_host, conflicted, skipped;
 	int64_t max_span;           /* the longest finite binding (end - start) */
+	int64_t next_binding, next_conflict; /* the highest ids ever given (schema v12): never reused */
 	int64_t *pending;
 	size_t n_pending;
 };
@@ -211,6 +212,79 @@ struct tl_bind_iter *tl_store_identity_events_in(struct tl_store *s, const int64
  * tl_store_addr_events'). */
 struct tl_bind_iter *tl_store_addr_events_in(struct tl_store *s, const char *const *ips, size_t n, const int64_t *files,
 					     size_t nf, int with_user, struct tl_err *err);
+
+/* ---- stable ids: rebuilding some or all subjects (schema v12) ---- */
+
+/* Binding ids are stable: a binding whose content a later run does not
+ * change keeps its id, one that changes is deleted and its successor gets a
+ * new id above every id ever given (docs/correlation.md#stable-binding-ids).
+ * The highest ids ever given, binding and conflict (from correlation_state
+ * and the tables, whichever is higher; 0 and 0 in a case never correlated). */
+int tl_store_binding_counters(struct tl_store *s, int64_t *binding, int64_t *conflict, struct tl_err *err);
+/* Begin a transaction that keeps the bindings (the caller keeps, deletes and
+ * adds them one by one) but deletes every attribution, attribution conflict
+ * and conflict: the whole recompute over existing bindings. */
+struct tl_bind_writer *tl_store_bindings_rebuild(struct tl_store *s, struct tl_err *err);
+/* Whole recompute: binding ID is still right; tl_bind_writer_sweep then
+ * deletes every binding up to UPTO that was not kept. */
+int tl_bind_writer_keep(struct tl_bind_writer *w, int64_t id, struct tl_err *err);
+int tl_bind_writer_sweep(struct tl_bind_writer *w, int64_t upto, struct tl_err *err);
+/* Deletes binding ID (conflict ID, with its attribution conflict rows). */
+int tl_bind_writer_delete_binding(struct tl_bind_writer *w, int64_t id, struct tl_err *err);
+int tl_bind_writer_delete_conflict(struct tl_bind_writer *w, int64_t id, struct tl_err *err);
+/* EVENT_ID's KIND ("user", "host") was left unattributed by conflict ID. */
+int tl_bind_writer_conflicted(struct tl_bind_writer *w, int64_t event_id, const char *kind, int64_t conflict_id,
+			      struct tl_err *err);
+/* Removes EVENT_ID's attributions and attribution conflict rows, adding how
+ * many of each went to *USER, *HOST and *CONFLICTED. */
+int tl_bind_writer_unattribute(struct tl_bind_writer *w, int64_t event_id, int64_t *user, int64_t *host,
+			       int64_t *conflicted, struct tl_err *err);
+/* Every conflict's events from its attribution conflict rows; *TOTAL their number. */
+int tl_bind_writer_recount_conflicts(struct tl_bind_writer *w, int64_t *total, struct tl_err *err);
+
+/* The stored bindings of one (KIND, SUBJECT, TIER: 1 the inventory's) with
+ * every column, in start order (no start first): those with no start, no
+ * end, or (HAS_LO) a start at or after LO; all without HAS_LO. One prepared
+ * statement, re-bound at START. Rows borrowed until the next call. */
+struct tl_stored_bindings;
+struct tl_stored_bindings *tl_store_stored_bindings_new(struct tl_store *s, struct tl_err *err);
+int tl_stored_bindings_next(struct tl_stored_bindings *sb, const char *kind, const char *subject, int tier,
+			    int has_lo, tl_us lo, int start, const struct tl_binding **row, struct tl_err *err);
+void tl_stored_bindings_free(struct tl_stored_bindings *sb);
+
+/* Identity events (HOST_ADDR: host address events) with a time in [LO, HI]. */
+struct tl_bind_iter *tl_store_identity_events_span(struct tl_store *s, tl_us lo, tl_us hi, int host_addr,
+						   struct tl_err *err);
+/* How many events have a time in [LO, HI], counting up to LIMIT. */
+int tl_store_events_in_span(struct tl_store *s, tl_us lo, tl_us hi, int64_t limit, int64_t *n, struct tl_err *err);
+/* Every event; the smallest event id of FILES (0: none). */
+int tl_store_events_total(struct tl_store *s, const int64_t *files, size_t n, int64_t *total, int64_t *first,
+			  struct tl_err *err);
+/* The time, file path (into PATH, SIZE bytes) and line of event ID: 1, 0 none. */
+int tl_store_event_place(struct tl_store *s, int64_t id, tl_us *ts, char *path, size_t size, int64_t *line,
+			 struct tl_err *err);
+/* Calls FN for every (kind, subject) with a binding: ip-user and ip-host of
+ * the recorded address spellings' canonical texts, and every host-user one. */
+int tl_store_bound_subjects(struct tl_store *s, int (*fn)(void *arg, const char *kind, const char *subject),
+			    void *arg, struct tl_err *err);
+/* Adds address spellings (as tl_store_corr_spellings_put, keeping the others). */
+int tl_store_corr_spellings_add(struct tl_store *s, const char *const *ips, const char *const *canon, size_t n,
+				struct tl_err *err);
+/* The ip-host bindings whose value is HOST: FN(subject, start, end) per binding. */
+int tl_store_host_addresses(struct tl_store *s, const char *host,
+			    int (*fn)(void *arg, const char *subject, int has_start, tl_us start, int has_end, tl_us end),
+			    void *arg, struct tl_err *err);
+/* The events whose src_ip or dst_ip is SCOPE[i].ip with a time in
+ * [lo, hi] (closed; INT64_MIN..INT64_MAX for all time), and the events of
+ * FILES whose src_ip or dst_ip is one of IPS; each once, in id order (rows
+ * as tl_store_addr_events', events naming a user included). */
+struct tl_scope_row {
+	const char *ip;
+	tl_us lo, hi;
+};
+struct tl_bind_iter *tl_store_scope_events(struct tl_store *s, const struct tl_scope_row *scope, size_t n,
+					   const char *const *ips, size_t nips, const int64_t *files, size_t nf,
+					   struct tl_err *err);
 
 /* ---- reading the results (tl bindings, timeline notes) ---- */
 

@@ -13,12 +13,21 @@
  * result replaces the previous one whole, in one transaction: running it
  * twice gives the same rows, ids included. Events are never changed.
  *
- * Incremental: when the files added since the last run carry no binding
- * evidence (no candidate, logoff, session change or new address spelling)
- * and the options and every earlier file are unchanged, only the new files'
- * events are attributed; the rows are those a whole run would give. Memory
- * is bounded: candidates are sorted by the store, one subject's bindings are
- * made at a time, and attribution holds at most 512 k bindings.
+ * Binding ids are stable: a binding a later run leaves unchanged keeps its
+ * id; one it changes or removes is deleted and its successor gets a new id,
+ * above every id ever given (ids are never reused). A single run over a case
+ * numbers its bindings 1..N in (kind, subject, tier, start, value, source,
+ * evidence) order.
+ *
+ * Incremental: when the options, the sessions and every earlier file are
+ * unchanged, only the subjects the new files bring binding candidates for
+ * are rebuilt, over the time their new candidates can reach, and only the
+ * events whose attribution that can change are attributed again (with the
+ * new files' events). The contents (bindings, attributions, conflicts) are
+ * those a whole run would give; the ids of what changed may differ.
+ * TL_CORR_FULL=1 in the environment forces the whole run. Memory is bounded:
+ * candidates are sorted by the store, one subject's bindings are made at a
+ * time, and attribution holds at most 512 k bindings.
  *
  * It is run at the end of every tl ingest. Library code: no printing; errors
  * fill ERR.
@@ -58,6 +67,10 @@ struct tl_correlate_summary {
 	int64_t attributed_user, attributed_host; /* attributions written */
 	int64_t conflicted;                        /* events left unattributed by a conflict */
 	int64_t skipped;                           /* evidence beyond the limits, not used */
+	const char *mode;   /* how the run went: "full", "incremental", "unchanged" (static text) */
+	int64_t rebuilt;    /* incremental: the (kind, subject)s whose bindings were rebuilt */
+	const char *why;    /* full after an incremental try: what needed it (static text), else NULL */
+	int64_t kept, added, deleted; /* bindings kept with their ids, given new ids, deleted */
 };
 
 /* Recompute bindings, conflicts and attributions of the case in S (opened

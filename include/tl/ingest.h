@@ -68,6 +68,11 @@ struct tl_ingest_summary {
 	double seconds;
 	/* near zero for a phase with nothing to do; zero after a failure stopped the run before it */
 	struct tl_ingest_timing phase[TL_INGEST_PHASES];
+	/* how correlation went (static texts, NULL when it did not run): "full",
+	 * "incremental" or "unchanged", and for a full run after an incremental
+	 * try, why; the subjects rebuilt, the bindings kept, added and deleted */
+	const char *corr_mode, *corr_why;
+	int64_t corr_rebuilt, corr_kept, corr_added, corr_deleted;
 };
 
 /* "load", "index", "copies", "entities", "correlation" for enum tl_ingest_phase P. */

@@ -160,13 +160,15 @@ struct cand {
 struct bnd {
 	struct cand c;
 	int64_t id;
+	int kept; /* its id was given by an earlier run: the row is there already */
 	int32_t nev;
 	int32_t ev_path[MAX_EVIDENCE];
 	int64_t ev_line[MAX_EVIDENCE];
 };
 
 struct conflict {
-	int64_t a, b; /* binding ids, a < b */
+	int64_t id;   /* binding_conflicts.id; 0: deleted by an incremental run */
+	int64_t a, b; /* binding ids, a the earlier in the bindings' order */
 	uint8_t kind;
 	int32_t subj;
 	int has_start, has_end;
@@ -201,7 +203,9 @@ struct corr {
 	size_t n_cands_grp, cap_cands;
 	struct bnd *bnds;   /* one group's */
 	size_t n_bnds, cap_bnds;
-	int64_t next_id;    /* bindings are numbered as they are written */
+	int64_t next_id;    /* the highest binding id given: new ones are numbered on from it */
+	int64_t next_conflict;
+	struct corr_inc *inc; /* stable ids and incremental runs (correlate-inc.c) */
 	int64_t max_span;   /* the longest finite binding written */
 	uint8_t *bound;     /* per str id: bit 1 << kind when it is the subject of a binding of that kind */
 	int64_t *n_addr;    /* per str id: its ip-user and ip-host bindings */
@@ -219,8 +223,6 @@ struct corr {
 	struct tl_buf skey; /* the current logon session key */
 	struct tl_err serr; /* a store failure behind a -1 (else: out of memory) */
 	int store_failed;
-	int probe;          /* only count what new files would add (probe_hits) */
-	int64_t probe_hits;
 	uint64_t sessions;  /* digest of the sessions rows: a sum, so in any order */
 };
 
@@ -253,12 +255,28 @@ static int32_t canon(struct corr *c, enum tl_entity_type t, const char *raw)
 	return id;
 }
 
+/* Stable ids and incremental runs: src/analysis/correlate-inc.c, included at
+ * the end of this file (it shares these rules, so it cannot be a unit of its
+ * own); these are its hooks. */
+struct tl_bind_writer;
+static int inc_cand(struct corr *c, const struct cand **x, const char **sess);
+static int inc_logoff(struct corr *c);
+static int number_bindings(struct corr *c, struct tl_bind_writer *w, struct tl_err *err);
+static int group_done(struct corr *c, struct tl_bind_writer *w, size_t conf_mark, struct tl_err *err);
+static void inc_free(struct corr_inc *x);
+static int ids_begin(struct corr *c, struct tl_store *s, struct tl_err *err);
+static int ids_end(struct corr *c, struct tl_bind_writer *w, struct tl_err *err);
+struct tl_corr_state;
+static int inc_run(struct corr *c, struct tl_store *s, const char *digest, struct tl_corr_state *st, const char **why,
+		   struct tl_err *err);
+
 /* Hands a candidate to the store's sorter (SESS: its logon session key, or NULL). */
 static int add_cand(struct corr *c, const struct cand *x, const char *sess)
 {
-	if (c->probe) {
-		c->probe_hits++;
-		return 0;
+	if (c->inc) {
+		int r = inc_cand(c, &x, &sess); /* 1: not for the sorter */
+		if (r)
+			return r < 0 ? -1 : 0;
 	}
 	if (c->n_cands >= MAX_CANDS) {
 		c->sum.skipped++;
@@ -403,10 +421,8 @@ static int add_windowed(struct corr *c, enum kind k, enum source src, int32_t su
 
 static int add_logoff(struct corr *c, const char *sess, const struct tl_ident_row *r)
 {
-	if (c->probe) {
-		c->probe_hits++;
+	if (c->inc && inc_logoff(c))
 		return 0;
-	}
 	if (c->n_logoffs >= MAX_CANDS) {
 		c->sum.skipped++;
 		return 0;
@@ -827,22 +843,30 @@ static int is_bound(const struct corr *c, enum kind k, int32_t id)
 	return id >= 0 && (size_t)id < c->cap_bound && (c->bound[id] & (1u << k));
 }
 
+/* The evidence column of D: a JSON array of {path, line}. -1: out of memory. */
+static int bnd_evidence_json(const struct corr *c, const struct bnd *d, struct tl_buf *ev)
+{
+	tl_buf_reset(ev);
+	tl_buf_addc(ev, '[');
+	for (int32_t k = 0; k < d->nev; k++) {
+		tl_buf_adds(ev, k ? ",{" : "{");
+		tl_json_put_key(ev, "path", 1);
+		tl_json_put_str(ev, c->str.s[d->ev_path[k]]);
+		tl_json_put_key(ev, "line", 0);
+		tl_buf_addf(ev, "%lld}", (long long)d->ev_line[k]);
+	}
+	return tl_buf_addc(ev, ']') || !ev->data ? -1 : 0;
+}
+
 static int write_bindings(struct corr *c, struct tl_bind_writer *w, struct tl_err *err)
 {
 	struct tl_buf ev = TL_BUF_INIT;
 	int rc = 0;
 	for (size_t i = 0; i < c->n_bnds && !rc; i++) {
 		const struct bnd *d = &c->bnds[i];
-		tl_buf_reset(&ev);
-		tl_buf_addc(&ev, '[');
-		for (int32_t k = 0; k < d->nev; k++) {
-			tl_buf_adds(&ev, k ? ",{" : "{");
-			tl_json_put_key(&ev, "path", 1);
-			tl_json_put_str(&ev, c->str.s[d->ev_path[k]]);
-			tl_json_put_key(&ev, "line", 0);
-			tl_buf_addf(&ev, "%lld}", (long long)d->ev_line[k]);
-		}
-		if (tl_buf_addc(&ev, ']')) {
+		if (d->kept)
+			continue;
+		if (bnd_evidence_json(c, d, &ev)) {
 			rc = tl_errf(err, "out of memory");
 			break;
 		}
@@ -882,9 +906,11 @@ static int flush_group(struct corr *c, struct tl_bind_writer *w, struct tl_err *
 		return tl_errf(err, "out of memory");
 	sort_ctx = c;
 	qsort(c->bnds, c->n_bnds, sizeof(*c->bnds), cmp_bnd);
+	size_t conf_mark = c->n_conflicts;
+	if (number_bindings(c, w, err))
+		return -1;
 	for (size_t i = 0; i < c->n_bnds; i++) {
 		const struct cand *x = &c->bnds[i].c;
-		c->bnds[i].id = ++c->next_id;
 		if (x->has_start && x->has_end && x->end - x->start > c->max_span)
 			c->max_span = x->end - x->start;
 	}
@@ -895,7 +921,7 @@ static int flush_group(struct corr *c, struct tl_bind_writer *w, struct tl_err *
 		c->n_addr[c->cands[0].subj] += (int64_t)c->n_bnds;
 	c->has_ip_host |= c->cands[0].kind == K_IP_HOST;
 	c->sum.bindings += (int64_t)c->n_bnds;
-	return write_bindings(c, w, err);
+	return write_bindings(c, w, err) || group_done(c, w, conf_mark, err) ? -1 : 0;
 }
 
 /* The store hands the candidates back grouped by (kind, subject text, tier),
@@ -1143,15 +1169,20 @@ static int resolve(struct corr *c, enum kind k, int32_t subj, tl_us t, struct cb
 	return 0;
 }
 
-static void count_conflict(struct corr *c, const struct cb *x, const struct cb *y)
+/* Event EVENT's SIDE ("user", "host") is left unattributed by the conflict of
+ * X and Y: counted, and recorded for a later run that attributes it again. */
+static int count_conflict(struct corr *c, struct tl_bind_writer *w, int64_t event, const char *side,
+			  const struct cb *x, const struct cb *y, struct tl_err *err)
 {
-	int64_t a = x->id < y->id ? x->id : y->id, b = x->id < y->id ? y->id : x->id;
 	c->sum.conflicted++;
-	for (size_t i = 0; i < c->n_conflicts; i++)
-		if (c->conflicts[i].a == a && c->conflicts[i].b == b) {
-			c->conflicts[i].events++;
-			return;
+	for (size_t i = 0; i < c->n_conflicts; i++) {
+		struct conflict *k = &c->conflicts[i];
+		if (k->id && ((k->a == x->id && k->b == y->id) || (k->a == y->id && k->b == x->id))) {
+			k->events++;
+			return tl_bind_writer_conflicted(w, event, side, k->id, err);
 		}
+	}
+	return 0;
 }
 
 /* The address's canonical id if some binding has it as subject, else -1. */
@@ -1182,7 +1213,8 @@ static int attribute_row(struct corr *c, struct tl_bind_writer *w, const struct 
 		if (rc == -2)
 			return -1;
 		if (rc < 0) {
-			count_conflict(c, &ca, &cb);
+			if (count_conflict(c, w, r->id, "user", &ca, &cb, err))
+				return -1;
 			break;
 		}
 		if (rc > 0) {
@@ -1199,7 +1231,8 @@ static int attribute_row(struct corr *c, struct tl_bind_writer *w, const struct 
 		if (rc == -2)
 			return -1;
 		if (rc < 0) {
-			count_conflict(c, &ca, &cb);
+			if (count_conflict(c, w, r->id, "user", &ca, &cb, err))
+				return -1;
 			break;
 		}
 		c->sum.attributed_user++;
@@ -1218,7 +1251,8 @@ static int attribute_row(struct corr *c, struct tl_bind_writer *w, const struct 
 		if (rc == -2)
 			return -1;
 		if (rc < 0) {
-			count_conflict(c, &ca, &cb);
+			if (count_conflict(c, w, r->id, "host", &ca, &cb, err))
+				return -1;
 			break;
 		}
 		if (rc > 0) {
@@ -1236,7 +1270,7 @@ static int write_conflicts(struct corr *c, struct tl_bind_writer *w, struct tl_e
 	for (size_t i = 0; i < c->n_conflicts; i++) {
 		const struct conflict *k = &c->conflicts[i];
 		struct tl_binding_conflict r = { 0 };
-		r.id = (int64_t)i + 1;
+		r.id = k->id;
 		r.kind = kind_name[k->kind];
 		r.subject = c->str.s[k->subj];
 		r.binding_a = k->a;
@@ -1374,201 +1408,23 @@ static int bound_chunk(struct corr *c, size_t *next, struct tl_strlist *out)
 	return 0;
 }
 
-/* ---- incremental: only what new files can change ------------------------------------ */
+/* ---- incremental: nothing new ------------------------------------------------------------ */
 
-static int load_spelling(void *arg, const char *ip, const char *canonical)
+/* No file added or changed since the last run, same options: the rows stand. */
+static int unchanged(struct corr *c, struct tl_store *s, const char *digest, struct tl_corr_state *st,
+		     struct tl_err *err)
 {
-	struct corr *c = arg;
-	char key[512];
-	size_t n = strlen(ip);
-	if (n > sizeof(key) - 2)
-		return 0;
-	key[0] = 'i';
-	memcpy(key + 1, ip, n + 1);
-	int32_t id = intern_get(&c->str, canonical), k = id < 0 ? -1 : intern_get(&c->raw, key);
-	if (k < 0)
+	if (tl_store_binding_counters(s, &st->next_binding, &st->next_conflict, err) ||
+	    tl_store_corr_state_put(s, digest, st, "unchanged", 0, err))
 		return -1;
-	c->raw.canon[k] = id;
-	return 0;
-}
-
-static int load_subject(void *arg, const char *kind, const char *subject, int64_t n)
-{
-	struct corr *c = arg;
-	int k;
-	for (k = 0; k < K_KINDS && strcmp(kind_name[k], kind); k++)
-		;
-	int32_t id = intern_get(&c->str, subject);
-	if (k == K_KINDS)
-		return 0;
-	if (id < 0 || grow_bound(c, id))
-		return -1;
-	c->bound[id] |= (uint8_t)(1u << k);
-	if (k != K_HOST_USER)
-		c->n_addr[id] += n;
-	c->has_ip_host |= k == K_IP_HOST;
-	return 0;
-}
-
-/* Whether the files in ST->pending add binding evidence: any session row
- * changed, any candidate or logoff, or an address spelling not seen before
- * (it could make more events attributable). */
-static int pending_evidence(struct corr *c, struct tl_store *s, const struct tl_corr_state *st, struct tl_err *err)
-{
-	struct tl_bind_iter *it = tl_store_sessions(s, err);
-	const struct tl_session_row *sr;
-	const struct tl_ident_row *ir;
-	int rc;
-	if (!it)
-		return -1;
-	while ((rc = tl_store_next_session(it, &sr, err)) == 1)
-		c->sessions += session_hash(sr);
-	tl_bind_iter_free(it);
-	if (rc < 0)
-		return -1;
-	if (c->sessions != (uint64_t)st->sessions)
-		return 1;
-	if (tl_store_corr_spellings(s, load_spelling, c, err))
-		return collect_fail(c, err);
-	size_t known = c->raw.n;
-	c->probe = 1;
-	for (int pass = 0; pass < 2 && !c->probe_hits; pass++) {
-		if (!(it = tl_store_identity_events_in(s, st->pending, st->n_pending, pass, err)))
-			return -1;
-		while ((rc = tl_store_next_identity(it, &ir, err)) == 1 && !c->probe_hits)
-			if ((pass == 0 && identity(c, ir)) || host_address(c, ir)) {
-				rc = collect_fail(c, err);
-				break;
-			}
-		tl_bind_iter_free(it);
-		if (rc < 0)
-			return -1;
-	}
-	c->probe = 0;
-	for (size_t k = known; k < c->raw.n && !c->probe_hits; k++)
-		if (c->raw.s[k][0] == 'i' && c->raw.canon[k] >= 0)
-			return 1;
-	return c->probe_hits > 0;
-}
-
-static int load_conflicts(struct corr *c, struct tl_store *s, const struct tl_corr_state *st, struct tl_err *err)
-{
-	if (!st->conflicts)
-		return 0;
-	if ((uint64_t)st->conflicts > MAX_CONFLICTS || !(c->conflicts = calloc(MAX_CONFLICTS, sizeof(*c->conflicts))))
-		return tl_errf(err, "out of memory");
-	struct tl_bind_iter *it = tl_store_conflicts(s, NULL, NULL, err);
-	const struct tl_binding_conflict *r;
-	int rc;
-	if (!it)
-		return -1;
-	while ((rc = tl_store_next_conflict(it, &r, err)) == 1) {
-		if (c->n_conflicts >= MAX_CONFLICTS || r->id != (int64_t)c->n_conflicts + 1) {
-			rc = tl_errf(err, "binding conflicts are not numbered 1..n");
-			break;
-		}
-		struct conflict *k = &c->conflicts[c->n_conflicts++];
-		k->a = r->binding_a;
-		k->b = r->binding_b;
-		k->events = r->events;
-	}
-	tl_bind_iter_free(it);
-	return rc < 0 ? -1 : 0;
-}
-
-/* The events of the new files against the bindings there are: 1 done, 0 a
- * whole recompute is needed, -1 error. Every row it writes is one the whole
- * recompute would write too (t1600 compares them). */
-static int incremental(struct corr *c, struct tl_store *s, const char *digest, struct tl_corr_state *st,
-		       struct tl_err *err)
-{
-	struct tl_bind_writer *w = NULL;
-	struct tl_bind_iter *it = NULL;
-	struct tl_strlist ips = TL_STRLIST_INIT;
-	int64_t *before = NULL;
-	const char *mode = "unchanged";
-	int rc = -1;
-	if (st->n_pending) {
-		int ev = pending_evidence(c, s, st, err);
-		if (ev)
-			return ev < 0 ? -1 : 0;
-		mode = "incremental";
-	}
-	c->sessions = (uint64_t)st->sessions;
-	if (!(w = tl_store_bindings_append(s, err)))
-		return -1;
-	if (st->n_pending) {
-		if (tl_store_binding_subjects(s, load_subject, c, err)) {
-			collect_fail(c, err);
-			goto done;
-		}
-		if (load_conflicts(c, s, st, err))
-			goto done;
-		if (c->n_conflicts && !(before = malloc(c->n_conflicts * sizeof(*before)))) {
-			tl_errf(err, "out of memory");
-			goto done;
-		}
-		for (size_t i = 0; i < c->n_conflicts; i++)
-			before[i] = c->conflicts[i].events;
-		for (size_t k = 0; k < c->raw.n; k++) {
-			int32_t id = c->raw.canon[k];
-			if (c->raw.s[k][0] == 'i' && (is_bound(c, K_IP_USER, id) || is_bound(c, K_IP_HOST, id)) &&
-			    tl_strlist_add(&ips, c->raw.s[k] + 1)) {
-				tl_errf(err, "out of memory");
-				goto done;
-			}
-		}
-		/* only the bindings that can cover the new events' times are loaded:
-		 * none lasts longer than max_span, but open-ended ones */
-		tl_us lo = 0, hi = 0;
-		int span = tl_store_files_span(s, st->pending, st->n_pending, &lo, &hi, err);
-		if (span < 0)
-			goto done;
-		if (!(c->sb = tl_store_subject_bindings_new(s, span > 0, lo - st->max_span, hi, err)))
-			goto done;
-		if (ips.n) {
-			const struct tl_addr_row *ar;
-			int more;
-			if (!(it = tl_store_addr_events_in(s, (const char *const *)ips.v, ips.n, st->pending, st->n_pending,
-							   c->has_ip_host, err)))
-				goto done;
-			/* as the two passes of the whole run: a bound source decides; a
-			 * bound destination only when the source is no address the rules
-			 * saw */
-			while ((more = tl_store_next_addr(it, &ar, err)) == 1) {
-				int32_t src = bound_addr(c, ar->src_ip);
-				int src_bound = is_bound(c, K_IP_USER, src) || is_bound(c, K_IP_HOST, src);
-				if ((src_bound || src < 0) && attribute_row(c, w, ar, err))
-					goto done;
-			}
-			if (more < 0)
-				goto done;
-		}
-		for (size_t i = 0; i < c->n_conflicts; i++)
-			if (c->conflicts[i].events != before[i] &&
-			    tl_bind_writer_conflict_events(w, (int64_t)i + 1, c->conflicts[i].events, err))
-				goto done;
-	}
-	st->attributed_user += c->sum.attributed_user;
-	st->attributed_host += c->sum.attributed_host;
-	st->conflicted += c->sum.conflicted;
-	st->sessions = (int64_t)c->sessions;
-	if (tl_store_corr_state_put(s, digest, st, mode, 0, err))
-		goto done;
 	c->sum.bindings = st->bindings;
 	c->sum.conflicts = st->conflicts;
 	c->sum.attributed_user = st->attributed_user;
 	c->sum.attributed_host = st->attributed_host;
 	c->sum.conflicted = st->conflicted;
 	c->sum.skipped = st->skipped;
-	rc = 1;
-done:
-	tl_bind_iter_free(it);
-	tl_strlist_release(&ips);
-	free(before);
-	if (tl_bind_writer_end(w, rc == 1, rc == 1 ? err : NULL))
-		rc = -1;
-	return rc;
+	c->sum.mode = "unchanged";
+	return 0;
 }
 
 /* ---- the whole recompute ---------------------------------------------------------------- */
@@ -1601,10 +1457,15 @@ static int whole(struct corr *c, struct tl_store *s, const char *digest, struct 
 	struct tl_bind_iter *it = NULL;
 	struct tl_strlist ips = TL_STRLIST_INIT;
 	int rc = -1;
-	/* the writer's transaction also holds the work tables */
-	if (!(w = tl_store_bindings_replace(s, err)) || !(c->sort = tl_store_cand_sort_new(s, err)))
+	/* the writer's transaction also holds the work tables; bindings stored
+	 * before keep their ids where they come out the same */
+	if (ids_begin(c, s, err) ||
+	    !(w = c->inc ? tl_store_bindings_rebuild(s, err) : tl_store_bindings_replace(s, err)) ||
+	    !(c->sort = tl_store_cand_sort_new(s, err)))
 		goto cleanup;
 	if (collect(c, s, err) || build_bindings(c, w, err))
+		goto cleanup;
+	if (ids_end(c, w, err))
 		goto cleanup;
 	tl_cand_sort_free(c->sort);
 	c->sort = NULL;
@@ -1649,6 +1510,9 @@ static int whole(struct corr *c, struct tl_store *s, const char *digest, struct 
 	st.conflicted = c->sum.conflicted;
 	st.skipped = c->sum.skipped;
 	st.max_span = c->max_span;
+	st.next_binding = c->next_id;
+	st.next_conflict = c->next_conflict;
+	c->sum.mode = "full";
 	/* a run that skipped evidence beyond the limits is not extended piecemeal */
 	if (record_spellings(c, s, err) || tl_store_corr_state_put(s, digest, &st, "full", st.skipped > 0, err))
 		goto cleanup;
@@ -1678,6 +1542,7 @@ static void corr_free(struct corr *c)
 	for (size_t i = 0; i < c->n_cache; i++)
 		free(c->cache[i].v);
 	free(c->cache);
+	inc_free(c->inc);
 	free(c);
 }
 
@@ -1709,8 +1574,11 @@ int tl_correlate(struct tl_store *s, const struct tl_correlate_opts *opts, struc
 	options_digest(c, digest);
 	int64_t cache_was = tl_store_cache_limit(s, PAGE_CACHE_KIB);
 	rc = tl_store_corr_state_get(s, digest, &st, err);
-	if (!rc && st.usable) {
-		rc = incremental(c, s, digest, &st, err);
+	/* TL_CORR_FULL=1: the whole run, to compare the incremental one with (tests) */
+	const char *full = getenv("TL_CORR_FULL");
+	if (!rc && st.usable && !(full && !strcmp(full, "1"))) {
+		const char *why = NULL;
+		rc = st.n_pending ? inc_run(c, s, digest, &st, &why, err) : unchanged(c, s, digest, &st, err) ? -1 : 1;
 		if (rc == 0) {
 			/* new binding evidence: start over with a clean slate */
 			corr_free(c);
@@ -1719,6 +1587,7 @@ int tl_correlate(struct tl_store *s, const struct tl_correlate_opts *opts, struc
 				tl_store_cache_restore(s, cache_was);
 				return tl_errf(err, "out of memory");
 			}
+			c->sum.why = why;
 		}
 	}
 	tl_corr_state_release(&st);
@@ -1732,3 +1601,5 @@ int tl_correlate(struct tl_store *s, const struct tl_correlate_opts *opts, struc
 	corr_free(c);
 	return rc;
 }
+
+#include "correlate-inc.c"

@@ -73,6 +73,13 @@ static void print_timings(const struct tl_ingest_summary *s, double cpu0, double
 	double tcpu = tl_now_cpu() - cpu0, twall = tl_now_monotonic() - wall0;
 	fprintf(stderr, "  %-12s %10.3f %10.3f\n", "other", tcpu > cpu ? tcpu - cpu : 0, twall > wall ? twall - wall : 0);
 	fprintf(stderr, "  %-12s %10.3f %10.3f\n", "total", tcpu, twall);
+	if (s->corr_mode && !strcmp(s->corr_mode, "incremental"))
+		fprintf(stderr, "correlation: incremental (%lld subjects rebuilt; bindings: %lld kept, %lld added, %lld deleted)\n",
+			(long long)s->corr_rebuilt, (long long)s->corr_kept, (long long)s->corr_added,
+			(long long)s->corr_deleted);
+	else if (s->corr_mode)
+		fprintf(stderr, "correlation: %s%s%s%s\n", s->corr_mode, s->corr_why ? " (" : "", s->corr_why ? s->corr_why : "",
+			s->corr_why ? ")" : "");
 }
 
 static int threads_arg(const char *s)

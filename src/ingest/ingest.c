@@ -741,7 +741,9 @@ int tl_ingest(struct tl_case *c, const struct tl_formats *fs, char *const *paths
 			/* out of memory above, already in ERR */
 		} else if (tl_correlate(r.store, &co, &cs, &ce)) {
 			rc = tl_errf(err, "correlation: %s", ce.msg);
-		} else if (cs.conflicts) {
+		} else if ((sum->corr_mode = cs.mode, sum->corr_why = cs.why, sum->corr_rebuilt = cs.rebuilt,
+			    sum->corr_kept = cs.kept, sum->corr_added = cs.added, sum->corr_deleted = cs.deleted,
+			    cs.conflicts)) {
 			fprintf(log, "warning: %lld binding conflict%s: %lld event%s left unattributed (see tl bindings)\n",
 				(long long)cs.conflicts, cs.conflicts == 1 ? "" : "s", (long long)cs.conflicted,
 				cs.conflicted == 1 ? "" : "s");

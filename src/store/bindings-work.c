@@ -171,6 +171,13 @@ int tl_cand_sort_next(struct tl_cand_sort *cs, const struct tl_cand_row **row, s
 	return 1;
 }
 
+/* Ids are stable (schema v13), so they no longer follow the bindings' order:
+ * the order is spelt out, that of src/analysis/correlate.c's cmp_bnd (tier,
+ * start with none first, value, source by precedence), ids breaking the rest. */
+#define SOURCE_RANK                                                                                            \
+	"CASE source WHEN 'vpn' THEN 0 WHEN 'dhcp' THEN 1 WHEN 'logon' THEN 2 WHEN 'sso' THEN 3 "              \
+	"WHEN 'proxy-auth' THEN 4 WHEN 'edr' THEN 5 ELSE 6 END"
+
 struct tl_subject_bindings {
 	sqlite3 *db;
 	sqlite3_stmt *st;
@@ -194,14 +201,16 @@ struct tl_subject_bindings *tl_store_subject_bindings_new(struct tl_store *s, in
 	/* bindings_subject (kind, subject, start_ts) finds them; ids are few per subject */
 	/* windowed: three disjoint parts, each through an index */
 	if (sqlite3_prepare_v2(sb->db,
-			       windowed ? "SELECT id, value, start_ts, end_ts, end_rule, source FROM bindings "
+			       windowed ? "SELECT * FROM (SELECT id, value, start_ts, end_ts, end_rule, source FROM bindings "
 					  "WHERE kind = ?1 AND subject = ?2 AND start_ts IS NULL UNION ALL "
 					  "SELECT id, value, start_ts, end_ts, end_rule, source FROM bindings "
 					  "WHERE kind = ?1 AND subject = ?2 AND start_ts BETWEEN ?3 AND ?4 UNION ALL "
 					  "SELECT id, value, start_ts, end_ts, end_rule, source FROM bindings "
-					  "WHERE kind = ?1 AND subject = ?2 AND end_ts IS NULL AND start_ts < ?3 ORDER BY 1"
+					  "WHERE kind = ?1 AND subject = ?2 AND end_ts IS NULL AND start_ts < ?3) "
+					  "ORDER BY source = 'inventory', start_ts, value, " SOURCE_RANK ", id"
 					: "SELECT id, value, start_ts, end_ts, end_rule, source FROM bindings "
-					  "WHERE kind = ?1 AND subject = ?2 ORDER BY id",
+					  "WHERE kind = ?1 AND subject = ?2 "
+					  "ORDER BY source = 'inventory', start_ts, value, " SOURCE_RANK ", id",
 			       -1, &sb->st, NULL) != SQLITE_OK) {
 		fail(sb->db, err, "reading bindings");
 		free(sb);
@@ -351,8 +360,8 @@ int tl_store_corr_state_put(struct tl_store *s, const char *digest, const struct
 			 NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db,
 			       "INSERT INTO correlation_state (digest, sessions, stale, mode, bindings, conflicts, "
-			       "attributed_user, attributed_host, conflicted, skipped, max_span) "
-			       "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+			       "attributed_user, attributed_host, conflicted, skipped, max_span, next_binding, "
+			       "next_conflict) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
 			       -1, &q, NULL) != SQLITE_OK)
 		return fail(db, err, "recording the correlation state");
 	sqlite3_bind_text(q, 1, digest, -1, SQLITE_STATIC);
@@ -366,6 +375,8 @@ int tl_store_corr_state_put(struct tl_store *s, const char *digest, const struct
 	sqlite3_bind_int64(q, 9, st->conflicted);
 	sqlite3_bind_int64(q, 10, st->skipped);
 	sqlite3_bind_int64(q, 11, st->max_span);
+	sqlite3_bind_int64(q, 12, st->next_binding);
+	sqlite3_bind_int64(q, 13, st->next_conflict);
 	int rc = sqlite3_step(q);
 	sqlite3_finalize(q);
 	return rc == SQLITE_DONE ? 0 : fail(db, err, "recording the correlation state");

@@ -9,6 +9,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "tl/bindings.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,7 +52,12 @@ struct tl_bind_writer {
 	sqlite3_stmt *bind, *conflict, *attr, *conflict_events;
 	struct tl_bind_paths *paths; /* the evidence stored compactly (bindings-evidence.c) */
 	struct tl_buf evidence;
+	/* stable ids (schema v13), prepared on first use */
+	sqlite3_stmt *keep, *del_bind, *del_conf, *del_conf_rows, *conflicted, *unattr_sel, *unattr_del, *unconf_sel,
+		*unconf_del;
 };
+
+enum writer_mode { W_REPLACE, W_APPEND, W_REBUILD };
 
 static void opt_text(sqlite3_stmt *st, int i, const char *s)
 {
@@ -69,7 +75,7 @@ static void opt_int(sqlite3_stmt *st, int i, int has, int64_t v)
 		sqlite3_bind_null(st, i);
 }
 
-static struct tl_bind_writer *writer_new(struct tl_store *s, int replace, struct tl_err *err)
+static struct tl_bind_writer *writer_new(struct tl_store *s, enum writer_mode mode, struct tl_err *err)
 {
 	struct tl_bind_writer *w = calloc(1, sizeof(*w));
 	if (!w) {
@@ -77,10 +83,14 @@ static struct tl_bind_writer *writer_new(struct tl_store *s, int replace, struct
 		return NULL;
 	}
 	w->db = tl_store_handle(s);
+	/* attribution_conflicts is schema v13's: a database is migrated before correlation writes to it */
 	if (run(w->db,
-		replace ? "SAVEPOINT tl_bindings; DELETE FROM attributions; DELETE FROM binding_conflicts; "
-			  "DELETE FROM binding_rows;"
-			: "SAVEPOINT tl_bindings;",
+		mode == W_REPLACE   ? "SAVEPOINT tl_bindings; DELETE FROM attributions; DELETE FROM binding_conflicts; "
+				      "DELETE FROM attribution_conflicts; DELETE FROM binding_rows;"
+		: mode == W_REBUILD ? "SAVEPOINT tl_bindings; DELETE FROM attributions; DELETE FROM binding_conflicts; "
+				      "DELETE FROM attribution_conflicts; DROP TABLE IF EXISTS temp.tl_kept; "
+				      "CREATE TEMP TABLE tl_kept (id INTEGER PRIMARY KEY);"
+				    : "SAVEPOINT tl_bindings;",
 		err)) {
 		free(w);
 		return NULL;
@@ -111,12 +121,137 @@ static struct tl_bind_writer *writer_new(struct tl_store *s, int replace, struct
 
 struct tl_bind_writer *tl_store_bindings_replace(struct tl_store *s, struct tl_err *err)
 {
-	return writer_new(s, 1, err);
+	return writer_new(s, W_REPLACE, err);
 }
 
 struct tl_bind_writer *tl_store_bindings_append(struct tl_store *s, struct tl_err *err)
 {
-	return writer_new(s, 0, err);
+	return writer_new(s, W_APPEND, err);
+}
+
+struct tl_bind_writer *tl_store_bindings_rebuild(struct tl_store *s, struct tl_err *err)
+{
+	return writer_new(s, W_REBUILD, err);
+}
+
+/* Runs *ST (prepared from SQL on first use) with integer parameters A and B
+ * (B < 0: only A), stepping through its rows: FN per row when given. */
+static int step_ids(struct tl_bind_writer *w, sqlite3_stmt **st, const char *sql, int64_t a, int64_t b,
+		    int (*fn)(void *arg, sqlite3_stmt *row), void *arg, struct tl_err *err)
+{
+	if (!*st && sqlite3_prepare_v2(w->db, sql, -1, st, NULL) != SQLITE_OK)
+		return sqlfail(w->db, err, "preparing a bindings change");
+	sqlite3_bind_int64(*st, 1, a);
+	if (b >= 0)
+		sqlite3_bind_int64(*st, 2, b);
+	int rc;
+	while ((rc = sqlite3_step(*st)) == SQLITE_ROW)
+		if (fn && fn(arg, *st))
+			break;
+	int bad = rc != SQLITE_DONE && rc != SQLITE_ROW ? sqlfail(w->db, err, "changing bindings") : 0;
+	sqlite3_reset(*st);
+	return bad;
+}
+
+int tl_bind_writer_keep(struct tl_bind_writer *w, int64_t id, struct tl_err *err)
+{
+	return step_ids(w, &w->keep, "INSERT OR IGNORE INTO temp.tl_kept (id) VALUES (?)", id, -1, NULL, NULL, err);
+}
+
+int tl_bind_writer_sweep(struct tl_bind_writer *w, int64_t upto, struct tl_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = step_ids(w, &st, "DELETE FROM binding_rows WHERE id <= ? AND id NOT IN (SELECT id FROM temp.tl_kept)", upto,
+			  -1, NULL, NULL, err);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int tl_bind_writer_delete_binding(struct tl_bind_writer *w, int64_t id, struct tl_err *err)
+{
+	return step_ids(w, &w->del_bind, "DELETE FROM binding_rows WHERE id = ?", id, -1, NULL, NULL, err);
+}
+
+int tl_bind_writer_delete_conflict(struct tl_bind_writer *w, int64_t id, struct tl_err *err)
+{
+	return step_ids(w, &w->del_conf, "DELETE FROM binding_conflicts WHERE id = ?", id, -1, NULL, NULL, err) ||
+			       step_ids(w, &w->del_conf_rows, "DELETE FROM attribution_conflicts WHERE conflict_id = ?", id,
+					-1, NULL, NULL, err)
+		       ? -1
+		       : 0;
+}
+
+int tl_bind_writer_conflicted(struct tl_bind_writer *w, int64_t event_id, const char *kind, int64_t conflict_id,
+			      struct tl_err *err)
+{
+	if (!w->conflicted &&
+	    sqlite3_prepare_v2(w->db,
+			       "INSERT OR REPLACE INTO attribution_conflicts (event_id, kind, conflict_id) VALUES (?,?,?)",
+			       -1, &w->conflicted, NULL) != SQLITE_OK)
+		return sqlfail(w->db, err, "preparing the attribution conflicts");
+	sqlite3_bind_int64(w->conflicted, 1, event_id);
+	sqlite3_bind_text(w->conflicted, 2, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(w->conflicted, 3, conflict_id);
+	int rc = sqlite3_step(w->conflicted);
+	sqlite3_reset(w->conflicted);
+	return rc == SQLITE_DONE ? 0 : sqlfail(w->db, err, "inserting an attribution conflict");
+}
+
+struct unattr {
+	int64_t *user, *host;
+};
+
+static int count_kind(void *arg, sqlite3_stmt *row)
+{
+	struct unattr *u = arg;
+	const char *k = (const char *)sqlite3_column_text(row, 0);
+	if (k && !strcmp(k, "host"))
+		(*u->host)++;
+	else
+		(*u->user)++;
+	return 0;
+}
+
+static int count_row(void *arg, sqlite3_stmt *row)
+{
+	(void)row;
+	(*(int64_t *)arg)++;
+	return 0;
+}
+
+int tl_bind_writer_unattribute(struct tl_bind_writer *w, int64_t event_id, int64_t *user, int64_t *host,
+			       int64_t *conflicted, struct tl_err *err)
+{
+	struct unattr u = { user, host };
+	int64_t before = *user + *host, cbefore = *conflicted;
+	if (step_ids(w, &w->unattr_sel, "SELECT kind FROM attributions WHERE event_id = ?", event_id, -1, count_kind, &u,
+		     err) ||
+	    (*user + *host != before && step_ids(w, &w->unattr_del, "DELETE FROM attributions WHERE event_id = ?",
+						 event_id, -1, NULL, NULL, err)) ||
+	    step_ids(w, &w->unconf_sel, "SELECT 1 FROM attribution_conflicts WHERE event_id = ?", event_id, -1, count_row,
+		     conflicted, err) ||
+	    (*conflicted != cbefore && step_ids(w, &w->unconf_del, "DELETE FROM attribution_conflicts WHERE event_id = ?",
+						event_id, -1, NULL, NULL, err)))
+		return -1;
+	return 0;
+}
+
+int tl_bind_writer_recount_conflicts(struct tl_bind_writer *w, int64_t *total, struct tl_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	*total = 0;
+	if (run(w->db,
+		"UPDATE binding_conflicts SET events = (SELECT count(*) FROM attribution_conflicts a "
+		"WHERE a.conflict_id = binding_conflicts.id)",
+		err))
+		return -1;
+	if (sqlite3_prepare_v2(w->db, "SELECT count(*) FROM attribution_conflicts", -1, &st, NULL) != SQLITE_OK)
+		return sqlfail(w->db, err, "counting attribution conflicts");
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*total = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : sqlfail(w->db, err, "counting attribution conflicts");
 }
 
 int tl_bind_writer_conflict_events(struct tl_bind_writer *w, int64_t id, int64_t events, struct tl_err *err)
@@ -192,6 +327,10 @@ int tl_bind_writer_end(struct tl_bind_writer *w, int commit, struct tl_err *err)
 	sqlite3_finalize(w->conflict_events);
 	tl_bind_paths_free(w->paths);
 	tl_buf_release(&w->evidence);
+	sqlite3_stmt *more[] = { w->keep,	  w->del_bind,   w->del_conf,   w->del_conf_rows, w->conflicted,
+				 w->unattr_sel, w->unattr_del, w->unconf_sel, w->unconf_del };
+	for (size_t i = 0; i < sizeof(more) / sizeof(more[0]); i++)
+		sqlite3_finalize(more[i]);
 	int rc = 0;
 	if (commit)
 		rc = run(w->db, "RELEASE tl_bindings", err);
@@ -709,4 +848,335 @@ int tl_store_next_conflict(struct tl_bind_iter *it, const struct tl_binding_conf
 		c->subject = "";
 	*row = c;
 	return 1;
+}
+
+/* ---- stable ids and incremental correlation (schema v13) ---------------------------- */
+
+int tl_store_binding_counters(struct tl_store *s, int64_t *binding, int64_t *conflict, struct tl_err *err)
+{
+	sqlite3 *db = tl_store_handle(s);
+	sqlite3_stmt *st;
+	*binding = *conflict = 0;
+	if (!has_bindings(db))
+		return 0;
+	/* the state remembers ids given and since deleted; the tables cover a
+	 * case correlated before the state kept them */
+	if (sqlite3_prepare_v2(db,
+			       "SELECT max(coalesce((SELECT max(next_binding) FROM correlation_state), 0), "
+			       "coalesce((SELECT max(id) FROM binding_rows), 0)), "
+			       "max(coalesce((SELECT max(next_conflict) FROM correlation_state), 0), "
+			       "coalesce((SELECT max(id) FROM binding_conflicts), 0))",
+			       -1, &st, NULL) != SQLITE_OK)
+		return sqlfail(db, err, "reading the binding ids");
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*binding = sqlite3_column_int64(st, 0);
+		*conflict = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : sqlfail(db, err, "reading the binding ids");
+}
+
+struct tl_stored_bindings {
+	sqlite3 *db;
+	sqlite3_stmt *all, *from, *cur;
+	struct tl_binding b;
+};
+
+#define STORED_COLS                                                                                              \
+	"SELECT id, value, start_ts, end_ts, end_rule, source, start_event_id, end_event_id, events, evidence "   \
+	"FROM bindings "
+
+struct tl_stored_bindings *tl_store_stored_bindings_new(struct tl_store *s, struct tl_err *err)
+{
+	struct tl_stored_bindings *sb = calloc(1, sizeof(*sb));
+	if (!sb) {
+		tl_errf(err, "out of memory");
+		return NULL;
+	}
+	sb->db = tl_store_handle(s);
+	/* bindings_subject (kind, subject, start_ts) serves each part; the
+	 * inventory's (tier 1) are told by their source */
+	if (sqlite3_prepare_v2(sb->db,
+			       STORED_COLS "WHERE kind = ?1 AND subject = ?2 AND (source = 'inventory') = ?3 "
+					   "ORDER BY start_ts, id",
+			       -1, &sb->all, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(sb->db,
+			       "SELECT * FROM (" STORED_COLS "WHERE kind = ?1 AND subject = ?2 AND start_ts IS NULL "
+			       "UNION ALL " STORED_COLS "WHERE kind = ?1 AND subject = ?2 AND start_ts >= ?4 "
+			       "UNION ALL " STORED_COLS "WHERE kind = ?1 AND subject = ?2 AND end_ts IS NULL AND start_ts < ?4) "
+			       "WHERE (source = 'inventory') = ?3 ORDER BY start_ts, id",
+			       -1, &sb->from, NULL) != SQLITE_OK) {
+		sqlfail(sb->db, err, "reading stored bindings");
+		tl_stored_bindings_free(sb);
+		return NULL;
+	}
+	return sb;
+}
+
+int tl_stored_bindings_next(struct tl_stored_bindings *sb, const char *kind, const char *subject, int tier,
+			    int has_lo, tl_us lo, int start, const struct tl_binding **row, struct tl_err *err)
+{
+	if (start) {
+		if (sb->cur)
+			sqlite3_reset(sb->cur);
+		sb->cur = has_lo ? sb->from : sb->all;
+		sqlite3_bind_text(sb->cur, 1, kind, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(sb->cur, 2, subject, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int(sb->cur, 3, tier != 0);
+		if (has_lo)
+			sqlite3_bind_int64(sb->cur, 4, lo);
+	}
+	if (!sb->cur)
+		return 0;
+	sqlite3_stmt *st = sb->cur;
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		sqlite3_reset(st);
+		sb->cur = NULL;
+		return 0;
+	}
+	if (rc != SQLITE_ROW)
+		return sqlfail(sb->db, err, "reading stored bindings");
+	struct tl_binding *b = &sb->b;
+	memset(b, 0, sizeof(*b));
+	b->id = sqlite3_column_int64(st, 0);
+	b->kind = kind;
+	b->subject = subject;
+	b->value = col_text(st, 1);
+	b->has_start = col_has(st, 2);
+	b->start = sqlite3_column_int64(st, 2);
+	b->has_end = col_has(st, 3);
+	b->end = sqlite3_column_int64(st, 3);
+	b->end_rule = col_text(st, 4);
+	b->source = col_text(st, 5);
+	b->start_event = sqlite3_column_int64(st, 6);
+	b->end_event = sqlite3_column_int64(st, 7);
+	b->events = sqlite3_column_int64(st, 8);
+	b->evidence = col_text(st, 9);
+	if (!b->value)
+		b->value = "";
+	if (!b->end_rule)
+		b->end_rule = "";
+	if (!b->source)
+		b->source = "";
+	if (!b->evidence)
+		b->evidence = "[]";
+	*row = b;
+	return 1;
+}
+
+void tl_stored_bindings_free(struct tl_stored_bindings *sb)
+{
+	if (!sb)
+		return;
+	sqlite3_finalize(sb->all);
+	sqlite3_finalize(sb->from);
+	free(sb);
+}
+
+struct tl_bind_iter *tl_store_identity_events_span(struct tl_store *s, tl_us lo, tl_us hi, int host_addr,
+						   struct tl_err *err)
+{
+	/* the time index drives (the unary + keeps the planner off events_user):
+	 * the cost follows the span's events, not the case's */
+	struct tl_bind_iter *it =
+		host_addr ? iter(s, B_IDENT,
+				 IDENT_COLS "WHERE e.ts BETWEEN ?1 AND ?2 AND +e.host IS NOT NULL AND +e.user IS NULL AND "
+					    "+e.src_ip IS NOT NULL AND +e.family = 'edr' AND +e.class = 'network_activity'",
+				 "host address events", err)
+			  : iter(s, B_IDENT,
+				 IDENT_COLS "WHERE e.ts BETWEEN ?1 AND ?2 AND +e.user IS NOT NULL AND "
+					    "(+e.src_ip IS NOT NULL OR +e.host IS NOT NULL)",
+				 "identity events", err);
+	if (it) {
+		sqlite3_bind_int64(it->st, 1, lo);
+		sqlite3_bind_int64(it->st, 2, hi);
+	}
+	return it;
+}
+
+/* The first integer column of SQL's one row, with integer parameters P (N of them). */
+static int one_int(sqlite3 *db, const char *sql, const int64_t *p, int n, int64_t *out, struct tl_err *err)
+{
+	sqlite3_stmt *st;
+	*out = 0;
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return sqlfail(db, err, "correlation's counts");
+	for (int i = 0; i < n; i++)
+		sqlite3_bind_int64(st, i + 1, p[i]);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(st, 0);
+	int bad = rc != SQLITE_ROW && rc != SQLITE_DONE ? sqlfail(db, err, "correlation's counts") : 0;
+	sqlite3_finalize(st);
+	return bad;
+}
+
+int tl_store_events_in_span(struct tl_store *s, tl_us lo, tl_us hi, int64_t limit, int64_t *n, struct tl_err *err)
+{
+	int64_t p[3] = { lo, hi, limit };
+	return one_int(tl_store_handle(s),
+		       "SELECT count(*) FROM (SELECT 1 FROM event_rows WHERE ts BETWEEN ?1 AND ?2 LIMIT ?3)", p, 3, n, err);
+}
+
+int tl_store_events_total(struct tl_store *s, const int64_t *files, size_t n, int64_t *total, int64_t *first,
+			  struct tl_err *err)
+{
+	sqlite3 *db = tl_store_handle(s);
+	if (one_int(db, "SELECT coalesce(sum(events), 0) FROM evidence_files", NULL, 0, total, err) ||
+	    put_files(db, files, n, err))
+		return -1;
+	/* events_file (file_id, offset) finds each file's events */
+	return one_int(db,
+		       "SELECT coalesce(min(e.id), 0) FROM temp.tl_corr_files n CROSS JOIN event_rows e "
+		       "ON e.file_id = n.file_id",
+		       NULL, 0, first, err);
+}
+
+int tl_store_event_place(struct tl_store *s, int64_t id, tl_us *ts, char *path, size_t size, int64_t *line,
+			 struct tl_err *err)
+{
+	sqlite3 *db = tl_store_handle(s);
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(db,
+			       "SELECT e.ts, f.path, e.line FROM event_rows e JOIN evidence_files f ON f.id = e.file_id "
+			       "WHERE e.id = ?",
+			       -1, &st, NULL) != SQLITE_OK)
+		return sqlfail(db, err, "reading an event's place");
+	sqlite3_bind_int64(st, 1, id);
+	int rc = sqlite3_step(st), found = rc == SQLITE_ROW;
+	if (found) {
+		*ts = sqlite3_column_int64(st, 0);
+		snprintf(path, size, "%s", col_text(st, 1) ? col_text(st, 1) : "");
+		*line = sqlite3_column_int64(st, 2);
+	}
+	sqlite3_finalize(st);
+	return found || rc == SQLITE_DONE ? found : sqlfail(db, err, "reading an event's place");
+}
+
+int tl_store_bound_subjects(struct tl_store *s, int (*fn)(void *arg, const char *kind, const char *subject),
+			    void *arg, struct tl_err *err)
+{
+	sqlite3 *db = tl_store_handle(s);
+	sqlite3_stmt *st;
+	/* per canonical address two index probes; the hosts one probe each
+	 * (the next subject after the last): never a walk over the bindings */
+	if (sqlite3_prepare_v2(db,
+			       "SELECT k.kind, a.canonical FROM (SELECT DISTINCT canonical FROM correlation_spellings) a, "
+			       "(SELECT 'ip-host' AS kind UNION ALL SELECT 'ip-user') k WHERE EXISTS (SELECT 1 FROM "
+			       "bindings b WHERE b.kind = k.kind AND b.subject = a.canonical)",
+			       -1, &st, NULL) != SQLITE_OK)
+		return sqlfail(db, err, "reading bound subjects");
+	int rc, stop = 0;
+	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		stop = fn(arg, col_text(st, 0) ? col_text(st, 0) : "", col_text(st, 1) ? col_text(st, 1) : "");
+	sqlite3_finalize(st);
+	if (stop)
+		return stop;
+	if (rc != SQLITE_DONE)
+		return sqlfail(db, err, "reading bound subjects");
+	if (sqlite3_prepare_v2(db, "SELECT min(subject) FROM bindings WHERE kind = 'host-user' AND subject > ?", -1, &st,
+			       NULL) != SQLITE_OK)
+		return sqlfail(db, err, "reading bound hosts");
+	struct tl_buf last = TL_BUF_INIT;
+	tl_buf_adds(&last, "");
+	for (;;) {
+		sqlite3_bind_text(st, 1, last.data ? last.data : "", -1, SQLITE_TRANSIENT);
+		rc = sqlite3_step(st);
+		const char *h = rc == SQLITE_ROW ? col_text(st, 0) : NULL;
+		if (!h)
+			break;
+		if ((stop = fn(arg, "host-user", h)))
+			break;
+		tl_buf_reset(&last);
+		if (tl_buf_adds(&last, h)) {
+			stop = tl_errf(err, "out of memory");
+			break;
+		}
+		sqlite3_reset(st);
+	}
+	int bad = !stop && rc != SQLITE_ROW && rc != SQLITE_DONE ? sqlfail(db, err, "reading bound hosts") : 0;
+	sqlite3_finalize(st);
+	tl_buf_release(&last);
+	return stop ? stop : bad;
+}
+
+int tl_store_corr_spellings_add(struct tl_store *s, const char *const *ips, const char *const *canon, size_t n,
+				struct tl_err *err)
+{
+	sqlite3 *db = tl_store_handle(s);
+	sqlite3_stmt *q = NULL;
+	if (sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO correlation_spellings (ip, canonical) VALUES (?, ?)", -1, &q,
+			       NULL) != SQLITE_OK)
+		return sqlfail(db, err, "recording address spellings");
+	int rc = SQLITE_DONE;
+	for (size_t i = 0; i < n && rc == SQLITE_DONE; i++) {
+		sqlite3_bind_text(q, 1, ips[i], -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, canon[i], -1, SQLITE_STATIC);
+		rc = sqlite3_step(q);
+		sqlite3_reset(q);
+	}
+	int bad = rc != SQLITE_DONE ? sqlfail(db, err, "recording address spellings") : 0;
+	sqlite3_finalize(q);
+	return bad;
+}
+
+int tl_store_host_addresses(struct tl_store *s, const char *host,
+			    int (*fn)(void *arg, const char *subject, int has_start, tl_us start, int has_end, tl_us end),
+			    void *arg, struct tl_err *err)
+{
+	sqlite3 *db = tl_store_handle(s);
+	sqlite3_stmt *st;
+	/* ip-host bindings are few (leases, EDR, the inventory): the kind's part
+	 * of bindings_subject is walked, there is no index on value */
+	if (sqlite3_prepare_v2(db, "SELECT subject, start_ts, end_ts FROM bindings WHERE kind = 'ip-host' AND value = ?",
+			       -1, &st, NULL) != SQLITE_OK)
+		return sqlfail(db, err, "reading a host's addresses");
+	sqlite3_bind_text(st, 1, host, -1, SQLITE_TRANSIENT);
+	int rc, stop = 0;
+	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		stop = fn(arg, col_text(st, 0) ? col_text(st, 0) : "", col_has(st, 1), sqlite3_column_int64(st, 1),
+			  col_has(st, 2), sqlite3_column_int64(st, 2));
+	int bad = !stop && rc != SQLITE_DONE ? sqlfail(db, err, "reading a host's addresses") : 0;
+	sqlite3_finalize(st);
+	return stop ? stop : bad;
+}
+
+struct tl_bind_iter *tl_store_scope_events(struct tl_store *s, const struct tl_scope_row *scope, size_t n,
+					   const char *const *ips, size_t nips, const int64_t *files, size_t nf,
+					   struct tl_err *err)
+{
+	sqlite3 *db = tl_store_handle(s);
+	sqlite3_stmt *ins;
+	if (put_files(db, files, nf, err) || put_bound_ips(db, ips, nips, err) ||
+	    run(db, "CREATE TEMP TABLE IF NOT EXISTS tl_scope (ip TEXT, lo INTEGER, hi INTEGER); "
+		    "DELETE FROM temp.tl_scope;", err))
+		return NULL;
+	if (sqlite3_prepare_v2(db, "INSERT INTO temp.tl_scope VALUES (?,?,?)", -1, &ins, NULL) != SQLITE_OK) {
+		sqlfail(db, err, "the events to attribute again");
+		return NULL;
+	}
+	int rc = SQLITE_DONE;
+	for (size_t i = 0; i < n && rc == SQLITE_DONE; i++) {
+		sqlite3_bind_text(ins, 1, scope[i].ip, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(ins, 2, scope[i].lo);
+		sqlite3_bind_int64(ins, 3, scope[i].hi);
+		rc = sqlite3_step(ins);
+		sqlite3_reset(ins);
+	}
+	int bad = rc != SQLITE_DONE ? sqlfail(db, err, "the events to attribute again") : 0;
+	sqlite3_finalize(ins);
+	if (bad)
+		return NULL;
+	/* each part through an index: (src_ip, ts), (dst_ip, ts), the new files'
+	 * (file_id, ...); IN gathers the ids sorted and once */
+	return iter(s, B_ADDR,
+		    "SELECT e.id, e.ts, e.src_ip, e.dst_ip, e.user IS NOT NULL, e.host IS NOT NULL, "
+		    "e.src_host IS NOT NULL, e.dst_host IS NOT NULL, e.family FROM events e WHERE e.id IN ("
+		    "SELECT x.id FROM temp.tl_scope c CROSS JOIN event_rows x ON x.src_ip = c.ip AND x.ts BETWEEN c.lo AND c.hi "
+		    "UNION SELECT x.id FROM temp.tl_scope c CROSS JOIN event_rows x ON x.dst_ip = c.ip AND x.ts BETWEEN c.lo "
+		    "AND c.hi UNION SELECT x.id FROM temp.tl_corr_files n CROSS JOIN event_rows x ON x.file_id = n.file_id "
+		    "WHERE x.src_ip IN temp.tl_bound_ip OR x.dst_ip IN temp.tl_bound_ip) ORDER BY e.id",
+		    "events to attribute again", err);
 }

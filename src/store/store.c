@@ -793,12 +793,36 @@ static int migrate_storage2(struct tl_store *s, struct tl_err *err)
 		    err);
 }
 
+/* corrinc: stable binding ids and incremental correlation with new binding
+ * evidence (src/analysis/correlate-inc.c, docs/correlation.md#incremental).
+ * correlation_state keeps the highest binding and conflict ids ever given,
+ * so an id deleted is never given again; attribution_conflicts names each
+ * event a conflict left unattributed, so that attributing an event again
+ * takes it off the right conflict's count. A case correlated before has
+ * no such rows: its next run recomputes whole. */
+static int migrate_corrinc(struct tl_store *s, struct tl_err *err)
+{
+	return exec(s,
+		    "ALTER TABLE correlation_state ADD COLUMN next_binding INTEGER NOT NULL DEFAULT 0; -- highest bindings.id given\n"
+		    "ALTER TABLE correlation_state ADD COLUMN next_conflict INTEGER NOT NULL DEFAULT 0; -- highest binding_conflicts.id given\n"
+		    "CREATE TABLE attribution_conflicts (\n"
+		    "  event_id INTEGER NOT NULL,   -- events.id of an event a conflict left unattributed\n"
+		    "  kind TEXT NOT NULL,          -- user, host: the side left unattributed\n"
+		    "  conflict_id INTEGER NOT NULL, -- binding_conflicts.id\n"
+		    "  PRIMARY KEY (event_id, kind)\n"
+		    ") WITHOUT ROWID;\n"
+		    "CREATE INDEX attribution_conflicts_conflict ON attribution_conflicts(conflict_id);\n"
+		    "UPDATE correlation_state SET stale = 1;\n",
+		    err);
+}
+
 static int (*const migrations[])(struct tl_store *, struct tl_err *) = { migrate_0_to_1, migrate_1_to_2,
 									  migrate_2_to_3, migrate_3_to_4,
 									  migrate_4_to_5_annotations, migrate_bindings,
 									  migrate_entities, migrate_copies,
 									  migrate_copies_scope, migrate_corrmem,
-									  migrate_storage, migrate_storage2 };
+									  migrate_storage, migrate_storage2,
+									  migrate_corrinc };
 
 static int schema_version(struct tl_store *s, int *version, struct tl_err *err)
 {

@@ -1,5 +1,6 @@
--- A version-12 case made back into version 11 (tests t1630, t1670): the bindings
--- table with its evidence as the view shows it, events_line, no event_runs.
+-- A version-13 case made back into version 11 (tests t1630, t1670, t1401): the
+-- bindings table with its evidence as the view shows it, events_line, no
+-- event_runs (v12), and no stable-id counters or attribution_conflicts (v13).
 PRAGMA foreign_keys = OFF;
 BEGIN;
 CREATE TEMP TABLE keep_bindings AS SELECT * FROM bindings;
@@ -25,5 +26,8 @@ CREATE INDEX bindings_subject ON bindings(kind, subject, start_ts);
 CREATE INDEX bindings_open ON bindings(kind, subject) WHERE end_ts IS NULL;
 INSERT INTO bindings SELECT * FROM temp.keep_bindings;
 CREATE INDEX events_line ON event_rows(file_id, line, offset);
+DROP TABLE attribution_conflicts;
+ALTER TABLE correlation_state DROP COLUMN next_binding;
+ALTER TABLE correlation_state DROP COLUMN next_conflict;
 PRAGMA user_version = 11;
 COMMIT;

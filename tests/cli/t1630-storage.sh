@@ -83,6 +83,7 @@ DROP INDEX bindings_open;
 DROP TABLE correlation_files;
 DROP TABLE correlation_state;
 DROP TABLE correlation_spellings;
+DROP TABLE attribution_conflicts;
 CREATE TABLE events (
   id INTEGER PRIMARY KEY,
   ts INTEGER NOT NULL,          -- UTC microseconds since 1970, skew-corrected
@@ -152,8 +153,8 @@ contains "$WORK/err" "schema version 8, older than this tl's 12: run tl ingest" 
 
 expect_exit 0 "tl ingest migrates it" -- "$TL" ingest --no-progress "$C"
 contains "$WORK/err" "ingested 0 of 13 files \(13 unchanged" "and reads no evidence again"
-[ "$(q "PRAGMA user_version")" = 12 ] && [ "$(q "SELECT type FROM sqlite_master WHERE name = 'events'")" = view ] &&
-	ok "the case is at version 12 with the events view" || fail "after migrating: $(q "PRAGMA user_version")"
+[ "$(q "PRAGMA user_version")" = 13 ] && [ "$(q "SELECT type FROM sqlite_master WHERE name = 'events'")" = view ] &&
+	ok "the case is at version 13 with the events view" || fail "after migrating: $(q "PRAGMA user_version")"
 [ "$(q "SELECT raw_sha256 FROM events WHERE id = 1")" = "$edited" ] && [ "$(q "SELECT typeof(raw_sha256) FROM event_rows WHERE id = 1")" = text ] &&
 	ok "the edited hash is kept as text and shown unchanged" || fail "edited hash: $(q "SELECT raw_sha256 FROM events WHERE id = 1")"
 # put it back as the text tl would show (the same value, stored as text)

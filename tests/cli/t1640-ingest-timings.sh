@@ -34,8 +34,10 @@ phases="load index copies entities correlation other total"
 for p in $phases; do
 	contains "$WORK/b.err" "^  $p +$num +$num$" "phase $p: CPU and wall seconds"
 done
-got=$(sed -n '/^  phase /,$p' "$WORK/b.err" | sed 1d | awk '{print $1}' | tr '\n' ' ')
+got=$(sed -n '/^  phase /,$p' "$WORK/b.err" | sed 1d | grep '^  ' | awk '{print $1}' | tr '\n' ' ')
 [ "$got" = "$phases " ] && ok "phases in the order they run" || fail "phase order: $got"
+# then how correlation went (docs/correlation.md#incremental)
+[ "$(tail -n 1 "$WORK/b.err")" = "correlation: full" ] && ok "then how correlation went" || fail "last line: $(tail -n 1 "$WORK/b.err")"
 # the numbers: loading 23 000 records costs CPU; the phases add up to the total
 awk -v lim=0.005 '
 	$1 == "load" { load = $2 }

@@ -64,7 +64,7 @@ sqlite3 "$db" <"$SRC/tests/cli/storage-v11.sql" ||
 expect_exit 1 "a read-only command asks for the migration" -- "$TL" timeline "$C"
 contains "$WORK/err" "schema version 11, older than this tl's 12" "and says why"
 expect_exit 0 "tl ingest migrates it" -- "$TL" ingest --no-progress "$C"
-[ "$(q "PRAGMA user_version")" = 12 ] && ok "at version 12" || fail "version $(q "PRAGMA user_version")"
+[ "$(q "PRAGMA user_version")" = 13 ] && ok "at version 13" || fail "version $(q "PRAGMA user_version")"
 q "SELECT * FROM event_runs ORDER BY first_id" >"$WORK/runs11"
 same "$WORK/runs12" "$WORK/runs11" "the migration finds the runs the writer wrote"
 [ "$(q "SELECT count(*) FROM sqlite_master WHERE name = 'events_line'")" = 0 ] && ok "and drops events_line" ||

@@ -1,0 +1,933 @@
+/*
+ * Stable binding ids and incremental correlation with new binding evidence
+ * (docs/correlation.md#stable-binding-ids, #incremental).
+ *
+ * Not a unit of its own: src/analysis/correlate.c includes it at its end,
+ * because it applies that file's rules (truncating, merging, ordering
+ * bindings, attribution) to a part of the case instead of all of it.
+ *
+ * Ids: a binding whose content (value, start, end, end rule, source, start
+ * and end events, events, evidence) a run leaves unchanged keeps the id an
+ * earlier run gave it; every other binding gets a new id above the highest
+ * ever given, in the bindings' order (cmp_bnd), so a single run numbers
+ * 1..N as it always did.
+ *
+ * Incremental: the new files' events give binding candidates for some
+ * subjects (kind, subject). A new candidate can change only the stored
+ * bindings its window reaches, and each of those the ones it overlaps; the
+ * REGION of a subject is that closure, in time. Every candidate, old and
+ * new, that starts in a region is derived again from the events of the
+ * region's time (events_ts), the region's bindings are rebuilt from them by
+ * the whole run's code and compared with the stored ones: equal ones are
+ * kept, the others deleted and the new ones added. The events whose
+ * attribution can change are those of a changed binding's address within
+ * its time (through a changed ip-host binding for a changed host-user one),
+ * those of a new address spelling, and the new files': each is attributed
+ * again from scratch. Where the new evidence cannot be scoped so (a logoff,
+ * a logon session, a changed sessions view, the first ip-host binding, a
+ * region with a quarter of the case's events or without a bound in time),
+ * the whole run is taken instead.
+ */
+
+
+#define INC_REGION_SHARE 4 /* a region with more than 1/4 of the case's events: the whole run is cheaper */
+
+enum inc_phase { P_FULL, P_NEW, P_REGION };
+
+/* A stored binding, to be matched against a rebuilt one. */
+struct oldb {
+	int64_t id;
+	int32_t val;
+	int8_t rule, source;
+	uint8_t has_start, has_end, used, in_region;
+	tl_us start, end;
+	int64_t start_event, end_event, events;
+	char *evidence;
+};
+
+/* A subject the new files bring candidates for, and its region (closed). */
+struct aff {
+	uint8_t kind;
+	int32_t subj;
+	uint8_t has_lo, has_hi;
+	tl_us lo, hi;
+	struct oldb *old; /* its stored tier-0 bindings (those in the region are marked) */
+	size_t n_old;
+};
+
+/* An address (or, HOST, a host) whose events' attribution may change in [lo, hi]. */
+struct span {
+	int32_t subj;
+	uint8_t host;
+	tl_us lo, hi;
+};
+
+struct corr_inc {
+	enum inc_phase phase;
+	struct tl_store *s;
+	struct tl_stored_bindings *stored;
+	int64_t base;      /* the highest binding id given before this run */
+	int64_t old_max;   /* P_FULL: bindings up to it not kept are swept */
+	const char *why;   /* P_NEW: why the whole run is needed */
+	struct aff *aff;
+	size_t n_aff, cap_aff;
+	int sorted;
+	struct oldb *grp; /* P_FULL: one group's stored bindings */
+	size_t n_grp, cap_grp;
+	struct span *spans;
+	size_t n_spans, cap_spans;
+	int64_t *deleted;
+	size_t n_deleted, cap_deleted;
+	struct cand tmp;
+	struct tl_buf ev;
+	int64_t kept, added;
+	char path[4096];
+};
+
+static int rule_of(const char *name)
+{
+	for (size_t i = 0; i < sizeof(rule_name) / sizeof(rule_name[0]); i++)
+		if (!strcmp(rule_name[i], name))
+			return (int)i;
+	return -1;
+}
+
+static int source_index(const char *name)
+{
+	for (size_t i = 0; i < sizeof(source_name) / sizeof(source_name[0]); i++)
+		if (!strcmp(source_name[i], name))
+			return (int)i;
+	return -1;
+}
+
+static void oldb_release(struct oldb *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i].evidence);
+	free(v);
+}
+
+static void inc_free(struct corr_inc *x)
+{
+	if (!x)
+		return;
+	tl_stored_bindings_free(x->stored);
+	for (size_t i = 0; i < x->n_aff; i++)
+		oldb_release(x->aff[i].old, x->aff[i].n_old);
+	free(x->aff);
+	oldb_release(x->grp, x->n_grp);
+	free(x->spans);
+	free(x->deleted);
+	tl_buf_release(&x->ev);
+	free(x);
+}
+
+static int cmp_aff(const void *pa, const void *pb)
+{
+	const struct aff *a = pa, *b = pb;
+	if (a->kind != b->kind)
+		return a->kind < b->kind ? -1 : 1;
+	return a->subj < b->subj ? -1 : a->subj > b->subj;
+}
+
+static struct aff *aff_find(struct corr_inc *x, int kind, int32_t subj)
+{
+	struct aff key = { 0 };
+	if (!x->n_aff)
+		return NULL;
+	key.kind = (uint8_t)kind;
+	key.subj = subj;
+	if (x->sorted)
+		return bsearch(&key, x->aff, x->n_aff, sizeof(*x->aff), cmp_aff);
+	for (size_t i = 0; i < x->n_aff; i++)
+		if (x->aff[i].kind == kind && x->aff[i].subj == subj)
+			return &x->aff[i];
+	return NULL;
+}
+
+/* ---- the hooks of correlate.c ---------------------------------------------------------- */
+
+/* P_NEW: a new candidate widens its subject's region. */
+static int note_new(struct corr *c, const struct cand *x, const char *sess)
+{
+	struct corr_inc *in = c->inc;
+	if (sess) {
+		/* its end waits for a logoff that may be in any file */
+		in->why = "a logon session";
+		return 1;
+	}
+	if (x->tier || !x->has_start) {
+		in->why = "a candidate without a time";
+		return 1;
+	}
+	struct aff *a = aff_find(in, x->kind, x->subj);
+	if (!a) {
+		if (in->n_aff == in->cap_aff) {
+			size_t nc = in->cap_aff ? in->cap_aff * 2 : 64;
+			struct aff *v = realloc(in->aff, nc * sizeof(*v));
+			if (!v)
+				return -1;
+			in->aff = v;
+			in->cap_aff = nc;
+		}
+		a = &in->aff[in->n_aff++];
+		memset(a, 0, sizeof(*a));
+		a->kind = x->kind;
+		a->subj = x->subj;
+		a->has_lo = a->has_hi = 1;
+		a->lo = x->start;
+		a->hi = x->has_end ? x->end : x->start;
+	}
+	if (x->start < a->lo)
+		a->lo = x->start;
+	if (!x->has_end)
+		a->has_hi = 0;
+	else if (x->end > a->hi)
+		a->hi = x->end;
+	if (x->start > a->hi)
+		a->hi = x->start;
+	return 1;
+}
+
+/* P_REGION: an old logon in a region ends where its stored binding says (no
+ * logoff is new, or the run would not be incremental). */
+static int logon_end(struct corr *c, const struct aff *a, struct cand *x)
+{
+	for (size_t i = 0; i < a->n_old; i++) {
+		const struct oldb *b = &a->old[i];
+		if (b->start_event != x->start_event || b->rule != R_LOGOFF || !b->has_end)
+			continue;
+		tl_us ts;
+		int64_t line;
+		struct tl_err e;
+		int rc = tl_store_event_place(c->inc->s, b->end_event, &ts, c->inc->path, sizeof(c->inc->path), &line, &e);
+		if (rc < 0) {
+			c->serr = e;
+			c->store_failed = 1;
+			return -1;
+		}
+		x->end = b->end;
+		x->has_end = 1;
+		x->rule = R_LOGOFF;
+		x->firm = 1;
+		x->end_event = b->end_event;
+		x->ev_path[1] = rc ? path_id(c, c->inc->path) : -1;
+		x->ev_line[1] = rc ? line : 0;
+		return x->ev_path[1] < -1 ? -1 : 0;
+	}
+	return 0;
+}
+
+static int inc_cand(struct corr *c, const struct cand **xp, const char **sess)
+{
+	struct corr_inc *in = c->inc;
+	if (in->phase == P_FULL)
+		return 0;
+	if (in->phase == P_NEW)
+		return note_new(c, *xp, *sess) < 0 ? -1 : 1;
+	const struct cand *x = *xp;
+	const struct aff *a = x->tier ? NULL : aff_find(in, x->kind, x->subj);
+	if (!a)
+		return 1;
+	if (x->has_start ? (a->has_lo && x->start < a->lo) || (a->has_hi && x->start > a->hi) : a->has_lo)
+		return 1;
+	if (*sess) {
+		in->tmp = *x;
+		if (logon_end(c, a, &in->tmp))
+			return -1;
+		*xp = &in->tmp;
+		*sess = NULL;
+	}
+	return 0;
+}
+
+static int inc_logoff(struct corr *c)
+{
+	struct corr_inc *in = c->inc;
+	if (in->phase == P_NEW && !in->why)
+		in->why = "a logoff";
+	return in->phase != P_FULL;
+}
+
+/* ---- matching rebuilt bindings with stored ones ------------------------------------------ */
+
+static int load_old(struct corr *c, struct oldb **out, size_t *n_out, int kind, int32_t subj, int tier, int has_lo,
+		    tl_us lo, struct tl_err *err)
+{
+	struct corr_inc *in = c->inc;
+	const struct tl_binding *b;
+	size_t cap = 0;
+	int rc, first = 1;
+	oldb_release(*out, *n_out);
+	*out = NULL;
+	*n_out = 0;
+	while ((rc = tl_stored_bindings_next(in->stored, kind_name[kind], c->str.s[subj], tier, has_lo, lo, first, &b,
+					     err)) == 1) {
+		first = 0;
+		if (*n_out == cap) {
+			size_t nc = cap ? cap * 2 : 16;
+			struct oldb *v = realloc(*out, nc * sizeof(*v));
+			if (!v)
+				return tl_errf(err, "out of memory");
+			*out = v;
+			cap = nc;
+		}
+		struct oldb *o = &(*out)[*n_out];
+		memset(o, 0, sizeof(*o));
+		o->id = b->id;
+		o->val = intern_get(&c->str, b->value);
+		o->rule = (int8_t)rule_of(b->end_rule);
+		o->source = (int8_t)source_index(b->source);
+		o->has_start = (uint8_t)b->has_start;
+		o->start = b->start;
+		o->has_end = (uint8_t)b->has_end;
+		o->end = b->end;
+		o->start_event = b->start_event;
+		o->end_event = b->end_event;
+		o->events = b->events;
+		if (o->val < 0 || !(o->evidence = strdup(b->evidence)))
+			return tl_errf(err, "out of memory");
+		(*n_out)++;
+	}
+	return rc < 0 ? -1 : 0;
+}
+
+/* The stored binding equal in content to D among OLD (start order), unused: its index, or -1. */
+static long match_old(struct corr *c, const struct bnd *d, struct oldb *old, size_t n, int *ev_made, struct tl_err *err)
+{
+	struct corr_inc *in = c->inc;
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (cmp_start(old[mid].has_start, old[mid].start, d->c.has_start, d->c.start) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t i = lo; i < n && !cmp_start(old[i].has_start, old[i].start, d->c.has_start, d->c.start); i++) {
+		const struct oldb *o = &old[i];
+		if (o->used || o->val != d->c.val || o->rule != d->c.rule || o->source != d->c.source ||
+		    o->has_end != d->c.has_end || (o->has_end && o->end != d->c.end) ||
+		    o->start_event != d->c.start_event || o->end_event != d->c.end_event || o->events != d->c.events)
+			continue;
+		if (!*ev_made) {
+			if (bnd_evidence_json(c, d, &in->ev)) {
+				tl_errf(err, "out of memory");
+				return -2;
+			}
+			*ev_made = 1;
+		}
+		if (!strcmp(o->evidence, in->ev.data))
+			return (long)i;
+	}
+	return -1;
+}
+
+static int add_span(struct corr_inc *in, int32_t subj, int host, int has_lo, tl_us lo, int has_hi, tl_us hi)
+{
+	if (in->n_spans == in->cap_spans) {
+		size_t nc = in->cap_spans ? in->cap_spans * 2 : 256;
+		struct span *v = realloc(in->spans, nc * sizeof(*v));
+		if (!v)
+			return -1;
+		in->spans = v;
+		in->cap_spans = nc;
+	}
+	struct span *p = &in->spans[in->n_spans++];
+	p->subj = subj;
+	p->host = (uint8_t)host;
+	p->lo = has_lo ? lo : INT64_MIN;
+	p->hi = has_hi ? hi : INT64_MAX;
+	return 0;
+}
+
+/* Ids for the group in c->bnds (cmp_bnd order): a stored equal binding's,
+ * else the next new one. In a region run the stored bindings no rebuilt one
+ * equals are deleted, and what changed is where attribution looks again. */
+static int number_bindings(struct corr *c, struct tl_bind_writer *w, struct tl_err *err)
+{
+	struct corr_inc *in = c->inc;
+	struct oldb *old = NULL;
+	size_t n_old = 0;
+	if (!in || (in->phase == P_FULL && !in->old_max)) {
+		for (size_t i = 0; i < c->n_bnds; i++)
+			c->bnds[i].id = ++c->next_id;
+		return 0;
+	}
+	const struct cand *g = &c->bnds[0].c;
+	struct aff *a = NULL;
+	if (in->phase == P_FULL) {
+		if (load_old(c, &in->grp, &in->n_grp, g->kind, g->subj, g->tier, 0, 0, err))
+			return -1;
+		old = in->grp;
+		n_old = in->n_grp;
+	} else {
+		if (g->tier || !(a = aff_find(in, g->kind, g->subj)))
+			return tl_errf(err, "correlation: a binding outside the region was rebuilt");
+		old = a->old;
+		n_old = a->n_old;
+		for (size_t i = 0; i < n_old; i++)
+			old[i].used = !old[i].in_region; /* only the region's may match */
+	}
+	for (size_t i = 0; i < c->n_bnds; i++) {
+		struct bnd *d = &c->bnds[i];
+		int ev_made = 0;
+		long m = match_old(c, d, old, n_old, &ev_made, err);
+		if (m < -1)
+			return -1;
+		if (m >= 0) {
+			old[m].used = 1;
+			d->id = old[m].id;
+			d->kept = 1;
+			in->kept++;
+			if (in->phase == P_FULL && tl_bind_writer_keep(w, d->id, err))
+				return -1;
+			continue;
+		}
+		d->id = ++c->next_id;
+		in->added++;
+		if (in->phase == P_REGION && add_span(in, d->c.subj, d->c.kind == K_HOST_USER, d->c.has_start, d->c.start,
+						    d->c.has_end, d->c.end))
+			return tl_errf(err, "out of memory");
+	}
+	if (in->phase == P_REGION)
+		for (size_t i = 0; i < n_old; i++) {
+			const struct oldb *o = &old[i];
+			if (!o->in_region || o->used)
+				continue;
+			if (tl_bind_writer_delete_binding(w, o->id, err))
+				return -1;
+			if (in->n_deleted == in->cap_deleted) {
+				size_t nc = in->cap_deleted ? in->cap_deleted * 2 : 256;
+				int64_t *v = realloc(in->deleted, nc * sizeof(*v));
+				if (!v)
+					return tl_errf(err, "out of memory");
+				in->deleted = v;
+				in->cap_deleted = nc;
+			}
+			in->deleted[in->n_deleted++] = o->id;
+			if (add_span(in, g->subj, g->kind == K_HOST_USER, o->has_start, o->start, o->has_end, o->end))
+				return tl_errf(err, "out of memory");
+		}
+	return 0;
+}
+
+/* The conflicts the group just found (from CONF_MARK on) get their ids; in a
+ * region run those between two kept bindings are stored already, the others
+ * are written now (their events are counted at the end). */
+static int group_done(struct corr *c, struct tl_bind_writer *w, size_t conf_mark, struct tl_err *err)
+{
+	struct corr_inc *in = c->inc;
+	if (!in || in->phase == P_FULL) {
+		for (size_t i = conf_mark; i < c->n_conflicts; i++)
+			c->conflicts[i].id = ++c->next_conflict;
+		return 0;
+	}
+	size_t o = conf_mark;
+	for (size_t i = conf_mark; i < c->n_conflicts; i++) {
+		struct conflict k = c->conflicts[i];
+		if (k.a <= in->base && k.b <= in->base)
+			continue;
+		k.id = ++c->next_conflict;
+		c->conflicts[o++] = k;
+		struct tl_binding_conflict r = { 0 };
+		r.id = k.id;
+		r.kind = kind_name[k.kind];
+		r.subject = c->str.s[k.subj];
+		r.binding_a = k.a;
+		r.binding_b = k.b;
+		r.has_start = k.has_start;
+		r.start = k.start;
+		r.has_end = k.has_end;
+		r.end = k.end;
+		if (tl_bind_writer_conflict(w, &r, err))
+			return -1;
+	}
+	c->n_conflicts = o;
+	return 0;
+}
+
+/* ---- the whole run over stored bindings ----------------------------------------------------- */
+
+/* Before a whole run: ids go on from the highest ever given; stored bindings
+ * are matched group by group (none stored: numbered 1..N as ever). */
+static int ids_begin(struct corr *c, struct tl_store *s, struct tl_err *err)
+{
+	int64_t conflict;
+	if (tl_store_binding_counters(s, &c->next_id, &conflict, err))
+		return -1;
+	if (!c->next_id)
+		return 0;
+	if (!(c->inc = calloc(1, sizeof(*c->inc))))
+		return tl_errf(err, "out of memory");
+	c->inc->phase = P_FULL;
+	c->inc->s = s;
+	c->inc->base = c->next_id;
+	c->inc->old_max = c->next_id;
+	if (!(c->inc->stored = tl_store_stored_bindings_new(s, err)))
+		return -1;
+	return 0;
+}
+
+/* After a whole run's bindings: the stored ones no group kept are deleted. */
+static int ids_end(struct corr *c, struct tl_bind_writer *w, struct tl_err *err)
+{
+	c->sum.kept = c->inc ? c->inc->kept : 0;
+	c->sum.added = c->inc ? c->inc->added : c->sum.bindings;
+	return c->inc && tl_bind_writer_sweep(w, c->inc->old_max, err) ? -1 : 0;
+}
+
+/* ---- the incremental run ----------------------------------------------------------------------- */
+
+static int intersects(const struct oldb *b, const struct aff *a, int closed)
+{
+	int starts_before_end = !b->has_start || !a->has_hi || b->start <= a->hi;
+	int ends_after_start = !b->has_end || !a->has_lo || b->end > a->lo || (closed && b->end == a->lo);
+	return starts_before_end && ends_after_start;
+}
+
+/* The region of A: every stored binding its new candidates reach, and every
+ * one those overlap, until none is left (docs/correlation.md#incremental). */
+static int region(struct corr *c, struct aff *a, int64_t max_span, struct tl_err *err)
+{
+	int has_lb = a->has_lo;
+	tl_us lb = a->has_lo ? a->lo - max_span : 0;
+	tl_us first_lo = a->lo;
+	for (;;) {
+		if (load_old(c, &a->old, &a->n_old, a->kind, a->subj, 0, has_lb, lb, err))
+			return -1;
+		int changed = 1;
+		while (changed) {
+			changed = 0;
+			for (size_t i = 0; i < a->n_old; i++) {
+				struct oldb *b = &a->old[i];
+				/* a binding ending where the first new candidate starts
+				 * may take it as its successor: closed there only */
+				if (b->in_region || !intersects(b, a, a->has_lo && a->lo == first_lo))
+					continue;
+				b->in_region = 1;
+				changed = 1;
+				if (!b->has_start)
+					a->has_lo = 0;
+				else if (a->has_lo && b->start < a->lo)
+					a->lo = b->start;
+				if (!b->has_end)
+					a->has_hi = 0;
+				else if (a->has_hi && b->end > a->hi)
+					a->hi = b->end;
+			}
+		}
+		if (!has_lb || (a->has_lo && a->lo - max_span >= lb))
+			return 0;
+		/* the region reaches back beyond what was read: read further */
+		has_lb = a->has_lo;
+		lb = a->has_lo ? a->lo - max_span : 0;
+		for (size_t i = 0; i < a->n_old; i++)
+			a->old[i].in_region = 0;
+	}
+}
+
+static int load_bound(void *arg, const char *kind, const char *subject)
+{
+	struct corr *c = arg;
+	int k;
+	for (k = 0; k < K_KINDS && strcmp(kind_name[k], kind); k++)
+		;
+	int32_t id = intern_get(&c->str, subject);
+	if (k == K_KINDS)
+		return 0;
+	if (id < 0 || grow_bound(c, id))
+		return -1;
+	c->bound[id] |= (uint8_t)(1u << k);
+	c->has_ip_host |= k == K_IP_HOST;
+	return 0;
+}
+
+static int load_spelling_inc(void *arg, const char *ip, const char *canonical)
+{
+	struct corr *c = arg;
+	char key[512];
+	size_t n = strlen(ip);
+	if (n > sizeof(key) - 2)
+		return 0;
+	key[0] = 'i';
+	memcpy(key + 1, ip, n + 1);
+	int32_t id = intern_get(&c->str, canonical), k = id < 0 ? -1 : intern_get(&c->raw, key);
+	if (k < 0)
+		return -1;
+	c->raw.canon[k] = id;
+	return 0;
+}
+
+struct host_spans {
+	struct corr *c;
+	const struct span *h;
+	int failed;
+};
+
+/* An ip-host binding of a host whose host-user bindings changed: its address
+ * in the overlap is where attribution through the host looks again. */
+static int host_address_span(void *arg, const char *subject, int has_start, tl_us start, int has_end, tl_us end)
+{
+	struct host_spans *hs = arg;
+	tl_us lo = has_start && start > hs->h->lo ? start : hs->h->lo;
+	tl_us hi = has_end && end < hs->h->hi ? end : hs->h->hi;
+	if (lo > hi)
+		return 0;
+	int32_t id = intern_get(&hs->c->str, subject);
+	if (id < 0 || add_span(hs->c->inc, id, 0, 1, lo, 1, hi))
+		return -1;
+	return 0;
+}
+
+static int cmp_i64p(const void *a, const void *b)
+{
+	return cmp_i64(*(const int64_t *)a, *(const int64_t *)b);
+}
+
+static int inc_conflicts_load(struct corr *c, struct tl_store *s, struct tl_err *err)
+{
+	struct tl_bind_iter *it = tl_store_conflicts(s, NULL, NULL, err);
+	const struct tl_binding_conflict *r;
+	int rc;
+	if (!it)
+		return -1;
+	while ((rc = tl_store_next_conflict(it, &r, err)) == 1) {
+		if (c->n_conflicts >= MAX_CONFLICTS) {
+			rc = tl_errf(err, "too many binding conflicts");
+			break;
+		}
+		if (!c->conflicts && !(c->conflicts = calloc(MAX_CONFLICTS, sizeof(*c->conflicts)))) {
+			rc = tl_errf(err, "out of memory");
+			break;
+		}
+		struct conflict *k = &c->conflicts[c->n_conflicts++];
+		k->id = r->id;
+		k->a = r->binding_a;
+		k->b = r->binding_b;
+		k->events = r->events;
+	}
+	tl_bind_iter_free(it);
+	return rc < 0 ? -1 : 0;
+}
+
+/* Phase P_NEW: the new files' candidates, which name the subjects to
+ * rebuild. 1: scoped, 0: the whole run is needed (*WHY), -1: error. */
+static int inc_probe(struct corr *c, struct tl_store *s, const struct tl_corr_state *st, const char **why,
+		     struct tl_err *err)
+{
+	struct corr_inc *in = c->inc;
+	const struct tl_ident_row *ir;
+	int rc = 0;
+	in->phase = P_NEW;
+	for (int pass = 0; pass < 2 && !in->why; pass++) {
+		struct tl_bind_iter *it = tl_store_identity_events_in(s, st->pending, st->n_pending, pass, err);
+		if (!it)
+			return -1;
+		while (!in->why && (rc = tl_store_next_identity(it, &ir, err)) == 1)
+			if ((pass == 0 && identity(c, ir)) || host_address(c, ir)) {
+				rc = collect_fail(c, err);
+				break;
+			}
+		tl_bind_iter_free(it);
+		if (rc < 0)
+			return -1;
+	}
+	*why = in->why;
+	return !in->why;
+}
+
+/* The incremental run: 1 done, 0 the whole run is needed (*WHY), -1 error. */
+static int inc_run(struct corr *c, struct tl_store *s, const char *digest, struct tl_corr_state *st, const char **why,
+		   struct tl_err *err)
+{
+	struct tl_bind_writer *w = NULL;
+	struct tl_bind_iter *it = NULL;
+	struct tl_strlist ips = TL_STRLIST_INIT;
+	struct tl_scope_row *scope = NULL;
+	size_t n_scope = 0;
+	const struct tl_session_row *sr;
+	const struct tl_ident_row *ir;
+	int rc = -1, more;
+	*why = NULL;
+	if (!(c->inc = calloc(1, sizeof(*c->inc))))
+		return tl_errf(err, "out of memory");
+	struct corr_inc *in = c->inc;
+	in->s = s;
+	if (tl_store_binding_counters(s, &c->next_id, &c->next_conflict, err))
+		return -1;
+	in->base = c->next_id;
+	if (tl_store_corr_spellings(s, load_spelling_inc, c, err))
+		return collect_fail(c, err);
+	size_t known = c->raw.n;
+	int probed = inc_probe(c, s, st, why, err);
+	if (probed <= 0)
+		return probed;
+	int had_ip_host = 0;
+	for (size_t i = 0; i < in->n_aff; i++)
+		had_ip_host |= in->aff[i].kind == K_IP_HOST;
+	if (had_ip_host) {
+		/* the first ip-host binding makes every named user's event a host candidate */
+		c->has_ip_host = 0;
+		if (tl_store_bound_subjects(s, load_bound, c, err))
+			return collect_fail(c, err);
+		if (!c->has_ip_host) {
+			*why = "the first address bound to a host";
+			return 0;
+		}
+	}
+	if (in->n_aff)
+		qsort(in->aff, in->n_aff, sizeof(*in->aff), cmp_aff);
+	in->sorted = 1;
+	int64_t max_span = st->max_span;
+	tl_us R0 = INT64_MAX, R1 = INT64_MIN;
+	if (in->n_aff && !(in->stored = tl_store_stored_bindings_new(s, err)))
+		return -1;
+	for (size_t i = 0; i < in->n_aff; i++) {
+		struct aff *a = &in->aff[i];
+		if (region(c, a, max_span, err))
+			return -1;
+		if (!a->has_lo || !a->has_hi) {
+			*why = "a binding without a bound in time";
+			return 0;
+		}
+		R0 = a->lo < R0 ? a->lo : R0;
+		R1 = a->hi > R1 ? a->hi : R1;
+	}
+	int64_t total = 0, first_new = 0, in_span = 0;
+	if (tl_store_events_total(s, st->pending, st->n_pending, &total, &first_new, err))
+		return -1;
+	/* TL_CORR_FULL=never: incremental whatever the region's size (tests) */
+	const char *knob = getenv("TL_CORR_FULL");
+	if (in->n_aff && !(knob && !strcmp(knob, "never"))) {
+		if (tl_store_events_in_span(s, R0, R1, total / INC_REGION_SHARE + 1, &in_span, err))
+			return -1;
+		if (in_span > total / INC_REGION_SHARE) {
+			*why = "the new evidence reaches a quarter of the case";
+			return 0;
+		}
+	}
+	/* from here on the rows change: one transaction */
+	if (!(w = tl_store_bindings_append(s, err)))
+		return -1;
+	if (inc_conflicts_load(c, s, err) || !(c->sort = tl_store_cand_sort_new(s, err)))
+		goto done;
+	size_t n_old_conflicts = c->n_conflicts;
+	/* the region's candidates: sessions (which must be unchanged), then the
+	 * identity and host address events of the regions' time */
+	in->phase = P_REGION;
+	c->sessions = 0;
+	if (!(it = tl_store_sessions(s, err)))
+		goto done;
+	while ((more = tl_store_next_session(it, &sr, err)) == 1) {
+		c->sessions += session_hash(sr);
+		if (in->n_aff && session(c, sr)) {
+			collect_fail(c, err);
+			goto done;
+		}
+	}
+	tl_bind_iter_free(it);
+	it = NULL;
+	if (more < 0)
+		goto done;
+	if (c->sessions != (uint64_t)st->sessions) {
+		*why = "the sessions changed";
+		rc = 0;
+		goto done;
+	}
+	for (int pass = 0; pass < 2 && in->n_aff; pass++) {
+		if (!(it = tl_store_identity_events_span(s, R0, R1, pass, err)))
+			goto done;
+		while ((more = tl_store_next_identity(it, &ir, err)) == 1)
+			if ((pass == 0 && identity(c, ir)) || host_address(c, ir)) {
+				collect_fail(c, err);
+				goto done;
+			}
+		tl_bind_iter_free(it);
+		it = NULL;
+		if (more < 0)
+			goto done;
+	}
+	if (in->n_aff && build_bindings(c, w, err))
+		goto done;
+	tl_cand_sort_free(c->sort);
+	c->sort = NULL;
+	/* conflicts of deleted bindings go with them */
+	if (in->n_deleted)
+		qsort(in->deleted, in->n_deleted, sizeof(*in->deleted), cmp_i64p);
+	int64_t n_conflicts = 0;
+	for (size_t i = 0; i < c->n_conflicts; i++) {
+		struct conflict *k = &c->conflicts[i];
+		if (i < n_old_conflicts && in->n_deleted &&
+		    (bsearch(&k->a, in->deleted, in->n_deleted, sizeof(int64_t), cmp_i64p) ||
+		     bsearch(&k->b, in->deleted, in->n_deleted, sizeof(int64_t), cmp_i64p))) {
+			if (tl_bind_writer_delete_conflict(w, k->id, err))
+				goto done;
+			k->id = 0;
+			continue;
+		}
+		n_conflicts++;
+	}
+	/* a changed host-user binding: the addresses bound to the host then */
+	size_t n_spans = in->n_spans;
+	for (size_t i = 0; i < n_spans; i++) {
+		if (!in->spans[i].host)
+			continue;
+		struct span h = in->spans[i];
+		struct host_spans hs = { c, &h, 0 };
+		if (tl_store_host_addresses(s, c->str.s[h.subj], host_address_span, &hs, err)) {
+			collect_fail(c, err);
+			goto done;
+		}
+	}
+	/* which subjects are bound now, and the address spellings the new files brought */
+	c->has_ip_host = 0;
+	{
+		size_t n_new = 0;
+		const char **ipv = malloc((c->raw.n - known + 1) * sizeof(*ipv));
+		const char **cnv = malloc((c->raw.n - known + 1) * sizeof(*cnv));
+		int bad = !ipv || !cnv;
+		for (size_t k = known; !bad && k < c->raw.n; k++)
+			if (c->raw.s[k][0] == 'i' && c->raw.canon[k] >= 0) {
+				ipv[n_new] = c->raw.s[k] + 1;
+				cnv[n_new++] = c->str.s[c->raw.canon[k]];
+				/* an address the rules did not know: its events may now
+				 * go another way, whenever they are */
+				bad = add_span(in, c->raw.canon[k], 0, 0, 0, 0, 0) != 0;
+			}
+		if (bad) {
+			free(ipv);
+			free(cnv);
+			tl_errf(err, "out of memory");
+			goto done;
+		}
+		int failed = n_new && tl_store_corr_spellings_add(s, ipv, cnv, n_new, err);
+		free(ipv);
+		free(cnv);
+		if (failed)
+			goto done;
+	}
+	if (tl_store_bound_subjects(s, load_bound, c, err)) {
+		collect_fail(c, err);
+		goto done;
+	}
+	/* the scope: every spelling of every address whose attribution may change */
+	for (size_t k = 0; k < c->raw.n; k++)
+		if (c->raw.s[k][0] == 'i' && c->raw.canon[k] >= 0 &&
+		    (is_bound(c, K_IP_USER, c->raw.canon[k]) || is_bound(c, K_IP_HOST, c->raw.canon[k])) &&
+		    tl_strlist_add(&ips, c->raw.s[k] + 1)) {
+			tl_errf(err, "out of memory");
+			goto done;
+		}
+	tl_us lo = INT64_MAX, hi = INT64_MIN;
+	int unbounded = 0;
+	if (in->n_spans) {
+		/* spelling k of address subj: sort once by canonical id */
+		size_t *order = malloc((c->raw.n + 1) * sizeof(*order)), n_ord = 0;
+		if (!order || !(scope = calloc(in->n_spans * 4 + 1, sizeof(*scope)))) {
+			free(order);
+			tl_errf(err, "out of memory");
+			goto done;
+		}
+		size_t cap_scope = in->n_spans * 4 + 1;
+		for (size_t k = 0; k < c->raw.n; k++)
+			if (c->raw.s[k][0] == 'i' && c->raw.canon[k] >= 0)
+				order[n_ord++] = k;
+		for (size_t i = 0; i < in->n_spans; i++) {
+			const struct span *p = &in->spans[i];
+			if (p->host)
+				continue;
+			if (p->lo == INT64_MIN || p->hi == INT64_MAX)
+				unbounded = 1;
+			else {
+				lo = p->lo < lo ? p->lo : lo;
+				hi = p->hi > hi ? p->hi : hi;
+			}
+			for (size_t j = 0; j < n_ord; j++) {
+				if (c->raw.canon[order[j]] != p->subj)
+					continue;
+				if (n_scope == cap_scope) {
+					struct tl_scope_row *v = realloc(scope, cap_scope * 2 * sizeof(*v));
+					if (!v) {
+						free(order);
+						tl_errf(err, "out of memory");
+						goto done;
+					}
+					scope = v;
+					cap_scope *= 2;
+				}
+				scope[n_scope].ip = c->raw.s[order[j]] + 1;
+				scope[n_scope].lo = p->lo;
+				scope[n_scope++].hi = p->hi;
+			}
+		}
+		free(order);
+	}
+	tl_us flo = 0, fhi = 0;
+	int span = tl_store_files_span(s, st->pending, st->n_pending, &flo, &fhi, err);
+	if (span < 0)
+		goto done;
+	if (span) {
+		lo = flo < lo ? flo : lo;
+		hi = fhi > hi ? fhi : hi;
+	}
+	if (max_span < c->max_span)
+		max_span = c->max_span;
+	/* the bindings that can cover the scope's times (all of a subject's when
+	 * some address is looked at whenever) */
+	if (!(c->sb = tl_store_subject_bindings_new(s, !unbounded && lo <= hi, lo - max_span, hi, err)))
+		goto done;
+	int64_t gone_user = 0, gone_host = 0, gone_conflicted = 0;
+	if (!(it = tl_store_scope_events(s, scope, n_scope, (const char *const *)ips.v, ips.n, st->pending,
+					 st->n_pending, err)))
+		goto done;
+	const struct tl_addr_row *ar;
+	while ((more = tl_store_next_addr(it, &ar, err)) == 1) {
+		if ((!first_new || ar->id < first_new) &&
+		    tl_bind_writer_unattribute(w, ar->id, &gone_user, &gone_host, &gone_conflicted, err))
+			goto done;
+		/* as the whole run: a bound source decides; a bound destination
+		 * only when the source is no address the rules saw */
+		int32_t src = bound_addr(c, ar->src_ip);
+		int src_bound = is_bound(c, K_IP_USER, src) || is_bound(c, K_IP_HOST, src);
+		if ((src_bound || src < 0) && attribute_row(c, w, ar, err))
+			goto done;
+	}
+	tl_bind_iter_free(it);
+	it = NULL;
+	if (more < 0)
+		goto done;
+	int64_t conflicted = 0;
+	if ((n_conflicts || st->conflicted) && tl_bind_writer_recount_conflicts(w, &conflicted, err))
+		goto done;
+	st->bindings += in->added - (int64_t)in->n_deleted;
+	st->conflicts = n_conflicts;
+	st->attributed_user += c->sum.attributed_user - gone_user;
+	st->attributed_host += c->sum.attributed_host - gone_host;
+	st->conflicted = conflicted;
+	st->max_span = max_span;
+	st->next_binding = c->next_id;
+	st->next_conflict = c->next_conflict;
+	st->skipped += c->sum.skipped;
+	if (tl_store_corr_state_put(s, digest, st, "incremental", c->sum.skipped > 0, err))
+		goto done;
+	c->sum.bindings = st->bindings;
+	c->sum.conflicts = st->conflicts;
+	c->sum.attributed_user = st->attributed_user;
+	c->sum.attributed_host = st->attributed_host;
+	c->sum.conflicted = st->conflicted;
+	c->sum.skipped = st->skipped;
+	c->sum.mode = "incremental";
+	c->sum.rebuilt = (int64_t)in->n_aff;
+	c->sum.kept = in->kept;
+	c->sum.added = in->added;
+	c->sum.deleted = (int64_t)in->n_deleted;
+	rc = 1;
+done:
+	tl_bind_iter_free(it);
+	tl_strlist_release(&ips);
+	free(scope);
+	if (tl_bind_writer_end(w, rc == 1, rc == 1 ? err : NULL))
+		rc = -1;
+	return rc;
+}
