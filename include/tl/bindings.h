@@ -228,6 +228,10 @@ struct tl_bind_writer *tl_store_bindings_rebuild(struct tl_store *s, struct tl_e
 /* Whole recompute: binding ID is still right; tl_bind_writer_sweep then
  * deletes every binding up to UPTO that was not kept. */
 int tl_bind_writer_keep(struct tl_bind_writer *w, int64_t id, struct tl_err *err);
+/* Binding ID, kept, names the events that began and ended it by new ids (a
+ * re-parse numbers a file's events again; its evidence lines are the same). */
+int tl_bind_writer_set_events(struct tl_bind_writer *w, int64_t id, int64_t start_event, int64_t end_event,
+			      struct tl_err *err);
 int tl_bind_writer_sweep(struct tl_bind_writer *w, int64_t upto, struct tl_err *err);
 /* Deletes binding ID (conflict ID, with its attribution conflict rows). */
 int tl_bind_writer_delete_binding(struct tl_bind_writer *w, int64_t id, struct tl_err *err);

@@ -6,9 +6,10 @@
  * because it applies that file's rules (truncating, merging, ordering
  * bindings, attribution) to a part of the case instead of all of it.
  *
- * Ids: a binding whose content (value, start, end, end rule, source, start
- * and end events, events, evidence) a run leaves unchanged keeps the id an
- * earlier run gave it; every other binding gets a new id above the highest
+ * Ids: a binding whose content (value, start, end, end rule, source, events,
+ * evidence lines) a run leaves unchanged keeps the id an earlier run gave it,
+ * and takes the new ids of its start and end events when a re-parse has
+ * numbered them again; every other binding gets a new id above the highest
  * ever given, in the bindings' order (cmp_bnd), so a single run numbers
  * 1..N as it always did.
  *
@@ -292,7 +293,8 @@ static int load_old(struct corr *c, struct oldb **out, size_t *n_out, int kind, 
 	return rc < 0 ? -1 : 0;
 }
 
-/* The stored binding equal in content to D among OLD (start order), unused: its index, or -1. */
+/* The stored binding equal in content to D among OLD (start order), unused:
+ * its index, or -1. Event ids are not content: the evidence lines are. */
 static long match_old(struct corr *c, const struct bnd *d, struct oldb *old, size_t n, int *ev_made, struct tl_err *err)
 {
 	struct corr_inc *in = c->inc;
@@ -307,8 +309,7 @@ static long match_old(struct corr *c, const struct bnd *d, struct oldb *old, siz
 	for (size_t i = lo; i < n && !cmp_start(old[i].has_start, old[i].start, d->c.has_start, d->c.start); i++) {
 		const struct oldb *o = &old[i];
 		if (o->used || o->val != d->c.val || o->rule != d->c.rule || o->source != d->c.source ||
-		    o->has_end != d->c.has_end || (o->has_end && o->end != d->c.end) ||
-		    o->start_event != d->c.start_event || o->end_event != d->c.end_event || o->events != d->c.events)
+		    o->has_end != d->c.has_end || (o->has_end && o->end != d->c.end) || o->events != d->c.events)
 			continue;
 		if (!*ev_made) {
 			if (bnd_evidence_json(c, d, &in->ev)) {
@@ -381,6 +382,10 @@ static int number_bindings(struct corr *c, struct tl_bind_writer *w, struct tl_e
 			d->kept = 1;
 			in->kept++;
 			if (in->phase == P_FULL && tl_bind_writer_keep(w, d->id, err))
+				return -1;
+			/* the same evidence lines under new event ids (a re-parse) is the same binding */
+			if ((old[m].start_event != d->c.start_event || old[m].end_event != d->c.end_event) &&
+			    tl_bind_writer_set_events(w, d->id, d->c.start_event, d->c.end_event, err))
 				return -1;
 			continue;
 		}

@@ -158,6 +158,21 @@ int tl_bind_writer_keep(struct tl_bind_writer *w, int64_t id, struct tl_err *err
 	return step_ids(w, &w->keep, "INSERT OR IGNORE INTO temp.tl_kept (id) VALUES (?)", id, -1, NULL, NULL, err);
 }
 
+int tl_bind_writer_set_events(struct tl_bind_writer *w, int64_t id, int64_t start_event, int64_t end_event,
+			      struct tl_err *err)
+{
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v2(w->db, "UPDATE binding_rows SET start_event_id = ?, end_event_id = ? WHERE id = ?", -1,
+			       &st, NULL) != SQLITE_OK)
+		return sqlfail(w->db, err, "preparing a bindings change");
+	opt_int(st, 1, start_event != 0, start_event);
+	opt_int(st, 2, end_event != 0, end_event);
+	sqlite3_bind_int64(st, 3, id);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : sqlfail(w->db, err, "changing a binding's events");
+}
+
 int tl_bind_writer_sweep(struct tl_bind_writer *w, int64_t upto, struct tl_err *err)
 {
 	sqlite3_stmt *st = NULL;

@@ -83,7 +83,6 @@ DROP INDEX bindings_open;
 DROP TABLE correlation_files;
 DROP TABLE correlation_state;
 DROP TABLE correlation_spellings;
-DROP TABLE attribution_conflicts;
 CREATE TABLE events (
   id INTEGER PRIMARY KEY,
   ts INTEGER NOT NULL,          -- UTC microseconds since 1970, skew-corrected
@@ -149,7 +148,7 @@ same "$WORK/v9.rows" "$WORK/v8.rows" "the version-8 table holds what the view sh
 sqlite3 "$db" "UPDATE events SET raw_sha256 = upper(raw_sha256) WHERE id = 1"
 edited=$(q "SELECT raw_sha256 FROM events WHERE id = 1")
 expect_exit 1 "a read-only command asks for the migration" -- "$TL" sql "$C" "SELECT 1"
-contains "$WORK/err" "schema version 8, older than this tl's 12: run tl ingest" "and says how"
+contains "$WORK/err" "schema version 8, older than this tl's 13: run tl ingest" "and says how"
 
 expect_exit 0 "tl ingest migrates it" -- "$TL" ingest --no-progress "$C"
 contains "$WORK/err" "ingested 0 of 13 files \(13 unchanged" "and reads no evidence again"
