@@ -123,8 +123,11 @@ static int ingest_run(const struct tl_case *cs, const char *into, const struct t
 		rc = cli_error("out of memory");
 		goto out;
 	}
-	printf("ingest run %zu of %zu (%s%ld): %zu evidence files%s\n", k, runs,
-	       b ? "as custody entry " : "files no ingest read", b, copies.n, fmts.n ? ", some with --format" : "");
+	char as[64] = "files no ingest read";
+	if (b)
+		snprintf(as, sizeof(as), "as custody entry %ld", b);
+	printf("ingest run %zu of %zu (%s): %zu evidence files%s\n", k, runs, as, copies.n,
+	       fmts.n ? ", some with --format" : "");
 	if (tl_replay_copy_evidence(cs, into, &copies, &err)) {
 		rc = cli_error("%s", err.msg);
 		goto out;
