@@ -1,5 +1,6 @@
 /*
  * tl replay CASE [--into NEWCASE]: rebuild the case from its evidence, run
+ * by run as its custody log says it was ingested, run
  * every step of CASE/replay.tl on the new case, and compare each output's
  * SHA-256 with the one recorded. Each step runs as its own tl process, so the
  * new case gets its own custody log as if an analyst had typed the steps.
@@ -23,7 +24,9 @@
 static const char usage[] =
 	"usage: tl replay [--into NEWCASE] CASE\n\n"
 	"Builds a fresh case (NEWCASE, default a new folder under /tmp) from CASE's\n"
-	"evidence, config and formats, ingests it, runs every step of CASE/replay.tl\n"
+	"evidence, config and formats, repeating CASE's ingest runs in order, each\n"
+	"with the files it took in (from CASE/custody.jsonl: binding ids depend on\n"
+	"it), runs every step of CASE/replay.tl\n"
 	"with CASE replaced by the new case, and compares each output's SHA-256 with\n"
 	"the one recorded beside the step: one MATCH/DIFFER line per output, with\n"
 	"the first differing line for text. Each evidence file's outcome (ingested,\n"
