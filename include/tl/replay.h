@@ -57,9 +57,15 @@ int tl_replay_evidence(const struct tl_case *c, struct tl_strlist *evidence, str
 		       struct tl_err *err);
 
 /* Build a fresh case at INTO (created) from C: its tl.json, EVIDENCE (mtimes
- * kept: yearless timestamps take their year from them) and its own formats. */
+ * kept: yearless timestamps take their year from them; may be empty, the
+ * files then come run by run through tl_replay_copy_evidence) and its own
+ * formats. */
 int tl_replay_rebuild(const struct tl_case *c, const char *into, const struct tl_strlist *evidence,
 		      struct tl_err *err);
+
+/* Copy EVIDENCE (paths relative to the case) from C into the case at INTO, mtimes kept. */
+int tl_replay_copy_evidence(const struct tl_case *c, const char *into, const struct tl_strlist *evidence,
+			    struct tl_err *err);
 
 /* Runs one tl command (ARGV[0] "tl", NULL-terminated) and returns its exit
  * status, or -1. The command line supplies it: each step runs as its own tl
@@ -85,6 +91,7 @@ struct tl_replay_file {
 	char *status; /* done, partial, failed, unsupported, duplicate, ... */
 	char *format; /* "" when none */
 	char *forced; /* the --format NAME the analyst gave, or NULL */
+	long batch;   /* tl_replay_batches: the custody entry of the ingest that took it in; 0 none */
 };
 
 struct tl_replay_files {
@@ -98,6 +105,17 @@ struct tl_replay_files {
  * each file). 0, or -1 with ERR when neither can be read. */
 int tl_replay_outcomes(const char *root, const char *db_path, struct tl_replay_files *f, struct tl_err *err);
 void tl_replay_files_release(struct tl_replay_files *f);
+
+/* The ingest history: for each file of F, into its `batch`, the custody
+ * sequence number of the first `tl ingest` entry of CASE_ROOT/custody.jsonl
+ * whose inputs hold its copy with the content the case holds now (superseded
+ * content was taken in by a later run), else the first that read that path
+ * at all, else 0 (no entry read it: it should not happen). Replay repeats the
+ * runs in that order, each with its own files, because correlation numbers
+ * the bindings of later runs after the earlier ones. *HAVE_LOG is 0 when the
+ * case has no custody log (every batch 0). Damaged log lines are skipped
+ * (tl verify reports them). 0, or -1 (ERR) when the log cannot be opened. */
+int tl_replay_batches(const char *case_root, struct tl_replay_files *f, int *have_log, struct tl_err *err);
 
 /* Compare the outcomes WAS (the original run) with NOW (the replay): one
  * "DIFFER evidence ..." line on OUT per file whose status or format changed,

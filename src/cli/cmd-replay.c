@@ -1,5 +1,6 @@
 /*
  * tl replay CASE [--into NEWCASE]: rebuild the case from its evidence, run
+ * by run as its custody log says it was ingested, run
  * every step of CASE/replay.tl on the new case, and compare each output's
  * SHA-256 with the one recorded. Each step runs as its own tl process, so the
  * new case gets its own custody log as if an analyst had typed the steps.
@@ -8,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -22,7 +24,9 @@
 static const char usage[] =
 	"usage: tl replay [--into NEWCASE] CASE\n\n"
 	"Builds a fresh case (NEWCASE, default a new folder under /tmp) from CASE's\n"
-	"evidence, config and formats, ingests it, runs every step of CASE/replay.tl\n"
+	"evidence, config and formats, repeating CASE's ingest runs in order, each\n"
+	"with the files it took in (from CASE/custody.jsonl: binding ids depend on\n"
+	"it), runs every step of CASE/replay.tl\n"
 	"with CASE replaced by the new case, and compares each output's SHA-256 with\n"
 	"the one recorded beside the step: one MATCH/DIFFER line per output, with\n"
 	"the first differing line for text. Each evidence file's outcome (ingested,\n"
@@ -55,6 +59,105 @@ static int run_tl(void *ctx, char **argv)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + (WIFSIGNALED(st) ? WTERMSIG(st) : 0);
 }
 
+/* The next batch after PREV in run order (custody entry numbers; 0, files no
+ * ingest read, as LONG_MAX: last), or 0 when there is none. */
+static long next_batch(const struct tl_replay_files *f, long prev)
+{
+	long best = 0;
+	for (size_t i = 0; i < f->n; i++) {
+		long b = f->v[i].batch ? f->v[i].batch : LONG_MAX;
+		if (b > prev && (!best || b < best))
+			best = b;
+	}
+	return best;
+}
+
+/* Run tl ingest [--format FMT] on PATHS of INTO; a file tl cannot read is an
+ * outcome (exit 4), compared afterwards, not a reason to stop. */
+static int run_ingest(const char *into, const char *fmt, const struct tl_strlist *paths)
+{
+	struct tl_strlist args = TL_STRLIST_INIT;
+	struct tl_err err;
+	char path[4200];
+	int bad = tl_strlist_add(&args, "tl") || tl_strlist_add(&args, "ingest") ||
+		  tl_strlist_add(&args, "--no-progress") || tl_strlist_add(&args, "--quiet");
+	if (fmt && !bad)
+		bad = tl_strlist_add(&args, "--format") || tl_strlist_add(&args, fmt);
+	bad = bad || tl_strlist_add(&args, into);
+	for (size_t k = 0; !bad && k < paths->n; k++)
+		bad = tl_pathf(path, sizeof(path), &err, "%s/%s", into, paths->v[k]) || tl_strlist_add(&args, path);
+	char **av = bad ? NULL : calloc(args.n + 1, sizeof(*av));
+	int st = -1;
+	if (av) {
+		for (size_t k = 0; k < args.n; k++)
+			av[k] = args.v[k];
+		st = run_tl(NULL, av);
+	}
+	free(av);
+	tl_strlist_release(&args);
+	if (st != 0 && st != TL_EXIT_REJECTS && st != TL_EXIT_PARTIAL)
+		return cli_error("replay: ingest%s%s of the new case exited %d", fmt ? " --format " : "", fmt ? fmt : "", st);
+	return 0;
+}
+
+/* Repeat one original ingest run, batch B (a custody entry number; 0: the
+ * files no entry read): copy the files it took in, then ingest those the
+ * analyst forced with --format, format by format, and then the rest, as
+ * detected. Files of earlier runs are in the case already, as they were. */
+static int ingest_run(const struct tl_case *cs, const char *into, const struct tl_replay_files *was, long b,
+		      size_t k, size_t runs)
+{
+	struct tl_strlist copies = TL_STRLIST_INIT, fmts = TL_STRLIST_INIT, paths = TL_STRLIST_INIT;
+	struct tl_err err;
+	int rc = 0;
+	/* in path order: an archive's members come together */
+	for (size_t i = 0; !rc && i < was->n; i++)
+		if (was->v[i].batch == b && (!copies.n || strcmp(copies.v[copies.n - 1], was->v[i].copy)))
+			rc = tl_strlist_add(&copies, was->v[i].copy);
+	for (size_t i = 0; !rc && i < was->n; i++) {
+		const char *fmt = was->v[i].forced;
+		int seen = 0;
+		for (size_t n = 0; fmt && n < fmts.n && !seen; n++)
+			seen = !strcmp(fmts.v[n], fmt);
+		if (was->v[i].batch == b && fmt && !seen)
+			rc = tl_strlist_add(&fmts, fmt);
+	}
+	if (rc) {
+		rc = cli_error("out of memory");
+		goto out;
+	}
+	char as[64] = "files no ingest read";
+	if (b)
+		snprintf(as, sizeof(as), "as custody entry %ld", b);
+	printf("ingest run %zu of %zu (%s): %zu evidence files%s\n", k, runs, as, copies.n,
+	       fmts.n ? ", some with --format" : "");
+	if (tl_replay_copy_evidence(cs, into, &copies, &err)) {
+		rc = cli_error("%s", err.msg);
+		goto out;
+	}
+	/* "" for the files ingested as detected: last, as the original run had them */
+	for (size_t f = 0; !rc && f <= fmts.n; f++) {
+		const char *fmt = f < fmts.n ? fmts.v[f] : NULL;
+		tl_strlist_release(&paths);
+		for (size_t i = 0; !rc && i < was->n; i++) {
+			const struct tl_replay_file *w = &was->v[i];
+			if (w->batch != b || (fmt ? !w->forced || strcmp(w->forced, fmt) : w->forced != NULL))
+				continue;
+			if (!paths.n || strcmp(paths.v[paths.n - 1], w->copy))
+				rc = tl_strlist_add(&paths, w->copy);
+		}
+		if (rc)
+			rc = cli_error("out of memory");
+		else if (paths.n)
+			rc = run_ingest(into, fmt, &paths);
+	}
+out:
+	tl_strlist_release(&copies);
+	tl_strlist_release(&fmts);
+	tl_strlist_release(&paths);
+	return rc;
+}
+
 int cmd_replay(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -76,7 +179,7 @@ int cmd_replay(int argc, char **argv)
 		return TL_EXIT_ERROR;
 	struct tl_replay rp;
 	struct tl_err err;
-	struct tl_strlist evidence = TL_STRLIST_INIT, missing = TL_STRLIST_INIT, forced = TL_STRLIST_INIT;
+	struct tl_strlist evidence = TL_STRLIST_INIT, missing = TL_STRLIST_INIT;
 	struct tl_replay_files was = { 0 }, now = { 0 };
 	char tmpl[] = "/tmp/tl-replay-XXXXXX", dbnew[4200];
 	int rc = TL_EXIT_OK;
@@ -119,54 +222,33 @@ int cmd_replay(int argc, char **argv)
 		rc = cli_error("replay: cannot create a folder under /tmp: %s", strerror(errno));
 		goto cleanup_replay;
 	}
-	if (tl_replay_rebuild(&cs, into, &evidence, &err)) {
+	int have_log;
+	struct tl_strlist none = TL_STRLIST_INIT;
+	if (tl_replay_batches(cs.root, &was, &have_log, &err) || tl_replay_rebuild(&cs, into, &none, &err)) {
 		rc = cli_error("%s", err.msg);
 		goto cleanup_replay;
 	}
 	printf("replaying %zu steps of %s/replay.tl into %s\n", rp.n, cs.root, into);
-	/* the analyst's --format choices first, as they were given; then the rest
-	 * as detected. A file tl could not read then is expected not to be read
-	 * now (exit 4): the outcomes are compared below, file by file. */
-	for (size_t i = 0; i < was.n; i++) {
-		const char *fmt = was.v[i].forced;
-		int seen = 0;
-		for (size_t k = 0; fmt && k < forced.n && !seen; k++)
-			seen = !strcmp(forced.v[k], fmt);
-		if (!fmt || seen)
-			continue;
-		if (tl_strlist_add(&forced, fmt)) {
-			rc = cli_error("out of memory");
+	/* the original ingest runs, in order, each with the files it took in:
+	 * the ids of the bindings a run adds follow those of the runs before it
+	 * (docs/correlation.md#stable-binding-ids). Files no ingest read (it
+	 * should not happen) come last: batch 0 sorts after every entry. */
+	if (!have_log && was.n)
+		printf("NOTE no custody.jsonl: the evidence is ingested in one run\n");
+	for (size_t i = 0; have_log && i < was.n; i++)
+		if (!was.v[i].batch)
+			printf("NOTE evidence %s: read by no ingest in custody.jsonl, ingested with the last run\n",
+			       was.v[i].path);
+	size_t runs = 0;
+	for (long prev = 0, b; (b = next_batch(&was, prev)) != 0; prev = b)
+		runs++;
+	size_t k = 0;
+	for (long prev = 0, b; (b = next_batch(&was, prev)) != 0; prev = b) {
+		k++;
+		if (ingest_run(&cs, into, &was, b == LONG_MAX ? 0 : b, k, runs)) {
+			rc = TL_EXIT_ERROR;
 			goto cleanup_replay;
 		}
-		struct tl_strlist args = TL_STRLIST_INIT;
-		char path[4200];
-		int bad = tl_strlist_add(&args, "tl") || tl_strlist_add(&args, "ingest") ||
-			  tl_strlist_add(&args, "--no-progress") || tl_strlist_add(&args, "--quiet") ||
-			  tl_strlist_add(&args, "--format") || tl_strlist_add(&args, fmt) || tl_strlist_add(&args, into);
-		for (size_t k = i; !bad && k < was.n; k++) {
-			if (!was.v[k].forced || strcmp(was.v[k].forced, fmt))
-				continue;
-			bad = tl_pathf(path, sizeof(path), &err, "%s/%s", into, was.v[k].copy) || tl_strlist_add(&args, path);
-		}
-		char **av = bad ? NULL : calloc(args.n + 1, sizeof(*av));
-		int st = -1;
-		if (av) {
-			for (size_t k = 0; k < args.n; k++)
-				av[k] = args.v[k];
-			st = run_tl(NULL, av);
-		}
-		free(av);
-		tl_strlist_release(&args);
-		if (st != 0 && st != TL_EXIT_REJECTS && st != TL_EXIT_PARTIAL) {
-			rc = cli_error("replay: ingest --format %s of the new case exited %d", fmt, st);
-			goto cleanup_replay;
-		}
-	}
-	char *ingest[] = { "tl", "ingest", "--no-progress", "--quiet", (char *)into, NULL };
-	int st = run_tl(NULL, ingest);
-	if (st != 0 && st != TL_EXIT_REJECTS && st != TL_EXIT_PARTIAL) {
-		rc = cli_error("replay: ingest of the new case exited %d", st);
-		goto cleanup_replay;
 	}
 	long match, differ, omatch = 0, odiffer = 0;
 	if (tl_pathf(dbnew, sizeof(dbnew), &err, "%s/case.db", into) || tl_replay_outcomes(into, dbnew, &now, &err)) {
@@ -185,7 +267,6 @@ cleanup:
 	tl_replay_files_release(&now);
 	tl_strlist_release(&evidence);
 	tl_strlist_release(&missing);
-	tl_strlist_release(&forced);
 	tl_case_release(&cs);
 	return rc;
 }

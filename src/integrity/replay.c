@@ -272,6 +272,21 @@ int tl_replay_evidence(const struct tl_case *c, struct tl_strlist *evidence, str
 	return rc;
 }
 
+int tl_replay_copy_evidence(const struct tl_case *c, const char *into, const struct tl_strlist *evidence,
+			    struct tl_err *err)
+{
+	char src[4200], dst[4200];
+	struct tl_err e;
+	for (size_t i = 0; i < evidence->n; i++) {
+		if (tl_pathf(src, sizeof(src), err, "%s/%s", c->root, evidence->v[i]) ||
+		    tl_pathf(dst, sizeof(dst), err, "%s/%s", into, evidence->v[i]))
+			return -1;
+		if (tl_file_copy(src, dst, &e))
+			return tl_errf(err, "replay: cannot copy '%s' into '%s': %s", evidence->v[i], into, e.msg);
+	}
+	return 0;
+}
+
 int tl_replay_rebuild(const struct tl_case *c, const char *into, const struct tl_strlist *evidence,
 		      struct tl_err *err)
 {
@@ -285,13 +300,8 @@ int tl_replay_rebuild(const struct tl_case *c, const char *into, const struct tl
 	unlink(dst);
 	if (access(src, F_OK) == 0 && tl_file_copy(src, dst, &e))
 		return tl_errf(err, "replay: cannot copy tl.json into '%s'", into);
-	for (size_t i = 0; i < evidence->n; i++) {
-		if (tl_pathf(src, sizeof(src), err, "%s/%s", c->root, evidence->v[i]) ||
-		    tl_pathf(dst, sizeof(dst), err, "%s/%s", into, evidence->v[i]))
-			return -1;
-		if (tl_file_copy(src, dst, &e))
-			return tl_errf(err, "replay: cannot copy '%s' into '%s': %s", evidence->v[i], into, e.msg);
-	}
+	if (tl_replay_copy_evidence(c, into, evidence, err))
+		return -1;
 	/* the case's own formats: every *.json in CASE/formats */
 	struct tl_formats fs = TL_FORMATS_INIT;
 	if (tl_formats_add_dir(&fs, c->formats_dir, &e) == 0) {
