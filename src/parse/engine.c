@@ -1169,12 +1169,19 @@ static int add_val(struct tl_parse *p, const char *name, struct tl_val v)
 	return v.s ? add_field(p, name, v.s, v.len, TL_V_STR) : 0;
 }
 
+/* N in decimal as a field (twice per syslog record: by hand, not snprintf). */
 static int add_num(struct tl_parse *p, const char *name, long n)
 {
-	char b[24];
-	snprintf(b, sizeof(b), "%ld", n);
-	char *v = tl_arena_strndup(&p->arena, b, strlen(b));
-	return v ? add_field(p, name, v, strlen(v), TL_V_NUM) : -1;
+	char b[24], *e = b + sizeof(b);
+	unsigned long u = n < 0 ? 0ul - (unsigned long)n : (unsigned long)n;
+	do
+		*--e = (char)('0' + u % 10);
+	while (u /= 10);
+	if (n < 0)
+		*--e = '-';
+	size_t len = (size_t)(b + sizeof(b) - e);
+	char *v = tl_arena_strndup(&p->arena, e, len);
+	return v ? add_field(p, name, v, len, TL_V_NUM) : -1;
 }
 
 /* RFC 5424 STRUCTURED-DATA: [id name="value" ...] becomes sd.<id>.<name>;
