@@ -36,13 +36,53 @@ int tl_field_lookup(const char *name)
 	return -1;
 }
 
+/* Length of the run of S that JSON writes as it is: printable ASCII but the
+ * quote and the backslash (tl_json_escape's own fast path). */
+static size_t plain_run(const char *s, size_t len)
+{
+	size_t i = 0;
+	while (i < len && (unsigned char)s[i] >= 0x20 && (unsigned char)s[i] < 0x7F && s[i] != '"' && s[i] != '\\')
+		i++;
+	return i;
+}
+
+/* Append PRE, then S quoted, then POST (each of PRE and POST at most one
+ * byte, 0 for none); a string that needs escaping goes through
+ * tl_json_escape, the rest is copied at once. The same bytes as
+ * tl_json_put_key / tl_json_put_strn, without their per-byte appends: this
+ * runs for every key and value of every event. */
+static int put_quoted(struct tl_buf *out, char pre, const char *s, size_t len, char post)
+{
+	if (plain_run(s, len) == len) {
+		if (tl_buf_grow(out, len + 4))
+			return -1;
+		char *d = out->data + out->len;
+		if (pre)
+			*d++ = pre;
+		*d++ = '"';
+		if (len)
+			memcpy(d, s, len);
+		d += len;
+		*d++ = '"';
+		if (post)
+			*d++ = post;
+		*d = 0;
+		out->len = (size_t)(d - out->data);
+		return 0;
+	}
+	return (pre && tl_buf_addc(out, pre)) || tl_buf_addc(out, '"') || tl_json_escape(out, s, len) ||
+			       tl_buf_addc(out, '"') || (post && tl_buf_addc(out, post))
+		       ? -1
+		       : 0;
+}
+
 int tl_event_extra_json(const struct tl_event *ev, struct tl_buf *out)
 {
 	if (tl_buf_addc(out, '{'))
 		return -1;
 	for (size_t i = 0; i < ev->n_extra; i++) {
 		const struct tl_extra *x = &ev->extra[i];
-		if (tl_json_put_key(out, x->key, i == 0))
+		if (put_quoted(out, i == 0 ? 0 : ',', x->key ? x->key : "", x->key ? strlen(x->key) : 0, ':'))
 			return -1;
 		int rc;
 		switch (x->kind) {
@@ -53,7 +93,7 @@ int tl_event_extra_json(const struct tl_event *ev, struct tl_buf *out)
 			rc = tl_buf_add(out, x->v.s, x->v.len);
 			break;
 		default:
-			rc = tl_json_put_strn(out, x->v.s, x->v.len);
+			rc = put_quoted(out, 0, x->v.s, x->v.len, 0);
 		}
 		if (rc)
 			return -1;
