@@ -87,14 +87,21 @@ static void engine_free(struct tl_parse *p)
 	free(p);
 }
 
+/* Whether S (LEN bytes) is the C string N: the first byte decides most
+ * (this runs for every field of every record), strlen only after. */
+static int same_str(const char *n, const char *s, size_t len)
+{
+	return n[0] == (len ? s[0] : 0) && strlen(n) == len && !memcmp(n, s, len);
+}
+
 static int is_null(const struct tl_parse *p, const char *s, size_t len)
 {
 	for (size_t i = 0; i < p->f->nnulls; i++)
-		if (strlen(p->f->nulls[i]) == len && !memcmp(p->f->nulls[i], s, len))
+		if (same_str(p->f->nulls[i], s, len))
 			return 1;
-	if (p->unset && strlen(p->unset) == len && !memcmp(p->unset, s, len))
+	if (p->unset && same_str(p->unset, s, len))
 		return 1;
-	if (p->empty && strlen(p->empty) == len && !memcmp(p->empty, s, len))
+	if (p->empty && same_str(p->empty, s, len))
 		return 1;
 	return 0;
 }
