@@ -81,6 +81,10 @@ void tl_sha256_final_hex(struct tl_sha256 *h, char out[65]);
  * hashed without setting up a digest each (copies keys). 0, or -1 when the
  * digest failed (OUT is then zero). */
 int tl_sha256_final_next(struct tl_sha256 *h, unsigned char out[32]);
+/* Hex SHA-256 of P alone (H must have been given nothing since it was made or
+ * last finished); H is ready for the next input after. tl_sha256_hex for many
+ * short inputs (one per record) without setting a digest up for each. */
+void tl_sha256_next_hex(struct tl_sha256 *h, const void *p, size_t len, char out[65]);
 /* Free H without finishing it (accepts NULL). */
 void tl_sha256_free(struct tl_sha256 *h);
 

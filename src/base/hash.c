@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -23,11 +24,29 @@ static void hex_encode(const unsigned char *md, size_t n, char *out)
 	out[2 * n] = 0;
 }
 
+static EVP_MD *fetched;
+
+static void fetch_sha256(void)
+{
+	fetched = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+/* The digest fetched once for the process: EVP_sha256() makes every
+ * EVP_Digest and DigestInit look the implementation up again (a locked
+ * provider-table search), which cost as much as hashing a 135-byte log line.
+ * It is never freed: it lives as long as the process's libcrypto. */
+static const EVP_MD *sha256(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, fetch_sha256);
+	return fetched ? fetched : EVP_sha256();
+}
+
 void tl_sha256_hex(const void *p, size_t len, char out[65])
 {
 	unsigned char md[32];
 	unsigned int mdlen = 0;
-	EVP_Digest(p, len, md, &mdlen, EVP_sha256(), NULL);
+	EVP_Digest(p, len, md, &mdlen, sha256(), NULL);
 	hex_encode(md, 32, out);
 }
 
@@ -41,7 +60,7 @@ struct tl_sha256 *tl_sha256_new(void)
 	if (!h)
 		return NULL;
 	h->ctx = EVP_MD_CTX_new();
-	if (!h->ctx || !EVP_DigestInit_ex(h->ctx, EVP_sha256(), NULL)) {
+	if (!h->ctx || !EVP_DigestInit_ex(h->ctx, sha256(), NULL)) {
 		EVP_MD_CTX_free(h->ctx);
 		free(h);
 		return NULL;
@@ -73,6 +92,18 @@ int tl_sha256_final_next(struct tl_sha256 *h, unsigned char out[32])
 		return -1;
 	}
 	return 0;
+}
+
+void tl_sha256_next_hex(struct tl_sha256 *h, const void *p, size_t len, char out[65])
+{
+	unsigned char md[32];
+	if (!EVP_DigestUpdate(h->ctx, p, len) || tl_sha256_final_next(h, md)) {
+		/* H is in no known state: the next call starts it again */
+		EVP_DigestInit_ex(h->ctx, sha256(), NULL);
+		tl_sha256_hex(p, len, out);
+		return;
+	}
+	hex_encode(md, 32, out);
 }
 
 void tl_sha256_free(struct tl_sha256 *h)

@@ -36,40 +36,43 @@ int tl_field_lookup(const char *name)
 	return -1;
 }
 
+/* Append PRE, then S quoted, then POST (each of PRE and POST at most one
+ * byte, 0 for none); a string that needs escaping goes through
+ * tl_json_escape, the rest is copied at once. The same bytes as
+ * tl_json_put_key / tl_json_put_strn, without their per-byte appends: this
+ * runs for every key and value of every event. */
+static int put_quoted(struct tl_buf *out, char pre, const char *s, size_t len, char post)
+{
+	if (tl_json_plain_len(s, len) == len) {
+		if (tl_buf_grow(out, len + 4))
+			return -1;
+		char *d = out->data + out->len;
+		if (pre)
+			*d++ = pre;
+		*d++ = '"';
+		if (len)
+			memcpy(d, s, len);
+		d += len;
+		*d++ = '"';
+		if (post)
+			*d++ = post;
+		*d = 0;
+		out->len = (size_t)(d - out->data);
+		return 0;
+	}
+	return (pre && tl_buf_addc(out, pre)) || tl_buf_addc(out, '"') || tl_json_escape(out, s, len) ||
+			       tl_buf_addc(out, '"') || (post && tl_buf_addc(out, post))
+		       ? -1
+		       : 0;
+}
+
 int tl_event_extra_json(const struct tl_event *ev, struct tl_buf *out)
 {
 	if (tl_buf_addc(out, '{'))
 		return -1;
 	for (size_t i = 0; i < ev->n_extra; i++) {
 		const struct tl_extra *x = &ev->extra[i];
-		int raw = x->kind == TL_V_NUM || x->kind == TL_V_BOOL || x->kind == TL_V_NULL || x->kind == TL_V_JSON;
-		size_t kl = x->key ? strlen(x->key) : 0;
-		/* the common member, a key and a value with nothing to escape: written
-		 * in one piece, as the calls below would write it */
-		if (x->key && tl_json_plain_len(x->key, kl) == kl &&
-		    (raw || tl_json_plain_len(x->v.s, x->v.len) == x->v.len)) {
-			if (tl_buf_grow(out, kl + x->v.len + 6))
-				return -1;
-			char *d = out->data + out->len;
-			if (i)
-				*d++ = ',';
-			*d++ = '"';
-			memcpy(d, x->key, kl);
-			d += kl;
-			*d++ = '"';
-			*d++ = ':';
-			if (!raw)
-				*d++ = '"';
-			if (x->v.len)
-				memcpy(d, x->v.s, x->v.len);
-			d += x->v.len;
-			if (!raw)
-				*d++ = '"';
-			out->len = (size_t)(d - out->data);
-			out->data[out->len] = 0;
-			continue;
-		}
-		if (tl_json_put_key(out, x->key, i == 0))
+		if (put_quoted(out, i == 0 ? 0 : ',', x->key ? x->key : "", x->key ? strlen(x->key) : 0, ':'))
 			return -1;
 		int rc;
 		switch (x->kind) {
@@ -80,7 +83,7 @@ int tl_event_extra_json(const struct tl_event *ev, struct tl_buf *out)
 			rc = tl_buf_add(out, x->v.s, x->v.len);
 			break;
 		default:
-			rc = tl_json_put_strn(out, x->v.s, x->v.len);
+			rc = put_quoted(out, 0, x->v.s, x->v.len, 0);
 		}
 		if (rc)
 			return -1;

@@ -87,14 +87,21 @@ static void engine_free(struct tl_parse *p)
 	free(p);
 }
 
+/* Whether S (LEN bytes) is the C string N: the first byte decides most
+ * (this runs for every field of every record), strlen only after. */
+static int same_str(const char *n, const char *s, size_t len)
+{
+	return n[0] == (len ? s[0] : 0) && strlen(n) == len && !memcmp(n, s, len);
+}
+
 static int is_null(const struct tl_parse *p, const char *s, size_t len)
 {
 	for (size_t i = 0; i < p->f->nnulls; i++)
-		if (strlen(p->f->nulls[i]) == len && !memcmp(p->f->nulls[i], s, len))
+		if (same_str(p->f->nulls[i], s, len))
 			return 1;
-	if (p->unset && strlen(p->unset) == len && !memcmp(p->unset, s, len))
+	if (p->unset && same_str(p->unset, s, len))
 		return 1;
-	if (p->empty && strlen(p->empty) == len && !memcmp(p->empty, s, len))
+	if (p->empty && same_str(p->empty, s, len))
 		return 1;
 	return 0;
 }
@@ -1186,12 +1193,19 @@ static int add_val(struct tl_parse *p, const char *name, struct tl_val v)
 	return v.s ? add_field(p, name, v.s, v.len, TL_V_STR) : 0;
 }
 
+/* N in decimal as a field (twice per syslog record: by hand, not snprintf). */
 static int add_num(struct tl_parse *p, const char *name, long n)
 {
-	char b[24];
-	snprintf(b, sizeof(b), "%ld", n);
-	char *v = tl_arena_strndup(&p->arena, b, strlen(b));
-	return v ? add_field(p, name, v, strlen(v), TL_V_NUM) : -1;
+	char b[24], *e = b + sizeof(b);
+	unsigned long u = n < 0 ? 0ul - (unsigned long)n : (unsigned long)n;
+	do
+		*--e = (char)('0' + u % 10);
+	while (u /= 10);
+	if (n < 0)
+		*--e = '-';
+	size_t len = (size_t)(b + sizeof(b) - e);
+	char *v = tl_arena_strndup(&p->arena, e, len);
+	return v ? add_field(p, name, v, len, TL_V_NUM) : -1;
 }
 
 /* RFC 5424 STRUCTURED-DATA: [id name="value" ...] becomes sd.<id>.<name>;

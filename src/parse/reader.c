@@ -69,6 +69,7 @@ struct tl_reader {
 	struct tl_buf text;
 	struct tl_buf raw;
 	struct tl_buf excerpt;
+	struct tl_sha256 *sha;  /* the records' digest, made at the first record */
 	/* multi-line / CSV: a line read ahead that starts the next record */
 	int have_pending;
 	struct tl_buf pending;
@@ -513,6 +514,7 @@ void tl_reader_free(struct tl_reader *r)
 	tl_buf_release(&r->raw);
 	tl_buf_release(&r->excerpt);
 	tl_buf_release(&r->pending);
+	tl_sha256_free(r->sha);
 	free(r);
 }
 
@@ -703,7 +705,12 @@ static void finish_record(struct tl_reader *r, struct tl_record *rec, const char
 	rec->raw = raw;
 	rec->raw_len = rawlen;
 	rec->length = rawlen;
-	tl_sha256_hex(raw, rawlen, rec->sha256);
+	if (!r->sha)
+		r->sha = tl_sha256_new();
+	if (r->sha)
+		tl_sha256_next_hex(r->sha, raw, rawlen, rec->sha256);
+	else
+		tl_sha256_hex(raw, rawlen, rec->sha256);
 	if (r->enc == ENC_UTF8) {
 		rec->text = raw;
 		rec->len = rawlen;

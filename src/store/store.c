@@ -15,6 +15,11 @@
 #include "store-internal.h"
 #include "tl/banned.h"
 
+/* Parameters of one event row of the insert: ts, ts_raw, parser_id,
+ * ts_skew_us, the fields, then extra, file_id, line, offset, length,
+ * raw_sha256, seq, indicator. */
+#define EVENT_PARAMS (4 + TL_F_COUNT + 8)
+
 struct tl_store {
 	sqlite3 *db;
 	sqlite3_stmt *ins_event, *ins_reject;
@@ -25,6 +30,11 @@ struct tl_store {
 	 * sqlite3_reset(), so a NULL already there is not bound again (most of
 	 * an event's 59 columns are NULL row after row) */
 	unsigned char bound[64 + TL_F_COUNT];
+	/* ins_events: TL_STORE_INSERT_ROWS events in one statement, its own
+	 * bound flags and record hashes (NULL when it could not be prepared) */
+	sqlite3_stmt *ins_events;
+	unsigned char bound_rows[TL_STORE_INSERT_ROWS * EVENT_PARAMS + 1];
+	unsigned char shas[TL_STORE_INSERT_ROWS][32];
 	/* event_parsers rows already looked up (a file's events share one or a
 	 * few); past PARSER_IDS_MAX, hostile time rules are looked up in SQL */
 	struct parser_id *pids;
@@ -864,18 +874,34 @@ static int migrate(struct tl_store *s, struct tl_err *err)
 	return 0;
 }
 
+/* The event insert with ROWS rows of EVENT_PARAMS parameters each. */
+static void event_insert_sql(struct tl_buf *b, int rows)
+{
+	tl_buf_adds(b, "INSERT INTO event_rows (ts, ts_raw, parser_id, ts_skew_us");
+#define TL_X_NAME(name, kind) tl_buf_adds(b, ", " #name);
+	TL_EVENT_FIELDS(TL_X_NAME)
+#undef TL_X_NAME
+	tl_buf_adds(b, ", extra, file_id, line, offset, length, raw_sha256, seq, indicator) VALUES ");
+	for (int r = 0; r < rows; r++) {
+		tl_buf_adds(b, r ? ",(?" : "(?");
+		for (int i = 1; i < EVENT_PARAMS; i++)
+			tl_buf_adds(b, ",?");
+		tl_buf_adds(b, ")");
+	}
+}
+
 static int prepare(struct tl_store *s, struct tl_err *err)
 {
 	struct tl_buf b = TL_BUF_INIT;
-	tl_buf_adds(&b, "INSERT INTO event_rows (ts, ts_raw, parser_id, ts_skew_us");
-#define TL_X_NAME(name, kind) tl_buf_adds(&b, ", " #name);
-	TL_EVENT_FIELDS(TL_X_NAME)
-#undef TL_X_NAME
-	tl_buf_adds(&b, ", extra, file_id, line, offset, length, raw_sha256, seq, indicator) VALUES (?,?,?,?");
-	for (int i = 0; i < TL_F_COUNT; i++)
-		tl_buf_adds(&b, ",?");
-	tl_buf_adds(&b, ",?,?,?,?,?,?,?,?)");
+	event_insert_sql(&b, 1);
 	int rc = sqlite3_prepare_v3(s->db, b.data, -1, SQLITE_PREPARE_PERSISTENT, &s->ins_event, NULL);
+	if (rc == SQLITE_OK) {
+		tl_buf_reset(&b);
+		event_insert_sql(&b, TL_STORE_INSERT_ROWS);
+		/* without it (a SQLite built with few parameters) rows go one by one */
+		if (sqlite3_prepare_v3(s->db, b.data, -1, SQLITE_PREPARE_PERSISTENT, &s->ins_events, NULL) != SQLITE_OK)
+			s->ins_events = NULL;
+	}
 	tl_buf_release(&b);
 	if (rc != SQLITE_OK)
 		return sqlerr(s, err, "preparing event insert");
@@ -972,6 +998,7 @@ void tl_store_close(struct tl_store *s)
 		exec(s, "ROLLBACK", NULL);
 	tl_store_close(s->reader);
 	sqlite3_finalize(s->ins_event);
+	sqlite3_finalize(s->ins_events);
 	sqlite3_finalize(s->ins_reject);
 	sqlite3_finalize(s->get_parser);
 	sqlite3_finalize(s->ins_parser);
@@ -1268,13 +1295,13 @@ static void bind_val(sqlite3_stmt *st, int i, const struct tl_val *v, char kind)
 		sqlite3_bind_text(st, i, v->s, (int)v->len, SQLITE_STATIC);
 }
 
-/* bind_val for ins_event, skipping a NULL that is already bound */
-static void bind_event_val(struct tl_store *s, int i, const struct tl_val *v, char kind)
+/* bind_val for an event insert, skipping a NULL that is already bound */
+static void bind_event_val(sqlite3_stmt *st, unsigned char *bound, int i, const struct tl_val *v, char kind)
 {
-	if (!v->s && !s->bound[i])
+	if (!v->s && !bound[i])
 		return;
-	bind_val(s->ins_event, i, v, kind);
-	s->bound[i] = v->s != NULL;
+	bind_val(st, i, v, kind);
+	bound[i] = v->s != NULL;
 }
 
 int tl_store_add_event(struct tl_store *s, const struct tl_event *ev, const struct tl_prov *pv, struct tl_err *err)
@@ -1350,58 +1377,109 @@ static int parser_id(struct tl_store *s, const char *family, const char *format,
 	return 0;
 }
 
-int tl_store_add_event_json(struct tl_store *s, const struct tl_event *ev, const char *extra, size_t extra_len,
-			    const struct tl_prov *pv, struct tl_err *err)
+/* Bind EV as the row of ST whose parameters start after BASE; BOUND says
+ * which of ST's parameters hold a value, SHA holds the hash until the step:
+ * BIN's 32 bytes when the caller converted it, else PV's hex unhexed. */
+static int bind_event(struct tl_store *s, sqlite3_stmt *st, unsigned char *bound, int base, const struct tl_event *ev,
+		      const char *extra, size_t extra_len, const struct tl_prov *pv, const unsigned char *bin,
+		      unsigned char sha[32], struct tl_err *err)
 {
-	unsigned char sha[32];
-	int bin = tl_store_sha_unhex(pv->sha256, strlen(pv->sha256), sha) == 0;
-	return tl_store_add_event_sha(s, ev, extra, extra_len, pv, bin ? sha : NULL, err);
-}
-
-int tl_store_add_event_sha(struct tl_store *s, const struct tl_event *ev, const char *extra, size_t extra_len,
-			   const struct tl_prov *pv, const unsigned char *sha, struct tl_err *err)
-{
-	sqlite3_stmt *st = s->ins_event;
 	int64_t pid = 0;
 	if (parser_id(s, ev->family ? ev->family : "", ev->format ? ev->format : "",
 		      ev->parser_version ? ev->parser_version : "", ev->ts_rule ? ev->ts_rule : "", &pid, err))
 		return -1;
-	int i = 1;
+	int i = base + 1;
 	sqlite3_bind_int64(st, i++, ev->ts);
 	sqlite3_bind_text(st, i++, ev->ts_raw.s, (int)ev->ts_raw.len, SQLITE_STATIC);
 	sqlite3_bind_int64(st, i++, pid);
 	sqlite3_bind_int64(st, i++, ev->ts_skew_us);
 	for (int f = 0; f < TL_F_COUNT; f++)
-		bind_event_val(s, i++, &ev->f[f], tl_field_kind((enum tl_field_id)f));
+		bind_event_val(st, bound, i++, &ev->f[f], tl_field_kind((enum tl_field_id)f));
 	sqlite3_bind_text(st, i++, extra, (int)extra_len, SQLITE_STATIC);
 	sqlite3_bind_int64(st, i++, pv->file_id);
 	sqlite3_bind_int64(st, i++, (sqlite3_int64)pv->line);
 	sqlite3_bind_int64(st, i++, (sqlite3_int64)pv->offset);
 	sqlite3_bind_int64(st, i++, (sqlite3_int64)pv->length);
 	/* the record's hash as its 32 bytes; the events view shows it as hex */
-	if (sha) {
-		memcpy(s->sha, sha, sizeof(s->sha));
-		sqlite3_bind_blob(st, i++, s->sha, sizeof(s->sha), SQLITE_STATIC);
-	} else
+	if (bin)
+		memcpy(sha, bin, 32);
+	if (bin || tl_store_sha_unhex(pv->sha256, strlen(pv->sha256), sha) == 0)
+		sqlite3_bind_blob(st, i++, sha, 32, SQLITE_STATIC);
+	else
 		sqlite3_bind_text(st, i++, pv->sha256, -1, SQLITE_STATIC);
 	if (ev->has_seq)
 		sqlite3_bind_int64(st, i, ev->seq);
-	else if (s->bound[i])
+	else if (bound[i])
 		sqlite3_bind_null(st, i);
-	s->bound[i] = (unsigned char)ev->has_seq;
+	bound[i] = (unsigned char)ev->has_seq;
 	i++;
-	bind_event_val(s, i++, &ev->indicator, 'T');
-	int rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return sqlerr(s, err, "inserting event");
-	int64_t id = sqlite3_last_insert_rowid(s->db);
+	bind_event_val(st, bound, i++, &ev->indicator, 'T');
+	return 0;
+}
+
+/* The run of events being written goes on with event ID, or a new one starts. */
+static int run_add(struct tl_store *s, int64_t id, const struct tl_prov *pv, struct tl_err *err)
+{
 	if (tl_event_run_extend(&s->run, id, pv))
 		return 0;
 	if (run_flush(s, err))
 		return -1;
 	tl_event_run_start(&s->run, id, pv);
 	return 0;
+}
+
+int tl_store_add_event_sha(struct tl_store *s, const struct tl_event *ev, const char *extra, size_t extra_len,
+			   const struct tl_prov *pv, const unsigned char *sha, struct tl_err *err)
+{
+	sqlite3_stmt *st = s->ins_event;
+	if (bind_event(s, st, s->bound, 0, ev, extra, extra_len, pv, sha, s->sha, err))
+		return -1;
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return sqlerr(s, err, "inserting event");
+	return run_add(s, sqlite3_last_insert_rowid(s->db), pv, err);
+}
+
+int tl_store_add_event_json(struct tl_store *s, const struct tl_event *ev, const char *extra, size_t extra_len,
+			    const struct tl_prov *pv, struct tl_err *err)
+{
+	return tl_store_add_event_sha(s, ev, extra, extra_len, pv, NULL, err);
+}
+
+int tl_store_add_events_sha(struct tl_store *s, size_t n, const struct tl_event *ev, const char *const *extra,
+			    const size_t *extra_len, const struct tl_prov *const *pv, const unsigned char *const *sha,
+			    struct tl_err *err)
+{
+	size_t i = 0;
+	/* one statement per TL_STORE_INSERT_ROWS rows: the statement's own cost
+	 * (cursors opened and closed, the foreign-key probe, the halt) is paid
+	 * once for all of them; the rows and their ids are those of N single
+	 * inserts (rowids one after the other: the last is the statement's) */
+	for (; s->ins_events && n - i >= TL_STORE_INSERT_ROWS; i += TL_STORE_INSERT_ROWS) {
+		for (int r = 0; r < TL_STORE_INSERT_ROWS; r++)
+			if (bind_event(s, s->ins_events, s->bound_rows, r * EVENT_PARAMS, &ev[i + r], extra[i + r],
+				       extra_len[i + r], pv[i + r], sha ? sha[i + r] : NULL, s->shas[r], err))
+				return -1;
+		int rc = sqlite3_step(s->ins_events);
+		sqlite3_reset(s->ins_events);
+		if (rc != SQLITE_DONE)
+			return sqlerr(s, err, "inserting event");
+		int64_t last = sqlite3_last_insert_rowid(s->db);
+		for (int r = 0; r < TL_STORE_INSERT_ROWS; r++)
+			if (run_add(s, last - (TL_STORE_INSERT_ROWS - 1) + r, pv[i + r], err))
+				return -1;
+	}
+	for (; i < n; i++)
+		if (tl_store_add_event_sha(s, &ev[i], extra[i], extra_len[i], pv[i], sha ? sha[i] : NULL, err))
+			return -1;
+	return 0;
+}
+
+int tl_store_add_events_json(struct tl_store *s, size_t n, const struct tl_event *ev, const char *const *extra,
+			     const size_t *extra_len, const struct tl_prov *const *pv, struct tl_err *err)
+{
+	return tl_store_add_events_sha(s, n, ev, extra, extra_len, pv, NULL, err);
 }
 
 int tl_store_add_reject(struct tl_store *s, const struct tl_prov *pv, const char *reason, const char *excerpt,

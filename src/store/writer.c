@@ -40,6 +40,16 @@ struct batch {
 	struct tl_buf data;
 };
 
+/* The events gathered for one multi-row insert (store_batch). */
+struct rows {
+	size_t n;
+	struct tl_event ev[TL_STORE_INSERT_ROWS];
+	const char *extra[TL_STORE_INSERT_ROWS];
+	size_t extra_len[TL_STORE_INSERT_ROWS];
+	const struct tl_prov *pv[TL_STORE_INSERT_ROWS];
+	const unsigned char *sha[TL_STORE_INSERT_ROWS]; /* converted on the parsing side, or NULL */
+};
+
 struct tl_writer {
 	struct tl_store *s;
 	long commit_every, since_commit;
@@ -55,6 +65,7 @@ struct tl_writer {
 	int threaded;
 	struct tl_err err;
 	struct tl_buf scratch; /* the caller's: extra JSON */
+	struct rows rows;      /* the writer's: events of the next insert */
 };
 
 static int put(struct batch *b, struct item *it, int slot, const char *s, size_t len)
@@ -81,10 +92,16 @@ static struct tl_val get(const struct batch *b, const struct item *it, int slot)
 	return v;
 }
 
+static int flush_rows(struct tl_writer *w, struct rows *r)
+{
+	size_t n = r->n;
+	r->n = 0;
+	return n ? tl_store_add_events_sha(w->s, n, r->ev, r->extra, r->extra_len, r->pv, r->sha, &w->err) : 0;
+}
+
 static int store_batch(struct tl_writer *w, struct batch *b)
 {
-	struct tl_event ev;
-	memset(&ev, 0, sizeof(ev));
+	struct rows *rows = &w->rows;
 	if (tl_store_begin(w->s, &w->err))
 		return -1;
 	for (size_t i = 0; i < b->n; i++) {
@@ -93,33 +110,39 @@ static int store_batch(struct tl_writer *w, struct batch *b)
 		if (it->is_reject) {
 			struct tl_val reason = get(b, it, SLOT_REASON), ex = get(b, it, SLOT_EXCERPT);
 			/* the reason was stored with its NUL so it can be bound as a C string */
-			rc = tl_store_add_reject(w->s, &it->pv, reason.s, ex.s ? ex.s : "", ex.len, &w->err);
+			rc = flush_rows(w, rows) ||
+			     tl_store_add_reject(w->s, &it->pv, reason.s, ex.s ? ex.s : "", ex.len, &w->err);
 		} else {
-			ev.ts = it->ts;
-			ev.ts_skew_us = it->skew;
-			ev.family = it->family;
-			ev.format = it->format;
-			ev.parser_version = it->pver;
-			ev.ts_raw = get(b, it, SLOT_TS_RAW);
+			/* the batch's bytes stay put until it is stored: the rows point into them */
+			struct tl_event *ev = &rows->ev[rows->n];
+			ev->ts = it->ts;
+			ev->ts_skew_us = it->skew;
+			ev->family = it->family;
+			ev->format = it->format;
+			ev->parser_version = it->pver;
+			ev->ts_raw = get(b, it, SLOT_TS_RAW);
 			struct tl_val rule = get(b, it, SLOT_TS_RULE), extra = get(b, it, SLOT_EXTRA);
-			ev.ts_rule = rule.s;
+			ev->ts_rule = rule.s;
 			for (int f = 0; f < TL_F_COUNT; f++)
-				ev.f[f] = get(b, it, f);
-			ev.indicator = get(b, it, SLOT_INDICATOR);
-			ev.has_seq = it->has_seq;
-			ev.seq = it->seq;
-			rc = tl_store_add_event_sha(w->s, &ev, extra.s, extra.len, &it->pv, it->has_sha ? it->sha : NULL,
-						    &w->err);
+				ev->f[f] = get(b, it, f);
+			ev->indicator = get(b, it, SLOT_INDICATOR);
+			ev->has_seq = it->has_seq;
+			ev->seq = it->seq;
+			rows->extra[rows->n] = extra.s;
+			rows->extra_len[rows->n] = extra.len;
+			rows->pv[rows->n] = &it->pv;
+			rows->sha[rows->n] = it->has_sha ? it->sha : NULL;
+			rc = ++rows->n == TL_STORE_INSERT_ROWS ? flush_rows(w, rows) : 0;
 		}
 		if (rc)
 			return -1;
 		if (++w->since_commit >= w->commit_every) {
 			w->since_commit = 0;
-			if (tl_store_commit(w->s, &w->err) || tl_store_begin(w->s, &w->err))
+			if (flush_rows(w, rows) || tl_store_commit(w->s, &w->err) || tl_store_begin(w->s, &w->err))
 				return -1;
 		}
 	}
-	return 0;
+	return flush_rows(w, rows);
 }
 
 static void *run(void *arg)

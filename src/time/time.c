@@ -1164,24 +1164,66 @@ void tl_time_ctx_init(struct tl_time_ctx *ctx, const struct tl_tz *zone,
 #define TL_DST_FIRST 4  /* ambiguous, first occurrence chosen by file order */
 #define TL_DST_SECOND 8 /* ambiguous, second occurrence chosen by file order */
 
+/* A NUL-terminated string of at most CAP - 1 bytes, appended to. */
+struct tl_rule_out {
+	char *p;
+	size_t cap, n;
+};
+
+/* Append S, cut as snprintf would cut it. */
+static void tl_rule_add(struct tl_rule_out *o, const char *s)
+{
+	size_t l = strlen(s);
+	if (o->n + 1 >= o->cap)
+		return;
+	if (l > o->cap - 1 - o->n)
+		l = o->cap - 1 - o->n;
+	memcpy(o->p + o->n, s, l);
+	o->n += l;
+	o->p[o->n] = '\0';
+}
+
+/* The rule is written once per record: by hand, not by snprintf, whose
+ * format parsing cost more than reading the timestamp did. The text is what
+ * "%s%s%s%s%s" of the parts would give. */
 static void tl_write_rule(char *rule, size_t rulelen, const struct tl_time_ctx *ctx,
 			  const struct tl_fields *f, int year_known, const char *why,
 			  int flags)
 {
-	char base[TL_TZ_NAME_MAX + 64], year[48] = "";
+	char base[TL_TZ_NAME_MAX + 64] = "", year[48] = "";
 	if (!rule || !rulelen)
 		return;
-	if (f->has_off)
-		snprintf(base, sizeof(base), "%s", f->off_z ? "utc" : "offset");
-	else
-		snprintf(base, sizeof(base), "zone=%s(%s)", tl_tz_name(ctx->zone),
-			 ctx->zone_source ? ctx->zone_source : "default");
-	if (!year_known)
-		snprintf(year, sizeof(year), ";year=%d(%s)", f->year, why);
-	snprintf(rule, rulelen, "%s%s%s%s%s", base, year,
-		 flags & TL_TZ_AMBIGUOUS ? ";ambiguous" : "",
-		 flags & TL_DST_SECOND ? ";second-by-order" : flags & TL_DST_FIRST ? ";first-by-order" : "",
-		 flags & TL_TZ_GAP ? ";gap" : "");
+	struct tl_rule_out b = { base, sizeof(base), 0 }, y = { year, sizeof(year), 0 }, r = { rule, rulelen, 0 };
+	if (f->has_off) {
+		tl_rule_add(&b, f->off_z ? "utc" : "offset");
+	} else {
+		tl_rule_add(&b, "zone=");
+		tl_rule_add(&b, tl_tz_name(ctx->zone));
+		tl_rule_add(&b, "(");
+		tl_rule_add(&b, ctx->zone_source ? ctx->zone_source : "default");
+		tl_rule_add(&b, ")");
+	}
+	if (!year_known) {
+		char num[16], *e = num + sizeof(num) - 1;
+		long v = f->year < 0 ? -(long)f->year : f->year;
+		*e = '\0';
+		do
+			*--e = (char)('0' + v % 10);
+		while (v /= 10);
+		if (f->year < 0)
+			*--e = '-';
+		tl_rule_add(&y, ";year=");
+		tl_rule_add(&y, e);
+		tl_rule_add(&y, "(");
+		tl_rule_add(&y, why);
+		tl_rule_add(&y, ")");
+	}
+	rule[0] = '\0';
+	tl_rule_add(&r, base);
+	tl_rule_add(&r, year);
+	tl_rule_add(&r, flags & TL_TZ_AMBIGUOUS ? ";ambiguous" : "");
+	tl_rule_add(&r, flags & TL_DST_SECOND ? ";second-by-order" : flags & TL_DST_FIRST ? ";first-by-order" : "");
+	tl_rule_add(&r, flags & TL_TZ_GAP ? ";gap" : "");
 }
 
 /* UTC second at which the offset in force at LO changes, somewhere in (LO, HI]. */
@@ -1300,8 +1342,10 @@ int tl_time_parse(struct tl_time_ctx *ctx, const char *format, const char *text,
 			return -1;
 		*out = t;
 		tl_time_reached(ctx, t, 1);
-		if (rule && rulelen)
-			snprintf(rule, rulelen, "utc");
+		if (rule && rulelen) {
+			struct tl_rule_out r = { rule, rulelen, 0 };
+			tl_rule_add(&r, "utc");
+		}
 		return 0;
 	}
 	if (!strcmp(format, "iso8601")) {
