@@ -131,7 +131,7 @@ int tl_cand_sort_next(struct tl_cand_sort *cs, const struct tl_cand_row **row, s
 			       "c.sess, c.p0, c.l0, c.p1, c.l1, l.ts, l.event, l.path, l.line FROM temp.tl_cand c "
 			       "LEFT JOIN temp.tl_logoff l ON c.sess IS NOT NULL AND l.rowid = (SELECT x.rowid FROM "
 			       "temp.tl_logoff x WHERE x.sess = c.sess AND x.ts >= c.s ORDER BY x.ts, x.event LIMIT 1) "
-			       "ORDER BY c.k, c.subj, c.tier",
+			       "ORDER BY c.k, c.subj, c.tier, c.s",
 			       -1, &cs->read, NULL) != SQLITE_OK)
 		return fail(cs->db, err, "sorting binding candidates");
 	int rc = sqlite3_step(cs->read);
