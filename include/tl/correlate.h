@@ -58,6 +58,7 @@ struct tl_correlate_summary {
 	int64_t attributed_user, attributed_host; /* attributions written */
 	int64_t conflicted;                        /* events left unattributed by a conflict */
 	int64_t skipped;                           /* evidence beyond the limits, not used */
+	char skipped_at[192]; /* "KIND SUBJECT" of the first subject past a per-subject limit, "" none */
 };
 
 /* Recompute bindings, conflicts and attributions of the case in S (opened

@@ -223,6 +223,7 @@ struct corr {
 	int seen_has, pass_seen_has;
 	tl_us seen, pass_seen; /* the start of the last candidate read, and at the last pass */
 	size_t slice, since_pass;
+	size_t max_pending, max_open, max_active; /* the ceilings (TL_CORR_LIMIT for tests) */
 	struct tl_buf evbuf;
 	int64_t next_id;    /* bindings are numbered as they are written */
 	int64_t max_span;   /* the longest finite binding written */
@@ -681,6 +682,16 @@ static int cmp_cand_group(const void *pa, const void *pb)
 #define MAX_OPEN (1u << 17)    /* windowed bindings still open (~300 B each) */
 #define MAX_ACTIVE (1u << 19)  /* final bindings a later one may overlap (40 B each) */
 
+/* Something of the open group went past a ceiling: counted, and the first
+ * such subject named for the ingest's warning. */
+static void skip_in_group(struct corr *c)
+{
+	c->sum.skipped++;
+	if (!c->sum.skipped_at[0])
+		snprintf(c->sum.skipped_at, sizeof(c->sum.skipped_at), "%s %s", kind_name[c->g_kind],
+			 c->str.s[c->g_subj]);
+}
+
 /* A window ends where the next binding of the subject to someone else begins
  * ("next-assignment"): the evidence has moved on. The first N pending
  * candidates are all there are up to the last complete instant; FINAL: no
@@ -786,7 +797,7 @@ static int add_conflict(struct corr *c, const struct act *x, const struct act *y
 	k.end = !x->has_end ? y->end : !y->has_end ? x->end : x->end < y->end ? x->end : y->end;
 	k.events = 0;
 	if (c->n_conflicts >= MAX_CONFLICTS) {
-		c->sum.skipped++;
+		skip_in_group(c);
 		struct conflict *h = c->conflicts + c->grp_conf0;
 		size_t n = c->n_conflicts - c->grp_conf0;
 		if (!n)
@@ -857,8 +868,8 @@ static int close_bnd(struct corr *c, struct tl_bind_writer *w, struct bnd *d, st
 		if (o->id < a.id ? add_conflict(c, o, &a) : add_conflict(c, &a, o))
 			return tl_errf(err, "out of memory");
 	}
-	if (c->n_act >= MAX_ACTIVE) {
-		c->sum.skipped++; /* its conflicts with bindings still to come go unrecorded */
+	if (c->n_act >= c->max_active) {
+		skip_in_group(c); /* its conflicts with bindings still to come go unrecorded */
 	} else {
 		if (c->n_act == c->cap_act) {
 			size_t nc = c->cap_act ? c->cap_act * 2 : 64;
@@ -952,8 +963,8 @@ static int merge_one(struct corr *c, struct tl_bind_writer *w, const struct cand
 		new_bnd(c, cur, x);
 		return 0;
 	}
-	if (c->n_bnds >= MAX_OPEN) {
-		c->sum.skipped++;
+	if (c->n_bnds >= c->max_open) {
+		skip_in_group(c);
 		return 0;
 	}
 	if (c->n_bnds == c->cap_bnds) {
@@ -1127,19 +1138,19 @@ static int group_end(struct corr *c, struct tl_bind_writer *w, struct tl_err *er
 	return 0;
 }
 
-/* A candidate of the open group, in start order. Past MAX_PENDING
+/* A candidate of the open group, in start order. Past max_pending
  * candidates whose ends are not known yet (one value's windows, hours of
  * them, never cut by another) it is skipped and counted. */
 static int group_add(struct corr *c, struct tl_bind_writer *w, const struct cand *x, struct tl_err *err)
 {
 	c->seen_has = x->has_start;
 	c->seen = x->start;
-	if (c->n_cands_grp >= MAX_PENDING) {
+	if (c->n_cands_grp >= c->max_pending) {
 		/* a pass helps only when time has moved on since the last one */
 		if ((c->seen_has != c->pass_seen_has || c->seen != c->pass_seen) && group_pass(c, w, 0, err))
 			return -1;
-		if (c->n_cands_grp >= MAX_PENDING) {
-			c->sum.skipped++;
+		if (c->n_cands_grp >= c->max_pending) {
+			skip_in_group(c);
 			return 0;
 		}
 	}
@@ -1964,6 +1975,12 @@ static struct corr *corr_new(const struct tl_correlate_opts *opts)
 	const char *sl = getenv("TL_CORR_SLICE");
 	long n = sl ? strtol(sl, NULL, 10) : 0;
 	c->slice = n > 0 ? (size_t)n : SLICE_DEFAULT;
+	/* TL_CORR_LIMIT=N: every per-subject ceiling N (tests: what is refused is said) */
+	const char *lim = getenv("TL_CORR_LIMIT");
+	n = lim ? strtol(lim, NULL, 10) : 0;
+	c->max_pending = n > 0 ? (size_t)n : MAX_PENDING;
+	c->max_open = n > 0 ? (size_t)n : MAX_OPEN;
+	c->max_active = n > 0 ? (size_t)n : MAX_ACTIVE;
 	return c;
 }
 
