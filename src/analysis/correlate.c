@@ -210,11 +210,13 @@ struct corr {
 	uint8_t *done;      /* per candidate: its end is known (one pass) */
 	size_t n_cands_grp, cap_cands;
 	struct bnd *bnds;   /* its windowed bindings that later windows may still join */
-	size_t n_bnds, cap_bnds;
+	size_t n_bnds, cap_bnds, heads_at;
 	uint32_t *hslot;    /* (value, source) -> 1 + index in bnds */
 	size_t nhslot;
 	struct act *act;    /* its final bindings that one still to come may overlap */
-	size_t n_act, cap_act;
+	size_t n_act, cap_act, act_prune_at;
+	int lo_has;         /* no candidate still to merge starts before lo (NULL ones come first) */
+	tl_us lo;
 	int g_open, g_kind, g_tier;
 	int32_t g_subj;
 	int64_t grp_bindings;
@@ -851,11 +853,32 @@ static int write_binding(struct corr *c, struct tl_bind_writer *w, const struct 
 	return tl_bind_writer_binding(w, &b, err);
 }
 
+/* Drops the final bindings that end before every binding not final yet
+ * starts: the open ones and those still to come (at or after c->lo). Called
+ * when the list has doubled, so a busy subject's scan stays short. */
+static void prune_active(struct corr *c)
+{
+	if (c->lo_has) {
+		tl_us lo = c->lo;
+		for (size_t i = 0; i < c->n_bnds; i++)
+			if (c->bnds[i].c.start < lo)
+				lo = c->bnds[i].c.start;
+		size_t k = 0;
+		for (size_t i = 0; i < c->n_act; i++)
+			if (!c->act[i].has_end || c->act[i].end > lo)
+				c->act[k++] = c->act[i];
+		c->n_act = k;
+	}
+	c->act_prune_at = 2 * c->n_act + 16;
+}
+
 /* A binding that nothing can change any more: its end's evidence, its
  * conflicts with the final bindings it overlaps, the row. */
 static int close_bnd(struct corr *c, struct tl_bind_writer *w, struct bnd *d, struct tl_err *err)
 {
 	const struct cand *x = &d->c;
+	if (c->n_act >= c->act_prune_at)
+		prune_active(c);
 	if (x->rule != R_WINDOW)
 		bnd_evidence(d, x->ev_path[1], x->ev_line[1]);
 	if (x->has_start && x->has_end && x->end - x->start > c->max_span)
@@ -932,6 +955,32 @@ static uint32_t *head_slot(struct corr *c, int32_t val, int source)
 	}
 }
 
+/* Closes the open windowed bindings that end before LO (when LO_KNOWN: no
+ * window still to merge starts before it), or all of them (ALL). */
+static int close_heads(struct corr *c, struct tl_bind_writer *w, int all, int lo_known, tl_us lo,
+		       struct tl_err *err)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < c->n_bnds; i++) {
+		struct bnd *d = &c->bnds[i];
+		if (all || (lo_known && d->c.end < lo)) {
+			if (close_bnd(c, w, d, err))
+				return -1;
+			continue;
+		}
+		if (k != i)
+			c->bnds[k] = *d;
+		k++;
+	}
+	if (k != c->n_bnds) {
+		c->n_bnds = k;
+		if (heads_rehash(c, k + 1))
+			return tl_errf(err, "out of memory");
+	}
+	c->heads_at = 2 * c->n_bnds + 16;
+	return 0;
+}
+
 /* One candidate, in group order, whose end is known: a firm binding of its
  * own, or a window that joins its value's and source's open binding. */
 static int merge_one(struct corr *c, struct tl_bind_writer *w, const struct cand *x, struct tl_err *err)
@@ -941,6 +990,10 @@ static int merge_one(struct corr *c, struct tl_bind_writer *w, const struct cand
 		new_bnd(c, &d, x);
 		return close_bnd(c, w, &d, err);
 	}
+	/* the open bindings no window from X on can join are final: closed when
+	 * their number has doubled, so a subject with many users keeps few open */
+	if (c->n_bnds >= c->heads_at && close_heads(c, w, 0, c->lo_has, c->lo, err))
+		return -1;
 	if ((c->n_bnds + 1) * 2 > c->nhslot && heads_rehash(c, c->n_bnds + 1))
 		return tl_errf(err, "out of memory");
 	uint32_t *slot = head_slot(c, x->val, x->source);
@@ -1000,23 +1053,8 @@ static int settle(struct corr *c, struct tl_bind_writer *w, int final, struct tl
 		lo = c->seen;
 		lo_known = 1;
 	}
-	size_t k = 0;
-	for (size_t i = 0; i < c->n_bnds; i++) {
-		struct bnd *d = &c->bnds[i];
-		if (final || (lo_known && d->c.end < lo)) {
-			if (close_bnd(c, w, d, err))
-				return -1;
-			continue;
-		}
-		if (k != i)
-			c->bnds[k] = *d;
-		k++;
-	}
-	if (k != c->n_bnds) {
-		c->n_bnds = k;
-		if (heads_rehash(c, k + 1))
-			return tl_errf(err, "out of memory");
-	}
+	if (close_heads(c, w, final, lo_known, lo, err))
+		return -1;
 	if (final) {
 		c->n_act = 0;
 		return 0;
@@ -1026,7 +1064,7 @@ static int settle(struct corr *c, struct tl_bind_writer *w, int final, struct tl
 	for (size_t i = 0; i < c->n_bnds; i++)
 		if (c->bnds[i].c.start < lo)
 			lo = c->bnds[i].c.start;
-	k = 0;
+	size_t k = 0;
 	for (size_t i = 0; i < c->n_act; i++)
 		if (!c->act[i].has_end || c->act[i].end > lo)
 			c->act[k++] = c->act[i];
@@ -1057,9 +1095,13 @@ static int group_pass(struct corr *c, struct tl_bind_writer *w, int final, struc
 	size_t k = 0;
 	while (k < m && c->done[k])
 		k++;
-	for (size_t i = 0; i < k; i++)
+	for (size_t i = 0; i < k; i++) {
+		/* the rest start no earlier (a NULL start sorts first) */
+		c->lo_has = x[i].has_start;
+		c->lo = x[i].start;
 		if (merge_one(c, w, &x[i], err))
 			return -1;
+	}
 	memmove(x, x + k, (n - k) * sizeof(*x));
 	c->n_cands_grp = n - k;
 	return settle(c, w, final, err);
@@ -1113,6 +1155,9 @@ static int group_begin(struct corr *c, int kind, int32_t subj, int tier, struct 
 	c->grp_bindings = 0;
 	c->grp_conf0 = c->n_conflicts;
 	c->conf_heap = 0;
+	c->lo_has = 0;
+	c->act_prune_at = 16;
+	c->heads_at = 16;
 	c->seen_has = c->pass_seen_has = 0;
 	c->seen = c->pass_seen = 0;
 	c->since_pass = 0;
