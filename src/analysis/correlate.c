@@ -680,7 +680,7 @@ static int cmp_cand_group(const void *pa, const void *pb)
  * when it ends, the order of a scan of the bindings in id order. */
 
 #define SLICE_DEFAULT 65536    /* candidates read between two passes (TL_CORR_SLICE for tests) */
-#define MAX_PENDING (1u << 17) /* candidates of one group not merged yet (88 B each) */
+#define MAX_PENDING (1u << 18) /* candidates of one group not merged yet (88 B each): 200 a second for 20 min */
 #define MAX_OPEN (1u << 17)    /* windowed bindings still open (~300 B each) */
 #define MAX_ACTIVE (1u << 19)  /* final bindings a later one may overlap (40 B each) */
 
@@ -1191,8 +1191,11 @@ static int group_add(struct corr *c, struct tl_bind_writer *w, const struct cand
 	c->seen_has = x->has_start;
 	c->seen = x->start;
 	if (c->n_cands_grp >= c->max_pending) {
-		/* a pass helps only when time has moved on since the last one */
-		if ((c->seen_has != c->pass_seen_has || c->seen != c->pass_seen) && group_pass(c, w, 0, err))
+		/* a pass helps only when time has moved on since the last one; it
+		 * is tried every sixteenth of the ceiling, not at every arrival */
+		c->since_pass++;
+		if ((c->seen_has != c->pass_seen_has || c->seen != c->pass_seen) &&
+		    c->since_pass > c->max_pending / 16 && group_pass(c, w, 0, err))
 			return -1;
 		if (c->n_cands_grp >= c->max_pending) {
 			skip_in_group(c);
