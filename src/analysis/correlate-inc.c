@@ -441,10 +441,12 @@ static int ids_final(struct corr *c, struct tl_bind_writer *w, struct bnd *d, st
 		struct bnd *x = c->g_wait[i] ? c->g_wait[i] : d;
 		x->id = c->g_ids[i] = ++c->next_id;
 		in->added++;
-		int rc = in->phase == P_REGION && add_span(in, x->c.subj, x->c.kind == K_HOST_USER, x->c.has_start,
-							    x->c.start, x->c.has_end, x->c.end)
-				 ? tl_errf(err, "out of memory")
-				 : write_binding(c, w, x, err);
+		int rc;
+		if (in->phase == P_REGION && add_span(in, x->c.subj, x->c.kind == K_HOST_USER, x->c.has_start, x->c.start,
+						      x->c.has_end, x->c.end))
+			rc = tl_errf(err, "out of memory");
+		else
+			rc = write_binding(c, w, x, err);
 		free(c->g_wait[i]);
 		c->g_wait[i] = NULL;
 		if (rc)
