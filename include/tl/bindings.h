@@ -138,8 +138,10 @@ struct tl_cand_sort *tl_store_cand_sort_new(struct tl_store *s, struct tl_err *e
 int tl_cand_sort_add(struct tl_cand_sort *cs, const struct tl_cand_row *r, struct tl_err *err);
 int tl_cand_sort_logoff(struct tl_cand_sort *cs, const char *sess, tl_us ts, int64_t event, int32_t path,
 			int64_t line, struct tl_err *err);
-/* The candidates in (kind, subject, tier) order, other keys unspecified:
- * 1 and *ROW (borrowed until the next call), 0 at the end, -1 on error.
+/* The candidates in (kind, subject, tier, start) order, a NULL start first
+ * (correlation builds a subject's bindings in time slices), other keys
+ * unspecified: 1 and *ROW (borrowed until the next call), 0 at the end, -1 on
+ * error.
  * No add after the first call. */
 int tl_cand_sort_next(struct tl_cand_sort *cs, const struct tl_cand_row **row, struct tl_err *err);
 /* Drops the temporary tables. Accepts NULL. */

@@ -71,6 +71,7 @@ struct tl_correlate_summary {
 	int64_t rebuilt;    /* incremental: the (kind, subject)s whose bindings were rebuilt */
 	const char *why;    /* full after an incremental try: what needed it (static text), else NULL */
 	int64_t kept, added, deleted; /* bindings kept with their ids, given new ids, deleted */
+	char skipped_at[192]; /* "KIND SUBJECT" of the first subject past a per-subject limit, "" none */
 };
 
 /* Recompute bindings, conflicts and attributions of the case in S (opened

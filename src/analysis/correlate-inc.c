@@ -10,8 +10,10 @@
  * evidence lines) a run leaves unchanged keeps the id an earlier run gave it,
  * and takes the new ids of its start and end events when a re-parse has
  * numbered them again; every other binding gets a new id above the highest
- * ever given, in the bindings' order (cmp_bnd), so a single run numbers
- * 1..N as it always did.
+ * ever given, in the bindings' order (kind, subject, tier, start, value,
+ * source, evidence), so a single run numbers 1..N as it always did.
+ * Bindings are built in time slices (correlate.c) and become final out of
+ * that order: see the ids of the open group below.
  *
  * Incremental: the new files' events give binding candidates for some
  * subjects (kind, subject). A new candidate can change only the stored
@@ -75,6 +77,8 @@ struct corr_inc {
 	int sorted;
 	struct oldb *grp; /* P_FULL: one group's stored bindings */
 	size_t n_grp, cap_grp;
+	struct oldb *old; /* the open group's stored bindings (grp, or its region's) */
+	size_t n_old;
 	struct span *spans;
 	size_t n_spans, cap_spans;
 	int64_t *deleted;
@@ -342,62 +346,132 @@ static int add_span(struct corr_inc *in, int32_t subj, int host, int has_lo, tl_
 	return 0;
 }
 
-/* Ids for the group in c->bnds (cmp_bnd order): a stored equal binding's,
- * else the next new one. In a region run the stored bindings no rebuilt one
- * equals are deleted, and what changed is where attribution looks again. */
-static int number_bindings(struct corr *c, struct tl_bind_writer *w, struct tl_err *err)
+/* ---- the ids of the open group (correlate.c builds it in slices) ----------------------------
+ *
+ * A binding is matched with the stored ones when it is final, which in the
+ * slices is when it is closed, and that is not the order the bindings were
+ * made in (a window stays open while later firm bindings close). New ids
+ * must still follow the bindings' order, which is their order of making, so
+ * a new binding final before an earlier one has its id waits, with its row,
+ * until every binding made before it has one. Until the group ends its
+ * conflicts name bindings by their order of making. */
+
+/* Whether the group's bindings are matched with stored ones (else: numbered
+ * as they are made, as a first run does), and which stored ones those are. */
+static int ids_group_begin(struct corr *c, struct tl_err *err)
 {
 	struct corr_inc *in = c->inc;
-	struct oldb *old = NULL;
-	size_t n_old = 0;
-	if (!in || (in->phase == P_FULL && !in->old_max)) {
-		for (size_t i = 0; i < c->n_bnds; i++)
-			c->bnds[i].id = ++c->next_id;
+	c->g_made = c->g_numbered = 0;
+	c->g_match = in && !(in->phase == P_FULL && !in->old_max);
+	if (!c->g_match)
+		return 0;
+	if (in->phase == P_FULL) {
+		if (load_old(c, &in->grp, &in->n_grp, c->g_kind, c->g_subj, c->g_tier, 0, 0, err))
+			return -1;
+		in->old = in->grp;
+		in->n_old = in->n_grp;
 		return 0;
 	}
-	const struct cand *g = &c->bnds[0].c;
-	struct aff *a = NULL;
-	if (in->phase == P_FULL) {
-		if (load_old(c, &in->grp, &in->n_grp, g->kind, g->subj, g->tier, 0, 0, err))
+	struct aff *a = c->g_tier ? NULL : aff_find(in, c->g_kind, c->g_subj);
+	if (!a)
+		return tl_errf(err, "correlation: a binding outside the region was rebuilt");
+	in->old = a->old;
+	in->n_old = a->n_old;
+	for (size_t i = 0; i < in->n_old; i++)
+		in->old[i].used = !in->old[i].in_region; /* only the region's may match */
+	return 0;
+}
+
+/* Room for one more binding of the group; its key is c->g_made. */
+static int ids_made(struct corr *c)
+{
+	if ((size_t)c->g_made == c->cap_gids) {
+		size_t nc = c->cap_gids ? c->cap_gids * 2 : 256;
+		int64_t *v = realloc(c->g_ids, nc * sizeof(*v));
+		if (!v)
 			return -1;
-		old = in->grp;
-		n_old = in->n_grp;
+		c->g_ids = v;
+		struct bnd **q = realloc(c->g_wait, nc * sizeof(*q));
+		if (!q)
+			return -1;
+		c->g_wait = q;
+		c->cap_gids = nc;
+	}
+	c->g_ids[c->g_made] = 0;
+	c->g_wait[c->g_made++] = NULL;
+	return 0;
+}
+
+/* D (keyed by its order of making) is final: a stored equal binding's id
+ * (its row is there), else the next new id once every binding made before
+ * it has one, and its row. */
+static int ids_final(struct corr *c, struct tl_bind_writer *w, struct bnd *d, struct tl_err *err)
+{
+	struct corr_inc *in = c->inc;
+	int64_t k = d->id - 1;
+	int ev_made = 0;
+	long m = match_old(c, d, in->old, in->n_old, &ev_made, err);
+	if (m < -1)
+		return -1;
+	if (m >= 0) {
+		struct oldb *o = &in->old[m];
+		o->used = 1;
+		c->g_ids[k] = o->id;
+		in->kept++;
+		if (in->phase == P_FULL && tl_bind_writer_keep(w, o->id, err))
+			return -1;
+		/* the same evidence lines under new event ids (a re-parse) is the same binding */
+		if ((o->start_event != d->c.start_event || o->end_event != d->c.end_event) &&
+		    tl_bind_writer_set_events(w, o->id, d->c.start_event, d->c.end_event, err))
+			return -1;
 	} else {
-		if (g->tier || !(a = aff_find(in, g->kind, g->subj)))
-			return tl_errf(err, "correlation: a binding outside the region was rebuilt");
-		old = a->old;
-		n_old = a->n_old;
-		for (size_t i = 0; i < n_old; i++)
-			old[i].used = !old[i].in_region; /* only the region's may match */
-	}
-	for (size_t i = 0; i < c->n_bnds; i++) {
-		struct bnd *d = &c->bnds[i];
-		int ev_made = 0;
-		long m = match_old(c, d, old, n_old, &ev_made, err);
-		if (m < -1)
-			return -1;
-		if (m >= 0) {
-			old[m].used = 1;
-			d->id = old[m].id;
-			d->kept = 1;
-			in->kept++;
-			if (in->phase == P_FULL && tl_bind_writer_keep(w, d->id, err))
-				return -1;
-			/* the same evidence lines under new event ids (a re-parse) is the same binding */
-			if ((old[m].start_event != d->c.start_event || old[m].end_event != d->c.end_event) &&
-			    tl_bind_writer_set_events(w, d->id, d->c.start_event, d->c.end_event, err))
-				return -1;
-			continue;
+		c->g_ids[k] = -1;
+		if (k != c->g_numbered) {
+			/* an earlier binding is still open: this one's id and row wait */
+			if (!(c->g_wait[k] = malloc(sizeof(*d))))
+				return tl_errf(err, "out of memory");
+			*c->g_wait[k] = *d;
+			return 0;
 		}
-		d->id = ++c->next_id;
-		in->added++;
-		if (in->phase == P_REGION && add_span(in, d->c.subj, d->c.kind == K_HOST_USER, d->c.has_start, d->c.start,
-						    d->c.has_end, d->c.end))
-			return tl_errf(err, "out of memory");
 	}
-	if (in->phase == P_REGION)
-		for (size_t i = 0; i < n_old; i++) {
-			const struct oldb *o = &old[i];
+	while (c->g_numbered < c->g_made && c->g_ids[c->g_numbered]) {
+		int64_t i = c->g_numbered++;
+		if (c->g_ids[i] != -1)
+			continue;
+		struct bnd *x = c->g_wait[i] ? c->g_wait[i] : d;
+		x->id = c->g_ids[i] = ++c->next_id;
+		in->added++;
+		int rc;
+		if (in->phase == P_REGION && add_span(in, x->c.subj, x->c.kind == K_HOST_USER, x->c.has_start, x->c.start,
+						      x->c.has_end, x->c.end))
+			rc = tl_errf(err, "out of memory");
+		else
+			rc = write_binding(c, w, x, err);
+		free(c->g_wait[i]);
+		c->g_wait[i] = NULL;
+		if (rc)
+			return -1;
+	}
+	return 0;
+}
+
+/* The group has ended, every binding final: its conflicts name them by id;
+ * in a region run the stored bindings no rebuilt one equals are deleted,
+ * and what changed is where attribution looks again. Then the conflicts'
+ * ids (group_done). */
+static int ids_group_end(struct corr *c, struct tl_bind_writer *w, struct tl_err *err)
+{
+	struct corr_inc *in = c->inc;
+	if (c->g_match) {
+		if (c->g_numbered != c->g_made)
+			return tl_errf(err, "correlation: a binding of '%s' was never final", c->str.s[c->g_subj]);
+		for (size_t i = c->grp_conf0; i < c->n_conflicts; i++) {
+			struct conflict *k = &c->conflicts[i];
+			k->a = c->g_ids[k->a - 1];
+			k->b = c->g_ids[k->b - 1];
+		}
+		for (size_t i = 0; in->phase == P_REGION && i < in->n_old; i++) {
+			const struct oldb *o = &in->old[i];
 			if (!o->in_region || o->used)
 				continue;
 			if (tl_bind_writer_delete_binding(w, o->id, err))
@@ -411,10 +485,12 @@ static int number_bindings(struct corr *c, struct tl_bind_writer *w, struct tl_e
 				in->cap_deleted = nc;
 			}
 			in->deleted[in->n_deleted++] = o->id;
-			if (add_span(in, g->subj, g->kind == K_HOST_USER, o->has_start, o->start, o->has_end, o->end))
+			if (add_span(in, c->g_subj, c->g_kind == K_HOST_USER, o->has_start, o->start, o->has_end, o->end))
 				return tl_errf(err, "out of memory");
 		}
-	return 0;
+		c->g_match = 0;
+	}
+	return group_done(c, w, c->grp_conf0, err);
 }
 
 /* The conflicts the group just found (from CONF_MARK on) get their ids; in a

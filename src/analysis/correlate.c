@@ -6,9 +6,9 @@
  * Memory does not grow with the evidence: strings are interned once
  * (canonical user, host and address texts, evidence paths: they grow with
  * the entities, not the events); candidates go to the store, which sorts
- * them on disk and hands them back one subject after the other, so only one
- * subject's candidates and bindings are in memory while its bindings are
- * written; attribution then reads the bound addresses' events one address
+ * them on disk and hands them back one subject after the other, each in
+ * time order, so only what is open at one moment of one subject's history
+ * is in memory while its bindings are made and written; attribution then reads the bound addresses' events one address
  * after the other and looks bindings up in a small cache of subjects loaded
  * back from the bindings table, with a binary search per event. The store is
  * read through narrow iterators (include/tl/bindings.h) that use the
@@ -159,8 +159,7 @@ struct cand {
 
 struct bnd {
 	struct cand c;
-	int64_t id;
-	int kept; /* its id was given by an earlier run: the row is there already */
+	int64_t id; /* matched with stored bindings: its order of making until final (g_ids) */
 	int32_t nev;
 	int32_t ev_path[MAX_EVIDENCE];
 	int64_t ev_line[MAX_EVIDENCE];
@@ -174,6 +173,14 @@ struct conflict {
 	int has_start, has_end;
 	tl_us start, end;
 	int64_t events;
+};
+
+/* A final binding of the open group that one still to come may overlap. */
+struct act {
+	int64_t id;
+	tl_us start, end;
+	int32_t val;
+	uint8_t has_start, has_end;
 };
 
 /* A binding as attribution needs it, loaded back from the store. */
@@ -199,13 +206,39 @@ struct corr {
 	struct intern raw; /* "T" + raw text -> canonical id (T: u user, h host, i ip) */
 	struct tl_cand_sort *sort; /* every candidate, sorted by the store */
 	int64_t n_cands, n_logoffs;
-	struct cand *cands; /* one group's */
+	/* the open group (kind, subject, tier), built in slices */
+	struct cand *cands; /* its candidates not merged yet, in group order */
+	uint8_t *done;      /* per candidate: its end is known (one pass) */
 	size_t n_cands_grp, cap_cands;
-	struct bnd *bnds;   /* one group's */
-	size_t n_bnds, cap_bnds;
+	struct bnd *bnds;   /* its windowed bindings that later windows may still join */
+	size_t n_bnds, cap_bnds, heads_at;
+	uint32_t *hslot;    /* (value, source) -> 1 + index in bnds */
+	size_t nhslot;
+	struct act *act;    /* its final bindings that one still to come may overlap */
+	size_t n_act, cap_act, act_prune_at;
+	int lo_has;         /* no candidate still to merge starts before lo (NULL ones come first) */
+	tl_us lo;
+	int g_open, g_kind, g_tier;
+	int32_t g_subj;
+	int64_t grp_bindings;
+	size_t grp_conf0;   /* its first conflict */
+	int conf_heap;      /* its conflicts are a max-heap: the table is full */
+	int seen_has, pass_seen_has;
+	tl_us seen, pass_seen; /* the start of the last candidate read, and at the last pass */
+	size_t slice, since_pass;
+	size_t max_pending, max_open, max_active; /* the ceilings (TL_CORR_LIMIT for tests) */
+	struct tl_buf evbuf;
 	int64_t next_id;    /* the highest binding id given: new ones are numbered on from it */
 	int64_t next_conflict;
 	struct corr_inc *inc; /* stable ids and incremental runs (correlate-inc.c) */
+	/* A run over stored bindings (correlate-inc.c) knows a binding's id only
+	 * when it is final: until then the group's bindings are keyed by their
+	 * order of making (1, 2, ...), which is the ids' order. */
+	int g_match;        /* the open group's bindings are matched with stored ones */
+	int64_t g_made, g_numbered; /* bindings made in the group; those numbered (a prefix) */
+	int64_t *g_ids;     /* per binding made: its id; 0 not final yet, -1 new and waiting */
+	struct bnd **g_wait; /* per binding made: a new final one waiting for an earlier one's id */
+	size_t cap_gids;
 	int64_t max_span;   /* the longest finite binding written */
 	uint8_t *bound;     /* per str id: bit 1 << kind when it is the subject of a binding of that kind */
 	int64_t *n_addr;    /* per str id: its ip-user and ip-host bindings */
@@ -261,7 +294,10 @@ static int32_t canon(struct corr *c, enum tl_entity_type t, const char *raw)
 struct tl_bind_writer;
 static int inc_cand(struct corr *c, const struct cand **x, const char **sess);
 static int inc_logoff(struct corr *c);
-static int number_bindings(struct corr *c, struct tl_bind_writer *w, struct tl_err *err);
+static int ids_group_begin(struct corr *c, struct tl_err *err);
+static int ids_made(struct corr *c);
+static int ids_final(struct corr *c, struct tl_bind_writer *w, struct bnd *d, struct tl_err *err);
+static int ids_group_end(struct corr *c, struct tl_bind_writer *w, struct tl_err *err);
 static int group_done(struct corr *c, struct tl_bind_writer *w, size_t conf_mark, struct tl_err *err);
 static void inc_free(struct corr_inc *x);
 static int ids_begin(struct corr *c, struct tl_store *s, struct tl_err *err);
@@ -645,49 +681,83 @@ static int cmp_cand_group(const void *pa, const void *pb)
 	return cmp_evidence(a, b);
 }
 
-/* Merge order within a group: value, source, windowed before firm, start. */
-static int cmp_cand_merge(const void *pa, const void *pb)
+/* ---- one group in time slices ----------------------------------------------------------
+ *
+ * The candidates of one (kind, subject, tier) come back from the store in
+ * start order, and a busy address (a NAT, a proxy's client) has hundreds of
+ * thousands of them. They are made into bindings in slices, each pass
+ * finishing what no later candidate can change and carrying the rest, so
+ * memory holds what is open at one moment of the subject's history rather
+ * than the whole of it:
+ *  - pending candidates whose window a later one may still cut (a window
+ *    ends where the first later candidate of another value that starts
+ *    strictly after it begins: "next-assignment"); they are merged in group
+ *    order once that is known;
+ *  - per (value, source), the windowed binding that later windows may still
+ *    join (windows that overlap or touch are one binding);
+ *  - finished bindings that a binding still to come may overlap (conflicts).
+ * Bindings are numbered as they are made: group order (start, value text,
+ * source, evidence) is the order of their first candidates and so the
+ * final order of the ids (kind, subject text, tier, start, value text,
+ * source, evidence: texts, not intern ids, so the ids do not depend on the
+ * order rows were read in). A binding is written once it is final, so rows
+ * may reach the table out of id order. A conflict is found when the later
+ * of its two bindings is final; a group's conflicts are put in (a, b) order
+ * when it ends, the order of a scan of the bindings in id order. */
+
+#define SLICE_DEFAULT 65536    /* candidates read between two passes (TL_CORR_SLICE for tests) */
+#define MAX_PENDING (1u << 18) /* candidates of one group not merged yet (88 B each): 200 a second for 20 min */
+#define MAX_OPEN (1u << 17)    /* windowed bindings still open (~300 B each) */
+#define MAX_ACTIVE (1u << 19)  /* final bindings a later one may overlap (40 B each) */
+
+/* Something of the open group went past a ceiling: counted, and the first
+ * such subject named for the ingest's warning. */
+static void skip_in_group(struct corr *c)
 {
-	const struct cand *a = pa, *b = pb;
-	int r;
-	if (a->val != b->val)
-		return a->val < b->val ? -1 : 1;
-	if (a->source != b->source)
-		return a->source < b->source ? -1 : 1;
-	if (a->firm != b->firm)
-		return a->firm < b->firm ? -1 : 1;
-	if ((r = cmp_start(a->has_start, a->start, b->has_start, b->start)))
-		return r;
-	return cmp_evidence(a, b);
+	c->sum.skipped++;
+	if (!c->sum.skipped_at[0])
+		snprintf(c->sum.skipped_at, sizeof(c->sum.skipped_at), "%s %s", kind_name[c->g_kind],
+			 c->str.s[c->g_subj]);
 }
 
 /* A window ends where the next binding of the subject to someone else begins
- * ("next-assignment"): the evidence has moved on. */
-static int truncate_windows(struct corr *c, size_t a, size_t b)
+ * ("next-assignment"): the evidence has moved on. The first N pending
+ * candidates are all there are up to the last complete instant; FINAL: no
+ * candidate follows, else none starts before HZ. done[i]: the end of
+ * candidate i is known. */
+static int truncate_windows(struct corr *c, size_t n, int final, int hz_has, tl_us hz)
 {
-	size_t n = b - a;
-	size_t *nd = malloc((n ? n : 1) * sizeof(*nd));
+	if (!n)
+		return 0;
+	size_t *nd = malloc(n * sizeof(*nd));
 	if (!nd)
 		return -1;
-	struct cand *x = c->cands + a;
+	struct cand *x = c->cands;
 	/* nd[i]: the first index after i whose value differs from x[i]'s */
 	nd[n - 1] = n;
 	for (size_t i = n - 1; i-- > 0;)
 		nd[i] = x[i + 1].val != x[i].val ? i + 1 : nd[i + 1];
 	for (size_t i = 0; i < n; i++) {
-		if (x[i].firm || !x[i].has_start)
+		c->done[i] = 1;
+		if (x[i].firm || !x[i].has_start || !x[i].has_end)
 			continue;
 		size_t j = nd[i];
 		/* a different value starting at the same instant is a conflict, not a successor */
 		while (j < n && (!x[j].has_start || x[j].start <= x[i].start))
 			j = j + 1 < n && x[j + 1].val != x[i].val ? j + 1 : j + 1 < n ? nd[j + 1] : n;
-		if (j < n && x[i].has_end && x[j].start < x[i].end) {
-			x[i].end = x[j].start;
-			x[i].rule = R_NEXT;
-			x[i].end_event = x[j].start_event;
-			x[i].ev_path[1] = x[j].ev_path[0];
-			x[i].ev_line[1] = x[j].ev_line[0];
+		if (j < n) {
+			/* found again on a later pass: the end it cut to is not cut again */
+			if (x[j].start < x[i].end) {
+				x[i].end = x[j].start;
+				x[i].rule = R_NEXT;
+				x[i].end_event = x[j].start_event;
+				x[i].ev_path[1] = x[j].ev_path[0];
+				x[i].ev_line[1] = x[j].ev_line[0];
+			}
+			continue;
 		}
+		/* no successor yet: known only when none can start before the end */
+		c->done[i] = final || (hz_has && hz >= x[i].end);
 	}
 	free(nd);
 	return 0;
@@ -704,15 +774,273 @@ static void bnd_evidence(struct bnd *d, int32_t path, int64_t line)
 	d->ev_line[d->nev++] = line;
 }
 
-/* Windows of one value and source that overlap or touch are one binding. */
-static int merge_group(struct corr *c, size_t a, size_t b, struct bnd **out, size_t *n_out, size_t *cap_out)
+static int overlap(const struct act *x, const struct act *y)
 {
-	qsort(c->cands + a, b - a, sizeof(*c->cands), cmp_cand_merge);
-	struct bnd *cur = NULL;
-	for (size_t i = a; i < b; i++) {
-		const struct cand *x = &c->cands[i];
-		if (cur && !x->firm && !cur->c.firm && cur->c.val == x->val && cur->c.source == x->source &&
-		    cur->c.has_end && x->start <= cur->c.end) {
+	int x_before_y_ends = !y->has_end || !x->has_start || x->start < y->end;
+	int y_before_x_ends = !x->has_end || !y->has_start || y->start < x->end;
+	return x_before_y_ends && y_before_x_ends;
+}
+
+static int cmp_conflict(const struct conflict *x, const struct conflict *y)
+{
+	return x->a != y->a ? cmp_i64(x->a, y->a) : cmp_i64(x->b, y->b);
+}
+
+static int cmp_conflict_q(const void *pa, const void *pb)
+{
+	return cmp_conflict(pa, pb);
+}
+
+/* Max-heap by (a, b) over the group's conflicts once the table is full. */
+static void conflict_sift(struct conflict *h, size_t n, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		if (l < n && cmp_conflict(&h[l], &h[m]) > 0)
+			m = l;
+		if (r < n && cmp_conflict(&h[r], &h[m]) > 0)
+			m = r;
+		if (m == i)
+			return;
+		struct conflict t = h[i];
+		h[i] = h[m];
+		h[m] = t;
+		i = m;
+	}
+}
+
+/* Two bindings of the group's subject to different values at once: X the
+ * one made first (the lower id or key). Past MAX_CONFLICTS the group keeps its lowest (a, b) pairs, the
+ * ones a scan in id order would have kept, and counts the rest as skipped. */
+static int add_conflict(struct corr *c, const struct act *x, const struct act *y)
+{
+	struct conflict k = { 0 };
+	k.a = x->id;
+	k.b = y->id;
+	k.kind = (uint8_t)c->g_kind;
+	k.subj = c->g_subj;
+	k.has_start = y->has_start;
+	k.start = y->start;
+	k.has_end = x->has_end && y->has_end;
+	k.end = !x->has_end ? y->end : !y->has_end ? x->end : x->end < y->end ? x->end : y->end;
+	k.events = 0;
+	if (c->n_conflicts >= MAX_CONFLICTS) {
+		skip_in_group(c);
+		struct conflict *h = c->conflicts + c->grp_conf0;
+		size_t n = c->n_conflicts - c->grp_conf0;
+		if (!n)
+			return 0;
+		if (!c->conf_heap) {
+			for (size_t i = n / 2; i-- > 0;)
+				conflict_sift(h, n, i);
+			c->conf_heap = 1;
+		}
+		if (cmp_conflict(&k, &h[0]) < 0) {
+			h[0] = k;
+			conflict_sift(h, n, 0);
+		}
+		return 0;
+	}
+	if (!c->conflicts && !(c->conflicts = calloc(MAX_CONFLICTS, sizeof(*c->conflicts))))
+		return -1;
+	c->conflicts[c->n_conflicts++] = k;
+	return 0;
+}
+
+/* The evidence column of D: a JSON array of {path, line}. -1: out of memory. */
+static int bnd_evidence_json(const struct corr *c, const struct bnd *d, struct tl_buf *ev)
+{
+	tl_buf_reset(ev);
+	tl_buf_addc(ev, '[');
+	for (int32_t k = 0; k < d->nev; k++) {
+		tl_buf_adds(ev, k ? ",{" : "{");
+		tl_json_put_key(ev, "path", 1);
+		tl_json_put_str(ev, c->str.s[d->ev_path[k]]);
+		tl_json_put_key(ev, "line", 0);
+		tl_buf_addf(ev, "%lld}", (long long)d->ev_line[k]);
+	}
+	return tl_buf_addc(ev, ']') || !ev->data ? -1 : 0;
+}
+
+static int write_binding(struct corr *c, struct tl_bind_writer *w, const struct bnd *d, struct tl_err *err)
+{
+	struct tl_buf *ev = &c->evbuf;
+	if (bnd_evidence_json(c, d, ev))
+		return tl_errf(err, "out of memory");
+	struct tl_binding b = { 0 };
+	b.id = d->id;
+	b.kind = kind_name[d->c.kind];
+	b.subject = c->str.s[d->c.subj];
+	b.value = c->str.s[d->c.val];
+	b.has_start = d->c.has_start;
+	b.start = d->c.start;
+	b.has_end = d->c.has_end;
+	b.end = d->c.end;
+	b.end_rule = rule_name[d->c.rule];
+	b.source = source_name[d->c.source];
+	b.start_event = d->c.start_event;
+	b.end_event = d->c.end_event;
+	b.events = d->c.events;
+	b.evidence = ev->data;
+	return tl_bind_writer_binding(w, &b, err);
+}
+
+/* Drops the final bindings that end before every binding not final yet
+ * starts: the open ones and those still to come (at or after c->lo). Called
+ * when the list has doubled, so a busy subject's scan stays short. */
+static void prune_active(struct corr *c)
+{
+	if (c->lo_has) {
+		tl_us lo = c->lo;
+		for (size_t i = 0; i < c->n_bnds; i++)
+			if (c->bnds[i].c.start < lo)
+				lo = c->bnds[i].c.start;
+		size_t k = 0;
+		for (size_t i = 0; i < c->n_act; i++)
+			if (!c->act[i].has_end || c->act[i].end > lo)
+				c->act[k++] = c->act[i];
+		c->n_act = k;
+	}
+	c->act_prune_at = 2 * c->n_act + 16;
+}
+
+/* A binding that nothing can change any more: its end's evidence, its
+ * conflicts with the final bindings it overlaps, the row. */
+static int close_bnd(struct corr *c, struct tl_bind_writer *w, struct bnd *d, struct tl_err *err)
+{
+	const struct cand *x = &d->c;
+	if (c->n_act >= c->act_prune_at)
+		prune_active(c);
+	if (x->rule != R_WINDOW)
+		bnd_evidence(d, x->ev_path[1], x->ev_line[1]);
+	if (x->has_start && x->has_end && x->end - x->start > c->max_span)
+		c->max_span = x->end - x->start;
+	struct act a = { d->id, x->start, x->end, x->val, x->has_start, x->has_end };
+	for (size_t i = 0; i < c->n_act; i++) {
+		const struct act *o = &c->act[i];
+		if (o->val == a.val || !overlap(o, &a))
+			continue;
+		if (o->id < a.id ? add_conflict(c, o, &a) : add_conflict(c, &a, o))
+			return tl_errf(err, "out of memory");
+	}
+	if (c->n_act >= c->max_active) {
+		skip_in_group(c); /* its conflicts with bindings still to come go unrecorded */
+	} else {
+		if (c->n_act == c->cap_act) {
+			size_t nc = c->cap_act ? c->cap_act * 2 : 64;
+			struct act *v = realloc(c->act, nc * sizeof(*v));
+			if (!v)
+				return tl_errf(err, "out of memory");
+			c->act = v;
+			c->cap_act = nc;
+		}
+		c->act[c->n_act++] = a;
+	}
+	return c->g_match ? ids_final(c, w, d, err) : write_binding(c, w, d, err);
+}
+
+/* A binding's id is given as it is made (the ids' order), or, matched with
+ * stored bindings, once it is final (until then: its order of making). */
+static int new_bnd(struct corr *c, struct bnd *d, const struct cand *x)
+{
+	memset(d, 0, sizeof(*d));
+	d->c = *x;
+	if (!c->g_match)
+		d->id = ++c->next_id;
+	else if (ids_made(c))
+		return -1;
+	else
+		d->id = c->g_made;
+	c->grp_bindings++;
+	bnd_evidence(d, x->ev_path[0], x->ev_line[0]);
+	return 0;
+}
+
+/* The open windowed bindings by (value, source): 1 + index in c->bnds. */
+static size_t head_hash(int32_t val, int source, size_t nslot)
+{
+	uint64_t k = ((uint64_t)(uint32_t)val << 3 | (uint64_t)source) * 0x9E3779B97F4A7C15ull;
+	return (size_t)(k >> 32) & (nslot - 1);
+}
+
+static int heads_rehash(struct corr *c, size_t want)
+{
+	size_t ns = 64;
+	while (ns < 2 * want)
+		ns *= 2;
+	if (ns != c->nhslot) {
+		uint32_t *v = realloc(c->hslot, ns * sizeof(*v));
+		if (!v)
+			return -1;
+		c->hslot = v;
+		c->nhslot = ns;
+	}
+	memset(c->hslot, 0, ns * sizeof(*c->hslot));
+	for (size_t i = 0; i < c->n_bnds; i++) {
+		size_t h = head_hash(c->bnds[i].c.val, c->bnds[i].c.source, ns);
+		while (c->hslot[h])
+			h = (h + 1) & (ns - 1);
+		c->hslot[h] = (uint32_t)i + 1;
+	}
+	return 0;
+}
+
+static uint32_t *head_slot(struct corr *c, int32_t val, int source)
+{
+	size_t h = head_hash(val, source, c->nhslot);
+	for (;; h = (h + 1) & (c->nhslot - 1)) {
+		uint32_t v = c->hslot[h];
+		if (!v || (c->bnds[v - 1].c.val == val && c->bnds[v - 1].c.source == source))
+			return &c->hslot[h];
+	}
+}
+
+/* Closes the open windowed bindings that end before LO (when LO_KNOWN: no
+ * window still to merge starts before it), or all of them (ALL). */
+static int close_heads(struct corr *c, struct tl_bind_writer *w, int all, int lo_known, tl_us lo,
+		       struct tl_err *err)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < c->n_bnds; i++) {
+		struct bnd *d = &c->bnds[i];
+		if (all || (lo_known && d->c.end < lo)) {
+			if (close_bnd(c, w, d, err))
+				return -1;
+			continue;
+		}
+		if (k != i)
+			c->bnds[k] = *d;
+		k++;
+	}
+	if (k != c->n_bnds) {
+		c->n_bnds = k;
+		if (heads_rehash(c, k + 1))
+			return tl_errf(err, "out of memory");
+	}
+	c->heads_at = 2 * c->n_bnds + 16;
+	return 0;
+}
+
+/* One candidate, in group order, whose end is known: a firm binding of its
+ * own, or a window that joins its value's and source's open binding. */
+static int merge_one(struct corr *c, struct tl_bind_writer *w, const struct cand *x, struct tl_err *err)
+{
+	if (x->firm) {
+		struct bnd d;
+		if (new_bnd(c, &d, x))
+			return tl_errf(err, "out of memory");
+		return close_bnd(c, w, &d, err);
+	}
+	/* the open bindings no window from X on can join are final: closed when
+	 * their number has doubled, so a subject with many users keeps few open */
+	if (c->n_bnds >= c->heads_at && close_heads(c, w, 0, c->lo_has, c->lo, err))
+		return -1;
+	if ((c->n_bnds + 1) * 2 > c->nhslot && heads_rehash(c, c->n_bnds + 1))
+		return tl_errf(err, "out of memory");
+	uint32_t *slot = head_slot(c, x->val, x->source);
+	if (*slot) {
+		struct bnd *cur = &c->bnds[*slot - 1];
+		if (x->start <= cur->c.end) {
 			if (x->end > cur->c.end) {
 				cur->c.end = x->end;
 				cur->c.rule = x->rule;
@@ -722,90 +1050,103 @@ static int merge_group(struct corr *c, size_t a, size_t b, struct bnd **out, siz
 			}
 			cur->c.events += x->events;
 			bnd_evidence(cur, x->ev_path[0], x->ev_line[0]);
-			continue;
+			return 0;
 		}
-		if (cur && cur->c.rule != R_WINDOW)
-			bnd_evidence(cur, cur->c.ev_path[1], cur->c.ev_line[1]);
-		if (*n_out == *cap_out) {
-			size_t nc = *cap_out ? *cap_out * 2 : 256;
-			struct bnd *v = realloc(*out, nc * sizeof(*v));
-			if (!v)
-				return -1;
-			*out = v;
-			*cap_out = nc;
-		}
-		cur = &(*out)[(*n_out)++];
-		memset(cur, 0, sizeof(*cur));
-		cur->c = *x;
-		bnd_evidence(cur, x->ev_path[0], x->ev_line[0]);
+		if (close_bnd(c, w, cur, err))
+			return -1;
+		return new_bnd(c, cur, x) ? tl_errf(err, "out of memory") : 0;
 	}
-	if (cur && cur->c.rule != R_WINDOW)
-		bnd_evidence(cur, cur->c.ev_path[1], cur->c.ev_line[1]);
+	if (c->n_bnds >= c->max_open) {
+		skip_in_group(c);
+		return 0;
+	}
+	if (c->n_bnds == c->cap_bnds) {
+		size_t nc = c->cap_bnds ? c->cap_bnds * 2 : 64;
+		struct bnd *v = realloc(c->bnds, nc * sizeof(*v));
+		if (!v)
+			return tl_errf(err, "out of memory");
+		c->bnds = v;
+		c->cap_bnds = nc;
+	}
+	if (new_bnd(c, &c->bnds[c->n_bnds], x))
+		return tl_errf(err, "out of memory");
+	*slot = (uint32_t)c->n_bnds++ + 1;
 	return 0;
 }
 
-/* Final order, which is also the order of the ids: kind, subject text, tier,
- * start, value text, source, evidence. Texts, not intern ids, so the ids do
- * not depend on the order rows were read in. */
-static int cmp_bnd(const void *pa, const void *pb)
+/* After a pass: close the open bindings no later window can join, and drop
+ * the final ones no binding still to come can overlap. */
+static int settle(struct corr *c, struct tl_bind_writer *w, int final, struct tl_err *err)
 {
-	const struct bnd *a = pa, *b = pb;
-	const struct corr *c = sort_ctx;
-	int r;
-	if (a->c.kind != b->c.kind)
-		return a->c.kind < b->c.kind ? -1 : 1;
-	if (a->c.subj != b->c.subj && (r = strcmp(c->str.s[a->c.subj], c->str.s[b->c.subj])))
-		return r;
-	if (a->c.tier != b->c.tier)
-		return a->c.tier < b->c.tier ? -1 : 1;
-	if ((r = cmp_start(a->c.has_start, a->c.start, b->c.has_start, b->c.start)))
-		return r;
-	if (a->c.val != b->c.val && (r = strcmp(c->str.s[a->c.val], c->str.s[b->c.val])))
-		return r;
-	if (a->c.source != b->c.source)
-		return a->c.source < b->c.source ? -1 : 1;
-	return cmp_evidence(&a->c, &b->c);
-}
-
-static int overlap(const struct cand *x, const struct cand *y)
-{
-	int x_before_y_ends = !y->has_end || !x->has_start || x->start < y->end;
-	int y_before_x_ends = !x->has_end || !y->has_start || y->start < x->end;
-	return x_before_y_ends && y_before_x_ends;
-}
-
-/* Two bindings of one subject to different values at once. Bindings of one
- * group are in start order, so the overlap starts where the later one does. */
-static int find_conflicts(struct corr *c, size_t a, size_t b)
-{
-	for (size_t i = a; i < b; i++)
-		for (size_t j = i + 1; j < b; j++) {
-			const struct cand *x = &c->bnds[i].c, *y = &c->bnds[j].c;
-			/* j starts after i ends: so do all later ones */
-			if (x->has_end && y->has_start && y->start >= x->end)
-				break;
-			if (x->val == y->val || !overlap(x, y))
-				continue;
-			if (c->n_conflicts >= MAX_CONFLICTS) {
-				c->sum.skipped++;
-				continue;
-			}
-			if (!c->conflicts && !(c->conflicts = calloc(MAX_CONFLICTS, sizeof(*c->conflicts))))
-				return -1;
-			struct conflict *k = &c->conflicts[c->n_conflicts++];
-			k->a = c->bnds[i].id;
-			k->b = c->bnds[j].id;
-			k->kind = x->kind;
-			k->subj = x->subj;
-			k->has_start = y->has_start;
-			k->start = y->start;
-			k->has_end = x->has_end && y->has_end;
-			k->end = !x->has_end ? y->end : !y->has_end ? x->end : x->end < y->end ? x->end : y->end;
-			k->events = 0;
+	/* every candidate not merged yet starts at or after LO (NULL: a
+	 * firm one without a start, which comes first and overlaps anything) */
+	int lo_known = 0, null_left = 0;
+	tl_us lo = 0;
+	for (size_t i = 0; i < c->n_cands_grp && !lo_known; i++) {
+		if (c->cands[i].has_start) {
+			lo = c->cands[i].start;
+			lo_known = 1;
+		} else {
+			null_left = 1;
 		}
+	}
+	if (!lo_known && c->seen_has) {
+		lo = c->seen;
+		lo_known = 1;
+	}
+	if (close_heads(c, w, final, lo_known, lo, err))
+		return -1;
+	if (final) {
+		c->n_act = 0;
+		return 0;
+	}
+	if (null_left || !lo_known)
+		return 0;
+	for (size_t i = 0; i < c->n_bnds; i++)
+		if (c->bnds[i].c.start < lo)
+			lo = c->bnds[i].c.start;
+	size_t k = 0;
+	for (size_t i = 0; i < c->n_act; i++)
+		if (!c->act[i].has_end || c->act[i].end > lo)
+			c->act[k++] = c->act[i];
+	c->n_act = k;
 	return 0;
 }
 
+/* One pass over the pending candidates: order them, cut the windows whose
+ * successor is known, merge the longest prefix whose ends are known. FINAL:
+ * the group has no more candidates. */
+static int group_pass(struct corr *c, struct tl_bind_writer *w, int final, struct tl_err *err)
+{
+	size_t n = c->n_cands_grp, m = n;
+	struct cand *x = c->cands;
+	c->since_pass = 0;
+	c->pass_seen = c->seen;
+	c->pass_seen_has = c->seen_has;
+	sort_ctx = c;
+	if (n)
+		qsort(x, n, sizeof(*x), cmp_cand_group);
+	/* candidates at the instant last read may be followed by more at that
+	 * instant, which could come first in group order: they wait */
+	if (!final)
+		while (m > 0 && x[m - 1].has_start == c->seen_has && (!c->seen_has || x[m - 1].start == c->seen))
+			m--;
+	if (truncate_windows(c, m, final, c->seen_has, c->seen))
+		return tl_errf(err, "out of memory");
+	size_t k = 0;
+	while (k < m && c->done[k])
+		k++;
+	for (size_t i = 0; i < k; i++) {
+		/* the rest start no earlier (a NULL start sorts first) */
+		c->lo_has = x[i].has_start;
+		c->lo = x[i].start;
+		if (merge_one(c, w, &x[i], err))
+			return -1;
+	}
+	memmove(x, x + k, (n - k) * sizeof(*x));
+	c->n_cands_grp = n - k;
+	return settle(c, w, final, err);
+}
 
 /* ---- one subject at a time: candidates to bindings, written as they are made ---------- */
 
@@ -843,90 +1184,87 @@ static int is_bound(const struct corr *c, enum kind k, int32_t id)
 	return id >= 0 && (size_t)id < c->cap_bound && (c->bound[id] & (1u << k));
 }
 
-/* The evidence column of D: a JSON array of {path, line}. -1: out of memory. */
-static int bnd_evidence_json(const struct corr *c, const struct bnd *d, struct tl_buf *ev)
+
+static int group_begin(struct corr *c, int kind, int32_t subj, int tier, struct tl_err *err)
 {
-	tl_buf_reset(ev);
-	tl_buf_addc(ev, '[');
-	for (int32_t k = 0; k < d->nev; k++) {
-		tl_buf_adds(ev, k ? ",{" : "{");
-		tl_json_put_key(ev, "path", 1);
-		tl_json_put_str(ev, c->str.s[d->ev_path[k]]);
-		tl_json_put_key(ev, "line", 0);
-		tl_buf_addf(ev, "%lld}", (long long)d->ev_line[k]);
-	}
-	return tl_buf_addc(ev, ']') || !ev->data ? -1 : 0;
+	if (grow_bound(c, subj))
+		return tl_errf(err, "out of memory");
+	c->g_open = 1;
+	c->g_kind = kind;
+	c->g_subj = subj;
+	c->g_tier = tier;
+	c->grp_bindings = 0;
+	c->grp_conf0 = c->n_conflicts;
+	c->conf_heap = 0;
+	c->lo_has = 0;
+	c->act_prune_at = 16;
+	c->heads_at = 16;
+	c->seen_has = c->pass_seen_has = 0;
+	c->seen = c->pass_seen = 0;
+	c->since_pass = 0;
+	c->bound[subj] |= (uint8_t)(1u << kind);
+	c->has_ip_host |= kind == K_IP_HOST;
+	return ids_group_begin(c, err);
 }
 
-static int write_bindings(struct corr *c, struct tl_bind_writer *w, struct tl_err *err)
+/* The group's last pass; its conflicts in (a, b) order (the bindings' order
+ * of making, which is their ids' order among new ones), then their ids. */
+static int group_end(struct corr *c, struct tl_bind_writer *w, struct tl_err *err)
 {
-	struct tl_buf ev = TL_BUF_INIT;
-	int rc = 0;
-	for (size_t i = 0; i < c->n_bnds && !rc; i++) {
-		const struct bnd *d = &c->bnds[i];
-		if (d->kept)
-			continue;
-		if (bnd_evidence_json(c, d, &ev)) {
-			rc = tl_errf(err, "out of memory");
-			break;
-		}
-		struct tl_binding b = { 0 };
-		b.id = d->id;
-		b.kind = kind_name[d->c.kind];
-		b.subject = c->str.s[d->c.subj];
-		b.value = c->str.s[d->c.val];
-		b.has_start = d->c.has_start;
-		b.start = d->c.start;
-		b.has_end = d->c.has_end;
-		b.end = d->c.end;
-		b.end_rule = rule_name[d->c.rule];
-		b.source = source_name[d->c.source];
-		b.start_event = d->c.start_event;
-		b.end_event = d->c.end_event;
-		b.events = d->c.events;
-		b.evidence = ev.data;
-		rc = tl_bind_writer_binding(w, &b, err);
-	}
-	tl_buf_release(&ev);
-	return rc;
-}
-
-/* The candidates of one (kind, subject, tier) in c->cands: truncate, merge,
- * order, number, find the conflicts, write. */
-static int flush_group(struct corr *c, struct tl_bind_writer *w, struct tl_err *err)
-{
-	size_t n = c->n_cands_grp;
-	if (!n)
+	if (!c->g_open)
 		return 0;
-	c->n_cands_grp = 0;
-	c->n_bnds = 0;
-	sort_ctx = c;
-	qsort(c->cands, n, sizeof(*c->cands), cmp_cand_group);
-	if (truncate_windows(c, 0, n) || merge_group(c, 0, n, &c->bnds, &c->n_bnds, &c->cap_bnds))
-		return tl_errf(err, "out of memory");
-	sort_ctx = c;
-	qsort(c->bnds, c->n_bnds, sizeof(*c->bnds), cmp_bnd);
-	size_t conf_mark = c->n_conflicts;
-	if (number_bindings(c, w, err))
+	c->g_open = 0;
+	if (group_pass(c, w, 1, err))
 		return -1;
-	for (size_t i = 0; i < c->n_bnds; i++) {
-		const struct cand *x = &c->bnds[i].c;
-		if (x->has_start && x->has_end && x->end - x->start > c->max_span)
-			c->max_span = x->end - x->start;
+	if (c->n_conflicts > c->grp_conf0)
+		qsort(c->conflicts + c->grp_conf0, c->n_conflicts - c->grp_conf0, sizeof(*c->conflicts),
+		      cmp_conflict_q);
+	if (c->g_kind != K_HOST_USER)
+		c->n_addr[c->g_subj] += c->grp_bindings;
+	c->sum.bindings += c->grp_bindings;
+	return ids_group_end(c, w, err);
+}
+
+/* A candidate of the open group, in start order. Past max_pending
+ * candidates whose ends are not known yet (one value's windows, hours of
+ * them, never cut by another) it is skipped and counted. */
+static int group_add(struct corr *c, struct tl_bind_writer *w, const struct cand *x, struct tl_err *err)
+{
+	c->seen_has = x->has_start;
+	c->seen = x->start;
+	if (c->n_cands_grp >= c->max_pending) {
+		/* a pass helps only when time has moved on since the last one; it
+		 * is tried every sixteenth of the ceiling, not at every arrival */
+		c->since_pass++;
+		if ((c->seen_has != c->pass_seen_has || c->seen != c->pass_seen) &&
+		    c->since_pass > c->max_pending / 16 && group_pass(c, w, 0, err))
+			return -1;
+		if (c->n_cands_grp >= c->max_pending) {
+			skip_in_group(c);
+			return 0;
+		}
 	}
-	if (find_conflicts(c, 0, c->n_bnds) || grow_bound(c, c->cands[0].subj))
-		return tl_errf(err, "out of memory");
-	c->bound[c->cands[0].subj] |= (uint8_t)(1u << c->cands[0].kind);
-	if (c->cands[0].kind != K_HOST_USER)
-		c->n_addr[c->cands[0].subj] += (int64_t)c->n_bnds;
-	c->has_ip_host |= c->cands[0].kind == K_IP_HOST;
-	c->sum.bindings += (int64_t)c->n_bnds;
-	return write_bindings(c, w, err) || group_done(c, w, conf_mark, err) ? -1 : 0;
+	if (c->n_cands_grp == c->cap_cands) {
+		size_t nc = c->cap_cands ? c->cap_cands * 2 : 1024;
+		struct cand *v = realloc(c->cands, nc * sizeof(*v));
+		if (!v)
+			return tl_errf(err, "out of memory");
+		c->cands = v;
+		uint8_t *d = realloc(c->done, nc);
+		if (!d)
+			return tl_errf(err, "out of memory");
+		c->done = d;
+		c->cap_cands = nc;
+	}
+	c->cands[c->n_cands_grp++] = *x;
+	if (++c->since_pass >= c->slice)
+		return group_pass(c, w, 0, err);
+	return 0;
 }
 
 /* The store hands the candidates back grouped by (kind, subject text, tier),
- * which is the order of the binding ids: each group is finished and written
- * before the next is read. */
+ * which is the order of the binding ids, each group in start order: a group
+ * is built in slices, and finished before the next is read. */
 static int build_bindings(struct corr *c, struct tl_bind_writer *w, struct tl_err *err)
 {
 	const struct tl_cand_row *r;
@@ -934,54 +1272,52 @@ static int build_bindings(struct corr *c, struct tl_bind_writer *w, struct tl_er
 	int32_t subj = -1;
 	while ((rc = tl_cand_sort_next(c->sort, &r, err)) == 1) {
 		if (subj < 0 || r->kind != kind || r->tier != tier || strcmp(c->str.s[subj], r->subject)) {
-			if (flush_group(c, w, err))
+			if (group_end(c, w, err))
 				return -1;
 			if ((subj = intern_get(&c->str, r->subject)) < 0)
 				return tl_errf(err, "out of memory");
 			kind = r->kind;
 			tier = r->tier;
+			if (kind < 0 || kind >= K_KINDS)
+				return tl_errf(err, "correlation: a binding candidate came back damaged");
+			if (group_begin(c, kind, subj, tier, err))
+				return -1;
 		}
 		if (r->kind < 0 || r->kind >= K_KINDS || r->val < 0 || (size_t)r->val >= c->str.n ||
 		    r->path0 >= (int32_t)c->str.n || r->path1 >= (int32_t)c->str.n)
 			return tl_errf(err, "correlation: a binding candidate came back damaged");
-		if (c->n_cands_grp == c->cap_cands) {
-			size_t nc = c->cap_cands ? c->cap_cands * 2 : 1024;
-			struct cand *v = realloc(c->cands, nc * sizeof(*v));
-			if (!v)
-				return tl_errf(err, "out of memory");
-			c->cands = v;
-			c->cap_cands = nc;
-		}
-		struct cand *x = &c->cands[c->n_cands_grp++];
-		cand_init(x, (enum kind)r->kind, (enum source)r->source, subj, r->val);
-		x->tier = (uint8_t)r->tier;
-		x->rule = (uint8_t)r->rule;
-		x->firm = (uint8_t)r->firm;
-		x->has_start = (uint8_t)r->has_start;
-		x->start = r->start;
-		x->has_end = (uint8_t)r->has_end;
-		x->end = r->end;
-		x->start_event = r->start_event;
-		x->end_event = r->end_event;
-		x->events = r->events;
-		x->ev_path[0] = r->path0;
-		x->ev_line[0] = r->line0;
-		x->ev_path[1] = r->path1;
-		x->ev_line[1] = r->line1;
+		struct cand x;
+		cand_init(&x, (enum kind)r->kind, (enum source)r->source, subj, r->val);
+		x.tier = (uint8_t)r->tier;
+		x.rule = (uint8_t)r->rule;
+		x.firm = (uint8_t)r->firm;
+		x.has_start = (uint8_t)r->has_start;
+		x.start = r->start;
+		x.has_end = (uint8_t)r->has_end;
+		x.end = r->end;
+		x.start_event = r->start_event;
+		x.end_event = r->end_event;
+		x.events = r->events;
+		x.ev_path[0] = r->path0;
+		x.ev_line[0] = r->line0;
+		x.ev_path[1] = r->path1;
+		x.ev_line[1] = r->line1;
 		/* a logon whose logoff is in the evidence ends there */
 		if (r->sess && r->has_logoff) {
-			x->end = r->logoff_ts;
-			x->has_end = 1;
-			x->rule = R_LOGOFF;
-			x->firm = 1;
-			x->end_event = r->logoff_event;
-			x->ev_path[1] = r->logoff_path;
-			x->ev_line[1] = r->logoff_line;
+			x.end = r->logoff_ts;
+			x.has_end = 1;
+			x.rule = R_LOGOFF;
+			x.firm = 1;
+			x.end_event = r->logoff_event;
+			x.ev_path[1] = r->logoff_path;
+			x.ev_line[1] = r->logoff_line;
 		}
+		if (group_add(c, w, &x, err))
+			return -1;
 	}
 	if (rc < 0)
 		return -1;
-	return flush_group(c, w, err);
+	return group_end(c, w, err);
 }
 
 /* ---- attribution ---------------------------------------------------------------------- */
@@ -1533,7 +1869,15 @@ static void corr_free(struct corr *c)
 	intern_release(&c->raw);
 	tl_buf_release(&c->skey);
 	free(c->cands);
+	free(c->done);
 	free(c->bnds);
+	free(c->hslot);
+	free(c->act);
+	for (int64_t i = 0; c->g_wait && i < c->g_made; i++)
+		free(c->g_wait[i]);
+	free(c->g_wait);
+	free(c->g_ids);
+	tl_buf_release(&c->evbuf);
 	free(c->bound);
 	free(c->n_addr);
 	for (int k = 0; k < K_KINDS; k++)
@@ -1559,6 +1903,17 @@ static struct corr *corr_new(const struct tl_correlate_opts *opts)
 		c->o.proxy_window_us = TL_PROXY_WINDOW_DEFAULT;
 	if (c->o.edr_window_us <= 0)
 		c->o.edr_window_us = TL_EDR_WINDOW_DEFAULT;
+	/* TL_CORR_SLICE=N: a pass every N candidates (tests: tiny slices must
+	 * give the bindings of one) */
+	const char *sl = getenv("TL_CORR_SLICE");
+	long n = sl ? strtol(sl, NULL, 10) : 0;
+	c->slice = n > 0 ? (size_t)n : SLICE_DEFAULT;
+	/* TL_CORR_LIMIT=N: every per-subject ceiling N (tests: what is refused is said) */
+	const char *lim = getenv("TL_CORR_LIMIT");
+	n = lim ? strtol(lim, NULL, 10) : 0;
+	c->max_pending = n > 0 ? (size_t)n : MAX_PENDING;
+	c->max_open = n > 0 ? (size_t)n : MAX_OPEN;
+	c->max_active = n > 0 ? (size_t)n : MAX_ACTIVE;
 	return c;
 }
 

@@ -741,12 +741,24 @@ int tl_ingest(struct tl_case *c, const struct tl_formats *fs, char *const *paths
 			/* out of memory above, already in ERR */
 		} else if (tl_correlate(r.store, &co, &cs, &ce)) {
 			rc = tl_errf(err, "correlation: %s", ce.msg);
-		} else if ((sum->corr_mode = cs.mode, sum->corr_why = cs.why, sum->corr_rebuilt = cs.rebuilt,
-			    sum->corr_kept = cs.kept, sum->corr_added = cs.added, sum->corr_deleted = cs.deleted,
-			    cs.conflicts)) {
-			fprintf(log, "warning: %lld binding conflict%s: %lld event%s left unattributed (see tl bindings)\n",
-				(long long)cs.conflicts, cs.conflicts == 1 ? "" : "s", (long long)cs.conflicted,
-				cs.conflicted == 1 ? "" : "s");
+		} else {
+			sum->corr_mode = cs.mode;
+			sum->corr_why = cs.why;
+			sum->corr_rebuilt = cs.rebuilt;
+			sum->corr_kept = cs.kept;
+			sum->corr_added = cs.added;
+			sum->corr_deleted = cs.deleted;
+			if (cs.conflicts)
+				fprintf(log,
+					"warning: %lld binding conflict%s: %lld event%s left unattributed (see tl bindings)\n",
+					(long long)cs.conflicts, cs.conflicts == 1 ? "" : "s", (long long)cs.conflicted,
+					cs.conflicted == 1 ? "" : "s");
+			if (cs.skipped)
+				fprintf(log,
+					"warning: %lld binding candidate%s or conflict%s past correlation's limits not "
+					"used%s%s%s\n",
+					(long long)cs.skipped, cs.skipped == 1 ? "" : "s", cs.skipped == 1 ? "" : "s",
+					cs.skipped_at[0] ? " (first at '" : "", cs.skipped_at, cs.skipped_at[0] ? "')" : "");
 		}
 		free(inv);
 	}

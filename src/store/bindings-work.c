@@ -131,7 +131,7 @@ int tl_cand_sort_next(struct tl_cand_sort *cs, const struct tl_cand_row **row, s
 			       "c.sess, c.p0, c.l0, c.p1, c.l1, l.ts, l.event, l.path, l.line FROM temp.tl_cand c "
 			       "LEFT JOIN temp.tl_logoff l ON c.sess IS NOT NULL AND l.rowid = (SELECT x.rowid FROM "
 			       "temp.tl_logoff x WHERE x.sess = c.sess AND x.ts >= c.s ORDER BY x.ts, x.event LIMIT 1) "
-			       "ORDER BY c.k, c.subj, c.tier",
+			       "ORDER BY c.k, c.subj, c.tier, c.s",
 			       -1, &cs->read, NULL) != SQLITE_OK)
 		return fail(cs->db, err, "sorting binding candidates");
 	int rc = sqlite3_step(cs->read);
@@ -172,8 +172,9 @@ int tl_cand_sort_next(struct tl_cand_sort *cs, const struct tl_cand_row **row, s
 }
 
 /* Ids are stable (schema v13), so they no longer follow the bindings' order:
- * the order is spelt out, that of src/analysis/correlate.c's cmp_bnd (tier,
- * start with none first, value, source by precedence), ids breaking the rest. */
+ * the order is spelt out, the bindings' order of src/analysis/correlate.c
+ * (tier, start with none first, value, source by precedence), ids breaking
+ * the rest. */
 #define SOURCE_RANK                                                                                            \
 	"CASE source WHEN 'vpn' THEN 0 WHEN 'dhcp' THEN 1 WHEN 'logon' THEN 2 WHEN 'sso' THEN 3 "              \
 	"WHEN 'proxy-auth' THEN 4 WHEN 'edr' THEN 5 ELSE 6 END"
