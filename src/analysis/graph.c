@@ -999,7 +999,7 @@ static int whole_case(struct builder *b, unsigned char **keepp)
 int tl_graph_build(struct tl_store *s, const struct tl_graph_opts *o, struct tl_graph *g, struct tl_err *err)
 {
 	struct builder b = { .s = s, .o = o, .g = g, .err = err, .pivoted = o->n_seeds > 0,
-			     .walk_budget = TL_GRAPH_WALK_EVENTS, .hub_names = { NULL, 0, 0, 4096 } };
+			     .walk_budget = TL_GRAPH_WALK_EVENTS, .hub_names = { NULL, 0, 0, 4096, 0 } };
 	if (o->depth < 0 || o->depth > TL_GRAPH_DEPTH_MAX)
 		return tl_errf(err, "depth %d is not within 0..%d", o->depth, TL_GRAPH_DEPTH_MAX);
 	unsigned char *keep = NULL;
