@@ -464,6 +464,33 @@ static int col_has(sqlite3_stmt *st, int c)
 	return sqlite3_column_type(st, c) != SQLITE_NULL;
 }
 
+/* B's value, start, end, end rule, source, start and end events, events and
+ * evidence from ST's columns C.. in that order (the order both binding
+ * readers select them in); a tampered database may hold NULL where tl
+ * always writes text. */
+static void binding_cols(sqlite3_stmt *st, int c, struct tl_binding *b)
+{
+	b->value = col_text(st, c);
+	b->has_start = col_has(st, c + 1);
+	b->start = sqlite3_column_int64(st, c + 1);
+	b->has_end = col_has(st, c + 2);
+	b->end = sqlite3_column_int64(st, c + 2);
+	b->end_rule = col_text(st, c + 3);
+	b->source = col_text(st, c + 4);
+	b->start_event = sqlite3_column_int64(st, c + 5);
+	b->end_event = sqlite3_column_int64(st, c + 6);
+	b->events = sqlite3_column_int64(st, c + 7);
+	b->evidence = col_text(st, c + 8);
+	if (!b->value)
+		b->value = "";
+	if (!b->end_rule)
+		b->end_rule = "";
+	if (!b->source)
+		b->source = "";
+	if (!b->evidence)
+		b->evidence = "[]";
+}
+
 struct tl_bind_iter *tl_store_sessions(struct tl_store *s, struct tl_err *err)
 {
 	struct tl_store *rd = tl_store_reader_take(s);
@@ -800,31 +827,12 @@ int tl_store_next_binding(struct tl_bind_iter *it, const struct tl_binding_row *
 	b->id = sqlite3_column_int64(st, 0);
 	b->kind = col_text(st, 1);
 	b->subject = col_text(st, 2);
-	b->value = col_text(st, 3);
-	b->has_start = col_has(st, 4);
-	b->start = sqlite3_column_int64(st, 4);
-	b->has_end = col_has(st, 5);
-	b->end = sqlite3_column_int64(st, 5);
-	b->end_rule = col_text(st, 6);
-	b->source = col_text(st, 7);
-	b->start_event = sqlite3_column_int64(st, 8);
-	b->end_event = sqlite3_column_int64(st, 9);
-	b->events = sqlite3_column_int64(st, 10);
-	b->evidence = col_text(st, 11);
+	binding_cols(st, 3, b);
 	r->attributed = sqlite3_column_int64(st, 12);
-	/* a tampered database may hold NULL where tl always writes text */
 	if (!b->kind)
 		b->kind = "";
 	if (!b->subject)
 		b->subject = "";
-	if (!b->value)
-		b->value = "";
-	if (!b->end_rule)
-		b->end_rule = "";
-	if (!b->source)
-		b->source = "";
-	if (!b->evidence)
-		b->evidence = "[]";
 	*row = r;
 	return 1;
 }
@@ -958,25 +966,7 @@ int tl_stored_bindings_next(struct tl_stored_bindings *sb, const char *kind, con
 	b->id = sqlite3_column_int64(st, 0);
 	b->kind = kind;
 	b->subject = subject;
-	b->value = col_text(st, 1);
-	b->has_start = col_has(st, 2);
-	b->start = sqlite3_column_int64(st, 2);
-	b->has_end = col_has(st, 3);
-	b->end = sqlite3_column_int64(st, 3);
-	b->end_rule = col_text(st, 4);
-	b->source = col_text(st, 5);
-	b->start_event = sqlite3_column_int64(st, 6);
-	b->end_event = sqlite3_column_int64(st, 7);
-	b->events = sqlite3_column_int64(st, 8);
-	b->evidence = col_text(st, 9);
-	if (!b->value)
-		b->value = "";
-	if (!b->end_rule)
-		b->end_rule = "";
-	if (!b->source)
-		b->source = "";
-	if (!b->evidence)
-		b->evidence = "[]";
+	binding_cols(st, 1, b);
 	*row = b;
 	return 1;
 }
