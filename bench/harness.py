@@ -242,10 +242,11 @@ class Bench:
         except (TypeError, IndexError, ValueError):
             return None
 
-    def tl_ingest(self, case, log):
+    def tl_ingest(self, case, log, threads=None):
         """tl ingest --timings: the run, and its phases from what it printed
         on stderr (the timings cost two clock reads per phase)."""
-        r = timed(log, [self.tl, "ingest", "--no-progress", "--timings", case])
+        opt = ["--threads", str(threads)] if threads else []
+        r = timed(log, [self.tl, "ingest", "--no-progress", "--timings"] + opt + [case])
         err = open(log + ".err", errors="replace").read()
         if r.rc not in (0, 3):
             fail("tl ingest %s exited %d: %s" % (case, r.rc, err[-500:]))
@@ -673,6 +674,42 @@ class Bench:
         return qs
 
     # ----------------------------------------------------------- scaling
+    def section_threads(self):
+        """--threads 1 against --threads 2 on the same input, interleaved, by
+        the clock (the issue's ≥ 1.6× target), and the events of both runs
+        compared, which must be identical."""
+        a = self.a
+        rows = []
+        q = "SELECT count(*), sum(ts), sum(length(extra)), sum(line) FROM events"
+        for fmt in a.threads_formats:
+            inputs = self.inputs(fmt, a.size)
+            for _, p, _ in inputs:
+                subprocess.call(["cat", p], stdout=subprocess.DEVNULL)
+            label = "%s-%d" % (fmt, a.size)
+            logp = os.path.join(self.work, "logs", label + ".threads")
+            R = {1: [], 2: []}
+            same = True
+            for rep in range(a.reps):
+                seen = {}
+                for t in (1, 2):
+                    case = self.new_case("%s-t%d-r%d" % (label, t, rep), inputs)
+                    note("[%s] rep %d/%d: tl ingest --threads %d" % (label, rep + 1, a.reps, t))
+                    R[t].append(self.tl_ingest(case, "%s.%d.%d" % (logp, t, rep), threads=t))
+                    seen[t] = capture([self.tl, "sql", case, q]).stdout
+                    shutil.rmtree(case, ignore_errors=True)
+                same = same and seen[1] == seen[2]
+            if not same:
+                fail("[%s] --threads 1 and 2 stored different events" % label)
+            w1, w2 = med([x.wall for x in R[1]]), med([x.wall for x in R[2]])
+            rows.append("| %s | %d | %.2f | %.2f | %.2f | %.2f | %s | %s |" % (
+                fmt, a.size, w1, w2, med([x.cpu for x in R[1]]), med([x.cpu for x in R[2]]),
+                ratio(w1, w2), "same" if same else "DIFFER"))
+        self.out += ["## Two threads against one (median of %d, interleaved)" % a.reps, "",
+                     "Ratio: wall time with `--threads 1` ÷ with `--threads 2` (above 1 = two threads faster).", "",
+                     "| format | records | wall s, 1 thread | wall s, 2 threads | CPU s, 1 | CPU s, 2 | speed-up | events |",
+                     "|---|---:|---:|---:|---:|---:|---:|---|"] + rows + [""]
+        self.write(self.partial)
+
     def section_scale(self):
         a = self.a
         rows = []
@@ -987,7 +1024,9 @@ def main():
                    help="seconds a question may take before it is killed and its row fails (default 600)")
     p.add_argument("--scale", default="", help='e.g. "1000000 10000000 50000000" (off by default)')
     p.add_argument("--evtx", nargs="*", default=None, help="EVTX files or folders (default: the shared corpus, else fixtures)")
-    p.add_argument("--only", default="", help="sections to run: ingest lnav query scale evtx (default: all but scale)")
+    p.add_argument("--threads-formats", default="squid cloudtrail",
+                   help="formats of the threads section (one thread against two)")
+    p.add_argument("--only", default="", help="sections to run: ingest lnav query scale evtx threads (default: all but scale)")
     p.add_argument("--workdir", default="/tmp/tl-bench")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--keep-cases", action="store_true")
@@ -1001,6 +1040,7 @@ def main():
         if a.evtx is None:  # python-evtx needs ~100 s for the whole corpus: its smallest files only
             a.evtx = smallest(default_evtx(), 300000)
     a.formats = a.formats.split()
+    a.threads_formats = a.threads_formats.split()
     for f in a.formats:
         if f not in FORMATS and f != "mixed":
             p.error("unknown format %s (known: %s)" % (f, " ".join(DEFAULT_FORMATS)))
@@ -1011,9 +1051,9 @@ def main():
     a.workdir = os.path.abspath(a.workdir)
     if (a.workdir + "/").startswith(ROOT + "/"):
         p.error("--workdir must be outside the repository")
-    sections = a.only.split() or ["ingest", "lnav", "query", "evtx"] + (["scale"] if a.scale else [])
+    sections = a.only.split() or ["ingest", "threads", "lnav", "query", "evtx"] + (["scale"] if a.scale else [])
     for x in sections:
-        if x not in ("ingest", "lnav", "query", "evtx", "scale"):
+        if x not in ("ingest", "threads", "lnav", "query", "evtx", "scale"):
             p.error("unknown section %s" % x)
     if a.results is None:
         a.results = os.path.join(a.workdir, "results.md") if a.quick else os.path.join(BENCH, "results", "latest.md")
@@ -1028,7 +1068,7 @@ def main():
     # in the results file (rewritten after every section)
     small = [n for n in a.query_sizes if n <= 1000000]
     large = [n for n in a.query_sizes if n > 1000000]
-    plan = [("ingest", lambda: b.section_ingest()), ("lnav", lambda: b.section_lnav()),
+    plan = [("ingest", lambda: b.section_ingest()), ("threads", lambda: b.section_threads()), ("lnav", lambda: b.section_lnav()),
             ("query", lambda: b.section_query(small) if small else None), ("evtx", lambda: b.section_evtx()),
             ("query", lambda: b.section_query(large) if large else None), ("scale", lambda: b.section_scale())]
     todo = [name for name, _ in plan if name in sections]

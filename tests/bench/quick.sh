@@ -25,6 +25,10 @@ for f in squid zeek-tsv zeek-json zeek-dns bind iptables asa vpcflow cef cloudtr
 	# records, then python and import times present, counts ok
 	if [[ $row =~ \|\ ok\ \|$ ]] && ! [[ $row =~ \|\ -\ \| ]]; then ok "ingest row $f: every contender ran, counts agree"; else no "ingest row $f: $row"; fi
 done
+for f in squid cloudtrail; do
+	row=$(grep -E "^\| $f \| [0-9]+ \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \| [0-9.]+×? \| same \|$" "$WORK/out.md" | head -1)
+	[ -n "$row" ] && ok "threads row $f: one and two threads timed, same events" || no "threads row $f missing or DIFFER"
+done
 rows=("^| cold: ingest + timeline" "^| warm: timeline" "^| tl ingest |" "^| evtxexport" "first page" "(all "
 	"(attributed first page)" "attributed)\`" "tl graph --entity user:" "tl chain --entity user:" "tl entities --type user"
 	"tl bindings (first page")
