@@ -29,6 +29,12 @@ for f in squid cloudtrail; do
 	row=$(grep -E "^\| $f \| [0-9]+ \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \| [0-9.]+ \| [0-9.]+×? \| same \|$" "$WORK/out.md" | head -1)
 	[ -n "$row" ] && ok "threads row $f: one and two threads timed, same events" || no "threads row $f missing or DIFFER"
 done
+for when in "10 s after" "touching (1 s)"; do
+	row=$(grep -F "| squid | " "$WORK/out.md" | grep -F "| $when | " | head -1)
+	# at --quick's size the new lines reach a quarter of the case: correlation says it ran whole, and why
+	[[ $row =~ \|\ [0-9.]+\ %\ \| ]] && [[ $row =~ \|\ (incremental|full)\ .*\|$ ]] && ok "incremental row ($when): a ratio, and which correlation path ran" ||
+		no "incremental row ($when): $row"
+done
 rows=("^| cold: ingest + timeline" "^| warm: timeline" "^| tl ingest |" "^| evtxexport" "first page" "(all "
 	"(attributed first page)" "attributed)\`" "tl graph --entity user:" "tl chain --entity user:" "tl entities --type user"
 	"tl bindings (first page")
