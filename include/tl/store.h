@@ -121,13 +121,8 @@ int tl_store_add_event(struct tl_store *s, const struct tl_event *ev, const stru
 /* The same with EV's `extra` already rendered as JSON (ev->extra is ignored). */
 int tl_store_add_event_json(struct tl_store *s, const struct tl_event *ev, const char *extra, size_t extra_len,
 			    const struct tl_prov *pv, struct tl_err *err);
-/* N events, EV[i] with EXTRA[i] (EXTRA_LEN[i] bytes) and PV[i]: the same rows,
- * in the same order and with the same ids, as N calls of
- * tl_store_add_event_json, written TL_STORE_INSERT_ROWS to a statement (the
- * rest one by one). Every string must stay valid until the call returns. */
+/* Rows the writer gathers for one multi-row INSERT (src/store/writer.c). */
 #define TL_STORE_INSERT_ROWS 16
-int tl_store_add_events_json(struct tl_store *s, size_t n, const struct tl_event *ev, const char *const *extra,
-			     const size_t *extra_len, const struct tl_prov *const *pv, struct tl_err *err);
 int tl_store_add_reject(struct tl_store *s, const struct tl_prov *pv, const char *reason, const char *excerpt,
 			size_t excerpt_len, struct tl_err *err);
 

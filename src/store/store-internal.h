@@ -27,8 +27,11 @@ void tl_store_sha_hex(const unsigned char *sha, char out[65]);
  * only the database's work (src/store/writer.c). */
 int tl_store_add_event_sha(struct tl_store *s, const struct tl_event *ev, const char *extra, size_t extra_len,
 			   const struct tl_prov *pv, const unsigned char *sha, struct tl_err *err);
-/* tl_store_add_events_json() likewise: SHA[i] for row i (NULL entries, or
- * SHA NULL: unhexed from PV[i]). */
+/* N events, EV[i] with EXTRA[i] (EXTRA_LEN[i] bytes), PV[i] and SHA[i] (NULL
+ * entries, or SHA NULL: unhexed from PV[i]): the same rows, in the same
+ * order and with the same ids, as N calls of tl_store_add_event_sha, written
+ * TL_STORE_INSERT_ROWS to a statement (the rest one by one). Every string
+ * must stay valid until the call returns. */
 int tl_store_add_events_sha(struct tl_store *s, size_t n, const struct tl_event *ev, const char *const *extra,
 			    const size_t *extra_len, const struct tl_prov *const *pv, const unsigned char *const *sha,
 			    struct tl_err *err);

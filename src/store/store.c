@@ -1476,12 +1476,6 @@ int tl_store_add_events_sha(struct tl_store *s, size_t n, const struct tl_event 
 	return 0;
 }
 
-int tl_store_add_events_json(struct tl_store *s, size_t n, const struct tl_event *ev, const char *const *extra,
-			     const size_t *extra_len, const struct tl_prov *const *pv, struct tl_err *err)
-{
-	return tl_store_add_events_sha(s, n, ev, extra, extra_len, pv, NULL, err);
-}
-
 int tl_store_add_reject(struct tl_store *s, const struct tl_prov *pv, const char *reason, const char *excerpt,
 			size_t excerpt_len, struct tl_err *err)
 {
