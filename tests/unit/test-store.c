@@ -504,6 +504,81 @@ static int setup(void **state)
 	return 0;
 }
 
+/* The load runs without SQLite's foreign-key checks (a statement journal per
+ * multi-row insert, src/store/store.c load_begin): the store itself must keep
+ * a row from naming a file that is not the one being stored. */
+static void test_file_key(void **state)
+{
+	(void)state;
+	struct tl_err err;
+	char p[300];
+	snprintf(p, sizeof(p), "%s/fk.db", dir);
+	struct tl_store *s = tl_store_open(p, TL_STORE_WRITE, &err);
+	assert_non_null(s);
+	struct tl_file_info fi = { .path = "evidence/k.log", .size = 10, .mtime = 1, .sha256 = "ab", .format = "fmt",
+				   .confidence = 90, .format_rule = "detected" };
+	int64_t id;
+	struct tl_event ev;
+	memset(&ev, 0, sizeof(ev));
+	ev.ts_raw.s = "x";
+	ev.ts_raw.len = 1;
+	ev.family = "proxy";
+	ev.format = "fmt";
+	struct tl_prov pv = { 0, 1, 0, 10, "" };
+	memset(pv.sha256, 'a', 64);
+	assert_int_equal(tl_store_begin(s, &err), 0);
+	/* no file begun: nothing may be stored */
+	pv.file_id = 1;
+	assert_int_not_equal(tl_store_add_event(s, &ev, &pv, &err), 0);
+	assert_non_null(strstr(err.msg, "not the file being stored"));
+	assert_int_not_equal(tl_store_add_reject(s, &pv, "bad", "x", 1, &err), 0);
+	assert_int_equal(tl_store_file_begin(s, &fi, &id, &err), 0);
+	/* another id than the file's, in every insert path */
+	pv.file_id = id + 1;
+	assert_int_not_equal(tl_store_add_event(s, &ev, &pv, &err), 0);
+	assert_int_not_equal(tl_store_add_reject(s, &pv, "bad", "x", 1, &err), 0);
+	pv.file_id = id;
+	assert_int_equal(tl_store_add_event(s, &ev, &pv, &err), 0);
+	assert_int_equal(tl_store_add_reject(s, &pv, "bad", "x", 1, &err), 0);
+	struct tl_file_counts fc = { .records = 2, .events = 1, .rejects = 1, .first_ts = 0, .last_ts = 0, .bytes = 10 };
+	assert_int_equal(tl_store_file_end(s, id, "done", &fc, NULL, NULL, &err), 0);
+	/* once the file is finished it takes no more rows */
+	assert_int_not_equal(tl_store_add_event(s, &ev, &pv, &err), 0);
+	assert_int_equal(tl_store_commit(s, &err), 0);
+	tl_store_close(s);
+	/* only the good rows are there, and SQLite's own check is back on after
+	 * a load, for the store's other writes */
+	sqlite3 *raw;
+	assert_int_equal(sqlite3_open(p, &raw), SQLITE_OK);
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_prepare_v2(raw, "SELECT (SELECT count(*) FROM event_rows), (SELECT count(*) FROM rejects)",
+					    -1, &st, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 1);
+	assert_int_equal(sqlite3_column_int(st, 1), 1);
+	sqlite3_finalize(st);
+	sqlite3_close(raw);
+	s = tl_store_open(p, TL_STORE_WRITE, &err);
+	assert_non_null(s);
+	assert_int_equal(tl_store_begin(s, &err), 0);
+	assert_int_equal(tl_store_commit(s, &err), 0);
+	struct tl_store_iter *it = tl_store_query_readonly(s, "PRAGMA foreign_keys", &err);
+	assert_non_null(it);
+	const struct tl_value *v;
+	assert_int_equal(tl_store_next_values(it, &v, &err), 1);
+	assert_int_equal(v[0].type, TL_VALUE_INT);
+	assert_int_equal(v[0].i, 1);
+	tl_store_iter_free(it);
+	tl_store_close(s);
+	char q[310];
+	const char *suffix[] = { "", "-wal", "-shm" };
+	for (int i = 0; i < 3; i++) {
+		snprintf(q, sizeof(q), "%s%s", p, suffix[i]);
+		unlink(q);
+	}
+}
+
 static int teardown(void **state)
 {
 	(void)state;
@@ -526,6 +601,7 @@ int main(void)
 		cmocka_unit_test(test_not_a_database),
 		cmocka_unit_test(test_query_api),
 		cmocka_unit_test(test_parser_dictionary),
+		cmocka_unit_test(test_file_key),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
