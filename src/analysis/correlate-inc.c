@@ -13,12 +13,16 @@
  * ever given, in the bindings' order (kind, subject, tier, start, value,
  * source, evidence), so a single run numbers 1..N as it always did.
  * Bindings are built in time slices (correlate.c) and become final out of
- * that order: see the ids of the open group below.
+ * that order: see the ids of the open group below. The stored bindings they
+ * are matched with are read by time in step with the slices (a window from
+ * the earliest start of a binding not final yet to a page past the latest
+ * matched), so a busy subject's stored history is never held whole.
  *
  * Incremental: the new files' events give binding candidates for some
  * subjects (kind, subject). A new candidate can change only the stored
  * bindings its window reaches, and each of those the ones it overlaps; the
- * REGION of a subject is that closure, in time. Every candidate, old and
+ * REGION of a subject is that closure, in time (read from the store a page
+ * at a time: only its bounds are held). Every candidate, old and
  * new, that starts in a region is derived again from the events of the
  * region's time (events_ts), the region's bindings are rebuilt from them by
  * the whole run's code and compared with the stored ones: equal ones are
@@ -42,7 +46,7 @@ struct oldb {
 	int64_t id;
 	int32_t val;
 	int8_t rule, source;
-	uint8_t has_start, has_end, used, in_region;
+	uint8_t has_start, has_end, used;
 	tl_us start, end;
 	int64_t start_event, end_event, events;
 	char *evidence;
@@ -54,8 +58,7 @@ struct aff {
 	int32_t subj;
 	uint8_t has_lo, has_hi;
 	tl_us lo, hi;
-	struct oldb *old; /* its stored tier-0 bindings (those in the region are marked) */
-	size_t n_old;
+	tl_us lo0; /* the first new candidate's start: a binding ending there is in the region while lo is */
 };
 
 /* An address (or, HOST, a host) whose events' attribution may change in [lo, hi]. */
@@ -75,10 +78,18 @@ struct corr_inc {
 	struct aff *aff;
 	size_t n_aff, cap_aff;
 	int sorted;
-	struct oldb *grp; /* P_FULL: one group's stored bindings */
-	size_t n_grp, cap_grp;
-	struct oldb *old; /* the open group's stored bindings (grp, or its region's) */
-	size_t n_old;
+	int64_t span;      /* P_REGION: the longest finite binding stored (regions are read by it) */
+	/* The open group's stored bindings that a binding not final yet may
+	 * match: from the earliest start still to come (a pass moves it on) to a
+	 * page past the latest binding matched, in (start, id) order. In a region
+	 * run only the region's, read from its start. */
+	const struct aff *g_aff; /* P_REGION: the open group's region */
+	struct oldb *old;
+	size_t n_old, cap_old;
+	int w_part;        /* read next: 0 those without a start, 1 those with, 2 nothing more */
+	tl_us w_start;     /* the last row read (part 1), or where part 1 begins */
+	int64_t w_id;
+	int w_oom;
 	struct span *spans;
 	size_t n_spans, cap_spans;
 	int64_t *deleted;
@@ -117,10 +128,8 @@ static void inc_free(struct corr_inc *x)
 	if (!x)
 		return;
 	tl_stored_bindings_free(x->stored);
-	for (size_t i = 0; i < x->n_aff; i++)
-		oldb_release(x->aff[i].old, x->aff[i].n_old);
 	free(x->aff);
-	oldb_release(x->grp, x->n_grp);
+	oldb_release(x->old, x->n_old);
 	free(x->spans);
 	free(x->deleted);
 	tl_buf_release(&x->ev);
@@ -196,31 +205,30 @@ static int note_new(struct corr *c, const struct cand *x, const char *sess)
 
 /* P_REGION: an old logon in a region ends where its stored binding says (no
  * logoff is new, or the run would not be incremental). */
-static int logon_end(struct corr *c, const struct aff *a, struct cand *x)
+static int logon_end(struct corr *c, struct cand *x)
 {
-	for (size_t i = 0; i < a->n_old; i++) {
-		const struct oldb *b = &a->old[i];
-		if (b->start_event != x->start_event || b->rule != R_LOGOFF || !b->has_end)
-			continue;
-		tl_us ts;
-		int64_t line;
-		struct tl_err e;
-		int rc = tl_store_event_place(c->inc->s, b->end_event, &ts, c->inc->path, sizeof(c->inc->path), &line, &e);
-		if (rc < 0) {
-			c->serr = e;
-			c->store_failed = 1;
-			return -1;
-		}
-		x->end = b->end;
-		x->has_end = 1;
-		x->rule = R_LOGOFF;
-		x->firm = 1;
-		x->end_event = b->end_event;
-		x->ev_path[1] = rc ? path_id(c, c->inc->path) : -1;
-		x->ev_line[1] = rc ? line : 0;
-		return x->ev_path[1] < -1 ? -1 : 0;
+	tl_us end, ts;
+	int64_t end_event, line;
+	struct tl_err e;
+	int rc = tl_stored_bindings_logoff(c->inc->stored, kind_name[x->kind], c->str.s[x->subj], x->start, x->start_event,
+					   &end, &end_event, &e);
+	if (rc > 0)
+		rc = tl_store_event_place(c->inc->s, end_event, &ts, c->inc->path, sizeof(c->inc->path), &line, &e);
+	else if (rc == 0)
+		return 0;
+	if (rc < 0) {
+		c->serr = e;
+		c->store_failed = 1;
+		return -1;
 	}
-	return 0;
+	x->end = end;
+	x->has_end = 1;
+	x->rule = R_LOGOFF;
+	x->firm = 1;
+	x->end_event = end_event;
+	x->ev_path[1] = rc ? path_id(c, c->inc->path) : -1;
+	x->ev_line[1] = rc ? line : 0;
+	return x->ev_path[1] < -1 ? -1 : 0;
 }
 
 static int inc_cand(struct corr *c, const struct cand **xp, const char **sess)
@@ -238,7 +246,7 @@ static int inc_cand(struct corr *c, const struct cand **xp, const char **sess)
 		return 1;
 	if (*sess) {
 		in->tmp = *x;
-		if (logon_end(c, a, &in->tmp))
+		if (logon_end(c, &in->tmp))
 			return -1;
 		*xp = &in->tmp;
 		*sess = NULL;
@@ -256,45 +264,141 @@ static int inc_logoff(struct corr *c)
 
 /* ---- matching rebuilt bindings with stored ones ------------------------------------------ */
 
-static int load_old(struct corr *c, struct oldb **out, size_t *n_out, int kind, int32_t subj, int tier, int has_lo,
-		    tl_us lo, struct tl_err *err)
+#define WIN_PAGE 512 /* stored bindings read at once (fewer with tiny slices: TL_CORR_SLICE, for tests) */
+
+static int win_page(const struct corr *c)
+{
+	return c->slice < WIN_PAGE ? (int)c->slice : WIN_PAGE;
+}
+
+static int intersects(const struct oldb *b, const struct aff *a, int closed);
+static int add_span(struct corr_inc *in, int32_t subj, int host, int has_lo, tl_us lo, int has_hi, tl_us hi);
+
+/* One stored row read for the open group: kept in the window when a
+ * binding of the group may still match it. */
+static int win_row(void *arg, const struct tl_binding *b)
+{
+	struct corr *c = arg;
+	struct corr_inc *in = c->inc;
+	in->w_start = b->start;
+	in->w_id = b->id;
+	struct oldb o = { 0 };
+	o.has_start = (uint8_t)b->has_start;
+	o.start = b->start;
+	o.has_end = (uint8_t)b->has_end;
+	o.end = b->end;
+	if (in->g_aff) {
+		const struct aff *a = in->g_aff;
+		/* past the region's end: nothing further can be in it */
+		if (b->has_start && a->has_hi && b->start > a->hi) {
+			in->w_part = 2;
+			return 1;
+		}
+		if (!intersects(&o, a, a->has_lo && a->lo == a->lo0))
+			return 0;
+	}
+	if (in->n_old == in->cap_old) {
+		size_t nc = in->cap_old ? in->cap_old * 2 : 64;
+		struct oldb *v = realloc(in->old, nc * sizeof(*v));
+		if (!v) {
+			in->w_oom = 1;
+			return -1;
+		}
+		in->old = v;
+		in->cap_old = nc;
+	}
+	o.id = b->id;
+	o.val = intern_get(&c->str, b->value);
+	o.rule = (int8_t)rule_of(b->end_rule);
+	o.source = (int8_t)source_index(b->source);
+	o.start_event = b->start_event;
+	o.end_event = b->end_event;
+	o.events = b->events;
+	if (o.val < 0 || !(o.evidence = strdup(b->evidence))) {
+		in->w_oom = 1;
+		return -1;
+	}
+	in->old[in->n_old++] = o;
+	return 0;
+}
+
+/* Reads the open group's stored bindings on until every one starting at or
+ * before (HAS_T, T) is in the window (ALL: every one). */
+static int win_fill(struct corr *c, int all, int has_t, tl_us t, struct tl_err *err)
 {
 	struct corr_inc *in = c->inc;
-	const struct tl_binding *b;
-	size_t cap = 0;
-	int rc, first = 1;
-	oldb_release(*out, *n_out);
-	*out = NULL;
-	*n_out = 0;
-	while ((rc = tl_stored_bindings_next(in->stored, kind_name[kind], c->str.s[subj], tier, has_lo, lo, first, &b,
-					     err)) == 1) {
-		first = 0;
-		if (*n_out == cap) {
-			size_t nc = cap ? cap * 2 : 16;
-			struct oldb *v = realloc(*out, nc * sizeof(*v));
+	while (in->w_part < 2) {
+		/* the last row read starts after T: the rest do too */
+		if (!all && in->w_part == 1 && (!has_t || (in->w_id && in->w_start > t)))
+			return 0;
+		enum tl_stored_order order = in->w_part ? TL_STORED_UP : TL_STORED_NO_START;
+		long n = tl_stored_bindings_page(in->stored, kind_name[c->g_kind], c->str.s[c->g_subj], c->g_tier, in->base,
+						 order, in->w_start, in->w_id, win_page(c), win_row, c, err);
+		if (n < 0)
+			return in->w_oom ? tl_errf(err, "out of memory") : -1;
+		if (in->w_part < 2 && n < win_page(c)) {
+			/* this part is read: the next begins at the first start */
+			in->w_part++;
+			in->w_start = INT64_MIN;
+			in->w_id = 0;
+		}
+	}
+	return 0;
+}
+
+/* The window's stored bindings from index K on stay; those before it no
+ * binding of the group can match any more: in a region run, deleted when
+ * no rebuilt binding matched them, and where they were is where attribution
+ * looks again. */
+static int win_drop(struct corr *c, struct tl_bind_writer *w, size_t k, struct tl_err *err)
+{
+	struct corr_inc *in = c->inc;
+	for (size_t i = 0; i < k; i++) {
+		const struct oldb *o = &in->old[i];
+		if (in->phase != P_REGION || o->used)
+			continue;
+		if (tl_bind_writer_delete_binding(w, o->id, err))
+			return -1;
+		if (in->n_deleted == in->cap_deleted) {
+			size_t nc = in->cap_deleted ? in->cap_deleted * 2 : 256;
+			int64_t *v = realloc(in->deleted, nc * sizeof(*v));
 			if (!v)
 				return tl_errf(err, "out of memory");
-			*out = v;
-			cap = nc;
+			in->deleted = v;
+			in->cap_deleted = nc;
 		}
-		struct oldb *o = &(*out)[*n_out];
-		memset(o, 0, sizeof(*o));
-		o->id = b->id;
-		o->val = intern_get(&c->str, b->value);
-		o->rule = (int8_t)rule_of(b->end_rule);
-		o->source = (int8_t)source_index(b->source);
-		o->has_start = (uint8_t)b->has_start;
-		o->start = b->start;
-		o->has_end = (uint8_t)b->has_end;
-		o->end = b->end;
-		o->start_event = b->start_event;
-		o->end_event = b->end_event;
-		o->events = b->events;
-		if (o->val < 0 || !(o->evidence = strdup(b->evidence)))
+		in->deleted[in->n_deleted++] = o->id;
+		if (add_span(in, c->g_subj, c->g_kind == K_HOST_USER, o->has_start, o->start, o->has_end, o->end))
 			return tl_errf(err, "out of memory");
-		(*n_out)++;
 	}
-	return rc < 0 ? -1 : 0;
+	for (size_t i = 0; i < k; i++)
+		free(in->old[i].evidence);
+	if (in->n_old > k)
+		memmove(in->old, in->old + k, (in->n_old - k) * sizeof(*in->old));
+	in->n_old -= k;
+	return 0;
+}
+
+/* After a pass: no binding of the group that is not final yet starts before
+ * LO, so the stored ones that start before it are done with. */
+static int ids_settle(struct corr *c, struct tl_bind_writer *w, tl_us lo, struct tl_err *err)
+{
+	struct corr_inc *in = c->inc;
+	if (in->phase == P_REGION) {
+		/* the unmatched ones are deleted: every one before LO is read */
+		if (win_fill(c, 0, 1, lo, err))
+			return -1;
+	} else if (in->w_part == 0 || (in->w_part == 1 && (!in->w_id || in->w_start < lo))) {
+		/* the whole run sweeps what it did not keep: those before LO
+		 * need not be read at all */
+		in->w_part = 1;
+		in->w_start = lo;
+		in->w_id = 0;
+	}
+	size_t k = 0;
+	while (k < in->n_old && cmp_start(in->old[k].has_start, in->old[k].start, 1, lo) < 0)
+		k++;
+	return k ? win_drop(c, w, k, err) : 0;
 }
 
 /* The stored binding equal in content to D among OLD (start order), unused:
@@ -365,20 +469,24 @@ static int ids_group_begin(struct corr *c, struct tl_err *err)
 	c->g_match = in && !(in->phase == P_FULL && !in->old_max);
 	if (!c->g_match)
 		return 0;
-	if (in->phase == P_FULL) {
-		if (load_old(c, &in->grp, &in->n_grp, c->g_kind, c->g_subj, c->g_tier, 0, 0, err))
-			return -1;
-		in->old = in->grp;
-		in->n_old = in->n_grp;
+	oldb_release(in->old, in->n_old);
+	in->old = NULL;
+	in->n_old = in->cap_old = 0;
+	in->w_part = 0;
+	in->w_start = INT64_MIN;
+	in->w_id = 0;
+	in->g_aff = NULL;
+	if (in->phase == P_FULL)
 		return 0;
-	}
-	struct aff *a = c->g_tier ? NULL : aff_find(in, c->g_kind, c->g_subj);
+	const struct aff *a = c->g_tier ? NULL : aff_find(in, c->g_kind, c->g_subj);
 	if (!a)
 		return tl_errf(err, "correlation: a binding outside the region was rebuilt");
-	in->old = a->old;
-	in->n_old = a->n_old;
-	for (size_t i = 0; i < in->n_old; i++)
-		in->old[i].used = !in->old[i].in_region; /* only the region's may match */
+	/* only the region's may match: bounded in time (or the run is whole),
+	 * so none is without a start, and none that starts before the region
+	 * by more than the longest binding reaches it */
+	in->g_aff = a;
+	in->w_part = 1;
+	in->w_start = a->lo - in->span;
 	return 0;
 }
 
@@ -410,6 +518,8 @@ static int ids_final(struct corr *c, struct tl_bind_writer *w, struct bnd *d, st
 	struct corr_inc *in = c->inc;
 	int64_t k = d->id - 1;
 	int ev_made = 0;
+	if (win_fill(c, 0, d->c.has_start, d->c.start, err))
+		return -1;
 	long m = match_old(c, d, in->old, in->n_old, &ev_made, err);
 	if (m < -1)
 		return -1;
@@ -470,24 +580,12 @@ static int ids_group_end(struct corr *c, struct tl_bind_writer *w, struct tl_err
 			k->a = c->g_ids[k->a - 1];
 			k->b = c->g_ids[k->b - 1];
 		}
-		for (size_t i = 0; in->phase == P_REGION && i < in->n_old; i++) {
-			const struct oldb *o = &in->old[i];
-			if (!o->in_region || o->used)
-				continue;
-			if (tl_bind_writer_delete_binding(w, o->id, err))
-				return -1;
-			if (in->n_deleted == in->cap_deleted) {
-				size_t nc = in->cap_deleted ? in->cap_deleted * 2 : 256;
-				int64_t *v = realloc(in->deleted, nc * sizeof(*v));
-				if (!v)
-					return tl_errf(err, "out of memory");
-				in->deleted = v;
-				in->cap_deleted = nc;
-			}
-			in->deleted[in->n_deleted++] = o->id;
-			if (add_span(in, c->g_subj, c->g_kind == K_HOST_USER, o->has_start, o->start, o->has_end, o->end))
-				return tl_errf(err, "out of memory");
-		}
+		/* the region's stored bindings no rebuilt one equals go (the
+		 * whole run sweeps them at its end) */
+		if (in->phase == P_REGION && win_fill(c, 1, 0, 0, err))
+			return -1;
+		if (win_drop(c, w, in->n_old, err))
+			return -1;
 		c->g_match = 0;
 	}
 	return group_done(c, w, c->grp_conf0, err);
@@ -567,45 +665,94 @@ static int intersects(const struct oldb *b, const struct aff *a, int closed)
 	return starts_before_end && ends_after_start;
 }
 
+/* A region being widened: the stored bindings are read away from where
+ * the new candidates begin, back (DOWN) and forward, a page at a time. */
+struct reach {
+	struct aff *a;
+	int64_t span;
+	int down, done;
+	tl_us key;
+	int64_t key_id;
+};
+
+static void reach_add(struct aff *a, const struct oldb *b)
+{
+	/* a binding ending where the first new candidate starts may take it as
+	 * its successor: closed there only */
+	if (!intersects(b, a, a->has_lo && a->lo == a->lo0))
+		return;
+	if (!b->has_start)
+		a->has_lo = 0;
+	else if (a->has_lo && b->start < a->lo)
+		a->lo = b->start;
+	if (!b->has_end)
+		a->has_hi = 0;
+	else if (a->has_hi && b->end > a->hi)
+		a->hi = b->end;
+}
+
+static int reach_row(void *arg, const struct tl_binding *b)
+{
+	struct reach *r = arg;
+	struct aff *a = r->a;
+	r->key = b->start;
+	r->key_id = b->id;
+	/* back: none before this one reaches the region (no finite binding
+	 * is longer than span), forward: none after it starts in it */
+	if (r->down ? b->start < a->lo - r->span : b->start > a->hi) {
+		r->done = 1;
+		return 1;
+	}
+	if (!b->has_end)
+		return 0; /* an open end: tl_stored_bindings_unbounded's */
+	struct oldb o = { 0 };
+	o.has_start = o.has_end = 1;
+	o.start = b->start;
+	o.end = b->end;
+	reach_add(a, &o);
+	return 0;
+}
+
+static int reach_unbounded(void *arg, int has_start, tl_us start, int has_end, tl_us end)
+{
+	struct aff *a = arg;
+	struct oldb o = { 0 };
+	o.has_start = (uint8_t)has_start;
+	o.start = start;
+	o.has_end = (uint8_t)has_end;
+	o.end = end;
+	reach_add(a, &o);
+	return !a->has_lo || !a->has_hi; /* unbounded: the run is whole */
+}
+
 /* The region of A: every stored binding its new candidates reach, and every
- * one those overlap, until none is left (docs/correlation.md#incremental). */
+ * one those overlap, until none is left (docs/correlation.md#incremental).
+ * Read from where the new candidates begin: back, each binding that reaches
+ * the region moving its start back, until none can reach it (a binding
+ * that did not reach it then lies after its new start and before its end,
+ * so it moves neither); then forward, each moving its end on, until one
+ * starts after it; then those without a start or an end. Only the region's
+ * bounds are held. */
 static int region(struct corr *c, struct aff *a, int64_t max_span, struct tl_err *err)
 {
-	int has_lb = a->has_lo;
-	tl_us lb = a->has_lo ? a->lo - max_span : 0;
-	tl_us first_lo = a->lo;
-	for (;;) {
-		if (load_old(c, &a->old, &a->n_old, a->kind, a->subj, 0, has_lb, lb, err))
-			return -1;
-		int changed = 1;
-		while (changed) {
-			changed = 0;
-			for (size_t i = 0; i < a->n_old; i++) {
-				struct oldb *b = &a->old[i];
-				/* a binding ending where the first new candidate starts
-				 * may take it as its successor: closed there only */
-				if (b->in_region || !intersects(b, a, a->has_lo && a->lo == first_lo))
-					continue;
-				b->in_region = 1;
-				changed = 1;
-				if (!b->has_start)
-					a->has_lo = 0;
-				else if (a->has_lo && b->start < a->lo)
-					a->lo = b->start;
-				if (!b->has_end)
-					a->has_hi = 0;
-				else if (a->has_hi && b->end > a->hi)
-					a->hi = b->end;
-			}
+	struct corr_inc *in = c->inc;
+	a->lo0 = a->lo;
+	for (int down = 1; down >= 0; down--) {
+		struct reach r = { a, max_span, down, 0, a->lo0, 0 };
+		while (!r.done) {
+			long n = tl_stored_bindings_page(in->stored, kind_name[a->kind], c->str.s[a->subj], 0, in->base,
+							 down ? TL_STORED_DOWN : TL_STORED_UP, r.key, r.key_id, win_page(c),
+							 reach_row, &r, err);
+			if (n < 0)
+				return -1;
+			if (n < win_page(c))
+				break;
 		}
-		if (!has_lb || (a->has_lo && a->lo - max_span >= lb))
-			return 0;
-		/* the region reaches back beyond what was read: read further */
-		has_lb = a->has_lo;
-		lb = a->has_lo ? a->lo - max_span : 0;
-		for (size_t i = 0; i < a->n_old; i++)
-			a->old[i].in_region = 0;
 	}
+	return tl_stored_bindings_unbounded(in->stored, kind_name[a->kind], c->str.s[a->subj], 0, in->base,
+					    reach_unbounded, a, err) < 0
+		       ? -1
+		       : 0;
 }
 
 static int load_bound(void *arg, const char *kind, const char *subject)
@@ -761,6 +908,7 @@ static int inc_run(struct corr *c, struct tl_store *s, const char *digest, struc
 		qsort(in->aff, in->n_aff, sizeof(*in->aff), cmp_aff);
 	in->sorted = 1;
 	int64_t max_span = st->max_span;
+	in->span = max_span;
 	tl_us R0 = INT64_MAX, R1 = INT64_MIN;
 	if (in->n_aff && !(in->stored = tl_store_stored_bindings_new(s, err)))
 		return -1;

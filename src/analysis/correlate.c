@@ -297,6 +297,7 @@ static int inc_logoff(struct corr *c);
 static int ids_group_begin(struct corr *c, struct tl_err *err);
 static int ids_made(struct corr *c);
 static int ids_final(struct corr *c, struct tl_bind_writer *w, struct bnd *d, struct tl_err *err);
+static int ids_settle(struct corr *c, struct tl_bind_writer *w, tl_us lo, struct tl_err *err);
 static int ids_group_end(struct corr *c, struct tl_bind_writer *w, struct tl_err *err);
 static int group_done(struct corr *c, struct tl_bind_writer *w, size_t conf_mark, struct tl_err *err);
 static void inc_free(struct corr_inc *x);
@@ -1110,7 +1111,8 @@ static int settle(struct corr *c, struct tl_bind_writer *w, int final, struct tl
 		if (!c->act[i].has_end || c->act[i].end > lo)
 			c->act[k++] = c->act[i];
 	c->n_act = k;
-	return 0;
+	/* no binding still to be final starts before LO: nor does a stored one it matches */
+	return c->g_match ? ids_settle(c, w, lo, err) : 0;
 }
 
 /* One pass over the pending candidates: order them, cut the windows whose
