@@ -2,9 +2,10 @@
  * Stable binding ids and incremental correlation with new binding evidence
  * (docs/correlation.md#stable-binding-ids, #incremental).
  *
- * Not a unit of its own: src/analysis/correlate.c includes it at its end,
- * because it applies that file's rules (truncating, merging, ordering
- * bindings, attribution) to a part of the case instead of all of it.
+ * It applies correlate.c's rules (truncating, merging, ordering bindings,
+ * attribution) to a part of the case instead of all of it; what the two
+ * files share, and which hooks correlate.c calls when, is
+ * correlate-internal.h.
  *
  * Ids: a binding whose content (value, start, end, end rule, source, events,
  * evidence lines) a run leaves unchanged keeps the id an earlier run gave it,
@@ -35,6 +36,14 @@
  * region with a quarter of the case's events or without a bound in time),
  * the whole run is taken instead.
  */
+#define _POSIX_C_SOURCE 200809L
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tl/bindings.h"
+#include "correlate-internal.h"
+#include "tl/banned.h"
 
 
 #define INC_REGION_SHARE 4 /* a region with more than 1/4 of the case's events: the whole run is cheaper */
@@ -123,7 +132,7 @@ static void oldb_release(struct oldb *v, size_t n)
 	free(v);
 }
 
-static void inc_free(struct corr_inc *x)
+void tl_corr_inc_free(struct corr_inc *x)
 {
 	if (!x)
 		return;
@@ -226,12 +235,12 @@ static int logon_end(struct corr *c, struct cand *x)
 	x->rule = R_LOGOFF;
 	x->firm = 1;
 	x->end_event = end_event;
-	x->ev_path[1] = rc ? path_id(c, c->inc->path) : -1;
+	x->ev_path[1] = rc ? tl_corr_path_id(c, c->inc->path) : -1;
 	x->ev_line[1] = rc ? line : 0;
 	return x->ev_path[1] < -1 ? -1 : 0;
 }
 
-static int inc_cand(struct corr *c, const struct cand **xp, const char **sess)
+int tl_corr_inc_cand(struct corr *c, const struct cand **xp, const char **sess)
 {
 	struct corr_inc *in = c->inc;
 	if (in->phase == P_FULL)
@@ -254,7 +263,7 @@ static int inc_cand(struct corr *c, const struct cand **xp, const char **sess)
 	return 0;
 }
 
-static int inc_logoff(struct corr *c)
+int tl_corr_inc_logoff(struct corr *c)
 {
 	struct corr_inc *in = c->inc;
 	if (in->phase == P_NEW && !in->why)
@@ -272,6 +281,7 @@ static int win_page(const struct corr *c)
 }
 
 static int intersects(const struct oldb *b, const struct aff *a, int closed);
+static int group_done(struct corr *c, struct tl_bind_writer *w, size_t conf_mark, struct tl_err *err);
 static int add_span(struct corr_inc *in, int32_t subj, int host, int has_lo, tl_us lo, int has_hi, tl_us hi);
 
 /* One stored row read for the open group: kept in the window when a
@@ -308,7 +318,7 @@ static int win_row(void *arg, const struct tl_binding *b)
 		in->cap_old = nc;
 	}
 	o.id = b->id;
-	o.val = intern_get(&c->str, b->value);
+	o.val = tl_corr_intern_get(&c->str, b->value);
 	o.rule = (int8_t)rule_of(b->end_rule);
 	o.source = (int8_t)source_index(b->source);
 	o.start_event = b->start_event;
@@ -381,7 +391,7 @@ static int win_drop(struct corr *c, struct tl_bind_writer *w, size_t k, struct t
 
 /* After a pass: no binding of the group that is not final yet starts before
  * LO, so the stored ones that start before it are done with. */
-static int ids_settle(struct corr *c, struct tl_bind_writer *w, tl_us lo, struct tl_err *err)
+int tl_corr_ids_settle(struct corr *c, struct tl_bind_writer *w, tl_us lo, struct tl_err *err)
 {
 	struct corr_inc *in = c->inc;
 	if (in->phase == P_REGION) {
@@ -420,7 +430,7 @@ static long match_old(struct corr *c, const struct bnd *d, struct oldb *old, siz
 		    o->has_end != d->c.has_end || (o->has_end && o->end != d->c.end) || o->events != d->c.events)
 			continue;
 		if (!*ev_made) {
-			if (bnd_evidence_json(c, d, &in->ev)) {
+			if (tl_corr_bnd_evidence_json(c, d, &in->ev)) {
 				tl_errf(err, "out of memory");
 				return -2;
 			}
@@ -462,7 +472,7 @@ static int add_span(struct corr_inc *in, int32_t subj, int host, int has_lo, tl_
 
 /* Whether the group's bindings are matched with stored ones (else: numbered
  * as they are made, as a first run does), and which stored ones those are. */
-static int ids_group_begin(struct corr *c, struct tl_err *err)
+int tl_corr_ids_group_begin(struct corr *c, struct tl_err *err)
 {
 	struct corr_inc *in = c->inc;
 	c->g_made = c->g_numbered = 0;
@@ -491,7 +501,7 @@ static int ids_group_begin(struct corr *c, struct tl_err *err)
 }
 
 /* Room for one more binding of the group; its key is c->g_made. */
-static int ids_made(struct corr *c)
+int tl_corr_ids_made(struct corr *c)
 {
 	if ((size_t)c->g_made == c->cap_gids) {
 		size_t nc = c->cap_gids ? c->cap_gids * 2 : 256;
@@ -513,7 +523,7 @@ static int ids_made(struct corr *c)
 /* D (keyed by its order of making) is final: a stored equal binding's id
  * (its row is there), else the next new id once every binding made before
  * it has one, and its row. */
-static int ids_final(struct corr *c, struct tl_bind_writer *w, struct bnd *d, struct tl_err *err)
+int tl_corr_ids_final(struct corr *c, struct tl_bind_writer *w, struct bnd *d, struct tl_err *err)
 {
 	struct corr_inc *in = c->inc;
 	int64_t k = d->id - 1;
@@ -556,7 +566,7 @@ static int ids_final(struct corr *c, struct tl_bind_writer *w, struct bnd *d, st
 						      x->c.has_end, x->c.end))
 			rc = tl_errf(err, "out of memory");
 		else
-			rc = write_binding(c, w, x, err);
+			rc = tl_corr_write_binding(c, w, x, err);
 		free(c->g_wait[i]);
 		c->g_wait[i] = NULL;
 		if (rc)
@@ -569,7 +579,7 @@ static int ids_final(struct corr *c, struct tl_bind_writer *w, struct bnd *d, st
  * in a region run the stored bindings no rebuilt one equals are deleted,
  * and what changed is where attribution looks again. Then the conflicts'
  * ids (group_done). */
-static int ids_group_end(struct corr *c, struct tl_bind_writer *w, struct tl_err *err)
+int tl_corr_ids_group_end(struct corr *c, struct tl_bind_writer *w, struct tl_err *err)
 {
 	struct corr_inc *in = c->inc;
 	if (c->g_match) {
@@ -630,7 +640,7 @@ static int group_done(struct corr *c, struct tl_bind_writer *w, size_t conf_mark
 
 /* Before a whole run: ids go on from the highest ever given; stored bindings
  * are matched group by group (none stored: numbered 1..N as ever). */
-static int ids_begin(struct corr *c, struct tl_store *s, struct tl_err *err)
+int tl_corr_ids_begin(struct corr *c, struct tl_store *s, struct tl_err *err)
 {
 	int64_t conflict;
 	if (tl_store_binding_counters(s, &c->next_id, &conflict, err))
@@ -649,7 +659,7 @@ static int ids_begin(struct corr *c, struct tl_store *s, struct tl_err *err)
 }
 
 /* After a whole run's bindings: the stored ones no group kept are deleted. */
-static int ids_end(struct corr *c, struct tl_bind_writer *w, struct tl_err *err)
+int tl_corr_ids_end(struct corr *c, struct tl_bind_writer *w, struct tl_err *err)
 {
 	c->sum.kept = c->inc ? c->inc->kept : 0;
 	c->sum.added = c->inc ? c->inc->added : c->sum.bindings;
@@ -761,10 +771,10 @@ static int load_bound(void *arg, const char *kind, const char *subject)
 	int k;
 	for (k = 0; k < K_KINDS && strcmp(kind_name[k], kind); k++)
 		;
-	int32_t id = intern_get(&c->str, subject);
+	int32_t id = tl_corr_intern_get(&c->str, subject);
 	if (k == K_KINDS)
 		return 0;
-	if (id < 0 || grow_bound(c, id))
+	if (id < 0 || tl_corr_grow_bound(c, id))
 		return -1;
 	c->bound[id] |= (uint8_t)(1u << k);
 	c->has_ip_host |= k == K_IP_HOST;
@@ -780,7 +790,7 @@ static int load_spelling_inc(void *arg, const char *ip, const char *canonical)
 		return 0;
 	key[0] = 'i';
 	memcpy(key + 1, ip, n + 1);
-	int32_t id = intern_get(&c->str, canonical), k = id < 0 ? -1 : intern_get(&c->raw, key);
+	int32_t id = tl_corr_intern_get(&c->str, canonical), k = id < 0 ? -1 : tl_corr_intern_get(&c->raw, key);
 	if (k < 0)
 		return -1;
 	c->raw.canon[k] = id;
@@ -802,7 +812,7 @@ static int host_address_span(void *arg, const char *subject, int has_start, tl_u
 	tl_us hi = has_end && end < hs->h->hi ? end : hs->h->hi;
 	if (lo > hi)
 		return 0;
-	int32_t id = intern_get(&hs->c->str, subject);
+	int32_t id = tl_corr_intern_get(&hs->c->str, subject);
 	if (id < 0 || add_span(hs->c->inc, id, 0, 1, lo, 1, hi))
 		return -1;
 	return 0;
@@ -853,8 +863,8 @@ static int inc_probe(struct corr *c, struct tl_store *s, const struct tl_corr_st
 		if (!it)
 			return -1;
 		while (!in->why && (rc = tl_store_next_identity(it, &ir, err)) == 1)
-			if ((pass == 0 && identity(c, ir)) || host_address(c, ir)) {
-				rc = collect_fail(c, err);
+			if ((pass == 0 && tl_corr_identity(c, ir)) || tl_corr_host_address(c, ir)) {
+				rc = tl_corr_collect_fail(c, err);
 				break;
 			}
 		tl_bind_iter_free(it);
@@ -866,7 +876,7 @@ static int inc_probe(struct corr *c, struct tl_store *s, const struct tl_corr_st
 }
 
 /* The incremental run: 1 done, 0 the whole run is needed (*WHY), -1 error. */
-static int inc_run(struct corr *c, struct tl_store *s, const char *digest, struct tl_corr_state *st, const char **why,
+int tl_corr_inc_run(struct corr *c, struct tl_store *s, const char *digest, struct tl_corr_state *st, const char **why,
 		   struct tl_err *err)
 {
 	struct tl_bind_writer *w = NULL;
@@ -886,7 +896,7 @@ static int inc_run(struct corr *c, struct tl_store *s, const char *digest, struc
 		return -1;
 	in->base = c->next_id;
 	if (tl_store_corr_spellings(s, load_spelling_inc, c, err))
-		return collect_fail(c, err);
+		return tl_corr_collect_fail(c, err);
 	size_t known = c->raw.n;
 	int probed = inc_probe(c, s, st, why, err);
 	if (probed <= 0)
@@ -898,7 +908,7 @@ static int inc_run(struct corr *c, struct tl_store *s, const char *digest, struc
 		/* the first ip-host binding makes every named user's event a host candidate */
 		c->has_ip_host = 0;
 		if (tl_store_bound_subjects(s, load_bound, c, err))
-			return collect_fail(c, err);
+			return tl_corr_collect_fail(c, err);
 		if (!c->has_ip_host) {
 			*why = "the first address bound to a host";
 			return 0;
@@ -949,9 +959,9 @@ static int inc_run(struct corr *c, struct tl_store *s, const char *digest, struc
 	if (!(it = tl_store_sessions(s, err)))
 		goto done;
 	while ((more = tl_store_next_session(it, &sr, err)) == 1) {
-		c->sessions += session_hash(sr);
-		if (in->n_aff && session(c, sr)) {
-			collect_fail(c, err);
+		c->sessions += tl_corr_session_hash(sr);
+		if (in->n_aff && tl_corr_session(c, sr)) {
+			tl_corr_collect_fail(c, err);
 			goto done;
 		}
 	}
@@ -968,8 +978,8 @@ static int inc_run(struct corr *c, struct tl_store *s, const char *digest, struc
 		if (!(it = tl_store_identity_events_span(s, R0, R1, pass, err)))
 			goto done;
 		while ((more = tl_store_next_identity(it, &ir, err)) == 1)
-			if ((pass == 0 && identity(c, ir)) || host_address(c, ir)) {
-				collect_fail(c, err);
+			if ((pass == 0 && tl_corr_identity(c, ir)) || tl_corr_host_address(c, ir)) {
+				tl_corr_collect_fail(c, err);
 				goto done;
 			}
 		tl_bind_iter_free(it);
@@ -977,7 +987,7 @@ static int inc_run(struct corr *c, struct tl_store *s, const char *digest, struc
 		if (more < 0)
 			goto done;
 	}
-	if (in->n_aff && build_bindings(c, w, err))
+	if (in->n_aff && tl_corr_build_bindings(c, w, err))
 		goto done;
 	tl_cand_sort_free(c->sort);
 	c->sort = NULL;
@@ -1005,7 +1015,7 @@ static int inc_run(struct corr *c, struct tl_store *s, const char *digest, struc
 		struct span h = in->spans[i];
 		struct host_spans hs = { c, &h, 0 };
 		if (tl_store_host_addresses(s, c->str.s[h.subj], host_address_span, &hs, err)) {
-			collect_fail(c, err);
+			tl_corr_collect_fail(c, err);
 			goto done;
 		}
 	}
@@ -1037,13 +1047,13 @@ static int inc_run(struct corr *c, struct tl_store *s, const char *digest, struc
 			goto done;
 	}
 	if (tl_store_bound_subjects(s, load_bound, c, err)) {
-		collect_fail(c, err);
+		tl_corr_collect_fail(c, err);
 		goto done;
 	}
 	/* the scope: every spelling of every address whose attribution may change */
 	for (size_t k = 0; k < c->raw.n; k++)
 		if (c->raw.s[k][0] == 'i' && c->raw.canon[k] >= 0 &&
-		    (is_bound(c, K_IP_USER, c->raw.canon[k]) || is_bound(c, K_IP_HOST, c->raw.canon[k])) &&
+		    (tl_corr_is_bound(c, K_IP_USER, c->raw.canon[k]) || tl_corr_is_bound(c, K_IP_HOST, c->raw.canon[k])) &&
 		    tl_strlist_add(&ips, c->raw.s[k] + 1)) {
 			tl_errf(err, "out of memory");
 			goto done;
@@ -1117,9 +1127,9 @@ static int inc_run(struct corr *c, struct tl_store *s, const char *digest, struc
 			goto done;
 		/* as the whole run: a bound source decides; a bound destination
 		 * only when the source is no address the rules saw */
-		int32_t src = bound_addr(c, ar->src_ip);
-		int src_bound = is_bound(c, K_IP_USER, src) || is_bound(c, K_IP_HOST, src);
-		if ((src_bound || src < 0) && attribute_row(c, w, ar, err))
+		int32_t src = tl_corr_bound_addr(c, ar->src_ip);
+		int src_bound = tl_corr_is_bound(c, K_IP_USER, src) || tl_corr_is_bound(c, K_IP_HOST, src);
+		if ((src_bound || src < 0) && tl_corr_attribute_row(c, w, ar, err))
 			goto done;
 	}
 	tl_bind_iter_free(it);
