@@ -248,14 +248,35 @@ int tl_bind_writer_unattribute(struct tl_bind_writer *w, int64_t event_id, int64
 /* Every conflict's events from its attribution conflict rows; *TOTAL their number. */
 int tl_bind_writer_recount_conflicts(struct tl_bind_writer *w, int64_t *total, struct tl_err *err);
 
-/* The stored bindings of one (KIND, SUBJECT, TIER: 1 the inventory's) with
- * every column, in start order (no start first): those with no start, no
- * end, or (HAS_LO) a start at or after LO; all without HAS_LO. One prepared
- * statement, re-bound at START. Rows borrowed until the next call. */
+/* The stored bindings of one (KIND, SUBJECT, TIER: 1 the inventory's) that
+ * a run over stored ids matches its bindings with, read a page at a time so
+ * that only what a slice can match is held (docs/correlation.md#cost).
+ * Only ids up to UPTO: the bindings stored before the run, not those it is
+ * writing. Every column; KIND and SUBJECT are the caller's. */
 struct tl_stored_bindings;
 struct tl_stored_bindings *tl_store_stored_bindings_new(struct tl_store *s, struct tl_err *err);
-int tl_stored_bindings_next(struct tl_stored_bindings *sb, const char *kind, const char *subject, int tier,
-			    int has_lo, tl_us lo, int start, const struct tl_binding **row, struct tl_err *err);
+enum tl_stored_order {
+	TL_STORED_NO_START, /* those without a start, by id, after id KEY_ID */
+	TL_STORED_UP,       /* those with a start, by (start, id), after (KEY_START, KEY_ID) */
+	TL_STORED_DOWN      /* those with a start, by (start, id) descending, before (KEY_START, KEY_ID) */
+};
+/* Up to LIMIT rows in ORDER: FN per row (borrowed for the call; 0 goes on,
+ * 1 stops, -1 fails with the caller's error). The read is over when it
+ * returns, so the caller may write bindings between pages. The number of
+ * rows given to FN (fewer than LIMIT: no more), -1 on error. */
+long tl_stored_bindings_page(struct tl_stored_bindings *sb, const char *kind, const char *subject, int tier,
+			     int64_t upto, enum tl_stored_order order, tl_us key_start, int64_t key_id, int limit,
+			     int (*fn)(void *arg, const struct tl_binding *row), void *arg, struct tl_err *err);
+/* FN(start, end) for each of them without a start or without an end; a
+ * non-zero FN stops and is returned. */
+int tl_stored_bindings_unbounded(struct tl_stored_bindings *sb, const char *kind, const char *subject, int tier,
+				 int64_t upto, int (*fn)(void *arg, int has_start, tl_us start, int has_end, tl_us end),
+				 void *arg, struct tl_err *err);
+/* The logon binding of (KIND, SUBJECT), tier 0, that began at START with
+ * event START_EVENT and ended at its logoff (the lowest id): 1 and its *END
+ * and *END_EVENT, 0 none. */
+int tl_stored_bindings_logoff(struct tl_stored_bindings *sb, const char *kind, const char *subject, tl_us start,
+			      int64_t start_event, tl_us *end, int64_t *end_event, struct tl_err *err);
 void tl_stored_bindings_free(struct tl_stored_bindings *sb);
 
 /* Identity events (HOST_ADDR: host address events) with a time in [LO, HI]. */

@@ -119,6 +119,8 @@ struct tl_prov {
 	uint64_t offset;        /* byte offset in the decompressed stream */
 	uint64_t length;        /* bytes of the record in that stream */
 	char sha256[65];        /* of those bytes */
+	unsigned char sha_bin[32]; /* the same as bytes, when has_sha_bin (the store then need not unhex it) */
+	int has_sha_bin;
 };
 
 /* Append EV's `extra` as a JSON object. */

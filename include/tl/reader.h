@@ -53,6 +53,8 @@ struct tl_record {
 	uint64_t offset;    /* in the decompressed stream */
 	uint64_t length;    /* full length in the stream */
 	char sha256[65];    /* of the full raw bytes */
+	unsigned char sha_bin[32]; /* the same as bytes, when has_sha_bin */
+	int has_sha_bin;
 	int oversize;       /* record longer than max_record: text is not available */
 	int structural;     /* JSON framing: the document itself is malformed here */
 };

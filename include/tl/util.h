@@ -85,6 +85,9 @@ int tl_sha256_final_next(struct tl_sha256 *h, unsigned char out[32]);
  * last finished); H is ready for the next input after. tl_sha256_hex for many
  * short inputs (one per record) without setting a digest up for each. */
 void tl_sha256_next_hex(struct tl_sha256 *h, const void *p, size_t len, char out[65]);
+/* The same, also as the 32 bytes (BIN): 1, or 0 when only HEX could be made
+ * (BIN is then zero). */
+int tl_sha256_next_both(struct tl_sha256 *h, const void *p, size_t len, unsigned char bin[32], char hex[65]);
 /* Free H without finishing it (accepts NULL). */
 void tl_sha256_free(struct tl_sha256 *h);
 

@@ -2,9 +2,10 @@
  * Stable binding ids and incremental correlation with new binding evidence
  * (docs/correlation.md#stable-binding-ids, #incremental).
  *
- * Not a unit of its own: src/analysis/correlate.c includes it at its end,
- * because it applies that file's rules (truncating, merging, ordering
- * bindings, attribution) to a part of the case instead of all of it.
+ * It applies correlate.c's rules (truncating, merging, ordering bindings,
+ * attribution) to a part of the case instead of all of it; what the two
+ * files share, and which hooks correlate.c calls when, is
+ * correlate-internal.h.
  *
  * Ids: a binding whose content (value, start, end, end rule, source, events,
  * evidence lines) a run leaves unchanged keeps the id an earlier run gave it,
@@ -13,12 +14,16 @@
  * ever given, in the bindings' order (kind, subject, tier, start, value,
  * source, evidence), so a single run numbers 1..N as it always did.
  * Bindings are built in time slices (correlate.c) and become final out of
- * that order: see the ids of the open group below.
+ * that order: see the ids of the open group below. The stored bindings they
+ * are matched with are read by time in step with the slices (a window from
+ * the earliest start of a binding not final yet to a page past the latest
+ * matched), so a busy subject's stored history is never held whole.
  *
  * Incremental: the new files' events give binding candidates for some
  * subjects (kind, subject). A new candidate can change only the stored
  * bindings its window reaches, and each of those the ones it overlaps; the
- * REGION of a subject is that closure, in time. Every candidate, old and
+ * REGION of a subject is that closure, in time (read from the store a page
+ * at a time: only its bounds are held). Every candidate, old and
  * new, that starts in a region is derived again from the events of the
  * region's time (events_ts), the region's bindings are rebuilt from them by
  * the whole run's code and compared with the stored ones: equal ones are
@@ -31,6 +36,14 @@
  * region with a quarter of the case's events or without a bound in time),
  * the whole run is taken instead.
  */
+#define _POSIX_C_SOURCE 200809L
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tl/bindings.h"
+#include "correlate-internal.h"
+#include "tl/banned.h"
 
 
 #define INC_REGION_SHARE 4 /* a region with more than 1/4 of the case's events: the whole run is cheaper */
@@ -42,7 +55,7 @@ struct oldb {
 	int64_t id;
 	int32_t val;
 	int8_t rule, source;
-	uint8_t has_start, has_end, used, in_region;
+	uint8_t has_start, has_end, used;
 	tl_us start, end;
 	int64_t start_event, end_event, events;
 	char *evidence;
@@ -54,8 +67,7 @@ struct aff {
 	int32_t subj;
 	uint8_t has_lo, has_hi;
 	tl_us lo, hi;
-	struct oldb *old; /* its stored tier-0 bindings (those in the region are marked) */
-	size_t n_old;
+	tl_us lo0; /* the first new candidate's start: a binding ending there is in the region while lo is */
 };
 
 /* An address (or, HOST, a host) whose events' attribution may change in [lo, hi]. */
@@ -75,10 +87,18 @@ struct corr_inc {
 	struct aff *aff;
 	size_t n_aff, cap_aff;
 	int sorted;
-	struct oldb *grp; /* P_FULL: one group's stored bindings */
-	size_t n_grp, cap_grp;
-	struct oldb *old; /* the open group's stored bindings (grp, or its region's) */
-	size_t n_old;
+	int64_t span;      /* P_REGION: the longest finite binding stored (regions are read by it) */
+	/* The open group's stored bindings that a binding not final yet may
+	 * match: from the earliest start still to come (a pass moves it on) to a
+	 * page past the latest binding matched, in (start, id) order. In a region
+	 * run only the region's, read from its start. */
+	const struct aff *g_aff; /* P_REGION: the open group's region */
+	struct oldb *old;
+	size_t n_old, cap_old;
+	int w_part;        /* read next: 0 those without a start, 1 those with, 2 nothing more */
+	tl_us w_start;     /* the last row read (part 1), or where part 1 begins */
+	int64_t w_id;
+	int w_oom;
 	struct span *spans;
 	size_t n_spans, cap_spans;
 	int64_t *deleted;
@@ -112,15 +132,13 @@ static void oldb_release(struct oldb *v, size_t n)
 	free(v);
 }
 
-static void inc_free(struct corr_inc *x)
+void tl_corr_inc_free(struct corr_inc *x)
 {
 	if (!x)
 		return;
 	tl_stored_bindings_free(x->stored);
-	for (size_t i = 0; i < x->n_aff; i++)
-		oldb_release(x->aff[i].old, x->aff[i].n_old);
 	free(x->aff);
-	oldb_release(x->grp, x->n_grp);
+	oldb_release(x->old, x->n_old);
 	free(x->spans);
 	free(x->deleted);
 	tl_buf_release(&x->ev);
@@ -196,34 +214,33 @@ static int note_new(struct corr *c, const struct cand *x, const char *sess)
 
 /* P_REGION: an old logon in a region ends where its stored binding says (no
  * logoff is new, or the run would not be incremental). */
-static int logon_end(struct corr *c, const struct aff *a, struct cand *x)
+static int logon_end(struct corr *c, struct cand *x)
 {
-	for (size_t i = 0; i < a->n_old; i++) {
-		const struct oldb *b = &a->old[i];
-		if (b->start_event != x->start_event || b->rule != R_LOGOFF || !b->has_end)
-			continue;
-		tl_us ts;
-		int64_t line;
-		struct tl_err e;
-		int rc = tl_store_event_place(c->inc->s, b->end_event, &ts, c->inc->path, sizeof(c->inc->path), &line, &e);
-		if (rc < 0) {
-			c->serr = e;
-			c->store_failed = 1;
-			return -1;
-		}
-		x->end = b->end;
-		x->has_end = 1;
-		x->rule = R_LOGOFF;
-		x->firm = 1;
-		x->end_event = b->end_event;
-		x->ev_path[1] = rc ? path_id(c, c->inc->path) : -1;
-		x->ev_line[1] = rc ? line : 0;
-		return x->ev_path[1] < -1 ? -1 : 0;
+	tl_us end, ts;
+	int64_t end_event, line;
+	struct tl_err e;
+	int rc = tl_stored_bindings_logoff(c->inc->stored, kind_name[x->kind], c->str.s[x->subj], x->start, x->start_event,
+					   &end, &end_event, &e);
+	if (rc > 0)
+		rc = tl_store_event_place(c->inc->s, end_event, &ts, c->inc->path, sizeof(c->inc->path), &line, &e);
+	else if (rc == 0)
+		return 0;
+	if (rc < 0) {
+		c->serr = e;
+		c->store_failed = 1;
+		return -1;
 	}
-	return 0;
+	x->end = end;
+	x->has_end = 1;
+	x->rule = R_LOGOFF;
+	x->firm = 1;
+	x->end_event = end_event;
+	x->ev_path[1] = rc ? tl_corr_path_id(c, c->inc->path) : -1;
+	x->ev_line[1] = rc ? line : 0;
+	return x->ev_path[1] < -1 ? -1 : 0;
 }
 
-static int inc_cand(struct corr *c, const struct cand **xp, const char **sess)
+int tl_corr_inc_cand(struct corr *c, const struct cand **xp, const char **sess)
 {
 	struct corr_inc *in = c->inc;
 	if (in->phase == P_FULL)
@@ -238,7 +255,7 @@ static int inc_cand(struct corr *c, const struct cand **xp, const char **sess)
 		return 1;
 	if (*sess) {
 		in->tmp = *x;
-		if (logon_end(c, a, &in->tmp))
+		if (logon_end(c, &in->tmp))
 			return -1;
 		*xp = &in->tmp;
 		*sess = NULL;
@@ -246,7 +263,7 @@ static int inc_cand(struct corr *c, const struct cand **xp, const char **sess)
 	return 0;
 }
 
-static int inc_logoff(struct corr *c)
+int tl_corr_inc_logoff(struct corr *c)
 {
 	struct corr_inc *in = c->inc;
 	if (in->phase == P_NEW && !in->why)
@@ -256,45 +273,142 @@ static int inc_logoff(struct corr *c)
 
 /* ---- matching rebuilt bindings with stored ones ------------------------------------------ */
 
-static int load_old(struct corr *c, struct oldb **out, size_t *n_out, int kind, int32_t subj, int tier, int has_lo,
-		    tl_us lo, struct tl_err *err)
+#define WIN_PAGE 512 /* stored bindings read at once (fewer with tiny slices: TL_CORR_SLICE, for tests) */
+
+static int win_page(const struct corr *c)
+{
+	return c->slice < WIN_PAGE ? (int)c->slice : WIN_PAGE;
+}
+
+static int intersects(const struct oldb *b, const struct aff *a, int closed);
+static int group_done(struct corr *c, struct tl_bind_writer *w, size_t conf_mark, struct tl_err *err);
+static int add_span(struct corr_inc *in, int32_t subj, int host, int has_lo, tl_us lo, int has_hi, tl_us hi);
+
+/* One stored row read for the open group: kept in the window when a
+ * binding of the group may still match it. */
+static int win_row(void *arg, const struct tl_binding *b)
+{
+	struct corr *c = arg;
+	struct corr_inc *in = c->inc;
+	in->w_start = b->start;
+	in->w_id = b->id;
+	struct oldb o = { 0 };
+	o.has_start = (uint8_t)b->has_start;
+	o.start = b->start;
+	o.has_end = (uint8_t)b->has_end;
+	o.end = b->end;
+	if (in->g_aff) {
+		const struct aff *a = in->g_aff;
+		/* past the region's end: nothing further can be in it */
+		if (b->has_start && a->has_hi && b->start > a->hi) {
+			in->w_part = 2;
+			return 1;
+		}
+		if (!intersects(&o, a, a->has_lo && a->lo == a->lo0))
+			return 0;
+	}
+	if (in->n_old == in->cap_old) {
+		size_t nc = in->cap_old ? in->cap_old * 2 : 64;
+		struct oldb *v = realloc(in->old, nc * sizeof(*v));
+		if (!v) {
+			in->w_oom = 1;
+			return -1;
+		}
+		in->old = v;
+		in->cap_old = nc;
+	}
+	o.id = b->id;
+	o.val = tl_corr_intern_get(&c->str, b->value);
+	o.rule = (int8_t)rule_of(b->end_rule);
+	o.source = (int8_t)source_index(b->source);
+	o.start_event = b->start_event;
+	o.end_event = b->end_event;
+	o.events = b->events;
+	if (o.val < 0 || !(o.evidence = strdup(b->evidence))) {
+		in->w_oom = 1;
+		return -1;
+	}
+	in->old[in->n_old++] = o;
+	return 0;
+}
+
+/* Reads the open group's stored bindings on until every one starting at or
+ * before (HAS_T, T) is in the window (ALL: every one). */
+static int win_fill(struct corr *c, int all, int has_t, tl_us t, struct tl_err *err)
 {
 	struct corr_inc *in = c->inc;
-	const struct tl_binding *b;
-	size_t cap = 0;
-	int rc, first = 1;
-	oldb_release(*out, *n_out);
-	*out = NULL;
-	*n_out = 0;
-	while ((rc = tl_stored_bindings_next(in->stored, kind_name[kind], c->str.s[subj], tier, has_lo, lo, first, &b,
-					     err)) == 1) {
-		first = 0;
-		if (*n_out == cap) {
-			size_t nc = cap ? cap * 2 : 16;
-			struct oldb *v = realloc(*out, nc * sizeof(*v));
+	while (in->w_part < 2) {
+		/* the last row read starts after T: the rest do too */
+		if (!all && in->w_part == 1 && (!has_t || (in->w_id && in->w_start > t)))
+			return 0;
+		enum tl_stored_order order = in->w_part ? TL_STORED_UP : TL_STORED_NO_START;
+		long n = tl_stored_bindings_page(in->stored, kind_name[c->g_kind], c->str.s[c->g_subj], c->g_tier, in->base,
+						 order, in->w_start, in->w_id, win_page(c), win_row, c, err);
+		if (n < 0)
+			return in->w_oom ? tl_errf(err, "out of memory") : -1;
+		if (in->w_part < 2 && n < win_page(c)) {
+			/* this part is read: the next begins at the first start */
+			in->w_part++;
+			in->w_start = INT64_MIN;
+			in->w_id = 0;
+		}
+	}
+	return 0;
+}
+
+/* The window's stored bindings from index K on stay; those before it no
+ * binding of the group can match any more: in a region run, deleted when
+ * no rebuilt binding matched them, and where they were is where attribution
+ * looks again. */
+static int win_drop(struct corr *c, struct tl_bind_writer *w, size_t k, struct tl_err *err)
+{
+	struct corr_inc *in = c->inc;
+	for (size_t i = 0; i < k; i++) {
+		const struct oldb *o = &in->old[i];
+		if (in->phase != P_REGION || o->used)
+			continue;
+		if (tl_bind_writer_delete_binding(w, o->id, err))
+			return -1;
+		if (in->n_deleted == in->cap_deleted) {
+			size_t nc = in->cap_deleted ? in->cap_deleted * 2 : 256;
+			int64_t *v = realloc(in->deleted, nc * sizeof(*v));
 			if (!v)
 				return tl_errf(err, "out of memory");
-			*out = v;
-			cap = nc;
+			in->deleted = v;
+			in->cap_deleted = nc;
 		}
-		struct oldb *o = &(*out)[*n_out];
-		memset(o, 0, sizeof(*o));
-		o->id = b->id;
-		o->val = intern_get(&c->str, b->value);
-		o->rule = (int8_t)rule_of(b->end_rule);
-		o->source = (int8_t)source_index(b->source);
-		o->has_start = (uint8_t)b->has_start;
-		o->start = b->start;
-		o->has_end = (uint8_t)b->has_end;
-		o->end = b->end;
-		o->start_event = b->start_event;
-		o->end_event = b->end_event;
-		o->events = b->events;
-		if (o->val < 0 || !(o->evidence = strdup(b->evidence)))
+		in->deleted[in->n_deleted++] = o->id;
+		if (add_span(in, c->g_subj, c->g_kind == K_HOST_USER, o->has_start, o->start, o->has_end, o->end))
 			return tl_errf(err, "out of memory");
-		(*n_out)++;
 	}
-	return rc < 0 ? -1 : 0;
+	for (size_t i = 0; i < k; i++)
+		free(in->old[i].evidence);
+	if (in->n_old > k)
+		memmove(in->old, in->old + k, (in->n_old - k) * sizeof(*in->old));
+	in->n_old -= k;
+	return 0;
+}
+
+/* After a pass: no binding of the group that is not final yet starts before
+ * LO, so the stored ones that start before it are done with. */
+int tl_corr_ids_settle(struct corr *c, struct tl_bind_writer *w, tl_us lo, struct tl_err *err)
+{
+	struct corr_inc *in = c->inc;
+	if (in->phase == P_REGION) {
+		/* the unmatched ones are deleted: every one before LO is read */
+		if (win_fill(c, 0, 1, lo, err))
+			return -1;
+	} else if (in->w_part == 0 || (in->w_part == 1 && (!in->w_id || in->w_start < lo))) {
+		/* the whole run sweeps what it did not keep: those before LO
+		 * need not be read at all */
+		in->w_part = 1;
+		in->w_start = lo;
+		in->w_id = 0;
+	}
+	size_t k = 0;
+	while (k < in->n_old && cmp_start(in->old[k].has_start, in->old[k].start, 1, lo) < 0)
+		k++;
+	return k ? win_drop(c, w, k, err) : 0;
 }
 
 /* The stored binding equal in content to D among OLD (start order), unused:
@@ -316,7 +430,7 @@ static long match_old(struct corr *c, const struct bnd *d, struct oldb *old, siz
 		    o->has_end != d->c.has_end || (o->has_end && o->end != d->c.end) || o->events != d->c.events)
 			continue;
 		if (!*ev_made) {
-			if (bnd_evidence_json(c, d, &in->ev)) {
+			if (tl_corr_bnd_evidence_json(c, d, &in->ev)) {
 				tl_errf(err, "out of memory");
 				return -2;
 			}
@@ -358,32 +472,36 @@ static int add_span(struct corr_inc *in, int32_t subj, int host, int has_lo, tl_
 
 /* Whether the group's bindings are matched with stored ones (else: numbered
  * as they are made, as a first run does), and which stored ones those are. */
-static int ids_group_begin(struct corr *c, struct tl_err *err)
+int tl_corr_ids_group_begin(struct corr *c, struct tl_err *err)
 {
 	struct corr_inc *in = c->inc;
 	c->g_made = c->g_numbered = 0;
 	c->g_match = in && !(in->phase == P_FULL && !in->old_max);
 	if (!c->g_match)
 		return 0;
-	if (in->phase == P_FULL) {
-		if (load_old(c, &in->grp, &in->n_grp, c->g_kind, c->g_subj, c->g_tier, 0, 0, err))
-			return -1;
-		in->old = in->grp;
-		in->n_old = in->n_grp;
+	oldb_release(in->old, in->n_old);
+	in->old = NULL;
+	in->n_old = in->cap_old = 0;
+	in->w_part = 0;
+	in->w_start = INT64_MIN;
+	in->w_id = 0;
+	in->g_aff = NULL;
+	if (in->phase == P_FULL)
 		return 0;
-	}
-	struct aff *a = c->g_tier ? NULL : aff_find(in, c->g_kind, c->g_subj);
+	const struct aff *a = c->g_tier ? NULL : aff_find(in, c->g_kind, c->g_subj);
 	if (!a)
 		return tl_errf(err, "correlation: a binding outside the region was rebuilt");
-	in->old = a->old;
-	in->n_old = a->n_old;
-	for (size_t i = 0; i < in->n_old; i++)
-		in->old[i].used = !in->old[i].in_region; /* only the region's may match */
+	/* only the region's may match: bounded in time (or the run is whole),
+	 * so none is without a start, and none that starts before the region
+	 * by more than the longest binding reaches it */
+	in->g_aff = a;
+	in->w_part = 1;
+	in->w_start = a->lo - in->span;
 	return 0;
 }
 
 /* Room for one more binding of the group; its key is c->g_made. */
-static int ids_made(struct corr *c)
+int tl_corr_ids_made(struct corr *c)
 {
 	if ((size_t)c->g_made == c->cap_gids) {
 		size_t nc = c->cap_gids ? c->cap_gids * 2 : 256;
@@ -405,11 +523,13 @@ static int ids_made(struct corr *c)
 /* D (keyed by its order of making) is final: a stored equal binding's id
  * (its row is there), else the next new id once every binding made before
  * it has one, and its row. */
-static int ids_final(struct corr *c, struct tl_bind_writer *w, struct bnd *d, struct tl_err *err)
+int tl_corr_ids_final(struct corr *c, struct tl_bind_writer *w, struct bnd *d, struct tl_err *err)
 {
 	struct corr_inc *in = c->inc;
 	int64_t k = d->id - 1;
 	int ev_made = 0;
+	if (win_fill(c, 0, d->c.has_start, d->c.start, err))
+		return -1;
 	long m = match_old(c, d, in->old, in->n_old, &ev_made, err);
 	if (m < -1)
 		return -1;
@@ -446,7 +566,7 @@ static int ids_final(struct corr *c, struct tl_bind_writer *w, struct bnd *d, st
 						      x->c.has_end, x->c.end))
 			rc = tl_errf(err, "out of memory");
 		else
-			rc = write_binding(c, w, x, err);
+			rc = tl_corr_write_binding(c, w, x, err);
 		free(c->g_wait[i]);
 		c->g_wait[i] = NULL;
 		if (rc)
@@ -459,7 +579,7 @@ static int ids_final(struct corr *c, struct tl_bind_writer *w, struct bnd *d, st
  * in a region run the stored bindings no rebuilt one equals are deleted,
  * and what changed is where attribution looks again. Then the conflicts'
  * ids (group_done). */
-static int ids_group_end(struct corr *c, struct tl_bind_writer *w, struct tl_err *err)
+int tl_corr_ids_group_end(struct corr *c, struct tl_bind_writer *w, struct tl_err *err)
 {
 	struct corr_inc *in = c->inc;
 	if (c->g_match) {
@@ -470,24 +590,12 @@ static int ids_group_end(struct corr *c, struct tl_bind_writer *w, struct tl_err
 			k->a = c->g_ids[k->a - 1];
 			k->b = c->g_ids[k->b - 1];
 		}
-		for (size_t i = 0; in->phase == P_REGION && i < in->n_old; i++) {
-			const struct oldb *o = &in->old[i];
-			if (!o->in_region || o->used)
-				continue;
-			if (tl_bind_writer_delete_binding(w, o->id, err))
-				return -1;
-			if (in->n_deleted == in->cap_deleted) {
-				size_t nc = in->cap_deleted ? in->cap_deleted * 2 : 256;
-				int64_t *v = realloc(in->deleted, nc * sizeof(*v));
-				if (!v)
-					return tl_errf(err, "out of memory");
-				in->deleted = v;
-				in->cap_deleted = nc;
-			}
-			in->deleted[in->n_deleted++] = o->id;
-			if (add_span(in, c->g_subj, c->g_kind == K_HOST_USER, o->has_start, o->start, o->has_end, o->end))
-				return tl_errf(err, "out of memory");
-		}
+		/* the region's stored bindings no rebuilt one equals go (the
+		 * whole run sweeps them at its end) */
+		if (in->phase == P_REGION && win_fill(c, 1, 0, 0, err))
+			return -1;
+		if (win_drop(c, w, in->n_old, err))
+			return -1;
 		c->g_match = 0;
 	}
 	return group_done(c, w, c->grp_conf0, err);
@@ -532,7 +640,7 @@ static int group_done(struct corr *c, struct tl_bind_writer *w, size_t conf_mark
 
 /* Before a whole run: ids go on from the highest ever given; stored bindings
  * are matched group by group (none stored: numbered 1..N as ever). */
-static int ids_begin(struct corr *c, struct tl_store *s, struct tl_err *err)
+int tl_corr_ids_begin(struct corr *c, struct tl_store *s, struct tl_err *err)
 {
 	int64_t conflict;
 	if (tl_store_binding_counters(s, &c->next_id, &conflict, err))
@@ -551,7 +659,7 @@ static int ids_begin(struct corr *c, struct tl_store *s, struct tl_err *err)
 }
 
 /* After a whole run's bindings: the stored ones no group kept are deleted. */
-static int ids_end(struct corr *c, struct tl_bind_writer *w, struct tl_err *err)
+int tl_corr_ids_end(struct corr *c, struct tl_bind_writer *w, struct tl_err *err)
 {
 	c->sum.kept = c->inc ? c->inc->kept : 0;
 	c->sum.added = c->inc ? c->inc->added : c->sum.bindings;
@@ -567,45 +675,94 @@ static int intersects(const struct oldb *b, const struct aff *a, int closed)
 	return starts_before_end && ends_after_start;
 }
 
+/* A region being widened: the stored bindings are read away from where
+ * the new candidates begin, back (DOWN) and forward, a page at a time. */
+struct reach {
+	struct aff *a;
+	int64_t span;
+	int down, done;
+	tl_us key;
+	int64_t key_id;
+};
+
+static void reach_add(struct aff *a, const struct oldb *b)
+{
+	/* a binding ending where the first new candidate starts may take it as
+	 * its successor: closed there only */
+	if (!intersects(b, a, a->has_lo && a->lo == a->lo0))
+		return;
+	if (!b->has_start)
+		a->has_lo = 0;
+	else if (a->has_lo && b->start < a->lo)
+		a->lo = b->start;
+	if (!b->has_end)
+		a->has_hi = 0;
+	else if (a->has_hi && b->end > a->hi)
+		a->hi = b->end;
+}
+
+static int reach_row(void *arg, const struct tl_binding *b)
+{
+	struct reach *r = arg;
+	struct aff *a = r->a;
+	r->key = b->start;
+	r->key_id = b->id;
+	/* back: none before this one reaches the region (no finite binding
+	 * is longer than span), forward: none after it starts in it */
+	if (r->down ? b->start < a->lo - r->span : b->start > a->hi) {
+		r->done = 1;
+		return 1;
+	}
+	if (!b->has_end)
+		return 0; /* an open end: tl_stored_bindings_unbounded's */
+	struct oldb o = { 0 };
+	o.has_start = o.has_end = 1;
+	o.start = b->start;
+	o.end = b->end;
+	reach_add(a, &o);
+	return 0;
+}
+
+static int reach_unbounded(void *arg, int has_start, tl_us start, int has_end, tl_us end)
+{
+	struct aff *a = arg;
+	struct oldb o = { 0 };
+	o.has_start = (uint8_t)has_start;
+	o.start = start;
+	o.has_end = (uint8_t)has_end;
+	o.end = end;
+	reach_add(a, &o);
+	return !a->has_lo || !a->has_hi; /* unbounded: the run is whole */
+}
+
 /* The region of A: every stored binding its new candidates reach, and every
- * one those overlap, until none is left (docs/correlation.md#incremental). */
+ * one those overlap, until none is left (docs/correlation.md#incremental).
+ * Read from where the new candidates begin: back, each binding that reaches
+ * the region moving its start back, until none can reach it (a binding
+ * that did not reach it then lies after its new start and before its end,
+ * so it moves neither); then forward, each moving its end on, until one
+ * starts after it; then those without a start or an end. Only the region's
+ * bounds are held. */
 static int region(struct corr *c, struct aff *a, int64_t max_span, struct tl_err *err)
 {
-	int has_lb = a->has_lo;
-	tl_us lb = a->has_lo ? a->lo - max_span : 0;
-	tl_us first_lo = a->lo;
-	for (;;) {
-		if (load_old(c, &a->old, &a->n_old, a->kind, a->subj, 0, has_lb, lb, err))
-			return -1;
-		int changed = 1;
-		while (changed) {
-			changed = 0;
-			for (size_t i = 0; i < a->n_old; i++) {
-				struct oldb *b = &a->old[i];
-				/* a binding ending where the first new candidate starts
-				 * may take it as its successor: closed there only */
-				if (b->in_region || !intersects(b, a, a->has_lo && a->lo == first_lo))
-					continue;
-				b->in_region = 1;
-				changed = 1;
-				if (!b->has_start)
-					a->has_lo = 0;
-				else if (a->has_lo && b->start < a->lo)
-					a->lo = b->start;
-				if (!b->has_end)
-					a->has_hi = 0;
-				else if (a->has_hi && b->end > a->hi)
-					a->hi = b->end;
-			}
+	struct corr_inc *in = c->inc;
+	a->lo0 = a->lo;
+	for (int down = 1; down >= 0; down--) {
+		struct reach r = { a, max_span, down, 0, a->lo0, 0 };
+		while (!r.done) {
+			long n = tl_stored_bindings_page(in->stored, kind_name[a->kind], c->str.s[a->subj], 0, in->base,
+							 down ? TL_STORED_DOWN : TL_STORED_UP, r.key, r.key_id, win_page(c),
+							 reach_row, &r, err);
+			if (n < 0)
+				return -1;
+			if (n < win_page(c))
+				break;
 		}
-		if (!has_lb || (a->has_lo && a->lo - max_span >= lb))
-			return 0;
-		/* the region reaches back beyond what was read: read further */
-		has_lb = a->has_lo;
-		lb = a->has_lo ? a->lo - max_span : 0;
-		for (size_t i = 0; i < a->n_old; i++)
-			a->old[i].in_region = 0;
 	}
+	return tl_stored_bindings_unbounded(in->stored, kind_name[a->kind], c->str.s[a->subj], 0, in->base,
+					    reach_unbounded, a, err) < 0
+		       ? -1
+		       : 0;
 }
 
 static int load_bound(void *arg, const char *kind, const char *subject)
@@ -614,10 +771,10 @@ static int load_bound(void *arg, const char *kind, const char *subject)
 	int k;
 	for (k = 0; k < K_KINDS && strcmp(kind_name[k], kind); k++)
 		;
-	int32_t id = intern_get(&c->str, subject);
+	int32_t id = tl_corr_intern_get(&c->str, subject);
 	if (k == K_KINDS)
 		return 0;
-	if (id < 0 || grow_bound(c, id))
+	if (id < 0 || tl_corr_grow_bound(c, id))
 		return -1;
 	c->bound[id] |= (uint8_t)(1u << k);
 	c->has_ip_host |= k == K_IP_HOST;
@@ -633,7 +790,7 @@ static int load_spelling_inc(void *arg, const char *ip, const char *canonical)
 		return 0;
 	key[0] = 'i';
 	memcpy(key + 1, ip, n + 1);
-	int32_t id = intern_get(&c->str, canonical), k = id < 0 ? -1 : intern_get(&c->raw, key);
+	int32_t id = tl_corr_intern_get(&c->str, canonical), k = id < 0 ? -1 : tl_corr_intern_get(&c->raw, key);
 	if (k < 0)
 		return -1;
 	c->raw.canon[k] = id;
@@ -655,7 +812,7 @@ static int host_address_span(void *arg, const char *subject, int has_start, tl_u
 	tl_us hi = has_end && end < hs->h->hi ? end : hs->h->hi;
 	if (lo > hi)
 		return 0;
-	int32_t id = intern_get(&hs->c->str, subject);
+	int32_t id = tl_corr_intern_get(&hs->c->str, subject);
 	if (id < 0 || add_span(hs->c->inc, id, 0, 1, lo, 1, hi))
 		return -1;
 	return 0;
@@ -706,8 +863,8 @@ static int inc_probe(struct corr *c, struct tl_store *s, const struct tl_corr_st
 		if (!it)
 			return -1;
 		while (!in->why && (rc = tl_store_next_identity(it, &ir, err)) == 1)
-			if ((pass == 0 && identity(c, ir)) || host_address(c, ir)) {
-				rc = collect_fail(c, err);
+			if ((pass == 0 && tl_corr_identity(c, ir)) || tl_corr_host_address(c, ir)) {
+				rc = tl_corr_collect_fail(c, err);
 				break;
 			}
 		tl_bind_iter_free(it);
@@ -719,7 +876,7 @@ static int inc_probe(struct corr *c, struct tl_store *s, const struct tl_corr_st
 }
 
 /* The incremental run: 1 done, 0 the whole run is needed (*WHY), -1 error. */
-static int inc_run(struct corr *c, struct tl_store *s, const char *digest, struct tl_corr_state *st, const char **why,
+int tl_corr_inc_run(struct corr *c, struct tl_store *s, const char *digest, struct tl_corr_state *st, const char **why,
 		   struct tl_err *err)
 {
 	struct tl_bind_writer *w = NULL;
@@ -739,7 +896,7 @@ static int inc_run(struct corr *c, struct tl_store *s, const char *digest, struc
 		return -1;
 	in->base = c->next_id;
 	if (tl_store_corr_spellings(s, load_spelling_inc, c, err))
-		return collect_fail(c, err);
+		return tl_corr_collect_fail(c, err);
 	size_t known = c->raw.n;
 	int probed = inc_probe(c, s, st, why, err);
 	if (probed <= 0)
@@ -751,7 +908,7 @@ static int inc_run(struct corr *c, struct tl_store *s, const char *digest, struc
 		/* the first ip-host binding makes every named user's event a host candidate */
 		c->has_ip_host = 0;
 		if (tl_store_bound_subjects(s, load_bound, c, err))
-			return collect_fail(c, err);
+			return tl_corr_collect_fail(c, err);
 		if (!c->has_ip_host) {
 			*why = "the first address bound to a host";
 			return 0;
@@ -761,6 +918,7 @@ static int inc_run(struct corr *c, struct tl_store *s, const char *digest, struc
 		qsort(in->aff, in->n_aff, sizeof(*in->aff), cmp_aff);
 	in->sorted = 1;
 	int64_t max_span = st->max_span;
+	in->span = max_span;
 	tl_us R0 = INT64_MAX, R1 = INT64_MIN;
 	if (in->n_aff && !(in->stored = tl_store_stored_bindings_new(s, err)))
 		return -1;
@@ -801,9 +959,9 @@ static int inc_run(struct corr *c, struct tl_store *s, const char *digest, struc
 	if (!(it = tl_store_sessions(s, err)))
 		goto done;
 	while ((more = tl_store_next_session(it, &sr, err)) == 1) {
-		c->sessions += session_hash(sr);
-		if (in->n_aff && session(c, sr)) {
-			collect_fail(c, err);
+		c->sessions += tl_corr_session_hash(sr);
+		if (in->n_aff && tl_corr_session(c, sr)) {
+			tl_corr_collect_fail(c, err);
 			goto done;
 		}
 	}
@@ -820,8 +978,8 @@ static int inc_run(struct corr *c, struct tl_store *s, const char *digest, struc
 		if (!(it = tl_store_identity_events_span(s, R0, R1, pass, err)))
 			goto done;
 		while ((more = tl_store_next_identity(it, &ir, err)) == 1)
-			if ((pass == 0 && identity(c, ir)) || host_address(c, ir)) {
-				collect_fail(c, err);
+			if ((pass == 0 && tl_corr_identity(c, ir)) || tl_corr_host_address(c, ir)) {
+				tl_corr_collect_fail(c, err);
 				goto done;
 			}
 		tl_bind_iter_free(it);
@@ -829,7 +987,7 @@ static int inc_run(struct corr *c, struct tl_store *s, const char *digest, struc
 		if (more < 0)
 			goto done;
 	}
-	if (in->n_aff && build_bindings(c, w, err))
+	if (in->n_aff && tl_corr_build_bindings(c, w, err))
 		goto done;
 	tl_cand_sort_free(c->sort);
 	c->sort = NULL;
@@ -857,7 +1015,7 @@ static int inc_run(struct corr *c, struct tl_store *s, const char *digest, struc
 		struct span h = in->spans[i];
 		struct host_spans hs = { c, &h, 0 };
 		if (tl_store_host_addresses(s, c->str.s[h.subj], host_address_span, &hs, err)) {
-			collect_fail(c, err);
+			tl_corr_collect_fail(c, err);
 			goto done;
 		}
 	}
@@ -889,13 +1047,13 @@ static int inc_run(struct corr *c, struct tl_store *s, const char *digest, struc
 			goto done;
 	}
 	if (tl_store_bound_subjects(s, load_bound, c, err)) {
-		collect_fail(c, err);
+		tl_corr_collect_fail(c, err);
 		goto done;
 	}
 	/* the scope: every spelling of every address whose attribution may change */
 	for (size_t k = 0; k < c->raw.n; k++)
 		if (c->raw.s[k][0] == 'i' && c->raw.canon[k] >= 0 &&
-		    (is_bound(c, K_IP_USER, c->raw.canon[k]) || is_bound(c, K_IP_HOST, c->raw.canon[k])) &&
+		    (tl_corr_is_bound(c, K_IP_USER, c->raw.canon[k]) || tl_corr_is_bound(c, K_IP_HOST, c->raw.canon[k])) &&
 		    tl_strlist_add(&ips, c->raw.s[k] + 1)) {
 			tl_errf(err, "out of memory");
 			goto done;
@@ -969,9 +1127,9 @@ static int inc_run(struct corr *c, struct tl_store *s, const char *digest, struc
 			goto done;
 		/* as the whole run: a bound source decides; a bound destination
 		 * only when the source is no address the rules saw */
-		int32_t src = bound_addr(c, ar->src_ip);
-		int src_bound = is_bound(c, K_IP_USER, src) || is_bound(c, K_IP_HOST, src);
-		if ((src_bound || src < 0) && attribute_row(c, w, ar, err))
+		int32_t src = tl_corr_bound_addr(c, ar->src_ip);
+		int src_bound = tl_corr_is_bound(c, K_IP_USER, src) || tl_corr_is_bound(c, K_IP_HOST, src);
+		if ((src_bound || src < 0) && tl_corr_attribute_row(c, w, ar, err))
 			goto done;
 	}
 	tl_bind_iter_free(it);

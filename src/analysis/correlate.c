@@ -32,41 +32,16 @@
 #include "tl/bindings.h"
 #include "tl/entity.h"
 #include "tl/json.h"
+#include "correlate-internal.h"
 #include "tl/banned.h"
 
-/* Evidence is hostile: every table has a ceiling. Beyond it a candidate is
- * skipped and counted (summary.skipped), never silently merged. */
-#define MAX_STRINGS (16u << 20)
-#define MAX_CANDS (32u << 20)
-#define MAX_CONFLICTS 100000
-#define MAX_EVIDENCE 16 /* {path,line} kept per binding; `events` counts them all */
 /* Bindings held for attribution (48 bytes each: 24 MB): the bound addresses are
  * attributed in chunks whose bindings fit in half of it, the rest serves the
  * other side of an event and the hosts' users. */
 #define CACHE_BINDINGS (1u << 19)
 #define PAGE_CACHE_KIB 16384 /* SQLite's page cache while correlating: its reads are the events' index order anyway */
 
-enum kind { K_HOST_USER, K_IP_HOST, K_IP_USER, K_KINDS };
-static const char *const kind_name[K_KINDS] = { "host-user", "ip-host", "ip-user" };
-
-/* Sources in order of precedence, for choosing the justification among
- * bindings that agree. */
-enum source { S_VPN, S_DHCP, S_LOGON, S_SSO, S_PROXY, S_EDR, S_INVENTORY };
-static const char *const source_name[] = { "vpn", "dhcp", "logon", "sso", "proxy-auth", "edr", "inventory" };
-
-enum rule { R_SESSION_END, R_LEASE_END, R_NEXT, R_RESTART, R_LOGOFF, R_WINDOW, R_OPEN };
-static const char *const rule_name[] = { "session-end", "lease-end", "next-assignment", "server-restart",
-					 "logoff", "window", "open-ended" };
-
 /* ---- interned strings ---------------------------------------------------------- */
-
-struct intern {
-	char **s;
-	int32_t *canon; /* per string, for the raw-spelling table: canonical id, -1 not one */
-	size_t n, cap;
-	uint32_t *slot; /* id + 1, 0 empty */
-	size_t nslot;
-};
 
 static uint64_t fnv(const char *s)
 {
@@ -90,7 +65,7 @@ static int32_t intern_find(const struct intern *t, const char *s)
 }
 
 /* The id of S, added when new; -1 when out of memory or full. */
-static int32_t intern_get(struct intern *t, const char *s)
+int32_t tl_corr_intern_get(struct intern *t, const char *s)
 {
 	int32_t id = intern_find(t, s);
 	if (id >= 0)
@@ -146,119 +121,6 @@ static void intern_release(struct intern *t)
 	memset(t, 0, sizeof(*t));
 }
 
-/* ---- candidates and bindings ------------------------------------------------------ */
-
-struct cand {
-	tl_us start, end;
-	int64_t start_event, end_event, events;
-	int32_t subj, val;
-	int32_t ev_path[2];       /* evidence of the start and the end, -1 none */
-	int64_t ev_line[2];
-	uint8_t kind, source, rule, has_start, has_end, firm, tier;
-};
-
-struct bnd {
-	struct cand c;
-	int64_t id; /* matched with stored bindings: its order of making until final (g_ids) */
-	int32_t nev;
-	int32_t ev_path[MAX_EVIDENCE];
-	int64_t ev_line[MAX_EVIDENCE];
-};
-
-struct conflict {
-	int64_t id;   /* binding_conflicts.id; 0: deleted by an incremental run */
-	int64_t a, b; /* binding ids, a the earlier in the bindings' order */
-	uint8_t kind;
-	int32_t subj;
-	int has_start, has_end;
-	tl_us start, end;
-	int64_t events;
-};
-
-/* A final binding of the open group that one still to come may overlap. */
-struct act {
-	int64_t id;
-	tl_us start, end;
-	int32_t val;
-	uint8_t has_start, has_end;
-};
-
-/* A binding as attribution needs it, loaded back from the store. */
-struct cb {
-	int64_t id;
-	tl_us start, end;
-	tl_us maxend;      /* the latest end of this and every earlier binding of its tier */
-	int32_t val;
-	uint8_t has_start, has_end, has_maxend, firm, source;
-};
-
-/* The bindings of one (kind, subject), tier 0 (evidence) then tier 1 (inventory). */
-struct subject_cache {
-	int valid, kind;
-	int32_t subj;
-	uint64_t used;
-	struct cb *v;
-	size_t n, n0;
-};
-
-struct corr {
-	struct intern str; /* canonical values and evidence paths */
-	struct intern raw; /* "T" + raw text -> canonical id (T: u user, h host, i ip) */
-	struct tl_cand_sort *sort; /* every candidate, sorted by the store */
-	int64_t n_cands, n_logoffs;
-	/* the open group (kind, subject, tier), built in slices */
-	struct cand *cands; /* its candidates not merged yet, in group order */
-	uint8_t *done;      /* per candidate: its end is known (one pass) */
-	size_t n_cands_grp, cap_cands;
-	struct bnd *bnds;   /* its windowed bindings that later windows may still join */
-	size_t n_bnds, cap_bnds, heads_at;
-	uint32_t *hslot;    /* (value, source) -> 1 + index in bnds */
-	size_t nhslot;
-	struct act *act;    /* its final bindings that one still to come may overlap */
-	size_t n_act, cap_act, act_prune_at;
-	int lo_has;         /* no candidate still to merge starts before lo (NULL ones come first) */
-	tl_us lo;
-	int g_open, g_kind, g_tier;
-	int32_t g_subj;
-	int64_t grp_bindings;
-	size_t grp_conf0;   /* its first conflict */
-	int conf_heap;      /* its conflicts are a max-heap: the table is full */
-	int seen_has, pass_seen_has;
-	tl_us seen, pass_seen; /* the start of the last candidate read, and at the last pass */
-	size_t slice, since_pass;
-	size_t max_pending, max_open, max_active; /* the ceilings (TL_CORR_LIMIT for tests) */
-	struct tl_buf evbuf;
-	int64_t next_id;    /* the highest binding id given: new ones are numbered on from it */
-	int64_t next_conflict;
-	struct corr_inc *inc; /* stable ids and incremental runs (correlate-inc.c) */
-	/* A run over stored bindings (correlate-inc.c) knows a binding's id only
-	 * when it is final: until then the group's bindings are keyed by their
-	 * order of making (1, 2, ...), which is the ids' order. */
-	int g_match;        /* the open group's bindings are matched with stored ones */
-	int64_t g_made, g_numbered; /* bindings made in the group; those numbered (a prefix) */
-	int64_t *g_ids;     /* per binding made: its id; 0 not final yet, -1 new and waiting */
-	struct bnd **g_wait; /* per binding made: a new final one waiting for an earlier one's id */
-	size_t cap_gids;
-	int64_t max_span;   /* the longest finite binding written */
-	uint8_t *bound;     /* per str id: bit 1 << kind when it is the subject of a binding of that kind */
-	int64_t *n_addr;    /* per str id: its ip-user and ip-host bindings */
-	uint32_t *slot[K_KINDS]; /* per str id: 1 + its cache entry, 0 none */
-	size_t cap_bound;
-	struct conflict *conflicts;
-	size_t n_conflicts;
-	struct subject_cache *cache;
-	size_t n_cache, cap_cache, cached; /* cached: bindings held */
-	uint64_t clock;
-	struct tl_subject_bindings *sb;
-	struct tl_correlate_opts o;
-	struct tl_correlate_summary sum;
-	int has_ip_host; /* some address is bound to a host: events with a user may get one */
-	struct tl_buf skey; /* the current logon session key */
-	struct tl_err serr; /* a store failure behind a -1 (else: out of memory) */
-	int store_failed;
-	uint64_t sessions;  /* digest of the sessions rows: a sum, so in any order */
-};
-
 /* The canonical id of RAW as an entity of type T (cached per spelling), or -1
  * when it is not one (an empty user, "-" as an address). -2: out of memory. */
 static int32_t canon(struct corr *c, enum tl_entity_type t, const char *raw)
@@ -274,12 +136,12 @@ static int32_t canon(struct corr *c, enum tl_entity_type t, const char *raw)
 	int32_t k = intern_find(&c->raw, key);
 	if (k >= 0)
 		return c->raw.canon[k];
-	if ((k = intern_get(&c->raw, key)) < 0)
+	if ((k = tl_corr_intern_get(&c->raw, key)) < 0)
 		return -2;
 	char *out = NULL;
 	struct tl_err e;
 	int32_t id = -1;
-	if (tl_entity_canon(t, raw, &out, &e) == 0 && out && *out && (id = intern_get(&c->str, out)) < 0)
+	if (tl_entity_canon(t, raw, &out, &e) == 0 && out && *out && (id = tl_corr_intern_get(&c->str, out)) < 0)
 		id = -2;
 	free(out);
 	if (id == -2)
@@ -288,29 +150,11 @@ static int32_t canon(struct corr *c, enum tl_entity_type t, const char *raw)
 	return id;
 }
 
-/* Stable ids and incremental runs: src/analysis/correlate-inc.c, included at
- * the end of this file (it shares these rules, so it cannot be a unit of its
- * own); these are its hooks. */
-struct tl_bind_writer;
-static int inc_cand(struct corr *c, const struct cand **x, const char **sess);
-static int inc_logoff(struct corr *c);
-static int ids_group_begin(struct corr *c, struct tl_err *err);
-static int ids_made(struct corr *c);
-static int ids_final(struct corr *c, struct tl_bind_writer *w, struct bnd *d, struct tl_err *err);
-static int ids_group_end(struct corr *c, struct tl_bind_writer *w, struct tl_err *err);
-static int group_done(struct corr *c, struct tl_bind_writer *w, size_t conf_mark, struct tl_err *err);
-static void inc_free(struct corr_inc *x);
-static int ids_begin(struct corr *c, struct tl_store *s, struct tl_err *err);
-static int ids_end(struct corr *c, struct tl_bind_writer *w, struct tl_err *err);
-struct tl_corr_state;
-static int inc_run(struct corr *c, struct tl_store *s, const char *digest, struct tl_corr_state *st, const char **why,
-		   struct tl_err *err);
-
 /* Hands a candidate to the store's sorter (SESS: its logon session key, or NULL). */
 static int add_cand(struct corr *c, const struct cand *x, const char *sess)
 {
 	if (c->inc) {
-		int r = inc_cand(c, &x, &sess); /* 1: not for the sorter */
+		int r = tl_corr_inc_cand(c, &x, &sess); /* 1: not for the sorter */
 		if (r)
 			return r < 0 ? -1 : 0;
 	}
@@ -433,9 +277,9 @@ static const char *const remote_types[] = { "3", "8", "10", "Network", "NetworkC
 static const char *const interactive_types[] = { "2", "7", "10", "11", "Interactive", "Unlock", "RemoteInteractive",
 						 "CachedInteractive", NULL };
 
-static int32_t path_id(struct corr *c, const char *path)
+int32_t tl_corr_path_id(struct corr *c, const char *path)
 {
-	return intern_get(&c->str, path ? path : "");
+	return tl_corr_intern_get(&c->str, path ? path : "");
 }
 
 static int add_windowed(struct corr *c, enum kind k, enum source src, int32_t subj, int32_t val,
@@ -449,7 +293,7 @@ static int add_windowed(struct corr *c, enum kind k, enum source src, int32_t su
 	x.has_end = 1;
 	x.rule = R_WINDOW;
 	x.start_event = r->id;
-	if ((x.ev_path[0] = path_id(c, r->path)) < 0)
+	if ((x.ev_path[0] = tl_corr_path_id(c, r->path)) < 0)
 		return -1;
 	x.ev_line[0] = r->line;
 	return add_cand(c, &x, sess);
@@ -457,14 +301,14 @@ static int add_windowed(struct corr *c, enum kind k, enum source src, int32_t su
 
 static int add_logoff(struct corr *c, const char *sess, const struct tl_ident_row *r)
 {
-	if (c->inc && inc_logoff(c))
+	if (c->inc && tl_corr_inc_logoff(c))
 		return 0;
 	if (c->n_logoffs >= MAX_CANDS) {
 		c->sum.skipped++;
 		return 0;
 	}
 	c->n_logoffs++;
-	int32_t path = path_id(c, r->path);
+	int32_t path = tl_corr_path_id(c, r->path);
 	if (path < 0)
 		return -1;
 	if (tl_cand_sort_logoff(c->sort, sess, r->ts, r->id, path, r->line, &c->serr)) {
@@ -487,7 +331,7 @@ static int session_key(struct corr *c, const struct tl_ident_row *r, int32_t hos
 
 /* One event that names a user: which bindings it is evidence of
  * (docs/correlation.md, "Sources"). */
-static int identity(struct corr *c, const struct tl_ident_row *r)
+int tl_corr_identity(struct corr *c, const struct tl_ident_row *r)
 {
 	int32_t user = canon(c, TL_ENT_USER, r->user);
 	int32_t host = canon(c, TL_ENT_HOST, r->host);
@@ -538,7 +382,7 @@ static int identity(struct corr *c, const struct tl_ident_row *r)
 }
 
 /* An EDR network event: the host it came from had that address. */
-static int host_address(struct corr *c, const struct tl_ident_row *r)
+int tl_corr_host_address(struct corr *c, const struct tl_ident_row *r)
 {
 	if (strcmp(r->family, "edr") || !r->host || !r->src_ip || local_addr(r->src_ip) || !r->class ||
 	    strcmp(r->class, "network_activity"))
@@ -552,7 +396,7 @@ static int host_address(struct corr *c, const struct tl_ident_row *r)
 	return host >= 0 && ip >= 0 ? add_windowed(c, K_IP_HOST, S_EDR, ip, host, r, c->o.edr_window_us, NULL) : 0;
 }
 
-static int session(struct corr *c, const struct tl_session_row *r)
+int tl_corr_session(struct corr *c, const struct tl_session_row *r)
 {
 	int dhcp = !strcmp(r->kind, "dhcp");
 	int32_t ip = canon(c, TL_ENT_IP, r->assigned_ip);
@@ -573,7 +417,7 @@ static int session(struct corr *c, const struct tl_session_row *r)
 		x.has_start = 1;
 	}
 	x.start_event = r->start_event;
-	if (r->start_path && (x.ev_path[0] = path_id(c, r->start_path)) < 0)
+	if (r->start_path && (x.ev_path[0] = tl_corr_path_id(c, r->start_path)) < 0)
 		return -1;
 	x.ev_line[0] = r->start_line;
 	if (!strcmp(r->ended_by, "open")) {
@@ -588,7 +432,7 @@ static int session(struct corr *c, const struct tl_session_row *r)
 							    : R_SESSION_END;
 		if (!x.has_end)
 			x.rule = R_OPEN;
-		if (r->end_path && (x.ev_path[1] = path_id(c, r->end_path)) < 0)
+		if (r->end_path && (x.ev_path[1] = tl_corr_path_id(c, r->end_path)) < 0)
 			return -1;
 		x.ev_line[1] = r->end_line;
 	}
@@ -623,19 +467,6 @@ static int inventory(struct corr *c, const struct tl_inventory_entry *e)
 			return -1;
 	}
 	return 0;
-}
-
-static int cmp_i64(int64_t a, int64_t b)
-{
-	return a < b ? -1 : a > b;
-}
-
-/* NULL start first (before the evidence), then by time. */
-static int cmp_start(int has_a, tl_us a, int has_b, tl_us b)
-{
-	if (has_a != has_b)
-		return has_a ? 1 : -1;
-	return has_a ? cmp_i64(a, b) : 0;
 }
 
 static struct corr *sort_ctx; /* qsort has no context argument */
@@ -848,7 +679,7 @@ static int add_conflict(struct corr *c, const struct act *x, const struct act *y
 }
 
 /* The evidence column of D: a JSON array of {path, line}. -1: out of memory. */
-static int bnd_evidence_json(const struct corr *c, const struct bnd *d, struct tl_buf *ev)
+int tl_corr_bnd_evidence_json(const struct corr *c, const struct bnd *d, struct tl_buf *ev)
 {
 	tl_buf_reset(ev);
 	tl_buf_addc(ev, '[');
@@ -862,10 +693,10 @@ static int bnd_evidence_json(const struct corr *c, const struct bnd *d, struct t
 	return tl_buf_addc(ev, ']') || !ev->data ? -1 : 0;
 }
 
-static int write_binding(struct corr *c, struct tl_bind_writer *w, const struct bnd *d, struct tl_err *err)
+int tl_corr_write_binding(struct corr *c, struct tl_bind_writer *w, const struct bnd *d, struct tl_err *err)
 {
 	struct tl_buf *ev = &c->evbuf;
-	if (bnd_evidence_json(c, d, ev))
+	if (tl_corr_bnd_evidence_json(c, d, ev))
 		return tl_errf(err, "out of memory");
 	struct tl_binding b = { 0 };
 	b.id = d->id;
@@ -936,7 +767,7 @@ static int close_bnd(struct corr *c, struct tl_bind_writer *w, struct bnd *d, st
 		}
 		c->act[c->n_act++] = a;
 	}
-	return c->g_match ? ids_final(c, w, d, err) : write_binding(c, w, d, err);
+	return c->g_match ? tl_corr_ids_final(c, w, d, err) : tl_corr_write_binding(c, w, d, err);
 }
 
 /* A binding's id is given as it is made (the ids' order), or, matched with
@@ -947,7 +778,7 @@ static int new_bnd(struct corr *c, struct bnd *d, const struct cand *x)
 	d->c = *x;
 	if (!c->g_match)
 		d->id = ++c->next_id;
-	else if (ids_made(c))
+	else if (tl_corr_ids_made(c))
 		return -1;
 	else
 		d->id = c->g_made;
@@ -1110,7 +941,8 @@ static int settle(struct corr *c, struct tl_bind_writer *w, int final, struct tl
 		if (!c->act[i].has_end || c->act[i].end > lo)
 			c->act[k++] = c->act[i];
 	c->n_act = k;
-	return 0;
+	/* no binding still to be final starts before LO: nor does a stored one it matches */
+	return c->g_match ? tl_corr_ids_settle(c, w, lo, err) : 0;
 }
 
 /* One pass over the pending candidates: order them, cut the windows whose
@@ -1151,7 +983,7 @@ static int group_pass(struct corr *c, struct tl_bind_writer *w, int final, struc
 /* ---- one subject at a time: candidates to bindings, written as they are made ---------- */
 
 /* Room in the per-string arrays for string id ID. */
-static int grow_bound(struct corr *c, int32_t id)
+int tl_corr_grow_bound(struct corr *c, int32_t id)
 {
 	if ((size_t)id < c->cap_bound)
 		return 0;
@@ -1179,7 +1011,7 @@ static int grow_bound(struct corr *c, int32_t id)
 	return 0;
 }
 
-static int is_bound(const struct corr *c, enum kind k, int32_t id)
+int tl_corr_is_bound(const struct corr *c, enum kind k, int32_t id)
 {
 	return id >= 0 && (size_t)id < c->cap_bound && (c->bound[id] & (1u << k));
 }
@@ -1187,7 +1019,7 @@ static int is_bound(const struct corr *c, enum kind k, int32_t id)
 
 static int group_begin(struct corr *c, int kind, int32_t subj, int tier, struct tl_err *err)
 {
-	if (grow_bound(c, subj))
+	if (tl_corr_grow_bound(c, subj))
 		return tl_errf(err, "out of memory");
 	c->g_open = 1;
 	c->g_kind = kind;
@@ -1204,7 +1036,7 @@ static int group_begin(struct corr *c, int kind, int32_t subj, int tier, struct 
 	c->since_pass = 0;
 	c->bound[subj] |= (uint8_t)(1u << kind);
 	c->has_ip_host |= kind == K_IP_HOST;
-	return ids_group_begin(c, err);
+	return tl_corr_ids_group_begin(c, err);
 }
 
 /* The group's last pass; its conflicts in (a, b) order (the bindings' order
@@ -1222,7 +1054,7 @@ static int group_end(struct corr *c, struct tl_bind_writer *w, struct tl_err *er
 	if (c->g_kind != K_HOST_USER)
 		c->n_addr[c->g_subj] += c->grp_bindings;
 	c->sum.bindings += c->grp_bindings;
-	return ids_group_end(c, w, err);
+	return tl_corr_ids_group_end(c, w, err);
 }
 
 /* A candidate of the open group, in start order. Past max_pending
@@ -1265,7 +1097,7 @@ static int group_add(struct corr *c, struct tl_bind_writer *w, const struct cand
 /* The store hands the candidates back grouped by (kind, subject text, tier),
  * which is the order of the binding ids, each group in start order: a group
  * is built in slices, and finished before the next is read. */
-static int build_bindings(struct corr *c, struct tl_bind_writer *w, struct tl_err *err)
+int tl_corr_build_bindings(struct corr *c, struct tl_bind_writer *w, struct tl_err *err)
 {
 	const struct tl_cand_row *r;
 	int rc, kind = -1, tier = -1;
@@ -1274,7 +1106,7 @@ static int build_bindings(struct corr *c, struct tl_bind_writer *w, struct tl_er
 		if (subj < 0 || r->kind != kind || r->tier != tier || strcmp(c->str.s[subj], r->subject)) {
 			if (group_end(c, w, err))
 				return -1;
-			if ((subj = intern_get(&c->str, r->subject)) < 0)
+			if ((subj = tl_corr_intern_get(&c->str, r->subject)) < 0)
 				return tl_errf(err, "out of memory");
 			kind = r->kind;
 			tier = r->tier;
@@ -1346,7 +1178,7 @@ static void cache_drop(struct corr *c, struct subject_cache *e)
 static const struct subject_cache *subject_bindings(struct corr *c, enum kind k, int32_t subj, int *failed,
 						   struct tl_err *err)
 {
-	if (!is_bound(c, k, subj))
+	if (!tl_corr_is_bound(c, k, subj))
 		return NULL;
 	if (c->slot[k][subj]) {
 		struct subject_cache *x = &c->cache[c->slot[k][subj] - 1];
@@ -1400,8 +1232,8 @@ static const struct subject_cache *subject_bindings(struct corr *c, enum kind k,
 			e->v = v;
 			cap = nc;
 		}
-		int32_t val = intern_get(&c->str, b->value);
-		if (val < 0 || grow_bound(c, val)) {
+		int32_t val = tl_corr_intern_get(&c->str, b->value);
+		if (val < 0 || tl_corr_grow_bound(c, val)) {
 			rc = tl_errf(err, "out of memory");
 			break;
 		}
@@ -1522,7 +1354,7 @@ static int count_conflict(struct corr *c, struct tl_bind_writer *w, int64_t even
 }
 
 /* The address's canonical id if some binding has it as subject, else -1. */
-static int32_t bound_addr(const struct corr *c, const char *ip)
+int32_t tl_corr_bound_addr(const struct corr *c, const char *ip)
 {
 	if (!ip)
 		return -1;
@@ -1536,9 +1368,9 @@ static int32_t bound_addr(const struct corr *c, const char *ip)
 	return k >= 0 ? c->raw.canon[k] : -1;
 }
 
-static int attribute_row(struct corr *c, struct tl_bind_writer *w, const struct tl_addr_row *r, struct tl_err *err)
+int tl_corr_attribute_row(struct corr *c, struct tl_bind_writer *w, const struct tl_addr_row *r, struct tl_err *err)
 {
-	int32_t addr[2] = { bound_addr(c, r->src_ip), bound_addr(c, r->dst_ip) };
+	int32_t addr[2] = { tl_corr_bound_addr(c, r->src_ip), tl_corr_bound_addr(c, r->dst_ip) };
 	static const char *const via[2] = { "src_ip", "dst_ip" }, *const via_host[2] = { "src_ip>host", "dst_ip>host" };
 	struct cb best, h, ca, cb;
 	/* the user: the initiator's address first, then the other side */
@@ -1639,7 +1471,7 @@ static uint64_t hash_i64(uint64_t h, int has, int64_t v)
 }
 
 /* One sessions row, every field the rules read. */
-static uint64_t session_hash(const struct tl_session_row *r)
+uint64_t tl_corr_session_hash(const struct tl_session_row *r)
 {
 	uint64_t h = 1469598103934665603ull;
 	h = hash_str(h, r->kind);
@@ -1678,7 +1510,7 @@ static void options_digest(const struct corr *c, char out[17])
 }
 
 /* A -1 of the collecting code: the store's error, else out of memory. */
-static int collect_fail(struct corr *c, struct tl_err *err)
+int tl_corr_collect_fail(struct corr *c, struct tl_err *err)
 {
 	return c->store_failed ? tl_errf(err, "%s", c->serr.msg) : tl_errf(err, "out of memory");
 }
@@ -1692,9 +1524,9 @@ static int collect(struct corr *c, struct tl_store *s, struct tl_err *err)
 	if (!it)
 		return -1;
 	while ((rc = tl_store_next_session(it, &sr, err)) == 1) {
-		c->sessions += session_hash(sr);
-		if (session(c, sr)) {
-			rc = collect_fail(c, err);
+		c->sessions += tl_corr_session_hash(sr);
+		if (tl_corr_session(c, sr)) {
+			rc = tl_corr_collect_fail(c, err);
 			break;
 		}
 	}
@@ -1705,8 +1537,8 @@ static int collect(struct corr *c, struct tl_store *s, struct tl_err *err)
 		if (!(it = pass ? tl_store_host_addr_events(s, err) : tl_store_identity_events(s, err)))
 			return -1;
 		while ((rc = tl_store_next_identity(it, &ir, err)) == 1) {
-			if ((pass == 0 && identity(c, ir)) || host_address(c, ir)) {
-				rc = collect_fail(c, err);
+			if ((pass == 0 && tl_corr_identity(c, ir)) || tl_corr_host_address(c, ir)) {
+				rc = tl_corr_collect_fail(c, err);
 				break;
 			}
 		}
@@ -1716,7 +1548,7 @@ static int collect(struct corr *c, struct tl_store *s, struct tl_err *err)
 	}
 	for (size_t i = 0; i < c->o.n_inventory; i++)
 		if (inventory(c, &c->o.inventory[i]))
-			return collect_fail(c, err);
+			return tl_corr_collect_fail(c, err);
 	return 0;
 }
 
@@ -1795,13 +1627,13 @@ static int whole(struct corr *c, struct tl_store *s, const char *digest, struct 
 	int rc = -1;
 	/* the writer's transaction also holds the work tables; bindings stored
 	 * before keep their ids where they come out the same */
-	if (ids_begin(c, s, err) ||
+	if (tl_corr_ids_begin(c, s, err) ||
 	    !(w = c->inc ? tl_store_bindings_rebuild(s, err) : tl_store_bindings_replace(s, err)) ||
 	    !(c->sort = tl_store_cand_sort_new(s, err)))
 		goto cleanup;
-	if (collect(c, s, err) || build_bindings(c, w, err))
+	if (collect(c, s, err) || tl_corr_build_bindings(c, w, err))
 		goto cleanup;
-	if (ids_end(c, w, err))
+	if (tl_corr_ids_end(c, w, err))
 		goto cleanup;
 	tl_cand_sort_free(c->sort);
 	c->sort = NULL;
@@ -1826,7 +1658,7 @@ static int whole(struct corr *c, struct tl_store *s, const char *digest, struct 
 			if (!(it = tl_store_addr_events(s, (const char *const *)ips.v, ips.n, dst, c->has_ip_host, err)))
 				goto cleanup;
 			while ((more = tl_store_next_addr(it, &ar, err)) == 1)
-				if ((!dst || bound_addr(c, ar->src_ip) < 0) && attribute_row(c, w, ar, err))
+				if ((!dst || tl_corr_bound_addr(c, ar->src_ip) < 0) && tl_corr_attribute_row(c, w, ar, err))
 					goto cleanup;
 			if (more < 0)
 				goto cleanup;
@@ -1886,7 +1718,7 @@ static void corr_free(struct corr *c)
 	for (size_t i = 0; i < c->n_cache; i++)
 		free(c->cache[i].v);
 	free(c->cache);
-	inc_free(c->inc);
+	tl_corr_inc_free(c->inc);
 	free(c);
 }
 
@@ -1933,7 +1765,7 @@ int tl_correlate(struct tl_store *s, const struct tl_correlate_opts *opts, struc
 	const char *full = getenv("TL_CORR_FULL");
 	if (!rc && st.usable && !(full && !strcmp(full, "1"))) {
 		const char *why = NULL;
-		rc = st.n_pending ? inc_run(c, s, digest, &st, &why, err) : unchanged(c, s, digest, &st, err) ? -1 : 1;
+		rc = st.n_pending ? tl_corr_inc_run(c, s, digest, &st, &why, err) : unchanged(c, s, digest, &st, err) ? -1 : 1;
 		if (rc == 0) {
 			/* new binding evidence: start over with a clean slate */
 			corr_free(c);
@@ -1956,5 +1788,3 @@ int tl_correlate(struct tl_store *s, const struct tl_correlate_opts *opts, struc
 	corr_free(c);
 	return rc;
 }
-
-#include "correlate-inc.c"

@@ -106,6 +106,18 @@ void tl_sha256_next_hex(struct tl_sha256 *h, const void *p, size_t len, char out
 	hex_encode(md, 32, out);
 }
 
+int tl_sha256_next_both(struct tl_sha256 *h, const void *p, size_t len, unsigned char bin[32], char hex[65])
+{
+	if (!EVP_DigestUpdate(h->ctx, p, len) || tl_sha256_final_next(h, bin)) {
+		EVP_DigestInit_ex(h->ctx, sha256(), NULL);
+		memset(bin, 0, 32);
+		tl_sha256_hex(p, len, hex);
+		return 0;
+	}
+	hex_encode(bin, 32, hex);
+	return 1;
+}
+
 void tl_sha256_free(struct tl_sha256 *h)
 {
 	if (!h)

@@ -209,6 +209,7 @@ static int store_ready(struct ingest_run *r, struct tl_parse *p, struct tl_prov 
 		pv->offset = origin.offset;
 		pv->length = origin.length;
 		memcpy(pv->sha256, origin.sha256, 65);
+		pv->has_sha_bin = 0; /* a parser's own record: the hex is what it gave */
 		if (st == TL_PARSE_EVENT ? store_event(r, &ev, pv, skew, fc) : reject(r, pv, &origin, err.msg, fc))
 			return -1;
 	}
@@ -248,6 +249,10 @@ static int ingest_records(struct ingest_run *r, const char *abs, const struct tl
 		pv.offset = rec.offset;
 		pv.length = rec.length;
 		memcpy(pv.sha256, rec.sha256, 65);
+		/* the reader's records carry the bytes too; a C parser's own give the hex only */
+		pv.has_sha_bin = rd && rec.has_sha_bin;
+		if (pv.has_sha_bin)
+			memcpy(pv.sha_bin, rec.sha_bin, 32);
 		enum tl_parse_status st = tl_parse_record(p, &rec, &ev, &err);
 		if (st == TL_PARSE_META) {
 			fc->meta++;

@@ -707,8 +707,10 @@ static void finish_record(struct tl_reader *r, struct tl_record *rec, const char
 	rec->length = rawlen;
 	if (!r->sha)
 		r->sha = tl_sha256_new();
+	/* the bytes too: the store keeps them as bytes, and unhexing every
+	 * record's text again cost it more than the hex did */
 	if (r->sha)
-		tl_sha256_next_hex(r->sha, raw, rawlen, rec->sha256);
+		rec->has_sha_bin = tl_sha256_next_both(r->sha, raw, rawlen, rec->sha_bin, rec->sha256);
 	else
 		tl_sha256_hex(raw, rawlen, rec->sha256);
 	if (r->enc == ENC_UTF8) {

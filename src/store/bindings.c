@@ -902,13 +902,13 @@ int tl_store_binding_counters(struct tl_store *s, int64_t *binding, int64_t *con
 
 struct tl_stored_bindings {
 	sqlite3 *db;
-	sqlite3_stmt *all, *from, *cur;
-	struct tl_binding b;
+	sqlite3_stmt *page[3]; /* per enum tl_stored_order */
+	sqlite3_stmt *unbounded, *logon;
 };
 
 #define STORED_COLS                                                                                              \
 	"SELECT id, value, start_ts, end_ts, end_rule, source, start_event_id, end_event_id, events, evidence "   \
-	"FROM bindings "
+	"FROM bindings WHERE kind = ?1 AND subject = ?2 AND (source = 'inventory') = ?3 AND id <= ?4 "
 
 struct tl_stored_bindings *tl_store_stored_bindings_new(struct tl_store *s, struct tl_err *err)
 {
@@ -918,65 +918,116 @@ struct tl_stored_bindings *tl_store_stored_bindings_new(struct tl_store *s, stru
 		return NULL;
 	}
 	sb->db = tl_store_handle(s);
-	/* bindings_subject (kind, subject, start_ts) serves each part; the
-	 * inventory's (tier 1) are told by their source */
+	/* bindings_subject (kind, subject, start_ts, then the id) serves each
+	 * page as one seek and a walk: a page costs its rows, not the subject's.
+	 * The inventory's bindings (tier 1) are told by their source. */
+	static const char *const page_sql[3] = {
+		STORED_COLS "AND start_ts IS NULL AND id > ?6 ORDER BY id LIMIT ?7",
+		STORED_COLS "AND start_ts >= ?5 AND (start_ts > ?5 OR id > ?6) ORDER BY start_ts, id LIMIT ?7",
+		STORED_COLS "AND start_ts <= ?5 AND (start_ts < ?5 OR id < ?6) ORDER BY start_ts DESC, id DESC LIMIT ?7",
+	};
+	for (int i = 0; i < 3; i++)
+		if (sqlite3_prepare_v2(sb->db, page_sql[i], -1, &sb->page[i], NULL) != SQLITE_OK)
+			goto fail;
+	/* bindings_open serves the first part, bindings_subject the second */
 	if (sqlite3_prepare_v2(sb->db,
-			       STORED_COLS "WHERE kind = ?1 AND subject = ?2 AND (source = 'inventory') = ?3 "
-					   "ORDER BY start_ts, id",
-			       -1, &sb->all, NULL) != SQLITE_OK ||
+			       "SELECT start_ts, end_ts FROM binding_rows WHERE kind = ?1 AND subject = ?2 AND end_ts IS NULL "
+			       "AND (source = 'inventory') = ?3 AND id <= ?4 UNION ALL "
+			       "SELECT start_ts, end_ts FROM binding_rows WHERE kind = ?1 AND subject = ?2 AND start_ts IS NULL "
+			       "AND end_ts IS NOT NULL AND (source = 'inventory') = ?3 AND id <= ?4",
+			       -1, &sb->unbounded, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(sb->db,
-			       "SELECT * FROM (" STORED_COLS "WHERE kind = ?1 AND subject = ?2 AND start_ts IS NULL "
-			       "UNION ALL " STORED_COLS "WHERE kind = ?1 AND subject = ?2 AND start_ts >= ?4 "
-			       "UNION ALL " STORED_COLS "WHERE kind = ?1 AND subject = ?2 AND end_ts IS NULL AND start_ts < ?4) "
-			       "WHERE (source = 'inventory') = ?3 ORDER BY start_ts, id",
-			       -1, &sb->from, NULL) != SQLITE_OK) {
-		sqlfail(sb->db, err, "reading stored bindings");
-		tl_stored_bindings_free(sb);
-		return NULL;
-	}
+			       "SELECT end_ts, end_event_id FROM binding_rows WHERE kind = ?1 AND subject = ?2 AND "
+			       "start_ts = ?3 AND start_event_id = ?4 AND end_rule = 'logoff' AND end_ts IS NOT NULL AND "
+			       "source <> 'inventory' ORDER BY id LIMIT 1",
+			       -1, &sb->logon, NULL) != SQLITE_OK)
+		goto fail;
 	return sb;
+fail:
+	sqlfail(sb->db, err, "reading stored bindings");
+	tl_stored_bindings_free(sb);
+	return NULL;
 }
 
-int tl_stored_bindings_next(struct tl_stored_bindings *sb, const char *kind, const char *subject, int tier,
-			    int has_lo, tl_us lo, int start, const struct tl_binding **row, struct tl_err *err)
+static void stored_bind(sqlite3_stmt *st, const char *kind, const char *subject, int tier, int64_t upto)
 {
-	if (start) {
-		if (sb->cur)
-			sqlite3_reset(sb->cur);
-		sb->cur = has_lo ? sb->from : sb->all;
-		sqlite3_bind_text(sb->cur, 1, kind, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(sb->cur, 2, subject, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int(sb->cur, 3, tier != 0);
-		if (has_lo)
-			sqlite3_bind_int64(sb->cur, 4, lo);
+	sqlite3_bind_text(st, 1, kind, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, subject, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(st, 3, tier != 0);
+	sqlite3_bind_int64(st, 4, upto);
+}
+
+long tl_stored_bindings_page(struct tl_stored_bindings *sb, const char *kind, const char *subject, int tier,
+			     int64_t upto, enum tl_stored_order order, tl_us key_start, int64_t key_id, int limit,
+			     int (*fn)(void *arg, const struct tl_binding *row), void *arg, struct tl_err *err)
+{
+	if ((unsigned)order > TL_STORED_DOWN)
+		return tl_errf(err, "reading stored bindings: no such order");
+	sqlite3_stmt *st = sb->page[order];
+	stored_bind(st, kind, subject, tier, upto);
+	sqlite3_bind_int64(st, 5, key_start);
+	sqlite3_bind_int64(st, 6, key_id);
+	sqlite3_bind_int(st, 7, limit);
+	long n = 0;
+	int rc = SQLITE_DONE, stop = 0;
+	struct tl_binding b;
+	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&b, 0, sizeof(b));
+		b.id = sqlite3_column_int64(st, 0);
+		b.kind = kind;
+		b.subject = subject;
+		binding_cols(st, 1, &b);
+		n++;
+		stop = fn(arg, &b);
 	}
-	if (!sb->cur)
-		return 0;
-	sqlite3_stmt *st = sb->cur;
-	int rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE) {
-		sqlite3_reset(st);
-		sb->cur = NULL;
-		return 0;
+	long out = stop < 0 ? -1 : stop || rc == SQLITE_DONE ? n : sqlfail(sb->db, err, "reading stored bindings");
+	/* reset before the caller goes on writing: no read is open between pages */
+	sqlite3_reset(st);
+	return out;
+}
+
+int tl_stored_bindings_unbounded(struct tl_stored_bindings *sb, const char *kind, const char *subject, int tier,
+				 int64_t upto, int (*fn)(void *arg, int has_start, tl_us start, int has_end, tl_us end),
+				 void *arg, struct tl_err *err)
+{
+	sqlite3_stmt *st = sb->unbounded;
+	stored_bind(st, kind, subject, tier, upto);
+	int rc = SQLITE_DONE, stop = 0;
+	while (!stop && (rc = sqlite3_step(st)) == SQLITE_ROW)
+		stop = fn(arg, col_has(st, 0), sqlite3_column_int64(st, 0), col_has(st, 1), sqlite3_column_int64(st, 1));
+	int out = stop ? stop : rc == SQLITE_DONE ? 0 : sqlfail(sb->db, err, "reading stored bindings");
+	sqlite3_reset(st);
+	return out;
+}
+
+int tl_stored_bindings_logoff(struct tl_stored_bindings *sb, const char *kind, const char *subject, tl_us start,
+			      int64_t start_event, tl_us *end, int64_t *end_event, struct tl_err *err)
+{
+	sqlite3_stmt *st = sb->logon;
+	sqlite3_bind_text(st, 1, kind, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, subject, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 3, start);
+	sqlite3_bind_int64(st, 4, start_event);
+	int rc = sqlite3_step(st), out = 0;
+	if (rc == SQLITE_ROW) {
+		*end = sqlite3_column_int64(st, 0);
+		*end_event = sqlite3_column_int64(st, 1);
+		out = 1;
+	} else if (rc != SQLITE_DONE) {
+		out = sqlfail(sb->db, err, "reading stored bindings");
 	}
-	if (rc != SQLITE_ROW)
-		return sqlfail(sb->db, err, "reading stored bindings");
-	struct tl_binding *b = &sb->b;
-	memset(b, 0, sizeof(*b));
-	b->id = sqlite3_column_int64(st, 0);
-	b->kind = kind;
-	b->subject = subject;
-	binding_cols(st, 1, b);
-	*row = b;
-	return 1;
+	sqlite3_reset(st);
+	return out;
 }
 
 void tl_stored_bindings_free(struct tl_stored_bindings *sb)
 {
 	if (!sb)
 		return;
-	sqlite3_finalize(sb->all);
-	sqlite3_finalize(sb->from);
+	for (int i = 0; i < 3; i++)
+		sqlite3_finalize(sb->page[i]);
+	sqlite3_finalize(sb->unbounded);
+	sqlite3_finalize(sb->logon);
 	free(sb);
 }
 

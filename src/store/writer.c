@@ -255,7 +255,12 @@ int tl_writer_add_event(struct tl_writer *w, const struct tl_event *ev, const st
 	it->format = ev->format;
 	it->pver = ev->parser_version;
 	it->pv = *pv;
-	it->has_sha = tl_store_sha_unhex(pv->sha256, strlen(pv->sha256), it->sha) == 0;
+	if (pv->has_sha_bin) {
+		memcpy(it->sha, pv->sha_bin, 32);
+		it->has_sha = 1;
+	} else {
+		it->has_sha = tl_store_sha_unhex(pv->sha256, strlen(pv->sha256), it->sha) == 0;
+	}
 	it->has_seq = ev->has_seq;
 	it->seq = ev->seq;
 	tl_buf_reset(&w->scratch);

@@ -91,7 +91,7 @@ static uint64_t add(const struct ev *e)
 	set(&ev.f[TL_F_src_host], e->src_host);
 	set(&ev.f[TL_F_src_mac], e->src_mac);
 	const char *x = e->extra ? e->extra : "{}";
-	struct tl_prov pv = { file_id, ++line, line * 100, 10, "" };
+	struct tl_prov pv = { .file_id = file_id, .line = ++line, .offset = line * 100, .length = 10, .sha256 = "" };
 	memset(pv.sha256, 'a', 64);
 	assert_int_equal(tl_store_add_event_json(s, &ev, x, strlen(x), &pv, &err), 0);
 	return line;

@@ -60,7 +60,7 @@ static void test_schema_and_rows(void **state)
 	struct tl_extra x = { "k", { "v\"", 2 }, TL_V_STR };
 	ev.extra = &x;
 	ev.n_extra = 1;
-	struct tl_prov pv = { id, 1, 0, 10, "" };
+	struct tl_prov pv = { .file_id = id, .line = 1, .offset = 0, .length = 10, .sha256 = "" };
 	memset(pv.sha256, 'a', 64);
 	assert_int_equal(tl_store_add_event(s, &ev, &pv, &err), 0);
 	assert_int_equal(tl_store_add_reject(s, &pv, "bad", "xx", 2, &err), 0);
@@ -201,7 +201,7 @@ static void test_parser_dictionary(void **state)
 	ev.family = "proxy";
 	ev.format = "fmt";
 	ev.parser_version = "2.0.0";
-	struct tl_prov pv = { id, 1, 0, 10, "" };
+	struct tl_prov pv = { .file_id = id, .line = 1, .offset = 0, .length = 10, .sha256 = "" };
 	const char *sha = "0123456789abcdeffedcba98765432100123456789abcdeffedcba9876543210";
 	memcpy(pv.sha256, sha, 65);
 	char rule[32];
@@ -288,7 +288,7 @@ static void test_query_api(void **state)
 	ev.ts_raw.len = 1;
 	ev.family = "proxy";
 	ev.format = "fmt";
-	struct tl_prov pv = { id, 1, 0, 10, "" };
+	struct tl_prov pv = { .file_id = id, .line = 1, .offset = 0, .length = 10, .sha256 = "" };
 	memset(pv.sha256, 'a', 64);
 	const char *users[] = { "alice", "bob", "alice" };
 	for (int i = 0; i < 3; i++) {
