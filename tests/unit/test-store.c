@@ -524,7 +524,7 @@ static void test_file_key(void **state)
 	ev.ts_raw.len = 1;
 	ev.family = "proxy";
 	ev.format = "fmt";
-	struct tl_prov pv = { 0, 1, 0, 10, "" };
+	struct tl_prov pv = { .file_id = 0, .line = 1, .offset = 0, .length = 10, .sha256 = "" };
 	memset(pv.sha256, 'a', 64);
 	assert_int_equal(tl_store_begin(s, &err), 0);
 	/* no file begun: nothing may be stored */
