@@ -50,10 +50,12 @@ ranges() { q "$1" "SELECT CASE WHEN count(*) = 0 THEN 'no' WHEN min(ts_from) = -
 # run NAME MODE STEP...: a case ingesting each STEP (space-separated paths
 # under evidence/proxy/, "reparse:PATH" to re-parse one) in turn; MODE lazy
 # or all. After each step: the keys of a.log and b.log and their ranges.
+# The case is $WORK/NAME (new_case); run in this shell, so failures count.
 run() {
 	local name=$1 mode=$2 c
 	shift 2
 	c=$(new_case "$name")
+	[ "$c" = "$WORK/$name" ] || fail "$name: the case is not at $WORK/$name"
 	: >"$WORK/keyed.$name"
 	for step in "$@"; do
 		local args=()
@@ -74,13 +76,12 @@ run() {
 	"$TL" sql "$c" "SELECT basis, group_concat(m, ' = ') FROM (SELECT c.occurrence_id AS o, c.basis, f.path || ':' || e.line AS m
 	  FROM copies c JOIN events e ON e.id = c.event_id JOIN evidence_files f ON f.id = e.file_id ORDER BY o, m) GROUP BY o ORDER BY 2" >"$WORK/g.$name"
 	sed -E 's/"binding":\{"id":[0-9]+/"binding":{"id":N/g' "$WORK/tl.$name" >"$WORK/tl.$name.noid"
-	echo "$c"
 }
 
 # compare NAME: the lazy case and the one keying every file agree, and both
 # hold the groups and timeline of one ingest
 compare() {
-	run "$1-all" all "${@:2}" >/dev/null
+	run "$1-all" all "${@:2}"
 	same "$WORK/copies.$1-all" "$WORK/copies.$1" "$1: copies rows (event, occurrence, basis) as when keying every file"
 	same "$WORK/all.$1-all" "$WORK/all.$1" "$1: timeline --all-copies as when keying every file"
 	same "$WORK/tl.$1-all" "$WORK/tl.$1" "$1: timeline as when keying every file"
@@ -89,8 +90,9 @@ compare() {
 }
 
 FILES="a.log b.log relay/ab.log.gz x.log u.log c.log d.log"
-C=$(run once lazy "$FILES")
-run once-all all "$FILES" >/dev/null
+run once lazy "$FILES"
+C=$WORK/once
+run once-all all "$FILES"
 same "$WORK/copies.once-all" "$WORK/copies.once" "once: copies rows as when keying every file"
 same "$WORK/tl.once-all" "$WORK/tl.once" "once: timeline as when keying every file"
 # 40 records of the relay, 51 of x.log, 21 of u.log, 11 appended to c.log
@@ -108,7 +110,7 @@ same "$WORK/tl.once-all" "$WORK/tl.once" "once: timeline as when keying every fi
 
 # 1. one file at a time, as logs rotate, then a re-parse
 STEPS=(a.log b.log relay/ab.log.gz x.log u.log c.log d.log reparse:b.log)
-run steps lazy "${STEPS[@]}" >/dev/null
+run steps lazy "${STEPS[@]}"
 compare steps "${STEPS[@]}"
 # a.log: nothing alone; the touching b.log keys its last second (1 s
 # between them, 2 s of tolerance) and b.log its first; x.log another part of
@@ -139,18 +141,19 @@ b8=${K[7]#* }
 
 # 2. the other way round: the old files are the later ones in time
 REV=(d.log c.log u.log x.log relay/ab.log.gz b.log a.log reparse:a.log)
-run reverse lazy "${REV[@]}" >/dev/null
+run reverse lazy "${REV[@]}"
 compare reverse "${REV[@]}"
 
 # 3. several files in one ingest, and a file overlapping all of another
 PAIRS=("a.log u.log" "b.log x.log" "c.log d.log relay/ab.log.gz")
-run pairs lazy "${PAIRS[@]}" >/dev/null
+run pairs lazy "${PAIRS[@]}"
 compare pairs "${PAIRS[@]}"
 
 # 4. a case from schema 13, whose keyed files were keyed whole: it goes on
 # as if keyed by ranges from the start
-M=$(run mig all "a.log b.log")
-run mig-all all "a.log b.log" relay/ab.log.gz c.log >/dev/null
+run mig all "a.log b.log"
+M=$WORK/mig
+run mig-all all "a.log b.log" relay/ab.log.gz c.log
 if command -v sqlite3 >/dev/null; then
 	sqlite3 "$M/case.db" "DELETE FROM copy_files WHERE file_id NOT IN (SELECT file_id FROM copy_ranges); DROP TRIGGER copy_ranges_file_cleared; DROP TABLE copy_ranges; PRAGMA user_version = 13;" ||
 		fail "cannot make a schema 13 case"
