@@ -1,9 +1,11 @@
 /*
- * Copies of one occurrence (include/tl/copies.h): decide which evidence files
- * can hold copies (their own records under a record identity, or another
- * file of their family within 2 s of their span), compute each of their
- * events' key — the source's record identity, else its normalized content —
- * and link it to the events already stored under the same key. Reads and
+ * Copies of one occurrence (include/tl/copies.h): decide which events can
+ * have copies (every event of a file whose own records may be copies of each
+ * other, else those in the time ranges where another file of its family
+ * meets its span within 2 s), compute each one's key — the source's record
+ * identity, else its normalized content — and link it to the events already
+ * stored under the same key. Which ranges of each file are keyed is kept
+ * (copy_ranges), so that a later file keys only what it adds. Reads and
  * writes through include/tl/store-copies.h; no SQL here.
  *
  * Not here: how copies are shown (src/output), or files with identical bytes
