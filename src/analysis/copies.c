@@ -779,7 +779,8 @@ static int spans_minus(const struct span *a, size_t na, const struct span *b, si
 
 /* Into NEED[i] the time ranges of file F[i] (N, id order) whose events must
  * be keyed: the whole file when it may copy its own records, ingest did not
- * describe it or it has no span; else, for every other file sharing a bit of
+ * describe it, it has no span or shares a family with a file that has none;
+ * else, for every other file sharing a bit of
  * its families whose span, widened by the tolerance, meets its own, the part
  * of its span that the other's widened span covers. A copy of an event
  * outside these ranges can only be in a file that is not in the case, so
@@ -793,11 +794,19 @@ static int ranges_needed(const struct tl_copy_file *f, size_t n, struct spans *n
 	if (!o)
 		return tl_errf(err, "out of memory");
 	size_t m = 0;
+	uint64_t no_span = 0;
 	for (size_t i = 0; i < n; i++) {
 		need[i].whole = !f[i].scoped || f[i].self || !f[i].has_span;
 		if (f[i].has_span)
 			o[m++] = &f[i];
+		else
+			no_span |= f[i].scoped ? f[i].families : ~UINT64_C(0);
 	}
+	/* a file without a span (none is made today) can meet anything: the
+	 * files sharing a bit with it are keyed whole */
+	for (size_t i = 0; i < m; i++)
+		if (no_span & (o[i]->scoped ? o[i]->families : ~UINT64_C(0)))
+			need[o[i] - f].whole = 1;
 	qsort(o, m, sizeof(*o), by_first);
 	for (size_t i = 0; i < m; i++) {
 		const struct tl_copy_file *a = o[i];
