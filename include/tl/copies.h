@@ -38,13 +38,14 @@ struct tl_copies_stats {
 	long regrouped;       /* groups repaired after ingest cleared a file */
 };
 
-/* Bring the copies of S up to date: key the events of every evidence file not
- * keyed yet that can have copies (it may copy its own records, ingest did not
- * describe it, or its span meets another file of a family it holds within
- * 2 s: docs/correlation.md#copies) and link them to their copies anywhere in
- * the case, as if every file had been keyed. Work is proportional to the
- * events of those files (one indexed look-up each). S is open for writing
- * and not inside a transaction. */
+/* Bring the copies of S up to date: key the events not keyed yet that can
+ * have copies — every event of a file that may copy its own records or that
+ * ingest did not describe, else those in the part of its span that another
+ * file of a family it holds covers, widened by 2 s
+ * (docs/correlation.md#when-files-are-keyed) — and link them to their copies
+ * anywhere in the case, as if every file had been keyed whole. Work is
+ * proportional to those events (one indexed look-up each). S is open for
+ * writing and not inside a transaction. */
 int tl_copies_update(struct tl_store *s, struct tl_copies_stats *st, struct tl_err *err);
 
 /* What ingest learns of a file's events while it stores them, so that a

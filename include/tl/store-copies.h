@@ -36,7 +36,8 @@ struct tl_copy_file {
 	int64_t id;
 	tl_us first_ts, last_ts; /* the time span of its events (evidence_files) */
 	int has_span;
-	int keyed;               /* its events are keyed (copy_files) */
+	int seen;                /* a copies run has dealt with it (copy_files): its keyed
+				  * ranges are in copy_ranges, none when nothing is keyed */
 	int scoped;              /* ingest described it (copy_scope): SELF and FAMILIES hold */
 	int self;                /* two of its own records may be copies of one */
 	uint64_t families;       /* what its keys can meet: a bit per family, the top bit Zeek */
@@ -60,9 +61,27 @@ int tl_copies_file_format(struct tl_copies_db *c, int64_t file_id, char *out, si
 int tl_copies_events_begin(struct tl_copies_db *c, int64_t file_id, int narrow, struct tl_err *err);
 int tl_copies_events_next(struct tl_copies_db *c, const struct tl_event_row **r, struct tl_err *err);
 int tl_copies_events_fields(struct tl_copies_db *c, struct tl_err *err);
-/* Mark FILE_ID keyed; its events have ids FIRST..LAST (one file is stored
- * in one piece), so clearing the file clears their keys. */
-int tl_copies_file_done(struct tl_copies_db *c, int64_t file_id, int64_t first, int64_t last, struct tl_err *err);
+/* The events of FILE_ID with FROM <= ts <= TO, in time order (ties in
+ * record order), every field read; then tl_copies_events_next() as above.
+ * Read through the time index: the cost is the events of every file in the
+ * range, so it is for ranges that hold a small part of the file. */
+int tl_copies_events_range(struct tl_copies_db *c, int64_t file_id, tl_us from, tl_us to, struct tl_err *err);
+/* Mark FILE_ID dealt with (copy_files), with the range of its event ids
+ * (one file is stored in one piece), so that clearing the file clears its
+ * keys and ranges. */
+int tl_copies_file_seen(struct tl_copies_db *c, int64_t file_id, struct tl_err *err);
+
+/* The time ranges of a file whose events are keyed (copy_ranges): closed,
+ * disjoint and not adjacent; INT64_MIN..INT64_MAX is the whole file. */
+struct tl_copy_range {
+	int64_t file_id;
+	tl_us from, to;
+};
+/* Every keyed range, by file id then start, into a malloc'd array *R. */
+int tl_copies_ranges(struct tl_copies_db *c, struct tl_copy_range **r, size_t *n, struct tl_err *err);
+/* Replace FILE_ID's keyed ranges with R (N of them; FILE_ID members ignored). */
+int tl_copies_ranges_set(struct tl_copies_db *c, int64_t file_id, const struct tl_copy_range *r, size_t n,
+			 struct tl_err *err);
 
 /* Events stored under KEY (up to MAX, lowest id first), with their time, file
  * and CHECK: keys are 128 bits, KEY indexed and CHECK compared, so that

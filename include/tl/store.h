@@ -25,7 +25,7 @@
 #include "tl/time.h"
 #include "tl/util.h"
 
-#define TL_SCHEMA_VERSION 13
+#define TL_SCHEMA_VERSION 14
 
 struct tl_store;
 

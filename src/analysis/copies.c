@@ -1,9 +1,11 @@
 /*
- * Copies of one occurrence (include/tl/copies.h): decide which evidence files
- * can hold copies (their own records under a record identity, or another
- * file of their family within 2 s of their span), compute each of their
- * events' key — the source's record identity, else its normalized content —
- * and link it to the events already stored under the same key. Reads and
+ * Copies of one occurrence (include/tl/copies.h): decide which events can
+ * have copies (every event of a file whose own records may be copies of each
+ * other, else those in the time ranges where another file of its family
+ * meets its span within 2 s), compute each one's key — the source's record
+ * identity, else its normalized content — and link it to the events already
+ * stored under the same key. Which ranges of each file are keyed is kept
+ * (copy_ranges), so that a later file keys only what it adds. Reads and
  * writes through include/tl/store-copies.h; no SQL here.
  *
  * Not here: how copies are shown (src/output), or files with identical bytes
@@ -21,12 +23,17 @@
 #include "tl/store-copies.h"
 #include "tl/banned.h"
 
-/* Distinct contents counted per file for the content ordinal (the k-th
- * equal record of one file pairs with the k-th of another). Evidence is
- * hostile: past this many the count starts afresh, so equal records more
- * than this many distinct records apart may pair differently; nothing else
- * changes. */
+/* Distinct contents counted per read for the content ordinal (the k-th
+ * equal record of one file pairs with the k-th of another). Equal records
+ * share their time, so past this many only the contents of the current
+ * instant are kept: exact for a read in time order (a range, or a file
+ * whose records are in time order). Evidence is hostile: in a file out of
+ * time order, equal records more than this many distinct records apart
+ * may pair differently; nothing else changes. */
 #define ORDINAL_MAX (1u << 22)
+/* Keyed time ranges per file (docs/correlation.md#when-files-are-keyed):
+ * past this many a file is keyed whole. */
+#define RANGES_MAX 4096
 /* Keys are looked up and added in key order, a chunk of a file at a time:
  * neighbouring keys share index pages, random ones would not. */
 #define CHUNK 65536
@@ -312,6 +319,7 @@ static int hash128(struct tl_sha256 *h, const void *p, size_t n, const char *sal
 struct ordinals {
 	uint64_t *keys;
 	uint32_t *counts;
+	tl_us *ts;     /* the instant of each content */
 	size_t cap, used;
 	size_t *slots; /* the slots in use, to clear them */
 };
@@ -323,19 +331,70 @@ static void ord_clear(struct ordinals *o)
 	o->used = 0;
 }
 
-/* The ordinal of K (0 the first time), or -1 when full or out of memory. */
-static long ord_next(struct ordinals *o, uint64_t k)
+/* The slot of K in O: its own, or the empty one where it goes. */
+static size_t ord_slot(const struct ordinals *o, uint64_t k)
 {
-	if (o->used >= ORDINAL_MAX)
+	size_t j = (size_t)k & (o->cap - 1);
+	while (o->counts[j] && o->keys[j] != k)
+		j = (j + 1) & (o->cap - 1);
+	return j;
+}
+
+/* Keep only the contents seen at instant TS (the only ones a later equal
+ * record can share, when records come in time order). 0, -1 out of memory. */
+static int ord_keep_instant(struct ordinals *o, tl_us ts)
+{
+	size_t kept = 0;
+	for (size_t i = 0; i < o->used; i++)
+		kept += o->ts[o->slots[i]] == ts;
+	if (!kept || kept >= ORDINAL_MAX / 2) {
 		ord_clear(o);
+		return 0;
+	}
+	uint64_t *k = malloc(kept * sizeof(*k));
+	uint32_t *c = malloc(kept * sizeof(*c));
+	if (!k || !c) {
+		free(k);
+		free(c);
+		return -1;
+	}
+	size_t n = 0;
+	for (size_t i = 0; i < o->used; i++) {
+		size_t s = o->slots[i];
+		if (o->ts[s] == ts) {
+			k[n] = o->keys[s];
+			c[n++] = o->counts[s];
+		}
+	}
+	ord_clear(o);
+	for (size_t i = 0; i < n; i++) {
+		size_t j = ord_slot(o, k[i]);
+		o->keys[j] = k[i];
+		o->counts[j] = c[i];
+		o->ts[j] = ts;
+		o->slots[o->used++] = j;
+	}
+	free(k);
+	free(c);
+	return 0;
+}
+
+/* The ordinal of K, a content of instant TS (0 the first time), or -1 out
+ * of memory. */
+static long ord_next(struct ordinals *o, uint64_t k, tl_us ts)
+{
+	if (o->used >= ORDINAL_MAX && ord_keep_instant(o, ts))
+		return -1;
 	if (o->used * 2 >= o->cap) {
 		size_t cap = o->cap ? o->cap * 2 : 1024;
 		uint64_t *keys = calloc(cap, sizeof(*keys));
 		uint32_t *counts = calloc(cap, sizeof(*counts));
+		tl_us *tss = calloc(cap, sizeof(*tss));
 		size_t *slots = calloc(cap / 2 + 1, sizeof(*slots));
-		if (!keys || !counts || !slots) {
+		if (!keys || !counts || !tss || !slots) {
 			free(keys);
 			free(counts);
+			free(tss);
 			free(slots);
 			return -1;
 		}
@@ -346,22 +405,24 @@ static long ord_next(struct ordinals *o, uint64_t k)
 				j = (j + 1) & (cap - 1);
 			keys[j] = o->keys[s];
 			counts[j] = o->counts[s];
+			tss[j] = o->ts[s];
 			slots[used++] = j;
 		}
 		free(o->keys);
 		free(o->counts);
+		free(o->ts);
 		free(o->slots);
 		o->keys = keys;
 		o->counts = counts;
+		o->ts = tss;
 		o->slots = slots;
 		o->cap = cap;
 		o->used = used;
 	}
-	size_t j = (size_t)k & (o->cap - 1);
-	while (o->counts[j] && o->keys[j] != k)
-		j = (j + 1) & (o->cap - 1);
+	size_t j = ord_slot(o, k);
 	if (!o->counts[j]) {
 		o->keys[j] = k;
+		o->ts[j] = ts;
 		o->slots[o->used++] = j;
 	}
 	return (long)o->counts[j]++;
@@ -371,6 +432,7 @@ static void ord_release(struct ordinals *o)
 {
 	free(o->keys);
 	free(o->counts);
+	free(o->ts);
 	free(o->slots);
 }
 
@@ -463,33 +525,47 @@ struct keyer {
 	struct ordinals ord;
 	struct tl_buf text;
 	struct pending *p;
+	size_t n; /* events waiting in P */
 };
 
-/* Key every event of FILE_ID and link it to its copies. Events are read in
- * record order (the file's own index, no sort), keyed, and looked up a chunk
- * at a time in key order. */
-static int key_file(struct keyer *kr, int64_t file_id, struct tl_copies_stats *st, struct tl_err *err)
+/* A closed range of instants FROM..TO (microseconds). */
+struct span {
+	tl_us from, to;
+};
+
+/* Whether TS lies in one of the N ranges S (sorted, disjoint). */
+static int in_spans(const struct span *s, size_t n, tl_us ts)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (s[mid].to < ts)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && s[lo].from <= ts;
+}
+
+/* Key the events of the read begun on KR's handle (only those in the N_ONLY
+ * ranges ONLY when ONLY is set) and link them a chunk at a time; the chunk
+ * carries over to the file's next read. */
+static int key_read(struct keyer *kr, int64_t file_id, const struct span *only, size_t n_only,
+		    struct tl_copies_stats *st, struct tl_err *err)
 {
 	struct tl_copies_db *c = kr->c;
 	struct tl_buf *text = &kr->text;
-	struct pending *p = kr->p;
-	/* a file of a format with record ids reads the few columns an identity
-	 * needs, and the rest only for a record without one */
-	char fmt[64];
-	if (tl_copies_file_format(c, file_id, fmt, sizeof(fmt), err) ||
-	    tl_copies_events_begin(c, file_id, id_rule(fmt) >= 0, err))
-		return -1;
 	const struct tl_event_row *r;
-	int64_t first = INT64_MAX, last = INT64_MIN;
-	size_t n = 0;
 	int rc;
+	/* the ordinal counts equal records of one read: they share their
+	 * instant, so they are all in a read that has any of them */
 	ord_clear(&kr->ord);
 	while ((rc = tl_copies_events_next(c, &r, err)) == 1) {
-		struct pending *e = &p[n];
+		if (only && !in_spans(only, n_only, r->ts))
+			continue;
+		struct pending *e = &kr->p[kr->n];
 		e->id = r->id;
 		e->ts = r->ts;
-		first = r->id < first ? r->id : first;
-		last = r->id > last ? r->id : last;
 		st->events++;
 		tl_copies_identity(r, text, &e->tolerance, &e->other_file);
 		if (text->len) {
@@ -498,10 +574,8 @@ static int key_file(struct keyer *kr, int64_t file_id, struct tl_copies_stats *s
 			e->content = 0;
 			st->by_record++;
 		} else {
-			if (tl_copies_events_fields(c, err)) {
-				rc = -1;
-				break;
-			}
+			if (tl_copies_events_fields(c, err))
+				return -1;
 			/* content alone is thin evidence of a copy: a bare time and
 			 * family with one field would link unrelated records */
 			if (content_text(r, text) < 3)
@@ -509,11 +583,9 @@ static int key_file(struct keyer *kr, int64_t file_id, struct tl_copies_stats *s
 			struct key128 h;
 			if (hash128(kr->h, text->data, text->len, "content\x1f", &h))
 				goto hash_failed;
-			long k = ord_next(&kr->ord, h.k);
-			if (k < 0) {
-				rc = tl_errf(err, "out of memory");
-				break;
-			}
+			long k = ord_next(&kr->ord, h.k, r->ts);
+			if (k < 0)
+				return tl_errf(err, "out of memory");
 			/* the first of equal records in a file is keyed by its content
 			 * alone (one hash: the common case); the k-th by content and k */
 			e->key = h;
@@ -528,21 +600,52 @@ static int key_file(struct keyer *kr, int64_t file_id, struct tl_copies_stats *s
 			e->tolerance = 0;
 			st->by_content++;
 		}
-		if (++n == CHUNK) {
-			if (link_chunk(c, p, n, file_id, st, err))
-				goto fail;
-			n = 0;
+		if (++kr->n == CHUNK) {
+			if (link_chunk(c, kr->p, kr->n, file_id, st, err))
+				return -1;
+			kr->n = 0;
 		}
 	}
-	if (rc < 0 || link_chunk(c, p, n, file_id, st, err))
-		goto fail;
-	st->files++;
-	return first <= last ? tl_copies_file_done(c, file_id, first, last, err) : 0;
+	/* on an error the statement stays prepared; the next begin resets it */
+	return rc;
 hash_failed:
-	tl_errf(err, "copies: cannot hash a key");
-fail:
-	/* the statement stays prepared; the next begin resets it */
-	return -1;
+	return tl_errf(err, "copies: cannot hash a key");
+}
+
+/* How a file's events are read for keying. */
+enum read_mode {
+	READ_WHOLE,  /* every event, in record order (the file's own index) */
+	READ_FILTER, /* in record order, only those in the ranges */
+	READ_RANGES, /* range by range through the time index, in time order */
+};
+
+/* Key the events of FILE_ID that MODE reads (the N ranges TODO, sorted and
+ * disjoint, unless READ_WHOLE) and link each to its copies. Events are keyed
+ * and looked up a chunk at a time in key order. */
+static int key_file(struct keyer *kr, int64_t file_id, enum read_mode mode, const struct span *todo, size_t n,
+		    struct tl_copies_stats *st, struct tl_err *err)
+{
+	struct tl_copies_db *c = kr->c;
+	kr->n = 0;
+	if (mode == READ_RANGES) {
+		for (size_t i = 0; i < n; i++)
+			if (tl_copies_events_range(c, file_id, todo[i].from, todo[i].to, err) ||
+			    key_read(kr, file_id, NULL, 0, st, err))
+				return -1;
+	} else {
+		/* a file of a format with record ids reads the few columns an
+		 * identity needs, and the rest only for a record without one */
+		char fmt[64];
+		if (tl_copies_file_format(c, file_id, fmt, sizeof(fmt), err) ||
+		    tl_copies_events_begin(c, file_id, id_rule(fmt) >= 0, err) ||
+		    key_read(kr, file_id, mode == READ_FILTER ? todo : NULL, n, st, err))
+			return -1;
+	}
+	if (link_chunk(c, kr->p, kr->n, file_id, st, err))
+		return -1;
+	kr->n = 0;
+	st->files++;
+	return 0;
 }
 
 /* How far apart two files' spans may be and their events still be copies:
@@ -565,48 +668,256 @@ static int within(tl_us end, tl_us start)
 	return start <= end || (uint64_t)start - (uint64_t)end <= (uint64_t)MEET_TOLERANCE;
 }
 
-/* Mark in NEED[i] the files of F (N, id order) that must be keyed: a file
- * that may copy its own records, one ingest did not describe, and one whose
- * span, widened by the tolerance, meets the span of another file sharing a
- * bit of its families. Any two events that can be copies are then in keyed
- * files, and keyed together with every file whose events could sit under
- * their keys, so the keys and the first copies are those of keying every
- * file. Per bit, over the files holding it in order of first time: a file
- * meets an earlier-starting one when the latest end before it comes within
- * the tolerance of its start, a later-starting one when the next start does
- * of its end. */
-static int files_to_key(struct tl_copy_file *f, size_t n, unsigned char *need, struct tl_err *err)
+static tl_us sat_add(tl_us a, tl_us b)
 {
-	struct tl_copy_file **o = malloc((n ? n : 1) * sizeof(*o)), **l = malloc((n ? n : 1) * sizeof(*l));
-	if (!o || !l) {
-		free(o);
-		free(l);
-		return tl_errf(err, "out of memory");
-	}
+	return a > INT64_MAX - b ? INT64_MAX : a + b;
+}
+
+static tl_us sat_sub(tl_us a, tl_us b)
+{
+	return a < INT64_MIN + b ? INT64_MIN : a - b;
+}
+
+/* A set of ranges of one file: WHOLE, or V (N of them). */
+struct spans {
+	struct span *v;
+	size_t n, cap;
+	int whole;
+};
+
+static void spans_release(struct spans *s)
+{
+	free(s->v);
+	s->v = NULL;
+	s->n = s->cap = 0;
+}
+
+static int by_from(const void *a, const void *b)
+{
+	const struct span *x = a, *y = b;
+	if (x->from != y->from)
+		return x->from < y->from ? -1 : 1;
+	return x->to < y->to ? -1 : x->to > y->to;
+}
+
+/* Sort S and merge ranges that overlap or are adjacent (instants are whole
+ * microseconds: ..5 and 6.. leave nothing between them). */
+static void spans_norm(struct spans *s)
+{
+	if (s->n < 2)
+		return;
+	qsort(s->v, s->n, sizeof(*s->v), by_from);
 	size_t m = 0;
+	for (size_t i = 1; i < s->n; i++) {
+		if (s->v[m].to == INT64_MAX || s->v[i].from <= s->v[m].to + 1) {
+			if (s->v[i].to > s->v[m].to)
+				s->v[m].to = s->v[i].to;
+		} else {
+			s->v[++m] = s->v[i];
+		}
+	}
+	s->n = m + 1;
+}
+
+/* Add FROM..TO to S (never WHOLE). The callers bound the count. */
+static int spans_add(struct spans *s, tl_us from, tl_us to)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 4;
+		struct span *v = realloc(s->v, cap * sizeof(*v));
+		if (!v)
+			return -1;
+		s->v = v;
+		s->cap = cap;
+	}
+	s->v[s->n++] = (struct span){ from, to };
+	return 0;
+}
+
+/* Add FROM..TO to the ranges a file needs. Past RANGES_MAX ranges that do
+ * not merge it needs the whole file (a bound on hostile evidence: many small
+ * files around one). */
+static int need_add(struct spans *s, tl_us from, tl_us to)
+{
+	if (s->whole)
+		return 0;
+	if (s->n >= RANGES_MAX) {
+		spans_norm(s);
+		if (s->n >= RANGES_MAX / 2) {
+			spans_release(s);
+			s->whole = 1;
+			return 0;
+		}
+	}
+	return spans_add(s, from, to);
+}
+
+/* The ranges of A (NA, sorted, disjoint) that none of B (NB, likewise)
+ * covers, added to OUT. */
+static int spans_minus(const struct span *a, size_t na, const struct span *b, size_t nb, struct spans *out)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < na; i++) {
+		tl_us cur = a[i].from;
+		int done = 0;
+		while (k < nb && b[k].to < cur)
+			k++;
+		for (size_t j = k; j < nb && b[j].from <= a[i].to; j++) {
+			if (b[j].from > cur && spans_add(out, cur, b[j].from - 1))
+				return -1;
+			if (b[j].to >= a[i].to) {
+				done = 1;
+				break;
+			}
+			cur = b[j].to + 1;
+		}
+		if (!done && spans_add(out, cur, a[i].to))
+			return -1;
+	}
+	return 0;
+}
+
+/* Into NEED[i] the time ranges of file F[i] (N, id order) whose events must
+ * be keyed: the whole file when it may copy its own records, ingest did not
+ * describe it, it has no span or shares a family with a file that has none;
+ * else, for every other file sharing a bit of
+ * its families whose span, widened by the tolerance, meets its own, the part
+ * of its span that the other's widened span covers. A copy of an event
+ * outside these ranges can only be in a file that is not in the case, so
+ * keying them gives the keys and first copies of keying every file
+ * (docs/correlation.md#when-files-are-keyed). Over the files in order of
+ * first time, each meets the later-starting ones up to the first that starts
+ * past its end and the tolerance. */
+static int ranges_needed(const struct tl_copy_file *f, size_t n, struct spans *need, struct tl_err *err)
+{
+	const struct tl_copy_file **o = malloc((n ? n : 1) * sizeof(*o));
+	if (!o)
+		return tl_errf(err, "out of memory");
+	size_t m = 0;
+	uint64_t no_span = 0;
 	for (size_t i = 0; i < n; i++) {
-		need[i] = !f[i].scoped || f[i].self || !f[i].has_span;
+		need[i].whole = !f[i].scoped || f[i].self || !f[i].has_span;
 		if (f[i].has_span)
 			o[m++] = &f[i];
+		else
+			no_span |= f[i].scoped ? f[i].families : ~UINT64_C(0);
 	}
+	/* a file without a span (none is made today) can meet anything: the
+	 * files sharing a bit with it are keyed whole */
+	for (size_t i = 0; i < m; i++)
+		if (no_span & (o[i]->scoped ? o[i]->families : ~UINT64_C(0)))
+			need[o[i] - f].whole = 1;
 	qsort(o, m, sizeof(*o), by_first);
-	for (int bit = 0; bit < 64; bit++) {
-		uint64_t mask = (uint64_t)1 << bit;
-		size_t k = 0;
-		for (size_t i = 0; i < m; i++)
-			if (!o[i]->scoped || (o[i]->families & mask))
-				l[k++] = o[i];
-		tl_us max_last = 0;
-		for (size_t i = 0; i < k; i++) {
-			if ((i > 0 && within(max_last, l[i]->first_ts)) || (i + 1 < k && within(l[i]->last_ts, l[i + 1]->first_ts)))
-				need[l[i] - f] = 1;
-			if (i == 0 || l[i]->last_ts > max_last)
-				max_last = l[i]->last_ts;
+	for (size_t i = 0; i < m; i++) {
+		const struct tl_copy_file *a = o[i];
+		struct spans *na = &need[a - f];
+		uint64_t fa = a->scoped ? a->families : ~UINT64_C(0);
+		for (size_t j = i + 1; j < m && within(a->last_ts, o[j]->first_ts); j++) {
+			const struct tl_copy_file *b = o[j];
+			struct spans *nb = &need[b - f];
+			if (!(fa & (b->scoped ? b->families : ~UINT64_C(0))) || (na->whole && nb->whole))
+				continue;
+			tl_us a_from = a->first_ts > sat_sub(b->first_ts, MEET_TOLERANCE) ? a->first_ts
+											   : sat_sub(b->first_ts, MEET_TOLERANCE);
+			tl_us a_to = a->last_ts < sat_add(b->last_ts, MEET_TOLERANCE) ? a->last_ts
+										     : sat_add(b->last_ts, MEET_TOLERANCE);
+			tl_us b_to = b->last_ts < sat_add(a->last_ts, MEET_TOLERANCE) ? b->last_ts
+										     : sat_add(a->last_ts, MEET_TOLERANCE);
+			/* B starts no earlier than A: its part starts at its start */
+			if (need_add(na, a_from, a_to) || need_add(nb, b->first_ts, b_to)) {
+				free(o);
+				return tl_errf(err, "out of memory");
+			}
 		}
 	}
 	free(o);
-	free(l);
+	/* ranges that cover the span are the whole file */
+	for (size_t i = 0; i < n; i++) {
+		spans_norm(&need[i]);
+		if (!need[i].whole && need[i].n == 1 && need[i].v[0].from <= f[i].first_ts &&
+		    need[i].v[0].to >= f[i].last_ts) {
+			spans_release(&need[i]);
+			need[i].whole = 1;
+		}
+	}
 	return 0;
+}
+
+/* The file F's ranges keyed so far are K (NK); NEED what must be keyed now.
+ * Into TODO what is left to key and into *MODE how to read it (nothing left:
+ * TODO empty), and into KEYED the ranges keyed once it is done (whole:
+ * INT64_MIN..INT64_MAX). */
+static int plan_file(const struct tl_copy_file *f, const struct tl_copy_range *k, size_t nk,
+		     const struct spans *need, struct spans *todo, enum read_mode *mode, struct spans *keyed)
+{
+	struct span span = { INT64_MIN, INT64_MAX };
+	if (f->has_span)
+		span = (struct span){ f->first_ts, f->last_ts };
+	struct spans have = { 0 };
+	int rc = -1;
+	for (size_t i = 0; i < nk; i++)
+		if (spans_add(&have, k[i].from, k[i].to))
+			goto done;
+	spans_norm(&have);
+	*mode = READ_RANGES;
+	if (need->whole && !nk) {
+		*mode = READ_WHOLE;
+		if (spans_add(todo, span.from, span.to))
+			goto done;
+	} else if (spans_minus(need->whole ? &span : need->v, need->whole ? 1 : need->n, have.v, have.n, todo)) {
+		goto done;
+	}
+	spans_norm(todo);
+	/* the keyed ranges, once these are */
+	struct spans after = { 0 };
+	for (size_t i = 0; i < have.n + todo->n; i++) {
+		const struct span *x = i < have.n ? &have.v[i] : &todo->v[i - have.n];
+		if (spans_add(&after, x->from, x->to)) {
+			spans_release(&after);
+			goto done;
+		}
+	}
+	spans_norm(&after);
+	if (after.n > RANGES_MAX) {
+		/* too many pieces kept over the runs: key the rest of the file */
+		todo->n = 0;
+		after.n = 0;
+		if (spans_minus(&span, 1, have.v, have.n, todo) || spans_add(&after, span.from, span.to)) {
+			spans_release(&after);
+			goto done;
+		}
+		spans_norm(todo);
+	}
+	spans_release(&have);
+	have = after;
+	struct spans left = { 0 };
+	if (spans_minus(&span, 1, have.v, have.n, &left))
+		goto done;
+	int all = !left.n;
+	spans_release(&left);
+	if (all) {
+		spans_release(&have);
+		if (spans_add(&have, INT64_MIN, INT64_MAX))
+			goto done;
+	}
+	*keyed = have;
+	have = (struct spans){ 0 };
+	/* through the time index a range reads every file's events in it: when
+	 * the ranges are half the file's span or more, read the file once and
+	 * skip the rest; a file whose own records may be copies of each other is
+	 * read in record order, as when keying it whole, so that the first of
+	 * them is the same */
+	if (*mode == READ_RANGES && todo->n) {
+		double d = 0, whole = (double)span.to - (double)span.from + 1;
+		for (size_t i = 0; i < todo->n; i++)
+			d += (double)todo->v[i].to - (double)todo->v[i].from + 1;
+		if (f->self || !f->scoped || 2 * d >= whole)
+			*mode = READ_FILTER;
+	}
+	rc = 0;
+done:
+	spans_release(&have);
+	return rc;
 }
 
 int tl_copies_update(struct tl_store *s, struct tl_copies_stats *st, struct tl_err *err)
@@ -614,8 +925,9 @@ int tl_copies_update(struct tl_store *s, struct tl_copies_stats *st, struct tl_e
 	memset(st, 0, sizeof(*st));
 	struct keyer kr = { 0 };
 	struct tl_copy_file *files = NULL;
-	unsigned char *need = NULL;
-	size_t n = 0;
+	struct tl_copy_range *ranges = NULL;
+	struct spans *need = NULL, todo = { 0 }, keyed = { 0 };
+	size_t n = 0, nr = 0;
 	int rc = -1;
 	kr.c = tl_copies_db_open(s, err);
 	kr.text = (struct tl_buf)TL_BUF_INIT;
@@ -625,35 +937,77 @@ int tl_copies_update(struct tl_store *s, struct tl_copies_stats *st, struct tl_e
 		tl_errf(err, "out of memory");
 	if (!kr.p || !kr.h || !kr.c || tl_store_begin(s, err))
 		goto cleanup;
-	if ((st->regrouped = tl_copies_regroup(kr.c, err)) < 0 || tl_copies_files(kr.c, &files, &n, err))
+	if ((st->regrouped = tl_copies_regroup(kr.c, err)) < 0 || tl_copies_files(kr.c, &files, &n, err) ||
+	    tl_copies_ranges(kr.c, &ranges, &nr, err))
 		goto cleanup;
-	if (!(need = calloc(n ? n : 1, 1))) {
+	if (!(need = calloc(n ? n : 1, sizeof(*need)))) {
 		tl_errf(err, "out of memory");
 		goto cleanup;
 	}
-	if (files_to_key(files, n, need, err))
+	if (ranges_needed(files, n, need, err))
 		goto cleanup;
-	/* TL_COPIES_KEY_ALL=1 keys every file, as before keying was lazy: the
-	 * tests compare the two (t1610) */
+	/* TL_COPIES_KEY_ALL=1 keys every file whole, as before keying was lazy:
+	 * the tests compare the two (t1610, t1700) */
 	const char *all = getenv("TL_COPIES_KEY_ALL");
 	if (all && !strcmp(all, "1"))
-		memset(need, 1, n);
-	/* in id order, as if each file had been keyed when it was stored */
-	for (size_t i = 0; i < n; i++) {
-		if (files[i].keyed)
-			continue;
-		if (!need[i]) {
-			st->unkeyed++;
-			continue;
+		for (size_t i = 0; i < n; i++) {
+			spans_release(&need[i]);
+			need[i].whole = 1;
 		}
-		if (key_file(&kr, files[i].id, st, err))
-			goto cleanup;
+	/* As if each file had been keyed whole by the run that stored it: first
+	 * what files dealt with before need now (none of it can be a copy of
+	 * anything in them: it would have been keyed with it), in id order;
+	 * then this run's files in id order. */
+	for (int pass = 0; pass < 2; pass++) {
+		size_t r = 0;
+		for (size_t i = 0; i < n; i++) {
+			const struct tl_copy_range *k;
+			size_t nk = 0;
+			enum read_mode mode;
+			while (r < nr && ranges[r].file_id < files[i].id)
+				r++;
+			for (k = ranges + r; r + nk < nr && k[nk].file_id == files[i].id; nk++)
+				;
+			if (files[i].seen != !pass)
+				continue;
+			todo.n = 0;
+			todo.whole = 0;
+			if (plan_file(&files[i], k, nk, &need[i], &todo, &mode, &keyed)) {
+				tl_errf(err, "out of memory");
+				goto cleanup;
+			}
+			if (!todo.n) {
+				st->unkeyed += !files[i].seen && !nk;
+			} else {
+				struct tl_copy_range *w = malloc(keyed.n * sizeof(*w));
+				if (!w) {
+					tl_errf(err, "out of memory");
+					goto cleanup;
+				}
+				for (size_t j = 0; j < keyed.n; j++)
+					w[j] = (struct tl_copy_range){ files[i].id, keyed.v[j].from, keyed.v[j].to };
+				int bad = key_file(&kr, files[i].id, mode, todo.v, todo.n, st, err) ||
+					  tl_copies_ranges_set(kr.c, files[i].id, w, keyed.n, err);
+				free(w);
+				if (bad)
+					goto cleanup;
+			}
+			spans_release(&keyed);
+			if (!files[i].seen && tl_copies_file_seen(kr.c, files[i].id, err))
+				goto cleanup;
+		}
 	}
 	rc = tl_store_commit(s, err);
 cleanup:
 	free(kr.p);
-	free(files);
+	if (need)
+		for (size_t i = 0; i < n; i++)
+			spans_release(&need[i]);
 	free(need);
+	spans_release(&todo);
+	spans_release(&keyed);
+	free(files);
+	free(ranges);
 	tl_sha256_free(kr.h);
 	ord_release(&kr.ord);
 	tl_buf_release(&kr.text);

@@ -13,9 +13,13 @@ enum {
 	Q_FILES,
 	Q_EVENTS,
 	Q_EVENTS_NARROW,
+	Q_EVENTS_RANGE,
 	Q_EVENT_FIELDS,
 	Q_FILE_FORMAT,
-	Q_FILE_DONE,
+	Q_FILE_SEEN,
+	Q_RANGES,
+	Q_RANGES_DEL,
+	Q_RANGE_ADD,
 	Q_KEY_FIND,
 	Q_KEY_ADD,
 	Q_KEY_REPLACE,
@@ -37,11 +41,17 @@ static const char *const sql[Q_COUNT] = {
 		    "FROM evidence_files f LEFT JOIN copy_files k ON k.file_id = f.id "
 		    "LEFT JOIN copy_scope s ON s.file_id = f.id "
 		    "WHERE f.events > 0 AND f.status IN ('done', 'partial') ORDER BY f.id",
-	/* Q_EVENTS and Q_EVENT_FIELDS are built from the field list (events_sql, fields_sql) */
+	/* Q_EVENTS, Q_EVENTS_RANGE and Q_EVENT_FIELDS are built from the field
+	 * list (events_sql, range_sql, fields_sql) */
 	[Q_EVENTS_NARROW] = "SELECT id, ts, family, format, extra, seq, host, class, action, event_code "
 			    "FROM events WHERE file_id = ? ORDER BY offset, id",
 	[Q_FILE_FORMAT] = "SELECT format FROM events WHERE file_id = ? ORDER BY offset, id LIMIT 1",
-	[Q_FILE_DONE] = "INSERT OR REPLACE INTO copy_files (file_id, first_event, last_event) VALUES (?, ?, ?)",
+	/* the file's event ids from its runs (one file is stored in one piece) */
+	[Q_FILE_SEEN] = "INSERT OR REPLACE INTO copy_files (file_id, first_event, last_event) "
+			"SELECT ?1, min(first_id), max(last_id) FROM event_runs WHERE file_id = ?1 HAVING count(*) > 0",
+	[Q_RANGES] = "SELECT file_id, ts_from, ts_to FROM copy_ranges ORDER BY file_id, ts_from",
+	[Q_RANGES_DEL] = "DELETE FROM copy_ranges WHERE file_id = ?",
+	[Q_RANGE_ADD] = "INSERT INTO copy_ranges (file_id, ts_from, ts_to) VALUES (?, ?, ?)",
 	/* the join drops a key whose event is gone */
 	[Q_KEY_FIND] = "SELECT k.event_id, e.file_id, e.ts, k.key_check FROM copy_keys k JOIN events e ON e.id = k.event_id "
 		       "WHERE k.key = ? ORDER BY k.event_id LIMIT ?",
@@ -69,8 +79,9 @@ struct tl_copies_db {
 	sqlite3_stmt *st[Q_COUNT];
 	struct tl_copy_member m;
 	struct tl_event_row row;
-	char events_sql[2048], fields_sql[2048];
+	char events_sql[2048], range_sql[2048], fields_sql[2048];
 	int narrow; /* the rows read are Q_EVENTS_NARROW's */
+	int cur;    /* the statement the rows are read from */
 };
 
 static int fail(struct tl_copies_db *c, struct tl_err *err, const char *what)
@@ -81,7 +92,10 @@ static int fail(struct tl_copies_db *c, struct tl_err *err, const char *what)
 /* The statement Q, reset and ready to bind. */
 static sqlite3_stmt *stmt(struct tl_copies_db *c, int q, struct tl_err *err)
 {
-	const char *text = q == Q_EVENTS ? c->events_sql : q == Q_EVENT_FIELDS ? c->fields_sql : sql[q];
+	const char *text = q == Q_EVENTS	   ? c->events_sql
+			   : q == Q_EVENTS_RANGE ? c->range_sql
+			   : q == Q_EVENT_FIELDS ? c->fields_sql
+						 : sql[q];
 	if (!c->st[q] && sqlite3_prepare_v2(c->db, text, -1, &c->st[q], NULL) != SQLITE_OK) {
 		fail(c, err, "preparing a statement");
 		return NULL;
@@ -114,6 +128,15 @@ struct tl_copies_db *tl_copies_db_open(struct tl_store *s, struct tl_err *err)
 		n += (size_t)snprintf(c->events_sql + n, sizeof(c->events_sql) - n, ", " #name);
 	TL_EVENT_FIELDS(TL_X_SEL)
 #undef TL_X_SEL
+	/* a time range of a file: through events_ts, whose rows of other files
+	 * are skipped (the unary + keeps SQLite from choosing events_file, which
+	 * would read the whole file); the ties in record order, for the content
+	 * ordinal */
+	if (n < sizeof(c->events_sql) &&
+	    (size_t)snprintf(c->range_sql, sizeof(c->range_sql), "%s%s", c->events_sql,
+			     " FROM events WHERE ts BETWEEN ?2 AND ?3 AND +file_id = ?1 ORDER BY ts, offset, id") >=
+		    sizeof(c->range_sql))
+		n = sizeof(c->events_sql);
 	if (n < sizeof(c->events_sql))
 		n += (size_t)snprintf(c->events_sql + n, sizeof(c->events_sql) - n,
 				      " FROM events WHERE file_id = ? ORDER BY offset, id");
@@ -176,7 +199,7 @@ int tl_copies_files(struct tl_copies_db *c, struct tl_copy_file **files, size_t 
 		f->has_span = sqlite3_column_type(st, 1) == SQLITE_INTEGER && sqlite3_column_type(st, 2) == SQLITE_INTEGER;
 		f->first_ts = sqlite3_column_int64(st, 1);
 		f->last_ts = sqlite3_column_int64(st, 2);
-		f->keyed = sqlite3_column_int(st, 3);
+		f->seen = sqlite3_column_int(st, 3);
 		f->scoped = sqlite3_column_int(st, 4);
 		f->self = sqlite3_column_int(st, 5);
 		f->families = (uint64_t)sqlite3_column_int64(st, 6);
@@ -221,6 +244,21 @@ int tl_copies_events_begin(struct tl_copies_db *c, int64_t file_id, int narrow, 
 	sqlite3_bind_int64(st, 1, file_id);
 	c->row.file_id = file_id;
 	c->narrow = narrow;
+	c->cur = narrow ? Q_EVENTS_NARROW : Q_EVENTS;
+	return 0;
+}
+
+int tl_copies_events_range(struct tl_copies_db *c, int64_t file_id, tl_us from, tl_us to, struct tl_err *err)
+{
+	sqlite3_stmt *st = stmt(c, Q_EVENTS_RANGE, err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, file_id);
+	sqlite3_bind_int64(st, 2, from);
+	sqlite3_bind_int64(st, 3, to);
+	c->row.file_id = file_id;
+	c->narrow = 0;
+	c->cur = Q_EVENTS_RANGE;
 	return 0;
 }
 
@@ -247,7 +285,7 @@ static void value(sqlite3_stmt *st, int col, struct tl_value *v)
 
 int tl_copies_events_next(struct tl_copies_db *c, const struct tl_event_row **r, struct tl_err *err)
 {
-	sqlite3_stmt *st = c->st[c->narrow ? Q_EVENTS_NARROW : Q_EVENTS];
+	sqlite3_stmt *st = c->cur ? c->st[c->cur] : NULL;
 	if (!st)
 		return tl_errf(err, "copies: events read before begin");
 	int rc = sqlite3_step(st);
@@ -295,15 +333,62 @@ int tl_copies_events_fields(struct tl_copies_db *c, struct tl_err *err)
 	return 0;
 }
 
-int tl_copies_file_done(struct tl_copies_db *c, int64_t file_id, int64_t first, int64_t last, struct tl_err *err)
+int tl_copies_file_seen(struct tl_copies_db *c, int64_t file_id, struct tl_err *err)
 {
-	sqlite3_stmt *st = stmt(c, Q_FILE_DONE, err);
+	sqlite3_stmt *st = stmt(c, Q_FILE_SEEN, err);
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, file_id);
-	sqlite3_bind_int64(st, 2, first);
-	sqlite3_bind_int64(st, 3, last);
 	return run(c, st, err, "marking a file keyed");
+}
+
+int tl_copies_ranges(struct tl_copies_db *c, struct tl_copy_range **r, size_t *n, struct tl_err *err)
+{
+	sqlite3_stmt *st = stmt(c, Q_RANGES, err);
+	size_t cap = 0;
+	*r = NULL;
+	*n = 0;
+	if (!st)
+		return -1;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 64;
+			struct tl_copy_range *v = realloc(*r, cap * sizeof(**r));
+			if (!v) {
+				sqlite3_reset(st);
+				return tl_errf(err, "out of memory");
+			}
+			*r = v;
+		}
+		struct tl_copy_range *x = &(*r)[(*n)++];
+		x->file_id = sqlite3_column_int64(st, 0);
+		x->from = sqlite3_column_int64(st, 1);
+		x->to = sqlite3_column_int64(st, 2);
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : fail(c, err, "reading keyed ranges");
+}
+
+int tl_copies_ranges_set(struct tl_copies_db *c, int64_t file_id, const struct tl_copy_range *r, size_t n,
+			 struct tl_err *err)
+{
+	sqlite3_stmt *st = stmt(c, Q_RANGES_DEL, err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, file_id);
+	if (run(c, st, err, "replacing keyed ranges"))
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (!(st = stmt(c, Q_RANGE_ADD, err)))
+			return -1;
+		sqlite3_bind_int64(st, 1, file_id);
+		sqlite3_bind_int64(st, 2, r[i].from);
+		sqlite3_bind_int64(st, 3, r[i].to);
+		if (run(c, st, err, "recording a keyed range"))
+			return -1;
+	}
+	return 0;
 }
 
 int tl_copies_key_find(struct tl_copies_db *c, int64_t key, struct tl_copy_cand *out, size_t max, size_t *n,

@@ -831,13 +831,41 @@ static int migrate_corrinc(struct tl_store *s, struct tl_err *err)
 		    err);
 }
 
+/* copyrange (issue 15): copies keyed by time range instead of whole files
+ * (src/analysis/copies.c, docs/correlation.md#when-files-are-keyed).
+ * copy_files now names every file a copies run has dealt with, keyed or
+ * not (with the range of its event ids, so that clearing it clears its
+ * keys); copy_ranges the time ranges of each file whose events are keyed,
+ * -2^63..2^63-1 for the whole file. A file keyed before is keyed whole; a
+ * file left unkeyed is dealt with and keyed nowhere. */
+static int migrate_copyrange(struct tl_store *s, struct tl_err *err)
+{
+	return exec(s,
+		    "CREATE TABLE copy_ranges (\n"
+		    "  file_id INTEGER NOT NULL,     -- copy_files.file_id\n"
+		    "  ts_from INTEGER NOT NULL,     -- its events with ts_from <= ts <= ts_to are keyed\n"
+		    "  ts_to INTEGER NOT NULL,       -- (disjoint, not adjacent: merged as they grow)\n"
+		    "  PRIMARY KEY (file_id, ts_from)\n"
+		    ") WITHOUT ROWID;\n"
+		    "INSERT INTO copy_ranges SELECT file_id, -9223372036854775808, 9223372036854775807 FROM copy_files;\n"
+		    "INSERT INTO copy_files SELECT r.file_id, min(r.first_id), max(r.last_id)\n"
+		    "  FROM event_runs r JOIN evidence_files f ON f.id = r.file_id\n"
+		    "  WHERE f.events > 0 AND f.status IN ('done', 'partial')\n"
+		    "    AND r.file_id NOT IN (SELECT file_id FROM copy_files)\n"
+		    "  GROUP BY r.file_id;\n"
+		    "CREATE TRIGGER copy_ranges_file_cleared AFTER DELETE ON evidence_files BEGIN\n"
+		    "  DELETE FROM copy_ranges WHERE file_id = old.id;\n"
+		    "END;\n",
+		    err);
+}
+
 static int (*const migrations[])(struct tl_store *, struct tl_err *) = { migrate_0_to_1, migrate_1_to_2,
 									  migrate_2_to_3, migrate_3_to_4,
 									  migrate_4_to_5_annotations, migrate_bindings,
 									  migrate_entities, migrate_copies,
 									  migrate_copies_scope, migrate_corrmem,
 									  migrate_storage, migrate_storage2,
-									  migrate_corrinc };
+									  migrate_corrinc, migrate_copyrange };
 
 static int schema_version(struct tl_store *s, int *version, struct tl_err *err)
 {

@@ -1,12 +1,16 @@
--- A version-13 case made back into version 11 (tests t1630, t1670, t1401): the
+-- A version-14 case made back into version 11 (tests t1630, t1670, t1401): the
 -- bindings table with its evidence as the view shows it, events_line, no
--- event_runs (v12), and no stable-id counters or attribution_conflicts (v13).
+-- event_runs (v12), no stable-id counters or attribution_conflicts (v13), and
+-- copy_files naming only the files keyed, whole (v14: copy_ranges).
 PRAGMA foreign_keys = OFF;
 BEGIN;
 CREATE TEMP TABLE keep_bindings AS SELECT * FROM bindings;
 DROP VIEW bindings;
 DROP TABLE binding_rows;
 DROP TABLE binding_paths;
+DELETE FROM copy_files WHERE file_id NOT IN (SELECT file_id FROM copy_ranges);
+DROP TRIGGER copy_ranges_file_cleared;
+DROP TABLE copy_ranges;
 DROP TABLE event_runs;
 CREATE TABLE bindings (
   id INTEGER PRIMARY KEY,

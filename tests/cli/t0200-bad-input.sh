@@ -52,6 +52,6 @@ contains "$WORK/err" "is not under the case's evidence/ folder" "ingest says why
 expect_exit 4 "paths outside the case are refused" -- "$TL" ingest --no-progress "$C" /etc/hostname
 contains "$WORK/err" "outside the case folder" "ingest names the path"
 "$TL" sql "$C" "PRAGMA user_version" >"$WORK/v"
-contains "$WORK/v" "^13$" "sql may read a pragma (the schema version)"
+contains "$WORK/v" "^14$" "sql may read a pragma (the schema version)"
 expect_exit 1 "sql may not set one" -- "$TL" sql "$C" "PRAGMA user_version=7"
 finish

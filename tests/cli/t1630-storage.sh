@@ -148,12 +148,12 @@ same "$WORK/v9.rows" "$WORK/v8.rows" "the version-8 table holds what the view sh
 sqlite3 "$db" "UPDATE events SET raw_sha256 = upper(raw_sha256) WHERE id = 1"
 edited=$(q "SELECT raw_sha256 FROM events WHERE id = 1")
 expect_exit 1 "a read-only command asks for the migration" -- "$TL" sql "$C" "SELECT 1"
-contains "$WORK/err" "schema version 8, older than this tl's 13: run tl ingest" "and says how"
+contains "$WORK/err" "schema version 8, older than this tl's 14: run tl ingest" "and says how"
 
 expect_exit 0 "tl ingest migrates it" -- "$TL" ingest --no-progress "$C"
 contains "$WORK/err" "ingested 0 of 13 files \(13 unchanged" "and reads no evidence again"
-[ "$(q "PRAGMA user_version")" = 13 ] && [ "$(q "SELECT type FROM sqlite_master WHERE name = 'events'")" = view ] &&
-	ok "the case is at version 13 with the events view" || fail "after migrating: $(q "PRAGMA user_version")"
+[ "$(q "PRAGMA user_version")" = 14 ] && [ "$(q "SELECT type FROM sqlite_master WHERE name = 'events'")" = view ] &&
+	ok "the case is at version 14 with the events view" || fail "after migrating: $(q "PRAGMA user_version")"
 [ "$(q "SELECT raw_sha256 FROM events WHERE id = 1")" = "$edited" ] && [ "$(q "SELECT typeof(raw_sha256) FROM event_rows WHERE id = 1")" = text ] &&
 	ok "the edited hash is kept as text and shown unchanged" || fail "edited hash: $(q "SELECT raw_sha256 FROM events WHERE id = 1")"
 # put it back as the text tl would show (the same value, stored as text)

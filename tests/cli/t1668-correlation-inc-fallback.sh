@@ -65,14 +65,14 @@ same "$WORK/before.ids" "$WORK/after.ids" "re-parsing a file without binding evi
 O="$WORK/old"
 cp -r "$WORK/demo-one" "$O"
 rm -rf "$O/custody.jsonl"
-sqlite3 "$O/case.db" "DROP TABLE attribution_conflicts; ALTER TABLE correlation_state DROP COLUMN next_binding; ALTER TABLE correlation_state DROP COLUMN next_conflict; PRAGMA user_version = 12;" 2>"$WORK/err" ||
+sqlite3 "$O/case.db" "DELETE FROM copy_files WHERE file_id NOT IN (SELECT file_id FROM copy_ranges); DROP TRIGGER copy_ranges_file_cleared; DROP TABLE copy_ranges; DROP TABLE attribution_conflicts; ALTER TABLE correlation_state DROP COLUMN next_binding; ALTER TABLE correlation_state DROP COLUMN next_conflict; PRAGMA user_version = 12;" 2>"$WORK/err" ||
 	{ fail "cannot make a schema 12 case: $(cat "$WORK/err")"; finish; exit; }
 # tl reads no older case: the ids as sqlite3 shows them, in tl sql's layout
 sqlite3 -header -separator "$(printf '\t')" "$O/case.db" "SELECT id, kind, subject, value, start_ts, end_ts, end_rule, source, start_event_id, end_event_id, events, evidence FROM bindings ORDER BY id" >"$WORK/old.ids"
 [ "$(wc -l <"$WORK/old.ids")" -gt 5 ] && ok "the schema 12 case has bindings ($(($(wc -l <"$WORK/old.ids") - 1)))" || fail "no bindings in the old case"
 "$TL" ingest --no-progress --timings "$O" >/dev/null 2>"$WORK/err"
 contains "$WORK/err" "^correlation: full$" "a case migrated from schema 12 is recomputed whole"
-[ "$("$TL" sql "$O" "PRAGMA user_version" | tail -n 1)" = 13 ] && ok "and migrated to 13" || fail "user_version $("$TL" sql "$O" "PRAGMA user_version")"
+[ "$("$TL" sql "$O" "PRAGMA user_version" | tail -n 1)" = 14 ] && ok "and migrated to 14" || fail "user_version $("$TL" sql "$O" "PRAGMA user_version")"
 ids "$O" "$WORK/old.after"
 same "$WORK/old.ids" "$WORK/old.after" "its bindings keep their ids"
 proj "$O" "$WORK/old.proj"

@@ -62,9 +62,9 @@ sqlite3 -json "$db" "SELECT * FROM events ORDER BY id" >"$WORK/v12.rows"
 sqlite3 "$db" <"$SRC/tests/cli/storage-v11.sql" ||
 	fail "could not make the version-11 case"
 expect_exit 1 "a read-only command asks for the migration" -- "$TL" timeline "$C"
-contains "$WORK/err" "schema version 11, older than this tl's 13" "and says why"
+contains "$WORK/err" "schema version 11, older than this tl's 14" "and says why"
 expect_exit 0 "tl ingest migrates it" -- "$TL" ingest --no-progress "$C"
-[ "$(q "PRAGMA user_version")" = 13 ] && ok "at version 13" || fail "version $(q "PRAGMA user_version")"
+[ "$(q "PRAGMA user_version")" = 14 ] && ok "at version 14" || fail "version $(q "PRAGMA user_version")"
 q "SELECT * FROM event_runs ORDER BY first_id" >"$WORK/runs11"
 same "$WORK/runs12" "$WORK/runs11" "the migration finds the runs the writer wrote"
 [ "$(q "SELECT count(*) FROM sqlite_master WHERE name = 'events_line'")" = 0 ] && ok "and drops events_line" ||
