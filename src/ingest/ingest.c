@@ -238,12 +238,16 @@ static int ingest_records(struct ingest_run *r, const char *abs, const struct tl
 		tl_reader_gzip_limits(rd, r->c->cfg.gzip_max_ratio, r->c->cfg.gzip_max_bytes);
 		*encoding = tl_reader_encoding(rd);
 	}
+	/* with a second core, the records are read (and hashed) ahead in a
+	 * thread of their own; parsing stays here, in record order */
+	struct tl_reader_ahead *ra = rd && r->o->threads != 1 ? tl_reader_ahead_start(rd) : NULL;
 	struct tl_record rec;
 	struct tl_event ev;
 	struct tl_prov pv;
 	int rc;
 	pv.file_id = file_id;
-	while ((rc = rd ? tl_reader_next(rd, &rec, ferr) : tl_parse_next(p, &rec, ferr)) == 1) {
+	while ((rc = ra ? tl_reader_ahead_next(ra, &rec, ferr) : rd ? tl_reader_next(rd, &rec, ferr)
+								    : tl_parse_next(p, &rec, ferr)) == 1) {
 		pv.line = rec.line;
 		pv.offset = rec.offset;
 		pv.length = rec.length;
@@ -266,8 +270,9 @@ static int ingest_records(struct ingest_run *r, const char *abs, const struct tl
 			break;
 		}
 		if ((fc->records & 4095) == 0)
-			progress(r, rd ? tl_reader_pos(rd) : tl_parse_pos(p), 0);
+			progress(r, ra ? tl_reader_ahead_pos(ra) : rd ? tl_reader_pos(rd) : tl_parse_pos(p), 0);
 	}
+	tl_reader_ahead_stop(ra);
 	/* end of file, or of what could be read: groups still open are events too */
 	if (rc != -2) {
 		tl_parse_finish(p);
