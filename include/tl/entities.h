@@ -25,6 +25,20 @@
 /* Bring the entities of S up to date with its events and CFG's aliases
  * (one write transaction). S must be open for writing. */
 int tl_entities_refresh(struct tl_store *s, const struct tl_config *cfg, struct tl_err *err);
+/* tl_entities_refresh() in two steps, for a caller with a second core whose
+ * connection to S is busy meanwhile with work that writes nothing the
+ * refresh reads (tl ingest: the index build). _start counts the committed
+ * events in a thread of its own on S's reader connection
+ * (tl_store_read_ahead); its first write waits until _finish hands S over,
+ * which then waits for the refresh to end. The counts, rows and ids are
+ * those tl_entities_refresh() makes. S is not to be used between the two.
+ * _start gives NULL when no thread could be started; _finish gives 0 or -1
+ * (ERR set), 1 when nothing was done (S had no reader): the caller then
+ * calls tl_entities_refresh(). WRITE 0: the caller gives up (its work
+ * failed); nothing is written. */
+struct tl_entities_early;
+struct tl_entities_early *tl_entities_refresh_start(struct tl_store *s, const struct tl_config *cfg);
+int tl_entities_refresh_finish(struct tl_entities_early *e, int write, struct tl_err *err);
 
 /* The identity a user spelling stands for: CFG's aliases first (the spelling
  * as written, then its canonical form), else the user rule. 0 and *OUT

@@ -91,6 +91,21 @@ void tl_reader_gzip_limits(struct tl_reader *r, uint32_t max_ratio, uint64_t max
  * records already returned stay valid evidence). */
 int tl_reader_next(struct tl_reader *r, struct tl_record *rec, struct tl_err *err);
 
+/* Reading ahead (tl ingest --threads 2 or more): RD's records read —
+ * decompressed, decoded, framed and hashed — in a thread of their own, a
+ * batch of at most 4096 records / 4 MB ahead of the caller (two batches).
+ * tl_reader_ahead_next() has tl_reader_next()'s contract and gives the same
+ * records in the same order, each valid until the next call;
+ * tl_reader_ahead_pos() is tl_reader_pos() as of the last record given.
+ * RD is not to be used until tl_reader_ahead_stop() (accepts NULL), which
+ * stops the thread, wherever it is, and gives RD back. _start gives NULL
+ * when no thread could be started (read RD directly then). */
+struct tl_reader_ahead;
+struct tl_reader_ahead *tl_reader_ahead_start(struct tl_reader *rd);
+int tl_reader_ahead_next(struct tl_reader_ahead *a, struct tl_record *rec, struct tl_err *err);
+uint64_t tl_reader_ahead_pos(const struct tl_reader_ahead *a);
+void tl_reader_ahead_stop(struct tl_reader_ahead *a);
+
 /* Bytes of the decompressed stream consumed so far; compressed bytes read. */
 uint64_t tl_reader_pos(const struct tl_reader *r);
 uint64_t tl_reader_compressed_pos(const struct tl_reader *r);

@@ -419,6 +419,16 @@ struct tl_store_entities *tl_store_entities_open(struct tl_store *s, const char 
 /* Calls FN for every event of the evidence files not yet counted. */
 int tl_store_entities_scan(struct tl_store_entities *w, const struct tl_entity_source_query *q,
 			   tl_entity_source_fn fn, void *ctx, struct tl_err *err);
+/* The same reads before the refresh is opened, on S's reader connection
+ * (tl_store_read_ahead) in one read transaction, so that they may run in
+ * another thread while S's connection builds the query indexes: *REBUILT
+ * as tl_store_entities_open() with CONFIG_DIGEST will find it, then FN for
+ * the events tl_store_entities_scan() would give, in its order. Valid while
+ * nothing but the index build writes between this and that open. Returns 1
+ * (nothing read) when S has no free reader connection. */
+int tl_store_entities_scan_early(struct tl_store *s, const char *config_digest, int *rebuilt,
+				 const struct tl_entity_source_query *q, tl_entity_source_fn fn, void *ctx,
+				 struct tl_err *err);
 /* Adds each row's EVENTS (with their first and last time; EVENTS 0 for an
  * entity only configured) to the entity (TYPE, VALUE), creating it; in the
  * order given, many rows per statement. */

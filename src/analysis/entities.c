@@ -12,6 +12,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "tl/entities.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -210,6 +211,7 @@ struct raw {
 struct count {
 	const struct tl_config *cfg;
 	struct tl_store_entities *w; /* where counts are flushed */
+	struct tl_entities_early *early; /* counting beside the index build: W is opened late */
 	size_t flush_at;
 	struct map raws, ents, aliases;
 	struct raw *rv;
@@ -532,16 +534,18 @@ static size_t url_key(const char *v, size_t n)
 
 static int write_counts(struct tl_store_entities *w, struct count *c, struct tl_err *err);
 static void count_release(struct count *c);
+static int open_late(struct count *c, struct tl_err *err);
 
 /* The counts so far into the store, and every table emptied. */
 static int count_flush(struct count *c, struct tl_err *err)
 {
-	if (write_counts(c->w, c, err))
+	if ((!c->w && open_late(c, err)) || write_counts(c->w, c, err))
 		return -1;
 	struct count fresh;
 	memset(&fresh, 0, sizeof(fresh));
 	fresh.cfg = c->cfg;
 	fresh.w = c->w;
+	fresh.early = c->early;
 	fresh.flush_at = c->flush_at;
 	fresh.row = c->row;
 	fresh.key = c->key; /* the scratch buffer is kept */
@@ -670,6 +674,27 @@ static void count_release(struct count *c)
 	tl_buf_release(&c->key);
 }
 
+static void count_init(struct count *c, const struct tl_config *cfg, struct tl_store_entities *w)
+{
+	memset(c, 0, sizeof(*c));
+	for (size_t i = 0; i < N_FIELDS + N_EXTRA; i++)
+		c->memo[i].len = SIZE_MAX; /* matches nothing */
+	c->cfg = cfg;
+	c->w = w;
+	c->flush_at = flush_at();
+	c->key.max = 1u << 20;
+}
+
+/* What the refresh reads of each event (FIELDS and KEYS are filled). */
+static struct tl_entity_source_query source_query(enum tl_field_id fields[N_FIELDS], const char *keys[N_EXTRA])
+{
+	for (size_t i = 0; i < N_FIELDS; i++)
+		fields[i] = field_kinds[i].field;
+	for (size_t i = 0; i < N_EXTRA; i++)
+		keys[i] = extra_kinds[i].key;
+	return (struct tl_entity_source_query){ fields, N_FIELDS, keys, N_EXTRA, "audit" };
+}
+
 int tl_entities_refresh(struct tl_store *s, const struct tl_config *cfg, struct tl_err *err)
 {
 	char digest[65];
@@ -679,20 +704,10 @@ int tl_entities_refresh(struct tl_store *s, const struct tl_config *cfg, struct 
 	if (!w)
 		return -1;
 	struct count c;
-	memset(&c, 0, sizeof(c));
-	for (size_t i = 0; i < N_FIELDS + N_EXTRA; i++)
-		c.memo[i].len = SIZE_MAX; /* matches nothing */
-	c.cfg = cfg;
-	c.w = w;
-	c.flush_at = flush_at();
-	c.key.max = 1u << 20;
+	count_init(&c, cfg, w);
 	enum tl_field_id fields[N_FIELDS];
 	const char *keys[N_EXTRA];
-	for (size_t i = 0; i < N_FIELDS; i++)
-		fields[i] = field_kinds[i].field;
-	for (size_t i = 0; i < N_EXTRA; i++)
-		keys[i] = extra_kinds[i].key;
-	struct tl_entity_source_query q = { fields, N_FIELDS, keys, N_EXTRA, "audit" };
+	struct tl_entity_source_query q = source_query(fields, keys);
 	int rc = tl_store_entities_scan(w, &q, count_row, &c, err);
 	if (!rc)
 		rc = write_counts(w, &c, err);
@@ -701,6 +716,103 @@ int tl_entities_refresh(struct tl_store *s, const struct tl_config *cfg, struct 
 	count_release(&c);
 	if (tl_store_entities_close(w, !rc, rc ? NULL : err))
 		rc = -1;
+	return rc;
+}
+
+/* ---- the refresh beside the index build ------------------------------------------ */
+
+/* tl_entities_refresh_start(): the counting runs in a thread of its own on
+ * the store's reader connection while the caller's connection builds the
+ * indexes; the first write (a flush at FLUSH_AT, else the final one) waits
+ * at GATE until the caller hands its connection over. */
+struct tl_entities_early {
+	struct tl_store *s;
+	const struct tl_config *cfg;
+	char digest[65];
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int gate;    /* 0: the caller holds the connection; 1: write; -1: give up */
+	int rc;      /* the thread's result: 0, -1 (err), 1 (nothing done: no reader) */
+	int rebuilt; /* what the early reads found, which the open must find too */
+	struct tl_err err;
+};
+
+/* The refresh opened at the first write, once the caller allows it. */
+static int open_late(struct count *c, struct tl_err *err)
+{
+	struct tl_entities_early *e = c->early;
+	if (!e)
+		return tl_errf(err, "entities: no refresh open");
+	pthread_mutex_lock(&e->mu);
+	while (!e->gate)
+		pthread_cond_wait(&e->cv, &e->mu);
+	int go = e->gate > 0;
+	pthread_mutex_unlock(&e->mu);
+	if (!go)
+		return tl_errf(err, "entities: not counted (the ingest stopped)");
+	int rebuilt;
+	if (!(c->w = tl_store_entities_open(e->s, e->digest, &rebuilt, err)))
+		return -1;
+	/* only the index build ran in between: a difference is a bug, not evidence */
+	return rebuilt == e->rebuilt ? 0 : tl_errf(err, "entities: the case changed while they were counted");
+}
+
+static void *early_run(void *arg)
+{
+	struct tl_entities_early *e = arg;
+	struct count c;
+	count_init(&c, e->cfg, NULL);
+	c.early = e;
+	enum tl_field_id fields[N_FIELDS];
+	const char *keys[N_EXTRA];
+	struct tl_entity_source_query q = source_query(fields, keys);
+	int rc = tl_store_entities_scan_early(e->s, e->digest, &e->rebuilt, &q, count_row, &c, &e->err);
+	if (!rc && !c.w)
+		rc = open_late(&c, &e->err);
+	if (!rc)
+		rc = write_counts(c.w, &c, &e->err);
+	if (!rc)
+		rc = write_config(c.w, e->cfg, &e->err);
+	count_release(&c);
+	if (c.w && tl_store_entities_close(c.w, !rc, rc ? NULL : &e->err))
+		rc = -1;
+	e->rc = rc;
+	return NULL;
+}
+
+struct tl_entities_early *tl_entities_refresh_start(struct tl_store *s, const struct tl_config *cfg)
+{
+	struct tl_entities_early *e = calloc(1, sizeof(*e));
+	if (!e)
+		return NULL;
+	e->s = s;
+	e->cfg = cfg;
+	config_digest(cfg, e->digest);
+	pthread_mutex_init(&e->mu, NULL);
+	pthread_cond_init(&e->cv, NULL);
+	if (pthread_create(&e->th, NULL, early_run, e) != 0) {
+		pthread_mutex_destroy(&e->mu);
+		pthread_cond_destroy(&e->cv);
+		free(e);
+		return NULL;
+	}
+	return e;
+}
+
+int tl_entities_refresh_finish(struct tl_entities_early *e, int write, struct tl_err *err)
+{
+	pthread_mutex_lock(&e->mu);
+	e->gate = write ? 1 : -1;
+	pthread_cond_broadcast(&e->cv);
+	pthread_mutex_unlock(&e->mu);
+	pthread_join(e->th, NULL);
+	int rc = e->rc;
+	if (rc < 0)
+		tl_errf(err, "%s", e->err.msg);
+	pthread_mutex_destroy(&e->mu);
+	pthread_cond_destroy(&e->cv);
+	free(e);
 	return rc;
 }
 

@@ -154,8 +154,8 @@ static int fallback_sql(const struct tl_entity_source_query *q, struct tl_buf *s
 /* The extra keys of the current row of EV (extra in column COL) into V:
  * read in C into SCRATCH when json_members is sure, else by FALLBACK, whose
  * row then holds them until its next reset. */
-static int extra_values(sqlite3_stmt *ev, int col, const struct tl_entity_source_query *q, const size_t *lens,
-			sqlite3_stmt *fallback, struct tl_buf *scratch, const char **v, struct tl_err *err)
+int tl_store_entities_extra(sqlite3_stmt *ev, int col, const struct tl_entity_source_query *q, const size_t *lens,
+			    sqlite3_stmt *fallback, struct tl_buf *scratch, const char **v, struct tl_err *err)
 {
 	struct json_member m[SOURCE_MAX];
 	const char *x = (const char *)sqlite3_column_text(ev, col);
@@ -231,7 +231,7 @@ int tl_store_entities_scan(struct tl_store_entities *w, const struct tl_entity_s
 	if (rd) {
 		/* the same statements on the reader connection, in a thread of
 		 * their own (read-ahead.c); the pending files are this one's */
-		rc = tl_store_entities_scan_ahead(rd, files, plain.data, full.data, q, fn, ctx, err);
+		rc = tl_store_entities_scan_ahead(rd, files, plain.data, full.data, fb.data, q, fn, ctx, err);
 		tl_store_reader_give(w->s);
 		goto cleanup;
 	}
@@ -246,8 +246,8 @@ int tl_store_entities_scan(struct tl_store_entities *w, const struct tl_entity_s
 			row.ts = sqlite3_column_int64(ev, 0);
 			for (size_t i = 0; i < q->n_fields; i++)
 				v[i] = (const char *)sqlite3_column_text(ev, (int)i + 1);
-			if (with_extra && extra_values(ev, (int)q->n_fields + 1, q, lens, fallback, &scratch,
-						       v + q->n_fields, err))
+			if (with_extra && tl_store_entities_extra(ev, (int)q->n_fields + 1, q, lens, fallback, &scratch,
+								  v + q->n_fields, err))
 				goto cleanup;
 			if (fn(ctx, &row, err))
 				goto cleanup;
@@ -272,6 +272,79 @@ cleanup:
 	tl_buf_release(&full);
 	tl_buf_release(&fb);
 	tl_buf_release(&scratch);
+	return rc;
+}
+
+/* What tl_store_entities_open() and tl_store_entities_scan() will read,
+ * read before them on the reader connection, in one read transaction: the
+ * committed events as they stand when the load has committed, which nothing
+ * between that and the refresh changes (the index build adds indexes only). */
+int tl_store_entities_scan_early(struct tl_store *s, const char *config_digest, int *rebuilt,
+				 const struct tl_entity_source_query *q, tl_entity_source_fn fn, void *ctx,
+				 struct tl_err *err)
+{
+	struct tl_store *rd = tl_store_reader_take(s);
+	if (!rd)
+		return 1;
+	sqlite3 *db = tl_store_handle(rd);
+	struct tl_buf plain = TL_BUF_INIT, full = TL_BUF_INIT, fb = TL_BUF_INIT, files_sql = TL_BUF_INIT;
+	sqlite3_stmt *st = NULL, *files = NULL;
+	int rc = -1, began = 0;
+	*rebuilt = 0;
+	for (size_t i = 0; i < q->n_extra; i++) {
+		char path[256];
+		if (strchr(q->extra_keys[i], '"') ||
+		    (size_t)snprintf(path, sizeof(path), "$.\"%s\"", q->extra_keys[i]) >= sizeof(path)) {
+			tl_errf(err, "entities: unusable extra key '%s'", q->extra_keys[i]);
+			goto done;
+		}
+	}
+	if (q->n_fields + q->n_extra > SOURCE_MAX) {
+		tl_errf(err, "entities: more than %d values per event", SOURCE_MAX);
+		goto done;
+	}
+	if (scan_sql(q, 0, &plain) || scan_sql(q, 1, &full) || fallback_sql(q, &fb)) {
+		tl_errf(err, "out of memory");
+		goto done;
+	}
+	if (run(db, "BEGIN", err))
+		goto done;
+	began = 1;
+	/* tl_store_entities_open()'s question, on the same snapshot */
+	if (sqlite3_prepare_v2(db,
+			       "SELECT EXISTS (SELECT 1 FROM entity_files f WHERE f.stale OR NOT EXISTS "
+			       "(SELECT 1 FROM evidence_files e WHERE e.id = f.file_id)) "
+			       "OR (SELECT digest FROM entity_config) IS NOT ?",
+			       -1, &st, NULL) != SQLITE_OK) {
+		sqlfail(db, err, "reading events for entities");
+		goto done;
+	}
+	sqlite3_bind_text(st, 1, config_digest, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		sqlfail(db, err, "reading events for entities");
+		goto done;
+	}
+	*rebuilt = sqlite3_column_int(st, 0);
+	/* a rebuild forgets every file counted: all of them are pending then */
+	tl_buf_addf(&files_sql, "SELECT p.id, (SELECT family FROM events WHERE file_id = p.id LIMIT 1) = ? FROM (%s) p "
+				"ORDER BY p.id",
+		    *rebuilt ? "SELECT id FROM evidence_files WHERE status <> 'ingesting'" : PENDING_FILES);
+	if (!files_sql.data || sqlite3_prepare_v2(db, files_sql.data, -1, &files, NULL) != SQLITE_OK) {
+		sqlfail(db, err, "reading events for entities");
+		goto done;
+	}
+	sqlite3_bind_text(files, 1, q->extra_family ? q->extra_family : "", -1, SQLITE_STATIC);
+	rc = tl_store_entities_scan_ahead(rd, files, plain.data, full.data, fb.data, q, fn, ctx, err);
+done:
+	sqlite3_finalize(st);
+	sqlite3_finalize(files);
+	if (began)
+		run(db, "COMMIT", NULL);
+	tl_buf_release(&plain);
+	tl_buf_release(&full);
+	tl_buf_release(&fb);
+	tl_buf_release(&files_sql);
+	tl_store_reader_give(s);
 	return rc;
 }
 

@@ -302,6 +302,10 @@ struct ent_scan {
 	size_t strs[ENT_VALUES];
 	sqlite3 *db;
 	sqlite3_stmt *st[2]; /* without, with the extra keys */
+	sqlite3_stmt *fallback; /* the extra keys json_members is not sure of */
+	const struct tl_entity_source_query *q;
+	size_t lens[ENT_VALUES];
+	struct tl_buf scratch; /* the extra keys' values of the row */
 	int64_t *ids;
 	unsigned char *with_extra;
 	size_t nfiles, next_file;
@@ -315,6 +319,8 @@ static void ent_free(void *inner)
 	struct ent_scan *e = inner;
 	sqlite3_finalize(e->st[0]);
 	sqlite3_finalize(e->st[1]);
+	sqlite3_finalize(e->fallback);
+	tl_buf_release(&e->scratch);
 	free(e->ids);
 	free(e->with_extra);
 	free(e);
@@ -327,10 +333,14 @@ static int ent_next(void *inner, const void **row, struct tl_err *err)
 		if (e->cur) {
 			int rc = sqlite3_step(e->cur);
 			if (rc == SQLITE_ROW) {
-				size_t cols = e->cur == e->st[1] ? e->n : e->n_fields;
 				e->row.ts = sqlite3_column_int64(e->cur, 0);
-				for (size_t i = 0; i < cols; i++)
+				for (size_t i = 0; i < e->n_fields; i++)
 					e->row.v[i] = (const char *)sqlite3_column_text(e->cur, (int)i + 1);
+				/* the extra keys as tl_store_entities_scan() reads them */
+				if (e->cur == e->st[1] && e->n > e->n_fields &&
+				    tl_store_entities_extra(e->cur, (int)e->n_fields + 1, e->q, e->lens, e->fallback,
+							    &e->scratch, e->row.v + e->n_fields, err))
+					return -1;
 				*row = &e->row;
 				return 1;
 			}
@@ -351,7 +361,7 @@ static int ent_next(void *inner, const void **row, struct tl_err *err)
 }
 
 int tl_store_entities_scan_ahead(struct tl_store *rd, sqlite3_stmt *files, const char *plain, const char *full,
-				 const struct tl_entity_source_query *q,
+				 const char *fallback, const struct tl_entity_source_query *q,
 				 int (*fn)(void *ctx, const struct tl_entity_source_row *row, struct tl_err *err),
 				 void *ctx, struct tl_err *err)
 {
@@ -391,16 +401,20 @@ int tl_store_entities_scan_ahead(struct tl_store *rd, sqlite3_stmt *files, const
 			       sqlite3_errmsg(sqlite3_db_handle(files)));
 	}
 	if (sqlite3_prepare_v2(e->db, plain, -1, &e->st[0], NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(e->db, full, -1, &e->st[1], NULL) != SQLITE_OK) {
+	    sqlite3_prepare_v2(e->db, full, -1, &e->st[1], NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(e->db, fallback, -1, &e->fallback, NULL) != SQLITE_OK) {
 		tl_errf(err, "case database: reading events for entities: %s", sqlite3_errmsg(e->db));
 		ent_free(e);
 		return -1;
 	}
 	/* the keys were checked by the caller */
+	e->q = q;
+	e->scratch.max = (size_t)1 << 31; /* a value is at most a whole row, which SQLite held */
 	for (size_t i = 0; i < q->n_extra; i++) {
 		char path[256];
 		snprintf(path, sizeof(path), "$.\"%s\"", q->extra_keys[i]);
-		sqlite3_bind_text(e->st[1], (int)i + 2, path, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(e->fallback, (int)i + 2, path, -1, SQLITE_TRANSIENT);
+		e->lens[i] = strlen(q->extra_keys[i]);
 	}
 	for (size_t i = 0; i < ENT_VALUES; i++)
 		e->strs[i] = offsetof(struct ent_row, v) + i * sizeof(const char *);

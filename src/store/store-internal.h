@@ -115,14 +115,21 @@ int tl_ahead_next(struct tl_ahead *a, const void **row, struct tl_err *err);
 void tl_ahead_free(struct tl_ahead *a);
 
 /* tl_store_entities_scan() (src/store/entities.c) with the events read
- * ahead on the reader connection RD: FILES (stepped here, on the caller's
- * connection) gives each pending file and whether it has extra keys; PLAIN
- * and FULL are the statements reading a file's values without and with
- * them. */
+ * ahead on the reader connection RD: FILES (stepped here) gives each
+ * pending file and whether it has extra keys; PLAIN and FULL are the
+ * statements reading a file's values without and with them, FALLBACK the
+ * one reading the extra keys where json_members is not sure (as
+ * tl_store_entities_extra does it on the caller's connection). */
 struct tl_entity_source_query;
 int tl_store_entities_scan_ahead(struct tl_store *rd, sqlite3_stmt *files, const char *plain, const char *full,
-				 const struct tl_entity_source_query *q,
+				 const char *fallback, const struct tl_entity_source_query *q,
 				 int (*fn)(void *ctx, const struct tl_entity_source_row *row, struct tl_err *err),
 				 void *ctx, struct tl_err *err);
+/* The extra keys of Q of the current row of EV (extra in column COL) into
+ * V: read in C into SCRATCH where json_members is sure of SQLite's answer,
+ * else by FALLBACK (the statement of ?1 and the keys' paths), whose row
+ * holds them until its next reset. LENS: the keys' lengths. */
+int tl_store_entities_extra(sqlite3_stmt *ev, int col, const struct tl_entity_source_query *q, const size_t *lens,
+			    sqlite3_stmt *fallback, struct tl_buf *scratch, const char **v, struct tl_err *err);
 
 #endif

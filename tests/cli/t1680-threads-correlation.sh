@@ -30,8 +30,10 @@ dump() { # dump CASE -> everything ingest derives, in a total order
 	q "$c" "SELECT * FROM bindings ORDER BY id"
 	q "$c" "SELECT * FROM binding_conflicts ORDER BY id"
 	q "$c" "SELECT * FROM attributions ORDER BY event_id, kind"
-	q "$c" "SELECT type, value, registrable, first_ts, last_ts, events FROM entities ORDER BY type, value"
-	q "$c" "SELECT e.type, e.value, a.alias, a.source, a.events FROM entity_aliases a JOIN entities e ON e.id = a.entity_id ORDER BY 1, 2, 3, 4"
+	# with their ids: the entities refresh counts beside the index build (t1710)
+	q "$c" "SELECT id, type, value, registrable, first_ts, last_ts, events FROM entities ORDER BY type, value"
+	q "$c" "SELECT e.id, e.type, e.value, a.alias, a.source, a.events FROM entity_aliases a JOIN entities e ON e.id = a.entity_id ORDER BY 2, 3, 4, 5"
+	q "$c" "SELECT * FROM entity_files ORDER BY file_id"
 	q "$c" "SELECT * FROM correlation_state"
 	"$TL" manifest "$c" >/dev/null 2>&1
 	grep -o '"events_digest": {[^}]*}' "$c/out/manifest.json"
