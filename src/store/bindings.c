@@ -701,39 +701,6 @@ static int put_bound_ips(sqlite3 *db, const char *const *ips, size_t n, struct t
 	return bad;
 }
 
-/* Whether the events of the bound addresses (temp.tl_bound_ip) in COL are
- * more than a quarter of the case: then one pass over the table in id order
- * reads them cheaper than gathering their ids first. The gather builds a
- * temporary B-tree of every id, in address order: on 1 M Squid events, all
- * bound, it costs 1.02 s CPU against the pass's 0.50 s, and at 50 M it
- * spills to disk. The count stops at the threshold, through the covering
- * address index. TL_ADDR_SCAN=0|1 forces one way (the tests compare both). */
-static int addr_scan(sqlite3 *db, const char *col)
-{
-	const char *env = getenv("TL_ADDR_SCAN");
-	if (env && (!strcmp(env, "0") || !strcmp(env, "1")))
-		return *env == '1';
-	sqlite3_stmt *st = NULL;
-	int64_t span = 0, bound = 0;
-	if (sqlite3_prepare_v2(db, "SELECT max(id) - min(id) + 1 FROM event_rows", -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW)
-		span = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	if (span <= 0)
-		return 0;
-	char sql[256];
-	snprintf(sql, sizeof(sql),
-		 "SELECT count(*) FROM (SELECT 1 FROM temp.tl_bound_ip b CROSS JOIN event_rows x ON x.%s = b.ip "
-		 "LIMIT ?1)",
-		 col);
-	st = NULL;
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_bind_int64(st, 1, span / 4 + 1) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-		bound = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return bound > span / 4;
-}
-
 struct tl_bind_iter *tl_store_addr_events(struct tl_store *s, const char *const *ips, size_t n, int dst,
 				      int with_user, struct tl_err *err)
 {
@@ -744,26 +711,15 @@ struct tl_bind_iter *tl_store_addr_events(struct tl_store *s, const char *const 
 		return a;
 	if (put_bound_ips(tl_store_handle(s), ips, n, err))
 		return NULL;
-	const char *col = dst ? "dst_ip" : "src_ip";
+	/* the bound addresses drive (CROSS JOIN), each probes the covering index;
+	 * IN gathers the ids sorted, so the rows are then read, and their
+	 * attributions written, in id order rather than all over the file */
 	char sql[640];
-	if (addr_scan(tl_store_handle(s), col))
-		/* most events are the bound addresses': one pass over the table in
-		 * id order (+ keeps SQLite off the address index) */
-		snprintf(sql, sizeof(sql),
-			 "SELECT e.id, e.ts, e.src_ip, e.dst_ip, e.user IS NOT NULL, e.host IS NOT NULL, "
-			 "e.src_host IS NOT NULL, e.dst_host IS NOT NULL, e.family FROM events e "
-			 "WHERE +e.%s IN temp.tl_bound_ip%s ORDER BY e.id",
-			 col, with_user ? "" : " AND +e.user IS NULL");
-	else
-		/* the bound addresses drive (CROSS JOIN), each probes the covering
-		 * index; IN gathers the ids sorted, so the rows are then read, and
-		 * their attributions written, in id order rather than all over the
-		 * file */
-		snprintf(sql, sizeof(sql),
-			 "SELECT e.id, e.ts, e.src_ip, e.dst_ip, e.user IS NOT NULL, e.host IS NOT NULL, "
-			 "e.src_host IS NOT NULL, e.dst_host IS NOT NULL, e.family FROM events e WHERE e.id IN "
-			 "(SELECT x.id FROM temp.tl_bound_ip b CROSS JOIN events x ON x.%s = b.ip WHERE x.%s IS NOT NULL)%s",
-			 col, col, with_user ? "" : " AND +e.user IS NULL");
+	snprintf(sql, sizeof(sql),
+		 "SELECT e.id, e.ts, e.src_ip, e.dst_ip, e.user IS NOT NULL, e.host IS NOT NULL, "
+		 "e.src_host IS NOT NULL, e.dst_host IS NOT NULL, e.family FROM events e WHERE e.id IN "
+		 "(SELECT x.id FROM temp.tl_bound_ip b CROSS JOIN events x ON x.%s = b.ip WHERE x.%s IS NOT NULL)%s",
+		 dst ? "dst_ip" : "src_ip", dst ? "dst_ip" : "src_ip", with_user ? "" : " AND +e.user IS NULL");
 	return iter(s, B_ADDR, sql, "address events", err);
 }
 
