@@ -9,13 +9,12 @@
  * which a record's text and raw bytes sit at offsets (the buffer may move
  * while it grows).
  */
-#define _GNU_SOURCE /* pthread_setname_np: the thread shows under its own name in perf and top */
-#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tl/reader.h"
+#include "tl/twin.h"
 #include "tl/banned.h"
 
 #define AHEAD_RECORDS 4096
@@ -37,22 +36,12 @@ struct batch {
 
 struct tl_reader_ahead {
 	struct tl_reader *rd; /* the thread's until tl_reader_ahead_stop() */
-	pthread_t th;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
+	struct tl_twin tw; /* whose turn b[i] is; tw.cur: the batch the caller reads */
 	struct batch b[2];
-	int full[2]; /* b[i] is filled and not yet read to its end */
-	int stop;    /* the caller is done */
 	/* the caller's */
-	int cur;     /* the batch being read, -1 before the first */
-	size_t next; /* its next record */
+	size_t next; /* the next record of b[tw.cur] */
 	uint64_t pos;
 };
-
-static int stopped(struct tl_reader_ahead *a)
-{
-	return __atomic_load_n(&a->stop, __ATOMIC_RELAXED);
-}
 
 static uintptr_t put(struct batch *b, const char *s, size_t n)
 {
@@ -71,7 +60,7 @@ static void fill(struct tl_reader_ahead *a, struct batch *b)
 	tl_buf_reset(&b->bytes);
 	while (b->n < AHEAD_RECORDS && b->bytes.len < AHEAD_BYTES) {
 		struct tl_record r;
-		int rc = stopped(a) ? 0 : tl_reader_next(a->rd, &r, &b->err);
+		int rc = tl_twin_stopped(&a->tw) ? 0 : tl_reader_next(a->rd, &r, &b->err);
 		if (rc != 1) {
 			b->last = 1;
 			b->rc = rc < 0 ? -1 : 0;
@@ -95,26 +84,11 @@ static void fill(struct tl_reader_ahead *a, struct batch *b)
 	}
 }
 
-static void *run(void *arg)
+static int fill_twin(void *ctx, int i)
 {
-	struct tl_reader_ahead *a = arg;
-	pthread_setname_np(pthread_self(), "tl-read");
-	for (int i = 0;; i ^= 1) {
-		pthread_mutex_lock(&a->mu);
-		while (a->full[i] && !a->stop)
-			pthread_cond_wait(&a->cv, &a->mu);
-		pthread_mutex_unlock(&a->mu);
-		if (stopped(a))
-			break;
-		fill(a, &a->b[i]);
-		pthread_mutex_lock(&a->mu);
-		a->full[i] = 1;
-		pthread_cond_broadcast(&a->cv);
-		pthread_mutex_unlock(&a->mu);
-		if (a->b[i].last)
-			break;
-	}
-	return NULL;
+	struct tl_reader_ahead *a = ctx;
+	fill(a, &a->b[i]);
+	return a->b[i].last;
 }
 
 struct tl_reader_ahead *tl_reader_ahead_start(struct tl_reader *rd)
@@ -123,7 +97,6 @@ struct tl_reader_ahead *tl_reader_ahead_start(struct tl_reader *rd)
 	if (!a)
 		return NULL;
 	a->rd = rd;
-	a->cur = -1;
 	a->pos = tl_reader_pos(rd);
 	for (int i = 0; i < 2; i++) {
 		/* one record past AHEAD_BYTES: at most the reader's own window */
@@ -131,12 +104,8 @@ struct tl_reader_ahead *tl_reader_ahead_start(struct tl_reader *rd)
 		if (!(a->b[i].recs = malloc(AHEAD_RECORDS * sizeof(struct rec))))
 			goto fail;
 	}
-	pthread_mutex_init(&a->mu, NULL);
-	pthread_cond_init(&a->cv, NULL);
-	if (pthread_create(&a->th, NULL, run, a) == 0)
+	if (tl_twin_start(&a->tw, "tl-read", fill_twin, a) == 0)
 		return a;
-	pthread_mutex_destroy(&a->mu);
-	pthread_cond_destroy(&a->cv);
 fail:
 	free(a->b[0].recs);
 	free(a->b[1].recs);
@@ -147,7 +116,7 @@ fail:
 int tl_reader_ahead_next(struct tl_reader_ahead *a, struct tl_record *rec, struct tl_err *err)
 {
 	for (;;) {
-		struct batch *b = a->cur >= 0 ? &a->b[a->cur] : NULL;
+		struct batch *b = a->tw.cur >= 0 ? &a->b[a->tw.cur] : NULL;
 		if (b && a->next < b->n) {
 			const struct rec *x = &b->recs[a->next++];
 			uintptr_t text = (uintptr_t)x->r.text, raw = (uintptr_t)x->r.raw;
@@ -162,17 +131,7 @@ int tl_reader_ahead_next(struct tl_reader_ahead *a, struct tl_record *rec, struc
 				tl_errf(err, "%s", b->err.msg);
 			return b->rc;
 		}
-		int want = a->cur >= 0 ? a->cur ^ 1 : 0;
-		pthread_mutex_lock(&a->mu);
-		if (b) {
-			/* read to its end: the reader may fill it again */
-			a->full[a->cur] = 0;
-			pthread_cond_broadcast(&a->cv);
-		}
-		while (!a->full[want])
-			pthread_cond_wait(&a->cv, &a->mu);
-		pthread_mutex_unlock(&a->mu);
-		a->cur = want;
+		tl_twin_next(&a->tw);
 		a->next = 0;
 	}
 }
@@ -186,13 +145,7 @@ void tl_reader_ahead_stop(struct tl_reader_ahead *a)
 {
 	if (!a)
 		return;
-	pthread_mutex_lock(&a->mu);
-	__atomic_store_n(&a->stop, 1, __ATOMIC_RELAXED);
-	pthread_cond_broadcast(&a->cv);
-	pthread_mutex_unlock(&a->mu);
-	pthread_join(a->th, NULL);
-	pthread_mutex_destroy(&a->mu);
-	pthread_cond_destroy(&a->cv);
+	tl_twin_stop(&a->tw);
 	for (int i = 0; i < 2; i++) {
 		free(a->b[i].recs);
 		tl_buf_release(&a->b[i].bytes);

@@ -13,8 +13,6 @@
  * buffer (0: NULL), and become pointers again as the row is handed out, so
  * the buffer may move while it grows.
  */
-#define _GNU_SOURCE /* pthread_setname_np: the reader shows as its own thread in perf and top */
-#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -23,6 +21,7 @@
 
 #include "store-internal.h"
 #include "tl/bindings.h"
+#include "tl/twin.h"
 #include "tl/banned.h"
 
 #define AHEAD_ROWS 4096
@@ -72,16 +71,11 @@ struct tl_ahead {
 	size_t row_size;
 	const size_t *strs;
 	size_t nstrs;
-	pthread_t th;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
+	struct tl_twin tw; /* whose turn b[i] is; tw.cur: the batch the caller reads */
 	struct batch b[2];
-	int full[2]; /* b[i] is filled and not yet read to its end */
-	int stop;    /* the caller is done: stop reading */
 	struct tl_err err;
 	/* the caller's */
-	int cur;    /* the batch being read, -1 before the first */
-	size_t pos; /* its next row */
+	size_t pos; /* the next row of b[tw.cur] */
 	unsigned char *row; /* the row handed out */
 };
 
@@ -122,11 +116,6 @@ static const struct tl_ahead_source bind_sources[] = {
 	[TL_AHEAD_ADDR] = { next_addr, free_iter, sizeof(struct tl_addr_row), addr_strs, NSTRS(addr_strs) },
 };
 
-static int stopped(struct tl_ahead *a)
-{
-	return __atomic_load_n(&a->stop, __ATOMIC_RELAXED);
-}
-
 /* One row into B. */
 static int copy_row(struct tl_ahead *a, struct batch *b, const void *row)
 {
@@ -154,7 +143,7 @@ static void fill(struct tl_ahead *a, struct batch *b)
 	tl_buf_reset(&b->strs);
 	while (b->n < AHEAD_ROWS && b->strs.len < AHEAD_BYTES) {
 		const void *row = NULL;
-		int rc = stopped(a) ? 0 : a->src->next(a->inner, &row, &a->err);
+		int rc = tl_twin_stopped(&a->tw) ? 0 : a->src->next(a->inner, &row, &a->err);
 		if (rc == 1 && copy_row(a, b, row)) {
 			tl_errf(&a->err, "reading ahead: out of memory");
 			rc = -1;
@@ -167,26 +156,11 @@ static void fill(struct tl_ahead *a, struct batch *b)
 	}
 }
 
-static void *run(void *arg)
+static int fill_twin(void *ctx, int i)
 {
-	struct tl_ahead *a = arg;
-	pthread_setname_np(pthread_self(), "tl-ahead");
-	for (int i = 0;; i ^= 1) {
-		pthread_mutex_lock(&a->mu);
-		while (a->full[i] && !a->stop)
-			pthread_cond_wait(&a->cv, &a->mu);
-		pthread_mutex_unlock(&a->mu);
-		if (stopped(a))
-			break;
-		fill(a, &a->b[i]);
-		pthread_mutex_lock(&a->mu);
-		a->full[i] = 1;
-		pthread_cond_broadcast(&a->cv);
-		pthread_mutex_unlock(&a->mu);
-		if (a->b[i].last)
-			break;
-	}
-	return NULL;
+	struct tl_ahead *a = ctx;
+	fill(a, &a->b[i]);
+	return a->b[i].last;
 }
 
 struct tl_ahead *tl_ahead_run(const struct tl_ahead_source *src, void *inner, struct tl_err *err)
@@ -202,7 +176,6 @@ struct tl_ahead *tl_ahead_run(const struct tl_ahead_source *src, void *inner, st
 	a->row_size = src->row_size;
 	a->strs = src->strs;
 	a->nstrs = src->nstrs;
-	a->cur = -1;
 	if (!(a->row = malloc(a->row_size)))
 		goto fail;
 	for (int i = 0; i < 2; i++) {
@@ -211,14 +184,8 @@ struct tl_ahead *tl_ahead_run(const struct tl_ahead_source *src, void *inner, st
 		if (!(a->b[i].rows = malloc(AHEAD_ROWS * a->row_size)))
 			goto fail;
 	}
-	pthread_mutex_init(&a->mu, NULL);
-	pthread_cond_init(&a->cv, NULL);
-	if (pthread_create(&a->th, NULL, run, a) != 0) {
-		pthread_mutex_destroy(&a->mu);
-		pthread_cond_destroy(&a->cv);
-		goto fail;
-	}
-	return a;
+	if (tl_twin_start(&a->tw, "tl-ahead", fill_twin, a) == 0)
+		return a;
 fail:
 	for (int i = 0; i < 2; i++)
 		free(a->b[i].rows);
@@ -237,7 +204,7 @@ struct tl_ahead *tl_ahead_start(struct tl_bind_iter *inner, enum tl_ahead_kind k
 int tl_ahead_next(struct tl_ahead *a, const void **row, struct tl_err *err)
 {
 	for (;;) {
-		struct batch *b = a->cur >= 0 ? &a->b[a->cur] : NULL;
+		struct batch *b = a->tw.cur >= 0 ? &a->b[a->tw.cur] : NULL;
 		if (b && a->pos < b->n) {
 			unsigned char *r = a->row;
 			memcpy(r, b->rows + a->pos * a->row_size, a->row_size);
@@ -253,17 +220,7 @@ int tl_ahead_next(struct tl_ahead *a, const void **row, struct tl_err *err)
 		}
 		if (b && b->last)
 			return b->failed ? tl_errf(err, "%s", a->err.msg) : 0;
-		int next = a->cur >= 0 ? a->cur ^ 1 : 0;
-		pthread_mutex_lock(&a->mu);
-		if (b) {
-			/* read to its end: the reader may fill it again */
-			a->full[a->cur] = 0;
-			pthread_cond_broadcast(&a->cv);
-		}
-		while (!a->full[next])
-			pthread_cond_wait(&a->cv, &a->mu);
-		pthread_mutex_unlock(&a->mu);
-		a->cur = next;
+		tl_twin_next(&a->tw);
 		a->pos = 0;
 	}
 }
@@ -272,13 +229,7 @@ void tl_ahead_free(struct tl_ahead *a)
 {
 	if (!a)
 		return;
-	pthread_mutex_lock(&a->mu);
-	__atomic_store_n(&a->stop, 1, __ATOMIC_RELAXED);
-	pthread_cond_broadcast(&a->cv);
-	pthread_mutex_unlock(&a->mu);
-	pthread_join(a->th, NULL);
-	pthread_mutex_destroy(&a->mu);
-	pthread_cond_destroy(&a->cv);
+	tl_twin_stop(&a->tw);
 	a->src->free(a->inner);
 	for (int i = 0; i < 2; i++) {
 		free(a->b[i].rows);
