@@ -149,7 +149,7 @@ void tl_cand_sort_free(struct tl_cand_sort *cs);
 
 /* The bindings of one (KIND, SUBJECT) as written, in id order (which is
  * tier, start, value order): attribution loads one address's bindings at a
- * time instead of holding the case's. One prepared statement, re-bound.
+ * time instead of holding the case's. Prepared statements, re-bound.
  * WINDOWED: only those with no start, with a start in [LO, HI], or with no
  * end and a start before LO (the index bindings_open finds these): every
  * binding that can cover a time in [LO + D, HI] when no finite binding lasts
@@ -157,6 +157,16 @@ void tl_cand_sort_free(struct tl_cand_sort *cs);
 struct tl_subject_bindings;
 struct tl_subject_bindings *tl_store_subject_bindings_new(struct tl_store *s, int windowed, tl_us lo, tl_us hi,
 							  struct tl_err *err);
+/* For the subjects started from now on, also only the bindings with no
+ * start, a start in [LO, HI], or no end and a start before LO (within the
+ * window given at _new): what attribution needs of a busy subject at times
+ * in [LO + D, HI]. ON = 0 lifts it. */
+void tl_subject_bindings_narrow(struct tl_subject_bindings *sb, int on, tl_us lo, tl_us hi);
+/* The start of the (N + 1)-th binding of (KIND, SUBJECT) in start order
+ * among those starting at or after FROM: 1 and *START, 0 when there are no
+ * more than N, -1 on error. One index range of N entries. */
+int tl_subject_bindings_nth_start(struct tl_subject_bindings *sb, const char *kind, const char *subject, tl_us from,
+				  int64_t n, tl_us *start, struct tl_err *err);
 /* 1 and *ROW (only id, value, start, end, end_rule, source filled; borrowed
  * until the next call), 0 at the end. START restarts with a new subject. */
 int tl_subject_bindings_next(struct tl_subject_bindings *sb, const char *kind, const char *subject, int start,

@@ -1114,6 +1114,7 @@ int tl_corr_inc_run(struct corr *c, struct tl_store *s, const char *digest, stru
 		max_span = c->max_span;
 	/* the bindings that can cover the scope's times (all of a subject's when
 	 * some address is looked at whenever) */
+	c->attr_span = max_span;
 	if (!(c->sb = tl_store_subject_bindings_new(s, !unbounded && lo <= hi, lo - max_span, hi, err)))
 		goto done;
 	int64_t gone_user = 0, gone_host = 0, gone_conflicted = 0;

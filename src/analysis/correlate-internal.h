@@ -111,6 +111,8 @@ struct subject_cache {
 	uint64_t used;
 	struct cb *v;
 	size_t n, n0;
+	int windowed;   /* only the bindings that can cover a time in [tlo, thi] */
+	tl_us tlo, thi;
 };
 
 struct corr {
@@ -152,8 +154,12 @@ struct corr {
 	struct bnd **g_wait; /* per binding made: a new final one waiting for an earlier one's id */
 	size_t cap_gids;
 	int64_t max_span;   /* the longest finite binding written */
+	int64_t attr_span;  /* the longest finite binding attribution may meet */
+	int64_t window;     /* a subject with more bindings is loaded in windows of time (TL_CORR_WINDOW) */
+	uint64_t win_loads, win_misses; /* windowed loads; those that dropped a window for another */
 	uint8_t *bound;     /* per str id: bit 1 << kind when it is the subject of a binding of that kind */
 	int64_t *n_addr;    /* per str id: its ip-user and ip-host bindings */
+	int addr_counts;    /* n_addr counts every binding (a whole run), not only those rebuilt */
 	uint32_t *slot[K_KINDS]; /* per str id: 1 + its cache entry, 0 none */
 	size_t cap_bound;
 	struct conflict *conflicts;

@@ -181,11 +181,14 @@ int tl_cand_sort_next(struct tl_cand_sort *cs, const struct tl_cand_row **row, s
 
 struct tl_subject_bindings {
 	sqlite3 *db;
-	sqlite3_stmt *st;
-	int windowed;
-	tl_us lo, hi;
+	sqlite3_stmt *all, *win, *nth, *st; /* st: the statement of the current subject */
+	int windowed, narrow;
+	tl_us lo, hi, nlo, nhi;
 	struct tl_binding b;
 };
+
+#define SUBJECT_COLS "SELECT id, value, start_ts, end_ts, end_rule, source FROM bindings "
+#define SUBJECT_ORDER "ORDER BY source = 'inventory', start_ts, value, " SOURCE_RANK ", id"
 
 struct tl_subject_bindings *tl_store_subject_bindings_new(struct tl_store *s, int windowed, tl_us lo, tl_us hi,
 							  struct tl_err *err)
@@ -199,40 +202,76 @@ struct tl_subject_bindings *tl_store_subject_bindings_new(struct tl_store *s, in
 	sb->windowed = windowed;
 	sb->lo = lo;
 	sb->hi = hi;
-	/* bindings_subject (kind, subject, start_ts) finds them; ids are few per subject */
-	/* windowed: three disjoint parts, each through an index */
-	if (sqlite3_prepare_v2(sb->db,
-			       windowed ? "SELECT * FROM (SELECT id, value, start_ts, end_ts, end_rule, source FROM bindings "
-					  "WHERE kind = ?1 AND subject = ?2 AND start_ts IS NULL UNION ALL "
-					  "SELECT id, value, start_ts, end_ts, end_rule, source FROM bindings "
-					  "WHERE kind = ?1 AND subject = ?2 AND start_ts BETWEEN ?3 AND ?4 UNION ALL "
-					  "SELECT id, value, start_ts, end_ts, end_rule, source FROM bindings "
-					  "WHERE kind = ?1 AND subject = ?2 AND end_ts IS NULL AND start_ts < ?3) "
-					  "ORDER BY source = 'inventory', start_ts, value, " SOURCE_RANK ", id"
-					: "SELECT id, value, start_ts, end_ts, end_rule, source FROM bindings "
-					  "WHERE kind = ?1 AND subject = ?2 "
-					  "ORDER BY source = 'inventory', start_ts, value, " SOURCE_RANK ", id",
-			       -1, &sb->st, NULL) != SQLITE_OK) {
+	/* bindings_subject (kind, subject, start_ts) finds them; windowed: three
+	 * disjoint parts, each through an index (bindings_open the last) */
+	if (sqlite3_prepare_v2(sb->db, SUBJECT_COLS "WHERE kind = ?1 AND subject = ?2 " SUBJECT_ORDER, -1, &sb->all,
+			       NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(sb->db,
+			       "SELECT * FROM (" SUBJECT_COLS "WHERE kind = ?1 AND subject = ?2 AND start_ts IS NULL "
+			       "UNION ALL " SUBJECT_COLS "WHERE kind = ?1 AND subject = ?2 AND start_ts BETWEEN ?3 AND ?4 "
+			       "UNION ALL " SUBJECT_COLS "WHERE kind = ?1 AND subject = ?2 AND end_ts IS NULL AND "
+			       "start_ts < ?3) " SUBJECT_ORDER,
+			       -1, &sb->win, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(sb->db,
+			       "SELECT start_ts FROM bindings WHERE kind = ?1 AND subject = ?2 AND start_ts >= ?3 "
+			       "ORDER BY start_ts LIMIT 1 OFFSET ?4",
+			       -1, &sb->nth, NULL) != SQLITE_OK) {
 		fail(sb->db, err, "reading bindings");
-		free(sb);
+		tl_subject_bindings_free(sb);
 		return NULL;
 	}
 	return sb;
 }
 
+void tl_subject_bindings_narrow(struct tl_subject_bindings *sb, int on, tl_us lo, tl_us hi)
+{
+	sb->narrow = on;
+	sb->nlo = lo;
+	sb->nhi = hi;
+}
+
+int tl_subject_bindings_nth_start(struct tl_subject_bindings *sb, const char *kind, const char *subject, tl_us from,
+				  int64_t n, tl_us *start, struct tl_err *err)
+{
+	sqlite3_stmt *q = sb->nth;
+	sqlite3_reset(q);
+	sqlite3_bind_text(q, 1, kind, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(q, 2, subject, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(q, 3, from);
+	sqlite3_bind_int64(q, 4, n);
+	int rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW)
+		*start = sqlite3_column_int64(q, 0);
+	sqlite3_reset(q);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return fail(sb->db, err, "reading bindings");
+	return rc == SQLITE_ROW;
+}
+
 int tl_subject_bindings_next(struct tl_subject_bindings *sb, const char *kind, const char *subject, int start,
 			     const struct tl_binding **row, struct tl_err *err)
 {
-	sqlite3_stmt *st = sb->st;
 	if (start) {
-		sqlite3_reset(st);
-		sqlite3_bind_text(st, 1, kind, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 2, subject, -1, SQLITE_TRANSIENT);
-		if (sb->windowed) {
-			sqlite3_bind_int64(st, 3, sb->lo);
-			sqlite3_bind_int64(st, 4, sb->hi);
+		if (sb->st)
+			sqlite3_reset(sb->st);
+		/* the window given at _new and the subject's own, both at once */
+		tl_us lo = sb->lo, hi = sb->hi;
+		if (sb->narrow) {
+			lo = sb->windowed && lo > sb->nlo ? lo : sb->nlo;
+			hi = sb->windowed && hi < sb->nhi ? hi : sb->nhi;
+		}
+		int windowed = sb->windowed || sb->narrow;
+		sb->st = windowed ? sb->win : sb->all;
+		sqlite3_bind_text(sb->st, 1, kind, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(sb->st, 2, subject, -1, SQLITE_TRANSIENT);
+		if (windowed) {
+			sqlite3_bind_int64(sb->st, 3, lo);
+			sqlite3_bind_int64(sb->st, 4, hi);
 		}
 	}
+	sqlite3_stmt *st = sb->st;
+	if (!st)
+		return 0;
 	int rc = sqlite3_step(st);
 	if (rc == SQLITE_DONE) {
 		sqlite3_reset(st);
@@ -264,7 +303,9 @@ void tl_subject_bindings_free(struct tl_subject_bindings *sb)
 {
 	if (!sb)
 		return;
-	sqlite3_finalize(sb->st);
+	sqlite3_finalize(sb->all);
+	sqlite3_finalize(sb->win);
+	sqlite3_finalize(sb->nth);
 	free(sb);
 }
 
