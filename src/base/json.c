@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <yajl/yajl_parse.h>
+#include "tl/grow.h"
 #include "tl/banned.h"
 
 #define JSON_MAX_DEPTH 256
@@ -60,18 +61,15 @@ static void pos_at(struct builder *b, size_t off, unsigned *line, unsigned *col)
 	*col = b->pos_col = c;
 }
 
-/* Room for one more member: capacity doubles at powers of two, so a large
- * array is not reallocated (and possibly copied) once per member. */
-static int room(void **p, size_t n, size_t size)
+/* P with room for member N: capacity doubles at powers of two, so a large
+ * array is not reallocated (and possibly copied) once per member. It is not
+ * stored (a tree holds many small arrays): it is 4, then the next power of
+ * two, so N says whether it is full. NULL when out of memory (P is kept). */
+static void *room(void *p, size_t n, size_t size)
 {
-	if (n != 0 && (n < 4 || (n & (n - 1))))
-		return 0; /* capacity is 4, then the next power of two: still room */
-	size_t cap = n ? n * 2 : 4;
-	void *np = realloc(*p, cap * size);
-	if (!np)
-		return -1;
-	*p = np;
-	return 0;
+	int full = n == 0 || (n >= 4 && !(n & (n - 1)));
+	size_t cap = full ? n : n + 1; /* only whether it is full matters */
+	return tl_grow(p, &cap, n + 1, size, 4);
 }
 
 static int attach(struct builder *b, struct tl_json *v)
@@ -106,11 +104,15 @@ static int attach(struct builder *b, struct tl_json *v)
 		return 1;
 	}
 	struct tl_json *parent = b->stack[b->depth - 1];
-	if (room((void **)&parent->kids, parent->n, sizeof(*parent->kids)))
+	struct tl_json **kids = room(parent->kids, parent->n, sizeof(*kids));
+	if (!kids)
 		goto oom;
+	parent->kids = kids;
 	if (parent->type == TL_JSON_OBJECT) {
-		if (room((void **)&parent->keys, parent->n, sizeof(*parent->keys)))
+		char **keys = room(parent->keys, parent->n, sizeof(*keys));
+		if (!keys)
 			goto oom;
+		parent->keys = keys;
 		parent->keys[parent->n] = b->pending_key;
 		b->pending_key = NULL;
 	}

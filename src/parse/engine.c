@@ -16,6 +16,7 @@
 
 #include "format-internal.h"
 #include "tl/entity.h"
+#include "tl/grow.h"
 #include "tl/json.h"
 #include "tl/banned.h"
 
@@ -110,16 +111,13 @@ static int add_field(struct tl_parse *p, const char *name, const char *s, size_t
 {
 	if (kind == TL_V_STR && is_null(p, s, len))
 		return 0;
-	if (p->nf == p->capf) {
-		size_t cap = p->capf ? p->capf * 2 : 64;
-		if (cap > 100000)
-			return -1;
-		struct tl_field *v = realloc(p->fields, cap * sizeof(*v));
-		if (!v)
-			return -1;
-		p->fields = v;
-		p->capf = cap;
-	}
+	/* the capacity doubles while it stays within 100000 fields */
+	if (p->nf == p->capf && p->capf * 2 > 100000)
+		return -1;
+	struct tl_field *v = tl_grow(p->fields, &p->capf, p->nf + 1, sizeof(*v), 64);
+	if (!v)
+		return -1;
+	p->fields = v;
 	struct tl_field *f = &p->fields[p->nf++];
 	f->name = name;
 	f->v.s = s;
@@ -549,14 +547,13 @@ static enum tl_parse_status zeek_directive(struct tl_parse *p, const char *s, si
 
 static int keep_cb(struct tl_parse *p, size_t i, const char *v, size_t l)
 {
-	if (i >= p->cap_vals) {
-		size_t cap = p->cap_vals ? p->cap_vals * 2 : 64;
-		struct tl_val *nv = cap > 100000 ? NULL : realloc(p->vals, cap * sizeof(*nv));
-		if (!nv)
-			return -1;
-		p->vals = nv;
-		p->cap_vals = cap;
-	}
+	/* the capacity doubles while it stays within 100000 values */
+	if (i >= p->cap_vals && p->cap_vals * 2 > 100000)
+		return -1;
+	struct tl_val *nv = tl_grow(p->vals, &p->cap_vals, i + 1, sizeof(*nv), 64);
+	if (!nv)
+		return -1;
+	p->vals = nv;
 	p->vals[i].s = v;
 	p->vals[i].len = l;
 	return 0;
