@@ -333,10 +333,12 @@ int tl_parse_extra(struct tl_parse *p, struct tl_event *ev, const char *key, con
 		if (p->index[slot] < 0)
 			key = alt;
 	}
-	struct tl_extra *v = tl_grow(p->extra, &p->cap_extra, ev->n_extra + 1, sizeof(*v), 32);
-	if (!v)
-		return -1;
-	p->extra = v;
+	if (ev->n_extra == p->cap_extra) {
+		struct tl_extra *v = tl_grow(p->extra, &p->cap_extra, ev->n_extra + 1, sizeof(*v), 32);
+		if (!v)
+			return -1;
+		p->extra = v;
+	}
 	ev->extra = p->extra;
 	struct tl_extra *x = &p->extra[ev->n_extra];
 	x->key = tl_arena_strndup(&p->arena, key, strlen(key));
