@@ -61,15 +61,13 @@ static void pos_at(struct builder *b, size_t off, unsigned *line, unsigned *col)
 	*col = b->pos_col = c;
 }
 
-/* P with room for member N: capacity doubles at powers of two, so a large
- * array is not reallocated (and possibly copied) once per member. It is not
- * stored (a tree holds many small arrays): it is 4, then the next power of
- * two, so N says whether it is full. NULL when out of memory (P is kept). */
-static void *room(void *p, size_t n, size_t size)
+/* Whether the member arrays of a value with N members are full. Their
+ * capacity is not stored (a tree holds many small arrays): it is 4, then it
+ * doubles at powers of two, so a large array is not reallocated (and possibly
+ * copied) once per member. */
+static int full(size_t n)
 {
-	int full = n == 0 || (n >= 4 && !(n & (n - 1)));
-	size_t cap = full ? n : n + 1; /* only whether it is full matters */
-	return tl_grow(p, &cap, n + 1, size, 4);
+	return n == 0 || (n >= 4 && !(n & (n - 1)));
 }
 
 static int attach(struct builder *b, struct tl_json *v)
@@ -104,15 +102,21 @@ static int attach(struct builder *b, struct tl_json *v)
 		return 1;
 	}
 	struct tl_json *parent = b->stack[b->depth - 1];
-	struct tl_json **kids = room(parent->kids, parent->n, sizeof(*kids));
-	if (!kids)
-		goto oom;
-	parent->kids = kids;
-	if (parent->type == TL_JSON_OBJECT) {
-		char **keys = room(parent->keys, parent->n, sizeof(*keys));
-		if (!keys)
+	if (full(parent->n)) {
+		/* kids and keys share the capacity: each grows from a copy of it */
+		size_t ck = parent->n, cs = parent->n;
+		struct tl_json **kids = tl_grow(parent->kids, &ck, parent->n + 1, sizeof(*kids), 4);
+		if (!kids)
 			goto oom;
-		parent->keys = keys;
+		parent->kids = kids;
+		if (parent->type == TL_JSON_OBJECT) {
+			char **keys = tl_grow(parent->keys, &cs, parent->n + 1, sizeof(*keys), 4);
+			if (!keys)
+				goto oom;
+			parent->keys = keys;
+		}
+	}
+	if (parent->type == TL_JSON_OBJECT) {
 		parent->keys[parent->n] = b->pending_key;
 		b->pending_key = NULL;
 	}
