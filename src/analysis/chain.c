@@ -56,6 +56,7 @@
 #include <strings.h>
 
 #include "tl/entity.h"
+#include "tl/grow.h"
 #include "tl/json.h"
 #include "tl/banned.h"
 
@@ -659,14 +660,10 @@ static void cands_release(struct cands *cs)
 
 static int cands_push(struct cands *cs, struct node *n)
 {
-	if (cs->n == cs->cap) {
-		size_t cap = cs->cap ? cs->cap * 2 : 16;
-		struct node **v = realloc(cs->v, cap * sizeof(*v));
-		if (!v)
-			return -1;
-		cs->v = v;
-		cs->cap = cap;
-	}
+	struct node **v = tl_grow(cs->v, &cs->cap, cs->n + 1, sizeof(*v), 16);
+	if (!v)
+		return -1;
+	cs->v = v;
 	cs->v[cs->n++] = n;
 	return 0;
 }
@@ -855,15 +852,12 @@ static struct keycache *cache_get(struct ctx *c, const struct look *l, int key, 
 			rc = 1; /* too many: keep none */
 			break;
 		}
-		if (kc->n == cap) {
-			cap = cap ? cap * 2 : 64;
-			struct node **nv = realloc(kc->v, cap * sizeof(*nv));
-			if (!nv) {
-				rc = -1;
-				break;
-			}
-			kc->v = nv;
+		struct node **nv = tl_grow(kc->v, &cap, kc->n + 1, sizeof(*nv), 64);
+		if (!nv) {
+			rc = -1;
+			break;
 		}
+		kc->v = nv;
 		/* the cache keeps no extra: candidates read it by id when asked */
 		struct tl_event_row row = *r;
 		row.extra.type = TL_VALUE_NULL;
@@ -1198,17 +1192,18 @@ static int load_values(struct ctx *c, struct valset *set)
 	size_t cap = 0;
 	while ((rc = tl_store_next_entity(it, &r, c->err)) == 1) {
 		if (set->n == cap) {
-			cap = cap ? cap * 2 : 64;
-			char **a = realloc(set->raw, cap * sizeof(char *)), **b;
+			/* two arrays, one capacity: raised once both have grown */
+			size_t ca = cap, cb = cap;
+			char **a = tl_grow(set->raw, &ca, set->n + 1, sizeof(*a), 64);
 			if (a)
 				set->raw = a;
-			b = realloc(set->canon, cap * sizeof(char *));
-			if (b)
-				set->canon = b;
-			if (!a || !b) {
+			char **b = a ? tl_grow(set->canon, &cb, set->n + 1, sizeof(*b), 64) : NULL;
+			if (!b) {
 				rc = tl_errf(c->err, "out of memory");
 				break;
 			}
+			set->canon = b;
+			cap = ca;
 		}
 		char *cn = canon(set->et, r->value);
 		set->raw[set->n] = strdup(r->value);
@@ -2582,14 +2577,10 @@ static size_t intern(struct ctx *c, struct node **np)
 		c->capped_events = 1;
 		return (size_t)-1;
 	}
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 256;
-		struct node **v = realloc(c->nodes, cap * sizeof(*v));
-		if (!v)
-			return (size_t)-1;
-		c->nodes = v;
-		c->cap = cap;
-	}
+	struct node **v = tl_grow(c->nodes, &c->cap, c->n + 1, sizeof(*v), 256);
+	if (!v)
+		return (size_t)-1;
+	c->nodes = v;
 	c->nodes[c->n] = *np;
 	*np = NULL;
 	if (ht_put(c, c->n)) {
@@ -2606,14 +2597,10 @@ static int enqueue(struct ctx *c, size_t idx, unsigned dir)
 	if (!dir)
 		return 0;
 	n->queued |= dir;
-	if (c->qn == c->qcap) {
-		size_t cap = c->qcap ? c->qcap * 2 : 256;
-		void *v = realloc(c->queue, cap * sizeof(*c->queue));
-		if (!v)
-			return tl_errf(c->err, "out of memory");
-		c->queue = v;
-		c->qcap = cap;
-	}
+	void *v = tl_grow(c->queue, &c->qcap, c->qn + 1, sizeof(*c->queue), 256);
+	if (!v)
+		return tl_errf(c->err, "out of memory");
+	c->queue = v;
 	c->queue[c->qn].node = idx;
 	c->queue[c->qn++].dir = dir;
 	return 0;
@@ -2621,14 +2608,10 @@ static int enqueue(struct ctx *c, size_t idx, unsigned dir)
 
 static int add_edge(struct ctx *c, size_t from, size_t to, const struct rule *r, struct tl_buf *why, size_t at)
 {
-	if (c->ne == c->ecap) {
-		size_t cap = c->ecap ? c->ecap * 2 : 256;
-		struct edge *v = realloc(c->edges, cap * sizeof(*v));
-		if (!v)
-			return tl_errf(c->err, "out of memory");
-		c->edges = v;
-		c->ecap = cap;
-	}
+	struct edge *v = tl_grow(c->edges, &c->ecap, c->ne + 1, sizeof(*v), 256);
+	if (!v)
+		return tl_errf(c->err, "out of memory");
+	c->edges = v;
 	char *reason = strdup(why->data ? why->data : "");
 	if (!reason)
 		return tl_errf(c->err, "out of memory");

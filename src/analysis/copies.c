@@ -19,6 +19,7 @@
 
 #include "tl/entity.h"
 #include "tl/event.h"
+#include "tl/grow.h"
 #include "tl/json.h"
 #include "tl/store-copies.h"
 #include "tl/banned.h"
@@ -722,14 +723,10 @@ static void spans_norm(struct spans *s)
 /* Add FROM..TO to S (never WHOLE). The callers bound the count. */
 static int spans_add(struct spans *s, tl_us from, tl_us to)
 {
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 4;
-		struct span *v = realloc(s->v, cap * sizeof(*v));
-		if (!v)
-			return -1;
-		s->v = v;
-		s->cap = cap;
-	}
+	struct span *v = tl_grow(s->v, &s->cap, s->n + 1, sizeof(*v), 4);
+	if (!v)
+		return -1;
+	s->v = v;
 	s->v[s->n++] = (struct span){ from, to };
 	return 0;
 }

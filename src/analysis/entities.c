@@ -20,6 +20,7 @@
 #include <pcre2.h>
 
 #include "tl/entity.h"
+#include "tl/grow.h"
 #include "tl/json.h"
 #include "tl/time.h"
 #include "tl/banned.h"
@@ -231,19 +232,6 @@ struct count {
 	} memo[N_FIELDS + N_EXTRA];
 };
 
-static int grow(void **v, size_t *cap, size_t n, size_t size)
-{
-	if (n < *cap)
-		return 0;
-	size_t c = *cap ? *cap * 2 : 256;
-	void *p = realloc(*v, c * size);
-	if (!p)
-		return -1;
-	*v = p;
-	*cap = c;
-	return 0;
-}
-
 /* The entity (T, VALUE), made on first sight: its index, or -1. */
 static int32_t entity(struct count *c, enum tl_entity_type t, const char *value)
 {
@@ -256,8 +244,11 @@ static int32_t entity(struct count *c, enum tl_entity_type t, const char *value)
 	struct slot *s = map_get(&c->ents, c->key.data, c->key.len, h);
 	if (s && s->key)
 		return s->val;
-	if (grow((void **)&c->ev, &c->cap_ev, c->n_ev, sizeof(*c->ev)) ||
-	    map_put(&c->ents, c->key.data, c->key.len, h, (int32_t)c->n_ev))
+	struct ent *ev = tl_grow(c->ev, &c->cap_ev, c->n_ev + 1, sizeof(*ev), 256);
+	if (!ev)
+		return -1;
+	c->ev = ev;
+	if (map_put(&c->ents, c->key.data, c->key.len, h, (int32_t)c->n_ev))
 		return -1;
 	s = map_get(&c->ents, c->key.data, c->key.len, h);
 	struct ent *e = &c->ev[c->n_ev];
@@ -285,8 +276,11 @@ static int32_t alias_of(struct count *c, int32_t ent, const char *alias)
 	struct slot *s = map_get(&c->aliases, c->key.data, c->key.len, h);
 	if (s && s->key)
 		return s->val;
-	if (grow((void **)&c->av, &c->cap_av, c->n_av, sizeof(*c->av)) ||
-	    map_put(&c->aliases, c->key.data, c->key.len, h, (int32_t)c->n_av))
+	struct alias *av = tl_grow(c->av, &c->cap_av, c->n_av + 1, sizeof(*av), 256);
+	if (!av)
+		return -2;
+	c->av = av;
+	if (map_put(&c->aliases, c->key.data, c->key.len, h, (int32_t)c->n_av))
 		return -2;
 	struct alias *a = &c->av[c->n_av];
 	a->ent = ent;
@@ -479,10 +473,12 @@ static int count_value(struct count *c, size_t slot, enum kind k, const char *v,
 	if (!s || !s->key) {
 		/* canonicalize once per distinct value */
 		char *keep = malloc(n + 2), *full = NULL;
-		if (!keep || grow((void **)&c->rv, &c->cap_rv, c->n_rv, sizeof(*c->rv))) {
+		struct raw *rv = keep ? tl_grow(c->rv, &c->cap_rv, c->n_rv + 1, sizeof(*rv), 256) : NULL;
+		if (!rv) {
 			free(keep);
 			return tl_errf(err, "out of memory");
 		}
+		c->rv = rv;
 		keep[0] = kc;
 		memcpy(keep + 1, v, n);
 		keep[n + 1] = 0;

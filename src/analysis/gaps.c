@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tl/grow.h"
 #include "tl/banned.h"
 
 /* A silence is a gap this many times the file's median gap, and at least MIN_SILENCE. */
@@ -32,14 +33,10 @@ struct list {
 static void add(struct list *l, enum tl_gap_kind kind, const char *path, int64_t line, tl_us ts, tl_us prev,
 		const char *detail)
 {
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 16;
-		struct found *v = realloc(l->v, cap * sizeof(*v));
-		if (!v)
-			return;
-		l->v = v;
-		l->cap = cap;
-	}
+	struct found *v = tl_grow(l->v, &l->cap, l->n + 1, sizeof(*v), 16);
+	if (!v)
+		return;
+	l->v = v;
 	struct found *f = &l->v[l->n];
 	f->detail = strdup(detail);
 	f->g.kind = kind;
@@ -132,14 +129,18 @@ static int scan_rhythm(struct tl_store *s, int64_t file_id, const char *path, st
 	int rc;
 	while ((rc = tl_store_next_event(it, &r, err)) == 1) {
 		if (n == cap) {
-			cap = cap ? cap * 2 : 1024;
-			int64_t *t2 = realloc(ts, cap * sizeof(*ts)), *l2 = realloc(lines, cap * sizeof(*lines));
+			/* two arrays, one capacity: raised once both have grown */
+			size_t ct = cap, cl = cap;
+			int64_t *t2 = tl_grow(ts, &ct, n + 1, sizeof(*ts), 1024);
 			if (t2)
 				ts = t2;
-			if (l2)
-				lines = l2;
-			if (!t2 || !l2)
+			int64_t *l2 = t2 ? tl_grow(lines, &cl, n + 1, sizeof(*lines), 1024) : NULL;
+			if (!l2) {
+				rc = tl_errf(err, "out of memory");
 				break;
+			}
+			lines = l2;
+			cap = ct;
 		}
 		ts[n] = r->ts;
 		lines[n++] = r->line.i;

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "tl/grow.h"
 #include "tl/json.h"
 #include "tl/banned.h"
 
@@ -572,15 +573,12 @@ static int load_sessions(struct builder *b)
 			tl_graph_note(b->g, "only the first %d sessions and leases were read", SESSIONS_MAX);
 			break;
 		}
-		if (b->n_ses == cap) {
-			cap = cap ? cap * 2 : 64;
-			struct session *v = realloc(b->ses, cap * sizeof(*v));
-			if (!v) {
-				rc = tl_errf(b->err, "out of memory");
-				break;
-			}
-			b->ses = v;
+		struct session *v = tl_grow(b->ses, &cap, b->n_ses + 1, sizeof(*v), 64);
+		if (!v) {
+			rc = tl_errf(b->err, "out of memory");
+			break;
 		}
+		b->ses = v;
 		struct session *e = &b->ses[b->n_ses];
 		memset(e, 0, sizeof(*e));
 		e->type = dhcp ? TL_ENT_HOST : TL_ENT_USER;

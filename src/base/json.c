@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <yajl/yajl_parse.h>
+#include "tl/grow.h"
 #include "tl/banned.h"
 
 #define JSON_MAX_DEPTH 256
@@ -60,18 +61,13 @@ static void pos_at(struct builder *b, size_t off, unsigned *line, unsigned *col)
 	*col = b->pos_col = c;
 }
 
-/* Room for one more member: capacity doubles at powers of two, so a large
- * array is not reallocated (and possibly copied) once per member. */
-static int room(void **p, size_t n, size_t size)
+/* Whether the member arrays of a value with N members are full. Their
+ * capacity is not stored (a tree holds many small arrays): it is 4, then it
+ * doubles at powers of two, so a large array is not reallocated (and possibly
+ * copied) once per member. */
+static int full(size_t n)
 {
-	if (n != 0 && (n < 4 || (n & (n - 1))))
-		return 0; /* capacity is 4, then the next power of two: still room */
-	size_t cap = n ? n * 2 : 4;
-	void *np = realloc(*p, cap * size);
-	if (!np)
-		return -1;
-	*p = np;
-	return 0;
+	return n == 0 || (n >= 4 && !(n & (n - 1)));
 }
 
 static int attach(struct builder *b, struct tl_json *v)
@@ -106,11 +102,21 @@ static int attach(struct builder *b, struct tl_json *v)
 		return 1;
 	}
 	struct tl_json *parent = b->stack[b->depth - 1];
-	if (room((void **)&parent->kids, parent->n, sizeof(*parent->kids)))
-		goto oom;
-	if (parent->type == TL_JSON_OBJECT) {
-		if (room((void **)&parent->keys, parent->n, sizeof(*parent->keys)))
+	if (full(parent->n)) {
+		/* kids and keys share the capacity: each grows from a copy of it */
+		size_t ck = parent->n, cs = parent->n;
+		struct tl_json **kids = tl_grow(parent->kids, &ck, parent->n + 1, sizeof(*kids), 4);
+		if (!kids)
 			goto oom;
+		parent->kids = kids;
+		if (parent->type == TL_JSON_OBJECT) {
+			char **keys = tl_grow(parent->keys, &cs, parent->n + 1, sizeof(*keys), 4);
+			if (!keys)
+				goto oom;
+			parent->keys = keys;
+		}
+	}
+	if (parent->type == TL_JSON_OBJECT) {
 		parent->keys[parent->n] = b->pending_key;
 		b->pending_key = NULL;
 	}

@@ -4,18 +4,15 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include "tl/grow.h"
 #include "tl/banned.h"
 
 int tl_strlist_add(struct tl_strlist *l, const char *s)
 {
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 32;
-		char **v = realloc(l->v, cap * sizeof(*v));
-		if (!v)
-			return -1;
-		l->v = v;
-		l->cap = cap;
-	}
+	char **v = tl_grow(l->v, &l->cap, l->n + 1, sizeof(*v), 32);
+	if (!v)
+		return -1;
+	l->v = v;
 	size_t n = strlen(s) + 1;
 	char *copy = malloc(n);
 	if (!copy)

@@ -9,6 +9,7 @@
 
 #include "cmd.h"
 #include "tl/custody.h"
+#include "tl/grow.h"
 #include "tl/replay.h"
 
 void cli_format_warnings(const struct tl_formats *fs, size_t from)
@@ -69,14 +70,10 @@ void cli_custody_case(const char *root, const char *config_sha256)
 
 static void note(int which, const char *relpath, const char *sha256)
 {
-	if (run.n[which] == run.cap[which]) {
-		size_t cap = run.cap[which] ? run.cap[which] * 2 : 16;
-		struct tl_custody_file *v = realloc(run.files[which], cap * sizeof(*v));
-		if (!v)
-			return;
-		run.files[which] = v;
-		run.cap[which] = cap;
-	}
+	struct tl_custody_file *v = tl_grow(run.files[which], &run.cap[which], run.n[which] + 1, sizeof(*v), 16);
+	if (!v)
+		return;
+	run.files[which] = v;
 	struct tl_custody_file *f = &run.files[which][run.n[which]];
 	f->path = strdup(relpath);
 	if (!f->path)

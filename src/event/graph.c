@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tl/grow.h"
 #include "tl/banned.h"
 
 static const char *const node_type_names[TL_GN_TYPES] = { "user", "host",  "ip",   "domain",   "url",   "file",
@@ -150,14 +151,10 @@ int tl_graph_node(struct tl_graph *g, int type, const char *value, const char *l
 	}
 	if (g->n_nodes >= TL_GRAPH_NODES_LIMIT)
 		return tl_errf(err, "the graph holds %d nodes, the most it may", TL_GRAPH_NODES_LIMIT);
-	if (g->n_nodes == g->cap_nodes) {
-		size_t cap = g->cap_nodes ? g->cap_nodes * 2 : 64;
-		struct tl_graph_node *v = realloc(g->nodes, cap * sizeof(*v));
-		if (!v)
-			return tl_errf(err, "out of memory");
-		g->nodes = v;
-		g->cap_nodes = cap;
-	}
+	struct tl_graph_node *v = tl_grow(g->nodes, &g->cap_nodes, g->n_nodes + 1, sizeof(*v), 64);
+	if (!v)
+		return tl_errf(err, "out of memory");
+	g->nodes = v;
 	struct tl_graph_node *n = &g->nodes[g->n_nodes];
 	memset(n, 0, sizeof(*n));
 	n->type = type;
@@ -302,14 +299,10 @@ static int binding_add(struct tl_graph *g, const struct tl_graph_binding *b, siz
 			*idx = g->bslot[h] - 1;
 			return 0;
 		}
-	if (g->n_bindings == g->cap_bindings) {
-		size_t cap = g->cap_bindings ? g->cap_bindings * 2 : 16;
-		struct tl_graph_binding *v = realloc(g->bindings, cap * sizeof(*v));
-		if (!v)
-			return -1;
-		g->bindings = v;
-		g->cap_bindings = cap;
-	}
+	struct tl_graph_binding *v = tl_grow(g->bindings, &g->cap_bindings, g->n_bindings + 1, sizeof(*v), 16);
+	if (!v)
+		return -1;
+	g->bindings = v;
 	struct tl_graph_binding c = *b;
 	/* the strings are few and repeat (a handful of sources, vias, subjects) */
 	const char **str[] = { &c.kind, &c.source, &c.subject, &c.via, &c.path };
@@ -372,14 +365,10 @@ static int link_edge(struct tl_graph *g, int type, int attributed, size_t from, 
 	if (!e) {
 		if (g->n_edges >= TL_GRAPH_EDGES_LIMIT)
 			return tl_errf(err, "the graph holds %d edges, the most it may", TL_GRAPH_EDGES_LIMIT);
-		if (g->n_edges == g->cap_edges) {
-			size_t cap = g->cap_edges ? g->cap_edges * 2 : 64;
-			struct tl_graph_edge *v = realloc(g->edges, cap * sizeof(*v));
-			if (!v)
-				return tl_errf(err, "out of memory");
-			g->edges = v;
-			g->cap_edges = cap;
-		}
+		struct tl_graph_edge *v = tl_grow(g->edges, &g->cap_edges, g->n_edges + 1, sizeof(*v), 64);
+		if (!v)
+			return tl_errf(err, "out of memory");
+		g->edges = v;
 		e = &g->edges[g->n_edges++];
 		memset(e, 0, sizeof(*e));
 		e->type = type;

@@ -30,6 +30,7 @@
 #include <archive_entry.h>
 #include <zlib.h>
 
+#include "tl/grow.h"
 #include "tl/reader.h"
 #include "tl/banned.h"
 
@@ -640,16 +641,12 @@ static int scan_all(const char *path, const char *label, const struct tl_archive
 	struct archive_entry *e;
 	int r;
 	while ((r = next_entry(&a, &e, s->n, err)) == 1) {
-		if (s->n == s->cap) {
-			size_t nc = s->cap ? s->cap * 2 : 64;
-			struct scanned *nv = realloc(s->v, nc * sizeof(*nv));
-			if (!nv) {
-				rc = tl_errf(err, "out of memory");
-				break;
-			}
-			s->v = nv;
-			s->cap = nc;
+		struct scanned *nv = tl_grow(s->v, &s->cap, s->n + 1, sizeof(*nv), 64);
+		if (!nv) {
+			rc = tl_errf(err, "out of memory");
+			break;
 		}
+		s->v = nv;
 		struct scanned *m = &s->v[s->n];
 		memset(m, 0, sizeof(*m));
 		const char *name = archive_entry_pathname(e);

@@ -29,6 +29,7 @@
 #include <archive_entry.h>
 
 #include "tl/custody.h"
+#include "tl/grow.h"
 #include "tl/json.h"
 #include "tl/store.h"
 #include "tl/banned.h"
@@ -140,14 +141,10 @@ static int parents(struct pkw *w, const char *rel)
 			seen = !strcmp(w->dirs[i], dir);
 		if (seen)
 			continue;
-		if (w->ndirs == w->capdirs) {
-			size_t cap = w->capdirs ? w->capdirs * 2 : 16;
-			char **v = realloc(w->dirs, cap * sizeof(*v));
-			if (!v)
-				return w->failed = 1, tl_errf(w->err, "out of memory");
-			w->dirs = v;
-			w->capdirs = cap;
-		}
+		char **v = tl_grow(w->dirs, &w->capdirs, w->ndirs + 1, sizeof(*v), 16);
+		if (!v)
+			return w->failed = 1, tl_errf(w->err, "out of memory");
+		w->dirs = v;
 		if (!(w->dirs[w->ndirs] = strdup(dir)))
 			return w->failed = 1, tl_errf(w->err, "out of memory");
 		w->ndirs++;
@@ -763,16 +760,12 @@ static int walk(struct reader *r)
 			}
 			if (keep)
 				keep->max = keep == &r->custody ? MAX_CUSTODY : keep == &r->sums ? MAX_SUMS : MAX_MANIFEST;
-			if (r->n == r->cap) {
-				size_t cap = r->cap ? r->cap * 2 : 64;
-				struct member *v = realloc(r->m, cap * sizeof(*v));
-				if (!v) {
-					snprintf(r->reason, sizeof(r->reason), "out of memory");
-					return -1;
-				}
-				r->m = v;
-				r->cap = cap;
+			struct member *v = tl_grow(r->m, &r->cap, r->n + 1, sizeof(*v), 64);
+			if (!v) {
+				snprintf(r->reason, sizeof(r->reason), "out of memory");
+				return -1;
 			}
+			r->m = v;
 			struct member *m = &r->m[r->n];
 			struct tl_sha256 *hs = tl_sha256_new();
 			m->name = strdup(rest);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "tl/format.h"
+#include "tl/grow.h"
 #include "tl/json.h"
 #include "tl/store.h"
 #include "tl/banned.h"
@@ -400,14 +401,10 @@ static char *dup_or_empty(const char *s)
 static int add_outcome(struct tl_replay_files *f, size_t *cap, const char *path, const char *copy, const char *status,
 		       const char *format, const char *rule)
 {
-	if (f->n == *cap) {
-		size_t nc = *cap ? *cap * 2 : 16;
-		struct tl_replay_file *v = realloc(f->v, nc * sizeof(*v));
-		if (!v)
-			return -1;
-		f->v = v;
-		*cap = nc;
-	}
+	struct tl_replay_file *v = tl_grow(f->v, cap, f->n + 1, sizeof(*v), 16);
+	if (!v)
+		return -1;
+	f->v = v;
 	struct tl_replay_file *r = &f->v[f->n];
 	memset(r, 0, sizeof(*r));
 	r->path = dup_or_empty(path);

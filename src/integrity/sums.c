@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tl/grow.h"
 #include "tl/banned.h"
 
 static int sum_cmp(const void *a, const void *b)
@@ -51,15 +52,12 @@ int tl_sums_parse(const char *text, size_t len, struct tl_sums *s)
 				name[k++] = p[q];
 		}
 		name[k] = 0;
-		if (s->n == cap) {
-			cap = cap ? cap * 2 : 64;
-			struct tl_sum *v = realloc(s->v, cap * sizeof(*v));
-			if (!v) {
-				free(name);
-				return -1;
-			}
-			s->v = v;
+		struct tl_sum *v = tl_grow(s->v, &cap, s->n + 1, sizeof(*v), 64);
+		if (!v) {
+			free(name);
+			return -1;
 		}
+		s->v = v;
 		struct tl_sum *e = &s->v[s->n++];
 		e->name = name;
 		memcpy(e->sha, p, 64);

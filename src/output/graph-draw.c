@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "graph-internal.h"
+#include "tl/grow.h"
 #include "tl/banned.h"
 
 /* Object ids in the order names are first read. cgraph's own discipline uses
@@ -53,16 +54,14 @@ static long ids_map(void *state, int objtype, char *str, IDTYPE *id, int createf
 		}
 	if (!createflag)
 		return 0;
-	if (seq_ids.n == seq_ids.cap) {
-		size_t cap = seq_ids.cap ? seq_ids.cap * 2 : 256;
-		char **nn = cap <= SEQ_IDS_MAX ? realloc(seq_ids.names, cap * sizeof(*nn)) : NULL;
-		if (!nn) {
-			seq_ids.full = 1;
-			return 0;
-		}
-		seq_ids.names = nn;
-		seq_ids.cap = cap;
+	/* the capacity doubles while it stays within SEQ_IDS_MAX */
+	int room = seq_ids.n < seq_ids.cap || seq_ids.cap * 2 <= SEQ_IDS_MAX;
+	char **nn = room ? tl_grow(seq_ids.names, &seq_ids.cap, seq_ids.n + 1, sizeof(*nn), 256) : NULL;
+	if (!nn) {
+		seq_ids.full = 1;
+		return 0;
 	}
+	seq_ids.names = nn;
 	if (!(seq_ids.names[seq_ids.n] = strdup(str))) {
 		seq_ids.full = 1;
 		return 0;

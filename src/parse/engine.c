@@ -16,6 +16,7 @@
 
 #include "format-internal.h"
 #include "tl/entity.h"
+#include "tl/grow.h"
 #include "tl/json.h"
 #include "tl/banned.h"
 
@@ -110,15 +111,14 @@ static int add_field(struct tl_parse *p, const char *name, const char *s, size_t
 {
 	if (kind == TL_V_STR && is_null(p, s, len))
 		return 0;
+	/* per field of every record: the test keeps the common path as cheap as it was */
 	if (p->nf == p->capf) {
-		size_t cap = p->capf ? p->capf * 2 : 64;
-		if (cap > 100000)
-			return -1;
-		struct tl_field *v = realloc(p->fields, cap * sizeof(*v));
+		/* the capacity doubles while it stays within 100000 fields */
+		struct tl_field *v =
+			p->capf * 2 > 100000 ? NULL : tl_grow(p->fields, &p->capf, p->nf + 1, sizeof(*v), 64);
 		if (!v)
 			return -1;
 		p->fields = v;
-		p->capf = cap;
 	}
 	struct tl_field *f = &p->fields[p->nf++];
 	f->name = name;
@@ -550,12 +550,12 @@ static enum tl_parse_status zeek_directive(struct tl_parse *p, const char *s, si
 static int keep_cb(struct tl_parse *p, size_t i, const char *v, size_t l)
 {
 	if (i >= p->cap_vals) {
-		size_t cap = p->cap_vals ? p->cap_vals * 2 : 64;
-		struct tl_val *nv = cap > 100000 ? NULL : realloc(p->vals, cap * sizeof(*nv));
+		/* the capacity doubles while it stays within 100000 values */
+		struct tl_val *nv =
+			p->cap_vals * 2 > 100000 ? NULL : tl_grow(p->vals, &p->cap_vals, i + 1, sizeof(*nv), 64);
 		if (!nv)
 			return -1;
 		p->vals = nv;
-		p->cap_vals = cap;
 	}
 	p->vals[i].s = v;
 	p->vals[i].len = l;

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "format-internal.h"
+#include "tl/grow.h"
 #include "tl/banned.h"
 
 extern const struct tl_c_parser tl_parser_auditd;
@@ -333,12 +334,10 @@ int tl_parse_extra(struct tl_parse *p, struct tl_event *ev, const char *key, con
 			key = alt;
 	}
 	if (ev->n_extra == p->cap_extra) {
-		size_t cap = p->cap_extra ? p->cap_extra * 2 : 32;
-		struct tl_extra *x = realloc(p->extra, cap * sizeof(*x));
-		if (!x)
+		struct tl_extra *v = tl_grow(p->extra, &p->cap_extra, ev->n_extra + 1, sizeof(*v), 32);
+		if (!v)
 			return -1;
-		p->extra = x;
-		p->cap_extra = cap;
+		p->extra = v;
 	}
 	ev->extra = p->extra;
 	struct tl_extra *x = &p->extra[ev->n_extra];

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "store-internal.h"
+#include "tl/grow.h"
 #include "tl/banned.h"
 
 enum {
@@ -185,15 +186,12 @@ int tl_copies_files(struct tl_copies_db *c, struct tl_copy_file **files, size_t 
 		return -1;
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 64;
-			struct tl_copy_file *v = realloc(*files, cap * sizeof(**files));
-			if (!v) {
-				sqlite3_reset(st);
-				return tl_errf(err, "out of memory");
-			}
-			*files = v;
+		struct tl_copy_file *v = tl_grow(*files, &cap, *n + 1, sizeof(*v), 64);
+		if (!v) {
+			sqlite3_reset(st);
+			return tl_errf(err, "out of memory");
 		}
+		*files = v;
 		struct tl_copy_file *f = &(*files)[(*n)++];
 		f->id = sqlite3_column_int64(st, 0);
 		f->has_span = sqlite3_column_type(st, 1) == SQLITE_INTEGER && sqlite3_column_type(st, 2) == SQLITE_INTEGER;
@@ -352,15 +350,12 @@ int tl_copies_ranges(struct tl_copies_db *c, struct tl_copy_range **r, size_t *n
 		return -1;
 	int rc;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 64;
-			struct tl_copy_range *v = realloc(*r, cap * sizeof(**r));
-			if (!v) {
-				sqlite3_reset(st);
-				return tl_errf(err, "out of memory");
-			}
-			*r = v;
+		struct tl_copy_range *v = tl_grow(*r, &cap, *n + 1, sizeof(*v), 64);
+		if (!v) {
+			sqlite3_reset(st);
+			return tl_errf(err, "out of memory");
 		}
+		*r = v;
 		struct tl_copy_range *x = &(*r)[(*n)++];
 		x->file_id = sqlite3_column_int64(st, 0);
 		x->from = sqlite3_column_int64(st, 1);

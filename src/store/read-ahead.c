@@ -21,6 +21,7 @@
 
 #include "store-internal.h"
 #include "tl/bindings.h"
+#include "tl/grow.h"
 #include "tl/twin.h"
 #include "tl/banned.h"
 
@@ -331,17 +332,18 @@ int tl_store_entities_scan_ahead(struct tl_store *rd, sqlite3_stmt *files, const
 	/* the pending files, as the caller's transaction sees them */
 	while ((frc = sqlite3_step(files)) == SQLITE_ROW) {
 		if (e->nfiles == cap) {
-			size_t nc = cap ? cap * 2 : 64;
-			int64_t *ids = realloc(e->ids, nc * sizeof(*ids));
+			/* two arrays, one capacity: raised once both have grown */
+			size_t ci = cap, cx = cap;
+			int64_t *ids = tl_grow(e->ids, &ci, e->nfiles + 1, sizeof(*ids), 64);
 			if (ids)
 				e->ids = ids;
-			unsigned char *x = ids ? realloc(e->with_extra, nc) : NULL;
+			unsigned char *x = ids ? tl_grow(e->with_extra, &cx, e->nfiles + 1, sizeof(*x), 64) : NULL;
 			if (!x) {
 				ent_free(e);
 				return tl_errf(err, "out of memory");
 			}
 			e->with_extra = x;
-			cap = nc;
+			cap = ci;
 		}
 		e->ids[e->nfiles] = sqlite3_column_int64(files, 0);
 		e->with_extra[e->nfiles++] = (unsigned char)sqlite3_column_int(files, 1);

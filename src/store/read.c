@@ -18,6 +18,7 @@
 
 #include "store-internal.h"
 #include "tl/entity.h"
+#include "tl/grow.h"
 #include "tl/banned.h"
 
 struct counts;
@@ -730,14 +731,10 @@ static int counts_add(struct counts *c, sqlite3_stmt *st, struct tl_buf *key, st
 	}
 	if (c->n >= GROUPS_MAX)
 		return tl_errf(err, "counts: more than %d groups; count by fewer or coarser keys", GROUPS_MAX);
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 256;
-		struct group *g = realloc(c->g, cap * sizeof(*g));
-		if (!g)
-			return tl_errf(err, "out of memory");
-		c->g = g;
-		c->cap = cap;
-	}
+	struct group *grown = tl_grow(c->g, &c->cap, c->n + 1, sizeof(*grown), 256);
+	if (!grown)
+		return tl_errf(err, "out of memory");
+	c->g = grown;
 	struct group *g = &c->g[c->n];
 	memset(g, 0, sizeof(*g));
 	if (!(g->key = malloc(key->len)))
