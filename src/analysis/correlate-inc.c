@@ -42,6 +42,7 @@
 #include <string.h>
 
 #include "tl/bindings.h"
+#include "tl/grow.h"
 #include "correlate-internal.h"
 #include "tl/banned.h"
 
@@ -185,14 +186,10 @@ static int note_new(struct corr *c, const struct cand *x, const char *sess)
 	}
 	struct aff *a = aff_find(in, x->kind, x->subj);
 	if (!a) {
-		if (in->n_aff == in->cap_aff) {
-			size_t nc = in->cap_aff ? in->cap_aff * 2 : 64;
-			struct aff *v = realloc(in->aff, nc * sizeof(*v));
-			if (!v)
-				return -1;
-			in->aff = v;
-			in->cap_aff = nc;
-		}
+		struct aff *v = tl_grow(in->aff, &in->cap_aff, in->n_aff + 1, sizeof(*v), 64);
+		if (!v)
+			return -1;
+		in->aff = v;
 		a = &in->aff[in->n_aff++];
 		memset(a, 0, sizeof(*a));
 		a->kind = x->kind;
@@ -307,16 +304,12 @@ static int win_row(void *arg, const struct tl_binding *b)
 		if (!intersects(&o, a, a->has_lo && a->lo == a->lo0))
 			return 0;
 	}
-	if (in->n_old == in->cap_old) {
-		size_t nc = in->cap_old ? in->cap_old * 2 : 64;
-		struct oldb *v = realloc(in->old, nc * sizeof(*v));
-		if (!v) {
-			in->w_oom = 1;
-			return -1;
-		}
-		in->old = v;
-		in->cap_old = nc;
+	struct oldb *v = tl_grow(in->old, &in->cap_old, in->n_old + 1, sizeof(*v), 64);
+	if (!v) {
+		in->w_oom = 1;
+		return -1;
 	}
+	in->old = v;
 	o.id = b->id;
 	o.val = tl_corr_intern_get(&c->str, b->value);
 	o.rule = (int8_t)rule_of(b->end_rule);
@@ -369,14 +362,10 @@ static int win_drop(struct corr *c, struct tl_bind_writer *w, size_t k, struct t
 			continue;
 		if (tl_bind_writer_delete_binding(w, o->id, err))
 			return -1;
-		if (in->n_deleted == in->cap_deleted) {
-			size_t nc = in->cap_deleted ? in->cap_deleted * 2 : 256;
-			int64_t *v = realloc(in->deleted, nc * sizeof(*v));
-			if (!v)
-				return tl_errf(err, "out of memory");
-			in->deleted = v;
-			in->cap_deleted = nc;
-		}
+		int64_t *v = tl_grow(in->deleted, &in->cap_deleted, in->n_deleted + 1, sizeof(*v), 256);
+		if (!v)
+			return tl_errf(err, "out of memory");
+		in->deleted = v;
 		in->deleted[in->n_deleted++] = o->id;
 		if (add_span(in, c->g_subj, c->g_kind == K_HOST_USER, o->has_start, o->start, o->has_end, o->end))
 			return tl_errf(err, "out of memory");
@@ -444,14 +433,10 @@ static long match_old(struct corr *c, const struct bnd *d, struct oldb *old, siz
 
 static int add_span(struct corr_inc *in, int32_t subj, int host, int has_lo, tl_us lo, int has_hi, tl_us hi)
 {
-	if (in->n_spans == in->cap_spans) {
-		size_t nc = in->cap_spans ? in->cap_spans * 2 : 256;
-		struct span *v = realloc(in->spans, nc * sizeof(*v));
-		if (!v)
-			return -1;
-		in->spans = v;
-		in->cap_spans = nc;
-	}
+	struct span *v = tl_grow(in->spans, &in->cap_spans, in->n_spans + 1, sizeof(*v), 256);
+	if (!v)
+		return -1;
+	in->spans = v;
 	struct span *p = &in->spans[in->n_spans++];
 	p->subj = subj;
 	p->host = (uint8_t)host;

@@ -30,6 +30,7 @@
 #include <sys/socket.h>
 
 #include "tl/bindings.h"
+#include "tl/grow.h"
 #include "tl/entity.h"
 #include "tl/json.h"
 #include "correlate-internal.h"
@@ -763,14 +764,10 @@ static int close_bnd(struct corr *c, struct tl_bind_writer *w, struct bnd *d, st
 	if (c->n_act >= c->max_active) {
 		skip_in_group(c); /* its conflicts with bindings still to come go unrecorded */
 	} else {
-		if (c->n_act == c->cap_act) {
-			size_t nc = c->cap_act ? c->cap_act * 2 : 64;
-			struct act *v = realloc(c->act, nc * sizeof(*v));
-			if (!v)
-				return tl_errf(err, "out of memory");
-			c->act = v;
-			c->cap_act = nc;
-		}
+		struct act *v = tl_grow(c->act, &c->cap_act, c->n_act + 1, sizeof(*v), 64);
+		if (!v)
+			return tl_errf(err, "out of memory");
+		c->act = v;
 		c->act[c->n_act++] = a;
 	}
 	return c->g_match ? tl_corr_ids_final(c, w, d, err) : tl_corr_write_binding(c, w, d, err);
@@ -897,14 +894,10 @@ static int merge_one(struct corr *c, struct tl_bind_writer *w, const struct cand
 		skip_in_group(c);
 		return 0;
 	}
-	if (c->n_bnds == c->cap_bnds) {
-		size_t nc = c->cap_bnds ? c->cap_bnds * 2 : 64;
-		struct bnd *v = realloc(c->bnds, nc * sizeof(*v));
-		if (!v)
-			return tl_errf(err, "out of memory");
-		c->bnds = v;
-		c->cap_bnds = nc;
-	}
+	struct bnd *v = tl_grow(c->bnds, &c->cap_bnds, c->n_bnds + 1, sizeof(*v), 64);
+	if (!v)
+		return tl_errf(err, "out of memory");
+	c->bnds = v;
 	if (new_bnd(c, &c->bnds[c->n_bnds], x))
 		return tl_errf(err, "out of memory");
 	*slot = (uint32_t)c->n_bnds++ + 1;
@@ -1256,17 +1249,13 @@ static const struct subject_cache *subject_bindings(struct corr *c, enum kind k,
 		if (!c->cache[i].valid)
 			e = &c->cache[i];
 	if (!e) {
-		if (c->n_cache == c->cap_cache) {
-			size_t nc = c->cap_cache ? c->cap_cache * 2 : 64;
-			struct subject_cache *v = realloc(c->cache, nc * sizeof(*v));
-			if (!v) {
-				*failed = 1;
-				tl_errf(err, "out of memory");
-				return NULL;
-			}
-			c->cache = v;
-			c->cap_cache = nc;
+		struct subject_cache *v = tl_grow(c->cache, &c->cap_cache, c->n_cache + 1, sizeof(*v), 64);
+		if (!v) {
+			*failed = 1;
+			tl_errf(err, "out of memory");
+			return NULL;
 		}
+		c->cache = v;
 		e = &c->cache[c->n_cache++];
 		memset(e, 0, sizeof(*e));
 	}
@@ -1281,16 +1270,12 @@ static const struct subject_cache *subject_bindings(struct corr *c, enum kind k,
 	tl_subject_bindings_narrow(c->sb, windowed, lo, hi);
 	while ((rc = tl_subject_bindings_next(c->sb, kind_name[k], c->str.s[subj], first, &b, err)) == 1) {
 		first = 0;
-		if (e->n == cap) {
-			size_t nc = cap ? cap * 2 : 16;
-			struct cb *v = realloc(e->v, nc * sizeof(*v));
-			if (!v) {
-				rc = tl_errf(err, "out of memory");
-				break;
-			}
-			e->v = v;
-			cap = nc;
+		struct cb *v = tl_grow(e->v, &cap, e->n + 1, sizeof(*v), 16);
+		if (!v) {
+			rc = tl_errf(err, "out of memory");
+			break;
 		}
+		e->v = v;
 		int32_t val = tl_corr_intern_get(&c->str, b->value);
 		if (val < 0 || tl_corr_grow_bound(c, val)) {
 			rc = tl_errf(err, "out of memory");

@@ -7,6 +7,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "tl/bindings.h"
+#include "tl/grow.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -372,16 +373,12 @@ int tl_store_corr_state_get(struct tl_store *s, const char *digest, struct tl_co
 		return fail(db, err, "reading the correlation state");
 	size_t cap = 0;
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		if (st->n_pending == cap) {
-			size_t nc = cap ? cap * 2 : 16;
-			int64_t *v = realloc(st->pending, nc * sizeof(*v));
-			if (!v) {
-				sqlite3_finalize(q);
-				return tl_errf(err, "out of memory");
-			}
-			st->pending = v;
-			cap = nc;
+		int64_t *v = tl_grow(st->pending, &cap, st->n_pending + 1, sizeof(*v), 16);
+		if (!v) {
+			sqlite3_finalize(q);
+			return tl_errf(err, "out of memory");
 		}
+		st->pending = v;
 		st->pending[st->n_pending++] = sqlite3_column_int64(q, 0);
 	}
 	sqlite3_finalize(q);
