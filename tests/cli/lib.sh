@@ -47,6 +47,23 @@ finish() {
 	[ "$FAILED" -eq 0 ]
 }
 
+# corr_rows CASE OUT: correlation's rows, binding ids included. Conflict ids
+# are not stable (a whole run numbers them again), so conflicts are named by
+# their bindings; corr_ids CASE OUT writes what names them, for runs that
+# took one path.
+corr_rows() {
+	{
+		"$TL" sql "$1" "SELECT * FROM bindings ORDER BY id"
+		"$TL" sql "$1" "SELECT kind, subject, binding_a, binding_b, start_ts, end_ts, events FROM binding_conflicts ORDER BY binding_a, binding_b"
+		"$TL" sql "$1" "SELECT * FROM attributions ORDER BY event_id, kind"
+		"$TL" sql "$1" "SELECT x.event_id, x.kind, c.binding_a, c.binding_b FROM attribution_conflicts x JOIN binding_conflicts c ON c.id = x.conflict_id ORDER BY 1, 2"
+		"$TL" sql "$1" "SELECT bindings, conflicts, attributed_user, attributed_host, conflicted, skipped, next_binding FROM correlation_state"
+	} >"$2" 2>&1
+}
+corr_ids() {
+	{ "$TL" sql "$1" "SELECT * FROM binding_conflicts ORDER BY id"; "$TL" bindings "$1"; } >"$2" 2>&1
+}
+
 # demo_case NAME [manifest]: a fresh copy of the demo case under $WORK, ingested,
 # with out/timeline.jsonl and out/per-format.tsv written (and a manifest if asked)
 demo_case() {

@@ -32,18 +32,11 @@ awk 'BEGIN {
 awk 'NR >= 1000 && NR < 1600 && NR % 5 == 0' "$WORK/busy.log" >"$WORK/late.log"
 awk '!(NR >= 1000 && NR < 1600 && NR % 5 == 0)' "$WORK/busy.log" >"$base/evidence/proxy/busy.log"
 
-# dump CASE OUT: the rows, binding ids included; conflict ids are not stable
-# (a whole run numbers them again), so conflicts are named by their bindings
+# dump CASE OUT: the rows (OUT) and, for the slice sizes, the same run's
+# outputs with conflict ids (OUT.ids)
 dump() {
-	{
-		"$TL" sql "$1" "SELECT * FROM bindings ORDER BY id"
-		"$TL" sql "$1" "SELECT kind, subject, binding_a, binding_b, start_ts, end_ts, events FROM binding_conflicts ORDER BY binding_a, binding_b"
-		"$TL" sql "$1" "SELECT * FROM attributions ORDER BY event_id, kind"
-		"$TL" sql "$1" "SELECT x.event_id, x.kind, c.binding_a, c.binding_b FROM attribution_conflicts x JOIN binding_conflicts c ON c.id = x.conflict_id ORDER BY 1, 2"
-		"$TL" sql "$1" "SELECT bindings, conflicts, attributed_user, attributed_host, conflicted, skipped, next_binding FROM correlation_state"
-	} >"$2" 2>&1
-	# the same run's outputs, conflict ids included (for the slice sizes)
-	{ "$TL" sql "$1" "SELECT * FROM binding_conflicts ORDER BY id"; "$TL" bindings "$1"; } >"$2.ids" 2>&1
+	corr_rows "$1" "$2"
+	corr_ids "$1" "$2.ids"
 }
 "$TL" ingest --no-progress "$base" >/dev/null 2>&1 || fail "first ingest"
 before_max=$("$TL" sql "$base" "SELECT max(id) FROM bindings" | tail -n 1)

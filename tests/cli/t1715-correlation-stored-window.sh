@@ -47,18 +47,10 @@ t0=1795578800
 sq $t0 alice >>"$WORK/2-mid.log"
 sq $((t0 + 5900)) dave >>"$WORK/4-mid.log"
 
-# dump CASE OUT: the rows, binding ids included; conflict ids are not stable
-# (a whole run numbers them again), so conflicts are named by their bindings
-# here, and OUT.ids holds what names them (for runs that took one path)
+# dump CASE OUT: the rows (OUT) and what names the conflicts (OUT.ids)
 dump() {
-	{
-		"$TL" sql "$1" "SELECT * FROM bindings ORDER BY id"
-		"$TL" sql "$1" "SELECT kind, subject, binding_a, binding_b, start_ts, end_ts, events FROM binding_conflicts ORDER BY binding_a, binding_b"
-		"$TL" sql "$1" "SELECT * FROM attributions ORDER BY event_id, kind"
-		"$TL" sql "$1" "SELECT x.event_id, x.kind, c.binding_a, c.binding_b FROM attribution_conflicts x JOIN binding_conflicts c ON c.id = x.conflict_id ORDER BY 1, 2"
-		"$TL" sql "$1" "SELECT bindings, conflicts, attributed_user, attributed_host, conflicted, skipped, next_binding FROM correlation_state"
-	} >"$2" 2>&1
-	{ "$TL" sql "$1" "SELECT * FROM binding_conflicts ORDER BY id"; "$TL" bindings "$1"; } >"$2.ids" 2>&1
+	corr_rows "$1" "$2"
+	corr_ids "$1" "$2.ids"
 }
 
 # build NAME MODE SLICE: the case in four ingests

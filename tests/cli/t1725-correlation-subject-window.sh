@@ -45,16 +45,6 @@ awk '{ $8 = "-"; $2 = 10 + NR % 5; print }' "$WORK/day.log" | awk 'NR % 3 == 0' 
 [ "$(wc -l <"$WORK/shuffled.log")" = "$(wc -l <"$WORK/day.log")" ] && ok "the shuffled log holds every line" ||
 	fail "the shuffle lost lines"
 
-dump() {
-	{
-		"$TL" sql "$1" "SELECT * FROM bindings ORDER BY id"
-		"$TL" sql "$1" "SELECT kind, subject, binding_a, binding_b, start_ts, end_ts, events FROM binding_conflicts ORDER BY binding_a, binding_b"
-		"$TL" sql "$1" "SELECT * FROM attributions ORDER BY event_id, kind"
-		"$TL" sql "$1" "SELECT x.event_id, x.kind, c.binding_a, c.binding_b FROM attribution_conflicts x JOIN binding_conflicts c ON c.id = x.conflict_id ORDER BY 1, 2"
-		"$TL" sql "$1" "SELECT bindings, conflicts, attributed_user, attributed_host, conflicted, skipped, next_binding FROM correlation_state"
-	} >"$2" 2>&1
-}
-
 # proxy NAME WINDOW FILES...: a case of those proxy logs, one ingest per file
 proxy() {
 	local name=$1 c=$WORK/p-$1 w=$2
@@ -66,7 +56,7 @@ proxy() {
 		TL_CORR_WINDOW=$w "$TL" ingest --no-progress "$c" >"$WORK/said-$name-$f" 2>&1 ||
 			{ fail "ingest $name $f"; tail -3 "$WORK/said-$name-$f"; }
 	done
-	dump "$c" "$WORK/dump-p-$name"
+	corr_rows "$c" "$WORK/dump-p-$name"
 }
 for w in 100000000 1 2 7; do
 	proxy "sorted-$w" "$w" day.log other.log
@@ -92,10 +82,10 @@ for w in 100000000 1; do
 	mkdir -p "$c/evidence/proxy"
 	cp "$WORK/shuffled.log" "$WORK/other.log" "$c/evidence/proxy/"
 	TL_CORR_WINDOW=$w "$TL" ingest --no-progress "$c" >/dev/null 2>&1 || fail "ingest both $w"
-	dump "$c" "$WORK/dump-both-$w"
+	corr_rows "$c" "$WORK/dump-both-$w"
 	# and a whole re-correlation over the stored ids
 	TL_CORR_WINDOW=$w TL_CORR_FULL=1 "$TL" ingest --no-progress "$c" >/dev/null 2>&1 || fail "re-correlate both $w"
-	dump "$c" "$WORK/dump-both-re-$w"
+	corr_rows "$c" "$WORK/dump-both-re-$w"
 done
 same "$WORK/dump-both-100000000" "$WORK/dump-both-1" "one ingest of both logs, windows of 1"
 same "$WORK/dump-both-re-100000000" "$WORK/dump-both-re-1" "and a whole re-correlation"
@@ -110,7 +100,7 @@ for name in demo attribution vpn-sessions insider chain; do
 		TL_CORR_WINDOW=$w "$TL" ingest --no-progress "$c" >/dev/null 2>&1
 		rc=$?
 		[ "$rc" -le 3 ] || fail "$name: ingest exited $rc"
-		dump "$c" "$WORK/dump-$name-$w"
+		corr_rows "$c" "$WORK/dump-$name-$w"
 	done
 	same "$WORK/dump-$name-100000000" "$WORK/dump-$name-1" "$name: windows of 1, the rows of whole loads"
 done
