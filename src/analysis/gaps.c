@@ -28,14 +28,17 @@ struct found {
 struct list {
 	struct found *v;
 	size_t n, cap;
+	int oom; /* a gap was found but could not be kept: the report would be short */
 };
 
 static void add(struct list *l, enum tl_gap_kind kind, const char *path, int64_t line, tl_us ts, tl_us prev,
 		const char *detail)
 {
 	struct found *v = tl_grow(l->v, &l->cap, l->n + 1, sizeof(*v), 16);
-	if (!v)
+	if (!v) {
+		l->oom = 1;
 		return;
+	}
 	l->v = v;
 	struct found *f = &l->v[l->n];
 	f->detail = strdup(detail);
@@ -46,6 +49,8 @@ static void add(struct list *l, enum tl_gap_kind kind, const char *path, int64_t
 	f->g.prev_ts = prev;
 	if (f->detail)
 		l->n++;
+	else
+		l->oom = 1;
 }
 
 static int cmp_line(const void *a, const void *b)
@@ -192,7 +197,10 @@ long tl_gaps_scan(struct tl_store *s, int (*cb)(void *ctx, const struct tl_gap *
 		 * schema v3 has none recorded and gets no clock check */
 		int64_t ordered_within = f->has_ordered_within ? f->ordered_within_us : 0;
 		struct list l = { 0 };
-		rc = !path || scan_order(s, id, path, ordered_within, &l, err) || scan_rhythm(s, id, path, &l, err);
+		rc = !path ? tl_errf(err, "out of memory")
+			   : scan_order(s, id, path, ordered_within, &l, err) || scan_rhythm(s, id, path, &l, err);
+		if (!rc && l.oom)
+			rc = tl_errf(err, "out of memory");
 		if (l.n)
 			qsort(l.v, l.n, sizeof(*l.v), cmp_line);
 		for (size_t i = 0; i < l.n; i++) {

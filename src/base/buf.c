@@ -24,8 +24,13 @@ int tl_errf(struct tl_err *err, const char *fmt, ...)
 
 int tl_buf_grow(struct tl_buf *b, size_t n)
 {
+	/* len + n + 1 must not wrap (n == SIZE_MAX would make it 0: "room") */
+	if (n > SIZE_MAX - 1 - b->len) {
+		b->failed = 1;
+		return -1;
+	}
 	size_t need = b->len + n + 1;
-	if (need < b->len || (b->max && need > b->max + 1)) {
+	if (b->max && need > b->max + 1) {
 		b->failed = 1;
 		return -1;
 	}

@@ -1,6 +1,7 @@
 /* Unit tests: growing a dynamic array (src/base/grow.c): the capacity
  * sequence, a need past double, and the overflow that must leave the array
- * and its capacity as they were. */
+ * and its capacity as they were; and a byte buffer (src/base/buf.c) refusing
+ * a length that would wrap. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +11,7 @@
 #include <cmocka.h>
 
 #include "tl/grow.h"
+#include "tl/util.h"
 
 static void test_sequence(void **state)
 {
@@ -83,12 +85,31 @@ static void test_overflow(void **state)
 	free(v);
 }
 
+/* A byte buffer asked for room that would wrap len + n + 1 refuses it and
+ * says so (it used to report room when the sum wrapped to 0). */
+static void test_buf_wrap(void **state)
+{
+	(void)state;
+	struct tl_buf b = TL_BUF_INIT;
+	assert_int_equal(tl_buf_add(&b, "ab", 2), 0);
+	assert_int_equal(tl_buf_grow(&b, SIZE_MAX - 2), -1);
+	assert_int_equal(b.failed, 1);
+	assert_int_equal(b.len, 2);
+	assert_string_equal(b.data, "ab");
+	tl_buf_release(&b);
+	struct tl_buf e = TL_BUF_INIT;
+	assert_int_equal(tl_buf_grow(&e, SIZE_MAX), -1);
+	assert_int_equal(e.failed, 1);
+	tl_buf_release(&e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sequence),
 		cmocka_unit_test(test_need_past_double),
 		cmocka_unit_test(test_overflow),
+		cmocka_unit_test(test_buf_wrap),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
