@@ -30,8 +30,8 @@
 #include <sys/socket.h>
 
 #include "tl/bindings.h"
-#include "tl/grow.h"
 #include "tl/entity.h"
+#include "tl/grow.h"
 #include "tl/json.h"
 #include "correlate-internal.h"
 #include "tl/banned.h"

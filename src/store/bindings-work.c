@@ -7,13 +7,13 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "tl/bindings.h"
-#include "tl/grow.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "store-internal.h"
+#include "tl/grow.h"
 #include "tl/banned.h"
 
 static int fail(sqlite3 *db, struct tl_err *err, const char *what)
