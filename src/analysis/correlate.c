@@ -1184,13 +1184,18 @@ static int window_for(struct corr *c, enum kind k, int32_t subj, tl_us t, int *o
 		      struct tl_err *err)
 {
 	tl_us s;
+	int rc;
 	*on = 0;
-	/* a whole run counted each address's bindings: no need to ask */
-	if (c->addr_counts && k != K_HOST_USER && c->n_addr[subj] <= c->window)
-		return 0;
-	int rc = tl_subject_bindings_nth_start(c->sb, kind_name[k], c->str.s[subj], INT64_MIN, c->window, &s, err);
-	if (rc <= 0)
-		return rc; /* few: all of them, as long as the cache holds them */
+	/* few: all of them, as long as the cache holds them. A whole run counted
+	 * each address's bindings (both kinds: one kind may be windowed with
+	 * fewer, which changes nothing but the loads), so only the others ask. */
+	if (c->addr_counts && k != K_HOST_USER) {
+		if (c->n_addr[subj] <= c->window)
+			return 0;
+	} else if ((rc = tl_subject_bindings_nth_start(c->sb, kind_name[k], c->str.s[subj], INT64_MIN, c->window, &s,
+							err)) <= 0) {
+		return rc;
+	}
 	int64_t back = c->attr_span > INT64_MAX - WINDOW_SLACK ? INT64_MAX : c->attr_span + WINDOW_SLACK;
 	*lo = sat_sub(t, back);
 	*hi = INT64_MAX;
